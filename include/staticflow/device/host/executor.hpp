@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief The host executor: vectorisable loops split over cores with OpenMP, GEMM through Eigen.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Core>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+#include "staticflow/core/device.hpp"
+#include "staticflow/expr/assign.hpp"
+
+namespace staticflow {
+
+template <>
+struct executor<host> {
+  /// Below this many elements one core is faster than waking a thread team.
+  static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
+  /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
+  static constexpr std::size_t block = 4096;
+
+  static bool parallel(std::size_t n) {
+#if defined(_OPENMP)
+    return n >= parallel_threshold && omp_get_max_threads() > 1 && !omp_in_parallel();
+#else
+    (void)n;
+    return false;
+#endif
+  }
+
+  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries.
+  template <class T, class Ev>
+  static void elementwise(T* __restrict out, std::size_t n, const Ev& ev) {
+    const auto count = static_cast<std::ptrdiff_t>(n);
+    if (parallel(n)) {
+#if defined(_OPENMP)
+#pragma omp parallel for simd schedule(static)
+      for (std::ptrdiff_t i = 0; i < count; ++i) out[i] = ev.coeff(static_cast<std::size_t>(i));
+#endif
+      return;
+    }
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+    for (std::ptrdiff_t i = 0; i < count; ++i) out[i] = ev.coeff(static_cast<std::size_t>(i));
+  }
+
+  /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
+  template <class Reducer, class T, class Ev, class Map>
+  static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {
+    if (out_n == 0) return;
+    if (out_n == 1) {
+      out[0] = reduce_all(r, ev, n_in);
+    } else if constexpr (Map::trailing_only) {
+      const std::size_t inner = n_in / out_n;
+      const auto rows = static_cast<std::ptrdiff_t>(out_n);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (parallel(n_in))
+#endif
+      for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
+    } else {
+      std::fill(out, out + out_n, Reducer::template identity<T>());
+      for (std::size_t i = 0; i < n_in; ++i) {
+        T& acc = out[map(i)];
+        acc = r(acc, ev.coeff(i));
+      }
+    }
+    if (mean && n_in) {
+      const T count = static_cast<T>(n_in / out_n);
+      for (std::size_t o = 0; o < out_n; ++o) out[o] = out[o] / count;
+    }
+  }
+
+  /// Index of the best element along an axis of extent `len` whose elements are `inner` apart.
+  template <bool Max, class Ev>
+  static void arg_reduce(std::int64_t* out, std::size_t out_n, const Ev& ev, std::size_t len, std::size_t inner) {
+    for (std::size_t o = 0; o < out_n; ++o) {
+      const std::size_t base = (o / inner) * len * inner + o % inner;
+      auto best = ev.coeff(base);
+      std::int64_t at = 0;
+      for (std::size_t k = 1; k < len; ++k) {
+        const auto v = ev.coeff(base + k * inner);
+        if (Max ? best < v : v < best) best = v, at = static_cast<std::int64_t>(k);
+      }
+      out[o] = at;
+    }
+  }
+
+  /// C = alpha * op(A) * op(B) + beta * C, row-major, op transposing when its flag is set.
+  template <class T>
+  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
+                   T beta, T* c) {
+    using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using idx = Eigen::Index;
+    Eigen::Map<const mat> A(a, idx(ta ? k : m), idx(ta ? m : k));
+    Eigen::Map<const mat> B(b, idx(tb ? n : k), idx(tb ? k : n));
+    Eigen::Map<mat> C(c, idx(m), idx(n));
+    if (beta == T(0)) C.setZero();
+    else if (beta != T(1)) C *= beta;
+    if (ta && tb) C.noalias() += alpha * A.transpose() * B.transpose();
+    else if (ta) C.noalias() += alpha * A.transpose() * B;
+    else if (tb) C.noalias() += alpha * A * B.transpose();
+    else C.noalias() += alpha * A * B;
+  }
+
+ private:
+  template <class Reducer, class Ev>
+  static auto reduce_range(Reducer r, const Ev& ev, std::size_t first, std::size_t count) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    T acc = Reducer::template identity<T>();
+    for (std::size_t i = first; i < first + count; ++i) acc = r(acc, ev.coeff(i));
+    return acc;
+  }
+
+  template <class Reducer, class Ev>
+  static auto reduce_all(Reducer r, const Ev& ev, std::size_t n) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    const std::size_t blocks = (n + block - 1) / block;
+    std::vector<T> partial(blocks, Reducer::template identity<T>());
+    const auto nb = static_cast<std::ptrdiff_t>(blocks);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (parallel(n))
+#endif
+    for (std::ptrdiff_t bi = 0; bi < nb; ++bi) {
+      const std::size_t first = std::size_t(bi) * block;
+      partial[bi] = reduce_range(r, ev, first, std::min(block, n - first));
+    }
+    // Pairwise combination of the block results keeps the rounding error logarithmic.
+    for (std::size_t width = 1; width < blocks; width *= 2)
+      for (std::size_t i = 0; i + width < blocks; i += 2 * width) partial[i] = r(partial[i], partial[i + width]);
+    return blocks ? partial[0] : Reducer::template identity<T>();
+  }
+};
+
+}  // namespace staticflow

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Evaluating expressions: `tensor = expr`, `eval(expr)`, and materialisation of heavy nodes.
+///
+/// Elementwise trees run as one pass of `executor<Policy>::elementwise` over an evaluator.
+/// Matmuls and reductions are materialisation points: at the root of an assignment they write
+/// straight into the destination; inside a tree they are computed once into a temporary that
+/// the tree then reads like any tensor.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "staticflow/core/device.hpp"
+#include "staticflow/core/error.hpp"
+#include "staticflow/expr/evaluator.hpp"
+#include "staticflow/expr/matmul.hpp"
+#include "staticflow/expr/reduce.hpp"
+
+namespace staticflow {
+
+/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
+/// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
+template <class Policy>
+struct executor {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
+};
+
+/// Owns the temporaries of one evaluation (the results of inner matmuls and reductions).
+template <class Policy>
+class temporaries {
+ public:
+  template <class T, class S>
+  tensor_view<T, S, Policy> make(const dims_t<S>& d) {
+    auto t = std::make_shared<tensor<T, S, Policy>>(d);
+    keep_.push_back(t);
+    return t->view();
+  }
+
+ private:
+  std::vector<std::shared_ptr<void>> keep_;
+};
+
+namespace detail {
+
+template <class N>
+struct is_materialized : std::false_type {};
+template <class L, class R, bool A, bool B>
+struct is_materialized<matmul_node<L, R, A, B>> : std::true_type {};
+template <class Red, class E, bool K, bool M, int... Ax>
+struct is_materialized<reduce_node<Red, E, K, M, Ax...>> : std::true_type {};
+template <class E, int Ax, bool Max>
+struct is_materialized<arg_reduce_node<E, Ax, Max>> : std::true_type {};
+
+template <class P, class T, class S, class N>
+void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
+
+/// The node with every materialisation point replaced by a view of its computed value.
+template <class P, class N>
+auto lower(const N& node, temporaries<P>& tmp);
+
+template <class P, class N>
+auto materialize(const N& node, temporaries<P>& tmp) {
+  if constexpr (is_tensor_v<N>) {
+    return node;
+  } else {
+    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+    evaluate_into(out, node, tmp);
+    return out;
+  }
+}
+
+template <class P, class N>
+auto lower(const N& node, temporaries<P>& tmp) {
+  if constexpr (is_materialized<N>::value) {
+    return materialize(node, tmp);
+  } else if constexpr (requires { node.op; node.arg; }) {
+    auto a = lower(node.arg, tmp);
+    return unary<std::remove_cvref_t<decltype(node.op)>, decltype(a)>(node.op, a);
+  } else if constexpr (requires { node.lhs; node.rhs; }) {
+    auto l = lower(node.lhs, tmp);
+    auto r = lower(node.rhs, tmp);
+    return binary<std::remove_cvref_t<decltype(node.op)>, decltype(l), decltype(r)>(node.op, l, r, node.dims());
+  } else if constexpr (requires { node.cond; }) {
+    auto c = lower(node.cond, tmp);
+    auto a = lower(node.if_true, tmp);
+    auto b = lower(node.if_false, tmp);
+    return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
+  } else {
+    return node;  // tensor views, scalars and generators evaluate as they are
+  }
+}
+
+template <class P, class T, class S, class N>
+void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
+  using ex = executor<P>;
+  if constexpr (is_materialized<N>::value && std::is_same_v<typename N::shape_type, S>) {
+    if constexpr (requires { N::transpose_a; }) {
+      auto a = materialize(node.lhs, tmp);
+      auto b = materialize(node.rhs, tmp);
+      const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
+      ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
+    } else if constexpr (requires { node.reducer; }) {
+      auto arg = lower(node.arg, tmp);
+      using in_shape = typename decltype(arg)::shape_type;
+      const auto in_dims = arg.dims();
+      evaluator<decltype(arg), in_shape> ev(arg, in_dims);
+      broadcast_map<typename N::keep_shape, in_shape> map(node.keep_dims(), in_dims);
+      ex::reduce(node.reducer, N::mean, dst.data(), dst.size(), ev, element_count(in_dims), map);
+    } else {
+      auto arg = lower(node.arg, tmp);
+      using in_shape = typename decltype(arg)::shape_type;
+      const auto in_dims = arg.dims();
+      evaluator<decltype(arg), in_shape> ev(arg, in_dims);
+      std::size_t inner = 1;
+      for (std::size_t d = N::axis + 1; d < in_shape::rank; ++d) inner *= in_dims[d];
+      ex::template arg_reduce<N::is_max>(dst.data(), dst.size(), ev, in_dims[N::axis], inner);
+    }
+  } else {
+    auto lowered = lower(node, tmp);
+    evaluator<decltype(lowered), S> ev(lowered, dst.dims());
+    ex::elementwise(dst.data(), dst.size(), ev);
+  }
+}
+
+/// Compile-time rules of `dst = expr`, with both shapes in the instantiation note.
+template <class Dst, class Src, class DT, class ST>
+struct check_assign {
+  static_assert(std::is_same_v<DT, ST>, "sf: assigning an expression of another dtype requires an explicit sf::cast<T>");
+  static_assert(Src::rank <= Dst::rank, "sf: the expression has a higher rank than the destination tensor");
+  static constexpr bool value = std::is_same_v<DT, ST> && Src::rank <= Dst::rank;
+};
+
+template <class D, class S>
+void check_assign_dims(const dims_t<D>& dst, const dims_t<S>& src) {
+  for (std::size_t d = 0; d < S::rank; ++d) {
+    const std::size_t dd = d + D::rank - S::rank;
+    if (src[d] != dst[dd] && S::extents[d] != 1)
+      throw invalid_argument("sf: cannot assign an expression of extents " + to_string(src) +
+                             " to a tensor of extents " + to_string(dst));
+  }
+}
+
+}  // namespace detail
+
+/// `dst = expr`: evaluates `expr` into the elements of `dst` (broadcasting it when smaller).
+/// **Errors:** other dtype or higher rank: compile error; run-time extents that do not fit: invalid_argument.
+template <class T, class S, class P, class E>
+void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
+  auto node = as_node(e);
+  using N = decltype(node);
+  static_assert(std::is_void_v<typename N::policy_type> || std::is_same_v<typename N::policy_type, P>,
+                "sf: the expression lives on another device than the destination; copy explicitly");
+  if constexpr (detail::check_assign<S, typename N::shape_type, T, typename N::value_type>::value) {
+    detail::check_assign_dims<S, typename N::shape_type>(dst.dims(), node.dims());
+    temporaries<P> tmp;
+    if constexpr (detail::is_materialized<N>::value && !std::is_same_v<typename N::shape_type, S>) {
+      // Same extents but another static spelling (e.g. dyn vs 4): view the destination with the node's shape.
+      if (element_count(node.dims()) == dst.size()) {
+        detail::evaluate_into(tensor_view<T, typename N::shape_type, P>(dst.data(), node.dims()), node, tmp);
+        return;
+      }
+    }
+    detail::evaluate_into(dst, node, tmp);
+  }
+}
+
+/// Evaluates an expression into a new tensor on its policy (the host when it has none).
+template <operand E>
+auto eval(const E& e) {
+  using N = node_t<E>;
+  using P = std::conditional_t<std::is_void_v<typename N::policy_type>, host, typename N::policy_type>;
+  return tensor<typename N::value_type, typename N::shape_type, P>(e);
+}
+
+}  // namespace staticflow

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Evaluators: `coeff(i)` of an elementwise tree, with broadcasting planned at compile time.
+///
+/// An evaluator is built for an output shape `O`. Each leaf maps the output's linear index to
+/// its own element; which dimensions broadcast is known from the types, so the common cases
+/// (same shape, leading or trailing broadcast) cost one division or none. Evaluators are
+/// trivially copyable: the CUDA executor passes them to its kernel by value.
+#pragma once
+
+#include <cstddef>
+
+#include "staticflow/config.hpp"
+#include "staticflow/core/shape.hpp"
+#include "staticflow/core/tensor.hpp"
+#include "staticflow/expr/elementwise.hpp"
+
+namespace staticflow {
+
+namespace detail {
+
+/// Maps a linear index into output shape `O` to the linear index of an operand of shape `S`
+/// broadcast into it (right-aligned numpy rules).
+template <class S, class O>
+struct broadcast_map {
+  static constexpr std::size_t rank = O::rank;
+  static constexpr std::size_t extent(std::size_t d) { return d + S::rank < rank ? 1 : S::extents[d + S::rank - rank]; }
+  static constexpr bool broadcasts(std::size_t d) { return extent(d) == 1 && O::extents[d] != 1; }
+  static constexpr bool kept(std::size_t d) { return extent(d) != 1; }
+
+  enum kind_t { identity, zero, rows, general };
+  struct plan {
+    kind_t kind;
+    bool leading, trailing;  // for `rows`: broadcast before / after the kept block
+  };
+  static constexpr plan layout = [] {
+    std::size_t first = rank, last = 0;
+    bool any_broadcast = false;
+    for (std::size_t d = 0; d < rank; ++d) {
+      any_broadcast |= broadcasts(d);
+      if (kept(d)) {
+        if (first == rank) first = d;
+        last = d;
+      }
+    }
+    if (!any_broadcast) return plan{identity, false, false};
+    if (first == rank) return plan{zero, false, false};
+    bool leading = false, trailing = false;
+    for (std::size_t d = 0; d < rank; ++d) {
+      if (!broadcasts(d)) continue;
+      if (d < first) leading = true;
+      else if (d > last) trailing = true;
+      else return plan{general, false, false};
+    }
+    return plan{rows, leading, trailing};
+  }();
+  static constexpr kind_t kind = layout.kind;
+  /// True when each output element comes from a run of consecutive input elements that
+  /// reduce to it (reductions use this for the row-wise fast path).
+  static constexpr bool trailing_only = kind == rows && !layout.leading && layout.trailing;
+
+  std::size_t div = 1, mod = 1;
+  index_array<rank> out_dims{}, strides{};
+
+  broadcast_map() = default;
+  broadcast_map(const dims_t<S>& s, const dims_t<O>& o) {
+    mod = element_count(s);
+    std::size_t stride = 1;
+    for (std::size_t d = rank; d-- > 0;) {
+      out_dims[d] = o[d];
+      const bool inside = d + S::rank >= rank;
+      const std::size_t se = inside ? s[d + S::rank - rank] : 1;
+      strides[d] = broadcasts(d) ? 0 : stride;
+      stride *= se;
+    }
+    for (std::size_t d = rank; d-- > 0 && broadcasts(d);) div *= o[d];
+  }
+
+  SF_HD_INLINE std::size_t operator()(std::size_t i) const {
+    if constexpr (kind == identity) return i;
+    else if constexpr (kind == zero) return 0;
+    else if constexpr (kind == rows) {
+      if constexpr (layout.trailing && layout.leading) return (i / div) % mod;
+      else if constexpr (layout.trailing) return i / div;
+      else return i % mod;
+    } else {
+      std::size_t off = 0;
+      for (std::size_t d = rank; d-- > 0;) {
+        off += (i % out_dims[d]) * strides[d];
+        i /= out_dims[d];
+      }
+      return off;
+    }
+  }
+};
+
+}  // namespace detail
+
+/// `evaluator<Node, O>`: `coeff(i)` of `Node` at linear index i of output shape `O`.
+template <class Node, class O>
+struct evaluator;
+
+template <class T, class S, class P, class O>
+struct evaluator<tensor_view<T, S, P>, O> {
+  const T* data;
+  detail::broadcast_map<S, O> map;
+  evaluator(const tensor_view<T, S, P>& v, const dims_t<O>& out) : data(v.data()), map(v.dims(), out) {}
+  SF_HD_INLINE T coeff(std::size_t i) const { return data[map(i)]; }
+};
+
+template <class T, class O>
+struct evaluator<scalar<T>, O> {
+  T value;
+  evaluator(const scalar<T>& s, const dims_t<O>&) : value(s.value) {}
+  SF_HD_INLINE T coeff(std::size_t) const { return value; }
+};
+
+template <class Gen, class T, class S, class O>
+struct evaluator<generator<Gen, T, S>, O> {
+  Gen gen;
+  detail::broadcast_map<S, O> map;
+  evaluator(const generator<Gen, T, S>& g, const dims_t<O>& out) : gen(g.gen), map(g.dims(), out) {}
+  SF_HD_INLINE T coeff(std::size_t i) const { return static_cast<T>(gen(map(i))); }
+};
+
+template <class Op, class E, class O>
+struct evaluator<unary<Op, E>, O> {
+  using value_type = typename unary<Op, E>::value_type;
+  Op op;
+  evaluator<E, O> arg;
+  evaluator(const unary<Op, E>& u, const dims_t<O>& out) : op(u.op), arg(u.arg, out) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const { return op(arg.coeff(i)); }
+};
+
+template <class Op, class L, class R, class O>
+struct evaluator<binary<Op, L, R>, O> {
+  using value_type = typename binary<Op, L, R>::value_type;
+  Op op;
+  evaluator<L, O> lhs;
+  evaluator<R, O> rhs;
+  evaluator(const binary<Op, L, R>& b, const dims_t<O>& out) : op(b.op), lhs(b.lhs, out), rhs(b.rhs, out) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const { return op(lhs.coeff(i), rhs.coeff(i)); }
+};
+
+template <class C, class A, class B, class O>
+struct evaluator<select<C, A, B>, O> {
+  using value_type = typename select<C, A, B>::value_type;
+  evaluator<C, O> cond;
+  evaluator<A, O> if_true;
+  evaluator<B, O> if_false;
+  evaluator(const select<C, A, B>& s, const dims_t<O>& out)
+      : cond(s.cond, out), if_true(s.if_true, out), if_false(s.if_false, out) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const { return cond.coeff(i) ? if_true.coeff(i) : if_false.coeff(i); }
+};
+
+}  // namespace staticflow

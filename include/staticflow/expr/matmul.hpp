@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `matmul<TransposeA, TransposeB>(a, b)`: matrix product of rank-2 expressions.
+///
+/// A materialisation point: operands that are not plain tensors are computed into temporaries,
+/// and the product runs through the policy's GEMM (Eigen on the host, cuBLAS on CUDA).
+#pragma once
+
+#include <string>
+
+#include "staticflow/core/error.hpp"
+#include "staticflow/expr/elementwise.hpp"
+
+namespace staticflow {
+
+template <class L, class R, bool TransA, bool TransB>
+struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
+  using value_type = typename L::value_type;
+  using shape_type = matmul_t<typename L::shape_type, typename R::shape_type, TransA, TransB>;
+  using policy_type = common_policy_t<typename L::policy_type, typename R::policy_type>;
+  static constexpr bool transpose_a = TransA, transpose_b = TransB;
+  L lhs;
+  R rhs;
+  dims_t<shape_type> extents;
+  matmul_node(L l, R r) : lhs(std::move(l)), rhs(std::move(r)) {
+    const auto a = lhs.dims();
+    const auto b = rhs.dims();
+    const std::size_t k_a = a[TransA ? 0 : 1], k_b = b[TransB ? 1 : 0];
+    if (k_a != k_b)
+      throw invalid_argument("sf::matmul: inner extents differ: a is " + to_string(a) + (TransA ? " (transposed)" : "") +
+                             ", b is " + to_string(b) + (TransB ? " (transposed)" : ""));
+    extents[0] = a[TransA ? 1 : 0];
+    extents[1] = b[TransB ? 0 : 1];
+  }
+  const dims_t<shape_type>& dims() const { return extents; }
+};
+
+namespace detail {
+/// The compile-time rules of matmul, with both shapes in the instantiation note.
+template <class A, class B, bool TransA, bool TransB>
+struct check_matmul {
+  using info = matmul_shape<A, B, TransA, TransB>;
+  static_assert(info::ranks_ok, "sf::matmul: both operands must have rank 2");
+  static_assert(!info::ranks_ok || info::inner_ok,
+                "sf::matmul: inner extents differ: the columns of a (rows if transposed) must equal the rows of b");
+  static constexpr bool value = info::ranks_ok && info::inner_ok;
+};
+}  // namespace detail
+
+/// Matrix product `op(a) * op(b)` where op transposes when the flag is set.
+/// **Shape:** [M, K] x [K, N] -> [M, N]; any extent may be `dyn` (checked at run time).
+/// **Errors:** static inner extents that differ do not compile; run-time ones throw invalid_argument.
+template <bool TransA = false, bool TransB = false, operand A, operand B>
+auto matmul(const A& a, const B& b) {
+  using LA = node_t<A>;
+  using LB = node_t<B>;
+  constexpr bool same = detail::check_same_dtype<typename LA::value_type, typename LB::value_type>::value;
+  constexpr bool fits = detail::check_matmul<typename LA::shape_type, typename LB::shape_type, TransA, TransB>::value;
+  if constexpr (same && fits) return matmul_node<LA, LB, TransA, TransB>(as_node(a), as_node(b));
+  else return scalar<typename LA::value_type>({});
+}
+
+}  // namespace staticflow

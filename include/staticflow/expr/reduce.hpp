@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Reductions over given axes (sum, mean, max, min, argmax, argmin), with or without keepdims.
+///
+/// A reduction is a materialisation point: inside a larger expression it is computed once into a
+/// temporary; at the root of an assignment it is computed straight into the destination, reading
+/// its (elementwise) operand on the fly, so `reduce_sum(square(a - b))` makes one pass.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "staticflow/expr/elementwise.hpp"
+#include "staticflow/ops/elementwise.hpp"
+
+namespace staticflow {
+
+/// Tag: keep reduced axes with extent 1 (TF's keepdims=True).
+struct keepdims_t {};
+inline constexpr keepdims_t keepdims{};
+
+namespace detail {
+
+/// Normalises axes (negative counts from the end) and says which axes of a rank-R shape are reduced.
+template <std::size_t R, int... Axes>
+struct axes_info {
+  static constexpr bool in_range = ((Axes < static_cast<int>(R) && Axes >= -static_cast<int>(R)) && ...);
+  static constexpr std::array<bool, R> reduced = [] {
+    std::array<bool, R> r{};
+    if constexpr (sizeof...(Axes) == 0) r.fill(true);
+    else ((r[static_cast<std::size_t>(Axes < 0 ? Axes + static_cast<int>(R) : Axes) % (R ? R : 1)] = true), ...);
+    return r;
+  }();
+  static constexpr std::size_t reduced_count = [] {
+    std::size_t n = 0;
+    for (bool b : reduced) n += b;
+    return n;
+  }();
+};
+
+template <class S, class Info, bool Keep>
+struct reduced_shape {
+  static constexpr std::size_t rank = Keep ? S::rank : S::rank - Info::reduced_count;
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> r{};
+    std::size_t k = 0;
+    for (std::size_t d = 0; d < S::rank; ++d) {
+      if (!Info::reduced[d]) r[k++] = S::extents[d];
+      else if (Keep) r[k++] = 1;
+    }
+    return r;
+  }();
+  using type = typename shape_from_array<extents, rank>::type;
+};
+
+template <class Api, std::size_t Rank, int... Axes>
+struct check_axes {
+  static_assert(axes_info<Rank, Axes...>::in_range, "sf::reduce: an axis is out of range for the operand's rank");
+  static constexpr bool value = axes_info<Rank, Axes...>::in_range;
+};
+
+}  // namespace detail
+
+/// Reduces `E` over `Axes` (all axes when none are given) with `Reducer`; `Mean` divides by the count.
+template <class Reducer, class E, bool Keep, bool Mean, int... Axes>
+struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
+  using info = detail::axes_info<E::shape_type::rank, Axes...>;
+  using value_type = typename E::value_type;
+  using shape_type = typename detail::reduced_shape<typename E::shape_type, info, Keep>::type;
+  /// The result with the reduced axes kept as 1: how each input element maps to its output.
+  using keep_shape = typename detail::reduced_shape<typename E::shape_type, info, true>::type;
+  using policy_type = typename E::policy_type;
+  static constexpr bool mean = Mean;
+  Reducer reducer;
+  E arg;
+  dims_t<shape_type> extents;
+  reduce_node(Reducer r, E e) : reducer(r), arg(std::move(e)) {
+    const auto in = arg.dims();
+    std::size_t k = 0;
+    for (std::size_t d = 0; d < E::shape_type::rank; ++d) {
+      if (!info::reduced[d]) extents[k++] = in[d];
+      else if (Keep) extents[k++] = 1;
+    }
+  }
+  const dims_t<shape_type>& dims() const { return extents; }
+  dims_t<keep_shape> keep_dims() const {
+    dims_t<keep_shape> k{};
+    const auto in = arg.dims();
+    for (std::size_t d = 0; d < E::shape_type::rank; ++d) k[d] = info::reduced[d] ? 1 : in[d];
+    return k;
+  }
+};
+
+/// Index of the largest (or smallest) element along one axis, as int64 (TF's argmax/argmin).
+template <class E, int Axis, bool Max>
+struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
+  using info = detail::axes_info<E::shape_type::rank, Axis>;
+  using value_type = std::int64_t;
+  using shape_type = typename detail::reduced_shape<typename E::shape_type, info, false>::type;
+  using keep_shape = typename detail::reduced_shape<typename E::shape_type, info, true>::type;
+  using policy_type = typename E::policy_type;
+  static constexpr std::size_t axis = static_cast<std::size_t>(Axis < 0 ? Axis + int(E::shape_type::rank) : Axis);
+  static constexpr bool is_max = Max;
+  E arg;
+  dims_t<shape_type> extents;
+  explicit arg_reduce_node(E e) : arg(std::move(e)) {
+    const auto in = arg.dims();
+    std::size_t k = 0;
+    for (std::size_t d = 0; d < E::shape_type::rank; ++d)
+      if (d != axis) extents[k++] = in[d];
+  }
+  const dims_t<shape_type>& dims() const { return extents; }
+};
+
+namespace detail {
+template <class Reducer, bool Mean, bool Keep, int... Axes, class E>
+auto make_reduce(const E& e) {
+  using N = node_t<E>;
+  if constexpr (check_axes<Reducer, N::shape_type::rank, Axes...>::value)
+    return reduce_node<Reducer, N, Keep, Mean, Axes...>(Reducer{}, as_node(e));
+  else return scalar<typename N::value_type>({});
+}
+}  // namespace detail
+
+#define SF_REDUCTION(fn, reducer, is_mean)                                       \
+  template <int... Axes, operand E>                                              \
+  auto fn(const E& e) {                                                          \
+    return detail::make_reduce<ops::reducer, is_mean, false, Axes...>(e);        \
+  }                                                                              \
+  template <int... Axes, operand E>                                              \
+  auto fn(const E& e, keepdims_t) {                                              \
+    return detail::make_reduce<ops::reducer, is_mean, true, Axes...>(e);         \
+  }
+/// `reduce_sum<1>(x)`: sum over axis 1; `reduce_sum(x)`: over all axes; `reduce_sum<1>(x, keepdims)`.
+SF_REDUCTION(reduce_sum, sum_reducer, false)
+SF_REDUCTION(reduce_mean, sum_reducer, true)
+SF_REDUCTION(reduce_max, max_reducer, false)
+SF_REDUCTION(reduce_min, min_reducer, false)
+#undef SF_REDUCTION
+
+/// Index of the largest element along `Axis` (first one on ties), as int64.
+template <int Axis, operand E>
+auto argmax(const E& e) {
+  using N = node_t<E>;
+  if constexpr (detail::check_axes<void, N::shape_type::rank, Axis>::value)
+    return arg_reduce_node<N, Axis, true>(as_node(e));
+  else return scalar<std::int64_t>(0);
+}
+/// Index of the smallest element along `Axis` (first one on ties), as int64.
+template <int Axis, operand E>
+auto argmin(const E& e) {
+  using N = node_t<E>;
+  if constexpr (detail::check_axes<void, N::shape_type::rank, Axis>::value)
+    return arg_reduce_node<N, Axis, false>(as_node(e));
+  else return scalar<std::int64_t>(0);
+}
+
+}  // namespace staticflow

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief The scalar math of every elementwise op, defined once for host and device.
+///
+/// A unary functor has `operator()(x)` and `grad(x, y, g)`: the gradient with respect to x
+/// given the input x, the output y = f(x) and the upstream gradient g. A binary functor has
+/// `operator()(a, b)`, `grad_a(a, b, y, g)` and `grad_b(a, b, y, g)`. Functors are trivially
+/// copyable, so evaluators holding them can be passed to CUDA kernels by value.
+#pragma once
+
+#include <cmath>
+#include <limits>
+
+#include "staticflow/config.hpp"
+
+namespace staticflow::ops {
+
+// ---- arithmetic -------------------------------------------------------------------------------
+
+struct negate {
+  static constexpr const char* name = "sf::negative";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return -x; }
+  template <class T> SF_HD_INLINE T grad(T, T, T g) const { return -g; }
+};
+struct abs {
+  static constexpr const char* name = "sf::abs";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x < T(0) ? -x : x; }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return x > T(0) ? g : (x < T(0) ? -g : T(0)); }
+};
+struct exp {
+  static constexpr const char* name = "sf::exp";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return std::exp(x); }
+  template <class T> SF_HD_INLINE T grad(T, T y, T g) const { return g * y; }
+};
+struct log {
+  static constexpr const char* name = "sf::log";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return std::log(x); }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return g / x; }
+};
+struct sqrt {
+  static constexpr const char* name = "sf::sqrt";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return std::sqrt(x); }
+  template <class T> SF_HD_INLINE T grad(T, T y, T g) const { return g / (T(2) * y); }
+};
+struct square {
+  static constexpr const char* name = "sf::square";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x * x; }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return T(2) * x * g; }
+};
+
+// ---- activations (TensorFlow's definitions) -----------------------------------------------------
+
+struct relu {
+  static constexpr const char* name = "sf::relu";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x > T(0) ? x : T(0); }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return x > T(0) ? g : T(0); }
+};
+struct relu6 {
+  static constexpr const char* name = "sf::relu6";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x > T(0) ? (x < T(6) ? x : T(6)) : T(0); }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return x > T(0) && x < T(6) ? g : T(0); }
+};
+struct sigmoid {
+  static constexpr const char* name = "sf::sigmoid";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return T(1) / (T(1) + std::exp(-x)); }
+  template <class T> SF_HD_INLINE T grad(T, T y, T g) const { return g * y * (T(1) - y); }
+};
+struct tanh {
+  static constexpr const char* name = "sf::tanh";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return std::tanh(x); }
+  template <class T> SF_HD_INLINE T grad(T, T y, T g) const { return g * (T(1) - y * y); }
+};
+struct elu {
+  static constexpr const char* name = "sf::elu";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x > T(0) ? x : std::expm1(x); }
+  template <class T> SF_HD_INLINE T grad(T x, T y, T g) const { return x > T(0) ? g : g * (y + T(1)); }
+};
+/// log(1 + e^x), written to neither overflow for large x nor lose precision for small.
+struct softplus {
+  static constexpr const char* name = "sf::softplus";
+  template <class T> SF_HD_INLINE T operator()(T x) const {
+    return (x > T(0) ? x : T(0)) + std::log1p(std::exp(x > T(0) ? -x : x));
+  }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return g / (T(1) + std::exp(-x)); }
+};
+struct softsign {
+  static constexpr const char* name = "sf::softsign";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x / (T(1) + (x < T(0) ? -x : x)); }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const {
+    const T d = T(1) + (x < T(0) ? -x : x);
+    return g / (d * d);
+  }
+};
+/// max(x, alpha * x) for 0 <= alpha <= 1 (TF's leaky_relu, default alpha 0.2).
+struct leaky_relu {
+  static constexpr const char* name = "sf::leaky_relu";
+  double alpha = 0.2;
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x > T(0) ? x : T(alpha) * x; }
+  template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return x > T(0) ? g : T(alpha) * g; }
+};
+
+// ---- binary ---------------------------------------------------------------------------------
+
+struct add {
+  static constexpr const char* name = "sf::add";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a + b; }
+  template <class T> SF_HD_INLINE T grad_a(T, T, T, T g) const { return g; }
+  template <class T> SF_HD_INLINE T grad_b(T, T, T, T g) const { return g; }
+};
+struct subtract {
+  static constexpr const char* name = "sf::subtract";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a - b; }
+  template <class T> SF_HD_INLINE T grad_a(T, T, T, T g) const { return g; }
+  template <class T> SF_HD_INLINE T grad_b(T, T, T, T g) const { return -g; }
+};
+struct multiply {
+  static constexpr const char* name = "sf::multiply";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a * b; }
+  template <class T> SF_HD_INLINE T grad_a(T, T b, T, T g) const { return g * b; }
+  template <class T> SF_HD_INLINE T grad_b(T a, T, T, T g) const { return g * a; }
+};
+struct divide {
+  static constexpr const char* name = "sf::divide";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a / b; }
+  template <class T> SF_HD_INLINE T grad_a(T, T b, T, T g) const { return g / b; }
+  template <class T> SF_HD_INLINE T grad_b(T, T b, T y, T g) const { return -g * y / b; }
+};
+struct pow {
+  static constexpr const char* name = "sf::pow";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return std::pow(a, b); }
+  template <class T> SF_HD_INLINE T grad_a(T a, T b, T, T g) const { return g * b * std::pow(a, b - T(1)); }
+  template <class T> SF_HD_INLINE T grad_b(T a, T, T y, T g) const { return a > T(0) ? g * y * std::log(a) : T(0); }
+};
+/// Ties send the gradient to `a`, as TF's Minimum/Maximum gradients do.
+struct minimum {
+  static constexpr const char* name = "sf::minimum";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return b < a ? b : a; }
+  template <class T> SF_HD_INLINE T grad_a(T a, T b, T, T g) const { return a <= b ? g : T(0); }
+  template <class T> SF_HD_INLINE T grad_b(T a, T b, T, T g) const { return a <= b ? T(0) : g; }
+};
+struct maximum {
+  static constexpr const char* name = "sf::maximum";
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a < b ? b : a; }
+  template <class T> SF_HD_INLINE T grad_a(T a, T b, T, T g) const { return a >= b ? g : T(0); }
+  template <class T> SF_HD_INLINE T grad_b(T a, T b, T, T g) const { return a >= b ? T(0) : g; }
+};
+
+// ---- comparisons (bool results, no gradient) -------------------------------------------------
+
+#define SF_DEFINE_COMPARISON(fn, op)                                                \
+  struct fn {                                                                       \
+    static constexpr const char* name = "sf::" #fn;                                 \
+    template <class T> SF_HD_INLINE bool operator()(T a, T b) const { return a op b; } \
+  };
+SF_DEFINE_COMPARISON(greater, >)
+SF_DEFINE_COMPARISON(greater_equal, >=)
+SF_DEFINE_COMPARISON(less, <)
+SF_DEFINE_COMPARISON(less_equal, <=)
+SF_DEFINE_COMPARISON(equal, ==)
+SF_DEFINE_COMPARISON(not_equal, !=)
+#undef SF_DEFINE_COMPARISON
+
+struct logical_and {
+  static constexpr const char* name = "sf::logical_and";
+  SF_HD_INLINE bool operator()(bool a, bool b) const { return a && b; }
+};
+struct logical_or {
+  static constexpr const char* name = "sf::logical_or";
+  SF_HD_INLINE bool operator()(bool a, bool b) const { return a || b; }
+};
+struct logical_not {
+  static constexpr const char* name = "sf::logical_not";
+  SF_HD_INLINE bool operator()(bool a) const { return !a; }
+};
+
+/// Conversion between element types (`sf::cast<To>`); the gradient passes through.
+template <class To>
+struct cast_to {
+  static constexpr const char* name = "sf::cast";
+  template <class T> SF_HD_INLINE To operator()(T x) const { return static_cast<To>(x); }
+};
+
+// ---- reductions: identity and combine ------------------------------------------------------------
+
+struct sum_reducer {
+  static constexpr const char* name = "sf::reduce_sum";
+  template <class T> SF_HD_INLINE static T identity() { return T(0); }
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a + b; }
+};
+struct max_reducer {
+  static constexpr const char* name = "sf::reduce_max";
+  template <class T> SF_HD_INLINE static T identity() {
+    using lim = std::numeric_limits<T>;
+    if constexpr (lim::has_infinity) return -lim::infinity();
+    else return lim::lowest();
+  }
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a < b ? b : a; }
+};
+struct min_reducer {
+  static constexpr const char* name = "sf::reduce_min";
+  template <class T> SF_HD_INLINE static T identity() {
+    using lim = std::numeric_limits<T>;
+    if constexpr (lim::has_infinity) return lim::infinity();
+    else return lim::max();
+  }
+  template <class T> SF_HD_INLINE T operator()(T a, T b) const { return b < a ? b : a; }
+};
+
+}  // namespace staticflow::ops
