@@ -29,19 +29,44 @@ struct executor {
                 "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
 };
 
-/// Owns the temporaries of one evaluation (the results of inner matmuls and reductions).
+/// Scratch memory for the results of inner matmuls and reductions (and, in training, the
+/// gradients flowing between them). Blocks are handed out in request order; after `reset()`
+/// the same sequence of requests reuses the same blocks, so a training loop that repeats one
+/// step allocates only during its first step.
 template <class Policy>
 class temporaries {
  public:
-  template <class T, class S>
-  tensor_view<T, S, Policy> make(const dims_t<S>& d) {
-    auto t = std::make_shared<tensor<T, S, Policy>>(d);
-    keep_.push_back(t);
-    return t->view();
+  temporaries() = default;
+  temporaries(const temporaries&) = delete;
+  temporaries& operator=(const temporaries&) = delete;
+  ~temporaries() {
+    for (auto& b : blocks_) memory<Policy>::deallocate(b.data, b.bytes);
   }
 
+  template <class T, class S>
+  tensor_view<T, S, Policy> make(const dims_t<S>& d) {
+    const std::size_t bytes = element_count(d) * sizeof(T);
+    if (next_ == blocks_.size()) blocks_.push_back({});
+    block& b = blocks_[next_++];
+    if (b.bytes < bytes) {
+      memory<Policy>::deallocate(b.data, b.bytes);
+      b.data = nullptr, b.bytes = 0;
+      b.data = memory<Policy>::template allocate<std::byte>(bytes);
+      b.bytes = bytes;
+    }
+    return tensor_view<T, S, Policy>(reinterpret_cast<T*>(b.data), d);
+  }
+  /// Makes every block available again (the views handed out so far become invalid).
+  void reset() { next_ = 0; }
+  std::size_t blocks() const { return blocks_.size(); }
+
  private:
-  std::vector<std::shared_ptr<void>> keep_;
+  struct block {
+    std::byte* data = nullptr;
+    std::size_t bytes = 0;
+  };
+  std::vector<block> blocks_;
+  std::size_t next_ = 0;
 };
 
 namespace detail {
@@ -61,11 +86,27 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
 /// The node with every materialisation point replaced by a view of its computed value.
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp);
+template <class P, class Op, class E>
+auto lower(const unary<Op, E>& node, temporaries<P>& tmp);
+template <class P, class Op, class L, class R>
+auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp);
+template <class P, class C, class A, class B>
+auto lower(const select<C, A, B>& node, temporaries<P>& tmp);
+
+/// The memory holding a node's value when it has one already (tensors, variables, cached results).
+template <class N>
+concept has_value_view = is_tensor_v<N> || requires(const N& n) { n.value.data(); };
+
+template <class N>
+auto value_view(const N& node) {
+  if constexpr (is_tensor_v<N>) return as_node(node);
+  else return node.value;
+}
 
 template <class P, class N>
 auto materialize(const N& node, temporaries<P>& tmp) {
-  if constexpr (is_tensor_v<N>) {
-    return node;
+  if constexpr (has_value_view<N>) {
+    return value_view(node);
   } else {
     auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
     evaluate_into(out, node, tmp);
@@ -75,23 +116,26 @@ auto materialize(const N& node, temporaries<P>& tmp) {
 
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp) {
-  if constexpr (is_materialized<N>::value) {
-    return materialize(node, tmp);
-  } else if constexpr (requires { node.op; node.arg; }) {
-    auto a = lower(node.arg, tmp);
-    return unary<std::remove_cvref_t<decltype(node.op)>, decltype(a)>(node.op, a);
-  } else if constexpr (requires { node.lhs; node.rhs; }) {
-    auto l = lower(node.lhs, tmp);
-    auto r = lower(node.rhs, tmp);
-    return binary<std::remove_cvref_t<decltype(node.op)>, decltype(l), decltype(r)>(node.op, l, r, node.dims());
-  } else if constexpr (requires { node.cond; }) {
-    auto c = lower(node.cond, tmp);
-    auto a = lower(node.if_true, tmp);
-    auto b = lower(node.if_false, tmp);
-    return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
-  } else {
-    return node;  // tensor views, scalars and generators evaluate as they are
-  }
+  if constexpr (is_materialized<N>::value) return materialize(node, tmp);
+  else return node;  // tensor views, scalars, generators and cached values evaluate as they are
+}
+template <class P, class Op, class E>
+auto lower(const unary<Op, E>& node, temporaries<P>& tmp) {
+  auto a = lower(node.arg, tmp);
+  return unary<Op, decltype(a)>(node.op, a);
+}
+template <class P, class Op, class L, class R>
+auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp) {
+  auto l = lower(node.lhs, tmp);
+  auto r = lower(node.rhs, tmp);
+  return binary<Op, decltype(l), decltype(r)>(node.op, l, r, node.dims());
+}
+template <class P, class C, class A, class B>
+auto lower(const select<C, A, B>& node, temporaries<P>& tmp) {
+  auto c = lower(node.cond, tmp);
+  auto a = lower(node.if_true, tmp);
+  auto b = lower(node.if_false, tmp);
+  return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
 }
 
 template <class P, class T, class S, class N>

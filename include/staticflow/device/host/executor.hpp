@@ -52,6 +52,17 @@ struct executor<host> {
     for (std::ptrdiff_t i = 0; i < count; ++i) out[i] = ev.coeff(static_cast<std::size_t>(i));
   }
 
+  /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
+  /// updates (an optimiser writes a variable and its slots in one pass).
+  template <class F>
+  static void for_each(std::size_t n, const F& f) {
+    const auto count = static_cast<std::ptrdiff_t>(n);
+#if defined(_OPENMP)
+#pragma omp parallel for simd schedule(static) if (parallel(n))
+#endif
+    for (std::ptrdiff_t i = 0; i < count; ++i) f(static_cast<std::size_t>(i));
+  }
+
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
   template <class Reducer, class T, class Ev, class Map>
   static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {

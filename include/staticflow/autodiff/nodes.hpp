@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Expression nodes of differentiation: variable leaves, cached values, broadcasts and
+/// the fused gradient expressions of elementwise ops.
+///
+/// A gradient expression recomputes the (cheap) forward values it needs inside the same pass
+/// instead of storing them: `unary_grad<relu, A, G>` evaluates `relu.grad(a, relu(a), g)` per
+/// element, so the backward chain of a run of elementwise ops is one fused pass too. Only the
+/// values of materialisation points (matmuls, reductions) are kept, in `cached` nodes.
+#pragma once
+
+#include <type_traits>
+
+#include "staticflow/expr/evaluator.hpp"
+
+namespace staticflow {
+
+/// A trainable value during a run: its storage, and the buffer its gradient accumulates into
+/// (null when no gradient is wanted).
+template <class T, class S, class P>
+struct var_leaf : node_base<var_leaf<T, S, P>> {
+  using value_type = T;
+  using shape_type = S;
+  using policy_type = P;
+  tensor_view<T, S, P> value;
+  T* grad = nullptr;
+  var_leaf(tensor_view<T, S, P> v, T* g) : value(v), grad(g) {}
+  const dims_t<S>& dims() const { return value.dims(); }
+};
+
+/// A node whose value has been computed once (in the forward pass) and is read from memory;
+/// the node's structure is kept for the backward pass.
+template <class N, class V>
+struct cached : node_base<cached<N, V>> {
+  using value_type = typename V::value_type;
+  using shape_type = typename V::shape_type;
+  using policy_type = typename V::policy_type;
+  N node;
+  V value;
+  cached(N n, V v) : node(std::move(n)), value(v) {}
+  const dims_t<shape_type>& dims() const { return value.dims(); }
+};
+
+/// `E` repeated along the axes where its shape has 1 (to shape `S`).
+template <class E, class S>
+struct broadcast_node : node_base<broadcast_node<E, S>> {
+  using value_type = typename E::value_type;
+  using shape_type = S;
+  using policy_type = typename E::policy_type;
+  E arg;
+  dims_t<S> extents;
+  broadcast_node(E e, const dims_t<S>& d) : arg(std::move(e)), extents(d) {}
+  const dims_t<S>& dims() const { return extents; }
+};
+
+/// Gradient of `Op(a)` with respect to `a`, given upstream `g`.
+template <class Op, class A, class G>
+struct unary_grad : node_base<unary_grad<Op, A, G>> {
+  using value_type = typename A::value_type;
+  using shape_type = typename A::shape_type;
+  using policy_type = common_policy_t<typename A::policy_type, typename G::policy_type>;
+  Op op;
+  A arg;
+  G g;
+  unary_grad(Op o, A a, G up) : op(o), arg(std::move(a)), g(std::move(up)) {}
+  decltype(auto) dims() const { return arg.dims(); }
+};
+
+/// Gradient of `Op(l, r)` with respect to `l` (Side 0) or `r` (Side 1), in the output's shape.
+template <class Op, class L, class R, class G, int Side>
+struct binary_grad : node_base<binary_grad<Op, L, R, G, Side>> {
+  using value_type = typename L::value_type;
+  using shape_type = typename G::shape_type;
+  using policy_type = common_policy_t<typename L::policy_type, typename R::policy_type, typename G::policy_type>;
+  Op op;
+  L lhs;
+  R rhs;
+  G g;
+  binary_grad(Op o, L l, R r, G up) : op(o), lhs(std::move(l)), rhs(std::move(r)), g(std::move(up)) {}
+  decltype(auto) dims() const { return g.dims(); }
+};
+
+template <class T, class S, class P, class O>
+struct evaluator<var_leaf<T, S, P>, O> : evaluator<tensor_view<T, S, P>, O> {
+  evaluator(const var_leaf<T, S, P>& v, const dims_t<O>& out) : evaluator<tensor_view<T, S, P>, O>(v.value, out) {}
+};
+
+template <class N, class V, class O>
+struct evaluator<cached<N, V>, O> : evaluator<V, O> {
+  evaluator(const cached<N, V>& c, const dims_t<O>& out) : evaluator<V, O>(c.value, out) {}
+};
+
+template <class E, class S, class O>
+struct evaluator<broadcast_node<E, S>, O> : evaluator<E, O> {
+  evaluator(const broadcast_node<E, S>& b, const dims_t<O>& out) : evaluator<E, O>(b.arg, out) {}
+};
+
+template <class Op, class A, class G, class O>
+struct evaluator<unary_grad<Op, A, G>, O> {
+  using value_type = typename A::value_type;
+  Op op;
+  evaluator<A, O> arg;
+  evaluator<G, O> g;
+  evaluator(const unary_grad<Op, A, G>& n, const dims_t<O>& out) : op(n.op), arg(n.arg, out), g(n.g, out) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    const value_type x = arg.coeff(i);
+    return op.grad(x, op(x), g.coeff(i));
+  }
+};
+
+template <class Op, class L, class R, class G, int Side, class O>
+struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
+  using value_type = typename L::value_type;
+  Op op;
+  evaluator<L, O> lhs;
+  evaluator<R, O> rhs;
+  evaluator<G, O> g;
+  evaluator(const binary_grad<Op, L, R, G, Side>& n, const dims_t<O>& out)
+      : op(n.op), lhs(n.lhs, out), rhs(n.rhs, out), g(n.g, out) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    const value_type a = lhs.coeff(i), b = rhs.coeff(i);
+    if constexpr (Side == 0) return op.grad_a(a, b, op(a, b), g.coeff(i));
+    else return op.grad_b(a, b, op(a, b), g.coeff(i));
+  }
+};
+
+}  // namespace staticflow
