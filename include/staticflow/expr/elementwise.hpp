@@ -56,6 +56,7 @@ dims_t<Out> broadcast_dims(const dims_t<A>& a, const dims_t<B>& b, const char* o
     if (sa == 1) out[d] = eb;
     else if (sb == 1) out[d] = ea;
     else if (ea == eb) out[d] = ea;
+    else if (ea == dyn || eb == dyn) out[d] = dyn;  // a graph expression before its feeds are bound
     else
       throw invalid_argument(std::string(op) + ": extents " + to_string(a) + " and " + to_string(b) +
                              " do not broadcast");

@@ -26,7 +26,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     const auto a = lhs.dims();
     const auto b = rhs.dims();
     const std::size_t k_a = a[TransA ? 0 : 1], k_b = b[TransB ? 1 : 0];
-    if (k_a != k_b)
+    if (k_a != k_b && k_a != dyn && k_b != dyn)
       throw invalid_argument("sf::matmul: inner extents differ: a is " + to_string(a) + (TransA ? " (transposed)" : "") +
                              ", b is " + to_string(b) + (TransB ? " (transposed)" : ""));
     extents[0] = a[TransA ? 1 : 0];

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Graphs, variables, placeholders and variable scopes (TF 1.x's model).
+///
+/// The expression type is the computation; a `graph` owns what TF's graph owns beyond that:
+/// the variable definitions (name, shape, dtype, initialiser, trainable flag) and the names.
+/// Values live in a `session`. Two graphs share nothing.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "staticflow/core/fixed_string.hpp"
+#include "staticflow/graph/initializer.hpp"
+
+namespace staticflow {
+
+class graph;
+class session_state;
+
+/// What a graph knows of a variable, whatever its type.
+class variable_base {
+ public:
+  variable_base(std::string name, bool trainable, std::size_t id, const graph* owner, std::size_t bytes)
+      : name_(std::move(name)), trainable_(trainable), id_(id), owner_(owner), bytes_(bytes) {}
+  virtual ~variable_base() = default;
+  const std::string& name() const { return name_; }
+  bool trainable() const { return trainable_; }
+  std::size_t id() const { return id_; }
+  const graph* owner() const { return owner_; }
+  std::size_t bytes() const { return bytes_; }
+  virtual std::string shape_string() const = 0;
+  virtual std::string_view dtype_name() const = 0;
+  /// Computes the initial value on the host and stores it in the session.
+  virtual void initialize(session_state& s) const = 0;
+
+ private:
+  std::string name_;
+  bool trainable_;
+  std::size_t id_;
+  const graph* owner_;
+  std::size_t bytes_;
+};
+
+/// Storage of variable values (and their gradients) for one session, behind a device-neutral
+/// interface so that graphs need not know the policy.
+class session_state {
+ public:
+  struct slot {
+    void* data = nullptr;
+    std::size_t bytes = 0;
+    bool initialized = false;
+  };
+  virtual ~session_state() = default;
+  virtual void* allocate_bytes(std::size_t bytes) = 0;
+  virtual void free_bytes(void* p, std::size_t bytes) noexcept = 0;
+  virtual void upload(void* dst, const void* host_src, std::size_t bytes) = 0;
+  virtual void download(void* host_dst, const void* src, std::size_t bytes) const = 0;
+
+  /// The value slot of a variable, allocated on first use.
+  slot& value_slot(const variable_base& v) { return ensure(values_, v); }
+  /// The gradient slot of a variable, allocated on first use.
+  slot& grad_slot(const variable_base& v) { return ensure(grads_, v); }
+  bool is_initialized(const variable_base& v) const { return v.id() < values_.size() && values_[v.id()].initialized; }
+
+ protected:
+  void release_all() noexcept {
+    for (auto* table : {&values_, &grads_})
+      for (auto& s : *table) free_bytes(s.data, s.bytes), s = {};
+  }
+
+ private:
+  slot& ensure(std::vector<slot>& table, const variable_base& v) {
+    if (table.size() <= v.id()) table.resize(v.id() + 1);
+    slot& s = table[v.id()];
+    if (!s.data && v.bytes()) s.data = allocate_bytes(v.bytes()), s.bytes = v.bytes();
+    return s;
+  }
+  std::vector<slot> values_, grads_;
+};
+
+/// A variable of dtype `T` and (fully static) shape `S`.
+template <element_type T, any_shape S>
+class variable_def final : public variable_base {
+ public:
+  static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
+  variable_def(std::string name, init::initializer init, bool trainable, std::size_t id, const graph* owner)
+      : variable_base(std::move(name), trainable, id, owner, S::static_size * sizeof(T)), init_(std::move(init)) {}
+  std::string shape_string() const override { return to_string(S{}); }
+  std::string_view dtype_name() const override { return dtype_name_v<T>; }
+  const init::initializer& initializer() const { return init_; }
+  void initialize(session_state& s) const override {
+    tensor<T, S, host> value;
+    init_.fill(value.view(), name());
+    auto& slot = s.value_slot(*this);
+    s.upload(slot.data, value.data(), bytes());
+    slot.initialized = true;
+  }
+
+ private:
+  init::initializer init_;
+};
+
+/// A variable inside an expression. Copies refer to the same variable.
+template <element_type T, any_shape S>
+struct variable_node : node_base<variable_node<T, S>> {
+  using value_type = T;
+  using shape_type = S;
+  using policy_type = void;
+  std::shared_ptr<const variable_def<T, S>> def;
+  dims_t<S> dims() const { return detail::make_dims<S>(); }
+  const std::string& name() const { return def->name(); }
+  friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
+};
+
+/// A value fed at run time. The name is part of the type, so running an expression whose
+/// placeholders are not all fed does not compile, and the error names the placeholder.
+template <element_type T, any_shape S, fixed_string Name>
+struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
+  using value_type = T;
+  using shape_type = S;
+  using policy_type = void;
+  static constexpr std::string_view name() { return Name.view(); }
+  /// Run-time extents are unknown until fed: `dyn` stands for them while the graph is built.
+  dims_t<S> dims() const {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < S::rank; ++i) d[i] = S::extents[i];
+    return d;
+  }
+};
+
+/// `sf::placeholder<float, sf::shape<sf::dyn, 784>, "x-input">()`.
+template <element_type T, any_shape S, fixed_string Name>
+placeholder_node<T, S, Name> placeholder() {
+  return {};
+}
+
+/// How `get_variable` treats an existing name (TF's reuse=False / True / AUTO_REUSE).
+enum class reuse { no, yes, auto_reuse, inherit };
+
+/// Owns variable definitions and names. `default_graph()` is used unless a graph is passed or
+/// made the default with `graph::as_default()`.
+class graph {
+ public:
+  graph() = default;
+  graph(const graph&) = delete;
+  graph& operator=(const graph&) = delete;
+
+  /// A new variable (TF's tf.Variable): an existing name is made unique ("w2" -> "w2_1").
+  template <element_type T, any_shape S>
+  variable_node<T, S> variable(const std::string& name, init::initializer init, bool trainable = true) {
+    return create<T, S>(unique_name(scoped(name)), std::move(init), trainable);
+  }
+
+  /// TF's tf.get_variable under the current variable scope's reuse setting.
+  /// **Errors:** invalid_argument when the name exists and reuse is off, when it does not exist
+  /// and reuse is on, or when an existing variable has another dtype or shape.
+  template <element_type T, any_shape S>
+  variable_node<T, S> get_variable(const std::string& name, init::initializer init = init::zeros(),
+                                   bool trainable = true) {
+    const std::string full = scoped(name);
+    const auto it = by_name_.find(full);
+    const reuse mode = current_reuse();
+    if (it == by_name_.end()) {
+      if (mode == reuse::yes)
+        throw invalid_argument("sf::get_variable: variable " + full +
+                               " does not exist, or was not created with get_variable(); did you mean reuse::auto_reuse?");
+      names_[full] = 1;
+      return create<T, S>(full, std::move(init), trainable);
+    }
+    if (mode == reuse::no)
+      throw invalid_argument("sf::get_variable: variable " + full +
+                             " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
+    auto def = std::dynamic_pointer_cast<const variable_def<T, S>>(vars_[it->second]);
+    if (!def)
+      throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
+                             std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
+                             ", requested " + std::string(dtype_name_v<T>) + " " + to_string(S{}));
+    return {{}, def};
+  }
+
+  /// Every variable, in creation order (TF's global_variables()).
+  const std::vector<std::shared_ptr<const variable_base>>& global_variables() const { return vars_; }
+  /// The trainable ones (TF's trainable_variables()).
+  std::vector<std::shared_ptr<const variable_base>> trainable_variables() const {
+    std::vector<std::shared_ptr<const variable_base>> out;
+    for (const auto& v : vars_)
+      if (v->trainable()) out.push_back(v);
+    return out;
+  }
+
+  /// Makes this graph the default until the guard is destroyed (TF's `with g.as_default()`).
+  class default_guard {
+   public:
+    explicit default_guard(graph& g) : previous_(current()) { current() = &g; }
+    ~default_guard() { current() = previous_; }
+    default_guard(const default_guard&) = delete;
+    default_guard& operator=(const default_guard&) = delete;
+
+   private:
+    graph* previous_;
+  };
+  [[nodiscard]] default_guard as_default() { return default_guard(*this); }
+
+  /// The graph that `sf::variable`, `sf::get_variable` and scopes use now.
+  static graph& get_default() {
+    static graph global;
+    return current() ? *current() : global;
+  }
+
+  // Variable scopes (see `variable_scope`).
+  void push_scope(const std::string& name, reuse r) {
+    // TF's rule: reuse=True is inherited by every inner scope; reuse=False (or none) means
+    // "as the enclosing scope"; AUTO_REUSE applies unless an outer scope already reuses.
+    const reuse outer = current_reuse();
+    const reuse eff = outer == reuse::yes ? reuse::yes : (r == reuse::yes || r == reuse::auto_reuse) ? r : outer;
+    scopes_.push_back({name, eff});
+  }
+  void pop_scope() { scopes_.pop_back(); }
+  reuse current_reuse() const { return scopes_.empty() ? reuse::no : scopes_.back().mode; }
+  std::string scope_name() const {
+    std::string s;
+    for (const auto& f : scopes_)
+      if (!f.name.empty()) s += (s.empty() ? "" : "/") + f.name;
+    return s;
+  }
+
+ private:
+  static graph*& current() {
+    thread_local graph* g = nullptr;
+    return g;
+  }
+  std::string scoped(const std::string& name) const {
+    const std::string prefix = scope_name();
+    return prefix.empty() ? name : prefix + "/" + name;
+  }
+  std::string unique_name(const std::string& name) {
+    if (!names_.count(name) && !by_name_.count(name)) {
+      names_[name] = 1;
+      return name;
+    }
+    for (int k = names_[name];; ++k) {
+      const std::string candidate = name + "_" + std::to_string(k);
+      if (!by_name_.count(candidate)) {
+        names_[name] = k + 1;
+        names_[candidate] = 1;
+        return candidate;
+      }
+    }
+  }
+  template <element_type T, any_shape S>
+  variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
+    auto def = std::make_shared<const variable_def<T, S>>(full, std::move(init), trainable, vars_.size(), this);
+    by_name_[full] = vars_.size();
+    vars_.push_back(def);
+    return {{}, def};
+  }
+
+  struct scope_frame {
+    std::string name;
+    reuse mode;
+  };
+  std::vector<std::shared_ptr<const variable_base>> vars_;
+  std::map<std::string, std::size_t> by_name_;
+  std::map<std::string, int> names_;
+  std::vector<scope_frame> scopes_;
+};
+
+inline graph& default_graph() { return graph::get_default(); }
+
+/// `sf::variable<float, sf::shape<2, 3>>("w1", sf::init::random_normal(1, 1))` in the default graph.
+template <element_type T, any_shape S>
+variable_node<T, S> variable(const std::string& name, init::initializer init, bool trainable = true) {
+  return default_graph().variable<T, S>(name, std::move(init), trainable);
+}
+template <element_type T, any_shape S>
+variable_node<T, S> get_variable(const std::string& name, init::initializer init = init::zeros(), bool trainable = true) {
+  return default_graph().get_variable<T, S>(name, std::move(init), trainable);
+}
+
+/// RAII variable scope (TF's `with tf.variable_scope(name, reuse=...)`) on the default graph.
+class variable_scope {
+ public:
+  explicit variable_scope(std::string name, reuse r = reuse::inherit, graph& g = default_graph()) : g_(g) {
+    g_.push_scope(name, r);
+  }
+  ~variable_scope() { g_.pop_scope(); }
+  variable_scope(const variable_scope&) = delete;
+  variable_scope& operator=(const variable_scope&) = delete;
+  reuse reuse_mode() const { return g_.current_reuse(); }
+  std::string name() const { return g_.scope_name(); }
+
+ private:
+  graph& g_;
+};
+
+}  // namespace staticflow

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `session<Policy>`: runs graph expressions with feeds, owns variable values,
+/// gradients, optimiser slots and a workspace reused from run to run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "staticflow/autodiff/backward.hpp"
+#include "staticflow/graph/graph.hpp"
+
+namespace staticflow {
+
+// ---- feeds ---------------------------------------------------------------------------------------
+
+/// A value for a placeholder in one `run` (TF's feed_dict entry).
+template <class Ph, class V>
+struct feed_item {
+  using placeholder = Ph;
+  V value;
+};
+
+/// `sf::feed(x, xs)`: feeds tensor `xs` to placeholder `x`. dtype and rank are checked at
+/// compile time; run-time extents when the session runs.
+template <class T, class S, fixed_string N, class X>
+  requires is_tensor_v<X>
+auto feed(placeholder_node<T, S, N>, const X& x) {
+  auto v = as_node(x);
+  using V = decltype(v);
+  static_assert(std::is_same_v<typename V::value_type, T>, "sf::feed: the tensor's dtype differs from the placeholder's");
+  static_assert(V::shape_type::rank == S::rank, "sf::feed: the tensor's rank differs from the placeholder's");
+  return feed_item<placeholder_node<T, S, N>, V>{v};
+}
+
+// ---- type-level queries over graph expressions -----------------------------------------------------
+
+template <class... T>
+struct type_list {};
+template <class A, class B>
+struct concat_lists;
+template <class... A, class... B>
+struct concat_lists<type_list<A...>, type_list<B...>> {
+  using type = type_list<A..., B...>;
+};
+
+/// The placeholders an expression reads.
+template <class N>
+struct placeholders_of {
+  using type = type_list<>;
+};
+template <class N>
+using placeholders_of_t = typename placeholders_of<N>::type;
+template <class T, class S, fixed_string Nm>
+struct placeholders_of<placeholder_node<T, S, Nm>> {
+  using type = type_list<placeholder_node<T, S, Nm>>;
+};
+template <class Op, class E>
+struct placeholders_of<unary<Op, E>> : placeholders_of<E> {};
+template <class Op, class L, class R>
+struct placeholders_of<binary<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
+template <class C, class A, class B>
+struct placeholders_of<select<C, A, B>>
+    : concat_lists<placeholders_of_t<C>, typename concat_lists<placeholders_of_t<A>, placeholders_of_t<B>>::type> {};
+template <class L, class R, bool TA, bool TB>
+struct placeholders_of<matmul_node<L, R, TA, TB>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
+template <class Red, class E, bool K, bool M, int... Ax>
+struct placeholders_of<reduce_node<Red, E, K, M, Ax...>> : placeholders_of<E> {};
+template <class E, int Ax, bool Max>
+struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
+
+namespace detail {
+
+/// Fails naming the placeholder (in the instantiation note) when it is not fed.
+template <class Placeholder, bool Fed>
+struct check_fed {
+  static_assert(Fed, "sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, tensor)");
+  static constexpr bool value = Fed;
+};
+
+template <class Ph, class... Feeds>
+inline constexpr bool is_fed_v = (std::is_same_v<Ph, typename Feeds::placeholder> || ...);
+
+template <class List, class... Feeds>
+struct all_fed;
+template <class... Ph, class... Feeds>
+struct all_fed<type_list<Ph...>, Feeds...> {
+  static constexpr bool value = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
+};
+
+/// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
+template <class Ph, class... Feeds>
+constexpr std::size_t feed_index() {
+  constexpr bool hit[] = {std::is_same_v<Ph, typename Feeds::placeholder>..., true};
+  std::size_t i = 0;
+  while (!hit[i]) ++i;
+  return i;
+}
+
+/// Calls `f(variable_node)` for every variable occurrence in a graph expression.
+template <class N, class F>
+void visit_variables(const N& n, F&& f) {
+  if constexpr (requires { n.def; }) f(n);
+  else if constexpr (requires { n.lhs; n.rhs; }) visit_variables(n.lhs, f), visit_variables(n.rhs, f);
+  else if constexpr (requires { n.cond; }) visit_variables(n.if_true, f), visit_variables(n.if_false, f);
+  else if constexpr (requires { n.arg; }) visit_variables(n.arg, f);
+}
+
+}  // namespace detail
+
+// ---- operations that are not expressions -------------------------------------------------------------
+
+/// Initialises every variable of the session's graph (TF's global_variables_initializer()).
+struct init_all_op {};
+inline init_all_op global_variables_initializer() { return {}; }
+
+/// The gradient of `loss` (summed over its elements) with respect to one variable.
+template <class Loss, class T, class S>
+struct gradients_op {
+  Loss loss;
+  variable_node<T, S> wrt;
+};
+template <operand Loss, class T, class S>
+gradients_op<node_t<Loss>, T, S> gradients(const Loss& loss, const variable_node<T, S>& wrt) {
+  static_assert(std::is_same_v<value_t<Loss>, T>, "sf::gradients: the loss and the variable must share a dtype");
+  return {as_node(loss), wrt};
+}
+
+/// One optimisation step of `loss` (built by an optimiser's `minimize`).
+template <class Opt, class Loss>
+struct train_op {
+  Opt optimizer;
+  Loss loss;
+  std::optional<variable_node<std::int64_t, shape<>>> global_step;
+  std::shared_ptr<const int> identity = std::make_shared<const int>(0);  ///< keys the optimiser's slots
+};
+
+/// Builds a train op; optimisers call this from their `minimize`.
+template <class Opt, operand Loss>
+auto minimize(const Opt& opt, const Loss& loss, std::optional<variable_node<std::int64_t, shape<>>> global_step = {}) {
+  static_assert(floating_element<value_t<Loss>>, "sf::minimize: the loss must have a floating dtype");
+  return train_op<Opt, node_t<Loss>>{opt, as_node(loss), std::move(global_step), std::make_shared<const int>(0)};
+}
+
+/// Several fetches in one run: `sess.run(sf::fetches(a, b), feeds...)` returns a tuple.
+template <class... E>
+struct fetch_list {
+  std::tuple<E...> items;
+};
+template <operand... E>
+fetch_list<node_t<E>...> fetches(const E&... e) {
+  return {{as_node(e)...}};
+}
+
+// ---- the session ----------------------------------------------------------------------------------
+
+/// Runs graph expressions on a device policy. Owns the values of the graph's variables, their
+/// gradients, optimiser slots, and a workspace that is reused by every run, so repeating the
+/// same step allocates nothing after the first.
+///
+/// **Errors:** reading an uninitialised variable: failed_precondition naming it; a feed with the
+/// wrong run-time extents: invalid_argument naming the placeholder and both shapes; an unfed
+/// placeholder: compile error.
+template <class P = host>
+class session final : public session_state {
+ public:
+  explicit session(graph& g = default_graph(), P policy = {}) : graph_(&g), policy_(policy) {}
+  ~session() override { release_all(); }
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  const graph& get_graph() const { return *graph_; }
+  const P& policy() const { return policy_; }
+
+  /// Initialises every variable of the graph.
+  void run(const init_all_op&) {
+    for (const auto& v : graph_->global_variables()) v->initialize(*this);
+  }
+
+  /// Evaluates `fetch` and returns its value on the host.
+  template <expr_node E, class... F>
+  auto run(const E& fetch, const F&... feeds) {
+    if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
+      tmp_.reset();
+      auto ctx = context<F...>{std::tuple<const F&...>(feeds...), nullptr};
+      return to_host(bind(fetch, ctx));
+    }
+  }
+
+  template <class... E, class... F>
+  auto run(const fetch_list<E...>& list, const F&... feeds) {
+    static_assert((detail::all_fed<placeholders_of_t<E>, F...>::value && ...));
+    return std::apply([&](const auto&... e) { return std::make_tuple(run(e, feeds...)...); }, list.items);
+  }
+
+  /// One training step: forward, backward, the optimiser's update of every trainable variable
+  /// the loss reads, then global_step += 1. Returns the loss before the update (a number for a
+  /// scalar loss, else a host tensor).
+  template <class Opt, class Loss, class... F>
+  auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return train_step(op, feeds...);
+  }
+
+ private:
+  template <class Opt, class Loss, class... F>
+  auto train_step(const train_op<Opt, Loss>& op, const F&... feeds) {
+    tmp_.reset();
+    mark_trainable(op.loss);
+    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
+    auto prepared = autodiff::prepare(bind(op.loss, ctx), tmp_);
+    auto loss_value = loss_to_host(prepared);
+    autodiff::backward(prepared, tmp_);
+    const std::int64_t step = op.global_step ? read_scalar(*op.global_step) : 0;
+    for_each_unique_variable(op.loss, [&](const auto& v) {
+      if (v.def->trainable()) apply_update(op, v, step);
+    });
+    if (op.global_step) write_scalar(*op.global_step, step + 1);
+    return loss_value;
+  }
+
+ public:
+
+  /// The gradient of a loss with respect to one variable, on the host.
+  template <class Loss, class T, class S, class... F>
+  tensor<T, S, host> run(const gradients_op<Loss, T, S>& op, const F&... feeds) {
+    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
+    tmp_.reset();
+    std::fill(wanted_.begin(), wanted_.end(), 0);
+    want(*op.wrt.def);
+    zero_gradient(op.wrt);
+    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
+    autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
+    tensor<T, S, host> out;
+    download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
+    return out;
+  }
+
+  /// A variable's current value on the host.
+  template <class T, class S>
+  tensor<T, S, host> value(const variable_node<T, S>& v) {
+    tensor<T, S, host> out;
+    download(out.data(), value_view(v).data(), out.size() * sizeof(T));
+    return out;
+  }
+  /// Sets a variable's value (TF's tf.assign), initialising it if needed.
+  template <class T, class S>
+  void assign(const variable_node<T, S>& v, const tensor_view<T, S, host>& x) {
+    check_graph(*v.def);
+    auto& s = value_slot(*v.def);
+    upload(s.data, x.data(), v.def->bytes());
+    s.initialized = true;
+  }
+  template <class T, class S>
+  void assign(const variable_node<T, S>& v, const tensor<T, S, host>& x) {
+    assign(v, x.view());
+  }
+
+  /// The storage of a variable on this session's device.
+  template <class T, class S>
+  tensor_view<T, S, P> value_view(const variable_node<T, S>& v) {
+    check_graph(*v.def);
+    if (!is_initialized(*v.def))
+      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
+                                "'; run sf::global_variables_initializer() first");
+    return tensor_view<T, S, P>(static_cast<T*>(value_slot(*v.def).data), v.dims());
+  }
+
+  /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
+  std::size_t workspace_blocks() const { return tmp_.blocks(); }
+
+  // session_state: raw storage through the policy's memory.
+  void* allocate_bytes(std::size_t bytes) override { return memory<P>::template allocate<std::byte>(bytes); }
+  void free_bytes(void* p, std::size_t bytes) noexcept override {
+    memory<P>::deallocate(static_cast<std::byte*>(p), bytes);
+  }
+  void upload(void* dst, const void* src, std::size_t bytes) override {
+    memory<P>::from_host(static_cast<std::byte*>(dst), static_cast<const std::byte*>(src), bytes);
+  }
+  void download(void* dst, const void* src, std::size_t bytes) const override {
+    memory<P>::to_host(static_cast<std::byte*>(dst), static_cast<const std::byte*>(src), bytes);
+  }
+
+ private:
+  template <class... F>
+  struct context {
+    template <class Ph>
+    static constexpr std::size_t index_of() {
+      return detail::feed_index<Ph, F...>();
+    }
+    std::tuple<const F&...> feeds;
+    const std::vector<char>* wanted;  ///< per variable id: accumulate its gradient
+  };
+
+  // ---- binding: graph expression -> concrete expression over this session's memory ----
+
+  template <class N, class Ctx>
+  auto bind(const N& n, Ctx& ctx) {
+    if constexpr (is_tensor_v<N>) {
+      if constexpr (std::is_same_v<typename N::policy_type, P>) return n;
+      else {  // a host constant in a device session: copied into the workspace
+        auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
+        memory<P>::from_host(d.data(), n.data(), n.size());
+        return d;
+      }
+    } else {
+      return n;  // scalars and generators
+    }
+  }
+  template <class T, class S, fixed_string Nm, class Ctx>
+  auto bind(const placeholder_node<T, S, Nm>& ph, Ctx& ctx) {
+    constexpr std::size_t i = Ctx::template index_of<placeholder_node<T, S, Nm>>();
+    const auto& item = std::get<i>(ctx.feeds);
+    const auto& v = item.value;
+    for (std::size_t d = 0; d < S::rank; ++d)
+      if (S::extents[d] != dyn && S::extents[d] != v.dims()[d])
+        throw invalid_argument("sf::session::run: placeholder '" + std::string(ph.name()) + "' has shape " +
+                               to_string(S{}) + ", fed a tensor of extents " + to_string(v.dims()));
+    tensor_view<T, S, typename std::remove_cvref_t<decltype(v)>::policy_type> typed(v.data(), to_dims<S>(v.dims()));
+    return bind(typed, ctx);
+  }
+  template <class T, class S, class Ctx>
+  auto bind(const variable_node<T, S>& v, Ctx& ctx) {
+    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() && (*ctx.wanted)[v.def->id()];
+    return var_leaf<T, S, P>(value_view(v), grad ? static_cast<T*>(grad_slot(*v.def).data) : nullptr);
+  }
+  template <class Op, class E, class Ctx>
+  auto bind(const unary<Op, E>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return unary<Op, decltype(a)>(n.op, a);
+  }
+  template <class Op, class L, class R, class Ctx>
+  auto bind(const binary<Op, L, R>& n, Ctx& ctx) {
+    auto l = bind(n.lhs, ctx);
+    auto r = bind(n.rhs, ctx);
+    return binary<Op, decltype(l), decltype(r)>(n.op, l, r);
+  }
+  template <class C, class A, class B, class Ctx>
+  auto bind(const select<C, A, B>& n, Ctx& ctx) {
+    auto c = bind(n.cond, ctx);
+    auto a = bind(n.if_true, ctx);
+    auto b = bind(n.if_false, ctx);
+    return select<decltype(c), decltype(a), decltype(b)>(c, a, b);
+  }
+  template <class L, class R, bool TA, bool TB, class Ctx>
+  auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
+    auto l = bind(n.lhs, ctx);
+    auto r = bind(n.rhs, ctx);
+    return matmul_node<decltype(l), decltype(r), TA, TB>(l, r);
+  }
+  template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
+  auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a);
+  }
+  template <class E, int Ax, bool Max, class Ctx>
+  auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return arg_reduce_node<decltype(a), Ax, Max>(a);
+  }
+
+  template <class S, std::size_t R>
+  static dims_t<S> to_dims(const index_array<R>& d) {
+    dims_t<S> out{};
+    for (std::size_t i = 0; i < S::rank; ++i) out[i] = d[i];
+    return out;
+  }
+
+  // ---- results ----
+
+  template <class N>
+  auto to_host(const N& bound) {
+    using T = typename N::value_type;
+    using S = typename N::shape_type;
+    tensor<T, S, host> out(bound.dims());
+    if constexpr (std::is_same_v<P, host>) {
+      detail::evaluate_into(out.view(), bound, tmp_);
+    } else {
+      auto d = tmp_.template make<T, S>(bound.dims());
+      detail::evaluate_into(d, bound, tmp_);
+      memory<P>::to_host(out.data(), d.data(), out.size());
+    }
+    return out;
+  }
+
+  template <class N>
+  auto loss_to_host(const N& prepared) {
+    using T = typename N::value_type;
+    if constexpr (N::shape_type::rank == 0) {
+      auto d = detail::materialize(prepared, tmp_);
+      T v{};
+      memory<P>::to_host(&v, d.data(), 1);
+      return v;
+    } else {
+      return to_host(prepared);
+    }
+  }
+
+  // ---- training ----
+
+  void check_graph(const variable_base& v) const {
+    if (v.owner() != graph_)
+      throw invalid_argument("sf::session: variable '" + v.name() + "' belongs to another graph than this session's");
+  }
+  void want(const variable_base& v) {
+    if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, 0);
+    wanted_[v.id()] = 1;
+  }
+  template <class Loss>
+  void mark_trainable(const Loss& loss) {
+    std::fill(wanted_.begin(), wanted_.end(), 0);
+    detail::visit_variables(loss, [&](const auto& v) {
+      if (v.def->trainable()) want(*v.def), zero_gradient(v);
+    });
+  }
+  template <class T, class S>
+  void zero_gradient(const variable_node<T, S>& v) {
+    check_graph(*v.def);
+    const tensor_view<T, S, P> g(static_cast<T*>(grad_slot(*v.def).data), v.dims());
+    detail::evaluate_into(g, scalar<T>(T(0)), tmp_);
+  }
+  template <class Loss, class F>
+  void for_each_unique_variable(const Loss& loss, F&& f) {
+    if (seen_.size() < graph_->global_variables().size()) seen_.resize(graph_->global_variables().size());
+    std::fill(seen_.begin(), seen_.end(), 0);
+    detail::visit_variables(loss, [&](const auto& v) {
+      if (!seen_[v.def->id()]) seen_[v.def->id()] = 1, f(v);
+    });
+  }
+  template <class Opt, class Loss, class T, class S>
+  void apply_update(const train_op<Opt, Loss>& op, const variable_node<T, S>& v, std::int64_t step) {
+    using slots_t = typename Opt::template slots<T, S, P>;
+    auto& entry = slots_[{op.identity.get(), v.def->id()}];
+    if (!entry) entry = std::make_shared<slots_t>(op.optimizer.template make_slots<T, S, P>(v.dims()));
+    const tensor_view<T, S, P> grad(static_cast<T*>(grad_slot(*v.def).data), v.dims());
+    op.optimizer.apply(value_view(v), grad, *static_cast<slots_t*>(entry.get()), step);
+  }
+
+ public:
+  /// Reads a scalar variable (such as global_step) on the host.
+  template <class T>
+  T read_scalar(const variable_node<T, shape<>>& v) {
+    T x{};
+    memory<P>::to_host(&x, value_view(v).data(), 1);
+    return x;
+  }
+  template <class T>
+  void write_scalar(const variable_node<T, shape<>>& v, T x) {
+    memory<P>::from_host(value_view(v).data(), &x, 1);
+  }
+
+ private:
+  graph* graph_;
+  P policy_;
+  temporaries<P> tmp_;
+  std::vector<char> wanted_, seen_;
+  std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
+};
+
+}  // namespace staticflow
