@@ -35,6 +35,8 @@ template <class L, class R, bool TA, bool TB>
 struct has_variables<matmul_node<L, R, TA, TB>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
 template <class Red, class E, bool K, bool M, int... Ax>
 struct has_variables<reduce_node<Red, E, K, M, Ax...>> : has_variables<E> {};
+template <class Op, class L, class R>
+struct has_variables<op_node<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
 
 namespace detail {
 
@@ -106,6 +108,8 @@ template <class P, class L, class R, bool TA, bool TB, class V, class G>
 void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V& value, const G& g, temporaries<P>& tmp);
 template <class P, class Red, class E, bool K, bool M, int... Ax, class V, class G>
 void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& value, const G& g, temporaries<P>& tmp);
+template <class P, class Op, class L, class R, class V, class G>
+void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp);
 
 template <class P, class N, class G>
 void backprop(const N&, const G&, temporaries<P>&) {}  // constants, feeds, scalars: no gradient
@@ -219,6 +223,23 @@ void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& valu
     broadcast_node<decltype(ties), S> share(ties, in_dims);
     auto routed = binary<ops::multiply, eq_t, decltype(spread)>(ops::multiply{}, hit, spread, in_dims);
     backprop(node.arg, binary<ops::divide, decltype(routed), decltype(share)>(ops::divide{}, routed, share, in_dims), tmp);
+  }
+}
+
+/// A custom op computes each operand's gradient with its own kernel, then the recursion goes on.
+template <class P, class Op, class L, class R, class V, class G>
+void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp) {
+  const auto l = staticflow::detail::value_view(node.lhs);
+  const auto r = staticflow::detail::value_view(node.rhs);
+  if constexpr (has_variables_v<L>) {
+    auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
+    Op::template backward<0, P>(d, l, r, value, g);
+    backprop(node.lhs, d, tmp);
+  }
+  if constexpr (has_variables_v<R>) {
+    auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
+    Op::template backward<1, P>(d, l, r, value, g);
+    backprop(node.rhs, d, tmp);
   }
 }
 

@@ -25,6 +25,8 @@ template <class P, class Red, class E, bool K, bool M, int... Ax>
 auto prepare(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp);
 template <class P, class E, int Ax, bool Max>
 auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp);
+template <class P, class Op, class L, class R>
+auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp);
 
 /// Computes `node` into a temporary and returns it as a cached node (structure + value).
 template <class P, class N>
@@ -78,6 +80,13 @@ template <class P, class E, int Ax, bool Max>
 auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp) {
   auto a = prepare(node.arg, tmp);
   return compute(arg_reduce_node<decltype(a), Ax, Max>(a), tmp).value;  // not differentiable: keep the value only
+}
+
+template <class P, class Op, class L, class R>
+auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
+  auto l = in_memory(prepare(node.lhs, tmp), tmp);
+  auto r = in_memory(prepare(node.rhs, tmp), tmp);
+  return compute(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), tmp);
 }
 
 }  // namespace staticflow::autodiff

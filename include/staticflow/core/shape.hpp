@@ -185,6 +185,14 @@ struct first_dyn<shape<E0, E...>> {
 template <class S>
 using first_dyn_t = typename first_dyn<S>::type;
 
+/// `shape<E...>` without its last extent (what a reduction over the last axis leaves).
+template <class S>
+struct drop_last {
+  using type = typename detail::shape_from_array<S::extents, S::rank - 1>::type;
+};
+template <class S>
+using drop_last_t = typename drop_last<S>::type;
+
 /// Human-readable run-time extents, e.g. "[100, 784]".
 template <std::size_t R>
 std::string to_string(const index_array<R>& d) {

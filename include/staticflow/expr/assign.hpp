@@ -17,6 +17,7 @@
 #include "staticflow/core/error.hpp"
 #include "staticflow/expr/evaluator.hpp"
 #include "staticflow/expr/matmul.hpp"
+#include "staticflow/expr/op_node.hpp"
 #include "staticflow/expr/reduce.hpp"
 
 namespace staticflow {
@@ -79,6 +80,8 @@ template <class Red, class E, bool K, bool M, int... Ax>
 struct is_materialized<reduce_node<Red, E, K, M, Ax...>> : std::true_type {};
 template <class E, int Ax, bool Max>
 struct is_materialized<arg_reduce_node<E, Ax, Max>> : std::true_type {};
+template <class Op, class L, class R>
+struct is_materialized<op_node<Op, L, R>> : std::true_type {};
 
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
@@ -147,6 +150,8 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       auto b = materialize(node.rhs, tmp);
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
+    } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
+      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp));
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;

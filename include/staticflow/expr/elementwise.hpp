@@ -188,6 +188,7 @@ SF_UNARY_FUNCTION(elu, elu)
 SF_UNARY_FUNCTION(softplus, softplus)
 SF_UNARY_FUNCTION(softsign, softsign)
 SF_UNARY_FUNCTION(logical_not, logical_not)
+SF_UNARY_FUNCTION(stop_gradient, stop_gradient)
 #undef SF_UNARY_FUNCTION
 
 /// max(x, alpha * x), TF's default alpha 0.2.

@@ -75,6 +75,8 @@ template <class Red, class E, bool K, bool M, int... Ax>
 struct placeholders_of<reduce_node<Red, E, K, M, Ax...>> : placeholders_of<E> {};
 template <class E, int Ax, bool Max>
 struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
+template <class Op, class L, class R>
+struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
 
 namespace detail {
 
@@ -301,7 +303,7 @@ class session final : public session_state {
   // ---- binding: graph expression -> concrete expression over this session's memory ----
 
   template <class N, class Ctx>
-  auto bind(const N& n, Ctx& ctx) {
+  auto bind(const N& n, Ctx&) {
     if constexpr (is_tensor_v<N>) {
       if constexpr (std::is_same_v<typename N::policy_type, P>) return n;
       else {  // a host constant in a device session: copied into the workspace
@@ -358,6 +360,12 @@ class session final : public session_state {
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
     auto a = bind(n.arg, ctx);
     return reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a);
+  }
+  template <class Op, class L, class R, class Ctx>
+  auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
+    auto l = bind(n.lhs, ctx);
+    auto r = bind(n.rhs, ctx);
+    return op_node<Op, decltype(l), decltype(r)>(n.op, l, r);
   }
   template <class E, int Ax, bool Max, class Ctx>
   auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {

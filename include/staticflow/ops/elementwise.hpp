@@ -48,6 +48,12 @@ struct square {
   template <class T> SF_HD_INLINE T grad(T x, T, T g) const { return T(2) * x * g; }
 };
 
+/// Passes values through and blocks gradients (TF's stop_gradient): no `grad` member.
+struct stop_gradient {
+  static constexpr const char* name = "sf::stop_gradient";
+  template <class T> SF_HD_INLINE T operator()(T x) const { return x; }
+};
+
 // ---- activations (TensorFlow's definitions) -----------------------------------------------------
 
 struct relu {

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Loss functions (TF's tf.nn.*_cross_entropy_with_logits, mean squared error), built
+/// from fused expressions so their gradients come from the same autodiff.
+#pragma once
+
+#include "staticflow/expr/op_node.hpp"
+#include "staticflow/expr/reduce.hpp"
+#include "staticflow/ops/loss.hpp"
+
+namespace staticflow {
+
+template <class P>
+struct executor;
+
+/// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
+struct softmax_xent_op {
+  template <class SL, class SX>
+  using result_shape = drop_last_t<SX>;
+  template <class S, class DL, class DX>
+  static dims_t<S> result_dims(const DL& labels, const DX& logits) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < S::rank; ++i) d[i] = logits[i];
+    for (std::size_t i = 0; i < DX::size(); ++i)
+      if (labels[i] != logits[i] && labels[i] != dyn && logits[i] != dyn)
+        throw invalid_argument("sf::softmax_cross_entropy_with_logits: labels " + to_string(labels) +
+                               " and logits " + to_string(logits) + " differ");
+    return d;
+  }
+  template <class P, class Out, class L, class X>
+  static void forward(const Out& out, const L& labels, const X& logits) {
+    using T = typename X::value_type;
+    const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
+    executor<P>::for_each(out.size(), ops::softmax_xent_forward<T>{out.data(), labels.data(), logits.data(), classes});
+  }
+  template <int Side, class P, class D, class L, class X, class V, class G>
+  static void backward(const D& d, const L& labels, const X& logits, const V&, const G& g) {
+    using T = typename X::value_type;
+    const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
+    executor<P>::for_each(g.size(), ops::softmax_xent_backward<T, Side == 1>{d.data(), labels.data(), logits.data(),
+                                                                              g.data(), classes});
+  }
+};
+
+/// Softmax cross-entropy per row: -sum(labels * log(softmax(logits))) over the last axis,
+/// fused: computed as sum(labels * (logsumexp(z) - z)) with z = logits - max(logits), so
+/// logits of magnitude 1e4 neither overflow nor lose the answer.
+/// **Shape:** [B, C], [B, C] -> [B]. **Gradient:** softmax(logits) * sum(labels) - labels.
+template <operand L, operand X>
+auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
+  using SX = shape_of_t<X>;
+  static_assert(SX::rank >= 1, "sf::softmax_cross_entropy_with_logits: logits need a class axis");
+  static_assert(std::is_same_v<value_t<L>, value_t<X>>, "sf: mixing dtypes requires an explicit sf::cast<T>");
+  static_assert(shape_of_t<L>::rank == SX::rank,
+                "sf::softmax_cross_entropy_with_logits: labels and logits must have the same shape");
+  return make_op_node(softmax_xent_op{}, labels, logits);
+}
+
+/// Sigmoid cross-entropy elementwise: max(x, 0) - x * z + log(1 + exp(-|x|)) (TF's stable form).
+template <operand L, operand X>
+auto sigmoid_cross_entropy_with_logits(const L& labels, const X& logits) {
+  return maximum(logits, value_t<X>(0)) - logits * labels + softplus(-abs(logits));
+}
+
+/// Mean over all elements of (labels - predictions)^2.
+template <operand L, operand X>
+auto mean_squared_error(const L& labels, const X& predictions) {
+  return reduce_mean(square(labels - predictions));
+}
+
+/// The book's clipped cross-entropy: -mean(labels * log(clip(y, 1e-10, 1))).
+template <operand L, operand X>
+auto clipped_cross_entropy(const L& labels, const X& y) {
+  using T = value_t<X>;
+  return -reduce_mean(labels * log(clip_by_value(y, T(1e-10), T(1))));
+}
+
+/// Softmax over the last axis, stable for large logits.
+template <operand X>
+auto softmax(const X& logits) {
+  auto e = exp(logits - reduce_max<-1>(logits, keepdims));
+  return e / reduce_sum<-1>(e, keepdims);
+}
+
+}  // namespace staticflow

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "staticflow/config.hpp"
+
+namespace staticflow::ops {
+
+/// Per row of C logits: max, log-sum-exp of (x - max), so nothing overflows for |x| ~ 1e4.
+template <class T>
+SF_HD_INLINE void row_logsumexp(const T* x, std::size_t c, T& max, T& lse) {
+  max = x[0];
+  for (std::size_t j = 1; j < c; ++j) max = x[j] > max ? x[j] : max;
+  T sum = 0;
+  for (std::size_t j = 0; j < c; ++j) sum += std::exp(x[j] - max);
+  lse = std::log(sum);
+}
+
+/// loss[r] = sum_j labels[r, j] * (lse - (x[r, j] - max)).
+template <class T>
+struct softmax_xent_forward {
+  T* loss;
+  const T* labels;
+  const T* logits;
+  std::size_t classes;
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const T* x = logits + r * classes;
+    const T* y = labels + r * classes;
+    T max, lse;
+    row_logsumexp(x, classes, max, lse);
+    T acc = 0;
+    for (std::size_t j = 0; j < classes; ++j) acc += y[j] * (lse - (x[j] - max));
+    loss[r] = acc;
+  }
+};
+
+/// d logits[r, j] = g[r] * (softmax_j * sum(labels[r]) - labels[r, j]);
+/// d labels[r, j] = g[r] * (lse - (x[r, j] - max)) = -g[r] * log softmax_j.
+template <class T, bool WrtLogits>
+struct softmax_xent_backward {
+  T* d;
+  const T* labels;
+  const T* logits;
+  const T* g;
+  std::size_t classes;
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const T* x = logits + r * classes;
+    const T* y = labels + r * classes;
+    T max, lse;
+    row_logsumexp(x, classes, max, lse);
+    if constexpr (WrtLogits) {
+      T total = 0;
+      for (std::size_t j = 0; j < classes; ++j) total += y[j];
+      for (std::size_t j = 0; j < classes; ++j) d[r * classes + j] = g[r] * (std::exp(x[j] - max - lse) * total - y[j]);
+    } else {
+      for (std::size_t j = 0; j < classes; ++j) d[r * classes + j] = g[r] * (lse - (x[j] - max));
+    }
+  }
+};
+
+}  // namespace staticflow::ops
