@@ -3900,6 +3900,24 @@ fetch_list<node_t<E>...> fetches(const E&... e) {
   return {{as_node(e)...}};
 }
 
+/// Runs several ops in order in one `run` (TF's tf.group with control dependencies); returns
+/// what the first one returns (e.g. a train op's loss).
+template <class First, class... Rest>
+struct group_op {
+  First first;
+  std::tuple<Rest...> rest;
+  template <class Session, class... F>
+  auto run_on(Session& s, const F&... feeds) const {
+    auto result = s.run(first, feeds...);
+    std::apply([&](const auto&... op) { (s.run(op, feeds...), ...); }, rest);
+    return result;
+  }
+};
+template <class First, class... Rest>
+group_op<First, Rest...> group(First first, Rest... rest) {
+  return {std::move(first), {std::move(rest)...}};
+}
+
 // ---- the session ----------------------------------------------------------------------------------
 
 /// Runs graph expressions on a device policy. Owns the values of the graph's variables, their
@@ -3923,6 +3941,14 @@ class session final : public session_state {
   /// Initialises every variable of the graph.
   void run(const init_all_op&) {
     for (const auto& v : graph_->global_variables()) v->initialize(*this);
+  }
+
+  /// Runs an operation that is not an expression (moving-average updates, groups, ...): any
+  /// type with `run_on(session&, feeds...)` plugs in here.
+  template <class Op, class... F>
+    requires(!expr_node<Op> && requires(const Op& op, session& s, const F&... f) { op.run_on(s, f...); })
+  decltype(auto) run(const Op& op, const F&... feeds) {
+    return op.run_on(*this, feeds...);
   }
 
   /// Evaluates `fetch` and returns its value on the host.
@@ -4212,4 +4238,1584 @@ class session final : public session_state {
 
 }  // namespace staticflow
 // ---- end staticflow/graph/session.hpp ----
+
+// ---- begin staticflow/train/schedule.hpp ----
+/// \file
+/// \brief Learning-rate schedules with TF 1.x's formulas (tf.train.exponential_decay and friends).
+///
+/// A schedule maps the global step (the number of updates already applied) to a learning
+/// rate. Schedules run on the host, once per update; the optimiser passes the result to its
+/// kernel as a scalar.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <numbers>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::train {
+
+namespace detail {
+
+inline std::int64_t checked_decay_steps(std::int64_t decay_steps, const char* where) {
+  if (decay_steps <= 0)
+    throw invalid_argument(std::string(where) + ": decay_steps must be positive, got " + std::to_string(decay_steps));
+  return decay_steps;
+}
+
+/// step / decay_steps, floored when `staircase` (the exponent of TF's exponential-type decays).
+inline double decay_progress(std::int64_t step, std::int64_t decay_steps, bool staircase) {
+  const double p = static_cast<double>(step) / static_cast<double>(decay_steps);
+  return staircase ? std::floor(p) : p;
+}
+
+}  // namespace detail
+
+/// lr * decay_rate^(step / decay_steps); the exponent is floored when `staircase`
+/// (tf.train.exponential_decay).
+/// **Example:** `exponential_decay{0.1, 100, 0.96, true}(250) == 0.1 * 0.96 * 0.96`.
+/// **Errors:** decay_steps <= 0 throws invalid_argument.
+struct exponential_decay {
+  double learning_rate;
+  std::int64_t decay_steps;
+  double decay_rate;
+  bool staircase = false;
+
+  exponential_decay(double lr, std::int64_t steps, double rate, bool stair = false)
+      : learning_rate(lr),
+        decay_steps(detail::checked_decay_steps(steps, "sf::train::exponential_decay")),
+        decay_rate(rate),
+        staircase(stair) {}
+
+  double operator()(std::int64_t step) const {
+    return learning_rate * std::pow(decay_rate, detail::decay_progress(step, decay_steps, staircase));
+  }
+};
+
+/// lr / (1 + decay_rate * step / decay_steps), the quotient floored when `staircase`
+/// (tf.train.inverse_time_decay).
+struct inverse_time_decay {
+  double learning_rate;
+  std::int64_t decay_steps;
+  double decay_rate;
+  bool staircase = false;
+
+  inverse_time_decay(double lr, std::int64_t steps, double rate, bool stair = false)
+      : learning_rate(lr),
+        decay_steps(detail::checked_decay_steps(steps, "sf::train::inverse_time_decay")),
+        decay_rate(rate),
+        staircase(stair) {}
+
+  double operator()(std::int64_t step) const {
+    return learning_rate / (1.0 + decay_rate * detail::decay_progress(step, decay_steps, staircase));
+  }
+};
+
+/// lr * exp(-decay_rate * step / decay_steps), the quotient floored when `staircase`
+/// (tf.train.natural_exp_decay).
+struct natural_exp_decay {
+  double learning_rate;
+  std::int64_t decay_steps;
+  double decay_rate;
+  bool staircase = false;
+
+  natural_exp_decay(double lr, std::int64_t steps, double rate, bool stair = false)
+      : learning_rate(lr),
+        decay_steps(detail::checked_decay_steps(steps, "sf::train::natural_exp_decay")),
+        decay_rate(rate),
+        staircase(stair) {}
+
+  double operator()(std::int64_t step) const {
+    return learning_rate * std::exp(-decay_rate * detail::decay_progress(step, decay_steps, staircase));
+  }
+};
+
+/// values[0] while step <= boundaries[0], values[i] while boundaries[i-1] < step <= boundaries[i],
+/// values.back() after the last boundary (tf.train.piecewise_constant).
+/// **Errors:** values.size() != boundaries.size() + 1, or boundaries not strictly increasing:
+/// invalid_argument.
+class piecewise_constant {
+ public:
+  piecewise_constant(std::vector<std::int64_t> boundaries, std::vector<double> values)
+      : boundaries_(std::move(boundaries)), values_(std::move(values)) {
+    if (values_.size() != boundaries_.size() + 1)
+      throw invalid_argument("sf::train::piecewise_constant: " + std::to_string(boundaries_.size()) +
+                             " boundaries need " + std::to_string(boundaries_.size() + 1) + " values, got " +
+                             std::to_string(values_.size()));
+    for (std::size_t i = 1; i < boundaries_.size(); ++i)
+      if (boundaries_[i] <= boundaries_[i - 1])
+        throw invalid_argument("sf::train::piecewise_constant: boundaries must increase, but boundary " +
+                               std::to_string(i) + " (" + std::to_string(boundaries_[i]) + ") follows " +
+                               std::to_string(boundaries_[i - 1]));
+  }
+
+  double operator()(std::int64_t step) const {
+    // The first boundary that is >= step picks the value; a step on a boundary still gets the earlier value.
+    const auto it = std::lower_bound(boundaries_.begin(), boundaries_.end(), step);
+    return values_[static_cast<std::size_t>(it - boundaries_.begin())];
+  }
+
+  const std::vector<std::int64_t>& boundaries() const { return boundaries_; }
+  const std::vector<double>& values() const { return values_; }
+
+ private:
+  std::vector<std::int64_t> boundaries_;
+  std::vector<double> values_;
+};
+
+/// (lr - end_lr) * (1 - step'/decay_steps')^power + end_lr with step' = min(step, decay_steps)
+/// (tf.train.polynomial_decay). With `cycle`, decay_steps' = decay_steps * ceil(step / decay_steps)
+/// (at least one period), so the rate restarts after every period.
+struct polynomial_decay {
+  double learning_rate;
+  std::int64_t decay_steps;
+  double end_learning_rate = 0.0001;
+  double power = 1.0;
+  bool cycle = false;
+
+  polynomial_decay(double lr, std::int64_t steps, double end_lr = 0.0001, double pow = 1.0, bool cyc = false)
+      : learning_rate(lr),
+        decay_steps(detail::checked_decay_steps(steps, "sf::train::polynomial_decay")),
+        end_learning_rate(end_lr),
+        power(pow),
+        cycle(cyc) {}
+
+  double operator()(std::int64_t step) const {
+    double s = static_cast<double>(step);
+    double period = static_cast<double>(decay_steps);
+    if (cycle) {
+      // TF treats step 0 as the first period (ceil(0) would give a zero-length one).
+      const double periods = step == 0 ? 1.0 : std::ceil(s / period);
+      period *= periods;
+    } else {
+      s = std::min(s, period);
+    }
+    return (learning_rate - end_learning_rate) * std::pow(1.0 - s / period, power) + end_learning_rate;
+  }
+};
+
+/// lr * ((1 - alpha) * 0.5 * (1 + cos(pi * step' / decay_steps)) + alpha), step' = min(step, decay_steps)
+/// (tf.train.cosine_decay).
+struct cosine_decay {
+  double learning_rate;
+  std::int64_t decay_steps;
+  double alpha = 0.0;
+
+  cosine_decay(double lr, std::int64_t steps, double a = 0.0)
+      : learning_rate(lr), decay_steps(detail::checked_decay_steps(steps, "sf::train::cosine_decay")), alpha(a) {}
+
+  double operator()(std::int64_t step) const {
+    const double s = std::min(static_cast<double>(step), static_cast<double>(decay_steps));
+    const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * s / static_cast<double>(decay_steps)));
+    return learning_rate * ((1.0 - alpha) * cosine + alpha);
+  }
+};
+
+/// Any schedule, type-erased: a constant learning rate (from a number) or any callable
+/// `double(std::int64_t global_step)` such as the schedules above.
+/// **Example:** `sf::train::schedule lr = 0.01;` or `lr = sf::train::cosine_decay{0.1, 1000};`
+class schedule {
+ public:
+  schedule(double constant)  // NOLINT: implicit, so optimisers accept a plain number
+      : fn_([constant](std::int64_t) { return constant; }), constant_(true) {}
+
+  template <class F>
+    requires(!std::is_arithmetic_v<std::remove_cvref_t<F>> &&
+             !std::is_same_v<std::remove_cvref_t<F>, schedule> &&
+             std::is_invocable_r_v<double, const std::remove_cvref_t<F>&, std::int64_t>)
+  schedule(F&& f)  // NOLINT: implicit, so `gradient_descent(exponential_decay{...})` reads as in TF
+      : fn_(std::forward<F>(f)) {}
+
+  double operator()(std::int64_t global_step) const { return fn_(global_step); }
+  /// True when built from a number (the rate never changes).
+  bool is_constant() const { return constant_; }
+
+ private:
+  std::function<double(std::int64_t)> fn_;
+  bool constant_ = false;
+};
+
+}  // namespace staticflow::train
+// ---- end staticflow/train/schedule.hpp ----
+
+// ---- begin staticflow/train/optimizer.hpp ----
+/// \file
+/// \brief Optimisers with TF 1.x's update rules and defaults: gradient descent, momentum,
+/// Adagrad, RMSProp, Adam.
+///
+/// Each optimiser keeps per-variable state in `slots<T, S, P>` (made by `make_slots`, initialised
+/// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
+/// comes from the schedule on the host, then one fused `executor<P>::for_each` pass writes the
+/// variable and its slots. The kernels are trivially copyable structs of pointers and scalars,
+/// so the same pass runs on the host and on CUDA.
+///
+/// The rules follow TF's Apply* kernels, which differ from PyTorch's: RMSProp's mean square
+/// starts at 1 and epsilon sits inside the square root; Adam's epsilon is added after the square
+/// root and the bias correction is folded into the learning rate.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+
+namespace staticflow::train {
+
+namespace detail {
+
+template <class T>
+struct fill_kernel {
+  T* out;
+  T value;
+  SF_HD_INLINE void operator()(std::size_t i) const { out[i] = value; }
+};
+
+/// A slot tensor with every element equal to `value`, filled on the tensor's device.
+template <class T, class S, class P>
+tensor<T, S, P> filled_slot(const dims_t<S>& dims, double value) {
+  tensor<T, S, P> t(dims);
+  executor<P>::for_each(t.size(), fill_kernel<T>{t.data(), static_cast<T>(value)});
+  return t;
+}
+
+inline std::string number(double x) {
+  std::string s = std::to_string(x);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+/// Throws invalid_argument unless lo <= x < hi (or x <= hi when `closed`).
+inline double check_range(double x, double lo, double hi, bool closed, const char* opt, const char* what) {
+  const bool ok = x >= lo && (closed ? x <= hi : x < hi);
+  if (!ok)
+    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must lie in [" + number(lo) + ", " +
+                           number(hi) + (closed ? "]" : ")") + ", got " + std::to_string(x));
+  return x;
+}
+
+inline double check_positive(double x, const char* opt, const char* what) {
+  if (!(x > 0.0))
+    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must be positive, got " +
+                           std::to_string(x));
+  return x;
+}
+
+/// Throws invalid_argument unless `t` holds as many elements as the variable.
+template <class V, class U>
+void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
+  if (t.size() != var.size())
+    throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t.size()) +
+                           " elements but the variable has " + std::to_string(var.size()));
+}
+
+/// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is
+/// resolved where it is instantiated (argument-dependent lookup through the loss type), so this
+/// header does not depend on the graph layer.
+template <class Opt, class Loss, class... Step>
+auto forward_minimize(const Opt& opt, const Loss& loss, const Step&... global_step) {
+  return minimize(opt, loss, global_step...);
+}
+
+}  // namespace detail
+
+/// Members every optimiser shares: `opt.minimize(loss)` and `opt.minimize(loss, global_step)`
+/// (TF's optimizer.minimize), which build the graph layer's train op.
+template <class Self>
+class optimizer_base {
+ public:
+  template <class Loss>
+  auto minimize(const Loss& loss) const {
+    return detail::forward_minimize(self(), loss);
+  }
+  template <class Loss, class Step>
+  auto minimize(const Loss& loss, const Step& global_step) const {
+    return detail::forward_minimize(self(), loss, global_step);
+  }
+
+ private:
+  const Self& self() const { return static_cast<const Self&>(*this); }
+};
+
+// ---- gradient descent ------------------------------------------------------------------------
+
+template <class T>
+struct gradient_descent_update {
+  T* var;
+  const T* grad;
+  T lr;
+  SF_HD_INLINE void operator()(std::size_t i) const { var[i] -= lr * grad[i]; }
+};
+
+/// var -= lr * g (tf.train.GradientDescentOptimizer).
+class gradient_descent : public optimizer_base<gradient_descent> {
+ public:
+  static constexpr const char* name = "GradientDescent";
+
+  template <class T, class S, class P>
+  struct slots {};
+
+  explicit gradient_descent(schedule learning_rate) : lr_(std::move(learning_rate)) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>&) const {
+    return {};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>&,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::GradientDescent: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    executor<P>::for_each(var.size(), gradient_descent_update<T>{var.data(), grad.data(), static_cast<T>(lr_(step))});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+
+ private:
+  schedule lr_;
+};
+
+// ---- momentum --------------------------------------------------------------------------------
+
+template <class T>
+struct momentum_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T lr, momentum;
+  bool nesterov;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] * momentum + g;
+    accum[i] = a;
+    var[i] -= nesterov ? g * lr + a * momentum * lr : a * lr;
+  }
+};
+
+/// accum = momentum * accum + g; var -= lr * accum, or with Nesterov
+/// var -= lr * g + lr * momentum * accum (tf.train.MomentumOptimizer, TF's ApplyMomentum).
+/// **Errors:** momentum outside [0, 1): invalid_argument.
+class momentum : public optimizer_base<momentum> {
+ public:
+  static constexpr const char* name = "Momentum";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;
+  };
+
+  momentum(schedule learning_rate, double momentum, bool use_nesterov = false)
+      : lr_(std::move(learning_rate)),
+        momentum_(detail::check_range(momentum, 0.0, 1.0, false, name, "momentum")),
+        nesterov_(use_nesterov) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Momentum: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    executor<P>::for_each(var.size(), momentum_update<T>{var.data(), grad.data(), s.accum.data(),
+                                                         static_cast<T>(lr_(step)), static_cast<T>(momentum_),
+                                                         nesterov_});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double momentum_value() const { return momentum_; }
+  bool use_nesterov() const { return nesterov_; }
+
+ private:
+  schedule lr_;
+  double momentum_;
+  bool nesterov_;
+};
+
+// ---- Adagrad ---------------------------------------------------------------------------------
+
+template <class T>
+struct adagrad_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T lr;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] + g * g;
+    accum[i] = a;
+    var[i] -= lr * g / std::sqrt(a);
+  }
+};
+
+/// accum += g^2; var -= lr * g / sqrt(accum), accum starting at `initial_accumulator_value`
+/// (tf.train.AdagradOptimizer).
+/// **Errors:** initial_accumulator_value <= 0: invalid_argument (TF's check; it keeps the root finite).
+class adagrad : public optimizer_base<adagrad> {
+ public:
+  static constexpr const char* name = "Adagrad";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;
+  };
+
+  explicit adagrad(schedule learning_rate, double initial_accumulator_value = 0.1)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_accumulator_value, name, "initial_accumulator_value")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Adagrad: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    executor<P>::for_each(var.size(),
+                          adagrad_update<T>{var.data(), grad.data(), s.accum.data(), static_cast<T>(lr_(step))});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_accumulator_value() const { return initial_; }
+
+ private:
+  schedule lr_;
+  double initial_;
+};
+
+// ---- RMSProp ---------------------------------------------------------------------------------
+
+template <class T>
+struct rmsprop_update {
+  T* var;
+  const T* grad;
+  T* ms;
+  T* mom;
+  T* mg;  ///< the mean gradient; only read and written when centered
+  T lr, decay, momentum, epsilon;
+  bool centered;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T one_minus = T(1) - decay;
+    // TF's form ms + (g^2 - ms)(1 - decay): the same value as decay*ms + (1-decay)*g^2, TF's rounding.
+    const T m2 = ms[i] + (g * g - ms[i]) * one_minus;
+    ms[i] = m2;
+    T denom = m2 + epsilon;
+    if (centered) {
+      const T m1 = mg[i] + (g - mg[i]) * one_minus;
+      mg[i] = m1;
+      denom = m2 - m1 * m1 + epsilon;
+    }
+    const T step = mom[i] * momentum + lr * g / std::sqrt(denom);
+    mom[i] = step;
+    var[i] -= step;
+  }
+};
+
+/// TF's ApplyRMSProp: ms = decay*ms + (1-decay)*g^2 (ms starts at 1);
+/// mom = momentum*mom + lr*g/sqrt(ms + epsilon); var -= mom. Centered also tracks
+/// mg = decay*mg + (1-decay)*g and divides by sqrt(ms - mg^2 + epsilon) (tf.train.RMSPropOptimizer).
+/// **Errors:** decay outside [0, 1], momentum outside [0, 1), epsilon <= 0: invalid_argument.
+class rmsprop : public optimizer_base<rmsprop> {
+ public:
+  static constexpr const char* name = "RMSProp";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> ms;   ///< TF's "rms" slot, initialised to ones
+    tensor<T, S, P> mom;  ///< TF's "momentum" slot
+    tensor<T, S, P> mg;   ///< TF's "mg" slot (read only when centered)
+  };
+
+  explicit rmsprop(schedule learning_rate, double decay = 0.9, double momentum = 0.0, double epsilon = 1e-10,
+                   bool centered = false)
+      : lr_(std::move(learning_rate)),
+        decay_(detail::check_range(decay, 0.0, 1.0, true, name, "decay")),
+        momentum_(detail::check_range(momentum, 0.0, 1.0, false, name, "momentum")),
+        epsilon_(detail::check_positive(epsilon, name, "epsilon")),
+        centered_(centered) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    // Without centering the mean-gradient slot is never touched; a static shape still needs its extents.
+    return {detail::filled_slot<T, S, P>(dims, 1.0), detail::filled_slot<T, S, P>(dims, 0.0),
+            detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::RMSProp: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.ms, name, "the mean-square slot");
+    detail::check_same_size(var, s.mom, name, "the momentum slot");
+    if (centered_) detail::check_same_size(var, s.mg, name, "the mean-gradient slot");
+    executor<P>::for_each(var.size(),
+                          rmsprop_update<T>{var.data(), grad.data(), s.ms.data(), s.mom.data(), s.mg.data(),
+                                            static_cast<T>(lr_(step)), static_cast<T>(decay_),
+                                            static_cast<T>(momentum_), static_cast<T>(epsilon_), centered_});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double decay() const { return decay_; }
+  double momentum() const { return momentum_; }
+  double epsilon() const { return epsilon_; }
+  bool centered() const { return centered_; }
+
+ private:
+  schedule lr_;
+  double decay_, momentum_, epsilon_;
+  bool centered_;
+};
+
+// ---- Adam ------------------------------------------------------------------------------------
+
+template <class T>
+struct adam_update {
+  T* var;
+  const T* grad;
+  T* m;
+  T* v;
+  T lr_t, beta1, beta2, epsilon;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T m1 = m[i] + (g - m[i]) * (T(1) - beta1);
+    const T v1 = v[i] + (g * g - v[i]) * (T(1) - beta2);
+    m[i] = m1;
+    v[i] = v1;
+    var[i] -= m1 * lr_t / (std::sqrt(v1) + epsilon);
+  }
+};
+
+/// t = global_step + 1; lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); m = beta1*m + (1-beta1)*g;
+/// v = beta2*v + (1-beta2)*g^2; var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
+class adam : public optimizer_base<adam> {
+ public:
+  static constexpr const char* name = "Adam";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> m;  ///< first moment
+    tensor<T, S, P> v;  ///< second moment
+  };
+
+  explicit adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+      : lr_(std::move(learning_rate)),
+        beta1_(detail::check_range(beta1, 0.0, 1.0, false, name, "beta1")),
+        beta2_(detail::check_range(beta2, 0.0, 1.0, false, name, "beta2")),
+        epsilon_(detail::check_positive(epsilon, name, "epsilon")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  /// The bias-corrected rate of the update that follows `step` earlier ones.
+  double corrected_learning_rate(std::int64_t step) const {
+    const double t = static_cast<double>(step) + 1.0;
+    return lr_(step) * std::sqrt(1.0 - std::pow(beta2_, t)) / (1.0 - std::pow(beta1_, t));
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Adam: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.m, name, "the first-moment slot");
+    detail::check_same_size(var, s.v, name, "the second-moment slot");
+    executor<P>::for_each(var.size(), adam_update<T>{var.data(), grad.data(), s.m.data(), s.v.data(),
+                                                     static_cast<T>(corrected_learning_rate(step)),
+                                                     static_cast<T>(beta1_), static_cast<T>(beta2_),
+                                                     static_cast<T>(epsilon_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double beta1() const { return beta1_; }
+  double beta2() const { return beta2_; }
+  double epsilon() const { return epsilon_; }
+
+ private:
+  schedule lr_;
+  double beta1_, beta2_, epsilon_;
+};
+
+}  // namespace staticflow::train
+// ---- end staticflow/train/optimizer.hpp ----
+
+// ---- begin staticflow/train/regularizer.hpp ----
+/// \file
+/// \brief Weight penalties to add to a loss (tf.contrib.layers.l1_regularizer, l2_regularizer,
+/// l1_l2_regularizer), returned as expressions so they differentiate like any other term.
+
+#include <string>
+
+
+namespace staticflow::train {
+
+namespace detail {
+inline double checked_scale(double scale, const char* where) {
+  if (!(scale >= 0.0))
+    throw invalid_argument(std::string("sf::train::") + where + ": scale must not be negative, got " +
+                           std::to_string(scale));
+  return scale;
+}
+}  // namespace detail
+
+/// scale * sum(|w|).
+/// **Example:** `auto loss = data_loss + sf::train::l1_regularizer(1e-4)(w);`
+/// **Errors:** scale < 0: invalid_argument.
+class l1_regularizer {
+ public:
+  explicit l1_regularizer(double scale) : scale_(detail::checked_scale(scale, "l1_regularizer")) {}
+
+  template <operand W>
+  auto operator()(const W& w) const {
+    return static_cast<value_t<W>>(scale_) * reduce_sum(abs(w));
+  }
+
+  double scale() const { return scale_; }
+
+ private:
+  double scale_;
+};
+
+/// scale * sum(w^2) / 2: TF's l2_loss carries the half, so the gradient is scale * w.
+/// **Example:** `auto loss = data_loss + sf::train::l2_regularizer(1e-4)(w);`
+/// **Errors:** scale < 0: invalid_argument.
+class l2_regularizer {
+ public:
+  explicit l2_regularizer(double scale) : scale_(detail::checked_scale(scale, "l2_regularizer")) {}
+
+  template <operand W>
+  auto operator()(const W& w) const {
+    // scale/2 is exact in binary floating point, so folding the half into the factor changes no bits.
+    return static_cast<value_t<W>>(scale_ / 2) * reduce_sum(square(w));
+  }
+
+  double scale() const { return scale_; }
+
+ private:
+  double scale_;
+};
+
+/// scale_l1 * sum(|w|) + scale_l2 * sum(w^2) / 2.
+/// **Errors:** a negative scale: invalid_argument.
+class l1_l2_regularizer {
+ public:
+  l1_l2_regularizer(double scale_l1, double scale_l2) : l1_(scale_l1), l2_(scale_l2) {}
+
+  template <operand W>
+  auto operator()(const W& w) const {
+    return l1_(w) + l2_(w);
+  }
+
+ private:
+  l1_regularizer l1_;
+  l2_regularizer l2_;
+};
+
+}  // namespace staticflow::train
+// ---- end staticflow/train/regularizer.hpp ----
+
+// ---- begin staticflow/train/moving_average.hpp ----
+/// \file
+/// \brief The arithmetic of tf.train.ExponentialMovingAverage: the effective decay and the
+/// shadow update, one fused pass on any device.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+
+namespace staticflow::train {
+
+template <class T>
+struct moving_average_update {
+  T* shadow;
+  const T* var;
+  T one_minus_decay;
+  SF_HD_INLINE void operator()(std::size_t i) const { shadow[i] -= one_minus_decay * (shadow[i] - var[i]); }
+};
+
+/// shadow -= (1 - d) * (shadow - var) with d = decay, or d = min(decay, (1 + n) / (10 + n)) when a
+/// number of updates n is given, so that early averages follow the variable quickly.
+/// **Example:** decay 0.99, shadow 0, var 5, n = 0: d = 0.1 and the shadow becomes 4.5.
+/// **Errors:** decay outside [0, 1]: invalid_argument.
+class exponential_moving_average {
+ public:
+  explicit exponential_moving_average(double decay) : decay_(decay) {
+    if (!(decay >= 0.0 && decay <= 1.0))
+      throw invalid_argument("sf::train::exponential_moving_average: decay must lie in [0, 1], got " +
+                             std::to_string(decay));
+  }
+
+  double decay() const { return decay_; }
+
+  /// The decay used for an update; `num_updates` is TF's num_updates (usually the global step).
+  double effective_decay(std::optional<std::int64_t> num_updates = {}) const {
+    if (!num_updates) return decay_;
+    const double n = static_cast<double>(*num_updates);
+    return std::min(decay_, (1.0 + n) / (10.0 + n));
+  }
+
+  /// Moves every element of `shadow` towards `var`; both must hold the same number of elements.
+  template <class T, class S, class P>
+  void update(const tensor_view<T, S, P>& shadow, const tensor_view<T, S, P>& var,
+              std::optional<std::int64_t> num_updates = {}) const {
+    static_assert(floating_element<T>, "sf::train::exponential_moving_average: variables must have a floating dtype");
+    if (shadow.size() != var.size())
+      throw invalid_argument("sf::train::exponential_moving_average::update: the shadow has " +
+                             std::to_string(shadow.size()) + " elements but the variable has " +
+                             std::to_string(var.size()));
+    const T one_minus = static_cast<T>(1.0 - effective_decay(num_updates));
+    executor<P>::for_each(var.size(), moving_average_update<T>{shadow.data(), var.data(), one_minus});
+  }
+
+ private:
+  double decay_;
+};
+
+}  // namespace staticflow::train
+// ---- end staticflow/train/moving_average.hpp ----
+
+// ---- begin staticflow/train/moving_average_op.hpp ----
+/// \file
+/// \brief Moving averages of graph variables (TF's `ema.apply(vars)` and `ema.average(var)`).
+
+#include <optional>
+#include <tuple>
+
+
+namespace staticflow::train {
+
+/// Shadow variables that follow `vars` (TF's ExponentialMovingAverage.apply). Each shadow is a
+/// non-trainable variable named "<var>/ExponentialMovingAverage" that starts at the variable's
+/// initial value; running the op moves every shadow towards its variable with
+/// decay = min(decay, (1 + step) / (10 + step)) when a global step is given.
+template <class... V>
+class moving_average_op {
+ public:
+  moving_average_op(exponential_moving_average ema, std::optional<variable_node<std::int64_t, shape<>>> step,
+                    graph& g, const V&... vars)
+      : ema_(ema), step_(std::move(step)), vars_(vars...),
+        shadows_(g.template variable<typename V::value_type, typename V::shape_type>(
+            vars.name() + "/ExponentialMovingAverage", vars.def->initializer(), false)...) {}
+
+  /// The shadow of `v` (TF's ema.average(var)); throws not_found when `v` is not averaged here.
+  template <class T, class S>
+  variable_node<T, S> average(const variable_node<T, S>& v) const {
+    std::optional<variable_node<T, S>> found;
+    find(v, found, std::index_sequence_for<V...>{});
+    if (!found) throw not_found("sf::train::moving_average_op::average: variable '" + v.name() + "' is not averaged");
+    return *found;
+  }
+
+  template <class P, class... F>
+  void run_on(session<P>& s, const F&...) const {
+    std::optional<std::int64_t> n;
+    if (step_) n = s.read_scalar(*step_);
+    std::apply([&](const auto&... var) {
+      std::apply([&](const auto&... shadow) { (ema_.update(s.value_view(shadow), s.value_view(var), n), ...); },
+                 shadows_);
+    }, vars_);
+  }
+
+ private:
+  template <class T, class S, std::size_t... I>
+  void find(const variable_node<T, S>& v, std::optional<variable_node<T, S>>& out, std::index_sequence<I...>) const {
+    ((std::is_same_v<std::tuple_element_t<I, std::tuple<V...>>, variable_node<T, S>> &&
+              std::get<I>(vars_).def.get() == static_cast<const void*>(v.def.get())
+          ? (void)(out = as<T, S>(std::get<I>(shadows_)))
+          : void()),
+     ...);
+  }
+  template <class T, class S, class W>
+  static variable_node<T, S> as(const W& w) {
+    if constexpr (std::is_same_v<W, variable_node<T, S>>) return w;
+    else return {};
+  }
+
+  exponential_moving_average ema_;
+  std::optional<variable_node<std::int64_t, shape<>>> step_;
+  std::tuple<V...> vars_;
+  std::tuple<V...> shadows_;
+};
+
+/// `auto averages = sf::train::apply_moving_averages(ema, global_step, w1, b1, w2, b2);`
+template <class... V>
+moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
+                                              std::optional<variable_node<std::int64_t, shape<>>> step,
+                                              const V&... vars) {
+  return moving_average_op<V...>(ema, std::move(step), default_graph(), vars...);
+}
+
+}  // namespace staticflow::train
+// ---- end staticflow/train/moving_average_op.hpp ----
+
+// ---- begin staticflow/data/idx.hpp ----
+/// \file
+/// \brief Reader for IDX files (the MNIST container format), plain or gzip-compressed.
+///
+/// An IDX file is a 4-byte magic `0x00 0x00 <dtype code> <ndims>`, then `ndims`
+/// big-endian uint32 extents, then the elements in row-major order, each
+/// big-endian. gzip input is recognised by its `1f 8b` signature, never by the
+/// file name, and needs zlib (the build defines SF_HAVE_ZLIB=1 when it links it).
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+namespace staticflow::data {
+
+/// Element type codes of the IDX format (the third magic byte).
+enum class idx_dtype : std::uint8_t {
+  uint8 = 0x08,
+  int8 = 0x09,
+  int16 = 0x0B,
+  int32 = 0x0C,
+  float32 = 0x0D,
+  float64 = 0x0E,
+};
+
+/// True when `code` is one of the six dtype codes the format defines.
+constexpr bool is_idx_dtype_code(std::uint8_t code) noexcept {
+  return code == 0x08 || code == 0x09 || code == 0x0B || code == 0x0C || code == 0x0D || code == 0x0E;
+}
+
+/// Bytes per element of `t`.
+constexpr std::size_t element_size(idx_dtype t) noexcept {
+  switch (t) {
+    case idx_dtype::uint8:
+    case idx_dtype::int8: return 1;
+    case idx_dtype::int16: return 2;
+    case idx_dtype::int32:
+    case idx_dtype::float32: return 4;
+    case idx_dtype::float64: return 8;
+  }
+  return 0;
+}
+
+/// Name of `t` as used in messages ("uint8", "float32", ...).
+constexpr const char* to_string(idx_dtype t) noexcept {
+  switch (t) {
+    case idx_dtype::uint8: return "uint8";
+    case idx_dtype::int8: return "int8";
+    case idx_dtype::int16: return "int16";
+    case idx_dtype::int32: return "int32";
+    case idx_dtype::float32: return "float32";
+    case idx_dtype::float64: return "float64";
+  }
+  return "unknown";
+}
+
+/// The IDX dtype that stores C++ type `T` (uint8_t, int8_t, int16_t, int32_t, float, double).
+template <class T>
+constexpr idx_dtype idx_dtype_of() noexcept {
+  static_assert(std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int8_t> ||
+                    std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::int32_t> ||
+                    std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "staticflow::data::idx_dtype_of<T>: IDX stores only uint8_t, int8_t, int16_t, int32_t, float, double");
+  if constexpr (std::is_same_v<T, std::uint8_t>) return idx_dtype::uint8;
+  else if constexpr (std::is_same_v<T, std::int8_t>) return idx_dtype::int8;
+  else if constexpr (std::is_same_v<T, std::int16_t>) return idx_dtype::int16;
+  else if constexpr (std::is_same_v<T, std::int32_t>) return idx_dtype::int32;
+  else if constexpr (std::is_same_v<T, float>) return idx_dtype::float32;
+  else return idx_dtype::float64;
+}
+
+/// The contents of one IDX file.
+///
+/// `bytes` holds the elements in row-major order and in the host's byte order
+/// (multi-byte elements are swapped from the file's big-endian order on load),
+/// so `bytes.size() == num_elements() * element_size(dtype)`.
+struct idx_array {
+  std::vector<std::uint32_t> dims;
+  idx_dtype dtype = idx_dtype::uint8;
+  std::vector<std::uint8_t> bytes;
+
+  /// Product of `dims` (1 for no dims, which read_idx never returns).
+  std::uint64_t num_elements() const noexcept {
+    std::uint64_t n = 1;
+    for (std::uint32_t d : dims) n *= d;  // read_idx has already ruled out overflow
+    return n;
+  }
+
+  /// The elements as `T`. **Errors**: invalid_argument when `T` does not match `dtype`.
+  template <class T>
+  std::vector<T> values() const {
+    if (idx_dtype_of<T>() != dtype) {
+      throw invalid_argument(std::string("staticflow::data::idx_array::values<T>: the array holds ") +
+                             to_string(dtype) + ", not " + to_string(idx_dtype_of<T>()));
+    }
+    std::vector<T> out(bytes.size() / sizeof(T));
+    if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+    return out;
+  }
+};
+
+namespace detail {
+
+/// Two hex digits, for messages that show raw bytes.
+inline std::string hex_byte(std::uint8_t b) {
+  static constexpr char digits[] = "0123456789abcdef";
+  return std::string("0x") + digits[b >> 4] + digits[b & 0xF];
+}
+
+inline std::string idx_where(const std::filesystem::path& path) {
+  return "staticflow::data::read_idx: '" + path.string() + "': ";
+}
+
+/// Sequential byte reader over a plain or gzip file, chosen by the file's first two bytes.
+class idx_source {
+ public:
+  explicit idx_source(const std::filesystem::path& path) : path_(path) {
+    file_.reset(std::fopen(path.string().c_str(), "rb"));
+    if (!file_) throw not_found(idx_where(path) + "cannot be opened for reading");
+    unsigned char sig[2] = {0, 0};
+    const std::size_t got = std::fread(sig, 1, 2, file_.get());
+    gzip_ = got == 2 && sig[0] == 0x1f && sig[1] == 0x8b;
+    if (gzip_) {
+      file_.reset();
+      open_gzip();
+    } else {
+      std::rewind(file_.get());
+    }
+  }
+
+  bool is_gzip() const noexcept { return gzip_; }
+
+  /// Reads up to `n` bytes; fewer only at the end of the (decompressed) data.
+  std::size_t read(void* dst, std::size_t n) { return gzip_ ? read_gzip(dst, n) : std::fread(dst, 1, n, file_.get()); }
+
+  /// Counts (and discards) everything left, so a message can state the true size.
+  std::uint64_t skip_rest() {
+    std::vector<unsigned char> scratch(1 << 16);
+    std::uint64_t total = 0;
+    for (std::size_t got; (got = read(scratch.data(), scratch.size())) > 0;) total += got;
+    return total;
+  }
+
+ private:
+  struct file_closer {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  };
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  struct gz_closer {
+    void operator()(gzFile_s* f) const noexcept { gzclose(f); }
+  };
+  std::unique_ptr<gzFile_s, gz_closer> gz_;
+
+  void open_gzip() {
+    gz_.reset(gzopen(path_.string().c_str(), "rb"));
+    if (!gz_) throw not_found(idx_where(path_) + "cannot be opened for reading (gzip)");
+  }
+
+  std::size_t read_gzip(void* dst, std::size_t n) {
+    auto* out = static_cast<unsigned char*>(dst);
+    std::size_t done = 0;
+    while (done < n) {
+      // gzread takes an unsigned count and returns int, so go in chunks well below INT_MAX.
+      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, std::size_t{1} << 30));
+      const int got = gzread(gz_.get(), out + done, chunk);
+      if (got < 0) throw data_loss(idx_where(path_) + "corrupt gzip data (" + gz_message() + ")");
+      if (got == 0) break;
+      done += static_cast<std::size_t>(got);
+    }
+    return done;
+  }
+
+  std::string gz_message() {
+    int code = Z_OK;
+    const char* msg = gzerror(gz_.get(), &code);
+    return msg && *msg ? msg : "zlib error " + std::to_string(code);
+  }
+#else
+  [[noreturn]] void open_gzip() {
+    throw unimplemented(idx_where(path_) +
+                        "is gzip-compressed, but staticflow was built without zlib; "
+                        "install zlib (e.g. zlib1g-dev) and rebuild with SF_HAVE_ZLIB=1, or gunzip the file");
+  }
+  std::size_t read_gzip(void*, std::size_t) { return 0; }
+#endif
+
+  std::filesystem::path path_;
+  std::unique_ptr<std::FILE, file_closer> file_;
+  bool gzip_ = false;
+};
+
+/// Big-endian uint32 at `p`.
+inline std::uint32_t load_be32(const unsigned char* p) noexcept {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+}
+
+/// Reverses each `width`-byte element of `bytes` (big-endian file order -> host order).
+inline void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t width) noexcept {
+  if constexpr (std::endian::native == std::endian::big) return;
+  if (width < 2) return;
+  for (std::size_t i = 0; i + width <= bytes.size(); i += width) {
+    for (std::size_t a = i, b = i + width - 1; a < b; ++a, --b) std::swap(bytes[a], bytes[b]);
+  }
+}
+
+/// Validates the magic and returns the dtype and ndims it declares.
+inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m) {
+  if (m[0] != 0 || m[1] != 0) {
+    throw data_loss(idx_where(path) + "not an IDX file: magic bytes are " + hex_byte(m[0]) + " " + hex_byte(m[1]) +
+                    " " + hex_byte(m[2]) + " " + hex_byte(m[3]) + ", expected 0x00 0x00 <dtype> <ndims>");
+  }
+  if (!is_idx_dtype_code(m[2])) {
+    throw data_loss(idx_where(path) + "unknown IDX dtype code " + hex_byte(m[2]) +
+                    " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)");
+  }
+  if (m[3] < 1 || m[3] > 4) {
+    throw data_loss(idx_where(path) + "IDX header declares " + std::to_string(m[3]) +
+                    " dimensions; expected 1 to 4");
+  }
+  return static_cast<idx_dtype>(m[2]);
+}
+
+/// Header plus data size in bytes implied by the header; data_loss if it does not fit in 64 bits.
+inline std::uint64_t idx_total_bytes(const std::filesystem::path& path, const std::vector<std::uint32_t>& dims,
+                                     idx_dtype dtype) {
+  constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t n = element_size(dtype);
+  std::string shape;
+  for (std::uint32_t d : dims) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+  for (std::uint32_t d : dims) {
+    if (d != 0 && n > max / d) throw data_loss(idx_where(path) + "absurd IDX dimensions " + shape + " (overflow)");
+    n *= d;
+  }
+  const std::uint64_t header = 4 + 4 * std::uint64_t{dims.size()};
+  if (n > max - header) throw data_loss(idx_where(path) + "absurd IDX dimensions " + shape + " (overflow)");
+  return header + n;
+}
+
+[[noreturn]] inline void throw_size_mismatch(const std::filesystem::path& path, std::uint64_t expected,
+                                             std::uint64_t actual, bool gzip) {
+  throw data_loss(idx_where(path) + "header says " + std::to_string(expected) + " bytes, " +
+                  (gzip ? "decompressed file has " : "file has ") + std::to_string(actual) +
+                  (actual < expected ? " (truncated?)" : " (trailing data?)"));
+}
+
+/// Reads exactly `count` data bytes, growing the buffer as data arrives so that
+/// a corrupt header cannot make us allocate more than the file really holds.
+inline std::vector<std::uint8_t> read_payload(idx_source& src, const std::filesystem::path& path,
+                                              std::uint64_t header, std::uint64_t count) {
+  constexpr std::uint64_t first_step = std::uint64_t{1} << 20;
+  std::vector<std::uint8_t> out;
+  std::uint64_t done = 0;
+  while (done < count) {
+    // Double the buffer each round: O(log) reallocations, never far beyond the data seen.
+    const std::uint64_t want = std::min(std::max(first_step, done), count - done);
+    out.resize(static_cast<std::size_t>(done + want));
+    const std::size_t got = src.read(out.data() + done, static_cast<std::size_t>(want));
+    done += got;
+    if (got < want) throw_size_mismatch(path, header + count, header + done, src.is_gzip());
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Reads the IDX file at `path` (plain, or gzip detected by its 1f 8b signature).
+///
+/// **Errors**:
+/// - not_found: `path` does not exist or cannot be opened (the message names it);
+/// - data_loss: bad magic (the bytes found are shown), unknown dtype code, ndims not in 1..4,
+///   dimensions whose byte size overflows 64 bits, corrupt gzip data, or a file whose size
+///   differs from what the header implies (both byte counts are shown);
+/// - unimplemented: the file is gzip-compressed and the build has no zlib.
+inline idx_array read_idx(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw not_found(detail::idx_where(path) + "no such file");
+  if (std::filesystem::is_directory(path, ec)) throw not_found(detail::idx_where(path) + "is a directory, not a file");
+
+  detail::idx_source src(path);
+  unsigned char magic[4] = {0, 0, 0, 0};
+  const std::size_t got_magic = src.read(magic, 4);
+  if (got_magic < 4) {
+    throw data_loss(detail::idx_where(path) + "file has " + std::to_string(got_magic) +
+                    " bytes, too short for the 4-byte IDX magic");
+  }
+  idx_array out;
+  out.dtype = detail::check_magic(path, magic);
+
+  const std::size_t ndims = magic[3];
+  std::array<unsigned char, 16> raw_dims{};
+  const std::size_t got_dims = src.read(raw_dims.data(), 4 * ndims);
+  if (got_dims < 4 * ndims) {
+    throw data_loss(detail::idx_where(path) + "header is truncated: " + std::to_string(ndims) +
+                    " dimensions need " + std::to_string(4 + 4 * ndims) + " bytes, file has " +
+                    std::to_string(4 + got_dims));
+  }
+  for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(detail::load_be32(raw_dims.data() + 4 * i));
+
+  const std::uint64_t header = 4 + 4 * std::uint64_t{ndims};
+  const std::uint64_t total = detail::idx_total_bytes(path, out.dims, out.dtype);
+  if (!src.is_gzip()) {
+    // Compare sizes before allocating anything, so absurd headers fail fast.
+    const std::uint64_t file_size = std::filesystem::file_size(path, ec);
+    if (!ec && file_size != total) detail::throw_size_mismatch(path, total, file_size, false);
+  }
+  out.bytes = detail::read_payload(src, path, header, total - header);
+  if (const std::uint64_t extra = src.skip_rest(); extra > 0) {
+    detail::throw_size_mismatch(path, total, total + extra, src.is_gzip());
+  }
+  detail::swap_elements(out.bytes, element_size(out.dtype));
+  return out;
+}
+
+}  // namespace staticflow::data
+// ---- end staticflow/data/idx.hpp ----
+
+// ---- begin staticflow/data/dataset.hpp ----
+/// \file
+/// \brief In-memory image classification data set with TensorFlow's `DataSet.next_batch` semantics.
+///
+/// Images stay uint8 in memory (an MNIST training split is 43 MB instead of
+/// 172 MB as float); batches are converted to float in [0, 1] on the way out,
+/// into plain buffers, so this layer does not depend on the tensor type.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// SplitMix64 (Steele, Lea and Flood 2014): a tiny 64-bit generator whose
+/// output sequence is fully specified, so shuffles are reproducible across
+/// compilers and standard libraries (std::shuffle's algorithm is not).
+class splitmix64 {
+ public:
+  explicit constexpr splitmix64(std::uint64_t seed = 0) noexcept : state_(seed) {}
+
+  /// Next 64-bit output.
+  constexpr std::uint64_t operator()() noexcept {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+  /// Uniform integer in [0, bound), without modulo bias: outputs below
+  /// 2^64 mod bound are rejected so the rest split evenly. Requires bound > 0.
+  constexpr std::uint64_t uniform(std::uint64_t bound) noexcept {
+    const std::uint64_t threshold = (0 - bound) % bound;
+    for (;;) {
+      const std::uint64_t r = (*this)();
+      if (r >= threshold) return r % bound;
+    }
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+/// Fisher–Yates shuffle of `v` (from the back: swap v[i] with v[uniform(i + 1)]).
+template <class T>
+void shuffle(std::vector<T>& v, splitmix64& rng) noexcept {
+  for (std::size_t i = v.size(); i > 1; --i) {
+    const auto j = static_cast<std::size_t>(rng.uniform(i));
+    std::swap(v[i - 1], v[j]);
+  }
+}
+
+/// How a dataset delivers batches.
+struct dataset_options {
+  bool one_hot = false;          ///< labels as `num_classes` floats per example (else one float: the class index)
+  bool shuffle = true;           ///< shuffle at the start of the first epoch and at every epoch boundary
+  std::uint64_t seed = 0;        ///< seed of the splitmix64 stream behind the shuffles
+  std::size_t num_classes = 10;  ///< labels must lie in [0, num_classes)
+};
+
+/// One batch, converted to float.
+struct batch {
+  std::vector<float> images;                ///< size * image_size values in [0, 1], row-major
+  std::vector<float> labels;                ///< size * num_classes one-hot if one_hot, else size class indices
+  std::vector<std::int32_t> label_indices;  ///< size class indices (always)
+  std::size_t size = 0;                     ///< number of examples
+};
+
+/// Images (uint8, `image_size` per example, row-major) and their class labels.
+///
+/// `next_batch` follows TensorFlow's `mnist.DataSet.next_batch` exactly: the first
+/// call of epoch 0 shuffles; a batch that would run past the end takes the rest
+/// of the current epoch, increments `epochs_completed()`, reshuffles and takes
+/// the remainder from the start of the new order. A batch that ends exactly at
+/// the end does not yet count the epoch: the next call does (as in TensorFlow).
+/// Shuffling permutes an index table; `images()`, `labels()` and the `fill_*`
+/// functions always use the original order.
+class dataset {
+ public:
+  /// An empty dataset (next_batch on it throws invalid_argument).
+  dataset() = default;
+
+  /// **Errors**: invalid_argument if image_size or num_classes is 0, if images.size() is not
+  /// labels.size() * image_size, or if a label is >= num_classes (the message names its index).
+  dataset(std::vector<std::uint8_t> images, std::vector<std::uint8_t> labels, std::size_t image_size,
+          dataset_options options = {})
+      : images_(std::move(images)), labels_(std::move(labels)), image_size_(image_size), options_(options),
+        rng_(options.seed) {
+    check_construction();
+    order_.resize(labels_.size());
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+  }
+
+  std::size_t num_examples() const noexcept { return labels_.size(); }
+  std::size_t epochs_completed() const noexcept { return epochs_completed_; }
+  /// Position inside the current epoch's order (TensorFlow's `_index_in_epoch`).
+  std::size_t index_in_epoch() const noexcept { return index_in_epoch_; }
+  /// Values per image (784 for MNIST).
+  std::size_t image_size() const noexcept { return image_size_; }
+  std::size_t num_classes() const noexcept { return options_.num_classes; }
+  /// Floats per example in a label buffer: num_classes() if one_hot, else 1.
+  std::size_t label_size() const noexcept { return options_.one_hot ? options_.num_classes : 1; }
+  const dataset_options& options() const noexcept { return options_; }
+
+  /// Raw pixels, num_examples() x image_size(), original order.
+  const std::vector<std::uint8_t>& images() const noexcept { return images_; }
+  /// Raw class labels, original order.
+  const std::vector<std::uint8_t>& labels() const noexcept { return labels_; }
+
+  /// The next `n` examples as float buffers (see the class comment for the order).
+  /// **Errors**: invalid_argument if n == 0 or n > num_examples().
+  batch next_batch(std::size_t n) {
+    batch b;
+    b.size = n;
+    check_batch_size(n);
+    b.images.resize(n * image_size_);
+    b.labels.resize(n * label_size());
+    b.label_indices.resize(n);
+    advance(n, [&](std::size_t row, std::size_t example) {
+      write_example(example, b.images.data() + row * image_size_, b.labels.data() + row * label_size());
+      b.label_indices[row] = labels_[example];
+    });
+    return b;
+  }
+
+  /// Allocation-free form: writes n * image_size() floats to `images_out` and
+  /// n * label_size() floats to `labels_out` (one-hot rows if options().one_hot,
+  /// else one class index per example, as float).
+  /// **Errors**: invalid_argument if n == 0 or n > num_examples(), or a buffer is null.
+  void next_batch(std::size_t n, float* images_out, float* labels_out) {
+    check_batch_size(n);
+    if (images_out == nullptr || labels_out == nullptr) {
+      throw invalid_argument("staticflow::data::dataset::next_batch: output buffers must not be null");
+    }
+    advance(n, [&](std::size_t row, std::size_t example) {
+      write_example(example, images_out + row * image_size_, labels_out + row * label_size());
+    });
+  }
+
+  /// Examples [first, first + count) in original order, scaled to [0, 1]: count * image_size() floats.
+  /// **Errors**: out_of_range if the range passes num_examples().
+  void fill_images(std::size_t first, std::size_t count, float* out) const {
+    check_range("fill_images", first, count);
+    const auto& table = scale_table();
+    const std::uint8_t* src = images_.data() + first * image_size_;
+    for (std::size_t i = 0; i < count * image_size_; ++i) out[i] = table[src[i]];
+  }
+
+  /// Labels of [first, first + count): count * label_size() floats (one-hot or index per options).
+  /// **Errors**: out_of_range if the range passes num_examples().
+  void fill_labels(std::size_t first, std::size_t count, float* out) const {
+    check_range("fill_labels", first, count);
+    for (std::size_t i = 0; i < count; ++i) write_label(first + i, out + i * label_size());
+  }
+
+  /// Class indices of [first, first + count).
+  /// **Errors**: out_of_range if the range passes num_examples().
+  void fill_label_indices(std::size_t first, std::size_t count, std::int32_t* out) const {
+    check_range("fill_label_indices", first, count);
+    for (std::size_t i = 0; i < count; ++i) out[i] = labels_[first + i];
+  }
+
+ private:
+  // x / 255 for every byte value, computed once; division (not x * (1/255)) so 255 maps to exactly 1.
+  static const std::array<float, 256>& scale_table() noexcept {
+    static const std::array<float, 256> table = [] {
+      std::array<float, 256> t{};
+      for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i) / 255.0f;
+      return t;
+    }();
+    return table;
+  }
+
+  void check_construction() const {
+    const std::string where = "staticflow::data::dataset: ";
+    if (image_size_ == 0) throw invalid_argument(where + "image_size must be positive");
+    if (options_.num_classes == 0) throw invalid_argument(where + "num_classes must be positive");
+    if (images_.size() / image_size_ != labels_.size() || images_.size() % image_size_ != 0) {
+      throw invalid_argument(where + std::to_string(images_.size()) + " pixel bytes are not " +
+                             std::to_string(labels_.size()) + " labels x image_size " + std::to_string(image_size_));
+    }
+    for (std::size_t i = 0; i < labels_.size(); ++i) {
+      if (labels_[i] >= options_.num_classes) {
+        throw invalid_argument(where + "label " + std::to_string(labels_[i]) + " at index " + std::to_string(i) +
+                               " is not in [0, " + std::to_string(options_.num_classes) + ")");
+      }
+    }
+  }
+
+  void check_batch_size(std::size_t n) const {
+    if (n == 0 || n > num_examples()) {
+      throw invalid_argument("staticflow::data::dataset::next_batch: batch size " + std::to_string(n) +
+                             " must be in [1, num_examples() = " + std::to_string(num_examples()) + "]");
+    }
+  }
+
+  void check_range(const char* api, std::size_t first, std::size_t count) const {
+    if (first > num_examples() || count > num_examples() - first) {
+      throw out_of_range(std::string("staticflow::data::dataset::") + api + ": examples [" + std::to_string(first) +
+                         ", " + std::to_string(first) + " + " + std::to_string(count) + ") pass num_examples() = " +
+                         std::to_string(num_examples()));
+    }
+  }
+
+  void reshuffle() noexcept {
+    if (options_.shuffle) shuffle(order_, rng_);
+  }
+
+  /// TensorFlow's next_batch bookkeeping; calls visit(row, example) for each of the n rows.
+  template <class Visit>
+  void advance(std::size_t n, Visit&& visit) {
+    const std::size_t total = num_examples();
+    std::size_t start = index_in_epoch_;
+    if (epochs_completed_ == 0 && start == 0) reshuffle();
+    if (start + n > total) {
+      ++epochs_completed_;
+      const std::size_t rest = total - start;
+      for (std::size_t r = 0; r < rest; ++r) visit(r, order_[start + r]);
+      reshuffle();
+      index_in_epoch_ = n - rest;
+      for (std::size_t r = rest; r < n; ++r) visit(r, order_[r - rest]);
+    } else {
+      index_in_epoch_ = start + n;
+      for (std::size_t r = 0; r < n; ++r) visit(r, order_[start + r]);
+    }
+  }
+
+  void write_label(std::size_t example, float* out) const noexcept {
+    if (options_.one_hot) {
+      for (std::size_t c = 0; c < options_.num_classes; ++c) out[c] = 0.0f;
+      out[labels_[example]] = 1.0f;
+    } else {
+      out[0] = static_cast<float>(labels_[example]);
+    }
+  }
+
+  void write_example(std::size_t example, float* image_out, float* label_out) const noexcept {
+    const auto& table = scale_table();
+    const std::uint8_t* src = images_.data() + example * image_size_;
+    for (std::size_t i = 0; i < image_size_; ++i) image_out[i] = table[src[i]];
+    write_label(example, label_out);
+  }
+
+  std::vector<std::uint8_t> images_;
+  std::vector<std::uint8_t> labels_;
+  std::size_t image_size_ = 1;
+  dataset_options options_{};
+  splitmix64 rng_{0};
+  std::vector<std::size_t> order_;
+  std::size_t index_in_epoch_ = 0;
+  std::size_t epochs_completed_ = 0;
+};
+
+}  // namespace staticflow::data
+// ---- end staticflow/data/dataset.hpp ----
+
+// ---- begin staticflow/data/mnist.hpp ----
+/// \file
+/// \brief MNIST (and Fashion-MNIST) loading with TensorFlow's `read_data_sets` behaviour.
+///
+/// Mirrors tensorflow/contrib/learn/python/learn/datasets/mnist.py: the four IDX
+/// files, the first `validation_size` training examples as the validation split,
+/// the rest as train, t10k as test. Images are always flattened (rows * cols).
+/// Fashion-MNIST uses the same file names and format: point `dir` at it
+/// (Debian's `dataset-fashion-mnist` installs them, gzipped, in
+/// fashion_mnist_debian_dir).
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// Options of read_data_sets (TensorFlow's keyword arguments).
+struct mnist_options {
+  bool one_hot = false;                ///< labels as 10-float one-hot rows
+  std::size_t validation_size = 5000;  ///< taken from the front of the training file
+  bool shuffle = true;                 ///< shuffle in next_batch (TensorFlow always does)
+  /// Shuffle seed. Train, validation and test use seed, seed + 1 and seed + 2 so
+  /// that their orders are unrelated.
+  std::uint64_t seed = 0;
+};
+
+/// The three splits.
+struct datasets {
+  dataset train;
+  dataset validation;
+  dataset test;
+};
+
+/// Pixels per MNIST image (28 x 28) and number of classes.
+inline constexpr std::size_t mnist_image_size = 784;
+inline constexpr std::size_t mnist_num_classes = 10;
+
+/// The four IDX file names (each may also carry a .gz suffix).
+inline constexpr const char* mnist_train_images = "train-images-idx3-ubyte";
+inline constexpr const char* mnist_train_labels = "train-labels-idx1-ubyte";
+inline constexpr const char* mnist_test_images = "t10k-images-idx3-ubyte";
+inline constexpr const char* mnist_test_labels = "t10k-labels-idx1-ubyte";
+
+/// Where Debian's `dataset-fashion-mnist` package puts the Fashion-MNIST files (gzipped).
+inline constexpr const char* fashion_mnist_debian_dir = "/usr/share/datasets/fashion-mnist";
+
+/// `dir/name` if it exists, else `dir/name.gz`.
+/// **Errors**: not_found naming both paths and how to get the data.
+inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, const std::string& name) {
+  const std::filesystem::path plain = dir / name;
+  const std::filesystem::path gz = dir / (name + ".gz");
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(plain, ec)) return plain;
+  if (std::filesystem::is_regular_file(gz, ec)) return gz;
+  throw not_found("staticflow::data::read_data_sets: neither '" + plain.string() + "' nor '" + gz.string() +
+                  "' exists; run scripts/fetch-mnist or pass --data-dir");
+}
+
+namespace detail {
+
+/// Images and labels of one IDX pair, checked against each other.
+struct labelled_images {
+  std::vector<std::uint8_t> pixels;
+  std::vector<std::uint8_t> labels;
+  std::size_t image_size = 0;
+};
+
+inline std::string mnist_where(const std::filesystem::path& path) {
+  return "staticflow::data::read_data_sets: '" + path.string() + "': ";
+}
+
+inline void check_idx_layout(const std::filesystem::path& path, const idx_array& a, std::size_t ndims,
+                             const char* what) {
+  if (a.dtype != idx_dtype::uint8 || a.dims.size() != ndims) {
+    throw data_loss(mnist_where(path) + "expected " + what + " (uint8, " + std::to_string(ndims) +
+                    " dimensions), found " + to_string(a.dtype) + " with " + std::to_string(a.dims.size()) +
+                    " dimensions");
+  }
+}
+
+inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const char* images_name,
+                                       const char* labels_name) {
+  const auto images_path = find_mnist_file(dir, images_name);
+  const auto labels_path = find_mnist_file(dir, labels_name);
+  idx_array images = read_idx(images_path);
+  check_idx_layout(images_path, images, 3, "images [n, rows, cols]");
+  idx_array labels = read_idx(labels_path);
+  check_idx_layout(labels_path, labels, 1, "labels [n]");
+  if (images.dims[0] != labels.dims[0]) {
+    throw data_loss("staticflow::data::read_data_sets: '" + images_path.string() + "' holds " +
+                    std::to_string(images.dims[0]) + " images but '" + labels_path.string() + "' holds " +
+                    std::to_string(labels.dims[0]) + " labels");
+  }
+  for (std::size_t i = 0; i < labels.bytes.size(); ++i) {
+    if (labels.bytes[i] >= mnist_num_classes) {
+      throw data_loss(mnist_where(labels_path) + "label " + std::to_string(labels.bytes[i]) + " at index " +
+                      std::to_string(i) + " is not in [0, " + std::to_string(mnist_num_classes) + ")");
+    }
+  }
+  const std::size_t image_size = std::size_t{images.dims[1]} * images.dims[2];
+  return {std::move(images.bytes), std::move(labels.bytes), image_size};
+}
+
+}  // namespace detail
+
+/// Loads MNIST-format data from `dir` (files plain or .gz).
+///
+/// **Errors**: not_found if a file is missing (with how to fetch it); data_loss if a file
+/// is corrupt, is not uint8 images [n, rows, cols] / labels [n], image and label counts
+/// differ, or a label is >= 10 (its index is named); invalid_argument if
+/// validation_size exceeds the number of training examples.
+inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_options& options = {}) {
+  // All four files are read before validation_size is checked, as TensorFlow does,
+  // so a missing or corrupt file is reported first.
+  auto train = detail::load_mnist_pair(dir, mnist_train_images, mnist_train_labels);
+  auto test = detail::load_mnist_pair(dir, mnist_test_images, mnist_test_labels);
+  if (test.image_size != train.image_size) {
+    throw data_loss("staticflow::data::read_data_sets: '" + dir.string() + "': test images have " +
+                    std::to_string(test.image_size) + " pixels, training images " + std::to_string(train.image_size));
+  }
+  const std::size_t n_train = train.labels.size();
+  if (options.validation_size > n_train) {
+    throw invalid_argument("staticflow::data::read_data_sets: validation_size " +
+                           std::to_string(options.validation_size) + " must be in [0, " + std::to_string(n_train) +
+                           "] (the number of training examples)");
+  }
+
+  const std::size_t v = options.validation_size;
+  const std::size_t px = train.image_size;
+  auto split_options = [&](std::uint64_t offset) {
+    return dataset_options{options.one_hot, options.shuffle, options.seed + offset, mnist_num_classes};
+  };
+  std::vector<std::uint8_t> val_pixels(train.pixels.begin(), train.pixels.begin() + static_cast<std::ptrdiff_t>(v * px));
+  std::vector<std::uint8_t> val_labels(train.labels.begin(), train.labels.begin() + static_cast<std::ptrdiff_t>(v));
+  // Drop the validation prefix in place rather than copying the (larger) remainder.
+  train.pixels.erase(train.pixels.begin(), train.pixels.begin() + static_cast<std::ptrdiff_t>(v * px));
+  train.labels.erase(train.labels.begin(), train.labels.begin() + static_cast<std::ptrdiff_t>(v));
+
+  return datasets{
+      dataset(std::move(train.pixels), std::move(train.labels), px, split_options(0)),
+      dataset(std::move(val_pixels), std::move(val_labels), px, split_options(1)),
+      dataset(std::move(test.pixels), std::move(test.labels), px, split_options(2)),
+  };
+}
+
+}  // namespace staticflow::data
+// ---- end staticflow/data/mnist.hpp ----
 // ---- end staticflow/staticflow.hpp ----

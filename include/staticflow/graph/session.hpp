@@ -161,6 +161,24 @@ fetch_list<node_t<E>...> fetches(const E&... e) {
   return {{as_node(e)...}};
 }
 
+/// Runs several ops in order in one `run` (TF's tf.group with control dependencies); returns
+/// what the first one returns (e.g. a train op's loss).
+template <class First, class... Rest>
+struct group_op {
+  First first;
+  std::tuple<Rest...> rest;
+  template <class Session, class... F>
+  auto run_on(Session& s, const F&... feeds) const {
+    auto result = s.run(first, feeds...);
+    std::apply([&](const auto&... op) { (s.run(op, feeds...), ...); }, rest);
+    return result;
+  }
+};
+template <class First, class... Rest>
+group_op<First, Rest...> group(First first, Rest... rest) {
+  return {std::move(first), {std::move(rest)...}};
+}
+
 // ---- the session ----------------------------------------------------------------------------------
 
 /// Runs graph expressions on a device policy. Owns the values of the graph's variables, their
@@ -184,6 +202,14 @@ class session final : public session_state {
   /// Initialises every variable of the graph.
   void run(const init_all_op&) {
     for (const auto& v : graph_->global_variables()) v->initialize(*this);
+  }
+
+  /// Runs an operation that is not an expression (moving-average updates, groups, ...): any
+  /// type with `run_on(session&, feeds...)` plugs in here.
+  template <class Op, class... F>
+    requires(!expr_node<Op> && requires(const Op& op, session& s, const F&... f) { op.run_on(s, f...); })
+  decltype(auto) run(const Op& op, const F&... feeds) {
+    return op.run_on(*this, feeds...);
   }
 
   /// Evaluates `fetch` and returns its value on the host.

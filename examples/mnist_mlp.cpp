@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief The book's chapter-5 MNIST trainer: 784-500-10 with relu, batch 100, learning rate
+/// 0.8 decayed by 0.99 per epoch (staircase), L2 1e-4, moving averages 0.99 for evaluation.
+///
+/// Usage: mnist_mlp [--steps 30000] [--data-dir data/mnist] [--dataset mnist|fashion]
+///                  [--seed 1] [--device host|cuda] [--batch 100]
+#include <staticflow/staticflow.hpp>
+#include <staticflow/data/mnist.hpp>
+#include <staticflow/train/moving_average_op.hpp>
+#include <staticflow/train/optimizer.hpp>
+#include <staticflow/train/regularizer.hpp>
+#include <staticflow/train/schedule.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+namespace sf = staticflow;
+
+namespace {
+
+struct options {
+  long steps = 30000;
+  std::string data_dir = "data/mnist";
+  std::string dataset = "mnist";
+  std::uint64_t seed = 1;
+  std::string device = "host";
+  std::size_t batch = 100;
+  double expect_validation = 0;  ///< exit with status 2 when the final validation accuracy is lower
+};
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << "usage: mnist_mlp [--steps N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
+                   "[--device host|cuda] [--batch N] [--expect-validation A]\n";
+      std::exit(0);
+    }
+    if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp: flag " + flag + " needs a value");
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--steps") o.steps = std::stol(value);
+      else if (flag == "--data-dir") o.data_dir = value;
+      else if (flag == "--dataset") o.dataset = value;
+      else if (flag == "--seed") o.seed = std::stoull(value);
+      else if (flag == "--device") o.device = value;
+      else if (flag == "--batch") o.batch = std::stoul(value);
+      else if (flag == "--expect-validation") o.expect_validation = std::stod(value);
+      else throw sf::invalid_argument("mnist_mlp: unknown flag " + flag + " (try --help)");
+    } catch (const std::logic_error&) {
+      throw sf::invalid_argument("mnist_mlp: bad value '" + value + "' for " + flag);
+    }
+  }
+  if (o.dataset == "fashion" && o.data_dir == "data/mnist") o.data_dir = sf::data::fashion_mnist_debian_dir;
+  if (o.dataset != "mnist" && o.dataset != "fashion") throw sf::invalid_argument("mnist_mlp: --dataset must be mnist or fashion");
+  if (o.device != "host") throw sf::invalid_argument("mnist_mlp: --device " + o.device + ": this build runs on the host only (build the .cu variant for cuda)");
+  if (o.steps <= 0 || o.batch == 0) throw sf::invalid_argument("mnist_mlp: --steps and --batch must be positive");
+  return o;
+}
+
+constexpr std::size_t input = 784, hidden = 500, classes = 10;
+using images_t = sf::tensor<float, sf::shape<sf::dyn, input>>;
+using labels_t = sf::tensor<float, sf::shape<sf::dyn, classes>>;
+
+/// The forward pass of the book's `inference`, for any set of (possibly averaged) weights.
+template <class X, class W1, class B1, class W2, class B2>
+auto inference(const X& x, const W1& w1, const B1& b1, const W2& w2, const B2& b2) {
+  return sf::matmul(sf::relu(sf::matmul(x, w1) + b1), w2) + b2;  // [?, 10]
+}
+
+int run(const options& o) {
+  auto data = sf::data::read_data_sets(o.data_dir, {.one_hot = true, .seed = o.seed});
+  std::printf("%s: %zu train, %zu validation, %zu test examples\n", o.dataset.c_str(), data.train.num_examples(),
+              data.validation.num_examples(), data.test.num_examples());
+
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, input>, "x-input">();
+  auto y_ = sf::placeholder<float, sf::shape<sf::dyn, classes>, "y-input">();
+  auto w1 = sf::variable<float, sf::shape<input, hidden>>("layer1/weights", sf::init::truncated_normal(0.1, o.seed));
+  auto b1 = sf::variable<float, sf::shape<hidden>>("layer1/biases", sf::init::constant(0.1));
+  auto w2 = sf::variable<float, sf::shape<hidden, classes>>("layer2/weights", sf::init::truncated_normal(0.1, o.seed + 1));
+  auto b2 = sf::variable<float, sf::shape<classes>>("layer2/biases", sf::init::constant(0.1));
+  auto global_step = sf::variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+
+  auto y = inference(x, w1, b1, w2, b2);
+  const auto l2 = sf::train::l2_regularizer(1e-4);
+  auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, y)) + l2(w1) + l2(w2);
+  const auto steps_per_epoch = static_cast<std::int64_t>(data.train.num_examples() / o.batch);
+  sf::train::gradient_descent sgd(sf::train::exponential_decay{0.8, steps_per_epoch, 0.99, true});
+  auto averages = sf::train::apply_moving_averages(sf::train::exponential_moving_average(0.99), global_step, w1, b1, w2, b2);
+  auto train_step = sf::group(sgd.minimize(loss, global_step), averages);
+
+  auto averaged_y = inference(x, averages.average(w1), averages.average(b1), averages.average(w2), averages.average(b2));
+  auto accuracy = sf::reduce_mean(sf::cast<float>(sf::equal(sf::argmax<1>(averaged_y), sf::argmax<1>(y_))));
+
+  sf::session<sf::host> sess;
+  sess.run(sf::global_variables_initializer());
+
+  images_t vx(data.validation.num_examples()), tx(data.test.num_examples()), bx(o.batch);
+  labels_t vy(data.validation.num_examples()), ty(data.test.num_examples()), by(o.batch);
+  data.validation.fill_images(0, vx.dim(0), vx.data());
+  data.validation.fill_labels(0, vy.dim(0), vy.data());
+  data.test.fill_images(0, tx.dim(0), tx.data());
+  data.test.fill_labels(0, ty.dim(0), ty.data());
+
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  long last_step = 0;
+  for (long step = 1; step <= o.steps; ++step) {
+    data.train.next_batch(o.batch, bx.data(), by.data());
+    const float loss_value = sess.run(train_step, sf::feed(x, bx), sf::feed(y_, by));
+    if (step % 1000 == 0 || step == o.steps) {
+      const auto now = std::chrono::steady_clock::now();
+      const double secs = std::chrono::duration<double>(now - last).count();
+      const float acc = sess.run(accuracy, sf::feed(x, vx), sf::feed(y_, vy)).data()[0];
+      std::printf("step %6ld  loss %.4f  validation accuracy %.4f  %.0f samples/s\n", step, loss_value, acc,
+                  double(step - last_step) * double(o.batch) / secs);
+      std::fflush(stdout);
+      last = std::chrono::steady_clock::now(), last_step = step;
+    }
+  }
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const float test_acc = sess.run(accuracy, sf::feed(x, tx), sf::feed(y_, ty)).data()[0];
+  std::printf("after %ld steps (%.1f s): test accuracy %.4f (moving-average weights)\n", o.steps, total, test_acc);
+  const float validation_acc = sess.run(accuracy, sf::feed(x, vx), sf::feed(y_, vy)).data()[0];
+  if (validation_acc < o.expect_validation) {
+    std::fprintf(stderr, "mnist_mlp: validation accuracy %.4f is below the expected %.4f\n", validation_acc,
+                 o.expect_validation);
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mnist_mlp: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Optimisers with TF 1.x's update rules and defaults: gradient descent, momentum,
+/// Adagrad, RMSProp, Adam.
+///
+/// Each optimiser keeps per-variable state in `slots<T, S, P>` (made by `make_slots`, initialised
+/// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
+/// comes from the schedule on the host, then one fused `executor<P>::for_each` pass writes the
+/// variable and its slots. The kernels are trivially copyable structs of pointers and scalars,
+/// so the same pass runs on the host and on CUDA.
+///
+/// The rules follow TF's Apply* kernels, which differ from PyTorch's: RMSProp's mean square
+/// starts at 1 and epsilon sits inside the square root; Adam's epsilon is added after the square
+/// root and the bias correction is folded into the learning rate.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "staticflow/config.hpp"
+#include "staticflow/core/error.hpp"
+#include "staticflow/core/tensor.hpp"
+#include "staticflow/expr/assign.hpp"
+#include "staticflow/train/schedule.hpp"
+
+namespace staticflow::train {
+
+namespace detail {
+
+template <class T>
+struct fill_kernel {
+  T* out;
+  T value;
+  SF_HD_INLINE void operator()(std::size_t i) const { out[i] = value; }
+};
+
+/// A slot tensor with every element equal to `value`, filled on the tensor's device.
+template <class T, class S, class P>
+tensor<T, S, P> filled_slot(const dims_t<S>& dims, double value) {
+  tensor<T, S, P> t(dims);
+  executor<P>::for_each(t.size(), fill_kernel<T>{t.data(), static_cast<T>(value)});
+  return t;
+}
+
+inline std::string number(double x) {
+  std::string s = std::to_string(x);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+/// Throws invalid_argument unless lo <= x < hi (or x <= hi when `closed`).
+inline double check_range(double x, double lo, double hi, bool closed, const char* opt, const char* what) {
+  const bool ok = x >= lo && (closed ? x <= hi : x < hi);
+  if (!ok)
+    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must lie in [" + number(lo) + ", " +
+                           number(hi) + (closed ? "]" : ")") + ", got " + std::to_string(x));
+  return x;
+}
+
+inline double check_positive(double x, const char* opt, const char* what) {
+  if (!(x > 0.0))
+    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must be positive, got " +
+                           std::to_string(x));
+  return x;
+}
+
+/// Throws invalid_argument unless `t` holds as many elements as the variable.
+template <class V, class U>
+void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
+  if (t.size() != var.size())
+    throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t.size()) +
+                           " elements but the variable has " + std::to_string(var.size()));
+}
+
+/// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is
+/// resolved where it is instantiated (argument-dependent lookup through the loss type), so this
+/// header does not depend on the graph layer.
+template <class Opt, class Loss, class... Step>
+auto forward_minimize(const Opt& opt, const Loss& loss, const Step&... global_step) {
+  return minimize(opt, loss, global_step...);
+}
+
+}  // namespace detail
+
+/// Members every optimiser shares: `opt.minimize(loss)` and `opt.minimize(loss, global_step)`
+/// (TF's optimizer.minimize), which build the graph layer's train op.
+template <class Self>
+class optimizer_base {
+ public:
+  template <class Loss>
+  auto minimize(const Loss& loss) const {
+    return detail::forward_minimize(self(), loss);
+  }
+  template <class Loss, class Step>
+  auto minimize(const Loss& loss, const Step& global_step) const {
+    return detail::forward_minimize(self(), loss, global_step);
+  }
+
+ private:
+  const Self& self() const { return static_cast<const Self&>(*this); }
+};
+
+// ---- gradient descent ------------------------------------------------------------------------
+
+template <class T>
+struct gradient_descent_update {
+  T* var;
+  const T* grad;
+  T lr;
+  SF_HD_INLINE void operator()(std::size_t i) const { var[i] -= lr * grad[i]; }
+};
+
+/// var -= lr * g (tf.train.GradientDescentOptimizer).
+class gradient_descent : public optimizer_base<gradient_descent> {
+ public:
+  static constexpr const char* name = "GradientDescent";
+
+  template <class T, class S, class P>
+  struct slots {};
+
+  explicit gradient_descent(schedule learning_rate) : lr_(std::move(learning_rate)) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>&) const {
+    return {};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>&,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::GradientDescent: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    executor<P>::for_each(var.size(), gradient_descent_update<T>{var.data(), grad.data(), static_cast<T>(lr_(step))});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+
+ private:
+  schedule lr_;
+};
+
+// ---- momentum --------------------------------------------------------------------------------
+
+template <class T>
+struct momentum_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T lr, momentum;
+  bool nesterov;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] * momentum + g;
+    accum[i] = a;
+    var[i] -= nesterov ? g * lr + a * momentum * lr : a * lr;
+  }
+};
+
+/// accum = momentum * accum + g; var -= lr * accum, or with Nesterov
+/// var -= lr * g + lr * momentum * accum (tf.train.MomentumOptimizer, TF's ApplyMomentum).
+/// **Errors:** momentum outside [0, 1): invalid_argument.
+class momentum : public optimizer_base<momentum> {
+ public:
+  static constexpr const char* name = "Momentum";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;
+  };
+
+  momentum(schedule learning_rate, double momentum, bool use_nesterov = false)
+      : lr_(std::move(learning_rate)),
+        momentum_(detail::check_range(momentum, 0.0, 1.0, false, name, "momentum")),
+        nesterov_(use_nesterov) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Momentum: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    executor<P>::for_each(var.size(), momentum_update<T>{var.data(), grad.data(), s.accum.data(),
+                                                         static_cast<T>(lr_(step)), static_cast<T>(momentum_),
+                                                         nesterov_});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double momentum_value() const { return momentum_; }
+  bool use_nesterov() const { return nesterov_; }
+
+ private:
+  schedule lr_;
+  double momentum_;
+  bool nesterov_;
+};
+
+// ---- Adagrad ---------------------------------------------------------------------------------
+
+template <class T>
+struct adagrad_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T lr;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] + g * g;
+    accum[i] = a;
+    var[i] -= lr * g / std::sqrt(a);
+  }
+};
+
+/// accum += g^2; var -= lr * g / sqrt(accum), accum starting at `initial_accumulator_value`
+/// (tf.train.AdagradOptimizer).
+/// **Errors:** initial_accumulator_value <= 0: invalid_argument (TF's check; it keeps the root finite).
+class adagrad : public optimizer_base<adagrad> {
+ public:
+  static constexpr const char* name = "Adagrad";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;
+  };
+
+  explicit adagrad(schedule learning_rate, double initial_accumulator_value = 0.1)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_accumulator_value, name, "initial_accumulator_value")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Adagrad: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    executor<P>::for_each(var.size(),
+                          adagrad_update<T>{var.data(), grad.data(), s.accum.data(), static_cast<T>(lr_(step))});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_accumulator_value() const { return initial_; }
+
+ private:
+  schedule lr_;
+  double initial_;
+};
+
+// ---- RMSProp ---------------------------------------------------------------------------------
+
+template <class T>
+struct rmsprop_update {
+  T* var;
+  const T* grad;
+  T* ms;
+  T* mom;
+  T* mg;  ///< the mean gradient; only read and written when centered
+  T lr, decay, momentum, epsilon;
+  bool centered;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T one_minus = T(1) - decay;
+    // TF's form ms + (g^2 - ms)(1 - decay): the same value as decay*ms + (1-decay)*g^2, TF's rounding.
+    const T m2 = ms[i] + (g * g - ms[i]) * one_minus;
+    ms[i] = m2;
+    T denom = m2 + epsilon;
+    if (centered) {
+      const T m1 = mg[i] + (g - mg[i]) * one_minus;
+      mg[i] = m1;
+      denom = m2 - m1 * m1 + epsilon;
+    }
+    const T step = mom[i] * momentum + lr * g / std::sqrt(denom);
+    mom[i] = step;
+    var[i] -= step;
+  }
+};
+
+/// TF's ApplyRMSProp: ms = decay*ms + (1-decay)*g^2 (ms starts at 1);
+/// mom = momentum*mom + lr*g/sqrt(ms + epsilon); var -= mom. Centered also tracks
+/// mg = decay*mg + (1-decay)*g and divides by sqrt(ms - mg^2 + epsilon) (tf.train.RMSPropOptimizer).
+/// **Errors:** decay outside [0, 1], momentum outside [0, 1), epsilon <= 0: invalid_argument.
+class rmsprop : public optimizer_base<rmsprop> {
+ public:
+  static constexpr const char* name = "RMSProp";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> ms;   ///< TF's "rms" slot, initialised to ones
+    tensor<T, S, P> mom;  ///< TF's "momentum" slot
+    tensor<T, S, P> mg;   ///< TF's "mg" slot (read only when centered)
+  };
+
+  explicit rmsprop(schedule learning_rate, double decay = 0.9, double momentum = 0.0, double epsilon = 1e-10,
+                   bool centered = false)
+      : lr_(std::move(learning_rate)),
+        decay_(detail::check_range(decay, 0.0, 1.0, true, name, "decay")),
+        momentum_(detail::check_range(momentum, 0.0, 1.0, false, name, "momentum")),
+        epsilon_(detail::check_positive(epsilon, name, "epsilon")),
+        centered_(centered) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    // Without centering the mean-gradient slot is never touched; a static shape still needs its extents.
+    return {detail::filled_slot<T, S, P>(dims, 1.0), detail::filled_slot<T, S, P>(dims, 0.0),
+            detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::RMSProp: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.ms, name, "the mean-square slot");
+    detail::check_same_size(var, s.mom, name, "the momentum slot");
+    if (centered_) detail::check_same_size(var, s.mg, name, "the mean-gradient slot");
+    executor<P>::for_each(var.size(),
+                          rmsprop_update<T>{var.data(), grad.data(), s.ms.data(), s.mom.data(), s.mg.data(),
+                                            static_cast<T>(lr_(step)), static_cast<T>(decay_),
+                                            static_cast<T>(momentum_), static_cast<T>(epsilon_), centered_});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double decay() const { return decay_; }
+  double momentum() const { return momentum_; }
+  double epsilon() const { return epsilon_; }
+  bool centered() const { return centered_; }
+
+ private:
+  schedule lr_;
+  double decay_, momentum_, epsilon_;
+  bool centered_;
+};
+
+// ---- Adam ------------------------------------------------------------------------------------
+
+template <class T>
+struct adam_update {
+  T* var;
+  const T* grad;
+  T* m;
+  T* v;
+  T lr_t, beta1, beta2, epsilon;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T m1 = m[i] + (g - m[i]) * (T(1) - beta1);
+    const T v1 = v[i] + (g * g - v[i]) * (T(1) - beta2);
+    m[i] = m1;
+    v[i] = v1;
+    var[i] -= m1 * lr_t / (std::sqrt(v1) + epsilon);
+  }
+};
+
+/// t = global_step + 1; lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); m = beta1*m + (1-beta1)*g;
+/// v = beta2*v + (1-beta2)*g^2; var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
+class adam : public optimizer_base<adam> {
+ public:
+  static constexpr const char* name = "Adam";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> m;  ///< first moment
+    tensor<T, S, P> v;  ///< second moment
+  };
+
+  explicit adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+      : lr_(std::move(learning_rate)),
+        beta1_(detail::check_range(beta1, 0.0, 1.0, false, name, "beta1")),
+        beta2_(detail::check_range(beta2, 0.0, 1.0, false, name, "beta2")),
+        epsilon_(detail::check_positive(epsilon, name, "epsilon")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  /// The bias-corrected rate of the update that follows `step` earlier ones.
+  double corrected_learning_rate(std::int64_t step) const {
+    const double t = static_cast<double>(step) + 1.0;
+    return lr_(step) * std::sqrt(1.0 - std::pow(beta2_, t)) / (1.0 - std::pow(beta1_, t));
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Adam: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.m, name, "the first-moment slot");
+    detail::check_same_size(var, s.v, name, "the second-moment slot");
+    executor<P>::for_each(var.size(), adam_update<T>{var.data(), grad.data(), s.m.data(), s.v.data(),
+                                                     static_cast<T>(corrected_learning_rate(step)),
+                                                     static_cast<T>(beta1_), static_cast<T>(beta2_),
+                                                     static_cast<T>(epsilon_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double beta1() const { return beta1_; }
+  double beta2() const { return beta2_; }
+  double epsilon() const { return epsilon_; }
+
+ private:
+  schedule lr_;
+  double beta1_, beta2_, epsilon_;
+};
+
+}  // namespace staticflow::train
