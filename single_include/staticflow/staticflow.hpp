@@ -3833,7 +3833,9 @@ template <class List, class... Feeds>
 struct all_fed;
 template <class... Ph, class... Feeds>
 struct all_fed<type_list<Ph...>, Feeds...> {
-  static constexpr bool value = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
+  // The checks fire separately; `value` alone decides whether the run goes on (no error cascade).
+  static constexpr bool checked = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
+  static constexpr bool value = (is_fed_v<Ph, Feeds...> && ...);
 };
 
 /// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
@@ -3954,6 +3956,7 @@ class session final : public session_state {
   /// Evaluates `fetch` and returns its value on the host.
   template <expr_node E, class... F>
   auto run(const E& fetch, const F&... feeds) {
+    static_assert(detail::all_fed<placeholders_of_t<E>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
       tmp_.reset();
       auto ctx = context<F...>{std::tuple<const F&...>(feeds...), nullptr};
@@ -3972,6 +3975,7 @@ class session final : public session_state {
   /// scalar loss, else a host tensor).
   template <class Opt, class Loss, class... F>
   auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
+    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return train_step(op, feeds...);
   }
 
