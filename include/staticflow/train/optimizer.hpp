@@ -175,9 +175,9 @@ class momentum : public optimizer_base<momentum> {
     tensor<T, S, P> accum;
   };
 
-  momentum(schedule learning_rate, double momentum, bool use_nesterov = false)
+  momentum(schedule learning_rate, double momentum_coefficient, bool use_nesterov = false)
       : lr_(std::move(learning_rate)),
-        momentum_(detail::check_range(momentum, 0.0, 1.0, false, name, "momentum")),
+        momentum_(detail::check_range(momentum_coefficient, 0.0, 1.0, false, name, "momentum")),
         nesterov_(use_nesterov) {}
 
   template <class T, class S, class P>

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Optimisers against TF 1.x's update rules: hand-worked single-element cases, and a
+/// scalar-loop reference over several elements and steps, in float and double.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <staticflow/staticflow.hpp>
+#include <staticflow/train/optimizer.hpp>
+
+namespace sf = staticflow;
+using Catch::Matchers::Contains;
+
+namespace {
+
+template <class T>
+using vec6 = sf::tensor<T, sf::shape<2, 3>>;
+
+template <class T, class S>
+void set(const sf::tensor_view<T, S>& t, const std::vector<double>& values) {
+  REQUIRE(values.size() == t.size());
+  for (std::size_t i = 0; i < values.size(); ++i) t.data()[i] = static_cast<T>(values[i]);
+}
+
+/// Runs `steps` updates of a one-element variable with a constant gradient, as a session would.
+template <class T, class Opt>
+T run_scalar(const Opt& opt, double var0, double g, int steps) {
+  sf::tensor<T, sf::shape<1>> var, grad;
+  var.data()[0] = static_cast<T>(var0);
+  grad.data()[0] = static_cast<T>(g);
+  auto slots = opt.template make_slots<T, sf::shape<1>, sf::host>(var.dims());
+  for (int step = 0; step < steps; ++step) opt.apply(var.view(), grad.view(), slots, step);
+  return var.data()[0];
+}
+
+// The gradients of three steps for six elements (a row per step), signs and sizes mixed.
+const std::vector<std::vector<double>> grads = {
+    {0.5, -1.0, 0.25, 2.0, -0.125, 0.0},
+    {0.4, -0.5, 1.5, -2.0, 0.3, 0.01},
+    {-0.2, 0.7, 0.0, 1.0, -0.6, 3.0},
+};
+const std::vector<double> var0 = {1.0, -2.0, 0.5, 0.0, 3.0, -0.75};
+
+template <class T>
+double tolerance() {
+  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
+}
+
+/// Applies three steps of `opt` to the six-element variable, returning variable and slots.
+template <class T, class Opt>
+auto run_tensor(const Opt& opt) {
+  vec6<T> var, grad;
+  set(var.view(), var0);
+  auto slots = opt.template make_slots<T, sf::shape<2, 3>, sf::host>(var.dims());
+  for (std::int64_t step = 0; step < 3; ++step) {
+    set(grad.view(), grads[static_cast<std::size_t>(step)]);
+    opt.apply(var.view(), grad.view(), slots, step);
+  }
+  return std::pair{std::move(var), std::move(slots)};
+}
+
+template <class T>
+void check_close(const sf::tensor_view<T, sf::shape<2, 3>>& got, const std::vector<double>& want) {
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i);
+    CHECK(static_cast<double>(got.data()[i]) == Approx(want[i]).margin(tolerance<T>()).epsilon(tolerance<T>()));
+  }
+}
+
+}  // namespace
+
+// ---- gradient descent ------------------------------------------------------------------------
+
+TEST_CASE("gradient_descent: var -= lr * g", "[train][optimizer]") {
+  // 1 - 3 * (0.1 * 0.5) = 0.85
+  CHECK(run_scalar<double>(sf::train::gradient_descent(0.1), 1.0, 0.5, 3) == Approx(0.85));
+  CHECK(run_scalar<float>(sf::train::gradient_descent(0.1), 1.0, 0.5, 3) == Approx(0.85f));
+  // The rate comes from the schedule at each step: 0 - (1 + 0.5 + 0.25) * 1 = -1.75.
+  const sf::train::gradient_descent stepped(sf::train::piecewise_constant({0, 1}, {1.0, 0.5, 0.25}));
+  CHECK(run_scalar<double>(stepped, 0.0, 1.0, 3) == Approx(-1.75));
+  CHECK(std::string(sf::train::gradient_descent::name) == "GradientDescent");
+}
+
+TEMPLATE_TEST_CASE("gradient_descent matches the scalar reference", "[train][optimizer]", float, double) {
+  const double lr = 0.1;
+  std::vector<double> want = var0;
+  for (const auto& g : grads)
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] -= lr * g[i];
+  auto [var, slots] = run_tensor<TestType>(sf::train::gradient_descent(lr));
+  check_close<TestType>(var, want);
+}
+
+// ---- momentum --------------------------------------------------------------------------------
+
+TEST_CASE("momentum: hand-worked steps, plain and Nesterov", "[train][optimizer]") {
+  // lr 0.1, momentum 0.9, g = 1: accum = 1, 1.9, 2.71; var = 1 - 0.1 - 0.19 - 0.271 = 0.439.
+  CHECK(run_scalar<double>(sf::train::momentum(0.1, 0.9), 1.0, 1.0, 3) == Approx(0.439));
+  CHECK(run_scalar<float>(sf::train::momentum(0.1, 0.9), 1.0, 1.0, 3) == Approx(0.439f));
+  // Nesterov: var -= 0.1 * 1 + 0.1 * 0.9 * accum: 0.19, 0.271, 0.3439 -> 1 - 0.8049 = 0.1951.
+  CHECK(run_scalar<double>(sf::train::momentum(0.1, 0.9, true), 1.0, 1.0, 3) == Approx(0.1951));
+  CHECK(run_scalar<float>(sf::train::momentum(0.1, 0.9, true), 1.0, 1.0, 3) == Approx(0.1951f));
+}
+
+TEMPLATE_TEST_CASE("momentum matches the scalar reference", "[train][optimizer]", float, double) {
+  const double lr = 0.05, mu = 0.8;
+  for (const bool nesterov : {false, true}) {
+    INFO("nesterov " << nesterov);
+    std::vector<double> want = var0, accum(6, 0.0);
+    for (const auto& g : grads)
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        accum[i] = accum[i] * mu + g[i];
+        want[i] -= nesterov ? lr * g[i] + lr * mu * accum[i] : lr * accum[i];
+      }
+    auto [var, slots] = run_tensor<TestType>(sf::train::momentum(lr, mu, nesterov));
+    check_close<TestType>(var, want);
+    check_close<TestType>(slots.accum, accum);
+  }
+}
+
+// ---- Adagrad ---------------------------------------------------------------------------------
+
+TEST_CASE("adagrad: accumulator starts at 0.1", "[train][optimizer]") {
+  // lr 0.1, g = 1: accum = 1.1, 2.1, 3.1; var = 1 - 0.1 * (1/sqrt(1.1) + 1/sqrt(2.1) + 1/sqrt(3.1))
+  // = 1 - 0.1 * (0.953462589 + 0.690065559 + 0.567961834) = 0.778851002.
+  CHECK(run_scalar<double>(sf::train::adagrad(0.1), 1.0, 1.0, 3) == Approx(0.7788510017).epsilon(1e-9));
+  CHECK(run_scalar<float>(sf::train::adagrad(0.1), 1.0, 1.0, 3) == Approx(0.7788510017).epsilon(1e-6));
+  // With accumulator 3 and g = 1: accum 4, var = 2 - 0.5 * 1 / 2 = 1.75.
+  CHECK(run_scalar<double>(sf::train::adagrad(0.5, 3.0), 2.0, 1.0, 1) == Approx(1.75));
+
+  const sf::train::adagrad opt(0.1);
+  const auto s = opt.make_slots<double, sf::shape<2, 3>, sf::host>({2, 3});
+  for (std::size_t i = 0; i < 6; ++i) CHECK(s.accum.data()[i] == 0.1);
+}
+
+TEMPLATE_TEST_CASE("adagrad matches the scalar reference", "[train][optimizer]", float, double) {
+  const double lr = 0.2, init = 0.3;
+  std::vector<double> want = var0, accum(6, init);
+  for (const auto& g : grads)
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      accum[i] += g[i] * g[i];
+      want[i] -= lr * g[i] / std::sqrt(accum[i]);
+    }
+  auto [var, slots] = run_tensor<TestType>(sf::train::adagrad(lr, init));
+  check_close<TestType>(var, want);
+  check_close<TestType>(slots.accum, accum);
+}
+
+// ---- RMSProp ---------------------------------------------------------------------------------
+
+TEST_CASE("rmsprop: mean square starts at one, epsilon inside the root", "[train][optimizer]") {
+  // lr 0.01, decay 0.9, g = 0.5: ms = 0.9 + 0.1 * 0.25 = 0.925, 0.8575, 0.79675;
+  // var = 1 - 0.005 * (1/sqrt(0.925) + 1/sqrt(0.8575) + 1/sqrt(0.79675))
+  //     = 1 - 0.005 * (1.039750 + 1.079898 + 1.120319) = 0.98380020.
+  CHECK(run_scalar<double>(sf::train::rmsprop(0.01), 1.0, 0.5, 1) == Approx(0.9948012476).epsilon(1e-10));
+  CHECK(run_scalar<double>(sf::train::rmsprop(0.01), 1.0, 0.5, 3) == Approx(0.9838001954).epsilon(1e-10));
+  CHECK(run_scalar<float>(sf::train::rmsprop(0.01), 1.0, 0.5, 3) == Approx(0.9838001954).epsilon(1e-6));
+
+  // Centered with momentum 0.5: mg = 0.05, 0.095, 0.1355;
+  // mom_1 = 0.005 / sqrt(0.925 - 0.0025)               = 0.00520579206
+  // mom_2 = 0.5 * mom_1 + 0.005 / sqrt(0.8575 - 0.009025) = 0.00803102902
+  // mom_3 = 0.5 * mom_2 + 0.005 / sqrt(0.79675 - 0.01836025) = 0.00968275249
+  // var = 1 - (mom_1 + mom_2 + mom_3) = 0.97708042643.
+  const sf::train::rmsprop centered(0.01, 0.9, 0.5, 1e-10, true);
+  CHECK(run_scalar<double>(centered, 1.0, 0.5, 3) == Approx(0.97708042643).epsilon(1e-10));
+  CHECK(run_scalar<float>(centered, 1.0, 0.5, 3) == Approx(0.97708042643).epsilon(1e-6));
+
+  const auto s = sf::train::rmsprop(0.01).make_slots<float, sf::shape<3>, sf::host>({3});
+  for (std::size_t i = 0; i < 3; ++i) CHECK((s.ms.data()[i] == 1.0f && s.mom.data()[i] == 0.0f));
+}
+
+TEMPLATE_TEST_CASE("rmsprop matches the scalar reference", "[train][optimizer]", float, double) {
+  const double lr = 0.01, decay = 0.8, mu = 0.3, eps = 1e-6;
+  for (const bool centered : {false, true}) {
+    INFO("centered " << centered);
+    std::vector<double> want = var0, ms(6, 1.0), mom(6, 0.0), mg(6, 0.0);
+    for (const auto& g : grads)
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        ms[i] = decay * ms[i] + (1 - decay) * g[i] * g[i];
+        mg[i] = decay * mg[i] + (1 - decay) * g[i];
+        const double denom = centered ? ms[i] - mg[i] * mg[i] + eps : ms[i] + eps;
+        mom[i] = mu * mom[i] + lr * g[i] / std::sqrt(denom);
+        want[i] -= mom[i];
+      }
+    auto [var, slots] = run_tensor<TestType>(sf::train::rmsprop(lr, decay, mu, eps, centered));
+    check_close<TestType>(var, want);
+    check_close<TestType>(slots.ms, ms);
+    check_close<TestType>(slots.mom, mom);
+    if (centered) check_close<TestType>(slots.mg, mg);
+  }
+}
+
+// ---- Adam ------------------------------------------------------------------------------------
+
+TEST_CASE("adam: bias-corrected rate, epsilon after the root", "[train][optimizer]") {
+  // var 1, g 0.1, lr 0.001. Step 1: m = 0.01, v = 1e-5, lr_t = 0.001 * sqrt(0.001) / 0.1;
+  // update = lr_t * m / (sqrt(v) + 1e-8) = 0.001 / (1 + 1e-8 / sqrt(1e-5)) = 0.001 / (1 + 3.16227766e-6)
+  //        = 0.000999996837732 -> var = 0.999000003162268.
+  const sf::train::adam opt;  // TF defaults: lr 0.001, 0.9, 0.999, 1e-8
+  CHECK(run_scalar<double>(opt, 1.0, 0.1, 1) == Approx(0.999000003162268).epsilon(1e-13));
+  // A constant g makes m = (1 - b1^t) g and v = (1 - b2^t) g^2, so every update is
+  // lr / (1 + eps / (g * sqrt(1 - b2^t))): after three steps var = 1 - sum of these.
+  double want = 1.0;
+  for (int t = 1; t <= 3; ++t) want -= 0.001 / (1.0 + 1e-8 / (0.1 * std::sqrt(1.0 - std::pow(0.999, t))));
+  CHECK(want == Approx(0.9970000072255).epsilon(1e-12));
+  CHECK(run_scalar<double>(opt, 1.0, 0.1, 3) == Approx(want).epsilon(1e-13));
+  CHECK(run_scalar<float>(opt, 1.0, 0.1, 3) == Approx(0.997).epsilon(1e-6));
+  CHECK(opt.corrected_learning_rate(0) == Approx(0.001 * std::sqrt(0.001) / 0.1));
+}
+
+TEMPLATE_TEST_CASE("adam matches the scalar reference", "[train][optimizer]", float, double) {
+  const double lr = 0.01, b1 = 0.8, b2 = 0.95, eps = 1e-4;
+  std::vector<double> want = var0, m(6, 0.0), v(6, 0.0);
+  int t = 0;
+  for (const auto& g : grads) {
+    ++t;
+    const double lr_t = lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      want[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
+    }
+  }
+  auto [var, slots] = run_tensor<TestType>(sf::train::adam(lr, b1, b2, eps));
+  check_close<TestType>(var, want);
+  check_close<TestType>(slots.m, m);
+  check_close<TestType>(slots.v, v);
+}
+
+TEST_CASE("adam with a schedule takes the rate at the step before the update", "[train][optimizer]") {
+  // Rate 0 at step 0 leaves the variable alone (while the moments still move); rate 1 at step 1.
+  const sf::train::adam opt(sf::train::piecewise_constant({0}, {0.0, 1.0}), 0.5, 0.5, 1e-8);
+  sf::tensor<double, sf::shape<1>> var, grad;
+  var.data()[0] = 0.0;
+  grad.data()[0] = 1.0;
+  auto s = opt.make_slots<double, sf::shape<1>, sf::host>(var.dims());
+  opt.apply(var.view(), grad.view(), s, 0);
+  CHECK(var.data()[0] == 0.0);
+  CHECK(s.m.data()[0] == 0.5);
+  // Step 2 (t = 2): m = 0.75, v = 0.75, lr_t = sqrt(0.75) / 0.75; update = 1 / (1 + 1e-8 / sqrt(0.75)).
+  opt.apply(var.view(), grad.view(), s, 1);
+  CHECK(var.data()[0] == Approx(-1.0 / (1.0 + 1e-8 / std::sqrt(0.75))).epsilon(1e-14));
+}
+
+// ---- shapes and validation -------------------------------------------------------------------
+
+TEST_CASE("optimisers work on dynamic shapes and reject mismatched extents", "[train][optimizer]") {
+  using dyn_vec = sf::tensor<float, sf::shape<sf::dyn>>;
+  const sf::train::momentum opt(0.5, 0.5);
+  dyn_vec var(4), grad(4), short_grad(3);
+  for (std::size_t i = 0; i < 4; ++i) var.data()[i] = 1.0f, grad.data()[i] = float(i);
+  auto s = opt.make_slots<float, sf::shape<sf::dyn>, sf::host>(var.dims());
+  REQUIRE(s.accum.size() == 4);
+  opt.apply(var.view(), grad.view(), s, 0);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(var.data()[i] == Approx(1.0f - 0.5f * float(i)));
+
+  CHECK_THROWS_AS(opt.apply(var.view(), short_grad.view(), s, 1), sf::invalid_argument);
+  CHECK_THROWS_WITH(opt.apply(var.view(), short_grad.view(), s, 1),
+                    Contains("Momentum") && Contains("3 elements") && Contains("4"));
+  auto small = opt.make_slots<float, sf::shape<sf::dyn>, sf::host>(short_grad.dims());
+  CHECK_THROWS_WITH(opt.apply(var.view(), grad.view(), small, 1), Contains("accumulator"));
+}
+
+TEST_CASE("a large variable takes the parallel path with the same result", "[train][optimizer]") {
+  // 100000 elements pass the host executor's threshold for OpenMP.
+  const std::size_t n = 100000;
+  sf::tensor<double, sf::shape<sf::dyn>> var(n), grad(n);
+  for (std::size_t i = 0; i < n; ++i) var.data()[i] = 1.0, grad.data()[i] = 0.1;
+  const sf::train::adam opt;
+  auto s = opt.make_slots<double, sf::shape<sf::dyn>, sf::host>(var.dims());
+  for (std::int64_t step = 0; step < 3; ++step) opt.apply(var.view(), grad.view(), s, step);
+  bool all = true;
+  for (std::size_t i = 0; i < n; ++i) all = all && std::abs(var.data()[i] - 0.9970000072255) < 1e-12;
+  CHECK(all);
+}
+
+TEST_CASE("hyper-parameters are validated at construction", "[train][optimizer]") {
+  CHECK_THROWS_AS(sf::train::momentum(0.1, 1.0), sf::invalid_argument);
+  CHECK_THROWS_WITH(sf::train::momentum(0.1, -0.5), Contains("Momentum") && Contains("momentum must lie in [0, 1)"));
+  CHECK_THROWS_WITH(sf::train::adagrad(0.1, 0.0), Contains("Adagrad") && Contains("initial_accumulator_value"));
+  CHECK_THROWS_WITH(sf::train::rmsprop(0.1, 1.5), Contains("RMSProp") && Contains("decay must lie in [0, 1]"));
+  CHECK_THROWS_WITH(sf::train::rmsprop(0.1, 0.9, 1.0), Contains("RMSProp") && Contains("momentum"));
+  CHECK_THROWS_WITH(sf::train::rmsprop(0.1, 0.9, 0.0, 0.0), Contains("RMSProp") && Contains("epsilon must be positive"));
+  CHECK_THROWS_WITH(sf::train::adam(0.1, 1.0), Contains("Adam") && Contains("beta1"));
+  CHECK_THROWS_WITH(sf::train::adam(0.1, 0.9, -0.1), Contains("Adam") && Contains("beta2"));
+  CHECK_THROWS_WITH(sf::train::adam(0.1, 0.9, 0.999, -1e-8), Contains("Adam") && Contains("epsilon"));
+  CHECK_THROWS_AS(sf::train::adam(0.1, 0.9, 0.999, std::nan("")), sf::invalid_argument);
+  CHECK_NOTHROW(sf::train::rmsprop(0.1, 1.0));  // decay 1 freezes the mean square; TF allows it
+  CHECK_NOTHROW(sf::train::momentum(0.1, 0.0));
+}
