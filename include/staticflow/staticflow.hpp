@@ -22,6 +22,7 @@
 #include "staticflow/expr/factories.hpp"
 #include "staticflow/device/host/executor.hpp"
 #include "staticflow/expr/losses.hpp"
+#include "staticflow/expr/reshape.hpp"
 #include "staticflow/autodiff/nodes.hpp"
 #include "staticflow/autodiff/forward.hpp"
 #include "staticflow/autodiff/backward.hpp"
@@ -36,3 +37,4 @@
 #include "staticflow/data/idx.hpp"
 #include "staticflow/data/dataset.hpp"
 #include "staticflow/data/mnist.hpp"
+#include "staticflow/nn/sequential.hpp"

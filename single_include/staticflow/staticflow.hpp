@@ -2206,6 +2206,77 @@ auto make_op_node(Op op, const A& a, const B& b) {
 }  // namespace staticflow
 // ---- end staticflow/expr/op_node.hpp ----
 
+// ---- begin staticflow/expr/reshape.hpp ----
+/// \file
+/// \brief `reshape<S>(e)` and `flatten(e)`: the same elements (row-major) seen with another shape.
+
+
+namespace staticflow {
+
+/// `E`'s elements in row-major order, with shape `S` (same element count).
+template <class E, class S>
+struct reshape_node : node_base<reshape_node<E, S>> {
+  using value_type = typename E::value_type;
+  using shape_type = S;
+  using policy_type = typename E::policy_type;
+  E arg;
+  dims_t<S> extents;
+  reshape_node(E e, const dims_t<S>& d) : arg(std::move(e)), extents(d) {}
+  /// Infers the single `dyn` extent of S from the element count (a graph-time `dyn` stays `dyn`).
+  explicit reshape_node(E e) : arg(std::move(e)) {
+    const auto in = arg.dims();
+    std::size_t count = 1;
+    bool unknown = false;
+    for (std::size_t i = 0; i < in.size(); ++i) unknown |= in[i] == dyn, count *= in[i];
+    for (std::size_t i = 0; i < S::rank; ++i)
+      extents[i] = S::extents[i] == dyn ? (unknown ? dyn : count / S::static_part) : S::extents[i];
+    if (!unknown && element_count(extents) != count)
+      throw invalid_argument("sf::reshape: cannot view extents " + to_string(in) + " as " + to_string(S{}));
+  }
+  const dims_t<S>& dims() const { return extents; }
+};
+
+template <class E, class S, class O>
+struct evaluator<reshape_node<E, S>, O> {
+  using value_type = typename E::value_type;
+  detail::broadcast_map<S, O> map;
+  evaluator<E, typename E::shape_type> arg;
+  evaluator(const reshape_node<E, S>& r, const dims_t<O>& out) : map(r.dims(), out), arg(r.arg, r.arg.dims()) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const { return arg.coeff(map(i)); }
+};
+
+namespace detail {
+template <class From, class To>
+struct check_reshape {
+  static_assert(reshape_valid_v<From, To>, "sf::reshape: the new shape must hold the same number of elements");
+  static constexpr bool value = reshape_valid_v<From, To>;
+};
+}  // namespace detail
+
+/// The elements of `e` with shape `S`; at most one `dyn` extent, inferred from the count.
+template <any_shape S, operand E>
+auto reshape(const E& e) {
+  if constexpr (detail::check_reshape<shape_of_t<E>, S>::value) return reshape_node<node_t<E>, S>(as_node(e));
+  else return scalar<value_t<E>>({});
+}
+
+/// [N, d1, d2, ...] -> [N, d1 * d2 * ...] (TF's flatten: h, w, c order for NHWC).
+template <operand E>
+auto flatten(const E& e) {
+  using S = shape_of_t<E>;
+  static_assert(S::rank >= 1, "sf::flatten: needs at least a batch axis");
+  constexpr std::size_t inner = [] {
+    std::size_t n = 1;
+    for (std::size_t i = 1; i < S::rank; ++i) n *= S::extents[i];
+    return n;
+  }();
+  static_assert(((S::extents[0] == dyn || true) && inner < dyn / 2), "sf::flatten: the extents after the batch axis must be static");
+  return reshape<shape<S::extents[0], inner>>(e);
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/reshape.hpp ----
+
 namespace staticflow {
 
 /// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
@@ -2281,6 +2352,8 @@ template <class P, class Op, class L, class R>
 auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp);
 template <class P, class C, class A, class B>
 auto lower(const select<C, A, B>& node, temporaries<P>& tmp);
+template <class P, class E, class S>
+auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
 /// The memory holding a node's value when it has one already (tensors, variables, cached results).
 template <class N>
@@ -2325,6 +2398,14 @@ auto lower(const select<C, A, B>& node, temporaries<P>& tmp) {
   auto a = lower(node.if_true, tmp);
   auto b = lower(node.if_false, tmp);
   return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
+}
+
+template <class P, class E, class S>
+auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp) {
+  auto a = lower(node.arg, tmp);
+  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
+    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
+  else return reshape_node<decltype(a), S>(a, node.dims());
 }
 
 template <class P, class T, class S, class N>
@@ -2992,6 +3073,8 @@ template <class P, class E, int Ax, bool Max>
 auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp);
 template <class P, class Op, class L, class R>
 auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp);
+template <class P, class E, class S>
+auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
 /// Computes `node` into a temporary and returns it as a cached node (structure + value).
 template <class P, class N>
@@ -3054,6 +3137,12 @@ auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
   return compute(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), tmp);
 }
 
+template <class P, class E, class S>
+auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp) {
+  auto a = prepare(node.arg, tmp);
+  return reshape_node<decltype(a), S>(a, node.dims());
+}
+
 }  // namespace staticflow::autodiff
 // ---- end staticflow/autodiff/forward.hpp ----
 
@@ -3092,6 +3181,8 @@ template <class L, class R, bool TA, bool TB>
 struct has_variables<matmul_node<L, R, TA, TB>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
 template <class Red, class E, bool K, bool M, int... Ax>
 struct has_variables<reduce_node<Red, E, K, M, Ax...>> : has_variables<E> {};
+template <class E, class S>
+struct has_variables<reshape_node<E, S>> : has_variables<E> {};
 template <class Op, class L, class R>
 struct has_variables<op_node<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
 
@@ -3157,6 +3248,8 @@ template <class P, class C, class A, class B, class G>
 void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp);
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp);
+template <class P, class E, class S, class G>
+void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp);
 template <class P, class T, class S, class G>
 void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>& tmp);
 template <class P, class N, class V, class G>
@@ -3214,6 +3307,15 @@ void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp) {
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp) {
   if constexpr (has_variables_v<N>) backprop_cached(node.node, node.value, gradient_in_memory(g, tmp), tmp);
+}
+
+/// The gradient of a reshape is the upstream gradient seen with the operand's shape.
+template <class P, class E, class S, class G>
+void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp) {
+  if constexpr (has_variables_v<E>) {
+    const auto gm = gradient_in_memory(g, tmp);
+    backprop(node.arg, tensor_view<typename E::value_type, typename E::shape_type, P>(gm.data(), node.arg.dims()), tmp);
+  }
 }
 
 /// An elementwise operand that was cached for a GEMM: continue through its structure.
@@ -3816,6 +3918,8 @@ template <class E, int Ax, bool Max>
 struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
 template <class Op, class L, class R>
 struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
+template <class E, class S>
+struct placeholders_of<reshape_node<E, S>> : placeholders_of<E> {};
 
 namespace detail {
 
@@ -4135,6 +4239,11 @@ class session final : public session_state {
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return op_node<Op, decltype(l), decltype(r)>(n.op, l, r);
+  }
+  template <class E, class S, class Ctx>
+  auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return reshape_node<decltype(a), S>(a);
   }
   template <class E, int Ax, bool Max, class Ctx>
   auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {
@@ -5822,4 +5931,286 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 
 }  // namespace staticflow::data
 // ---- end staticflow/data/mnist.hpp ----
+
+// ---- begin staticflow/nn/sequential.hpp ----
+/// \file
+/// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
+/// output shape and the parameter count computed at compile time.
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <tuple>
+#include <utility>
+
+
+// ---- begin staticflow/nn/layers.hpp ----
+/// \file
+/// \brief Layer specifications: each says, at compile time, which input shapes it accepts,
+/// its output shape and parameter count; at run time it creates its variables and builds its
+/// forward expression (whose backward comes from autodiff).
+///
+/// A layer `L` provides, for an input shape `In` (with the batch axis first):
+///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed;
+///  - `L::output<In>`: the output shape;
+///  - `L::parameter_count<In>`;
+///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
+///  - `L::forward<In>(x, params)`: the output expression.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+
+namespace staticflow::nn {
+
+/// Parameter-free layers share this.
+struct no_parameters {
+  static no_parameters create(graph&, const std::string&, std::uint64_t) {
+    return {};
+  }
+};
+
+/// The first entry of a network: the shape of one example (the batch extent is added, dyn).
+template <std::size_t... Extents>
+struct input {
+  using shape_type = shape<dyn, Extents...>;
+};
+
+/// Fully connected: [batch, in] -> [batch, N], y = x w + b (Glorot-uniform w, zero b).
+template <std::size_t N>
+struct dense {
+  static constexpr const char* name = "Dense";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 2,
+                  "sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense layer "
+                  "that follows convolutions");
+    static constexpr bool ok = In::rank == 2;
+  };
+  template <class In>
+  using output = shape<In::extents[0], N>;
+  template <class In>
+  static constexpr std::size_t parameter_count = In::extents[In::rank - 1] * N + N;
+  template <class T, class In>
+  struct parameters {
+    static constexpr std::size_t features = In::extents[In::rank - 1];
+    variable_node<T, shape<features, N>> weights;
+    variable_node<T, shape<N>> biases;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<T, shape<features, N>>(prefix + "/weights", init::glorot_uniform(seed)),
+              g.variable<T, shape<N>>(prefix + "/biases", init::zeros())};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return matmul(x, p.weights) + p.biases;
+  }
+};
+
+/// An elementwise activation as a layer.
+template <class Fn, const char* Name>
+struct activation {
+  static constexpr const char* name = Name;
+  template <std::size_t, class In>
+  struct check {
+    static constexpr bool ok = true;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return Fn{}(x);
+  }
+};
+
+namespace detail {
+inline constexpr char relu_name[] = "ReLU";
+inline constexpr char sigmoid_name[] = "Sigmoid";
+inline constexpr char tanh_name[] = "Tanh";
+inline constexpr char softmax_name[] = "Softmax";
+struct relu_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::relu(x); }
+};
+struct sigmoid_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::sigmoid(x); }
+};
+struct tanh_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::tanh(x); }
+};
+struct softmax_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::softmax(x); }
+};
+}  // namespace detail
+
+using relu = activation<detail::relu_fn, detail::relu_name>;
+using sigmoid = activation<detail::sigmoid_fn, detail::sigmoid_name>;
+using tanh = activation<detail::tanh_fn, detail::tanh_name>;
+using softmax = activation<detail::softmax_fn, detail::softmax_name>;
+
+/// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...] in TF's (h, w, c) order.
+struct flatten {
+  static constexpr const char* name = "Flatten";
+  template <std::size_t, class In>
+  struct check {
+    static_assert(In::rank >= 2, "sf::nn::flatten: the input needs a batch axis and at least one more");
+    static constexpr bool ok = In::rank >= 2;
+  };
+  template <class In>
+  using output = shape<In::extents[0], (In::static_part / (In::extents[0] == dyn ? 1 : In::extents[0]))>;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return staticflow::flatten(x);
+  }
+};
+
+}  // namespace staticflow::nn
+// ---- end staticflow/nn/layers.hpp ----
+
+namespace staticflow::nn {
+
+namespace detail {
+
+template <class... S>
+struct shape_list {};
+
+/// The running state of the shape fold: the shapes so far, the last one, the position.
+template <std::size_t Position, class Last, class List>
+struct shape_fold {
+  using last = Last;
+  using list = List;
+  static constexpr bool ok = true;
+};
+template <class L>
+struct layer_tag {};
+
+template <class L, std::size_t Position, class In, bool Ok = L::template check<Position, In>::ok>
+struct apply_layer {
+  using type = In;  // the check failed (its message is printed); keep the shape to stop the cascade
+};
+template <class L, std::size_t Position, class In>
+struct apply_layer<L, Position, In, true> {
+  using type = typename L::template output<In>;
+};
+
+/// One step of the fold: checks layer `L` at `Position` against the current shape.
+template <std::size_t Position, class Last, class... S, class L>
+auto operator>>(shape_fold<Position, Last, shape_list<S...>>, layer_tag<L>) {
+  using out = typename apply_layer<L, Position, Last>::type;
+  return shape_fold<Position + 1, out, shape_list<S..., out>>{};
+}
+
+template <class List, std::size_t I>
+struct nth_shape;
+template <class... S, std::size_t I>
+struct nth_shape<shape_list<S...>, I> {
+  using type = std::tuple_element_t<I, std::tuple<S...>>;
+};
+
+}  // namespace detail
+
+/// A network type. **Example:**
+/// `using mlp = sf::nn::sequential<sf::nn::input<784>, sf::nn::dense<500>, sf::nn::relu, sf::nn::dense<10>>;`
+/// `static_assert(std::is_same_v<mlp::output_shape, sf::shape<sf::dyn, 10>>);`
+/// **Errors:** a layer that does not accept its input's shape fails to compile with the layer's
+/// message; the instantiation note names the position and the shape it received.
+template <class Input, class... Layers>
+struct sequential {
+  using input_shape = typename Input::shape_type;
+  using fold = decltype((detail::shape_fold<1, input_shape, detail::shape_list<input_shape>>{} >> ... >>
+                         detail::layer_tag<Layers>{}));
+  /// The shape entering layer i (i = 0 is the input); `shape_at<sizeof...(Layers)>` is the output.
+  template <std::size_t I>
+  using shape_at = typename detail::nth_shape<typename fold::list, I>::type;
+  using output_shape = typename fold::last;
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+
+ private:
+  template <std::size_t... I>
+  static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + Layers::template parameter_count<shape_at<I>>);
+  }
+
+ public:
+  static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Layers...>{});
+  using layers = std::tuple<Layers...>;
+};
+
+/// A Keras-style table: layer, output shape, parameters, and the total.
+template <class Net>
+void summary(std::ostream& os = std::cout) {
+  char line[128];
+  std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
+  os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (([&] {
+       using L = std::tuple_element_t<I, typename Net::layers>;
+       const std::string label = "layer_" + std::to_string(I + 1) + " (" + L::name + ")";
+       std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(),
+                     to_string(typename Net::template shape_at<I + 1>{}).c_str(),
+                     L::template parameter_count<typename Net::template shape_at<I>>);
+       os << line;
+     }()),
+     ...);
+  }(std::make_index_sequence<Net::layer_count>{});
+  os << std::string(60, '=') << "\nTotal params: " << Net::parameter_count << '\n';
+}
+
+/// A network instantiated in a graph: its variables and its forward expression.
+///
+/// **Example:** `sf::nn::model<lenet5> net(graph, seed); auto logits = net(x);`
+template <class Net, class T = float>
+class model {
+ public:
+  explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
+      : params_(create(g, seed, name, std::make_index_sequence<Net::layer_count>{})) {}
+
+  /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
+  template <operand X>
+  auto operator()(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
+                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    return forward<0>(x);
+  }
+
+  const auto& parameters() const { return params_; }
+
+ private:
+  template <class S>
+  static constexpr bool check_input() {
+    for (std::size_t i = 1; i < S::rank; ++i)
+      if (S::extents[i] != Net::input_shape::extents[i]) return false;
+    return true;
+  }
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, typename Net::layers>;
+  template <std::size_t I>
+  using params_t = typename layer_t<I>::template parameters<T, typename Net::template shape_at<I>>;
+
+  template <std::size_t... I>
+  static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
+    return std::tuple<params_t<I>...>{
+        params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+  }
+
+  template <std::size_t I, class X>
+  auto forward(const X& x) const {
+    if constexpr (I == Net::layer_count) return as_node(x);
+    else return forward<I + 1>(layer_t<I>::template forward<typename Net::template shape_at<I>>(x, std::get<I>(params_)));
+  }
+
+  decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
+};
+
+}  // namespace staticflow::nn
+// ---- end staticflow/nn/sequential.hpp ----
 // ---- end staticflow/staticflow.hpp ----

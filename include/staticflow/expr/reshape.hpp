@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `reshape<S>(e)` and `flatten(e)`: the same elements (row-major) seen with another shape.
+#pragma once
+
+#include "staticflow/expr/evaluator.hpp"
+
+namespace staticflow {
+
+/// `E`'s elements in row-major order, with shape `S` (same element count).
+template <class E, class S>
+struct reshape_node : node_base<reshape_node<E, S>> {
+  using value_type = typename E::value_type;
+  using shape_type = S;
+  using policy_type = typename E::policy_type;
+  E arg;
+  dims_t<S> extents;
+  reshape_node(E e, const dims_t<S>& d) : arg(std::move(e)), extents(d) {}
+  /// Infers the single `dyn` extent of S from the element count (a graph-time `dyn` stays `dyn`).
+  explicit reshape_node(E e) : arg(std::move(e)) {
+    const auto in = arg.dims();
+    std::size_t count = 1;
+    bool unknown = false;
+    for (std::size_t i = 0; i < in.size(); ++i) unknown |= in[i] == dyn, count *= in[i];
+    for (std::size_t i = 0; i < S::rank; ++i)
+      extents[i] = S::extents[i] == dyn ? (unknown ? dyn : count / S::static_part) : S::extents[i];
+    if (!unknown && element_count(extents) != count)
+      throw invalid_argument("sf::reshape: cannot view extents " + to_string(in) + " as " + to_string(S{}));
+  }
+  const dims_t<S>& dims() const { return extents; }
+};
+
+template <class E, class S, class O>
+struct evaluator<reshape_node<E, S>, O> {
+  using value_type = typename E::value_type;
+  detail::broadcast_map<S, O> map;
+  evaluator<E, typename E::shape_type> arg;
+  evaluator(const reshape_node<E, S>& r, const dims_t<O>& out) : map(r.dims(), out), arg(r.arg, r.arg.dims()) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const { return arg.coeff(map(i)); }
+};
+
+namespace detail {
+template <class From, class To>
+struct check_reshape {
+  static_assert(reshape_valid_v<From, To>, "sf::reshape: the new shape must hold the same number of elements");
+  static constexpr bool value = reshape_valid_v<From, To>;
+};
+}  // namespace detail
+
+/// The elements of `e` with shape `S`; at most one `dyn` extent, inferred from the count.
+template <any_shape S, operand E>
+auto reshape(const E& e) {
+  if constexpr (detail::check_reshape<shape_of_t<E>, S>::value) return reshape_node<node_t<E>, S>(as_node(e));
+  else return scalar<value_t<E>>({});
+}
+
+/// [N, d1, d2, ...] -> [N, d1 * d2 * ...] (TF's flatten: h, w, c order for NHWC).
+template <operand E>
+auto flatten(const E& e) {
+  using S = shape_of_t<E>;
+  static_assert(S::rank >= 1, "sf::flatten: needs at least a batch axis");
+  constexpr std::size_t inner = [] {
+    std::size_t n = 1;
+    for (std::size_t i = 1; i < S::rank; ++i) n *= S::extents[i];
+    return n;
+  }();
+  static_assert(((S::extents[0] == dyn || true) && inner < dyn / 2), "sf::flatten: the extents after the batch axis must be static");
+  return reshape<shape<S::extents[0], inner>>(e);
+}
+
+}  // namespace staticflow

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Layer specifications: each says, at compile time, which input shapes it accepts,
+/// its output shape and parameter count; at run time it creates its variables and builds its
+/// forward expression (whose backward comes from autodiff).
+///
+/// A layer `L` provides, for an input shape `In` (with the batch axis first):
+///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed;
+///  - `L::output<In>`: the output shape;
+///  - `L::parameter_count<In>`;
+///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
+///  - `L::forward<In>(x, params)`: the output expression.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "staticflow/graph/graph.hpp"
+#include "staticflow/expr/losses.hpp"
+#include "staticflow/expr/reshape.hpp"
+
+namespace staticflow::nn {
+
+/// Parameter-free layers share this.
+struct no_parameters {
+  static no_parameters create(graph&, const std::string&, std::uint64_t) {
+    return {};
+  }
+};
+
+/// The first entry of a network: the shape of one example (the batch extent is added, dyn).
+template <std::size_t... Extents>
+struct input {
+  using shape_type = shape<dyn, Extents...>;
+};
+
+/// Fully connected: [batch, in] -> [batch, N], y = x w + b (Glorot-uniform w, zero b).
+template <std::size_t N>
+struct dense {
+  static constexpr const char* name = "Dense";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 2,
+                  "sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense layer "
+                  "that follows convolutions");
+    static constexpr bool ok = In::rank == 2;
+  };
+  template <class In>
+  using output = shape<In::extents[0], N>;
+  template <class In>
+  static constexpr std::size_t parameter_count = In::extents[In::rank - 1] * N + N;
+  template <class T, class In>
+  struct parameters {
+    static constexpr std::size_t features = In::extents[In::rank - 1];
+    variable_node<T, shape<features, N>> weights;
+    variable_node<T, shape<N>> biases;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<T, shape<features, N>>(prefix + "/weights", init::glorot_uniform(seed)),
+              g.variable<T, shape<N>>(prefix + "/biases", init::zeros())};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return matmul(x, p.weights) + p.biases;
+  }
+};
+
+/// An elementwise activation as a layer.
+template <class Fn, const char* Name>
+struct activation {
+  static constexpr const char* name = Name;
+  template <std::size_t, class In>
+  struct check {
+    static constexpr bool ok = true;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return Fn{}(x);
+  }
+};
+
+namespace detail {
+inline constexpr char relu_name[] = "ReLU";
+inline constexpr char sigmoid_name[] = "Sigmoid";
+inline constexpr char tanh_name[] = "Tanh";
+inline constexpr char softmax_name[] = "Softmax";
+struct relu_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::relu(x); }
+};
+struct sigmoid_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::sigmoid(x); }
+};
+struct tanh_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::tanh(x); }
+};
+struct softmax_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::softmax(x); }
+};
+}  // namespace detail
+
+using relu = activation<detail::relu_fn, detail::relu_name>;
+using sigmoid = activation<detail::sigmoid_fn, detail::sigmoid_name>;
+using tanh = activation<detail::tanh_fn, detail::tanh_name>;
+using softmax = activation<detail::softmax_fn, detail::softmax_name>;
+
+/// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...] in TF's (h, w, c) order.
+struct flatten {
+  static constexpr const char* name = "Flatten";
+  template <std::size_t, class In>
+  struct check {
+    static_assert(In::rank >= 2, "sf::nn::flatten: the input needs a batch axis and at least one more");
+    static constexpr bool ok = In::rank >= 2;
+  };
+  template <class In>
+  using output = shape<In::extents[0], (In::static_part / (In::extents[0] == dyn ? 1 : In::extents[0]))>;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return staticflow::flatten(x);
+  }
+};
+
+}  // namespace staticflow::nn

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
+/// output shape and the parameter count computed at compile time.
+#pragma once
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "staticflow/nn/layers.hpp"
+
+namespace staticflow::nn {
+
+namespace detail {
+
+template <class... S>
+struct shape_list {};
+
+/// The running state of the shape fold: the shapes so far, the last one, the position.
+template <std::size_t Position, class Last, class List>
+struct shape_fold {
+  using last = Last;
+  using list = List;
+  static constexpr bool ok = true;
+};
+template <class L>
+struct layer_tag {};
+
+template <class L, std::size_t Position, class In, bool Ok = L::template check<Position, In>::ok>
+struct apply_layer {
+  using type = In;  // the check failed (its message is printed); keep the shape to stop the cascade
+};
+template <class L, std::size_t Position, class In>
+struct apply_layer<L, Position, In, true> {
+  using type = typename L::template output<In>;
+};
+
+/// One step of the fold: checks layer `L` at `Position` against the current shape.
+template <std::size_t Position, class Last, class... S, class L>
+auto operator>>(shape_fold<Position, Last, shape_list<S...>>, layer_tag<L>) {
+  using out = typename apply_layer<L, Position, Last>::type;
+  return shape_fold<Position + 1, out, shape_list<S..., out>>{};
+}
+
+template <class List, std::size_t I>
+struct nth_shape;
+template <class... S, std::size_t I>
+struct nth_shape<shape_list<S...>, I> {
+  using type = std::tuple_element_t<I, std::tuple<S...>>;
+};
+
+}  // namespace detail
+
+/// A network type. **Example:**
+/// `using mlp = sf::nn::sequential<sf::nn::input<784>, sf::nn::dense<500>, sf::nn::relu, sf::nn::dense<10>>;`
+/// `static_assert(std::is_same_v<mlp::output_shape, sf::shape<sf::dyn, 10>>);`
+/// **Errors:** a layer that does not accept its input's shape fails to compile with the layer's
+/// message; the instantiation note names the position and the shape it received.
+template <class Input, class... Layers>
+struct sequential {
+  using input_shape = typename Input::shape_type;
+  using fold = decltype((detail::shape_fold<1, input_shape, detail::shape_list<input_shape>>{} >> ... >>
+                         detail::layer_tag<Layers>{}));
+  /// The shape entering layer i (i = 0 is the input); `shape_at<sizeof...(Layers)>` is the output.
+  template <std::size_t I>
+  using shape_at = typename detail::nth_shape<typename fold::list, I>::type;
+  using output_shape = typename fold::last;
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+
+ private:
+  template <std::size_t... I>
+  static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + Layers::template parameter_count<shape_at<I>>);
+  }
+
+ public:
+  static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Layers...>{});
+  using layers = std::tuple<Layers...>;
+};
+
+/// A Keras-style table: layer, output shape, parameters, and the total.
+template <class Net>
+void summary(std::ostream& os = std::cout) {
+  char line[128];
+  std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
+  os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (([&] {
+       using L = std::tuple_element_t<I, typename Net::layers>;
+       const std::string label = "layer_" + std::to_string(I + 1) + " (" + L::name + ")";
+       std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(),
+                     to_string(typename Net::template shape_at<I + 1>{}).c_str(),
+                     L::template parameter_count<typename Net::template shape_at<I>>);
+       os << line;
+     }()),
+     ...);
+  }(std::make_index_sequence<Net::layer_count>{});
+  os << std::string(60, '=') << "\nTotal params: " << Net::parameter_count << '\n';
+}
+
+/// A network instantiated in a graph: its variables and its forward expression.
+///
+/// **Example:** `sf::nn::model<lenet5> net(graph, seed); auto logits = net(x);`
+template <class Net, class T = float>
+class model {
+ public:
+  explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
+      : params_(create(g, seed, name, std::make_index_sequence<Net::layer_count>{})) {}
+
+  /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
+  template <operand X>
+  auto operator()(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
+                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    return forward<0>(x);
+  }
+
+  const auto& parameters() const { return params_; }
+
+ private:
+  template <class S>
+  static constexpr bool check_input() {
+    for (std::size_t i = 1; i < S::rank; ++i)
+      if (S::extents[i] != Net::input_shape::extents[i]) return false;
+    return true;
+  }
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, typename Net::layers>;
+  template <std::size_t I>
+  using params_t = typename layer_t<I>::template parameters<T, typename Net::template shape_at<I>>;
+
+  template <std::size_t... I>
+  static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
+    return std::tuple<params_t<I>...>{
+        params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+  }
+
+  template <std::size_t I, class X>
+  auto forward(const X& x) const {
+    if constexpr (I == Net::layer_count) return as_node(x);
+    else return forward<I + 1>(layer_t<I>::template forward<typename Net::template shape_at<I>>(x, std::get<I>(params_)));
+  }
+
+  decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
+};
+
+}  // namespace staticflow::nn
