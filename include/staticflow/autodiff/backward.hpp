@@ -35,6 +35,8 @@ template <class L, class R, bool TA, bool TB>
 struct has_variables<matmul_node<L, R, TA, TB>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
 template <class Red, class E, bool K, bool M, int... Ax>
 struct has_variables<reduce_node<Red, E, K, M, Ax...>> : has_variables<E> {};
+template <class E, class S>
+struct has_variables<reshape_node<E, S>> : has_variables<E> {};
 template <class Op, class L, class R>
 struct has_variables<op_node<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
 
@@ -100,6 +102,8 @@ template <class P, class C, class A, class B, class G>
 void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp);
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp);
+template <class P, class E, class S, class G>
+void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp);
 template <class P, class T, class S, class G>
 void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>& tmp);
 template <class P, class N, class V, class G>
@@ -157,6 +161,15 @@ void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp) {
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp) {
   if constexpr (has_variables_v<N>) backprop_cached(node.node, node.value, gradient_in_memory(g, tmp), tmp);
+}
+
+/// The gradient of a reshape is the upstream gradient seen with the operand's shape.
+template <class P, class E, class S, class G>
+void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp) {
+  if constexpr (has_variables_v<E>) {
+    const auto gm = gradient_in_memory(g, tmp);
+    backprop(node.arg, tensor_view<typename E::value_type, typename E::shape_type, P>(gm.data(), node.arg.dims()), tmp);
+  }
 }
 
 /// An elementwise operand that was cached for a GEMM: continue through its structure.

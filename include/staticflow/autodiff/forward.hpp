@@ -27,6 +27,8 @@ template <class P, class E, int Ax, bool Max>
 auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp);
 template <class P, class Op, class L, class R>
 auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp);
+template <class P, class E, class S>
+auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
 /// Computes `node` into a temporary and returns it as a cached node (structure + value).
 template <class P, class N>
@@ -87,6 +89,12 @@ auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
   auto l = in_memory(prepare(node.lhs, tmp), tmp);
   auto r = in_memory(prepare(node.rhs, tmp), tmp);
   return compute(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), tmp);
+}
+
+template <class P, class E, class S>
+auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp) {
+  auto a = prepare(node.arg, tmp);
+  return reshape_node<decltype(a), S>(a, node.dims());
 }
 
 }  // namespace staticflow::autodiff

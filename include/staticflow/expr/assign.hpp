@@ -19,6 +19,7 @@
 #include "staticflow/expr/matmul.hpp"
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/expr/reduce.hpp"
+#include "staticflow/expr/reshape.hpp"
 
 namespace staticflow {
 
@@ -95,6 +96,8 @@ template <class P, class Op, class L, class R>
 auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp);
 template <class P, class C, class A, class B>
 auto lower(const select<C, A, B>& node, temporaries<P>& tmp);
+template <class P, class E, class S>
+auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
 /// The memory holding a node's value when it has one already (tensors, variables, cached results).
 template <class N>
@@ -139,6 +142,14 @@ auto lower(const select<C, A, B>& node, temporaries<P>& tmp) {
   auto a = lower(node.if_true, tmp);
   auto b = lower(node.if_false, tmp);
   return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
+}
+
+template <class P, class E, class S>
+auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp) {
+  auto a = lower(node.arg, tmp);
+  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
+    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
+  else return reshape_node<decltype(a), S>(a, node.dims());
 }
 
 template <class P, class T, class S, class N>

@@ -77,6 +77,8 @@ template <class E, int Ax, bool Max>
 struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
 template <class Op, class L, class R>
 struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
+template <class E, class S>
+struct placeholders_of<reshape_node<E, S>> : placeholders_of<E> {};
 
 namespace detail {
 
@@ -396,6 +398,11 @@ class session final : public session_state {
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return op_node<Op, decltype(l), decltype(r)>(n.op, l, r);
+  }
+  template <class E, class S, class Ctx>
+  auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return reshape_node<decltype(a), S>(a);
   }
   template <class E, int Ax, bool Max, class Ctx>
   auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {

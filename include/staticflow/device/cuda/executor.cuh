@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `executor<cuda>`: the GPU kernels of the expression machinery (elementwise, reduce,
+/// arg-reduce, GEMM, for_each), with the same interface and results as `executor<host>`.
+///
+/// All work is queued on the legacy default stream of the current device (`cudaSetDevice`), so
+/// consecutive ops, and the allocator's reuse of freed blocks, are ordered without events.
+/// Launch errors are reported at once; errors inside a kernel surface at the next
+/// synchronising call (a copy to the host, or `executor<cuda>::synchronize()`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <cub/device/device_reduce.cuh>
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+
+#include "staticflow/core/device.hpp"
+#include "staticflow/core/error.hpp"
+#include "staticflow/device/cuda/algorithms.hpp"
+#include "staticflow/device/cuda/error.hpp"
+#include "staticflow/device/cuda/kernels.cuh"
+#include "staticflow/device/cuda/memory.cuh"
+#include "staticflow/expr/assign.hpp"
+
+namespace staticflow {
+
+namespace detail {
+
+/// Throws `internal_error` unless a cuBLAS call succeeded.
+inline void cublas_check(cublasStatus_t status, const char* call, const char* file, int line) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  cudaGetLastError();
+  throw internal_error("sf::cuda: " + cuda_call_site(call, file, line) + " failed: " + cublasGetStatusName(status) +
+                       ": " + cublasGetStatusString(status));
+}
+
+/// Reports a failed kernel launch (bad configuration, no device) right where it happened.
+inline void cuda_check_launch(const char* kernel, const char* file, int line) {
+  cuda_check(cudaGetLastError(), kernel, file, line);
+}
+
+}  // namespace detail
+
+}  // namespace staticflow
+
+/// Checks a cuBLAS call; throws `sf::internal_error` naming the call, file:line and the status.
+#define SF_CUBLAS_CHECK(call) ::staticflow::detail::cublas_check((call), #call, __FILE__, __LINE__)
+/// Checks the launch of the kernel just queued.
+#define SF_CUDA_CHECK_LAUNCH(kernel) ::staticflow::detail::cuda_check_launch(kernel " launch", __FILE__, __LINE__)
+
+namespace staticflow {
+
+namespace detail {
+
+/// One cuBLAS handle per device and host thread (cuBLAS handles are not meant to be shared by
+/// threads that issue work concurrently), created on first use and destroyed at thread exit.
+class cublas_handles {
+ public:
+  static cublasHandle_t current() {
+    thread_local cublas_handles handles;
+    int device = 0;
+    SF_CUDA_CHECK(cudaGetDevice(&device));
+    return handles.get(device);
+  }
+  ~cublas_handles() {
+    for (auto h : handles_)
+      if (h) cublasDestroy(h);  // errors at exit are ignored: nothing useful can be done
+  }
+
+ private:
+  cublasHandle_t get(int device) {
+    if (static_cast<std::size_t>(device) >= handles_.size()) handles_.resize(static_cast<std::size_t>(device) + 1);
+    auto& h = handles_[static_cast<std::size_t>(device)];
+    if (!h) {
+      SF_CUBLAS_CHECK(cublasCreate(&h));
+      // Full FP32 precision: no TF32 tensor-op shortcuts, so results match the host's GEMM.
+      SF_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+    }
+    return h;
+  }
+  std::vector<cublasHandle_t> handles_;
+};
+
+/// cuBLAS takes int extents; larger ones are refused rather than truncated.
+inline int cublas_extent(std::size_t v, const char* what) {
+  if (v > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw invalid_argument(std::string("sf::cuda::gemm: ") + what + " = " + std::to_string(v) +
+                           " exceeds cuBLAS's int range");
+  return static_cast<int>(v);
+}
+
+/// Temporary device storage for CUB, from the caching allocator.
+struct cuda_scratch {
+  explicit cuda_scratch(std::size_t bytes) : bytes(bytes), data(memory<cuda>::allocate<std::byte>(bytes)) {}
+  cuda_scratch(const cuda_scratch&) = delete;
+  cuda_scratch& operator=(const cuda_scratch&) = delete;
+  ~cuda_scratch() { memory<cuda>::deallocate(data, bytes); }
+  std::size_t bytes;
+  std::byte* data;
+};
+
+}  // namespace detail
+
+template <>
+struct executor<cuda> {
+  /// Rows shorter than this are reduced by one thread each; longer ones by a block each.
+  static constexpr std::size_t row_block_threshold = 64;
+
+  /// out[i] = ev.coeff(i) for i < n: one kernel for the whole fused tree, no temporaries.
+  template <class T, class Ev>
+  static void elementwise(T* out, std::size_t n, const Ev& ev) {
+    if (n == 0) return;
+    detail::cuda_elementwise_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads>>>(out, n, ev);
+    SF_CUDA_CHECK_LAUNCH("sf::cuda elementwise kernel");
+  }
+
+  /// Calls `f(i)` on the device for i < n; `f` must be trivially copyable with an SF_HD operator().
+  template <class F>
+  static void for_each(std::size_t n, const F& f) {
+    if (n == 0) return;
+    detail::cuda_for_each_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads>>>(n, f);
+    SF_CUDA_CHECK_LAUNCH("sf::cuda for_each kernel");
+  }
+
+  /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i
+  /// feeds (the same contract as executor<host>::reduce). `mean` divides by n_in / out_n.
+  template <class Reducer, class T, class Ev, class Map>
+  static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {
+    if (out_n == 0) return;
+    if (out_n == 1) {
+      reduce_all(r, out, ev, n_in);
+    } else if constexpr (Map::trailing_only) {
+      const std::size_t inner = n_in / out_n;
+      if (inner >= row_block_threshold) reduce_rows(r, out, out_n, inner, ev);
+      else reduce_strided(r, out, out_n, ev, map);
+    } else {
+      reduce_strided(r, out, out_n, ev, map);
+    }
+    if (mean && n_in) detail::device_divide(out, out_n, static_cast<T>(n_in / out_n));
+  }
+
+  /// Index of the best element along an axis of extent `len` whose elements are `inner` apart.
+  template <bool Max, class Ev>
+  static void arg_reduce(std::int64_t* out, std::size_t out_n, const Ev& ev, std::size_t len, std::size_t inner) {
+    if (out_n == 0) return;
+    detail::cuda_arg_reduce_kernel<Max>
+        <<<detail::cuda_blocks_for(out_n), detail::cuda_block_threads>>>(out, out_n, ev, len, inner ? inner : 1);
+    SF_CUDA_CHECK_LAUNCH("sf::cuda arg_reduce kernel");
+  }
+
+  /// C = alpha * op(A) * op(B) + beta * C, row-major, op transposing when its flag is set.
+  /// float and double through cuBLAS; other element types through a simple kernel.
+  template <class T>
+  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
+                   T beta, T* c) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) return detail::device_scale(c, m * n, beta);  // op(A) op(B) is all zeros
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      cublas_gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+    } else {
+      detail::cuda_gemm_kernel<<<detail::cuda_blocks_for(m * n), detail::cuda_block_threads>>>(ta, tb, m, n, k, alpha,
+                                                                                              a, b, beta, c);
+      SF_CUDA_CHECK_LAUNCH("sf::cuda gemm kernel");
+    }
+  }
+
+  /// Waits for all queued work on the current device; reports errors raised inside kernels.
+  static void synchronize() { SF_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+ private:
+  /// Row-major C (m x n) is column-major C^T (n x m) = op(B)^T op(A)^T, so cuBLAS gets B first.
+  template <class T>
+  static void cublas_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                          const T* b, T beta, T* c) {
+    const int cm = detail::cublas_extent(n, "n"), cn = detail::cublas_extent(m, "m"), ck = detail::cublas_extent(k, "k");
+    const cublasOperation_t op_b = tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const int ldb = tb ? ck : cm, lda = ta ? cn : ck;
+    cublasHandle_t h = detail::cublas_handles::current();
+    if constexpr (std::is_same_v<T, float>)
+      SF_CUBLAS_CHECK(cublasSgemm(h, op_b, op_a, cm, cn, ck, &alpha, b, ldb, a, lda, &beta, c, cm));
+    else
+      SF_CUBLAS_CHECK(cublasDgemm(h, op_b, op_a, cm, cn, ck, &alpha, b, ldb, a, lda, &beta, c, cm));
+  }
+
+  template <class Reducer, class T, class Ev>
+  static void reduce_all(Reducer r, T* out, const Ev& ev, std::size_t n) {
+    auto in = thrust::make_transform_iterator(thrust::counting_iterator<std::size_t>(0),
+                                              detail::cuda_coeff_at<T, Ev>{ev});
+    const T init = Reducer::template identity<T>();
+    std::size_t bytes = 0;
+    SF_CUDA_CHECK(cub::DeviceReduce::Reduce(nullptr, bytes, in, out, n, r, init));
+    detail::cuda_scratch scratch(bytes ? bytes : 1);
+    SF_CUDA_CHECK(cub::DeviceReduce::Reduce(scratch.data, bytes, in, out, n, r, init));
+  }
+
+  template <class Reducer, class T, class Ev>
+  static void reduce_rows(Reducer r, T* out, std::size_t rows, std::size_t inner, const Ev& ev) {
+    const auto blocks = static_cast<unsigned>(rows < detail::cuda_max_blocks ? rows : detail::cuda_max_blocks);
+    detail::cuda_row_reduce_kernel<<<blocks, detail::cuda_block_threads>>>(r, out, rows, inner, ev);
+    SF_CUDA_CHECK_LAUNCH("sf::cuda row reduce kernel");
+  }
+
+  template <class Reducer, class T, class Ev, class Map>
+  static void reduce_strided(Reducer r, T* out, std::size_t out_n, const Ev& ev, const Map& map) {
+    const auto plan = detail::make_cuda_reduce_plan(map);
+    detail::cuda_strided_reduce_kernel<<<detail::cuda_blocks_for(out_n), detail::cuda_block_threads>>>(r, out, out_n,
+                                                                                                      ev, plan);
+    SF_CUDA_CHECK_LAUNCH("sf::cuda strided reduce kernel");
+  }
+};
+
+}  // namespace staticflow
