@@ -48,11 +48,12 @@ function(sf_add_cuda_target)
   target_compile_options(staticflow_cuda INTERFACE
     "$<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<NOT:$<BOOL:$<TARGET_PROPERTY:CUDA_STANDARD>>>>:-std=c++20>")
   # relaxed-constexpr: std:: and Eigen constexpr helpers in device code;
-  # 20012 is Eigen's harmless DenseStorage warning; extended-lambda for
+  # 20012 is Eigen's harmless DenseStorage warning; 186 is "pointless comparison"
+  # of an unsigned index in loops over rank-0 shapes; extended-lambda for
   # __device__ lambdas passed to Thrust.
   target_compile_options(staticflow_cuda INTERFACE
     "$<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>"
-    "$<$<COMPILE_LANGUAGE:CUDA>:-diag-suppress=20012>"
+    "$<$<COMPILE_LANGUAGE:CUDA>:-diag-suppress=20012,186>"
     "$<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda>")
 endfunction()
 
