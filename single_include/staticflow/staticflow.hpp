@@ -336,12 +336,17 @@ SF_HD_INLINE double uniform01_double_nonzero(std::uint32_t a, std::uint32_t b) {
 
 // ---- begin staticflow/core/print.hpp ----
 /// \file
-/// \brief `operator<<` for host tensors, formatted as numpy prints arrays.
+/// \brief `operator<<` for host tensors, formatted exactly as numpy's `str(array)` prints them.
 ///
-/// Floats use numpy's default: up to 8 fractional digits, trailing zeros dropped, integral
-/// values as "1.", columns aligned on the decimal point. Tensors of more than 1000 elements
-/// are summarised with the first and last 3 entries of each long axis around "...".
+/// Follows numpy's defaults (precision 8, `floatmode='maxprec'`, threshold 1000, edgeitems 3,
+/// linewidth 75): floats use the shortest representation that round-trips in their own type,
+/// cut to 8 fractional digits; integral values print as "1."; columns are aligned on the
+/// decimal point; scientific notation is chosen for the whole array when its nonzero
+/// magnitudes span more than 1e3, exceed 1e8 or fall below 1e-4. Arrays of more than 1000
+/// elements show the first and last 3 entries of each long axis around "...".
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -783,7 +788,7 @@ class tensor : public tensor_view<T, S, Policy> {
   tensor& operator=(tensor&& other) noexcept {
     if (this != &other) {
       release();
-      static_cast<base&>(*this) = other;
+      static_cast<base&>(*this) = static_cast<const base&>(other);  // the handle, not an evaluation
       capacity_ = other.capacity_;
       other.data_ = nullptr, other.dims_ = {}, other.capacity_ = 0;
     }
@@ -861,12 +866,14 @@ struct print_options {
   std::size_t line_width = 75;   ///< wrap rows longer than this (numpy's linewidth)
 };
 
-/// Which indices of an axis of extent n are shown ("..." is marked by npos).
+inline constexpr std::size_t summary_mark = static_cast<std::size_t>(-1);
+
+/// Which indices of an axis of extent n are shown ("..." is marked by summary_mark).
 inline std::vector<std::size_t> shown_indices(std::size_t n, bool summarise, std::size_t edge) {
   std::vector<std::size_t> idx;
   if (summarise && n > 2 * edge) {
     for (std::size_t i = 0; i < edge; ++i) idx.push_back(i);
-    idx.push_back(static_cast<std::size_t>(-1));
+    idx.push_back(summary_mark);
     for (std::size_t i = n - edge; i < n; ++i) idx.push_back(i);
   } else {
     for (std::size_t i = 0; i < n; ++i) idx.push_back(i);
@@ -874,135 +881,237 @@ inline std::vector<std::size_t> shown_indices(std::size_t n, bool summarise, std
   return idx;
 }
 
-/// Formats one element before alignment: floats split into integer part and fraction.
+/// The shortest digits that read back as the same `T` (numpy's "unique" mode), in fixed or
+/// scientific notation; more than 8 fractional digits are rounded to 8 (numpy's precision).
 template <class T>
-std::string format_element(T v, bool scientific) {
-  char buf[64];
+std::string shortest_digits(T v, bool scientific) {
+  char buf[128];
+  const auto fmt = scientific ? std::chars_format::scientific : std::chars_format::fixed;
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, fmt);
+  std::string s(buf, res.ptr);
+  const auto dot = s.find('.');
+  const auto end = scientific ? s.find('e') : s.size();
+  if (dot != std::string::npos && end - dot - 1 > 8) {
+    std::snprintf(buf, sizeof buf, scientific ? "%.8e" : "%.8f", static_cast<double>(v));
+    s = buf;
+    const auto e = scientific ? s.find('e') : s.size();
+    std::string mant = s.substr(0, e);
+    while (mant.back() == '0') mant.pop_back();
+    if (mant.back() == '.') mant.pop_back();
+    s = mant + s.substr(e);
+  }
+  return s;
+}
+
+/// A float split as numpy pads it: integer part, fraction digits, exponent digits and sign.
+struct float_parts {
+  std::string int_part, frac, exp_sign, exp_digits;
+};
+
+template <class T>
+float_parts split_float(T v, bool scientific) {
+  const std::string s = shortest_digits(v, scientific);
+  float_parts p;
+  const auto e = s.find('e');
+  const std::string mant = s.substr(0, e);
+  if (e != std::string::npos) {
+    p.exp_sign = s.substr(e + 1, 1);
+    p.exp_digits = s.substr(e + 2);
+  }
+  const auto dot = mant.find('.');
+  p.int_part = mant.substr(0, dot);
+  if (dot != std::string::npos) p.frac = mant.substr(dot + 1);
+  return p;
+}
+
+/// numpy's FloatingFormat: one layout (fixed or scientific, pads) decided from all shown values.
+template <class T>
+class float_format {
+ public:
+  explicit float_format(const std::vector<T>& values) {
+    double lo = 0, hi = 0;
+    bool any = false, nonfinite = false, neg_inf = false;
+    for (T v : values) {
+      if (!std::isfinite(v)) {
+        nonfinite = true, neg_inf |= std::isinf(v) && v < 0;
+        continue;
+      }
+      const double a = std::fabs(static_cast<double>(v));
+      if (a == 0) continue;
+      lo = any ? std::min(lo, a) : a, hi = any ? std::max(hi, a) : a, any = true;
+    }
+    scientific_ = any && (hi >= 1e8 || lo < 1e-4 || hi / lo > 1e3);
+    for (T v : values) {
+      if (!std::isfinite(v)) continue;
+      const auto p = split_float(v, scientific_);
+      pad_left_ = std::max(pad_left_, p.int_part.size());
+      pad_right_ = std::max(pad_right_, p.frac.size());
+      exp_size_ = std::max(exp_size_, p.exp_digits.size());
+    }
+    precision_ = pad_right_;
+    if (scientific_) pad_right_ += exp_size_ + 2;  // "e+" and the exponent follow the digits
+    if (nonfinite) {
+      const std::size_t offset = pad_right_ + 1, inf_len = neg_inf ? 4 : 3;
+      pad_left_ = std::max({pad_left_, 3 > offset ? 3 - offset : 0, inf_len > offset ? inf_len - offset : 0});
+    }
+  }
+
+  std::string operator()(T v) const {
+    const std::size_t width = pad_left_ + pad_right_ + 1;
+    if (!std::isfinite(v)) {
+      const std::string s = std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+      return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+    }
+    const auto p = split_float(v, scientific_);
+    std::string out(pad_left_ > p.int_part.size() ? pad_left_ - p.int_part.size() : 0, ' ');
+    out += p.int_part + '.';
+    if (scientific_) {  // numpy keeps zeros here so every mantissa has the same digits
+      out += p.frac + std::string(precision_ - p.frac.size(), '0');
+      out += 'e' + p.exp_sign + std::string(exp_size_ - p.exp_digits.size(), '0') + p.exp_digits;
+    } else {
+      out += p.frac + std::string(pad_right_ - p.frac.size(), ' ');
+    }
+    return out;
+  }
+
+ private:
+  bool scientific_ = false;
+  std::size_t pad_left_ = 0, pad_right_ = 0, exp_size_ = 0, precision_ = 0;
+};
+
+/// numpy's IntegerFormat and BoolFormat: right-aligned to the widest shown value.
+template <class T>
+class plain_format {
+ public:
+  explicit plain_format(const std::vector<T>& values) {
+    for (T v : values) width_ = std::max(width_, raw(v).size());
+  }
+  std::string operator()(T v) const {
+    const std::string s = raw(v);
+    return std::string(width_ - s.size(), ' ') + s;
+  }
+
+ private:
+  static std::string raw(T v) {
+    if constexpr (std::is_same_v<T, bool>) return v ? "True" : "False";
+    else return std::to_string(static_cast<long long>(v));
+  }
+  // Booleans always leave room for "False" in arrays: numpy prints [ True  True].
+  std::size_t width_ = std::is_same_v<T, bool> ? 5 : 0;
+};
+
+/// A 0-d array prints as numpy prints the scalar: "1.0", "0.3", "1e-05", "True", "7".
+template <class T>
+std::string scalar_string(T v) {
   if constexpr (std::is_same_v<T, bool>) {
     return v ? "True" : "False";
   } else if constexpr (std::is_floating_point_v<T>) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    if (scientific) {
-      std::snprintf(buf, sizeof buf, "%.8e", static_cast<double>(v));
-      std::string s = buf;  // drop trailing zeros of the mantissa, as numpy does
-      const auto e = s.find('e');
-      std::string mant = s.substr(0, e), expo = s.substr(e);
-      while (mant.back() == '0') mant.pop_back();
-      return mant + expo;
+    const double a = std::fabs(static_cast<double>(v));
+    char buf[128];
+    if (a != 0 && (a < 1e-4 || a >= 1e16)) {
+      const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+      return std::string(buf, res.ptr);
     }
-    std::snprintf(buf, sizeof buf, "%.8f", static_cast<double>(v));
-    std::string s = buf;
-    while (s.back() == '0') s.pop_back();  // keeps the '.', so 1.0 prints as "1."
-    if (s == "-0.") s = "-0.";
-    return s;
+    const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    std::string s(buf, res.ptr);
+    return s.find('.') == std::string::npos ? s + ".0" : s;
   } else {
     return std::to_string(static_cast<long long>(v));
   }
 }
 
+/// Port of numpy's `_formatArray` (non-legacy mode), so line wrapping matches character for character.
 template <class T, std::size_t R>
 class array_printer {
  public:
   array_printer(const T* data, const index_array<R>& dims, print_options opt = {})
       : data_(data), dims_(dims), opt_(opt) {
     summarise_ = element_count(dims) > opt.threshold;
-    collect(0, 0);
-    decide_format();
   }
 
   std::string str() const {
     if constexpr (R == 0) {
-      return cells_.empty() ? std::string() : pad(cells_.front());
+      return scalar_string(data_[0]);
     } else {
-      std::string out;
-      std::size_t cell = 0;
-      print_axis(out, 0, 0, 1, cell);
-      return out;
+      std::vector<T> shown;
+      collect(shown, 0, 0);
+      if constexpr (std::is_floating_point_v<T>) return render(float_format<T>(shown));
+      else return render(plain_format<T>(shown));
     }
   }
 
  private:
-  void collect(std::size_t axis, std::size_t offset) {
+  std::size_t stride(std::size_t axis) const {
+    std::size_t s = 1;
+    for (std::size_t d = axis + 1; d < R; ++d) s *= dims_[d];
+    return s;
+  }
+
+  void collect(std::vector<T>& out, std::size_t axis, std::size_t offset) const {
     if (axis == R) {
-      values_.push_back(data_[offset]);
+      out.push_back(data_[offset]);
       return;
     }
-    std::size_t stride = 1;
-    for (std::size_t d = axis + 1; d < R; ++d) stride *= dims_[d];
     for (std::size_t i : shown_indices(dims_[axis], summarise_, opt_.edge))
-      if (i != static_cast<std::size_t>(-1)) collect(axis + 1, offset + i * stride);
+      if (i != summary_mark) collect(out, axis + 1, offset + i * stride(axis));
   }
 
-  void decide_format() {
-    if constexpr (std::is_floating_point_v<T>) {
-      double lo = 0, hi = 0;
-      bool any = false;
-      for (T v : values_) {
-        const double a = std::fabs(static_cast<double>(v));
-        if (!std::isfinite(a) || a == 0) continue;
-        lo = any ? std::min(lo, a) : a, hi = any ? std::max(hi, a) : a, any = true;
-      }
-      scientific_ = any && (hi >= 1e16 || lo < 1e-4 || (hi / lo > 1e3 && lo < 1e-3));
+  template <class F>
+  std::string render(const F& format) const {
+    if (element_count(dims_) == 0) return "[]";  // numpy prints any empty array so
+    return recurse(format, 0, 0, " ", opt_.line_width);
+  }
+
+  /// Appends `word` to `line`, first moving `line` into `s` when the word would pass `width`.
+  static void extend_line(std::string& s, std::string& line, const std::string& word, std::size_t width,
+                          const std::string& indent) {
+    const bool wrap = line.size() + word.size() > width && line.size() > indent.size();
+    if (wrap) {
+      const auto last = line.find_last_not_of(' ');
+      s += line.substr(0, last == std::string::npos ? 0 : last + 1) + '\n';
+      line = indent;
     }
-    for (T v : values_) cells_.push_back(format_element(v, scientific_));
-    for (const auto& c : cells_) {
-      const auto dot = c.find('.');
-      if (std::is_floating_point_v<T> && !scientific_ && dot != std::string::npos) {
-        int_width_ = std::max(int_width_, dot);
-        frac_width_ = std::max(frac_width_, c.size() - dot);
-      } else {
-        int_width_ = std::max(int_width_, c.size());
-      }
-    }
+    line += word;
   }
 
-  /// Aligns a cell: integer parts right-aligned, fractions left-aligned (numpy's pad_left/right).
-  std::string pad(const std::string& c) const {
-    const auto dot = c.find('.');
-    if (std::is_floating_point_v<T> && !scientific_ && dot != std::string::npos)
-      return std::string(int_width_ - dot, ' ') + c + std::string(frac_width_ - (c.size() - dot), ' ');
-    return std::string(int_width_ + frac_width_ - c.size(), ' ') + c;
-  }
-
-  void print_axis(std::string& out, std::size_t axis, std::size_t indent, std::size_t, std::size_t& cell) const {
-    out += '[';
+  template <class F>
+  std::string recurse(const F& format, std::size_t axis, std::size_t offset, const std::string& indent,
+                      std::size_t width) const {
     const auto idx = shown_indices(dims_[axis], summarise_, opt_.edge);
-    const std::string sep_rows(R - axis - 1, '\n');
-    std::size_t line_start = out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1;
-    for (std::size_t k = 0; k < idx.size(); ++k) {
-      const bool last = k + 1 == idx.size();
-      if (axis + 1 == R) {
-        std::string item = idx[k] == static_cast<std::size_t>(-1) ? "..." : pad(cells_[cell++]);
-        if (k && out.size() - line_start + item.size() + 2 > opt_.line_width) {
-          out += '\n' + std::string(indent + 1, ' ');
-          line_start = out.size() - indent - 1;
-        } else if (k) {
-          out += ' ';
-        }
-        out += item;
-      } else {
-        if (k) out += std::string(indent + 1, ' ');
-        if (idx[k] == static_cast<std::size_t>(-1)) out += "...";
-        else print_axis(out, axis + 1, indent + 1, 0, cell);
-        if (!last) out += sep_rows;
+    const std::string next_indent = indent + ' ';
+    std::string s;
+    if (axis + 1 == R) {
+      const std::size_t elem_width = width - 1;  // room for the closing bracket
+      std::string line = indent;
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        const std::string word = idx[k] == summary_mark ? "..." : format(data_[offset + idx[k]]);
+        extend_line(s, line, word, elem_width, indent);
+        if (k + 1 < idx.size()) line += ' ';
+      }
+      s += line;
+    } else {
+      const std::string line_sep(R - axis - 1, '\n');
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        s += indent;
+        if (idx[k] == summary_mark) s += "...";
+        else s += recurse(format, axis + 1, offset + idx[k] * stride(axis), next_indent, width - 1);
+        if (k + 1 < idx.size()) s += line_sep;
       }
     }
-    out += ']';
+    return '[' + s.substr(indent.size()) + ']';
   }
 
   const T* data_;
   index_array<R> dims_;
   print_options opt_;
-  bool summarise_ = false, scientific_ = false;
-  std::vector<T> values_;
-  std::vector<std::string> cells_;
-  std::size_t int_width_ = 0, frac_width_ = 0;
+  bool summarise_ = false;
 };
 
 }  // namespace detail
 
-/// Prints a host tensor like numpy: `[[1. 2.]\n [3. 4.]]`.
+/// Prints a host tensor like numpy's `print(array)`: `[[1. 2.]\n [3. 4.]]`.
 template <class T, class S>
 std::ostream& operator<<(std::ostream& os, const tensor_view<T, S, host>& t) {
   return os << detail::array_printer<T, S::rank>(t.data(), t.dims()).str();
@@ -1469,6 +1578,8 @@ struct min_reducer {
 /// \file
 /// \brief What an expression is: the node base, operands, and the policy an expression runs on.
 
+#include <atomic>
+#include <cstdint>
 #include <type_traits>
 
 
@@ -1479,6 +1590,16 @@ namespace staticflow {
 template <class Derived>
 struct node_base {
   const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+/// Identity of a materialisation point, kept by copies: an expression used twice in a tree is
+/// computed once per run (the forward pass looks its id up before computing).
+struct node_id {
+  std::uint64_t value = next();
+  static std::uint64_t next() {
+    static std::atomic<std::uint64_t> counter{1};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 /// An expression node (not a tensor).
@@ -1956,6 +2077,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   L lhs;
   R rhs;
   dims_t<shape_type> extents;
+  node_id id;
   matmul_node(L l, R r) : lhs(std::move(l)), rhs(std::move(r)) {
     const auto a = lhs.dims();
     const auto b = rhs.dims();
@@ -2071,6 +2193,7 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   Reducer reducer;
   E arg;
   dims_t<shape_type> extents;
+  node_id id;
   reduce_node(Reducer r, E e) : reducer(r), arg(std::move(e)) {
     const auto in = arg.dims();
     std::size_t k = 0;
@@ -2172,12 +2295,14 @@ auto argmin(const E& e) {
 
 // ---- begin staticflow/expr/op_node.hpp ----
 /// \file
-/// \brief `op_node<Op, L, R>`: a materialised two-operand op with its own kernels (fused
-/// losses now; convolution and pooling follow the same protocol).
+/// \brief `op_node<Op, L, R>` and `unary_op_node<Op, E>`: materialised ops with their own
+/// kernels (fused losses, convolution, pooling).
 ///
-/// `Op` supplies the shape rule (`result_shape`, `result_dims`), `forward<P>(out, l, r)` and
-/// `backward<Side, P>(d, l, r, out, g)` over views in memory; the executor's `for_each` runs its
-/// SF_HD row functors on either policy. Expressions, autodiff and sessions handle it generically.
+/// `Op` supplies the shape rule (`result_shape`, `result_dims`), `forward<P>(out, l, r, tmp)` and
+/// `backward<Side, P>(d, l, r, out, g, tmp)` over views in memory (unary: `forward<P>(out, x, tmp)`
+/// and `backward<P>(d, x, out, g, tmp)`); `tmp` is the run's `temporaries<P>` for workspace
+/// (im2col matrices). The executor's `for_each` runs its SF_HD functors on either policy.
+/// Expressions, autodiff and sessions handle both generically.
 
 
 namespace staticflow {
@@ -2192,6 +2317,7 @@ struct op_node : node_base<op_node<Op, L, R>> {
   L lhs;
   R rhs;
   dims_t<shape_type> extents;
+  node_id id;
   op_node(Op o, L l, R r)
       : op(o), lhs(std::move(l)), rhs(std::move(r)),
         extents(Op::template result_dims<shape_type>(lhs.dims(), rhs.dims())) {}
@@ -2201,6 +2327,26 @@ struct op_node : node_base<op_node<Op, L, R>> {
 template <class Op, class A, class B>
 auto make_op_node(Op op, const A& a, const B& b) {
   return op_node<Op, node_t<A>, node_t<B>>(op, as_node(a), as_node(b));
+}
+
+/// A materialised one-operand op (pooling). The operand is `arg`, as for every unary node.
+template <class Op, class E>
+struct unary_op_node : node_base<unary_op_node<Op, E>> {
+  using value_type = typename E::value_type;
+  using shape_type = typename Op::template result_shape<typename E::shape_type>;
+  using policy_type = typename E::policy_type;
+  using op_type = Op;
+  Op op;
+  E arg;
+  dims_t<shape_type> extents;
+  node_id id;
+  unary_op_node(Op o, E e) : op(o), arg(std::move(e)), extents(Op::template result_dims<shape_type>(arg.dims())) {}
+  const dims_t<shape_type>& dims() const { return extents; }
+};
+
+template <class Op, class E>
+auto make_unary_op_node(Op op, const E& e) {
+  return unary_op_node<Op, node_t<E>>(op, as_node(e));
 }
 
 }  // namespace staticflow
@@ -2315,7 +2461,25 @@ class temporaries {
     return tensor_view<T, S, Policy>(reinterpret_cast<T*>(b.data), d);
   }
   /// Makes every block available again (the views handed out so far become invalid).
-  void reset() { next_ = 0; }
+  void reset() {
+    next_ = 0;
+    memo_.clear();
+  }
+  /// The memory of a materialisation point already computed in this run, or null.
+  void* find(const node_id& id) const {
+    const entry* e = lookup(id);
+    return e ? e->value : nullptr;
+  }
+  void remember(const node_id& id, void* p) { memo_.push_back({id.value, p, nullptr}); }
+  /// Where the gradients of the other uses of a shared node add up (null until the first arrives).
+  void* gradient(const node_id& id) const {
+    const entry* e = lookup(id);
+    return e ? e->grad : nullptr;
+  }
+  void set_gradient(const node_id& id, void* g) {
+    for (auto& e : memo_)
+      if (e.id == id.value) e.grad = g;
+  }
   std::size_t blocks() const { return blocks_.size(); }
 
  private:
@@ -2325,6 +2489,17 @@ class temporaries {
   };
   std::vector<block> blocks_;
   std::size_t next_ = 0;
+  struct entry {
+    std::uint64_t id;
+    void* value;
+    void* grad;
+  };
+  const entry* lookup(const node_id& id) const {
+    for (const auto& e : memo_)
+      if (e.id == id.value) return &e;
+    return nullptr;
+  }
+  std::vector<entry> memo_;
 };
 
 namespace detail {
@@ -2339,6 +2514,8 @@ template <class E, int Ax, bool Max>
 struct is_materialized<arg_reduce_node<E, Ax, Max>> : std::true_type {};
 template <class Op, class L, class R>
 struct is_materialized<op_node<Op, L, R>> : std::true_type {};
+template <class Op, class E>
+struct is_materialized<unary_op_node<Op, E>> : std::true_type {};
 
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
@@ -2418,7 +2595,9 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
     } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp));
+      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
+    } else if constexpr (requires { typename N::op_type; node.arg; }) {
+      N::op_type::template forward<P>(dst, materialize(node.arg, tmp), tmp);
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;
@@ -2625,9 +2804,9 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 /// \brief The host executor: vectorisable loops split over cores with OpenMP, GEMM through Eigen.
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include <Eigen/Core>
 
@@ -2640,6 +2819,16 @@ namespace staticflow {
 
 template <>
 struct executor<host> {
+  /// How many passes of each kind ran (relaxed counters): tests use them to check that an
+  /// elementwise chain, forward or backward, costs exactly one pass.
+  struct pass_counts {
+    std::atomic<std::size_t> elementwise{0}, reduce{0}, gemm{0}, for_each{0};
+  };
+  static pass_counts& passes() {
+    static pass_counts counts;
+    return counts;
+  }
+
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
@@ -2657,6 +2846,7 @@ struct executor<host> {
   /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries.
   template <class T, class Ev>
   static void elementwise(T* __restrict out, std::size_t n, const Ev& ev) {
+    passes().elementwise.fetch_add(1, std::memory_order_relaxed);
     const auto count = static_cast<std::ptrdiff_t>(n);
     if (parallel(n)) {
 #if defined(_OPENMP)
@@ -2675,6 +2865,7 @@ struct executor<host> {
   /// updates (an optimiser writes a variable and its slots in one pass).
   template <class F>
   static void for_each(std::size_t n, const F& f) {
+    passes().for_each.fetch_add(1, std::memory_order_relaxed);
     const auto count = static_cast<std::ptrdiff_t>(n);
 #if defined(_OPENMP)
 #pragma omp parallel for simd schedule(static) if (parallel(n))
@@ -2685,6 +2876,7 @@ struct executor<host> {
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
   template <class Reducer, class T, class Ev, class Map>
   static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {
+    passes().reduce.fetch_add(1, std::memory_order_relaxed);
     if (out_n == 0) return;
     if (out_n == 1) {
       out[0] = reduce_all(r, ev, n_in);
@@ -2727,6 +2919,7 @@ struct executor<host> {
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
+    passes().gemm.fetch_add(1, std::memory_order_relaxed);
     using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using idx = Eigen::Index;
     Eigen::Map<const mat> A(a, idx(ta ? k : m), idx(ta ? m : k));
@@ -2749,23 +2942,48 @@ struct executor<host> {
     return acc;
   }
 
+  /// Blocks [first, last) of `block` elements combined pairwise (a binary counter of partial
+  /// results), so the rounding error grows with log(n), with no heap memory.
+  template <class Reducer, class Ev>
+  static auto reduce_blocks(Reducer r, const Ev& ev, std::size_t n, std::size_t first, std::size_t last) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    T level[64];
+    std::size_t count = 0;
+    for (std::size_t b = first; b < last; ++b, ++count) {
+      T carry = reduce_range(r, ev, b * block, std::min(block, n - b * block));
+      std::size_t k = 0;
+      for (; (count >> k) & 1; ++k) carry = r(level[k], carry);
+      level[k] = carry;
+    }
+    T acc = Reducer::template identity<T>();
+    for (std::size_t k = 0; k < 64 && (count >> k); ++k)
+      if ((count >> k) & 1) acc = r(level[k], acc);
+    return acc;
+  }
+
   template <class Reducer, class Ev>
   static auto reduce_all(Reducer r, const Ev& ev, std::size_t n) {
     using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
     const std::size_t blocks = (n + block - 1) / block;
-    std::vector<T> partial(blocks, Reducer::template identity<T>());
-    const auto nb = static_cast<std::ptrdiff_t>(blocks);
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (parallel(n))
-#endif
-    for (std::ptrdiff_t bi = 0; bi < nb; ++bi) {
-      const std::size_t first = std::size_t(bi) * block;
-      partial[bi] = reduce_range(r, ev, first, std::min(block, n - first));
+    constexpr int max_teams = 64;
+    if (parallel(n) && omp_get_max_threads() <= max_teams) {
+      T partial[max_teams];
+      int teams = 1;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+#pragma omp single
+        teams = static_cast<int>(nt);
+        partial[t] = reduce_blocks(r, ev, n, blocks * t / nt, blocks * (t + 1) / nt);
+      }
+      T acc = Reducer::template identity<T>();
+      for (int t = 0; t < teams; ++t) acc = r(acc, partial[t]);
+      return acc;
     }
-    // Pairwise combination of the block results keeps the rounding error logarithmic.
-    for (std::size_t width = 1; width < blocks; width *= 2)
-      for (std::size_t i = 0; i + width < blocks; i += 2 * width) partial[i] = r(partial[i], partial[i + width]);
-    return blocks ? partial[0] : Reducer::template identity<T>();
+#endif
+    return reduce_blocks(r, ev, n, 0, blocks);
   }
 };
 
@@ -2862,14 +3080,14 @@ struct softmax_xent_op {
                                " and logits " + to_string(logits) + " differ");
     return d;
   }
-  template <class P, class Out, class L, class X>
-  static void forward(const Out& out, const L& labels, const X& logits) {
+  template <class P, class Out, class L, class X, class Tmp>
+  static void forward(const Out& out, const L& labels, const X& logits, Tmp&) {
     using T = typename X::value_type;
     const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
     executor<P>::for_each(out.size(), ops::softmax_xent_forward<T>{out.data(), labels.data(), logits.data(), classes});
   }
-  template <int Side, class P, class D, class L, class X, class V, class G>
-  static void backward(const D& d, const L& labels, const X& logits, const V&, const G& g) {
+  template <int Side, class P, class D, class L, class X, class V, class G, class Tmp>
+  static void backward(const D& d, const L& labels, const X& logits, const V&, const G& g, Tmp&) {
     using T = typename X::value_type;
     const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
     executor<P>::for_each(g.size(), ops::softmax_xent_backward<T, Side == 1>{d.data(), labels.data(), logits.data(),
@@ -2919,6 +3137,438 @@ auto softmax(const X& logits) {
 
 }  // namespace staticflow
 // ---- end staticflow/expr/losses.hpp ----
+
+// ---- begin staticflow/expr/conv.hpp ----
+/// \file
+/// \brief 2-D convolution and pooling over NHWC tensors (TF's tf.nn.conv2d, max_pool, avg_pool),
+/// as materialised ops with their own forward and backward kernels.
+///
+/// Convolution runs as im2col into a workspace block plus one GEMM (the filter, HWIO, is
+/// already the [kh * kw * c, f] matrix); its filter gradient is the transposed GEMM on the
+/// same im2col matrix and its input gradient a GEMM followed by a gathering col2im. Pooling
+/// runs one kernel per output (forward) or per input element (backward).
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/conv.hpp ----
+/// \file
+/// \brief Per-element kernels of 2-D convolution and pooling over NHWC tensors: im2col and its
+/// gathering inverse, pooling forward and backward. Each is an SF_HD functor run through
+/// `executor<P>::for_each`, one index per element written, so no two indices write the same
+/// memory (race-free on CUDA without atomics).
+
+#include <cstddef>
+
+
+namespace staticflow::ops {
+
+/// Where the windows of a convolution or pooling lie: the input [n, h, w, c], the window
+/// [kh, kw], the strides, the output [oh, ow] and the padding before the first row / column
+/// (cells outside the input are padding: zeros for convolution, ignored by pooling).
+struct window_geometry {
+  std::size_t n, h, w, c;
+  std::size_t kh, kw;
+  std::size_t sh, sw;
+  std::size_t oh, ow;
+  std::size_t pad_top, pad_left;
+
+  /// Elements of one im2col row: a window over all channels (the filter's rows, HWI order).
+  SF_HD_INLINE std::size_t patch() const { return kh * kw * c; }
+  /// Rows of the im2col matrix: one per output position.
+  SF_HD_INLINE std::size_t positions() const { return n * oh * ow; }
+};
+
+/// The output rows (or columns) whose windows cover input row `x`: [first, last) along an
+/// axis with window `k`, stride `s`, `pad` cells before and `out` outputs.
+struct covering_range {
+  std::size_t first, last;
+  SF_HD_INLINE covering_range(std::size_t x, std::size_t k, std::size_t s, std::size_t pad, std::size_t out) {
+    const std::size_t p = x + pad;  // position in the padded input
+    first = p + 1 > k ? (p + 1 - k + s - 1) / s : 0;
+    last = p / s + 1 < out ? p / s + 1 : out;
+  }
+};
+
+/// col[(n, oh, ow), (kh, kw, c)] = x[n, oh*sh + kh - pad_top, ow*sw + kw - pad_left, c] or 0
+/// in the padding. One index per (output position, kh): the window's row is kw * c contiguous
+/// values in both x and col, so the common case is one straight copy, and the integer
+/// divisions (the kernel's main cost for few channels) are paid once per row, not per cell.
+template <class T>
+struct im2col {
+  T* col;
+  const T* x;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t row = i / g.kh;
+    const std::size_t kh_i = i - row * g.kh;
+    const std::size_t ohw = g.oh * g.ow;
+    const std::size_t n_i = row / ohw;
+    const std::size_t oh_i = (row - n_i * ohw) / g.ow;
+    const std::size_t ow_i = row - n_i * ohw - oh_i * g.ow;
+    const std::size_t run = g.kw * g.c;
+    T* dst = col + row * g.patch() + kh_i * run;
+    // Unsigned wrap-around turns a position before the input into one past its end.
+    const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
+    const std::size_t z0 = ow_i * g.sw - g.pad_left;
+    if (y >= g.h) {
+      for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
+      return;
+    }
+    const T* src = x + (n_i * g.h + y) * g.w * g.c;
+    if (ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w) {
+      src += z0 * g.c;
+      for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
+      return;
+    }
+    for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
+      const std::size_t z = z0 + kw_i;
+      for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
+    }
+  }
+};
+
+/// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
+/// im2col copied from x[n, y, z, c]. Gathers per input element (no scatter, no races).
+template <class T>
+struct col2im {
+  T* dx;
+  const T* col;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c;
+    const std::size_t z = (i / g.c) % g.w;
+    const std::size_t y = (i / (g.c * g.w)) % g.h;
+    const std::size_t n_i = i / (g.c * g.w * g.h);
+    const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
+    const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
+    T acc = T(0);
+    for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
+      const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
+      for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
+        const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
+        acc += col[((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c + ch];
+      }
+    }
+    dx[i] = acc;
+  }
+};
+
+/// The cells of one pooling window that lie inside the input: rows [y0, y1), columns [z0, z1).
+struct pool_window {
+  std::size_t y0, y1, z0, z1;
+  SF_HD_INLINE pool_window(const window_geometry& g, std::size_t oh_i, std::size_t ow_i) {
+    const std::size_t top = oh_i * g.sh, left = ow_i * g.sw;  // in padded coordinates
+    y0 = top > g.pad_top ? top - g.pad_top : 0;
+    z0 = left > g.pad_left ? left - g.pad_left : 0;
+    y1 = top + g.kh - g.pad_top < g.h ? top + g.kh - g.pad_top : g.h;
+    z1 = left + g.kw - g.pad_left < g.w ? left + g.kw - g.pad_left : g.w;
+  }
+  SF_HD_INLINE std::size_t cells() const { return (y1 - y0) * (z1 - z0); }
+};
+
+/// The first maximal cell of a window in row-major order, as an index into x (TF's MaxPool
+/// and MaxPoolGrad agree on it, so the gradient goes to exactly one cell per window).
+template <class T>
+SF_HD_INLINE std::size_t first_max(const T* x, const window_geometry& g, const pool_window& win, std::size_t n_i,
+                                   std::size_t ch) {
+  std::size_t best = ((n_i * g.h + win.y0) * g.w + win.z0) * g.c + ch;
+  for (std::size_t y = win.y0; y < win.y1; ++y)
+    for (std::size_t z = win.z0; z < win.z1; ++z) {
+      const std::size_t at = ((n_i * g.h + y) * g.w + z) * g.c + ch;
+      if (x[at] > x[best]) best = at;
+    }
+  return best;
+}
+
+/// y[n, oh, ow, c] = max or mean of the window's cells inside the input (padding never counts:
+/// SAME average pooling divides by the number of real cells, as TF).
+template <class T, bool Max>
+struct pool_forward {
+  T* y;
+  const T* x;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c;
+    const std::size_t ow_i = (i / g.c) % g.ow;
+    const std::size_t oh_i = (i / (g.c * g.ow)) % g.oh;
+    const std::size_t n_i = i / (g.c * g.ow * g.oh);
+    const pool_window win(g, oh_i, ow_i);
+    if constexpr (Max) {
+      y[i] = x[first_max(x, g, win, n_i, ch)];
+    } else {
+      T acc = T(0);
+      for (std::size_t r = win.y0; r < win.y1; ++r)
+        for (std::size_t z = win.z0; z < win.z1; ++z) acc += x[((n_i * g.h + r) * g.w + z) * g.c + ch];
+      y[i] = acc / static_cast<T>(win.cells());
+    }
+  }
+};
+
+/// dx[n, y, z, c]: the sum over the windows covering (y, z) of their upstream gradient, routed
+/// to the window's first maximum (max) or shared equally among its real cells (average).
+template <class T, bool Max>
+struct pool_backward {
+  T* dx;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c;
+    const std::size_t z = (i / g.c) % g.w;
+    const std::size_t y = (i / (g.c * g.w)) % g.h;
+    const std::size_t n_i = i / (g.c * g.w * g.h);
+    const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
+    const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
+    T acc = T(0);
+    for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i)
+      for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
+        const pool_window win(g, oh_i, ow_i);
+        const T up = gy[((n_i * g.oh + oh_i) * g.ow + ow_i) * g.c + ch];
+        if constexpr (Max) {
+          if (first_max(x, g, win, n_i, ch) == i) acc += up;
+        } else {
+          acc += up / static_cast<T>(win.cells());
+        }
+      }
+    dx[i] = acc;
+  }
+};
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/conv.hpp ----
+
+namespace staticflow {
+
+template <class P>
+struct executor;
+
+/// How windows meet the border (TF's padding="SAME" / "VALID").
+/// `same`: ceil(in / stride) outputs, the input padded as evenly as possible (the odd cell
+/// after: bottom / right). `valid`: only windows inside the input, ceil((in - k + 1) / stride).
+enum class padding { same, valid };
+
+namespace detail {
+
+/// Output extent along one axis (dyn stays dyn; 0 when a VALID window does not fit).
+constexpr std::size_t window_out_extent(std::size_t in, std::size_t k, std::size_t s, padding p) {
+  if (in == dyn || k == dyn) return dyn;
+  if (p == padding::same) return (in + s - 1) / s;
+  return in >= k ? (in - k) / s + 1 : 0;
+}
+
+/// Padding cells before the first row (column): half the total, rounded down (TF).
+constexpr std::size_t window_pad_before(std::size_t in, std::size_t k, std::size_t s, padding p, std::size_t out) {
+  if (p == padding::valid || out == 0) return 0;
+  const std::size_t needed = (out - 1) * s + k;
+  return needed > in ? (needed - in) / 2 : 0;
+}
+
+/// The geometry of windows of `k_h x k_w` with strides over input extents [n, h, w, c].
+template <padding Pad, class D>
+ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::size_t k_w, std::size_t s_h,
+                                          std::size_t s_w) {
+  ops::window_geometry g{};
+  g.n = in[0], g.h = in[1], g.w = in[2], g.c = in[3];
+  g.kh = k_h, g.kw = k_w, g.sh = s_h, g.sw = s_w;
+  g.oh = window_out_extent(g.h, k_h, s_h, Pad);
+  g.ow = window_out_extent(g.w, k_w, s_w, Pad);
+  g.pad_top = window_pad_before(g.h, k_h, s_h, Pad, g.oh);
+  g.pad_left = window_pad_before(g.w, k_w, s_w, Pad, g.ow);
+  return g;
+}
+
+/// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).
+inline void check_window_fits(const char* what, padding p, std::size_t in, std::size_t k, const char* axis) {
+  if (p == padding::valid && in != dyn && k != dyn && k > in)
+    throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
+                           axis + " (" + std::to_string(in) + ") with VALID padding");
+}
+
+/// [n, oh, ow, c] for windows over an NHWC input.
+template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
+using windowed_shape = shape<SX::extents[0], window_out_extent(SX::extents[1], KH, SH, Pad),
+                             window_out_extent(SX::extents[2], KW, SW, Pad), C>;
+
+}  // namespace detail
+
+// ---- convolution ------------------------------------------------------------------------------------------
+
+/// conv2d(x, w)[n, i, j, f] = sum over (a, b, c) of x[n, i*SH + a - pt, j*SW + b - pl, c] * w[a, b, c, f].
+template <std::size_t SH, std::size_t SW, padding Pad>
+struct conv2d_op {
+  static constexpr const char* name = "sf::conv2d";
+  template <class SX, class SF>
+  using result_shape = detail::windowed_shape<SX, SF::extents[0], SF::extents[1], SH, SW, Pad, SF::extents[3]>;
+
+  template <class S, class DX, class DF>
+  static dims_t<S> result_dims(const DX& x, const DF& f) {
+    if (x[3] != dyn && f[2] != dyn && x[3] != f[2])
+      throw invalid_argument("sf::conv2d: the filter " + to_string(f) + " expects " + std::to_string(f[2]) +
+                             " input channels but the input " + to_string(x) + " has " + std::to_string(x[3]));
+    detail::check_window_fits(name, Pad, x[1], f[0], "height");
+    detail::check_window_fits(name, Pad, x[2], f[1], "width");
+    return {x[0], detail::window_out_extent(x[1], f[0], SH, Pad), detail::window_out_extent(x[2], f[1], SW, Pad), f[3]};
+  }
+
+  template <class X, class F>
+  static ops::window_geometry geometry(const X& x, const F& f) {
+    return detail::make_window_geometry<Pad>(x.dims(), f.dim(0), f.dim(1), SH, SW);
+  }
+
+  /// The im2col matrix [positions, patch] of x: x itself for a 1x1, stride-1 filter.
+  template <class P, class X, class Tmp>
+  static const typename X::value_type* columns(const X& x, const ops::window_geometry& g, Tmp& tmp) {
+    using T = typename X::value_type;
+    if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1) return x.data();
+    auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
+    executor<P>::for_each(g.positions() * g.kh, ops::im2col<T>{col.data(), x.data(), g});
+    return col.data();
+  }
+
+  template <class P, class Out, class X, class F, class Tmp>
+  static void forward(const Out& out, const X& x, const F& f, Tmp& tmp) {
+    using T = typename X::value_type;
+    const auto g = geometry(x, f);
+    const T* col = columns<P>(x, g, tmp);
+    executor<P>::gemm(false, false, g.positions(), f.dim(3), g.patch(), T(1), col, f.data(), T(0), out.data());
+  }
+
+  /// Side 0: d input = col2im(g w^T); side 1: d filter = im2col(x)^T g.
+  template <int Side, class P, class D, class X, class F, class V, class G, class Tmp>
+  static void backward(const D& d, const X& x, const F& f, const V&, const G& gy, Tmp& tmp) {
+    using T = typename X::value_type;
+    const auto g = geometry(x, f);
+    const std::size_t filters = f.dim(3);
+    if constexpr (Side == 0) {
+      const bool identity = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1;
+      T* dcol = identity ? d.data()
+                         : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
+      executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
+      if (!identity) executor<P>::for_each(d.size(), ops::col2im<T>{d.data(), dcol, g});
+    } else {
+      const T* col = columns<P>(x, g, tmp);
+      executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
+    }
+  }
+};
+
+namespace detail {
+
+/// The compile-time rules of conv2d, each with its message; `value` says whether all hold.
+template <class SX, class SF, std::size_t SH, std::size_t SW, padding Pad>
+struct check_conv2d {
+  static constexpr bool ranks = SX::rank == 4 && SF::rank == 4;
+  static_assert(SX::rank == 4, "sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
+  static_assert(SF::rank == 4, "sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]");
+  static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
+  static constexpr std::size_t at(const auto& e, std::size_t i) { return i < e.size() ? e[i] : dyn; }
+  static constexpr bool channels = !ranks || at(SX::extents, 3) == dyn || at(SF::extents, 2) == dyn ||
+                                   at(SX::extents, 3) == at(SF::extents, 2);
+  static_assert(channels, "sf::conv2d: the filter's input channels differ from the input's channels");
+  static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k == dyn || k <= in; }
+  static constexpr bool fit = !ranks || (fits(at(SX::extents, 1), at(SF::extents, 0)) &&
+                                         fits(at(SX::extents, 2), at(SF::extents, 1)));
+  static_assert(fit, "sf::conv2d: the filter is larger than the input with VALID padding");
+  static constexpr bool value = ranks && SH >= 1 && SW >= 1 && channels && fit;
+};
+
+}  // namespace detail
+
+/// `sf::conv2d<SH, SW, Pad>(input, filter)`: TF's tf.nn.conv2d(input, filter, [1, SH, SW, 1], Pad)
+/// (a cross-correlation, as TF). **Shape:** [N, H, W, C] with [KH, KW, C, F] ->
+/// [N, OH, OW, F]; SAME: OH = ceil(H / SH); VALID: OH = ceil((H - KH + 1) / SH).
+/// **Errors:** ranks other than 4, channel mismatch, a VALID filter larger than the input:
+/// compile errors (or invalid_argument when the extents are only known at run time).
+/// **Gradient:** with respect to the input and the filter.
+template <std::size_t SH, std::size_t SW, padding Pad, operand X, operand F>
+auto conv2d(const X& input, const F& filter) {
+  static_assert(std::is_same_v<value_t<X>, value_t<F>>, "sf: mixing dtypes requires an explicit sf::cast<T>");
+  if constexpr (detail::check_conv2d<shape_of_t<X>, shape_of_t<F>, SH, SW, Pad>::value)
+    return make_op_node(conv2d_op<SH, SW, Pad>{}, input, filter);
+  else return scalar<value_t<X>>({});  // never used: a static_assert has failed
+}
+
+/// `sf::conv2d<Pad>(input, filter)`: stride 1.
+template <padding Pad, operand X, operand F>
+auto conv2d(const X& input, const F& filter) {
+  return conv2d<1, 1, Pad>(input, filter);
+}
+
+// ---- pooling ----------------------------------------------------------------------------------------------
+
+/// Max (`Max`) or average pooling over KH x KW windows, per channel.
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max>
+struct pool2d_op {
+  static constexpr const char* name = Max ? "sf::max_pool2d" : "sf::avg_pool2d";
+  template <class SX>
+  using result_shape = detail::windowed_shape<SX, KH, KW, SH, SW, Pad, SX::extents[3]>;
+
+  template <class S, class DX>
+  static dims_t<S> result_dims(const DX& x) {
+    detail::check_window_fits(name, Pad, x[1], KH, "height");
+    detail::check_window_fits(name, Pad, x[2], KW, "width");
+    return {x[0], detail::window_out_extent(x[1], KH, SH, Pad), detail::window_out_extent(x[2], KW, SW, Pad), x[3]};
+  }
+
+  template <class P, class Out, class X, class Tmp>
+  static void forward(const Out& out, const X& x, Tmp&) {
+    using T = typename X::value_type;
+    const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
+    executor<P>::for_each(out.size(), ops::pool_forward<T, Max>{out.data(), x.data(), g});
+  }
+
+  template <class P, class D, class X, class V, class G, class Tmp>
+  static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
+    using T = typename X::value_type;
+    const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
+    executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
+  }
+};
+
+namespace detail {
+
+template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
+struct check_pool2d {
+  static_assert(SX::rank == 4, "sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
+  static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
+  static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
+  static constexpr std::size_t at(std::size_t i) { return i < SX::rank ? SX::extents[i] : dyn; }
+  static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k <= in; }
+  static constexpr bool fit = fits(at(1), KH) && fits(at(2), KW);
+  static_assert(fit, "sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding");
+  static constexpr bool value = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
+};
+
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>
+auto pool2d(const X& input) {
+  if constexpr (check_pool2d<shape_of_t<X>, KH, KW, SH, SW, Pad>::value)
+    return make_unary_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
+  else return scalar<value_t<X>>({});  // never used: a static_assert has failed
+}
+
+}  // namespace detail
+
+/// `sf::max_pool2d<KH, KW, SH, SW, Pad>(x)`: TF's tf.nn.max_pool(x, [1, KH, KW, 1], [1, SH, SW, 1], Pad).
+/// Padding cells never win. **Shape:** [N, H, W, C] -> [N, OH, OW, C] (as conv2d).
+/// **Gradient:** to the first maximal cell of each window in row-major order (TF's MaxPoolGrad).
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, operand X>
+auto max_pool2d(const X& input) {
+  return detail::pool2d<KH, KW, SH, SW, Pad, true>(input);
+}
+
+/// `sf::avg_pool2d<KH, KW, SH, SW, Pad>(x)`: TF's tf.nn.avg_pool; the mean of each window's
+/// cells inside the input (SAME windows at the border divide by fewer cells, as TF).
+/// **Gradient:** each window's upstream gradient shared equally among its cells.
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, operand X>
+auto avg_pool2d(const X& input) {
+  return detail::pool2d<KH, KW, SH, SW, Pad, false>(input);
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/conv.hpp ----
 
 // ---- begin staticflow/autodiff/nodes.hpp ----
 /// \file
@@ -3051,7 +3701,36 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
 /// \file
 /// \brief The forward pass of training: computes every materialisation point once and keeps
 /// the expression's structure (with `cached` values) for the backward pass.
+///
+/// A materialisation point (matmul, reduction, custom op) used more than once in a tree is
+/// computed at its first use; later uses find its value by `node_id` and become `memo_node`s
+/// without structure, whose gradients are added up and sent back through the first use once.
 
+#include <optional>
+
+
+namespace staticflow {
+
+/// One use of a shared materialisation point; `full` holds the structure at the first use only.
+template <class C>
+struct memo_node : node_base<memo_node<C>> {
+  using view_type = decltype(std::declval<C>().value);
+  using value_type = typename view_type::value_type;
+  using shape_type = typename view_type::shape_type;
+  using policy_type = typename view_type::policy_type;
+  std::optional<C> full;
+  view_type value;
+  node_id id;
+  memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
+  const dims_t<shape_type>& dims() const { return value.dims(); }
+};
+
+template <class C, class O>
+struct evaluator<memo_node<C>, O> : evaluator<typename memo_node<C>::view_type, O> {
+  evaluator(const memo_node<C>& m, const dims_t<O>& out) : evaluator<typename memo_node<C>::view_type, O>(m.value, out) {}
+};
+
+}  // namespace staticflow
 
 namespace staticflow::autodiff {
 
@@ -3073,6 +3752,8 @@ template <class P, class E, int Ax, bool Max>
 auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp);
 template <class P, class Op, class L, class R>
 auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp);
+template <class P, class Op, class E>
+auto prepare(const unary_op_node<Op, E>& node, temporaries<P>& tmp);
 template <class P, class E, class S>
 auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
@@ -3089,6 +3770,49 @@ template <class P, class N>
 auto in_memory(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N>) return node;
   else return compute(node, tmp);
+}
+
+/// A rebuilt node keeps the identity of the one it was built from.
+template <class N, class From>
+N same_id(N node, const From& from) {
+  node.id = from.id;
+  return node;
+}
+
+template <class P, class L, class R, bool TA, bool TB>
+auto prepare_first(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
+  auto l = in_memory(prepare(node.lhs, tmp), tmp);
+  auto r = in_memory(prepare(node.rhs, tmp), tmp);
+  return compute(same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), node), tmp);
+}
+template <class P, class Red, class E, bool K, bool M, int... Ax>
+auto prepare_first(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
+  auto a = prepare(node.arg, tmp);
+  return compute(same_id(reduce_node<Red, decltype(a), K, M, Ax...>(node.reducer, a), node), tmp);
+}
+template <class P, class Op, class L, class R>
+auto prepare_first(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
+  auto l = in_memory(prepare(node.lhs, tmp), tmp);
+  auto r = in_memory(prepare(node.rhs, tmp), tmp);
+  return compute(same_id(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), node), tmp);
+}
+template <class P, class Op, class E>
+auto prepare_first(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
+  auto a = in_memory(prepare(node.arg, tmp), tmp);
+  return compute(same_id(unary_op_node<Op, decltype(a)>(node.op, a), node), tmp);
+}
+
+/// The first use computes (and remembers) the value; later uses of the same id read it.
+template <class P, class N>
+auto prepare_shared(const N& node, temporaries<P>& tmp) {
+  using first = decltype(prepare_first(node, tmp));
+  using view = typename memo_node<first>::view_type;
+  if (void* done = tmp.find(node.id))
+    return memo_node<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
+  auto c = prepare_first(node, tmp);
+  tmp.remember(node.id, c.value.data());
+  const view v = c.value;
+  return memo_node<first>(std::move(c), v, node.id);
 }
 
 template <class P, class N>
@@ -3115,32 +3839,33 @@ auto prepare(const select<C, A, B>& node, temporaries<P>& tmp) {
 }
 template <class P, class L, class R, bool TA, bool TB>
 auto prepare(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
-  auto l = in_memory(prepare(node.lhs, tmp), tmp);
-  auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), tmp);
+  return prepare_shared(node, tmp);
 }
 template <class P, class Red, class E, bool K, bool M, int... Ax>
 auto prepare(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  return compute(reduce_node<Red, decltype(a), K, M, Ax...>(node.reducer, a), tmp);
+  return prepare_shared(node, tmp);
+}
+template <class P, class Op, class L, class R>
+auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
+  return prepare_shared(node, tmp);
+}
+template <class P, class Op, class E>
+auto prepare(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
+  return prepare_shared(node, tmp);
 }
 template <class P, class E, int Ax, bool Max>
 auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp) {
   auto a = prepare(node.arg, tmp);
-  return compute(arg_reduce_node<decltype(a), Ax, Max>(a), tmp).value;  // not differentiable: keep the value only
+  auto out = tmp.template make<std::int64_t, typename arg_reduce_node<E, Ax, Max>::shape_type>(node.dims());
+  staticflow::detail::evaluate_into(out, arg_reduce_node<decltype(a), Ax, Max>(a), tmp);
+  return out;  // not differentiable: the value only
 }
-
-template <class P, class Op, class L, class R>
-auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = in_memory(prepare(node.lhs, tmp), tmp);
-  auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), tmp);
-}
-
 template <class P, class E, class S>
 auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp) {
   auto a = prepare(node.arg, tmp);
-  return reshape_node<decltype(a), S>(a, node.dims());
+  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
+    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
+  else return reshape_node<decltype(a), S>(a, node.dims());
 }
 
 }  // namespace staticflow::autodiff
@@ -3185,6 +3910,10 @@ template <class E, class S>
 struct has_variables<reshape_node<E, S>> : has_variables<E> {};
 template <class Op, class L, class R>
 struct has_variables<op_node<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
+template <class Op, class E>
+struct has_variables<unary_op_node<Op, E>> : has_variables<E> {};
+template <class C>
+struct has_variables<memo_node<C>> : has_variables<C> {};
 
 namespace detail {
 
@@ -3248,6 +3977,10 @@ template <class P, class C, class A, class B, class G>
 void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp);
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp);
+template <class P, class C, class G>
+void backprop(const memo_node<C>& node, const G& g, temporaries<P>& tmp);
+template <class P, class N>
+void flush(const N& node, temporaries<P>& tmp);
 template <class P, class E, class S, class G>
 void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp);
 template <class P, class T, class S, class G>
@@ -3260,6 +3993,8 @@ template <class P, class Red, class E, bool K, bool M, int... Ax, class V, class
 void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& value, const G& g, temporaries<P>& tmp);
 template <class P, class Op, class L, class R, class V, class G>
 void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp);
+template <class P, class Op, class E, class V, class G>
+void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp);
 
 template <class P, class N, class G>
 void backprop(const N&, const G&, temporaries<P>&) {}  // constants, feeds, scalars: no gradient
@@ -3275,32 +4010,90 @@ template <class P, class Op, class E, class G>
 void backprop(const unary<Op, E>& node, const G& g, temporaries<P>& tmp) {
   if constexpr (has_variables_v<E> && requires { node.op.grad(value_t<E>{}, value_t<E>{}, value_t<E>{}); })
     backprop(node.arg, unary_grad<Op, E, G>(node.op, node.arg, g), tmp);
+  else flush(node.arg, tmp);
 }
+
+// Children are visited in the reverse of the forward pass's order, so the first use of a
+// shared node (which holds its structure) comes after all its other uses have left their
+// gradients. Subtrees that pass no gradient are still `flush`ed for the same reason.
 
 template <class P, class Op, class L, class R, class G>
 void backprop(const binary<Op, L, R>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<L>)
-    backprop(node.lhs,
-             sum_to<typename L::shape_type>(binary_grad<Op, L, R, G, 0>(node.op, node.lhs, node.rhs, g),
-                                            node.lhs.dims(), tmp),
-             tmp);
-  if constexpr (has_variables_v<R>)
-    backprop(node.rhs,
-             sum_to<typename R::shape_type>(binary_grad<Op, L, R, G, 1>(node.op, node.lhs, node.rhs, g),
-                                            node.rhs.dims(), tmp),
-             tmp);
+  using T = typename L::value_type;
+  constexpr bool differentiable = requires { node.op.grad_a(T{}, T{}, T{}, T{}); };
+  if constexpr (!differentiable) {
+    flush(node.rhs, tmp), flush(node.lhs, tmp);
+  } else {
+    if constexpr (has_variables_v<R>)
+      backprop(node.rhs,
+               sum_to<typename R::shape_type>(binary_grad<Op, L, R, G, 1>(node.op, node.lhs, node.rhs, g),
+                                              node.rhs.dims(), tmp),
+               tmp);
+    if constexpr (has_variables_v<L>)
+      backprop(node.lhs,
+               sum_to<typename L::shape_type>(binary_grad<Op, L, R, G, 0>(node.op, node.lhs, node.rhs, g),
+                                              node.lhs.dims(), tmp),
+               tmp);
+  }
 }
 
 template <class P, class C, class A, class B, class G>
 void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp) {
   using T = typename A::value_type;
+  if constexpr (has_variables_v<B>) {
+    select<C, scalar<T>, G> gb(node.cond, scalar<T>(T(0)), g, node.dims());
+    backprop(node.if_false, sum_to<typename B::shape_type>(gb, node.if_false.dims(), tmp), tmp);
+  }
   if constexpr (has_variables_v<A>) {
     select<C, G, scalar<T>> ga(node.cond, g, scalar<T>(T(0)), node.dims());
     backprop(node.if_true, sum_to<typename A::shape_type>(ga, node.if_true.dims(), tmp), tmp);
   }
-  if constexpr (has_variables_v<B>) {
-    select<C, scalar<T>, G> gb(node.cond, scalar<T>(T(0)), g, node.dims());
-    backprop(node.if_false, sum_to<typename B::shape_type>(gb, node.if_false.dims(), tmp), tmp);
+  flush(node.cond, tmp);
+}
+
+/// A use of a shared node: later uses add their gradient into the node's buffer; the first
+/// use (visited last) sends the total through the node's structure once.
+template <class P, class C, class G>
+void backprop(const memo_node<C>& node, const G& g, temporaries<P>& tmp) {
+  if constexpr (has_variables_v<C>) {
+    using T = typename memo_node<C>::value_type;
+    using S = typename memo_node<C>::shape_type;
+    const auto gm = gradient_in_memory(g, tmp);
+    if (void* acc = tmp.gradient(node.id)) {
+      const tensor_view<T, S, P> total(static_cast<T*>(acc), node.dims());
+      staticflow::detail::evaluate_into(total, total + gm, tmp);
+      if (node.full) backprop(*node.full, total, tmp);
+    } else if (node.full) {
+      backprop(*node.full, gm, tmp);
+    } else {
+      auto total = tmp.template make<T, S>(node.dims());
+      staticflow::detail::evaluate_into(total, gm, tmp);
+      tmp.set_gradient(node.id, total.data());
+    }
+  }
+}
+
+/// Walks a subtree that receives no gradient, so that the first use of a shared node found
+/// there still sends back the gradients its other uses left.
+template <class P, class N>
+void flush(const N& node, temporaries<P>& tmp) {
+  if constexpr (!has_variables_v<N>) {
+    return;
+  } else if constexpr (requires { node.full; node.id; }) {
+    if (!node.full) return;
+    using T = typename N::value_type;
+    if (void* acc = tmp.gradient(node.id))
+      backprop(*node.full, tensor_view<T, typename N::shape_type, P>(static_cast<T*>(acc), node.dims()), tmp);
+    else
+      flush(*node.full, tmp);
+  } else if constexpr (requires { node.lhs; node.rhs; }) {
+    flush(node.rhs, tmp), flush(node.lhs, tmp);
+  } else if constexpr (requires { node.cond; }) {
+    flush(node.if_false, tmp), flush(node.if_true, tmp), flush(node.cond, tmp);
+  } else if constexpr (requires { node.node; }) {
+    flush(node.node, tmp);
+  } else if constexpr (requires { node.arg; }) {
+    flush(node.arg, tmp);
   }
 }
 
@@ -3343,15 +4136,15 @@ void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g
       backprop(child, d, tmp);
     }
   };
-  if constexpr (has_variables_v<L>)
-    target(node.lhs, a, [&](T* out, T beta) {
-      if constexpr (!TA) ex::gemm(false, !TB, m, k, n, T(1), g.data(), b.data(), beta, out);
-      else ex::gemm(TB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
-    });
   if constexpr (has_variables_v<R>)
     target(node.rhs, b, [&](T* out, T beta) {
       if constexpr (!TB) ex::gemm(!TA, false, k, n, m, T(1), a.data(), g.data(), beta, out);
       else ex::gemm(true, TA, n, k, m, T(1), g.data(), a.data(), beta, out);
+    });
+  if constexpr (has_variables_v<L>)
+    target(node.lhs, a, [&](T* out, T beta) {
+      if constexpr (!TA) ex::gemm(false, !TB, m, k, n, T(1), g.data(), b.data(), beta, out);
+      else ex::gemm(TB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
     });
 }
 
@@ -3390,15 +4183,25 @@ template <class P, class Op, class L, class R, class V, class G>
 void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp) {
   const auto l = staticflow::detail::value_view(node.lhs);
   const auto r = staticflow::detail::value_view(node.rhs);
-  if constexpr (has_variables_v<L>) {
-    auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    Op::template backward<0, P>(d, l, r, value, g);
-    backprop(node.lhs, d, tmp);
-  }
   if constexpr (has_variables_v<R>) {
     auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    Op::template backward<1, P>(d, l, r, value, g);
+    Op::template backward<1, P>(d, l, r, value, g, tmp);
     backprop(node.rhs, d, tmp);
+  }
+  if constexpr (has_variables_v<L>) {
+    auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
+    Op::template backward<0, P>(d, l, r, value, g, tmp);
+    backprop(node.lhs, d, tmp);
+  }
+}
+
+template <class P, class Op, class E, class V, class G>
+void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp) {
+  if constexpr (has_variables_v<E>) {
+    const auto x = staticflow::detail::value_view(node.arg);
+    auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
+    Op::template backward<P>(d, x, value, g, tmp);
+    backprop(node.arg, d, tmp);
   }
 }
 
@@ -3918,6 +4721,8 @@ template <class E, int Ax, bool Max>
 struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
 template <class Op, class L, class R>
 struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
+template <class Op, class E>
+struct placeholders_of<unary_op_node<Op, E>> : placeholders_of<E> {};
 template <class E, class S>
 struct placeholders_of<reshape_node<E, S>> : placeholders_of<E> {};
 
@@ -4227,18 +5032,23 @@ class session final : public session_state {
   auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return matmul_node<decltype(l), decltype(r), TA, TB>(l, r);
+    return autodiff::same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), n);
   }
   template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
     auto a = bind(n.arg, ctx);
-    return reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a);
+    return autodiff::same_id(reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a), n);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return op_node<Op, decltype(l), decltype(r)>(n.op, l, r);
+    return autodiff::same_id(op_node<Op, decltype(l), decltype(r)>(n.op, l, r), n);
+  }
+  template <class Op, class E, class Ctx>
+  auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return autodiff::same_id(unary_op_node<Op, decltype(a)>(n.op, a), n);
   }
   template <class E, class S, class Ctx>
   auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
@@ -4260,8 +5070,14 @@ class session final : public session_state {
 
   // ---- results ----
 
+  /// Computes a bound expression on the device (each shared materialisation point once) and
+  /// copies the result to a new host tensor.
+  template <class B>
+  auto to_host(const B& bound) {
+    return copy_to_host(autodiff::prepare(bound, tmp_));
+  }
   template <class N>
-  auto to_host(const N& bound) {
+  auto copy_to_host(const N& bound) {
     using T = typename N::value_type;
     using S = typename N::shape_type;
     tensor<T, S, host> out(bound.dims());
@@ -4284,7 +5100,7 @@ class session final : public session_state {
       memory<P>::to_host(&v, d.data(), 1);
       return v;
     } else {
-      return to_host(prepared);
+      return copy_to_host(prepared);
     }
   }
 

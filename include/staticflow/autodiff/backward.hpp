@@ -39,6 +39,10 @@ template <class E, class S>
 struct has_variables<reshape_node<E, S>> : has_variables<E> {};
 template <class Op, class L, class R>
 struct has_variables<op_node<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
+template <class Op, class E>
+struct has_variables<unary_op_node<Op, E>> : has_variables<E> {};
+template <class C>
+struct has_variables<memo_node<C>> : has_variables<C> {};
 
 namespace detail {
 
@@ -102,6 +106,10 @@ template <class P, class C, class A, class B, class G>
 void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp);
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp);
+template <class P, class C, class G>
+void backprop(const memo_node<C>& node, const G& g, temporaries<P>& tmp);
+template <class P, class N>
+void flush(const N& node, temporaries<P>& tmp);
 template <class P, class E, class S, class G>
 void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp);
 template <class P, class T, class S, class G>
@@ -114,6 +122,8 @@ template <class P, class Red, class E, bool K, bool M, int... Ax, class V, class
 void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& value, const G& g, temporaries<P>& tmp);
 template <class P, class Op, class L, class R, class V, class G>
 void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp);
+template <class P, class Op, class E, class V, class G>
+void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp);
 
 template <class P, class N, class G>
 void backprop(const N&, const G&, temporaries<P>&) {}  // constants, feeds, scalars: no gradient
@@ -129,32 +139,90 @@ template <class P, class Op, class E, class G>
 void backprop(const unary<Op, E>& node, const G& g, temporaries<P>& tmp) {
   if constexpr (has_variables_v<E> && requires { node.op.grad(value_t<E>{}, value_t<E>{}, value_t<E>{}); })
     backprop(node.arg, unary_grad<Op, E, G>(node.op, node.arg, g), tmp);
+  else flush(node.arg, tmp);
 }
+
+// Children are visited in the reverse of the forward pass's order, so the first use of a
+// shared node (which holds its structure) comes after all its other uses have left their
+// gradients. Subtrees that pass no gradient are still `flush`ed for the same reason.
 
 template <class P, class Op, class L, class R, class G>
 void backprop(const binary<Op, L, R>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<L>)
-    backprop(node.lhs,
-             sum_to<typename L::shape_type>(binary_grad<Op, L, R, G, 0>(node.op, node.lhs, node.rhs, g),
-                                            node.lhs.dims(), tmp),
-             tmp);
-  if constexpr (has_variables_v<R>)
-    backprop(node.rhs,
-             sum_to<typename R::shape_type>(binary_grad<Op, L, R, G, 1>(node.op, node.lhs, node.rhs, g),
-                                            node.rhs.dims(), tmp),
-             tmp);
+  using T = typename L::value_type;
+  constexpr bool differentiable = requires { node.op.grad_a(T{}, T{}, T{}, T{}); };
+  if constexpr (!differentiable) {
+    flush(node.rhs, tmp), flush(node.lhs, tmp);
+  } else {
+    if constexpr (has_variables_v<R>)
+      backprop(node.rhs,
+               sum_to<typename R::shape_type>(binary_grad<Op, L, R, G, 1>(node.op, node.lhs, node.rhs, g),
+                                              node.rhs.dims(), tmp),
+               tmp);
+    if constexpr (has_variables_v<L>)
+      backprop(node.lhs,
+               sum_to<typename L::shape_type>(binary_grad<Op, L, R, G, 0>(node.op, node.lhs, node.rhs, g),
+                                              node.lhs.dims(), tmp),
+               tmp);
+  }
 }
 
 template <class P, class C, class A, class B, class G>
 void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp) {
   using T = typename A::value_type;
+  if constexpr (has_variables_v<B>) {
+    select<C, scalar<T>, G> gb(node.cond, scalar<T>(T(0)), g, node.dims());
+    backprop(node.if_false, sum_to<typename B::shape_type>(gb, node.if_false.dims(), tmp), tmp);
+  }
   if constexpr (has_variables_v<A>) {
     select<C, G, scalar<T>> ga(node.cond, g, scalar<T>(T(0)), node.dims());
     backprop(node.if_true, sum_to<typename A::shape_type>(ga, node.if_true.dims(), tmp), tmp);
   }
-  if constexpr (has_variables_v<B>) {
-    select<C, scalar<T>, G> gb(node.cond, scalar<T>(T(0)), g, node.dims());
-    backprop(node.if_false, sum_to<typename B::shape_type>(gb, node.if_false.dims(), tmp), tmp);
+  flush(node.cond, tmp);
+}
+
+/// A use of a shared node: later uses add their gradient into the node's buffer; the first
+/// use (visited last) sends the total through the node's structure once.
+template <class P, class C, class G>
+void backprop(const memo_node<C>& node, const G& g, temporaries<P>& tmp) {
+  if constexpr (has_variables_v<C>) {
+    using T = typename memo_node<C>::value_type;
+    using S = typename memo_node<C>::shape_type;
+    const auto gm = gradient_in_memory(g, tmp);
+    if (void* acc = tmp.gradient(node.id)) {
+      const tensor_view<T, S, P> total(static_cast<T*>(acc), node.dims());
+      staticflow::detail::evaluate_into(total, total + gm, tmp);
+      if (node.full) backprop(*node.full, total, tmp);
+    } else if (node.full) {
+      backprop(*node.full, gm, tmp);
+    } else {
+      auto total = tmp.template make<T, S>(node.dims());
+      staticflow::detail::evaluate_into(total, gm, tmp);
+      tmp.set_gradient(node.id, total.data());
+    }
+  }
+}
+
+/// Walks a subtree that receives no gradient, so that the first use of a shared node found
+/// there still sends back the gradients its other uses left.
+template <class P, class N>
+void flush(const N& node, temporaries<P>& tmp) {
+  if constexpr (!has_variables_v<N>) {
+    return;
+  } else if constexpr (requires { node.full; node.id; }) {
+    if (!node.full) return;
+    using T = typename N::value_type;
+    if (void* acc = tmp.gradient(node.id))
+      backprop(*node.full, tensor_view<T, typename N::shape_type, P>(static_cast<T*>(acc), node.dims()), tmp);
+    else
+      flush(*node.full, tmp);
+  } else if constexpr (requires { node.lhs; node.rhs; }) {
+    flush(node.rhs, tmp), flush(node.lhs, tmp);
+  } else if constexpr (requires { node.cond; }) {
+    flush(node.if_false, tmp), flush(node.if_true, tmp), flush(node.cond, tmp);
+  } else if constexpr (requires { node.node; }) {
+    flush(node.node, tmp);
+  } else if constexpr (requires { node.arg; }) {
+    flush(node.arg, tmp);
   }
 }
 
@@ -197,15 +265,15 @@ void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g
       backprop(child, d, tmp);
     }
   };
-  if constexpr (has_variables_v<L>)
-    target(node.lhs, a, [&](T* out, T beta) {
-      if constexpr (!TA) ex::gemm(false, !TB, m, k, n, T(1), g.data(), b.data(), beta, out);
-      else ex::gemm(TB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
-    });
   if constexpr (has_variables_v<R>)
     target(node.rhs, b, [&](T* out, T beta) {
       if constexpr (!TB) ex::gemm(!TA, false, k, n, m, T(1), a.data(), g.data(), beta, out);
       else ex::gemm(true, TA, n, k, m, T(1), g.data(), a.data(), beta, out);
+    });
+  if constexpr (has_variables_v<L>)
+    target(node.lhs, a, [&](T* out, T beta) {
+      if constexpr (!TA) ex::gemm(false, !TB, m, k, n, T(1), g.data(), b.data(), beta, out);
+      else ex::gemm(TB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
     });
 }
 
@@ -244,15 +312,25 @@ template <class P, class Op, class L, class R, class V, class G>
 void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp) {
   const auto l = staticflow::detail::value_view(node.lhs);
   const auto r = staticflow::detail::value_view(node.rhs);
-  if constexpr (has_variables_v<L>) {
-    auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    Op::template backward<0, P>(d, l, r, value, g);
-    backprop(node.lhs, d, tmp);
-  }
   if constexpr (has_variables_v<R>) {
     auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    Op::template backward<1, P>(d, l, r, value, g);
+    Op::template backward<1, P>(d, l, r, value, g, tmp);
     backprop(node.rhs, d, tmp);
+  }
+  if constexpr (has_variables_v<L>) {
+    auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
+    Op::template backward<0, P>(d, l, r, value, g, tmp);
+    backprop(node.lhs, d, tmp);
+  }
+}
+
+template <class P, class Op, class E, class V, class G>
+void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp) {
+  if constexpr (has_variables_v<E>) {
+    const auto x = staticflow::detail::value_view(node.arg);
+    auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
+    Op::template backward<P>(d, x, value, g, tmp);
+    backprop(node.arg, d, tmp);
   }
 }
 

@@ -59,7 +59,25 @@ class temporaries {
     return tensor_view<T, S, Policy>(reinterpret_cast<T*>(b.data), d);
   }
   /// Makes every block available again (the views handed out so far become invalid).
-  void reset() { next_ = 0; }
+  void reset() {
+    next_ = 0;
+    memo_.clear();
+  }
+  /// The memory of a materialisation point already computed in this run, or null.
+  void* find(const node_id& id) const {
+    const entry* e = lookup(id);
+    return e ? e->value : nullptr;
+  }
+  void remember(const node_id& id, void* p) { memo_.push_back({id.value, p, nullptr}); }
+  /// Where the gradients of the other uses of a shared node add up (null until the first arrives).
+  void* gradient(const node_id& id) const {
+    const entry* e = lookup(id);
+    return e ? e->grad : nullptr;
+  }
+  void set_gradient(const node_id& id, void* g) {
+    for (auto& e : memo_)
+      if (e.id == id.value) e.grad = g;
+  }
   std::size_t blocks() const { return blocks_.size(); }
 
  private:
@@ -69,6 +87,17 @@ class temporaries {
   };
   std::vector<block> blocks_;
   std::size_t next_ = 0;
+  struct entry {
+    std::uint64_t id;
+    void* value;
+    void* grad;
+  };
+  const entry* lookup(const node_id& id) const {
+    for (const auto& e : memo_)
+      if (e.id == id.value) return &e;
+    return nullptr;
+  }
+  std::vector<entry> memo_;
 };
 
 namespace detail {
@@ -83,6 +112,8 @@ template <class E, int Ax, bool Max>
 struct is_materialized<arg_reduce_node<E, Ax, Max>> : std::true_type {};
 template <class Op, class L, class R>
 struct is_materialized<op_node<Op, L, R>> : std::true_type {};
+template <class Op, class E>
+struct is_materialized<unary_op_node<Op, E>> : std::true_type {};
 
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
@@ -162,7 +193,9 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
     } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp));
+      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
+    } else if constexpr (requires { typename N::op_type; node.arg; }) {
+      N::op_type::template forward<P>(dst, materialize(node.arg, tmp), tmp);
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;

@@ -27,14 +27,14 @@ struct softmax_xent_op {
                                " and logits " + to_string(logits) + " differ");
     return d;
   }
-  template <class P, class Out, class L, class X>
-  static void forward(const Out& out, const L& labels, const X& logits) {
+  template <class P, class Out, class L, class X, class Tmp>
+  static void forward(const Out& out, const L& labels, const X& logits, Tmp&) {
     using T = typename X::value_type;
     const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
     executor<P>::for_each(out.size(), ops::softmax_xent_forward<T>{out.data(), labels.data(), logits.data(), classes});
   }
-  template <int Side, class P, class D, class L, class X, class V, class G>
-  static void backward(const D& d, const L& labels, const X& logits, const V&, const G& g) {
+  template <int Side, class P, class D, class L, class X, class V, class G, class Tmp>
+  static void backward(const D& d, const L& labels, const X& logits, const V&, const G& g, Tmp&) {
     using T = typename X::value_type;
     const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
     executor<P>::for_each(g.size(), ops::softmax_xent_backward<T, Side == 1>{d.data(), labels.data(), logits.data(),

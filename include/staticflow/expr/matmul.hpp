@@ -22,6 +22,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   L lhs;
   R rhs;
   dims_t<shape_type> extents;
+  node_id id;
   matmul_node(L l, R r) : lhs(std::move(l)), rhs(std::move(r)) {
     const auto a = lhs.dims();
     const auto b = rhs.dims();

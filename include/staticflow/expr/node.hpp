@@ -3,6 +3,8 @@
 /// \brief What an expression is: the node base, operands, and the policy an expression runs on.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <type_traits>
 
 #include "staticflow/core/tensor.hpp"
@@ -14,6 +16,16 @@ namespace staticflow {
 template <class Derived>
 struct node_base {
   const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+/// Identity of a materialisation point, kept by copies: an expression used twice in a tree is
+/// computed once per run (the forward pass looks its id up before computing).
+struct node_id {
+  std::uint64_t value = next();
+  static std::uint64_t next() {
+    static std::atomic<std::uint64_t> counter{1};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 /// An expression node (not a tensor).

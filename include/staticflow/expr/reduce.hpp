@@ -75,6 +75,7 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   Reducer reducer;
   E arg;
   dims_t<shape_type> extents;
+  node_id id;
   reduce_node(Reducer r, E e) : reducer(r), arg(std::move(e)) {
     const auto in = arg.dims();
     std::size_t k = 0;

@@ -77,6 +77,8 @@ template <class E, int Ax, bool Max>
 struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
 template <class Op, class L, class R>
 struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
+template <class Op, class E>
+struct placeholders_of<unary_op_node<Op, E>> : placeholders_of<E> {};
 template <class E, class S>
 struct placeholders_of<reshape_node<E, S>> : placeholders_of<E> {};
 
@@ -386,18 +388,23 @@ class session final : public session_state {
   auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return matmul_node<decltype(l), decltype(r), TA, TB>(l, r);
+    return autodiff::same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), n);
   }
   template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
     auto a = bind(n.arg, ctx);
-    return reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a);
+    return autodiff::same_id(reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a), n);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return op_node<Op, decltype(l), decltype(r)>(n.op, l, r);
+    return autodiff::same_id(op_node<Op, decltype(l), decltype(r)>(n.op, l, r), n);
+  }
+  template <class Op, class E, class Ctx>
+  auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
+    auto a = bind(n.arg, ctx);
+    return autodiff::same_id(unary_op_node<Op, decltype(a)>(n.op, a), n);
   }
   template <class E, class S, class Ctx>
   auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
@@ -419,8 +426,14 @@ class session final : public session_state {
 
   // ---- results ----
 
+  /// Computes a bound expression on the device (each shared materialisation point once) and
+  /// copies the result to a new host tensor.
+  template <class B>
+  auto to_host(const B& bound) {
+    return copy_to_host(autodiff::prepare(bound, tmp_));
+  }
   template <class N>
-  auto to_host(const N& bound) {
+  auto copy_to_host(const N& bound) {
     using T = typename N::value_type;
     using S = typename N::shape_type;
     tensor<T, S, host> out(bound.dims());
@@ -443,7 +456,7 @@ class session final : public session_state {
       memory<P>::to_host(&v, d.data(), 1);
       return v;
     } else {
-      return to_host(prepared);
+      return copy_to_host(prepared);
     }
   }
 

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include <Eigen/Core>
 
@@ -21,6 +21,16 @@ namespace staticflow {
 
 template <>
 struct executor<host> {
+  /// How many passes of each kind ran (relaxed counters): tests use them to check that an
+  /// elementwise chain, forward or backward, costs exactly one pass.
+  struct pass_counts {
+    std::atomic<std::size_t> elementwise{0}, reduce{0}, gemm{0}, for_each{0};
+  };
+  static pass_counts& passes() {
+    static pass_counts counts;
+    return counts;
+  }
+
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
@@ -38,6 +48,7 @@ struct executor<host> {
   /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries.
   template <class T, class Ev>
   static void elementwise(T* __restrict out, std::size_t n, const Ev& ev) {
+    passes().elementwise.fetch_add(1, std::memory_order_relaxed);
     const auto count = static_cast<std::ptrdiff_t>(n);
     if (parallel(n)) {
 #if defined(_OPENMP)
@@ -56,6 +67,7 @@ struct executor<host> {
   /// updates (an optimiser writes a variable and its slots in one pass).
   template <class F>
   static void for_each(std::size_t n, const F& f) {
+    passes().for_each.fetch_add(1, std::memory_order_relaxed);
     const auto count = static_cast<std::ptrdiff_t>(n);
 #if defined(_OPENMP)
 #pragma omp parallel for simd schedule(static) if (parallel(n))
@@ -66,6 +78,7 @@ struct executor<host> {
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
   template <class Reducer, class T, class Ev, class Map>
   static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {
+    passes().reduce.fetch_add(1, std::memory_order_relaxed);
     if (out_n == 0) return;
     if (out_n == 1) {
       out[0] = reduce_all(r, ev, n_in);
@@ -108,6 +121,7 @@ struct executor<host> {
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
+    passes().gemm.fetch_add(1, std::memory_order_relaxed);
     using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using idx = Eigen::Index;
     Eigen::Map<const mat> A(a, idx(ta ? k : m), idx(ta ? m : k));
@@ -130,23 +144,48 @@ struct executor<host> {
     return acc;
   }
 
+  /// Blocks [first, last) of `block` elements combined pairwise (a binary counter of partial
+  /// results), so the rounding error grows with log(n), with no heap memory.
+  template <class Reducer, class Ev>
+  static auto reduce_blocks(Reducer r, const Ev& ev, std::size_t n, std::size_t first, std::size_t last) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    T level[64];
+    std::size_t count = 0;
+    for (std::size_t b = first; b < last; ++b, ++count) {
+      T carry = reduce_range(r, ev, b * block, std::min(block, n - b * block));
+      std::size_t k = 0;
+      for (; (count >> k) & 1; ++k) carry = r(level[k], carry);
+      level[k] = carry;
+    }
+    T acc = Reducer::template identity<T>();
+    for (std::size_t k = 0; k < 64 && (count >> k); ++k)
+      if ((count >> k) & 1) acc = r(level[k], acc);
+    return acc;
+  }
+
   template <class Reducer, class Ev>
   static auto reduce_all(Reducer r, const Ev& ev, std::size_t n) {
     using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
     const std::size_t blocks = (n + block - 1) / block;
-    std::vector<T> partial(blocks, Reducer::template identity<T>());
-    const auto nb = static_cast<std::ptrdiff_t>(blocks);
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (parallel(n))
-#endif
-    for (std::ptrdiff_t bi = 0; bi < nb; ++bi) {
-      const std::size_t first = std::size_t(bi) * block;
-      partial[bi] = reduce_range(r, ev, first, std::min(block, n - first));
+    constexpr int max_teams = 64;
+    if (parallel(n) && omp_get_max_threads() <= max_teams) {
+      T partial[max_teams];
+      int teams = 1;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+#pragma omp single
+        teams = static_cast<int>(nt);
+        partial[t] = reduce_blocks(r, ev, n, blocks * t / nt, blocks * (t + 1) / nt);
+      }
+      T acc = Reducer::template identity<T>();
+      for (int t = 0; t < teams; ++t) acc = r(acc, partial[t]);
+      return acc;
     }
-    // Pairwise combination of the block results keeps the rounding error logarithmic.
-    for (std::size_t width = 1; width < blocks; width *= 2)
-      for (std::size_t i = 0; i + width < blocks; i += 2 * width) partial[i] = r(partial[i], partial[i + width]);
-    return blocks ? partial[0] : Reducer::template identity<T>();
+#endif
+    return reduce_blocks(r, ev, n, 0, blocks);
   }
 };
 
