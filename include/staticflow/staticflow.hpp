@@ -39,3 +39,5 @@
 #include "staticflow/data/dataset.hpp"
 #include "staticflow/data/mnist.hpp"
 #include "staticflow/nn/sequential.hpp"
+#include "staticflow/nn/conv.hpp"
+#include "staticflow/nn/trainer.hpp"

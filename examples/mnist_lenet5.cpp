@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief LeNet-5 on MNIST: a statically checked network type trained with Adam until it
+/// reaches 99% test accuracy (or the epochs run out), printing the time it took.
+///
+/// Usage: mnist_lenet5 [--epochs 15] [--data-dir data/mnist] [--dataset mnist|fashion]
+///                     [--seed 1] [--device host] [--batch 64] [--target 0.99] [--steps N]
+#include <staticflow/staticflow.hpp>
+#include <staticflow/nn/conv.hpp>
+#include <staticflow/nn/trainer.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace sf = staticflow;
+namespace nn = staticflow::nn;
+
+using lenet5 = nn::sequential<nn::input<28, 28, 1>,                                      //
+                              nn::conv2d<6, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,       // [?, 12, 12, 6]
+                              nn::conv2d<16, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,      // [?, 4, 4, 16]
+                              nn::flatten,                                               // [?, 256]
+                              nn::dense<120>, nn::relu, nn::dense<84>, nn::relu,         // [?, 84]
+                              nn::dense<10>>;                                            // [?, 10]
+static_assert(std::is_same_v<lenet5::output_shape, sf::shape<sf::dyn, 10>>);
+static_assert(lenet5::parameter_count == 44426);
+
+namespace {
+
+struct options {
+  std::size_t epochs = 15, batch = 64, steps = 0;
+  std::string data_dir = "data/mnist", dataset = "mnist", device = "host";
+  std::uint64_t seed = 1;
+  double target = 0.99;
+};
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
+                "[--device host] [--batch N] [--target ACC] [--steps N]");
+      std::exit(0);
+    }
+    if (i + 1 >= argc) throw sf::invalid_argument("mnist_lenet5: flag " + flag + " needs a value");
+    const std::string v = argv[++i];
+    try {
+      if (flag == "--epochs") o.epochs = std::stoul(v);
+      else if (flag == "--batch") o.batch = std::stoul(v);
+      else if (flag == "--steps") o.steps = std::stoul(v);
+      else if (flag == "--data-dir") o.data_dir = v;
+      else if (flag == "--dataset") o.dataset = v;
+      else if (flag == "--device") o.device = v;
+      else if (flag == "--seed") o.seed = std::stoull(v);
+      else if (flag == "--target") o.target = std::stod(v);
+      else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
+    } catch (const std::logic_error&) {
+      throw sf::invalid_argument("mnist_lenet5: bad value '" + v + "' for " + flag);
+    }
+  }
+  if (o.dataset == "fashion" && o.data_dir == "data/mnist") o.data_dir = sf::data::fashion_mnist_debian_dir;
+  if (o.device != "host") throw sf::invalid_argument("mnist_lenet5: --device " + o.device + ": this build runs on the host only");
+  if (o.batch == 0 || o.epochs == 0) throw sf::invalid_argument("mnist_lenet5: --batch and --epochs must be positive");
+  return o;
+}
+
+int run(const options& o) {
+  nn::summary<lenet5>();
+  auto data = sf::data::read_data_sets(o.data_dir, {.one_hot = true, .seed = o.seed});
+  nn::classifier<lenet5, sf::train::adam> trainer(sf::train::adam(0.001), o.seed);
+  double reached_at = -1, accuracy = 0;
+  nn::fit_options fit;
+  fit.epochs = o.epochs, fit.batch = o.batch, fit.max_steps = o.steps;
+  fit.on_epoch = [&](std::size_t epoch, double secs) {
+    accuracy = trainer.evaluate(data.test);
+    std::printf("epoch %zu: test accuracy %.4f after %.1f s of training\n", epoch, accuracy, secs);
+    if (accuracy >= o.target && reached_at < 0) reached_at = secs;
+    return reached_at < 0;
+  };
+  trainer.fit(data.train, fit);
+  if (o.steps) accuracy = trainer.evaluate(data.test), std::printf("test accuracy %.4f\n", accuracy);
+  if (reached_at >= 0) std::printf("reached %.2f%% test accuracy in %.1f s\n", 100 * o.target, reached_at);
+  else std::printf("did not reach %.2f%% (last %.4f)\n", 100 * o.target, accuracy);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mnist_lenet5: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Convolution and pooling layers (NHWC inputs, HWIO filters, TF's SAME and VALID).
+#pragma once
+
+#include "staticflow/expr/conv.hpp"
+#include "staticflow/nn/layers.hpp"
+
+namespace staticflow::nn {
+
+namespace detail {
+template <class In, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
+using window_output = shape<In::extents[0], window_out_extent(In::extents[1], KH, SH, Pad),
+                            window_out_extent(In::extents[2], KW, SW, Pad), C>;
+constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
+}  // namespace detail
+
+/// `Filters` KHxKW filters with strides (SH, SW): [batch, h, w, c] -> [batch, h', w', Filters].
+/// Glorot-uniform filters (fans from the HWIO shape), zero biases.
+template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t SH = 1, std::size_t SW = 1,
+          padding Pad = padding::valid>
+struct conv2d {
+  static constexpr const char* name = "Conv2D";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
+    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
+                  "sf::nn::conv2d: the filter is larger than the input with VALID padding");
+    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+  };
+  template <class In>
+  using output = detail::window_output<In, KH, KW, SH, SW, Pad, Filters>;
+  template <class In>
+  static constexpr std::size_t parameter_count = KH * KW * In::extents[In::rank - 1] * Filters + Filters;
+  template <class T, class In>
+  struct parameters {
+    static constexpr std::size_t channels = In::extents[In::rank - 1];
+    variable_node<T, shape<KH, KW, channels, Filters>> filter;
+    variable_node<T, shape<Filters>> biases;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<T, shape<KH, KW, channels, Filters>>(prefix + "/filter", init::glorot_uniform(seed)),
+              g.variable<T, shape<Filters>>(prefix + "/biases", init::zeros())};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return staticflow::conv2d<SH, SW, Pad>(x, p.filter) + p.biases;
+  }
+};
+
+/// Max or average pooling over KHxKW windows with strides (SH, SW) (TF's max_pool / avg_pool).
+template <bool Max, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
+struct pool2d {
+  static constexpr const char* name = Max ? "MaxPool2D" : "AvgPool2D";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
+    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
+                  "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");
+    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+  };
+  template <class In>
+  using output = detail::window_output<In, KH, KW, SH, SW, Pad, In::extents[In::rank - 1]>;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    if constexpr (Max) return staticflow::max_pool2d<KH, KW, SH, SW, Pad>(x);
+    else return staticflow::avg_pool2d<KH, KW, SH, SW, Pad>(x);
+  }
+};
+
+template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = KW, padding Pad = padding::valid>
+using max_pool2d = pool2d<true, KH, KW, SH, SW, Pad>;
+template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = KW, padding Pad = padding::valid>
+using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
+
+}  // namespace staticflow::nn

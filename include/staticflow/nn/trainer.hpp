@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `classifier<Net, Optimizer, Policy>`: fit / evaluate / predict for a network type on a
+/// labelled dataset, with a progress line (samples/s, ETA, loss, accuracy).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include <unistd.h>
+
+#include "staticflow/data/dataset.hpp"
+#include "staticflow/graph/session.hpp"
+#include "staticflow/nn/sequential.hpp"
+
+namespace staticflow::nn {
+
+/// Options of `classifier::fit`.
+struct fit_options {
+  std::size_t epochs = 1;
+  std::size_t batch = 64;
+  std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
+  bool progress = true;       ///< a progress line on stderr
+  /// Called after every epoch with (epoch, seconds so far); return false to stop.
+  std::function<bool(std::size_t, double)> on_epoch;
+};
+
+/// Trains a classification network with softmax cross-entropy (one-hot labels).
+///
+/// The graph (placeholders, variables, loss, train op, accuracy) is built once; every step
+/// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
+template <class Net, class Optimizer, class Policy = host, class T = float>
+class classifier {
+  static constexpr std::size_t classes = Net::output_shape::extents[1];
+  using input_shape = typename Net::input_shape;
+  using x_type = placeholder_node<T, input_shape, "classifier/x">;
+  using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
+
+ public:
+  static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
+
+  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
+      : graph_(g), net_(g, seed), logits_(net_(x_type{})),
+        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, logits_))),
+        correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
+        step_(opt.minimize(loss_)), session_(g) {
+    session_.run(global_variables_initializer());
+  }
+
+  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset.
+  void fit(data::dataset& train, const fit_options& o) {
+    check_dataset(train, "fit");
+    tensor<T, input_shape, host> x(o.batch);
+    tensor<T, shape<dyn, classes>, host> y(o.batch);
+    const std::size_t steps_per_epoch = train.num_examples() / o.batch;
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t step = 0;
+    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+      double loss_sum = 0;
+      for (std::size_t s = 1; s <= steps_per_epoch; ++s, ++step) {
+        if (o.max_steps && step >= o.max_steps) return;
+        train.next_batch(o.batch, x.data(), y.data());
+        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
+          show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(s), start);
+      }
+      if (o.progress) std::fputc('\n', stderr);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
+    }
+  }
+
+  /// Fraction of correctly classified examples of `set`, evaluated in chunks.
+  double evaluate(const data::dataset& set, std::size_t chunk = 1000) {
+    check_dataset(set, "evaluate");
+    tensor<T, input_shape, host> x;
+    tensor<T, shape<dyn, classes>, host> y;
+    double correct = 0;
+    for (std::size_t first = 0; first < set.num_examples(); first += chunk) {
+      const std::size_t n = std::min(chunk, set.num_examples() - first);
+      x.resize(n), y.resize(n);
+      set.fill_images(first, n, x.data());
+      set.fill_labels(first, n, y.data());
+      correct += static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]);
+    }
+    return correct / double(set.num_examples());
+  }
+
+  /// Logits for a batch of inputs.
+  template <class X>
+  auto predict(const X& x) {
+    return session_.run(logits_, feed(x_type{}, x));
+  }
+
+  session<Policy>& get_session() { return session_; }
+
+ private:
+  void check_dataset(const data::dataset& d, const char* api) const {
+    if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
+      throw invalid_argument(std::string("sf::nn::classifier::") + api + ": the dataset has " +
+                             std::to_string(d.image_size()) + " values per example and " +
+                             std::to_string(d.num_classes()) + (d.options().one_hot ? " one-hot" : " index") +
+                             " labels; the network takes " + std::to_string(input_shape::static_part) + " and " +
+                             std::to_string(classes) + " one-hot");
+  }
+
+  static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
+                   double loss, std::chrono::steady_clock::time_point start) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double done = double((epoch - 1) * steps + s);
+    const double rate = done * double(batch) / secs;
+    const double eta = (double(epochs * steps) - done) * double(batch) / rate;
+    const int width = 24, filled = static_cast<int>(width * double(s) / double(steps));
+    std::fprintf(stderr, "\repoch %zu/%zu [%.*s%*s] %zu/%zu  %.0f samples/s  ETA %.0fs  loss %.4f", epoch, epochs,
+                 filled, "========================", width - filled, "", s, steps, rate, eta, loss);
+    std::fflush(stderr);
+  }
+
+  graph& graph_;
+  model<Net, T> net_;
+  decltype(net_(x_type{})) logits_;
+  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, logits_))) loss_;
+  decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
+  decltype(std::declval<Optimizer>().minimize(loss_)) step_;
+  session<Policy> session_;
+};
+
+}  // namespace staticflow::nn
