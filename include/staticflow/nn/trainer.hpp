@@ -9,7 +9,6 @@
 #include <functional>
 #include <string>
 
-#include <unistd.h>
 
 #include "staticflow/data/dataset.hpp"
 #include "staticflow/graph/session.hpp"
