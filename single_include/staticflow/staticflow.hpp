@@ -4470,6 +4470,7 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
+  using placeholder_tag = void;
   static constexpr std::string_view name() { return Name.view(); }
   /// Run-time extents are unknown until fed: `dyn` stands for them while the graph is built.
   dims_t<S> dims() const {
@@ -4478,6 +4479,11 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
     return d;
   }
 };
+
+/// True for placeholder types (a member tag: nvcc's front end does not deduce class-type
+/// template arguments in partial specialisations).
+template <class T>
+inline constexpr bool is_placeholder_v = requires { typename std::remove_cvref_t<T>::placeholder_tag; };
 
 /// `sf::placeholder<float, sf::shape<sf::dyn, 784>, "x-input">()`.
 template <element_type T, any_shape S, fixed_string Name>
@@ -4676,14 +4682,15 @@ struct feed_item {
 
 /// `sf::feed(x, xs)`: feeds tensor `xs` to placeholder `x`. dtype and rank are checked at
 /// compile time; run-time extents when the session runs.
-template <class T, class S, fixed_string N, class X>
-  requires is_tensor_v<X>
-auto feed(placeholder_node<T, S, N>, const X& x) {
+template <class Ph, class X>
+  requires(is_placeholder_v<Ph> && is_tensor_v<X>)
+auto feed(const Ph&, const X& x) {
   auto v = as_node(x);
   using V = decltype(v);
-  static_assert(std::is_same_v<typename V::value_type, T>, "sf::feed: the tensor's dtype differs from the placeholder's");
-  static_assert(V::shape_type::rank == S::rank, "sf::feed: the tensor's rank differs from the placeholder's");
-  return feed_item<placeholder_node<T, S, N>, V>{v};
+  static_assert(std::is_same_v<typename V::value_type, typename Ph::value_type>,
+                "sf::feed: the tensor's dtype differs from the placeholder's");
+  static_assert(V::shape_type::rank == Ph::shape_type::rank, "sf::feed: the tensor's rank differs from the placeholder's");
+  return feed_item<Ph, V>{v};
 }
 
 // ---- type-level queries over graph expressions -----------------------------------------------------
@@ -4700,14 +4707,10 @@ struct concat_lists<type_list<A...>, type_list<B...>> {
 /// The placeholders an expression reads.
 template <class N>
 struct placeholders_of {
-  using type = type_list<>;
+  using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, type_list<>>;
 };
 template <class N>
 using placeholders_of_t = typename placeholders_of<N>::type;
-template <class T, class S, fixed_string Nm>
-struct placeholders_of<placeholder_node<T, S, Nm>> {
-  using type = type_list<placeholder_node<T, S, Nm>>;
-};
 template <class Op, class E>
 struct placeholders_of<unary<Op, E>> : placeholders_of<E> {};
 template <class Op, class L, class R>
@@ -4983,8 +4986,10 @@ class session final : public session_state {
   // ---- binding: graph expression -> concrete expression over this session's memory ----
 
   template <class N, class Ctx>
-  auto bind(const N& n, Ctx&) {
-    if constexpr (is_tensor_v<N>) {
+  auto bind(const N& n, Ctx& ctx) {
+    if constexpr (is_placeholder_v<N>) {
+      return bind_placeholder(n, ctx);
+    } else if constexpr (is_tensor_v<N>) {
       if constexpr (std::is_same_v<typename N::policy_type, P>) return n;
       else {  // a host constant in a device session: copied into the workspace
         auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
@@ -4995,9 +5000,11 @@ class session final : public session_state {
       return n;  // scalars and generators
     }
   }
-  template <class T, class S, fixed_string Nm, class Ctx>
-  auto bind(const placeholder_node<T, S, Nm>& ph, Ctx& ctx) {
-    constexpr std::size_t i = Ctx::template index_of<placeholder_node<T, S, Nm>>();
+  template <class Ph, class Ctx>
+  auto bind_placeholder(const Ph& ph, Ctx& ctx) {
+    using T = typename Ph::value_type;
+    using S = typename Ph::shape_type;
+    constexpr std::size_t i = Ctx::template index_of<Ph>();
     const auto& item = std::get<i>(ctx.feeds);
     const auto& v = item.value;
     for (std::size_t d = 0; d < S::rank; ++d)
@@ -7041,8 +7048,8 @@ namespace staticflow::nn {
 
 namespace detail {
 template <class In, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
-using window_output = shape<In::extents[0], window_out_extent(In::extents[1], KH, SH, Pad),
-                            window_out_extent(In::extents[2], KW, SW, Pad), C>;
+using window_output = shape<In::extents[0], staticflow::detail::window_out_extent(In::extents[1], KH, SH, Pad),
+                            staticflow::detail::window_out_extent(In::extents[2], KW, SW, Pad), C>;
 constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
 }  // namespace detail
 
@@ -7127,7 +7134,6 @@ using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 #include <functional>
 #include <string>
 
-#include <unistd.h>
 
 
 namespace staticflow::nn {

@@ -215,7 +215,7 @@ class tensor : public tensor_view<T, S, Policy> {
   tensor& operator=(tensor&& other) noexcept {
     if (this != &other) {
       release();
-      static_cast<base&>(*this) = other;
+      static_cast<base&>(*this) = static_cast<const base&>(other);  // the handle, not an evaluation
       capacity_ = other.capacity_;
       other.data_ = nullptr, other.dims_ = {}, other.capacity_ = 0;
     }

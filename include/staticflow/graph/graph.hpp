@@ -123,6 +123,7 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
+  using placeholder_tag = void;
   static constexpr std::string_view name() { return Name.view(); }
   /// Run-time extents are unknown until fed: `dyn` stands for them while the graph is built.
   dims_t<S> dims() const {
@@ -131,6 +132,11 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
     return d;
   }
 };
+
+/// True for placeholder types (a member tag: nvcc's front end does not deduce class-type
+/// template arguments in partial specialisations).
+template <class T>
+inline constexpr bool is_placeholder_v = requires { typename std::remove_cvref_t<T>::placeholder_tag; };
 
 /// `sf::placeholder<float, sf::shape<sf::dyn, 784>, "x-input">()`.
 template <element_type T, any_shape S, fixed_string Name>

@@ -10,8 +10,8 @@ namespace staticflow::nn {
 
 namespace detail {
 template <class In, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
-using window_output = shape<In::extents[0], window_out_extent(In::extents[1], KH, SH, Pad),
-                            window_out_extent(In::extents[2], KW, SW, Pad), C>;
+using window_output = shape<In::extents[0], staticflow::detail::window_out_extent(In::extents[1], KH, SH, Pad),
+                            staticflow::detail::window_out_extent(In::extents[2], KW, SW, Pad), C>;
 constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
 }  // namespace detail
 

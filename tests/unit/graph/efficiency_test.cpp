@@ -16,6 +16,9 @@ namespace {
 std::atomic<std::size_t> allocations{0};
 }  // namespace
 
+// Every replacement below pairs malloc/aligned_alloc with free; g++ cannot see that.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t n) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;

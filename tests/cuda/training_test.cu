@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief The graph API and networks on sf::cuda against sf::host: the same graph trained in a
+/// host session and a CUDA session ends with the same weights (MLP: 10 steps; LeNet-5: 3 steps).
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include "cuda_test_support.hpp"
+
+namespace sf = staticflow;
+namespace nn = staticflow::nn;
+
+namespace {
+
+template <class T, class S>
+double max_rel_diff(const sf::tensor<T, S, sf::host>& a, const sf::tensor<T, S, sf::host>& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double d = std::abs(double(a.data()[i]) - double(b.data()[i])) / (1e-3 + std::abs(double(a.data()[i])));
+    worst = d > worst ? d : worst;
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("cuda: 10 training steps of the chapter-5 MLP match the host", "[cuda][graph]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, 784>, "x">();
+  auto y_ = sf::placeholder<float, sf::shape<sf::dyn, 10>, "y">();
+  auto w1 = sf::variable<float, sf::shape<784, 64>>("w1", sf::init::truncated_normal(0.1, 1));
+  auto b1 = sf::variable<float, sf::shape<64>>("b1", sf::init::constant(0.1));
+  auto w2 = sf::variable<float, sf::shape<64, 10>>("w2", sf::init::truncated_normal(0.1, 2));
+  auto b2 = sf::variable<float, sf::shape<10>>("b2", sf::init::constant(0.1));
+  auto gs = sf::variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+  auto y = sf::matmul(sf::relu(sf::matmul(x, w1) + b1), w2) + b2;
+  auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, y)) + sf::train::l2_regularizer(1e-4)(w1);
+  auto averages = sf::train::apply_moving_averages(sf::train::exponential_moving_average(0.99), gs, w1, b2);
+  auto step = sf::group(sf::train::gradient_descent(sf::train::exponential_decay(0.8, 5, 0.99, true)).minimize(loss, gs),
+                        averages);
+
+  sf::tensor<float, sf::shape<sf::dyn, 784>> xs = sf::random_uniform<float, sf::shape<sf::dyn, 784>>(0.f, 1.f, 3, 32);
+  sf::tensor<float, sf::shape<sf::dyn, 10>> ys = sf::cast<float>(sf::equal(
+      sf::filled<float, sf::shape<sf::dyn, 10>>(0.f, 32) + sf::random_uniform<float, sf::shape<sf::dyn, 1>>(0.f, 1.f, 4, 32) * 10.f,
+      sf::filled<float, sf::shape<10>>(0.f)));
+  sf::session<sf::host> host_session(g);
+  sf::session<sf::cuda> cuda_session(g);
+  host_session.run(sf::global_variables_initializer());
+  cuda_session.run(sf::global_variables_initializer());
+  for (int i = 0; i < 10; ++i) {
+    const float lh = host_session.run(step, sf::feed(x, xs), sf::feed(y_, ys));
+    const auto xd = sf::to_device(xs.view());
+    const auto yd = sf::to_device(ys.view());
+    const float lc = cuda_session.run(step, sf::feed(x, xd), sf::feed(y_, yd));
+    CHECK(std::abs(lh - lc) <= 1e-4f * (1 + std::abs(lh)));
+  }
+  CHECK(max_rel_diff(host_session.value(w1), cuda_session.value(w1)) < 1e-4);
+  CHECK(max_rel_diff(host_session.value(w2), cuda_session.value(w2)) < 1e-4);
+  CHECK(max_rel_diff(host_session.value(averages.average(w1)), cuda_session.value(averages.average(w1))) < 1e-4);
+  CHECK(cuda_session.read_scalar(gs) == 10);
+}
+
+using lenet5 = nn::sequential<nn::input<28, 28, 1>, nn::conv2d<6, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,
+                              nn::conv2d<16, 5, 5>, nn::relu, nn::max_pool2d<2, 2>, nn::flatten, nn::dense<120>,
+                              nn::relu, nn::dense<84>, nn::relu, nn::dense<10>>;
+
+TEST_CASE("cuda: LeNet-5 training steps match the host", "[cuda][nn]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  nn::model<lenet5> net(g, 7);
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, 28, 28, 1>, "x">();
+  auto y_ = sf::placeholder<float, sf::shape<sf::dyn, 10>, "y">();
+  auto logits = net(x);
+  auto step = sf::train::adam(0.001).minimize(sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, logits)));
+  sf::tensor<float, sf::shape<sf::dyn, 28, 28, 1>> xs =
+      sf::random_uniform<float, sf::shape<sf::dyn, 28, 28, 1>>(0.f, 1.f, 5, 16);
+  sf::tensor<float, sf::shape<sf::dyn, 10>> ys = sf::filled<float, sf::shape<sf::dyn, 10>>(0.1f, 16);
+  sf::session<sf::host> hs(g);
+  sf::session<sf::cuda> cs(g);
+  hs.run(sf::global_variables_initializer());
+  cs.run(sf::global_variables_initializer());
+  const auto xd = sf::to_device(xs.view());
+  const auto yd = sf::to_device(ys.view());
+  for (int i = 0; i < 3; ++i) {
+    const float lh = hs.run(step, sf::feed(x, xs), sf::feed(y_, ys));
+    const float lc = cs.run(step, sf::feed(x, xd), sf::feed(y_, yd));
+    CHECK(std::abs(lh - lc) <= 1e-4f * (1 + std::abs(lh)));
+  }
+  const auto out_h = hs.run(logits, sf::feed(x, xs));
+  const auto out_c = cs.run(logits, sf::feed(x, xd));
+  CHECK(max_rel_diff(out_h, out_c) < 1e-4);
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief matmul against the naive triple loop of tests/reference: sizes, transposes, dtypes,
+/// matmul inside expressions, and the run-time inner-extent check.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../../reference/reference.hpp"
+#include "staticflow/core/tensor.hpp"
+#include "staticflow/device/host/executor.hpp"
+#include "staticflow/expr/factories.hpp"
+
+namespace sf = staticflow;
+namespace ref = staticflow::reference;
+using sf::dyn;
+using sf::shape;
+
+namespace {
+
+template <class T>
+sf::tensor<T, shape<dyn, dyn>> matrix(const std::vector<T>& v, std::size_t rows, std::size_t cols) {
+  sf::index_array<2> d{};
+  d[0] = rows, d[1] = cols;
+  sf::tensor<T, shape<dyn, dyn>> t(d);
+  for (std::size_t i = 0; i < v.size(); ++i) t.data()[i] = v[i];
+  return t;
+}
+
+template <class Tensor, class T>
+void check_close(const Tensor& got, const std::vector<T>& want, double tol) {
+  REQUIRE(got.size() == want.size());
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < want.size(); ++i)
+    if (std::abs(double(got.data()[i]) - double(want[i])) > tol * (1.0 + std::abs(double(want[i])))) ++bad;
+  CHECK(bad == 0);
+}
+
+template <bool TA, bool TB, class T>
+void check_product(std::size_t m, std::size_t k, std::size_t n, unsigned seed, double tol) {
+  INFO("m=" << m << " k=" << k << " n=" << n << " ta=" << TA << " tb=" << TB);
+  const auto va = ref::random_values<T>(m * k, seed), vb = ref::random_values<T>(k * n, seed + 1);
+  auto a = TA ? matrix(va, k, m) : matrix(va, m, k);
+  auto b = TB ? matrix(vb, n, k) : matrix(vb, k, n);
+  auto c = sf::eval(sf::matmul<TA, TB>(a, b));
+  REQUIRE(c.dim(0) == m);
+  REQUIRE(c.dim(1) == n);
+  check_close(c, ref::matmul(va, vb, m, k, n, TA, TB), tol);
+}
+
+}  // namespace
+
+TEST_CASE("a hand-worked 2x3 by 3x2 product", "[matmul]") {
+  auto a = sf::constant<float, shape<2, 3>>({1, 2, 3, 4, 5, 6});
+  auto b = sf::constant<float, shape<3, 2>>({7, 8, 9, 10, 11, 12});
+  auto c = sf::eval(sf::matmul(a, b));
+  static_assert(std::is_same_v<decltype(c)::shape_type, shape<2, 2>>);
+  CHECK(c(0, 0) == 58);  // 1*7 + 2*9 + 3*11
+  CHECK(c(0, 1) == 64);
+  CHECK(c(1, 0) == 139);
+  CHECK(c(1, 1) == 154);
+  // a^T a is 3x3 and symmetric: (a^T a)(0, 2) = 1*3 + 4*6 = 27.
+  auto g = sf::eval(sf::matmul<true, false>(a, a));
+  static_assert(std::is_same_v<decltype(g)::shape_type, shape<3, 3>>);
+  CHECK(g(0, 2) == 27);
+  CHECK(g(2, 0) == 27);
+  // a a^T is 2x2: (a a^T)(0, 1) = 1*4 + 2*5 + 3*6 = 32.
+  auto h = sf::eval(sf::matmul<false, true>(a, a));
+  CHECK(h(0, 1) == 32);
+  CHECK(h(1, 1) == 77);
+  // b^T a^T = (a b)^T.
+  auto t = sf::eval(sf::matmul<true, true>(b, a));
+  CHECK(t(1, 0) == 64);
+  CHECK(t(0, 1) == 139);
+}
+
+TEST_CASE("random sizes against the triple loop, float", "[matmul]") {
+  const std::size_t sizes[][3] = {{1, 1, 1}, {3, 5, 2}, {17, 33, 9}, {64, 64, 64}, {7, 1, 13}, {1, 100, 1}};
+  unsigned seed = 10;
+  for (const auto& s : sizes) {
+    check_product<false, false, float>(s[0], s[1], s[2], seed++, 1e-5);
+    check_product<true, false, float>(s[0], s[1], s[2], seed++, 1e-5);
+    check_product<false, true, float>(s[0], s[1], s[2], seed++, 1e-5);
+    check_product<true, true, float>(s[0], s[1], s[2], seed++, 1e-5);
+  }
+}
+
+TEST_CASE("100x784 by 784x500 (an MNIST layer), float", "[matmul][large]") {
+  check_product<false, false, float>(100, 784, 500, 42, 1e-4);
+  check_product<true, true, float>(100, 784, 500, 43, 1e-4);
+}
+
+TEST_CASE("double precision, all transposes", "[matmul]") {
+  check_product<false, false, double>(31, 47, 23, 5, 1e-12);
+  check_product<true, false, double>(31, 47, 23, 6, 1e-12);
+  check_product<false, true, double>(31, 47, 23, 7, 1e-12);
+  check_product<true, true, double>(31, 47, 23, 8, 1e-12);
+}
+
+TEST_CASE("static and dyn shapes: [?,784] x [784,10]", "[matmul]") {
+  const std::size_t batch = 5;
+  const auto vx = ref::random_values<float>(batch * 784, 11), vw = ref::random_values<float>(784 * 10, 12);
+  sf::tensor<float, shape<dyn, 784>> x(batch);
+  sf::tensor<float, shape<784, 10>> w;
+  for (std::size_t i = 0; i < vx.size(); ++i) x.data()[i] = vx[i];
+  for (std::size_t i = 0; i < vw.size(); ++i) w.data()[i] = vw[i];
+  sf::tensor<float, shape<dyn, 10>> y;
+  y = sf::matmul(x, w);
+  REQUIRE(y.dim(0) == batch);
+  check_close(y, ref::matmul(vx, vw, batch, 784, 10), 1e-4);
+}
+
+TEST_CASE("matmul inside expressions", "[matmul][fusion]") {
+  const std::size_t m = 8, k = 12, n = 5;
+  const auto va = ref::random_values<double>(m * k, 21), vw = ref::random_values<double>(k * n, 22);
+  const auto vb = ref::random_values<double>(n, 23);
+  sf::tensor<double, shape<dyn, 12>> a(m);
+  sf::tensor<double, shape<12, 5>> w;
+  sf::tensor<double, shape<5>> b;
+  for (std::size_t i = 0; i < va.size(); ++i) a.data()[i] = va[i];
+  for (std::size_t i = 0; i < vw.size(); ++i) w.data()[i] = vw[i];
+  for (std::size_t i = 0; i < vb.size(); ++i) b.data()[i] = vb[i];
+  const auto prod = ref::matmul(va, vw, m, k, n);
+
+  auto y = sf::eval(sf::relu(sf::matmul(a, w) + b));
+  static_assert(std::is_same_v<decltype(y)::shape_type, shape<dyn, 5>>);
+  std::vector<double> want(m * n);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < n; ++j) want[i * n + j] = std::max(0.0, prod[i * n + j] + vb[j]);
+  check_close(y, want, 1e-12);
+
+  // Operands that are expressions are computed first: matmul(2 * a, w) = 2 * (a w).
+  auto y2 = sf::eval(sf::matmul(a * 2.0, w));
+  for (std::size_t i = 0; i < want.size(); ++i) want[i] = 2 * prod[i];
+  check_close(y2, want, 1e-12);
+  // A chain: (a w) w^T has shape [m, 12].
+  auto y3 = sf::eval(sf::matmul<false, true>(sf::matmul(a, w), w));
+  check_close(y3, ref::matmul(prod, vw, m, n, k, false, true), 1e-12);
+  // Reduced: the sum of all entries of a w.
+  double total = 0;
+  for (double p : prod) total += p;
+  CHECK(sf::eval(sf::reduce_sum(sf::matmul(a, w))).data()[0] == Approx(total).epsilon(1e-12));
+}
+
+TEST_CASE("a dyn inner extent mismatch throws invalid_argument naming both shapes", "[matmul][errors]") {
+  sf::tensor<float, shape<3, dyn>> a(4);
+  sf::tensor<float, shape<dyn, 2>> b(5);
+  try {
+    auto e = sf::matmul(a, b);
+    (void)e;
+    FAIL("no exception");
+  } catch (const sf::invalid_argument& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find("[3, 4]") != std::string::npos);
+    CHECK(msg.find("[5, 2]") != std::string::npos);
+  }
+  // With transposes, the compared extents are the transposed ones.
+  sf::tensor<float, shape<dyn, 3>> at(4);
+  REQUIRE_NOTHROW(sf::matmul<true, false>(at, sf::tensor<float, shape<dyn, 2>>(4)));
+  REQUIRE_THROWS_AS((sf::matmul<true, false>(at, sf::tensor<float, shape<dyn, 2>>(3))), sf::invalid_argument);
+}
