@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief End-to-end benchmark of the chapter-5 MNIST trainer (examples/mnist_mlp.cpp):
+/// training samples/s, batch-1 inference latency and peak resident memory, printed as one
+/// machine-readable line for benchmarks/compare/run (mnist_mlp.py measures the same in PyTorch).
+///
+/// Usage: bench_compare_mnist_mlp [--data-dir data/mnist] [--warmup 200] [--window 500]
+///                                [--windows 5] [--infer-runs 10000] [--breakdown 0|1]
+///
+/// Both sides read the same first 5000 training images straight from the IDX file into 50
+/// preloaded batches of 100, so neither data loading nor the 47 MB training file is in the
+/// timings or in the peak memory.
+#include <staticflow/staticflow.hpp>
+#include <staticflow/train/moving_average_op.hpp>
+#include <staticflow/train/optimizer.hpp>
+#include <staticflow/train/regularizer.hpp>
+#include <staticflow/train/schedule.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace sf = staticflow;
+
+namespace {
+
+constexpr std::size_t input = 784, hidden = 500, classes = 10, batch = 100, num_batches = 50;
+constexpr std::int64_t steps_per_epoch = 55000 / batch;  // the trainer's decay period on the full split
+using images_t = sf::tensor<float, sf::shape<sf::dyn, input>>;
+using labels_t = sf::tensor<float, sf::shape<sf::dyn, classes>>;
+using clock_type = std::chrono::steady_clock;
+
+struct options {
+  std::string data_dir = "data/mnist";
+  long warmup = 200;
+  long window = 500;
+  int windows = 5;
+  long infer_runs = 10000;
+  bool breakdown = false;  ///< also time forward, train op and moving averages separately
+};
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp_bench: flag " + flag + " needs a value");
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--data-dir") o.data_dir = value;
+      else if (flag == "--warmup") o.warmup = std::stol(value);
+      else if (flag == "--window") o.window = std::stol(value);
+      else if (flag == "--windows") o.windows = std::stoi(value);
+      else if (flag == "--infer-runs") o.infer_runs = std::stol(value);
+      else if (flag == "--breakdown") o.breakdown = std::stoi(value) != 0;
+      else throw sf::invalid_argument("mnist_mlp_bench: unknown flag " + flag);
+    } catch (const std::logic_error&) {
+      throw sf::invalid_argument("mnist_mlp_bench: bad value '" + value + "' for " + flag);
+    }
+  }
+  if (o.warmup < 0 || o.window <= 0 || o.windows <= 0 || o.infer_runs <= 0)
+    throw sf::invalid_argument("mnist_mlp_bench: --window, --windows and --infer-runs must be positive");
+  return o;
+}
+
+/// The first `count * size` bytes after an IDX header of `header` bytes (plain files only:
+/// reading a prefix keeps the training file out of the peak-memory figure).
+std::vector<std::uint8_t> read_idx_prefix(const std::string& path, std::size_t header, std::size_t bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw sf::not_found("mnist_mlp_bench: cannot open '" + path + "' (needs the uncompressed IDX files)");
+  std::vector<std::uint8_t> out(header + bytes);
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  if (static_cast<std::size_t>(in.gcount()) != out.size())
+    throw sf::data_loss("mnist_mlp_bench: '" + path + "' is shorter than " + std::to_string(out.size()) + " bytes");
+  if (out[0] != 0 || out[1] != 0 || out[2] != 0x08)
+    throw sf::data_loss("mnist_mlp_bench: '" + path + "' is not a uint8 IDX file");
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(header));
+  return out;
+}
+
+struct batches {
+  std::vector<images_t> x;
+  std::vector<labels_t> y;
+};
+
+/// Batch i holds training examples [100 i, 100 i + 100), pixels / 255, one-hot labels.
+batches load_batches(const std::string& dir) {
+  const std::size_t n = batch * num_batches;
+  const auto pixels = read_idx_prefix(dir + "/train-images-idx3-ubyte", 16, n * input);
+  const auto labels = read_idx_prefix(dir + "/train-labels-idx1-ubyte", 8, n);
+  batches b;
+  for (std::size_t i = 0; i < num_batches; ++i) {
+    images_t x(batch);
+    labels_t y(batch);
+    for (std::size_t j = 0; j < batch * input; ++j) x.data()[j] = float(pixels[i * batch * input + j]) / 255.0f;
+    std::fill(y.data(), y.data() + batch * classes, 0.0f);
+    for (std::size_t r = 0; r < batch; ++r) {
+      const std::uint8_t label = labels[i * batch + r];
+      if (label >= classes) throw sf::data_loss("mnist_mlp_bench: label " + std::to_string(label) + " out of range");
+      y.data()[r * classes + label] = 1.0f;
+    }
+    b.x.push_back(std::move(x));
+    b.y.push_back(std::move(y));
+  }
+  return b;
+}
+
+/// Peak resident set (VmHWM) in MiB, from /proc/self/status.
+double peak_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // the value is in kB
+  return -1.0;
+}
+
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+/// Median microseconds per call of `f(step)` over `windows` windows of `steps` calls.
+template <class F>
+double median_us_per_step(long steps, int windows, long& step, F&& f) {
+  std::vector<double> us;
+  for (int w = 0; w < windows; ++w) {
+    const auto t0 = clock_type::now();
+    for (long i = 0; i < steps; ++i, ++step) f(step);
+    us.push_back(seconds_since(t0) * 1e6 / double(steps));
+  }
+  return median(us);
+}
+
+template <class X, class W1, class B1, class W2, class B2>
+auto inference(const X& x, const W1& w1, const B1& b1, const W2& w2, const B2& b2) {
+  return sf::matmul(sf::relu(sf::matmul(x, w1) + b1), w2) + b2;
+}
+
+int run(const options& o) {
+  const batches data = load_batches(o.data_dir);
+
+  // The trainer's graph, exactly as examples/mnist_mlp.cpp builds it (seed 1).
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, input>, "x-input">();
+  auto y_ = sf::placeholder<float, sf::shape<sf::dyn, classes>, "y-input">();
+  auto w1 = sf::variable<float, sf::shape<input, hidden>>("layer1/weights", sf::init::truncated_normal(0.1, 1));
+  auto b1 = sf::variable<float, sf::shape<hidden>>("layer1/biases", sf::init::constant(0.1));
+  auto w2 = sf::variable<float, sf::shape<hidden, classes>>("layer2/weights", sf::init::truncated_normal(0.1, 2));
+  auto b2 = sf::variable<float, sf::shape<classes>>("layer2/biases", sf::init::constant(0.1));
+  auto global_step = sf::variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+  auto y = inference(x, w1, b1, w2, b2);
+  const auto l2 = sf::train::l2_regularizer(1e-4);
+  auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, y)) + l2(w1) + l2(w2);
+  sf::train::gradient_descent sgd(sf::train::exponential_decay{0.8, steps_per_epoch, 0.99, true});
+  auto averages = sf::train::apply_moving_averages(sf::train::exponential_moving_average(0.99), global_step, w1, b1, w2, b2);
+  auto sgd_step = sgd.minimize(loss, global_step);
+  auto train_step = sf::group(sgd_step, averages);
+
+  sf::session<sf::host> sess;
+  sess.run(sf::global_variables_initializer());
+
+  float last_loss = 0;
+  auto train = [&](long step) {
+    const std::size_t i = static_cast<std::size_t>(step) % num_batches;
+    last_loss = sess.run(train_step, sf::feed(x, data.x[i]), sf::feed(y_, data.y[i]));
+  };
+  long step = 0;
+  for (; step < o.warmup;) train(step++);
+  const double step_us = median_us_per_step(o.window, o.windows, step, train);
+
+  // Batch-1 latency of the trained (raw, not averaged) model, one timed call at a time.
+  images_t one(1);
+  std::copy(data.x[0].data(), data.x[0].data() + input, one.data());
+  volatile float sink = 0;
+  std::vector<double> lat;
+  lat.reserve(static_cast<std::size_t>(o.infer_runs));
+  for (long i = 0; i < 1000; ++i) sink = sess.run(y, sf::feed(x, one)).data()[0];
+  for (long i = 0; i < o.infer_runs; ++i) {
+    const auto t0 = clock_type::now();
+    const auto out = sess.run(y, sf::feed(x, one));
+    lat.push_back(seconds_since(t0) * 1e6);
+    sink = out.data()[0];
+  }
+  (void)sink;
+
+  std::printf("staticflow samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
+              double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
+  if (o.breakdown) {
+    // Each part of the step alone: forward only (the loss), the SGD op (forward + backward +
+    // update), the moving averages alone.
+    const long n = o.window;
+    auto fwd = [&](long s) {
+      const std::size_t i = static_cast<std::size_t>(s) % num_batches;
+      sink = sess.run(loss, sf::feed(x, data.x[i]), sf::feed(y_, data.y[i])).data()[0];
+    };
+    auto sgd_only = [&](long s) {
+      const std::size_t i = static_cast<std::size_t>(s) % num_batches;
+      last_loss = sess.run(sgd_step, sf::feed(x, data.x[i]), sf::feed(y_, data.y[i]));
+    };
+    auto ema_only = [&](long) { sess.run(averages); };
+    const double f_us = median_us_per_step(n, o.windows, step, fwd);
+    const double s_us = median_us_per_step(n, o.windows, step, sgd_only);
+    const double e_us = median_us_per_step(n, o.windows, step, ema_only);
+    std::printf("staticflow-breakdown forward_us=%.1f sgd_step_us=%.1f ema_us=%.1f\n", f_us, s_us, e_us);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mnist_mlp_bench: %s\n", e.what());
+    return 1;
+  }
+}
