@@ -1958,6 +1958,9 @@ struct broadcast_map {
   /// True when each output element comes from a run of consecutive input elements that
   /// reduce to it (reductions use this for the row-wise fast path).
   static constexpr bool trailing_only = kind == rows && !layout.leading && layout.trailing;
+  /// True when output element j gathers input elements j, j + out_n, j + 2 out_n, ... (a
+  /// reduction over leading axes, such as a bias gradient summed over the batch).
+  static constexpr bool leading_only = kind == rows && layout.leading && !layout.trailing;
 
   std::size_t div = 1, mod = 1;
   index_array<rank> out_dims{}, strides{};
@@ -2887,6 +2890,17 @@ struct executor<host> {
 #pragma omp parallel for schedule(static) if (parallel(n_in))
 #endif
       for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
+    } else if constexpr (Map::leading_only) {
+      // Row after row into the output row: the inner loop is contiguous and vectorises.
+      const std::size_t rows = n_in / out_n;
+      std::fill(out, out + out_n, Reducer::template identity<T>());
+      for (std::size_t row = 0; row < rows; ++row) {
+        const std::size_t base = row * out_n;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
+      }
     } else {
       std::fill(out, out + out_n, Reducer::template identity<T>());
       for (std::size_t i = 0; i < n_in; ++i) {
@@ -2937,9 +2951,18 @@ struct executor<host> {
   template <class Reducer, class Ev>
   static auto reduce_range(Reducer r, const Ev& ev, std::size_t first, std::size_t count) {
     using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
-    T acc = Reducer::template identity<T>();
-    for (std::size_t i = first; i < first + count; ++i) acc = r(acc, ev.coeff(i));
-    return acc;
+    // Eight independent partial results break the dependency chain so the loop vectorises.
+    constexpr std::size_t lanes = 8;
+    T part[lanes];
+    for (auto& p : part) p = Reducer::template identity<T>();
+    const std::size_t end = first + count;
+    std::size_t i = first;
+    for (; i + lanes <= end; i += lanes)
+      for (std::size_t k = 0; k < lanes; ++k) part[k] = r(part[k], ev.coeff(i + k));
+    for (; i < end; ++i) part[0] = r(part[0], ev.coeff(i));
+    for (std::size_t width = lanes / 2; width; width /= 2)
+      for (std::size_t k = 0; k < width; ++k) part[k] = r(part[k], part[k + width]);
+    return part[0];
   }
 
   /// Blocks [first, last) of `block` elements combined pairwise (a binary counter of partial
@@ -3203,33 +3226,36 @@ struct im2col {
   T* col;
   const T* x;
   window_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t row = i / g.kh;
-    const std::size_t kh_i = i - row * g.kh;
-    const std::size_t ohw = g.oh * g.ow;
-    const std::size_t n_i = row / ohw;
-    const std::size_t oh_i = (row - n_i * ohw) / g.ow;
-    const std::size_t ow_i = row - n_i * ohw - oh_i * g.ow;
+  /// One index per output row (n, oh): the divisions are paid once per row of outputs.
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t n_i = r / g.oh, oh_i = r - n_i * g.oh;
     const std::size_t run = g.kw * g.c;
-    T* dst = col + row * g.patch() + kh_i * run;
-    // Unsigned wrap-around turns a position before the input into one past its end.
-    const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
-    const std::size_t z0 = ow_i * g.sw - g.pad_left;
-    if (y >= g.h) {
-      for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
-      return;
-    }
-    const T* src = x + (n_i * g.h + y) * g.w * g.c;
-    if (ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w) {
-      src += z0 * g.c;
-      for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
-      return;
-    }
-    for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
-      const std::size_t z = z0 + kw_i;
-      for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
+    for (std::size_t ow_i = 0; ow_i < g.ow; ++ow_i) {
+      T* dst_row = col + (r * g.ow + ow_i) * g.patch();
+      const std::size_t z0 = ow_i * g.sw - g.pad_left;  // wraps around when left of the input
+      const bool inside = ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w;
+      for (std::size_t kh_i = 0; kh_i < g.kh; ++kh_i) {
+        T* dst = dst_row + kh_i * run;
+        const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
+        if (y >= g.h) {
+          for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
+          continue;
+        }
+        const T* src = x + (n_i * g.h + y) * g.w * g.c;
+        if (inside) {
+          src += z0 * g.c;
+          for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
+          continue;
+        }
+        for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
+          const std::size_t z = z0 + kw_i;
+          for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
+        }
+      }
     }
   }
+  /// How many indices `operator()` expects.
+  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
 };
 
 /// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
@@ -3239,23 +3265,25 @@ struct col2im {
   T* dx;
   const T* col;
   window_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t ch = i % g.c;
-    const std::size_t z = (i / g.c) % g.w;
-    const std::size_t y = (i / (g.c * g.w)) % g.h;
-    const std::size_t n_i = i / (g.c * g.w * g.h);
+  /// One index per input row (n, y); the output rows covering it are found once per row.
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t n_i = r / g.h, y = r - n_i * g.h;
     const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
-    const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
-    T acc = T(0);
-    for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
-      const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
-      for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
-        const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
-        acc += col[((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c + ch];
+    for (std::size_t z = 0; z < g.w; ++z) {
+      const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
+      T* out = dx + (r * g.w + z) * g.c;
+      for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] = T(0);
+      for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
+        const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
+        for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
+          const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
+          const T* src = col + ((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c;
+          for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] += src[ch];
+        }
       }
     }
-    dx[i] = acc;
   }
+  static std::size_t count(const window_geometry& g) { return g.n * g.h; }
 };
 
 /// The cells of one pooling window that lie inside the input: rows [y0, y1), columns [z0, z1).
@@ -3292,20 +3320,54 @@ struct pool_forward {
   T* y;
   const T* x;
   window_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t ch = i % g.c;
-    const std::size_t ow_i = (i / g.c) % g.ow;
-    const std::size_t oh_i = (i / (g.c * g.ow)) % g.oh;
-    const std::size_t n_i = i / (g.c * g.ow * g.oh);
+  /// One index per output position (n, oh, ow), all channels at once (contiguous in NHWC).
+  SF_HD_INLINE void operator()(std::size_t p) const {
+    const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
     const pool_window win(g, oh_i, ow_i);
-    if constexpr (Max) {
-      y[i] = x[first_max(x, g, win, n_i, ch)];
-    } else {
-      T acc = T(0);
-      for (std::size_t r = win.y0; r < win.y1; ++r)
-        for (std::size_t z = win.z0; z < win.z1; ++z) acc += x[((n_i * g.h + r) * g.w + z) * g.c + ch];
-      y[i] = acc / static_cast<T>(win.cells());
-    }
+    T* out = y + p * g.c;
+    const T* first = x + ((n_i * g.h + win.y0) * g.w + win.z0) * g.c;
+    for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] = Max ? first[ch] : T(0);
+    for (std::size_t r = win.y0; r < win.y1; ++r)
+      for (std::size_t z = win.z0; z < win.z1; ++z) {
+        const T* cell = x + ((n_i * g.h + r) * g.w + z) * g.c;
+        for (std::size_t ch = 0; ch < g.c; ++ch) {
+          if constexpr (Max) out[ch] = cell[ch] > out[ch] ? cell[ch] : out[ch];
+          else out[ch] += cell[ch];
+        }
+      }
+    if constexpr (!Max)
+      for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] /= static_cast<T>(win.cells());
+  }
+  static std::size_t count(const window_geometry& g) { return g.positions(); }
+};
+
+/// True when pooling windows neither overlap nor leave cells out (stride == window and the
+/// input tiled exactly, e.g. 2x2/2 on even sizes): then the backward pass can write every input
+/// cell from the one window that holds it.
+SF_HD_INLINE bool windows_tile(const window_geometry& g) {
+  return g.sh == g.kh && g.sw == g.kw && g.pad_top == 0 && g.pad_left == 0 && g.oh * g.sh == g.h &&
+         g.ow * g.sw == g.w;
+}
+
+/// The backward pass of tiling windows: one index per output position (n, oh, ow), all
+/// channels at once; each input cell is written exactly once.
+template <class T, bool Max>
+struct pool_backward_tiled {
+  T* dx;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t p) const {
+    const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
+    const pool_window win(g, oh_i, ow_i);
+    const T* up = gy + p * g.c;
+    for (std::size_t y = win.y0; y < win.y1; ++y)
+      for (std::size_t z = win.z0; z < win.z1; ++z) {
+        T* cell = dx + ((n_i * g.h + y) * g.w + z) * g.c;
+        for (std::size_t ch = 0; ch < g.c; ++ch) cell[ch] = Max ? T(0) : up[ch] / static_cast<T>(win.cells());
+      }
+    if constexpr (Max)
+      for (std::size_t ch = 0; ch < g.c; ++ch) dx[first_max(x, g, win, n_i, ch)] = up[ch];
   }
 };
 
@@ -3426,7 +3488,7 @@ struct conv2d_op {
     using T = typename X::value_type;
     if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1) return x.data();
     auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    executor<P>::for_each(g.positions() * g.kh, ops::im2col<T>{col.data(), x.data(), g});
+    executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
     return col.data();
   }
 
@@ -3449,7 +3511,7 @@ struct conv2d_op {
       T* dcol = identity ? d.data()
                          : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
       executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-      if (!identity) executor<P>::for_each(d.size(), ops::col2im<T>{d.data(), dcol, g});
+      if (!identity) executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
     } else {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
@@ -3519,14 +3581,17 @@ struct pool2d_op {
   static void forward(const Out& out, const X& x, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    executor<P>::for_each(out.size(), ops::pool_forward<T, Max>{out.data(), x.data(), g});
+    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g});
   }
 
   template <class P, class D, class X, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
+    if (ops::windows_tile(g))
+      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g});
+    else
+      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
   }
 };
 
@@ -4662,12 +4727,130 @@ class variable_scope {
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+
+// ---- begin staticflow/device/config.hpp ----
+/// \file
+/// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls), the log
+/// sink for placement messages, and `device_runtime<Policy>`, the hook through which a session
+/// checks, selects and configures its device.
+///
+/// Host-compilable: no CUDA headers. The CUDA specialisation of `device_runtime` lives in
+/// `staticflow/device/cuda/placement.cuh` (pulled in by `staticflow/cuda.hpp`).
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+namespace staticflow {
+
+/// How a session uses its device (TF 1.x: `ConfigProto.allow_soft_placement`,
+/// `log_device_placement`, `GPUOptions.allow_growth`, `per_process_gpu_memory_fraction`).
+///
+/// Device selection itself is the policy's: `sf::session<sf::cuda> s(g, sf::cuda{1}, config)`
+/// runs on the second *visible* device. `CUDA_VISIBLE_DEVICES` is applied by the CUDA runtime
+/// before staticflow sees any device, so index 0 is the first device it lists.
+///
+/// **Example:** `sf::session<sf::cuda> s(g, sf::cuda{0}, {.allow_soft_placement = true, .allow_growth = true});`
+struct device_config {
+  /// When the policy's device is unusable (no driver, no GPU, index out of range), run the whole
+  /// session on the host and warn once instead of throwing `sf::invalid_argument`.
+  bool allow_soft_placement = false;
+  /// Print (to the log sink, stderr by default) the device of each op kind the first time a
+  /// session runs it: `sf: placement: sf::matmul -> cuda:0`.
+  bool log_device_placement = false;
+  /// false: reserve the device's memory pool up front when the session is created (TF's default);
+  /// true: take device memory only as tensors need it. The environment variable
+  /// `SF_FORCE_GPU_ALLOW_GROWTH=true` forces true (as TF_FORCE_GPU_ALLOW_GROWTH does).
+  bool allow_growth = false;
+  /// Upper bound on the device memory the process's allocator takes, as a fraction of the
+  /// device's total memory, in (0, 1]. Exceeding it throws `sf::resource_exhausted`.
+  double per_process_gpu_memory_fraction = 1.0;
+
+  /// Throws `sf::invalid_argument` naming the bad field and value.
+  void validate() const {
+    const double f = per_process_gpu_memory_fraction;
+    if (!(f > 0.0 && f <= 1.0))  // also rejects NaN
+      throw invalid_argument("sf::device_config: per_process_gpu_memory_fraction must lie in (0, 1], got " +
+                             std::to_string(f));
+  }
+
+  friend bool operator==(const device_config&, const device_config&) = default;
+};
+
+// ---- log sink ---------------------------------------------------------------------------------------
+
+/// Receives one line (without the trailing newline) of placement logs and placement warnings.
+using log_sink = std::function<void(std::string_view line)>;
+
+namespace detail {
+
+struct log_sink_state {
+  std::mutex mutex;
+  log_sink sink;  ///< empty: stderr
+};
+inline log_sink_state& log_sink_instance() {
+  static log_sink_state state;
+  return state;
+}
+
+}  // namespace detail
+
+/// Replaces the process's log sink (an empty function restores stderr) and returns the previous
+/// one. Lets applications route staticflow's messages into their own logging, and tests capture them.
+inline log_sink set_log_sink(log_sink sink) {
+  auto& s = detail::log_sink_instance();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return std::exchange(s.sink, std::move(sink));
+}
+
+/// Writes one line to the log sink.
+inline void log_line(std::string_view line) {
+  auto& s = detail::log_sink_instance();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.sink) return s.sink(line);
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+}
+
+// ---- device runtime hook -------------------------------------------------------------------------------
+
+/// What a session needs from its device, per policy:
+/// - `unavailable_reason(policy)`: "" when the device can be used, else why not;
+/// - `activate(policy)`: makes the device current for the calling thread (before allocations
+///   and kernels);
+/// - `configure(policy, config)`: applies the memory settings (called after `activate`);
+/// - `placement_name(policy)`: "host", "cuda:1", ...
+/// The primary template only reports that a policy's runtime is missing.
+template <class Policy>
+struct device_runtime {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::session: the CUDA policy needs its runtime: include staticflow/cuda.hpp from a .cu file "
+                "compiled by nvcc");
+};
+
+template <>
+struct device_runtime<host> {
+  static std::string unavailable_reason(const host&) { return {}; }
+  static void activate(const host&) noexcept {}
+  static void configure(const host&, const device_config&) {}
+  static std::string placement_name(const host&) { return "host"; }
+};
+
+}  // namespace staticflow
+// ---- end staticflow/device/config.hpp ----
 
 namespace staticflow {
 
@@ -4770,6 +4953,55 @@ void visit_variables(const N& n, F&& f) {
   else if constexpr (requires { n.arg; }) visit_variables(n.arg, f);
 }
 
+/// The name an op kind is logged under by `log_device_placement` (nullptr: not an op, e.g. a
+/// leaf, or an op that does not name itself).
+template <class Op>
+constexpr const char* op_name_of() {
+  if constexpr (std::is_same_v<Op, softmax_xent_op>) return "sf::softmax_cross_entropy_with_logits";
+  else if constexpr (requires { Op::name; }) return Op::name;
+  else return nullptr;
+}
+template <class N>
+struct op_kind {
+  static constexpr const char* name = nullptr;
+};
+template <class Op, class E>
+struct op_kind<unary<Op, E>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class Op, class L, class R>
+struct op_kind<binary<Op, L, R>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class C, class A, class B>
+struct op_kind<select<C, A, B>> {
+  static constexpr const char* name = "sf::where";
+};
+template <class L, class R, bool TA, bool TB>
+struct op_kind<matmul_node<L, R, TA, TB>> {
+  static constexpr const char* name = "sf::matmul";
+};
+template <class Red, class E, bool K, bool M, int... Ax>
+struct op_kind<reduce_node<Red, E, K, M, Ax...>> {
+  static constexpr const char* name = M ? "sf::reduce_mean" : op_name_of<Red>();
+};
+template <class E, int Ax, bool Max>
+struct op_kind<arg_reduce_node<E, Ax, Max>> {
+  static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+};
+template <class Op, class L, class R>
+struct op_kind<op_node<Op, L, R>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class Op, class E>
+struct op_kind<unary_op_node<Op, E>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class E, class S>
+struct op_kind<reshape_node<E, S>> {
+  static constexpr const char* name = "sf::reshape";
+};
+
 }  // namespace detail
 
 // ---- operations that are not expressions -------------------------------------------------------------
@@ -4840,30 +5072,61 @@ group_op<First, Rest...> group(First first, Rest... rest) {
 /// gradients, optimiser slots, and a workspace that is reused by every run, so repeating the
 /// same step allocates nothing after the first.
 ///
+/// **Devices** (`device_config`): the policy names the device (`sf::cuda{1}`: the second visible
+/// GPU, made current before each call that allocates or launches kernels). A device that cannot be
+/// used makes the constructor throw invalid_argument with the reason, or, with
+/// `allow_soft_placement`, the session warns once and runs everything on the host: every call
+/// forwards to an internal `session<host>`, feeds of host tensors work unchanged, and results are
+/// the host's. `log_device_placement` logs each op kind's device the first time it runs.
+///
 /// **Errors:** reading an uninitialised variable: failed_precondition naming it; a feed with the
 /// wrong run-time extents: invalid_argument naming the placeholder and both shapes; an unfed
-/// placeholder: compile error.
+/// placeholder: compile error; an unusable device without soft placement, or a bad
+/// device_config: invalid_argument.
 template <class P = host>
 class session final : public session_state {
  public:
-  explicit session(graph& g = default_graph(), P policy = {}) : graph_(&g), policy_(policy) {}
+  explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
+  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
   ~session() override { release_all(); }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
   const graph& get_graph() const { return *graph_; }
   const P& policy() const { return policy_; }
+  const device_config& config() const { return config_; }
+  /// Where the session runs: "host", "cuda:0", ... ("host" for a soft-placed CUDA session).
+  std::string device() const {
+    return on_host_fallback() ? std::string(host::name) : device_runtime<P>::placement_name(policy_);
+  }
+  /// True when soft placement moved this session from its unusable device to the host.
+  bool on_host_fallback() const {
+    if constexpr (std::is_same_v<P, host>) return false;
+    else return fallback_ != nullptr;
+  }
 
   /// Initialises every variable of the graph.
-  void run(const init_all_op&) {
+  void run(const init_all_op& op) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->run(op);
+    activate();
     for (const auto& v : graph_->global_variables()) v->initialize(*this);
   }
 
   /// Runs an operation that is not an expression (moving-average updates, groups, ...): any
-  /// type with `run_on(session&, feeds...)` plugs in here.
+  /// type with `run_on(session&, feeds...)` plugs in here. A soft-placed session hands the op
+  /// the host session when the op accepts one.
   template <class Op, class... F>
     requires(!expr_node<Op> && requires(const Op& op, session& s, const F&... f) { op.run_on(s, f...); })
   decltype(auto) run(const Op& op, const F&... feeds) {
+    if constexpr (!std::is_same_v<P, host>) {
+      if (fallback_) {
+        if constexpr (requires { op.run_on(*fallback_, feeds...); }) return op.run_on(*fallback_, feeds...);
+        else throw unimplemented("sf::session::run: this op runs only on a session<sf::" + std::string(P::name) +
+                                 ">, but the session was soft-placed on the host");
+      }
+    }
+    activate();
     return op.run_on(*this, feeds...);
   }
 
@@ -4872,6 +5135,9 @@ class session final : public session_state {
   auto run(const E& fetch, const F&... feeds) {
     static_assert(detail::all_fed<placeholders_of_t<E>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
+      if constexpr (!std::is_same_v<P, host>)
+        if (fallback_) return fallback_->run(fetch, feeds...);
+      activate();
       tmp_.reset();
       auto ctx = context<F...>{std::tuple<const F&...>(feeds...), nullptr};
       return to_host(bind(fetch, ctx));
@@ -4890,12 +5156,20 @@ class session final : public session_state {
   template <class Opt, class Loss, class... F>
   auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
     static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
-    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return train_step(op, feeds...);
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
+      if constexpr (!std::is_same_v<P, host>)
+        if (fallback_) return fallback_->run(op, feeds...);
+      return train_step(op, feeds...);
+    }
   }
 
  private:
   template <class Opt, class Loss, class... F>
   auto train_step(const train_op<Opt, Loss>& op, const F&... feeds) {
+    activate();
+    if (config_.log_device_placement) {
+      if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
+    }
     tmp_.reset();
     mark_trainable(op.loss);
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
@@ -4916,6 +5190,10 @@ class session final : public session_state {
   template <class Loss, class T, class S, class... F>
   tensor<T, S, host> run(const gradients_op<Loss, T, S>& op, const F&... feeds) {
     static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->run(op, feeds...);
+    activate();
+    if (config_.log_device_placement) note_placement("sf::gradients");
     tmp_.reset();
     std::fill(wanted_.begin(), wanted_.end(), 0);
     want(*op.wrt.def);
@@ -4930,6 +5208,9 @@ class session final : public session_state {
   /// A variable's current value on the host.
   template <class T, class S>
   tensor<T, S, host> value(const variable_node<T, S>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->value(v);
+    activate();
     tensor<T, S, host> out;
     download(out.data(), value_view(v).data(), out.size() * sizeof(T));
     return out;
@@ -4937,6 +5218,9 @@ class session final : public session_state {
   /// Sets a variable's value (TF's tf.assign), initialising it if needed.
   template <class T, class S>
   void assign(const variable_node<T, S>& v, const tensor_view<T, S, host>& x) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->assign(v, x);
+    activate();
     check_graph(*v.def);
     auto& s = value_slot(*v.def);
     upload(s.data, x.data(), v.def->bytes());
@@ -4947,9 +5231,17 @@ class session final : public session_state {
     assign(v, x.view());
   }
 
-  /// The storage of a variable on this session's device.
+  /// The storage of a variable on this session's device. A soft-placed session has no device
+  /// storage: failed_precondition (use `value`, or run ops through `run`, which hands them the
+  /// host session).
   template <class T, class S>
   tensor_view<T, S, P> value_view(const variable_node<T, S>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_)
+        throw failed_precondition("sf::session<sf::" + std::string(P::name) + ">::value_view('" + v.name() +
+                                  "'): the session was soft-placed on the host and has no device storage; "
+                                  "use value() or run the op through run()");
+    activate();
     check_graph(*v.def);
     if (!is_initialized(*v.def))
       throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
@@ -4958,7 +5250,11 @@ class session final : public session_state {
   }
 
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
-  std::size_t workspace_blocks() const { return tmp_.blocks(); }
+  std::size_t workspace_blocks() const {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->workspace_blocks();
+    return tmp_.blocks();
+  }
 
   // session_state: raw storage through the policy's memory.
   void* allocate_bytes(std::size_t bytes) override { return memory<P>::template allocate<std::byte>(bytes); }
@@ -4990,10 +5286,13 @@ class session final : public session_state {
     if constexpr (is_placeholder_v<N>) {
       return bind_placeholder(n, ctx);
     } else if constexpr (is_tensor_v<N>) {
-      if constexpr (std::is_same_v<typename N::policy_type, P>) return n;
-      else {  // a host constant in a device session: copied into the workspace
+      using from = typename N::policy_type;
+      if constexpr (std::is_same_v<from, P>) return n;
+      else {  // a tensor of another device (a host constant or feed): copied into the workspace
         auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
-        memory<P>::from_host(d.data(), n.data(), n.size());
+        if constexpr (std::is_same_v<from, host>) memory<P>::from_host(d.data(), n.data(), n.size());
+        else if constexpr (std::is_same_v<P, host>) memory<from>::to_host(d.data(), n.data(), n.size());
+        else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
         return d;
       }
     } else {
@@ -5021,17 +5320,20 @@ class session final : public session_state {
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary<Op, E>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return unary<Op, decltype(a)>(n.op, a);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const binary<Op, L, R>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return binary<Op, decltype(l), decltype(r)>(n.op, l, r);
   }
   template <class C, class A, class B, class Ctx>
   auto bind(const select<C, A, B>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto c = bind(n.cond, ctx);
     auto a = bind(n.if_true, ctx);
     auto b = bind(n.if_false, ctx);
@@ -5039,33 +5341,39 @@ class session final : public session_state {
   }
   template <class L, class R, bool TA, bool TB, class Ctx>
   auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return autodiff::same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), n);
   }
   template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return autodiff::same_id(reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a), n);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return autodiff::same_id(op_node<Op, decltype(l), decltype(r)>(n.op, l, r), n);
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return autodiff::same_id(unary_op_node<Op, decltype(a)>(n.op, a), n);
   }
   template <class E, class S, class Ctx>
   auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return reshape_node<decltype(a), S>(a);
   }
   template <class E, int Ax, bool Max, class Ctx>
   auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return arg_reduce_node<decltype(a), Ax, Max>(a);
   }
@@ -5075,6 +5383,41 @@ class session final : public session_state {
     dims_t<S> out{};
     for (std::size_t i = 0; i < S::rank; ++i) out[i] = d[i];
     return out;
+  }
+
+  // ---- devices ----
+
+  /// Checks the device (throwing, or falling back to the host with a warning) and configures it.
+  void place() {
+    config_.validate();
+    if constexpr (!std::is_same_v<P, host>) {
+      const std::string reason = device_runtime<P>::unavailable_reason(policy_);
+      if (!reason.empty()) {
+        if (!config_.allow_soft_placement)
+          throw invalid_argument("sf::session<sf::" + std::string(P::name) + ">: no usable CUDA device for " +
+                                 device_runtime<P>::placement_name(policy_) + ": " + reason +
+                                 "; set sf::device_config::allow_soft_placement to run on the host instead");
+        log_line("sf: no usable CUDA device (" + reason + "); running on the host (allow_soft_placement)");
+        fallback_ = std::make_unique<session<host>>(*graph_, host{}, config_);
+        return;
+      }
+    }
+    activate();
+    device_runtime<P>::configure(policy_, config_);
+    if (config_.log_device_placement) log_line("sf: placement: session on " + device());
+  }
+
+  /// Makes the session's device current for this thread (a no-op on the host).
+  void activate() { device_runtime<P>::activate(policy_); }
+
+  /// Logs `kind -> device` the first time this session runs an op of that kind (only with
+  /// log_device_placement; nullptr kinds are leaves and are not logged).
+  void note_placement(const char* kind) {
+    if (kind && config_.log_device_placement) note_placement(std::string(kind));
+  }
+  void note_placement(std::string kind) {
+    if (!logged_kinds_.insert(kind).second) return;
+    log_line("sf: placement: " + kind + " -> " + device());
   }
 
   // ---- results ----
@@ -5157,18 +5500,25 @@ class session final : public session_state {
   /// Reads a scalar variable (such as global_step) on the host.
   template <class T>
   T read_scalar(const variable_node<T, shape<>>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->read_scalar(v);
     T x{};
     memory<P>::to_host(&x, value_view(v).data(), 1);
     return x;
   }
   template <class T>
   void write_scalar(const variable_node<T, shape<>>& v, T x) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->write_scalar(v, x);
     memory<P>::from_host(value_view(v).data(), &x, 1);
   }
 
  private:
   graph* graph_;
   P policy_;
+  device_config config_;
+  std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
+  std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   temporaries<P> tmp_;
   std::vector<char> wanted_, seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;

@@ -103,7 +103,7 @@ struct conv2d_op {
     using T = typename X::value_type;
     if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1) return x.data();
     auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    executor<P>::for_each(g.positions() * g.kh, ops::im2col<T>{col.data(), x.data(), g});
+    executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
     return col.data();
   }
 
@@ -126,7 +126,7 @@ struct conv2d_op {
       T* dcol = identity ? d.data()
                          : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
       executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-      if (!identity) executor<P>::for_each(d.size(), ops::col2im<T>{d.data(), dcol, g});
+      if (!identity) executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
     } else {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
@@ -196,14 +196,17 @@ struct pool2d_op {
   static void forward(const Out& out, const X& x, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    executor<P>::for_each(out.size(), ops::pool_forward<T, Max>{out.data(), x.data(), g});
+    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g});
   }
 
   template <class P, class D, class X, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
+    if (ops::windows_tile(g))
+      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g});
+    else
+      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
   }
 };
 

@@ -58,6 +58,9 @@ struct broadcast_map {
   /// True when each output element comes from a run of consecutive input elements that
   /// reduce to it (reductions use this for the row-wise fast path).
   static constexpr bool trailing_only = kind == rows && !layout.leading && layout.trailing;
+  /// True when output element j gathers input elements j, j + out_n, j + 2 out_n, ... (a
+  /// reduction over leading axes, such as a bias gradient summed over the batch).
+  static constexpr bool leading_only = kind == rows && layout.leading && !layout.trailing;
 
   std::size_t div = 1, mod = 1;
   index_array<rank> out_dims{}, strides{};

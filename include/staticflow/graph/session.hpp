@@ -8,13 +8,16 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "staticflow/autodiff/backward.hpp"
+#include "staticflow/device/config.hpp"
 #include "staticflow/graph/graph.hpp"
 
 namespace staticflow {
@@ -118,6 +121,55 @@ void visit_variables(const N& n, F&& f) {
   else if constexpr (requires { n.arg; }) visit_variables(n.arg, f);
 }
 
+/// The name an op kind is logged under by `log_device_placement` (nullptr: not an op, e.g. a
+/// leaf, or an op that does not name itself).
+template <class Op>
+constexpr const char* op_name_of() {
+  if constexpr (std::is_same_v<Op, softmax_xent_op>) return "sf::softmax_cross_entropy_with_logits";
+  else if constexpr (requires { Op::name; }) return Op::name;
+  else return nullptr;
+}
+template <class N>
+struct op_kind {
+  static constexpr const char* name = nullptr;
+};
+template <class Op, class E>
+struct op_kind<unary<Op, E>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class Op, class L, class R>
+struct op_kind<binary<Op, L, R>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class C, class A, class B>
+struct op_kind<select<C, A, B>> {
+  static constexpr const char* name = "sf::where";
+};
+template <class L, class R, bool TA, bool TB>
+struct op_kind<matmul_node<L, R, TA, TB>> {
+  static constexpr const char* name = "sf::matmul";
+};
+template <class Red, class E, bool K, bool M, int... Ax>
+struct op_kind<reduce_node<Red, E, K, M, Ax...>> {
+  static constexpr const char* name = M ? "sf::reduce_mean" : op_name_of<Red>();
+};
+template <class E, int Ax, bool Max>
+struct op_kind<arg_reduce_node<E, Ax, Max>> {
+  static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+};
+template <class Op, class L, class R>
+struct op_kind<op_node<Op, L, R>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class Op, class E>
+struct op_kind<unary_op_node<Op, E>> {
+  static constexpr const char* name = op_name_of<Op>();
+};
+template <class E, class S>
+struct op_kind<reshape_node<E, S>> {
+  static constexpr const char* name = "sf::reshape";
+};
+
 }  // namespace detail
 
 // ---- operations that are not expressions -------------------------------------------------------------
@@ -188,30 +240,61 @@ group_op<First, Rest...> group(First first, Rest... rest) {
 /// gradients, optimiser slots, and a workspace that is reused by every run, so repeating the
 /// same step allocates nothing after the first.
 ///
+/// **Devices** (`device_config`): the policy names the device (`sf::cuda{1}`: the second visible
+/// GPU, made current before each call that allocates or launches kernels). A device that cannot be
+/// used makes the constructor throw invalid_argument with the reason, or, with
+/// `allow_soft_placement`, the session warns once and runs everything on the host: every call
+/// forwards to an internal `session<host>`, feeds of host tensors work unchanged, and results are
+/// the host's. `log_device_placement` logs each op kind's device the first time it runs.
+///
 /// **Errors:** reading an uninitialised variable: failed_precondition naming it; a feed with the
 /// wrong run-time extents: invalid_argument naming the placeholder and both shapes; an unfed
-/// placeholder: compile error.
+/// placeholder: compile error; an unusable device without soft placement, or a bad
+/// device_config: invalid_argument.
 template <class P = host>
 class session final : public session_state {
  public:
-  explicit session(graph& g = default_graph(), P policy = {}) : graph_(&g), policy_(policy) {}
+  explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
+  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
   ~session() override { release_all(); }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
   const graph& get_graph() const { return *graph_; }
   const P& policy() const { return policy_; }
+  const device_config& config() const { return config_; }
+  /// Where the session runs: "host", "cuda:0", ... ("host" for a soft-placed CUDA session).
+  std::string device() const {
+    return on_host_fallback() ? std::string(host::name) : device_runtime<P>::placement_name(policy_);
+  }
+  /// True when soft placement moved this session from its unusable device to the host.
+  bool on_host_fallback() const {
+    if constexpr (std::is_same_v<P, host>) return false;
+    else return fallback_ != nullptr;
+  }
 
   /// Initialises every variable of the graph.
-  void run(const init_all_op&) {
+  void run(const init_all_op& op) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->run(op);
+    activate();
     for (const auto& v : graph_->global_variables()) v->initialize(*this);
   }
 
   /// Runs an operation that is not an expression (moving-average updates, groups, ...): any
-  /// type with `run_on(session&, feeds...)` plugs in here.
+  /// type with `run_on(session&, feeds...)` plugs in here. A soft-placed session hands the op
+  /// the host session when the op accepts one.
   template <class Op, class... F>
     requires(!expr_node<Op> && requires(const Op& op, session& s, const F&... f) { op.run_on(s, f...); })
   decltype(auto) run(const Op& op, const F&... feeds) {
+    if constexpr (!std::is_same_v<P, host>) {
+      if (fallback_) {
+        if constexpr (requires { op.run_on(*fallback_, feeds...); }) return op.run_on(*fallback_, feeds...);
+        else throw unimplemented("sf::session::run: this op runs only on a session<sf::" + std::string(P::name) +
+                                 ">, but the session was soft-placed on the host");
+      }
+    }
+    activate();
     return op.run_on(*this, feeds...);
   }
 
@@ -220,6 +303,9 @@ class session final : public session_state {
   auto run(const E& fetch, const F&... feeds) {
     static_assert(detail::all_fed<placeholders_of_t<E>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
+      if constexpr (!std::is_same_v<P, host>)
+        if (fallback_) return fallback_->run(fetch, feeds...);
+      activate();
       tmp_.reset();
       auto ctx = context<F...>{std::tuple<const F&...>(feeds...), nullptr};
       return to_host(bind(fetch, ctx));
@@ -238,12 +324,20 @@ class session final : public session_state {
   template <class Opt, class Loss, class... F>
   auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
     static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
-    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return train_step(op, feeds...);
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
+      if constexpr (!std::is_same_v<P, host>)
+        if (fallback_) return fallback_->run(op, feeds...);
+      return train_step(op, feeds...);
+    }
   }
 
  private:
   template <class Opt, class Loss, class... F>
   auto train_step(const train_op<Opt, Loss>& op, const F&... feeds) {
+    activate();
+    if (config_.log_device_placement) {
+      if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
+    }
     tmp_.reset();
     mark_trainable(op.loss);
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
@@ -264,6 +358,10 @@ class session final : public session_state {
   template <class Loss, class T, class S, class... F>
   tensor<T, S, host> run(const gradients_op<Loss, T, S>& op, const F&... feeds) {
     static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->run(op, feeds...);
+    activate();
+    if (config_.log_device_placement) note_placement("sf::gradients");
     tmp_.reset();
     std::fill(wanted_.begin(), wanted_.end(), 0);
     want(*op.wrt.def);
@@ -278,6 +376,9 @@ class session final : public session_state {
   /// A variable's current value on the host.
   template <class T, class S>
   tensor<T, S, host> value(const variable_node<T, S>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->value(v);
+    activate();
     tensor<T, S, host> out;
     download(out.data(), value_view(v).data(), out.size() * sizeof(T));
     return out;
@@ -285,6 +386,9 @@ class session final : public session_state {
   /// Sets a variable's value (TF's tf.assign), initialising it if needed.
   template <class T, class S>
   void assign(const variable_node<T, S>& v, const tensor_view<T, S, host>& x) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->assign(v, x);
+    activate();
     check_graph(*v.def);
     auto& s = value_slot(*v.def);
     upload(s.data, x.data(), v.def->bytes());
@@ -295,9 +399,17 @@ class session final : public session_state {
     assign(v, x.view());
   }
 
-  /// The storage of a variable on this session's device.
+  /// The storage of a variable on this session's device. A soft-placed session has no device
+  /// storage: failed_precondition (use `value`, or run ops through `run`, which hands them the
+  /// host session).
   template <class T, class S>
   tensor_view<T, S, P> value_view(const variable_node<T, S>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_)
+        throw failed_precondition("sf::session<sf::" + std::string(P::name) + ">::value_view('" + v.name() +
+                                  "'): the session was soft-placed on the host and has no device storage; "
+                                  "use value() or run the op through run()");
+    activate();
     check_graph(*v.def);
     if (!is_initialized(*v.def))
       throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
@@ -306,7 +418,11 @@ class session final : public session_state {
   }
 
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
-  std::size_t workspace_blocks() const { return tmp_.blocks(); }
+  std::size_t workspace_blocks() const {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->workspace_blocks();
+    return tmp_.blocks();
+  }
 
   // session_state: raw storage through the policy's memory.
   void* allocate_bytes(std::size_t bytes) override { return memory<P>::template allocate<std::byte>(bytes); }
@@ -338,10 +454,13 @@ class session final : public session_state {
     if constexpr (is_placeholder_v<N>) {
       return bind_placeholder(n, ctx);
     } else if constexpr (is_tensor_v<N>) {
-      if constexpr (std::is_same_v<typename N::policy_type, P>) return n;
-      else {  // a host constant in a device session: copied into the workspace
+      using from = typename N::policy_type;
+      if constexpr (std::is_same_v<from, P>) return n;
+      else {  // a tensor of another device (a host constant or feed): copied into the workspace
         auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
-        memory<P>::from_host(d.data(), n.data(), n.size());
+        if constexpr (std::is_same_v<from, host>) memory<P>::from_host(d.data(), n.data(), n.size());
+        else if constexpr (std::is_same_v<P, host>) memory<from>::to_host(d.data(), n.data(), n.size());
+        else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
         return d;
       }
     } else {
@@ -369,17 +488,20 @@ class session final : public session_state {
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary<Op, E>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return unary<Op, decltype(a)>(n.op, a);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const binary<Op, L, R>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return binary<Op, decltype(l), decltype(r)>(n.op, l, r);
   }
   template <class C, class A, class B, class Ctx>
   auto bind(const select<C, A, B>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto c = bind(n.cond, ctx);
     auto a = bind(n.if_true, ctx);
     auto b = bind(n.if_false, ctx);
@@ -387,33 +509,39 @@ class session final : public session_state {
   }
   template <class L, class R, bool TA, bool TB, class Ctx>
   auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return autodiff::same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), n);
   }
   template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return autodiff::same_id(reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a), n);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
     return autodiff::same_id(op_node<Op, decltype(l), decltype(r)>(n.op, l, r), n);
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return autodiff::same_id(unary_op_node<Op, decltype(a)>(n.op, a), n);
   }
   template <class E, class S, class Ctx>
   auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return reshape_node<decltype(a), S>(a);
   }
   template <class E, int Ax, bool Max, class Ctx>
   auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {
+    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
     return arg_reduce_node<decltype(a), Ax, Max>(a);
   }
@@ -423,6 +551,41 @@ class session final : public session_state {
     dims_t<S> out{};
     for (std::size_t i = 0; i < S::rank; ++i) out[i] = d[i];
     return out;
+  }
+
+  // ---- devices ----
+
+  /// Checks the device (throwing, or falling back to the host with a warning) and configures it.
+  void place() {
+    config_.validate();
+    if constexpr (!std::is_same_v<P, host>) {
+      const std::string reason = device_runtime<P>::unavailable_reason(policy_);
+      if (!reason.empty()) {
+        if (!config_.allow_soft_placement)
+          throw invalid_argument("sf::session<sf::" + std::string(P::name) + ">: no usable CUDA device for " +
+                                 device_runtime<P>::placement_name(policy_) + ": " + reason +
+                                 "; set sf::device_config::allow_soft_placement to run on the host instead");
+        log_line("sf: no usable CUDA device (" + reason + "); running on the host (allow_soft_placement)");
+        fallback_ = std::make_unique<session<host>>(*graph_, host{}, config_);
+        return;
+      }
+    }
+    activate();
+    device_runtime<P>::configure(policy_, config_);
+    if (config_.log_device_placement) log_line("sf: placement: session on " + device());
+  }
+
+  /// Makes the session's device current for this thread (a no-op on the host).
+  void activate() { device_runtime<P>::activate(policy_); }
+
+  /// Logs `kind -> device` the first time this session runs an op of that kind (only with
+  /// log_device_placement; nullptr kinds are leaves and are not logged).
+  void note_placement(const char* kind) {
+    if (kind && config_.log_device_placement) note_placement(std::string(kind));
+  }
+  void note_placement(std::string kind) {
+    if (!logged_kinds_.insert(kind).second) return;
+    log_line("sf: placement: " + kind + " -> " + device());
   }
 
   // ---- results ----
@@ -505,18 +668,25 @@ class session final : public session_state {
   /// Reads a scalar variable (such as global_step) on the host.
   template <class T>
   T read_scalar(const variable_node<T, shape<>>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->read_scalar(v);
     T x{};
     memory<P>::to_host(&x, value_view(v).data(), 1);
     return x;
   }
   template <class T>
   void write_scalar(const variable_node<T, shape<>>& v, T x) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->write_scalar(v, x);
     memory<P>::from_host(value_view(v).data(), &x, 1);
   }
 
  private:
   graph* graph_;
   P policy_;
+  device_config config_;
+  std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
+  std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   temporaries<P> tmp_;
   std::vector<char> wanted_, seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;

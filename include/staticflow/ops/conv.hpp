@@ -48,33 +48,36 @@ struct im2col {
   T* col;
   const T* x;
   window_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t row = i / g.kh;
-    const std::size_t kh_i = i - row * g.kh;
-    const std::size_t ohw = g.oh * g.ow;
-    const std::size_t n_i = row / ohw;
-    const std::size_t oh_i = (row - n_i * ohw) / g.ow;
-    const std::size_t ow_i = row - n_i * ohw - oh_i * g.ow;
+  /// One index per output row (n, oh): the divisions are paid once per row of outputs.
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t n_i = r / g.oh, oh_i = r - n_i * g.oh;
     const std::size_t run = g.kw * g.c;
-    T* dst = col + row * g.patch() + kh_i * run;
-    // Unsigned wrap-around turns a position before the input into one past its end.
-    const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
-    const std::size_t z0 = ow_i * g.sw - g.pad_left;
-    if (y >= g.h) {
-      for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
-      return;
-    }
-    const T* src = x + (n_i * g.h + y) * g.w * g.c;
-    if (ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w) {
-      src += z0 * g.c;
-      for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
-      return;
-    }
-    for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
-      const std::size_t z = z0 + kw_i;
-      for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
+    for (std::size_t ow_i = 0; ow_i < g.ow; ++ow_i) {
+      T* dst_row = col + (r * g.ow + ow_i) * g.patch();
+      const std::size_t z0 = ow_i * g.sw - g.pad_left;  // wraps around when left of the input
+      const bool inside = ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w;
+      for (std::size_t kh_i = 0; kh_i < g.kh; ++kh_i) {
+        T* dst = dst_row + kh_i * run;
+        const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
+        if (y >= g.h) {
+          for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
+          continue;
+        }
+        const T* src = x + (n_i * g.h + y) * g.w * g.c;
+        if (inside) {
+          src += z0 * g.c;
+          for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
+          continue;
+        }
+        for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
+          const std::size_t z = z0 + kw_i;
+          for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
+        }
+      }
     }
   }
+  /// How many indices `operator()` expects.
+  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
 };
 
 /// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
@@ -84,23 +87,25 @@ struct col2im {
   T* dx;
   const T* col;
   window_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t ch = i % g.c;
-    const std::size_t z = (i / g.c) % g.w;
-    const std::size_t y = (i / (g.c * g.w)) % g.h;
-    const std::size_t n_i = i / (g.c * g.w * g.h);
+  /// One index per input row (n, y); the output rows covering it are found once per row.
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t n_i = r / g.h, y = r - n_i * g.h;
     const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
-    const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
-    T acc = T(0);
-    for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
-      const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
-      for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
-        const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
-        acc += col[((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c + ch];
+    for (std::size_t z = 0; z < g.w; ++z) {
+      const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
+      T* out = dx + (r * g.w + z) * g.c;
+      for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] = T(0);
+      for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
+        const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
+        for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
+          const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
+          const T* src = col + ((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c;
+          for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] += src[ch];
+        }
       }
     }
-    dx[i] = acc;
   }
+  static std::size_t count(const window_geometry& g) { return g.n * g.h; }
 };
 
 /// The cells of one pooling window that lie inside the input: rows [y0, y1), columns [z0, z1).
@@ -137,20 +142,54 @@ struct pool_forward {
   T* y;
   const T* x;
   window_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t ch = i % g.c;
-    const std::size_t ow_i = (i / g.c) % g.ow;
-    const std::size_t oh_i = (i / (g.c * g.ow)) % g.oh;
-    const std::size_t n_i = i / (g.c * g.ow * g.oh);
+  /// One index per output position (n, oh, ow), all channels at once (contiguous in NHWC).
+  SF_HD_INLINE void operator()(std::size_t p) const {
+    const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
     const pool_window win(g, oh_i, ow_i);
-    if constexpr (Max) {
-      y[i] = x[first_max(x, g, win, n_i, ch)];
-    } else {
-      T acc = T(0);
-      for (std::size_t r = win.y0; r < win.y1; ++r)
-        for (std::size_t z = win.z0; z < win.z1; ++z) acc += x[((n_i * g.h + r) * g.w + z) * g.c + ch];
-      y[i] = acc / static_cast<T>(win.cells());
-    }
+    T* out = y + p * g.c;
+    const T* first = x + ((n_i * g.h + win.y0) * g.w + win.z0) * g.c;
+    for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] = Max ? first[ch] : T(0);
+    for (std::size_t r = win.y0; r < win.y1; ++r)
+      for (std::size_t z = win.z0; z < win.z1; ++z) {
+        const T* cell = x + ((n_i * g.h + r) * g.w + z) * g.c;
+        for (std::size_t ch = 0; ch < g.c; ++ch) {
+          if constexpr (Max) out[ch] = cell[ch] > out[ch] ? cell[ch] : out[ch];
+          else out[ch] += cell[ch];
+        }
+      }
+    if constexpr (!Max)
+      for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] /= static_cast<T>(win.cells());
+  }
+  static std::size_t count(const window_geometry& g) { return g.positions(); }
+};
+
+/// True when pooling windows neither overlap nor leave cells out (stride == window and the
+/// input tiled exactly, e.g. 2x2/2 on even sizes): then the backward pass can write every input
+/// cell from the one window that holds it.
+SF_HD_INLINE bool windows_tile(const window_geometry& g) {
+  return g.sh == g.kh && g.sw == g.kw && g.pad_top == 0 && g.pad_left == 0 && g.oh * g.sh == g.h &&
+         g.ow * g.sw == g.w;
+}
+
+/// The backward pass of tiling windows: one index per output position (n, oh, ow), all
+/// channels at once; each input cell is written exactly once.
+template <class T, bool Max>
+struct pool_backward_tiled {
+  T* dx;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t p) const {
+    const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
+    const pool_window win(g, oh_i, ow_i);
+    const T* up = gy + p * g.c;
+    for (std::size_t y = win.y0; y < win.y1; ++y)
+      for (std::size_t z = win.z0; z < win.z1; ++z) {
+        T* cell = dx + ((n_i * g.h + y) * g.w + z) * g.c;
+        for (std::size_t ch = 0; ch < g.c; ++ch) cell[ch] = Max ? T(0) : up[ch] / static_cast<T>(win.cells());
+      }
+    if constexpr (Max)
+      for (std::size_t ch = 0; ch < g.c; ++ch) dx[first_max(x, g, win, n_i, ch)] = up[ch];
   }
 };
 

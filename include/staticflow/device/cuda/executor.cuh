@@ -28,6 +28,8 @@
 #include "staticflow/device/cuda/error.hpp"
 #include "staticflow/device/cuda/kernels.cuh"
 #include "staticflow/device/cuda/memory.cuh"
+// device_runtime<cuda>: sessions on sf::cuda need it wherever they need the executor.
+#include "staticflow/device/cuda/placement.cuh"
 #include "staticflow/expr/assign.hpp"
 
 namespace staticflow {

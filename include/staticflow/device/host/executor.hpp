@@ -89,6 +89,17 @@ struct executor<host> {
 #pragma omp parallel for schedule(static) if (parallel(n_in))
 #endif
       for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
+    } else if constexpr (Map::leading_only) {
+      // Row after row into the output row: the inner loop is contiguous and vectorises.
+      const std::size_t rows = n_in / out_n;
+      std::fill(out, out + out_n, Reducer::template identity<T>());
+      for (std::size_t row = 0; row < rows; ++row) {
+        const std::size_t base = row * out_n;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
+      }
     } else {
       std::fill(out, out + out_n, Reducer::template identity<T>());
       for (std::size_t i = 0; i < n_in; ++i) {
@@ -139,9 +150,18 @@ struct executor<host> {
   template <class Reducer, class Ev>
   static auto reduce_range(Reducer r, const Ev& ev, std::size_t first, std::size_t count) {
     using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
-    T acc = Reducer::template identity<T>();
-    for (std::size_t i = first; i < first + count; ++i) acc = r(acc, ev.coeff(i));
-    return acc;
+    // Eight independent partial results break the dependency chain so the loop vectorises.
+    constexpr std::size_t lanes = 8;
+    T part[lanes];
+    for (auto& p : part) p = Reducer::template identity<T>();
+    const std::size_t end = first + count;
+    std::size_t i = first;
+    for (; i + lanes <= end; i += lanes)
+      for (std::size_t k = 0; k < lanes; ++k) part[k] = r(part[k], ev.coeff(i + k));
+    for (; i < end; ++i) part[0] = r(part[0], ev.coeff(i));
+    for (std::size_t width = lanes / 2; width; width /= 2)
+      for (std::size_t k = 0; k < width; ++k) part[k] = r(part[k], part[k + width]);
+    return part[0];
   }
 
   /// Blocks [first, last) of `block` elements combined pairwise (a binary counter of partial

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls), the log
+/// sink for placement messages, and `device_runtime<Policy>`, the hook through which a session
+/// checks, selects and configures its device.
+///
+/// Host-compilable: no CUDA headers. The CUDA specialisation of `device_runtime` lives in
+/// `staticflow/device/cuda/placement.cuh` (pulled in by `staticflow/cuda.hpp`).
+#pragma once
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "staticflow/core/device.hpp"
+#include "staticflow/core/error.hpp"
+
+namespace staticflow {
+
+/// How a session uses its device (TF 1.x: `ConfigProto.allow_soft_placement`,
+/// `log_device_placement`, `GPUOptions.allow_growth`, `per_process_gpu_memory_fraction`).
+///
+/// Device selection itself is the policy's: `sf::session<sf::cuda> s(g, sf::cuda{1}, config)`
+/// runs on the second *visible* device. `CUDA_VISIBLE_DEVICES` is applied by the CUDA runtime
+/// before staticflow sees any device, so index 0 is the first device it lists.
+///
+/// **Example:** `sf::session<sf::cuda> s(g, sf::cuda{0}, {.allow_soft_placement = true, .allow_growth = true});`
+struct device_config {
+  /// When the policy's device is unusable (no driver, no GPU, index out of range), run the whole
+  /// session on the host and warn once instead of throwing `sf::invalid_argument`.
+  bool allow_soft_placement = false;
+  /// Print (to the log sink, stderr by default) the device of each op kind the first time a
+  /// session runs it: `sf: placement: sf::matmul -> cuda:0`.
+  bool log_device_placement = false;
+  /// false: reserve the device's memory pool up front when the session is created (TF's default);
+  /// true: take device memory only as tensors need it. The environment variable
+  /// `SF_FORCE_GPU_ALLOW_GROWTH=true` forces true (as TF_FORCE_GPU_ALLOW_GROWTH does).
+  bool allow_growth = false;
+  /// Upper bound on the device memory the process's allocator takes, as a fraction of the
+  /// device's total memory, in (0, 1]. Exceeding it throws `sf::resource_exhausted`.
+  double per_process_gpu_memory_fraction = 1.0;
+
+  /// Throws `sf::invalid_argument` naming the bad field and value.
+  void validate() const {
+    const double f = per_process_gpu_memory_fraction;
+    if (!(f > 0.0 && f <= 1.0))  // also rejects NaN
+      throw invalid_argument("sf::device_config: per_process_gpu_memory_fraction must lie in (0, 1], got " +
+                             std::to_string(f));
+  }
+
+  friend bool operator==(const device_config&, const device_config&) = default;
+};
+
+// ---- log sink ---------------------------------------------------------------------------------------
+
+/// Receives one line (without the trailing newline) of placement logs and placement warnings.
+using log_sink = std::function<void(std::string_view line)>;
+
+namespace detail {
+
+struct log_sink_state {
+  std::mutex mutex;
+  log_sink sink;  ///< empty: stderr
+};
+inline log_sink_state& log_sink_instance() {
+  static log_sink_state state;
+  return state;
+}
+
+}  // namespace detail
+
+/// Replaces the process's log sink (an empty function restores stderr) and returns the previous
+/// one. Lets applications route staticflow's messages into their own logging, and tests capture them.
+inline log_sink set_log_sink(log_sink sink) {
+  auto& s = detail::log_sink_instance();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return std::exchange(s.sink, std::move(sink));
+}
+
+/// Writes one line to the log sink.
+inline void log_line(std::string_view line) {
+  auto& s = detail::log_sink_instance();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.sink) return s.sink(line);
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+}
+
+// ---- device runtime hook -------------------------------------------------------------------------------
+
+/// What a session needs from its device, per policy:
+/// - `unavailable_reason(policy)`: "" when the device can be used, else why not;
+/// - `activate(policy)`: makes the device current for the calling thread (before allocations
+///   and kernels);
+/// - `configure(policy, config)`: applies the memory settings (called after `activate`);
+/// - `placement_name(policy)`: "host", "cuda:1", ...
+/// The primary template only reports that a policy's runtime is missing.
+template <class Policy>
+struct device_runtime {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::session: the CUDA policy needs its runtime: include staticflow/cuda.hpp from a .cu file "
+                "compiled by nvcc");
+};
+
+template <>
+struct device_runtime<host> {
+  static std::string unavailable_reason(const host&) { return {}; }
+  static void activate(const host&) noexcept {}
+  static void configure(const host&, const device_config&) {}
+  static std::string placement_name(const host&) { return "host"; }
+};
+
+}  // namespace staticflow
