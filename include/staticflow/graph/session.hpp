@@ -206,6 +206,34 @@ auto minimize(const Opt& opt, const Loss& loss, std::optional<variable_node<std:
   return train_op<Opt, node_t<Loss>>{opt, as_node(loss), std::move(global_step), std::make_shared<const int>(0)};
 }
 
+/// The first half of a step (TF's compute_gradients): forward and backward for every trainable
+/// variable the loss reads. The gradients stay in the session, where `sess.gradient(var)` reads
+/// and `sess.set_gradient(var, g)` replaces them (to clip, say) before an apply op runs.
+template <class Loss>
+struct compute_gradients_op {
+  Loss loss;
+};
+template <operand Loss>
+compute_gradients_op<node_t<Loss>> compute_gradients(const Loss& loss) {
+  static_assert(floating_element<value_t<Loss>>, "sf::compute_gradients: the loss must have a floating dtype");
+  return {as_node(loss)};
+}
+
+/// The second half (TF's apply_gradients): the optimiser's update of every trainable variable
+/// of the loss from the gradients in the session, then global_step += 1.
+template <class Opt, class Loss>
+struct apply_gradients_op {
+  Opt optimizer;
+  Loss loss;
+  std::optional<variable_node<std::int64_t, shape<>>> global_step;
+  std::shared_ptr<const int> identity = std::make_shared<const int>(0);  ///< keys the optimiser's slots
+};
+template <class Opt, class Loss>
+apply_gradients_op<Opt, Loss> apply_gradients(const Opt& opt, const compute_gradients_op<Loss>& grads,
+                                              std::optional<variable_node<std::int64_t, shape<>>> global_step = {}) {
+  return {opt, grads.loss, std::move(global_step), std::make_shared<const int>(0)};
+}
+
 /// Several fetches in one run: `sess.run(sf::fetches(a, b), feeds...)` returns a tuple.
 template <class... E>
 struct fetch_list {
@@ -331,25 +359,76 @@ class session final : public session_state {
     }
   }
 
+  /// Forward and backward only; returns the loss (see `compute_gradients`).
+  template <class Loss, class... F>
+  auto run(const compute_gradients_op<Loss>& op, const F&... feeds) {
+    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
+      if constexpr (!std::is_same_v<P, host>)
+        if (fallback_) return fallback_->run(op, feeds...);
+      return compute_step(op.loss, feeds...);
+    }
+  }
+
+  /// The optimiser's update from the gradients in the session (see `apply_gradients`).
+  template <class Opt, class Loss, class... F>
+  void run(const apply_gradients_op<Opt, Loss>& op, const F&...) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->run(op);
+    apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
+  }
+
+  /// The gradient a compute op left for `v`, on the host.
+  template <class T, class S>
+  tensor<T, S, host> gradient(const variable_node<T, S>& v) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->gradient(v);
+    check_graph(*v.def);
+    tensor<T, S, host> out;
+    download(out.data(), grad_slot(*v.def).data, out.size() * sizeof(T));
+    return out;
+  }
+  /// Replaces the gradient of `v` before an apply op (e.g. after clipping it).
+  template <class T, class S>
+  void set_gradient(const variable_node<T, S>& v, const tensor_view<T, S, host>& g) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return fallback_->set_gradient(v, g);
+    check_graph(*v.def);
+    upload(grad_slot(*v.def).data, g.data(), v.def->bytes());
+  }
+
  private:
   template <class Opt, class Loss, class... F>
   auto train_step(const train_op<Opt, Loss>& op, const F&... feeds) {
-    activate();
     if (config_.log_device_placement) {
       if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
     }
+    auto loss_value = compute_step(op.loss, feeds...);
+    apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
+    return loss_value;
+  }
+
+  template <class Loss, class... F>
+  auto compute_step(const Loss& loss, const F&... feeds) {
+    activate();
     tmp_.reset();
-    mark_trainable(op.loss);
+    mark_trainable(loss);
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
-    auto prepared = autodiff::prepare(bind(op.loss, ctx), tmp_);
+    auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
     auto loss_value = loss_to_host(prepared);
     autodiff::backward(prepared, tmp_);
-    const std::int64_t step = op.global_step ? read_scalar(*op.global_step) : 0;
-    for_each_unique_variable(op.loss, [&](const auto& v) {
-      if (v.def->trainable()) apply_update(op, v, step);
-    });
-    if (op.global_step) write_scalar(*op.global_step, step + 1);
     return loss_value;
+  }
+
+  template <class Opt, class Loss>
+  void apply_step(const Opt& opt, const void* identity, const Loss& loss,
+                  const std::optional<variable_node<std::int64_t, shape<>>>& global_step) {
+    activate();
+    const std::int64_t step = global_step ? read_scalar(*global_step) : 0;
+    for_each_unique_variable(loss, [&](const auto& v) {
+      if (v.def->trainable()) apply_update(opt, identity, v, step);
+    });
+    if (global_step) write_scalar(*global_step, step + 1);
   }
 
  public:
@@ -655,13 +734,13 @@ class session final : public session_state {
       if (!seen_[v.def->id()]) seen_[v.def->id()] = 1, f(v);
     });
   }
-  template <class Opt, class Loss, class T, class S>
-  void apply_update(const train_op<Opt, Loss>& op, const variable_node<T, S>& v, std::int64_t step) {
+  template <class Opt, class T, class S>
+  void apply_update(const Opt& opt, const void* identity, const variable_node<T, S>& v, std::int64_t step) {
     using slots_t = typename Opt::template slots<T, S, P>;
-    auto& entry = slots_[{op.identity.get(), v.def->id()}];
-    if (!entry) entry = std::make_shared<slots_t>(op.optimizer.template make_slots<T, S, P>(v.dims()));
+    auto& entry = slots_[{identity, v.def->id()}];
+    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, S, P>(v.dims()));
     const tensor_view<T, S, P> grad(static_cast<T*>(grad_slot(*v.def).data), v.dims());
-    op.optimizer.apply(value_view(v), grad, *static_cast<slots_t*>(entry.get()), step);
+    opt.apply(value_view(v), grad, *static_cast<slots_t*>(entry.get()), step);
   }
 
  public:

@@ -86,6 +86,14 @@ template <class Opt, class Loss, class... Step>
 auto forward_minimize(const Opt& opt, const Loss& loss, const Step&... global_step) {
   return minimize(opt, loss, global_step...);
 }
+template <class Loss>
+auto forward_compute(const Loss& loss) {
+  return compute_gradients(loss);
+}
+template <class Opt, class Grads, class... Step>
+auto forward_apply(const Opt& opt, const Grads& grads, const Step&... global_step) {
+  return apply_gradients(opt, grads, global_step...);
+}
 
 }  // namespace detail
 
@@ -101,6 +109,16 @@ class optimizer_base {
   template <class Loss, class Step>
   auto minimize(const Loss& loss, const Step& global_step) const {
     return detail::forward_minimize(self(), loss, global_step);
+  }
+  /// TF's two halves of minimize: `compute_gradients(loss)` (an op leaving the gradients in the
+  /// session) and `apply_gradients(grads[, global_step])`.
+  template <class Loss>
+  auto compute_gradients(const Loss& loss) const {
+    return detail::forward_compute(loss);
+  }
+  template <class Grads, class... Step>
+  auto apply_gradients(const Grads& grads, const Step&... global_step) const {
+    return detail::forward_apply(self(), grads, global_step...);
   }
 
  private:

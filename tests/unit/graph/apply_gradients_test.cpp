@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief compute_gradients / apply_gradients: the two halves of minimize, with the gradients
+/// readable and replaceable in between (gradient clipping).
+#include <catch2/catch.hpp>
+
+#include <staticflow/staticflow.hpp>
+
+namespace sf = staticflow;
+
+TEST_CASE("compute_gradients then apply_gradients equals minimize", "[graph][train]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<double, sf::shape<2>>("w", sf::init::values({1.0, -2.0}));
+  auto x = sf::constant<double, sf::shape<2>>({3.0, 0.5});
+  auto loss = sf::reduce_sum(sf::square(w * x));  // d/dw = 2 w x^2 = [18, -1]
+  auto gs = sf::variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+  const sf::train::gradient_descent sgd(0.1);
+  auto grads = sgd.compute_gradients(loss);
+  auto apply = sgd.apply_gradients(grads, gs);
+  sf::session<> sess(g);
+  sess.run(sf::global_variables_initializer());
+
+  const double loss_value = sess.run(grads);
+  CHECK(loss_value == Approx(9.0 * 1 + 0.25 * 4));
+  const auto dw = sess.gradient(w);
+  CHECK(dw(0) == Approx(18.0));
+  CHECK(dw(1) == Approx(-1.0));
+
+  // Clip by value to [-5, 5] between the halves, as a user of TF's apply_gradients would.
+  sf::tensor<double, sf::shape<2>> clipped = sf::clip_by_value(dw, -5.0, 5.0);
+  sess.set_gradient(w, clipped.view());
+  sess.run(apply);
+  const auto v = sess.value(w);
+  CHECK(v(0) == Approx(1.0 - 0.1 * 5.0));
+  CHECK(v(1) == Approx(-2.0 - 0.1 * -1.0));
+  CHECK(sess.read_scalar(gs) == 1);
+}
