@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   try {
     return run(parse(argc, argv));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mnist_lenet5: %s\n", e.what());
+    std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
 }

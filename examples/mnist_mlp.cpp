@@ -6,6 +6,9 @@
 /// Usage: mnist_mlp [--steps 30000] [--data-dir data/mnist] [--dataset mnist|fashion]
 ///                  [--seed 1] [--device host|cuda] [--batch 100]
 #include <staticflow/staticflow.hpp>
+#if defined(__CUDACC__)
+#include <staticflow/cuda.hpp>  // the CUDA build of this file (target mnist_mlp_cuda)
+#endif
 #include <staticflow/data/mnist.hpp>
 #include <staticflow/train/moving_average_op.hpp>
 #include <staticflow/train/optimizer.hpp>
@@ -58,7 +61,13 @@ options parse(int argc, char** argv) {
   }
   if (o.dataset == "fashion" && o.data_dir == "data/mnist") o.data_dir = sf::data::fashion_mnist_debian_dir;
   if (o.dataset != "mnist" && o.dataset != "fashion") throw sf::invalid_argument("mnist_mlp: --dataset must be mnist or fashion");
-  if (o.device != "host") throw sf::invalid_argument("mnist_mlp: --device " + o.device + ": this build runs on the host only (build the .cu variant for cuda)");
+#if defined(__CUDACC__)
+  if (o.device != "host" && o.device != "cuda") throw sf::invalid_argument("mnist_mlp: --device must be host or cuda");
+#else
+  if (o.device != "host")
+    throw sf::invalid_argument("mnist_mlp: --device " + o.device +
+                               ": this binary is the host build; run mnist_mlp_cuda (built when nvcc is found)");
+#endif
   if (o.steps <= 0 || o.batch == 0) throw sf::invalid_argument("mnist_mlp: --steps and --batch must be positive");
   return o;
 }
@@ -73,7 +82,8 @@ auto inference(const X& x, const W1& w1, const B1& b1, const W2& w2, const B2& b
   return sf::matmul(sf::relu(sf::matmul(x, w1) + b1), w2) + b2;  // [?, 10]
 }
 
-int run(const options& o) {
+template <class Policy>
+int train(const options& o) {
   auto data = sf::data::read_data_sets(o.data_dir, {.one_hot = true, .seed = o.seed});
   std::printf("%s: %zu train, %zu validation, %zu test examples\n", o.dataset.c_str(), data.train.num_examples(),
               data.validation.num_examples(), data.test.num_examples());
@@ -97,7 +107,8 @@ int run(const options& o) {
   auto averaged_y = inference(x, averages.average(w1), averages.average(b1), averages.average(w2), averages.average(b2));
   auto accuracy = sf::reduce_mean(sf::cast<float>(sf::equal(sf::argmax<1>(averaged_y), sf::argmax<1>(y_))));
 
-  sf::session<sf::host> sess;
+  // On a machine without a usable GPU the CUDA session runs on the host and says so once.
+  sf::session<Policy> sess(sf::default_graph(), Policy{}, {.allow_soft_placement = true});
   sess.run(sf::global_variables_initializer());
 
   images_t vx(data.validation.num_examples()), tx(data.test.num_examples()), bx(o.batch);
@@ -135,13 +146,20 @@ int run(const options& o) {
   return 0;
 }
 
+int run(const options& o) {
+#if defined(__CUDACC__)
+  if (o.device == "cuda") return train<sf::cuda>(o);
+#endif
+  return train<sf::host>(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     return run(parse(argc, argv));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mnist_mlp: %s\n", e.what());
+    std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
 }

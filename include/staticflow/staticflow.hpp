@@ -22,6 +22,7 @@
 #include "staticflow/expr/factories.hpp"
 #include "staticflow/device/host/executor.hpp"
 #include "staticflow/expr/losses.hpp"
+#include "staticflow/expr/dropout.hpp"
 #include "staticflow/expr/conv.hpp"
 #include "staticflow/expr/reshape.hpp"
 #include "staticflow/autodiff/nodes.hpp"

@@ -2598,9 +2598,9 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
     } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
+      node.op.template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
     } else if constexpr (requires { typename N::op_type; node.arg; }) {
-      N::op_type::template forward<P>(dst, materialize(node.arg, tmp), tmp);
+      node.op.template forward<P>(dst, materialize(node.arg, tmp), tmp);
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;
@@ -3160,6 +3160,104 @@ auto softmax(const X& logits) {
 
 }  // namespace staticflow
 // ---- end staticflow/expr/losses.hpp ----
+
+// ---- begin staticflow/expr/dropout.hpp ----
+/// \file
+/// \brief `dropout(run_counter, x, rate, seed)`: inverted dropout as a materialised op whose
+/// mask is recomputed, not stored, in the backward pass.
+
+#include <cstdint>
+#include <string>
+
+
+// ---- begin staticflow/ops/dropout.hpp ----
+/// \file
+/// \brief Kernels of inverted dropout: keep an element with probability 1 - rate and scale it
+/// by 1 / (1 - rate). The mask is a pure function of (seed, run counter, index), so the forward
+/// and backward passes of one run agree without storing it, on the host and on CUDA.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// Whether element i survives in the run numbered `run`.
+template <class T>
+SF_HD_INLINE bool dropout_keeps(std::uint64_t seed, std::int64_t run, std::size_t i, double rate) {
+  uniform_generator<float> u{};
+  u.seed = seed;
+  u.stream = static_cast<std::uint64_t>(run);
+  return u(i) >= static_cast<float>(rate);
+}
+
+/// Advances the run counter (one index), so every training run draws a new mask.
+struct dropout_next_run {
+  std::int64_t* run;
+  SF_HD_INLINE void operator()(std::size_t) const { ++*run; }
+};
+
+/// y = keep ? x / (1 - rate) : 0 (forward), or dx = keep ? g / (1 - rate) : 0 (backward).
+template <class T>
+struct dropout_apply {
+  T* out;
+  const T* in;
+  const std::int64_t* run;
+  std::uint64_t seed;
+  double rate;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    out[i] = dropout_keeps<T>(seed, *run, i, rate) ? in[i] / static_cast<T>(1 - rate) : T(0);
+  }
+};
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/dropout.hpp ----
+
+namespace staticflow {
+
+template <class P>
+struct executor;
+
+/// The op: the left operand is a scalar int64 run counter (a non-trainable variable), advanced
+/// at every forward pass; the right operand is x.
+struct dropout_op {
+  double rate;
+  std::uint64_t seed;
+  template <class SC, class SX>
+  using result_shape = SX;
+  template <class S, class DC, class DX>
+  static dims_t<S> result_dims(const DC&, const DX& x) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < S::rank; ++i) d[i] = x[i];
+    return d;
+  }
+  template <class P, class Out, class C, class X, class Tmp>
+  void forward(const Out& out, const C& counter, const X& x, Tmp&) const {
+    using T = typename X::value_type;
+    executor<P>::for_each(1, ops::dropout_next_run{counter.data()});
+    executor<P>::for_each(out.size(), ops::dropout_apply<T>{out.data(), x.data(), counter.data(), seed, rate});
+  }
+  template <int Side, class P, class D, class C, class X, class V, class G, class Tmp>
+  void backward(const D& d, const C& counter, const X&, const V&, const G& g, Tmp&) const {
+    using T = typename X::value_type;
+    if constexpr (Side == 1)
+      executor<P>::for_each(d.size(), ops::dropout_apply<T>{d.data(), g.data(), counter.data(), seed, rate});
+  }
+};
+
+/// Inverted dropout of `x` with probability `rate`; `counter` is a scalar int64 variable that
+/// numbers the runs (each run draws a new mask). **Errors:** rate outside [0, 1): invalid_argument.
+template <operand C, operand X>
+auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
+  static_assert(std::is_same_v<value_t<C>, std::int64_t> && shape_of_t<C>::rank == 0,
+                "sf::dropout: the run counter must be a scalar int64 variable");
+  if (!(rate >= 0 && rate < 1))
+    throw invalid_argument("sf::dropout: rate must be in [0, 1), got " + std::to_string(rate));
+  return make_op_node(dropout_op{rate, seed}, counter, x);
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/dropout.hpp ----
 
 // ---- begin staticflow/expr/conv.hpp ----
 /// \file
@@ -4252,12 +4350,12 @@ void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, 
   const auto r = staticflow::detail::value_view(node.rhs);
   if constexpr (has_variables_v<R>) {
     auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    Op::template backward<1, P>(d, l, r, value, g, tmp);
+    node.op.template backward<1, P>(d, l, r, value, g, tmp);
     backprop(node.rhs, d, tmp);
   }
   if constexpr (has_variables_v<L>) {
     auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    Op::template backward<0, P>(d, l, r, value, g, tmp);
+    node.op.template backward<0, P>(d, l, r, value, g, tmp);
     backprop(node.lhs, d, tmp);
   }
 }
@@ -4267,7 +4365,7 @@ void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& 
   if constexpr (has_variables_v<E>) {
     const auto x = staticflow::detail::value_view(node.arg);
     auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
-    Op::template backward<P>(d, x, value, g, tmp);
+    node.op.template backward<P>(d, x, value, g, tmp);
     backprop(node.arg, d, tmp);
   }
 }
@@ -7344,6 +7442,38 @@ struct flatten {
   }
 };
 
+/// Inverted dropout with probability `Rate` while training; the identity at inference. Each
+/// training run draws a new mask (the layer keeps a run counter variable).
+template <double Rate>
+struct dropout {
+  static_assert(Rate >= 0 && Rate < 1, "sf::nn::dropout: the rate must be in [0, 1)");
+  static constexpr const char* name = "Dropout";
+  template <std::size_t, class In>
+  struct check {
+    static constexpr bool ok = true;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  struct parameters {
+    variable_node<std::int64_t, shape<>> runs;
+    std::uint64_t seed;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<std::int64_t, shape<>>(prefix + "/runs", init::zeros(), false), seed};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return as_node(x);
+  }
+  template <class In, class X, class P>
+  static auto forward_training(const X& x, const P& p) {
+    return staticflow::dropout(p.runs, x, Rate, p.seed);
+  }
+};
+
 }  // namespace staticflow::nn
 // ---- end staticflow/nn/layers.hpp ----
 
@@ -7451,7 +7581,16 @@ class model {
     using S = shape_of_t<X>;
     static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
                   "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0>(x);
+    return forward<0, false>(x);
+  }
+
+  /// The network as it trains: like `operator()`, but layers such as dropout are active.
+  template <operand X>
+  auto training(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
+                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    return forward<0, true>(x);
   }
 
   const auto& parameters() const { return params_; }
@@ -7474,10 +7613,14 @@ class model {
         params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
   }
 
-  template <std::size_t I, class X>
+  template <std::size_t I, bool Training, class X>
   auto forward(const X& x) const {
+    using L = layer_t<I - (I == Net::layer_count ? 1 : 0)>;
+    using In = typename Net::template shape_at<I>;
     if constexpr (I == Net::layer_count) return as_node(x);
-    else return forward<I + 1>(layer_t<I>::template forward<typename Net::template shape_at<I>>(x, std::get<I>(params_)));
+    else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); })
+      return forward<I + 1, Training>(L::template forward_training<In>(x, std::get<I>(params_)));
+    else return forward<I + 1, Training>(L::template forward<In>(x, std::get<I>(params_)));
   }
 
   decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
@@ -7611,7 +7754,7 @@ class classifier {
 
   classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
       : graph_(g), net_(g, seed), logits_(net_(x_type{})),
-        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, logits_))),
+        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         step_(opt.minimize(loss_)), session_(g) {
     session_.run(global_variables_initializer());
@@ -7689,7 +7832,7 @@ class classifier {
   graph& graph_;
   model<Net, T> net_;
   decltype(net_(x_type{})) logits_;
-  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, logits_))) loss_;
+  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
   decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
   decltype(std::declval<Optimizer>().minimize(loss_)) step_;
   session<Policy> session_;

@@ -314,12 +314,12 @@ void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, 
   const auto r = staticflow::detail::value_view(node.rhs);
   if constexpr (has_variables_v<R>) {
     auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    Op::template backward<1, P>(d, l, r, value, g, tmp);
+    node.op.template backward<1, P>(d, l, r, value, g, tmp);
     backprop(node.rhs, d, tmp);
   }
   if constexpr (has_variables_v<L>) {
     auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    Op::template backward<0, P>(d, l, r, value, g, tmp);
+    node.op.template backward<0, P>(d, l, r, value, g, tmp);
     backprop(node.lhs, d, tmp);
   }
 }
@@ -329,7 +329,7 @@ void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& 
   if constexpr (has_variables_v<E>) {
     const auto x = staticflow::detail::value_view(node.arg);
     auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
-    Op::template backward<P>(d, x, value, g, tmp);
+    node.op.template backward<P>(d, x, value, g, tmp);
     backprop(node.arg, d, tmp);
   }
 }

@@ -193,9 +193,9 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
     } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      N::op_type::template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
+      node.op.template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
     } else if constexpr (requires { typename N::op_type; node.arg; }) {
-      N::op_type::template forward<P>(dst, materialize(node.arg, tmp), tmp);
+      node.op.template forward<P>(dst, materialize(node.arg, tmp), tmp);
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "staticflow/graph/graph.hpp"
+#include "staticflow/expr/dropout.hpp"
 #include "staticflow/expr/losses.hpp"
 #include "staticflow/expr/reshape.hpp"
 
@@ -127,6 +128,38 @@ struct flatten {
   template <class In, class X, class P>
   static auto forward(const X& x, const P&) {
     return staticflow::flatten(x);
+  }
+};
+
+/// Inverted dropout with probability `Rate` while training; the identity at inference. Each
+/// training run draws a new mask (the layer keeps a run counter variable).
+template <double Rate>
+struct dropout {
+  static_assert(Rate >= 0 && Rate < 1, "sf::nn::dropout: the rate must be in [0, 1)");
+  static constexpr const char* name = "Dropout";
+  template <std::size_t, class In>
+  struct check {
+    static constexpr bool ok = true;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  struct parameters {
+    variable_node<std::int64_t, shape<>> runs;
+    std::uint64_t seed;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<std::int64_t, shape<>>(prefix + "/runs", init::zeros(), false), seed};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return as_node(x);
+  }
+  template <class In, class X, class P>
+  static auto forward_training(const X& x, const P& p) {
+    return staticflow::dropout(p.runs, x, Rate, p.seed);
   }
 };
 

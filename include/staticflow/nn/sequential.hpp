@@ -116,7 +116,16 @@ class model {
     using S = shape_of_t<X>;
     static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
                   "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0>(x);
+    return forward<0, false>(x);
+  }
+
+  /// The network as it trains: like `operator()`, but layers such as dropout are active.
+  template <operand X>
+  auto training(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
+                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    return forward<0, true>(x);
   }
 
   const auto& parameters() const { return params_; }
@@ -139,10 +148,14 @@ class model {
         params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
   }
 
-  template <std::size_t I, class X>
+  template <std::size_t I, bool Training, class X>
   auto forward(const X& x) const {
+    using L = layer_t<I - (I == Net::layer_count ? 1 : 0)>;
+    using In = typename Net::template shape_at<I>;
     if constexpr (I == Net::layer_count) return as_node(x);
-    else return forward<I + 1>(layer_t<I>::template forward<typename Net::template shape_at<I>>(x, std::get<I>(params_)));
+    else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); })
+      return forward<I + 1, Training>(L::template forward_training<In>(x, std::get<I>(params_)));
+    else return forward<I + 1, Training>(L::template forward<In>(x, std::get<I>(params_)));
   }
 
   decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;

@@ -42,7 +42,7 @@ class classifier {
 
   classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
       : graph_(g), net_(g, seed), logits_(net_(x_type{})),
-        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, logits_))),
+        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         step_(opt.minimize(loss_)), session_(g) {
     session_.run(global_variables_initializer());
@@ -120,7 +120,7 @@ class classifier {
   graph& graph_;
   model<Net, T> net_;
   decltype(net_(x_type{})) logits_;
-  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, logits_))) loss_;
+  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
   decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
   decltype(std::declval<Optimizer>().minimize(loss_)) step_;
   session<Policy> session_;
