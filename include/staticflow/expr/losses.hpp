@@ -8,6 +8,9 @@
 #include "staticflow/expr/reduce.hpp"
 #include "staticflow/ops/loss.hpp"
 
+#include <cstdint>
+#include <tuple>
+
 namespace staticflow {
 
 template <class P>
@@ -55,6 +58,78 @@ auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
                 "sf::softmax_cross_entropy_with_logits: labels and logits must have the same shape");
   return make_op_node(softmax_xent_op{}, labels, logits);
 }
+
+/// The fused sparse softmax cross-entropy: integer class labels instead of one-hot rows.
+struct sparse_softmax_xent_op {
+  template <class SL, class SX>
+  using result_shape = drop_last_t<SX>;
+  template <class S, class DL, class DX>
+  static dims_t<S> result_dims(const DL& labels, const DX& logits) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < S::rank; ++i) {
+      d[i] = logits[i];
+      if (labels[i] != logits[i] && labels[i] != dyn && logits[i] != dyn)
+        throw invalid_argument("sf::sparse_softmax_cross_entropy_with_logits: labels " + to_string(labels) +
+                               " do not match the rows of logits " + to_string(logits));
+    }
+    return d;
+  }
+  template <class P, class Out, class L, class X, class Tmp>
+  static void forward(const Out& out, const L& labels, const X& logits, Tmp&) {
+    using T = typename X::value_type;
+    const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
+    executor<P>::for_each(out.size(), ops::sparse_xent_forward<T, typename L::value_type>{out.data(), labels.data(),
+                                                                                         logits.data(), classes});
+  }
+  template <int Side, class P, class D, class L, class X, class V, class G, class Tmp>
+  static void backward(const D& d, const L& labels, const X& logits, const V&, const G& g, Tmp&) {
+    using T = typename X::value_type;
+    const std::size_t classes = logits.dims()[X::shape_type::rank - 1];
+    if constexpr (Side == 1)
+      executor<P>::for_each(g.size(), ops::sparse_xent_backward<T, typename L::value_type>{
+                                          d.data(), labels.data(), logits.data(), g.data(), classes});
+  }
+};
+
+/// Softmax cross-entropy with integer labels (TF's sparse_softmax_cross_entropy_with_logits):
+/// **Shape:** labels [B] (int32 or int64), logits [B, C] -> [B]. **Gradient:** softmax - one_hot.
+template <operand L, operand X>
+auto sparse_softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
+  static_assert(std::is_same_v<value_t<L>, std::int32_t> || std::is_same_v<value_t<L>, std::int64_t>,
+                "sf::sparse_softmax_cross_entropy_with_logits: labels must be int32 or int64 class indices");
+  static_assert(shape_of_t<L>::rank + 1 == shape_of_t<X>::rank,
+                "sf::sparse_softmax_cross_entropy_with_logits: labels need one axis fewer than logits");
+  return make_op_node(sparse_softmax_xent_op{}, labels, logits);
+}
+
+/// The sum of several loss terms (TF's add_n).
+template <operand First, operand... Rest>
+auto add_n(const First& first, const Rest&... rest) {
+  return (as_node(first) + ... + as_node(rest));
+}
+
+/// A typed losses collection (TF's tf.add_to_collection("losses", ...) / get_total_loss):
+/// `auto losses = sf::losses_collection().add(l2(w1)).add(l2(w2)).add(ce); losses.total()`.
+template <class... Terms>
+class losses_collection {
+ public:
+  losses_collection() = default;
+  explicit losses_collection(std::tuple<Terms...> t) : terms_(std::move(t)) {}
+  /// A new collection with `term` added.
+  template <operand E>
+  auto add(const E& term) const {
+    return losses_collection<Terms..., node_t<E>>(std::tuple_cat(terms_, std::make_tuple(as_node(term))));
+  }
+  static constexpr std::size_t size() { return sizeof...(Terms); }
+  /// The sum of every term.
+  auto total() const {
+    static_assert(sizeof...(Terms) > 0, "sf::losses_collection::total: the collection is empty");
+    return std::apply([](const auto&... t) { return add_n(t...); }, terms_);
+  }
+
+ private:
+  std::tuple<Terms...> terms_;
+};
 
 /// Sigmoid cross-entropy elementwise: max(x, 0) - x * z + log(1 + exp(-|x|)) (TF's stable form).
 template <operand L, operand X>

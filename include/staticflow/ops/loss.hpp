@@ -63,3 +63,42 @@ struct softmax_xent_backward {
 };
 
 }  // namespace staticflow::ops
+
+namespace staticflow::ops {
+
+/// loss[r] = logsumexp(x[r]) - x[r, label[r]]; a label outside [0, classes) gives NaN, as TF's
+/// CPU kernel reports it (device code cannot throw).
+template <class T, class L>
+struct sparse_xent_forward {
+  T* loss;
+  const L* labels;
+  const T* logits;
+  std::size_t classes;
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const T* x = logits + r * classes;
+    T max, lse;
+    row_logsumexp(x, classes, max, lse);
+    const auto k = labels[r];
+    loss[r] = k >= 0 && static_cast<std::size_t>(k) < classes ? lse - (x[k] - max) : T(NAN);
+  }
+};
+
+/// d logits[r, j] = g[r] * (softmax_j - [j == label[r]]).
+template <class T, class L>
+struct sparse_xent_backward {
+  T* d;
+  const L* labels;
+  const T* logits;
+  const T* g;
+  std::size_t classes;
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const T* x = logits + r * classes;
+    T max, lse;
+    row_logsumexp(x, classes, max, lse);
+    const auto k = labels[r];
+    for (std::size_t j = 0; j < classes; ++j)
+      d[r * classes + j] = g[r] * (std::exp(x[j] - max - lse) - (static_cast<decltype(k)>(j) == k ? T(1) : T(0)));
+  }
+};
+
+}  // namespace staticflow::ops
