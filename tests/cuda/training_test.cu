@@ -91,3 +91,30 @@ TEST_CASE("cuda: LeNet-5 training steps match the host", "[cuda][nn]") {
   const auto out_c = cs.run(logits, sf::feed(x, xd));
   CHECK(max_rel_diff(out_h, out_c) < 1e-4);
 }
+
+TEST_CASE("cuda: every optimiser, the losses and gradients match the host", "[cuda][graph]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, 6>, "x">();
+  auto y_ = sf::placeholder<float, sf::shape<sf::dyn, 3>, "y">();
+  auto w = sf::variable<float, sf::shape<6, 3>>("w", sf::init::glorot_uniform(3));
+  auto logits = sf::matmul(sf::tanh(x), w);
+  auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, logits)) +
+              sf::reduce_mean(sf::sigmoid_cross_entropy_with_logits(y_, logits)) + sf::train::l1_regularizer(1e-3)(w);
+  auto steps = sf::group(sf::train::momentum(0.05, 0.9, true).minimize(loss), sf::train::adagrad(0.05).minimize(loss),
+                         sf::train::rmsprop(0.01).minimize(loss), sf::train::adam(0.01).minimize(loss));
+  sf::tensor<float, sf::shape<sf::dyn, 6>> xs = sf::random_normal<float, sf::shape<sf::dyn, 6>>(0.f, 1.f, 8, 12);
+  sf::tensor<float, sf::shape<sf::dyn, 3>> ys = sf::random_uniform<float, sf::shape<sf::dyn, 3>>(0.f, 1.f, 9, 12);
+  sf::session<sf::host> hs(g);
+  sf::session<sf::cuda> cs(g);
+  hs.run(sf::global_variables_initializer());
+  cs.run(sf::global_variables_initializer());
+  for (int i = 0; i < 3; ++i) {
+    const float lh = hs.run(steps, sf::feed(x, xs), sf::feed(y_, ys));
+    const float lc = cs.run(steps, sf::feed(x, xs), sf::feed(y_, ys));
+    CHECK(std::abs(lh - lc) <= 1e-4f * (1 + std::abs(lh)));
+  }
+  CHECK(max_rel_diff(hs.value(w), cs.value(w)) < 1e-4);
+  CHECK(max_rel_diff(hs.run(sf::gradients(loss, w), sf::feed(x, xs), sf::feed(y_, ys)),
+                     cs.run(sf::gradients(loss, w), sf::feed(x, xs), sf::feed(y_, ys))) < 1e-4);
+}
