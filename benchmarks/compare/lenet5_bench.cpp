@@ -13,6 +13,8 @@
 /// timings or in the peak memory. The graph is the one `nn::classifier` builds (same ops, same
 /// seed), driven directly so that the batches are fed without a copy.
 #include <staticflow/staticflow.hpp>
+
+#include "bench_support.hpp"
 #include <staticflow/nn/conv.hpp>
 #include <staticflow/nn/trainer.hpp>
 
@@ -75,77 +77,14 @@ options parse(int argc, char** argv) {
   return o;
 }
 
-/// The first `bytes` bytes after an IDX header of `header` bytes (plain files only: reading a
-/// prefix keeps the training file out of the peak-memory figure).
-std::vector<std::uint8_t> read_idx_prefix(const std::string& path, std::size_t header, std::size_t bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw sf::not_found("lenet5_bench: cannot open '" + path + "' (needs the uncompressed IDX files)");
-  std::vector<std::uint8_t> out(header + bytes);
-  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
-  if (static_cast<std::size_t>(in.gcount()) != out.size())
-    throw sf::data_loss("lenet5_bench: '" + path + "' is shorter than " + std::to_string(out.size()) + " bytes");
-  if (out[0] != 0 || out[1] != 0 || out[2] != 0x08)
-    throw sf::data_loss("lenet5_bench: '" + path + "' is not a uint8 IDX file");
-  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(header));
-  return out;
-}
+using batches = bench::batches<images_t, labels_t>;
+using bench::median;
+using bench::median_us_per_step;
+using bench::peak_mib;
+using bench::seconds_since;
 
-struct batches {
-  std::vector<images_t> x;
-  std::vector<labels_t> y;
-};
-
-/// Batch i holds training examples [64 i, 64 i + 64), pixels / 255 (NHWC, one channel),
-/// one-hot labels.
 batches load_batches(const std::string& dir) {
-  const std::size_t n = batch * num_batches;
-  const auto pixels = read_idx_prefix(dir + "/train-images-idx3-ubyte", 16, n * pixels_per_image);
-  const auto labels = read_idx_prefix(dir + "/train-labels-idx1-ubyte", 8, n);
-  batches b;
-  for (std::size_t i = 0; i < num_batches; ++i) {
-    images_t x(batch);
-    labels_t y(batch);
-    const std::size_t base = i * batch * pixels_per_image;
-    for (std::size_t j = 0; j < batch * pixels_per_image; ++j) x.data()[j] = float(pixels[base + j]) / 255.0f;
-    std::fill(y.data(), y.data() + batch * classes, 0.0f);
-    for (std::size_t r = 0; r < batch; ++r) {
-      const std::uint8_t label = labels[i * batch + r];
-      if (label >= classes) throw sf::data_loss("lenet5_bench: label " + std::to_string(label) + " out of range");
-      y.data()[r * classes + label] = 1.0f;
-    }
-    b.x.push_back(std::move(x));
-    b.y.push_back(std::move(y));
-  }
-  return b;
-}
-
-/// Peak resident set (VmHWM) in MiB, from /proc/self/status.
-double peak_mib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // the value is in kB
-  return -1.0;
-}
-
-double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
-/// Median microseconds per call of `f(step)` over `windows` windows of `steps` calls.
-template <class F>
-double median_us_per_step(long steps, int windows, long& step, F&& f) {
-  std::vector<double> us;
-  for (int w = 0; w < windows; ++w) {
-    const auto t0 = clock_type::now();
-    for (long i = 0; i < steps; ++i, ++step) f(step);
-    us.push_back(seconds_since(t0) * 1e6 / double(steps));
-  }
-  return median(us);
+  return bench::load_batches<images_t, labels_t>(dir, batch, num_batches, pixels_per_image, classes);
 }
 
 int run(const options& o) {

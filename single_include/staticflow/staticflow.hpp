@@ -436,13 +436,6 @@ struct shape_from_array {
                                    [](auto... i) { return shape<A[decltype(i)::value]...>{}; }));
 };
 
-template <std::size_t R>
-struct extent_array {
-  std::array<std::size_t, R> v{};
-  constexpr std::size_t& operator[](std::size_t i) { return v[i]; }
-  constexpr const std::size_t& operator[](std::size_t i) const { return v[i]; }
-};
-
 constexpr std::size_t broadcast_extent(std::size_t a, std::size_t b) {
   if (a == b) return a;
   if (a == 1) return b;
@@ -7876,7 +7869,7 @@ class classifier {
   static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
 
   classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
-      : graph_(g), net_(g, seed), logits_(net_(x_type{})),
+      : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         step_(opt.minimize(loss_)), session_(g) {
@@ -7952,7 +7945,6 @@ class classifier {
     std::fflush(stderr);
   }
 
-  graph& graph_;
   model<Net, T> net_;
   decltype(net_(x_type{})) logits_;
   decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;

@@ -70,13 +70,6 @@ struct shape_from_array {
                                    [](auto... i) { return shape<A[decltype(i)::value]...>{}; }));
 };
 
-template <std::size_t R>
-struct extent_array {
-  std::array<std::size_t, R> v{};
-  constexpr std::size_t& operator[](std::size_t i) { return v[i]; }
-  constexpr const std::size_t& operator[](std::size_t i) const { return v[i]; }
-};
-
 constexpr std::size_t broadcast_extent(std::size_t a, std::size_t b) {
   if (a == b) return a;
   if (a == 1) return b;

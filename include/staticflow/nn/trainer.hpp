@@ -41,7 +41,7 @@ class classifier {
   static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
 
   classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
-      : graph_(g), net_(g, seed), logits_(net_(x_type{})),
+      : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         step_(opt.minimize(loss_)), session_(g) {
@@ -117,7 +117,6 @@ class classifier {
     std::fflush(stderr);
   }
 
-  graph& graph_;
   model<Net, T> net_;
   decltype(net_(x_type{})) logits_;
   decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
