@@ -79,6 +79,9 @@ macro(sf_setup_cuda)
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")
       set(CMAKE_CUDA_ARCHITECTURES "80;90" CACHE STRING "CUDA architectures")
     endif()
+    # The project's own CUDA programs (tests, the CUDA trainer and benchmarks) build for one
+    # architecture: two would double CI's nvcc time. 90 for an H100/H200 run (scripts/gpu-check).
+    set(SF_CUDA_PROGRAM_ARCHITECTURES "80" CACHE STRING "CUDA architecture of the tests, examples and benchmarks")
     enable_language(CUDA)
     sf_add_cuda_target()
     message(STATUS "staticflow: CUDA on (${CMAKE_CUDA_COMPILER}, architectures ${CMAKE_CUDA_ARCHITECTURES})")

@@ -2,7 +2,8 @@
 /// \file
 /// \brief What the end-to-end comparisons share: preloaded MNIST batches read from a prefix of
 /// the IDX files (so the 47 MB training file stays out of the peak-memory figure), timing by
-/// median over windows, and the process's peak resident memory.
+/// median over windows, the process's peak resident memory, and the `--device` choice (the
+/// CUDA builds of the comparisons are the same files compiled by nvcc).
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,9 @@
 #include <vector>
 
 #include <staticflow/core/error.hpp>
+#if defined(__CUDACC__)
+#include <staticflow/cuda.hpp>
+#endif
 
 namespace bench {
 
@@ -62,6 +66,29 @@ batches<Images, Labels> load_batches(const std::string& dir, std::size_t batch, 
   }
   return b;
 }
+
+/// `value` when this build can run on that device, else invalid_argument saying which build can.
+inline std::string checked_device(const std::string& program, const std::string& value) {
+#if defined(__CUDACC__)
+  if (value == "host" || value == "cuda") return value;
+  throw sf::invalid_argument(program + ": --device must be host or cuda, not '" + value + "'");
+#else
+  if (value == "host") return value;
+  throw sf::invalid_argument(program + ": --device " + value +
+                             ": this is the host build; the _cuda build of this program runs on the GPU");
+#endif
+}
+
+#if defined(__CUDACC__)
+/// Device copies of preloaded host batches.
+template <class T, class S>
+std::vector<sf::tensor<T, S, sf::cuda>> to_device(const std::vector<sf::tensor<T, S, sf::host>>& host_batches) {
+  std::vector<sf::tensor<T, S, sf::cuda>> out;
+  out.reserve(host_batches.size());
+  for (const auto& b : host_batches) out.push_back(sf::to_device(b.view()));
+  return out;
+}
+#endif
 
 /// Peak resident set (VmHWM) in MiB, from /proc/self/status.
 inline double peak_mib() {

@@ -80,13 +80,20 @@ def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def synchronize():
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def median_us_per_step(steps, windows, step, f):
     us = []
     for _ in range(windows):
+        synchronize()
         t0 = time.perf_counter()
         for _ in range(steps):
             f(step)
             step += 1
+        synchronize()  # a window ends when the GPU has done its steps, not when they are queued
         us.append((time.perf_counter() - t0) * 1e6 / steps)
     return statistics.median(us), step
 
@@ -141,18 +148,26 @@ def main():
     p.add_argument("--window", type=int, default=200)
     p.add_argument("--windows", type=int, default=5)
     p.add_argument("--infer-runs", type=int, default=10000)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--breakdown", type=int, default=0)  # accepted for symmetry with the C++ side
     p.add_argument("--time-to", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=15)
     o = p.parse_args()
     torch.set_num_threads(o.threads)
     torch.manual_seed(1)
+    dev = torch.device(o.device)
+    if o.device == "cuda":
+        # Full float32 on both sides: staticflow's cuBLAS calls use no TF32 either.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
     if o.time_to > 0:
         time_to_accuracy(o)
         return
 
     xs, ys = load_batches(o.data_dir)
-    model = LeNet5()
+    xs, ys = [x.to(dev) for x in xs], [y.to(dev) for y in ys]
+    model = LeNet5().to(dev)
     step_fn = make_step(model, torch.optim.Adam(model.parameters(), lr=1e-3))
     state = {"loss": 0.0}
 
@@ -177,11 +192,11 @@ def main():
             frozen(one)
         for _ in range(o.infer_runs):
             t0 = time.perf_counter_ns()
-            out = frozen(one)
+            out = frozen(one).cpu()  # logits on the host, as the C++ side returns them
             lat.append((time.perf_counter_ns() - t0) / 1e3)
         del out
 
-    print(f"torch threads={o.threads} openblas={os.environ.get('OPENBLAS_NUM_THREADS', '-')} "
+    print(f"torch device={o.device} threads={o.threads} openblas={os.environ.get('OPENBLAS_NUM_THREADS', '-')} "
           f"samples_per_s={BATCH * 1e6 / step_us:.1f} step_us={step_us:.1f} "
           f"infer_us={statistics.median(lat):.2f} peak_mib={peak_mib():.1f} final_loss={final_loss:.4f}")
 

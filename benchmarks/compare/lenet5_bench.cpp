@@ -6,13 +6,18 @@
 /// in PyTorch).
 ///
 /// Usage: compare_lenet5 [--data-dir data/mnist] [--warmup 100] [--window 200] [--windows 5]
-///                       [--infer-runs 10000] [--breakdown 0|1]
+///                       [--infer-runs 10000] [--breakdown 0|1] [--device host|cuda]
 ///
 /// Both sides read the same first 3200 training images straight from the IDX file into 50
 /// preloaded batches of 64, so neither data loading nor the 47 MB training file is in the
 /// timings or in the peak memory. The graph is the one `nn::classifier` builds (same ops, same
-/// seed), driven directly so that the batches are fed without a copy.
+/// seed), driven directly so that the batches are fed without a copy. compare_lenet5_cuda is
+/// this file compiled by nvcc (`--device cuda`: batches preloaded on the GPU, batch-1 logits
+/// timed until they are back on the host).
 #include <staticflow/staticflow.hpp>
+#if defined(__CUDACC__)
+#include <staticflow/cuda.hpp>
+#endif
 
 #include "bench_support.hpp"
 #include <staticflow/nn/conv.hpp>
@@ -52,6 +57,7 @@ struct options {
   int windows = 5;
   long infer_runs = 10000;
   bool breakdown = false;  ///< also time the forward pass (loss only) of a batch
+  std::string device = "host";
 };
 
 options parse(int argc, char** argv) {
@@ -67,6 +73,7 @@ options parse(int argc, char** argv) {
       else if (flag == "--windows") o.windows = std::stoi(value);
       else if (flag == "--infer-runs") o.infer_runs = std::stol(value);
       else if (flag == "--breakdown") o.breakdown = std::stoi(value) != 0;
+      else if (flag == "--device") o.device = bench::checked_device("lenet5_bench", value);
       else throw sf::invalid_argument("lenet5_bench: unknown flag " + flag);
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("lenet5_bench: bad value '" + value + "' for " + flag);
@@ -87,8 +94,9 @@ batches load_batches(const std::string& dir) {
   return bench::load_batches<images_t, labels_t>(dir, batch, num_batches, pixels_per_image, classes);
 }
 
-int run(const options& o) {
-  const batches data = load_batches(o.data_dir);
+/// Trains and times on `Policy`; `xs`, `ys` and `one` already live on its device.
+template <class Policy, class Images, class Labels, class One>
+int run(const options& o, const Images& xs, const Labels& ys, const One& one) {
 
   // nn::classifier<lenet5, adam>'s graph, built the same way (seed 1 as in the example).
   using x_type = sf::placeholder_node<float, lenet5::input_shape, "lenet5/x">;
@@ -97,21 +105,19 @@ int run(const options& o) {
   auto logits = net(x_type{});
   auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_type{}, logits));
   auto train_step = sf::train::adam(0.001).minimize(loss);
-  sf::session<sf::host> sess;
+  sf::session<Policy> sess;
   sess.run(sf::global_variables_initializer());
 
   float last_loss = 0;
   auto train = [&](long step) {
     const std::size_t i = static_cast<std::size_t>(step) % num_batches;
-    last_loss = sess.run(train_step, sf::feed(x_type{}, data.x[i]), sf::feed(y_type{}, data.y[i]));
+    last_loss = sess.run(train_step, sf::feed(x_type{}, xs[i]), sf::feed(y_type{}, ys[i]));
   };
   long step = 0;
   for (; step < o.warmup;) train(step++);
   const double step_us = median_us_per_step(o.window, o.windows, step, train);
 
   // Batch-1 latency of the trained model, one timed call at a time.
-  images_t one(1);
-  std::copy(data.x[0].data(), data.x[0].data() + pixels_per_image, one.data());
   volatile float sink = 0;
   std::vector<double> lat;
   lat.reserve(static_cast<std::size_t>(o.infer_runs));
@@ -123,19 +129,30 @@ int run(const options& o) {
     sink = out.data()[0];
   }
 
-  std::printf("staticflow samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
-              double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
+  std::printf("staticflow device=%s samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
+              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
   if (o.breakdown) {
     // The forward pass alone (loss of a batch), to split a step into forward and backward+Adam.
     auto fwd = [&](long s) {
       const std::size_t i = static_cast<std::size_t>(s) % num_batches;
-      sink = sess.run(loss, sf::feed(x_type{}, data.x[i]), sf::feed(y_type{}, data.y[i])).data()[0];
+      sink = sess.run(loss, sf::feed(x_type{}, xs[i]), sf::feed(y_type{}, ys[i])).data()[0];
     };
     const double f_us = median_us_per_step(o.window, o.windows, step, fwd);
     std::printf("staticflow-breakdown forward_us=%.1f backward_and_adam_us=%.1f\n", f_us, step_us - f_us);
   }
   (void)sink;
   return 0;
+}
+
+int run(const options& o) {
+  const batches data = load_batches(o.data_dir);
+  images_t one(1);
+  std::copy(data.x[0].data(), data.x[0].data() + pixels_per_image, one.data());
+#if defined(__CUDACC__)
+  if (o.device == "cuda")
+    return run<sf::cuda>(o, bench::to_device(data.x), bench::to_device(data.y), sf::to_device(one.view()));
+#endif
+  return run<sf::host>(o, data.x, data.y, one);
 }
 
 }  // namespace

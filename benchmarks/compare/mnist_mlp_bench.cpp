@@ -4,13 +4,19 @@
 /// training samples/s, batch-1 inference latency and peak resident memory, printed as one
 /// machine-readable line for benchmarks/compare/run (mnist_mlp.py measures the same in PyTorch).
 ///
-/// Usage: bench_compare_mnist_mlp [--data-dir data/mnist] [--warmup 200] [--window 500]
-///                                [--windows 5] [--infer-runs 10000] [--breakdown 0|1]
+/// Usage: compare_mnist_mlp [--data-dir data/mnist] [--warmup 200] [--window 500]
+///                          [--windows 5] [--infer-runs 10000] [--breakdown 0|1]
+///                          [--device host|cuda]
 ///
 /// Both sides read the same first 5000 training images straight from the IDX file into 50
 /// preloaded batches of 100, so neither data loading nor the 47 MB training file is in the
-/// timings or in the peak memory.
+/// timings or in the peak memory. compare_mnist_mlp_cuda is this file compiled by nvcc: with
+/// `--device cuda` the batches are preloaded on the GPU, and a batch-1 inference is timed until
+/// its logits are back on the host.
 #include <staticflow/staticflow.hpp>
+#if defined(__CUDACC__)
+#include <staticflow/cuda.hpp>
+#endif
 
 #include "bench_support.hpp"
 #include <staticflow/train/moving_average_op.hpp>
@@ -45,6 +51,7 @@ struct options {
   int windows = 5;
   long infer_runs = 10000;
   bool breakdown = false;  ///< also time forward, train op and moving averages separately
+  std::string device = "host";
 };
 
 options parse(int argc, char** argv) {
@@ -60,6 +67,7 @@ options parse(int argc, char** argv) {
       else if (flag == "--windows") o.windows = std::stoi(value);
       else if (flag == "--infer-runs") o.infer_runs = std::stol(value);
       else if (flag == "--breakdown") o.breakdown = std::stoi(value) != 0;
+      else if (flag == "--device") o.device = bench::checked_device("mnist_mlp_bench", value);
       else throw sf::invalid_argument("mnist_mlp_bench: unknown flag " + flag);
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_mlp_bench: bad value '" + value + "' for " + flag);
@@ -85,8 +93,9 @@ auto inference(const X& x, const W1& w1, const B1& b1, const W2& w2, const B2& b
   return sf::matmul(sf::relu(sf::matmul(x, w1) + b1), w2) + b2;
 }
 
-int run(const options& o) {
-  const batches data = load_batches(o.data_dir);
+/// Trains and times on `Policy`; `xs`, `ys` and `one` already live on its device.
+template <class Policy, class Images, class Labels, class One>
+int run(const options& o, const Images& xs, const Labels& ys, const One& one) {
 
   // The trainer's graph, exactly as examples/mnist_mlp.cpp builds it (seed 1).
   auto x = sf::placeholder<float, sf::shape<sf::dyn, input>, "x-input">();
@@ -104,21 +113,19 @@ int run(const options& o) {
   auto sgd_step = sgd.minimize(loss, global_step);
   auto train_step = sf::group(sgd_step, averages);
 
-  sf::session<sf::host> sess;
+  sf::session<Policy> sess;
   sess.run(sf::global_variables_initializer());
 
   float last_loss = 0;
   auto train = [&](long step) {
     const std::size_t i = static_cast<std::size_t>(step) % num_batches;
-    last_loss = sess.run(train_step, sf::feed(x, data.x[i]), sf::feed(y_, data.y[i]));
+    last_loss = sess.run(train_step, sf::feed(x, xs[i]), sf::feed(y_, ys[i]));
   };
   long step = 0;
   for (; step < o.warmup;) train(step++);
   const double step_us = median_us_per_step(o.window, o.windows, step, train);
 
   // Batch-1 latency of the trained (raw, not averaged) model, one timed call at a time.
-  images_t one(1);
-  std::copy(data.x[0].data(), data.x[0].data() + input, one.data());
   volatile float sink = 0;
   std::vector<double> lat;
   lat.reserve(static_cast<std::size_t>(o.infer_runs));
@@ -131,19 +138,19 @@ int run(const options& o) {
   }
   (void)sink;
 
-  std::printf("staticflow samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
-              double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
+  std::printf("staticflow device=%s samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
+              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
   if (o.breakdown) {
     // Each part of the step alone: forward only (the loss), the SGD op (forward + backward +
     // update), the moving averages alone.
     const long n = o.window;
     auto fwd = [&](long s) {
       const std::size_t i = static_cast<std::size_t>(s) % num_batches;
-      sink = sess.run(loss, sf::feed(x, data.x[i]), sf::feed(y_, data.y[i])).data()[0];
+      sink = sess.run(loss, sf::feed(x, xs[i]), sf::feed(y_, ys[i])).data()[0];
     };
     auto sgd_only = [&](long s) {
       const std::size_t i = static_cast<std::size_t>(s) % num_batches;
-      last_loss = sess.run(sgd_step, sf::feed(x, data.x[i]), sf::feed(y_, data.y[i]));
+      last_loss = sess.run(sgd_step, sf::feed(x, xs[i]), sf::feed(y_, ys[i]));
     };
     auto ema_only = [&](long) { sess.run(averages); };
     const double f_us = median_us_per_step(n, o.windows, step, fwd);
@@ -152,6 +159,17 @@ int run(const options& o) {
     std::printf("staticflow-breakdown forward_us=%.1f sgd_step_us=%.1f ema_us=%.1f\n", f_us, s_us, e_us);
   }
   return 0;
+}
+
+int run(const options& o) {
+  const batches data = load_batches(o.data_dir);
+  images_t one(1);
+  std::copy(data.x[0].data(), data.x[0].data() + input, one.data());
+#if defined(__CUDACC__)
+  if (o.device == "cuda")
+    return run<sf::cuda>(o, bench::to_device(data.x), bench::to_device(data.y), sf::to_device(one.view()));
+#endif
+  return run<sf::host>(o, data.x, data.y, one);
 }
 
 }  // namespace
