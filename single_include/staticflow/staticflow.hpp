@@ -100,6 +100,8 @@ namespace staticflow {
 /// Runs on the CPU: vectorisable loops split over cores with OpenMP; GEMM through Eigen.
 struct host {
   static constexpr const char* name = "host";
+  /// Kernels split work into a few coarse pieces (a row each): few threads, long loops.
+  static constexpr bool fine_grained = false;
 };
 
 /// Runs on an NVIDIA GPU: one generic kernel per elementwise tree; CUB reductions; cuBLAS GEMM.
@@ -107,6 +109,8 @@ struct host {
 /// `staticflow/cuda.hpp`; `device` selects the GPU (after `CUDA_VISIBLE_DEVICES`).
 struct cuda {
   static constexpr const char* name = "cuda";
+  /// Kernels want one thread per element written: tens of thousands of threads, short loops.
+  static constexpr bool fine_grained = true;
   int device = 0;
 };
 
@@ -3465,6 +3469,24 @@ struct im2col {
   static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
 };
 
+/// im2col with one index per element of col, for policies that want fine-grained work (GPUs);
+/// writes what `im2col` writes.
+template <class T>
+struct im2col_element {
+  T* col;
+  const T* x;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t p = i / g.patch(), k = i - p * g.patch();
+    const std::size_t ch = k % g.c, kw_i = (k / g.c) % g.kw, kh_i = k / (g.c * g.kw);
+    const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
+    // Left of or above the input these wrap around to huge values: padding, like below or right.
+    const std::size_t y = oh_i * g.sh + kh_i - g.pad_top, z = ow_i * g.sw + kw_i - g.pad_left;
+    col[i] = y < g.h && z < g.w ? x[((n_i * g.h + y) * g.w + z) * g.c + ch] : T(0);
+  }
+  static std::size_t count(const window_geometry& g) { return g.positions() * g.patch(); }
+};
+
 /// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
 /// im2col copied from x[n, y, z, c]. Gathers per input element (no scatter, no races).
 template <class T>
@@ -3491,6 +3513,30 @@ struct col2im {
     }
   }
   static std::size_t count(const window_geometry& g) { return g.n * g.h; }
+};
+
+/// col2im with one index per element of dx (fine-grained policies); sums in `col2im`'s order,
+/// so both give identical results.
+template <class T>
+struct col2im_element {
+  T* dx;
+  const T* col;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c, z = (i / g.c) % g.w, y = (i / (g.c * g.w)) % g.h, n_i = i / (g.c * g.w * g.h);
+    const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
+    const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
+    T acc = T(0);
+    for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
+      const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
+      for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
+        const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
+        acc += col[((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c + ch];
+      }
+    }
+    dx[i] = acc;
+  }
+  static std::size_t count(const window_geometry& g) { return g.n * g.h * g.w * g.c; }
 };
 
 /// The cells of one pooling window that lie inside the input: rows [y0, y1), columns [z0, z1).
@@ -3701,7 +3747,10 @@ struct conv2d_op {
                 (g.sw << 32) ^ (g.pad_top << 24) ^ (g.pad_left << 16) ^ (std::uint64_t{1} << 63);
     if (void* done = tmp.find(key)) return static_cast<const T*>(done);
     auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
+    if constexpr (P::fine_grained)
+      executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
+    else
+      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
     tmp.remember(key, col.data());
     return col.data();
   }
@@ -3725,7 +3774,11 @@ struct conv2d_op {
       T* dcol = identity ? d.data()
                          : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
       executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-      if (!identity) executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
+      if (identity) return;
+      if constexpr (P::fine_grained)
+        executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
+      else
+        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
     } else {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());

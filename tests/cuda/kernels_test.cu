@@ -86,6 +86,33 @@ TEST_CASE("cuda: large reductions take the block paths and give hand-computed su
   CHECK(max_rel_error(hall.view(), dall.view(), 1e-3) < 1e-5);
 }
 
+TEST_CASE("cuda: reductions over leading axes (bias gradients) split tall columns over blocks", "[cuda][reduce]") {
+  // A conv bias gradient's shape: [64 * 24 * 24, 6] summed over the rows. 36864 rows make 144
+  // chunks, reduced again in a second pass.
+  sf::tensor<float, sf::shape<36864, 6>, sf::cuda> ones = sf::filled<float, sf::shape<36864, 6>>(1.f);
+  sf::tensor<float, sf::shape<6>, sf::cuda> counts = sf::reduce_sum<0>(ones);
+  const auto hc = sf::to_host(counts);
+  for (std::size_t c = 0; c < 6; ++c) CHECK(hc(c) == 36864.f);  // exact: integers below 2^24
+
+  // The same over NHWC axes 0, 1, 2, a max, and a mean of a tall and a wide matrix, against the host.
+  const auto x = pattern<float, sf::shape<64, 8, 8, 16>>(0.013f, -0.6f);
+  const auto dx = sf::to_device(x);
+  sf::tensor<float, sf::shape<16>> h_sum = sf::reduce_sum<0, 1, 2>(x);
+  sf::tensor<float, sf::shape<16>, sf::cuda> d_sum = sf::reduce_sum<0, 1, 2>(dx);
+  CHECK(max_rel_error(h_sum.view(), d_sum.view()) < 1e-5);
+  sf::tensor<float, sf::shape<16>> h_max = sf::reduce_max<0, 1, 2>(x);
+  sf::tensor<float, sf::shape<16>, sf::cuda> d_max = sf::reduce_max<0, 1, 2>(dx);
+  CHECK(equal(h_max.view(), d_max.view()));
+  const auto tall = pattern<double, sf::shape<70000, 3>>(0.5, -20.0);
+  sf::tensor<double, sf::shape<3>> h_mean = sf::reduce_mean<0>(tall);
+  sf::tensor<double, sf::shape<3>, sf::cuda> d_mean = sf::reduce_mean<0>(sf::to_device(tall));
+  CHECK(max_rel_error(h_mean.view(), d_mean.view()) < 1e-12);
+  const auto wide = pattern<float, sf::shape<100, 500>>(0.25f, -12.f);
+  sf::tensor<float, sf::shape<500>> h_wide = sf::reduce_sum<0>(wide);
+  sf::tensor<float, sf::shape<500>, sf::cuda> d_wide = sf::reduce_sum<0>(sf::to_device(wide));
+  CHECK(max_rel_error(h_wide.view(), d_wide.view()) < 1e-5);
+}
+
 TEST_CASE("cuda: reductions with dyn extents and inside a larger expression", "[cuda][reduce]") {
   sf::tensor<float, sf::shape<sf::dyn, 70>> x(9);
   for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>((i * 13) % 29) * 0.5f - 7.f;

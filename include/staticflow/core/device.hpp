@@ -16,6 +16,8 @@ namespace staticflow {
 /// Runs on the CPU: vectorisable loops split over cores with OpenMP; GEMM through Eigen.
 struct host {
   static constexpr const char* name = "host";
+  /// Kernels split work into a few coarse pieces (a row each): few threads, long loops.
+  static constexpr bool fine_grained = false;
 };
 
 /// Runs on an NVIDIA GPU: one generic kernel per elementwise tree; CUB reductions; cuBLAS GEMM.
@@ -23,6 +25,8 @@ struct host {
 /// `staticflow/cuda.hpp`; `device` selects the GPU (after `CUDA_VISIBLE_DEVICES`).
 struct cuda {
   static constexpr const char* name = "cuda";
+  /// Kernels want one thread per element written: tens of thousands of threads, short loops.
+  static constexpr bool fine_grained = true;
   int device = 0;
 };
 

@@ -111,7 +111,10 @@ struct conv2d_op {
                 (g.sw << 32) ^ (g.pad_top << 24) ^ (g.pad_left << 16) ^ (std::uint64_t{1} << 63);
     if (void* done = tmp.find(key)) return static_cast<const T*>(done);
     auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
+    if constexpr (P::fine_grained)
+      executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
+    else
+      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
     tmp.remember(key, col.data());
     return col.data();
   }
@@ -135,7 +138,11 @@ struct conv2d_op {
       T* dcol = identity ? d.data()
                          : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
       executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-      if (!identity) executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
+      if (identity) return;
+      if constexpr (P::fine_grained)
+        executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
+      else
+        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
     } else {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());

@@ -80,6 +80,24 @@ struct im2col {
   static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
 };
 
+/// im2col with one index per element of col, for policies that want fine-grained work (GPUs);
+/// writes what `im2col` writes.
+template <class T>
+struct im2col_element {
+  T* col;
+  const T* x;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t p = i / g.patch(), k = i - p * g.patch();
+    const std::size_t ch = k % g.c, kw_i = (k / g.c) % g.kw, kh_i = k / (g.c * g.kw);
+    const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
+    // Left of or above the input these wrap around to huge values: padding, like below or right.
+    const std::size_t y = oh_i * g.sh + kh_i - g.pad_top, z = ow_i * g.sw + kw_i - g.pad_left;
+    col[i] = y < g.h && z < g.w ? x[((n_i * g.h + y) * g.w + z) * g.c + ch] : T(0);
+  }
+  static std::size_t count(const window_geometry& g) { return g.positions() * g.patch(); }
+};
+
 /// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
 /// im2col copied from x[n, y, z, c]. Gathers per input element (no scatter, no races).
 template <class T>
@@ -106,6 +124,30 @@ struct col2im {
     }
   }
   static std::size_t count(const window_geometry& g) { return g.n * g.h; }
+};
+
+/// col2im with one index per element of dx (fine-grained policies); sums in `col2im`'s order,
+/// so both give identical results.
+template <class T>
+struct col2im_element {
+  T* dx;
+  const T* col;
+  window_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c, z = (i / g.c) % g.w, y = (i / (g.c * g.w)) % g.h, n_i = i / (g.c * g.w * g.h);
+    const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
+    const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
+    T acc = T(0);
+    for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
+      const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
+      for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
+        const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
+        acc += col[((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c + ch];
+      }
+    }
+    dx[i] = acc;
+  }
+  static std::size_t count(const window_geometry& g) { return g.n * g.h * g.w * g.c; }
 };
 
 /// The cells of one pooling window that lie inside the input: rows [y0, y1), columns [z0, z1).

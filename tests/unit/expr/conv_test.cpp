@@ -232,6 +232,37 @@ TEST_CASE("conv2d matches a naive loop on random batches of several channels", "
   }
 }
 
+TEST_CASE("the fine-grained im2col and col2im (the GPU's) write exactly what the row kernels write", "[conv]") {
+  struct geometry_case {
+    long n, h, w, c, kh, kw, sh, sw;
+    bool same;
+  };
+  const geometry_case cases[] = {{2, 28, 28, 1, 5, 5, 1, 1, false}, {3, 7, 6, 3, 3, 2, 2, 1, true},
+                                 {1, 5, 5, 2, 3, 3, 2, 2, true},   {2, 9, 4, 4, 2, 4, 3, 2, false}};
+  for (const auto& k : cases) {
+    const axis ay(k.h, k.kh, k.sh, k.same), ax(k.w, k.kw, k.sw, k.same);
+    auto u = [](long v) { return static_cast<std::size_t>(v); };
+    const sf::ops::window_geometry g{u(k.n),  u(k.h),  u(k.w),   u(k.c),   u(k.kh), u(k.kw),
+                                     u(k.sh), u(k.sw), u(ay.out), u(ax.out), u(ay.pad), u(ax.pad)};
+    INFO("input " << k.n << "x" << k.h << "x" << k.w << "x" << k.c << ", window " << k.kh << "x" << k.kw
+                  << ", strides " << k.sh << "x" << k.sw << (k.same ? " SAME" : " VALID"));
+    std::vector<float> x(g.n * g.h * g.w * g.c);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 101) * 0.25f - 9.f;
+    const std::size_t col_size = g.positions() * g.patch();
+    std::vector<float> by_row(col_size, -1.f), by_element(col_size, -2.f);
+    for (std::size_t r = 0; r < sf::ops::im2col<float>::count(g); ++r) sf::ops::im2col<float>{by_row.data(), x.data(), g}(r);
+    REQUIRE(sf::ops::im2col_element<float>::count(g) == col_size);
+    for (std::size_t i = 0; i < col_size; ++i) sf::ops::im2col_element<float>{by_element.data(), x.data(), g}(i);
+    CHECK(by_row == by_element);
+
+    std::vector<float> dx_row(x.size(), -1.f), dx_element(x.size(), -2.f);
+    for (std::size_t r = 0; r < sf::ops::col2im<float>::count(g); ++r) sf::ops::col2im<float>{dx_row.data(), by_row.data(), g}(r);
+    REQUIRE(sf::ops::col2im_element<float>::count(g) == x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) sf::ops::col2im_element<float>{dx_element.data(), by_row.data(), g}(i);
+    CHECK(dx_row == dx_element);
+  }
+}
+
 TEST_CASE("conv2d composes: bias add, relu and pooling in one expression", "[conv]") {
   const auto x = random<sf::shape<2, 6, 6, 2>>(21);
   const auto f = random<sf::shape<3, 3, 2, 3>>(22);

@@ -143,6 +143,8 @@ struct executor<cuda> {
       const std::size_t inner = n_in / out_n;
       if (inner >= row_block_threshold) reduce_rows(r, out, out_n, inner, ev);
       else reduce_strided(r, out, out_n, ev, map);
+    } else if constexpr (Map::leading_only) {
+      reduce_columns(r, out, n_in / out_n, out_n, ev);
     } else {
       reduce_strided(r, out, out_n, ev, map);
     }
@@ -208,6 +210,29 @@ struct executor<cuda> {
     const auto blocks = static_cast<unsigned>(rows < detail::cuda_max_blocks ? rows : detail::cuda_max_blocks);
     detail::cuda_row_reduce_kernel<<<blocks, detail::cuda_block_threads>>>(r, out, rows, inner, ev);
     SF_CUDA_CHECK_LAUNCH("sf::cuda row reduce kernel");
+  }
+
+  /// Column c of a [rows, cols] input into out[c]: chunks of rows in parallel, then the
+  /// chunks' partial results the same way until one chunk is left.
+  template <class Reducer, class T, class Ev>
+  static void reduce_columns(Reducer r, T* out, std::size_t rows, std::size_t cols, const Ev& ev) {
+    constexpr std::size_t max_chunks = 65535;  // gridDim.y's limit
+    std::size_t chunk_rows = 256;              // 32 rows per lane: enough work to hide latency
+    if (rows > chunk_rows * max_chunks) chunk_rows = (rows + max_chunks - 1) / max_chunks;
+    const std::size_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+    const dim3 grid(static_cast<unsigned>((cols + detail::cuda_column_tile - 1) / detail::cuda_column_tile),
+                    static_cast<unsigned>(chunks));
+    const dim3 block(detail::cuda_column_tile, detail::cuda_column_lanes);
+    if (chunks == 1) {
+      detail::cuda_column_reduce_kernel<<<grid, block>>>(r, out, rows, cols, chunk_rows, ev);
+      SF_CUDA_CHECK_LAUNCH("sf::cuda column reduce kernel");
+      return;
+    }
+    detail::cuda_scratch partial(chunks * cols * sizeof(T));
+    T* partial_data = reinterpret_cast<T*>(partial.data);
+    detail::cuda_column_reduce_kernel<<<grid, block>>>(r, partial_data, rows, cols, chunk_rows, ev);
+    SF_CUDA_CHECK_LAUNCH("sf::cuda column reduce kernel");
+    reduce_columns(r, out, chunks, cols, detail::cuda_array_reader<T>{partial_data});
   }
 
   template <class Reducer, class T, class Ev, class Map>

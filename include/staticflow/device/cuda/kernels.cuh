@@ -68,6 +68,38 @@ __global__ void cuda_row_reduce_kernel(Reducer r, T* __restrict__ out, std::size
   }
 }
 
+/// Element i of a plain device array (the partial results between column-reduce passes).
+template <class T>
+struct cuda_array_reader {
+  const T* data;
+  __host__ __device__ T coeff(std::size_t i) const { return data[i]; }
+};
+
+/// Column reductions of a row-major [rows, cols] input (reductions over leading axes, such as
+/// a bias gradient summed over the batch and the positions): a block is 32 columns by 8 row
+/// lanes over one chunk of `chunk_rows` rows, so short wide and tall narrow inputs both fill
+/// the GPU. out[chunk * cols + c] = the reduction of column c over chunk blockIdx.y.
+inline constexpr unsigned cuda_column_tile = 32, cuda_column_lanes = 8;
+
+template <class Reducer, class T, class Ev>
+__global__ void cuda_column_reduce_kernel(Reducer r, T* __restrict__ out, std::size_t rows, std::size_t cols,
+                                          std::size_t chunk_rows, Ev ev) {
+  __shared__ T partial[cuda_column_lanes][cuda_column_tile];
+  const std::size_t c = static_cast<std::size_t>(blockIdx.x) * cuda_column_tile + threadIdx.x;
+  const std::size_t first = static_cast<std::size_t>(blockIdx.y) * chunk_rows;
+  const std::size_t last = first + chunk_rows < rows ? first + chunk_rows : rows;
+  T acc = Reducer::template identity<T>();
+  if (c < cols)
+    for (std::size_t row = first + threadIdx.y; row < last; row += cuda_column_lanes) acc = r(acc, ev.coeff(row * cols + c));
+  partial[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < cols) {
+    T total = partial[0][threadIdx.x];
+    for (unsigned lane = 1; lane < cuda_column_lanes; ++lane) total = r(total, partial[lane][threadIdx.x]);
+    out[static_cast<std::size_t>(blockIdx.y) * cols + c] = total;
+  }
+}
+
 /// How the inputs of one output element are found when the reduced axes are anywhere:
 /// the output index splits over the kept axes, the k-th input over the reduced ones.
 template <std::size_t R>
