@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief Single-precision GEMM: `c = sf::matmul(a, b)` (Eigen underneath) against OpenBLAS's cblas_sgemm.
+/// \brief Single-precision GEMM: `c = sf::matmul(a, b)` (Eigen kernels on slices split over the
+/// OpenMP team) against OpenBLAS's cblas_sgemm and against Eigen's own threaded product.
 ///
 /// Shapes: a square 1024^3 product and the MLP's first layer, [100,784] x [784,500]. Both
 /// contenders read the same operands and use the same thread count (OMP_NUM_THREADS, default
@@ -98,6 +99,27 @@ void gemm_staticflow(benchmark::State& state) {
 BENCHMARK(gemm_staticflow<1024, 1024, 1024>)->Name("sgemm_1024x1024x1024/staticflow")->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(gemm_staticflow<100, 784, 500>)->Name("sgemm_100x784x500/staticflow")->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+/// Eigen's own threaded product on the same operands (what staticflow's host GEMM was before it
+/// split products over its OpenMP team itself): the before/after of that change, in one run.
+template <std::size_t M, std::size_t K, std::size_t N>
+void gemm_eigen_threaded(benchmark::State& state) {
+  using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  auto& p = problem<M, K, N>::get();
+  sf::tensor<float, sf::shape<M, N>> c;
+  Eigen::Map<const mat> a(p.a.data(), M, K), b(p.b.data(), K, N);
+  Eigen::Map<mat> out(c.data(), M, N);
+  settle();
+  for (auto _ : state) {
+    out.noalias() = a * b;
+    benchmark::ClobberMemory();
+  }
+  if (p.check(state, c.data())) set_counters(state, p.flops);
+}
+BENCHMARK(gemm_eigen_threaded<1024, 1024, 1024>)->Name("sgemm_1024x1024x1024/eigen_threaded")->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(gemm_eigen_threaded<100, 784, 500>)->Name("sgemm_100x784x500/eigen_threaded")->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 #if defined(SF_HAVE_OPENBLAS)

@@ -94,6 +94,29 @@ TEST_CASE("100x784 by 784x500 (an MNIST layer), float", "[matmul][large]") {
   check_product<true, true, float>(100, 784, 500, 43, 1e-4);
 }
 
+TEST_CASE("products large enough to split over threads, by rows and by columns, all transposes", "[matmul][large]") {
+  // Over 2^21 multiply-adds: sliced by C's rows (m > n) or columns, in groups of 16 that do
+  // not divide the extents evenly. Also checked with the beta = 1 accumulation the backward
+  // pass uses, through a plain executor call.
+  const std::size_t sizes[][3] = {{300, 200, 40}, {37, 190, 333}};
+  unsigned seed = 60;
+  for (const auto& s : sizes) {
+    check_product<false, false, float>(s[0], s[1], s[2], seed++, 1e-4);
+    check_product<true, false, float>(s[0], s[1], s[2], seed++, 1e-4);
+    check_product<false, true, float>(s[0], s[1], s[2], seed++, 1e-4);
+    check_product<true, true, float>(s[0], s[1], s[2], seed++, 1e-4);
+  }
+  const std::size_t m = 150, k = 120, n = 130;
+  const auto va = ref::random_values<double>(m * k, 70), vb = ref::random_values<double>(k * n, 71);
+  std::vector<double> c(m * n, 1.0);
+  sf::executor<sf::host>::gemm(false, false, m, n, k, 2.0, va.data(), vb.data(), 1.0, c.data());
+  auto want = ref::matmul(va, vb, m, k, n, false, false);
+  for (auto& w : want) w = 2.0 * w + 1.0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) bad += std::abs(c[i] - want[i]) > 1e-10 * (1.0 + std::abs(want[i]));
+  CHECK(bad == 0);
+}
+
 TEST_CASE("double precision, all transposes", "[matmul]") {
   check_product<false, false, double>(31, 47, 23, 5, 1e-12);
   check_product<true, false, double>(31, 47, 23, 6, 1e-12);

@@ -129,24 +129,73 @@ struct executor<host> {
   }
 
   /// C = alpha * op(A) * op(B) + beta * C, row-major, op transposing when its flag is set.
+  /// Large products are split into slices of C's rows or columns (whichever extent is larger)
+  /// over the OpenMP team, each thread running Eigen's single-threaded kernel on its slice: no
+  /// synchronisation inside the product (Eigen's own threading synchronises at every block and
+  /// stalls whenever one of the team is descheduled), at the price of each thread packing the
+  /// operand it shares.
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
+    const bool by_rows = m > n;
+    const int threads = gemm_threads(m, n, k, by_rows ? m : n);
+    if (threads <= 1) return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n});
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+    {
+      const std::size_t team = static_cast<std::size_t>(omp_get_num_threads());
+      const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+      // Whole groups of 16 (a cache line of floats) per thread.
+      const std::size_t extent = by_rows ? m : n, groups = (extent + 15) / 16;
+      const range slice{std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
+      if (slice.first < slice.last) {
+        if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n});
+        else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice);
+      }
+    }
+#endif
+  }
+
+ private:
+  struct range {
+    std::size_t first, last;
+  };
+  /// Products below this many multiply-adds run on one thread: waking the team costs more.
+  static constexpr std::size_t gemm_parallel_work = std::size_t{1} << 21;
+
+  /// Threads for a product whose split extent is `extent`: at least 64 rows or columns each.
+  static int gemm_threads(std::size_t m, std::size_t n, std::size_t k, std::size_t extent) {
+#if defined(_OPENMP)
+    if (m * n * k < gemm_parallel_work || omp_in_parallel()) return 1;
+    return static_cast<int>(std::min<std::size_t>(extent / 64, static_cast<std::size_t>(omp_get_max_threads())));
+#else
+    (void)m, (void)n, (void)k, (void)extent;
+    return 1;
+#endif
+  }
+
+  /// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C, by Eigen on the calling thread.
+  template <class T>
+  static void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                         const T* b, T beta, T* c, range r, range col) {
     using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using view = Eigen::Map<const mat, 0, Eigen::OuterStride<>>;
     using idx = Eigen::Index;
-    Eigen::Map<const mat> A(a, idx(ta ? k : m), idx(ta ? m : k));
-    Eigen::Map<const mat> B(b, idx(tb ? n : k), idx(tb ? k : n));
-    Eigen::Map<mat> C(c, idx(m), idx(n));
+    using stride = Eigen::OuterStride<>;
+    const idx rows = idx(r.last - r.first), cols = idx(col.last - col.first);
+    Eigen::Map<mat, 0, stride> C(c + r.first * n + col.first, rows, cols, stride(idx(n)));
     if (beta == T(0)) C.setZero();
     else if (beta != T(1)) C *= beta;
+    // The slices of op(A) and op(B) as stored: rows of A or, transposed, its columns; likewise B.
+    const view A = ta ? view(a + r.first, idx(k), rows, stride(idx(m))) : view(a + r.first * k, rows, idx(k), stride(idx(k)));
+    const view B = tb ? view(b + col.first * k, cols, idx(k), stride(idx(k))) : view(b + col.first, idx(k), cols, stride(idx(n)));
     if (ta && tb) C.noalias() += alpha * A.transpose() * B.transpose();
     else if (ta) C.noalias() += alpha * A.transpose() * B;
     else if (tb) C.noalias() += alpha * A * B.transpose();
     else C.noalias() += alpha * A * B;
   }
 
- private:
   template <class Reducer, class Ev>
   static auto reduce_range(Reducer r, const Ev& ev, std::size_t first, std::size_t count) {
     using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
