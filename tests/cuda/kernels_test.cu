@@ -5,6 +5,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 #include "cuda_test_support.hpp"
@@ -161,6 +162,40 @@ TEST_CASE("cuda: argmax and argmin pick the first best index, as on the host", "
 }
 
 // ---- GEMM -------------------------------------------------------------------------------------------
+TEMPLATE_TEST_CASE("cuda: a dense layer's GEMM with its fused bias and relu epilogue matches the host",
+                   "[cuda][matmul][fusion]", float, double) {
+  // float goes through one cuBLASLt call (RELU_BIAS / BIAS epilogue), double through cuBLAS and
+  // an epilogue kernel; both must give the host's values, with every transpose flag.
+  using T = TestType;
+  const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+  constexpr std::size_t m = 37, k = 70, n = 45;
+  const auto a = pattern<T, sf::shape<m, k>>(T(0.01), T(-0.5));
+  const auto at = pattern<T, sf::shape<k, m>>(T(0.01), T(-0.5));
+  const auto b = pattern<T, sf::shape<k, n>>(T(-0.02), T(1));
+  const auto bt = pattern<T, sf::shape<n, k>>(T(-0.02), T(1));
+  const auto bias = pattern<T, sf::shape<n>>(T(0.3), T(-12));
+  const auto da = sf::to_device(a);
+  const auto dat = sf::to_device(at);
+  const auto db = sf::to_device(b);
+  const auto dbt = sf::to_device(bt);
+  const auto dbias = sf::to_device(bias);
+
+  sf::tensor<T, sf::shape<m, n>> h = sf::relu(sf::matmul(a, b) + bias);
+  sf::tensor<T, sf::shape<m, n>, sf::cuda> d = sf::relu(sf::matmul(da, db) + dbias);
+  const auto hd = sf::to_host(d);
+  CHECK(std::count(hd.data(), hd.data() + hd.size(), T(0)) > 0);  // the relu clipped something
+  CHECK(max_rel_error(h.view(), d.view()) < tol);
+  h = sf::relu(bias + sf::matmul<true, false>(at, b));
+  d = sf::relu(dbias + sf::matmul<true, false>(dat, db));
+  CHECK(max_rel_error(h.view(), d.view()) < tol);
+  h = sf::matmul<false, true>(a, bt) + bias;
+  d = sf::matmul<false, true>(da, dbt) + dbias;
+  CHECK(max_rel_error(h.view(), d.view()) < tol);
+  h = sf::relu(sf::matmul<true, true>(at, bt) + bias);
+  d = sf::relu(sf::matmul<true, true>(dat, dbt) + dbias);
+  CHECK(max_rel_error(h.view(), d.view()) < tol);
+}
+
 
 TEMPLATE_TEST_CASE("cuda: matmul with every transpose flag matches the host", "[cuda][matmul]", float, double) {
   using T = TestType;

@@ -5,7 +5,8 @@
 /// Elementwise trees run as one pass of `executor<Policy>::elementwise` over an evaluator.
 /// Matmuls and reductions are materialisation points: at the root of an assignment they write
 /// straight into the destination; inside a tree they are computed once into a temporary that
-/// the tree then reads like any tensor.
+/// the tree then reads like any tensor. A dense layer's `matmul(x, w) + b` and
+/// `relu(matmul(x, w) + b)` are one GEMM with a fused epilogue (`executor<P>::gemm_bias`).
 #pragma once
 
 #include <memory>
@@ -183,6 +184,54 @@ auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp) {
   else return reshape_node<decltype(a), S>(a, node.dims());
 }
 
+/// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,
+/// along the product's columns) and `relu` of either. `product(n)` and `bias(n)` find the parts.
+template <class N>
+struct gemm_epilogue {
+  static constexpr bool matches = false, relu = false;
+};
+template <class L, class R, bool TA, bool TB, class B>
+struct gemm_epilogue<binary<ops::add, matmul_node<L, R, TA, TB>, B>> {
+  static constexpr bool matches = B::shape_type::rank == 1, relu = false;
+  static const auto& product(const binary<ops::add, matmul_node<L, R, TA, TB>, B>& n) { return n.lhs; }
+  static const auto& bias(const binary<ops::add, matmul_node<L, R, TA, TB>, B>& n) { return n.rhs; }
+};
+template <class B, class L, class R, bool TA, bool TB>
+struct gemm_epilogue<binary<ops::add, B, matmul_node<L, R, TA, TB>>> {
+  static constexpr bool matches = B::shape_type::rank == 1, relu = false;
+  static const auto& product(const binary<ops::add, B, matmul_node<L, R, TA, TB>>& n) { return n.rhs; }
+  static const auto& bias(const binary<ops::add, B, matmul_node<L, R, TA, TB>>& n) { return n.lhs; }
+};
+template <class E>
+struct gemm_epilogue<unary<ops::relu, E>> {
+  static constexpr bool matches = gemm_epilogue<E>::matches && !gemm_epilogue<E>::relu, relu = true;
+  static const auto& product(const unary<ops::relu, E>& n) { return gemm_epilogue<E>::product(n.arg); }
+  static const auto& bias(const unary<ops::relu, E>& n) { return gemm_epilogue<E>::bias(n.arg); }
+};
+
+/// Evaluates a matching tree as one GEMM with its epilogue, straight into `dst`. False (nothing
+/// done) when the run-time extents do not line up: a bias of extent 1 broadcasts, for example.
+template <class P, class T, class S, class N>
+bool evaluate_gemm_epilogue(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
+  using epilogue = gemm_epilogue<N>;
+  const auto& product = epilogue::product(node);
+  using M = std::remove_cvref_t<decltype(product)>;
+  if constexpr (S::rank != 2 || !std::is_same_v<typename M::value_type, T>) {
+    return false;
+  } else {
+    const auto dims = product.dims();
+    const auto& bias_node = epilogue::bias(node);
+    if (bias_node.dims()[0] != dims[1] || dst.dim(0) != dims[0] || dst.dim(1) != dims[1]) return false;
+    auto a = materialize(product.lhs, tmp);
+    auto b = materialize(product.rhs, tmp);
+    auto bias = materialize(bias_node, tmp);
+    const std::size_t k = a.dim(M::transpose_a ? 0 : 1);
+    executor<P>::gemm_bias(M::transpose_a, M::transpose_b, dims[0], dims[1], k, a.data(), b.data(), bias.data(),
+                           epilogue::relu, dst.data());
+    return true;
+  }
+}
+
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
   using ex = executor<P>;
@@ -213,6 +262,8 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       ex::template arg_reduce<N::is_max>(dst.data(), dst.size(), ev, in_dims[N::axis], inner);
     }
   } else {
+    if constexpr (gemm_epilogue<N>::matches)
+      if (evaluate_gemm_epilogue(dst, node, tmp)) return;
     auto lowered = lower(node, tmp);
     evaluator<decltype(lowered), S> ev(lowered, dst.dims());
     ex::elementwise(dst.data(), dst.size(), ev);

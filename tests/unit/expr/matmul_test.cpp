@@ -137,6 +137,46 @@ TEST_CASE("static and dyn shapes: [?,784] x [784,10]", "[matmul]") {
   check_close(y, ref::matmul(vx, vw, batch, 784, 10), 1e-4);
 }
 
+TEST_CASE("a dense layer is one GEMM with a fused bias and relu epilogue", "[matmul][fusion]") {
+  const std::size_t m = 6, k = 9, n = 7;
+  const auto vx = ref::random_values<float>(m * k, 31), vw = ref::random_values<float>(k * n, 32);
+  const auto vb = ref::random_values<float>(n, 33);
+  sf::tensor<float, shape<dyn, 9>> x(m);
+  sf::tensor<float, shape<9, 7>> w;
+  sf::tensor<float, shape<7>> b;
+  std::copy(vx.begin(), vx.end(), x.data());
+  std::copy(vw.begin(), vw.end(), w.data());
+  std::copy(vb.begin(), vb.end(), b.data());
+  auto dense = ref::matmul(vx, vw, m, k, n);
+  for (std::size_t i = 0; i < dense.size(); ++i) dense[i] += vb[i % n];
+  std::vector<float> activated(dense);
+  for (auto& v : activated) v = v > 0 ? v : 0;
+  REQUIRE(std::count(activated.begin(), activated.end(), 0.f) > 0);  // the relu does something
+
+  auto& passes = sf::executor<sf::host>::passes();
+  const std::size_t gemms = passes.gemm, sweeps = passes.elementwise;
+  sf::tensor<float, shape<dyn, 7>> y = sf::relu(sf::matmul(x, w) + b);
+  check_close(y, activated, 1e-5);
+  sf::tensor<float, shape<dyn, 7>> z = b + sf::matmul(x, w);
+  check_close(z, dense, 1e-5);
+  CHECK(passes.gemm - gemms == 2);
+  CHECK(passes.elementwise - sweeps == 0);  // no separate pass over the product
+
+  // Transposed operands (x^T stored): the same values through the same fused call.
+  sf::tensor<float, shape<9, dyn>> xt(sf::index_array<2>{9, m});
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < k; ++j) xt.data()[j * m + i] = vx[i * k + j];
+  sf::tensor<float, shape<dyn, 7>> yt = sf::relu(sf::matmul<true, false>(xt, w) + b);
+  check_close(yt, activated, 1e-5);
+
+  // Not a dense layer's epilogue: a bias of extent 1 broadcasts, the general path handles it.
+  sf::tensor<float, shape<1>> one_bias = sf::constant<float, shape<1>>({0.5f});
+  const std::size_t before = passes.elementwise;
+  sf::tensor<float, shape<dyn, 7>> shifted = sf::matmul(x, w) + one_bias;
+  CHECK(passes.elementwise - before == 1);
+  CHECK(shifted(2, 3) == Approx(ref::matmul(vx, vw, m, k, n)[2 * n + 3] + 0.5f));
+}
+
 TEST_CASE("matmul inside expressions", "[matmul][fusion]") {
   const std::size_t m = 8, k = 12, n = 5;
   const auto va = ref::random_values<double>(m * k, 21), vw = ref::random_values<double>(k * n, 22);

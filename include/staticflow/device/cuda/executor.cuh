@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <cub/device/device_reduce.cuh>
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -31,6 +32,7 @@
 // device_runtime<cuda>: sessions on sf::cuda need it wherever they need the executor.
 #include "staticflow/device/cuda/placement.cuh"
 #include "staticflow/expr/assign.hpp"
+#include "staticflow/ops/elementwise.hpp"
 
 namespace staticflow {
 
@@ -89,6 +91,58 @@ class cublas_handles {
     return h;
   }
   std::vector<cublasHandle_t> handles_;
+};
+
+/// One cuBLASLt handle per device and host thread, like `cublas_handles`.
+class cublaslt_handles {
+ public:
+  static cublasLtHandle_t current() {
+    thread_local cublaslt_handles handles;
+    int device = 0;
+    SF_CUDA_CHECK(cudaGetDevice(&device));
+    return handles.get(device);
+  }
+  ~cublaslt_handles() {
+    for (auto h : handles_)
+      if (h) cublasLtDestroy(h);
+  }
+
+ private:
+  cublasLtHandle_t get(int device) {
+    if (static_cast<std::size_t>(device) >= handles_.size()) handles_.resize(static_cast<std::size_t>(device) + 1);
+    auto& h = handles_[static_cast<std::size_t>(device)];
+    if (!h) SF_CUBLAS_CHECK(cublasLtCreate(&h));
+    return h;
+  }
+  std::vector<cublasLtHandle_t> handles_;
+};
+
+/// The descriptors of one cuBLASLt call, destroyed with it.
+struct cublaslt_call {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublaslt_call() = default;
+  cublaslt_call(const cublaslt_call&) = delete;
+  cublaslt_call& operator=(const cublaslt_call&) = delete;
+  ~cublaslt_call() {
+    if (c) cublasLtMatrixLayoutDestroy(c);
+    if (b) cublasLtMatrixLayoutDestroy(b);
+    if (a) cublasLtMatrixLayoutDestroy(a);
+    if (op) cublasLtMatmulDescDestroy(op);
+  }
+};
+
+/// c[i, j] = op(v + bias[j]) over a row-major m x n matrix: the epilogue where cuBLASLt has none.
+template <class T>
+struct bias_epilogue {
+  T* c;
+  const T* bias;
+  std::size_t n;
+  bool relu;
+  __host__ __device__ void operator()(std::size_t i) const {
+    const T v = c[i] + bias[i % n];
+    c[i] = relu ? ops::relu{}(v) : v;
+  }
 };
 
 /// cuBLAS takes int extents; larger ones are refused rather than truncated.
@@ -176,6 +230,20 @@ struct executor<cuda> {
     }
   }
 
+  /// C = op(A) op(B) + bias (bias[j] added to column j), then relu when asked: one cuBLASLt
+  /// call with a BIAS or RELU_BIAS epilogue for float (full FP32, no TF32); a GEMM and one
+  /// epilogue kernel for other types.
+  template <class T>
+  static void gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+                        const T* bias, bool relu, T* c) {
+    if (m == 0 || n == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+      if (k > 0) return cublaslt_gemm_bias(ta, tb, m, n, k, a, b, bias, relu, c);
+    }
+    gemm(ta, tb, m, n, k, T(1), a, b, T(0), c);
+    for_each(m * n, detail::bias_epilogue<T>{c, bias, n, relu});
+  }
+
   /// Waits for all queued work on the current device; reports errors raised inside kernels.
   static void synchronize() { SF_CUDA_CHECK(cudaDeviceSynchronize()); }
 
@@ -192,6 +260,32 @@ struct executor<cuda> {
       SF_CUBLAS_CHECK(cublasSgemm(h, op_b, op_a, cm, cn, ck, &alpha, b, ldb, a, lda, &beta, c, cm));
     else
       SF_CUBLAS_CHECK(cublasDgemm(h, op_b, op_a, cm, cn, ck, &alpha, b, ldb, a, lda, &beta, c, cm));
+  }
+
+  /// Row-major C is column-major C^T = op(B)^T op(A)^T: cuBLASLt's A is our B and its B our A,
+  /// and its bias (one value per row of its D) runs along our columns.
+  static void cublaslt_gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                                 const float* b, const float* bias, bool relu, float* c) {
+    const auto cm = static_cast<std::uint64_t>(detail::cublas_extent(n, "n"));
+    const auto cn = static_cast<std::uint64_t>(detail::cublas_extent(m, "m"));
+    const auto ck = static_cast<std::uint64_t>(detail::cublas_extent(k, "k"));
+    detail::cublaslt_call call;
+    SF_CUBLAS_CHECK(cublasLtMatmulDescCreate(&call.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    const cublasOperation_t op_a = tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_b = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasLtEpilogue_t epilogue = relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
+    SF_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(call.op, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
+    SF_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(call.op, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof op_b));
+    SF_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(call.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue));
+    SF_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(call.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
+    // Stored shapes (column-major view of the row-major buffers) and leading dimensions.
+    SF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&call.a, CUDA_R_32F, tb ? ck : cm, tb ? cm : ck,
+                                               static_cast<std::int64_t>(tb ? ck : cm)));
+    SF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&call.b, CUDA_R_32F, ta ? cn : ck, ta ? ck : cn,
+                                               static_cast<std::int64_t>(ta ? cn : ck)));
+    SF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&call.c, CUDA_R_32F, cm, cn, static_cast<std::int64_t>(cm)));
+    const float one = 1.f, zero = 0.f;
+    SF_CUBLAS_CHECK(cublasLtMatmul(detail::cublaslt_handles::current(), call.op, &one, b, call.a, a, call.b, &zero, c,
+                                   call.c, c, call.c, nullptr, nullptr, 0, nullptr));
   }
 
   template <class Reducer, class T, class Ev>

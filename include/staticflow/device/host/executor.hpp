@@ -16,6 +16,7 @@
 
 #include "staticflow/core/device.hpp"
 #include "staticflow/expr/assign.hpp"
+#include "staticflow/ops/elementwise.hpp"
 
 namespace staticflow {
 
@@ -155,6 +156,33 @@ struct executor<host> {
       }
     }
 #endif
+  }
+
+  /// C = op(A) op(B) + bias (bias[j] added to column j), then max(., 0) when `relu`: a dense
+  /// layer. The epilogue runs over C while its rows are still in cache, with no temporary.
+  template <class T>
+  static void gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+                        const T* bias, bool relu, T* c) {
+    gemm(ta, tb, m, n, k, T(1), a, b, T(0), c);
+    const auto rows = static_cast<std::ptrdiff_t>(m);
+    auto row = [&](std::ptrdiff_t i) {
+      T* out = c + static_cast<std::size_t>(i) * n;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+      for (std::size_t j = 0; j < n; ++j) {
+        const T v = out[j] + bias[j];
+        out[j] = relu ? ops::relu{}(v) : v;
+      }
+    };
+    if (parallel(m * n)) {
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static)
+      for (std::ptrdiff_t i = 0; i < rows; ++i) row(i);
+#endif
+      return;
+    }
+    for (std::ptrdiff_t i = 0; i < rows; ++i) row(i);
   }
 
  private:
