@@ -140,7 +140,7 @@ struct executor<host> {
                    T beta, T* c) {
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
     const bool by_rows = m > n;
-    const int threads = gemm_threads(m, n, k, by_rows ? m : n);
+    const int threads = gemm_threads<T>(m, n, k, by_rows ? m : n);
     if (threads <= 1) return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n});
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(threads)
@@ -189,13 +189,18 @@ struct executor<host> {
   struct range {
     std::size_t first, last;
   };
-  /// Products below this many multiply-adds run on one thread: waking the team costs more.
+  /// Products below this many multiply-adds run on one thread: waking the team costs more...
   static constexpr std::size_t gemm_parallel_work = std::size_t{1} << 21;
+  /// ...unless their operands outgrow a core's L2 (a batch-1 layer streaming its weights):
+  /// split, each core keeps its slice of the weights in its own cache from call to call.
+  static constexpr std::size_t gemm_parallel_bytes = std::size_t{1} << 19;
 
   /// Threads for a product whose split extent is `extent`: at least 64 rows or columns each.
+  template <class T>
   static int gemm_threads(std::size_t m, std::size_t n, std::size_t k, std::size_t extent) {
 #if defined(_OPENMP)
-    if (m * n * k < gemm_parallel_work || omp_in_parallel()) return 1;
+    const bool heavy = m * n * k >= gemm_parallel_work || (m * k + k * n) * sizeof(T) >= gemm_parallel_bytes;
+    if (!heavy || omp_in_parallel()) return 1;
     return static_cast<int>(std::min<std::size_t>(extent / 64, static_cast<std::size_t>(omp_get_max_threads())));
 #else
     (void)m, (void)n, (void)k, (void)extent;
