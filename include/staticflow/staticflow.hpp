@@ -23,6 +23,7 @@
 #include "staticflow/device/host/executor.hpp"
 #include "staticflow/expr/losses.hpp"
 #include "staticflow/expr/dropout.hpp"
+#include "staticflow/expr/batch_norm.hpp"
 #include "staticflow/expr/conv.hpp"
 #include "staticflow/expr/reshape.hpp"
 #include "staticflow/autodiff/nodes.hpp"

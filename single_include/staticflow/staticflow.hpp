@@ -2543,13 +2543,19 @@ auto value_view(const N& node) {
   else return node.value;
 }
 
+/// The node's value in memory: its own storage, or a temporary computed once per run (a node
+/// used twice in one expression, such as a batch mean, is evaluated once: found by its id).
 template <class P, class N>
 auto materialize(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N>) {
     return value_view(node);
   } else {
-    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+    using view = tensor_view<typename N::value_type, typename N::shape_type, P>;
+    if constexpr (requires { node.id.value; })
+      if (void* done = tmp.find(node.id)) return view(static_cast<typename N::value_type*>(done), node.dims());
+    view out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
     evaluate_into(out, node, tmp);
+    if constexpr (requires { node.id.value; }) tmp.remember(node.id, out.data());
     return out;
   }
 }
@@ -3501,6 +3507,123 @@ auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
 
 }  // namespace staticflow
 // ---- end staticflow/expr/dropout.hpp ----
+
+// ---- begin staticflow/expr/batch_norm.hpp ----
+/// \file
+/// \brief Batch normalisation, TF 1.x style: `moments` (batch statistics), `batch_normalization`
+/// (tf.nn.batch_normalization) and `update_moving_average`, which keeps a layer's inference
+/// statistics as its training batches pass.
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+
+// ---- begin staticflow/ops/moving_average.hpp ----
+/// \file
+/// \brief The kernel of `update_moving_average`: pass a value through and fold it into an
+/// exponential moving average, TF's `average -= (average - value) * (1 - decay)`.
+
+#include <cstddef>
+
+
+namespace staticflow::ops {
+
+template <class T>
+struct moving_average_fold {
+  T* out;
+  T* average;
+  const T* value;
+  T decay;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T v = value[i];
+    out[i] = v;
+    average[i] -= (average[i] - v) * (T(1) - decay);
+  }
+};
+
+/// Copies the upstream gradient (the pass-through's backward).
+template <class T>
+struct copy {
+  T* out;
+  const T* in;
+  SF_HD_INLINE void operator()(std::size_t i) const { out[i] = in[i]; }
+};
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/moving_average.hpp ----
+
+namespace staticflow {
+
+template <class P>
+struct executor;
+
+/// The op behind `update_moving_average`: the left operand is the average (a non-trainable
+/// variable of the value's shape), updated in place at every forward pass; the right operand is
+/// the value, passed through unchanged (and so is its gradient).
+struct moving_average_op {
+  double decay;
+  template <class SA, class SV>
+  using result_shape = SV;
+  template <class S, class DA, class DV>
+  static dims_t<S> result_dims(const DA& average, const DV& value) {
+    bool same = true;
+    for (std::size_t d = 0; d < S::rank; ++d) same = same && average[d] == value[d];
+    if (!same)
+      throw invalid_argument("sf::update_moving_average: the average has extents " + to_string(average) +
+                             " but the value " + to_string(value));
+    dims_t<S> out{};
+    for (std::size_t d = 0; d < S::rank; ++d) out[d] = value[d];
+    return out;
+  }
+  template <class P, class Out, class A, class V, class Tmp>
+  void forward(const Out& out, const A& average, const V& value, Tmp&) const {
+    using T = typename V::value_type;
+    executor<P>::for_each(out.size(), ops::moving_average_fold<T>{out.data(), average.data(), value.data(), T(decay)});
+  }
+  template <int Side, class P, class D, class A, class V, class Out, class G, class Tmp>
+  void backward(const D& d, const A&, const V&, const Out&, const G& g, Tmp&) const {
+    using T = typename V::value_type;
+    if constexpr (Side == 1) executor<P>::for_each(d.size(), ops::copy<T>{d.data(), g.data()});
+  }
+};
+
+/// `value`, unchanged; each evaluation also folds it into `average` (TF's
+/// assign_moving_average: average -= (average - value) * (1 - decay)). Within one session run
+/// the node is evaluated once however often the expression uses it.
+/// **Errors:** decay outside [0, 1]: invalid_argument; extents that differ: invalid_argument.
+template <operand A, operand V>
+auto update_moving_average(const A& average, const V& value, double decay) {
+  static_assert(std::is_same_v<value_t<A>, value_t<V>> && shape_of_t<A>::rank == shape_of_t<V>::rank,
+                "sf::update_moving_average: the average must have the value's dtype and rank");
+  if (!(decay >= 0 && decay <= 1))
+    throw invalid_argument("sf::update_moving_average: decay must be in [0, 1], got " + std::to_string(decay));
+  return make_op_node(moving_average_op{decay}, average, value);
+}
+
+/// Mean and (biased) variance over every axis but the last, the statistics batch normalisation
+/// uses (tf.nn.moments(x, axes=[0, ..., rank - 2])). Returns {mean, variance}, each [channels].
+template <operand X>
+auto moments(const X& x) {
+  static_assert(shape_of_t<X>::rank >= 2, "sf::moments: the input needs a batch axis and a channel axis");
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    auto mean = reduce_mean<static_cast<int>(I)...>(x);
+    auto variance = reduce_mean<static_cast<int>(I)...>(square(x - mean));
+    return std::pair{mean, variance};
+  }(std::make_index_sequence<shape_of_t<X>::rank - 1>{});
+}
+
+/// (x - mean) * scale / sqrt(variance + epsilon) + offset, all but x broadcast along the last
+/// axis (tf.nn.batch_normalization): one elementwise pass.
+template <operand X, operand M, operand V, operand O, operand S>
+auto batch_normalization(const X& x, const M& mean, const V& variance, const O& offset, const S& scale,
+                         double epsilon) {
+  using T = value_t<X>;
+  return (x - mean) * (scale / sqrt(variance + static_cast<T>(epsilon))) + offset;
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/batch_norm.hpp ----
 
 // ---- begin staticflow/expr/conv.hpp ----
 /// \file
@@ -7772,6 +7895,50 @@ struct dropout {
   template <class In, class X, class P>
   static auto forward_training(const X& x, const P& p) {
     return staticflow::dropout(p.runs, x, Rate, p.seed);
+  }
+};
+
+/// Batch normalisation over the last axis (channels), as tf.layers.batch_normalization: while
+/// training, each batch is normalised with its own mean and (biased) variance over every other
+/// axis, and those fold into moving averages (`Decay`) that inference uses instead. Learns a
+/// scale gamma (ones) and an offset beta (zeros); the moving mean (zeros) and variance (ones)
+/// are non-trainable variables. Parameters: 4 per channel, counted as Keras does.
+template <double Decay = 0.99, double Epsilon = 0.001>
+struct batch_norm {
+  static_assert(Decay >= 0 && Decay <= 1, "sf::nn::batch_norm: the decay must be in [0, 1]");
+  static_assert(Epsilon > 0, "sf::nn::batch_norm: epsilon must be positive");
+  static constexpr const char* name = "BatchNorm";
+  template <std::size_t, class In>
+  struct check {
+    static_assert(In::rank >= 2, "sf::nn::batch_norm: the input needs a batch axis and a channel axis");
+    static_assert(In::rank < 2 || In::extents[In::rank - 1] != dyn,
+                  "sf::nn::batch_norm: the channel (last) extent must be known at compile time");
+    static constexpr bool ok = In::rank >= 2 && In::extents[In::rank - 1] != dyn;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 4 * In::extents[In::rank - 1];
+  template <class T, class In>
+  struct parameters {
+    using channels = shape<In::extents[In::rank - 1]>;
+    variable_node<T, channels> gamma, beta, moving_mean, moving_variance;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t) {
+      return {g.variable<T, channels>(prefix + "/gamma", init::ones()),
+              g.variable<T, channels>(prefix + "/beta", init::zeros()),
+              g.variable<T, channels>(prefix + "/moving_mean", init::zeros(), false),
+              g.variable<T, channels>(prefix + "/moving_variance", init::ones(), false)};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return batch_normalization(x, p.moving_mean, p.moving_variance, p.beta, p.gamma, Epsilon);
+  }
+  template <class In, class X, class P>
+  static auto forward_training(const X& x, const P& p) {
+    const auto [mean, variance] = moments(x);
+    return batch_normalization(x, update_moving_average(p.moving_mean, mean, Decay),
+                               update_moving_average(p.moving_variance, variance, Decay), p.beta, p.gamma, Epsilon);
   }
 };
 

@@ -74,9 +74,9 @@ struct value_and_gradient {
 template <class P, class S, class Build, class... C>
 auto compute(const htensor<S>& x_host, const Build& build, const C&... constants_host) {
   const auto x = on(P{}, x_host);
-  const std::tuple constants{on(P{}, constants_host)...};
+  std::tuple constants{on(P{}, constants_host)...};  // mutable: moving averages update in place
   auto call = [&](auto leaf) {
-    return std::apply([&](const auto&... c) { return build(leaf, c...); }, constants);
+    return std::apply([&](auto&... c) { return build(leaf, c...); }, constants);
   };
   using leaf_t = sf::var_leaf<float, S, P>;
   using out_shape = typename decltype(call(leaf_t(x.view(), nullptr)))::shape_type;
@@ -207,6 +207,22 @@ TEST_CASE("cuda: losses and softmax, value and gradient", "[cuda][autodiff]") {
   sf::tensor<std::int64_t, sf::shape<4>> classes;
   for (std::size_t i = 0; i < 4; ++i) classes.data()[i] = static_cast<std::int64_t>((i * 5) % 6);
   parity("sparse softmax CE", logits, [](auto v, const auto& k) { return sf::sparse_softmax_cross_entropy_with_logits(k, v); }, classes);
+}
+
+TEST_CASE("cuda: batch normalisation's training form, value and gradient", "[cuda][autodiff][batch_norm]") {
+  const auto x = randn<sf::shape<2, 3, 2, 4>>(22, 2.f, 0.5f);
+  const auto gamma = randn<sf::shape<4>>(23), beta = randn<sf::shape<4>>(24);
+  const htensor<sf::shape<4>> zeros = sf::filled<float, sf::shape<4>>(0.f), ones = sf::filled<float, sf::shape<4>>(1.f);
+  // By reference: the expression views its tensors, so a by-value copy would dangle.
+  auto bn = [](const auto& v, const auto& g, const auto& b, auto& moving_mean, auto& moving_variance) {
+    const auto [mean, variance] = sf::moments(v);
+    return sf::batch_normalization(v, sf::update_moving_average(moving_mean, mean, 0.9),
+                                   sf::update_moving_average(moving_variance, variance, 0.9), b, g, 1e-3);
+  };
+  parity("batch_norm d x", x, bn, gamma, beta, zeros, ones);
+  parity("batch_norm d gamma", gamma,
+         [&](auto v, const auto& input, const auto& b, auto& m, auto& s) { return bn(input, v, b, m, s); }, x, beta,
+         zeros, ones);
 }
 
 TEST_CASE("cuda: conv2d and pooling, value and gradient", "[cuda][autodiff][conv]") {

@@ -141,13 +141,19 @@ auto value_view(const N& node) {
   else return node.value;
 }
 
+/// The node's value in memory: its own storage, or a temporary computed once per run (a node
+/// used twice in one expression, such as a batch mean, is evaluated once: found by its id).
 template <class P, class N>
 auto materialize(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N>) {
     return value_view(node);
   } else {
-    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+    using view = tensor_view<typename N::value_type, typename N::shape_type, P>;
+    if constexpr (requires { node.id.value; })
+      if (void* done = tmp.find(node.id)) return view(static_cast<typename N::value_type*>(done), node.dims());
+    view out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
     evaluate_into(out, node, tmp);
+    if constexpr (requires { node.id.value; }) tmp.remember(node.id, out.data());
     return out;
   }
 }

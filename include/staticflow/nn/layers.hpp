@@ -17,6 +17,7 @@
 #include <string>
 
 #include "staticflow/graph/graph.hpp"
+#include "staticflow/expr/batch_norm.hpp"
 #include "staticflow/expr/dropout.hpp"
 #include "staticflow/expr/losses.hpp"
 #include "staticflow/expr/reshape.hpp"
@@ -160,6 +161,50 @@ struct dropout {
   template <class In, class X, class P>
   static auto forward_training(const X& x, const P& p) {
     return staticflow::dropout(p.runs, x, Rate, p.seed);
+  }
+};
+
+/// Batch normalisation over the last axis (channels), as tf.layers.batch_normalization: while
+/// training, each batch is normalised with its own mean and (biased) variance over every other
+/// axis, and those fold into moving averages (`Decay`) that inference uses instead. Learns a
+/// scale gamma (ones) and an offset beta (zeros); the moving mean (zeros) and variance (ones)
+/// are non-trainable variables. Parameters: 4 per channel, counted as Keras does.
+template <double Decay = 0.99, double Epsilon = 0.001>
+struct batch_norm {
+  static_assert(Decay >= 0 && Decay <= 1, "sf::nn::batch_norm: the decay must be in [0, 1]");
+  static_assert(Epsilon > 0, "sf::nn::batch_norm: epsilon must be positive");
+  static constexpr const char* name = "BatchNorm";
+  template <std::size_t, class In>
+  struct check {
+    static_assert(In::rank >= 2, "sf::nn::batch_norm: the input needs a batch axis and a channel axis");
+    static_assert(In::rank < 2 || In::extents[In::rank - 1] != dyn,
+                  "sf::nn::batch_norm: the channel (last) extent must be known at compile time");
+    static constexpr bool ok = In::rank >= 2 && In::extents[In::rank - 1] != dyn;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 4 * In::extents[In::rank - 1];
+  template <class T, class In>
+  struct parameters {
+    using channels = shape<In::extents[In::rank - 1]>;
+    variable_node<T, channels> gamma, beta, moving_mean, moving_variance;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t) {
+      return {g.variable<T, channels>(prefix + "/gamma", init::ones()),
+              g.variable<T, channels>(prefix + "/beta", init::zeros()),
+              g.variable<T, channels>(prefix + "/moving_mean", init::zeros(), false),
+              g.variable<T, channels>(prefix + "/moving_variance", init::ones(), false)};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return batch_normalization(x, p.moving_mean, p.moving_variance, p.beta, p.gamma, Epsilon);
+  }
+  template <class In, class X, class P>
+  static auto forward_training(const X& x, const P& p) {
+    const auto [mean, variance] = moments(x);
+    return batch_normalization(x, update_moving_average(p.moving_mean, mean, Decay),
+                               update_moving_average(p.moving_variance, variance, Decay), p.beta, p.gamma, Epsilon);
   }
 };
 

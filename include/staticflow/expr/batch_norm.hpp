@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief Batch normalisation, TF 1.x style: `moments` (batch statistics), `batch_normalization`
+/// (tf.nn.batch_normalization) and `update_moving_average`, which keeps a layer's inference
+/// statistics as its training batches pass.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+#include "staticflow/expr/op_node.hpp"
+#include "staticflow/expr/reduce.hpp"
+#include "staticflow/ops/moving_average.hpp"
+
+namespace staticflow {
+
+template <class P>
+struct executor;
+
+/// The op behind `update_moving_average`: the left operand is the average (a non-trainable
+/// variable of the value's shape), updated in place at every forward pass; the right operand is
+/// the value, passed through unchanged (and so is its gradient).
+struct moving_average_op {
+  double decay;
+  template <class SA, class SV>
+  using result_shape = SV;
+  template <class S, class DA, class DV>
+  static dims_t<S> result_dims(const DA& average, const DV& value) {
+    bool same = true;
+    for (std::size_t d = 0; d < S::rank; ++d) same = same && average[d] == value[d];
+    if (!same)
+      throw invalid_argument("sf::update_moving_average: the average has extents " + to_string(average) +
+                             " but the value " + to_string(value));
+    dims_t<S> out{};
+    for (std::size_t d = 0; d < S::rank; ++d) out[d] = value[d];
+    return out;
+  }
+  template <class P, class Out, class A, class V, class Tmp>
+  void forward(const Out& out, const A& average, const V& value, Tmp&) const {
+    using T = typename V::value_type;
+    executor<P>::for_each(out.size(), ops::moving_average_fold<T>{out.data(), average.data(), value.data(), T(decay)});
+  }
+  template <int Side, class P, class D, class A, class V, class Out, class G, class Tmp>
+  void backward(const D& d, const A&, const V&, const Out&, const G& g, Tmp&) const {
+    using T = typename V::value_type;
+    if constexpr (Side == 1) executor<P>::for_each(d.size(), ops::copy<T>{d.data(), g.data()});
+  }
+};
+
+/// `value`, unchanged; each evaluation also folds it into `average` (TF's
+/// assign_moving_average: average -= (average - value) * (1 - decay)). Within one session run
+/// the node is evaluated once however often the expression uses it.
+/// **Errors:** decay outside [0, 1]: invalid_argument; extents that differ: invalid_argument.
+template <operand A, operand V>
+auto update_moving_average(const A& average, const V& value, double decay) {
+  static_assert(std::is_same_v<value_t<A>, value_t<V>> && shape_of_t<A>::rank == shape_of_t<V>::rank,
+                "sf::update_moving_average: the average must have the value's dtype and rank");
+  if (!(decay >= 0 && decay <= 1))
+    throw invalid_argument("sf::update_moving_average: decay must be in [0, 1], got " + std::to_string(decay));
+  return make_op_node(moving_average_op{decay}, average, value);
+}
+
+/// Mean and (biased) variance over every axis but the last, the statistics batch normalisation
+/// uses (tf.nn.moments(x, axes=[0, ..., rank - 2])). Returns {mean, variance}, each [channels].
+template <operand X>
+auto moments(const X& x) {
+  static_assert(shape_of_t<X>::rank >= 2, "sf::moments: the input needs a batch axis and a channel axis");
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    auto mean = reduce_mean<static_cast<int>(I)...>(x);
+    auto variance = reduce_mean<static_cast<int>(I)...>(square(x - mean));
+    return std::pair{mean, variance};
+  }(std::make_index_sequence<shape_of_t<X>::rank - 1>{});
+}
+
+/// (x - mean) * scale / sqrt(variance + epsilon) + offset, all but x broadcast along the last
+/// axis (tf.nn.batch_normalization): one elementwise pass.
+template <operand X, operand M, operand V, operand O, operand S>
+auto batch_normalization(const X& x, const M& mean, const V& variance, const O& offset, const S& scale,
+                         double epsilon) {
+  using T = value_t<X>;
+  return (x - mean) * (scale / sqrt(variance + static_cast<T>(epsilon))) + offset;
+}
+
+}  // namespace staticflow
