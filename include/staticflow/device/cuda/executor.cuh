@@ -64,58 +64,62 @@ namespace staticflow {
 
 namespace detail {
 
-/// One cuBLAS handle per device and host thread (cuBLAS handles are not meant to be shared by
+/// One library handle per device and host thread (cuBLAS handles are not meant to be shared by
 /// threads that issue work concurrently), created on first use and destroyed at thread exit.
-class cublas_handles {
+/// `Library` says how: `handle`, `create()` and `destroy(handle)`.
+template <class Library>
+class library_handles {
  public:
-  static cublasHandle_t current() {
-    thread_local cublas_handles handles;
+  using handle = typename Library::handle;
+  static handle current() {
+    thread_local library_handles handles;
     int device = 0;
     SF_CUDA_CHECK(cudaGetDevice(&device));
-    return handles.get(device);
+    const auto d = static_cast<std::size_t>(device);
+    if (d >= handles.handles_.size()) handles.handles_.resize(d + 1);
+    auto& h = handles.handles_[d];
+    if (!h) h = Library::create();
+    return h;
   }
-  ~cublas_handles() {
+  ~library_handles() {
     for (auto h : handles_)
-      if (h) cublasDestroy(h);  // errors at exit are ignored: nothing useful can be done
+      if (h) Library::destroy(h);  // errors at exit are ignored: nothing useful can be done
   }
 
  private:
-  cublasHandle_t get(int device) {
-    if (static_cast<std::size_t>(device) >= handles_.size()) handles_.resize(static_cast<std::size_t>(device) + 1);
-    auto& h = handles_[static_cast<std::size_t>(device)];
-    if (!h) {
-      SF_CUBLAS_CHECK(cublasCreate(&h));
-      // Full FP32 precision: no TF32 tensor-op shortcuts, so results match the host's GEMM.
-      SF_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
-    }
-    return h;
-  }
-  std::vector<cublasHandle_t> handles_;
+  std::vector<handle> handles_;
 };
 
-/// One cuBLASLt handle per device and host thread, like `cublas_handles`.
-class cublaslt_handles {
- public:
-  static cublasLtHandle_t current() {
-    thread_local cublaslt_handles handles;
-    int device = 0;
-    SF_CUDA_CHECK(cudaGetDevice(&device));
-    return handles.get(device);
-  }
-  ~cublaslt_handles() {
-    for (auto h : handles_)
-      if (h) cublasLtDestroy(h);
-  }
-
- private:
-  cublasLtHandle_t get(int device) {
-    if (static_cast<std::size_t>(device) >= handles_.size()) handles_.resize(static_cast<std::size_t>(device) + 1);
-    auto& h = handles_[static_cast<std::size_t>(device)];
-    if (!h) SF_CUBLAS_CHECK(cublasLtCreate(&h));
+struct cublas_library {
+  using handle = cublasHandle_t;
+  static handle create() {
+    handle h = nullptr;
+    SF_CUBLAS_CHECK(cublasCreate(&h));
+    // Full FP32 precision: no TF32 tensor-op shortcuts, so results match the host's GEMM.
+    SF_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
     return h;
   }
-  std::vector<cublasLtHandle_t> handles_;
+  static void destroy(handle h) { cublasDestroy(h); }
 };
+struct cublaslt_library {
+  using handle = cublasLtHandle_t;
+  static handle create() {
+    handle h = nullptr;
+    SF_CUBLAS_CHECK(cublasLtCreate(&h));
+    return h;
+  }
+  static void destroy(handle h) { cublasLtDestroy(h); }
+};
+using cublas_handles = library_handles<cublas_library>;
+using cublaslt_handles = library_handles<cublaslt_library>;
+
+/// cuBLAS takes int extents; larger ones are refused rather than truncated.
+inline int cublas_extent(std::size_t v, const char* what) {
+  if (v > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw invalid_argument(std::string("sf::cuda::gemm: ") + what + " = " + std::to_string(v) +
+                           " exceeds cuBLAS's int range");
+  return static_cast<int>(v);
+}
 
 /// The descriptors of one cuBLASLt call, destroyed with it.
 struct cublaslt_call {
@@ -144,14 +148,6 @@ struct bias_epilogue {
     c[i] = relu ? ops::relu{}(v) : v;
   }
 };
-
-/// cuBLAS takes int extents; larger ones are refused rather than truncated.
-inline int cublas_extent(std::size_t v, const char* what) {
-  if (v > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    throw invalid_argument(std::string("sf::cuda::gemm: ") + what + " = " + std::to_string(v) +
-                           " exceeds cuBLAS's int range");
-  return static_cast<int>(v);
-}
 
 /// Temporary device storage for CUB, from the caching allocator.
 struct cuda_scratch {
