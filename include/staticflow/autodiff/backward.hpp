@@ -142,6 +142,14 @@ void backprop(const unary<Op, E>& node, const G& g, temporaries<P>& tmp) {
   else flush(node.arg, tmp);
 }
 
+/// The gradient reaching one side of a binary node: d(op)/d(side) times g, lazily; for an
+/// addition, g itself (so a gradient already in memory is handed on without another pass).
+template <int Side, class Op, class L, class R, class G>
+auto side_gradient(const binary<Op, L, R>& node, const G& g) {
+  if constexpr (std::is_same_v<Op, ops::add>) return g;
+  else return binary_grad<Op, L, R, G, Side>(node.op, node.lhs, node.rhs, g);
+}
+
 // Children are visited in the reverse of the forward pass's order, so the first use of a
 // shared node (which holds its structure) comes after all its other uses have left their
 // gradients. Subtrees that pass no gradient are still `flush`ed for the same reason.
@@ -152,16 +160,18 @@ void backprop(const binary<Op, L, R>& node, const G& g, temporaries<P>& tmp) {
   constexpr bool differentiable = requires { node.op.grad_a(T{}, T{}, T{}, T{}); };
   if constexpr (!differentiable) {
     flush(node.rhs, tmp), flush(node.lhs, tmp);
+  } else if constexpr (has_variables_v<L> && has_variables_v<R> && !is_tensor_v<G>) {
+    // Both sides read the upstream gradient (a dense layer's bias and product, say): one pass
+    // computes it into memory instead of each side evaluating the lazy expression again.
+    backprop(node, gradient_in_memory(g, tmp), tmp);
   } else {
     if constexpr (has_variables_v<R>)
       backprop(node.rhs,
-               sum_to<typename R::shape_type>(binary_grad<Op, L, R, G, 1>(node.op, node.lhs, node.rhs, g),
-                                              node.rhs.dims(), tmp),
+               sum_to<typename R::shape_type>(side_gradient<1>(node, g), node.rhs.dims(), tmp),
                tmp);
     if constexpr (has_variables_v<L>)
       backprop(node.lhs,
-               sum_to<typename L::shape_type>(binary_grad<Op, L, R, G, 0>(node.op, node.lhs, node.rhs, g),
-                                              node.lhs.dims(), tmp),
+               sum_to<typename L::shape_type>(side_gradient<0>(node, g), node.lhs.dims(), tmp),
                tmp);
   }
 }
