@@ -67,16 +67,50 @@ batches<Images, Labels> load_batches(const std::string& dir, std::size_t batch, 
   return b;
 }
 
-/// `value` when this build can run on that device, else invalid_argument saying which build can.
-inline std::string checked_device(const std::string& program, const std::string& value) {
+/// The flags both comparison programs take; each program gives its own defaults.
+struct options {
+  std::string data_dir = "data/mnist";
+  long warmup = 100;
+  long window = 200;
+  int windows = 5;
+  long infer_runs = 10000;
+  bool breakdown = false;  ///< also time parts of a step separately
+  std::string device = "host";
+};
+
+/// Parses `--flag value` pairs over `defaults`. **Errors:** unknown flags, bad or non-positive
+/// values, and `--device cuda` in a host build: invalid_argument naming the flag (the program's
+/// main prefixes its own name).
+inline options parse(int argc, char** argv, options defaults) {
+  options o = std::move(defaults);
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) throw sf::invalid_argument("flag " + flag + " needs a value");
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--data-dir") o.data_dir = value;
+      else if (flag == "--warmup") o.warmup = std::stol(value);
+      else if (flag == "--window") o.window = std::stol(value);
+      else if (flag == "--windows") o.windows = std::stoi(value);
+      else if (flag == "--infer-runs") o.infer_runs = std::stol(value);
+      else if (flag == "--breakdown") o.breakdown = std::stoi(value) != 0;
+      else if (flag == "--device") o.device = value;
+      else throw sf::invalid_argument("unknown flag " + flag);
+    } catch (const std::logic_error&) {
+      throw sf::invalid_argument("bad value '" + value + "' for " + flag);
+    }
+  }
+  if (o.warmup < 0 || o.window <= 0 || o.windows <= 0 || o.infer_runs <= 0)
+    throw sf::invalid_argument("--window, --windows and --infer-runs must be positive");
 #if defined(__CUDACC__)
-  if (value == "host" || value == "cuda") return value;
-  throw sf::invalid_argument(program + ": --device must be host or cuda, not '" + value + "'");
+  if (o.device != "host" && o.device != "cuda")
+    throw sf::invalid_argument("--device must be host or cuda, not '" + o.device + "'");
 #else
-  if (value == "host") return value;
-  throw sf::invalid_argument(program + ": --device " + value +
-                             ": this is the host build; the _cuda build of this program runs on the GPU");
+  if (o.device != "host")
+    throw sf::invalid_argument("--device " + o.device +
+                               ": this is the host build; the _cuda build of this program runs on the GPU");
 #endif
+  return o;
 }
 
 #if defined(__CUDACC__)
@@ -118,6 +152,25 @@ double median_us_per_step(long steps, int windows, long& step, F&& f) {
     for (long i = 0; i < steps; ++i, ++step) f(step);
     us.push_back(seconds_since(t0) * 1e6 / double(steps));
   }
+  return median(us);
+}
+
+/// Median microseconds of `runs` single timed calls of `f()` (after 1000 untimed ones). `f`
+/// returns a host tensor whose first element is kept after the clock stops, so neither the
+/// call nor the result's release is optimised into or out of the timing.
+template <class F>
+double median_latency_us(long runs, F&& f) {
+  volatile float sink = 0;
+  for (long i = 0; i < 1000; ++i) sink = static_cast<float>(f().data()[0]);
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(runs));
+  for (long i = 0; i < runs; ++i) {
+    const auto t0 = clock_type::now();
+    const auto out = f();
+    us.push_back(seconds_since(t0) * 1e6);
+    sink = static_cast<float>(out.data()[0]);
+  }
+  (void)sink;
   return median(us);
 }
 

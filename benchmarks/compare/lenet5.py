@@ -18,26 +18,15 @@ Usage: /usr/bin/python3 lenet5.py [--threads 1] [--data-dir data/mnist]
        [--warmup 100] [--window 200] [--windows 5] [--infer-runs 10000]
        [--time-to 0.99 --epochs 15]
 """
-import argparse
 import os
-import resource
-import statistics
-import sys
 import time
 
 import numpy as np
 import torch
 
+from bench_support import arguments, batch1_latency_us, peak_mib, read_idx_prefix, report, setup, time_training
+
 PIXELS, CLASSES, BATCH, NUM_BATCHES = 28 * 28, 10, 64, 50
-
-
-def read_idx_prefix(path, header, count):
-    """The first `count` bytes after the IDX header (plain files only, like the C++ side)."""
-    with open(path, "rb") as f:
-        raw = f.read(header + count)
-    if len(raw) != header + count or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        sys.exit(f"lenet5.py: '{path}' is not a uint8 IDX file with {count} bytes of data")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header)
 
 
 def load(data_dir, prefix, n):
@@ -70,32 +59,6 @@ class LeNet5(torch.nn.Module):
         x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
         x = torch.flatten(x, 1)
         return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
-
-
-def peak_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def synchronize():
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-
-
-def median_us_per_step(steps, windows, step, f):
-    us = []
-    for _ in range(windows):
-        synchronize()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            f(step)
-            step += 1
-        synchronize()  # a window ends when the GPU has done its steps, not when they are queued
-        us.append((time.perf_counter() - t0) * 1e6 / steps)
-    return statistics.median(us), step
 
 
 def make_step(model, opt):
@@ -141,26 +104,12 @@ def time_to_accuracy(o):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--data-dir", default="data/mnist")
-    p.add_argument("--warmup", type=int, default=100)
-    p.add_argument("--window", type=int, default=200)
-    p.add_argument("--windows", type=int, default=5)
-    p.add_argument("--infer-runs", type=int, default=10000)
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p = arguments(warmup=100, window=200)
     p.add_argument("--breakdown", type=int, default=0)  # accepted for symmetry with the C++ side
     p.add_argument("--time-to", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=15)
     o = p.parse_args()
-    torch.set_num_threads(o.threads)
-    torch.manual_seed(1)
-    dev = torch.device(o.device)
-    if o.device == "cuda":
-        # Full float32 on both sides: staticflow's cuBLAS calls use no TF32 either.
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.benchmark = True
+    dev = setup(o)
     if o.time_to > 0:
         time_to_accuracy(o)
         return
@@ -175,30 +124,10 @@ def main():
         i = step % NUM_BATCHES
         state["loss"] = step_fn(xs[i], ys[i])
 
-    step = 0
-    for _ in range(o.warmup):
-        train(step)
-        step += 1
-    step_us, step = median_us_per_step(o.window, o.windows, step, train)
+    step_us = time_training(o, train)
     final_loss = float(state["loss"])
-
-    # Batch-1 latency of the trained model, traced and frozen.
-    model.eval()
-    one = xs[0][:1].clone()
-    lat = []
-    with torch.no_grad():
-        frozen = torch.jit.freeze(torch.jit.trace(model, one))
-        for _ in range(1000):
-            frozen(one)
-        for _ in range(o.infer_runs):
-            t0 = time.perf_counter_ns()
-            out = frozen(one).cpu()  # logits on the host, as the C++ side returns them
-            lat.append((time.perf_counter_ns() - t0) / 1e3)
-        del out
-
-    print(f"torch device={o.device} threads={o.threads} openblas={os.environ.get('OPENBLAS_NUM_THREADS', '-')} "
-          f"samples_per_s={BATCH * 1e6 / step_us:.1f} step_us={step_us:.1f} "
-          f"infer_us={statistics.median(lat):.2f} peak_mib={peak_mib():.1f} final_loss={final_loss:.4f}")
+    # Batch-1 latency of the trained model.
+    report(o, BATCH, step_us, batch1_latency_us(model, xs[0][:1].clone(), o.infer_runs), final_loss)
 
 
 if __name__ == "__main__":

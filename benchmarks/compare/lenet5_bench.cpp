@@ -24,11 +24,9 @@
 #include <staticflow/nn/trainer.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -48,47 +46,12 @@ static_assert(lenet5::parameter_count == 44426);
 constexpr std::size_t pixels_per_image = 28 * 28, classes = 10, batch = 64, num_batches = 50;
 using images_t = sf::tensor<float, lenet5::input_shape>;
 using labels_t = sf::tensor<float, sf::shape<sf::dyn, classes>>;
-using clock_type = std::chrono::steady_clock;
 
-struct options {
-  std::string data_dir = "data/mnist";
-  long warmup = 100;
-  long window = 200;
-  int windows = 5;
-  long infer_runs = 10000;
-  bool breakdown = false;  ///< also time the forward pass (loss only) of a batch
-  std::string device = "host";
-};
-
-options parse(int argc, char** argv) {
-  options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) throw sf::invalid_argument("lenet5_bench: flag " + flag + " needs a value");
-    const std::string value = argv[++i];
-    try {
-      if (flag == "--data-dir") o.data_dir = value;
-      else if (flag == "--warmup") o.warmup = std::stol(value);
-      else if (flag == "--window") o.window = std::stol(value);
-      else if (flag == "--windows") o.windows = std::stoi(value);
-      else if (flag == "--infer-runs") o.infer_runs = std::stol(value);
-      else if (flag == "--breakdown") o.breakdown = std::stoi(value) != 0;
-      else if (flag == "--device") o.device = bench::checked_device("lenet5_bench", value);
-      else throw sf::invalid_argument("lenet5_bench: unknown flag " + flag);
-    } catch (const std::logic_error&) {
-      throw sf::invalid_argument("lenet5_bench: bad value '" + value + "' for " + flag);
-    }
-  }
-  if (o.warmup < 0 || o.window <= 0 || o.windows <= 0 || o.infer_runs <= 0)
-    throw sf::invalid_argument("lenet5_bench: --window, --windows and --infer-runs must be positive");
-  return o;
-}
+using options = bench::options;
 
 using batches = bench::batches<images_t, labels_t>;
-using bench::median;
 using bench::median_us_per_step;
 using bench::peak_mib;
-using bench::seconds_since;
 
 batches load_batches(const std::string& dir) {
   return bench::load_batches<images_t, labels_t>(dir, batch, num_batches, pixels_per_image, classes);
@@ -118,29 +81,21 @@ int run(const options& o, const Images& xs, const Labels& ys, const One& one) {
   const double step_us = median_us_per_step(o.window, o.windows, step, train);
 
   // Batch-1 latency of the trained model, one timed call at a time.
-  volatile float sink = 0;
-  std::vector<double> lat;
-  lat.reserve(static_cast<std::size_t>(o.infer_runs));
-  for (long i = 0; i < 1000; ++i) sink = sess.run(logits, sf::feed(x_type{}, one)).data()[0];
-  for (long i = 0; i < o.infer_runs; ++i) {
-    const auto t0 = clock_type::now();
-    const auto out = sess.run(logits, sf::feed(x_type{}, one));
-    lat.push_back(seconds_since(t0) * 1e6);
-    sink = out.data()[0];
-  }
+  const double infer_us = bench::median_latency_us(o.infer_runs, [&] { return sess.run(logits, sf::feed(x_type{}, one)); });
 
   std::printf("staticflow device=%s samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
-              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
+              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, infer_us, peak_mib(), double(last_loss));
   if (o.breakdown) {
     // The forward pass alone (loss of a batch), to split a step into forward and backward+Adam.
+    volatile float sink = 0;
     auto fwd = [&](long s) {
       const std::size_t i = static_cast<std::size_t>(s) % num_batches;
       sink = sess.run(loss, sf::feed(x_type{}, xs[i]), sf::feed(y_type{}, ys[i])).data()[0];
     };
     const double f_us = median_us_per_step(o.window, o.windows, step, fwd);
     std::printf("staticflow-breakdown forward_us=%.1f backward_and_adam_us=%.1f\n", f_us, step_us - f_us);
+    (void)sink;
   }
-  (void)sink;
   return 0;
 }
 
@@ -159,7 +114,7 @@ int run(const options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    return run(bench::parse(argc, argv, {.warmup = 100, .window = 200}));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lenet5_bench: %s\n", e.what());
     return 1;

@@ -25,11 +25,9 @@
 #include <staticflow/train/schedule.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -42,47 +40,12 @@ constexpr std::size_t input = 784, hidden = 500, classes = 10, batch = 100, num_
 constexpr std::int64_t steps_per_epoch = 55000 / batch;  // the trainer's decay period on the full split
 using images_t = sf::tensor<float, sf::shape<sf::dyn, input>>;
 using labels_t = sf::tensor<float, sf::shape<sf::dyn, classes>>;
-using clock_type = std::chrono::steady_clock;
 
-struct options {
-  std::string data_dir = "data/mnist";
-  long warmup = 200;
-  long window = 500;
-  int windows = 5;
-  long infer_runs = 10000;
-  bool breakdown = false;  ///< also time forward, train op and moving averages separately
-  std::string device = "host";
-};
-
-options parse(int argc, char** argv) {
-  options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp_bench: flag " + flag + " needs a value");
-    const std::string value = argv[++i];
-    try {
-      if (flag == "--data-dir") o.data_dir = value;
-      else if (flag == "--warmup") o.warmup = std::stol(value);
-      else if (flag == "--window") o.window = std::stol(value);
-      else if (flag == "--windows") o.windows = std::stoi(value);
-      else if (flag == "--infer-runs") o.infer_runs = std::stol(value);
-      else if (flag == "--breakdown") o.breakdown = std::stoi(value) != 0;
-      else if (flag == "--device") o.device = bench::checked_device("mnist_mlp_bench", value);
-      else throw sf::invalid_argument("mnist_mlp_bench: unknown flag " + flag);
-    } catch (const std::logic_error&) {
-      throw sf::invalid_argument("mnist_mlp_bench: bad value '" + value + "' for " + flag);
-    }
-  }
-  if (o.warmup < 0 || o.window <= 0 || o.windows <= 0 || o.infer_runs <= 0)
-    throw sf::invalid_argument("mnist_mlp_bench: --window, --windows and --infer-runs must be positive");
-  return o;
-}
+using options = bench::options;
 
 using batches = bench::batches<images_t, labels_t>;
-using bench::median;
 using bench::median_us_per_step;
 using bench::peak_mib;
-using bench::seconds_since;
 
 batches load_batches(const std::string& dir) {
   return bench::load_batches<images_t, labels_t>(dir, batch, num_batches, input, classes);
@@ -126,24 +89,15 @@ int run(const options& o, const Images& xs, const Labels& ys, const One& one) {
   const double step_us = median_us_per_step(o.window, o.windows, step, train);
 
   // Batch-1 latency of the trained (raw, not averaged) model, one timed call at a time.
-  volatile float sink = 0;
-  std::vector<double> lat;
-  lat.reserve(static_cast<std::size_t>(o.infer_runs));
-  for (long i = 0; i < 1000; ++i) sink = sess.run(y, sf::feed(x, one)).data()[0];
-  for (long i = 0; i < o.infer_runs; ++i) {
-    const auto t0 = clock_type::now();
-    const auto out = sess.run(y, sf::feed(x, one));
-    lat.push_back(seconds_since(t0) * 1e6);
-    sink = out.data()[0];
-  }
-  (void)sink;
+  const double infer_us = bench::median_latency_us(o.infer_runs, [&] { return sess.run(y, sf::feed(x, one)); });
 
   std::printf("staticflow device=%s samples_per_s=%.1f step_us=%.1f infer_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
-              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, median(lat), peak_mib(), double(last_loss));
+              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, infer_us, peak_mib(), double(last_loss));
   if (o.breakdown) {
     // Each part of the step alone: forward only (the loss), the SGD op (forward + backward +
     // update), the moving averages alone.
     const long n = o.window;
+    volatile float sink = 0;
     auto fwd = [&](long s) {
       const std::size_t i = static_cast<std::size_t>(s) % num_batches;
       sink = sess.run(loss, sf::feed(x, xs[i]), sf::feed(y_, ys[i])).data()[0];
@@ -157,6 +111,7 @@ int run(const options& o, const Images& xs, const Labels& ys, const One& one) {
     const double s_us = median_us_per_step(n, o.windows, step, sgd_only);
     const double e_us = median_us_per_step(n, o.windows, step, ema_only);
     std::printf("staticflow-breakdown forward_us=%.1f sgd_step_us=%.1f ema_us=%.1f\n", f_us, s_us, e_us);
+    (void)sink;
   }
   return 0;
 }
@@ -176,7 +131,7 @@ int run(const options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    return run(bench::parse(argc, argv, {.warmup = 200, .window = 500}));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mnist_mlp_bench: %s\n", e.what());
     return 1;

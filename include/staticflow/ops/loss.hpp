@@ -62,10 +62,6 @@ struct softmax_xent_backward {
   }
 };
 
-}  // namespace staticflow::ops
-
-namespace staticflow::ops {
-
 /// loss[r] = logsumexp(x[r]) - x[r, label[r]]; a label outside [0, classes) gives NaN, as TF's
 /// CPU kernel reports it (device code cannot throw).
 template <class T, class L>
