@@ -1908,8 +1908,14 @@ auto cast(const E& e) {
 /// its own element; which dimensions broadcast is known from the types, so the common cases
 /// (same shape, leading or trailing broadcast) cost one division or none. Evaluators are
 /// trivially copyable: the CUDA executor passes them to its kernel by value.
+///
+/// `row_of(ev, first)` views the row of the output's last axis that starts at linear index
+/// `first`: along that axis every leaf advances by 1 or stays (it broadcasts there), so a row's
+/// index arithmetic is paid once and the host's inner loop over a row vectorises, broadcasts
+/// included.
 
 #include <cstddef>
+#include <utility>
 
 
 namespace staticflow {
@@ -1958,6 +1964,8 @@ struct broadcast_map {
   /// True when output element j gathers input elements j, j + out_n, j + 2 out_n, ... (a
   /// reduction over leading axes, such as a bias gradient summed over the batch).
   static constexpr bool leading_only = kind == rows && layout.leading && !layout.trailing;
+  /// Along the output's last axis the operand's index advances by this (0: it broadcasts there).
+  static constexpr std::size_t last_stride = rank == 0 || broadcasts(rank - 1) ? 0 : 1;
 
   std::size_t div = 1, mod = 1;
   index_array<rank> out_dims{}, strides{};
@@ -1976,13 +1984,27 @@ struct broadcast_map {
     for (std::size_t d = rank; d-- > 0 && broadcasts(d);) div *= o[d];
   }
 
+  /// `div` and `mod` as compile-time constants where the shapes fix them (0: only known at run
+  /// time): a division by a constant is a multiply and a shift, by a variable tens of cycles.
+  static constexpr std::size_t static_div = [] {
+    std::size_t d = 1;
+    for (std::size_t k = rank; k-- > 0 && broadcasts(k);) {
+      if (O::extents[k] == dyn) return std::size_t{0};
+      d *= O::extents[k];
+    }
+    return d;
+  }();
+  static constexpr std::size_t static_mod = S::is_static ? S::static_size : 0;
+  SF_HD_INLINE std::size_t divisor() const { return static_div ? static_div : div; }
+  SF_HD_INLINE std::size_t modulus() const { return static_mod ? static_mod : mod; }
+
   SF_HD_INLINE std::size_t operator()(std::size_t i) const {
     if constexpr (kind == identity) return i;
     else if constexpr (kind == zero) return 0;
     else if constexpr (kind == rows) {
-      if constexpr (layout.trailing && layout.leading) return (i / div) % mod;
-      else if constexpr (layout.trailing) return i / div;
-      else return i % mod;
+      if constexpr (layout.trailing && layout.leading) return (i / divisor()) % modulus();
+      else if constexpr (layout.trailing) return i / divisor();
+      else return i % modulus();
     } else {
       std::size_t off = 0;
       for (std::size_t d = rank; d-- > 0;) {
@@ -2000,12 +2022,37 @@ struct broadcast_map {
 template <class Node, class O>
 struct evaluator;
 
+/// The row of `ev` starting at output index `first`, for evaluators without their own `row`:
+/// plain `coeff(first + j)` (correct for any evaluator, just no faster).
+template <class Ev>
+struct row_by_index {
+  const Ev* ev;
+  std::size_t first;
+  SF_HD_INLINE auto coeff(std::size_t j) const { return ev->coeff(first + j); }
+};
+
+template <class Ev>
+SF_HD_INLINE auto row_of(const Ev& ev, std::size_t first) {
+  if constexpr (requires { ev.row(first); }) return ev.row(first);
+  else return row_by_index<Ev>{&ev, first};
+}
+
+template <class Ev>
+using row_t = decltype(row_of(std::declval<const Ev&>(), std::size_t{}));
+
 template <class T, class S, class P, class O>
 struct evaluator<tensor_view<T, S, P>, O> {
+  using map_type = detail::broadcast_map<S, O>;
   const T* data;
-  detail::broadcast_map<S, O> map;
+  map_type map;
   evaluator(const tensor_view<T, S, P>& v, const dims_t<O>& out) : data(v.data()), map(v.dims(), out) {}
   SF_HD_INLINE T coeff(std::size_t i) const { return data[map(i)]; }
+
+  struct row_type {
+    const T* data;
+    SF_HD_INLINE T coeff(std::size_t j) const { return data[j * map_type::last_stride]; }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {data + map(first)}; }
 };
 
 template <class T, class O>
@@ -2013,14 +2060,23 @@ struct evaluator<scalar<T>, O> {
   T value;
   evaluator(const scalar<T>& s, const dims_t<O>&) : value(s.value) {}
   SF_HD_INLINE T coeff(std::size_t) const { return value; }
+  SF_HD_INLINE evaluator row(std::size_t) const { return *this; }
 };
 
 template <class Gen, class T, class S, class O>
 struct evaluator<generator<Gen, T, S>, O> {
+  using map_type = detail::broadcast_map<S, O>;
   Gen gen;
-  detail::broadcast_map<S, O> map;
+  map_type map;
   evaluator(const generator<Gen, T, S>& g, const dims_t<O>& out) : gen(g.gen), map(g.dims(), out) {}
   SF_HD_INLINE T coeff(std::size_t i) const { return static_cast<T>(gen(map(i))); }
+
+  struct row_type {
+    Gen gen;
+    std::size_t first;
+    SF_HD_INLINE T coeff(std::size_t j) const { return static_cast<T>(gen(first + j * map_type::last_stride)); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {gen, map(first)}; }
 };
 
 template <class Op, class E, class O>
@@ -2030,6 +2086,13 @@ struct evaluator<unary<Op, E>, O> {
   evaluator<E, O> arg;
   evaluator(const unary<Op, E>& u, const dims_t<O>& out) : op(u.op), arg(u.arg, out) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const { return op(arg.coeff(i)); }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<E, O>> arg;
+    SF_HD_INLINE value_type coeff(std::size_t j) const { return op(arg.coeff(j)); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {op, row_of(arg, first)}; }
 };
 
 template <class Op, class L, class R, class O>
@@ -2040,6 +2103,14 @@ struct evaluator<binary<Op, L, R>, O> {
   evaluator<R, O> rhs;
   evaluator(const binary<Op, L, R>& b, const dims_t<O>& out) : op(b.op), lhs(b.lhs, out), rhs(b.rhs, out) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const { return op(lhs.coeff(i), rhs.coeff(i)); }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<L, O>> lhs;
+    row_t<evaluator<R, O>> rhs;
+    SF_HD_INLINE value_type coeff(std::size_t j) const { return op(lhs.coeff(j), rhs.coeff(j)); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {op, row_of(lhs, first), row_of(rhs, first)}; }
 };
 
 template <class C, class A, class B, class O>
@@ -2051,6 +2122,16 @@ struct evaluator<select<C, A, B>, O> {
   evaluator(const select<C, A, B>& s, const dims_t<O>& out)
       : cond(s.cond, out), if_true(s.if_true, out), if_false(s.if_false, out) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const { return cond.coeff(i) ? if_true.coeff(i) : if_false.coeff(i); }
+
+  struct row_type {
+    row_t<evaluator<C, O>> cond;
+    row_t<evaluator<A, O>> if_true;
+    row_t<evaluator<B, O>> if_false;
+    SF_HD_INLINE value_type coeff(std::size_t j) const { return cond.coeff(j) ? if_true.coeff(j) : if_false.coeff(j); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const {
+    return {row_of(cond, first), row_of(if_true, first), row_of(if_false, first)};
+  }
 };
 
 }  // namespace staticflow
@@ -2674,7 +2755,9 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       if (evaluate_gemm_epilogue(dst, node, tmp)) return;
     auto lowered = lower(node, tmp);
     evaluator<decltype(lowered), S> ev(lowered, dst.dims());
-    ex::elementwise(dst.data(), dst.size(), ev);
+    std::size_t row_length = 1;
+    if constexpr (S::rank > 0) row_length = dst.dims()[S::rank - 1];
+    ex::elementwise(dst.data(), dst.size(), row_length, ev);
   }
 }
 
@@ -2888,6 +2971,8 @@ struct executor<host> {
 
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
+  /// Rows shorter than this run as one flat loop (a row's setup would outweigh its elements).
+  static constexpr std::size_t min_row_length = 32;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
   static constexpr std::size_t block = 4096;
 
@@ -2900,10 +2985,33 @@ struct executor<host> {
 #endif
   }
 
-  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries.
+  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries. The output's last axis has
+  /// `row_length` elements: long rows run row by row (`row_of`), so broadcast operands cost
+  /// their index arithmetic once per row and the inner loop vectorises.
   template <class T, class Ev>
-  static void elementwise(T* __restrict out, std::size_t n, const Ev& ev) {
+  static void elementwise(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
     passes().elementwise.fetch_add(1, std::memory_order_relaxed);
+    if (row_length >= min_row_length && n % row_length == 0) {
+      const auto rows = static_cast<std::ptrdiff_t>(n / row_length);
+      auto row = [&](std::ptrdiff_t r) {
+        const std::size_t first = static_cast<std::size_t>(r) * row_length;
+        const auto in = row_of(ev, first);
+        T* __restrict dst = out + first;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+        for (std::size_t j = 0; j < row_length; ++j) dst[j] = in.coeff(j);
+      };
+      if (parallel(n)) {
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static)
+        for (std::ptrdiff_t r = 0; r < rows; ++r) row(r);
+#endif
+        return;
+      }
+      for (std::ptrdiff_t r = 0; r < rows; ++r) row(r);
+      return;
+    }
     const auto count = static_cast<std::ptrdiff_t>(n);
     if (parallel(n)) {
 #if defined(_OPENMP)
@@ -2923,11 +3031,30 @@ struct executor<host> {
   template <class F>
   static void for_each(std::size_t n, const F& f) {
     passes().for_each.fetch_add(1, std::memory_order_relaxed);
-    const auto count = static_cast<std::ptrdiff_t>(n);
+    if (parallel(n)) {
 #if defined(_OPENMP)
-#pragma omp parallel for simd schedule(static) if (parallel(n))
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto team = static_cast<std::size_t>(omp_get_num_threads());
+        for_range(f, n * t / team, n * (t + 1) / team);
+      }
 #endif
-    for (std::ptrdiff_t i = 0; i < count; ++i) f(static_cast<std::size_t>(i));
+      return;
+    }
+    for_range(f, 0, n);
+  }
+
+  /// f(i) for i in [first, last) on the calling thread, through a local copy of `f`: its
+  /// pointers and constants are then known not to change under the kernel's stores, so they
+  /// stay in registers and the loop vectorises.
+  template <class F>
+  static void for_range(const F& f, std::size_t first, std::size_t last) {
+    const F kernel = f;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+    for (std::size_t i = first; i < last; ++i) kernel(i);
   }
 
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
@@ -3854,13 +3981,17 @@ SF_HD_INLINE bool windows_tile(const window_geometry& g) {
 }
 
 /// The backward pass of tiling windows: one index per output position (n, oh, ow), all
-/// channels at once; each input cell is written exactly once.
+/// channels at once; each input cell is written exactly once. Max pooling scans the window's
+/// cells once for a block of channels (contiguous in NHWC), keeping each channel's first
+/// maximum, instead of once per channel.
 template <class T, bool Max>
 struct pool_backward_tiled {
   T* dx;
   const T* x;
   const T* gy;
   window_geometry g;
+  static constexpr std::size_t channel_block = 16;
+
   SF_HD_INLINE void operator()(std::size_t p) const {
     const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
     const pool_window win(g, oh_i, ow_i);
@@ -3871,7 +4002,24 @@ struct pool_backward_tiled {
         for (std::size_t ch = 0; ch < g.c; ++ch) cell[ch] = Max ? T(0) : up[ch] / static_cast<T>(win.cells());
       }
     if constexpr (Max)
-      for (std::size_t ch = 0; ch < g.c; ++ch) dx[first_max(x, g, win, n_i, ch)] = up[ch];
+      for (std::size_t first = 0; first < g.c; first += channel_block) route_max(n_i, win, up, first);
+  }
+
+  /// Channels [first, first + channel_block) of one window: the upstream gradient goes to
+  /// each channel's first maximal cell in row-major order (`first_max`'s choice).
+  SF_HD_INLINE void route_max(std::size_t n_i, const pool_window& win, const T* up, std::size_t first) const {
+    const std::size_t count = g.c - first < channel_block ? g.c - first : channel_block;
+    const std::size_t origin = ((n_i * g.h + win.y0) * g.w + win.z0) * g.c + first;
+    T best[channel_block];
+    std::size_t at[channel_block];
+    for (std::size_t j = 0; j < count; ++j) best[j] = x[origin + j], at[j] = origin + j;
+    for (std::size_t y = win.y0; y < win.y1; ++y)
+      for (std::size_t z = win.z0; z < win.z1; ++z) {
+        const std::size_t cell = ((n_i * g.h + y) * g.w + z) * g.c + first;
+        for (std::size_t j = 0; j < count; ++j)
+          if (x[cell + j] > best[j]) best[j] = x[cell + j], at[j] = cell + j;
+      }
+    for (std::size_t j = 0; j < count; ++j) dx[at[j]] = up[first + j];
   }
 };
 
@@ -4170,8 +4318,13 @@ auto avg_pool2d(const X& input) {
 
 namespace staticflow {
 
-/// A trainable value during a run: its storage, and the buffer its gradient accumulates into
-/// (null when no gradient is wanted).
+/// Where a variable's gradient buffer stands during a run (one flag per variable, kept by the
+/// session): the first gradient to arrive is written, later ones are added, and the buffer is
+/// never zeroed beforehand (a pass over every parameter saved per step).
+enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
+
+/// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
+/// gradient is wanted) and that buffer's state (null: every gradient is added to the buffer).
 template <class T, class S, class P>
 struct var_leaf : node_base<var_leaf<T, S, P>> {
   using value_type = T;
@@ -4179,8 +4332,16 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   using policy_type = P;
   tensor_view<T, S, P> value;
   T* grad = nullptr;
-  var_leaf(tensor_view<T, S, P> v, T* g) : value(v), grad(g) {}
+  gradient_state* state = nullptr;
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
   const dims_t<S>& dims() const { return value.dims(); }
+  /// True for the first gradient reaching this variable in the run (to be written, not added).
+  bool first_gradient() const {
+    if (!state) return false;
+    const bool first = *state == gradient_state::unwritten;
+    *state = gradient_state::written;
+    return first;
+  }
 };
 
 /// A node whose value has been computed once (in the forward pass) and is read from memory;
@@ -4261,6 +4422,17 @@ struct evaluator<unary_grad<Op, A, G>, O> {
     const value_type x = arg.coeff(i);
     return op.grad(x, op(x), g.coeff(i));
   }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<A, O>> arg;
+    row_t<evaluator<G, O>> g;
+    SF_HD_INLINE value_type coeff(std::size_t j) const {
+      const value_type x = arg.coeff(j);
+      return op.grad(x, op(x), g.coeff(j));
+    }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {op, row_of(arg, first), row_of(g, first)}; }
 };
 
 template <class Op, class L, class R, class G, int Side, class O>
@@ -4276,6 +4448,21 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
     const value_type a = lhs.coeff(i), b = rhs.coeff(i);
     if constexpr (Side == 0) return op.grad_a(a, b, op(a, b), g.coeff(i));
     else return op.grad_b(a, b, op(a, b), g.coeff(i));
+  }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<L, O>> lhs;
+    row_t<evaluator<R, O>> rhs;
+    row_t<evaluator<G, O>> g;
+    SF_HD_INLINE value_type coeff(std::size_t j) const {
+      const value_type a = lhs.coeff(j), b = rhs.coeff(j);
+      if constexpr (Side == 0) return op.grad_a(a, b, op(a, b), g.coeff(j));
+      else return op.grad_b(a, b, op(a, b), g.coeff(j));
+    }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const {
+    return {op, row_of(lhs, first), row_of(rhs, first), row_of(g, first)};
   }
 };
 
@@ -4585,10 +4772,11 @@ template <class P, class N, class G>
 void backprop(const N&, const G&, temporaries<P>&) {}  // constants, feeds, scalars: no gradient
 
 template <class P, class T, class S, class G>
-void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>&) {
+void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>& tmp) {
   if (!node.grad) return;
   const tensor_view<T, S, P> acc(node.grad, node.dims());
-  acc = acc + g;
+  if (node.first_gradient()) staticflow::detail::evaluate_into(acc, g, tmp);
+  else staticflow::detail::evaluate_into(acc, acc + g, tmp);
 }
 
 template <class P, class Op, class E, class G>
@@ -4712,8 +4900,8 @@ void backprop_cached(const N& node, const V&, const G& g, temporaries<P>& tmp) {
   backprop(node, g, tmp);
 }
 
-/// C = op(A) op(B): dA and dB by GEMMs on the cached operands; a variable's gradient
-/// accumulates straight into its buffer (beta = 1), with no temporary.
+/// C = op(A) op(B): dA and dB by GEMMs on the cached operands; a variable's gradient goes
+/// straight into its buffer (beta = 1 adds to what is there), with no temporary.
 template <class P, class L, class R, bool TA, bool TB, class V, class G>
 void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g, temporaries<P>& tmp) {
   using T = typename V::value_type;
@@ -4724,7 +4912,7 @@ void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g
   auto target = [&](const auto& child, const auto& view, auto&& run) {
     using C = std::remove_cvref_t<decltype(child)>;
     if constexpr (requires { child.grad; }) {
-      if (child.grad) run(child.grad, T(1));
+      if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
     } else {
       auto d = tmp.template make<T, typename C::shape_type>(view.dims());
       run(d.data(), T(0));
@@ -5777,6 +5965,7 @@ class session final : public session_state {
     auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
     auto loss_value = loss_to_host(prepared);
     autodiff::backward(prepared, tmp_);
+    zero_unreached_gradients(loss);
     return loss_value;
   }
 
@@ -5802,11 +5991,11 @@ class session final : public session_state {
     activate();
     if (config_.log_device_placement) note_placement("sf::gradients");
     tmp_.reset();
-    std::fill(wanted_.begin(), wanted_.end(), 0);
+    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
     want(*op.wrt.def);
-    zero_gradient(op.wrt);
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
     autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
+    if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
     tensor<T, S, host> out;
     download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
     return out;
@@ -5883,7 +6072,7 @@ class session final : public session_state {
       return detail::feed_index<Ph, F...>();
     }
     std::tuple<const F&...> feeds;
-    const std::vector<char>* wanted;  ///< per variable id: accumulate its gradient
+    std::vector<gradient_state>* wanted;  ///< per variable id: whether its gradient is wanted, and written yet
   };
 
   // ---- binding: graph expression -> concrete expression over this session's memory ----
@@ -5922,8 +6111,10 @@ class session final : public session_state {
   }
   template <class T, class S, class Ctx>
   auto bind(const variable_node<T, S>& v, Ctx& ctx) {
-    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() && (*ctx.wanted)[v.def->id()];
-    return var_leaf<T, S, P>(value_view(v), grad ? static_cast<T*>(grad_slot(*v.def).data) : nullptr);
+    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() &&
+                      (*ctx.wanted)[v.def->id()] != gradient_state::not_wanted;
+    if (!grad) return var_leaf<T, S, P>(value_view(v), nullptr, nullptr);
+    return var_leaf<T, S, P>(value_view(v), static_cast<T*>(grad_slot(*v.def).data), &(*ctx.wanted)[v.def->id()]);
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary<Op, E>& n, Ctx& ctx) {
@@ -6070,14 +6261,24 @@ class session final : public session_state {
       throw invalid_argument("sf::session: variable '" + v.name() + "' belongs to another graph than this session's");
   }
   void want(const variable_base& v) {
-    if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, 0);
-    wanted_[v.id()] = 1;
+    if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
+    wanted_[v.id()] = gradient_state::unwritten;
   }
   template <class Loss>
   void mark_trainable(const Loss& loss) {
-    std::fill(wanted_.begin(), wanted_.end(), 0);
+    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
     detail::visit_variables(loss, [&](const auto& v) {
-      if (v.def->trainable()) want(*v.def), zero_gradient(v);
+      if (v.def->trainable()) want(*v.def);
+    });
+  }
+  /// The gradients no path of the backward pass wrote (a variable the loss reads only through
+  /// a non-differentiable op) are zero.
+  template <class Loss>
+  void zero_unreached_gradients(const Loss& loss) {
+    detail::visit_variables(loss, [&](const auto& v) {
+      if (v.def->id() >= wanted_.size()) return;
+      auto& state = wanted_[v.def->id()];
+      if (state == gradient_state::unwritten) zero_gradient(v), state = gradient_state::written;
     });
   }
   template <class T, class S>
@@ -6127,7 +6328,8 @@ class session final : public session_state {
   std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   temporaries<P> tmp_;
-  std::vector<char> wanted_, seen_;
+  std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
+  std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
 };
 

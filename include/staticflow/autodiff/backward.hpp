@@ -129,10 +129,11 @@ template <class P, class N, class G>
 void backprop(const N&, const G&, temporaries<P>&) {}  // constants, feeds, scalars: no gradient
 
 template <class P, class T, class S, class G>
-void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>&) {
+void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>& tmp) {
   if (!node.grad) return;
   const tensor_view<T, S, P> acc(node.grad, node.dims());
-  acc = acc + g;
+  if (node.first_gradient()) staticflow::detail::evaluate_into(acc, g, tmp);
+  else staticflow::detail::evaluate_into(acc, acc + g, tmp);
 }
 
 template <class P, class Op, class E, class G>
@@ -256,8 +257,8 @@ void backprop_cached(const N& node, const V&, const G& g, temporaries<P>& tmp) {
   backprop(node, g, tmp);
 }
 
-/// C = op(A) op(B): dA and dB by GEMMs on the cached operands; a variable's gradient
-/// accumulates straight into its buffer (beta = 1), with no temporary.
+/// C = op(A) op(B): dA and dB by GEMMs on the cached operands; a variable's gradient goes
+/// straight into its buffer (beta = 1 adds to what is there), with no temporary.
 template <class P, class L, class R, bool TA, bool TB, class V, class G>
 void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g, temporaries<P>& tmp) {
   using T = typename V::value_type;
@@ -268,7 +269,7 @@ void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g
   auto target = [&](const auto& child, const auto& view, auto&& run) {
     using C = std::remove_cvref_t<decltype(child)>;
     if constexpr (requires { child.grad; }) {
-      if (child.grad) run(child.grad, T(1));
+      if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
     } else {
       auto d = tmp.template make<T, typename C::shape_type>(view.dims());
       run(d.data(), T(0));

@@ -15,8 +15,13 @@
 
 namespace staticflow {
 
-/// A trainable value during a run: its storage, and the buffer its gradient accumulates into
-/// (null when no gradient is wanted).
+/// Where a variable's gradient buffer stands during a run (one flag per variable, kept by the
+/// session): the first gradient to arrive is written, later ones are added, and the buffer is
+/// never zeroed beforehand (a pass over every parameter saved per step).
+enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
+
+/// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
+/// gradient is wanted) and that buffer's state (null: every gradient is added to the buffer).
 template <class T, class S, class P>
 struct var_leaf : node_base<var_leaf<T, S, P>> {
   using value_type = T;
@@ -24,8 +29,16 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   using policy_type = P;
   tensor_view<T, S, P> value;
   T* grad = nullptr;
-  var_leaf(tensor_view<T, S, P> v, T* g) : value(v), grad(g) {}
+  gradient_state* state = nullptr;
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
   const dims_t<S>& dims() const { return value.dims(); }
+  /// True for the first gradient reaching this variable in the run (to be written, not added).
+  bool first_gradient() const {
+    if (!state) return false;
+    const bool first = *state == gradient_state::unwritten;
+    *state = gradient_state::written;
+    return first;
+  }
 };
 
 /// A node whose value has been computed once (in the forward pass) and is read from memory;
@@ -106,6 +119,17 @@ struct evaluator<unary_grad<Op, A, G>, O> {
     const value_type x = arg.coeff(i);
     return op.grad(x, op(x), g.coeff(i));
   }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<A, O>> arg;
+    row_t<evaluator<G, O>> g;
+    SF_HD_INLINE value_type coeff(std::size_t j) const {
+      const value_type x = arg.coeff(j);
+      return op.grad(x, op(x), g.coeff(j));
+    }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {op, row_of(arg, first), row_of(g, first)}; }
 };
 
 template <class Op, class L, class R, class G, int Side, class O>
@@ -121,6 +145,21 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
     const value_type a = lhs.coeff(i), b = rhs.coeff(i);
     if constexpr (Side == 0) return op.grad_a(a, b, op(a, b), g.coeff(i));
     else return op.grad_b(a, b, op(a, b), g.coeff(i));
+  }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<L, O>> lhs;
+    row_t<evaluator<R, O>> rhs;
+    row_t<evaluator<G, O>> g;
+    SF_HD_INLINE value_type coeff(std::size_t j) const {
+      const value_type a = lhs.coeff(j), b = rhs.coeff(j);
+      if constexpr (Side == 0) return op.grad_a(a, b, op(a, b), g.coeff(j));
+      else return op.grad_b(a, b, op(a, b), g.coeff(j));
+    }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const {
+    return {op, row_of(lhs, first), row_of(rhs, first), row_of(g, first)};
   }
 };
 

@@ -272,7 +272,9 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       if (evaluate_gemm_epilogue(dst, node, tmp)) return;
     auto lowered = lower(node, tmp);
     evaluator<decltype(lowered), S> ev(lowered, dst.dims());
-    ex::elementwise(dst.data(), dst.size(), ev);
+    std::size_t row_length = 1;
+    if constexpr (S::rank > 0) row_length = dst.dims()[S::rank - 1];
+    ex::elementwise(dst.data(), dst.size(), row_length, ev);
   }
 }
 

@@ -6,9 +6,15 @@
 /// its own element; which dimensions broadcast is known from the types, so the common cases
 /// (same shape, leading or trailing broadcast) cost one division or none. Evaluators are
 /// trivially copyable: the CUDA executor passes them to its kernel by value.
+///
+/// `row_of(ev, first)` views the row of the output's last axis that starts at linear index
+/// `first`: along that axis every leaf advances by 1 or stays (it broadcasts there), so a row's
+/// index arithmetic is paid once and the host's inner loop over a row vectorises, broadcasts
+/// included.
 #pragma once
 
 #include <cstddef>
+#include <utility>
 
 #include "staticflow/config.hpp"
 #include "staticflow/core/shape.hpp"
@@ -61,6 +67,8 @@ struct broadcast_map {
   /// True when output element j gathers input elements j, j + out_n, j + 2 out_n, ... (a
   /// reduction over leading axes, such as a bias gradient summed over the batch).
   static constexpr bool leading_only = kind == rows && layout.leading && !layout.trailing;
+  /// Along the output's last axis the operand's index advances by this (0: it broadcasts there).
+  static constexpr std::size_t last_stride = rank == 0 || broadcasts(rank - 1) ? 0 : 1;
 
   std::size_t div = 1, mod = 1;
   index_array<rank> out_dims{}, strides{};
@@ -79,13 +87,27 @@ struct broadcast_map {
     for (std::size_t d = rank; d-- > 0 && broadcasts(d);) div *= o[d];
   }
 
+  /// `div` and `mod` as compile-time constants where the shapes fix them (0: only known at run
+  /// time): a division by a constant is a multiply and a shift, by a variable tens of cycles.
+  static constexpr std::size_t static_div = [] {
+    std::size_t d = 1;
+    for (std::size_t k = rank; k-- > 0 && broadcasts(k);) {
+      if (O::extents[k] == dyn) return std::size_t{0};
+      d *= O::extents[k];
+    }
+    return d;
+  }();
+  static constexpr std::size_t static_mod = S::is_static ? S::static_size : 0;
+  SF_HD_INLINE std::size_t divisor() const { return static_div ? static_div : div; }
+  SF_HD_INLINE std::size_t modulus() const { return static_mod ? static_mod : mod; }
+
   SF_HD_INLINE std::size_t operator()(std::size_t i) const {
     if constexpr (kind == identity) return i;
     else if constexpr (kind == zero) return 0;
     else if constexpr (kind == rows) {
-      if constexpr (layout.trailing && layout.leading) return (i / div) % mod;
-      else if constexpr (layout.trailing) return i / div;
-      else return i % mod;
+      if constexpr (layout.trailing && layout.leading) return (i / divisor()) % modulus();
+      else if constexpr (layout.trailing) return i / divisor();
+      else return i % modulus();
     } else {
       std::size_t off = 0;
       for (std::size_t d = rank; d-- > 0;) {
@@ -103,12 +125,37 @@ struct broadcast_map {
 template <class Node, class O>
 struct evaluator;
 
+/// The row of `ev` starting at output index `first`, for evaluators without their own `row`:
+/// plain `coeff(first + j)` (correct for any evaluator, just no faster).
+template <class Ev>
+struct row_by_index {
+  const Ev* ev;
+  std::size_t first;
+  SF_HD_INLINE auto coeff(std::size_t j) const { return ev->coeff(first + j); }
+};
+
+template <class Ev>
+SF_HD_INLINE auto row_of(const Ev& ev, std::size_t first) {
+  if constexpr (requires { ev.row(first); }) return ev.row(first);
+  else return row_by_index<Ev>{&ev, first};
+}
+
+template <class Ev>
+using row_t = decltype(row_of(std::declval<const Ev&>(), std::size_t{}));
+
 template <class T, class S, class P, class O>
 struct evaluator<tensor_view<T, S, P>, O> {
+  using map_type = detail::broadcast_map<S, O>;
   const T* data;
-  detail::broadcast_map<S, O> map;
+  map_type map;
   evaluator(const tensor_view<T, S, P>& v, const dims_t<O>& out) : data(v.data()), map(v.dims(), out) {}
   SF_HD_INLINE T coeff(std::size_t i) const { return data[map(i)]; }
+
+  struct row_type {
+    const T* data;
+    SF_HD_INLINE T coeff(std::size_t j) const { return data[j * map_type::last_stride]; }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {data + map(first)}; }
 };
 
 template <class T, class O>
@@ -116,14 +163,23 @@ struct evaluator<scalar<T>, O> {
   T value;
   evaluator(const scalar<T>& s, const dims_t<O>&) : value(s.value) {}
   SF_HD_INLINE T coeff(std::size_t) const { return value; }
+  SF_HD_INLINE evaluator row(std::size_t) const { return *this; }
 };
 
 template <class Gen, class T, class S, class O>
 struct evaluator<generator<Gen, T, S>, O> {
+  using map_type = detail::broadcast_map<S, O>;
   Gen gen;
-  detail::broadcast_map<S, O> map;
+  map_type map;
   evaluator(const generator<Gen, T, S>& g, const dims_t<O>& out) : gen(g.gen), map(g.dims(), out) {}
   SF_HD_INLINE T coeff(std::size_t i) const { return static_cast<T>(gen(map(i))); }
+
+  struct row_type {
+    Gen gen;
+    std::size_t first;
+    SF_HD_INLINE T coeff(std::size_t j) const { return static_cast<T>(gen(first + j * map_type::last_stride)); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {gen, map(first)}; }
 };
 
 template <class Op, class E, class O>
@@ -133,6 +189,13 @@ struct evaluator<unary<Op, E>, O> {
   evaluator<E, O> arg;
   evaluator(const unary<Op, E>& u, const dims_t<O>& out) : op(u.op), arg(u.arg, out) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const { return op(arg.coeff(i)); }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<E, O>> arg;
+    SF_HD_INLINE value_type coeff(std::size_t j) const { return op(arg.coeff(j)); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {op, row_of(arg, first)}; }
 };
 
 template <class Op, class L, class R, class O>
@@ -143,6 +206,14 @@ struct evaluator<binary<Op, L, R>, O> {
   evaluator<R, O> rhs;
   evaluator(const binary<Op, L, R>& b, const dims_t<O>& out) : op(b.op), lhs(b.lhs, out), rhs(b.rhs, out) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const { return op(lhs.coeff(i), rhs.coeff(i)); }
+
+  struct row_type {
+    Op op;
+    row_t<evaluator<L, O>> lhs;
+    row_t<evaluator<R, O>> rhs;
+    SF_HD_INLINE value_type coeff(std::size_t j) const { return op(lhs.coeff(j), rhs.coeff(j)); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const { return {op, row_of(lhs, first), row_of(rhs, first)}; }
 };
 
 template <class C, class A, class B, class O>
@@ -154,6 +225,16 @@ struct evaluator<select<C, A, B>, O> {
   evaluator(const select<C, A, B>& s, const dims_t<O>& out)
       : cond(s.cond, out), if_true(s.if_true, out), if_false(s.if_false, out) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const { return cond.coeff(i) ? if_true.coeff(i) : if_false.coeff(i); }
+
+  struct row_type {
+    row_t<evaluator<C, O>> cond;
+    row_t<evaluator<A, O>> if_true;
+    row_t<evaluator<B, O>> if_false;
+    SF_HD_INLINE value_type coeff(std::size_t j) const { return cond.coeff(j) ? if_true.coeff(j) : if_false.coeff(j); }
+  };
+  SF_HD_INLINE row_type row(std::size_t first) const {
+    return {row_of(cond, first), row_of(if_true, first), row_of(if_false, first)};
+  }
 };
 
 }  // namespace staticflow

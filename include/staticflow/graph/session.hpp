@@ -417,6 +417,7 @@ class session final : public session_state {
     auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
     auto loss_value = loss_to_host(prepared);
     autodiff::backward(prepared, tmp_);
+    zero_unreached_gradients(loss);
     return loss_value;
   }
 
@@ -442,11 +443,11 @@ class session final : public session_state {
     activate();
     if (config_.log_device_placement) note_placement("sf::gradients");
     tmp_.reset();
-    std::fill(wanted_.begin(), wanted_.end(), 0);
+    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
     want(*op.wrt.def);
-    zero_gradient(op.wrt);
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
     autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
+    if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
     tensor<T, S, host> out;
     download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
     return out;
@@ -523,7 +524,7 @@ class session final : public session_state {
       return detail::feed_index<Ph, F...>();
     }
     std::tuple<const F&...> feeds;
-    const std::vector<char>* wanted;  ///< per variable id: accumulate its gradient
+    std::vector<gradient_state>* wanted;  ///< per variable id: whether its gradient is wanted, and written yet
   };
 
   // ---- binding: graph expression -> concrete expression over this session's memory ----
@@ -562,8 +563,10 @@ class session final : public session_state {
   }
   template <class T, class S, class Ctx>
   auto bind(const variable_node<T, S>& v, Ctx& ctx) {
-    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() && (*ctx.wanted)[v.def->id()];
-    return var_leaf<T, S, P>(value_view(v), grad ? static_cast<T*>(grad_slot(*v.def).data) : nullptr);
+    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() &&
+                      (*ctx.wanted)[v.def->id()] != gradient_state::not_wanted;
+    if (!grad) return var_leaf<T, S, P>(value_view(v), nullptr, nullptr);
+    return var_leaf<T, S, P>(value_view(v), static_cast<T*>(grad_slot(*v.def).data), &(*ctx.wanted)[v.def->id()]);
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary<Op, E>& n, Ctx& ctx) {
@@ -710,14 +713,24 @@ class session final : public session_state {
       throw invalid_argument("sf::session: variable '" + v.name() + "' belongs to another graph than this session's");
   }
   void want(const variable_base& v) {
-    if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, 0);
-    wanted_[v.id()] = 1;
+    if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
+    wanted_[v.id()] = gradient_state::unwritten;
   }
   template <class Loss>
   void mark_trainable(const Loss& loss) {
-    std::fill(wanted_.begin(), wanted_.end(), 0);
+    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
     detail::visit_variables(loss, [&](const auto& v) {
-      if (v.def->trainable()) want(*v.def), zero_gradient(v);
+      if (v.def->trainable()) want(*v.def);
+    });
+  }
+  /// The gradients no path of the backward pass wrote (a variable the loss reads only through
+  /// a non-differentiable op) are zero.
+  template <class Loss>
+  void zero_unreached_gradients(const Loss& loss) {
+    detail::visit_variables(loss, [&](const auto& v) {
+      if (v.def->id() >= wanted_.size()) return;
+      auto& state = wanted_[v.def->id()];
+      if (state == gradient_state::unwritten) zero_gradient(v), state = gradient_state::written;
     });
   }
   template <class T, class S>
@@ -767,7 +780,8 @@ class session final : public session_state {
   std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   temporaries<P> tmp_;
-  std::vector<char> wanted_, seen_;
+  std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
+  std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
 };
 

@@ -214,13 +214,17 @@ SF_HD_INLINE bool windows_tile(const window_geometry& g) {
 }
 
 /// The backward pass of tiling windows: one index per output position (n, oh, ow), all
-/// channels at once; each input cell is written exactly once.
+/// channels at once; each input cell is written exactly once. Max pooling scans the window's
+/// cells once for a block of channels (contiguous in NHWC), keeping each channel's first
+/// maximum, instead of once per channel.
 template <class T, bool Max>
 struct pool_backward_tiled {
   T* dx;
   const T* x;
   const T* gy;
   window_geometry g;
+  static constexpr std::size_t channel_block = 16;
+
   SF_HD_INLINE void operator()(std::size_t p) const {
     const std::size_t ow_i = p % g.ow, oh_i = (p / g.ow) % g.oh, n_i = p / (g.ow * g.oh);
     const pool_window win(g, oh_i, ow_i);
@@ -231,7 +235,24 @@ struct pool_backward_tiled {
         for (std::size_t ch = 0; ch < g.c; ++ch) cell[ch] = Max ? T(0) : up[ch] / static_cast<T>(win.cells());
       }
     if constexpr (Max)
-      for (std::size_t ch = 0; ch < g.c; ++ch) dx[first_max(x, g, win, n_i, ch)] = up[ch];
+      for (std::size_t first = 0; first < g.c; first += channel_block) route_max(n_i, win, up, first);
+  }
+
+  /// Channels [first, first + channel_block) of one window: the upstream gradient goes to
+  /// each channel's first maximal cell in row-major order (`first_max`'s choice).
+  SF_HD_INLINE void route_max(std::size_t n_i, const pool_window& win, const T* up, std::size_t first) const {
+    const std::size_t count = g.c - first < channel_block ? g.c - first : channel_block;
+    const std::size_t origin = ((n_i * g.h + win.y0) * g.w + win.z0) * g.c + first;
+    T best[channel_block];
+    std::size_t at[channel_block];
+    for (std::size_t j = 0; j < count; ++j) best[j] = x[origin + j], at[j] = origin + j;
+    for (std::size_t y = win.y0; y < win.y1; ++y)
+      for (std::size_t z = win.z0; z < win.z1; ++z) {
+        const std::size_t cell = ((n_i * g.h + y) * g.w + z) * g.c + first;
+        for (std::size_t j = 0; j < count; ++j)
+          if (x[cell + j] > best[j]) best[j] = x[cell + j], at[j] = cell + j;
+      }
+    for (std::size_t j = 0; j < count; ++j) dx[at[j]] = up[first + j];
   }
 };
 

@@ -129,6 +129,12 @@ TEST_CASE("gradcheck: max_pool2d on distinct values, SAME and VALID", "[autodiff
   gradcheck("max_pool2d<2,3,2,1,valid>", x, [](auto v) { return sf::max_pool2d<2, 3, 2, 1, valid>(v); });
 }
 
+TEST_CASE("gradcheck: max_pool2d over more channels than one block of the backward kernel", "[autodiff][gradcheck][pool]") {
+  using SX = sf::shape<1, 4, 4, 20>;  // 2x2 tiling windows, channels in blocks of 16 and 4
+  dtensor<SX> x = distinct<SX>();
+  gradcheck("max_pool2d<2,2,2,2,valid> c=20", x, [](auto v) { return sf::max_pool2d<2, 2, 2, 2, valid>(v); });
+}
+
 TEST_CASE("max_pool2d with ties routes each window's gradient to its first maximum (row-major)", "[autodiff][pool]") {
   using SX = sf::shape<1, 4, 4, 1>;
   dtensor<SX> x;

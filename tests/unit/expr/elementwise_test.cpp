@@ -89,6 +89,27 @@ TEST_CASE("[2,3] * [3] + 1", "[elementwise][broadcast]") {
   CHECK(z(2) == -29);
 }
 
+TEST_CASE("long rows with every broadcast layout match a loop", "[elementwise][broadcast]") {
+  // Rows of 40 run row by row on the host (row_of): leading, trailing and middle broadcasts,
+  // a dynamic batch, a select and a scalar, each against the formula.
+  constexpr std::size_t I = 3, J = 4, K = 40;
+  auto a = from_formula<float, shape<I, J, K>>([](std::size_t i) { return 0.5 * double(i % 17) - 3.0; });
+  auto b = from_formula<float, shape<K>>([](std::size_t k) { return 1.0 + 0.25 * double(k); });
+  auto c = from_formula<float, shape<I, J, 1>>([](std::size_t r) { return 10.0 * double(r); });
+  auto d = from_formula<float, shape<I, 1, K>>([](std::size_t r) { return -0.125 * double(r); });
+  sf::tensor<float, shape<I, J, K>> y = sf::where(a > 0.0f, a * b + c - d, 2.0f * d);
+  for (std::size_t i = 0; i < I; ++i)
+    for (std::size_t j = 0; j < J; ++j)
+      for (std::size_t k = 0; k < K; ++k) {
+        const float av = a(i, j, k), want = av > 0 ? av * b(k) + c(i, j, 0) - d(i, 0, k) : 2.0f * d(i, 0, k);
+        CHECK(y(i, j, k) == want);
+      }
+  auto e = from_formula<float, shape<dyn, K>>([](std::size_t i) { return double(i) - 60.0; }, 5);
+  auto z = sf::eval(sf::relu(e + b) * 3.0f);
+  for (std::size_t r = 0; r < 5; ++r)
+    for (std::size_t k = 0; k < K; ++k) CHECK(z(r, k) == std::max(e(r, k) + b(k), 0.0f) * 3.0f);
+}
+
 TEST_CASE("[2,1] + [1,3] is an outer sum", "[elementwise][broadcast]") {
   auto a = sf::constant<int, shape<2, 1>>({1, 2});
   auto b = sf::constant<int, shape<1, 3>>({10, 20, 30});

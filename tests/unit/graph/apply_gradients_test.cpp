@@ -36,3 +36,28 @@ TEST_CASE("compute_gradients then apply_gradients equals minimize", "[graph][tra
   CHECK(v(1) == Approx(-2.0 - 0.1 * -1.0));
   CHECK(sess.read_scalar(gs) == 1);
 }
+
+TEST_CASE("a gradient reaching a variable along several paths is their sum, step after step", "[graph][train]") {
+  // loss = sum(x w) + sum(w^2) + sum(cast(v > 0)), x = [[1, 2], [3, -1]], w = [[0.5], [-2]]:
+  // dloss/dw = x^T [1, 1] + 2 w = [4 + 1, 1 - 4] = [5, -3] (a GEMM writes one part, an
+  // elementwise pass the other). v is read only through a comparison: its gradient is zero.
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<double, sf::shape<2, 1>>("w", sf::init::values({0.5, -2.0}));
+  auto v = sf::variable<double, sf::shape<2>>("v", sf::init::values({1.0, -1.0}));
+  auto x = sf::constant<double, sf::shape<2, 2>>({1.0, 2.0, 3.0, -1.0});
+  auto loss = sf::reduce_sum(sf::matmul(x, w)) + sf::reduce_sum(sf::square(w)) +
+              sf::reduce_sum(sf::cast<double>(v > 0.0));
+  auto grads = sf::train::gradient_descent(0.1).compute_gradients(loss);
+  sf::session<> sess(g);
+  sess.run(sf::global_variables_initializer());
+  for (int run = 0; run < 3; ++run) {  // the buffers are rewritten each run, never accumulated across runs
+    sess.run(grads);
+    const auto dw = sess.gradient(w);
+    CHECK(dw(0, 0) == Approx(5.0));
+    CHECK(dw(1, 0) == Approx(-3.0));
+    const auto dv = sess.gradient(v);
+    CHECK(dv(0) == 0.0);
+    CHECK(dv(1) == 0.0);
+  }
+}

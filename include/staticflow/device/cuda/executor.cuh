@@ -166,9 +166,10 @@ struct executor<cuda> {
   /// Rows shorter than this are reduced by one thread each; longer ones by a block each.
   static constexpr std::size_t row_block_threshold = 64;
 
-  /// out[i] = ev.coeff(i) for i < n: one kernel for the whole fused tree, no temporaries.
+  /// out[i] = ev.coeff(i) for i < n: one kernel for the whole fused tree, no temporaries (one
+  /// thread per element: the row length that the host uses to vectorise plays no part).
   template <class T, class Ev>
-  static void elementwise(T* out, std::size_t n, const Ev& ev) {
+  static void elementwise(T* out, std::size_t n, std::size_t /*row_length*/, const Ev& ev) {
     if (n == 0) return;
     detail::cuda_elementwise_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads>>>(out, n, ev);
     SF_CUDA_CHECK_LAUNCH("sf::cuda elementwise kernel");

@@ -34,6 +34,8 @@ struct executor<host> {
 
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
+  /// Rows shorter than this run as one flat loop (a row's setup would outweigh its elements).
+  static constexpr std::size_t min_row_length = 32;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
   static constexpr std::size_t block = 4096;
 
@@ -46,10 +48,33 @@ struct executor<host> {
 #endif
   }
 
-  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries.
+  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries. The output's last axis has
+  /// `row_length` elements: long rows run row by row (`row_of`), so broadcast operands cost
+  /// their index arithmetic once per row and the inner loop vectorises.
   template <class T, class Ev>
-  static void elementwise(T* __restrict out, std::size_t n, const Ev& ev) {
+  static void elementwise(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
     passes().elementwise.fetch_add(1, std::memory_order_relaxed);
+    if (row_length >= min_row_length && n % row_length == 0) {
+      const auto rows = static_cast<std::ptrdiff_t>(n / row_length);
+      auto row = [&](std::ptrdiff_t r) {
+        const std::size_t first = static_cast<std::size_t>(r) * row_length;
+        const auto in = row_of(ev, first);
+        T* __restrict dst = out + first;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+        for (std::size_t j = 0; j < row_length; ++j) dst[j] = in.coeff(j);
+      };
+      if (parallel(n)) {
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static)
+        for (std::ptrdiff_t r = 0; r < rows; ++r) row(r);
+#endif
+        return;
+      }
+      for (std::ptrdiff_t r = 0; r < rows; ++r) row(r);
+      return;
+    }
     const auto count = static_cast<std::ptrdiff_t>(n);
     if (parallel(n)) {
 #if defined(_OPENMP)
@@ -69,11 +94,30 @@ struct executor<host> {
   template <class F>
   static void for_each(std::size_t n, const F& f) {
     passes().for_each.fetch_add(1, std::memory_order_relaxed);
-    const auto count = static_cast<std::ptrdiff_t>(n);
+    if (parallel(n)) {
 #if defined(_OPENMP)
-#pragma omp parallel for simd schedule(static) if (parallel(n))
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto team = static_cast<std::size_t>(omp_get_num_threads());
+        for_range(f, n * t / team, n * (t + 1) / team);
+      }
 #endif
-    for (std::ptrdiff_t i = 0; i < count; ++i) f(static_cast<std::size_t>(i));
+      return;
+    }
+    for_range(f, 0, n);
+  }
+
+  /// f(i) for i in [first, last) on the calling thread, through a local copy of `f`: its
+  /// pointers and constants are then known not to change under the kernel's stores, so they
+  /// stay in registers and the loop vectorises.
+  template <class F>
+  static void for_range(const F& f, std::size_t first, std::size_t last) {
+    const F kernel = f;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+    for (std::size_t i = first; i < last; ++i) kernel(i);
   }
 
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
