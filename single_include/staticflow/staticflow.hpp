@@ -2947,6 +2947,7 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -3027,11 +3028,13 @@ struct executor<host> {
   }
 
   /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
-  /// updates (an optimiser writes a variable and its slots in one pass).
+  /// updates (an optimiser writes a variable and its slots in one pass). `elements_per_index`
+  /// says how much work one index does (a whole row of an image, say), so that few heavy
+  /// indices are split too.
   template <class F>
-  static void for_each(std::size_t n, const F& f) {
+  static void for_each(std::size_t n, const F& f, std::size_t elements_per_index = 1) {
     passes().for_each.fetch_add(1, std::memory_order_relaxed);
-    if (parallel(n)) {
+    if (parallel(n * elements_per_index) && n > 1) {
 #if defined(_OPENMP)
 #pragma omp parallel
       {
@@ -3122,7 +3125,11 @@ struct executor<host> {
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
     const bool by_rows = m > n;
     const int threads = gemm_threads<T>(m, n, k, by_rows ? m : n);
-    if (threads <= 1) return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n});
+    if (threads <= 1) {
+      if (const int inner = gemm_inner_threads<T>(m, n, k); inner > 1)
+        return gemm_split_inner(ta, tb, m, n, k, alpha, a, b, beta, c, inner);
+      return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, {0, k});
+    }
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(threads)
     {
@@ -3132,8 +3139,8 @@ struct executor<host> {
       const std::size_t extent = by_rows ? m : n, groups = (extent + 15) / 16;
       const range slice{std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
       if (slice.first < slice.last) {
-        if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n});
-        else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice);
+        if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
+        else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
       }
     }
 #endif
@@ -3189,21 +3196,64 @@ struct executor<host> {
 #endif
   }
 
-  /// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C, by Eigen on the calling thread.
+  /// Threads for a product whose output is too small to split (a weight gradient: few rows and
+  /// columns, a long inner dimension): each takes a slice of the inner dimension.
+  template <class T>
+  static int gemm_inner_threads(std::size_t m, std::size_t n, std::size_t k) {
+#if defined(_OPENMP)
+    if (m * n * k < gemm_parallel_work || omp_in_parallel()) return 1;
+    return static_cast<int>(std::min<std::size_t>(k / 512, static_cast<std::size_t>(omp_get_max_threads())));
+#else
+    (void)m, (void)n, (void)k;
+    return 1;
+#endif
+  }
+
+  /// C = alpha op(A) op(B) + beta C with the inner dimension split over `threads`: the first
+  /// thread's slice goes into C, the others' into partial products (a buffer per calling
+  /// thread that only grows), summed into C at the end.
+  template <class T>
+  static void gemm_split_inner(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                               const T* b, T beta, T* c, int threads) {
+    thread_local std::vector<T> partials;
+    const std::size_t size = m * n;
+    if (partials.size() < size * std::size_t(threads - 1)) partials.resize(size * std::size_t(threads - 1));
+    T* extra = partials.data();
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+    {
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+      const auto team = static_cast<std::size_t>(omp_get_num_threads());
+      const range inner{k * t / team, k * (t + 1) / team};
+      if (t == 0) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, inner);
+      else gemm_block(ta, tb, m, n, k, alpha, a, b, T(0), extra + (t - 1) * size, {0, m}, {0, n}, inner);
+    }
+#endif
+    for (int t = 1; t < threads; ++t) {
+      const T* part = extra + std::size_t(t - 1) * size;
+      for (std::size_t i = 0; i < size; ++i) c[i] += part[i];
+    }
+  }
+
+  /// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C, by Eigen on the calling
+  /// thread, over the slice `inner` of the inner dimension.
   template <class T>
   static void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-                         const T* b, T beta, T* c, range r, range col) {
+                         const T* b, T beta, T* c, range r, range col, range inner) {
     using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using view = Eigen::Map<const mat, 0, Eigen::OuterStride<>>;
     using idx = Eigen::Index;
     using stride = Eigen::OuterStride<>;
-    const idx rows = idx(r.last - r.first), cols = idx(col.last - col.first);
+    const idx rows = idx(r.last - r.first), cols = idx(col.last - col.first), depth = idx(inner.last - inner.first);
     Eigen::Map<mat, 0, stride> C(c + r.first * n + col.first, rows, cols, stride(idx(n)));
     if (beta == T(0)) C.setZero();
     else if (beta != T(1)) C *= beta;
     // The slices of op(A) and op(B) as stored: rows of A or, transposed, its columns; likewise B.
-    const view A = ta ? view(a + r.first, idx(k), rows, stride(idx(m))) : view(a + r.first * k, rows, idx(k), stride(idx(k)));
-    const view B = tb ? view(b + col.first * k, cols, idx(k), stride(idx(k))) : view(b + col.first, idx(k), cols, stride(idx(n)));
+    const std::size_t k0 = inner.first;
+    const view A = ta ? view(a + k0 * m + r.first, depth, rows, stride(idx(m)))
+                      : view(a + r.first * k + k0, rows, depth, stride(idx(k)));
+    const view B = tb ? view(b + col.first * k + k0, cols, depth, stride(idx(k)))
+                      : view(b + k0 * n + col.first, depth, cols, stride(idx(n)));
     if (ta && tb) C.noalias() += alpha * A.transpose() * B.transpose();
     else if (ta) C.noalias() += alpha * A.transpose() * B;
     else if (tb) C.noalias() += alpha * A * B.transpose();
@@ -4149,7 +4199,7 @@ struct conv2d_op {
     if constexpr (P::fine_grained)
       executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
     else
-      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
+      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g}, g.ow * g.patch());
     tmp.remember(key, col.data());
     return col.data();
   }
@@ -4177,7 +4227,7 @@ struct conv2d_op {
       if constexpr (P::fine_grained)
         executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
       else
-        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
+        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g}, g.w * g.c * g.kh * g.kw);
     } else {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
@@ -4247,7 +4297,7 @@ struct pool2d_op {
   static void forward(const Out& out, const X& x, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g});
+    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
   }
 
   template <class P, class D, class X, class V, class G, class Tmp>
@@ -4255,9 +4305,9 @@ struct pool2d_op {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
     if (ops::windows_tile(g))
-      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g});
+      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g}, g.c * KH * KW);
     else
-      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
+      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g}, KH * KW);
   }
 };
 

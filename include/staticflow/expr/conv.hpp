@@ -114,7 +114,7 @@ struct conv2d_op {
     if constexpr (P::fine_grained)
       executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
     else
-      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g});
+      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g}, g.ow * g.patch());
     tmp.remember(key, col.data());
     return col.data();
   }
@@ -142,7 +142,7 @@ struct conv2d_op {
       if constexpr (P::fine_grained)
         executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
       else
-        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g});
+        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g}, g.w * g.c * g.kh * g.kw);
     } else {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
@@ -212,7 +212,7 @@ struct pool2d_op {
   static void forward(const Out& out, const X& x, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g});
+    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
   }
 
   template <class P, class D, class X, class V, class G, class Tmp>
@@ -220,9 +220,9 @@ struct pool2d_op {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
     if (ops::windows_tile(g))
-      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g});
+      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g}, g.c * KH * KW);
     else
-      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g});
+      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g}, KH * KW);
   }
 };
 

@@ -117,6 +117,28 @@ TEST_CASE("products large enough to split over threads, by rows and by columns, 
   CHECK(bad == 0);
 }
 
+TEST_CASE("small products with a long inner dimension split it over threads, all transposes", "[matmul][large]") {
+  // A convolution's filter gradient: [25, k] x [k, 6] with k in the tens of thousands. Each
+  // thread takes a slice of k (uneven slices here) and the partial products are summed.
+  unsigned seed = 80;
+  for (const std::size_t k : {std::size_t{20000}, std::size_t{14001}}) {
+    check_product<false, false, float>(25, k, 6, seed++, 1e-3);
+    check_product<true, false, float>(25, k, 6, seed++, 1e-3);
+    check_product<false, true, float>(25, k, 6, seed++, 1e-3);
+    check_product<true, true, float>(25, k, 6, seed++, 1e-3);
+  }
+  // alpha and beta = 1 (a gradient added to what its buffer holds), in double.
+  const std::size_t m = 16, k = 20001, n = 9;
+  const auto va = ref::random_values<double>(m * k, 90), vb = ref::random_values<double>(k * n, 91);
+  std::vector<double> c(m * n, 1.0);
+  sf::executor<sf::host>::gemm(true, false, m, n, k, 2.0, va.data(), vb.data(), 1.0, c.data());
+  auto want = ref::matmul(va, vb, m, k, n, true, false);
+  for (auto& w : want) w = 2.0 * w + 1.0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) bad += std::abs(c[i] - want[i]) > 1e-10 * (1.0 + std::abs(want[i]));
+  CHECK(bad == 0);
+}
+
 TEST_CASE("double precision, all transposes", "[matmul]") {
   check_product<false, false, double>(31, 47, 23, 5, 1e-12);
   check_product<true, false, double>(31, 47, 23, 6, 1e-12);

@@ -176,8 +176,9 @@ struct executor<cuda> {
   }
 
   /// Calls `f(i)` on the device for i < n; `f` must be trivially copyable with an SF_HD operator().
+  /// (One thread per index whatever its work: the host's `elements_per_index` plays no part.)
   template <class F>
-  static void for_each(std::size_t n, const F& f) {
+  static void for_each(std::size_t n, const F& f, std::size_t /*elements_per_index*/ = 1) {
     if (n == 0) return;
     detail::cuda_for_each_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads>>>(n, f);
     SF_CUDA_CHECK_LAUNCH("sf::cuda for_each kernel");
