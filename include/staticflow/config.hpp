@@ -17,6 +17,16 @@
 #define SF_HD_INLINE inline
 #endif
 
+// SF_UNROLL(n) asks the host compiler to unroll the next loop n times (register-blocked
+// kernels keep their accumulators in registers only when the loop over them is unrolled).
+// Nothing under nvcc, whose front end does not know GCC's spelling.
+#define SF_PRAGMA(text) _Pragma(#text)
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define SF_UNROLL(n) SF_PRAGMA(GCC unroll n)
+#else
+#define SF_UNROLL(n)
+#endif
+
 namespace staticflow {
 /// Everything lives in one namespace; users write `namespace sf = staticflow;`.
 }  // namespace staticflow

@@ -29,6 +29,16 @@
 #define SF_HD_INLINE inline
 #endif
 
+// SF_UNROLL(n) asks the host compiler to unroll the next loop n times (register-blocked
+// kernels keep their accumulators in registers only when the loop over them is unrolled).
+// Nothing under nvcc, whose front end does not know GCC's spelling.
+#define SF_PRAGMA(text) _Pragma(#text)
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#define SF_UNROLL(n) SF_PRAGMA(GCC unroll n)
+#else
+#define SF_UNROLL(n)
+#endif
+
 namespace staticflow {
 /// Everything lives in one namespace; users write `namespace sf = staticflow;`.
 }  // namespace staticflow
@@ -3040,23 +3050,28 @@ struct executor<host> {
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
         const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        for_range(f, n * t / team, n * (t + 1) / team);
+        for_range(f, n * t / team, n * (t + 1) / team, elements_per_index == 1);
       }
 #endif
       return;
     }
-    for_range(f, 0, n);
+    for_range(f, 0, n, elements_per_index == 1);
   }
 
   /// f(i) for i in [first, last) on the calling thread, through a local copy of `f`: its
   /// pointers and constants are then known not to change under the kernel's stores, so they
-  /// stay in registers and the loop vectorises.
+  /// stay in registers. Elementwise kernels (`across`) are vectorised across indices; kernels
+  /// whose index stands for a row of work vectorise their own inner loops instead.
   template <class F>
-  static void for_range(const F& f, std::size_t first, std::size_t last) {
+  static void for_range(const F& f, std::size_t first, std::size_t last, bool across) {
     const F kernel = f;
+    if (across) {
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
+      for (std::size_t i = first; i < last; ++i) kernel(i);
+      return;
+    }
     for (std::size_t i = first; i < last; ++i) kernel(i);
   }
 
@@ -3803,12 +3818,12 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 /// \brief 2-D convolution and pooling over NHWC tensors (TF's tf.nn.conv2d, max_pool, avg_pool),
 /// as materialised ops with their own forward and backward kernels.
 ///
-/// Convolution runs as im2col into a workspace block plus one GEMM (the filter, HWIO, is
-/// already the [kh * kw * c, f] matrix); its filter gradient is the transposed GEMM on the
-/// same im2col matrix and its input gradient a GEMM followed by a gathering col2im. Pooling
-/// runs one kernel per output (forward) or per input element (backward). Measured on the host
-/// (one core, LeNet's two convolutions, batch 64), these beat direct per-output loops 3x to
-/// 20x in each of the three passes.
+/// On the host, convolution and its two gradients are direct kernels over the NHWC input and
+/// the HWIO filter, vectorised over blocks of filters (ops/conv_direct.hpp). Fine-grained
+/// policies (GPUs) run im2col into a workspace block plus one GEMM (the filter is already the
+/// [kh * kw * c, f] matrix); the filter gradient is the transposed GEMM on the same im2col
+/// matrix and the input gradient a GEMM followed by a gathering col2im. Pooling runs one kernel
+/// per output (forward) or per input element (backward).
 
 #include <cstdint>
 
@@ -3819,10 +3834,10 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 
 // ---- begin staticflow/ops/conv.hpp ----
 /// \file
-/// \brief Per-element kernels of 2-D convolution and pooling over NHWC tensors: im2col and its
-/// gathering inverse, pooling forward and backward. Each is an SF_HD functor run through
-/// `executor<P>::for_each`, one index per element written, so no two indices write the same
-/// memory (race-free on CUDA without atomics).
+/// \brief Kernels of 2-D convolution and pooling over NHWC tensors: im2col and its gathering
+/// inverse (the GPU's convolution; the host's is ops/conv_direct.hpp), pooling forward and
+/// backward. Each is an SF_HD functor run through `executor<P>::for_each`, where no two
+/// indices write the same memory (race-free on CUDA without atomics).
 
 #include <cstddef>
 
@@ -3856,49 +3871,8 @@ struct covering_range {
   }
 };
 
-/// col[(n, oh, ow), (kh, kw, c)] = x[n, oh*sh + kh - pad_top, ow*sw + kw - pad_left, c] or 0
-/// in the padding. One index per (output position, kh): the window's row is kw * c contiguous
-/// values in both x and col, so the common case is one straight copy, and the integer
-/// divisions (the kernel's main cost for few channels) are paid once per row, not per cell.
-template <class T>
-struct im2col {
-  T* col;
-  const T* x;
-  window_geometry g;
-  /// One index per output row (n, oh): the divisions are paid once per row of outputs.
-  SF_HD_INLINE void operator()(std::size_t r) const {
-    const std::size_t n_i = r / g.oh, oh_i = r - n_i * g.oh;
-    const std::size_t run = g.kw * g.c;
-    for (std::size_t ow_i = 0; ow_i < g.ow; ++ow_i) {
-      T* dst_row = col + (r * g.ow + ow_i) * g.patch();
-      const std::size_t z0 = ow_i * g.sw - g.pad_left;  // wraps around when left of the input
-      const bool inside = ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w;
-      for (std::size_t kh_i = 0; kh_i < g.kh; ++kh_i) {
-        T* dst = dst_row + kh_i * run;
-        const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
-        if (y >= g.h) {
-          for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
-          continue;
-        }
-        const T* src = x + (n_i * g.h + y) * g.w * g.c;
-        if (inside) {
-          src += z0 * g.c;
-          for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
-          continue;
-        }
-        for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
-          const std::size_t z = z0 + kw_i;
-          for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
-        }
-      }
-    }
-  }
-  /// How many indices `operator()` expects.
-  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
-};
-
-/// im2col with one index per element of col, for policies that want fine-grained work (GPUs);
-/// writes what `im2col` writes.
+/// col[(n, oh, ow), (kh, kw, c)] = x[n, oh*sh + kh - pad_top, ow*sw + kw - pad_left, c], or 0
+/// in the padding: one index per element of col (fine-grained policies).
 template <class T>
 struct im2col_element {
   T* col;
@@ -3916,35 +3890,8 @@ struct im2col_element {
 };
 
 /// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
-/// im2col copied from x[n, y, z, c]. Gathers per input element (no scatter, no races).
-template <class T>
-struct col2im {
-  T* dx;
-  const T* col;
-  window_geometry g;
-  /// One index per input row (n, y); the output rows covering it are found once per row.
-  SF_HD_INLINE void operator()(std::size_t r) const {
-    const std::size_t n_i = r / g.h, y = r - n_i * g.h;
-    const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
-    for (std::size_t z = 0; z < g.w; ++z) {
-      const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
-      T* out = dx + (r * g.w + z) * g.c;
-      for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] = T(0);
-      for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
-        const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
-        for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
-          const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
-          const T* src = col + ((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c;
-          for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] += src[ch];
-        }
-      }
-    }
-  }
-  static std::size_t count(const window_geometry& g) { return g.n * g.h; }
-};
-
-/// col2im with one index per element of dx (fine-grained policies); sums in `col2im`'s order,
-/// so both give identical results.
+/// im2col copied from x[n, y, z, c]. One index per element of dx: it gathers, so no scatter
+/// and no races.
 template <class T>
 struct col2im_element {
   T* dx;
@@ -4106,6 +4053,376 @@ struct pool_backward {
 }  // namespace staticflow::ops
 // ---- end staticflow/ops/conv.hpp ----
 
+// ---- begin staticflow/ops/conv_direct.hpp ----
+/// \file
+/// \brief The host's convolution kernels (forward, filter gradient and input gradient computed
+/// straight from the NHWC input and the HWIO filter, with no im2col matrix) and its pooling
+/// kernels for tiling windows.
+///
+/// im2col copies every input cell kh * kw times into a matrix that is written once and read
+/// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
+/// floats); here each kernel reads the input where it lies. The filters are the vector axis:
+/// a block of `filter_lanes` filters (one 64-byte register) is updated by a broadcast input
+/// value, for several output pixels at once so that each filter row loaded from cache feeds
+/// several multiply-adds. Windows that touch the padding take a checked path; the others
+/// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
+/// per-output pooling kernels (ops/conv.hpp), where a thread per element is the natural grain.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+
+namespace staticflow::ops {
+
+/// Filters per block: one 64-byte vector register (16 floats, 8 doubles).
+template <class T>
+inline constexpr std::size_t filter_lanes = 64 / sizeof(T);
+
+/// `filters` rounded up to whole blocks.
+template <class T>
+constexpr std::size_t padded_filters(std::size_t filters) {
+  return (filters + filter_lanes<T> - 1) / filter_lanes<T> * filter_lanes<T>;
+}
+
+namespace detail {
+
+/// A block of filter values as one vector (GCC / Clang vector extension: one register with
+/// AVX-512, two or four halves otherwise). Named vectors stay in registers where arrays
+/// indexed in loops would be kept on the stack.
+template <class T>
+struct lanes_of {
+  typedef T type __attribute__((vector_size(64)));
+};
+template <class T>
+using vec = typename lanes_of<T>::type;
+
+/// Integer lanes of the same width, for masks.
+template <class T>
+struct mask_of {
+  using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+  typedef lane type __attribute__((vector_size(64)));
+};
+template <class T>
+using mask = typename mask_of<T>::type;
+
+template <class T>
+[[gnu::always_inline]] inline vec<T> load(const T* p) {
+  vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store(T* p, const vec<T>& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+/// All lanes set below `m`, clear from `m` on.
+template <class T>
+[[gnu::always_inline]] inline mask<T> first_lanes(std::size_t m) {
+  mask<T> k = {};
+  for (std::size_t j = 0; j < m && j < filter_lanes<T>; ++j) k[j] = -1;
+  return k;
+}
+/// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
+/// `readable` elements from p on exist, else lane by lane (no read past the array).
+template <class T>
+[[gnu::always_inline]] inline vec<T> load_first(const T* p, const mask<T>& keep, std::size_t m, std::size_t readable) {
+  if (readable >= filter_lanes<T>) return reinterpret_cast<vec<T>>(reinterpret_cast<mask<T>>(load(p)) & keep);
+  vec<T> v = {};
+  for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store_first(T* p, const vec<T>& v, std::size_t m) {
+  if (m == filter_lanes<T>) return store(p, v);
+  for (std::size_t j = 0; j < m; ++j) p[j] = v[j];
+}
+
+}  // namespace detail
+
+/// The filter [kh * kw * c, filters] with each row padded with zeros to `padded` columns, so
+/// that a block of filters is always a whole register. One index per row.
+template <class T>
+struct pad_filter_rows {
+  T* out;
+  const T* filter;
+  std::size_t filters, padded;
+  void operator()(std::size_t k) const {
+    for (std::size_t j = 0; j < padded; ++j) out[k * padded + j] = j < filters ? filter[k * filters + j] : T(0);
+  }
+};
+
+/// y[n, oy, ox, f] = sum over (a, b, ch) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * w[a, b, ch, f].
+/// One index per output row (n, oy); `w` has rows padded to `padded` (pad_filter_rows).
+template <class T>
+struct conv_forward_direct {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t pixels = 8;  ///< output pixels per block (accumulators in registers)
+  T* y;
+  const T* x;
+  const T* w;
+  window_geometry g;
+  std::size_t filters, padded;
+
+  void operator()(std::size_t r) const {
+    const std::size_t n_i = r / g.oh, oy = r - n_i * g.oh;
+    for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += pixels)
+      for (std::size_t f0 = 0; f0 < padded; f0 += lanes) block(n_i, oy, ox0, f0, y + (r * g.ow + ox0) * filters + f0);
+  }
+
+  /// Pixels [ox0, ox0 + pixels) of row oy, filters [f0, f0 + lanes).
+  void block(std::size_t n_i, std::size_t oy, std::size_t ox0, std::size_t f0, T* out) const {
+    using V = detail::vec<T>;
+    const std::size_t count = g.ow - ox0 < pixels ? g.ow - ox0 : pixels, step = g.sw * g.c, run = g.kw * g.c;
+    // Every window of the block lies inside the input's width: each window row is `run`
+    // contiguous cells (b and ch together), read without checks.
+    const bool interior = count == pixels && ox0 * g.sw >= g.pad_left &&
+                          (ox0 + pixels - 1) * g.sw + g.kw <= g.w + g.pad_left;
+    V acc[pixels] = {};
+    for (std::size_t a = 0; a < g.kh; ++a) {
+      const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
+      if (yi >= g.h) continue;                          // a padding row adds nothing
+      const T* row = x + (n_i * g.h + yi) * g.w * g.c;
+      if (interior) {
+        const T* base = row + (ox0 * g.sw - g.pad_left) * g.c;
+        const T* wa = w + a * run * padded + f0;
+        for (std::size_t j = 0; j < run; ++j) {
+          const V wv = detail::load(wa + j * padded);
+          SF_UNROLL(8)
+          for (std::size_t p = 0; p < pixels; ++p) acc[p] += base[p * step + j] * wv;
+        }
+        continue;
+      }
+      for (std::size_t b = 0; b < g.kw; ++b) {
+        const T* wk = w + (a * g.kw + b) * g.c * padded + f0;
+        std::size_t at[pixels];
+        bool inside[pixels];
+        for (std::size_t p = 0; p < pixels; ++p) {
+          const std::size_t zi = (ox0 + p) * g.sw + b - g.pad_left;
+          inside[p] = p < count && zi < g.w;
+          at[p] = inside[p] ? zi * g.c : 0;
+        }
+        for (std::size_t ch = 0; ch < g.c; ++ch) {
+          const V wv = detail::load(wk + ch * padded);
+          SF_UNROLL(8)
+          for (std::size_t p = 0; p < pixels; ++p) acc[p] += (inside[p] ? row[at[p] + ch] : T(0)) * wv;
+        }
+      }
+    }
+    const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
+    for (std::size_t p = 0; p < count; ++p) detail::store_first(out + p * filters, acc[p], m);
+  }
+
+  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
+  /// Multiply-adds per index (for the executor's split).
+  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded; }
+};
+
+/// dw[a, b, ch, f] = sum over output pixels (n, oy, ox) of
+/// x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]. One index per block of `rows`
+/// filter rows (a, b, ch) and block of filters: each index owns its part of dw, so no two
+/// indices write the same memory, and its accumulators stay in registers for the whole batch.
+template <class T>
+struct conv_filter_grad_direct {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t rows = 8;
+  T* dw;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  std::size_t filters, padded;
+
+  void operator()(std::size_t i) const {
+    const std::size_t blocks = padded / lanes;
+    const std::size_t k0 = i / blocks * rows, f0 = i % blocks * lanes;
+    const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
+    const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
+    // Where each filter row reads within a window; rows past the end repeat the last one (their
+    // sums are dropped), so every block runs the same full-width loop.
+    std::size_t ka[rows], kb[rows], kc[rows], offset[rows];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t k = k0 + (r < nk ? r : nk - 1);
+      kc[r] = k % g.c, kb[r] = k / g.c % g.kw, ka[r] = k / (g.c * g.kw);
+      offset[r] = (ka[r] * g.w + kb[r]) * g.c + kc[r];
+    }
+    using V = detail::vec<T>;
+    V acc[rows] = {};
+    const auto keep = detail::first_lanes<T>(m);
+    const std::size_t total = g.positions() * filters;
+    std::size_t p = 0;
+    for (std::size_t n_i = 0; n_i < g.n; ++n_i)
+      for (std::size_t oy = 0; oy < g.oh; ++oy)
+        for (std::size_t ox = 0; ox < g.ow; ++ox, ++p) {
+          const std::size_t at = p * filters + f0;
+          const V gv = detail::load_first(gy + at, keep, m, total - at);
+          const std::size_t top = oy * g.sh - g.pad_top, left = ox * g.sw - g.pad_left;  // wrap when in padding
+          if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
+            const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
+            SF_UNROLL(8)
+            for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
+          } else {
+            SF_UNROLL(8)
+            for (std::size_t r = 0; r < rows; ++r) {
+              const std::size_t yi = top + ka[r], zi = left + kb[r];
+              const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+              acc[r] += xv * gv;
+            }
+          }
+        }
+    for (std::size_t r = 0; r < nk; ++r) detail::store_first(dw + (k0 + r) * filters + f0, acc[r], m);
+  }
+
+  static std::size_t count(const window_geometry& g, std::size_t padded) {
+    return (g.patch() + rows - 1) / rows * (padded / lanes);
+  }
+  static std::size_t work(const window_geometry& g) { return g.positions() * rows * lanes; }
+};
+
+/// The filter regrouped for the input gradient: wt[a, f, j] = w[a, j / c, j % c, f] for the
+/// j < kw * c cells of a filter row (b, ch), zero up to `run_padded`. One index per (a, f).
+template <class T>
+struct transpose_filter_rows {
+  T* out;
+  const T* filter;
+  std::size_t filters, run, run_padded;
+  void operator()(std::size_t i) const {
+    const std::size_t a = i / filters, f = i % filters;
+    T* dst = out + i * run_padded;
+    for (std::size_t j = 0; j < run_padded; ++j) dst[j] = j < run ? filter[(a * run + j) * filters + f] : T(0);
+  }
+};
+
+/// dx[n, yi, zi, ch] = sum over the output pixels whose windows cover (yi, zi) of
+/// sum_f gy[n, oy, ox, f] * w[yi - oy*sh + pt, zi - ox*sw + pl, ch, f]. One index per image
+/// (an image's cells get contributions from many output pixels: one owner, no races). A
+/// window's row a covers kw * c contiguous cells of dx (b and ch together), computed in
+/// register-wide chunks from the regrouped filter (transpose_filter_rows) and added in place.
+template <class T>
+struct conv_input_grad_direct {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  T* dx;
+  const T* gy;
+  const T* wt;
+  window_geometry g;
+  std::size_t filters, run_padded;
+
+  void operator()(std::size_t n_i) const {
+    const std::size_t image = g.h * g.w * g.c, row_cells = g.w * g.c, run = g.kw * g.c, pad = g.pad_left * g.c;
+    T* d = dx + n_i * image;
+    for (std::size_t i = 0; i < image; ++i) d[i] = T(0);
+    for (std::size_t oy = 0; oy < g.oh; ++oy)
+      for (std::size_t ox = 0; ox < g.ow; ++ox) {
+        const T* gp = gy + ((n_i * g.oh + oy) * g.ow + ox) * filters;
+        const std::size_t origin = ox * g.sw * g.c;  // the window's first cell, in padded coordinates
+        for (std::size_t a = 0; a < g.kh; ++a) {
+          const std::size_t yi = oy * g.sh + a - g.pad_top;
+          if (yi >= g.h) continue;
+          T* drow = d + yi * row_cells;
+          const T* wa = wt + a * filters * run_padded;
+          // The run lies inside the row, and whole chunks inside the image: add whole vectors
+          // (the lanes past the run add the filter's zero padding to cells that exist).
+          const bool whole = origin >= pad && origin - pad + run <= row_cells &&
+                             yi * row_cells + origin - pad + run_padded <= image;
+          for (std::size_t c0 = 0; c0 < run_padded; c0 += lanes) {
+            // Four partial sums over the filters: independent multiply-add chains.
+            using V = detail::vec<T>;
+            V part[4] = {};
+            std::size_t f = 0;
+            for (; f + 4 <= filters; f += 4) {
+              SF_UNROLL(4)
+              for (std::size_t q = 0; q < 4; ++q) part[q] += gp[f + q] * detail::load(wa + (f + q) * run_padded + c0);
+            }
+            for (; f < filters; ++f) part[0] += gp[f] * detail::load(wa + f * run_padded + c0);
+            const V acc = (part[0] + part[1]) + (part[2] + part[3]);
+            if (whole) {
+              T* cell = drow + origin - pad + c0;
+              detail::store(cell, detail::load(cell) + acc);
+              continue;
+            }
+            for (std::size_t j = 0; j < lanes; ++j) {
+              const std::size_t z = origin + c0 + j;  // padded column cell
+              if (c0 + j < run && z >= pad && z - pad < row_cells) drow[z - pad] += acc[j];
+            }
+          }
+        }
+      }
+  }
+
+  static std::size_t work(const window_geometry& g, std::size_t filters, std::size_t run_padded) {
+    return g.oh * g.ow * g.kh * filters * run_padded;
+  }
+};
+
+/// Pooling over KH x KW windows that tile the input (stride = window, no padding, exact fit:
+/// LeNet's 2x2 / 2), forward: one index per output row (n, oy), the window's cells at offsets
+/// known at compile time, no divisions per output.
+template <class T, bool Max, std::size_t KH, std::size_t KW>
+struct pool_tiled_forward {
+  T* y;
+  const T* x;
+  window_geometry g;
+  void operator()(std::size_t r) const {
+    const std::size_t c = g.c, row_cells = g.w * g.c;
+    const T* top = x + r * KH * row_cells;  // rows of different images follow each other
+    T* out = y + r * g.ow * c;
+    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+      const T* cell = top + ox * KW * c;
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        T acc = cell[ch];
+        SF_UNROLL(16)
+        for (std::size_t k = 1; k < KH * KW; ++k) {
+          const T v = cell[k / KW * row_cells + k % KW * c + ch];
+          if constexpr (Max) acc = v > acc ? v : acc;
+          else acc += v;
+        }
+        out[ox * c + ch] = Max ? acc : acc / static_cast<T>(KH * KW);
+      }
+    }
+  }
+};
+
+/// The backward pass of pool_tiled_forward: every input cell is written once, with the
+/// upstream gradient (max: at the window's first maximum in row-major order, as TF; average:
+/// shared equally) or zero.
+template <class T, bool Max, std::size_t KH, std::size_t KW>
+struct pool_tiled_backward {
+  T* dx;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  void operator()(std::size_t r) const {
+    const std::size_t c = g.c, row_cells = g.w * g.c;
+    const std::size_t first = r * KH * row_cells;
+    const T* up = gy + r * g.ow * c;
+    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+      const std::size_t cell = first + ox * KW * c;
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        const T u = up[ox * c + ch];
+        if constexpr (Max) {
+          T best = x[cell + ch];
+          std::size_t arg = 0;
+          SF_UNROLL(16)
+          for (std::size_t k = 1; k < KH * KW; ++k) {
+            const T v = x[cell + k / KW * row_cells + k % KW * c + ch];
+            arg = v > best ? k : arg;
+            best = v > best ? v : best;
+          }
+          SF_UNROLL(16)
+          for (std::size_t k = 0; k < KH * KW; ++k) dx[cell + k / KW * row_cells + k % KW * c + ch] = k == arg ? u : T(0);
+        } else {
+          SF_UNROLL(16)
+          for (std::size_t k = 0; k < KH * KW; ++k)
+            dx[cell + k / KW * row_cells + k % KW * c + ch] = u / static_cast<T>(KH * KW);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/conv_direct.hpp ----
+
 namespace staticflow {
 
 template <class P>
@@ -4184,9 +4501,9 @@ struct conv2d_op {
     return detail::make_window_geometry<Pad>(x.dims(), f.dim(0), f.dim(1), SH, SW);
   }
 
-  /// The im2col matrix [positions, patch] of x: x itself for a 1x1, stride-1 filter. Built once
-  /// per run: the filter gradient reuses the forward pass's matrix (found by the input's address
-  /// and the window, which identify it within a run).
+  /// The im2col matrix [positions, patch] of x (fine-grained policies): x itself for a 1x1,
+  /// stride-1 filter. Built once per run: the filter gradient reuses the forward pass's matrix
+  /// (found by the input's address and the window, which identify it within a run).
   template <class P, class X, class Tmp>
   static const typename X::value_type* columns(const X& x, const ops::window_geometry& g, Tmp& tmp) {
     using T = typename X::value_type;
@@ -4196,41 +4513,69 @@ struct conv2d_op {
                 (g.sw << 32) ^ (g.pad_top << 24) ^ (g.pad_left << 16) ^ (std::uint64_t{1} << 63);
     if (void* done = tmp.find(key)) return static_cast<const T*>(done);
     auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    if constexpr (P::fine_grained)
-      executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
-    else
-      executor<P>::for_each(ops::im2col<T>::count(g), ops::im2col<T>{col.data(), x.data(), g}, g.ow * g.patch());
+    executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
     tmp.remember(key, col.data());
     return col.data();
+  }
+
+  /// The filter with its rows padded to whole blocks of filters (the host's direct kernels).
+  template <class P, class F, class Tmp>
+  static const typename F::value_type* padded_rows(const F& f, std::size_t padded, Tmp& tmp) {
+    using T = typename F::value_type;
+    const std::size_t rows = f.dim(0) * f.dim(1) * f.dim(2), filters = f.dim(3);
+    if (padded == filters) return f.data();
+    auto w = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{rows, padded});
+    executor<P>::for_each(rows, ops::pad_filter_rows<T>{w.data(), f.data(), filters, padded});
+    return w.data();
   }
 
   template <class P, class Out, class X, class F, class Tmp>
   static void forward(const Out& out, const X& x, const F& f, Tmp& tmp) {
     using T = typename X::value_type;
     const auto g = geometry(x, f);
-    const T* col = columns<P>(x, g, tmp);
-    executor<P>::gemm(false, false, g.positions(), f.dim(3), g.patch(), T(1), col, f.data(), T(0), out.data());
+    const std::size_t filters = f.dim(3);
+    if constexpr (P::fine_grained) {
+      const T* col = columns<P>(x, g, tmp);
+      executor<P>::gemm(false, false, g.positions(), filters, g.patch(), T(1), col, f.data(), T(0), out.data());
+    } else {
+      using kernel = ops::conv_forward_direct<T>;
+      const std::size_t padded = ops::padded_filters<T>(filters);
+      const T* w = padded_rows<P>(f, padded, tmp);
+      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), w, g, filters, padded}, kernel::work(g, padded));
+    }
   }
 
-  /// Side 0: d input = col2im(g w^T); side 1: d filter = im2col(x)^T g.
+  /// Side 0: d input; side 1: d filter. Fine-grained policies: col2im(g w^T) and
+  /// im2col(x)^T g; the host: the direct kernels.
   template <int Side, class P, class D, class X, class F, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const F& f, const V&, const G& gy, Tmp& tmp) {
     using T = typename X::value_type;
     const auto g = geometry(x, f);
     const std::size_t filters = f.dim(3);
-    if constexpr (Side == 0) {
-      const bool identity = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1;
-      T* dcol = identity ? d.data()
-                         : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
-      executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-      if (identity) return;
-      if constexpr (P::fine_grained)
+    if constexpr (P::fine_grained) {
+      if constexpr (Side == 0) {
+        const bool identity = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1;
+        T* dcol = identity ? d.data()
+                           : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
+        executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
+        if (identity) return;
         executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
-      else
-        executor<P>::for_each(ops::col2im<T>::count(g), ops::col2im<T>{d.data(), dcol, g}, g.w * g.c * g.kh * g.kw);
+      } else {
+        const T* col = columns<P>(x, g, tmp);
+        executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
+      }
+    } else if constexpr (Side == 0) {
+      using kernel = ops::conv_input_grad_direct<T>;
+      const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
+      auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
+      executor<P>::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f.data(), filters, run, run_padded});
+      executor<P>::for_each(g.n, kernel{d.data(), gy.data(), wt.data(), g, filters, run_padded},
+                            kernel::work(g, filters, run_padded));
     } else {
-      const T* col = columns<P>(x, g, tmp);
-      executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
+      using kernel = ops::conv_filter_grad_direct<T>;
+      const std::size_t padded = ops::padded_filters<T>(filters);
+      executor<P>::for_each(kernel::count(g, padded), kernel{d.data(), x.data(), gy.data(), g, filters, padded},
+                            kernel::work(g));
     }
   }
 };
@@ -4297,6 +4642,10 @@ struct pool2d_op {
   static void forward(const Out& out, const X& x, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
+    if constexpr (!P::fine_grained)
+      if (ops::windows_tile(g))
+        return executor<P>::for_each(g.n * g.oh, ops::pool_tiled_forward<T, Max, KH, KW>{out.data(), x.data(), g},
+                                     g.w * g.c * KH);
     executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
   }
 
@@ -4304,6 +4653,10 @@ struct pool2d_op {
   static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
+    if constexpr (!P::fine_grained)
+      if (ops::windows_tile(g))
+        return executor<P>::for_each(g.n * g.oh, ops::pool_tiled_backward<T, Max, KH, KW>{d.data(), x.data(), gy.data(), g},
+                                     g.w * g.c * KH);
     if (ops::windows_tile(g))
       executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g}, g.c * KH * KW);
     else

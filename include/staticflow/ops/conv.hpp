@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief Per-element kernels of 2-D convolution and pooling over NHWC tensors: im2col and its
-/// gathering inverse, pooling forward and backward. Each is an SF_HD functor run through
-/// `executor<P>::for_each`, one index per element written, so no two indices write the same
-/// memory (race-free on CUDA without atomics).
+/// \brief Kernels of 2-D convolution and pooling over NHWC tensors: im2col and its gathering
+/// inverse (the GPU's convolution; the host's is ops/conv_direct.hpp), pooling forward and
+/// backward. Each is an SF_HD functor run through `executor<P>::for_each`, where no two
+/// indices write the same memory (race-free on CUDA without atomics).
 #pragma once
 
 #include <cstddef>
@@ -39,49 +39,8 @@ struct covering_range {
   }
 };
 
-/// col[(n, oh, ow), (kh, kw, c)] = x[n, oh*sh + kh - pad_top, ow*sw + kw - pad_left, c] or 0
-/// in the padding. One index per (output position, kh): the window's row is kw * c contiguous
-/// values in both x and col, so the common case is one straight copy, and the integer
-/// divisions (the kernel's main cost for few channels) are paid once per row, not per cell.
-template <class T>
-struct im2col {
-  T* col;
-  const T* x;
-  window_geometry g;
-  /// One index per output row (n, oh): the divisions are paid once per row of outputs.
-  SF_HD_INLINE void operator()(std::size_t r) const {
-    const std::size_t n_i = r / g.oh, oh_i = r - n_i * g.oh;
-    const std::size_t run = g.kw * g.c;
-    for (std::size_t ow_i = 0; ow_i < g.ow; ++ow_i) {
-      T* dst_row = col + (r * g.ow + ow_i) * g.patch();
-      const std::size_t z0 = ow_i * g.sw - g.pad_left;  // wraps around when left of the input
-      const bool inside = ow_i * g.sw >= g.pad_left && z0 + g.kw <= g.w;
-      for (std::size_t kh_i = 0; kh_i < g.kh; ++kh_i) {
-        T* dst = dst_row + kh_i * run;
-        const std::size_t y = oh_i * g.sh + kh_i - g.pad_top;
-        if (y >= g.h) {
-          for (std::size_t j = 0; j < run; ++j) dst[j] = T(0);
-          continue;
-        }
-        const T* src = x + (n_i * g.h + y) * g.w * g.c;
-        if (inside) {
-          src += z0 * g.c;
-          for (std::size_t j = 0; j < run; ++j) dst[j] = src[j];
-          continue;
-        }
-        for (std::size_t kw_i = 0; kw_i < g.kw; ++kw_i) {
-          const std::size_t z = z0 + kw_i;
-          for (std::size_t ch = 0; ch < g.c; ++ch) dst[kw_i * g.c + ch] = z < g.w ? src[z * g.c + ch] : T(0);
-        }
-      }
-    }
-  }
-  /// How many indices `operator()` expects.
-  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
-};
-
-/// im2col with one index per element of col, for policies that want fine-grained work (GPUs);
-/// writes what `im2col` writes.
+/// col[(n, oh, ow), (kh, kw, c)] = x[n, oh*sh + kh - pad_top, ow*sw + kw - pad_left, c], or 0
+/// in the padding: one index per element of col (fine-grained policies).
 template <class T>
 struct im2col_element {
   T* col;
@@ -99,35 +58,8 @@ struct im2col_element {
 };
 
 /// The inverse of im2col for gradients: dx[n, y, z, c] = the sum of every col entry that
-/// im2col copied from x[n, y, z, c]. Gathers per input element (no scatter, no races).
-template <class T>
-struct col2im {
-  T* dx;
-  const T* col;
-  window_geometry g;
-  /// One index per input row (n, y); the output rows covering it are found once per row.
-  SF_HD_INLINE void operator()(std::size_t r) const {
-    const std::size_t n_i = r / g.h, y = r - n_i * g.h;
-    const covering_range rows(y, g.kh, g.sh, g.pad_top, g.oh);
-    for (std::size_t z = 0; z < g.w; ++z) {
-      const covering_range cols(z, g.kw, g.sw, g.pad_left, g.ow);
-      T* out = dx + (r * g.w + z) * g.c;
-      for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] = T(0);
-      for (std::size_t oh_i = rows.first; oh_i < rows.last; ++oh_i) {
-        const std::size_t kh_i = y + g.pad_top - oh_i * g.sh;
-        for (std::size_t ow_i = cols.first; ow_i < cols.last; ++ow_i) {
-          const std::size_t kw_i = z + g.pad_left - ow_i * g.sw;
-          const T* src = col + ((n_i * g.oh + oh_i) * g.ow + ow_i) * g.patch() + (kh_i * g.kw + kw_i) * g.c;
-          for (std::size_t ch = 0; ch < g.c; ++ch) out[ch] += src[ch];
-        }
-      }
-    }
-  }
-  static std::size_t count(const window_geometry& g) { return g.n * g.h; }
-};
-
-/// col2im with one index per element of dx (fine-grained policies); sums in `col2im`'s order,
-/// so both give identical results.
+/// im2col copied from x[n, y, z, c]. One index per element of dx: it gathers, so no scatter
+/// and no races.
 template <class T>
 struct col2im_element {
   T* dx;

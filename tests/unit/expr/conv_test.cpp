@@ -232,34 +232,82 @@ TEST_CASE("conv2d matches a naive loop on random batches of several channels", "
   }
 }
 
-TEST_CASE("the fine-grained im2col and col2im (the GPU's) write exactly what the row kernels write", "[conv]") {
+TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all three passes", "[conv]") {
+  // For each geometry: forward = im2col(x) f, filter gradient = im2col(x)^T gy, input gradient
+  // = col2im(gy f^T), the products by plain loops, against the direct kernels. Filter counts
+  // below, at and above one register block (16 floats); rows of a window up to 3 * 7 cells.
   struct geometry_case {
-    long n, h, w, c, kh, kw, sh, sw;
+    long n, h, w, c, kh, kw, sh, sw, filters;
     bool same;
   };
-  const geometry_case cases[] = {{2, 28, 28, 1, 5, 5, 1, 1, false}, {3, 7, 6, 3, 3, 2, 2, 1, true},
-                                 {1, 5, 5, 2, 3, 3, 2, 2, true},   {2, 9, 4, 4, 2, 4, 3, 2, false}};
+  const geometry_case cases[] = {{2, 28, 28, 1, 5, 5, 1, 1, 6, false}, {3, 7, 6, 3, 3, 2, 2, 1, 16, true},
+                                 {1, 5, 5, 2, 3, 3, 2, 2, 20, true},  {2, 9, 4, 4, 2, 4, 3, 2, 5, false},
+                                 {1, 12, 12, 6, 5, 5, 1, 1, 16, false}, {2, 6, 9, 7, 3, 3, 1, 2, 33, true}};
+  auto u = [](long v) { return static_cast<std::size_t>(v); };
   for (const auto& k : cases) {
     const axis ay(k.h, k.kh, k.sh, k.same), ax(k.w, k.kw, k.sw, k.same);
-    auto u = [](long v) { return static_cast<std::size_t>(v); };
     const sf::ops::window_geometry g{u(k.n),  u(k.h),  u(k.w),   u(k.c),   u(k.kh), u(k.kw),
                                      u(k.sh), u(k.sw), u(ay.out), u(ax.out), u(ay.pad), u(ax.pad)};
     INFO("input " << k.n << "x" << k.h << "x" << k.w << "x" << k.c << ", window " << k.kh << "x" << k.kw
-                  << ", strides " << k.sh << "x" << k.sw << (k.same ? " SAME" : " VALID"));
-    std::vector<float> x(g.n * g.h * g.w * g.c);
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 101) * 0.25f - 9.f;
-    const std::size_t col_size = g.positions() * g.patch();
-    std::vector<float> by_row(col_size, -1.f), by_element(col_size, -2.f);
-    for (std::size_t r = 0; r < sf::ops::im2col<float>::count(g); ++r) sf::ops::im2col<float>{by_row.data(), x.data(), g}(r);
-    REQUIRE(sf::ops::im2col_element<float>::count(g) == col_size);
-    for (std::size_t i = 0; i < col_size; ++i) sf::ops::im2col_element<float>{by_element.data(), x.data(), g}(i);
-    CHECK(by_row == by_element);
+                  << ", strides " << k.sh << "x" << k.sw << ", " << k.filters << " filters" << (k.same ? " SAME" : " VALID"));
+    const std::size_t nf = u(k.filters), positions = g.positions(), patch = g.patch();
+    auto values = [](std::size_t n, std::size_t mult, float scale) {
+      std::vector<float> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<float>((i * mult) % 101) * scale - 1.5f;
+      return v;
+    };
+    const auto x = values(g.n * g.h * g.w * g.c, 37, 0.03f), f = values(patch * nf, 53, 0.02f);
+    const auto gy = values(positions * nf, 29, 0.025f);
+    std::vector<float> col(positions * patch);
+    for (std::size_t i = 0; i < col.size(); ++i) sf::ops::im2col_element<float>{col.data(), x.data(), g}(i);
 
-    std::vector<float> dx_row(x.size(), -1.f), dx_element(x.size(), -2.f);
-    for (std::size_t r = 0; r < sf::ops::col2im<float>::count(g); ++r) sf::ops::col2im<float>{dx_row.data(), by_row.data(), g}(r);
-    REQUIRE(sf::ops::col2im_element<float>::count(g) == x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) sf::ops::col2im_element<float>{dx_element.data(), by_row.data(), g}(i);
-    CHECK(dx_row == dx_element);
+    // Forward.
+    const std::size_t padded = sf::ops::padded_filters<float>(nf);
+    std::vector<float> wp(patch * padded);
+    for (std::size_t r = 0; r < patch; ++r) sf::ops::pad_filter_rows<float>{wp.data(), f.data(), nf, padded}(r);
+    std::vector<float> y(positions * nf, -7.f);
+    using forward = sf::ops::conv_forward_direct<float>;
+    for (std::size_t r = 0; r < forward::count(g); ++r) forward{y.data(), x.data(), wp.data(), g, nf, padded}(r);
+    std::size_t bad = 0;
+    for (std::size_t p = 0; p < positions; ++p)
+      for (std::size_t o = 0; o < nf; ++o) {
+        double want = 0;
+        for (std::size_t q = 0; q < patch; ++q) want += double(col[p * patch + q]) * f[q * nf + o];
+        bad += std::abs(y[p * nf + o] - want) > 1e-4 * (1 + std::abs(want));
+      }
+    CHECK(bad == 0);
+
+    // Filter gradient.
+    std::vector<float> dw(patch * nf, -7.f);
+    using filter_grad = sf::ops::conv_filter_grad_direct<float>;
+    for (std::size_t i = 0; i < filter_grad::count(g, padded); ++i)
+      filter_grad{dw.data(), x.data(), gy.data(), g, nf, padded}(i);
+    bad = 0;
+    for (std::size_t q = 0; q < patch; ++q)
+      for (std::size_t o = 0; o < nf; ++o) {
+        double want = 0;
+        for (std::size_t p = 0; p < positions; ++p) want += double(col[p * patch + q]) * gy[p * nf + o];
+        bad += std::abs(dw[q * nf + o] - want) > 1e-4 * (1 + std::abs(want));
+      }
+    CHECK(bad == 0);
+
+    // Input gradient.
+    std::vector<float> dcol(positions * patch), want_dx(x.size()), dx(x.size(), -7.f);
+    for (std::size_t p = 0; p < positions; ++p)
+      for (std::size_t q = 0; q < patch; ++q) {
+        double acc = 0;
+        for (std::size_t o = 0; o < nf; ++o) acc += double(gy[p * nf + o]) * f[q * nf + o];
+        dcol[p * patch + q] = static_cast<float>(acc);
+      }
+    for (std::size_t i = 0; i < x.size(); ++i) sf::ops::col2im_element<float>{want_dx.data(), dcol.data(), g}(i);
+    const std::size_t run = g.kw * g.c, run_padded = sf::ops::padded_filters<float>(run);
+    std::vector<float> wt(g.kh * nf * run_padded);
+    for (std::size_t i = 0; i < g.kh * nf; ++i) sf::ops::transpose_filter_rows<float>{wt.data(), f.data(), nf, run, run_padded}(i);
+    for (std::size_t n = 0; n < g.n; ++n)
+      sf::ops::conv_input_grad_direct<float>{dx.data(), gy.data(), wt.data(), g, nf, run_padded}(n);
+    bad = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) bad += std::abs(dx[i] - want_dx[i]) > 1e-4 * (1 + std::abs(want_dx[i]));
+    CHECK(bad == 0);
   }
 }
 

@@ -103,23 +103,28 @@ struct executor<host> {
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
         const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        for_range(f, n * t / team, n * (t + 1) / team);
+        for_range(f, n * t / team, n * (t + 1) / team, elements_per_index == 1);
       }
 #endif
       return;
     }
-    for_range(f, 0, n);
+    for_range(f, 0, n, elements_per_index == 1);
   }
 
   /// f(i) for i in [first, last) on the calling thread, through a local copy of `f`: its
   /// pointers and constants are then known not to change under the kernel's stores, so they
-  /// stay in registers and the loop vectorises.
+  /// stay in registers. Elementwise kernels (`across`) are vectorised across indices; kernels
+  /// whose index stands for a row of work vectorise their own inner loops instead.
   template <class F>
-  static void for_range(const F& f, std::size_t first, std::size_t last) {
+  static void for_range(const F& f, std::size_t first, std::size_t last, bool across) {
     const F kernel = f;
+    if (across) {
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
+      for (std::size_t i = first; i < last; ++i) kernel(i);
+      return;
+    }
     for (std::size_t i = first; i < last; ++i) kernel(i);
   }
 

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief The host's convolution kernels (forward, filter gradient and input gradient computed
+/// straight from the NHWC input and the HWIO filter, with no im2col matrix) and its pooling
+/// kernels for tiling windows.
+///
+/// im2col copies every input cell kh * kw times into a matrix that is written once and read
+/// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
+/// floats); here each kernel reads the input where it lies. The filters are the vector axis:
+/// a block of `filter_lanes` filters (one 64-byte register) is updated by a broadcast input
+/// value, for several output pixels at once so that each filter row loaded from cache feeds
+/// several multiply-adds. Windows that touch the padding take a checked path; the others
+/// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
+/// per-output pooling kernels (ops/conv.hpp), where a thread per element is the natural grain.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "staticflow/config.hpp"
+#include "staticflow/ops/conv.hpp"
+
+namespace staticflow::ops {
+
+/// Filters per block: one 64-byte vector register (16 floats, 8 doubles).
+template <class T>
+inline constexpr std::size_t filter_lanes = 64 / sizeof(T);
+
+/// `filters` rounded up to whole blocks.
+template <class T>
+constexpr std::size_t padded_filters(std::size_t filters) {
+  return (filters + filter_lanes<T> - 1) / filter_lanes<T> * filter_lanes<T>;
+}
+
+namespace detail {
+
+/// A block of filter values as one vector (GCC / Clang vector extension: one register with
+/// AVX-512, two or four halves otherwise). Named vectors stay in registers where arrays
+/// indexed in loops would be kept on the stack.
+template <class T>
+struct lanes_of {
+  typedef T type __attribute__((vector_size(64)));
+};
+template <class T>
+using vec = typename lanes_of<T>::type;
+
+/// Integer lanes of the same width, for masks.
+template <class T>
+struct mask_of {
+  using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+  typedef lane type __attribute__((vector_size(64)));
+};
+template <class T>
+using mask = typename mask_of<T>::type;
+
+template <class T>
+[[gnu::always_inline]] inline vec<T> load(const T* p) {
+  vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store(T* p, const vec<T>& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+/// All lanes set below `m`, clear from `m` on.
+template <class T>
+[[gnu::always_inline]] inline mask<T> first_lanes(std::size_t m) {
+  mask<T> k = {};
+  for (std::size_t j = 0; j < m && j < filter_lanes<T>; ++j) k[j] = -1;
+  return k;
+}
+/// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
+/// `readable` elements from p on exist, else lane by lane (no read past the array).
+template <class T>
+[[gnu::always_inline]] inline vec<T> load_first(const T* p, const mask<T>& keep, std::size_t m, std::size_t readable) {
+  if (readable >= filter_lanes<T>) return reinterpret_cast<vec<T>>(reinterpret_cast<mask<T>>(load(p)) & keep);
+  vec<T> v = {};
+  for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store_first(T* p, const vec<T>& v, std::size_t m) {
+  if (m == filter_lanes<T>) return store(p, v);
+  for (std::size_t j = 0; j < m; ++j) p[j] = v[j];
+}
+
+}  // namespace detail
+
+/// The filter [kh * kw * c, filters] with each row padded with zeros to `padded` columns, so
+/// that a block of filters is always a whole register. One index per row.
+template <class T>
+struct pad_filter_rows {
+  T* out;
+  const T* filter;
+  std::size_t filters, padded;
+  void operator()(std::size_t k) const {
+    for (std::size_t j = 0; j < padded; ++j) out[k * padded + j] = j < filters ? filter[k * filters + j] : T(0);
+  }
+};
+
+/// y[n, oy, ox, f] = sum over (a, b, ch) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * w[a, b, ch, f].
+/// One index per output row (n, oy); `w` has rows padded to `padded` (pad_filter_rows).
+template <class T>
+struct conv_forward_direct {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t pixels = 8;  ///< output pixels per block (accumulators in registers)
+  T* y;
+  const T* x;
+  const T* w;
+  window_geometry g;
+  std::size_t filters, padded;
+
+  void operator()(std::size_t r) const {
+    const std::size_t n_i = r / g.oh, oy = r - n_i * g.oh;
+    for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += pixels)
+      for (std::size_t f0 = 0; f0 < padded; f0 += lanes) block(n_i, oy, ox0, f0, y + (r * g.ow + ox0) * filters + f0);
+  }
+
+  /// Pixels [ox0, ox0 + pixels) of row oy, filters [f0, f0 + lanes).
+  void block(std::size_t n_i, std::size_t oy, std::size_t ox0, std::size_t f0, T* out) const {
+    using V = detail::vec<T>;
+    const std::size_t count = g.ow - ox0 < pixels ? g.ow - ox0 : pixels, step = g.sw * g.c, run = g.kw * g.c;
+    // Every window of the block lies inside the input's width: each window row is `run`
+    // contiguous cells (b and ch together), read without checks.
+    const bool interior = count == pixels && ox0 * g.sw >= g.pad_left &&
+                          (ox0 + pixels - 1) * g.sw + g.kw <= g.w + g.pad_left;
+    V acc[pixels] = {};
+    for (std::size_t a = 0; a < g.kh; ++a) {
+      const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
+      if (yi >= g.h) continue;                          // a padding row adds nothing
+      const T* row = x + (n_i * g.h + yi) * g.w * g.c;
+      if (interior) {
+        const T* base = row + (ox0 * g.sw - g.pad_left) * g.c;
+        const T* wa = w + a * run * padded + f0;
+        for (std::size_t j = 0; j < run; ++j) {
+          const V wv = detail::load(wa + j * padded);
+          SF_UNROLL(8)
+          for (std::size_t p = 0; p < pixels; ++p) acc[p] += base[p * step + j] * wv;
+        }
+        continue;
+      }
+      for (std::size_t b = 0; b < g.kw; ++b) {
+        const T* wk = w + (a * g.kw + b) * g.c * padded + f0;
+        std::size_t at[pixels];
+        bool inside[pixels];
+        for (std::size_t p = 0; p < pixels; ++p) {
+          const std::size_t zi = (ox0 + p) * g.sw + b - g.pad_left;
+          inside[p] = p < count && zi < g.w;
+          at[p] = inside[p] ? zi * g.c : 0;
+        }
+        for (std::size_t ch = 0; ch < g.c; ++ch) {
+          const V wv = detail::load(wk + ch * padded);
+          SF_UNROLL(8)
+          for (std::size_t p = 0; p < pixels; ++p) acc[p] += (inside[p] ? row[at[p] + ch] : T(0)) * wv;
+        }
+      }
+    }
+    const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
+    for (std::size_t p = 0; p < count; ++p) detail::store_first(out + p * filters, acc[p], m);
+  }
+
+  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
+  /// Multiply-adds per index (for the executor's split).
+  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded; }
+};
+
+/// dw[a, b, ch, f] = sum over output pixels (n, oy, ox) of
+/// x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]. One index per block of `rows`
+/// filter rows (a, b, ch) and block of filters: each index owns its part of dw, so no two
+/// indices write the same memory, and its accumulators stay in registers for the whole batch.
+template <class T>
+struct conv_filter_grad_direct {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t rows = 8;
+  T* dw;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  std::size_t filters, padded;
+
+  void operator()(std::size_t i) const {
+    const std::size_t blocks = padded / lanes;
+    const std::size_t k0 = i / blocks * rows, f0 = i % blocks * lanes;
+    const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
+    const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
+    // Where each filter row reads within a window; rows past the end repeat the last one (their
+    // sums are dropped), so every block runs the same full-width loop.
+    std::size_t ka[rows], kb[rows], kc[rows], offset[rows];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t k = k0 + (r < nk ? r : nk - 1);
+      kc[r] = k % g.c, kb[r] = k / g.c % g.kw, ka[r] = k / (g.c * g.kw);
+      offset[r] = (ka[r] * g.w + kb[r]) * g.c + kc[r];
+    }
+    using V = detail::vec<T>;
+    V acc[rows] = {};
+    const auto keep = detail::first_lanes<T>(m);
+    const std::size_t total = g.positions() * filters;
+    std::size_t p = 0;
+    for (std::size_t n_i = 0; n_i < g.n; ++n_i)
+      for (std::size_t oy = 0; oy < g.oh; ++oy)
+        for (std::size_t ox = 0; ox < g.ow; ++ox, ++p) {
+          const std::size_t at = p * filters + f0;
+          const V gv = detail::load_first(gy + at, keep, m, total - at);
+          const std::size_t top = oy * g.sh - g.pad_top, left = ox * g.sw - g.pad_left;  // wrap when in padding
+          if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
+            const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
+            SF_UNROLL(8)
+            for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
+          } else {
+            SF_UNROLL(8)
+            for (std::size_t r = 0; r < rows; ++r) {
+              const std::size_t yi = top + ka[r], zi = left + kb[r];
+              const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+              acc[r] += xv * gv;
+            }
+          }
+        }
+    for (std::size_t r = 0; r < nk; ++r) detail::store_first(dw + (k0 + r) * filters + f0, acc[r], m);
+  }
+
+  static std::size_t count(const window_geometry& g, std::size_t padded) {
+    return (g.patch() + rows - 1) / rows * (padded / lanes);
+  }
+  static std::size_t work(const window_geometry& g) { return g.positions() * rows * lanes; }
+};
+
+/// The filter regrouped for the input gradient: wt[a, f, j] = w[a, j / c, j % c, f] for the
+/// j < kw * c cells of a filter row (b, ch), zero up to `run_padded`. One index per (a, f).
+template <class T>
+struct transpose_filter_rows {
+  T* out;
+  const T* filter;
+  std::size_t filters, run, run_padded;
+  void operator()(std::size_t i) const {
+    const std::size_t a = i / filters, f = i % filters;
+    T* dst = out + i * run_padded;
+    for (std::size_t j = 0; j < run_padded; ++j) dst[j] = j < run ? filter[(a * run + j) * filters + f] : T(0);
+  }
+};
+
+/// dx[n, yi, zi, ch] = sum over the output pixels whose windows cover (yi, zi) of
+/// sum_f gy[n, oy, ox, f] * w[yi - oy*sh + pt, zi - ox*sw + pl, ch, f]. One index per image
+/// (an image's cells get contributions from many output pixels: one owner, no races). A
+/// window's row a covers kw * c contiguous cells of dx (b and ch together), computed in
+/// register-wide chunks from the regrouped filter (transpose_filter_rows) and added in place.
+template <class T>
+struct conv_input_grad_direct {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  T* dx;
+  const T* gy;
+  const T* wt;
+  window_geometry g;
+  std::size_t filters, run_padded;
+
+  void operator()(std::size_t n_i) const {
+    const std::size_t image = g.h * g.w * g.c, row_cells = g.w * g.c, run = g.kw * g.c, pad = g.pad_left * g.c;
+    T* d = dx + n_i * image;
+    for (std::size_t i = 0; i < image; ++i) d[i] = T(0);
+    for (std::size_t oy = 0; oy < g.oh; ++oy)
+      for (std::size_t ox = 0; ox < g.ow; ++ox) {
+        const T* gp = gy + ((n_i * g.oh + oy) * g.ow + ox) * filters;
+        const std::size_t origin = ox * g.sw * g.c;  // the window's first cell, in padded coordinates
+        for (std::size_t a = 0; a < g.kh; ++a) {
+          const std::size_t yi = oy * g.sh + a - g.pad_top;
+          if (yi >= g.h) continue;
+          T* drow = d + yi * row_cells;
+          const T* wa = wt + a * filters * run_padded;
+          // The run lies inside the row, and whole chunks inside the image: add whole vectors
+          // (the lanes past the run add the filter's zero padding to cells that exist).
+          const bool whole = origin >= pad && origin - pad + run <= row_cells &&
+                             yi * row_cells + origin - pad + run_padded <= image;
+          for (std::size_t c0 = 0; c0 < run_padded; c0 += lanes) {
+            // Four partial sums over the filters: independent multiply-add chains.
+            using V = detail::vec<T>;
+            V part[4] = {};
+            std::size_t f = 0;
+            for (; f + 4 <= filters; f += 4) {
+              SF_UNROLL(4)
+              for (std::size_t q = 0; q < 4; ++q) part[q] += gp[f + q] * detail::load(wa + (f + q) * run_padded + c0);
+            }
+            for (; f < filters; ++f) part[0] += gp[f] * detail::load(wa + f * run_padded + c0);
+            const V acc = (part[0] + part[1]) + (part[2] + part[3]);
+            if (whole) {
+              T* cell = drow + origin - pad + c0;
+              detail::store(cell, detail::load(cell) + acc);
+              continue;
+            }
+            for (std::size_t j = 0; j < lanes; ++j) {
+              const std::size_t z = origin + c0 + j;  // padded column cell
+              if (c0 + j < run && z >= pad && z - pad < row_cells) drow[z - pad] += acc[j];
+            }
+          }
+        }
+      }
+  }
+
+  static std::size_t work(const window_geometry& g, std::size_t filters, std::size_t run_padded) {
+    return g.oh * g.ow * g.kh * filters * run_padded;
+  }
+};
+
+/// Pooling over KH x KW windows that tile the input (stride = window, no padding, exact fit:
+/// LeNet's 2x2 / 2), forward: one index per output row (n, oy), the window's cells at offsets
+/// known at compile time, no divisions per output.
+template <class T, bool Max, std::size_t KH, std::size_t KW>
+struct pool_tiled_forward {
+  T* y;
+  const T* x;
+  window_geometry g;
+  void operator()(std::size_t r) const {
+    const std::size_t c = g.c, row_cells = g.w * g.c;
+    const T* top = x + r * KH * row_cells;  // rows of different images follow each other
+    T* out = y + r * g.ow * c;
+    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+      const T* cell = top + ox * KW * c;
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        T acc = cell[ch];
+        SF_UNROLL(16)
+        for (std::size_t k = 1; k < KH * KW; ++k) {
+          const T v = cell[k / KW * row_cells + k % KW * c + ch];
+          if constexpr (Max) acc = v > acc ? v : acc;
+          else acc += v;
+        }
+        out[ox * c + ch] = Max ? acc : acc / static_cast<T>(KH * KW);
+      }
+    }
+  }
+};
+
+/// The backward pass of pool_tiled_forward: every input cell is written once, with the
+/// upstream gradient (max: at the window's first maximum in row-major order, as TF; average:
+/// shared equally) or zero.
+template <class T, bool Max, std::size_t KH, std::size_t KW>
+struct pool_tiled_backward {
+  T* dx;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  void operator()(std::size_t r) const {
+    const std::size_t c = g.c, row_cells = g.w * g.c;
+    const std::size_t first = r * KH * row_cells;
+    const T* up = gy + r * g.ow * c;
+    for (std::size_t ox = 0; ox < g.ow; ++ox) {
+      const std::size_t cell = first + ox * KW * c;
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        const T u = up[ox * c + ch];
+        if constexpr (Max) {
+          T best = x[cell + ch];
+          std::size_t arg = 0;
+          SF_UNROLL(16)
+          for (std::size_t k = 1; k < KH * KW; ++k) {
+            const T v = x[cell + k / KW * row_cells + k % KW * c + ch];
+            arg = v > best ? k : arg;
+            best = v > best ? v : best;
+          }
+          SF_UNROLL(16)
+          for (std::size_t k = 0; k < KH * KW; ++k) dx[cell + k / KW * row_cells + k % KW * c + ch] = k == arg ? u : T(0);
+        } else {
+          SF_UNROLL(16)
+          for (std::size_t k = 0; k < KH * KW; ++k)
+            dx[cell + k / KW * row_cells + k % KW * c + ch] = u / static_cast<T>(KH * KW);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace staticflow::ops
