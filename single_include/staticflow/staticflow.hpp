@@ -2983,7 +2983,7 @@ struct executor<host> {
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
   /// Rows shorter than this run as one flat loop (a row's setup would outweigh its elements).
-  static constexpr std::size_t min_row_length = 32;
+  static constexpr std::size_t min_row_length = 4;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
   static constexpr std::size_t block = 4096;
 
@@ -3090,16 +3090,7 @@ struct executor<host> {
 #endif
       for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
     } else if constexpr (Map::leading_only) {
-      // Row after row into the output row: the inner loop is contiguous and vectorises.
-      const std::size_t rows = n_in / out_n;
-      std::fill(out, out + out_n, Reducer::template identity<T>());
-      for (std::size_t row = 0; row < rows; ++row) {
-        const std::size_t base = row * out_n;
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
-      }
+      reduce_leading(r, out, out_n, ev, n_in / out_n);
     } else {
       std::fill(out, out + out_n, Reducer::template identity<T>());
       for (std::size_t i = 0; i < n_in; ++i) {
@@ -3110,6 +3101,58 @@ struct executor<host> {
     if (mean && n_in) {
       const T count = static_cast<T>(n_in / out_n);
       for (std::size_t o = 0; o < out_n; ++o) out[o] = out[o] / count;
+    }
+  }
+
+  /// out[j] = the reduction over rows of ev(row * out_n + j) (a bias gradient: the sum over
+  /// the batch). Many rows are split over the team, each thread reducing its rows into its own
+  /// partial row (a buffer per calling thread that only grows), combined in thread order.
+  template <class Reducer, class T, class Ev>
+  static void reduce_leading(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t rows) {
+#if defined(_OPENMP)
+    if (parallel(rows * out_n) && rows >= 64) {
+      thread_local std::vector<T> partials;
+      const auto most = static_cast<std::size_t>(omp_get_max_threads());
+      if (partials.size() < most * out_n) partials.resize(most * out_n);
+      T* part = partials.data();
+      std::size_t team = 1;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+        if (t == 0) team = nt;
+        reduce_rows(r, part + t * out_n, out_n, ev, rows * t / nt, rows * (t + 1) / nt);
+      }
+      std::copy(part, part + out_n, out);
+      for (std::size_t t = 1; t < team; ++t)
+        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], part[t * out_n + j]);
+      return;
+    }
+#endif
+    reduce_rows(r, out, out_n, ev, 0, rows);
+  }
+
+  /// Rows [first, last) reduced into `out`, row after row: the inner loop is contiguous and
+  /// vectorises. Short rows (a few channels) accumulate in a local row, which no store to
+  /// memory can alias, so it stays in registers.
+  template <class Reducer, class T, class Ev>
+  static void reduce_rows(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t first, std::size_t last) {
+    constexpr std::size_t short_row = 16;
+    if (out_n <= short_row) {
+      T acc[short_row];
+      for (auto& a : acc) a = Reducer::template identity<T>();
+      for (std::size_t row = first; row < last; ++row)
+        for (std::size_t j = 0; j < out_n; ++j) acc[j] = r(acc[j], ev.coeff(row * out_n + j));
+      std::copy(acc, acc + out_n, out);
+      return;
+    }
+    std::fill(out, out + out_n, Reducer::template identity<T>());
+    for (std::size_t row = first; row < last; ++row) {
+      const std::size_t base = row * out_n;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+      for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
     }
   }
 
@@ -4215,27 +4258,30 @@ struct conv_forward_direct {
   }
 
   static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
-  /// Multiply-adds per index (for the executor's split).
-  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded; }
+  /// Vector multiply-adds per index (for the executor's split).
+  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded / lanes; }
 };
 
-/// dw[a, b, ch, f] = sum over output pixels (n, oy, ox) of
-/// x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]. One index per block of `rows`
-/// filter rows (a, b, ch) and block of filters: each index owns its part of dw, so no two
-/// indices write the same memory, and its accumulators stay in registers for the whole batch.
+/// Partial filter gradients: part[s][a, b, ch, f] = the sum over the s-th of `splits` equal
+/// ranges of output pixels (n, oy, ox) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]
+/// (sum_partials adds the ranges up). One index per (range, block of `rows` filter rows, block
+/// of filters): each index owns its part of the output, its accumulators stay in registers for
+/// its whole range, and the ranges keep the threads evenly loaded whatever the filter's size.
 template <class T>
 struct conv_filter_grad_direct {
   static constexpr std::size_t lanes = filter_lanes<T>;
   static constexpr std::size_t rows = 8;
-  T* dw;
+  static constexpr std::size_t splits = 4;
+  T* part;
   const T* x;
   const T* gy;
   window_geometry g;
   std::size_t filters, padded;
 
   void operator()(std::size_t i) const {
-    const std::size_t blocks = padded / lanes;
-    const std::size_t k0 = i / blocks * rows, f0 = i % blocks * lanes;
+    const std::size_t blocks = padded / lanes, per_split = (g.patch() + rows - 1) / rows * blocks;
+    const std::size_t s = i / per_split, kb_i = i % per_split;
+    const std::size_t k0 = kb_i / blocks * rows, f0 = kb_i % blocks * lanes;
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
     // Where each filter row reads within a window; rows past the end repeat the last one (their
@@ -4250,33 +4296,48 @@ struct conv_filter_grad_direct {
     V acc[rows] = {};
     const auto keep = detail::first_lanes<T>(m);
     const std::size_t total = g.positions() * filters;
-    std::size_t p = 0;
-    for (std::size_t n_i = 0; n_i < g.n; ++n_i)
-      for (std::size_t oy = 0; oy < g.oh; ++oy)
-        for (std::size_t ox = 0; ox < g.ow; ++ox, ++p) {
-          const std::size_t at = p * filters + f0;
-          const V gv = detail::load_first(gy + at, keep, m, total - at);
-          const std::size_t top = oy * g.sh - g.pad_top, left = ox * g.sw - g.pad_left;  // wrap when in padding
-          if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
-            const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
-            SF_UNROLL(8)
-            for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
-          } else {
-            SF_UNROLL(8)
-            for (std::size_t r = 0; r < rows; ++r) {
-              const std::size_t yi = top + ka[r], zi = left + kb[r];
-              const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
-              acc[r] += xv * gv;
-            }
-          }
+    const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
+    std::size_t ox = first % g.ow, oy = first / g.ow % g.oh, n_i = first / (g.ow * g.oh);
+    for (std::size_t p = first; p < last; ++p) {
+      const std::size_t at = p * filters + f0;
+      const V gv = detail::load_first(gy + at, keep, m, total - at);
+      const std::size_t top = oy * g.sh - g.pad_top, left = ox * g.sw - g.pad_left;  // wrap when in padding
+      if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
+        const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
+        SF_UNROLL(8)
+        for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
+      } else {
+        SF_UNROLL(8)
+        for (std::size_t r = 0; r < rows; ++r) {
+          const std::size_t yi = top + ka[r], zi = left + kb[r];
+          const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+          acc[r] += xv * gv;
         }
-    for (std::size_t r = 0; r < nk; ++r) detail::store_first(dw + (k0 + r) * filters + f0, acc[r], m);
+      }
+      if (++ox == g.ow) ox = 0, ++oy == g.oh ? (oy = 0, ++n_i) : 0;
+    }
+    T* out = part + s * g.patch() * filters;
+    for (std::size_t r = 0; r < nk; ++r) detail::store_first(out + (k0 + r) * filters + f0, acc[r], m);
   }
 
   static std::size_t count(const window_geometry& g, std::size_t padded) {
-    return (g.patch() + rows - 1) / rows * (padded / lanes);
+    return splits * ((g.patch() + rows - 1) / rows) * (padded / lanes);
   }
-  static std::size_t work(const window_geometry& g) { return g.positions() * rows * lanes; }
+  /// Vector multiply-adds per index (for the executor's split).
+  static std::size_t work(const window_geometry& g) { return g.positions() / splits * rows; }
+};
+
+/// out[i] = the sum of `count` partial results parts[j * size + i] (one index per element).
+template <class T>
+struct sum_partials {
+  T* out;
+  const T* parts;
+  std::size_t size, count;
+  void operator()(std::size_t i) const {
+    T acc = parts[i];
+    for (std::size_t j = 1; j < count; ++j) acc += parts[j * size + i];
+    out[i] = acc;
+  }
 };
 
 /// The filter regrouped for the input gradient: wt[a, f, j] = w[a, j / c, j % c, f] for the
@@ -4349,8 +4410,9 @@ struct conv_input_grad_direct {
       }
   }
 
+  /// Vector multiply-adds per index (for the executor's split).
   static std::size_t work(const window_geometry& g, std::size_t filters, std::size_t run_padded) {
-    return g.oh * g.ow * g.kh * filters * run_padded;
+    return g.oh * g.ow * g.kh * filters * run_padded / lanes;
   }
 };
 
@@ -4573,9 +4635,11 @@ struct conv2d_op {
                             kernel::work(g, filters, run_padded));
     } else {
       using kernel = ops::conv_filter_grad_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      executor<P>::for_each(kernel::count(g, padded), kernel{d.data(), x.data(), gy.data(), g, filters, padded},
+      const std::size_t padded = ops::padded_filters<T>(filters), size = g.patch() * filters;
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      executor<P>::for_each(kernel::count(g, padded), kernel{part.data(), x.data(), gy.data(), g, filters, padded},
                             kernel::work(g));
+      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
     }
   }
 };

@@ -172,9 +172,11 @@ struct conv2d_op {
                             kernel::work(g, filters, run_padded));
     } else {
       using kernel = ops::conv_filter_grad_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      executor<P>::for_each(kernel::count(g, padded), kernel{d.data(), x.data(), gy.data(), g, filters, padded},
+      const std::size_t padded = ops::padded_filters<T>(filters), size = g.patch() * filters;
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      executor<P>::for_each(kernel::count(g, padded), kernel{part.data(), x.data(), gy.data(), g, filters, padded},
                             kernel::work(g));
+      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
     }
   }
 };

@@ -163,27 +163,30 @@ struct conv_forward_direct {
   }
 
   static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
-  /// Multiply-adds per index (for the executor's split).
-  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded; }
+  /// Vector multiply-adds per index (for the executor's split).
+  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded / lanes; }
 };
 
-/// dw[a, b, ch, f] = sum over output pixels (n, oy, ox) of
-/// x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]. One index per block of `rows`
-/// filter rows (a, b, ch) and block of filters: each index owns its part of dw, so no two
-/// indices write the same memory, and its accumulators stay in registers for the whole batch.
+/// Partial filter gradients: part[s][a, b, ch, f] = the sum over the s-th of `splits` equal
+/// ranges of output pixels (n, oy, ox) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]
+/// (sum_partials adds the ranges up). One index per (range, block of `rows` filter rows, block
+/// of filters): each index owns its part of the output, its accumulators stay in registers for
+/// its whole range, and the ranges keep the threads evenly loaded whatever the filter's size.
 template <class T>
 struct conv_filter_grad_direct {
   static constexpr std::size_t lanes = filter_lanes<T>;
   static constexpr std::size_t rows = 8;
-  T* dw;
+  static constexpr std::size_t splits = 4;
+  T* part;
   const T* x;
   const T* gy;
   window_geometry g;
   std::size_t filters, padded;
 
   void operator()(std::size_t i) const {
-    const std::size_t blocks = padded / lanes;
-    const std::size_t k0 = i / blocks * rows, f0 = i % blocks * lanes;
+    const std::size_t blocks = padded / lanes, per_split = (g.patch() + rows - 1) / rows * blocks;
+    const std::size_t s = i / per_split, kb_i = i % per_split;
+    const std::size_t k0 = kb_i / blocks * rows, f0 = kb_i % blocks * lanes;
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
     // Where each filter row reads within a window; rows past the end repeat the last one (their
@@ -198,33 +201,48 @@ struct conv_filter_grad_direct {
     V acc[rows] = {};
     const auto keep = detail::first_lanes<T>(m);
     const std::size_t total = g.positions() * filters;
-    std::size_t p = 0;
-    for (std::size_t n_i = 0; n_i < g.n; ++n_i)
-      for (std::size_t oy = 0; oy < g.oh; ++oy)
-        for (std::size_t ox = 0; ox < g.ow; ++ox, ++p) {
-          const std::size_t at = p * filters + f0;
-          const V gv = detail::load_first(gy + at, keep, m, total - at);
-          const std::size_t top = oy * g.sh - g.pad_top, left = ox * g.sw - g.pad_left;  // wrap when in padding
-          if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
-            const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
-            SF_UNROLL(8)
-            for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
-          } else {
-            SF_UNROLL(8)
-            for (std::size_t r = 0; r < rows; ++r) {
-              const std::size_t yi = top + ka[r], zi = left + kb[r];
-              const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
-              acc[r] += xv * gv;
-            }
-          }
+    const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
+    std::size_t ox = first % g.ow, oy = first / g.ow % g.oh, n_i = first / (g.ow * g.oh);
+    for (std::size_t p = first; p < last; ++p) {
+      const std::size_t at = p * filters + f0;
+      const V gv = detail::load_first(gy + at, keep, m, total - at);
+      const std::size_t top = oy * g.sh - g.pad_top, left = ox * g.sw - g.pad_left;  // wrap when in padding
+      if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
+        const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
+        SF_UNROLL(8)
+        for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
+      } else {
+        SF_UNROLL(8)
+        for (std::size_t r = 0; r < rows; ++r) {
+          const std::size_t yi = top + ka[r], zi = left + kb[r];
+          const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+          acc[r] += xv * gv;
         }
-    for (std::size_t r = 0; r < nk; ++r) detail::store_first(dw + (k0 + r) * filters + f0, acc[r], m);
+      }
+      if (++ox == g.ow) ox = 0, ++oy == g.oh ? (oy = 0, ++n_i) : 0;
+    }
+    T* out = part + s * g.patch() * filters;
+    for (std::size_t r = 0; r < nk; ++r) detail::store_first(out + (k0 + r) * filters + f0, acc[r], m);
   }
 
   static std::size_t count(const window_geometry& g, std::size_t padded) {
-    return (g.patch() + rows - 1) / rows * (padded / lanes);
+    return splits * ((g.patch() + rows - 1) / rows) * (padded / lanes);
   }
-  static std::size_t work(const window_geometry& g) { return g.positions() * rows * lanes; }
+  /// Vector multiply-adds per index (for the executor's split).
+  static std::size_t work(const window_geometry& g) { return g.positions() / splits * rows; }
+};
+
+/// out[i] = the sum of `count` partial results parts[j * size + i] (one index per element).
+template <class T>
+struct sum_partials {
+  T* out;
+  const T* parts;
+  std::size_t size, count;
+  void operator()(std::size_t i) const {
+    T acc = parts[i];
+    for (std::size_t j = 1; j < count; ++j) acc += parts[j * size + i];
+    out[i] = acc;
+  }
 };
 
 /// The filter regrouped for the input gradient: wt[a, f, j] = w[a, j / c, j % c, f] for the
@@ -297,8 +315,9 @@ struct conv_input_grad_direct {
       }
   }
 
+  /// Vector multiply-adds per index (for the executor's split).
   static std::size_t work(const window_geometry& g, std::size_t filters, std::size_t run_padded) {
-    return g.oh * g.ow * g.kh * filters * run_padded;
+    return g.oh * g.ow * g.kh * filters * run_padded / lanes;
   }
 };
 

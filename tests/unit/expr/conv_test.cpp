@@ -278,10 +278,12 @@ TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all th
     CHECK(bad == 0);
 
     // Filter gradient.
-    std::vector<float> dw(patch * nf, -7.f);
     using filter_grad = sf::ops::conv_filter_grad_direct<float>;
+    std::vector<float> part(filter_grad::splits * patch * nf, -5.f), dw(patch * nf, -7.f);
     for (std::size_t i = 0; i < filter_grad::count(g, padded); ++i)
-      filter_grad{dw.data(), x.data(), gy.data(), g, nf, padded}(i);
+      filter_grad{part.data(), x.data(), gy.data(), g, nf, padded}(i);
+    for (std::size_t i = 0; i < dw.size(); ++i)
+      sf::ops::sum_partials<float>{dw.data(), part.data(), dw.size(), filter_grad::splits}(i);
     bad = 0;
     for (std::size_t q = 0; q < patch; ++q)
       for (std::size_t o = 0; o < nf; ++o) {

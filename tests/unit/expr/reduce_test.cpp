@@ -221,6 +221,13 @@ TEST_CASE("large reductions take the parallel paths and agree with the reference
   check_equal(sf::eval(sf::reduce_min<0>(x)), ref::reduce(v, d, {true, false}, ref::reduction::min));
   check_equal(sf::eval(sf::reduce_mean(x)), ref::reduce(v, d, {true, true}, ref::reduction::mean), 1e-9);
   check_equal(sf::eval(sf::argmax<1>(x)), ref::arg_reduce(v, d, 1, true));
+  check_equal(sf::eval(sf::reduce_mean<0>(x)), ref::reduce(v, d, {true, false}, ref::reduction::mean), 1e-10);
+  // A bias gradient's shape: many rows of a few channels, split over the team by rows.
+  const std::size_t many = 6000;
+  const auto w = ref::random_values<double>(many * 6, 4);
+  auto narrow = tensor_of<double, shape<dyn, 6>>(w, many);
+  check_equal(sf::eval(sf::reduce_sum<0>(narrow)), ref::reduce(w, {many, 6}, {true, false}, ref::reduction::sum), 1e-10);
+  check_equal(sf::eval(sf::reduce_max<0>(narrow)), ref::reduce(w, {many, 6}, {true, false}, ref::reduction::max));
 }
 
 TEST_CASE("a float sum of 1e7 elements stays accurate", "[reduce][accuracy]") {

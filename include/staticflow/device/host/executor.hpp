@@ -36,7 +36,7 @@ struct executor<host> {
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
   /// Rows shorter than this run as one flat loop (a row's setup would outweigh its elements).
-  static constexpr std::size_t min_row_length = 32;
+  static constexpr std::size_t min_row_length = 4;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
   static constexpr std::size_t block = 4096;
 
@@ -143,16 +143,7 @@ struct executor<host> {
 #endif
       for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
     } else if constexpr (Map::leading_only) {
-      // Row after row into the output row: the inner loop is contiguous and vectorises.
-      const std::size_t rows = n_in / out_n;
-      std::fill(out, out + out_n, Reducer::template identity<T>());
-      for (std::size_t row = 0; row < rows; ++row) {
-        const std::size_t base = row * out_n;
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
-      }
+      reduce_leading(r, out, out_n, ev, n_in / out_n);
     } else {
       std::fill(out, out + out_n, Reducer::template identity<T>());
       for (std::size_t i = 0; i < n_in; ++i) {
@@ -163,6 +154,58 @@ struct executor<host> {
     if (mean && n_in) {
       const T count = static_cast<T>(n_in / out_n);
       for (std::size_t o = 0; o < out_n; ++o) out[o] = out[o] / count;
+    }
+  }
+
+  /// out[j] = the reduction over rows of ev(row * out_n + j) (a bias gradient: the sum over
+  /// the batch). Many rows are split over the team, each thread reducing its rows into its own
+  /// partial row (a buffer per calling thread that only grows), combined in thread order.
+  template <class Reducer, class T, class Ev>
+  static void reduce_leading(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t rows) {
+#if defined(_OPENMP)
+    if (parallel(rows * out_n) && rows >= 64) {
+      thread_local std::vector<T> partials;
+      const auto most = static_cast<std::size_t>(omp_get_max_threads());
+      if (partials.size() < most * out_n) partials.resize(most * out_n);
+      T* part = partials.data();
+      std::size_t team = 1;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+        if (t == 0) team = nt;
+        reduce_rows(r, part + t * out_n, out_n, ev, rows * t / nt, rows * (t + 1) / nt);
+      }
+      std::copy(part, part + out_n, out);
+      for (std::size_t t = 1; t < team; ++t)
+        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], part[t * out_n + j]);
+      return;
+    }
+#endif
+    reduce_rows(r, out, out_n, ev, 0, rows);
+  }
+
+  /// Rows [first, last) reduced into `out`, row after row: the inner loop is contiguous and
+  /// vectorises. Short rows (a few channels) accumulate in a local row, which no store to
+  /// memory can alias, so it stays in registers.
+  template <class Reducer, class T, class Ev>
+  static void reduce_rows(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t first, std::size_t last) {
+    constexpr std::size_t short_row = 16;
+    if (out_n <= short_row) {
+      T acc[short_row];
+      for (auto& a : acc) a = Reducer::template identity<T>();
+      for (std::size_t row = first; row < last; ++row)
+        for (std::size_t j = 0; j < out_n; ++j) acc[j] = r(acc[j], ev.coeff(row * out_n + j));
+      std::copy(acc, acc + out_n, out);
+      return;
+    }
+    std::fill(out, out + out_n, Reducer::template identity<T>());
+    for (std::size_t row = first; row < last; ++row) {
+      const std::size_t base = row * out_n;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+      for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
     }
   }
 
