@@ -4105,7 +4105,7 @@ struct pool_backward {
 /// im2col copies every input cell kh * kw times into a matrix that is written once and read
 /// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
 /// floats); here each kernel reads the input where it lies. The filters are the vector axis:
-/// a block of `filter_lanes` filters (one 64-byte register) is updated by a broadcast input
+/// a block of `filter_lanes` filters (one vector register) is updated by a broadcast input
 /// value, for several output pixels at once so that each filter row loaded from cache feeds
 /// several multiply-adds. Windows that touch the padding take a checked path; the others
 /// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
@@ -4119,9 +4119,20 @@ struct pool_backward {
 
 namespace staticflow::ops {
 
-/// Filters per block: one 64-byte vector register (16 floats, 8 doubles).
+/// The widest vector register the target compiles for: 64 bytes with AVX-512, 32 with AVX,
+/// 16 otherwise (a wider vector type than the target has is split into pieces that the
+/// compiler keeps in memory, several times slower).
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+#endif
+
+/// Filters per block: one vector register (AVX-512: 16 floats, 8 doubles).
 template <class T>
-inline constexpr std::size_t filter_lanes = 64 / sizeof(T);
+inline constexpr std::size_t filter_lanes = vector_bytes / sizeof(T);
 
 /// `filters` rounded up to whole blocks.
 template <class T>
@@ -4131,12 +4142,11 @@ constexpr std::size_t padded_filters(std::size_t filters) {
 
 namespace detail {
 
-/// A block of filter values as one vector (GCC / Clang vector extension: one register with
-/// AVX-512, two or four halves otherwise). Named vectors stay in registers where arrays
-/// indexed in loops would be kept on the stack.
+/// A block of filter values as one vector register (GCC / Clang vector extension). Named
+/// vectors stay in registers where arrays indexed in loops would be kept on the stack.
 template <class T>
 struct lanes_of {
-  typedef T type __attribute__((vector_size(64)));
+  typedef T type __attribute__((vector_size(vector_bytes)));
 };
 template <class T>
 using vec = typename lanes_of<T>::type;
@@ -4145,7 +4155,7 @@ using vec = typename lanes_of<T>::type;
 template <class T>
 struct mask_of {
   using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
-  typedef lane type __attribute__((vector_size(64)));
+  typedef lane type __attribute__((vector_size(vector_bytes)));
 };
 template <class T>
 using mask = typename mask_of<T>::type;
@@ -7386,8 +7396,10 @@ struct adam_update {
   }
 };
 
-/// t = global_step + 1; lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); m = beta1*m + (1-beta1)*g;
-/// v = beta2*v + (1-beta2)*g^2; var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// t = the number of this update (1, 2, ...; counted by the optimiser, as TF's beta1_power and
+/// beta2_power, whether or not a global_step is given); lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+/// with lr from the schedule at global_step; m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g^2;
+/// var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
 /// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
 class adam : public optimizer_base<adam> {
  public:
@@ -7395,8 +7407,9 @@ class adam : public optimizer_base<adam> {
 
   template <class T, class S, class P>
   struct slots {
-    tensor<T, S, P> m;  ///< first moment
-    tensor<T, S, P> v;  ///< second moment
+    tensor<T, S, P> m;          ///< first moment
+    tensor<T, S, P> v;          ///< second moment
+    std::int64_t updates = 0;  ///< updates applied so far (t - 1 of the next one)
   };
 
   explicit adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
@@ -7410,9 +7423,10 @@ class adam : public optimizer_base<adam> {
     return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
   }
 
-  /// The bias-corrected rate of the update that follows `step` earlier ones.
-  double corrected_learning_rate(std::int64_t step) const {
-    const double t = static_cast<double>(step) + 1.0;
+  /// The bias-corrected rate of the update that follows `updates` earlier ones, with the
+  /// schedule's rate at global step `step`.
+  double corrected_learning_rate(std::int64_t step, std::int64_t updates) const {
+    const double t = static_cast<double>(updates) + 1.0;
     return lr_(step) * std::sqrt(1.0 - std::pow(beta2_, t)) / (1.0 - std::pow(beta1_, t));
   }
 
@@ -7424,7 +7438,7 @@ class adam : public optimizer_base<adam> {
     detail::check_same_size(var, s.m, name, "the first-moment slot");
     detail::check_same_size(var, s.v, name, "the second-moment slot");
     executor<P>::for_each(var.size(), adam_update<T>{var.data(), grad.data(), s.m.data(), s.v.data(),
-                                                     static_cast<T>(corrected_learning_rate(step)),
+                                                     static_cast<T>(corrected_learning_rate(step, s.updates++)),
                                                      static_cast<T>(beta1_), static_cast<T>(beta2_),
                                                      static_cast<T>(epsilon_)});
   }
@@ -8899,7 +8913,8 @@ class classifier {
       : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
-        step_(opt.minimize(loss_)), session_(g) {
+        global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
+        step_(opt.minimize(loss_, global_step_)), session_(g) {
     session_.run(global_variables_initializer());
   }
 
@@ -8976,7 +8991,9 @@ class classifier {
   decltype(net_(x_type{})) logits_;
   decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
   decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
-  decltype(std::declval<Optimizer>().minimize(loss_)) step_;
+  /// Steps taken so far: learning-rate schedules read it (as tf.train.get_global_step()).
+  variable_node<std::int64_t, shape<>> global_step_;
+  decltype(std::declval<Optimizer>().minimize(loss_, global_step_)) step_;
   session<Policy> session_;
 };
 

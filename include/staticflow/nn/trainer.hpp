@@ -44,7 +44,8 @@ class classifier {
       : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
-        step_(opt.minimize(loss_)), session_(g) {
+        global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
+        step_(opt.minimize(loss_, global_step_)), session_(g) {
     session_.run(global_variables_initializer());
   }
 
@@ -121,7 +122,9 @@ class classifier {
   decltype(net_(x_type{})) logits_;
   decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
   decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
-  decltype(std::declval<Optimizer>().minimize(loss_)) step_;
+  /// Steps taken so far: learning-rate schedules read it (as tf.train.get_global_step()).
+  variable_node<std::int64_t, shape<>> global_step_;
+  decltype(std::declval<Optimizer>().minimize(loss_, global_step_)) step_;
   session<Policy> session_;
 };
 

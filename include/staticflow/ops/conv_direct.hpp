@@ -7,7 +7,7 @@
 /// im2col copies every input cell kh * kw times into a matrix that is written once and read
 /// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
 /// floats); here each kernel reads the input where it lies. The filters are the vector axis:
-/// a block of `filter_lanes` filters (one 64-byte register) is updated by a broadcast input
+/// a block of `filter_lanes` filters (one vector register) is updated by a broadcast input
 /// value, for several output pixels at once so that each filter row loaded from cache feeds
 /// several multiply-adds. Windows that touch the padding take a checked path; the others
 /// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
@@ -24,9 +24,20 @@
 
 namespace staticflow::ops {
 
-/// Filters per block: one 64-byte vector register (16 floats, 8 doubles).
+/// The widest vector register the target compiles for: 64 bytes with AVX-512, 32 with AVX,
+/// 16 otherwise (a wider vector type than the target has is split into pieces that the
+/// compiler keeps in memory, several times slower).
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+#endif
+
+/// Filters per block: one vector register (AVX-512: 16 floats, 8 doubles).
 template <class T>
-inline constexpr std::size_t filter_lanes = 64 / sizeof(T);
+inline constexpr std::size_t filter_lanes = vector_bytes / sizeof(T);
 
 /// `filters` rounded up to whole blocks.
 template <class T>
@@ -36,12 +47,11 @@ constexpr std::size_t padded_filters(std::size_t filters) {
 
 namespace detail {
 
-/// A block of filter values as one vector (GCC / Clang vector extension: one register with
-/// AVX-512, two or four halves otherwise). Named vectors stay in registers where arrays
-/// indexed in loops would be kept on the stack.
+/// A block of filter values as one vector register (GCC / Clang vector extension). Named
+/// vectors stay in registers where arrays indexed in loops would be kept on the stack.
 template <class T>
 struct lanes_of {
-  typedef T type __attribute__((vector_size(64)));
+  typedef T type __attribute__((vector_size(vector_bytes)));
 };
 template <class T>
 using vec = typename lanes_of<T>::type;
@@ -50,7 +60,7 @@ using vec = typename lanes_of<T>::type;
 template <class T>
 struct mask_of {
   using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
-  typedef lane type __attribute__((vector_size(64)));
+  typedef lane type __attribute__((vector_size(vector_bytes)));
 };
 template <class T>
 using mask = typename mask_of<T>::type;

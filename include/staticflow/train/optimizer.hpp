@@ -383,8 +383,10 @@ struct adam_update {
   }
 };
 
-/// t = global_step + 1; lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); m = beta1*m + (1-beta1)*g;
-/// v = beta2*v + (1-beta2)*g^2; var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// t = the number of this update (1, 2, ...; counted by the optimiser, as TF's beta1_power and
+/// beta2_power, whether or not a global_step is given); lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+/// with lr from the schedule at global_step; m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g^2;
+/// var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
 /// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
 class adam : public optimizer_base<adam> {
  public:
@@ -392,8 +394,9 @@ class adam : public optimizer_base<adam> {
 
   template <class T, class S, class P>
   struct slots {
-    tensor<T, S, P> m;  ///< first moment
-    tensor<T, S, P> v;  ///< second moment
+    tensor<T, S, P> m;          ///< first moment
+    tensor<T, S, P> v;          ///< second moment
+    std::int64_t updates = 0;  ///< updates applied so far (t - 1 of the next one)
   };
 
   explicit adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
@@ -407,9 +410,10 @@ class adam : public optimizer_base<adam> {
     return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
   }
 
-  /// The bias-corrected rate of the update that follows `step` earlier ones.
-  double corrected_learning_rate(std::int64_t step) const {
-    const double t = static_cast<double>(step) + 1.0;
+  /// The bias-corrected rate of the update that follows `updates` earlier ones, with the
+  /// schedule's rate at global step `step`.
+  double corrected_learning_rate(std::int64_t step, std::int64_t updates) const {
+    const double t = static_cast<double>(updates) + 1.0;
     return lr_(step) * std::sqrt(1.0 - std::pow(beta2_, t)) / (1.0 - std::pow(beta1_, t));
   }
 
@@ -421,7 +425,7 @@ class adam : public optimizer_base<adam> {
     detail::check_same_size(var, s.m, name, "the first-moment slot");
     detail::check_same_size(var, s.v, name, "the second-moment slot");
     executor<P>::for_each(var.size(), adam_update<T>{var.data(), grad.data(), s.m.data(), s.v.data(),
-                                                     static_cast<T>(corrected_learning_rate(step)),
+                                                     static_cast<T>(corrected_learning_rate(step, s.updates++)),
                                                      static_cast<T>(beta1_), static_cast<T>(beta2_),
                                                      static_cast<T>(epsilon_)});
   }

@@ -208,7 +208,26 @@ TEST_CASE("adam: bias-corrected rate, epsilon after the root", "[train][optimize
   CHECK(want == Approx(0.9970000072255).epsilon(1e-12));
   CHECK(run_scalar<double>(opt, 1.0, 0.1, 3) == Approx(want).epsilon(1e-13));
   CHECK(run_scalar<float>(opt, 1.0, 0.1, 3) == Approx(0.997).epsilon(1e-6));
-  CHECK(opt.corrected_learning_rate(0) == Approx(0.001 * std::sqrt(0.001) / 0.1));
+  CHECK(opt.corrected_learning_rate(0, 0) == Approx(0.001 * std::sqrt(0.001) / 0.1));
+}
+
+TEST_CASE("adam counts its own updates: the bias correction advances without a global step", "[train][optimizer]") {
+  // As TF's beta1_power / beta2_power: minimize(loss) with no global_step still takes t = 1, 2, 3.
+  // loss = sum(w) (g = 1 every step), lr 0.1, b1 0.5, b2 0.5, eps 1e-8: m = v = 1 - 0.5^t, so
+  // each update is lr_t * m / sqrt(v) = 0.1 * sqrt(1 - 0.5^t) / (1 - 0.5^t) * (1 - 0.5^t) / sqrt(1 - 0.5^t) = 0.1.
+  // (With t stuck at 1 the second update would be 0.1 * sqrt(0.5) / 0.5 * 0.75 / sqrt(0.75) = 0.1225.)
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<double, sf::shape<2>>("w", sf::init::values({1.0, -1.0}));
+  auto step = sf::train::adam(0.1, 0.5, 0.5, 1e-8).minimize(sf::reduce_sum(w));
+  sf::session<> sess(g);
+  sess.run(sf::global_variables_initializer());
+  for (int t = 1; t <= 3; ++t) {
+    sess.run(step);
+    const auto v = sess.value(w);
+    CHECK(v(0) == Approx(1.0 - 0.1 * t).epsilon(1e-7));
+    CHECK(v(1) == Approx(-1.0 - 0.1 * t).epsilon(1e-7));
+  }
 }
 
 TEMPLATE_TEST_CASE("adam matches the scalar reference", "[train][optimizer]", float, double) {
