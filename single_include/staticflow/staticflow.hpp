@@ -2982,8 +2982,6 @@ struct executor<host> {
 
   /// Below this many elements one core is faster than waking a thread team.
   static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
-  /// Rows shorter than this run as one flat loop (a row's setup would outweigh its elements).
-  static constexpr std::size_t min_row_length = 4;
   /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
   static constexpr std::size_t block = 4096;
 
@@ -2996,83 +2994,70 @@ struct executor<host> {
 #endif
   }
 
-  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries. The output's last axis has
-  /// `row_length` elements: long rows run row by row (`row_of`), so broadcast operands cost
-  /// their index arithmetic once per row and the inner loop vectorises.
+  /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries, row by row along the output's
+  /// last axis (`row_length` elements; `row_of`): broadcast operands cost their index
+  /// arithmetic once per row, and the inner loop is contiguous and vectorises.
   template <class T, class Ev>
   static void elementwise(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
     passes().elementwise.fetch_add(1, std::memory_order_relaxed);
-    if (row_length >= min_row_length && n % row_length == 0) {
-      const auto rows = static_cast<std::ptrdiff_t>(n / row_length);
-      auto row = [&](std::ptrdiff_t r) {
-        const std::size_t first = static_cast<std::size_t>(r) * row_length;
-        const auto in = row_of(ev, first);
-        T* __restrict dst = out + first;
+    if (row_length == 0 || n % row_length != 0) row_length = n;  // one row
+    split(n / (row_length ? row_length : 1), n, [&](std::size_t first, std::size_t last) {
+      for (std::size_t r = first; r < last; ++r) {
+        const auto in = row_of(ev, r * row_length);
+        T* __restrict dst = out + r * row_length;
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
         for (std::size_t j = 0; j < row_length; ++j) dst[j] = in.coeff(j);
-      };
-      if (parallel(n)) {
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static)
-        for (std::ptrdiff_t r = 0; r < rows; ++r) row(r);
-#endif
-        return;
       }
-      for (std::ptrdiff_t r = 0; r < rows; ++r) row(r);
-      return;
-    }
-    const auto count = static_cast<std::ptrdiff_t>(n);
-    if (parallel(n)) {
-#if defined(_OPENMP)
-#pragma omp parallel for simd schedule(static)
-      for (std::ptrdiff_t i = 0; i < count; ++i) out[i] = ev.coeff(static_cast<std::size_t>(i));
-#endif
-      return;
-    }
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-    for (std::ptrdiff_t i = 0; i < count; ++i) out[i] = ev.coeff(static_cast<std::size_t>(i));
+    });
   }
 
   /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
-  /// updates (an optimiser writes a variable and its slots in one pass). `elements_per_index`
-  /// says how much work one index does (a whole row of an image, say), so that few heavy
-  /// indices are split too.
+  /// updates (an optimiser writes a variable and its slots in one pass). The loop is
+  /// vectorised across indices.
   template <class F>
-  static void for_each(std::size_t n, const F& f, std::size_t elements_per_index = 1) {
+  static void for_each(std::size_t n, const F& f) {
     passes().for_each.fetch_add(1, std::memory_order_relaxed);
-    if (parallel(n * elements_per_index) && n > 1) {
+    split(n, n, [&](std::size_t first, std::size_t last) {
+      const F kernel = f;  // a local copy, as below
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+      for (std::size_t i = first; i < last; ++i) kernel(i);
+    });
+  }
+
+  /// Calls `f(i)` for i < n where each index does `elements_per_index` elements of work (a row
+  /// of an image, say), so that few heavy indices are split over cores too; such kernels
+  /// vectorise their own inner loops.
+  template <class F>
+  static void for_each(std::size_t n, const F& f, std::size_t elements_per_index) {
+    passes().for_each.fetch_add(1, std::memory_order_relaxed);
+    split(n, n * elements_per_index, [&](std::size_t first, std::size_t last) {
+      // Through a local copy, the kernel's pointers and constants are known not to change
+      // under its own stores, so they stay in registers.
+      const F kernel = f;
+      for (std::size_t i = first; i < last; ++i) kernel(i);
+    });
+  }
+
+  /// range(first, last) over [0, n): a contiguous share per thread of the team when `work` is
+  /// large enough, else all of it on the calling thread.
+  template <class Range>
+  static void split(std::size_t n, std::size_t work, const Range& range) {
+    if (parallel(work) && n > 1) {
 #if defined(_OPENMP)
 #pragma omp parallel
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
         const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        for_range(f, n * t / team, n * (t + 1) / team, elements_per_index == 1);
+        range(n * t / team, n * (t + 1) / team);
       }
 #endif
       return;
     }
-    for_range(f, 0, n, elements_per_index == 1);
-  }
-
-  /// f(i) for i in [first, last) on the calling thread, through a local copy of `f`: its
-  /// pointers and constants are then known not to change under the kernel's stores, so they
-  /// stay in registers. Elementwise kernels (`across`) are vectorised across indices; kernels
-  /// whose index stands for a row of work vectorise their own inner loops instead.
-  template <class F>
-  static void for_range(const F& f, std::size_t first, std::size_t last, bool across) {
-    const F kernel = f;
-    if (across) {
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-      for (std::size_t i = first; i < last; ++i) kernel(i);
-      return;
-    }
-    for (std::size_t i = first; i < last; ++i) kernel(i);
+    range(0, n);
   }
 
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
