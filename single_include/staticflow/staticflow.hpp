@@ -4253,8 +4253,75 @@ struct conv_forward_direct {
   }
 
   static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
-  /// Vector multiply-adds per index (for the executor's split).
-  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded / lanes; }
+  /// Multiply-adds per index (the executor's split weighs them like elements of a pass).
+  static std::size_t work(const window_geometry& g, std::size_t padded) { return g.ow * g.patch() * padded; }
+};
+
+/// conv_forward_direct for a single input channel read with horizontal stride 1 (the first
+/// layer on grayscale images): there the filters are too few to fill a register (LeNet's 6 of
+/// 16 lanes), so output pixels are the vector axis instead. One index per output row (n, oy):
+/// the window rows under a chunk of `chunk` pixels are copied, zero-padded, to the stack, so
+/// each tap is whole unchecked vector loads times a broadcast filter value for up to `block`
+/// filters; the sums go back to the NHWC output through a small transposing buffer.
+template <class T>
+struct conv_forward_single_channel {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t vectors = 2;  ///< per filter: pixels per chunk = vectors * lanes
+  static constexpr std::size_t chunk = vectors * lanes;
+  static constexpr std::size_t block = 8;        ///< filters per pass (accumulators: vectors * block)
+  static constexpr std::size_t max_window = 16;  ///< bounds the stack copy of the window rows
+  T* y;
+  const T* x;
+  const T* w;  ///< HWIO with I = 1: w[(a * kw + b) * filters + f]
+  window_geometry g;
+  std::size_t filters;
+
+  static bool applies(const window_geometry& g) {
+    return g.c == 1 && g.sw == 1 && g.kh <= max_window && g.kw <= max_window;
+  }
+
+  void operator()(std::size_t r) const {
+    using V = detail::vec<T>;
+    const std::size_t n_i = r / g.oh, oy = r - n_i * g.oh, width = chunk + g.kw - 1;
+    T rows[max_window][chunk + max_window];
+    T sums[block][chunk];
+    for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += chunk) {
+      const std::size_t count = g.ow - ox0 < chunk ? g.ow - ox0 : chunk;
+      for (std::size_t a = 0; a < g.kh; ++a) {
+        const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
+        const T* src = x + (n_i * g.h + yi) * g.w;
+        for (std::size_t j = 0; j < width; ++j) {
+          const std::size_t zi = ox0 + j - g.pad_left;
+          rows[a][j] = yi < g.h && zi < g.w && j < count + g.kw - 1 ? src[zi] : T(0);
+        }
+      }
+      for (std::size_t f0 = 0; f0 < filters; f0 += block) {
+        const std::size_t nf = filters - f0 < block ? filters - f0 : block;
+        V acc[block][vectors] = {};
+        for (std::size_t a = 0; a < g.kh; ++a)
+          for (std::size_t b = 0; b < g.kw; ++b) {
+            const T* wt = w + (a * g.kw + b) * filters + f0;
+            V in[vectors];
+            for (std::size_t v = 0; v < vectors; ++v) in[v] = detail::load(&rows[a][b + v * lanes]);
+            SF_UNROLL(8)
+            for (std::size_t f = 0; f < block; ++f)
+              if (f < nf)
+                for (std::size_t v = 0; v < vectors; ++v) acc[f][v] += in[v] * wt[f];
+          }
+        for (std::size_t f = 0; f < nf; ++f)
+          for (std::size_t v = 0; v < vectors; ++v) detail::store(&sums[f][v * lanes], acc[f][v]);
+        T* out = y + (r * g.ow + ox0) * filters + f0;
+        for (std::size_t p = 0; p < count; ++p)
+          for (std::size_t f = 0; f < nf; ++f) out[p * filters + f] = sums[f][p];
+      }
+    }
+  }
+
+  static std::size_t count(const window_geometry& g) { return g.n * g.oh; }
+  /// Multiply-adds per index (the executor's split weighs them like elements of a pass).
+  static std::size_t work(const window_geometry& g, std::size_t filters) {
+    return (g.ow + chunk - 1) / chunk * chunk * g.kh * g.kw * filters;
+  }
 };
 
 /// Partial filter gradients: part[s][a, b, ch, f] = the sum over the s-th of `splits` equal
@@ -4318,8 +4385,8 @@ struct conv_filter_grad_direct {
   static std::size_t count(const window_geometry& g, std::size_t padded) {
     return splits * ((g.patch() + rows - 1) / rows) * (padded / lanes);
   }
-  /// Vector multiply-adds per index (for the executor's split).
-  static std::size_t work(const window_geometry& g) { return g.positions() / splits * rows; }
+  /// Multiply-adds per index (the executor's split weighs them like elements of a pass).
+  static std::size_t work(const window_geometry& g) { return g.positions() / splits * rows * lanes; }
 };
 
 /// out[i] = the sum of `count` partial results parts[j * size + i] (one index per element).
@@ -4405,9 +4472,9 @@ struct conv_input_grad_direct {
       }
   }
 
-  /// Vector multiply-adds per index (for the executor's split).
+  /// Multiply-adds per index (the executor's split weighs them like elements of a pass).
   static std::size_t work(const window_geometry& g, std::size_t filters, std::size_t run_padded) {
-    return g.oh * g.ow * g.kh * filters * run_padded / lanes;
+    return g.oh * g.ow * g.kh * filters * run_padded;
   }
 };
 
@@ -4594,6 +4661,9 @@ struct conv2d_op {
     if constexpr (P::fine_grained) {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(false, false, g.positions(), filters, g.patch(), T(1), col, f.data(), T(0), out.data());
+    } else if (ops::conv_forward_single_channel<T>::applies(g)) {
+      using kernel = ops::conv_forward_single_channel<T>;
+      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), f.data(), g, filters}, kernel::work(g, filters));
     } else {
       using kernel = ops::conv_forward_direct<T>;
       const std::size_t padded = ops::padded_filters<T>(filters);

@@ -136,6 +136,9 @@ struct conv2d_op {
     if constexpr (P::fine_grained) {
       const T* col = columns<P>(x, g, tmp);
       executor<P>::gemm(false, false, g.positions(), filters, g.patch(), T(1), col, f.data(), T(0), out.data());
+    } else if (ops::conv_forward_single_channel<T>::applies(g)) {
+      using kernel = ops::conv_forward_single_channel<T>;
+      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), f.data(), g, filters}, kernel::work(g, filters));
     } else {
       using kernel = ops::conv_forward_direct<T>;
       const std::size_t padded = ops::padded_filters<T>(filters);

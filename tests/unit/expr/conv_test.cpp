@@ -235,14 +235,17 @@ TEST_CASE("conv2d matches a naive loop on random batches of several channels", "
 TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all three passes", "[conv]") {
   // For each geometry: forward = im2col(x) f, filter gradient = im2col(x)^T gy, input gradient
   // = col2im(gy f^T), the products by plain loops, against the direct kernels. Filter counts
-  // below, at and above one register block (16 floats); rows of a window up to 3 * 7 cells.
+  // below, at and above one register block (16 floats); rows of a window up to 3 * 7 cells;
+  // single-channel inputs wider than one chunk of the single-channel kernel (32 floats).
   struct geometry_case {
     long n, h, w, c, kh, kw, sh, sw, filters;
     bool same;
   };
   const geometry_case cases[] = {{2, 28, 28, 1, 5, 5, 1, 1, 6, false}, {3, 7, 6, 3, 3, 2, 2, 1, 16, true},
                                  {1, 5, 5, 2, 3, 3, 2, 2, 20, true},  {2, 9, 4, 4, 2, 4, 3, 2, 5, false},
-                                 {1, 12, 12, 6, 5, 5, 1, 1, 16, false}, {2, 6, 9, 7, 3, 3, 1, 2, 33, true}};
+                                 {1, 12, 12, 6, 5, 5, 1, 1, 16, false}, {2, 6, 9, 7, 3, 3, 1, 2, 33, true},
+                                 {2, 11, 37, 1, 5, 5, 2, 1, 11, true},  {1, 9, 40, 1, 3, 7, 1, 1, 20, true},
+                                 {1, 4, 3, 1, 4, 3, 1, 1, 1, false}};
   auto u = [](long v) { return static_cast<std::size_t>(v); };
   for (const auto& k : cases) {
     const axis ay(k.h, k.kh, k.sh, k.same), ax(k.w, k.kw, k.sw, k.same);
@@ -276,6 +279,14 @@ TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all th
         bad += std::abs(y[p * nf + o] - want) > 1e-4 * (1 + std::abs(want));
       }
     CHECK(bad == 0);
+    if (sf::ops::conv_forward_single_channel<float>::applies(g)) {
+      using single = sf::ops::conv_forward_single_channel<float>;
+      std::vector<float> ys(positions * nf, -7.f);
+      for (std::size_t r = 0; r < single::count(g); ++r) single{ys.data(), x.data(), f.data(), g, nf}(r);
+      bad = 0;
+      for (std::size_t i = 0; i < y.size(); ++i) bad += std::abs(ys[i] - y[i]) > 1e-4 * (1 + std::abs(y[i]));
+      CHECK(bad == 0);
+    }
 
     // Filter gradient.
     using filter_grad = sf::ops::conv_filter_grad_direct<float>;
