@@ -421,3 +421,31 @@ TEST_CASE("conv2d and pooling run in a session and train their filter", "[conv][
   const auto grad = sess.run(sf::gradients(out, w), sf::feed(x, xs));
   check_values(grad, {(1 + 2 + 4 + 5) / 4.0, (2 + 3 + 5 + 6) / 4.0, (4 + 5 + 7 + 8) / 4.0, (5 + 6 + 8 + 9) / 4.0});
 }
+
+TEST_CASE("the host's tiled max-pool backward kernel routes ties to the first maximum, any channel count", "[pool]") {
+  // Values from a small set so that most windows hold ties; channel counts below, at and above
+  // one vector block, in float (16 lanes with AVX-512, 8 with AVX2); against a plain loop.
+  for (const std::size_t c : {1u, 6u, 16u, 21u}) {
+    INFO(c << " channels");
+    const sf::ops::window_geometry g{2, 4, 6, c, 2, 2, 2, 2, 2, 3, 0, 0};
+    std::vector<float> x(g.n * g.h * g.w * c), gy(g.n * g.oh * g.ow * c), dx(x.size(), -7.f), want(x.size(), 0.f);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7) % 5 / 2);
+    for (std::size_t i = 0; i < gy.size(); ++i) gy[i] = static_cast<float>(i + 1);
+    for (std::size_t n = 0; n < g.n; ++n)
+      for (std::size_t oy = 0; oy < g.oh; ++oy)
+        for (std::size_t ox = 0; ox < g.ow; ++ox)
+          for (std::size_t ch = 0; ch < c; ++ch) {
+            std::size_t best = 0;
+            float top = -1;
+            for (std::size_t a = 0; a < 2; ++a)
+              for (std::size_t b = 0; b < 2; ++b) {
+                const std::size_t at = ((n * g.h + oy * 2 + a) * g.w + ox * 2 + b) * c + ch;
+                if (x[at] > top) top = x[at], best = at;
+              }
+            want[best] = gy[((n * g.oh + oy) * g.ow + ox) * c + ch];
+          }
+    for (std::size_t r = 0; r < g.n * g.oh; ++r)
+      sf::ops::pool_tiled_backward<float, true, 2, 2>{dx.data(), x.data(), gy.data(), g}(r);
+    CHECK(dx == want);
+  }
+}
