@@ -2596,6 +2596,10 @@ class temporaries {
 
 namespace detail {
 
+/// A static last extent up to this long is passed to the executor as a compile-time row
+/// length (longer rows vectorise as well with a run-time length).
+inline constexpr std::size_t short_row = 32;
+
 template <class N>
 struct is_materialized : std::false_type {};
 template <class L, class R, bool A, bool B>
@@ -2765,9 +2769,10 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       if (evaluate_gemm_epilogue(dst, node, tmp)) return;
     auto lowered = lower(node, tmp);
     evaluator<decltype(lowered), S> ev(lowered, dst.dims());
-    std::size_t row_length = 1;
-    if constexpr (S::rank > 0) row_length = dst.dims()[S::rank - 1];
-    ex::elementwise(dst.data(), dst.size(), row_length, ev);
+    if constexpr (S::rank > 0 && S::extents[S::rank - 1] != dyn && S::extents[S::rank - 1] <= short_row)
+      ex::elementwise(dst.data(), dst.size(), std::integral_constant<std::size_t, S::extents[S::rank - 1]>{}, ev);
+    else
+      ex::elementwise(dst.data(), dst.size(), S::rank > 0 ? std::size_t{dst.dims()[S::rank - 1]} : std::size_t{1}, ev);
   }
 }
 
@@ -2996,9 +3001,33 @@ struct executor<host> {
 
   /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries, row by row along the output's
   /// last axis (`row_length` elements; `row_of`): broadcast operands cost their index
-  /// arithmetic once per row, and the inner loop is contiguous and vectorises.
+  /// arithmetic once per row, and the inner loop is contiguous and vectorises. A short last
+  /// axis whose length the shape fixes (6 channels, say) comes as a `std::integral_constant`:
+  /// the loop over a row is then unrolled into a few vector operations, not run element by
+  /// element.
+  template <class T, class Ev, class Length>
+  static void elementwise(T* __restrict out, std::size_t n, Length row_length, const Ev& ev) {
+    if constexpr (!std::is_same_v<Length, std::size_t>) {
+      constexpr std::size_t length = Length::value;
+      passes().elementwise.fetch_add(1, std::memory_order_relaxed);
+      split(n / length, n, [&](std::size_t first, std::size_t last) {
+        for (std::size_t r = first; r < last; ++r) {
+          const auto in = row_of(ev, r * length);
+          T* __restrict dst = out + r * length;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+          for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
+        }
+      });
+    } else {
+      elementwise_rows(out, n, row_length, ev);
+    }
+  }
+
+ private:
   template <class T, class Ev>
-  static void elementwise(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
+  static void elementwise_rows(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
     passes().elementwise.fetch_add(1, std::memory_order_relaxed);
     if (row_length == 0 || n % row_length != 0) row_length = n;  // one row
     split(n / (row_length ? row_length : 1), n, [&](std::size_t first, std::size_t last) {
@@ -3012,6 +3041,8 @@ struct executor<host> {
       }
     });
   }
+
+ public:
 
   /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
   /// updates (an optimiser writes a variable and its slots in one pass). The loop is

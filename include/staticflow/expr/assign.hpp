@@ -103,6 +103,10 @@ class temporaries {
 
 namespace detail {
 
+/// A static last extent up to this long is passed to the executor as a compile-time row
+/// length (longer rows vectorise as well with a run-time length).
+inline constexpr std::size_t short_row = 32;
+
 template <class N>
 struct is_materialized : std::false_type {};
 template <class L, class R, bool A, bool B>
@@ -272,9 +276,10 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       if (evaluate_gemm_epilogue(dst, node, tmp)) return;
     auto lowered = lower(node, tmp);
     evaluator<decltype(lowered), S> ev(lowered, dst.dims());
-    std::size_t row_length = 1;
-    if constexpr (S::rank > 0) row_length = dst.dims()[S::rank - 1];
-    ex::elementwise(dst.data(), dst.size(), row_length, ev);
+    if constexpr (S::rank > 0 && S::extents[S::rank - 1] != dyn && S::extents[S::rank - 1] <= short_row)
+      ex::elementwise(dst.data(), dst.size(), std::integral_constant<std::size_t, S::extents[S::rank - 1]>{}, ev);
+    else
+      ex::elementwise(dst.data(), dst.size(), S::rank > 0 ? std::size_t{dst.dims()[S::rank - 1]} : std::size_t{1}, ev);
   }
 }
 

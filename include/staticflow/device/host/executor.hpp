@@ -49,9 +49,33 @@ struct executor<host> {
 
   /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries, row by row along the output's
   /// last axis (`row_length` elements; `row_of`): broadcast operands cost their index
-  /// arithmetic once per row, and the inner loop is contiguous and vectorises.
+  /// arithmetic once per row, and the inner loop is contiguous and vectorises. A short last
+  /// axis whose length the shape fixes (6 channels, say) comes as a `std::integral_constant`:
+  /// the loop over a row is then unrolled into a few vector operations, not run element by
+  /// element.
+  template <class T, class Ev, class Length>
+  static void elementwise(T* __restrict out, std::size_t n, Length row_length, const Ev& ev) {
+    if constexpr (!std::is_same_v<Length, std::size_t>) {
+      constexpr std::size_t length = Length::value;
+      passes().elementwise.fetch_add(1, std::memory_order_relaxed);
+      split(n / length, n, [&](std::size_t first, std::size_t last) {
+        for (std::size_t r = first; r < last; ++r) {
+          const auto in = row_of(ev, r * length);
+          T* __restrict dst = out + r * length;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+          for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
+        }
+      });
+    } else {
+      elementwise_rows(out, n, row_length, ev);
+    }
+  }
+
+ private:
   template <class T, class Ev>
-  static void elementwise(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
+  static void elementwise_rows(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
     passes().elementwise.fetch_add(1, std::memory_order_relaxed);
     if (row_length == 0 || n % row_length != 0) row_length = n;  // one row
     split(n / (row_length ? row_length : 1), n, [&](std::size_t first, std::size_t last) {
@@ -65,6 +89,8 @@ struct executor<host> {
       }
     });
   }
+
+ public:
 
   /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
   /// updates (an optimiser writes a variable and its slots in one pass). The loop is
