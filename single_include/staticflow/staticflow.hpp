@@ -566,21 +566,27 @@ struct drop_last {
 template <class S>
 using drop_last_t = typename drop_last<S>::type;
 
+namespace detail {
+/// "[100, 784]"; with `dyn_as_mark`, dyn extents print as "?". Not a template, so error
+/// messages cost one copy of this code, not one per shape.
+inline std::string extents_string(const std::size_t* e, std::size_t rank, bool dyn_as_mark) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") + (dyn_as_mark && e[i] == dyn ? std::string("?") : std::to_string(e[i]));
+  return s + "]";
+}
+}  // namespace detail
+
 /// Human-readable run-time extents, e.g. "[100, 784]".
 template <std::size_t R>
 std::string to_string(const index_array<R>& d) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < R; ++i) s += (i ? ", " : "") + std::to_string(d[i]);
-  return s + "]";
+  return detail::extents_string(d.v, R, false);
 }
 
 /// Human-readable static shape, e.g. "[?, 784]".
 template <std::size_t... E>
 std::string to_string(shape<E...>) {
-  std::string s = "[";
-  std::size_t i = 0;
-  ((s += (i++ ? ", " : "") + (E == dyn ? std::string("?") : std::to_string(E))), ...);
-  return s + "]";
+  return detail::extents_string(shape<E...>::extents.data(), sizeof...(E), true);
 }
 
 /// Element count of run-time extents.
@@ -626,12 +632,15 @@ dims_t<S> make_dims(Ext... dynamic) {
 }
 
 /// Throws `invalid_argument` when run-time extents contradict the static ones.
+inline void check_extents(const std::size_t* static_extents, const std::size_t* d, std::size_t rank, const char* where) {
+  for (std::size_t i = 0; i < rank; ++i)
+    if (static_extents[i] != dyn && static_extents[i] != d[i])
+      throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) +
+                             " do not fit shape " + extents_string(static_extents, rank, true));
+}
 template <any_shape S>
 void check_dims(const dims_t<S>& d, const char* where) {
-  for (std::size_t i = 0; i < S::rank; ++i)
-    if (S::extents[i] != dyn && S::extents[i] != d[i])
-      throw invalid_argument(std::string(where) + ": extents " + to_string(d) + " do not fit shape " +
-                             to_string(S{}));
+  if constexpr (S::dyn_count < S::rank) check_extents(S::extents.data(), d.v, S::rank, where);
 }
 
 /// Extents with the first one dropped (the extents of one batch element).
@@ -1689,6 +1698,12 @@ struct unary : node_base<unary<Op, E>> {
 
 namespace detail {
 
+[[noreturn]] inline void throw_not_broadcastable(const char* op, const std::size_t* a, std::size_t rank_a,
+                                                 const std::size_t* b, std::size_t rank_b) {
+  throw invalid_argument(std::string(op) + ": extents " + extents_string(a, rank_a, false) + " and " +
+                         extents_string(b, rank_b, false) + " do not broadcast");
+}
+
 /// Run-time extents of a broadcast result. A run-time extent may broadcast only where the
 /// shape says 1 statically, so the evaluator's indexing (planned at compile time) stays in bounds.
 template <class Out, class A, class B>
@@ -1704,8 +1719,7 @@ dims_t<Out> broadcast_dims(const dims_t<A>& a, const dims_t<B>& b, const char* o
     else if (ea == eb) out[d] = ea;
     else if (ea == dyn || eb == dyn) out[d] = dyn;  // a graph expression before its feeds are bound
     else
-      throw invalid_argument(std::string(op) + ": extents " + to_string(a) + " and " + to_string(b) +
-                             " do not broadcast");
+      throw_not_broadcastable(op, a.v, A::rank, b.v, B::rank);
   }
   return out;
 }
@@ -5616,40 +5630,49 @@ struct initializer {
     }
   }
 
-  /// Writes the initial value into a host tensor of the variable's shape.
+  /// Writes the initial value into a host tensor of the variable's shape. Only the fans depend
+  /// on the shape; the values are drawn by linear index, so the work is done on a flat view
+  /// (one instantiation per dtype, not one per variable shape).
   template <class T, class S>
   void fill(const tensor_view<T, S, host>& out, const std::string& name) const {
     const auto [fan_in, fan_out] = fans<S>();
+    fill_flat(tensor_view<T, shape<dyn>, host>(out.data(), {out.size()}), fan_in, fan_out, name);
+  }
+
+ private:
+  template <class T>
+  void fill_flat(const tensor_view<T, shape<dyn>, host>& out, double fan_in, double fan_out, const std::string& name) const {
+    using S = shape<dyn>;
+    const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
         throw invalid_argument("sf::init: random initialisers need a floating dtype (variable '" + name + "')");
-      if (what == kind::constant) out = filled<T, S>(static_cast<T>(a));
+      if (what == kind::constant) out = filled<T, S>(static_cast<T>(a), n);
       else fill_values(out, name);
     } else {
       switch (what) {
-        case kind::constant: out = filled<T, S>(T(a)); break;
-        case kind::normal: out = random_normal<T, S>(T(a), T(b), seed); break;
-        case kind::truncated_normal: out = truncated_normal<T, S>(T(a), T(b), seed); break;
-        case kind::uniform: out = random_uniform<T, S>(T(a), T(b), seed); break;
+        case kind::constant: out = filled<T, S>(T(a), n); break;
+        case kind::normal: out = random_normal<T, S>(T(a), T(b), seed, n); break;
+        case kind::truncated_normal: out = truncated_normal<T, S>(T(a), T(b), seed, n); break;
+        case kind::uniform: out = random_uniform<T, S>(T(a), T(b), seed, n); break;
         case kind::glorot_uniform: {
           const T limit = T(std::sqrt(6.0 / (fan_in + fan_out)));
-          out = random_uniform<T, S>(-limit, limit, seed);
+          out = random_uniform<T, S>(-limit, limit, seed, n);
           break;
         }
         case kind::glorot_normal:  // TF 1.x: truncated normal with stddev sqrt(2/(in+out))
-          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / (fan_in + fan_out))), seed);
+          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / (fan_in + fan_out))), seed, n);
           break;
         case kind::he_normal:
-          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / fan_in)), seed);
+          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / fan_in)), seed, n);
           break;
         case kind::values: fill_values(out, name); break;
       }
     }
   }
 
- private:
-  template <class T, class S>
-  void fill_values(const tensor_view<T, S, host>& out, const std::string& name) const {
+  template <class T>
+  void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())
       throw invalid_argument("sf::init::values: variable '" + name + "' has " + std::to_string(out.size()) +
                              " elements, the initial value has " + std::to_string(data ? data->size() : 0));
@@ -6619,12 +6642,7 @@ class session final : public session_state {
         throw failed_precondition("sf::session<sf::" + std::string(P::name) + ">::value_view('" + v.name() +
                                   "'): the session was soft-placed on the host and has no device storage; "
                                   "use value() or run the op through run()");
-    activate();
-    check_graph(*v.def);
-    if (!is_initialized(*v.def))
-      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
-                                "'; run sf::global_variables_initializer() first");
-    return tensor_view<T, S, P>(static_cast<T*>(value_slot(*v.def).data), v.dims());
+    return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
@@ -6866,8 +6884,23 @@ class session final : public session_state {
   template <class T, class S>
   void zero_gradient(const variable_node<T, S>& v) {
     check_graph(*v.def);
-    const tensor_view<T, S, P> g(static_cast<T*>(grad_slot(*v.def).data), v.dims());
-    detail::evaluate_into(g, scalar<T>(T(0)), tmp_);
+    detail::evaluate_into(flat_view<T>(grad_slot(*v.def).data, *v.def), scalar<T>(T(0)), tmp_);
+  }
+  /// A variable's value or gradient as a flat vector: zeroing and optimiser updates are
+  /// elementwise, so they are instantiated once per dtype rather than once per variable shape.
+  template <class T>
+  static tensor_view<T, shape<dyn>, P> flat_view(void* data, const variable_base& v) {
+    return {static_cast<T*>(data), {v.bytes() / sizeof(T)}};
+  }
+  /// A variable's storage on this session's device, after checking that it is this graph's
+  /// and initialised.
+  void* value_storage(const variable_base& v) {
+    activate();
+    check_graph(v);
+    if (!is_initialized(v))
+      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
+                                "'; run sf::global_variables_initializer() first");
+    return value_slot(v).data;
   }
   template <class Loss, class F>
   void for_each_unique_variable(const Loss& loss, F&& f) {
@@ -6879,11 +6912,16 @@ class session final : public session_state {
   }
   template <class Opt, class T, class S>
   void apply_update(const Opt& opt, const void* identity, const variable_node<T, S>& v, std::int64_t step) {
-    using slots_t = typename Opt::template slots<T, S, P>;
-    auto& entry = slots_[{identity, v.def->id()}];
-    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, S, P>(v.dims()));
-    const tensor_view<T, S, P> grad(static_cast<T*>(grad_slot(*v.def).data), v.dims());
-    opt.apply(value_view(v), grad, *static_cast<slots_t*>(entry.get()), step);
+    apply_flat_update<T>(opt, identity, *v.def, step);
+  }
+  /// Optimisers update elementwise: each variable (and its slots) is seen as a flat vector.
+  template <class T, class Opt>
+  void apply_flat_update(const Opt& opt, const void* identity, const variable_base& v, std::int64_t step) {
+    using slots_t = typename Opt::template slots<T, shape<dyn>, P>;
+    const auto value = flat_view<T>(value_storage(v), v);
+    auto& entry = slots_[{identity, v.id()}];
+    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, shape<dyn>, P>(value.dims()));
+    opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
   }
 
  public:
@@ -7131,7 +7169,8 @@ class schedule {
 /// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
 /// comes from the schedule on the host, then one fused `executor<P>::for_each` pass writes the
 /// variable and its slots. The kernels are trivially copyable structs of pointers and scalars,
-/// so the same pass runs on the host and on CUDA.
+/// so the same pass runs on the host and on CUDA. Updates are elementwise, so a session hands
+/// each variable over as a flat vector (`S` = `shape<dyn>`): one instantiation per dtype.
 ///
 /// The rules follow TF's Apply* kernels, which differ from PyTorch's: RMSProp's mean square
 /// starts at 1 and epsilon sits inside the square root; Adam's epsilon is added after the square
@@ -7189,12 +7228,15 @@ inline double check_positive(double x, const char* opt, const char* what) {
   return x;
 }
 
+[[noreturn]] inline void throw_size_mismatch(std::size_t var, std::size_t t, const char* opt, const char* what) {
+  throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t) +
+                         " elements but the variable has " + std::to_string(var));
+}
+
 /// Throws invalid_argument unless `t` holds as many elements as the variable.
 template <class V, class U>
 void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
-  if (t.size() != var.size())
-    throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t.size()) +
-                           " elements but the variable has " + std::to_string(var.size()));
+  if (t.size() != var.size()) throw_size_mismatch(var.size(), t.size(), opt, what);
 }
 
 /// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is

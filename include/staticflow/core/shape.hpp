@@ -186,21 +186,27 @@ struct drop_last {
 template <class S>
 using drop_last_t = typename drop_last<S>::type;
 
+namespace detail {
+/// "[100, 784]"; with `dyn_as_mark`, dyn extents print as "?". Not a template, so error
+/// messages cost one copy of this code, not one per shape.
+inline std::string extents_string(const std::size_t* e, std::size_t rank, bool dyn_as_mark) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") + (dyn_as_mark && e[i] == dyn ? std::string("?") : std::to_string(e[i]));
+  return s + "]";
+}
+}  // namespace detail
+
 /// Human-readable run-time extents, e.g. "[100, 784]".
 template <std::size_t R>
 std::string to_string(const index_array<R>& d) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < R; ++i) s += (i ? ", " : "") + std::to_string(d[i]);
-  return s + "]";
+  return detail::extents_string(d.v, R, false);
 }
 
 /// Human-readable static shape, e.g. "[?, 784]".
 template <std::size_t... E>
 std::string to_string(shape<E...>) {
-  std::string s = "[";
-  std::size_t i = 0;
-  ((s += (i++ ? ", " : "") + (E == dyn ? std::string("?") : std::to_string(E))), ...);
-  return s + "]";
+  return detail::extents_string(shape<E...>::extents.data(), sizeof...(E), true);
 }
 
 /// Element count of run-time extents.

@@ -46,12 +46,15 @@ dims_t<S> make_dims(Ext... dynamic) {
 }
 
 /// Throws `invalid_argument` when run-time extents contradict the static ones.
+inline void check_extents(const std::size_t* static_extents, const std::size_t* d, std::size_t rank, const char* where) {
+  for (std::size_t i = 0; i < rank; ++i)
+    if (static_extents[i] != dyn && static_extents[i] != d[i])
+      throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) +
+                             " do not fit shape " + extents_string(static_extents, rank, true));
+}
 template <any_shape S>
 void check_dims(const dims_t<S>& d, const char* where) {
-  for (std::size_t i = 0; i < S::rank; ++i)
-    if (S::extents[i] != dyn && S::extents[i] != d[i])
-      throw invalid_argument(std::string(where) + ": extents " + to_string(d) + " do not fit shape " +
-                             to_string(S{}));
+  if constexpr (S::dyn_count < S::rank) check_extents(S::extents.data(), d.v, S::rank, where);
 }
 
 /// Extents with the first one dropped (the extents of one batch element).

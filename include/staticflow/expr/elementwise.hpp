@@ -43,6 +43,12 @@ struct unary : node_base<unary<Op, E>> {
 
 namespace detail {
 
+[[noreturn]] inline void throw_not_broadcastable(const char* op, const std::size_t* a, std::size_t rank_a,
+                                                 const std::size_t* b, std::size_t rank_b) {
+  throw invalid_argument(std::string(op) + ": extents " + extents_string(a, rank_a, false) + " and " +
+                         extents_string(b, rank_b, false) + " do not broadcast");
+}
+
 /// Run-time extents of a broadcast result. A run-time extent may broadcast only where the
 /// shape says 1 statically, so the evaluator's indexing (planned at compile time) stays in bounds.
 template <class Out, class A, class B>
@@ -58,8 +64,7 @@ dims_t<Out> broadcast_dims(const dims_t<A>& a, const dims_t<B>& b, const char* o
     else if (ea == eb) out[d] = ea;
     else if (ea == dyn || eb == dyn) out[d] = dyn;  // a graph expression before its feeds are bound
     else
-      throw invalid_argument(std::string(op) + ": extents " + to_string(a) + " and " + to_string(b) +
-                             " do not broadcast");
+      throw_not_broadcastable(op, a.v, A::rank, b.v, B::rank);
   }
   return out;
 }

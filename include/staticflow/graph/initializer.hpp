@@ -35,40 +35,49 @@ struct initializer {
     }
   }
 
-  /// Writes the initial value into a host tensor of the variable's shape.
+  /// Writes the initial value into a host tensor of the variable's shape. Only the fans depend
+  /// on the shape; the values are drawn by linear index, so the work is done on a flat view
+  /// (one instantiation per dtype, not one per variable shape).
   template <class T, class S>
   void fill(const tensor_view<T, S, host>& out, const std::string& name) const {
     const auto [fan_in, fan_out] = fans<S>();
+    fill_flat(tensor_view<T, shape<dyn>, host>(out.data(), {out.size()}), fan_in, fan_out, name);
+  }
+
+ private:
+  template <class T>
+  void fill_flat(const tensor_view<T, shape<dyn>, host>& out, double fan_in, double fan_out, const std::string& name) const {
+    using S = shape<dyn>;
+    const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
         throw invalid_argument("sf::init: random initialisers need a floating dtype (variable '" + name + "')");
-      if (what == kind::constant) out = filled<T, S>(static_cast<T>(a));
+      if (what == kind::constant) out = filled<T, S>(static_cast<T>(a), n);
       else fill_values(out, name);
     } else {
       switch (what) {
-        case kind::constant: out = filled<T, S>(T(a)); break;
-        case kind::normal: out = random_normal<T, S>(T(a), T(b), seed); break;
-        case kind::truncated_normal: out = truncated_normal<T, S>(T(a), T(b), seed); break;
-        case kind::uniform: out = random_uniform<T, S>(T(a), T(b), seed); break;
+        case kind::constant: out = filled<T, S>(T(a), n); break;
+        case kind::normal: out = random_normal<T, S>(T(a), T(b), seed, n); break;
+        case kind::truncated_normal: out = truncated_normal<T, S>(T(a), T(b), seed, n); break;
+        case kind::uniform: out = random_uniform<T, S>(T(a), T(b), seed, n); break;
         case kind::glorot_uniform: {
           const T limit = T(std::sqrt(6.0 / (fan_in + fan_out)));
-          out = random_uniform<T, S>(-limit, limit, seed);
+          out = random_uniform<T, S>(-limit, limit, seed, n);
           break;
         }
         case kind::glorot_normal:  // TF 1.x: truncated normal with stddev sqrt(2/(in+out))
-          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / (fan_in + fan_out))), seed);
+          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / (fan_in + fan_out))), seed, n);
           break;
         case kind::he_normal:
-          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / fan_in)), seed);
+          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / fan_in)), seed, n);
           break;
         case kind::values: fill_values(out, name); break;
       }
     }
   }
 
- private:
-  template <class T, class S>
-  void fill_values(const tensor_view<T, S, host>& out, const std::string& name) const {
+  template <class T>
+  void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())
       throw invalid_argument("sf::init::values: variable '" + name + "' has " + std::to_string(out.size()) +
                              " elements, the initial value has " + std::to_string(data ? data->size() : 0));

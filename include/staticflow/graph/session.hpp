@@ -489,12 +489,7 @@ class session final : public session_state {
         throw failed_precondition("sf::session<sf::" + std::string(P::name) + ">::value_view('" + v.name() +
                                   "'): the session was soft-placed on the host and has no device storage; "
                                   "use value() or run the op through run()");
-    activate();
-    check_graph(*v.def);
-    if (!is_initialized(*v.def))
-      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
-                                "'; run sf::global_variables_initializer() first");
-    return tensor_view<T, S, P>(static_cast<T*>(value_slot(*v.def).data), v.dims());
+    return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
@@ -736,8 +731,23 @@ class session final : public session_state {
   template <class T, class S>
   void zero_gradient(const variable_node<T, S>& v) {
     check_graph(*v.def);
-    const tensor_view<T, S, P> g(static_cast<T*>(grad_slot(*v.def).data), v.dims());
-    detail::evaluate_into(g, scalar<T>(T(0)), tmp_);
+    detail::evaluate_into(flat_view<T>(grad_slot(*v.def).data, *v.def), scalar<T>(T(0)), tmp_);
+  }
+  /// A variable's value or gradient as a flat vector: zeroing and optimiser updates are
+  /// elementwise, so they are instantiated once per dtype rather than once per variable shape.
+  template <class T>
+  static tensor_view<T, shape<dyn>, P> flat_view(void* data, const variable_base& v) {
+    return {static_cast<T*>(data), {v.bytes() / sizeof(T)}};
+  }
+  /// A variable's storage on this session's device, after checking that it is this graph's
+  /// and initialised.
+  void* value_storage(const variable_base& v) {
+    activate();
+    check_graph(v);
+    if (!is_initialized(v))
+      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
+                                "'; run sf::global_variables_initializer() first");
+    return value_slot(v).data;
   }
   template <class Loss, class F>
   void for_each_unique_variable(const Loss& loss, F&& f) {
@@ -749,11 +759,16 @@ class session final : public session_state {
   }
   template <class Opt, class T, class S>
   void apply_update(const Opt& opt, const void* identity, const variable_node<T, S>& v, std::int64_t step) {
-    using slots_t = typename Opt::template slots<T, S, P>;
-    auto& entry = slots_[{identity, v.def->id()}];
-    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, S, P>(v.dims()));
-    const tensor_view<T, S, P> grad(static_cast<T*>(grad_slot(*v.def).data), v.dims());
-    opt.apply(value_view(v), grad, *static_cast<slots_t*>(entry.get()), step);
+    apply_flat_update<T>(opt, identity, *v.def, step);
+  }
+  /// Optimisers update elementwise: each variable (and its slots) is seen as a flat vector.
+  template <class T, class Opt>
+  void apply_flat_update(const Opt& opt, const void* identity, const variable_base& v, std::int64_t step) {
+    using slots_t = typename Opt::template slots<T, shape<dyn>, P>;
+    const auto value = flat_view<T>(value_storage(v), v);
+    auto& entry = slots_[{identity, v.id()}];
+    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, shape<dyn>, P>(value.dims()));
+    opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
   }
 
  public:

@@ -7,7 +7,8 @@
 /// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
 /// comes from the schedule on the host, then one fused `executor<P>::for_each` pass writes the
 /// variable and its slots. The kernels are trivially copyable structs of pointers and scalars,
-/// so the same pass runs on the host and on CUDA.
+/// so the same pass runs on the host and on CUDA. Updates are elementwise, so a session hands
+/// each variable over as a flat vector (`S` = `shape<dyn>`): one instantiation per dtype.
 ///
 /// The rules follow TF's Apply* kernels, which differ from PyTorch's: RMSProp's mean square
 /// starts at 1 and epsilon sits inside the square root; Adam's epsilon is added after the square
@@ -71,12 +72,15 @@ inline double check_positive(double x, const char* opt, const char* what) {
   return x;
 }
 
+[[noreturn]] inline void throw_size_mismatch(std::size_t var, std::size_t t, const char* opt, const char* what) {
+  throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t) +
+                         " elements but the variable has " + std::to_string(var));
+}
+
 /// Throws invalid_argument unless `t` holds as many elements as the variable.
 template <class V, class U>
 void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
-  if (t.size() != var.size())
-    throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t.size()) +
-                           " elements but the variable has " + std::to_string(var.size()));
+  if (t.size() != var.size()) throw_size_mismatch(var.size(), t.size(), opt, what);
 }
 
 /// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is
