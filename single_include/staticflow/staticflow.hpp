@@ -2173,6 +2173,14 @@ struct evaluator<select<C, A, B>, O> {
 
 namespace staticflow {
 
+namespace detail {
+[[noreturn]] inline void throw_inner_mismatch(const std::size_t* a, bool trans_a, const std::size_t* b, bool trans_b) {
+  throw invalid_argument("sf::matmul: inner extents differ: a is " + extents_string(a, 2, false) +
+                         (trans_a ? " (transposed)" : "") + ", b is " + extents_string(b, 2, false) +
+                         (trans_b ? " (transposed)" : ""));
+}
+}  // namespace detail
+
 template <class L, class R, bool TransA, bool TransB>
 struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   using value_type = typename L::value_type;
@@ -2187,9 +2195,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     const auto a = lhs.dims();
     const auto b = rhs.dims();
     const std::size_t k_a = a[TransA ? 0 : 1], k_b = b[TransB ? 1 : 0];
-    if (k_a != k_b && k_a != dyn && k_b != dyn)
-      throw invalid_argument("sf::matmul: inner extents differ: a is " + to_string(a) + (TransA ? " (transposed)" : "") +
-                             ", b is " + to_string(b) + (TransB ? " (transposed)" : ""));
+    if (k_a != k_b && k_a != dyn && k_b != dyn) detail::throw_inner_mismatch(a.v, TransA, b.v, TransB);
     extents[0] = a[TransA ? 1 : 0];
     extents[1] = b[TransB ? 0 : 1];
   }
@@ -5993,9 +5999,12 @@ class graph {
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
     auto def = std::make_shared<const variable_def<T, S>>(full, std::move(init), trainable, vars_.size(), this);
-    by_name_[full] = vars_.size();
-    vars_.push_back(def);
-    return {{}, def};
+    add(def);
+    return {{}, std::move(def)};
+  }
+  void add(std::shared_ptr<const variable_base> def) {
+    by_name_[def->name()] = vars_.size();
+    vars_.push_back(std::move(def));
   }
 
   struct scope_frame {
@@ -8567,9 +8576,11 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 /// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
 /// output shape and the parameter count computed at compile time.
 
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -8850,24 +8861,35 @@ struct sequential {
   using layers = std::tuple<Layers...>;
 };
 
-/// A Keras-style table: layer, output shape, parameters, and the total.
-template <class Net>
-void summary(std::ostream& os = std::cout) {
+namespace detail {
+struct summary_row {
+  std::string_view name;
+  std::string shape;
+  std::size_t parameters;
+};
+/// Prints the table; the network type only collects the rows (one copy of this code).
+inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total) {
   char line[128];
   std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
   os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (([&] {
-       using L = std::tuple_element_t<I, typename Net::layers>;
-       const std::string label = "layer_" + std::to_string(I + 1) + " (" + L::name + ")";
-       std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(),
-                     to_string(typename Net::template shape_at<I + 1>{}).c_str(),
-                     L::template parameter_count<typename Net::template shape_at<I>>);
-       os << line;
-     }()),
-     ...);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string label = "layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ")";
+    std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(), rows[i].shape.c_str(), rows[i].parameters);
+    os << line;
+  }
+  os << std::string(60, '=') << "\nTotal params: " << total << '\n';
+}
+}  // namespace detail
+
+/// A Keras-style table: layer, output shape, parameters, and the total.
+template <class Net>
+void summary(std::ostream& os = std::cout) {
+  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
+        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
+        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
   }(std::make_index_sequence<Net::layer_count>{});
-  os << std::string(60, '=') << "\nTotal params: " << Net::parameter_count << '\n';
+  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.

@@ -13,6 +13,14 @@
 
 namespace staticflow {
 
+namespace detail {
+[[noreturn]] inline void throw_inner_mismatch(const std::size_t* a, bool trans_a, const std::size_t* b, bool trans_b) {
+  throw invalid_argument("sf::matmul: inner extents differ: a is " + extents_string(a, 2, false) +
+                         (trans_a ? " (transposed)" : "") + ", b is " + extents_string(b, 2, false) +
+                         (trans_b ? " (transposed)" : ""));
+}
+}  // namespace detail
+
 template <class L, class R, bool TransA, bool TransB>
 struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   using value_type = typename L::value_type;
@@ -27,9 +35,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     const auto a = lhs.dims();
     const auto b = rhs.dims();
     const std::size_t k_a = a[TransA ? 0 : 1], k_b = b[TransB ? 1 : 0];
-    if (k_a != k_b && k_a != dyn && k_b != dyn)
-      throw invalid_argument("sf::matmul: inner extents differ: a is " + to_string(a) + (TransA ? " (transposed)" : "") +
-                             ", b is " + to_string(b) + (TransB ? " (transposed)" : ""));
+    if (k_a != k_b && k_a != dyn && k_b != dyn) detail::throw_inner_mismatch(a.v, TransA, b.v, TransB);
     extents[0] = a[TransA ? 1 : 0];
     extents[1] = b[TransB ? 0 : 1];
   }

@@ -260,9 +260,12 @@ class graph {
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
     auto def = std::make_shared<const variable_def<T, S>>(full, std::move(init), trainable, vars_.size(), this);
-    by_name_[full] = vars_.size();
-    vars_.push_back(def);
-    return {{}, def};
+    add(def);
+    return {{}, std::move(def)};
+  }
+  void add(std::shared_ptr<const variable_base> def) {
+    by_name_[def->name()] = vars_.size();
+    vars_.push_back(std::move(def));
   }
 
   struct scope_frame {

@@ -4,9 +4,11 @@
 /// output shape and the parameter count computed at compile time.
 #pragma once
 
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -81,24 +83,35 @@ struct sequential {
   using layers = std::tuple<Layers...>;
 };
 
-/// A Keras-style table: layer, output shape, parameters, and the total.
-template <class Net>
-void summary(std::ostream& os = std::cout) {
+namespace detail {
+struct summary_row {
+  std::string_view name;
+  std::string shape;
+  std::size_t parameters;
+};
+/// Prints the table; the network type only collects the rows (one copy of this code).
+inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total) {
   char line[128];
   std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
   os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (([&] {
-       using L = std::tuple_element_t<I, typename Net::layers>;
-       const std::string label = "layer_" + std::to_string(I + 1) + " (" + L::name + ")";
-       std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(),
-                     to_string(typename Net::template shape_at<I + 1>{}).c_str(),
-                     L::template parameter_count<typename Net::template shape_at<I>>);
-       os << line;
-     }()),
-     ...);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string label = "layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ")";
+    std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(), rows[i].shape.c_str(), rows[i].parameters);
+    os << line;
+  }
+  os << std::string(60, '=') << "\nTotal params: " << total << '\n';
+}
+}  // namespace detail
+
+/// A Keras-style table: layer, output shape, parameters, and the total.
+template <class Net>
+void summary(std::ostream& os = std::cout) {
+  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
+        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
+        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
   }(std::make_index_sequence<Net::layer_count>{});
-  os << std::string(60, '=') << "\nTotal params: " << Net::parameter_count << '\n';
+  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.
