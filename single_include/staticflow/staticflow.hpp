@@ -4338,13 +4338,22 @@ struct conv_forward_single_channel {
     T sums[block][chunk];
     for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += chunk) {
       const std::size_t count = g.ow - ox0 < chunk ? g.ow - ox0 : chunk;
+      // Cells [lo, hi) of a window row lie inside the input; the others are padding (or past
+      // the chunk's last window) and read as zero.
+      const std::size_t first_col = ox0 + (g.pad_left > ox0 ? g.pad_left - ox0 : 0);  // padded column
+      const std::size_t lo = first_col - ox0, end = ox0 + count + g.kw - 1, limit = g.w + g.pad_left;
+      const std::size_t hi = (end < limit ? end : limit) > ox0 ? (end < limit ? end : limit) - ox0 : 0;
       for (std::size_t a = 0; a < g.kh; ++a) {
         const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
-        const T* src = x + (n_i * g.h + yi) * g.w;
-        for (std::size_t j = 0; j < width; ++j) {
-          const std::size_t zi = ox0 + j - g.pad_left;
-          rows[a][j] = yi < g.h && zi < g.w && j < count + g.kw - 1 ? src[zi] : T(0);
+        T* row = rows[a];
+        if (yi >= g.h || lo >= hi) {
+          for (std::size_t j = 0; j < width; ++j) row[j] = T(0);
+          continue;
         }
+        const T* src = x + (n_i * g.h + yi) * g.w + (ox0 + lo - g.pad_left);
+        for (std::size_t j = 0; j < lo; ++j) row[j] = T(0);
+        for (std::size_t j = lo; j < hi; ++j) row[j] = src[j - lo];
+        for (std::size_t j = hi; j < width; ++j) row[j] = T(0);
       }
       for (std::size_t f0 = 0; f0 < filters; f0 += block) {
         const std::size_t nf = filters - f0 < block ? filters - f0 : block;
@@ -4955,7 +4964,7 @@ struct cached : node_base<cached<N, V>> {
   using policy_type = typename V::policy_type;
   N node;
   V value;
-  cached(N n, V v) : node(std::move(n)), value(v) {}
+  cached(const N& n, V v) : node(n), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
 };
 
@@ -5146,9 +5155,11 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
-/// A rebuilt node keeps the identity of the one it was built from.
-template <class N, class From>
-N same_id(N node, const From& from) {
+/// `N(args...)` with the identity of `from`: a rebuilt node is the same node. Built in place
+/// (prepared trees hold their whole subtree by value, so every extra copy is a copy of it).
+template <class N, class From, class... A>
+N rebuilt(const From& from, const A&... args) {
+  N node(args...);
   node.id = from.id;
   return node;
 }
@@ -5157,23 +5168,23 @@ template <class P, class L, class R, bool TA, bool TB>
 auto prepare_first(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
   auto l = in_memory(prepare(node.lhs, tmp), tmp);
   auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), node), tmp);
+  return compute(rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(node, l, r), tmp);
 }
 template <class P, class Red, class E, bool K, bool M, int... Ax>
 auto prepare_first(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
   auto a = prepare(node.arg, tmp);
-  return compute(same_id(reduce_node<Red, decltype(a), K, M, Ax...>(node.reducer, a), node), tmp);
+  return compute(rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(node, node.reducer, a), tmp);
 }
 template <class P, class Op, class L, class R>
 auto prepare_first(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
   auto l = in_memory(prepare(node.lhs, tmp), tmp);
   auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(same_id(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), node), tmp);
+  return compute(rebuilt<op_node<Op, decltype(l), decltype(r)>>(node, node.op, l, r), tmp);
 }
 template <class P, class Op, class E>
 auto prepare_first(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
   auto a = in_memory(prepare(node.arg, tmp), tmp);
-  return compute(same_id(unary_op_node<Op, decltype(a)>(node.op, a), node), tmp);
+  return compute(rebuilt<unary_op_node<Op, decltype(a)>>(node, node.op, a), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -5183,10 +5194,11 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
   using view = typename memo_node<first>::view_type;
   if (void* done = tmp.find(node.id))
     return memo_node<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
-  auto c = prepare_first(node, tmp);
-  tmp.remember(node.id, c.value.data());
-  const view v = c.value;
-  return memo_node<first>(std::move(c), v, node.id);
+  memo_node<first> m(std::nullopt, view{}, node.id);
+  m.full.emplace(prepare_first(node, tmp));
+  m.value = m.full->value;
+  tmp.remember(node.id, m.value.data());
+  return m;
 }
 
 template <class P, class N>
@@ -6751,26 +6763,26 @@ class session final : public session_state {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return autodiff::same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), n);
+    return autodiff::rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(n, l, r);
   }
   template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
-    return autodiff::same_id(reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a), n);
+    return autodiff::rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(n, n.reducer, a);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return autodiff::same_id(op_node<Op, decltype(l), decltype(r)>(n.op, l, r), n);
+    return autodiff::rebuilt<op_node<Op, decltype(l), decltype(r)>>(n, n.op, l, r);
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
-    return autodiff::same_id(unary_op_node<Op, decltype(a)>(n.op, a), n);
+    return autodiff::rebuilt<unary_op_node<Op, decltype(a)>>(n, n.op, a);
   }
   template <class E, class S, class Ctx>
   auto bind(const reshape_node<E, S>& n, Ctx& ctx) {

@@ -76,9 +76,11 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
-/// A rebuilt node keeps the identity of the one it was built from.
-template <class N, class From>
-N same_id(N node, const From& from) {
+/// `N(args...)` with the identity of `from`: a rebuilt node is the same node. Built in place
+/// (prepared trees hold their whole subtree by value, so every extra copy is a copy of it).
+template <class N, class From, class... A>
+N rebuilt(const From& from, const A&... args) {
+  N node(args...);
   node.id = from.id;
   return node;
 }
@@ -87,23 +89,23 @@ template <class P, class L, class R, bool TA, bool TB>
 auto prepare_first(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
   auto l = in_memory(prepare(node.lhs, tmp), tmp);
   auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), node), tmp);
+  return compute(rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(node, l, r), tmp);
 }
 template <class P, class Red, class E, bool K, bool M, int... Ax>
 auto prepare_first(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
   auto a = prepare(node.arg, tmp);
-  return compute(same_id(reduce_node<Red, decltype(a), K, M, Ax...>(node.reducer, a), node), tmp);
+  return compute(rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(node, node.reducer, a), tmp);
 }
 template <class P, class Op, class L, class R>
 auto prepare_first(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
   auto l = in_memory(prepare(node.lhs, tmp), tmp);
   auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(same_id(op_node<Op, decltype(l), decltype(r)>(node.op, l, r), node), tmp);
+  return compute(rebuilt<op_node<Op, decltype(l), decltype(r)>>(node, node.op, l, r), tmp);
 }
 template <class P, class Op, class E>
 auto prepare_first(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
   auto a = in_memory(prepare(node.arg, tmp), tmp);
-  return compute(same_id(unary_op_node<Op, decltype(a)>(node.op, a), node), tmp);
+  return compute(rebuilt<unary_op_node<Op, decltype(a)>>(node, node.op, a), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -113,10 +115,11 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
   using view = typename memo_node<first>::view_type;
   if (void* done = tmp.find(node.id))
     return memo_node<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
-  auto c = prepare_first(node, tmp);
-  tmp.remember(node.id, c.value.data());
-  const view v = c.value;
-  return memo_node<first>(std::move(c), v, node.id);
+  memo_node<first> m(std::nullopt, view{}, node.id);
+  m.full.emplace(prepare_first(node, tmp));
+  m.value = m.full->value;
+  tmp.remember(node.id, m.value.data());
+  return m;
 }
 
 template <class P, class N>

@@ -50,7 +50,7 @@ struct cached : node_base<cached<N, V>> {
   using policy_type = typename V::policy_type;
   N node;
   V value;
-  cached(N n, V v) : node(std::move(n)), value(v) {}
+  cached(const N& n, V v) : node(n), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
 };
 

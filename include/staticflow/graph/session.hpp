@@ -589,26 +589,26 @@ class session final : public session_state {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return autodiff::same_id(matmul_node<decltype(l), decltype(r), TA, TB>(l, r), n);
+    return autodiff::rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(n, l, r);
   }
   template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
   auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
-    return autodiff::same_id(reduce_node<Red, decltype(a), K, M, Ax...>(n.reducer, a), n);
+    return autodiff::rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(n, n.reducer, a);
   }
   template <class Op, class L, class R, class Ctx>
   auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto l = bind(n.lhs, ctx);
     auto r = bind(n.rhs, ctx);
-    return autodiff::same_id(op_node<Op, decltype(l), decltype(r)>(n.op, l, r), n);
+    return autodiff::rebuilt<op_node<Op, decltype(l), decltype(r)>>(n, n.op, l, r);
   }
   template <class Op, class E, class Ctx>
   auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
     note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
     auto a = bind(n.arg, ctx);
-    return autodiff::same_id(unary_op_node<Op, decltype(a)>(n.op, a), n);
+    return autodiff::rebuilt<unary_op_node<Op, decltype(a)>>(n, n.op, a);
   }
   template <class E, class S, class Ctx>
   auto bind(const reshape_node<E, S>& n, Ctx& ctx) {

@@ -207,13 +207,22 @@ struct conv_forward_single_channel {
     T sums[block][chunk];
     for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += chunk) {
       const std::size_t count = g.ow - ox0 < chunk ? g.ow - ox0 : chunk;
+      // Cells [lo, hi) of a window row lie inside the input; the others are padding (or past
+      // the chunk's last window) and read as zero.
+      const std::size_t first_col = ox0 + (g.pad_left > ox0 ? g.pad_left - ox0 : 0);  // padded column
+      const std::size_t lo = first_col - ox0, end = ox0 + count + g.kw - 1, limit = g.w + g.pad_left;
+      const std::size_t hi = (end < limit ? end : limit) > ox0 ? (end < limit ? end : limit) - ox0 : 0;
       for (std::size_t a = 0; a < g.kh; ++a) {
         const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
-        const T* src = x + (n_i * g.h + yi) * g.w;
-        for (std::size_t j = 0; j < width; ++j) {
-          const std::size_t zi = ox0 + j - g.pad_left;
-          rows[a][j] = yi < g.h && zi < g.w && j < count + g.kw - 1 ? src[zi] : T(0);
+        T* row = rows[a];
+        if (yi >= g.h || lo >= hi) {
+          for (std::size_t j = 0; j < width; ++j) row[j] = T(0);
+          continue;
         }
+        const T* src = x + (n_i * g.h + yi) * g.w + (ox0 + lo - g.pad_left);
+        for (std::size_t j = 0; j < lo; ++j) row[j] = T(0);
+        for (std::size_t j = lo; j < hi; ++j) row[j] = src[j - lo];
+        for (std::size_t j = hi; j < width; ++j) row[j] = T(0);
       }
       for (std::size_t f0 = 0; f0 < filters; f0 += block) {
         const std::size_t nf = filters - f0 < block ? filters - f0 : block;
