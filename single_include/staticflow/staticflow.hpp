@@ -3027,37 +3027,26 @@ struct executor<host> {
   /// element.
   template <class T, class Ev, class Length>
   static void elementwise(T* __restrict out, std::size_t n, Length row_length, const Ev& ev) {
-    if constexpr (!std::is_same_v<Length, std::size_t>) {
-      constexpr std::size_t length = Length::value;
-      passes().elementwise.fetch_add(1, std::memory_order_relaxed);
-      split(n / length, n, [&](std::size_t first, std::size_t last) {
-        for (std::size_t r = first; r < last; ++r) {
-          const auto in = row_of(ev, r * length);
-          T* __restrict dst = out + r * length;
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-          for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
-        }
-      });
-    } else {
-      elementwise_rows(out, n, row_length, ev);
-    }
+    passes().elementwise.fetch_add(1, std::memory_order_relaxed);
+    if (n == 0) return;
+    if constexpr (std::is_same_v<Length, std::size_t>)
+      if (row_length == 0 || n % row_length != 0) return by_rows(out, n, n, ev);  // one row
+    by_rows(out, n, row_length, ev);
   }
 
  private:
-  template <class T, class Ev>
-  static void elementwise_rows(T* __restrict out, std::size_t n, std::size_t row_length, const Ev& ev) {
-    passes().elementwise.fetch_add(1, std::memory_order_relaxed);
-    if (row_length == 0 || n % row_length != 0) row_length = n;  // one row
-    split(n / (row_length ? row_length : 1), n, [&](std::size_t first, std::size_t last) {
+  /// The rows of `length` elements (a run-time value or a std::integral_constant) split over
+  /// the team; each row is one contiguous, vectorised loop.
+  template <class T, class Ev, class Length>
+  static void by_rows(T* __restrict out, std::size_t n, Length length, const Ev& ev) {
+    split(n / length, n, [&](std::size_t first, std::size_t last) {
       for (std::size_t r = first; r < last; ++r) {
-        const auto in = row_of(ev, r * row_length);
-        T* __restrict dst = out + r * row_length;
+        const auto in = row_of(ev, r * length);
+        T* __restrict dst = out + r * length;
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
-        for (std::size_t j = 0; j < row_length; ++j) dst[j] = in.coeff(j);
+        for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
       }
     });
   }
