@@ -4136,6 +4136,7 @@ struct pool_backward {
 /// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
 /// per-output pooling kernels (ops/conv.hpp), where a thread per element is the natural grain.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -4327,11 +4328,11 @@ struct conv_forward_single_channel {
     T sums[block][chunk];
     for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += chunk) {
       const std::size_t count = g.ow - ox0 < chunk ? g.ow - ox0 : chunk;
-      // Cells [lo, hi) of a window row lie inside the input; the others are padding (or past
-      // the chunk's last window) and read as zero.
-      const std::size_t first_col = ox0 + (g.pad_left > ox0 ? g.pad_left - ox0 : 0);  // padded column
-      const std::size_t lo = first_col - ox0, end = ox0 + count + g.kw - 1, limit = g.w + g.pad_left;
-      const std::size_t hi = (end < limit ? end : limit) > ox0 ? (end < limit ? end : limit) - ox0 : 0;
+      // Cells [lo, hi) of a window row lie inside the input (padded columns pad_left up to
+      // w + pad_left); the others are padding, or past the chunk's last window, and read as zero.
+      const std::size_t lo = g.pad_left > ox0 ? g.pad_left - ox0 : 0;
+      const std::size_t inside = g.w + g.pad_left > ox0 ? g.w + g.pad_left - ox0 : 0;
+      const std::size_t hi = std::min(count + g.kw - 1, inside);
       for (std::size_t a = 0; a < g.kh; ++a) {
         const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
         T* row = rows[a];
