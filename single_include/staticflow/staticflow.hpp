@@ -183,10 +183,54 @@ struct memory<host> {
 #include <string_view>
 #include <type_traits>
 
+
+// ---- begin staticflow/core/bfloat16.hpp ----
+/// \file
+/// \brief `bfloat16`: the upper half of an IEEE float32 (8 exponent bits, 7 mantissa bits).
+///
+/// A storage type for weights: half the bytes of float32 with float32's range, so a layer that
+/// streams its weights from cache (batch-1 inference) reads half as much. Arithmetic happens in
+/// float32: `sf::cast<float>` widens, `sf::matmul(float_expr, bfloat16_tensor)` widens on the fly.
+
+#include <bit>
+#include <cstdint>
+
+namespace staticflow {
+
+struct bfloat16 {
+  std::uint16_t bits = 0;
+
+  bfloat16() = default;
+  /// Rounds to the nearest bfloat16, ties to even (as TF's and PyTorch's conversions do);
+  /// NaNs stay NaN (quiet), infinities and values beyond bfloat16's range become infinities.
+  constexpr explicit bfloat16(float f) : bits(round(std::bit_cast<std::uint32_t>(f))) {}
+  /// Exact: every bfloat16 is a float32.
+  constexpr explicit operator float() const { return std::bit_cast<float>(std::uint32_t{bits} << 16); }
+
+  static constexpr bfloat16 from_bits(std::uint16_t b) {
+    bfloat16 v;
+    v.bits = b;
+    return v;
+  }
+
+ private:
+  static constexpr std::uint16_t round(std::uint32_t u) {
+    const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+    if (nan) return static_cast<std::uint16_t>((u >> 16) | 0x0040u);
+    // Adding 0x7fff rounds up when the dropped half is above a tie; the kept bit decides ties.
+    return static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+};
+
+static_assert(sizeof(bfloat16) == 2, "sf::bfloat16 must be two bytes");
+
+}  // namespace staticflow
+// ---- end staticflow/core/bfloat16.hpp ----
+
 namespace staticflow {
 
 /// The element types a tensor may hold, named as TensorFlow names them.
-enum class dtype { float32, float64, int8, int16, int32, int64, uint8, boolean };
+enum class dtype { float32, float64, bfloat16, int8, int16, int32, int64, uint8, boolean };
 
 /// `dtype_traits<T>`: the dtype of a C++ element type, its name, and what kind of number it is.
 /// Only the types listed below are tensor element types; anything else fails `element_type`.
@@ -213,6 +257,15 @@ struct dtype_traits<float> : detail::dtype_info<float, dtype::float32, true> {
 template <>
 struct dtype_traits<double> : detail::dtype_info<double, dtype::float64, true> {
   static constexpr std::string_view name = "float64";
+};
+/// Storage only: not `floating_element` (no gradients, no optimisers, no arithmetic); widen it
+/// with `sf::cast<float>`, or use it as the weights of `sf::matmul`.
+template <>
+struct dtype_traits<bfloat16> {
+  static constexpr bool supported = true;
+  static constexpr dtype value = dtype::bfloat16;
+  static constexpr bool is_floating = false, is_integral = false, is_signed = true;
+  static constexpr std::string_view name = "bfloat16";
 };
 template <>
 struct dtype_traits<std::int8_t> : detail::dtype_info<std::int8_t, dtype::int8, false> {
@@ -246,6 +299,10 @@ concept element_type = dtype_traits<T>::supported;
 /// A floating-point element type (the ones with gradients).
 template <class T>
 concept floating_element = element_type<T> && dtype_traits<T>::is_floating;
+
+/// An element type expressions compute in (every element type but the storage-only bfloat16).
+template <class T>
+concept arithmetic_element = element_type<T> && !std::is_same_v<T, bfloat16>;
 
 /// The dtype name of `T`, e.g. "float32".
 template <element_type T>
@@ -1560,6 +1617,10 @@ struct cast_to {
   static constexpr const char* name = "sf::cast";
   template <class T> SF_HD_INLINE To operator()(T x) const { return static_cast<To>(x); }
 };
+template <class Op>
+inline constexpr bool is_cast_v = false;
+template <class To>
+inline constexpr bool is_cast_v<cast_to<To>> = true;
 
 // ---- reductions: identity and combine ------------------------------------------------------------
 
@@ -1730,6 +1791,14 @@ struct check_same_dtype {
   static constexpr bool value = std::is_same_v<A, B>;
 };
 
+/// Arithmetic runs in the dtypes that have it; bfloat16 is storage (see core/bfloat16.hpp).
+template <class T>
+struct check_arithmetic {
+  static_assert(arithmetic_element<T>,
+                "sf: bfloat16 is a storage dtype: widen it with sf::cast<float> before arithmetic");
+  static constexpr bool value = arithmetic_element<T>;
+};
+
 }  // namespace detail
 
 /// `Op(a, b)` elementwise, with numpy broadcasting.
@@ -1790,7 +1859,11 @@ struct generator : node_base<generator<Gen, T, S>> {
 
 template <class Op, operand E>
 auto make_unary(Op op, const E& e) {
-  return unary<Op, node_t<E>>(op, as_node(e));
+  // Casts are how bfloat16 is widened, so they alone skip the check (not instantiated for them).
+  using check = std::conditional_t<ops::is_cast_v<Op>, std::true_type, detail::check_arithmetic<value_t<E>>>;
+  if constexpr (check::value)
+    return unary<Op, node_t<E>>(op, as_node(e));
+  else return scalar<value_t<E>>({});  // unreachable: check_arithmetic's static_assert has failed
 }
 
 /// Turns a C++ number next to an expression into a scalar node of the expression's dtype.
@@ -1826,7 +1899,8 @@ auto make_binary(Op op, const X& x, const Y& y) {
   using B = decltype(b);
   constexpr bool same = detail::check_same_dtype<typename A::value_type, typename B::value_type>::value;
   constexpr bool fits = check_broadcast<typename A::shape_type, typename B::shape_type>::value;
-  if constexpr (same && fits) return binary<Op, A, B>(op, std::move(a), std::move(b));
+  constexpr bool computes = detail::check_arithmetic<T>::value;
+  if constexpr (same && fits && computes) return binary<Op, A, B>(op, std::move(a), std::move(b));
   else return scalar<T>(T{});  // unreachable: a static_assert above has failed; stops the error cascade
 }
 
@@ -2203,6 +2277,16 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
 };
 
 namespace detail {
+/// The dtypes matmul multiplies: two of one arithmetic dtype, or float32 by bfloat16 weights
+/// (widened on the fly: half the bytes read for a layer that streams its weights).
+template <class A, class B>
+struct check_matmul_dtypes {
+  static constexpr bool weights_bf16 = std::is_same_v<A, float> && std::is_same_v<B, bfloat16>;
+  static constexpr bool value = (std::is_same_v<A, B> && arithmetic_element<A>) || weights_bf16;
+  static_assert(value, "sf::matmul: both operands must share an arithmetic dtype (or be float32 times bfloat16 "
+                       "weights); convert one with sf::cast<T>");
+};
+
 /// The compile-time rules of matmul, with both shapes in the instantiation note.
 template <class A, class B, bool TransA, bool TransB>
 struct check_matmul {
@@ -2216,12 +2300,13 @@ struct check_matmul {
 
 /// Matrix product `op(a) * op(b)` where op transposes when the flag is set.
 /// **Shape:** [M, K] x [K, N] -> [M, N]; any extent may be `dyn` (checked at run time).
+/// **Dtypes:** one arithmetic dtype for both, or a float32 `a` times bfloat16 `b` (result float32).
 /// **Errors:** static inner extents that differ do not compile; run-time ones throw invalid_argument.
 template <bool TransA = false, bool TransB = false, operand A, operand B>
 auto matmul(const A& a, const B& b) {
   using LA = node_t<A>;
   using LB = node_t<B>;
-  constexpr bool same = detail::check_same_dtype<typename LA::value_type, typename LB::value_type>::value;
+  constexpr bool same = detail::check_matmul_dtypes<typename LA::value_type, typename LB::value_type>::value;
   constexpr bool fits = detail::check_matmul<typename LA::shape_type, typename LB::shape_type, TransA, TransB>::value;
   if constexpr (same && fits) return matmul_node<LA, LB, TransA, TransB>(as_node(a), as_node(b));
   else return scalar<typename LA::value_type>({});
@@ -2347,7 +2432,8 @@ namespace detail {
 template <class Reducer, bool Mean, bool Keep, int... Axes, class E>
 auto make_reduce(const E& e) {
   using N = node_t<E>;
-  if constexpr (check_axes<Reducer, N::shape_type::rank, Axes...>::value)
+  constexpr bool computes = check_arithmetic<typename N::value_type>::value;
+  if constexpr (computes && check_axes<Reducer, N::shape_type::rank, Axes...>::value)
     return reduce_node<Reducer, N, Keep, Mean, Axes...>(Reducer{}, as_node(e));
   else return scalar<typename N::value_type>({});
 }
@@ -2991,6 +3077,237 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #endif
 
 
+// ---- begin staticflow/ops/gemm_bf16.hpp ----
+/// \file
+/// \brief The host's product of a few float32 rows by bfloat16 weights (batch-1 inference).
+///
+/// A batch-1 dense layer reads every weight once per call, so its speed is the speed of reading
+/// the weights from cache: bfloat16 halves the bytes. Each weight row's slice is widened to
+/// float32 in registers and used by every row of A; sums and the result are float32.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/vector.hpp ----
+/// \file
+/// \brief The host kernels' vector registers: the target's width and loads and stores of whole
+/// or partial vectors (GCC / Clang vector extensions, so one source serves SSE, AVX and AVX-512).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace staticflow::ops {
+
+/// The widest vector register the target compiles for: 64 bytes with AVX-512, 32 with AVX,
+/// 16 otherwise (a wider vector type than the target has is split into pieces that the
+/// compiler keeps in memory, several times slower).
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+#endif
+
+/// Elements of `T` in one vector register (AVX-512: 16 floats, 8 doubles).
+template <class T>
+inline constexpr std::size_t lanes = vector_bytes / sizeof(T);
+
+namespace detail {
+
+/// A block of values as one vector register (GCC / Clang vector extension). Named
+/// vectors stay in registers where arrays indexed in loops would be kept on the stack.
+template <class T>
+struct lanes_of {
+  typedef T type __attribute__((vector_size(vector_bytes)));
+};
+template <class T>
+using vec = typename lanes_of<T>::type;
+
+/// Integer lanes of the same width, for masks.
+template <class T>
+struct mask_of {
+  using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+  typedef lane type __attribute__((vector_size(vector_bytes)));
+};
+template <class T>
+using mask = typename mask_of<T>::type;
+
+template <class T>
+[[gnu::always_inline]] inline vec<T> load(const T* p) {
+  vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store(T* p, const vec<T>& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+/// All lanes set below `m`, clear from `m` on.
+template <class T>
+[[gnu::always_inline]] inline mask<T> first_lanes(std::size_t m) {
+  mask<T> k = {};
+  for (std::size_t j = 0; j < m && j < lanes<T>; ++j) k[j] = -1;
+  return k;
+}
+/// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
+/// `readable` elements from p on exist, else lane by lane (no read past the array).
+template <class T>
+[[gnu::always_inline]] inline vec<T> load_first(const T* p, const mask<T>& keep, std::size_t m, std::size_t readable) {
+  if (readable >= lanes<T>) return reinterpret_cast<vec<T>>(reinterpret_cast<mask<T>>(load(p)) & keep);
+  vec<T> v = {};
+  for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store_first(T* p, const vec<T>& v, std::size_t m) {
+  if (m == lanes<T>) return store(p, v);
+  for (std::size_t j = 0; j < m; ++j) p[j] = v[j];
+}
+
+}  // namespace detail
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/vector.hpp ----
+
+namespace staticflow::ops {
+
+/// The most rows of A the kernel takes: more rows re-read B less often per row, but beyond a
+/// few the float32 GEMM on widened weights is faster (B's widening amortised, wider blocking).
+inline constexpr std::size_t gemm_bf16_max_rows = 4;
+
+namespace detail {
+
+/// One vector of 32-bit words holds 2 * lanes<float> bfloat16 weights: column j + 2i in the
+/// low half of word i, column j + 2i + 1 in the high half. Shifting the low half up, or
+/// clearing it, gives the even and the odd columns as float32 vectors: one load and two
+/// integer operations per two vectors of weights.
+typedef std::uint32_t word_lanes __attribute__((vector_size(vector_bytes)));
+inline constexpr std::size_t pair_columns = 2 * lanes<float>;
+
+/// The first `m` <= pair_columns bfloat16 values at `p` as words, zeros after.
+template <bool Whole>
+[[gnu::always_inline]] inline word_lanes load_words(const bfloat16* p, std::size_t m) {
+  word_lanes w = {};
+  std::memcpy(&w, p, Whole ? sizeof w : sizeof(bfloat16) * m);
+  return w;
+}
+
+/// Columns [j, j + width) of C's `Rows` rows, width <= Blocks * pair_columns: one pass down
+/// B's k rows with 2 * Blocks * Rows accumulators in registers. Lanes past `width` collect
+/// whatever the whole-vector loads bring (the next row's first weights) and are never stored;
+/// the last row's loads stop at `width` (nothing read past B).
+template <std::size_t Rows, std::size_t Blocks>
+struct gemm_bf16_columns {
+  std::size_t n, k;
+  float alpha;
+  const float* a;
+  std::size_t a_row, a_col;  ///< A(r, p) = a[r * a_row + p * a_col]
+  const bfloat16* b;
+  float beta;
+  float* c;
+
+  void operator()(std::size_t j, std::size_t width) const {
+    using V = vec<float>;
+    constexpr std::size_t P = pair_columns;
+    V even[Rows][Blocks] = {}, odd[Rows][Blocks] = {};
+    // Rows whose whole-vector loads stay inside B: all but the last, at most.
+    const std::size_t total = k * n, span = j + Blocks * P;
+    const std::size_t whole = total >= span ? std::min(k, (total - span) / n + 1) : 0;
+    auto row = [&]<bool Whole>(std::size_t p, std::bool_constant<Whole>) {
+      V lo[Blocks], hi[Blocks];
+      SF_UNROLL(8)
+      for (std::size_t q = 0; q < Blocks; ++q) {
+        const std::size_t m = Whole ? P : width > q * P ? std::min(P, width - q * P) : 0;
+        const word_lanes w = load_words<Whole>(b + p * n + j + q * P, m);
+        lo[q] = reinterpret_cast<V>(w << 16);
+        hi[q] = reinterpret_cast<V>(w & 0xffff0000u);
+      }
+      SF_UNROLL(8)
+      for (std::size_t r = 0; r < Rows; ++r) {
+        const float s = a[r * a_row + p * a_col];
+        SF_UNROLL(8)
+        for (std::size_t q = 0; q < Blocks; ++q) {
+          even[r][q] += s * lo[q];
+          odd[r][q] += s * hi[q];
+        }
+      }
+    };
+    std::size_t p = 0;
+    for (; p < whole; ++p) row(p, std::true_type{});
+    for (; p < k; ++p) row(p, std::false_type{});
+    // Out of registers by constant indices (the accumulators stay in registers in the loop),
+    // then the even and odd columns back into order.
+    float sums[2][Blocks * P / 2];
+    for (std::size_t r = 0; r < Rows; ++r) {
+      SF_UNROLL(8)
+      for (std::size_t q = 0; q < Blocks; ++q) {
+        store(sums[0] + q * P / 2, even[r][q]);
+        store(sums[1] + q * P / 2, odd[r][q]);
+      }
+      float* out = c + r * n + j;
+      for (std::size_t col = 0; col < width; ++col) {
+        const float v = alpha * sums[col % 2][col / 2];
+        out[col] = beta == 0.0f ? v : v + beta * out[col];
+      }
+    }
+  }
+};
+
+/// Columns [first, last) in passes of up to `Blocks` pair vectors (fewer for the last).
+template <std::size_t Rows, std::size_t Blocks = std::max<std::size_t>(1, 8 / Rows)>
+void gemm_bf16_rows(const gemm_bf16_columns<Rows, 1>& one, std::size_t first, std::size_t last) {
+  constexpr std::size_t P = pair_columns;
+  std::size_t j = first;
+  for (; j + Blocks * P <= last; j += Blocks * P)
+    gemm_bf16_columns<Rows, Blocks>{one.n, one.k, one.alpha, one.a, one.a_row, one.a_col, one.b, one.beta, one.c}(
+        j, Blocks * P);
+  if (j == last) return;
+  if constexpr (Blocks > 1) {
+    // The rest, narrower than a full pass: the next smaller pass that covers it.
+    if (last - j > (Blocks - 1) * P)
+      return gemm_bf16_columns<Rows, Blocks>{one.n, one.k, one.alpha, one.a, one.a_row, one.a_col, one.b, one.beta,
+                                             one.c}(j, last - j);
+    return gemm_bf16_rows<Rows, Blocks - 1>(one, j, last);
+  } else {
+    one(j, last - j);
+  }
+}
+
+}  // namespace detail
+
+/// C[:, first:last) = alpha * op(A) B + beta * C[:, first:last) for the m <= gemm_bf16_max_rows
+/// rows of op(A) (float32, [m, k], transposed in memory when `trans_a`), B bfloat16 [k, n]
+/// row-major, C float32 [m, n]. With beta == 0, C is not read.
+inline void gemm_bf16_rows(std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a, bool trans_a,
+                           const bfloat16* b, float beta, float* c, std::size_t first, std::size_t last) {
+  const std::size_t a_row = trans_a ? 1 : k, a_col = trans_a ? m : 1;
+  auto run = [&]<std::size_t Rows>(std::integral_constant<std::size_t, Rows>) {
+    detail::gemm_bf16_rows<Rows>({n, k, alpha, a, a_row, a_col, b, beta, c}, first, last);
+  };
+  switch (m) {
+    case 1: return run(std::integral_constant<std::size_t, 1>{});
+    case 2: return run(std::integral_constant<std::size_t, 2>{});
+    case 3: return run(std::integral_constant<std::size_t, 3>{});
+    case 4: return run(std::integral_constant<std::size_t, 4>{});
+    default: return;  // m == 0; larger m is the caller's (see gemm_bf16_max_rows)
+  }
+}
+
+/// out[i] = float(in[i]) for i < count.
+inline void widen(const bfloat16* in, std::size_t count, float* out) {
+  for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(in[i]);
+}
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/gemm_bf16.hpp ----
+
 namespace staticflow {
 
 template <>
@@ -3216,11 +3533,7 @@ struct executor<host> {
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(threads)
     {
-      const std::size_t team = static_cast<std::size_t>(omp_get_num_threads());
-      const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-      // Whole groups of 16 (a cache line of floats) per thread.
-      const std::size_t extent = by_rows ? m : n, groups = (extent + 15) / 16;
-      const range slice{std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
+      const range slice = thread_slice(by_rows ? m : n);
       if (slice.first < slice.last) {
         if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
         else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
@@ -3229,10 +3542,37 @@ struct executor<host> {
 #endif
   }
 
+  /// C = alpha op(A) op(B) + beta C with float32 A and C and bfloat16 weights B, widened as
+  /// they are read. Up to four rows of op(A) (batch-1 inference, small batches) run
+  /// `ops::gemm_bf16_rows`, which reads B once for all of them, split by columns over the team
+  /// as `gemm` splits (each core keeps its slice of B in its own L2 from call to call). Larger
+  /// products, or B transposed (a gradient through the weights), widen B into a buffer per
+  /// calling thread and run the float32 GEMM.
+  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                   const bfloat16* b, float beta, float* c) {
+    if (tb || m > ops::gemm_bf16_max_rows) {
+      thread_local std::vector<float> wide;
+      if (wide.size() < k * n) wide.resize(k * n);
+      ops::widen(b, k * n, wide.data());
+      return gemm(ta, tb, m, n, k, alpha, a, static_cast<const float*>(wide.data()), beta, c);
+    }
+    passes().gemm.fetch_add(1, std::memory_order_relaxed);
+    const int threads = gemm_threads<bfloat16>(m, n, k, n);
+    if (threads <= 1) return ops::gemm_bf16_rows(m, n, k, alpha, a, ta, b, beta, c, 0, n);
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+    {
+      const range slice = thread_slice(n);
+      if (slice.first < slice.last) ops::gemm_bf16_rows(m, n, k, alpha, a, ta, b, beta, c, slice.first, slice.last);
+    }
+#endif
+  }
+
   /// C = op(A) op(B) + bias (bias[j] added to column j), then max(., 0) when `relu`: a dense
   /// layer. The epilogue runs over C while its rows are still in cache, with no temporary.
-  template <class T>
-  static void gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+  /// `W` is `T`, or bfloat16 weights for float32 `T`.
+  template <class T, class W>
+  static void gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const W* b,
                         const T* bias, bool relu, T* c) {
     gemm(ta, tb, m, n, k, T(1), a, b, T(0), c);
     const auto rows = static_cast<std::ptrdiff_t>(m);
@@ -3260,6 +3600,16 @@ struct executor<host> {
   struct range {
     std::size_t first, last;
   };
+#if defined(_OPENMP)
+  /// The calling thread's share of [0, extent) in an OpenMP team: whole groups of 16 (a cache
+  /// line of floats) per thread.
+  static range thread_slice(std::size_t extent) {
+    const auto team = static_cast<std::size_t>(omp_get_num_threads());
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t groups = (extent + 15) / 16;
+    return {std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
+  }
+#endif
   /// Products below this many multiply-adds run on one thread: waking the team costs more...
   static constexpr std::size_t gemm_parallel_work = std::size_t{1} << 21;
   /// ...unless their operands outgrow a core's L2 (a batch-1 layer streaming its weights):
@@ -4145,80 +4495,15 @@ struct pool_backward {
 
 namespace staticflow::ops {
 
-/// The widest vector register the target compiles for: 64 bytes with AVX-512, 32 with AVX,
-/// 16 otherwise (a wider vector type than the target has is split into pieces that the
-/// compiler keeps in memory, several times slower).
-#if defined(__AVX512F__)
-inline constexpr std::size_t vector_bytes = 64;
-#elif defined(__AVX__)
-inline constexpr std::size_t vector_bytes = 32;
-#else
-inline constexpr std::size_t vector_bytes = 16;
-#endif
-
 /// Filters per block: one vector register (AVX-512: 16 floats, 8 doubles).
 template <class T>
-inline constexpr std::size_t filter_lanes = vector_bytes / sizeof(T);
+inline constexpr std::size_t filter_lanes = lanes<T>;
 
 /// `filters` rounded up to whole blocks.
 template <class T>
 constexpr std::size_t padded_filters(std::size_t filters) {
   return (filters + filter_lanes<T> - 1) / filter_lanes<T> * filter_lanes<T>;
 }
-
-namespace detail {
-
-/// A block of filter values as one vector register (GCC / Clang vector extension). Named
-/// vectors stay in registers where arrays indexed in loops would be kept on the stack.
-template <class T>
-struct lanes_of {
-  typedef T type __attribute__((vector_size(vector_bytes)));
-};
-template <class T>
-using vec = typename lanes_of<T>::type;
-
-/// Integer lanes of the same width, for masks.
-template <class T>
-struct mask_of {
-  using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
-  typedef lane type __attribute__((vector_size(vector_bytes)));
-};
-template <class T>
-using mask = typename mask_of<T>::type;
-
-template <class T>
-[[gnu::always_inline]] inline vec<T> load(const T* p) {
-  vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class T>
-[[gnu::always_inline]] inline void store(T* p, const vec<T>& v) {
-  std::memcpy(p, &v, sizeof v);
-}
-/// All lanes set below `m`, clear from `m` on.
-template <class T>
-[[gnu::always_inline]] inline mask<T> first_lanes(std::size_t m) {
-  mask<T> k = {};
-  for (std::size_t j = 0; j < m && j < filter_lanes<T>; ++j) k[j] = -1;
-  return k;
-}
-/// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
-/// `readable` elements from p on exist, else lane by lane (no read past the array).
-template <class T>
-[[gnu::always_inline]] inline vec<T> load_first(const T* p, const mask<T>& keep, std::size_t m, std::size_t readable) {
-  if (readable >= filter_lanes<T>) return reinterpret_cast<vec<T>>(reinterpret_cast<mask<T>>(load(p)) & keep);
-  vec<T> v = {};
-  for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
-  return v;
-}
-template <class T>
-[[gnu::always_inline]] inline void store_first(T* p, const vec<T>& v, std::size_t m) {
-  if (m == filter_lanes<T>) return store(p, v);
-  for (std::size_t j = 0; j < m; ++j) p[j] = v[j];
-}
-
-}  // namespace detail
 
 /// The filter [kh * kw * c, filters] with each row padded with zeros to `padded` columns, so
 /// that a block of filters is always a whole register. One index per row.

@@ -7,10 +7,12 @@
 #include <string_view>
 #include <type_traits>
 
+#include "staticflow/core/bfloat16.hpp"
+
 namespace staticflow {
 
 /// The element types a tensor may hold, named as TensorFlow names them.
-enum class dtype { float32, float64, int8, int16, int32, int64, uint8, boolean };
+enum class dtype { float32, float64, bfloat16, int8, int16, int32, int64, uint8, boolean };
 
 /// `dtype_traits<T>`: the dtype of a C++ element type, its name, and what kind of number it is.
 /// Only the types listed below are tensor element types; anything else fails `element_type`.
@@ -37,6 +39,15 @@ struct dtype_traits<float> : detail::dtype_info<float, dtype::float32, true> {
 template <>
 struct dtype_traits<double> : detail::dtype_info<double, dtype::float64, true> {
   static constexpr std::string_view name = "float64";
+};
+/// Storage only: not `floating_element` (no gradients, no optimisers, no arithmetic); widen it
+/// with `sf::cast<float>`, or use it as the weights of `sf::matmul`.
+template <>
+struct dtype_traits<bfloat16> {
+  static constexpr bool supported = true;
+  static constexpr dtype value = dtype::bfloat16;
+  static constexpr bool is_floating = false, is_integral = false, is_signed = true;
+  static constexpr std::string_view name = "bfloat16";
 };
 template <>
 struct dtype_traits<std::int8_t> : detail::dtype_info<std::int8_t, dtype::int8, false> {
@@ -70,6 +81,10 @@ concept element_type = dtype_traits<T>::supported;
 /// A floating-point element type (the ones with gradients).
 template <class T>
 concept floating_element = element_type<T> && dtype_traits<T>::is_floating;
+
+/// An element type expressions compute in (every element type but the storage-only bfloat16).
+template <class T>
+concept arithmetic_element = element_type<T> && !std::is_same_v<T, bfloat16>;
 
 /// The dtype name of `T`, e.g. "float32".
 template <element_type T>

@@ -75,6 +75,14 @@ struct check_same_dtype {
   static constexpr bool value = std::is_same_v<A, B>;
 };
 
+/// Arithmetic runs in the dtypes that have it; bfloat16 is storage (see core/bfloat16.hpp).
+template <class T>
+struct check_arithmetic {
+  static_assert(arithmetic_element<T>,
+                "sf: bfloat16 is a storage dtype: widen it with sf::cast<float> before arithmetic");
+  static constexpr bool value = arithmetic_element<T>;
+};
+
 }  // namespace detail
 
 /// `Op(a, b)` elementwise, with numpy broadcasting.
@@ -135,7 +143,11 @@ struct generator : node_base<generator<Gen, T, S>> {
 
 template <class Op, operand E>
 auto make_unary(Op op, const E& e) {
-  return unary<Op, node_t<E>>(op, as_node(e));
+  // Casts are how bfloat16 is widened, so they alone skip the check (not instantiated for them).
+  using check = std::conditional_t<ops::is_cast_v<Op>, std::true_type, detail::check_arithmetic<value_t<E>>>;
+  if constexpr (check::value)
+    return unary<Op, node_t<E>>(op, as_node(e));
+  else return scalar<value_t<E>>({});  // unreachable: check_arithmetic's static_assert has failed
 }
 
 /// Turns a C++ number next to an expression into a scalar node of the expression's dtype.
@@ -171,7 +183,8 @@ auto make_binary(Op op, const X& x, const Y& y) {
   using B = decltype(b);
   constexpr bool same = detail::check_same_dtype<typename A::value_type, typename B::value_type>::value;
   constexpr bool fits = check_broadcast<typename A::shape_type, typename B::shape_type>::value;
-  if constexpr (same && fits) return binary<Op, A, B>(op, std::move(a), std::move(b));
+  constexpr bool computes = detail::check_arithmetic<T>::value;
+  if constexpr (same && fits && computes) return binary<Op, A, B>(op, std::move(a), std::move(b));
   else return scalar<T>(T{});  // unreachable: a static_assert above has failed; stops the error cascade
 }
 

@@ -43,6 +43,16 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
 };
 
 namespace detail {
+/// The dtypes matmul multiplies: two of one arithmetic dtype, or float32 by bfloat16 weights
+/// (widened on the fly: half the bytes read for a layer that streams its weights).
+template <class A, class B>
+struct check_matmul_dtypes {
+  static constexpr bool weights_bf16 = std::is_same_v<A, float> && std::is_same_v<B, bfloat16>;
+  static constexpr bool value = (std::is_same_v<A, B> && arithmetic_element<A>) || weights_bf16;
+  static_assert(value, "sf::matmul: both operands must share an arithmetic dtype (or be float32 times bfloat16 "
+                       "weights); convert one with sf::cast<T>");
+};
+
 /// The compile-time rules of matmul, with both shapes in the instantiation note.
 template <class A, class B, bool TransA, bool TransB>
 struct check_matmul {
@@ -56,12 +66,13 @@ struct check_matmul {
 
 /// Matrix product `op(a) * op(b)` where op transposes when the flag is set.
 /// **Shape:** [M, K] x [K, N] -> [M, N]; any extent may be `dyn` (checked at run time).
+/// **Dtypes:** one arithmetic dtype for both, or a float32 `a` times bfloat16 `b` (result float32).
 /// **Errors:** static inner extents that differ do not compile; run-time ones throw invalid_argument.
 template <bool TransA = false, bool TransB = false, operand A, operand B>
 auto matmul(const A& a, const B& b) {
   using LA = node_t<A>;
   using LB = node_t<B>;
-  constexpr bool same = detail::check_same_dtype<typename LA::value_type, typename LB::value_type>::value;
+  constexpr bool same = detail::check_matmul_dtypes<typename LA::value_type, typename LB::value_type>::value;
   constexpr bool fits = detail::check_matmul<typename LA::shape_type, typename LB::shape_type, TransA, TransB>::value;
   if constexpr (same && fits) return matmul_node<LA, LB, TransA, TransB>(as_node(a), as_node(b));
   else return scalar<typename LA::value_type>({});

@@ -118,7 +118,8 @@ namespace detail {
 template <class Reducer, bool Mean, bool Keep, int... Axes, class E>
 auto make_reduce(const E& e) {
   using N = node_t<E>;
-  if constexpr (check_axes<Reducer, N::shape_type::rank, Axes...>::value)
+  constexpr bool computes = check_arithmetic<typename N::value_type>::value;
+  if constexpr (computes && check_axes<Reducer, N::shape_type::rank, Axes...>::value)
     return reduce_node<Reducer, N, Keep, Mean, Axes...>(Reducer{}, as_node(e));
   else return scalar<typename N::value_type>({});
 }

@@ -185,6 +185,10 @@ struct cast_to {
   static constexpr const char* name = "sf::cast";
   template <class T> SF_HD_INLINE To operator()(T x) const { return static_cast<To>(x); }
 };
+template <class Op>
+inline constexpr bool is_cast_v = false;
+template <class To>
+inline constexpr bool is_cast_v<cast_to<To>> = true;
 
 // ---- reductions: identity and combine ------------------------------------------------------------
 

@@ -242,6 +242,19 @@ struct executor<cuda> {
     for_each(m * n, detail::bias_epilogue<T>{c, bias, n, relu});
   }
 
+  /// bfloat16 weights (`sf::matmul(float, bfloat16)`) have host kernels only.
+  template <class T>
+  static void gemm(bool, bool, std::size_t, std::size_t, std::size_t, T, const T*, const bfloat16*, T, T*) {
+    static_assert(detail::dependent_false_v<T>, "sf::matmul: bfloat16 weights run on sf::host only; on sf::cuda keep "
+                                                "the weights float32");
+  }
+  template <class T>
+  static void gemm_bias(bool, bool, std::size_t, std::size_t, std::size_t, const T*, const bfloat16*, const T*, bool,
+                        T*) {
+    static_assert(detail::dependent_false_v<T>, "sf::matmul: bfloat16 weights run on sf::host only; on sf::cuda keep "
+                                                "the weights float32");
+  }
+
   /// Waits for all queued work on the current device; reports errors raised inside kernels.
   static void synchronize() { SF_CUDA_CHECK(cudaDeviceSynchronize()); }
 

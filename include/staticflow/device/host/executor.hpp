@@ -18,6 +18,7 @@
 #include "staticflow/core/device.hpp"
 #include "staticflow/expr/assign.hpp"
 #include "staticflow/ops/elementwise.hpp"
+#include "staticflow/ops/gemm_bf16.hpp"
 
 namespace staticflow {
 
@@ -244,11 +245,7 @@ struct executor<host> {
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(threads)
     {
-      const std::size_t team = static_cast<std::size_t>(omp_get_num_threads());
-      const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-      // Whole groups of 16 (a cache line of floats) per thread.
-      const std::size_t extent = by_rows ? m : n, groups = (extent + 15) / 16;
-      const range slice{std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
+      const range slice = thread_slice(by_rows ? m : n);
       if (slice.first < slice.last) {
         if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
         else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
@@ -257,10 +254,37 @@ struct executor<host> {
 #endif
   }
 
+  /// C = alpha op(A) op(B) + beta C with float32 A and C and bfloat16 weights B, widened as
+  /// they are read. Up to four rows of op(A) (batch-1 inference, small batches) run
+  /// `ops::gemm_bf16_rows`, which reads B once for all of them, split by columns over the team
+  /// as `gemm` splits (each core keeps its slice of B in its own L2 from call to call). Larger
+  /// products, or B transposed (a gradient through the weights), widen B into a buffer per
+  /// calling thread and run the float32 GEMM.
+  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                   const bfloat16* b, float beta, float* c) {
+    if (tb || m > ops::gemm_bf16_max_rows) {
+      thread_local std::vector<float> wide;
+      if (wide.size() < k * n) wide.resize(k * n);
+      ops::widen(b, k * n, wide.data());
+      return gemm(ta, tb, m, n, k, alpha, a, static_cast<const float*>(wide.data()), beta, c);
+    }
+    passes().gemm.fetch_add(1, std::memory_order_relaxed);
+    const int threads = gemm_threads<bfloat16>(m, n, k, n);
+    if (threads <= 1) return ops::gemm_bf16_rows(m, n, k, alpha, a, ta, b, beta, c, 0, n);
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+    {
+      const range slice = thread_slice(n);
+      if (slice.first < slice.last) ops::gemm_bf16_rows(m, n, k, alpha, a, ta, b, beta, c, slice.first, slice.last);
+    }
+#endif
+  }
+
   /// C = op(A) op(B) + bias (bias[j] added to column j), then max(., 0) when `relu`: a dense
   /// layer. The epilogue runs over C while its rows are still in cache, with no temporary.
-  template <class T>
-  static void gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+  /// `W` is `T`, or bfloat16 weights for float32 `T`.
+  template <class T, class W>
+  static void gemm_bias(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const W* b,
                         const T* bias, bool relu, T* c) {
     gemm(ta, tb, m, n, k, T(1), a, b, T(0), c);
     const auto rows = static_cast<std::ptrdiff_t>(m);
@@ -288,6 +312,16 @@ struct executor<host> {
   struct range {
     std::size_t first, last;
   };
+#if defined(_OPENMP)
+  /// The calling thread's share of [0, extent) in an OpenMP team: whole groups of 16 (a cache
+  /// line of floats) per thread.
+  static range thread_slice(std::size_t extent) {
+    const auto team = static_cast<std::size_t>(omp_get_num_threads());
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t groups = (extent + 15) / 16;
+    return {std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
+  }
+#endif
   /// Products below this many multiply-adds run on one thread: waking the team costs more...
   static constexpr std::size_t gemm_parallel_work = std::size_t{1} << 21;
   /// ...unless their operands outgrow a core's L2 (a batch-1 layer streaming its weights):
