@@ -3070,6 +3070,12 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #include <cstdint>
 #include <vector>
 
+// The executor splits products over the cores itself and runs Eigen's single-threaded kernel on
+// each slice; Eigen's own OpenMP layer would only add code (parallel variants of every product
+// kind) to each translation unit. Include Eigen before staticflow to keep it for your own code.
+#if !defined(EIGEN_CORE_H) && !defined(EIGEN_DONT_PARALLELIZE)
+#define EIGEN_DONT_PARALLELIZE
+#endif
 #include <Eigen/Core>
 
 #if defined(_OPENMP)
@@ -5923,19 +5929,14 @@ struct initializer {
     }
   }
 
-  /// Writes the initial value into a host tensor of the variable's shape. Only the fans depend
-  /// on the shape; the values are drawn by linear index, so the work is done on a flat view
-  /// (one instantiation per dtype, not one per variable shape).
-  template <class T, class S>
-  void fill(const tensor_view<T, S, host>& out, const std::string& name) const {
-    const auto [fan_in, fan_out] = fans<S>();
-    fill_flat(tensor_view<T, shape<dyn>, host>(out.data(), {out.size()}), fan_in, fan_out, name);
-  }
-
- private:
+  /// Writes the initial value of a variable (`name`, for errors) with fans `fans` (see
+  /// `fans<S>()`) into its elements. Only the fans depend on the shape; the values are drawn by
+  /// linear index, so one instantiation per dtype serves every shape.
   template <class T>
-  void fill_flat(const tensor_view<T, shape<dyn>, host>& out, double fan_in, double fan_out, const std::string& name) const {
+  void fill(const tensor_view<T, shape<dyn>, host>& out, std::pair<double, double> fans,
+            const std::string& name) const {
     using S = shape<dyn>;
+    const auto [fan_in, fan_out] = fans;
     const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
@@ -5964,6 +5965,7 @@ struct initializer {
     }
   }
 
+ private:
   template <class T>
   void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())
@@ -6108,25 +6110,34 @@ class session_state {
   std::vector<slot> values_, grads_;
 };
 
-/// A variable of dtype `T` and (fully static) shape `S`.
-template <element_type T, any_shape S>
+/// A variable of dtype `T`. Its static shape lives in the `variable_node`s that refer to it;
+/// here it is only a name and the initialiser's fans, so one definition type (its virtual
+/// functions, its shared_ptr control block) serves every shape of a dtype.
+template <element_type T>
 class variable_def final : public variable_base {
  public:
-  static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
-  variable_def(std::string name, init::initializer init, bool trainable, std::size_t id, const graph* owner)
-      : variable_base(std::move(name), trainable, id, owner, S::static_size * sizeof(T)), init_(std::move(init)) {}
-  std::string shape_string() const override { return to_string(S{}); }
+  variable_def(std::string name, std::string shape, std::size_t size, std::pair<double, double> fans,
+               init::initializer init, bool trainable, std::size_t id, const graph* owner)
+      : variable_base(std::move(name), trainable, id, owner, size * sizeof(T)),
+        shape_(std::move(shape)),
+        size_(size),
+        fans_(fans),
+        init_(std::move(init)) {}
+  std::string shape_string() const override { return shape_; }
   std::string_view dtype_name() const override { return dtype_name_v<T>; }
   const init::initializer& initializer() const { return init_; }
   void initialize(session_state& s) const override {
-    tensor<T, S, host> value;
-    init_.fill(value.view(), name());
+    tensor<T, shape<dyn>, host> value(dims_t<shape<dyn>>{{size_}});
+    init_.fill(value.view(), fans_, name());
     auto& slot = s.value_slot(*this);
     s.upload(slot.data, value.data(), bytes());
     slot.initialized = true;
   }
 
  private:
+  std::string shape_;
+  std::size_t size_;
+  std::pair<double, double> fans_;
   init::initializer init_;
 };
 
@@ -6136,7 +6147,8 @@ struct variable_node : node_base<variable_node<T, S>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
-  std::shared_ptr<const variable_def<T, S>> def;
+  static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
+  std::shared_ptr<const variable_def<T>> def;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
   friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
@@ -6206,8 +6218,8 @@ class graph {
     if (mode == reuse::no)
       throw invalid_argument("sf::get_variable: variable " + full +
                              " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
-    auto def = std::dynamic_pointer_cast<const variable_def<T, S>>(vars_[it->second]);
-    if (!def)
+    auto def = std::dynamic_pointer_cast<const variable_def<T>>(vars_[it->second]);
+    if (!def || def->shape_string() != to_string(S{}))
       throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
                              std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
                              ", requested " + std::string(dtype_name_v<T>) + " " + to_string(S{}));
@@ -6285,7 +6297,9 @@ class graph {
   }
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
-    auto def = std::make_shared<const variable_def<T, S>>(full, std::move(init), trainable, vars_.size(), this);
+    auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}), S::static_size,
+                                                       init::initializer::fans<S>(), std::move(init), trainable,
+                                                       vars_.size(), this);
     add(def);
     return {{}, std::move(def)};
   }
@@ -9203,7 +9217,7 @@ class model {
     using S = shape_of_t<X>;
     static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
                   "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, true>(x);
+    return forward<0, trains_differently()>(x);
   }
 
   const auto& parameters() const { return params_; }
@@ -9224,6 +9238,16 @@ class model {
   static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
     return std::tuple<params_t<I>...>{
         params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+  }
+
+  /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
+  /// `training(x)` is `operator()(x)` and the two share every instantiation.
+  static constexpr bool trains_differently() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
+        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
+      } || ...);
+    }(std::make_index_sequence<Net::layer_count>{});
   }
 
   template <std::size_t I, bool Training, class X>

@@ -82,25 +82,34 @@ class session_state {
   std::vector<slot> values_, grads_;
 };
 
-/// A variable of dtype `T` and (fully static) shape `S`.
-template <element_type T, any_shape S>
+/// A variable of dtype `T`. Its static shape lives in the `variable_node`s that refer to it;
+/// here it is only a name and the initialiser's fans, so one definition type (its virtual
+/// functions, its shared_ptr control block) serves every shape of a dtype.
+template <element_type T>
 class variable_def final : public variable_base {
  public:
-  static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
-  variable_def(std::string name, init::initializer init, bool trainable, std::size_t id, const graph* owner)
-      : variable_base(std::move(name), trainable, id, owner, S::static_size * sizeof(T)), init_(std::move(init)) {}
-  std::string shape_string() const override { return to_string(S{}); }
+  variable_def(std::string name, std::string shape, std::size_t size, std::pair<double, double> fans,
+               init::initializer init, bool trainable, std::size_t id, const graph* owner)
+      : variable_base(std::move(name), trainable, id, owner, size * sizeof(T)),
+        shape_(std::move(shape)),
+        size_(size),
+        fans_(fans),
+        init_(std::move(init)) {}
+  std::string shape_string() const override { return shape_; }
   std::string_view dtype_name() const override { return dtype_name_v<T>; }
   const init::initializer& initializer() const { return init_; }
   void initialize(session_state& s) const override {
-    tensor<T, S, host> value;
-    init_.fill(value.view(), name());
+    tensor<T, shape<dyn>, host> value(dims_t<shape<dyn>>{{size_}});
+    init_.fill(value.view(), fans_, name());
     auto& slot = s.value_slot(*this);
     s.upload(slot.data, value.data(), bytes());
     slot.initialized = true;
   }
 
  private:
+  std::string shape_;
+  std::size_t size_;
+  std::pair<double, double> fans_;
   init::initializer init_;
 };
 
@@ -110,7 +119,8 @@ struct variable_node : node_base<variable_node<T, S>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
-  std::shared_ptr<const variable_def<T, S>> def;
+  static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
+  std::shared_ptr<const variable_def<T>> def;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
   friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
@@ -180,8 +190,8 @@ class graph {
     if (mode == reuse::no)
       throw invalid_argument("sf::get_variable: variable " + full +
                              " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
-    auto def = std::dynamic_pointer_cast<const variable_def<T, S>>(vars_[it->second]);
-    if (!def)
+    auto def = std::dynamic_pointer_cast<const variable_def<T>>(vars_[it->second]);
+    if (!def || def->shape_string() != to_string(S{}))
       throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
                              std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
                              ", requested " + std::string(dtype_name_v<T>) + " " + to_string(S{}));
@@ -259,7 +269,9 @@ class graph {
   }
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
-    auto def = std::make_shared<const variable_def<T, S>>(full, std::move(init), trainable, vars_.size(), this);
+    auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}), S::static_size,
+                                                       init::initializer::fans<S>(), std::move(init), trainable,
+                                                       vars_.size(), this);
     add(def);
     return {{}, std::move(def)};
   }

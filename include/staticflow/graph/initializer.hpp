@@ -35,19 +35,14 @@ struct initializer {
     }
   }
 
-  /// Writes the initial value into a host tensor of the variable's shape. Only the fans depend
-  /// on the shape; the values are drawn by linear index, so the work is done on a flat view
-  /// (one instantiation per dtype, not one per variable shape).
-  template <class T, class S>
-  void fill(const tensor_view<T, S, host>& out, const std::string& name) const {
-    const auto [fan_in, fan_out] = fans<S>();
-    fill_flat(tensor_view<T, shape<dyn>, host>(out.data(), {out.size()}), fan_in, fan_out, name);
-  }
-
- private:
+  /// Writes the initial value of a variable (`name`, for errors) with fans `fans` (see
+  /// `fans<S>()`) into its elements. Only the fans depend on the shape; the values are drawn by
+  /// linear index, so one instantiation per dtype serves every shape.
   template <class T>
-  void fill_flat(const tensor_view<T, shape<dyn>, host>& out, double fan_in, double fan_out, const std::string& name) const {
+  void fill(const tensor_view<T, shape<dyn>, host>& out, std::pair<double, double> fans,
+            const std::string& name) const {
     using S = shape<dyn>;
+    const auto [fan_in, fan_out] = fans;
     const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
@@ -76,6 +71,7 @@ struct initializer {
     }
   }
 
+ private:
   template <class T>
   void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())

@@ -138,7 +138,7 @@ class model {
     using S = shape_of_t<X>;
     static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
                   "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, true>(x);
+    return forward<0, trains_differently()>(x);
   }
 
   const auto& parameters() const { return params_; }
@@ -159,6 +159,16 @@ class model {
   static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
     return std::tuple<params_t<I>...>{
         params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+  }
+
+  /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
+  /// `training(x)` is `operator()(x)` and the two share every instantiation.
+  static constexpr bool trains_differently() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
+        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
+      } || ...);
+    }(std::make_index_sequence<Net::layer_count>{});
   }
 
   template <std::size_t I, bool Training, class X>

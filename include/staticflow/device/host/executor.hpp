@@ -9,6 +9,12 @@
 #include <cstdint>
 #include <vector>
 
+// The executor splits products over the cores itself and runs Eigen's single-threaded kernel on
+// each slice; Eigen's own OpenMP layer would only add code (parallel variants of every product
+// kind) to each translation unit. Include Eigen before staticflow to keep it for your own code.
+#if !defined(EIGEN_CORE_H) && !defined(EIGEN_DONT_PARALLELIZE)
+#define EIGEN_DONT_PARALLELIZE
+#endif
 #include <Eigen/Core>
 
 #if defined(_OPENMP)
