@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief bfloat16: rounding (hand-worked bit patterns), casts, and matmul with bfloat16 weights
-/// against a double-precision product of the same (exactly widened) weights, for the few-row
-/// kernel (1-4 rows, both thread splits, column tails) and the widening fallback (more rows,
-/// transposed weights), the dense epilogue, and the gradient through the weights' matmul.
+/// against a double-precision product of the same (exactly widened) weights, for the
+/// vector-matrix kernel (one row: column tails, the thread split) and the widening path (more
+/// rows, transposed weights), the dense epilogue, and the gradient through the weights' matmul.
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -111,17 +111,19 @@ TEST_CASE("cast to bfloat16 and back rounds each element once", "[bfloat16]") {
   CHECK(sf::dtype_name_v<bfloat16> == "bfloat16");
 }
 
-TEST_CASE("matmul by bfloat16 weights: few rows, column tails, thread splits", "[bfloat16][matmul]") {
-  for (std::size_t m : {1, 2, 3, 4})
-    for (std::size_t n : {1, 15, 16, 17, 70, 130}) check_matmul<false, false>(m, 37, n, unsigned(10 * m + n));
+TEST_CASE("matmul by bfloat16 weights: one row, column tails, thread split", "[bfloat16][matmul]") {
+  for (std::size_t n : {1, 10, 31, 32, 33, 70, 130, 255, 256, 257, 300})
+    for (std::size_t k : {1, 37}) check_matmul<false, false>(1, k, n, unsigned(10 * k + n));
   // The batch-1 layer of the MNIST model: big enough to split over the team.
   check_matmul<false, false>(1, 784, 500, 3);
-  check_matmul<false, false>(3, 784, 500, 4);
-  // op(A) transposed in memory.
-  check_matmul<true, false>(2, 50, 33, 5);
+  // A one-row op(A) stored transposed.
+  check_matmul<true, false>(1, 50, 33, 5);
 }
 
-TEST_CASE("matmul by bfloat16 weights: many rows and transposed weights widen", "[bfloat16][matmul]") {
+TEST_CASE("matmul by bfloat16 weights: more rows and transposed weights widen", "[bfloat16][matmul]") {
+  check_matmul<false, false>(2, 37, 70, 4);
+  check_matmul<false, false>(3, 784, 500, 4);
+  check_matmul<true, false>(2, 50, 33, 5);
   check_matmul<false, false>(5, 37, 70, 6);
   check_matmul<false, false>(100, 784, 50, 7);
   check_matmul<false, true>(3, 37, 21, 8);
@@ -129,18 +131,21 @@ TEST_CASE("matmul by bfloat16 weights: many rows and transposed weights widen", 
 }
 
 TEST_CASE("the executor's bfloat16 product honours alpha and beta", "[bfloat16][matmul]") {
-  const std::size_t m = 2, k = 19, n = 21;
-  const auto va = ref::random_values<double>(m * k, 11), vb = ref::random_values<double>(k * n, 12);
-  const auto vc = ref::random_values<double>(m * n, 13);
-  std::vector<float> a(va.begin(), va.end()), c(vc.begin(), vc.end());
-  std::vector<bfloat16> b(vb.size());
-  std::vector<double> wa(va.size()), wb(vb.size());
-  for (std::size_t i = 0; i < va.size(); ++i) wa[i] = a[i];
-  for (std::size_t i = 0; i < vb.size(); ++i) wb[i] = static_cast<float>(b[i] = bfloat16(static_cast<float>(vb[i])));
-  sf::executor<sf::host>::gemm(false, false, m, n, k, 0.5f, a.data(), b.data(), -2.0f, c.data());
-  auto want = ref::matmul(wa, wb, m, k, n, false, false);
-  for (std::size_t i = 0; i < want.size(); ++i) want[i] = 0.5 * want[i] - 2.0 * double(static_cast<float>(vc[i]));
-  check_product(c.data(), want, k);
+  // One row (the vector-matrix kernel) and two (widened weights, float32 GEMM).
+  for (const std::size_t m : {1, 2}) {
+    const std::size_t k = 19, n = 21;
+    const auto va = ref::random_values<double>(m * k, 11), vb = ref::random_values<double>(k * n, 12);
+    const auto vc = ref::random_values<double>(m * n, 13);
+    std::vector<float> a(va.begin(), va.end()), c(vc.begin(), vc.end());
+    std::vector<bfloat16> b(vb.size());
+    std::vector<double> wa(va.size()), wb(vb.size());
+    for (std::size_t i = 0; i < va.size(); ++i) wa[i] = a[i];
+    for (std::size_t i = 0; i < vb.size(); ++i) wb[i] = static_cast<float>(b[i] = bfloat16(static_cast<float>(vb[i])));
+    sf::executor<sf::host>::gemm(false, false, m, n, k, 0.5f, a.data(), b.data(), -2.0f, c.data());
+    auto want = ref::matmul(wa, wb, m, k, n, false, false);
+    for (std::size_t i = 0; i < want.size(); ++i) want[i] = 0.5 * want[i] - 2.0 * double(static_cast<float>(vc[i]));
+    check_product(c.data(), want, k);
+  }
 }
 
 TEST_CASE("a dense layer with bfloat16 weights: bias and relu fused", "[bfloat16][matmul]") {

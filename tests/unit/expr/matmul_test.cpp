@@ -139,6 +139,30 @@ TEST_CASE("small products with a long inner dimension split it over threads, all
   CHECK(bad == 0);
 }
 
+TEST_CASE("one row by a matrix (a batch-1 dense layer): column tails, passes, thread split", "[matmul]") {
+  // The vector-matrix kernel: passes of 256 columns, then up to 64, then one vector; the rows
+  // before the last read whole vectors, the last stops at the edge. Both operands transposed
+  // or not (a row is the same k values either way); B transposed goes to the GEMM.
+  unsigned seed = 100;
+  for (const std::size_t n : {1, 10, 15, 16, 17, 63, 64, 65, 80, 255, 256, 257, 300, 500})
+    for (const std::size_t k : {1, 3, 84, 500}) check_product<false, false, float>(1, k, n, seed++, 1e-5);
+  check_product<true, false, float>(1, 120, 84, seed++, 1e-5);
+  check_product<false, true, float>(1, 120, 84, seed++, 1e-5);
+  // Big enough to split its columns over the team (784 x 500, the MNIST model's first layer).
+  check_product<false, false, float>(1, 784, 500, seed++, 1e-5);
+  // alpha and beta.
+  const std::size_t k = 70, n = 90;
+  const auto va = ref::random_values<float>(k, 110), vb = ref::random_values<float>(k * n, 111);
+  const auto vc = ref::random_values<float>(n, 112);
+  std::vector<float> c = vc;
+  sf::executor<sf::host>::gemm(false, false, 1, n, k, 2.0f, va.data(), vb.data(), -0.5f, c.data());
+  auto want = ref::matmul(va, vb, 1, k, n, false, false);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    bad += std::abs(double(c[i]) - (2.0 * double(want[i]) - 0.5 * double(vc[i]))) > 1e-5 * double(k);
+  CHECK(bad == 0);
+}
+
 TEST_CASE("double precision, all transposes", "[matmul]") {
   check_product<false, false, double>(31, 47, 23, 5, 1e-12);
   check_product<true, false, double>(31, 47, 23, 6, 1e-12);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 // The executor splits products over the cores itself and runs Eigen's single-threaded kernel on
@@ -24,7 +25,7 @@
 #include "staticflow/core/device.hpp"
 #include "staticflow/expr/assign.hpp"
 #include "staticflow/ops/elementwise.hpp"
-#include "staticflow/ops/gemm_bf16.hpp"
+#include "staticflow/ops/vector_matrix.hpp"
 
 namespace staticflow {
 
@@ -240,6 +241,8 @@ struct executor<host> {
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
+    if constexpr (std::is_same_v<T, float>)
+      if (m == 1 && !tb && fits_l2(n, k, sizeof(T))) return vector_matrix(n, k, alpha, a, b, beta, c);
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
     const bool by_rows = m > n;
     const int threads = gemm_threads<T>(m, n, k, by_rows ? m : n);
@@ -261,29 +264,19 @@ struct executor<host> {
   }
 
   /// C = alpha op(A) op(B) + beta C with float32 A and C and bfloat16 weights B, widened as
-  /// they are read. Up to four rows of op(A) (batch-1 inference, small batches) run
-  /// `ops::gemm_bf16_rows`, which reads B once for all of them, split by columns over the team
-  /// as `gemm` splits (each core keeps its slice of B in its own L2 from call to call). Larger
-  /// products, or B transposed (a gradient through the weights), widen B into a buffer per
-  /// calling thread and run the float32 GEMM.
-  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
-                   const bfloat16* b, float beta, float* c) {
-    if (tb || m > ops::gemm_bf16_max_rows) {
-      thread_local std::vector<float> wide;
-      if (wide.size() < k * n) wide.resize(k * n);
-      ops::widen(b, k * n, wide.data());
-      return gemm(ta, tb, m, n, k, alpha, a, static_cast<const float*>(wide.data()), beta, c);
-    }
-    passes().gemm.fetch_add(1, std::memory_order_relaxed);
-    const int threads = gemm_threads<bfloat16>(m, n, k, n);
-    if (threads <= 1) return ops::gemm_bf16_rows(m, n, k, alpha, a, ta, b, beta, c, 0, n);
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(threads)
-    {
-      const range slice = thread_slice(n);
-      if (slice.first < slice.last) ops::gemm_bf16_rows(m, n, k, alpha, a, ta, b, beta, c, slice.first, slice.last);
-    }
-#endif
+  /// they are read: one row of A (batch-1 inference) runs `vector_matrix`; more rows, or B
+  /// transposed (a gradient through the weights), widen B into a buffer per calling thread and
+  /// run the float32 GEMM. (A template, though only float32 instantiates it: a plain function
+  /// would instantiate the float32 GEMM, Eigen's products, in every translation unit.)
+  template <class T>
+  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                   const bfloat16* b, T beta, T* c) {
+    static_assert(std::is_same_v<T, float>, "sf::matmul: bfloat16 weights multiply float32 operands");
+    if (m == 1 && !tb) return vector_matrix(n, k, alpha, a, b, beta, c);
+    thread_local std::vector<T> wide;
+    if (wide.size() < k * n) wide.resize(k * n);
+    ops::widen(b, k * n, wide.data());
+    gemm(ta, tb, m, n, k, alpha, a, static_cast<const T*>(wide.data()), beta, c);
   }
 
   /// C = op(A) op(B) + bias (bias[j] added to column j), then max(., 0) when `relu`: a dense
@@ -318,6 +311,36 @@ struct executor<host> {
   struct range {
     std::size_t first, last;
   };
+  /// Whether each thread's column slice of a [k, n] matrix fits a core's L2 (1 MB on the cores
+  /// this was measured on): `vector_matrix` then beats Eigen's GEMV (which streams whole rows,
+  /// better for weights coming from further out).
+  static bool fits_l2(std::size_t n, std::size_t k, std::size_t element_bytes) {
+#if defined(_OPENMP)
+    const auto threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
+#else
+    const std::size_t threads = 1;
+#endif
+    return k * n * element_bytes <= threads * (std::size_t{1} << 20);
+  }
+
+  /// c = alpha a B + beta c for one row a (op(A) with m == 1 is a's k values whether transposed
+  /// or not), split by columns over the team as `gemm` splits: each core keeps its slice of B
+  /// in its own L2 from call to call.
+  template <class W>
+  static void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* a, const W* b, float beta,
+                            float* c) {
+    passes().gemm.fetch_add(1, std::memory_order_relaxed);
+    const int threads = gemm_threads<W>(1, n, k, n);
+    if (threads <= 1) return ops::vector_matrix(n, k, alpha, a, b, beta, c, 0, n);
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(threads)
+    {
+      const range slice = thread_slice(n);
+      if (slice.first < slice.last) ops::vector_matrix(n, k, alpha, a, b, beta, c, slice.first, slice.last);
+    }
+#endif
+  }
+
 #if defined(_OPENMP)
   /// The calling thread's share of [0, extent) in an OpenMP team: whole groups of 16 (a cache
   /// line of floats) per thread.
