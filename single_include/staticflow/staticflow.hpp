@@ -3268,7 +3268,7 @@ struct vector_matrix_pass {
     for (; p < k; ++p) row(p, first_chain, std::false_type{});
     // Out of registers by constant indices (so the sums stay in registers above), then the
     // parts' columns back into order.
-    float sums[parts][Blocks * P / parts] = {};
+    float sums[parts][Blocks * P / parts];
     SF_UNROLL(16)
     for (std::size_t q = 0; q < Blocks; ++q)
       for (std::size_t h = 0; h < parts; ++h) {
