@@ -126,21 +126,19 @@ struct vector_matrix_pass {
 
 /// y[first:last) = alpha * x B[:, first:last) + beta * y[first:last): x float32 [k], B [k, n]
 /// row-major (float32 or bfloat16), y float32 [n]. With beta == 0, y is not read.
-/// Passes of 16 vector accumulators (256 columns); a rest wider than 4 vectors in one more such
-/// pass (its blocks past the edge skipped), a narrower one in a pass of up to 4 vectors, or of
-/// one vector with 8 chains when that is all that is left (an output layer of 10 classes).
+/// Passes of 16 vector accumulators (256 columns); a rest wider than one vector in one more such
+/// pass (its blocks past the edge skipped), else in a pass of one vector with 8 chains (an
+/// output layer of 10 classes). Two kernels per weight type: each is code in every program.
 template <class W>
 void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, const W* b, float beta, float* y,
                    std::size_t first, std::size_t last) {
   using lanes_of = detail::weight_lanes<W>;
-  constexpr std::size_t P = lanes_of::columns, wide = 16 / lanes_of::parts, narrow = 4 / lanes_of::parts;
+  constexpr std::size_t P = lanes_of::columns, wide = 16 / lanes_of::parts;
   const detail::vector_matrix_pass<W, wide> wide_pass{n, k, alpha, x, b, beta, y};
-  const detail::vector_matrix_pass<W, narrow> narrow_pass{n, k, alpha, x, b, beta, y};
   const detail::vector_matrix_pass<W, 1> single_pass{n, k, alpha, x, b, beta, y};
   std::size_t j = first;
   for (; j + wide * P <= last; j += wide * P) wide_pass(j, wide * P);
-  if (last - j > narrow * P) wide_pass(j, last - j);
-  else if (last - j > P) narrow_pass(j, last - j);
+  if (last - j > P) wide_pass(j, last - j);
   else if (j < last) single_pass(j, last - j);
 }
 
