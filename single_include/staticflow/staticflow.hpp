@@ -3093,7 +3093,7 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 /// the weights from cache. The kernel goes down the weight rows once per block of columns, each
 /// weight vector loaded once, the sums in registers. bfloat16 weights halve the bytes; they are
 /// widened to float32 in registers, and sums and results are float32. (Eigen's GEMV takes the
-/// MNIST model's 500 x 10 output layer in 1.1 us, this kernel in about 0.2.)
+/// MNIST model's 500 x 10 output layer in 0.8 us, this kernel 0.35 us.)
 
 #include <algorithm>
 #include <cstddef>
