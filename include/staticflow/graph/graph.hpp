@@ -92,14 +92,13 @@ class variable_def final : public variable_base {
                init::initializer init, bool trainable, std::size_t id, const graph* owner)
       : variable_base(std::move(name), trainable, id, owner, size * sizeof(T)),
         shape_(std::move(shape)),
-        size_(size),
         fans_(fans),
         init_(std::move(init)) {}
   std::string shape_string() const override { return shape_; }
   std::string_view dtype_name() const override { return dtype_name_v<T>; }
   const init::initializer& initializer() const { return init_; }
   void initialize(session_state& s) const override {
-    tensor<T, shape<dyn>, host> value(dims_t<shape<dyn>>{{size_}});
+    tensor<T, shape<dyn>, host> value(dims_t<shape<dyn>>{{bytes() / sizeof(T)}});
     init_.fill(value.view(), fans_, name());
     auto& slot = s.value_slot(*this);
     s.upload(slot.data, value.data(), bytes());
@@ -108,7 +107,6 @@ class variable_def final : public variable_base {
 
  private:
   std::string shape_;
-  std::size_t size_;
   std::pair<double, double> fans_;
   init::initializer init_;
 };

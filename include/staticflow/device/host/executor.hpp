@@ -251,16 +251,10 @@ struct executor<host> {
         return gemm_split_inner(ta, tb, m, n, k, alpha, a, b, beta, c, inner);
       return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, {0, k});
     }
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(threads)
-    {
-      const range slice = thread_slice(by_rows ? m : n);
-      if (slice.first < slice.last) {
-        if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
-        else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
-      }
-    }
-#endif
+    on_slices(threads, by_rows ? m : n, [&](range slice) {
+      if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
+      else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
+    });
   }
 
   /// C = alpha op(A) op(B) + beta C with float32 A and C and bfloat16 weights B, widened as
@@ -332,25 +326,28 @@ struct executor<host> {
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
     const int threads = gemm_threads<W>(1, n, k, n);
     if (threads <= 1) return ops::vector_matrix(n, k, alpha, a, b, beta, c, 0, n);
+    on_slices(threads, n,
+              [&](range slice) { ops::vector_matrix(n, k, alpha, a, b, beta, c, slice.first, slice.last); });
+  }
+
+  /// f(slice) on each of `threads` threads for its share of [0, extent): whole groups of 16 (a
+  /// cache line of floats) per thread; a thread left with nothing is not called.
+  template <class F>
+  static void on_slices(int threads, std::size_t extent, const F& f) {
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(threads)
     {
-      const range slice = thread_slice(n);
-      if (slice.first < slice.last) ops::vector_matrix(n, k, alpha, a, b, beta, c, slice.first, slice.last);
+      const auto team = static_cast<std::size_t>(omp_get_num_threads());
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+      const std::size_t groups = (extent + 15) / 16;
+      const range slice{std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
+      if (slice.first < slice.last) f(slice);
     }
+#else
+    (void)threads;
+    f(range{0, extent});
 #endif
   }
-
-#if defined(_OPENMP)
-  /// The calling thread's share of [0, extent) in an OpenMP team: whole groups of 16 (a cache
-  /// line of floats) per thread.
-  static range thread_slice(std::size_t extent) {
-    const auto team = static_cast<std::size_t>(omp_get_num_threads());
-    const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    const std::size_t groups = (extent + 15) / 16;
-    return {std::min(extent, groups * t / team * 16), std::min(extent, groups * (t + 1) / team * 16)};
-  }
-#endif
   /// Products below this many multiply-adds run on one thread: waking the team costs more...
   static constexpr std::size_t gemm_parallel_work = std::size_t{1} << 21;
   /// ...unless their operands outgrow a core's L2 (a batch-1 layer streaming its weights):
