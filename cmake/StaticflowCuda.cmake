@@ -47,8 +47,8 @@ function(sf_add_cuda_target)
   # choose a CUDA_STANDARD themselves.
   target_compile_options(staticflow_cuda INTERFACE
     "$<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<NOT:$<BOOL:$<TARGET_PROPERTY:CUDA_STANDARD>>>>:-std=c++20>")
-  # relaxed-constexpr: std:: and Eigen constexpr helpers in device code;
-  # 20012 is Eigen's harmless DenseStorage warning; 186 is "pointless comparison"
+  # relaxed-constexpr: std:: constexpr helpers in device code; 20012 is the
+  # note that __device__ is ignored on a defaulted member; 186 is "pointless comparison"
   # of an unsigned index in loops over rank-0 shapes; extended-lambda for
   # __device__ lambdas passed to Thrust.
   target_compile_options(staticflow_cuda INTERFACE

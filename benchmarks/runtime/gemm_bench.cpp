@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief Single-precision GEMM: `c = sf::matmul(a, b)` (Eigen kernels on slices split over the
-/// OpenMP team) against OpenBLAS's cblas_sgemm and against Eigen's own threaded product.
+/// \brief Single-precision GEMM: `c = sf::matmul(a, b)` (staticflow's packed kernel on slices
+/// split over the OpenMP team) against OpenBLAS's cblas_sgemm and Eigen's own threaded product.
 ///
 /// Shapes: a square 1024^3 product and the MLP's first layer, [100,784] x [784,500]. Both
 /// contenders read the same operands and use the same thread count (OMP_NUM_THREADS, default

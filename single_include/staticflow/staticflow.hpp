@@ -3062,7 +3062,7 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 
 // ---- begin staticflow/device/host/executor.hpp ----
 /// \file
-/// \brief The host executor: vectorisable loops split over cores with OpenMP, GEMM through Eigen.
+/// \brief The host executor: vectorisable loops and matrix products split over cores with OpenMP.
 
 #include <algorithm>
 #include <atomic>
@@ -3071,36 +3071,28 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #include <type_traits>
 #include <vector>
 
-// The executor splits products over the cores itself and runs Eigen's single-threaded kernel on
-// each slice; Eigen's own OpenMP layer would only add code (parallel variants of every product
-// kind) to each translation unit. Include Eigen before staticflow to keep it for your own code.
-#if !defined(EIGEN_CORE_H) && !defined(EIGEN_DONT_PARALLELIZE)
-#define EIGEN_DONT_PARALLELIZE
-#endif
-#include <Eigen/Core>
-
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
 
 
-// ---- begin staticflow/ops/vector_matrix.hpp ----
+// ---- begin staticflow/ops/gemm.hpp ----
 /// \file
-/// \brief The host's vector-matrix product y = x B with row-major weights B, float32 or
-/// bfloat16: a dense layer at batch 1.
+/// \brief The host's matrix product on one thread: a block of C = alpha op(A) op(B) + beta C,
+/// row-major, op transposing when its flag is set.
 ///
-/// A batch-1 dense layer reads every weight once per call, so its speed is the speed of reading
-/// the weights from cache. The kernel goes down the weight rows once per block of columns, each
-/// weight vector loaded once, the sums in registers. bfloat16 weights halve the bytes; they are
-/// widened to float32 in registers, and sums and results are float32. (Eigen's GEMV takes the
-/// MNIST model's 500 x 10 output layer in 0.8 us, this kernel 0.35 us.)
+/// The classic blocked scheme: op(A) and op(B) are copied, a block at a time, into panels laid
+/// out in the order the inner kernel reads them (transposes and edges are handled there, once),
+/// and the inner kernel keeps a tile of C in registers while it walks one panel of each. One
+/// kernel per element type, written with vector extensions (one source for SSE, AVX and
+/// AVX-512): it replaced Eigen's products, whose four transpose variants took 3 s to compile in
+/// every program that trained a network, for the same speed on these shapes
+/// (benchmarks/runtime/gemm_bench.cpp).
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdint>
-#include <cstring>
 #include <type_traits>
-#include <utility>
+#include <vector>
 
 
 // ---- begin staticflow/ops/vector.hpp ----
@@ -3186,6 +3178,183 @@ template <class T>
 
 }  // namespace staticflow::ops
 // ---- end staticflow/ops/vector.hpp ----
+
+namespace staticflow::ops {
+
+/// Indices [first, last) of one dimension.
+struct index_range {
+  std::size_t first, last;
+};
+
+namespace detail {
+
+/// Register tile and block sizes. The tile is `rows` x two vectors of C: 24 accumulators where
+/// AVX-512 has 32 vector registers, 12 where there are 16. A block of op(A) (`block_rows` x
+/// `depth`, 192 KB of float) and one of op(B) (`depth` x `block_columns`, 512 KB) fit a 1 MB
+/// L2 together; the tile's panel of A (12 KB) stays in L1 while the panels of B stream past.
+template <class T>
+struct gemm_tiling {
+  static constexpr std::size_t columns = 2 * lanes<T>;
+  static constexpr std::size_t rows = vector_bytes == 64 ? 12 : 6;
+  static constexpr std::size_t depth = 256;
+  static constexpr std::size_t block_rows = 16 * rows;
+  static constexpr std::size_t block_columns = (std::size_t{512} << 10) / (depth * sizeof(T)) / columns * columns;
+};
+
+/// Rows [i0, i0 + count) of op(A), inner indices [p0, p0 + depth), into panels of `R` rows:
+/// panel q is [depth][R], its rows past `count` zero.
+template <std::size_t R, class T>
+void pack_rows(const T* a, std::size_t lda, bool transposed, std::size_t i0, std::size_t count, std::size_t p0,
+               std::size_t depth, T* out) {
+  for (std::size_t q = 0; q < count; q += R, out += R * depth) {
+    const std::size_t h = std::min(R, count - q);
+    if (transposed) {  // op(A)(i, p) = a[p * lda + i]: a panel's rows are adjacent
+      for (std::size_t p = 0; p < depth; ++p) {
+        const T* src = a + (p0 + p) * lda + i0 + q;
+        for (std::size_t i = 0; i < R; ++i) out[p * R + i] = i < h ? src[i] : T(0);
+      }
+    } else {  // op(A)(i, p) = a[i * lda + p]: each row is a run
+      for (std::size_t i = 0; i < R; ++i) {
+        const T* src = a + (i0 + q + i) * lda + p0;
+        for (std::size_t p = 0; p < depth; ++p) out[p * R + i] = i < h ? src[p] : T(0);
+      }
+    }
+  }
+}
+
+/// Columns [j0, j0 + count) of op(B), inner indices [p0, p0 + depth), into panels of `C`
+/// columns: panel q is [depth][C], its columns past `count` zero.
+template <std::size_t C, class T>
+void pack_columns(const T* b, std::size_t ldb, bool transposed, std::size_t j0, std::size_t count, std::size_t p0,
+                  std::size_t depth, T* out) {
+  for (std::size_t q = 0; q < count; q += C, out += C * depth) {
+    const std::size_t w = std::min(C, count - q);
+    if (transposed) {  // op(B)(p, j) = b[j * ldb + p]: each column is a run
+      for (std::size_t j = 0; j < C; ++j) {
+        const T* src = b + (j0 + q + j) * ldb + p0;
+        for (std::size_t p = 0; p < depth; ++p) out[p * C + j] = j < w ? src[p] : T(0);
+      }
+    } else {  // op(B)(p, j) = b[p * ldb + j]: a panel's columns are adjacent
+      for (std::size_t p = 0; p < depth; ++p) {
+        const T* src = b + (p0 + p) * ldb + j0 + q;
+        for (std::size_t j = 0; j < C; ++j) out[p * C + j] = j < w ? src[j] : T(0);
+      }
+    }
+  }
+}
+
+/// C's tile (`rows` x `cols` of it at c, row stride ldc) += alpha * the product of `Rows` rows
+/// of a panel of A ([depth][Stride]) and `Vectors` vectors of columns of a panel of B
+/// ([depth][2 vectors]). The sums stay in registers (the loops over them unrolled); a tile cut
+/// by C's edge goes through a buffer.
+template <std::size_t Stride, std::size_t Rows, std::size_t Vectors, class T>
+void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::size_t ldc, std::size_t rows,
+               std::size_t cols) {
+  using V = vec<T>;
+  constexpr std::size_t L = lanes<T>;
+  V acc[Rows][Vectors] = {};
+  for (std::size_t p = 0; p < depth; ++p, a += Stride, b += 2 * L) {
+    V bv[Vectors];
+    for (std::size_t v = 0; v < Vectors; ++v) bv[v] = load(b + v * L);
+    SF_UNROLL(16)
+    for (std::size_t i = 0; i < Rows; ++i) {
+      const T s = a[i];
+      for (std::size_t v = 0; v < Vectors; ++v) acc[i][v] += s * bv[v];
+    }
+  }
+  if (rows == Rows && cols == Vectors * L) {
+    SF_UNROLL(16)
+    for (std::size_t i = 0; i < Rows; ++i)
+      for (std::size_t v = 0; v < Vectors; ++v)
+        store(c + i * ldc + v * L, load(c + i * ldc + v * L) + alpha * acc[i][v]);
+    return;
+  }
+  T tile[Rows][Vectors * L];
+  SF_UNROLL(16)
+  for (std::size_t i = 0; i < Rows; ++i)
+    for (std::size_t v = 0; v < Vectors; ++v) store(tile[i] + v * L, alpha * acc[i][v]);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) c[i * ldc + j] += tile[i][j];
+}
+
+/// One panel of A (`rows` of it) by one of B (`cols` of it) into C. A panel of one vector's
+/// width or less (an output layer of 10 classes) takes the one-vector tile; rows short of a
+/// full panel go in groups of a third of it (a batch of 64 is 5 x 12 + 4), so a short edge
+/// costs little more than its share.
+template <class T>
+void gemm_panels(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::size_t ldc, std::size_t rows,
+                 std::size_t cols) {
+  constexpr std::size_t R = gemm_tiling<T>::rows, S = R / 3;
+  const auto run = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>) {
+    if (rows == R) return gemm_tile<R, R, Vectors>(depth, a, b, alpha, c, ldc, rows, cols);
+    for (std::size_t o = 0; o < rows; o += S)
+      gemm_tile<R, S, Vectors>(depth, a + o, b, alpha, c + o * ldc, ldc, std::min(S, rows - o), cols);
+  };
+  if (cols <= lanes<T>) run(std::integral_constant<std::size_t, 1>{});
+  else run(std::integral_constant<std::size_t, 2>{});
+}
+
+}  // namespace detail
+
+/// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C over the slice `inner` of the
+/// inner dimension (the caller sums slices): op(A) is m x k, op(B) k x n, C m x n, all
+/// row-major as stored (A stored k x m when `ta`, B n x k when `tb`). With beta == 0, C is
+/// not read. The packing buffers are the calling thread's and only grow.
+template <class T>
+void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
+                T beta, T* c, index_range r, index_range col, index_range inner) {
+  using tiling = detail::gemm_tiling<T>;
+  constexpr std::size_t R = tiling::rows, C = tiling::columns;
+  for (std::size_t i = r.first; i < r.last; ++i) {
+    T* row = c + i * n;
+    if (beta == T(0)) std::fill(row + col.first, row + col.last, T(0));
+    else if (beta != T(1))
+      for (std::size_t j = col.first; j < col.last; ++j) row[j] *= beta;
+  }
+  if (r.first >= r.last || col.first >= col.last) return;
+  const std::size_t lda = ta ? m : k, ldb = tb ? k : n;
+  thread_local std::vector<T> packed_a, packed_b;
+  const auto round_up = [](std::size_t x, std::size_t to) { return (x + to - 1) / to * to; };
+  packed_a.resize(std::max(packed_a.size(), round_up(tiling::block_rows, R) * tiling::depth));
+  packed_b.resize(std::max(packed_b.size(), round_up(tiling::block_columns, C) * tiling::depth));
+  for (std::size_t p0 = inner.first; p0 < inner.last; p0 += tiling::depth) {
+    const std::size_t depth = std::min(tiling::depth, inner.last - p0);
+    for (std::size_t j0 = col.first; j0 < col.last; j0 += tiling::block_columns) {
+      const std::size_t width = std::min(tiling::block_columns, col.last - j0);
+      detail::pack_columns<C>(b, ldb, tb, j0, width, p0, depth, packed_b.data());
+      for (std::size_t i0 = r.first; i0 < r.last; i0 += tiling::block_rows) {
+        const std::size_t height = std::min(tiling::block_rows, r.last - i0);
+        detail::pack_rows<R>(a, lda, ta, i0, height, p0, depth, packed_a.data());
+        for (std::size_t i = 0; i < height; i += R)
+          for (std::size_t j = 0; j < width; j += C)
+            detail::gemm_panels(depth, packed_a.data() + i * depth, packed_b.data() + j * depth, alpha,
+                                c + (i0 + i) * n + j0 + j, n, std::min(R, height - i), std::min(C, width - j));
+      }
+    }
+  }
+}
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/gemm.hpp ----
+
+// ---- begin staticflow/ops/vector_matrix.hpp ----
+/// \file
+/// \brief The host's vector-matrix product y = x B with row-major weights B, float32 or
+/// bfloat16: a dense layer at batch 1.
+///
+/// A batch-1 dense layer reads every weight once per call, so its speed is the speed of reading
+/// the weights from cache. The kernel goes down the weight rows once per block of columns, each
+/// weight vector loaded once, the sums in registers. bfloat16 weights halve the bytes; they are
+/// widened to float32 in registers, and sums and results are float32. (Eigen's GEMV takes the
+/// MNIST model's 500 x 10 output layer in 0.8 us, this kernel 0.35 us.)
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
 
 namespace staticflow::ops {
 
@@ -3523,26 +3692,27 @@ struct executor<host> {
 
   /// C = alpha * op(A) * op(B) + beta * C, row-major, op transposing when its flag is set.
   /// Large products are split into slices of C's rows or columns (whichever extent is larger)
-  /// over the OpenMP team, each thread running Eigen's single-threaded kernel on its slice: no
-  /// synchronisation inside the product (Eigen's own threading synchronises at every block and
-  /// stalls whenever one of the team is descheduled), at the price of each thread packing the
-  /// operand it shares.
+  /// over the OpenMP team, each thread running `ops::gemm_block` on its slice: no
+  /// synchronisation inside the product (a shared packed block would need a barrier at every
+  /// block and stall whenever one of the team is descheduled), at the price of each thread
+  /// packing the operand it shares. One row of float32 (batch-1 inference) runs
+  /// `ops::vector_matrix`, which reads the weights as stored instead of packing them.
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
     if constexpr (std::is_same_v<T, float>)
-      if (m == 1 && !tb && fits_l2(n, k, sizeof(T))) return vector_matrix(n, k, alpha, a, b, beta, c);
+      if (m == 1 && !tb) return vector_matrix(n, k, alpha, a, b, beta, c);
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
     const bool by_rows = m > n;
     const int threads = gemm_threads<T>(m, n, k, by_rows ? m : n);
     if (threads <= 1) {
       if (const int inner = gemm_inner_threads<T>(m, n, k); inner > 1)
         return gemm_split_inner(ta, tb, m, n, k, alpha, a, b, beta, c, inner);
-      return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, {0, k});
+      return ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, {0, k});
     }
     on_slices(threads, by_rows ? m : n, [&](range slice) {
-      if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
-      else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
+      if (by_rows) ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
+      else ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
     });
   }
 
@@ -3550,7 +3720,7 @@ struct executor<host> {
   /// they are read: one row of A (batch-1 inference) runs `vector_matrix`; more rows, or B
   /// transposed (a gradient through the weights), widen B into a buffer per calling thread and
   /// run the float32 GEMM. (A template, though only float32 instantiates it: a plain function
-  /// would instantiate the float32 GEMM, Eigen's products, in every translation unit.)
+  /// would instantiate the float32 GEMM in every translation unit.)
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
                    const bfloat16* b, T beta, T* c) {
@@ -3591,21 +3761,7 @@ struct executor<host> {
   }
 
  private:
-  struct range {
-    std::size_t first, last;
-  };
-  /// Whether each thread's column slice of a [k, n] matrix fits a core's L2 (1 MB on the cores
-  /// this was measured on): `vector_matrix` then beats Eigen's GEMV (which streams whole rows,
-  /// better for weights coming from further out).
-  static bool fits_l2(std::size_t n, std::size_t k, std::size_t element_bytes) {
-#if defined(_OPENMP)
-    const auto threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
-#else
-    const std::size_t threads = 1;
-#endif
-    return k * n * element_bytes <= threads * (std::size_t{1} << 20);
-  }
-
+  using range = ops::index_range;
   /// c = alpha a B + beta c for one row a (op(A) with m == 1 is a's k values whether transposed
   /// or not), split by columns over the team as `gemm` splits: each core keeps its slice of B
   /// in its own L2 from call to call.
@@ -3685,39 +3841,14 @@ struct executor<host> {
       const auto t = static_cast<std::size_t>(omp_get_thread_num());
       const auto team = static_cast<std::size_t>(omp_get_num_threads());
       const range inner{k * t / team, k * (t + 1) / team};
-      if (t == 0) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, inner);
-      else gemm_block(ta, tb, m, n, k, alpha, a, b, T(0), extra + (t - 1) * size, {0, m}, {0, n}, inner);
+      if (t == 0) ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, inner);
+      else ops::gemm_block(ta, tb, m, n, k, alpha, a, b, T(0), extra + (t - 1) * size, {0, m}, {0, n}, inner);
     }
 #endif
     for (int t = 1; t < threads; ++t) {
       const T* part = extra + std::size_t(t - 1) * size;
       for (std::size_t i = 0; i < size; ++i) c[i] += part[i];
     }
-  }
-
-  /// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C, by Eigen on the calling
-  /// thread, over the slice `inner` of the inner dimension.
-  template <class T>
-  static void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-                         const T* b, T beta, T* c, range r, range col, range inner) {
-    using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    using view = Eigen::Map<const mat, 0, Eigen::OuterStride<>>;
-    using idx = Eigen::Index;
-    using stride = Eigen::OuterStride<>;
-    const idx rows = idx(r.last - r.first), cols = idx(col.last - col.first), depth = idx(inner.last - inner.first);
-    Eigen::Map<mat, 0, stride> C(c + r.first * n + col.first, rows, cols, stride(idx(n)));
-    if (beta == T(0)) C.setZero();
-    else if (beta != T(1)) C *= beta;
-    // The slices of op(A) and op(B) as stored: rows of A or, transposed, its columns; likewise B.
-    const std::size_t k0 = inner.first;
-    const view A = ta ? view(a + k0 * m + r.first, depth, rows, stride(idx(m)))
-                      : view(a + r.first * k + k0, rows, depth, stride(idx(k)));
-    const view B = tb ? view(b + col.first * k + k0, cols, depth, stride(idx(k)))
-                      : view(b + k0 * n + col.first, depth, cols, stride(idx(n)));
-    if (ta && tb) C.noalias() += alpha * A.transpose() * B.transpose();
-    else if (ta) C.noalias() += alpha * A.transpose() * B;
-    else if (tb) C.noalias() += alpha * A * B.transpose();
-    else C.noalias() += alpha * A * B;
   }
 
   template <class Reducer, class Ev>

@@ -2,7 +2,7 @@
 # Builds and runs a staticflow consumer (tests/package/CMakeLists.txt):
 #   MODE=find_package    install BUILD_DIR to a prefix, find_package(staticflow) from it
 #   MODE=subdirectory    add_subdirectory(SOURCE_DIR) from a parent project
-#   MODE=single_include  compile against single_include/ alone (+ Eigen, Boost)
+#   MODE=single_include  compile against single_include/ alone (+ Boost)
 cmake_minimum_required(VERSION 3.25)
 
 # Runs a command; on failure stops with the step name and the command's output.

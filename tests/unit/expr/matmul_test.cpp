@@ -163,6 +163,41 @@ TEST_CASE("one row by a matrix (a batch-1 dense layer): column tails, passes, th
   CHECK(bad == 0);
 }
 
+TEST_CASE("the one-thread kernel over block, depth and tile edges, on a window of C", "[matmul][large]") {
+  // ops::gemm_block packs blocks of op(A) rows and op(B) columns per depth slice: sizes that
+  // cross each block and tile edge, a window of C whose outside must stay untouched, and
+  // alpha / beta, in double (exact enough to compare at 1e-12) and float.
+  using T = double;
+  const std::size_t m = 203, k = 530, n = 547;
+  const sf::ops::index_range rows{5, 201}, cols{3, 546}, inner{0, k};
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true}) {
+      INFO("ta=" << ta << " tb=" << tb);
+      const auto va = ref::random_values<T>(m * k, 120), vb = ref::random_values<T>(k * n, 121);
+      const auto vc = ref::random_values<T>(m * n, 122);
+      std::vector<T> c = vc;
+      sf::ops::gemm_block(ta, tb, m, n, k, T(1.5), va.data(), vb.data(), T(-0.5), c.data(), rows, cols, inner);
+      const auto ab = ref::matmul(va, vb, m, k, n, ta, tb);
+      std::size_t bad = 0;
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+          const bool inside = i >= rows.first && i < rows.last && j >= cols.first && j < cols.last;
+          const T want = inside ? 1.5 * ab[i * n + j] - 0.5 * vc[i * n + j] : vc[i * n + j];
+          bad += std::abs(c[i * n + j] - want) > 1e-12 * (1.0 + std::abs(want));
+        }
+      CHECK(bad == 0);
+    }
+  // float, beta = 0 over a C full of NaN (it must not be read), rows and columns just past a tile.
+  const std::size_t fm = 13, fk = 257, fn = 33;
+  const auto fa = ref::random_values<float>(fm * fk, 130), fb = ref::random_values<float>(fk * fn, 131);
+  std::vector<float> fc(fm * fn, std::nanf(""));
+  sf::ops::gemm_block(false, false, fm, fn, fk, 1.0f, fa.data(), fb.data(), 0.0f, fc.data(), {0, fm}, {0, fn}, {0, fk});
+  const auto want = ref::matmul(fa, fb, fm, fk, fn, false, false);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) bad += !(std::abs(fc[i] - want[i]) <= 1e-4 * (1.0 + std::abs(want[i])));
+  CHECK(bad == 0);
+}
+
 TEST_CASE("double precision, all transposes", "[matmul]") {
   check_product<false, false, double>(31, 47, 23, 5, 1e-12);
   check_product<true, false, double>(31, 47, 23, 6, 1e-12);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief The host executor: vectorisable loops split over cores with OpenMP, GEMM through Eigen.
+/// \brief The host executor: vectorisable loops and matrix products split over cores with OpenMP.
 #pragma once
 
 #include <algorithm>
@@ -10,14 +10,6 @@
 #include <type_traits>
 #include <vector>
 
-// The executor splits products over the cores itself and runs Eigen's single-threaded kernel on
-// each slice; Eigen's own OpenMP layer would only add code (parallel variants of every product
-// kind) to each translation unit. Include Eigen before staticflow to keep it for your own code.
-#if !defined(EIGEN_CORE_H) && !defined(EIGEN_DONT_PARALLELIZE)
-#define EIGEN_DONT_PARALLELIZE
-#endif
-#include <Eigen/Core>
-
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
@@ -25,6 +17,7 @@
 #include "staticflow/core/device.hpp"
 #include "staticflow/expr/assign.hpp"
 #include "staticflow/ops/elementwise.hpp"
+#include "staticflow/ops/gemm.hpp"
 #include "staticflow/ops/vector_matrix.hpp"
 
 namespace staticflow {
@@ -234,26 +227,27 @@ struct executor<host> {
 
   /// C = alpha * op(A) * op(B) + beta * C, row-major, op transposing when its flag is set.
   /// Large products are split into slices of C's rows or columns (whichever extent is larger)
-  /// over the OpenMP team, each thread running Eigen's single-threaded kernel on its slice: no
-  /// synchronisation inside the product (Eigen's own threading synchronises at every block and
-  /// stalls whenever one of the team is descheduled), at the price of each thread packing the
-  /// operand it shares.
+  /// over the OpenMP team, each thread running `ops::gemm_block` on its slice: no
+  /// synchronisation inside the product (a shared packed block would need a barrier at every
+  /// block and stall whenever one of the team is descheduled), at the price of each thread
+  /// packing the operand it shares. One row of float32 (batch-1 inference) runs
+  /// `ops::vector_matrix`, which reads the weights as stored instead of packing them.
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
     if constexpr (std::is_same_v<T, float>)
-      if (m == 1 && !tb && fits_l2(n, k, sizeof(T))) return vector_matrix(n, k, alpha, a, b, beta, c);
+      if (m == 1 && !tb) return vector_matrix(n, k, alpha, a, b, beta, c);
     passes().gemm.fetch_add(1, std::memory_order_relaxed);
     const bool by_rows = m > n;
     const int threads = gemm_threads<T>(m, n, k, by_rows ? m : n);
     if (threads <= 1) {
       if (const int inner = gemm_inner_threads<T>(m, n, k); inner > 1)
         return gemm_split_inner(ta, tb, m, n, k, alpha, a, b, beta, c, inner);
-      return gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, {0, k});
+      return ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, {0, k});
     }
     on_slices(threads, by_rows ? m : n, [&](range slice) {
-      if (by_rows) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
-      else gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
+      if (by_rows) ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, slice, {0, n}, {0, k});
+      else ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, slice, {0, k});
     });
   }
 
@@ -261,7 +255,7 @@ struct executor<host> {
   /// they are read: one row of A (batch-1 inference) runs `vector_matrix`; more rows, or B
   /// transposed (a gradient through the weights), widen B into a buffer per calling thread and
   /// run the float32 GEMM. (A template, though only float32 instantiates it: a plain function
-  /// would instantiate the float32 GEMM, Eigen's products, in every translation unit.)
+  /// would instantiate the float32 GEMM in every translation unit.)
   template <class T>
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
                    const bfloat16* b, T beta, T* c) {
@@ -302,21 +296,7 @@ struct executor<host> {
   }
 
  private:
-  struct range {
-    std::size_t first, last;
-  };
-  /// Whether each thread's column slice of a [k, n] matrix fits a core's L2 (1 MB on the cores
-  /// this was measured on): `vector_matrix` then beats Eigen's GEMV (which streams whole rows,
-  /// better for weights coming from further out).
-  static bool fits_l2(std::size_t n, std::size_t k, std::size_t element_bytes) {
-#if defined(_OPENMP)
-    const auto threads = static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
-#else
-    const std::size_t threads = 1;
-#endif
-    return k * n * element_bytes <= threads * (std::size_t{1} << 20);
-  }
-
+  using range = ops::index_range;
   /// c = alpha a B + beta c for one row a (op(A) with m == 1 is a's k values whether transposed
   /// or not), split by columns over the team as `gemm` splits: each core keeps its slice of B
   /// in its own L2 from call to call.
@@ -396,39 +376,14 @@ struct executor<host> {
       const auto t = static_cast<std::size_t>(omp_get_thread_num());
       const auto team = static_cast<std::size_t>(omp_get_num_threads());
       const range inner{k * t / team, k * (t + 1) / team};
-      if (t == 0) gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, inner);
-      else gemm_block(ta, tb, m, n, k, alpha, a, b, T(0), extra + (t - 1) * size, {0, m}, {0, n}, inner);
+      if (t == 0) ops::gemm_block(ta, tb, m, n, k, alpha, a, b, beta, c, {0, m}, {0, n}, inner);
+      else ops::gemm_block(ta, tb, m, n, k, alpha, a, b, T(0), extra + (t - 1) * size, {0, m}, {0, n}, inner);
     }
 #endif
     for (int t = 1; t < threads; ++t) {
       const T* part = extra + std::size_t(t - 1) * size;
       for (std::size_t i = 0; i < size; ++i) c[i] += part[i];
     }
-  }
-
-  /// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C, by Eigen on the calling
-  /// thread, over the slice `inner` of the inner dimension.
-  template <class T>
-  static void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-                         const T* b, T beta, T* c, range r, range col, range inner) {
-    using mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    using view = Eigen::Map<const mat, 0, Eigen::OuterStride<>>;
-    using idx = Eigen::Index;
-    using stride = Eigen::OuterStride<>;
-    const idx rows = idx(r.last - r.first), cols = idx(col.last - col.first), depth = idx(inner.last - inner.first);
-    Eigen::Map<mat, 0, stride> C(c + r.first * n + col.first, rows, cols, stride(idx(n)));
-    if (beta == T(0)) C.setZero();
-    else if (beta != T(1)) C *= beta;
-    // The slices of op(A) and op(B) as stored: rows of A or, transposed, its columns; likewise B.
-    const std::size_t k0 = inner.first;
-    const view A = ta ? view(a + k0 * m + r.first, depth, rows, stride(idx(m)))
-                      : view(a + r.first * k + k0, rows, depth, stride(idx(k)));
-    const view B = tb ? view(b + col.first * k + k0, cols, depth, stride(idx(k)))
-                      : view(b + k0 * n + col.first, depth, cols, stride(idx(n)));
-    if (ta && tb) C.noalias() += alpha * A.transpose() * B.transpose();
-    else if (ta) C.noalias() += alpha * A.transpose() * B;
-    else if (tb) C.noalias() += alpha * A * B.transpose();
-    else C.noalias() += alpha * A * B;
   }
 
   template <class Reducer, class Ev>
