@@ -688,12 +688,16 @@ dims_t<S> make_dims(Ext... dynamic) {
   return d;
 }
 
+/// The message, built out of line (the check below is inlined wherever a view is made).
+[[noreturn, gnu::cold]] inline void throw_extents_mismatch(const std::size_t* static_extents, const std::size_t* d,
+                                                          std::size_t rank, const char* where) {
+  throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) + " do not fit shape " +
+                         extents_string(static_extents, rank, true));
+}
 /// Throws `invalid_argument` when run-time extents contradict the static ones.
 inline void check_extents(const std::size_t* static_extents, const std::size_t* d, std::size_t rank, const char* where) {
   for (std::size_t i = 0; i < rank; ++i)
-    if (static_extents[i] != dyn && static_extents[i] != d[i])
-      throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) +
-                             " do not fit shape " + extents_string(static_extents, rank, true));
+    if (static_extents[i] != dyn && static_extents[i] != d[i]) throw_extents_mismatch(static_extents, d, rank, where);
 }
 template <any_shape S>
 void check_dims(const dims_t<S>& d, const char* where) {
@@ -2488,6 +2492,7 @@ auto argmin(const E& e) {
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 
@@ -2647,16 +2652,7 @@ class temporaries {
 
   template <class T, class S>
   tensor_view<T, S, Policy> make(const dims_t<S>& d) {
-    const std::size_t bytes = element_count(d) * sizeof(T);
-    if (next_ == blocks_.size()) blocks_.push_back({});
-    block& b = blocks_[next_++];
-    if (b.bytes < bytes) {
-      memory<Policy>::deallocate(b.data, b.bytes);
-      b.data = nullptr, b.bytes = 0;
-      b.data = memory<Policy>::template allocate<std::byte>(bytes);
-      b.bytes = bytes;
-    }
-    return tensor_view<T, S, Policy>(reinterpret_cast<T*>(b.data), d);
+    return tensor_view<T, S, Policy>(reinterpret_cast<T*>(next_block(element_count(d) * sizeof(T))), d);
   }
   /// Makes every block available again (the views handed out so far become invalid).
   void reset() {
@@ -2685,6 +2681,18 @@ class temporaries {
     std::byte* data = nullptr;
     std::size_t bytes = 0;
   };
+  /// The next block, grown to `bytes` if smaller. Not inlined: one copy serves every shape.
+  [[gnu::noinline]] std::byte* next_block(std::size_t bytes) {
+    if (next_ == blocks_.size()) blocks_.push_back({});
+    block& b = blocks_[next_++];
+    if (b.bytes < bytes) {
+      memory<Policy>::deallocate(b.data, b.bytes);
+      b.data = nullptr, b.bytes = 0;
+      b.data = memory<Policy>::template allocate<std::byte>(bytes);
+      b.bytes = bytes;
+    }
+    return b.data;
+  }
   std::vector<block> blocks_;
   std::size_t next_ = 0;
   struct entry {
@@ -2701,6 +2709,18 @@ class temporaries {
 };
 
 namespace detail {
+
+template <std::size_t... I>
+shape<(I, dyn)...> all_dyn_shape(std::index_sequence<I...>);
+
+/// The view with every extent a run-time one. Custom ops' kernels (convolution, pooling,
+/// losses) read extents at run time; handed such views, the layers of a network that differ
+/// only in static shapes share one instantiation of each op's forward and backward.
+template <class V>
+auto erase_extents(const V& v) {
+  using S = decltype(all_dyn_shape(std::make_index_sequence<V::shape_type::rank>{}));
+  return tensor_view<typename V::value_type, S, typename V::policy_type>(v.data(), v.dims());
+}
 
 /// A static last extent up to this long is passed to the executor as a compile-time row
 /// length (longer rows vectorise as well with a run-time length).
@@ -2851,9 +2871,10 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
     } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      node.op.template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
+      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.lhs, tmp)),
+                                  erase_extents(materialize(node.rhs, tmp)), tmp);
     } else if constexpr (requires { typename N::op_type; node.arg; }) {
-      node.op.template forward<P>(dst, materialize(node.arg, tmp), tmp);
+      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.arg, tmp)), tmp);
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;
@@ -2890,13 +2911,18 @@ struct check_assign {
   static constexpr bool value = std::is_same_v<DT, ST> && Src::rank <= Dst::rank;
 };
 
+/// Not a template: one copy of the message's code, whatever the shapes.
+[[noreturn]] inline void throw_assign_mismatch(const std::size_t* src, std::size_t src_rank, const std::size_t* dst,
+                                               std::size_t dst_rank) {
+  throw invalid_argument("sf: cannot assign an expression of extents " + extents_string(src, src_rank, false) +
+                         " to a tensor of extents " + extents_string(dst, dst_rank, false));
+}
+
 template <class D, class S>
 void check_assign_dims(const dims_t<D>& dst, const dims_t<S>& src) {
   for (std::size_t d = 0; d < S::rank; ++d) {
     const std::size_t dd = d + D::rank - S::rank;
-    if (src[d] != dst[dd] && S::extents[d] != 1)
-      throw invalid_argument("sf: cannot assign an expression of extents " + to_string(src) +
-                             " to a tensor of extents " + to_string(dst));
+    if (src[d] != dst[dd] && S::extents[d] != 1) throw_assign_mismatch(src.v, S::rank, dst.v, D::rank);
   }
 }
 
@@ -3213,10 +3239,16 @@ void pack_rows(const T* a, std::size_t lda, bool transposed, std::size_t i0, std
         const T* src = a + (p0 + p) * lda + i0 + q;
         for (std::size_t i = 0; i < R; ++i) out[p * R + i] = i < h ? src[i] : T(0);
       }
-    } else {  // op(A)(i, p) = a[i * lda + p]: each row is a run
-      for (std::size_t i = 0; i < R; ++i) {
-        const T* src = a + (i0 + q + i) * lda + p0;
-        for (std::size_t p = 0; p < depth; ++p) out[p * R + i] = i < h ? src[p] : T(0);
+    } else {  // op(A)(i, p) = a[i * lda + p]: each row is a run, read side by side
+      const T* src = a + (i0 + q) * lda + p0;
+      if (h == R) {
+        for (std::size_t p = 0; p < depth; ++p) {
+          SF_UNROLL(16)
+          for (std::size_t i = 0; i < R; ++i) out[p * R + i] = src[i * lda + p];
+        }
+      } else {
+        for (std::size_t p = 0; p < depth; ++p)
+          for (std::size_t i = 0; i < R; ++i) out[p * R + i] = i < h ? src[i * lda + p] : T(0);
       }
     }
   }
@@ -3586,12 +3618,19 @@ struct executor<host> {
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
         const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        range(n * t / team, n * (t + 1) / team);
+        run_slice(range, n * t / team, n * (t + 1) / team);
       }
 #endif
       return;
     }
-    range(0, n);
+    run_slice(range, 0, n);
+  }
+
+  /// range(first, last), not inlined: the team's slices and the single-thread call share one
+  /// copy of the kernel's loop (inlined into both, every fused loop would be compiled twice).
+  template <class Range>
+  [[gnu::noinline]] static void run_slice(const Range& range, std::size_t first, std::size_t last) {
+    range(first, last);
   }
 
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
@@ -5099,11 +5138,21 @@ ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::siz
   return g;
 }
 
+// The messages are built out of line: one copy of their code, however many layers check.
+[[noreturn, gnu::cold]] inline void throw_window_too_large(const char* what, std::size_t in, std::size_t k,
+                                                          const char* axis) {
+  throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
+                         axis + " (" + std::to_string(in) + ") with VALID padding");
+}
+[[noreturn, gnu::cold]] inline void throw_conv_channels(const std::size_t* x, const std::size_t* f) {
+  throw invalid_argument("sf::conv2d: the filter " + extents_string(f, 4, false) + " expects " + std::to_string(f[2]) +
+                         " input channels but the input " + extents_string(x, 4, false) + " has " +
+                         std::to_string(x[3]));
+}
+
 /// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).
 inline void check_window_fits(const char* what, padding p, std::size_t in, std::size_t k, const char* axis) {
-  if (p == padding::valid && in != dyn && k != dyn && k > in)
-    throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
-                           axis + " (" + std::to_string(in) + ") with VALID padding");
+  if (p == padding::valid && in != dyn && k != dyn && k > in) throw_window_too_large(what, in, k, axis);
 }
 
 /// [n, oh, ow, c] for windows over an NHWC input.
@@ -5124,9 +5173,7 @@ struct conv2d_op {
 
   template <class S, class DX, class DF>
   static dims_t<S> result_dims(const DX& x, const DF& f) {
-    if (x[3] != dyn && f[2] != dyn && x[3] != f[2])
-      throw invalid_argument("sf::conv2d: the filter " + to_string(f) + " expects " + std::to_string(f[2]) +
-                             " input channels but the input " + to_string(x) + " has " + std::to_string(x[3]));
+    if (x[3] != dyn && f[2] != dyn && x[3] != f[2]) detail::throw_conv_channels(x.v, f.v);
     detail::check_window_fits(name, Pad, x[1], f[0], "height");
     detail::check_window_fits(name, Pad, x[2], f[1], "width");
     return {x[0], detail::window_out_extent(x[1], f[0], SH, Pad), detail::window_out_extent(x[2], f[1], SW, Pad), f[3]};
@@ -5771,6 +5818,17 @@ auto sum_to(const G& g, const dims_t<S>& operand_dims, temporaries<P>& tmp) {
   using axes = detail::broadcast_axes<S, typename G::shape_type>;
   if constexpr (axes::count == 0) {
     return g;
+  } else if constexpr (is_tensor_v<G> && axes::count + S::rank == G::shape_type::rank) {
+    // Summed over leading axes only (a bias): through a [rows, columns] view, so the biases of
+    // every layer of a dtype share one reduction.
+    using T = typename G::value_type;
+    using flat = tensor_view<T, shape<dyn, dyn>, P>;
+    const std::size_t columns = element_count(operand_dims), rows = columns ? g.size() / columns : 0;
+    auto out = tmp.template make<T, shape<dyn>>(dims_t<shape<dyn>>{{columns}});
+    staticflow::detail::evaluate_into(
+        out, reduce_node<ops::sum_reducer, flat, false, false, 0>(ops::sum_reducer{}, flat(g.data(), {{rows, columns}})),
+        tmp);
+    return tensor_view<T, S, P>(out.data(), operand_dims);
   } else {
     auto r = detail::sum_over_broadcast_axes<S>(g, std::make_index_sequence<axes::count>{});
     auto out = tmp.template make<typename G::value_type, typename decltype(r)::shape_type>(r.dims());
@@ -6011,16 +6069,19 @@ void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& valu
 /// A custom op computes each operand's gradient with its own kernel, then the recursion goes on.
 template <class P, class Op, class L, class R, class V, class G>
 void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp) {
+  using staticflow::detail::erase_extents;
   const auto l = staticflow::detail::value_view(node.lhs);
   const auto r = staticflow::detail::value_view(node.rhs);
   if constexpr (has_variables_v<R>) {
     auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    node.op.template backward<1, P>(d, l, r, value, g, tmp);
+    node.op.template backward<1, P>(erase_extents(d), erase_extents(l), erase_extents(r), erase_extents(value),
+                                    erase_extents(g), tmp);
     backprop(node.rhs, d, tmp);
   }
   if constexpr (has_variables_v<L>) {
     auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    node.op.template backward<0, P>(d, l, r, value, g, tmp);
+    node.op.template backward<0, P>(erase_extents(d), erase_extents(l), erase_extents(r), erase_extents(value),
+                                    erase_extents(g), tmp);
     backprop(node.lhs, d, tmp);
   }
 }
@@ -6029,8 +6090,9 @@ template <class P, class Op, class E, class V, class G>
 void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp) {
   if constexpr (has_variables_v<E>) {
     const auto x = staticflow::detail::value_view(node.arg);
+    using staticflow::detail::erase_extents;
     auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
-    node.op.template backward<P>(d, x, value, g, tmp);
+    node.op.template backward<P>(erase_extents(d), erase_extents(x), erase_extents(value), erase_extents(g), tmp);
     backprop(node.arg, d, tmp);
   }
 }
@@ -6291,14 +6353,17 @@ class variable_def final : public variable_base {
   init::initializer init_;
 };
 
-/// A variable inside an expression. Copies refer to the same variable.
+/// A variable inside an expression. Copies refer to the same variable, whose definition its
+/// graph owns: like a session, an expression must not outlive its graph. (A plain pointer
+/// keeps expression trees trivially copyable: building and copying a network's expression
+/// then costs no reference counting, and far less code.)
 template <element_type T, any_shape S>
 struct variable_node : node_base<variable_node<T, S>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
   static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
-  std::shared_ptr<const variable_def<T>> def;
+  const variable_def<T>* def = nullptr;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
   friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
@@ -6368,7 +6433,7 @@ class graph {
     if (mode == reuse::no)
       throw invalid_argument("sf::get_variable: variable " + full +
                              " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
-    auto def = std::dynamic_pointer_cast<const variable_def<T>>(vars_[it->second]);
+    const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
     if (!def || def->shape_string() != to_string(S{}))
       throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
                              std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
@@ -6451,7 +6516,7 @@ class graph {
                                                        init::initializer::fans<S>(), std::move(init), trainable,
                                                        vars_.size(), this);
     add(def);
-    return {{}, std::move(def)};
+    return {{}, def.get()};
   }
   void add(std::shared_ptr<const variable_base> def) {
     by_name_[def->name()] = vars_.size();
@@ -6715,6 +6780,15 @@ struct all_fed<type_list<Ph...>, Feeds...> {
   static constexpr bool checked = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
   static constexpr bool value = (is_fed_v<Ph, Feeds...> && ...);
 };
+
+/// The message for a feed whose extents contradict its placeholder's shape (out of line: one
+/// copy of its code for every placeholder).
+[[noreturn, gnu::cold]] inline void throw_feed_mismatch(std::string_view name, const std::size_t* shape_extents,
+                                                       const std::size_t* fed, std::size_t rank) {
+  throw invalid_argument("sf::session::run: placeholder '" + std::string(name) + "' has shape " +
+                         extents_string(shape_extents, rank, true) + ", fed a tensor of extents " +
+                         extents_string(fed, rank, false));
+}
 
 /// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
 template <class Ph, class... Feeds>
@@ -7164,8 +7238,7 @@ class session final : public session_state {
     const auto& v = item.value;
     for (std::size_t d = 0; d < S::rank; ++d)
       if (S::extents[d] != dyn && S::extents[d] != v.dims()[d])
-        throw invalid_argument("sf::session::run: placeholder '" + std::string(ph.name()) + "' has shape " +
-                               to_string(S{}) + ", fed a tensor of extents " + to_string(v.dims()));
+        detail::throw_feed_mismatch(ph.name(), S::extents.data(), v.dims().v, S::rank);
     tensor_view<T, S, typename std::remove_cvref_t<decltype(v)>::policy_type> typed(v.data(), to_dims<S>(v.dims()));
     return bind(typed, ctx);
   }
@@ -8247,7 +8320,7 @@ class moving_average_op {
   template <class T, class S, std::size_t... I>
   void find(const variable_node<T, S>& v, std::optional<variable_node<T, S>>& out, std::index_sequence<I...>) const {
     ((std::is_same_v<std::tuple_element_t<I, std::tuple<V...>>, variable_node<T, S>> &&
-              std::get<I>(vars_).def.get() == static_cast<const void*>(v.def.get())
+              static_cast<const void*>(std::get<I>(vars_).def) == static_cast<const void*>(v.def)
           ? (void)(out = as<T, S>(std::get<I>(shadows_)))
           : void()),
      ...);

@@ -81,6 +81,17 @@ auto sum_to(const G& g, const dims_t<S>& operand_dims, temporaries<P>& tmp) {
   using axes = detail::broadcast_axes<S, typename G::shape_type>;
   if constexpr (axes::count == 0) {
     return g;
+  } else if constexpr (is_tensor_v<G> && axes::count + S::rank == G::shape_type::rank) {
+    // Summed over leading axes only (a bias): through a [rows, columns] view, so the biases of
+    // every layer of a dtype share one reduction.
+    using T = typename G::value_type;
+    using flat = tensor_view<T, shape<dyn, dyn>, P>;
+    const std::size_t columns = element_count(operand_dims), rows = columns ? g.size() / columns : 0;
+    auto out = tmp.template make<T, shape<dyn>>(dims_t<shape<dyn>>{{columns}});
+    staticflow::detail::evaluate_into(
+        out, reduce_node<ops::sum_reducer, flat, false, false, 0>(ops::sum_reducer{}, flat(g.data(), {{rows, columns}})),
+        tmp);
+    return tensor_view<T, S, P>(out.data(), operand_dims);
   } else {
     auto r = detail::sum_over_broadcast_axes<S>(g, std::make_index_sequence<axes::count>{});
     auto out = tmp.template make<typename G::value_type, typename decltype(r)::shape_type>(r.dims());
@@ -321,16 +332,19 @@ void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& valu
 /// A custom op computes each operand's gradient with its own kernel, then the recursion goes on.
 template <class P, class Op, class L, class R, class V, class G>
 void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp) {
+  using staticflow::detail::erase_extents;
   const auto l = staticflow::detail::value_view(node.lhs);
   const auto r = staticflow::detail::value_view(node.rhs);
   if constexpr (has_variables_v<R>) {
     auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    node.op.template backward<1, P>(d, l, r, value, g, tmp);
+    node.op.template backward<1, P>(erase_extents(d), erase_extents(l), erase_extents(r), erase_extents(value),
+                                    erase_extents(g), tmp);
     backprop(node.rhs, d, tmp);
   }
   if constexpr (has_variables_v<L>) {
     auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    node.op.template backward<0, P>(d, l, r, value, g, tmp);
+    node.op.template backward<0, P>(erase_extents(d), erase_extents(l), erase_extents(r), erase_extents(value),
+                                    erase_extents(g), tmp);
     backprop(node.lhs, d, tmp);
   }
 }
@@ -339,8 +353,9 @@ template <class P, class Op, class E, class V, class G>
 void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp) {
   if constexpr (has_variables_v<E>) {
     const auto x = staticflow::detail::value_view(node.arg);
+    using staticflow::detail::erase_extents;
     auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
-    node.op.template backward<P>(d, x, value, g, tmp);
+    node.op.template backward<P>(erase_extents(d), erase_extents(x), erase_extents(value), erase_extents(g), tmp);
     backprop(node.arg, d, tmp);
   }
 }

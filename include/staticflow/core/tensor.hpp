@@ -45,12 +45,16 @@ dims_t<S> make_dims(Ext... dynamic) {
   return d;
 }
 
+/// The message, built out of line (the check below is inlined wherever a view is made).
+[[noreturn, gnu::cold]] inline void throw_extents_mismatch(const std::size_t* static_extents, const std::size_t* d,
+                                                          std::size_t rank, const char* where) {
+  throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) + " do not fit shape " +
+                         extents_string(static_extents, rank, true));
+}
 /// Throws `invalid_argument` when run-time extents contradict the static ones.
 inline void check_extents(const std::size_t* static_extents, const std::size_t* d, std::size_t rank, const char* where) {
   for (std::size_t i = 0; i < rank; ++i)
-    if (static_extents[i] != dyn && static_extents[i] != d[i])
-      throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) +
-                             " do not fit shape " + extents_string(static_extents, rank, true));
+    if (static_extents[i] != dyn && static_extents[i] != d[i]) throw_extents_mismatch(static_extents, d, rank, where);
 }
 template <any_shape S>
 void check_dims(const dims_t<S>& d, const char* where) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "staticflow/core/device.hpp"
@@ -48,16 +49,7 @@ class temporaries {
 
   template <class T, class S>
   tensor_view<T, S, Policy> make(const dims_t<S>& d) {
-    const std::size_t bytes = element_count(d) * sizeof(T);
-    if (next_ == blocks_.size()) blocks_.push_back({});
-    block& b = blocks_[next_++];
-    if (b.bytes < bytes) {
-      memory<Policy>::deallocate(b.data, b.bytes);
-      b.data = nullptr, b.bytes = 0;
-      b.data = memory<Policy>::template allocate<std::byte>(bytes);
-      b.bytes = bytes;
-    }
-    return tensor_view<T, S, Policy>(reinterpret_cast<T*>(b.data), d);
+    return tensor_view<T, S, Policy>(reinterpret_cast<T*>(next_block(element_count(d) * sizeof(T))), d);
   }
   /// Makes every block available again (the views handed out so far become invalid).
   void reset() {
@@ -86,6 +78,18 @@ class temporaries {
     std::byte* data = nullptr;
     std::size_t bytes = 0;
   };
+  /// The next block, grown to `bytes` if smaller. Not inlined: one copy serves every shape.
+  [[gnu::noinline]] std::byte* next_block(std::size_t bytes) {
+    if (next_ == blocks_.size()) blocks_.push_back({});
+    block& b = blocks_[next_++];
+    if (b.bytes < bytes) {
+      memory<Policy>::deallocate(b.data, b.bytes);
+      b.data = nullptr, b.bytes = 0;
+      b.data = memory<Policy>::template allocate<std::byte>(bytes);
+      b.bytes = bytes;
+    }
+    return b.data;
+  }
   std::vector<block> blocks_;
   std::size_t next_ = 0;
   struct entry {
@@ -102,6 +106,18 @@ class temporaries {
 };
 
 namespace detail {
+
+template <std::size_t... I>
+shape<(I, dyn)...> all_dyn_shape(std::index_sequence<I...>);
+
+/// The view with every extent a run-time one. Custom ops' kernels (convolution, pooling,
+/// losses) read extents at run time; handed such views, the layers of a network that differ
+/// only in static shapes share one instantiation of each op's forward and backward.
+template <class V>
+auto erase_extents(const V& v) {
+  using S = decltype(all_dyn_shape(std::make_index_sequence<V::shape_type::rank>{}));
+  return tensor_view<typename V::value_type, S, typename V::policy_type>(v.data(), v.dims());
+}
 
 /// A static last extent up to this long is passed to the executor as a compile-time row
 /// length (longer rows vectorise as well with a run-time length).
@@ -252,9 +268,10 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
       ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
     } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      node.op.template forward<P>(dst, materialize(node.lhs, tmp), materialize(node.rhs, tmp), tmp);
+      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.lhs, tmp)),
+                                  erase_extents(materialize(node.rhs, tmp)), tmp);
     } else if constexpr (requires { typename N::op_type; node.arg; }) {
-      node.op.template forward<P>(dst, materialize(node.arg, tmp), tmp);
+      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.arg, tmp)), tmp);
     } else if constexpr (requires { node.reducer; }) {
       auto arg = lower(node.arg, tmp);
       using in_shape = typename decltype(arg)::shape_type;
@@ -291,13 +308,18 @@ struct check_assign {
   static constexpr bool value = std::is_same_v<DT, ST> && Src::rank <= Dst::rank;
 };
 
+/// Not a template: one copy of the message's code, whatever the shapes.
+[[noreturn]] inline void throw_assign_mismatch(const std::size_t* src, std::size_t src_rank, const std::size_t* dst,
+                                               std::size_t dst_rank) {
+  throw invalid_argument("sf: cannot assign an expression of extents " + extents_string(src, src_rank, false) +
+                         " to a tensor of extents " + extents_string(dst, dst_rank, false));
+}
+
 template <class D, class S>
 void check_assign_dims(const dims_t<D>& dst, const dims_t<S>& src) {
   for (std::size_t d = 0; d < S::rank; ++d) {
     const std::size_t dd = d + D::rank - S::rank;
-    if (src[d] != dst[dd] && S::extents[d] != 1)
-      throw invalid_argument("sf: cannot assign an expression of extents " + to_string(src) +
-                             " to a tensor of extents " + to_string(dst));
+    if (src[d] != dst[dd] && S::extents[d] != 1) throw_assign_mismatch(src.v, S::rank, dst.v, D::rank);
   }
 }
 

@@ -62,11 +62,21 @@ ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::siz
   return g;
 }
 
+// The messages are built out of line: one copy of their code, however many layers check.
+[[noreturn, gnu::cold]] inline void throw_window_too_large(const char* what, std::size_t in, std::size_t k,
+                                                          const char* axis) {
+  throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
+                         axis + " (" + std::to_string(in) + ") with VALID padding");
+}
+[[noreturn, gnu::cold]] inline void throw_conv_channels(const std::size_t* x, const std::size_t* f) {
+  throw invalid_argument("sf::conv2d: the filter " + extents_string(f, 4, false) + " expects " + std::to_string(f[2]) +
+                         " input channels but the input " + extents_string(x, 4, false) + " has " +
+                         std::to_string(x[3]));
+}
+
 /// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).
 inline void check_window_fits(const char* what, padding p, std::size_t in, std::size_t k, const char* axis) {
-  if (p == padding::valid && in != dyn && k != dyn && k > in)
-    throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
-                           axis + " (" + std::to_string(in) + ") with VALID padding");
+  if (p == padding::valid && in != dyn && k != dyn && k > in) throw_window_too_large(what, in, k, axis);
 }
 
 /// [n, oh, ow, c] for windows over an NHWC input.
@@ -87,9 +97,7 @@ struct conv2d_op {
 
   template <class S, class DX, class DF>
   static dims_t<S> result_dims(const DX& x, const DF& f) {
-    if (x[3] != dyn && f[2] != dyn && x[3] != f[2])
-      throw invalid_argument("sf::conv2d: the filter " + to_string(f) + " expects " + std::to_string(f[2]) +
-                             " input channels but the input " + to_string(x) + " has " + std::to_string(x[3]));
+    if (x[3] != dyn && f[2] != dyn && x[3] != f[2]) detail::throw_conv_channels(x.v, f.v);
     detail::check_window_fits(name, Pad, x[1], f[0], "height");
     detail::check_window_fits(name, Pad, x[2], f[1], "width");
     return {x[0], detail::window_out_extent(x[1], f[0], SH, Pad), detail::window_out_extent(x[2], f[1], SW, Pad), f[3]};

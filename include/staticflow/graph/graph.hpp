@@ -111,14 +111,17 @@ class variable_def final : public variable_base {
   init::initializer init_;
 };
 
-/// A variable inside an expression. Copies refer to the same variable.
+/// A variable inside an expression. Copies refer to the same variable, whose definition its
+/// graph owns: like a session, an expression must not outlive its graph. (A plain pointer
+/// keeps expression trees trivially copyable: building and copying a network's expression
+/// then costs no reference counting, and far less code.)
 template <element_type T, any_shape S>
 struct variable_node : node_base<variable_node<T, S>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
   static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
-  std::shared_ptr<const variable_def<T>> def;
+  const variable_def<T>* def = nullptr;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
   friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
@@ -188,7 +191,7 @@ class graph {
     if (mode == reuse::no)
       throw invalid_argument("sf::get_variable: variable " + full +
                              " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
-    auto def = std::dynamic_pointer_cast<const variable_def<T>>(vars_[it->second]);
+    const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
     if (!def || def->shape_string() != to_string(S{}))
       throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
                              std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
@@ -271,7 +274,7 @@ class graph {
                                                        init::initializer::fans<S>(), std::move(init), trainable,
                                                        vars_.size(), this);
     add(def);
-    return {{}, std::move(def)};
+    return {{}, def.get()};
   }
   void add(std::shared_ptr<const variable_base> def) {
     by_name_[def->name()] = vars_.size();

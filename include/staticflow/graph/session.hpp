@@ -103,6 +103,15 @@ struct all_fed<type_list<Ph...>, Feeds...> {
   static constexpr bool value = (is_fed_v<Ph, Feeds...> && ...);
 };
 
+/// The message for a feed whose extents contradict its placeholder's shape (out of line: one
+/// copy of its code for every placeholder).
+[[noreturn, gnu::cold]] inline void throw_feed_mismatch(std::string_view name, const std::size_t* shape_extents,
+                                                       const std::size_t* fed, std::size_t rank) {
+  throw invalid_argument("sf::session::run: placeholder '" + std::string(name) + "' has shape " +
+                         extents_string(shape_extents, rank, true) + ", fed a tensor of extents " +
+                         extents_string(fed, rank, false));
+}
+
 /// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
 template <class Ph, class... Feeds>
 constexpr std::size_t feed_index() {
@@ -551,8 +560,7 @@ class session final : public session_state {
     const auto& v = item.value;
     for (std::size_t d = 0; d < S::rank; ++d)
       if (S::extents[d] != dyn && S::extents[d] != v.dims()[d])
-        throw invalid_argument("sf::session::run: placeholder '" + std::string(ph.name()) + "' has shape " +
-                               to_string(S{}) + ", fed a tensor of extents " + to_string(v.dims()));
+        detail::throw_feed_mismatch(ph.name(), S::extents.data(), v.dims().v, S::rank);
     tensor_view<T, S, typename std::remove_cvref_t<decltype(v)>::policy_type> typed(v.data(), to_dims<S>(v.dims()));
     return bind(typed, ctx);
   }

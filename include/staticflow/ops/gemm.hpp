@@ -54,10 +54,16 @@ void pack_rows(const T* a, std::size_t lda, bool transposed, std::size_t i0, std
         const T* src = a + (p0 + p) * lda + i0 + q;
         for (std::size_t i = 0; i < R; ++i) out[p * R + i] = i < h ? src[i] : T(0);
       }
-    } else {  // op(A)(i, p) = a[i * lda + p]: each row is a run
-      for (std::size_t i = 0; i < R; ++i) {
-        const T* src = a + (i0 + q + i) * lda + p0;
-        for (std::size_t p = 0; p < depth; ++p) out[p * R + i] = i < h ? src[p] : T(0);
+    } else {  // op(A)(i, p) = a[i * lda + p]: each row is a run, read side by side
+      const T* src = a + (i0 + q) * lda + p0;
+      if (h == R) {
+        for (std::size_t p = 0; p < depth; ++p) {
+          SF_UNROLL(16)
+          for (std::size_t i = 0; i < R; ++i) out[p * R + i] = src[i * lda + p];
+        }
+      } else {
+        for (std::size_t p = 0; p < depth; ++p)
+          for (std::size_t i = 0; i < R; ++i) out[p * R + i] = i < h ? src[i * lda + p] : T(0);
       }
     }
   }

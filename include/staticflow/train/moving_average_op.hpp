@@ -47,7 +47,7 @@ class moving_average_op {
   template <class T, class S, std::size_t... I>
   void find(const variable_node<T, S>& v, std::optional<variable_node<T, S>>& out, std::index_sequence<I...>) const {
     ((std::is_same_v<std::tuple_element_t<I, std::tuple<V...>>, variable_node<T, S>> &&
-              std::get<I>(vars_).def.get() == static_cast<const void*>(v.def.get())
+              static_cast<const void*>(std::get<I>(vars_).def) == static_cast<const void*>(v.def)
           ? (void)(out = as<T, S>(std::get<I>(shadows_)))
           : void()),
      ...);

@@ -121,12 +121,19 @@ struct executor<host> {
       {
         const auto t = static_cast<std::size_t>(omp_get_thread_num());
         const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        range(n * t / team, n * (t + 1) / team);
+        run_slice(range, n * t / team, n * (t + 1) / team);
       }
 #endif
       return;
     }
-    range(0, n);
+    run_slice(range, 0, n);
+  }
+
+  /// range(first, last), not inlined: the team's slices and the single-thread call share one
+  /// copy of the kernel's loop (inlined into both, every fused loop would be compiled twice).
+  template <class Range>
+  [[gnu::noinline]] static void run_slice(const Range& range, std::size_t first, std::size_t last) {
+    range(first, last);
   }
 
   /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
