@@ -10,6 +10,7 @@
 #include <staticflow/cuda.hpp>  // the CUDA build of this file (target mnist_mlp_cuda)
 #endif
 #include <staticflow/data/mnist.hpp>
+#include <staticflow/expr/quantized.hpp>
 #include <staticflow/train/moving_average_op.hpp>
 #include <staticflow/train/optimizer.hpp>
 #include <staticflow/train/regularizer.hpp>
@@ -147,6 +148,12 @@ int train(const options& o) {
     auto compact_accuracy = sf::reduce_mean(sf::cast<float>(sf::equal(sf::argmax<1>(compact_y), sf::argmax<1>(y_))));
     std::printf("test accuracy %.4f with bfloat16 layer-1 weights\n",
                 sess.run(compact_accuracy, sf::feed(x, tx), sf::feed(y_, ty)).data()[0]);
+    // And with them quantized to 8 bits (a quarter of the bytes; integer dot products).
+    const auto w1_int8 = sf::quantize(sess.value(averages.average(w1)));
+    auto int8_y = inference(x, w1_int8, averages.average(b1), averages.average(w2), averages.average(b2));
+    auto int8_accuracy = sf::reduce_mean(sf::cast<float>(sf::equal(sf::argmax<1>(int8_y), sf::argmax<1>(y_))));
+    std::printf("test accuracy %.4f with 8-bit layer-1 weights\n",
+                sess.run(int8_accuracy, sf::feed(x, tx), sf::feed(y_, ty)).data()[0]);
   }
   const float validation_acc = sess.run(accuracy, sf::feed(x, vx), sf::feed(y_, vy)).data()[0];
   if (validation_acc < o.expect_validation) {

@@ -19,6 +19,7 @@
 #endif
 
 #include "bench_support.hpp"
+#include <staticflow/expr/quantized.hpp>
 #include <staticflow/train/moving_average_op.hpp>
 #include <staticflow/train/optimizer.hpp>
 #include <staticflow/train/regularizer.hpp>
@@ -93,17 +94,21 @@ int run(const options& o, const Images& xs, const Labels& ys, const One& one) {
   const double infer_us = bench::median_latency_us(o.infer_runs, [&] { return sess.run(y, sf::feed(x, one)); });
   // The same model with the first layer's weights stored as bfloat16 (the layer that streams
   // 1.5 MB of float32 weights per call; host kernels only).
-  double infer_bf16_us = 0;
+  double infer_bf16_us = 0, infer_int8_us = 0;
   if constexpr (std::is_same_v<Policy, sf::host>) {
     const sf::tensor<sf::bfloat16, sf::shape<input, hidden>> w1_bf16 = sf::cast<sf::bfloat16>(sess.value(w1));
     auto y_bf16 = inference(x, w1_bf16, b1, w2, b2);
     infer_bf16_us = bench::median_latency_us(o.infer_runs, [&] { return sess.run(y_bf16, sf::feed(x, one)); });
+    // And quantized to 8 bits per weight (integer dot products; the input row quantized per call).
+    const auto w1_int8 = sf::quantize(sess.value(w1));
+    auto y_int8 = inference(x, w1_int8, b1, w2, b2);
+    infer_int8_us = bench::median_latency_us(o.infer_runs, [&] { return sess.run(y_int8, sf::feed(x, one)); });
   }
 
-  std::printf("staticflow device=%s samples_per_s=%.1f step_us=%.1f infer_us=%.2f infer_bf16_us=%.2f peak_mib=%.1f "
-              "final_loss=%.4f\n",
-              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, infer_us, infer_bf16_us, peak_mib(),
-              double(last_loss));
+  std::printf("staticflow device=%s samples_per_s=%.1f step_us=%.1f infer_us=%.2f infer_bf16_us=%.2f "
+              "infer_int8_us=%.2f peak_mib=%.1f final_loss=%.4f\n",
+              o.device.c_str(), double(batch) * 1e6 / step_us, step_us, infer_us, infer_bf16_us, infer_int8_us,
+              peak_mib(), double(last_loss));
   if (o.breakdown) {
     // Each part of the step alone: forward only (the loss), the SGD op (forward + backward +
     // update), the moving averages alone.
