@@ -107,8 +107,10 @@ class temporaries {
 
 namespace detail {
 
+template <std::size_t>
+inline constexpr std::size_t dyn_extent = dyn;
 template <std::size_t... I>
-shape<(I, dyn)...> all_dyn_shape(std::index_sequence<I...>);
+shape<dyn_extent<I>...> all_dyn_shape(std::index_sequence<I...>);
 
 /// The view with every extent a run-time one. Custom ops' kernels (convolution, pooling,
 /// losses) read extents at run time; handed such views, the layers of a network that differ
