@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__CUDACC__)
@@ -68,9 +69,14 @@ class quantized_matrix {
   std::size_t padded_rows() const { return groups_ * row_group; }
 
   /// Quantizes one row x of k floats into xq (padded_rows() bytes): xq[p] = round(x[p] /
-  /// x_scale) + 128 with x_scale = max |x| / 127, the padding 128 (zero). Returns x_scale.
+  /// x_scale) + 128 with x_scale = max |x| / 127, the padding 128 (zero). Returns x_scale, or
+  /// NaN when the row holds a NaN or an infinity (the products are then NaN, as in float32).
   float quantize_row(const float* x, std::uint8_t* xq) const {
     const float top = max_magnitude(x, k_);
+    if (!std::isfinite(top)) {
+      std::fill(xq, xq + padded_rows(), std::uint8_t{128});
+      return std::numeric_limits<float>::quiet_NaN();
+    }
     const float x_scale = top > 0 ? top / 127.0f : 1.0f, inverse = 1.0f / x_scale;
     // x / x_scale + 128.5 lies in [1.5, 255.5]: truncation rounds half up.
     for (std::size_t p = 0; p < k_; ++p) xq[p] = static_cast<std::uint8_t>(x[p] * inverse + 128.5f);
@@ -96,21 +102,23 @@ class quantized_matrix {
   static inline bool allow_vnni = true;
 
  private:
-  /// max |x[p]| over n floats, a vector at a time (a scalar loop waits on each comparison).
+  /// max |x[p]| over n floats, a vector at a time (a scalar loop waits on each comparison);
+  /// NaN when some x[p] is NaN (the comparisons skip it, the sum of the magnitudes does not).
   static float max_magnitude(const float* x, std::size_t n) {
     using V = ops::detail::vec<float>;
     using M = ops::detail::mask<float>;
     constexpr std::size_t L = ops::lanes<float>;
-    V top = {};
+    V top = {}, total = {};
     std::size_t p = 0;
     for (; p + L <= n; p += L) {
       const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load(x + p)) & 0x7fffffff);
       top = a > top ? a : top;
+      total += a;
     }
-    float most = 0;
-    for (std::size_t l = 0; l < L; ++l) most = std::max(most, top[l]);
-    for (; p < n; ++p) most = std::max(most, std::fabs(x[p]));
-    return most;
+    float most = 0, sum = 0;
+    for (std::size_t l = 0; l < L; ++l) most = std::max(most, top[l]), sum += total[l];
+    for (; p < n; ++p) most = std::max(most, std::fabs(x[p])), sum += std::fabs(x[p]);
+    return std::isnan(sum) ? sum : most;
   }
 
   std::size_t at(std::size_t p, std::size_t j) const {

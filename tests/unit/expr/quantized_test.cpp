@@ -137,6 +137,22 @@ TEST_CASE("a quantized layer in a session, with bias and relu after it", "[quant
   CHECK(bad == 0);
 }
 
+TEST_CASE("a row holding NaN or infinity gives NaN, as the float32 product would", "[quantized]") {
+  sf::tensor<float, sf::shape<40, 20>> w;
+  std::fill(w.data(), w.data() + w.size(), 0.5f);
+  const auto wq = sf::quantize(w);
+  sf::tensor<float, sf::shape<3, 40>> x;
+  std::fill(x.data(), x.data() + x.size(), 1.0f);
+  x.data()[17] = std::numeric_limits<float>::quiet_NaN();      // row 0
+  x.data()[40 + 39] = std::numeric_limits<float>::infinity();  // row 1, its last element
+  const auto y = sf::eval(sf::matmul(x, wq));
+  for (std::size_t j = 0; j < 20; ++j) {
+    CHECK(std::isnan(y.data()[j]));
+    CHECK(std::isnan(y.data()[20 + j]));
+    CHECK(y.data()[40 + j] == Approx(20.0f).epsilon(1e-5));  // row 2: 40 x 1 x 0.5
+  }
+}
+
 TEST_CASE("weights that are not finite cannot be quantized", "[quantized][errors]") {
   sf::tensor<float, sf::shape<2, 3>> w;
   std::fill(w.data(), w.data() + w.size(), 1.0f);
