@@ -260,6 +260,37 @@ bool evaluate_gemm_epilogue(const tensor_view<T, S, P>& dst, const N& node, temp
   }
 }
 
+/// Not a template: one copy of the message's code, whatever the shapes.
+[[noreturn]] inline void throw_assign_mismatch(const std::size_t* src, std::size_t src_rank, const std::size_t* dst,
+                                               std::size_t dst_rank) {
+  throw invalid_argument("sf: cannot assign an expression of extents " + extents_string(src, src_rank, false) +
+                         " to a tensor of extents " + extents_string(dst, dst_rank, false));
+}
+
+/// A view, or an elementwise op of two views, all of the destination's shape `S`: the same loop
+/// whatever the shape, so it runs over flat views. (The copies and sums of a network's gradients
+/// would otherwise each instantiate one kernel per layer shape.)
+template <class N, class S>
+inline constexpr bool is_flat_elementwise = false;
+template <class T, class S, class P>
+inline constexpr bool is_flat_elementwise<tensor_view<T, S, P>, S> = !std::is_same_v<S, shape<dyn>>;
+template <class Op, class T, class S, class P>
+inline constexpr bool is_flat_elementwise<binary<Op, tensor_view<T, S, P>, tensor_view<T, S, P>>, S> =
+    !std::is_same_v<S, shape<dyn>>;
+
+template <class T, class S, class P>
+tensor_view<T, shape<dyn>, P> flat(const tensor_view<T, S, P>& v) {
+  return {v.data(), {{v.size()}}};
+}
+template <class Op, class T, class S, class P>
+auto flat(const binary<Op, tensor_view<T, S, P>, tensor_view<T, S, P>>& b) {
+  using view = tensor_view<T, shape<dyn>, P>;
+  if (b.lhs.size() != b.rhs.size())
+    throw_assign_mismatch(b.rhs.dims().v, S::rank, b.lhs.dims().v, S::rank);
+  const view l = flat(b.lhs), r = flat(b.rhs);
+  return binary<Op, view, view>(b.op, l, r, l.dims());
+}
+
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
   using ex = executor<P>;
@@ -290,6 +321,10 @@ void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P
       for (std::size_t d = N::axis + 1; d < in_shape::rank; ++d) inner *= in_dims[d];
       ex::template arg_reduce<N::is_max>(dst.data(), dst.size(), ev, in_dims[N::axis], inner);
     }
+  } else if constexpr (is_flat_elementwise<N, S>) {
+    const auto flat_node = flat(node);
+    if (flat_node.dims()[0] != dst.size()) throw_assign_mismatch(node.dims().v, S::rank, dst.dims().v, S::rank);
+    evaluate_into(flat(dst), flat_node, tmp);
   } else {
     if constexpr (gemm_epilogue<N>::matches)
       if (evaluate_gemm_epilogue(dst, node, tmp)) return;
@@ -309,13 +344,6 @@ struct check_assign {
   static_assert(Src::rank <= Dst::rank, "sf: the expression has a higher rank than the destination tensor");
   static constexpr bool value = std::is_same_v<DT, ST> && Src::rank <= Dst::rank;
 };
-
-/// Not a template: one copy of the message's code, whatever the shapes.
-[[noreturn]] inline void throw_assign_mismatch(const std::size_t* src, std::size_t src_rank, const std::size_t* dst,
-                                               std::size_t dst_rank) {
-  throw invalid_argument("sf: cannot assign an expression of extents " + extents_string(src, src_rank, false) +
-                         " to a tensor of extents " + extents_string(dst, dst_rank, false));
-}
 
 template <class D, class S>
 void check_assign_dims(const dims_t<D>& dst, const dims_t<S>& src) {
