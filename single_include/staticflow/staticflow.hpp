@@ -2489,7 +2489,9 @@ auto argmin(const E& e) {
 /// the tree then reads like any tensor. A dense layer's `matmul(x, w) + b` and
 /// `relu(matmul(x, w) + b)` are one GEMM with a fused epilogue (`executor<P>::gemm_bias`).
 
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -2636,6 +2638,67 @@ struct executor {
                 "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
 };
 
+/// Host memory for the structure of a run's prepared expression trees. A prepared node refers
+/// to its kept subtree by pointer: holding it by value would copy every subtree once per level
+/// above it (quadratic in the depth of a network). Reused in request order after `clear()`,
+/// like the device blocks of `temporaries`.
+class node_store {
+ public:
+  node_store() = default;
+  node_store(const node_store&) = delete;
+  node_store& operator=(const node_store&) = delete;
+  ~node_store() { clear(); }
+
+  /// A copy of `node` that lives until `clear()`.
+  template <class N>
+  const N& keep(const N& node) {
+    static_assert(alignof(N) <= chunk_alignment, "sf::node_store: a node type is over-aligned");
+    void* at = allocate(sizeof(N), alignof(N));
+    const N* kept = ::new (at) N(node);
+    if constexpr (!std::is_trivially_destructible_v<N>)
+      destructors_.push_back({at, [](void* p) { static_cast<N*>(p)->~N(); }});
+    return *kept;
+  }
+  void clear() {
+    for (auto it = destructors_.rbegin(); it != destructors_.rend(); ++it) it->destroy(it->object);
+    destructors_.clear();
+    chunk_ = 0, used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t chunk_alignment = 64, chunk_bytes = 16384;
+  struct chunk_deleter {
+    void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{chunk_alignment}); }
+  };
+  struct chunk {
+    std::unique_ptr<std::byte, chunk_deleter> data;
+    std::size_t bytes;
+  };
+  struct destructor {
+    void* object;
+    void (*destroy)(void*);
+  };
+  /// Not inlined: one copy serves every node type.
+  [[gnu::noinline]] void* allocate(std::size_t bytes, std::size_t align) {
+    for (;; ++chunk_, used_ = 0) {
+      if (chunk_ == chunks_.size()) {
+        const std::size_t size = bytes > chunk_bytes ? bytes : chunk_bytes;
+        chunks_.push_back({std::unique_ptr<std::byte, chunk_deleter>(static_cast<std::byte*>(
+                               ::operator new(size, std::align_val_t{chunk_alignment}))),
+                           size});
+      }
+      const std::size_t start = (used_ + align - 1) / align * align;
+      if (start + bytes <= chunks_[chunk_].bytes) {
+        used_ = start + bytes;
+        return chunks_[chunk_].data.get() + start;
+      }
+    }
+  }
+  std::vector<chunk> chunks_;
+  std::vector<destructor> destructors_;
+  std::size_t chunk_ = 0, used_ = 0;
+};
+
 /// Scratch memory for the results of inner matmuls and reductions (and, in training, the
 /// gradients flowing between them). Blocks are handed out in request order; after `reset()`
 /// the same sequence of requests reuses the same blocks, so a training loop that repeats one
@@ -2654,10 +2717,16 @@ class temporaries {
   tensor_view<T, S, Policy> make(const dims_t<S>& d) {
     return tensor_view<T, S, Policy>(reinterpret_cast<T*>(next_block(element_count(d) * sizeof(T))), d);
   }
-  /// Makes every block available again (the views handed out so far become invalid).
+  /// The structure of a prepared node, kept until `reset()` (see `node_store`).
+  template <class N>
+  const N& keep(const N& node) {
+    return nodes_.keep(node);
+  }
+  /// Makes every block available again (the views and nodes handed out so far become invalid).
   void reset() {
     next_ = 0;
     memo_.clear();
+    nodes_.clear();
   }
   /// The memory of a materialisation point already computed in this run, or null.
   void* find(const node_id& id) const {
@@ -2706,6 +2775,7 @@ class temporaries {
     return nullptr;
   }
   std::vector<entry> memo_;
+  node_store nodes_;
 };
 
 namespace detail {
@@ -5467,15 +5537,16 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
 };
 
 /// A node whose value has been computed once (in the forward pass) and is read from memory;
-/// the node's structure is kept for the backward pass.
+/// the node's structure is kept for the backward pass, in the run's `temporaries` (so that a
+/// prepared tree is small whatever lies below it).
 template <class N, class V>
 struct cached : node_base<cached<N, V>> {
   using value_type = typename V::value_type;
   using shape_type = typename V::shape_type;
   using policy_type = typename V::policy_type;
-  N node;
+  const N* node;
   V value;
-  cached(const N& n, V v) : node(n), value(v) {}
+  cached(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
 };
 
@@ -5656,7 +5727,7 @@ template <class P, class N>
 auto compute(const N& node, temporaries<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
-  return cached<N, decltype(out)>(node, out);
+  return cached<N, decltype(out)>(tmp.keep(node), out);
 }
 
 /// A GEMM operand must sit in memory: an elementwise operand is computed (and cached) first.
@@ -5666,8 +5737,7 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
-/// `N(args...)` with the identity of `from`: a rebuilt node is the same node. Built in place
-/// (prepared trees hold their whole subtree by value, so every extra copy is a copy of it).
+/// `N(args...)` with the identity of `from`: a rebuilt node is the same node.
 template <class N, class From, class... A>
 N rebuilt(const From& from, const A&... args) {
   N node(args...);
@@ -6009,8 +6079,8 @@ void flush(const N& node, temporaries<P>& tmp) {
     flush(node.rhs, tmp), flush(node.lhs, tmp);
   } else if constexpr (requires { node.cond; }) {
     flush(node.if_false, tmp), flush(node.if_true, tmp), flush(node.cond, tmp);
-  } else if constexpr (requires { node.node; }) {
-    flush(node.node, tmp);
+  } else if constexpr (requires { *node.node; }) {
+    flush(*node.node, tmp);
   } else if constexpr (requires { node.arg; }) {
     flush(node.arg, tmp);
   }
@@ -6018,7 +6088,7 @@ void flush(const N& node, temporaries<P>& tmp) {
 
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<N>) backprop_cached(node.node, node.value, gradient_in_memory(g, tmp), tmp);
+  if constexpr (has_variables_v<N>) backprop_cached(*node.node, node.value, gradient_in_memory(g, tmp), tmp);
 }
 
 /// The gradient of a reshape is the upstream gradient seen with the operand's shape.

@@ -241,8 +241,8 @@ void flush(const N& node, temporaries<P>& tmp) {
     flush(node.rhs, tmp), flush(node.lhs, tmp);
   } else if constexpr (requires { node.cond; }) {
     flush(node.if_false, tmp), flush(node.if_true, tmp), flush(node.cond, tmp);
-  } else if constexpr (requires { node.node; }) {
-    flush(node.node, tmp);
+  } else if constexpr (requires { *node.node; }) {
+    flush(*node.node, tmp);
   } else if constexpr (requires { node.arg; }) {
     flush(node.arg, tmp);
   }
@@ -250,7 +250,7 @@ void flush(const N& node, temporaries<P>& tmp) {
 
 template <class P, class N, class V, class G>
 void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<N>) backprop_cached(node.node, node.value, gradient_in_memory(g, tmp), tmp);
+  if constexpr (has_variables_v<N>) backprop_cached(*node.node, node.value, gradient_in_memory(g, tmp), tmp);
 }
 
 /// The gradient of a reshape is the upstream gradient seen with the operand's shape.

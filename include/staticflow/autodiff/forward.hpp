@@ -66,7 +66,7 @@ template <class P, class N>
 auto compute(const N& node, temporaries<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
-  return cached<N, decltype(out)>(node, out);
+  return cached<N, decltype(out)>(tmp.keep(node), out);
 }
 
 /// A GEMM operand must sit in memory: an elementwise operand is computed (and cached) first.
@@ -76,8 +76,7 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
-/// `N(args...)` with the identity of `from`: a rebuilt node is the same node. Built in place
-/// (prepared trees hold their whole subtree by value, so every extra copy is a copy of it).
+/// `N(args...)` with the identity of `from`: a rebuilt node is the same node.
 template <class N, class From, class... A>
 N rebuilt(const From& from, const A&... args) {
   N node(args...);

@@ -42,15 +42,16 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
 };
 
 /// A node whose value has been computed once (in the forward pass) and is read from memory;
-/// the node's structure is kept for the backward pass.
+/// the node's structure is kept for the backward pass, in the run's `temporaries` (so that a
+/// prepared tree is small whatever lies below it).
 template <class N, class V>
 struct cached : node_base<cached<N, V>> {
   using value_type = typename V::value_type;
   using shape_type = typename V::shape_type;
   using policy_type = typename V::policy_type;
-  N node;
+  const N* node;
   V value;
-  cached(const N& n, V v) : node(n), value(v) {}
+  cached(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
 };
 

@@ -9,7 +9,9 @@
 /// `relu(matmul(x, w) + b)` are one GEMM with a fused epilogue (`executor<P>::gemm_bias`).
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -33,6 +35,67 @@ struct executor {
                 "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
 };
 
+/// Host memory for the structure of a run's prepared expression trees. A prepared node refers
+/// to its kept subtree by pointer: holding it by value would copy every subtree once per level
+/// above it (quadratic in the depth of a network). Reused in request order after `clear()`,
+/// like the device blocks of `temporaries`.
+class node_store {
+ public:
+  node_store() = default;
+  node_store(const node_store&) = delete;
+  node_store& operator=(const node_store&) = delete;
+  ~node_store() { clear(); }
+
+  /// A copy of `node` that lives until `clear()`.
+  template <class N>
+  const N& keep(const N& node) {
+    static_assert(alignof(N) <= chunk_alignment, "sf::node_store: a node type is over-aligned");
+    void* at = allocate(sizeof(N), alignof(N));
+    const N* kept = ::new (at) N(node);
+    if constexpr (!std::is_trivially_destructible_v<N>)
+      destructors_.push_back({at, [](void* p) { static_cast<N*>(p)->~N(); }});
+    return *kept;
+  }
+  void clear() {
+    for (auto it = destructors_.rbegin(); it != destructors_.rend(); ++it) it->destroy(it->object);
+    destructors_.clear();
+    chunk_ = 0, used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t chunk_alignment = 64, chunk_bytes = 16384;
+  struct chunk_deleter {
+    void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{chunk_alignment}); }
+  };
+  struct chunk {
+    std::unique_ptr<std::byte, chunk_deleter> data;
+    std::size_t bytes;
+  };
+  struct destructor {
+    void* object;
+    void (*destroy)(void*);
+  };
+  /// Not inlined: one copy serves every node type.
+  [[gnu::noinline]] void* allocate(std::size_t bytes, std::size_t align) {
+    for (;; ++chunk_, used_ = 0) {
+      if (chunk_ == chunks_.size()) {
+        const std::size_t size = bytes > chunk_bytes ? bytes : chunk_bytes;
+        chunks_.push_back({std::unique_ptr<std::byte, chunk_deleter>(static_cast<std::byte*>(
+                               ::operator new(size, std::align_val_t{chunk_alignment}))),
+                           size});
+      }
+      const std::size_t start = (used_ + align - 1) / align * align;
+      if (start + bytes <= chunks_[chunk_].bytes) {
+        used_ = start + bytes;
+        return chunks_[chunk_].data.get() + start;
+      }
+    }
+  }
+  std::vector<chunk> chunks_;
+  std::vector<destructor> destructors_;
+  std::size_t chunk_ = 0, used_ = 0;
+};
+
 /// Scratch memory for the results of inner matmuls and reductions (and, in training, the
 /// gradients flowing between them). Blocks are handed out in request order; after `reset()`
 /// the same sequence of requests reuses the same blocks, so a training loop that repeats one
@@ -51,10 +114,16 @@ class temporaries {
   tensor_view<T, S, Policy> make(const dims_t<S>& d) {
     return tensor_view<T, S, Policy>(reinterpret_cast<T*>(next_block(element_count(d) * sizeof(T))), d);
   }
-  /// Makes every block available again (the views handed out so far become invalid).
+  /// The structure of a prepared node, kept until `reset()` (see `node_store`).
+  template <class N>
+  const N& keep(const N& node) {
+    return nodes_.keep(node);
+  }
+  /// Makes every block available again (the views and nodes handed out so far become invalid).
   void reset() {
     next_ = 0;
     memo_.clear();
+    nodes_.clear();
   }
   /// The memory of a materialisation point already computed in this run, or null.
   void* find(const node_id& id) const {
@@ -103,6 +172,7 @@ class temporaries {
     return nullptr;
   }
   std::vector<entry> memo_;
+  node_store nodes_;
 };
 
 namespace detail {
