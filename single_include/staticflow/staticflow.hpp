@@ -59,8 +59,13 @@ namespace staticflow {
 /// \file
 /// \brief Run-time errors, mirroring TensorFlow's error classes.
 
+#include <charconv>
+#include <concepts>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 namespace staticflow {
 
@@ -101,6 +106,53 @@ struct unimplemented : error {
 struct internal_error : error {
   using error::error;
 };
+
+namespace detail {
+
+/// One piece of an error message: a view of text, or an integer written into the piece.
+class message_part {
+ public:
+  message_part(const char* text) : text_(text) {}
+  message_part(std::string_view text) : text_(text) {}
+  message_part(const std::string& text) : text_(text) {}
+  template <std::integral I>
+    requires(!std::same_as<I, bool> && !std::same_as<I, char>)
+  message_part(I value) : digits_size_(static_cast<unsigned char>(
+                              std::to_chars(digits_, digits_ + sizeof digits_, value).ptr - digits_)) {}
+  /// As std::to_string writes it (six decimals), or in the shortest general form when that is too long.
+  template <std::floating_point F>
+  message_part(F value) {
+    auto written = std::to_chars(digits_, digits_ + sizeof digits_, value, std::chars_format::fixed, 6);
+    if (written.ec != std::errc{})
+      written = std::to_chars(digits_, digits_ + sizeof digits_, value, std::chars_format::general, 6);
+    digits_size_ = static_cast<unsigned char>(written.ptr - digits_);
+  }
+  std::string_view text() const { return digits_size_ ? std::string_view(digits_, digits_size_) : text_; }
+
+ private:
+  std::string_view text_;
+  char digits_[24];
+  unsigned char digits_size_ = 0;
+};
+
+/// The pieces joined. Out of line and cold: at a throw site, a message costs one call instead
+/// of an inlined chain of string concatenations.
+[[gnu::noinline, gnu::cold]] inline std::string message(std::initializer_list<message_part> parts) {
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.text().size();
+  std::string out;
+  out.reserve(size);
+  for (const auto& p : parts) out += p.text();
+  return out;
+}
+
+/// Throws `E` with the pieces joined (the throw is out of line too).
+template <class E>
+[[noreturn, gnu::noinline, gnu::cold]] void fail(std::initializer_list<message_part> parts) {
+  throw E(message(parts));
+}
+
+}  // namespace detail
 
 }  // namespace staticflow
 // ---- end staticflow/core/error.hpp ----
@@ -151,11 +203,11 @@ struct memory<host> {
   static T* allocate(std::size_t n) {
     if (n == 0) return nullptr;
     if (n > static_cast<std::size_t>(-1) / sizeof(T))
-      throw resource_exhausted("sf::host: cannot allocate " + std::to_string(n) + " elements: size overflows");
+      detail::fail<resource_exhausted>({"sf::host: cannot allocate ", n, " elements: size overflows"});
     try {
       return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{alignment}));
     } catch (const std::bad_alloc&) {
-      throw resource_exhausted("sf::host: out of memory allocating " + std::to_string(n * sizeof(T)) + " bytes");
+      detail::fail<resource_exhausted>({"sf::host: out of memory allocating ", n * sizeof(T), " bytes"});
     }
   }
   template <class T>
@@ -691,8 +743,8 @@ dims_t<S> make_dims(Ext... dynamic) {
 /// The message, built out of line (the check below is inlined wherever a view is made).
 [[noreturn, gnu::cold]] inline void throw_extents_mismatch(const std::size_t* static_extents, const std::size_t* d,
                                                           std::size_t rank, const char* where) {
-  throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) + " do not fit shape " +
-                         extents_string(static_extents, rank, true));
+  detail::fail<invalid_argument>({where, ": extents ", extents_string(d, rank, false), " do not fit shape ",
+                                  extents_string(static_extents, rank, true)});
 }
 /// Throws `invalid_argument` when run-time extents contradict the static ones.
 inline void check_extents(const std::size_t* static_extents, const std::size_t* d, std::size_t rank, const char* where) {
@@ -752,7 +804,7 @@ class tensor_view {
     const index_array<rank> idx{static_cast<std::size_t>(i)...};
     for (std::size_t d = 0; d < rank; ++d)
       if (idx[d] >= dims_[d])
-        throw out_of_range("sf::tensor::at: index " + to_string(idx) + " outside extents " + to_string(dims_));
+        detail::fail<out_of_range>({"sf::tensor::at: index ", to_string(idx), " outside extents ", to_string(dims_)});
     return (*this)(i...);
   }
 
@@ -761,8 +813,7 @@ class tensor_view {
     requires(rank >= 1)
   {
     if (i >= dims_[0])
-      throw out_of_range("sf::tensor[]: index " + std::to_string(i) + " outside first extent " +
-                         std::to_string(dims_[0]));
+      detail::fail<out_of_range>({"sf::tensor[]: index ", i, " outside first extent ", dims_[0]});
     const auto inner = detail::tail(dims_);
     return tensor_view<T, drop_first_t<S>, Policy>(data_ + i * element_count(inner), inner);
   }
@@ -772,8 +823,7 @@ class tensor_view {
     requires(rank >= 1)
   {
     if (begin > end || end > dims_[0])
-      throw out_of_range("sf::tensor::slice: [" + std::to_string(begin) + ", " + std::to_string(end) +
-                         ") outside first extent " + std::to_string(dims_[0]));
+      detail::fail<out_of_range>({"sf::tensor::slice: [", begin, ", ", end, ") outside first extent ", dims_[0]});
     auto d = dims_;
     d[0] = end - begin;
     const std::size_t row = rank ? size() / (dims_[0] ? dims_[0] : 1) : 1;
@@ -786,7 +836,7 @@ class tensor_view {
     static_assert(reshape_valid_v<S, To>, "sf::reshape: the new shape must hold the same number of elements");
     auto d = detail::make_dims<To>(dynamic...);
     if (element_count(d) != size())
-      throw invalid_argument("sf::reshape: cannot view " + to_string(dims_) + " as " + to_string(d));
+      detail::fail<invalid_argument>({"sf::reshape: cannot view ", to_string(dims_), " as ", to_string(d)});
     return tensor_view<T, To, Policy>(data_, d);
   }
 
@@ -1369,14 +1419,14 @@ struct truncated_normal_generator {
 /// Throws sf::invalid_argument unless alpha is finite and > 0 (host side, before a gamma_generator is built).
 inline void validate_gamma_alpha(double alpha, const std::string& where = "random_gamma") {
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-    throw invalid_argument(where + ": alpha must be finite and > 0, got " + std::to_string(alpha));
+    detail::fail<invalid_argument>({where, ": alpha must be finite and > 0, got ", alpha});
   }
 }
 
 /// Throws sf::invalid_argument unless beta (the rate) is finite and > 0.
 inline void validate_gamma_beta(double beta, const std::string& where = "random_gamma") {
   if (!(beta > 0.0) || !std::isfinite(beta)) {
-    throw invalid_argument(where + ": beta must be finite and > 0, got " + std::to_string(beta));
+    detail::fail<invalid_argument>({where, ": beta must be finite and > 0, got ", beta});
   }
 }
 
@@ -1765,8 +1815,8 @@ namespace detail {
 
 [[noreturn]] inline void throw_not_broadcastable(const char* op, const std::size_t* a, std::size_t rank_a,
                                                  const std::size_t* b, std::size_t rank_b) {
-  throw invalid_argument(std::string(op) + ": extents " + extents_string(a, rank_a, false) + " and " +
-                         extents_string(b, rank_b, false) + " do not broadcast");
+  detail::fail<invalid_argument>({op, ": extents ", extents_string(a, rank_a, false), " and ",
+                                  extents_string(b, rank_b, false), " do not broadcast"});
 }
 
 /// Run-time extents of a broadcast result. A run-time extent may broadcast only where the
@@ -2253,9 +2303,9 @@ namespace staticflow {
 
 namespace detail {
 [[noreturn]] inline void throw_inner_mismatch(const std::size_t* a, bool trans_a, const std::size_t* b, bool trans_b) {
-  throw invalid_argument("sf::matmul: inner extents differ: a is " + extents_string(a, 2, false) +
-                         (trans_a ? " (transposed)" : "") + ", b is " + extents_string(b, 2, false) +
-                         (trans_b ? " (transposed)" : ""));
+  detail::fail<invalid_argument>({"sf::matmul: inner extents differ: a is ", extents_string(a, 2, false),
+                                  (trans_a ? " (transposed)" : ""), ", b is ", extents_string(b, 2, false),
+                                  (trans_b ? " (transposed)" : "")});
 }
 }  // namespace detail
 
@@ -2582,7 +2632,7 @@ struct reshape_node : node_base<reshape_node<E, S>> {
     for (std::size_t i = 0; i < S::rank; ++i)
       extents[i] = S::extents[i] == dyn ? (unknown ? dyn : count / S::static_part) : S::extents[i];
     if (!unknown && element_count(extents) != count)
-      throw invalid_argument("sf::reshape: cannot view extents " + to_string(in) + " as " + to_string(S{}));
+      detail::fail<invalid_argument>({"sf::reshape: cannot view extents ", to_string(in), " as ", to_string(S{})});
   }
   const dims_t<S>& dims() const { return extents; }
 };
@@ -2936,8 +2986,8 @@ bool evaluate_gemm_epilogue(const tensor_view<T, S, P>& dst, const N& node, temp
 /// Not a template: one copy of the message's code, whatever the shapes.
 [[noreturn]] inline void throw_assign_mismatch(const std::size_t* src, std::size_t src_rank, const std::size_t* dst,
                                                std::size_t dst_rank) {
-  throw invalid_argument("sf: cannot assign an expression of extents " + extents_string(src, src_rank, false) +
-                         " to a tensor of extents " + extents_string(dst, dst_rank, false));
+  detail::fail<invalid_argument>({"sf: cannot assign an expression of extents ", extents_string(src, src_rank, false),
+                                  " to a tensor of extents ", extents_string(dst, dst_rank, false)});
 }
 
 /// A view, or an elementwise op of two views, all of the destination's shape `S`: the same loop
@@ -3137,8 +3187,7 @@ template <element_type T, any_shape S, class... Ext>
 tensor<T, S, host> from_values(std::span<const T> values, Ext... dynamic) {
   tensor<T, S, host> t(detail::make_dims<S>(dynamic...));
   if (values.size() != t.size())
-    throw invalid_argument("sf::from_values: " + std::to_string(values.size()) + " values for extents " +
-                           to_string(t.dims()));
+    detail::fail<invalid_argument>({"sf::from_values: ", values.size(), " values for extents ", to_string(t.dims())});
   for (std::size_t i = 0; i < values.size(); ++i) t.data()[i] = values[i];
   return t;
 }
@@ -3157,8 +3206,7 @@ auto random_normal(T mean, T stddev, std::uint64_t seed, Ext... dynamic) {
 /// Uniform samples in [lo, hi).
 template <floating_element T, any_shape S, class... Ext>
 auto random_uniform(T lo, T hi, std::uint64_t seed, Ext... dynamic) {
-  if (!(lo < hi)) throw invalid_argument("sf::random_uniform: needs lo < hi, got [" + std::to_string(lo) + ", " +
-                                         std::to_string(hi) + ")");
+  if (!(lo < hi)) detail::fail<invalid_argument>({"sf::random_uniform: needs lo < hi, got [", lo, ", ", hi, ")"});
   uniform_generator<T> g{};
   g.seed = seed, g.lo = lo, g.hi = hi;
   return generator<uniform_generator<T>, T, S>(g, detail::make_dims<S>(dynamic...));
@@ -4180,8 +4228,8 @@ struct softmax_xent_op {
     for (std::size_t i = 0; i < S::rank; ++i) d[i] = logits[i];
     for (std::size_t i = 0; i < DX::size(); ++i)
       if (labels[i] != logits[i] && labels[i] != dyn && logits[i] != dyn)
-        throw invalid_argument("sf::softmax_cross_entropy_with_logits: labels " + to_string(labels) +
-                               " and logits " + to_string(logits) + " differ");
+        detail::fail<invalid_argument>({"sf::softmax_cross_entropy_with_logits: labels ", to_string(labels),
+                                        " and logits ", to_string(logits), " differ"});
     return d;
   }
   template <class P, class Out, class L, class X, class Tmp>
@@ -4223,8 +4271,8 @@ struct sparse_softmax_xent_op {
     for (std::size_t i = 0; i < S::rank; ++i) {
       d[i] = logits[i];
       if (labels[i] != logits[i] && labels[i] != dyn && logits[i] != dyn)
-        throw invalid_argument("sf::sparse_softmax_cross_entropy_with_logits: labels " + to_string(labels) +
-                               " do not match the rows of logits " + to_string(logits));
+        detail::fail<invalid_argument>({"sf::sparse_softmax_cross_entropy_with_logits: labels ", to_string(labels),
+                                        " do not match the rows of logits ", to_string(logits)});
     }
     return d;
   }
@@ -4405,7 +4453,7 @@ auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
   static_assert(std::is_same_v<value_t<C>, std::int64_t> && shape_of_t<C>::rank == 0,
                 "sf::dropout: the run counter must be a scalar int64 variable");
   if (!(rate >= 0 && rate < 1))
-    throw invalid_argument("sf::dropout: rate must be in [0, 1), got " + std::to_string(rate));
+    detail::fail<invalid_argument>({"sf::dropout: rate must be in [0, 1), got ", rate});
   return make_op_node(dropout_op{rate, seed}, counter, x);
 }
 
@@ -4474,8 +4522,8 @@ struct moving_average_op {
     bool same = true;
     for (std::size_t d = 0; d < S::rank; ++d) same = same && average[d] == value[d];
     if (!same)
-      throw invalid_argument("sf::update_moving_average: the average has extents " + to_string(average) +
-                             " but the value " + to_string(value));
+      detail::fail<invalid_argument>({"sf::update_moving_average: the average has extents ", to_string(average),
+                                      " but the value ", to_string(value)});
     dims_t<S> out{};
     for (std::size_t d = 0; d < S::rank; ++d) out[d] = value[d];
     return out;
@@ -4501,7 +4549,7 @@ auto update_moving_average(const A& average, const V& value, double decay) {
   static_assert(std::is_same_v<value_t<A>, value_t<V>> && shape_of_t<A>::rank == shape_of_t<V>::rank,
                 "sf::update_moving_average: the average must have the value's dtype and rank");
   if (!(decay >= 0 && decay <= 1))
-    throw invalid_argument("sf::update_moving_average: decay must be in [0, 1], got " + std::to_string(decay));
+    detail::fail<invalid_argument>({"sf::update_moving_average: decay must be in [0, 1], got ", decay});
   return make_op_node(moving_average_op{decay}, average, value);
 }
 
@@ -5242,13 +5290,12 @@ ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::siz
 // The messages are built out of line: one copy of their code, however many layers check.
 [[noreturn, gnu::cold]] inline void throw_window_too_large(const char* what, std::size_t in, std::size_t k,
                                                           const char* axis) {
-  throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
-                         axis + " (" + std::to_string(in) + ") with VALID padding");
+  detail::fail<invalid_argument>({what, ": the window (", k, ") is larger than the input's ", axis, " (", in,
+                                  ") with VALID padding"});
 }
 [[noreturn, gnu::cold]] inline void throw_conv_channels(const std::size_t* x, const std::size_t* f) {
-  throw invalid_argument("sf::conv2d: the filter " + extents_string(f, 4, false) + " expects " + std::to_string(f[2]) +
-                         " input channels but the input " + extents_string(x, 4, false) + " has " +
-                         std::to_string(x[3]));
+  detail::fail<invalid_argument>({"sf::conv2d: the filter ", extents_string(f, 4, false), " expects ", f[2],
+                                  " input channels but the input ", extents_string(x, 4, false), " has ", x[3]});
 }
 
 /// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).
@@ -6255,7 +6302,8 @@ struct initializer {
     const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
-        throw invalid_argument("sf::init: random initialisers need a floating dtype (variable '" + name + "')");
+        staticflow::detail::fail<invalid_argument>({"sf::init: random initialisers need a floating dtype (variable '",
+                                                    name, "')"});
       if (what == kind::constant) out = filled<T, S>(static_cast<T>(a), n);
       else fill_values(out, name);
     } else {
@@ -6284,8 +6332,8 @@ struct initializer {
   template <class T>
   void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())
-      throw invalid_argument("sf::init::values: variable '" + name + "' has " + std::to_string(out.size()) +
-                             " elements, the initial value has " + std::to_string(data ? data->size() : 0));
+      staticflow::detail::fail<invalid_argument>({"sf::init::values: variable '", name, "' has ", out.size(),
+                                                  " elements, the initial value has ", data ? data->size() : 0});
     for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = static_cast<T>((*data)[i]);
   }
 };
@@ -6526,19 +6574,22 @@ class graph {
     const reuse mode = current_reuse();
     if (it == by_name_.end()) {
       if (mode == reuse::yes)
-        throw invalid_argument("sf::get_variable: variable " + full +
-                               " does not exist, or was not created with get_variable(); did you mean reuse::auto_reuse?");
+        detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
+                                        " does not exist, or was not created with get_variable(); "
+                                        "did you mean reuse::auto_reuse?"});
       names_[full] = 1;
       return create<T, S>(full, std::move(init), trainable);
     }
     if (mode == reuse::no)
-      throw invalid_argument("sf::get_variable: variable " + full +
-                             " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
+      detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
+                                      " already exists, disallowed; did you mean to set reuse::yes or "
+                                      "reuse::auto_reuse?"});
     const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
     if (!def || def->shape_string() != to_string(S{}))
-      throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
-                             std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
-                             ", requested " + std::string(dtype_name_v<T>) + " " + to_string(S{}));
+      detail::fail<invalid_argument>({"sf::get_variable: variable ", full, " exists as ",
+                                      vars_[it->second]->dtype_name(), " ",
+                                      vars_[it->second]->shape_string(), ", requested ", dtype_name_v<T>,
+                                      " ", to_string(S{})});
     return {{}, def};
   }
 
@@ -6730,8 +6781,8 @@ struct device_config {
   void validate() const {
     const double f = per_process_gpu_memory_fraction;
     if (!(f > 0.0 && f <= 1.0))  // also rejects NaN
-      throw invalid_argument("sf::device_config: per_process_gpu_memory_fraction must lie in (0, 1], got " +
-                             std::to_string(f));
+      detail::fail<invalid_argument>({"sf::device_config: per_process_gpu_memory_fraction must lie in (0, 1], got ",
+                                      f});
   }
 
   friend bool operator==(const device_config&, const device_config&) = default;
@@ -6886,9 +6937,9 @@ struct all_fed<type_list<Ph...>, Feeds...> {
 /// copy of its code for every placeholder).
 [[noreturn, gnu::cold]] inline void throw_feed_mismatch(std::string_view name, const std::size_t* shape_extents,
                                                        const std::size_t* fed, std::size_t rank) {
-  throw invalid_argument("sf::session::run: placeholder '" + std::string(name) + "' has shape " +
-                         extents_string(shape_extents, rank, true) + ", fed a tensor of extents " +
-                         extents_string(fed, rank, false));
+  detail::fail<invalid_argument>({"sf::session::run: placeholder '", name, "' has shape ",
+                                  extents_string(shape_extents, rank, true), ", fed a tensor of extents ",
+                                  extents_string(fed, rank, false)});
 }
 
 /// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
@@ -7106,8 +7157,8 @@ class session final : public session_state {
     if constexpr (!std::is_same_v<P, host>) {
       if (fallback_) {
         if constexpr (requires { op.run_on(*fallback_, feeds...); }) return op.run_on(*fallback_, feeds...);
-        else throw unimplemented("sf::session::run: this op runs only on a session<sf::" + std::string(P::name) +
-                                 ">, but the session was soft-placed on the host");
+        else detail::fail<unimplemented>({"sf::session::run: this op runs only on a session<sf::", P::name,
+                                          ">, but the session was soft-placed on the host"});
       }
     }
     activate();
@@ -7274,9 +7325,9 @@ class session final : public session_state {
   tensor_view<T, S, P> value_view(const variable_node<T, S>& v) {
     if constexpr (!std::is_same_v<P, host>)
       if (fallback_)
-        throw failed_precondition("sf::session<sf::" + std::string(P::name) + ">::value_view('" + v.name() +
-                                  "'): the session was soft-placed on the host and has no device storage; "
-                                  "use value() or run the op through run()");
+        detail::fail<failed_precondition>({"sf::session<sf::", P::name, ">::value_view('", v.name(),
+                                           "'): the session was soft-placed on the host and has no device storage; "
+                                           "use value() or run the op through run()"});
     return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
@@ -7426,9 +7477,9 @@ class session final : public session_state {
       const std::string reason = device_runtime<P>::unavailable_reason(policy_);
       if (!reason.empty()) {
         if (!config_.allow_soft_placement)
-          throw invalid_argument("sf::session<sf::" + std::string(P::name) + ">: no usable CUDA device for " +
-                                 device_runtime<P>::placement_name(policy_) + ": " + reason +
-                                 "; set sf::device_config::allow_soft_placement to run on the host instead");
+          detail::fail<invalid_argument>({"sf::session<sf::", P::name, ">: no usable CUDA device for ",
+                                          device_runtime<P>::placement_name(policy_), ": ", reason,
+                                          "; set sf::device_config::allow_soft_placement to run on the host instead"});
         log_line("sf: no usable CUDA device (" + reason + "); running on the host (allow_soft_placement)");
         fallback_ = std::make_unique<session<host>>(*graph_, host{}, config_);
         return;
@@ -7492,7 +7543,8 @@ class session final : public session_state {
 
   void check_graph(const variable_base& v) const {
     if (v.owner() != graph_)
-      throw invalid_argument("sf::session: variable '" + v.name() + "' belongs to another graph than this session's");
+      detail::fail<invalid_argument>({"sf::session: variable '", v.name(),
+                                      "' belongs to another graph than this session's"});
   }
   void want(const variable_base& v) {
     if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
@@ -7532,8 +7584,8 @@ class session final : public session_state {
     activate();
     check_graph(v);
     if (!is_initialized(v))
-      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
-                                "'; run sf::global_variables_initializer() first");
+      detail::fail<failed_precondition>({"sf::session::run: attempting to use uninitialized variable '", v.name(),
+                                         "'; run sf::global_variables_initializer() first"});
     return value_slot(v).data;
   }
   template <class Loss, class F>
@@ -7615,7 +7667,7 @@ namespace detail {
 
 inline std::int64_t checked_decay_steps(std::int64_t decay_steps, const char* where) {
   if (decay_steps <= 0)
-    throw invalid_argument(std::string(where) + ": decay_steps must be positive, got " + std::to_string(decay_steps));
+    staticflow::detail::fail<invalid_argument>({where, ": decay_steps must be positive, got ", decay_steps});
   return decay_steps;
 }
 
@@ -7695,14 +7747,14 @@ class piecewise_constant {
   piecewise_constant(std::vector<std::int64_t> boundaries, std::vector<double> values)
       : boundaries_(std::move(boundaries)), values_(std::move(values)) {
     if (values_.size() != boundaries_.size() + 1)
-      throw invalid_argument("sf::train::piecewise_constant: " + std::to_string(boundaries_.size()) +
-                             " boundaries need " + std::to_string(boundaries_.size() + 1) + " values, got " +
-                             std::to_string(values_.size()));
+      staticflow::detail::fail<invalid_argument>({"sf::train::piecewise_constant: ", boundaries_.size(),
+                                                  " boundaries need ", boundaries_.size() + 1, " values, got ",
+                                                  values_.size()});
     for (std::size_t i = 1; i < boundaries_.size(); ++i)
       if (boundaries_[i] <= boundaries_[i - 1])
-        throw invalid_argument("sf::train::piecewise_constant: boundaries must increase, but boundary " +
-                               std::to_string(i) + " (" + std::to_string(boundaries_[i]) + ") follows " +
-                               std::to_string(boundaries_[i - 1]));
+        staticflow::detail::fail<invalid_argument>({"sf::train::piecewise_constant: boundaries must increase, but "
+                                                    "boundary ", i, " (", boundaries_[i], ") follows ",
+                                                    boundaries_[i - 1]});
   }
 
   double operator()(std::int64_t step) const {
@@ -7850,21 +7902,20 @@ inline std::string number(double x) {
 inline double check_range(double x, double lo, double hi, bool closed, const char* opt, const char* what) {
   const bool ok = x >= lo && (closed ? x <= hi : x < hi);
   if (!ok)
-    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must lie in [" + number(lo) + ", " +
-                           number(hi) + (closed ? "]" : ")") + ", got " + std::to_string(x));
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, ": ", what, " must lie in [", number(lo), ", ",
+                                                number(hi), (closed ? "]" : ")"), ", got ", x});
   return x;
 }
 
 inline double check_positive(double x, const char* opt, const char* what) {
   if (!(x > 0.0))
-    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must be positive, got " +
-                           std::to_string(x));
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, ": ", what, " must be positive, got ", x});
   return x;
 }
 
 [[noreturn]] inline void throw_size_mismatch(std::size_t var, std::size_t t, const char* opt, const char* what) {
-  throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t) +
-                         " elements but the variable has " + std::to_string(var));
+  staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply: ", what, " has ", t,
+                                              " elements but the variable has ", var});
 }
 
 /// Throws invalid_argument unless `t` holds as many elements as the variable.
@@ -8250,8 +8301,7 @@ namespace staticflow::train {
 namespace detail {
 inline double checked_scale(double scale, const char* where) {
   if (!(scale >= 0.0))
-    throw invalid_argument(std::string("sf::train::") + where + ": scale must not be negative, got " +
-                           std::to_string(scale));
+    staticflow::detail::fail<invalid_argument>({"sf::train::", where, ": scale must not be negative, got ", scale});
   return scale;
 }
 }  // namespace detail
@@ -8342,8 +8392,8 @@ class exponential_moving_average {
  public:
   explicit exponential_moving_average(double decay) : decay_(decay) {
     if (!(decay >= 0.0 && decay <= 1.0))
-      throw invalid_argument("sf::train::exponential_moving_average: decay must lie in [0, 1], got " +
-                             std::to_string(decay));
+      staticflow::detail::fail<invalid_argument>(
+          {"sf::train::exponential_moving_average: decay must lie in [0, 1], got ", decay});
   }
 
   double decay() const { return decay_; }
@@ -8361,9 +8411,8 @@ class exponential_moving_average {
               std::optional<std::int64_t> num_updates = {}) const {
     static_assert(floating_element<T>, "sf::train::exponential_moving_average: variables must have a floating dtype");
     if (shadow.size() != var.size())
-      throw invalid_argument("sf::train::exponential_moving_average::update: the shadow has " +
-                             std::to_string(shadow.size()) + " elements but the variable has " +
-                             std::to_string(var.size()));
+      staticflow::detail::fail<invalid_argument>({"sf::train::exponential_moving_average::update: the shadow has ",
+                                                  shadow.size(), " elements but the variable has ", var.size()});
     const T one_minus = static_cast<T>(1.0 - effective_decay(num_updates));
     executor<P>::for_each(var.size(), moving_average_update<T>{shadow.data(), var.data(), one_minus});
   }
@@ -8403,7 +8452,8 @@ class moving_average_op {
   variable_node<T, S> average(const variable_node<T, S>& v) const {
     std::optional<variable_node<T, S>> found;
     find(v, found, std::index_sequence_for<V...>{});
-    if (!found) throw not_found("sf::train::moving_average_op::average: variable '" + v.name() + "' is not averaged");
+    if (!found) staticflow::detail::fail<not_found>({"sf::train::moving_average_op::average: variable '", v.name(),
+                                                     "' is not averaged"});
     return *found;
   }
 
@@ -8557,8 +8607,8 @@ struct idx_array {
   template <class T>
   std::vector<T> values() const {
     if (idx_dtype_of<T>() != dtype) {
-      throw invalid_argument(std::string("staticflow::data::idx_array::values<T>: the array holds ") +
-                             to_string(dtype) + ", not " + to_string(idx_dtype_of<T>()));
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::idx_array::values<T>: the array holds ",
+                                                  to_string(dtype), ", not ", to_string(idx_dtype_of<T>())});
     }
     std::vector<T> out(bytes.size() / sizeof(T));
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
@@ -8583,7 +8633,7 @@ class idx_source {
  public:
   explicit idx_source(const std::filesystem::path& path) : path_(path) {
     file_.reset(std::fopen(path.string().c_str(), "rb"));
-    if (!file_) throw not_found(idx_where(path) + "cannot be opened for reading");
+    if (!file_) staticflow::detail::fail<not_found>({idx_where(path), "cannot be opened for reading"});
     unsigned char sig[2] = {0, 0};
     const std::size_t got = std::fread(sig, 1, 2, file_.get());
     gzip_ = got == 2 && sig[0] == 0x1f && sig[1] == 0x8b;
@@ -8621,7 +8671,7 @@ class idx_source {
 
   void open_gzip() {
     gz_.reset(gzopen(path_.string().c_str(), "rb"));
-    if (!gz_) throw not_found(idx_where(path_) + "cannot be opened for reading (gzip)");
+    if (!gz_) staticflow::detail::fail<not_found>({idx_where(path_), "cannot be opened for reading (gzip)"});
   }
 
   std::size_t read_gzip(void* dst, std::size_t n) {
@@ -8631,7 +8681,7 @@ class idx_source {
       // gzread takes an unsigned count and returns int, so go in chunks well below INT_MAX.
       const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, std::size_t{1} << 30));
       const int got = gzread(gz_.get(), out + done, chunk);
-      if (got < 0) throw data_loss(idx_where(path_) + "corrupt gzip data (" + gz_message() + ")");
+      if (got < 0) staticflow::detail::fail<data_loss>({idx_where(path_), "corrupt gzip data (", gz_message(), ")"});
       if (got == 0) break;
       done += static_cast<std::size_t>(got);
     }
@@ -8645,9 +8695,9 @@ class idx_source {
   }
 #else
   [[noreturn]] void open_gzip() {
-    throw unimplemented(idx_where(path_) +
-                        "is gzip-compressed, but staticflow was built without zlib; "
-                        "install zlib (e.g. zlib1g-dev) and rebuild with SF_HAVE_ZLIB=1, or gunzip the file");
+    staticflow::detail::fail<unimplemented>(
+        {idx_where(path_), "is gzip-compressed, but staticflow was built without zlib; install zlib (e.g. zlib1g-dev) "
+                           "and rebuild with SF_HAVE_ZLIB=1, or gunzip the file"});
   }
   std::size_t read_gzip(void*, std::size_t) { return 0; }
 #endif
@@ -8674,16 +8724,18 @@ inline void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t width) n
 /// Validates the magic and returns the dtype and ndims it declares.
 inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m) {
   if (m[0] != 0 || m[1] != 0) {
-    throw data_loss(idx_where(path) + "not an IDX file: magic bytes are " + hex_byte(m[0]) + " " + hex_byte(m[1]) +
-                    " " + hex_byte(m[2]) + " " + hex_byte(m[3]) + ", expected 0x00 0x00 <dtype> <ndims>");
+    staticflow::detail::fail<data_loss>({idx_where(path), "not an IDX file: magic bytes are ", hex_byte(m[0]), " ",
+                                         hex_byte(m[1]), " ", hex_byte(m[2]), " ", hex_byte(m[3]),
+                                         ", expected 0x00 0x00 <dtype> <ndims>"});
   }
   if (!is_idx_dtype_code(m[2])) {
-    throw data_loss(idx_where(path) + "unknown IDX dtype code " + hex_byte(m[2]) +
-                    " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)");
+    staticflow::detail::fail<data_loss>(
+        {idx_where(path), "unknown IDX dtype code ", hex_byte(m[2]),
+         " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)"});
   }
   if (m[3] < 1 || m[3] > 4) {
-    throw data_loss(idx_where(path) + "IDX header declares " + std::to_string(m[3]) +
-                    " dimensions; expected 1 to 4");
+    staticflow::detail::fail<data_loss>({idx_where(path), "IDX header declares ", m[3],
+                                         " dimensions; expected 1 to 4"});
   }
   return static_cast<idx_dtype>(m[2]);
 }
@@ -8696,19 +8748,21 @@ inline std::uint64_t idx_total_bytes(const std::filesystem::path& path, const st
   std::string shape;
   for (std::uint32_t d : dims) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
   for (std::uint32_t d : dims) {
-    if (d != 0 && n > max / d) throw data_loss(idx_where(path) + "absurd IDX dimensions " + shape + " (overflow)");
+    if (d != 0 && n > max / d) staticflow::detail::fail<data_loss>({idx_where(path), "absurd IDX dimensions ", shape,
+                                                                    " (overflow)"});
     n *= d;
   }
   const std::uint64_t header = 4 + 4 * std::uint64_t{dims.size()};
-  if (n > max - header) throw data_loss(idx_where(path) + "absurd IDX dimensions " + shape + " (overflow)");
+  if (n > max - header) staticflow::detail::fail<data_loss>({idx_where(path), "absurd IDX dimensions ", shape,
+                                                             " (overflow)"});
   return header + n;
 }
 
 [[noreturn]] inline void throw_size_mismatch(const std::filesystem::path& path, std::uint64_t expected,
                                              std::uint64_t actual, bool gzip) {
-  throw data_loss(idx_where(path) + "header says " + std::to_string(expected) + " bytes, " +
-                  (gzip ? "decompressed file has " : "file has ") + std::to_string(actual) +
-                  (actual < expected ? " (truncated?)" : " (trailing data?)"));
+  staticflow::detail::fail<data_loss>({idx_where(path), "header says ", expected, " bytes, ",
+                                       (gzip ? "decompressed file has " : "file has "), actual,
+                                       (actual < expected ? " (truncated?)" : " (trailing data?)")});
 }
 
 /// Reads exactly `count` data bytes, growing the buffer as data arrives so that
@@ -8741,15 +8795,17 @@ inline std::vector<std::uint8_t> read_payload(idx_source& src, const std::filesy
 /// - unimplemented: the file is gzip-compressed and the build has no zlib.
 inline idx_array read_idx(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw not_found(detail::idx_where(path) + "no such file");
-  if (std::filesystem::is_directory(path, ec)) throw not_found(detail::idx_where(path) + "is a directory, not a file");
+  if (!std::filesystem::exists(path, ec)) staticflow::detail::fail<not_found>({
+      detail::idx_where(path), "no such file"});
+  if (std::filesystem::is_directory(path, ec)) staticflow::detail::fail<not_found>({
+      detail::idx_where(path), "is a directory, not a file"});
 
   detail::idx_source src(path);
   unsigned char magic[4] = {0, 0, 0, 0};
   const std::size_t got_magic = src.read(magic, 4);
   if (got_magic < 4) {
-    throw data_loss(detail::idx_where(path) + "file has " + std::to_string(got_magic) +
-                    " bytes, too short for the 4-byte IDX magic");
+    staticflow::detail::fail<data_loss>({detail::idx_where(path), "file has ", got_magic,
+                                         " bytes, too short for the 4-byte IDX magic"});
   }
   idx_array out;
   out.dtype = detail::check_magic(path, magic);
@@ -8758,9 +8814,8 @@ inline idx_array read_idx(const std::filesystem::path& path) {
   std::array<unsigned char, 16> raw_dims{};
   const std::size_t got_dims = src.read(raw_dims.data(), 4 * ndims);
   if (got_dims < 4 * ndims) {
-    throw data_loss(detail::idx_where(path) + "header is truncated: " + std::to_string(ndims) +
-                    " dimensions need " + std::to_string(4 + 4 * ndims) + " bytes, file has " +
-                    std::to_string(4 + got_dims));
+    staticflow::detail::fail<data_loss>({detail::idx_where(path), "header is truncated: ", ndims, " dimensions need ",
+                                         4 + 4 * ndims, " bytes, file has ", 4 + got_dims});
   }
   for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(detail::load_be32(raw_dims.data() + 4 * i));
 
@@ -8962,32 +9017,31 @@ class dataset {
 
   void check_construction() const {
     const std::string where = "staticflow::data::dataset: ";
-    if (image_size_ == 0) throw invalid_argument(where + "image_size must be positive");
-    if (options_.num_classes == 0) throw invalid_argument(where + "num_classes must be positive");
+    if (image_size_ == 0) staticflow::detail::fail<invalid_argument>({where, "image_size must be positive"});
+    if (options_.num_classes == 0) staticflow::detail::fail<invalid_argument>({where, "num_classes must be positive"});
     if (images_.size() / image_size_ != labels_.size() || images_.size() % image_size_ != 0) {
-      throw invalid_argument(where + std::to_string(images_.size()) + " pixel bytes are not " +
-                             std::to_string(labels_.size()) + " labels x image_size " + std::to_string(image_size_));
+      staticflow::detail::fail<invalid_argument>({where, images_.size(), " pixel bytes are not ", labels_.size(),
+                                                  " labels x image_size ", image_size_});
     }
     for (std::size_t i = 0; i < labels_.size(); ++i) {
       if (labels_[i] >= options_.num_classes) {
-        throw invalid_argument(where + "label " + std::to_string(labels_[i]) + " at index " + std::to_string(i) +
-                               " is not in [0, " + std::to_string(options_.num_classes) + ")");
+        staticflow::detail::fail<invalid_argument>({where, "label ", labels_[i], " at index ", i, " is not in [0, ",
+                                                    options_.num_classes, ")"});
       }
     }
   }
 
   void check_batch_size(std::size_t n) const {
     if (n == 0 || n > num_examples()) {
-      throw invalid_argument("staticflow::data::dataset::next_batch: batch size " + std::to_string(n) +
-                             " must be in [1, num_examples() = " + std::to_string(num_examples()) + "]");
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::dataset::next_batch: batch size ", n,
+                                                  " must be in [1, num_examples() = ", num_examples(), "]"});
     }
   }
 
   void check_range(const char* api, std::size_t first, std::size_t count) const {
     if (first > num_examples() || count > num_examples() - first) {
-      throw out_of_range(std::string("staticflow::data::dataset::") + api + ": examples [" + std::to_string(first) +
-                         ", " + std::to_string(first) + " + " + std::to_string(count) + ") pass num_examples() = " +
-                         std::to_string(num_examples()));
+      staticflow::detail::fail<out_of_range>({"staticflow::data::dataset::", api, ": examples [", first, ", ", first,
+                                              " + ", count, ") pass num_examples() = ", num_examples()});
     }
   }
 
@@ -9102,8 +9156,8 @@ inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, c
   std::error_code ec;
   if (std::filesystem::is_regular_file(plain, ec)) return plain;
   if (std::filesystem::is_regular_file(gz, ec)) return gz;
-  throw not_found("staticflow::data::read_data_sets: neither '" + plain.string() + "' nor '" + gz.string() +
-                  "' exists; run scripts/fetch-mnist or pass --data-dir");
+  staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: neither '", plain.string(), "' nor '",
+                                       gz.string(), "' exists; run scripts/fetch-mnist or pass --data-dir"});
 }
 
 namespace detail {
@@ -9122,9 +9176,9 @@ inline std::string mnist_where(const std::filesystem::path& path) {
 inline void check_idx_layout(const std::filesystem::path& path, const idx_array& a, std::size_t ndims,
                              const char* what) {
   if (a.dtype != idx_dtype::uint8 || a.dims.size() != ndims) {
-    throw data_loss(mnist_where(path) + "expected " + what + " (uint8, " + std::to_string(ndims) +
-                    " dimensions), found " + to_string(a.dtype) + " with " + std::to_string(a.dims.size()) +
-                    " dimensions");
+    staticflow::detail::fail<data_loss>({mnist_where(path), "expected ", what, " (uint8, ", ndims,
+                                         " dimensions), found ", to_string(a.dtype), " with ", a.dims.size(),
+                                         " dimensions"});
   }
 }
 
@@ -9137,14 +9191,14 @@ inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const c
   idx_array labels = read_idx(labels_path);
   check_idx_layout(labels_path, labels, 1, "labels [n]");
   if (images.dims[0] != labels.dims[0]) {
-    throw data_loss("staticflow::data::read_data_sets: '" + images_path.string() + "' holds " +
-                    std::to_string(images.dims[0]) + " images but '" + labels_path.string() + "' holds " +
-                    std::to_string(labels.dims[0]) + " labels");
+    staticflow::detail::fail<data_loss>({"staticflow::data::read_data_sets: '", images_path.string(), "' holds ",
+                                         images.dims[0], " images but '", labels_path.string(), "' holds ",
+                                         labels.dims[0], " labels"});
   }
   for (std::size_t i = 0; i < labels.bytes.size(); ++i) {
     if (labels.bytes[i] >= mnist_num_classes) {
-      throw data_loss(mnist_where(labels_path) + "label " + std::to_string(labels.bytes[i]) + " at index " +
-                      std::to_string(i) + " is not in [0, " + std::to_string(mnist_num_classes) + ")");
+      staticflow::detail::fail<data_loss>({mnist_where(labels_path), "label ", labels.bytes[i], " at index ", i,
+                                           " is not in [0, ", mnist_num_classes, ")"});
     }
   }
   const std::size_t image_size = std::size_t{images.dims[1]} * images.dims[2];
@@ -9165,14 +9219,14 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
   auto train = detail::load_mnist_pair(dir, mnist_train_images, mnist_train_labels);
   auto test = detail::load_mnist_pair(dir, mnist_test_images, mnist_test_labels);
   if (test.image_size != train.image_size) {
-    throw data_loss("staticflow::data::read_data_sets: '" + dir.string() + "': test images have " +
-                    std::to_string(test.image_size) + " pixels, training images " + std::to_string(train.image_size));
+    staticflow::detail::fail<data_loss>({"staticflow::data::read_data_sets: '", dir.string(), "': test images have ",
+                                         test.image_size, " pixels, training images ", train.image_size});
   }
   const std::size_t n_train = train.labels.size();
   if (options.validation_size > n_train) {
-    throw invalid_argument("staticflow::data::read_data_sets: validation_size " +
-                           std::to_string(options.validation_size) + " must be in [0, " + std::to_string(n_train) +
-                           "] (the number of training examples)");
+    staticflow::detail::fail<invalid_argument>({"staticflow::data::read_data_sets: validation_size ",
+                                                options.validation_size, " must be in [0, ", n_train,
+                                                "] (the number of training examples)"});
   }
 
   const std::size_t v = options.validation_size;
@@ -9772,11 +9826,11 @@ class classifier {
  private:
   void check_dataset(const data::dataset& d, const char* api) const {
     if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
-      throw invalid_argument(std::string("sf::nn::classifier::") + api + ": the dataset has " +
-                             std::to_string(d.image_size()) + " values per example and " +
-                             std::to_string(d.num_classes()) + (d.options().one_hot ? " one-hot" : " index") +
-                             " labels; the network takes " + std::to_string(input_shape::static_part) + " and " +
-                             std::to_string(classes) + " one-hot");
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
+                                                  " values per example and ", d.num_classes(),
+                                                  (d.options().one_hot ? " one-hot" : " index"),
+                                                  " labels; the network takes ", input_shape::static_part, " and ",
+                                                  classes, " one-hot"});
   }
 
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,

@@ -57,11 +57,11 @@ struct memory<host> {
   static T* allocate(std::size_t n) {
     if (n == 0) return nullptr;
     if (n > static_cast<std::size_t>(-1) / sizeof(T))
-      throw resource_exhausted("sf::host: cannot allocate " + std::to_string(n) + " elements: size overflows");
+      detail::fail<resource_exhausted>({"sf::host: cannot allocate ", n, " elements: size overflows"});
     try {
       return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{alignment}));
     } catch (const std::bad_alloc&) {
-      throw resource_exhausted("sf::host: out of memory allocating " + std::to_string(n * sizeof(T)) + " bytes");
+      detail::fail<resource_exhausted>({"sf::host: out of memory allocating ", n * sizeof(T), " bytes"});
     }
   }
   template <class T>

@@ -3,8 +3,13 @@
 /// \brief Run-time errors, mirroring TensorFlow's error classes.
 #pragma once
 
+#include <charconv>
+#include <concepts>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 namespace staticflow {
 
@@ -45,5 +50,52 @@ struct unimplemented : error {
 struct internal_error : error {
   using error::error;
 };
+
+namespace detail {
+
+/// One piece of an error message: a view of text, or an integer written into the piece.
+class message_part {
+ public:
+  message_part(const char* text) : text_(text) {}
+  message_part(std::string_view text) : text_(text) {}
+  message_part(const std::string& text) : text_(text) {}
+  template <std::integral I>
+    requires(!std::same_as<I, bool> && !std::same_as<I, char>)
+  message_part(I value) : digits_size_(static_cast<unsigned char>(
+                              std::to_chars(digits_, digits_ + sizeof digits_, value).ptr - digits_)) {}
+  /// As std::to_string writes it (six decimals), or in the shortest general form when that is too long.
+  template <std::floating_point F>
+  message_part(F value) {
+    auto written = std::to_chars(digits_, digits_ + sizeof digits_, value, std::chars_format::fixed, 6);
+    if (written.ec != std::errc{})
+      written = std::to_chars(digits_, digits_ + sizeof digits_, value, std::chars_format::general, 6);
+    digits_size_ = static_cast<unsigned char>(written.ptr - digits_);
+  }
+  std::string_view text() const { return digits_size_ ? std::string_view(digits_, digits_size_) : text_; }
+
+ private:
+  std::string_view text_;
+  char digits_[24];
+  unsigned char digits_size_ = 0;
+};
+
+/// The pieces joined. Out of line and cold: at a throw site, a message costs one call instead
+/// of an inlined chain of string concatenations.
+[[gnu::noinline, gnu::cold]] inline std::string message(std::initializer_list<message_part> parts) {
+  std::size_t size = 0;
+  for (const auto& p : parts) size += p.text().size();
+  std::string out;
+  out.reserve(size);
+  for (const auto& p : parts) out += p.text();
+  return out;
+}
+
+/// Throws `E` with the pieces joined (the throw is out of line too).
+template <class E>
+[[noreturn, gnu::noinline, gnu::cold]] void fail(std::initializer_list<message_part> parts) {
+  throw E(message(parts));
+}
+
+}  // namespace detail
 
 }  // namespace staticflow

@@ -170,14 +170,14 @@ struct truncated_normal_generator {
 /// Throws sf::invalid_argument unless alpha is finite and > 0 (host side, before a gamma_generator is built).
 inline void validate_gamma_alpha(double alpha, const std::string& where = "random_gamma") {
   if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-    throw invalid_argument(where + ": alpha must be finite and > 0, got " + std::to_string(alpha));
+    detail::fail<invalid_argument>({where, ": alpha must be finite and > 0, got ", alpha});
   }
 }
 
 /// Throws sf::invalid_argument unless beta (the rate) is finite and > 0.
 inline void validate_gamma_beta(double beta, const std::string& where = "random_gamma") {
   if (!(beta > 0.0) || !std::isfinite(beta)) {
-    throw invalid_argument(where + ": beta must be finite and > 0, got " + std::to_string(beta));
+    detail::fail<invalid_argument>({where, ": beta must be finite and > 0, got ", beta});
   }
 }
 

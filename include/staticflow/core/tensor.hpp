@@ -48,8 +48,8 @@ dims_t<S> make_dims(Ext... dynamic) {
 /// The message, built out of line (the check below is inlined wherever a view is made).
 [[noreturn, gnu::cold]] inline void throw_extents_mismatch(const std::size_t* static_extents, const std::size_t* d,
                                                           std::size_t rank, const char* where) {
-  throw invalid_argument(std::string(where) + ": extents " + extents_string(d, rank, false) + " do not fit shape " +
-                         extents_string(static_extents, rank, true));
+  detail::fail<invalid_argument>({where, ": extents ", extents_string(d, rank, false), " do not fit shape ",
+                                  extents_string(static_extents, rank, true)});
 }
 /// Throws `invalid_argument` when run-time extents contradict the static ones.
 inline void check_extents(const std::size_t* static_extents, const std::size_t* d, std::size_t rank, const char* where) {
@@ -109,7 +109,7 @@ class tensor_view {
     const index_array<rank> idx{static_cast<std::size_t>(i)...};
     for (std::size_t d = 0; d < rank; ++d)
       if (idx[d] >= dims_[d])
-        throw out_of_range("sf::tensor::at: index " + to_string(idx) + " outside extents " + to_string(dims_));
+        detail::fail<out_of_range>({"sf::tensor::at: index ", to_string(idx), " outside extents ", to_string(dims_)});
     return (*this)(i...);
   }
 
@@ -118,8 +118,7 @@ class tensor_view {
     requires(rank >= 1)
   {
     if (i >= dims_[0])
-      throw out_of_range("sf::tensor[]: index " + std::to_string(i) + " outside first extent " +
-                         std::to_string(dims_[0]));
+      detail::fail<out_of_range>({"sf::tensor[]: index ", i, " outside first extent ", dims_[0]});
     const auto inner = detail::tail(dims_);
     return tensor_view<T, drop_first_t<S>, Policy>(data_ + i * element_count(inner), inner);
   }
@@ -129,8 +128,7 @@ class tensor_view {
     requires(rank >= 1)
   {
     if (begin > end || end > dims_[0])
-      throw out_of_range("sf::tensor::slice: [" + std::to_string(begin) + ", " + std::to_string(end) +
-                         ") outside first extent " + std::to_string(dims_[0]));
+      detail::fail<out_of_range>({"sf::tensor::slice: [", begin, ", ", end, ") outside first extent ", dims_[0]});
     auto d = dims_;
     d[0] = end - begin;
     const std::size_t row = rank ? size() / (dims_[0] ? dims_[0] : 1) : 1;
@@ -143,7 +141,7 @@ class tensor_view {
     static_assert(reshape_valid_v<S, To>, "sf::reshape: the new shape must hold the same number of elements");
     auto d = detail::make_dims<To>(dynamic...);
     if (element_count(d) != size())
-      throw invalid_argument("sf::reshape: cannot view " + to_string(dims_) + " as " + to_string(d));
+      detail::fail<invalid_argument>({"sf::reshape: cannot view ", to_string(dims_), " as ", to_string(d)});
     return tensor_view<T, To, Policy>(data_, d);
   }
 

@@ -181,32 +181,31 @@ class dataset {
 
   void check_construction() const {
     const std::string where = "staticflow::data::dataset: ";
-    if (image_size_ == 0) throw invalid_argument(where + "image_size must be positive");
-    if (options_.num_classes == 0) throw invalid_argument(where + "num_classes must be positive");
+    if (image_size_ == 0) staticflow::detail::fail<invalid_argument>({where, "image_size must be positive"});
+    if (options_.num_classes == 0) staticflow::detail::fail<invalid_argument>({where, "num_classes must be positive"});
     if (images_.size() / image_size_ != labels_.size() || images_.size() % image_size_ != 0) {
-      throw invalid_argument(where + std::to_string(images_.size()) + " pixel bytes are not " +
-                             std::to_string(labels_.size()) + " labels x image_size " + std::to_string(image_size_));
+      staticflow::detail::fail<invalid_argument>({where, images_.size(), " pixel bytes are not ", labels_.size(),
+                                                  " labels x image_size ", image_size_});
     }
     for (std::size_t i = 0; i < labels_.size(); ++i) {
       if (labels_[i] >= options_.num_classes) {
-        throw invalid_argument(where + "label " + std::to_string(labels_[i]) + " at index " + std::to_string(i) +
-                               " is not in [0, " + std::to_string(options_.num_classes) + ")");
+        staticflow::detail::fail<invalid_argument>({where, "label ", labels_[i], " at index ", i, " is not in [0, ",
+                                                    options_.num_classes, ")"});
       }
     }
   }
 
   void check_batch_size(std::size_t n) const {
     if (n == 0 || n > num_examples()) {
-      throw invalid_argument("staticflow::data::dataset::next_batch: batch size " + std::to_string(n) +
-                             " must be in [1, num_examples() = " + std::to_string(num_examples()) + "]");
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::dataset::next_batch: batch size ", n,
+                                                  " must be in [1, num_examples() = ", num_examples(), "]"});
     }
   }
 
   void check_range(const char* api, std::size_t first, std::size_t count) const {
     if (first > num_examples() || count > num_examples() - first) {
-      throw out_of_range(std::string("staticflow::data::dataset::") + api + ": examples [" + std::to_string(first) +
-                         ", " + std::to_string(first) + " + " + std::to_string(count) + ") pass num_examples() = " +
-                         std::to_string(num_examples()));
+      staticflow::detail::fail<out_of_range>({"staticflow::data::dataset::", api, ": examples [", first, ", ", first,
+                                              " + ", count, ") pass num_examples() = ", num_examples()});
     }
   }
 

@@ -109,8 +109,8 @@ struct idx_array {
   template <class T>
   std::vector<T> values() const {
     if (idx_dtype_of<T>() != dtype) {
-      throw invalid_argument(std::string("staticflow::data::idx_array::values<T>: the array holds ") +
-                             to_string(dtype) + ", not " + to_string(idx_dtype_of<T>()));
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::idx_array::values<T>: the array holds ",
+                                                  to_string(dtype), ", not ", to_string(idx_dtype_of<T>())});
     }
     std::vector<T> out(bytes.size() / sizeof(T));
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
@@ -135,7 +135,7 @@ class idx_source {
  public:
   explicit idx_source(const std::filesystem::path& path) : path_(path) {
     file_.reset(std::fopen(path.string().c_str(), "rb"));
-    if (!file_) throw not_found(idx_where(path) + "cannot be opened for reading");
+    if (!file_) staticflow::detail::fail<not_found>({idx_where(path), "cannot be opened for reading"});
     unsigned char sig[2] = {0, 0};
     const std::size_t got = std::fread(sig, 1, 2, file_.get());
     gzip_ = got == 2 && sig[0] == 0x1f && sig[1] == 0x8b;
@@ -173,7 +173,7 @@ class idx_source {
 
   void open_gzip() {
     gz_.reset(gzopen(path_.string().c_str(), "rb"));
-    if (!gz_) throw not_found(idx_where(path_) + "cannot be opened for reading (gzip)");
+    if (!gz_) staticflow::detail::fail<not_found>({idx_where(path_), "cannot be opened for reading (gzip)"});
   }
 
   std::size_t read_gzip(void* dst, std::size_t n) {
@@ -183,7 +183,7 @@ class idx_source {
       // gzread takes an unsigned count and returns int, so go in chunks well below INT_MAX.
       const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, std::size_t{1} << 30));
       const int got = gzread(gz_.get(), out + done, chunk);
-      if (got < 0) throw data_loss(idx_where(path_) + "corrupt gzip data (" + gz_message() + ")");
+      if (got < 0) staticflow::detail::fail<data_loss>({idx_where(path_), "corrupt gzip data (", gz_message(), ")"});
       if (got == 0) break;
       done += static_cast<std::size_t>(got);
     }
@@ -197,9 +197,9 @@ class idx_source {
   }
 #else
   [[noreturn]] void open_gzip() {
-    throw unimplemented(idx_where(path_) +
-                        "is gzip-compressed, but staticflow was built without zlib; "
-                        "install zlib (e.g. zlib1g-dev) and rebuild with SF_HAVE_ZLIB=1, or gunzip the file");
+    staticflow::detail::fail<unimplemented>(
+        {idx_where(path_), "is gzip-compressed, but staticflow was built without zlib; install zlib (e.g. zlib1g-dev) "
+                           "and rebuild with SF_HAVE_ZLIB=1, or gunzip the file"});
   }
   std::size_t read_gzip(void*, std::size_t) { return 0; }
 #endif
@@ -226,16 +226,18 @@ inline void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t width) n
 /// Validates the magic and returns the dtype and ndims it declares.
 inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m) {
   if (m[0] != 0 || m[1] != 0) {
-    throw data_loss(idx_where(path) + "not an IDX file: magic bytes are " + hex_byte(m[0]) + " " + hex_byte(m[1]) +
-                    " " + hex_byte(m[2]) + " " + hex_byte(m[3]) + ", expected 0x00 0x00 <dtype> <ndims>");
+    staticflow::detail::fail<data_loss>({idx_where(path), "not an IDX file: magic bytes are ", hex_byte(m[0]), " ",
+                                         hex_byte(m[1]), " ", hex_byte(m[2]), " ", hex_byte(m[3]),
+                                         ", expected 0x00 0x00 <dtype> <ndims>"});
   }
   if (!is_idx_dtype_code(m[2])) {
-    throw data_loss(idx_where(path) + "unknown IDX dtype code " + hex_byte(m[2]) +
-                    " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)");
+    staticflow::detail::fail<data_loss>(
+        {idx_where(path), "unknown IDX dtype code ", hex_byte(m[2]),
+         " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)"});
   }
   if (m[3] < 1 || m[3] > 4) {
-    throw data_loss(idx_where(path) + "IDX header declares " + std::to_string(m[3]) +
-                    " dimensions; expected 1 to 4");
+    staticflow::detail::fail<data_loss>({idx_where(path), "IDX header declares ", m[3],
+                                         " dimensions; expected 1 to 4"});
   }
   return static_cast<idx_dtype>(m[2]);
 }
@@ -248,19 +250,21 @@ inline std::uint64_t idx_total_bytes(const std::filesystem::path& path, const st
   std::string shape;
   for (std::uint32_t d : dims) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
   for (std::uint32_t d : dims) {
-    if (d != 0 && n > max / d) throw data_loss(idx_where(path) + "absurd IDX dimensions " + shape + " (overflow)");
+    if (d != 0 && n > max / d) staticflow::detail::fail<data_loss>({idx_where(path), "absurd IDX dimensions ", shape,
+                                                                    " (overflow)"});
     n *= d;
   }
   const std::uint64_t header = 4 + 4 * std::uint64_t{dims.size()};
-  if (n > max - header) throw data_loss(idx_where(path) + "absurd IDX dimensions " + shape + " (overflow)");
+  if (n > max - header) staticflow::detail::fail<data_loss>({idx_where(path), "absurd IDX dimensions ", shape,
+                                                             " (overflow)"});
   return header + n;
 }
 
 [[noreturn]] inline void throw_size_mismatch(const std::filesystem::path& path, std::uint64_t expected,
                                              std::uint64_t actual, bool gzip) {
-  throw data_loss(idx_where(path) + "header says " + std::to_string(expected) + " bytes, " +
-                  (gzip ? "decompressed file has " : "file has ") + std::to_string(actual) +
-                  (actual < expected ? " (truncated?)" : " (trailing data?)"));
+  staticflow::detail::fail<data_loss>({idx_where(path), "header says ", expected, " bytes, ",
+                                       (gzip ? "decompressed file has " : "file has "), actual,
+                                       (actual < expected ? " (truncated?)" : " (trailing data?)")});
 }
 
 /// Reads exactly `count` data bytes, growing the buffer as data arrives so that
@@ -293,15 +297,17 @@ inline std::vector<std::uint8_t> read_payload(idx_source& src, const std::filesy
 /// - unimplemented: the file is gzip-compressed and the build has no zlib.
 inline idx_array read_idx(const std::filesystem::path& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw not_found(detail::idx_where(path) + "no such file");
-  if (std::filesystem::is_directory(path, ec)) throw not_found(detail::idx_where(path) + "is a directory, not a file");
+  if (!std::filesystem::exists(path, ec)) staticflow::detail::fail<not_found>({
+      detail::idx_where(path), "no such file"});
+  if (std::filesystem::is_directory(path, ec)) staticflow::detail::fail<not_found>({
+      detail::idx_where(path), "is a directory, not a file"});
 
   detail::idx_source src(path);
   unsigned char magic[4] = {0, 0, 0, 0};
   const std::size_t got_magic = src.read(magic, 4);
   if (got_magic < 4) {
-    throw data_loss(detail::idx_where(path) + "file has " + std::to_string(got_magic) +
-                    " bytes, too short for the 4-byte IDX magic");
+    staticflow::detail::fail<data_loss>({detail::idx_where(path), "file has ", got_magic,
+                                         " bytes, too short for the 4-byte IDX magic"});
   }
   idx_array out;
   out.dtype = detail::check_magic(path, magic);
@@ -310,9 +316,8 @@ inline idx_array read_idx(const std::filesystem::path& path) {
   std::array<unsigned char, 16> raw_dims{};
   const std::size_t got_dims = src.read(raw_dims.data(), 4 * ndims);
   if (got_dims < 4 * ndims) {
-    throw data_loss(detail::idx_where(path) + "header is truncated: " + std::to_string(ndims) +
-                    " dimensions need " + std::to_string(4 + 4 * ndims) + " bytes, file has " +
-                    std::to_string(4 + got_dims));
+    staticflow::detail::fail<data_loss>({detail::idx_where(path), "header is truncated: ", ndims, " dimensions need ",
+                                         4 + 4 * ndims, " bytes, file has ", 4 + got_dims});
   }
   for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(detail::load_be32(raw_dims.data() + 4 * i));
 

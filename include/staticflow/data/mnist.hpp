@@ -62,8 +62,8 @@ inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, c
   std::error_code ec;
   if (std::filesystem::is_regular_file(plain, ec)) return plain;
   if (std::filesystem::is_regular_file(gz, ec)) return gz;
-  throw not_found("staticflow::data::read_data_sets: neither '" + plain.string() + "' nor '" + gz.string() +
-                  "' exists; run scripts/fetch-mnist or pass --data-dir");
+  staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: neither '", plain.string(), "' nor '",
+                                       gz.string(), "' exists; run scripts/fetch-mnist or pass --data-dir"});
 }
 
 namespace detail {
@@ -82,9 +82,9 @@ inline std::string mnist_where(const std::filesystem::path& path) {
 inline void check_idx_layout(const std::filesystem::path& path, const idx_array& a, std::size_t ndims,
                              const char* what) {
   if (a.dtype != idx_dtype::uint8 || a.dims.size() != ndims) {
-    throw data_loss(mnist_where(path) + "expected " + what + " (uint8, " + std::to_string(ndims) +
-                    " dimensions), found " + to_string(a.dtype) + " with " + std::to_string(a.dims.size()) +
-                    " dimensions");
+    staticflow::detail::fail<data_loss>({mnist_where(path), "expected ", what, " (uint8, ", ndims,
+                                         " dimensions), found ", to_string(a.dtype), " with ", a.dims.size(),
+                                         " dimensions"});
   }
 }
 
@@ -97,14 +97,14 @@ inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const c
   idx_array labels = read_idx(labels_path);
   check_idx_layout(labels_path, labels, 1, "labels [n]");
   if (images.dims[0] != labels.dims[0]) {
-    throw data_loss("staticflow::data::read_data_sets: '" + images_path.string() + "' holds " +
-                    std::to_string(images.dims[0]) + " images but '" + labels_path.string() + "' holds " +
-                    std::to_string(labels.dims[0]) + " labels");
+    staticflow::detail::fail<data_loss>({"staticflow::data::read_data_sets: '", images_path.string(), "' holds ",
+                                         images.dims[0], " images but '", labels_path.string(), "' holds ",
+                                         labels.dims[0], " labels"});
   }
   for (std::size_t i = 0; i < labels.bytes.size(); ++i) {
     if (labels.bytes[i] >= mnist_num_classes) {
-      throw data_loss(mnist_where(labels_path) + "label " + std::to_string(labels.bytes[i]) + " at index " +
-                      std::to_string(i) + " is not in [0, " + std::to_string(mnist_num_classes) + ")");
+      staticflow::detail::fail<data_loss>({mnist_where(labels_path), "label ", labels.bytes[i], " at index ", i,
+                                           " is not in [0, ", mnist_num_classes, ")"});
     }
   }
   const std::size_t image_size = std::size_t{images.dims[1]} * images.dims[2];
@@ -125,14 +125,14 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
   auto train = detail::load_mnist_pair(dir, mnist_train_images, mnist_train_labels);
   auto test = detail::load_mnist_pair(dir, mnist_test_images, mnist_test_labels);
   if (test.image_size != train.image_size) {
-    throw data_loss("staticflow::data::read_data_sets: '" + dir.string() + "': test images have " +
-                    std::to_string(test.image_size) + " pixels, training images " + std::to_string(train.image_size));
+    staticflow::detail::fail<data_loss>({"staticflow::data::read_data_sets: '", dir.string(), "': test images have ",
+                                         test.image_size, " pixels, training images ", train.image_size});
   }
   const std::size_t n_train = train.labels.size();
   if (options.validation_size > n_train) {
-    throw invalid_argument("staticflow::data::read_data_sets: validation_size " +
-                           std::to_string(options.validation_size) + " must be in [0, " + std::to_string(n_train) +
-                           "] (the number of training examples)");
+    staticflow::detail::fail<invalid_argument>({"staticflow::data::read_data_sets: validation_size ",
+                                                options.validation_size, " must be in [0, ", n_train,
+                                                "] (the number of training examples)"});
   }
 
   const std::size_t v = options.validation_size;

@@ -48,8 +48,8 @@ struct device_config {
   void validate() const {
     const double f = per_process_gpu_memory_fraction;
     if (!(f > 0.0 && f <= 1.0))  // also rejects NaN
-      throw invalid_argument("sf::device_config: per_process_gpu_memory_fraction must lie in (0, 1], got " +
-                             std::to_string(f));
+      detail::fail<invalid_argument>({"sf::device_config: per_process_gpu_memory_fraction must lie in (0, 1], got ",
+                                      f});
   }
 
   friend bool operator==(const device_config&, const device_config&) = default;

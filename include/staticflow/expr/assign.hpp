@@ -333,8 +333,8 @@ bool evaluate_gemm_epilogue(const tensor_view<T, S, P>& dst, const N& node, temp
 /// Not a template: one copy of the message's code, whatever the shapes.
 [[noreturn]] inline void throw_assign_mismatch(const std::size_t* src, std::size_t src_rank, const std::size_t* dst,
                                                std::size_t dst_rank) {
-  throw invalid_argument("sf: cannot assign an expression of extents " + extents_string(src, src_rank, false) +
-                         " to a tensor of extents " + extents_string(dst, dst_rank, false));
+  detail::fail<invalid_argument>({"sf: cannot assign an expression of extents ", extents_string(src, src_rank, false),
+                                  " to a tensor of extents ", extents_string(dst, dst_rank, false)});
 }
 
 /// A view, or an elementwise op of two views, all of the destination's shape `S`: the same loop

@@ -30,8 +30,8 @@ struct moving_average_op {
     bool same = true;
     for (std::size_t d = 0; d < S::rank; ++d) same = same && average[d] == value[d];
     if (!same)
-      throw invalid_argument("sf::update_moving_average: the average has extents " + to_string(average) +
-                             " but the value " + to_string(value));
+      detail::fail<invalid_argument>({"sf::update_moving_average: the average has extents ", to_string(average),
+                                      " but the value ", to_string(value)});
     dims_t<S> out{};
     for (std::size_t d = 0; d < S::rank; ++d) out[d] = value[d];
     return out;
@@ -57,7 +57,7 @@ auto update_moving_average(const A& average, const V& value, double decay) {
   static_assert(std::is_same_v<value_t<A>, value_t<V>> && shape_of_t<A>::rank == shape_of_t<V>::rank,
                 "sf::update_moving_average: the average must have the value's dtype and rank");
   if (!(decay >= 0 && decay <= 1))
-    throw invalid_argument("sf::update_moving_average: decay must be in [0, 1], got " + std::to_string(decay));
+    detail::fail<invalid_argument>({"sf::update_moving_average: decay must be in [0, 1], got ", decay});
   return make_op_node(moving_average_op{decay}, average, value);
 }
 

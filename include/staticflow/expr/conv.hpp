@@ -65,13 +65,12 @@ ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::siz
 // The messages are built out of line: one copy of their code, however many layers check.
 [[noreturn, gnu::cold]] inline void throw_window_too_large(const char* what, std::size_t in, std::size_t k,
                                                           const char* axis) {
-  throw invalid_argument(std::string(what) + ": the window (" + std::to_string(k) + ") is larger than the input's " +
-                         axis + " (" + std::to_string(in) + ") with VALID padding");
+  detail::fail<invalid_argument>({what, ": the window (", k, ") is larger than the input's ", axis, " (", in,
+                                  ") with VALID padding"});
 }
 [[noreturn, gnu::cold]] inline void throw_conv_channels(const std::size_t* x, const std::size_t* f) {
-  throw invalid_argument("sf::conv2d: the filter " + extents_string(f, 4, false) + " expects " + std::to_string(f[2]) +
-                         " input channels but the input " + extents_string(x, 4, false) + " has " +
-                         std::to_string(x[3]));
+  detail::fail<invalid_argument>({"sf::conv2d: the filter ", extents_string(f, 4, false), " expects ", f[2],
+                                  " input channels but the input ", extents_string(x, 4, false), " has ", x[3]});
 }
 
 /// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).

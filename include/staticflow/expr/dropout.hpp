@@ -49,7 +49,7 @@ auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
   static_assert(std::is_same_v<value_t<C>, std::int64_t> && shape_of_t<C>::rank == 0,
                 "sf::dropout: the run counter must be a scalar int64 variable");
   if (!(rate >= 0 && rate < 1))
-    throw invalid_argument("sf::dropout: rate must be in [0, 1), got " + std::to_string(rate));
+    detail::fail<invalid_argument>({"sf::dropout: rate must be in [0, 1), got ", rate});
   return make_op_node(dropout_op{rate, seed}, counter, x);
 }
 

@@ -45,8 +45,8 @@ namespace detail {
 
 [[noreturn]] inline void throw_not_broadcastable(const char* op, const std::size_t* a, std::size_t rank_a,
                                                  const std::size_t* b, std::size_t rank_b) {
-  throw invalid_argument(std::string(op) + ": extents " + extents_string(a, rank_a, false) + " and " +
-                         extents_string(b, rank_b, false) + " do not broadcast");
+  detail::fail<invalid_argument>({op, ": extents ", extents_string(a, rank_a, false), " and ",
+                                  extents_string(b, rank_b, false), " do not broadcast"});
 }
 
 /// Run-time extents of a broadcast result. A run-time extent may broadcast only where the

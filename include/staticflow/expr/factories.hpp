@@ -79,8 +79,7 @@ template <element_type T, any_shape S, class... Ext>
 tensor<T, S, host> from_values(std::span<const T> values, Ext... dynamic) {
   tensor<T, S, host> t(detail::make_dims<S>(dynamic...));
   if (values.size() != t.size())
-    throw invalid_argument("sf::from_values: " + std::to_string(values.size()) + " values for extents " +
-                           to_string(t.dims()));
+    detail::fail<invalid_argument>({"sf::from_values: ", values.size(), " values for extents ", to_string(t.dims())});
   for (std::size_t i = 0; i < values.size(); ++i) t.data()[i] = values[i];
   return t;
 }
@@ -99,8 +98,7 @@ auto random_normal(T mean, T stddev, std::uint64_t seed, Ext... dynamic) {
 /// Uniform samples in [lo, hi).
 template <floating_element T, any_shape S, class... Ext>
 auto random_uniform(T lo, T hi, std::uint64_t seed, Ext... dynamic) {
-  if (!(lo < hi)) throw invalid_argument("sf::random_uniform: needs lo < hi, got [" + std::to_string(lo) + ", " +
-                                         std::to_string(hi) + ")");
+  if (!(lo < hi)) detail::fail<invalid_argument>({"sf::random_uniform: needs lo < hi, got [", lo, ", ", hi, ")"});
   uniform_generator<T> g{};
   g.seed = seed, g.lo = lo, g.hi = hi;
   return generator<uniform_generator<T>, T, S>(g, detail::make_dims<S>(dynamic...));

@@ -26,8 +26,8 @@ struct softmax_xent_op {
     for (std::size_t i = 0; i < S::rank; ++i) d[i] = logits[i];
     for (std::size_t i = 0; i < DX::size(); ++i)
       if (labels[i] != logits[i] && labels[i] != dyn && logits[i] != dyn)
-        throw invalid_argument("sf::softmax_cross_entropy_with_logits: labels " + to_string(labels) +
-                               " and logits " + to_string(logits) + " differ");
+        detail::fail<invalid_argument>({"sf::softmax_cross_entropy_with_logits: labels ", to_string(labels),
+                                        " and logits ", to_string(logits), " differ"});
     return d;
   }
   template <class P, class Out, class L, class X, class Tmp>
@@ -69,8 +69,8 @@ struct sparse_softmax_xent_op {
     for (std::size_t i = 0; i < S::rank; ++i) {
       d[i] = logits[i];
       if (labels[i] != logits[i] && labels[i] != dyn && logits[i] != dyn)
-        throw invalid_argument("sf::sparse_softmax_cross_entropy_with_logits: labels " + to_string(labels) +
-                               " do not match the rows of logits " + to_string(logits));
+        detail::fail<invalid_argument>({"sf::sparse_softmax_cross_entropy_with_logits: labels ", to_string(labels),
+                                        " do not match the rows of logits ", to_string(logits)});
     }
     return d;
   }

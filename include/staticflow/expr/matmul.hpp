@@ -15,9 +15,9 @@ namespace staticflow {
 
 namespace detail {
 [[noreturn]] inline void throw_inner_mismatch(const std::size_t* a, bool trans_a, const std::size_t* b, bool trans_b) {
-  throw invalid_argument("sf::matmul: inner extents differ: a is " + extents_string(a, 2, false) +
-                         (trans_a ? " (transposed)" : "") + ", b is " + extents_string(b, 2, false) +
-                         (trans_b ? " (transposed)" : ""));
+  detail::fail<invalid_argument>({"sf::matmul: inner extents differ: a is ", extents_string(a, 2, false),
+                                  (trans_a ? " (transposed)" : ""), ", b is ", extents_string(b, 2, false),
+                                  (trans_b ? " (transposed)" : "")});
 }
 }  // namespace detail
 

@@ -60,8 +60,8 @@ struct quantized_matmul_op {
   template <class S, class DX>
   static dims_t<S> result_dims(const DX& x) {
     if (x[1] != K)
-      throw invalid_argument("sf::matmul: the input has " + std::to_string(x[1]) + " columns, the quantized weights " +
-                             std::to_string(K) + " rows");
+      detail::fail<invalid_argument>({"sf::matmul: the input has ", x[1], " columns, the quantized weights ", K,
+                                      " rows"});
     return {x[0], N};
   }
 

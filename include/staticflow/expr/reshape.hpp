@@ -25,7 +25,7 @@ struct reshape_node : node_base<reshape_node<E, S>> {
     for (std::size_t i = 0; i < S::rank; ++i)
       extents[i] = S::extents[i] == dyn ? (unknown ? dyn : count / S::static_part) : S::extents[i];
     if (!unknown && element_count(extents) != count)
-      throw invalid_argument("sf::reshape: cannot view extents " + to_string(in) + " as " + to_string(S{}));
+      detail::fail<invalid_argument>({"sf::reshape: cannot view extents ", to_string(in), " as ", to_string(S{})});
   }
   const dims_t<S>& dims() const { return extents; }
 };

@@ -183,19 +183,22 @@ class graph {
     const reuse mode = current_reuse();
     if (it == by_name_.end()) {
       if (mode == reuse::yes)
-        throw invalid_argument("sf::get_variable: variable " + full +
-                               " does not exist, or was not created with get_variable(); did you mean reuse::auto_reuse?");
+        detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
+                                        " does not exist, or was not created with get_variable(); "
+                                        "did you mean reuse::auto_reuse?"});
       names_[full] = 1;
       return create<T, S>(full, std::move(init), trainable);
     }
     if (mode == reuse::no)
-      throw invalid_argument("sf::get_variable: variable " + full +
-                             " already exists, disallowed; did you mean to set reuse::yes or reuse::auto_reuse?");
+      detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
+                                      " already exists, disallowed; did you mean to set reuse::yes or "
+                                      "reuse::auto_reuse?"});
     const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
     if (!def || def->shape_string() != to_string(S{}))
-      throw invalid_argument("sf::get_variable: variable " + full + " exists as " +
-                             std::string(vars_[it->second]->dtype_name()) + " " + vars_[it->second]->shape_string() +
-                             ", requested " + std::string(dtype_name_v<T>) + " " + to_string(S{}));
+      detail::fail<invalid_argument>({"sf::get_variable: variable ", full, " exists as ",
+                                      vars_[it->second]->dtype_name(), " ",
+                                      vars_[it->second]->shape_string(), ", requested ", dtype_name_v<T>,
+                                      " ", to_string(S{})});
     return {{}, def};
   }
 

@@ -46,7 +46,8 @@ struct initializer {
     const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
-        throw invalid_argument("sf::init: random initialisers need a floating dtype (variable '" + name + "')");
+        staticflow::detail::fail<invalid_argument>({"sf::init: random initialisers need a floating dtype (variable '",
+                                                    name, "')"});
       if (what == kind::constant) out = filled<T, S>(static_cast<T>(a), n);
       else fill_values(out, name);
     } else {
@@ -75,8 +76,8 @@ struct initializer {
   template <class T>
   void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())
-      throw invalid_argument("sf::init::values: variable '" + name + "' has " + std::to_string(out.size()) +
-                             " elements, the initial value has " + std::to_string(data ? data->size() : 0));
+      staticflow::detail::fail<invalid_argument>({"sf::init::values: variable '", name, "' has ", out.size(),
+                                                  " elements, the initial value has ", data ? data->size() : 0});
     for (std::size_t i = 0; i < out.size(); ++i) out.data()[i] = static_cast<T>((*data)[i]);
   }
 };

@@ -107,9 +107,9 @@ struct all_fed<type_list<Ph...>, Feeds...> {
 /// copy of its code for every placeholder).
 [[noreturn, gnu::cold]] inline void throw_feed_mismatch(std::string_view name, const std::size_t* shape_extents,
                                                        const std::size_t* fed, std::size_t rank) {
-  throw invalid_argument("sf::session::run: placeholder '" + std::string(name) + "' has shape " +
-                         extents_string(shape_extents, rank, true) + ", fed a tensor of extents " +
-                         extents_string(fed, rank, false));
+  detail::fail<invalid_argument>({"sf::session::run: placeholder '", name, "' has shape ",
+                                  extents_string(shape_extents, rank, true), ", fed a tensor of extents ",
+                                  extents_string(fed, rank, false)});
 }
 
 /// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
@@ -327,8 +327,8 @@ class session final : public session_state {
     if constexpr (!std::is_same_v<P, host>) {
       if (fallback_) {
         if constexpr (requires { op.run_on(*fallback_, feeds...); }) return op.run_on(*fallback_, feeds...);
-        else throw unimplemented("sf::session::run: this op runs only on a session<sf::" + std::string(P::name) +
-                                 ">, but the session was soft-placed on the host");
+        else detail::fail<unimplemented>({"sf::session::run: this op runs only on a session<sf::", P::name,
+                                          ">, but the session was soft-placed on the host"});
       }
     }
     activate();
@@ -495,9 +495,9 @@ class session final : public session_state {
   tensor_view<T, S, P> value_view(const variable_node<T, S>& v) {
     if constexpr (!std::is_same_v<P, host>)
       if (fallback_)
-        throw failed_precondition("sf::session<sf::" + std::string(P::name) + ">::value_view('" + v.name() +
-                                  "'): the session was soft-placed on the host and has no device storage; "
-                                  "use value() or run the op through run()");
+        detail::fail<failed_precondition>({"sf::session<sf::", P::name, ">::value_view('", v.name(),
+                                           "'): the session was soft-placed on the host and has no device storage; "
+                                           "use value() or run the op through run()"});
     return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
@@ -647,9 +647,9 @@ class session final : public session_state {
       const std::string reason = device_runtime<P>::unavailable_reason(policy_);
       if (!reason.empty()) {
         if (!config_.allow_soft_placement)
-          throw invalid_argument("sf::session<sf::" + std::string(P::name) + ">: no usable CUDA device for " +
-                                 device_runtime<P>::placement_name(policy_) + ": " + reason +
-                                 "; set sf::device_config::allow_soft_placement to run on the host instead");
+          detail::fail<invalid_argument>({"sf::session<sf::", P::name, ">: no usable CUDA device for ",
+                                          device_runtime<P>::placement_name(policy_), ": ", reason,
+                                          "; set sf::device_config::allow_soft_placement to run on the host instead"});
         log_line("sf: no usable CUDA device (" + reason + "); running on the host (allow_soft_placement)");
         fallback_ = std::make_unique<session<host>>(*graph_, host{}, config_);
         return;
@@ -713,7 +713,8 @@ class session final : public session_state {
 
   void check_graph(const variable_base& v) const {
     if (v.owner() != graph_)
-      throw invalid_argument("sf::session: variable '" + v.name() + "' belongs to another graph than this session's");
+      detail::fail<invalid_argument>({"sf::session: variable '", v.name(),
+                                      "' belongs to another graph than this session's"});
   }
   void want(const variable_base& v) {
     if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
@@ -753,8 +754,8 @@ class session final : public session_state {
     activate();
     check_graph(v);
     if (!is_initialized(v))
-      throw failed_precondition("sf::session::run: attempting to use uninitialized variable '" + v.name() +
-                                "'; run sf::global_variables_initializer() first");
+      detail::fail<failed_precondition>({"sf::session::run: attempting to use uninitialized variable '", v.name(),
+                                         "'; run sf::global_variables_initializer() first"});
     return value_slot(v).data;
   }
   template <class Loss, class F>

@@ -99,11 +99,11 @@ class classifier {
  private:
   void check_dataset(const data::dataset& d, const char* api) const {
     if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
-      throw invalid_argument(std::string("sf::nn::classifier::") + api + ": the dataset has " +
-                             std::to_string(d.image_size()) + " values per example and " +
-                             std::to_string(d.num_classes()) + (d.options().one_hot ? " one-hot" : " index") +
-                             " labels; the network takes " + std::to_string(input_shape::static_part) + " and " +
-                             std::to_string(classes) + " one-hot");
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
+                                                  " values per example and ", d.num_classes(),
+                                                  (d.options().one_hot ? " one-hot" : " index"),
+                                                  " labels; the network takes ", input_shape::static_part, " and ",
+                                                  classes, " one-hot"});
   }
 
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,

@@ -48,7 +48,7 @@ class quantized_matrix {
       float top = 0;
       for (std::size_t p = 0; p < k; ++p) top = std::max(top, std::fabs(w[p * n + j]));
       if (!std::isfinite(top))
-        throw invalid_argument("sf::quantize: column " + std::to_string(j) + " of the weights is not finite");
+        detail::fail<invalid_argument>({"sf::quantize: column ", j, " of the weights is not finite"});
       scale_[j] = top > 0 ? top / 127.0f : 1.0f;
       std::int32_t sum = 0;
       for (std::size_t p = 0; p < k; ++p) {

@@ -33,8 +33,8 @@ class exponential_moving_average {
  public:
   explicit exponential_moving_average(double decay) : decay_(decay) {
     if (!(decay >= 0.0 && decay <= 1.0))
-      throw invalid_argument("sf::train::exponential_moving_average: decay must lie in [0, 1], got " +
-                             std::to_string(decay));
+      staticflow::detail::fail<invalid_argument>(
+          {"sf::train::exponential_moving_average: decay must lie in [0, 1], got ", decay});
   }
 
   double decay() const { return decay_; }
@@ -52,9 +52,8 @@ class exponential_moving_average {
               std::optional<std::int64_t> num_updates = {}) const {
     static_assert(floating_element<T>, "sf::train::exponential_moving_average: variables must have a floating dtype");
     if (shadow.size() != var.size())
-      throw invalid_argument("sf::train::exponential_moving_average::update: the shadow has " +
-                             std::to_string(shadow.size()) + " elements but the variable has " +
-                             std::to_string(var.size()));
+      staticflow::detail::fail<invalid_argument>({"sf::train::exponential_moving_average::update: the shadow has ",
+                                                  shadow.size(), " elements but the variable has ", var.size()});
     const T one_minus = static_cast<T>(1.0 - effective_decay(num_updates));
     executor<P>::for_each(var.size(), moving_average_update<T>{shadow.data(), var.data(), one_minus});
   }

@@ -29,7 +29,8 @@ class moving_average_op {
   variable_node<T, S> average(const variable_node<T, S>& v) const {
     std::optional<variable_node<T, S>> found;
     find(v, found, std::index_sequence_for<V...>{});
-    if (!found) throw not_found("sf::train::moving_average_op::average: variable '" + v.name() + "' is not averaged");
+    if (!found) staticflow::detail::fail<not_found>({"sf::train::moving_average_op::average: variable '", v.name(),
+                                                     "' is not averaged"});
     return *found;
   }
 

@@ -60,21 +60,20 @@ inline std::string number(double x) {
 inline double check_range(double x, double lo, double hi, bool closed, const char* opt, const char* what) {
   const bool ok = x >= lo && (closed ? x <= hi : x < hi);
   if (!ok)
-    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must lie in [" + number(lo) + ", " +
-                           number(hi) + (closed ? "]" : ")") + ", got " + std::to_string(x));
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, ": ", what, " must lie in [", number(lo), ", ",
+                                                number(hi), (closed ? "]" : ")"), ", got ", x});
   return x;
 }
 
 inline double check_positive(double x, const char* opt, const char* what) {
   if (!(x > 0.0))
-    throw invalid_argument(std::string("sf::train::") + opt + ": " + what + " must be positive, got " +
-                           std::to_string(x));
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, ": ", what, " must be positive, got ", x});
   return x;
 }
 
 [[noreturn]] inline void throw_size_mismatch(std::size_t var, std::size_t t, const char* opt, const char* what) {
-  throw invalid_argument(std::string("sf::train::") + opt + "::apply: " + what + " has " + std::to_string(t) +
-                         " elements but the variable has " + std::to_string(var));
+  staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply: ", what, " has ", t,
+                                              " elements but the variable has ", var});
 }
 
 /// Throws invalid_argument unless `t` holds as many elements as the variable.

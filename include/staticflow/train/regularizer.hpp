@@ -16,8 +16,7 @@ namespace staticflow::train {
 namespace detail {
 inline double checked_scale(double scale, const char* where) {
   if (!(scale >= 0.0))
-    throw invalid_argument(std::string("sf::train::") + where + ": scale must not be negative, got " +
-                           std::to_string(scale));
+    staticflow::detail::fail<invalid_argument>({"sf::train::", where, ": scale must not be negative, got ", scale});
   return scale;
 }
 }  // namespace detail

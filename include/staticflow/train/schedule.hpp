@@ -25,7 +25,7 @@ namespace detail {
 
 inline std::int64_t checked_decay_steps(std::int64_t decay_steps, const char* where) {
   if (decay_steps <= 0)
-    throw invalid_argument(std::string(where) + ": decay_steps must be positive, got " + std::to_string(decay_steps));
+    staticflow::detail::fail<invalid_argument>({where, ": decay_steps must be positive, got ", decay_steps});
   return decay_steps;
 }
 
@@ -105,14 +105,14 @@ class piecewise_constant {
   piecewise_constant(std::vector<std::int64_t> boundaries, std::vector<double> values)
       : boundaries_(std::move(boundaries)), values_(std::move(values)) {
     if (values_.size() != boundaries_.size() + 1)
-      throw invalid_argument("sf::train::piecewise_constant: " + std::to_string(boundaries_.size()) +
-                             " boundaries need " + std::to_string(boundaries_.size() + 1) + " values, got " +
-                             std::to_string(values_.size()));
+      staticflow::detail::fail<invalid_argument>({"sf::train::piecewise_constant: ", boundaries_.size(),
+                                                  " boundaries need ", boundaries_.size() + 1, " values, got ",
+                                                  values_.size()});
     for (std::size_t i = 1; i < boundaries_.size(); ++i)
       if (boundaries_[i] <= boundaries_[i - 1])
-        throw invalid_argument("sf::train::piecewise_constant: boundaries must increase, but boundary " +
-                               std::to_string(i) + " (" + std::to_string(boundaries_[i]) + ") follows " +
-                               std::to_string(boundaries_[i - 1]));
+        staticflow::detail::fail<invalid_argument>({"sf::train::piecewise_constant: boundaries must increase, but "
+                                                    "boundary ", i, " (", boundaries_[i], ") follows ",
+                                                    boundaries_[i - 1]});
   }
 
   double operator()(std::int64_t step) const {
