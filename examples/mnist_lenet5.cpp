@@ -68,10 +68,12 @@ options parse(int argc, char** argv) {
 int run(const options& o) {
   nn::summary<lenet5>();
   auto data = sf::data::read_data_sets(o.data_dir, {.one_hot = true, .seed = o.seed});
-  // Adam at 0.003, the rate decayed by 0.6 after each epoch (staircase): fast early progress,
-  // then small steps that settle the last tenths of a percent.
+  // Adam with the rate falling linearly from 0.004 to 1e-5 over three epochs: large steps early,
+  // then steps small enough to settle the last tenths of a percent. In a sweep this reached 99% at
+  // epoch 3 for every seed tried (1-8 on one thread, 1-5 on two); decaying the rate by 0.6 per
+  // epoch took 4-5 epochs for most seeds.
   const auto steps_per_epoch = static_cast<std::int64_t>(data.train.num_examples() / o.batch);
-  const sf::train::adam adam(sf::train::exponential_decay{0.003, steps_per_epoch, 0.6, true});
+  const sf::train::adam adam(sf::train::polynomial_decay{0.004, 3 * steps_per_epoch, 1e-5, 1.0});
   nn::classifier<lenet5, sf::train::adam> trainer(adam, o.seed);
   double reached_at = -1, accuracy = 0;
   nn::fit_options fit;
