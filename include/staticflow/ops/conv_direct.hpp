@@ -117,9 +117,12 @@ struct conv_forward_direct {
 /// conv_forward_direct for a single input channel read with horizontal stride 1 (the first
 /// layer on grayscale images): there the filters are too few to fill a register (LeNet's 6 of
 /// 16 lanes), so output pixels are the vector axis instead. One index per output row (n, oy):
-/// the window rows under a chunk of `chunk` pixels are copied, zero-padded, to the stack, so
-/// each tap is whole unchecked vector loads times a broadcast filter value for up to `block`
-/// filters; the sums go back to the NHWC output through a small transposing buffer.
+/// each tap is whole unchecked vector loads of the window rows under a chunk of `chunk` pixels
+/// times a broadcast filter value for up to `block` filters; the sums go back to the NHWC
+/// output through a small transposing buffer. The window rows are read where they lie when
+/// the chunk's pixels need no padding (the loads then run on into the next row: those lanes
+/// belong to pixels past the chunk's last, which are never stored), else from a zero-padded
+/// copy on the stack.
 template <class T>
 struct conv_forward_single_channel {
   static constexpr std::size_t lanes = filter_lanes<T>;
@@ -140,8 +143,10 @@ struct conv_forward_single_channel {
   void operator()(std::size_t r) const {
     using V = detail::vec<T>;
     const std::size_t n_i = r / g.oh, oy = r - n_i * g.oh, width = chunk + g.kw - 1;
-    T rows[max_window][chunk + max_window];
+    T copies[max_window][chunk + max_window];
+    const T* rows[max_window];
     T sums[block][chunk];
+    const bool rows_inside = oy * g.sh >= g.pad_top && oy * g.sh - g.pad_top + g.kh <= g.h;
     for (std::size_t ox0 = 0; ox0 < g.ow; ox0 += chunk) {
       const std::size_t count = g.ow - ox0 < chunk ? g.ow - ox0 : chunk;
       // Cells [lo, hi) of a window row lie inside the input (padded columns pad_left up to
@@ -149,17 +154,24 @@ struct conv_forward_single_channel {
       const std::size_t lo = g.pad_left > ox0 ? g.pad_left - ox0 : 0;
       const std::size_t inside = g.w + g.pad_left > ox0 ? g.w + g.pad_left - ox0 : 0;
       const std::size_t hi = std::min(count + g.kw - 1, inside);
-      for (std::size_t a = 0; a < g.kh; ++a) {
-        const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
-        T* row = rows[a];
-        if (yi >= g.h || lo >= hi) {
-          for (std::size_t j = 0; j < width; ++j) row[j] = T(0);
-          continue;
+      const std::size_t last_row = n_i * g.h + oy * g.sh - g.pad_top + g.kh - 1;
+      if (rows_inside && lo == 0 && hi == count + g.kw - 1 &&
+          last_row * g.w + ox0 - g.pad_left + width <= g.n * g.h * g.w) {
+        for (std::size_t a = 0; a < g.kh; ++a) rows[a] = x + (last_row + 1 - g.kh + a) * g.w + (ox0 - g.pad_left);
+      } else {
+        for (std::size_t a = 0; a < g.kh; ++a) {
+          const std::size_t yi = oy * g.sh + a - g.pad_top;  // wraps around above the input
+          T* row = copies[a];
+          rows[a] = row;
+          if (yi >= g.h || lo >= hi) {
+            for (std::size_t j = 0; j < width; ++j) row[j] = T(0);
+            continue;
+          }
+          const T* src = x + (n_i * g.h + yi) * g.w + (ox0 + lo - g.pad_left);
+          for (std::size_t j = 0; j < lo; ++j) row[j] = T(0);
+          for (std::size_t j = lo; j < hi; ++j) row[j] = src[j - lo];
+          for (std::size_t j = hi; j < width; ++j) row[j] = T(0);
         }
-        const T* src = x + (n_i * g.h + yi) * g.w + (ox0 + lo - g.pad_left);
-        for (std::size_t j = 0; j < lo; ++j) row[j] = T(0);
-        for (std::size_t j = lo; j < hi; ++j) row[j] = src[j - lo];
-        for (std::size_t j = hi; j < width; ++j) row[j] = T(0);
       }
       for (std::size_t f0 = 0; f0 < filters; f0 += block) {
         const std::size_t nf = filters - f0 < block ? filters - f0 : block;
