@@ -5082,6 +5082,91 @@ struct conv_filter_grad_direct {
   static std::size_t work(const window_geometry& g) { return g.positions() / splits * rows * lanes; }
 };
 
+/// The filter gradient of a layer with few filters (2 * filters <= lanes: a first layer's 6
+/// filters with 16 lanes, say), where conv_filter_grad_direct would leave most lanes idle: two
+/// output positions share a vector, lanes [0, filters) the first's, [filters, 2 * filters) the
+/// second's. NHWC makes a pair's gradient one contiguous load; a filter row's input is the two
+/// positions' window cells, each broadcast to its half. The halves are added at the end.
+/// Otherwise as conv_filter_grad_direct: `rows` filter rows per index (13: a 5x5 window in two
+/// blocks, a 3x3 one in one; fewer blocks repeat less of each position's set-up, which 9 rows
+/// made 20 % slower), positions in `splits` ranges, partial results per range.
+template <class T>
+struct conv_filter_grad_paired {
+  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t rows = 13;
+  static constexpr std::size_t splits = 4;
+  T* part;
+  const T* x;
+  const T* gy;
+  window_geometry g;
+  std::size_t filters;
+
+  static bool applies(std::size_t filters) { return 2 * filters <= lanes; }
+
+  void operator()(std::size_t i) const {
+    using V = detail::vec<T>;
+    using M = detail::mask<T>;
+    const std::size_t per_split = (g.patch() + rows - 1) / rows;
+    const std::size_t s = i / per_split, k0 = i % per_split * rows;
+    const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
+    // Where each filter row reads within a window; rows past the end repeat the last one (their
+    // sums are dropped), so every block runs the same full-width loop.
+    std::size_t ka[rows], kb[rows], kc[rows], offset[rows];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t k = k0 + (r < nk ? r : nk - 1);
+      kc[r] = k % g.c, kb[r] = k / g.c % g.kw, ka[r] = k / (g.c * g.kw);
+      offset[r] = (ka[r] * g.w + kb[r]) * g.c + kc[r];
+    }
+    M second = {};
+    for (std::size_t j = filters; j < 2 * filters; ++j) second[j] = -1;
+    const auto keep_pair = detail::first_lanes<T>(2 * filters), keep_one = detail::first_lanes<T>(filters);
+    V acc[rows] = {};
+    const std::size_t total = g.positions() * filters;
+    const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
+    std::size_t ox = first % g.ow, oy = first / g.ow % g.oh, n_i = first / (g.ow * g.oh);
+    // The window of the position at (n_i, oy, ox): its top-left cell, and whether it lies inside
+    // the input (else each cell is checked, and cells in the padding read as zero).
+    struct window {
+      std::size_t n, top, left;
+      bool inside;
+    };
+    auto next_window = [&] {
+      const window w{n_i, oy * g.sh - g.pad_top, ox * g.sw - g.pad_left,  // wrap when in padding
+                     oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && oy * g.sh - g.pad_top + g.kh <= g.h &&
+                         ox * g.sw - g.pad_left + g.kw <= g.w};
+      if (++ox == g.ow) ox = 0, ++oy == g.oh ? (oy = 0, ++n_i) : 0;
+      return w;
+    };
+    auto cell = [&](const window& w, std::size_t r) {
+      const std::size_t yi = w.top + ka[r], zi = w.left + kb[r];
+      return yi < g.h && zi < g.w ? x[((w.n * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+    };
+    for (std::size_t p = first; p < last; p += 2) {
+      const bool pair = p + 1 < last;
+      const std::size_t at = p * filters;
+      const V gv = detail::load_first(gy + at, pair ? keep_pair : keep_one, pair ? 2 * filters : filters, total - at);
+      const window w0 = next_window();
+      const window w1 = pair ? next_window() : w0;  // a lone last position: its half of gv is zero
+      if (w0.inside && w1.inside) {
+        const T* o0 = x + ((w0.n * g.h + w0.top) * g.w + w0.left) * g.c;
+        const T* o1 = x + ((w1.n * g.h + w1.top) * g.w + w1.left) * g.c;
+        SF_UNROLL(13)
+        for (std::size_t r = 0; r < rows; ++r) acc[r] += (second ? V{} + o1[offset[r]] : V{} + o0[offset[r]]) * gv;
+      } else {
+        SF_UNROLL(13)
+        for (std::size_t r = 0; r < rows; ++r) acc[r] += (second ? V{} + cell(w1, r) : V{} + cell(w0, r)) * gv;
+      }
+    }
+    T* out = part + s * g.patch() * filters;
+    for (std::size_t r = 0; r < nk; ++r)
+      for (std::size_t f = 0; f < filters; ++f) out[(k0 + r) * filters + f] = acc[r][f] + acc[r][filters + f];
+  }
+
+  static std::size_t count(const window_geometry& g) { return splits * ((g.patch() + rows - 1) / rows); }
+  /// Multiply-adds per index (the executor's split weighs them like elements of a pass).
+  static std::size_t work(const window_geometry& g) { return g.positions() / splits * rows * lanes; }
+};
+
 /// out[i] = the sum of `count` partial results parts[j * size + i] (one index per element).
 template <class T>
 struct sum_partials {
@@ -5417,6 +5502,12 @@ struct conv2d_op {
       executor<P>::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f.data(), filters, run, run_padded});
       executor<P>::for_each(g.n, kernel{d.data(), gy.data(), wt.data(), g, filters, run_padded},
                             kernel::work(g, filters, run_padded));
+    } else if (ops::conv_filter_grad_paired<T>::applies(filters)) {
+      using kernel = ops::conv_filter_grad_paired<T>;
+      const std::size_t size = g.patch() * filters;
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      executor<P>::for_each(kernel::count(g), kernel{part.data(), x.data(), gy.data(), g, filters}, kernel::work(g));
+      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
     } else {
       using kernel = ops::conv_filter_grad_direct<T>;
       const std::size_t padded = ops::padded_filters<T>(filters), size = g.patch() * filters;

@@ -180,6 +180,12 @@ struct conv2d_op {
       executor<P>::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f.data(), filters, run, run_padded});
       executor<P>::for_each(g.n, kernel{d.data(), gy.data(), wt.data(), g, filters, run_padded},
                             kernel::work(g, filters, run_padded));
+    } else if (ops::conv_filter_grad_paired<T>::applies(filters)) {
+      using kernel = ops::conv_filter_grad_paired<T>;
+      const std::size_t size = g.patch() * filters;
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      executor<P>::for_each(kernel::count(g), kernel{part.data(), x.data(), gy.data(), g, filters}, kernel::work(g));
+      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
     } else {
       using kernel = ops::conv_filter_grad_direct<T>;
       const std::size_t padded = ops::padded_filters<T>(filters), size = g.patch() * filters;

@@ -245,7 +245,8 @@ TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all th
                                  {1, 5, 5, 2, 3, 3, 2, 2, 20, true},  {2, 9, 4, 4, 2, 4, 3, 2, 5, false},
                                  {1, 12, 12, 6, 5, 5, 1, 1, 16, false}, {2, 6, 9, 7, 3, 3, 1, 2, 33, true},
                                  {2, 11, 37, 1, 5, 5, 2, 1, 11, true},  {1, 9, 40, 1, 3, 7, 1, 1, 20, true},
-                                 {1, 4, 3, 1, 4, 3, 1, 1, 1, false}};
+                                 {1, 4, 3, 1, 4, 3, 1, 1, 1, false},   {2, 13, 11, 1, 5, 5, 1, 1, 4, false},
+                                 {1, 9, 8, 2, 3, 3, 2, 1, 3, true},     {3, 7, 9, 1, 5, 5, 1, 1, 6, true}};
   auto u = [](long v) { return static_cast<std::size_t>(v); };
   for (const auto& k : cases) {
     const axis ay(k.h, k.kh, k.sh, k.same), ax(k.w, k.kw, k.sw, k.same);
@@ -295,14 +296,24 @@ TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all th
       filter_grad{part.data(), x.data(), gy.data(), g, nf, padded}(i);
     for (std::size_t i = 0; i < dw.size(); ++i)
       sf::ops::sum_partials<float>{dw.data(), part.data(), dw.size(), filter_grad::splits}(i);
-    bad = 0;
+    std::vector<double> want_dw(patch * nf);
     for (std::size_t q = 0; q < patch; ++q)
-      for (std::size_t o = 0; o < nf; ++o) {
-        double want = 0;
-        for (std::size_t p = 0; p < positions; ++p) want += double(col[p * patch + q]) * gy[p * nf + o];
-        bad += std::abs(dw[q * nf + o] - want) > 1e-4 * (1 + std::abs(want));
-      }
-    CHECK(bad == 0);
+      for (std::size_t o = 0; o < nf; ++o)
+        for (std::size_t p = 0; p < positions; ++p) want_dw[q * nf + o] += double(col[p * patch + q]) * gy[p * nf + o];
+    auto wrong = [&](const std::vector<float>& got) {
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < got.size(); ++i) n += std::abs(got[i] - want_dw[i]) > 1e-4 * (1 + std::abs(want_dw[i]));
+      return n;
+    };
+    CHECK(wrong(dw) == 0);
+    if (sf::ops::conv_filter_grad_paired<float>::applies(nf)) {
+      using paired = sf::ops::conv_filter_grad_paired<float>;
+      std::vector<float> part_paired(paired::splits * patch * nf, -5.f), dw_paired(patch * nf, -7.f);
+      for (std::size_t i = 0; i < paired::count(g); ++i) paired{part_paired.data(), x.data(), gy.data(), g, nf}(i);
+      for (std::size_t i = 0; i < dw_paired.size(); ++i)
+        sf::ops::sum_partials<float>{dw_paired.data(), part_paired.data(), dw_paired.size(), paired::splits}(i);
+      CHECK(wrong(dw_paired) == 0);
+    }
 
     // Input gradient.
     std::vector<float> dcol(positions * patch), want_dx(x.size()), dx(x.size(), -7.f);
