@@ -322,9 +322,18 @@ struct conv_filter_grad_paired {
       if (++ox == g.ow) ox = 0, ++oy == g.oh ? (oy = 0, ++n_i) : 0;
       return w;
     };
-    auto cell = [&](const window& w, std::size_t r) {
-      const std::size_t yi = w.top + ka[r], zi = w.left + kb[r];
-      return yi < g.h && zi < g.w ? x[((w.n * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+    // A window reaching into the padding has its cells gathered first (zero in the padding), so
+    // that one unrolled loop serves both cases: it reads src[at[r]].
+    std::size_t identity[rows];
+    for (std::size_t r = 0; r < rows; ++r) identity[r] = r;
+    T cells[2][rows];
+    auto source = [&](const window& w, T* gathered) -> const T* {
+      if (w.inside) return x + ((w.n * g.h + w.top) * g.w + w.left) * g.c;
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t yi = w.top + ka[r], zi = w.left + kb[r];
+        gathered[r] = yi < g.h && zi < g.w ? x[((w.n * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
+      }
+      return gathered;
     };
     for (std::size_t p = first; p < last; p += 2) {
       const bool pair = p + 1 < last;
@@ -332,15 +341,12 @@ struct conv_filter_grad_paired {
       const V gv = detail::load_first(gy + at, pair ? keep_pair : keep_one, pair ? 2 * filters : filters, total - at);
       const window w0 = next_window();
       const window w1 = pair ? next_window() : w0;  // a lone last position: its half of gv is zero
-      if (w0.inside && w1.inside) {
-        const T* o0 = x + ((w0.n * g.h + w0.top) * g.w + w0.left) * g.c;
-        const T* o1 = x + ((w1.n * g.h + w1.top) * g.w + w1.left) * g.c;
-        SF_UNROLL(13)
-        for (std::size_t r = 0; r < rows; ++r) acc[r] += (second ? V{} + o1[offset[r]] : V{} + o0[offset[r]]) * gv;
-      } else {
-        SF_UNROLL(13)
-        for (std::size_t r = 0; r < rows; ++r) acc[r] += (second ? V{} + cell(w1, r) : V{} + cell(w0, r)) * gv;
-      }
+      const T* src0 = source(w0, cells[0]);
+      const T* src1 = source(w1, cells[1]);
+      const std::size_t* at0 = w0.inside ? offset : identity;
+      const std::size_t* at1 = w1.inside ? offset : identity;
+      SF_UNROLL(13)
+      for (std::size_t r = 0; r < rows; ++r) acc[r] += (second ? V{} + src1[at1[r]] : V{} + src0[at0[r]]) * gv;
     }
     T* out = part + s * g.patch() * filters;
     for (std::size_t r = 0; r < nk; ++r)
