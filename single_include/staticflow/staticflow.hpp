@@ -5017,6 +5017,30 @@ struct conv_forward_single_channel {
   }
 };
 
+/// Where each of a block of `Rows` filter rows (k0, k0 + 1, ...) reads within a window: its
+/// cell (a, b, ch) and that cell's offset from the window's first. Rows past the patch's end
+/// repeat its last row (the filter-gradient kernels drop their sums), so every block runs the
+/// same full-width loop.
+template <std::size_t Rows>
+struct filter_row_block {
+  std::size_t a[Rows], b[Rows], ch[Rows], offset[Rows];
+  filter_row_block(const window_geometry& g, std::size_t k0, std::size_t nk) {
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const std::size_t k = k0 + (r < nk ? r : nk - 1);
+      ch[r] = k % g.c, b[r] = k / g.c % g.kw, a[r] = k / (g.c * g.kw);
+      offset[r] = (a[r] * g.w + b[r]) * g.c + ch[r];
+    }
+  }
+  /// Row r's input for the window at (n, top, left) (wrapped below zero in the padding): the
+  /// input cell, or zero in the padding.
+  template <class T>
+  T cell(const T* x, const window_geometry& g, std::size_t n, std::size_t top, std::size_t left,
+         std::size_t r) const {
+    const std::size_t yi = top + a[r], zi = left + b[r];
+    return yi < g.h && zi < g.w ? x[((n * g.h + yi) * g.w + zi) * g.c + ch[r]] : T(0);
+  }
+};
+
 /// Partial filter gradients: part[s][a, b, ch, f] = the sum over the s-th of `splits` equal
 /// ranges of output pixels (n, oy, ox) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * gy[n, oy, ox, f]
 /// (sum_partials adds the ranges up). One index per (range, block of `rows` filter rows, block
@@ -5039,14 +5063,7 @@ struct conv_filter_grad_direct {
     const std::size_t k0 = kb_i / blocks * rows, f0 = kb_i % blocks * lanes;
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
-    // Where each filter row reads within a window; rows past the end repeat the last one (their
-    // sums are dropped), so every block runs the same full-width loop.
-    std::size_t ka[rows], kb[rows], kc[rows], offset[rows];
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t k = k0 + (r < nk ? r : nk - 1);
-      kc[r] = k % g.c, kb[r] = k / g.c % g.kw, ka[r] = k / (g.c * g.kw);
-      offset[r] = (ka[r] * g.w + kb[r]) * g.c + kc[r];
-    }
+    const filter_row_block<rows> block(g, k0, nk);
     using V = detail::vec<T>;
     V acc[rows] = {};
     const auto keep = detail::first_lanes<T>(m);
@@ -5060,13 +5077,11 @@ struct conv_filter_grad_direct {
       if (oy * g.sh >= g.pad_top && ox * g.sw >= g.pad_left && top + g.kh <= g.h && left + g.kw <= g.w) {
         const T* origin = x + ((n_i * g.h + top) * g.w + left) * g.c;
         SF_UNROLL(8)
-        for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[offset[r]] * gv;
+        for (std::size_t r = 0; r < rows; ++r) acc[r] += origin[block.offset[r]] * gv;
       } else {
         SF_UNROLL(8)
         for (std::size_t r = 0; r < rows; ++r) {
-          const std::size_t yi = top + ka[r], zi = left + kb[r];
-          const T xv = yi < g.h && zi < g.w ? x[((n_i * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
-          acc[r] += xv * gv;
+          acc[r] += block.cell(x, g, n_i, top, left, r) * gv;
         }
       }
       if (++ox == g.ow) ox = 0, ++oy == g.oh ? (oy = 0, ++n_i) : 0;
@@ -5109,14 +5124,7 @@ struct conv_filter_grad_paired {
     const std::size_t per_split = (g.patch() + rows - 1) / rows;
     const std::size_t s = i / per_split, k0 = i % per_split * rows;
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
-    // Where each filter row reads within a window; rows past the end repeat the last one (their
-    // sums are dropped), so every block runs the same full-width loop.
-    std::size_t ka[rows], kb[rows], kc[rows], offset[rows];
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t k = k0 + (r < nk ? r : nk - 1);
-      kc[r] = k % g.c, kb[r] = k / g.c % g.kw, ka[r] = k / (g.c * g.kw);
-      offset[r] = (ka[r] * g.w + kb[r]) * g.c + kc[r];
-    }
+    const filter_row_block<rows> block(g, k0, nk);
     M second = {};
     for (std::size_t j = filters; j < 2 * filters; ++j) second[j] = -1;
     const auto keep_pair = detail::first_lanes<T>(2 * filters), keep_one = detail::first_lanes<T>(filters);
@@ -5144,10 +5152,7 @@ struct conv_filter_grad_paired {
     T cells[2][rows];
     auto source = [&](const window& w, T* gathered) -> const T* {
       if (w.inside) return x + ((w.n * g.h + w.top) * g.w + w.left) * g.c;
-      for (std::size_t r = 0; r < rows; ++r) {
-        const std::size_t yi = w.top + ka[r], zi = w.left + kb[r];
-        gathered[r] = yi < g.h && zi < g.w ? x[((w.n * g.h + yi) * g.w + zi) * g.c + kc[r]] : T(0);
-      }
+      for (std::size_t r = 0; r < rows; ++r) gathered[r] = block.cell(x, g, w.n, w.top, w.left, r);
       return gathered;
     };
     for (std::size_t p = first; p < last; p += 2) {
@@ -5158,8 +5163,8 @@ struct conv_filter_grad_paired {
       const window w1 = pair ? next_window() : w0;  // a lone last position: its half of gv is zero
       const T* src0 = source(w0, cells[0]);
       const T* src1 = source(w1, cells[1]);
-      const std::size_t* at0 = w0.inside ? offset : identity;
-      const std::size_t* at1 = w1.inside ? offset : identity;
+      const std::size_t* at0 = w0.inside ? block.offset : identity;
+      const std::size_t* at1 = w1.inside ? block.offset : identity;
       SF_UNROLL(13)
       for (std::size_t r = 0; r < rows; ++r) acc[r] += (second ? V{} + src1[at1[r]] : V{} + src0[at0[r]]) * gv;
     }
