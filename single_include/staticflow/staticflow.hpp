@@ -1707,11 +1707,37 @@ struct min_reducer {
 
 // ---- begin staticflow/expr/node.hpp ----
 /// \file
-/// \brief What an expression is: the node base, operands, and the policy an expression runs on.
+/// \brief What an expression is: the node protocol, operands, and the policy an expression runs on.
+///
+/// **The node protocol.** Every pass over an expression (lowering, preparation for training,
+/// binding a graph to a session, placeholder detection, variable visiting, op naming, gradient
+/// plumbing, printing) is a generic fold over four things a node states once, in its own file:
+///
+/// - `children()`: a `boost::hana::tuple` of pointers to its operand nodes (none for a leaf);
+/// - `rebuild(c...)`: the same node over new children (new dtypes of node, same parameters);
+///   `with_children` keeps a materialisation point's `id`, so a rebuilt node is the same node;
+/// - `traits`: a `node_traits` (materialised, differentiable, operands in memory, placeholder,
+///   variable), default-constructed when absent;
+/// - `name`: the op name logs and printouts use (`"sf::matmul"`), absent for leaves.
+///
+/// Differentiable nodes add `backward(grad_context&, g)` (elementwise: the upstream gradient as
+/// a lazy expression) or, when materialised, `backward(grad_context&, value, g)` (with the
+/// node's computed value and `g` in memory); materialised nodes add `evaluate(dst, tmp)`.
+/// Boost.Hana holds and folds the children: its tuple and `for_each`/`unpack` cost nothing
+/// measurable in compile time here (benchmarks/RESULTS.md, session 8), and it is already a
+/// dependency.
 
 #include <atomic>
+#include <concepts>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/reverse.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/unpack.hpp>
 
 
 namespace staticflow {
@@ -1733,9 +1759,129 @@ struct node_id {
   }
 };
 
+template <class Policy>
+class temporaries;
+template <class Policy>
+struct executor;
+
+namespace detail {
+// Evaluation (expr/assign.hpp), declared here for the nodes' `evaluate` and `backward`.
+template <class P, class N>
+auto materialize(const N& node, temporaries<P>& tmp);
+template <class P, class N>
+auto lower(const N& node, temporaries<P>& tmp);
+template <class P, class T, class S, class N>
+void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
+
+/// The memory holding a node's value when it has one already (tensors, variables, cached results).
+template <class N>
+concept has_value_view = is_tensor_v<N> || requires(const N& n) { n.value.data(); };
+
+template <class N>
+auto value_view(const N& node) {
+  if constexpr (is_tensor_v<N>) return node.view();
+  else return node.value;
+}
+}  // namespace detail
+
 /// An expression node (not a tensor).
 template <class E>
 concept expr_node = std::is_base_of_v<node_base<std::remove_cvref_t<E>>, std::remove_cvref_t<E>>;
+
+/// What a node is, for the passes that treat kinds of nodes alike.
+struct node_traits {
+  bool materialized = false;        ///< computed into memory once per run (a heavy op)
+  bool differentiable = true;       ///< gradients flow through it to its children
+  bool operands_in_memory = false;  ///< its kernel reads its children from memory (GEMM, conv)
+  bool placeholder = false;         ///< fed at run time (a graph's input)
+  bool variable = false;            ///< a trainable value (a gradient target)
+};
+
+template <class N>
+constexpr node_traits traits_of() {
+  if constexpr (requires { N::traits; }) return N::traits;
+  else return {};
+}
+/// The traits of node (or tensor view) type `N`.
+template <class N>
+inline constexpr node_traits traits_v = traits_of<std::remove_cvref_t<N>>();
+
+/// The children of a node: a hana tuple of pointers (empty for leaves and tensors).
+template <class N>
+auto children(const N& n) {
+  if constexpr (requires { n.children(); }) return n.children();
+  else return boost::hana::make_tuple();
+}
+
+/// A list of types (placeholders of an expression, children of a node).
+template <class... T>
+struct type_list {};
+
+namespace detail {
+template <class T>
+struct child_list;
+template <class... C>
+struct child_list<boost::hana::tuple<C...>> {
+  using types = type_list<std::remove_cvref_t<std::remove_pointer_t<C>>...>;
+  template <template <class> class Pred>
+  static constexpr bool any = (Pred<std::remove_cvref_t<std::remove_pointer_t<C>>>::value || ...);
+  static constexpr std::size_t size = sizeof...(C);
+};
+template <class N>
+using child_list_of = child_list<decltype(children(std::declval<const N&>()))>;
+}  // namespace detail
+
+/// The types of `N`'s children, as a `type_list`.
+template <class N>
+using child_types_t = typename detail::child_list_of<std::remove_cvref_t<N>>::types;
+
+/// True when `N` has no children (tensors, scalars, generators, placeholders, variables).
+template <class N>
+inline constexpr bool is_leaf_v = detail::child_list_of<std::remove_cvref_t<N>>::size == 0;
+
+/// True when `Pred<C>::value` holds for a child type `C` of `N`.
+template <class N, template <class> class Pred>
+inline constexpr bool any_child_v = detail::child_list_of<std::remove_cvref_t<N>>::template any<Pred>;
+
+/// Calls `f(child)` for every child, first to last (`reverse`: last to first).
+template <bool Reverse = false, class N, class F>
+void for_each_child(const N& n, F&& f) {
+  auto list = children(n);
+  auto call = [&](const auto* c) { f(*c); };
+  if constexpr (Reverse) boost::hana::for_each(boost::hana::reverse(list), call);
+  else boost::hana::for_each(list, call);
+}
+
+/// `n` rebuilt over `c...`, keeping its identity when it has one (a rebuilt node is the same node).
+template <class N, class... C>
+auto with_children(const N& n, C&&... c) {
+  auto out = n.rebuild(std::forward<C>(c)...);
+  if constexpr (requires { out.id = n.id; }) out.id = n.id;
+  return out;
+}
+
+/// `n` rebuilt over `f(child)` for every child, computed first to last (a braced list fixes
+/// the order: passes that hand out workspace in request order depend on it).
+template <class N, class F>
+auto map_children(const N& n, F&& f) {
+  return boost::hana::unpack(children(n), [&](const auto*... c) {
+    boost::hana::tuple<decltype(f(*c))...> mapped{f(*c)...};
+    return boost::hana::unpack(std::move(mapped), [&](auto&&... m) { return with_children(n, std::move(m)...); });
+  });
+}
+
+/// The op name of a node kind (nullptr for leaves), as logged by `log_device_placement`.
+template <class N>
+constexpr const char* op_name_v = [] {
+  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return static_cast<const char*>(N::name);
+  else return static_cast<const char*>(nullptr);
+}();
+
+/// True when a variable (a gradient target) sits at or below `N`.
+template <class N>
+struct has_variables : std::bool_constant<traits_v<N>.variable || any_child_v<N, has_variables>> {};
+template <class N>
+inline constexpr bool has_variables_v = has_variables<std::remove_cvref_t<N>>::value;
 
 /// Anything that can appear in an expression: a node, a tensor or a tensor view.
 template <class E>
@@ -1788,6 +1934,15 @@ namespace staticflow {
 
 // ---- nodes ------------------------------------------------------------------------------------
 
+// Gradient expressions (autodiff/nodes.hpp). They are built over prepared operands, whose
+// values are in memory, so the passes treat them as leaves.
+template <class Op, class A, class G>
+struct unary_grad;
+template <class Op, class L, class R, class G, int Side>
+struct binary_grad;
+template <class E, class S>
+struct broadcast_node;
+
 /// A scalar constant broadcast to any shape.
 template <element_type T>
 struct scalar : node_base<scalar<T>> {
@@ -1805,10 +1960,24 @@ struct unary : node_base<unary<Op, E>> {
   using value_type = std::remove_cvref_t<decltype(std::declval<Op>()(typename E::value_type{}))>;
   using shape_type = typename E::shape_type;
   using policy_type = typename E::policy_type;
+  static constexpr const char* name = op_name_v<Op>;
   Op op;
   E arg;
   unary(Op o, E e) : op(o), arg(std::move(e)) {}
   decltype(auto) dims() const { return arg.dims(); }
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return unary<Op, A>(op, std::move(a));
+  }
+  /// d(op(a))/da * g, evaluated lazily with the recomputed forward value (ops without a `grad`,
+  /// such as comparisons, pass nothing).
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = typename E::value_type;
+    if constexpr (requires { op.grad(T{}, T{}, T{}); }) ctx.propagate(arg, unary_grad<Op, E, G>(op, arg, g));
+    else ctx.flush(arg);
+  }
 };
 
 namespace detail {
@@ -1872,6 +2041,35 @@ struct binary : node_base<binary<Op, L, R>> {
             lhs.dims(), rhs.dims(), Op::name)) {}
   binary(Op o, L l, R r, const dims_t<shape_type>& d) : op(o), lhs(std::move(l)), rhs(std::move(r)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
+  static constexpr const char* name = op_name_v<Op>;
+  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  template <class A, class B>
+  auto rebuild(A a, B b) const {
+    return binary<Op, A, B>(op, std::move(a), std::move(b));
+  }
+
+  /// Each side gets d(op)/d(side) * g (for an addition, g itself), summed back over the axes
+  /// it was broadcast along. The right side goes first: children are visited in the reverse of
+  /// the forward pass's order (see autodiff/backward.hpp).
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = typename L::value_type;
+    if constexpr (!requires { op.grad_a(T{}, T{}, T{}, T{}); }) {
+      ctx.flush(rhs), ctx.flush(lhs);
+    } else if constexpr (has_variables_v<L> && has_variables_v<R> && !is_tensor_v<G>) {
+      // Both sides read the upstream gradient (a dense layer's bias and product, say): one pass
+      // computes it into memory instead of each side evaluating the lazy expression again.
+      backward(ctx, ctx.in_memory(g));
+    } else {
+      if constexpr (has_variables_v<R>) ctx.propagate(rhs, ctx.sum_to(rhs, side_gradient<1>(g)));
+      if constexpr (has_variables_v<L>) ctx.propagate(lhs, ctx.sum_to(lhs, side_gradient<0>(g)));
+    }
+  }
+  template <int Side, class G>
+  auto side_gradient(const G& g) const {
+    if constexpr (std::is_same_v<Op, ops::add>) return g;
+    else return binary_grad<Op, L, R, G, Side>(op, lhs, rhs, g);
+  }
 };
 
 /// `cond ? a : b` elementwise (TF's `where` with broadcasting, as `tf.where` in TF 2).
@@ -1895,6 +2093,22 @@ struct select : node_base<select<C, A, B>> {
   select(C c, A a, B b, const dims_t<shape_type>& d)
       : cond(std::move(c)), if_true(std::move(a)), if_false(std::move(b)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
+  static constexpr const char* name = "sf::where";
+  auto children() const { return boost::hana::make_tuple(&cond, &if_true, &if_false); }
+  template <class C2, class A2, class B2>
+  auto rebuild(C2 c, A2 a, B2 b) const {
+    return select<C2, A2, B2>(std::move(c), std::move(a), std::move(b));
+  }
+  /// The gradient goes to the branch each element was taken from; none to the condition.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = value_type;
+    if constexpr (has_variables_v<B>)
+      ctx.propagate(if_false, ctx.sum_to(if_false, select<C, scalar<T>, G>(cond, scalar<T>(T(0)), g, dims())));
+    if constexpr (has_variables_v<A>)
+      ctx.propagate(if_true, ctx.sum_to(if_true, select<C, G, scalar<T>>(cond, g, scalar<T>(T(0)), dims())));
+    ctx.flush(cond);
+  }
 };
 
 /// Element i is `gen(i)`: random numbers, fills and ranges with no storage behind them.
@@ -2294,7 +2508,8 @@ struct evaluator<select<C, A, B>, O> {
 /// \brief `matmul<TransposeA, TransposeB>(a, b)`: matrix product of rank-2 expressions.
 ///
 /// A materialisation point: operands that are not plain tensors are computed into temporaries,
-/// and the product runs through the policy's GEMM (Eigen on the host, cuBLAS on CUDA).
+/// and the product runs through the policy's GEMM (staticflow's own packed kernel on the host,
+/// ops/gemm.hpp; cuBLAS on CUDA). Its gradient is two more GEMMs (`backward`, below).
 
 #include <string>
 
@@ -2328,6 +2543,53 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     extents[1] = b[TransB ? 0 : 1];
   }
   const dims_t<shape_type>& dims() const { return extents; }
+
+  static constexpr const char* name = "sf::matmul";
+  static constexpr node_traits traits{.materialized = true, .operands_in_memory = true};
+  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  template <class A, class B>
+  auto rebuild(A a, B b) const {
+    return matmul_node<A, B, TransA, TransB>(std::move(a), std::move(b));
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    const auto a = detail::materialize(lhs, tmp);
+    const auto b = detail::materialize(rhs, tmp);
+    const std::size_t k = a.dim(TransA ? 0 : 1);
+    executor<P>::gemm(TransA, TransB, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
+  }
+
+  /// C = op(A) op(B): dA and dB by GEMMs on the operands in memory; a variable's gradient goes
+  /// straight into its buffer (beta = 1 adds to what is there), with no temporary.
+  template <class Ctx, class V, class G>
+  void backward(Ctx& ctx, const V&, const G& g) const {
+    using T = typename V::value_type;
+    using ex = executor<typename V::policy_type>;
+    const auto a = detail::value_view(lhs);
+    const auto b = detail::value_view(rhs);
+    const std::size_t m = g.dim(0), n = g.dim(1), k = a.dim(TransA ? 0 : 1);
+    auto target = [&](const auto& child, const auto& view, auto&& run) {
+      using C = std::remove_cvref_t<decltype(child)>;
+      if constexpr (requires { child.grad; }) {
+        if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
+      } else {
+        auto d = ctx.tmp.template make<T, typename C::shape_type>(view.dims());
+        run(d.data(), T(0));
+        ctx.propagate(child, d);
+      }
+    };
+    if constexpr (has_variables_v<R>)
+      target(rhs, b, [&](T* out, T beta) {
+        if constexpr (!TransB) ex::gemm(!TransA, false, k, n, m, T(1), a.data(), g.data(), beta, out);
+        else ex::gemm(true, TransA, n, k, m, T(1), g.data(), a.data(), beta, out);
+      });
+    if constexpr (has_variables_v<L>)
+      target(lhs, a, [&](T* out, T beta) {
+        if constexpr (!TransA) ex::gemm(false, !TransB, m, k, n, T(1), g.data(), b.data(), beta, out);
+        else ex::gemm(TransB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
+      });
+  }
 };
 
 namespace detail {
@@ -2459,6 +2721,55 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
     for (std::size_t d = 0; d < E::shape_type::rank; ++d) k[d] = info::reduced[d] ? 1 : in[d];
     return k;
   }
+
+  static constexpr const char* name = Mean ? "sf::reduce_mean" : op_name_v<Reducer>;
+  /// The operand is read on the fly (not computed into memory first): `reduce_sum(square(a - b))`
+  /// is one pass.
+  static constexpr node_traits traits{.materialized = true};
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return reduce_node<Reducer, A, Keep, Mean, Axes...>(reducer, std::move(a));
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    auto a = detail::lower(arg, tmp);
+    using in_shape = typename decltype(a)::shape_type;
+    const auto in_dims = a.dims();
+    evaluator<decltype(a), in_shape> ev(a, in_dims);
+    detail::broadcast_map<keep_shape, in_shape> map(keep_dims(), in_dims);
+    executor<P>::reduce(reducer, Mean, dst.data(), dst.size(), ev, element_count(in_dims), map);
+  }
+
+  /// Sum and mean spread the gradient back over the reduced axes; max and min send it to the
+  /// elements equal to the result, shared equally between ties (as TF does).
+  template <class Ctx, class V, class G>
+  void backward(Ctx& ctx, const V& value, const G& g) const {
+    using T = typename E::value_type;
+    using P = typename V::policy_type;
+    using S = typename E::shape_type;
+    const auto in_dims = arg.dims();
+    const tensor_view<T, keep_shape, P> g_keep(g.data(), keep_dims());
+    broadcast_node<tensor_view<T, keep_shape, P>, S> spread(g_keep, in_dims);
+    if constexpr (std::is_same_v<Reducer, ops::sum_reducer>) {
+      if constexpr (Mean) {
+        const T count = static_cast<T>(element_count(in_dims) / (value.size() ? value.size() : 1));
+        ctx.propagate(arg, binary<ops::divide, decltype(spread), scalar<T>>(ops::divide{}, spread, scalar<T>(count), in_dims));
+      } else {
+        ctx.propagate(arg, spread);
+      }
+    } else {
+      const tensor_view<T, keep_shape, P> y_keep(value.data(), keep_dims());
+      broadcast_node<tensor_view<T, keep_shape, P>, S> y(y_keep, in_dims);
+      using eq_t = unary<ops::cast_to<T>, binary<ops::equal, E, decltype(y)>>;
+      eq_t hit(ops::cast_to<T>{}, binary<ops::equal, E, decltype(y)>(ops::equal{}, arg, y, in_dims));
+      auto ties = detail::materialize(reduce_node<ops::sum_reducer, eq_t, true, false, Axes...>(ops::sum_reducer{}, hit), ctx.tmp);
+      broadcast_node<decltype(ties), S> share(ties, in_dims);
+      auto routed = binary<ops::multiply, eq_t, decltype(spread)>(ops::multiply{}, hit, spread, in_dims);
+      ctx.propagate(arg, binary<ops::divide, decltype(routed), decltype(share)>(ops::divide{}, routed, share, in_dims));
+    }
+  }
 };
 
 /// Index of the largest (or smallest) element along one axis, as int64 (TF's argmax/argmin).
@@ -2480,6 +2791,25 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
       if (d != axis) extents[k++] = in[d];
   }
   const dims_t<shape_type>& dims() const { return extents; }
+
+  static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+  static constexpr node_traits traits{.materialized = true, .differentiable = false};
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return arg_reduce_node<A, Axis, Max>(std::move(a));
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    auto a = detail::lower(arg, tmp);
+    using in_shape = typename decltype(a)::shape_type;
+    const auto in_dims = a.dims();
+    evaluator<decltype(a), in_shape> ev(a, in_dims);
+    std::size_t inner = 1;
+    for (std::size_t d = axis + 1; d < in_shape::rank; ++d) inner *= in_dims[d];
+    executor<P>::template arg_reduce<Max>(dst.data(), dst.size(), ev, in_dims[axis], inner);
+  }
 };
 
 namespace detail {
@@ -2550,58 +2880,120 @@ auto argmin(const E& e) {
 
 // ---- begin staticflow/expr/op_node.hpp ----
 /// \file
-/// \brief `op_node<Op, L, R>` and `unary_op_node<Op, E>`: materialised ops with their own
-/// kernels (fused losses, convolution, pooling).
+/// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
+/// fused losses, dropout, moving averages, quantized products).
 ///
-/// `Op` supplies the shape rule (`result_shape`, `result_dims`), `forward<P>(out, l, r, tmp)` and
-/// `backward<Side, P>(d, l, r, out, g, tmp)` over views in memory (unary: `forward<P>(out, x, tmp)`
-/// and `backward<P>(d, x, out, g, tmp)`); `tmp` is the run's `temporaries<P>` for workspace
-/// (im2col matrices). The executor's `for_each` runs its SF_HD functors on either policy.
-/// Expressions, autodiff and sessions handle both generically.
+/// `Op` supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
+/// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
+/// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
+/// in static shapes share one instantiation of each kernel); `tmp` is the run's
+/// `temporaries<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
+/// differentiable materialisation point reading its operands from memory) and `value_type`
+/// (the default: the last operand's). Every pass handles the node through the node protocol
+/// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
+
+#include <utility>
 
 
 namespace staticflow {
 
-template <class Op, class L, class R>
-struct op_node : node_base<op_node<Op, L, R>> {
-  using value_type = typename R::value_type;
-  using shape_type = typename Op::template result_shape<typename L::shape_type, typename R::shape_type>;
-  using policy_type = common_policy_t<typename L::policy_type, typename R::policy_type>;
-  using op_type = Op;
-  Op op;
-  L lhs;
-  R rhs;
-  dims_t<shape_type> extents;
-  node_id id;
-  op_node(Op o, L l, R r)
-      : op(o), lhs(std::move(l)), rhs(std::move(r)),
-        extents(Op::template result_dims<shape_type>(lhs.dims(), rhs.dims())) {}
-  const dims_t<shape_type>& dims() const { return extents; }
-};
+namespace detail {
 
-template <class Op, class A, class B>
-auto make_op_node(Op op, const A& a, const B& b) {
-  return op_node<Op, node_t<A>, node_t<B>>(op, as_node(a), as_node(b));
+template <std::size_t>
+inline constexpr std::size_t dyn_extent = dyn;
+template <std::size_t... I>
+shape<dyn_extent<I>...> all_dyn_shape(std::index_sequence<I...>);
+
+/// The view with every extent a run-time one (see the file comment).
+template <class V>
+auto erase_extents(const V& v) {
+  using S = decltype(all_dyn_shape(std::make_index_sequence<V::shape_type::rank>{}));
+  return tensor_view<typename V::value_type, S, typename V::policy_type>(v.data(), v.dims());
 }
 
-/// A materialised one-operand op (pooling). The operand is `arg`, as for every unary node.
-template <class Op, class E>
-struct unary_op_node : node_base<unary_op_node<Op, E>> {
-  using value_type = typename E::value_type;
-  using shape_type = typename Op::template result_shape<typename E::shape_type>;
-  using policy_type = typename E::policy_type;
-  using op_type = Op;
-  Op op;
-  E arg;
-  dims_t<shape_type> extents;
-  node_id id;
-  unary_op_node(Op o, E e) : op(o), arg(std::move(e)), extents(Op::template result_dims<shape_type>(arg.dims())) {}
-  const dims_t<shape_type>& dims() const { return extents; }
+template <class Op, class... A>
+struct op_value {
+  using type = typename decltype((std::type_identity<A>{}, ...))::type::value_type;  // the last operand's
+};
+template <class Op, class... A>
+  requires requires { typename Op::template value_type<typename A::value_type...>; }
+struct op_value<Op, A...> {
+  using type = typename Op::template value_type<typename A::value_type...>;
 };
 
-template <class Op, class E>
-auto make_unary_op_node(Op op, const E& e) {
-  return unary_op_node<Op, node_t<E>>(op, as_node(e));
+template <class Op>
+constexpr node_traits op_traits() {
+  if constexpr (requires { Op::traits; }) return Op::traits;
+  else return {.materialized = true, .operands_in_memory = true};
+}
+
+}  // namespace detail
+
+template <class Op, class... A>
+struct op_node : node_base<op_node<Op, A...>> {
+  using value_type = typename detail::op_value<Op, A...>::type;
+  using shape_type = typename Op::template result_shape<typename A::shape_type...>;
+  using policy_type = common_policy_t<typename A::policy_type...>;
+  using op_type = Op;
+  static constexpr node_traits traits = detail::op_traits<Op>();
+  static constexpr const char* name = op_name_v<Op>;
+  Op op;
+  boost::hana::tuple<A...> args;
+  dims_t<shape_type> extents;
+  node_id id;
+  op_node(Op o, A... a)
+      : op(o), args(std::move(a)...),
+        extents(boost::hana::unpack(args, [](const auto&... x) { return Op::template result_dims<shape_type>(x.dims()...); })) {}
+  const dims_t<shape_type>& dims() const { return extents; }
+
+  auto children() const {
+    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
+  }
+  template <class... B>
+  auto rebuild(B... b) const {
+    return op_node<Op, B...>(op, std::move(b)...);
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    boost::hana::unpack(args, [&](const auto&... a) {
+      boost::hana::tuple<decltype(detail::erase_extents(detail::materialize(a, tmp)))...> in{
+          detail::erase_extents(detail::materialize(a, tmp))...};
+      boost::hana::unpack(in, [&](const auto&... x) { op.template forward<P>(detail::erase_extents(dst), x..., tmp); });
+    });
+  }
+
+  /// Each operand below which a variable sits gets its gradient from the op's kernel, last
+  /// operand first (the reverse of the forward pass's order).
+  template <class Ctx, class V, class G>
+  void backward(Ctx& ctx, const V& value, const G& g) const {
+    backward_sides(ctx, value, g, std::make_index_sequence<sizeof...(A)>{});
+  }
+
+ private:
+  template <class Ctx, class V, class G, std::size_t... I>
+  void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
+    (backward_side<sizeof...(A) - 1 - I>(ctx, value, g), ...);
+  }
+  template <std::size_t Side, class Ctx, class V, class G>
+  void backward_side(Ctx& ctx, const V& value, const G& g) const {
+    const auto& child = boost::hana::at_c<Side>(args);
+    using C = std::remove_cvref_t<decltype(child)>;
+    if constexpr (has_variables_v<C>) {
+      using P = typename V::policy_type;
+      auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
+      boost::hana::unpack(args, [&](const auto&... a) {
+        op.template backward<static_cast<int>(Side), P>(detail::erase_extents(d), detail::erase_extents(detail::value_view(a))...,
+                                                        detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
+      });
+      ctx.propagate(child, d);
+    }
+  }
+};
+
+template <class Op, class... E>
+auto make_op_node(Op op, const E&... e) {
+  return op_node<Op, node_t<E>...>(op, as_node(e)...);
 }
 
 }  // namespace staticflow
@@ -2635,6 +3027,24 @@ struct reshape_node : node_base<reshape_node<E, S>> {
       detail::fail<invalid_argument>({"sf::reshape: cannot view extents ", to_string(in), " as ", to_string(S{})});
   }
   const dims_t<S>& dims() const { return extents; }
+
+  static constexpr const char* name = "sf::reshape";
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  /// Over a view of memory, reshaping is free: the result is a view with the new shape.
+  template <class A>
+  auto rebuild(A a) const {
+    reshape_node<A, S> r(std::move(a));
+    if constexpr (is_tensor_v<A>)
+      return tensor_view<value_type, S, typename A::policy_type>(r.arg.data(), r.dims());
+    else return r;
+  }
+  /// The upstream gradient, seen with the operand's shape.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    const auto gm = ctx.in_memory(g);
+    using P = typename decltype(gm)::policy_type;
+    ctx.propagate(arg, tensor_view<value_type, typename E::shape_type, P>(gm.data(), arg.dims()));
+  }
 };
 
 template <class E, class S, class O>
@@ -2683,7 +3093,7 @@ namespace staticflow {
 /// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
 /// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
 template <class Policy>
-struct executor {
+struct executor {  // (declared in expr/node.hpp)
   static_assert(detail::dependent_false_v<Policy>,
                 "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
 };
@@ -2830,61 +3240,9 @@ class temporaries {
 
 namespace detail {
 
-template <std::size_t>
-inline constexpr std::size_t dyn_extent = dyn;
-template <std::size_t... I>
-shape<dyn_extent<I>...> all_dyn_shape(std::index_sequence<I...>);
-
-/// The view with every extent a run-time one. Custom ops' kernels (convolution, pooling,
-/// losses) read extents at run time; handed such views, the layers of a network that differ
-/// only in static shapes share one instantiation of each op's forward and backward.
-template <class V>
-auto erase_extents(const V& v) {
-  using S = decltype(all_dyn_shape(std::make_index_sequence<V::shape_type::rank>{}));
-  return tensor_view<typename V::value_type, S, typename V::policy_type>(v.data(), v.dims());
-}
-
 /// A static last extent up to this long is passed to the executor as a compile-time row
 /// length (longer rows vectorise as well with a run-time length).
 inline constexpr std::size_t short_row = 32;
-
-template <class N>
-struct is_materialized : std::false_type {};
-template <class L, class R, bool A, bool B>
-struct is_materialized<matmul_node<L, R, A, B>> : std::true_type {};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct is_materialized<reduce_node<Red, E, K, M, Ax...>> : std::true_type {};
-template <class E, int Ax, bool Max>
-struct is_materialized<arg_reduce_node<E, Ax, Max>> : std::true_type {};
-template <class Op, class L, class R>
-struct is_materialized<op_node<Op, L, R>> : std::true_type {};
-template <class Op, class E>
-struct is_materialized<unary_op_node<Op, E>> : std::true_type {};
-
-template <class P, class T, class S, class N>
-void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
-
-/// The node with every materialisation point replaced by a view of its computed value.
-template <class P, class N>
-auto lower(const N& node, temporaries<P>& tmp);
-template <class P, class Op, class E>
-auto lower(const unary<Op, E>& node, temporaries<P>& tmp);
-template <class P, class Op, class L, class R>
-auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp);
-template <class P, class C, class A, class B>
-auto lower(const select<C, A, B>& node, temporaries<P>& tmp);
-template <class P, class E, class S>
-auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp);
-
-/// The memory holding a node's value when it has one already (tensors, variables, cached results).
-template <class N>
-concept has_value_view = is_tensor_v<N> || requires(const N& n) { n.value.data(); };
-
-template <class N>
-auto value_view(const N& node) {
-  if constexpr (is_tensor_v<N>) return as_node(node);
-  else return node.value;
-}
 
 /// The node's value in memory: its own storage, or a temporary computed once per run (a node
 /// used twice in one expression, such as a batch mean, is evaluated once: found by its id).
@@ -2903,36 +3261,13 @@ auto materialize(const N& node, temporaries<P>& tmp) {
   }
 }
 
+/// The node with every materialisation point replaced by a view of its computed value: what
+/// an evaluator reads in one elementwise pass.
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp) {
-  if constexpr (is_materialized<N>::value) return materialize(node, tmp);
-  else return node;  // tensor views, scalars, generators and cached values evaluate as they are
-}
-template <class P, class Op, class E>
-auto lower(const unary<Op, E>& node, temporaries<P>& tmp) {
-  auto a = lower(node.arg, tmp);
-  return unary<Op, decltype(a)>(node.op, a);
-}
-template <class P, class Op, class L, class R>
-auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = lower(node.lhs, tmp);
-  auto r = lower(node.rhs, tmp);
-  return binary<Op, decltype(l), decltype(r)>(node.op, l, r, node.dims());
-}
-template <class P, class C, class A, class B>
-auto lower(const select<C, A, B>& node, temporaries<P>& tmp) {
-  auto c = lower(node.cond, tmp);
-  auto a = lower(node.if_true, tmp);
-  auto b = lower(node.if_false, tmp);
-  return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
-}
-
-template <class P, class E, class S>
-auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp) {
-  auto a = lower(node.arg, tmp);
-  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
-    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
-  else return reshape_node<decltype(a), S>(a, node.dims());
+  if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
+  else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
+  else return map_children(node, [&](const auto& c) { return lower(c, tmp); });
 }
 
 /// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,
@@ -3017,33 +3352,8 @@ auto flat(const binary<Op, tensor_view<T, S, P>, tensor_view<T, S, P>>& b) {
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
   using ex = executor<P>;
-  if constexpr (is_materialized<N>::value && std::is_same_v<typename N::shape_type, S>) {
-    if constexpr (requires { N::transpose_a; }) {
-      auto a = materialize(node.lhs, tmp);
-      auto b = materialize(node.rhs, tmp);
-      const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
-      ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
-    } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.lhs, tmp)),
-                                  erase_extents(materialize(node.rhs, tmp)), tmp);
-    } else if constexpr (requires { typename N::op_type; node.arg; }) {
-      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.arg, tmp)), tmp);
-    } else if constexpr (requires { node.reducer; }) {
-      auto arg = lower(node.arg, tmp);
-      using in_shape = typename decltype(arg)::shape_type;
-      const auto in_dims = arg.dims();
-      evaluator<decltype(arg), in_shape> ev(arg, in_dims);
-      broadcast_map<typename N::keep_shape, in_shape> map(node.keep_dims(), in_dims);
-      ex::reduce(node.reducer, N::mean, dst.data(), dst.size(), ev, element_count(in_dims), map);
-    } else {
-      auto arg = lower(node.arg, tmp);
-      using in_shape = typename decltype(arg)::shape_type;
-      const auto in_dims = arg.dims();
-      evaluator<decltype(arg), in_shape> ev(arg, in_dims);
-      std::size_t inner = 1;
-      for (std::size_t d = N::axis + 1; d < in_shape::rank; ++d) inner *= in_dims[d];
-      ex::template arg_reduce<N::is_max>(dst.data(), dst.size(), ev, in_dims[N::axis], inner);
-    }
+  if constexpr (traits_v<N>.materialized && std::is_same_v<typename N::shape_type, S>) {
+    node.evaluate(dst, tmp);
   } else if constexpr (is_flat_elementwise<N, S>) {
     const auto flat_node = flat(node);
     if (flat_node.dims()[0] != dst.size()) throw_assign_mismatch(node.dims().v, S::rank, dst.dims().v, S::rank);
@@ -3089,7 +3399,7 @@ void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
   if constexpr (detail::check_assign<S, typename N::shape_type, T, typename N::value_type>::value) {
     detail::check_assign_dims<S, typename N::shape_type>(dst.dims(), node.dims());
     temporaries<P> tmp;
-    if constexpr (detail::is_materialized<N>::value && !std::is_same_v<typename N::shape_type, S>) {
+    if constexpr (traits_v<N>.materialized && !std::is_same_v<typename N::shape_type, S>) {
       // Same extents but another static spelling (e.g. dyn vs 4): view the destination with the node's shape.
       if (element_count(node.dims()) == dst.size()) {
         detail::evaluate_into(tensor_view<T, typename N::shape_type, P>(dst.data(), node.dims()), node, tmp);
@@ -4220,6 +4530,7 @@ struct executor;
 
 /// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
 struct softmax_xent_op {
+  static constexpr const char* name = "sf::softmax_cross_entropy_with_logits";
   template <class SL, class SX>
   using result_shape = drop_last_t<SX>;
   template <class S, class DL, class DX>
@@ -4263,6 +4574,7 @@ auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
 
 /// The fused sparse softmax cross-entropy: integer class labels instead of one-hot rows.
 struct sparse_softmax_xent_op {
+  static constexpr const char* name = "sf::sparse_softmax_cross_entropy_with_logits";
   template <class SL, class SX>
   using result_shape = drop_last_t<SX>;
   template <class S, class DL, class DX>
@@ -4422,6 +4734,7 @@ struct executor;
 /// The op: the left operand is a scalar int64 run counter (a non-trainable variable), advanced
 /// at every forward pass; the right operand is x.
 struct dropout_op {
+  static constexpr const char* name = "sf::dropout";
   double rate;
   std::uint64_t seed;
   template <class SC, class SX>
@@ -4514,6 +4827,7 @@ struct executor;
 /// variable of the value's shape), updated in place at every forward pass; the right operand is
 /// the value, passed through unchanged (and so is its gradient).
 struct moving_average_op {
+  static constexpr const char* name = "sf::update_moving_average";
   double decay;
   template <class SA, class SV>
   using result_shape = SV;
@@ -5599,7 +5913,7 @@ struct pool2d_op {
     executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
   }
 
-  template <class P, class D, class X, class V, class G, class Tmp>
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
@@ -5631,7 +5945,7 @@ struct check_pool2d {
 template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>
 auto pool2d(const X& input) {
   if constexpr (check_pool2d<shape_of_t<X>, KH, KW, SH, SW, Pad>::value)
-    return make_unary_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
+    return make_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
   else return scalar<value_t<X>>({});  // never used: a static_assert has failed
 }
 
@@ -5686,8 +6000,17 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   tensor_view<T, S, P> value;
   T* grad = nullptr;
   gradient_state* state = nullptr;
+  static constexpr node_traits traits{.variable = true};
   var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
   const dims_t<S>& dims() const { return value.dims(); }
+  /// The first gradient to arrive is written into the buffer, later ones are added.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    if (!grad) return;
+    const tensor_view<T, S, P> acc(grad, dims());
+    if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
+    else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+  }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {
     if (!state) return false;
@@ -5709,6 +6032,14 @@ struct cached : node_base<cached<N, V>> {
   V value;
   cached(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
+  auto children() const { return boost::hana::make_tuple(node); }
+  /// A heavy op's gradient reads its value and the upstream gradient in memory; an elementwise
+  /// operand cached for a GEMM continues through its structure.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, ctx.in_memory(g));
+    else ctx.propagate(*node, g);
+  }
 };
 
 /// `E` repeated along the axes where its shape has 1 (to shape `S`).
@@ -5831,6 +6162,7 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
 /// A materialisation point (matmul, reduction, custom op) used more than once in a tree is
 /// computed at its first use; later uses find its value by `node_id` and become `memo_node`s
 /// without structure, whose gradients are added up and sent back through the first use once.
+/// `prepare` is one fold over the node protocol (expr/node.hpp): no node kind is named here.
 
 #include <optional>
 
@@ -5849,6 +6181,37 @@ struct memo_node : node_base<memo_node<C>> {
   node_id id;
   memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
+  /// Null at the later uses: only this node's own `backward` and `flush` walk below it.
+  auto children() const { return boost::hana::make_tuple(full ? &*full : static_cast<const C*>(nullptr)); }
+
+  /// Later uses add their gradient into the node's buffer; the first use (visited last) sends
+  /// the total through the node's structure once.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = value_type;
+    using P = policy_type;
+    const auto gm = ctx.in_memory(g);
+    if (void* acc = ctx.tmp.gradient(id)) {
+      const tensor_view<T, shape_type, P> total(static_cast<T*>(acc), dims());
+      detail::evaluate_into(total, total + gm, ctx.tmp);
+      if (full) ctx.propagate(*full, total);
+    } else if (full) {
+      ctx.propagate(*full, gm);
+    } else {
+      auto total = ctx.tmp.template make<T, shape_type>(dims());
+      detail::evaluate_into(total, gm, ctx.tmp);
+      ctx.tmp.set_gradient(id, total.data());
+    }
+  }
+  /// In a subtree that passes no gradient, the first use still sends back what the others left.
+  template <class Ctx>
+  void flush(Ctx& ctx) const {
+    if (!full) return;
+    if (void* acc = ctx.tmp.gradient(id))
+      ctx.propagate(*full, tensor_view<value_type, shape_type, policy_type>(static_cast<value_type*>(acc), dims()));
+    else
+      ctx.flush(*full);
+  }
 };
 
 template <class C, class O>
@@ -5864,24 +6227,6 @@ using staticflow::detail::has_value_view;
 
 template <class P, class N>
 auto prepare(const N& node, temporaries<P>& tmp);
-template <class P, class Op, class E>
-auto prepare(const unary<Op, E>& node, temporaries<P>& tmp);
-template <class P, class Op, class L, class R>
-auto prepare(const binary<Op, L, R>& node, temporaries<P>& tmp);
-template <class P, class C, class A, class B>
-auto prepare(const select<C, A, B>& node, temporaries<P>& tmp);
-template <class P, class L, class R, bool TA, bool TB>
-auto prepare(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp);
-template <class P, class Red, class E, bool K, bool M, int... Ax>
-auto prepare(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp);
-template <class P, class E, int Ax, bool Max>
-auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp);
-template <class P, class Op, class L, class R>
-auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp);
-template <class P, class Op, class E>
-auto prepare(const unary_op_node<Op, E>& node, temporaries<P>& tmp);
-template <class P, class E, class S>
-auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
 /// Computes `node` into a temporary and returns it as a cached node (structure + value).
 template <class P, class N>
@@ -5891,42 +6236,22 @@ auto compute(const N& node, temporaries<P>& tmp) {
   return cached<N, decltype(out)>(tmp.keep(node), out);
 }
 
-/// A GEMM operand must sit in memory: an elementwise operand is computed (and cached) first.
+/// A heavy op's operand in memory: an elementwise operand is computed (and cached) first.
 template <class P, class N>
 auto in_memory(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N>) return node;
   else return compute(node, tmp);
 }
 
-/// `N(args...)` with the identity of `from`: a rebuilt node is the same node.
-template <class N, class From, class... A>
-N rebuilt(const From& from, const A&... args) {
-  N node(args...);
-  node.id = from.id;
-  return node;
-}
-
-template <class P, class L, class R, bool TA, bool TB>
-auto prepare_first(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
-  auto l = in_memory(prepare(node.lhs, tmp), tmp);
-  auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(node, l, r), tmp);
-}
-template <class P, class Red, class E, bool K, bool M, int... Ax>
-auto prepare_first(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  return compute(rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(node, node.reducer, a), tmp);
-}
-template <class P, class Op, class L, class R>
-auto prepare_first(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = in_memory(prepare(node.lhs, tmp), tmp);
-  auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(rebuilt<op_node<Op, decltype(l), decltype(r)>>(node, node.op, l, r), tmp);
-}
-template <class P, class Op, class E>
-auto prepare_first(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
-  auto a = in_memory(prepare(node.arg, tmp), tmp);
-  return compute(rebuilt<unary_op_node<Op, decltype(a)>>(node, node.op, a), tmp);
+/// A materialisation point over prepared children, computed.
+template <class P, class N>
+auto prepare_first(const N& node, temporaries<P>& tmp) {
+  return compute(map_children(node,
+                              [&](const auto& c) {
+                                if constexpr (traits_v<N>.operands_in_memory) return in_memory(prepare(c, tmp), tmp);
+                                else return prepare(c, tmp);
+                              }),
+                 tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -5943,57 +6268,23 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
   return m;
 }
 
+/// The tree ready for `backward`: every materialisation point computed once, elementwise
+/// structure kept; a materialised op that passes no gradient (argmax) becomes its value.
 template <class P, class N>
-auto prepare(const N& node, temporaries<P>&) {
-  return node;  // leaves: tensor views, variables, scalars, generators
-}
-template <class P, class Op, class E>
-auto prepare(const unary<Op, E>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  return unary<Op, decltype(a)>(node.op, a);
-}
-template <class P, class Op, class L, class R>
-auto prepare(const binary<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = prepare(node.lhs, tmp);
-  auto r = prepare(node.rhs, tmp);
-  return binary<Op, decltype(l), decltype(r)>(node.op, l, r);
-}
-template <class P, class C, class A, class B>
-auto prepare(const select<C, A, B>& node, temporaries<P>& tmp) {
-  auto c = prepare(node.cond, tmp);
-  auto a = prepare(node.if_true, tmp);
-  auto b = prepare(node.if_false, tmp);
-  return select<decltype(c), decltype(a), decltype(b)>(c, a, b);
-}
-template <class P, class L, class R, bool TA, bool TB>
-auto prepare(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class Red, class E, bool K, bool M, int... Ax>
-auto prepare(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class Op, class L, class R>
-auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class Op, class E>
-auto prepare(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class E, int Ax, bool Max>
-auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  auto out = tmp.template make<std::int64_t, typename arg_reduce_node<E, Ax, Max>::shape_type>(node.dims());
-  staticflow::detail::evaluate_into(out, arg_reduce_node<decltype(a), Ax, Max>(a), tmp);
-  return out;  // not differentiable: the value only
-}
-template <class P, class E, class S>
-auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
-    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
-  else return reshape_node<decltype(a), S>(a, node.dims());
+auto prepare(const N& node, temporaries<P>& tmp) {
+  constexpr node_traits traits = traits_v<N>;
+  if constexpr (is_leaf_v<N> || has_value_view<N>) {
+    return node;
+  } else if constexpr (traits.materialized && !traits.differentiable) {
+    auto ready = map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+    staticflow::detail::evaluate_into(out, ready, tmp);
+    return out;
+  } else if constexpr (traits.materialized) {
+    return prepare_shared(node, tmp);
+  } else {
+    return map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+  }
 }
 
 }  // namespace staticflow::autodiff
@@ -6014,34 +6305,6 @@ auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp) {
 
 
 namespace staticflow::autodiff {
-
-/// True when a variable (a gradient target) sits below `N`.
-template <class N>
-struct has_variables : std::false_type {};
-template <class N>
-inline constexpr bool has_variables_v = has_variables<N>::value;
-template <class T, class S, class P>
-struct has_variables<var_leaf<T, S, P>> : std::true_type {};
-template <class N, class V>
-struct has_variables<cached<N, V>> : has_variables<N> {};
-template <class Op, class E>
-struct has_variables<unary<Op, E>> : has_variables<E> {};
-template <class Op, class L, class R>
-struct has_variables<binary<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
-template <class C, class A, class B>
-struct has_variables<select<C, A, B>> : std::bool_constant<has_variables_v<A> || has_variables_v<B>> {};
-template <class L, class R, bool TA, bool TB>
-struct has_variables<matmul_node<L, R, TA, TB>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct has_variables<reduce_node<Red, E, K, M, Ax...>> : has_variables<E> {};
-template <class E, class S>
-struct has_variables<reshape_node<E, S>> : has_variables<E> {};
-template <class Op, class L, class R>
-struct has_variables<op_node<Op, L, R>> : std::bool_constant<has_variables_v<L> || has_variables_v<R>> {};
-template <class Op, class E>
-struct has_variables<unary_op_node<Op, E>> : has_variables<E> {};
-template <class C>
-struct has_variables<memo_node<C>> : has_variables<C> {};
 
 namespace detail {
 
@@ -6106,258 +6369,58 @@ auto gradient_in_memory(const G& g, temporaries<P>& tmp) {
   else return staticflow::detail::materialize(g, tmp);
 }
 
+template <class P>
+struct grad_context;
+
+/// Pushes `g` (the gradient of the sum of the root, in `node`'s shape) into `node`: each node's
+/// own `backward` says where it goes (expr/node.hpp). Which paths lead to variables is known at
+/// compile time; the others cost nothing.
 template <class P, class N, class G>
-void backprop(const N& node, const G& g, temporaries<P>& tmp);
-template <class P, class Op, class E, class G>
-void backprop(const unary<Op, E>& node, const G& g, temporaries<P>& tmp);
-template <class P, class Op, class L, class R, class G>
-void backprop(const binary<Op, L, R>& node, const G& g, temporaries<P>& tmp);
-template <class P, class C, class A, class B, class G>
-void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp);
-template <class P, class N, class V, class G>
-void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp);
-template <class P, class C, class G>
-void backprop(const memo_node<C>& node, const G& g, temporaries<P>& tmp);
-template <class P, class N>
-void flush(const N& node, temporaries<P>& tmp);
-template <class P, class E, class S, class G>
-void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp);
-template <class P, class T, class S, class G>
-void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>& tmp);
-template <class P, class N, class V, class G>
-void backprop_cached(const N& node, const V& value, const G& g, temporaries<P>& tmp);
-template <class P, class L, class R, bool TA, bool TB, class V, class G>
-void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V& value, const G& g, temporaries<P>& tmp);
-template <class P, class Red, class E, bool K, bool M, int... Ax, class V, class G>
-void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& value, const G& g, temporaries<P>& tmp);
-template <class P, class Op, class L, class R, class V, class G>
-void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp);
-template <class P, class Op, class E, class V, class G>
-void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp);
-
-template <class P, class N, class G>
-void backprop(const N&, const G&, temporaries<P>&) {}  // constants, feeds, scalars: no gradient
-
-template <class P, class T, class S, class G>
-void backprop(const var_leaf<T, S, P>& node, const G& g, temporaries<P>& tmp) {
-  if (!node.grad) return;
-  const tensor_view<T, S, P> acc(node.grad, node.dims());
-  if (node.first_gradient()) staticflow::detail::evaluate_into(acc, g, tmp);
-  else staticflow::detail::evaluate_into(acc, acc + g, tmp);
-}
-
-template <class P, class Op, class E, class G>
-void backprop(const unary<Op, E>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<E> && requires { node.op.grad(value_t<E>{}, value_t<E>{}, value_t<E>{}); })
-    backprop(node.arg, unary_grad<Op, E, G>(node.op, node.arg, g), tmp);
-  else flush(node.arg, tmp);
-}
-
-/// The gradient reaching one side of a binary node: d(op)/d(side) times g, lazily; for an
-/// addition, g itself (so a gradient already in memory is handed on without another pass).
-template <int Side, class Op, class L, class R, class G>
-auto side_gradient(const binary<Op, L, R>& node, const G& g) {
-  if constexpr (std::is_same_v<Op, ops::add>) return g;
-  else return binary_grad<Op, L, R, G, Side>(node.op, node.lhs, node.rhs, g);
-}
-
-// Children are visited in the reverse of the forward pass's order, so the first use of a
-// shared node (which holds its structure) comes after all its other uses have left their
-// gradients. Subtrees that pass no gradient are still `flush`ed for the same reason.
-
-template <class P, class Op, class L, class R, class G>
-void backprop(const binary<Op, L, R>& node, const G& g, temporaries<P>& tmp) {
-  using T = typename L::value_type;
-  constexpr bool differentiable = requires { node.op.grad_a(T{}, T{}, T{}, T{}); };
-  if constexpr (!differentiable) {
-    flush(node.rhs, tmp), flush(node.lhs, tmp);
-  } else if constexpr (has_variables_v<L> && has_variables_v<R> && !is_tensor_v<G>) {
-    // Both sides read the upstream gradient (a dense layer's bias and product, say): one pass
-    // computes it into memory instead of each side evaluating the lazy expression again.
-    backprop(node, gradient_in_memory(g, tmp), tmp);
-  } else {
-    if constexpr (has_variables_v<R>)
-      backprop(node.rhs,
-               sum_to<typename R::shape_type>(side_gradient<1>(node, g), node.rhs.dims(), tmp),
-               tmp);
-    if constexpr (has_variables_v<L>)
-      backprop(node.lhs,
-               sum_to<typename L::shape_type>(side_gradient<0>(node, g), node.lhs.dims(), tmp),
-               tmp);
-  }
-}
-
-template <class P, class C, class A, class B, class G>
-void backprop(const select<C, A, B>& node, const G& g, temporaries<P>& tmp) {
-  using T = typename A::value_type;
-  if constexpr (has_variables_v<B>) {
-    select<C, scalar<T>, G> gb(node.cond, scalar<T>(T(0)), g, node.dims());
-    backprop(node.if_false, sum_to<typename B::shape_type>(gb, node.if_false.dims(), tmp), tmp);
-  }
-  if constexpr (has_variables_v<A>) {
-    select<C, G, scalar<T>> ga(node.cond, g, scalar<T>(T(0)), node.dims());
-    backprop(node.if_true, sum_to<typename A::shape_type>(ga, node.if_true.dims(), tmp), tmp);
-  }
-  flush(node.cond, tmp);
-}
-
-/// A use of a shared node: later uses add their gradient into the node's buffer; the first
-/// use (visited last) sends the total through the node's structure once.
-template <class P, class C, class G>
-void backprop(const memo_node<C>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<C>) {
-    using T = typename memo_node<C>::value_type;
-    using S = typename memo_node<C>::shape_type;
-    const auto gm = gradient_in_memory(g, tmp);
-    if (void* acc = tmp.gradient(node.id)) {
-      const tensor_view<T, S, P> total(static_cast<T*>(acc), node.dims());
-      staticflow::detail::evaluate_into(total, total + gm, tmp);
-      if (node.full) backprop(*node.full, total, tmp);
-    } else if (node.full) {
-      backprop(*node.full, gm, tmp);
-    } else {
-      auto total = tmp.template make<T, S>(node.dims());
-      staticflow::detail::evaluate_into(total, gm, tmp);
-      tmp.set_gradient(node.id, total.data());
-    }
+void backprop(const N& node, const G& g, grad_context<P>& ctx) {
+  if constexpr (has_variables_v<N>) {
+    static_assert(requires { node.backward(ctx, g); },
+                  "sf::gradients: this node has variables below it but no backward(ctx, g); see expr/node.hpp");
+    node.backward(ctx, g);
   }
 }
 
 /// Walks a subtree that receives no gradient, so that the first use of a shared node found
-/// there still sends back the gradients its other uses left.
+/// there still sends back the gradients its other uses left. Children are visited in the
+/// reverse of the forward pass's order, as `backward`s do: the first use of a shared node
+/// (which holds its structure) comes after all its other uses have left their gradients.
 template <class P, class N>
-void flush(const N& node, temporaries<P>& tmp) {
-  if constexpr (!has_variables_v<N>) {
-    return;
-  } else if constexpr (requires { node.full; node.id; }) {
-    if (!node.full) return;
-    using T = typename N::value_type;
-    if (void* acc = tmp.gradient(node.id))
-      backprop(*node.full, tensor_view<T, typename N::shape_type, P>(static_cast<T*>(acc), node.dims()), tmp);
-    else
-      flush(*node.full, tmp);
-  } else if constexpr (requires { node.lhs; node.rhs; }) {
-    flush(node.rhs, tmp), flush(node.lhs, tmp);
-  } else if constexpr (requires { node.cond; }) {
-    flush(node.if_false, tmp), flush(node.if_true, tmp), flush(node.cond, tmp);
-  } else if constexpr (requires { *node.node; }) {
-    flush(*node.node, tmp);
-  } else if constexpr (requires { node.arg; }) {
-    flush(node.arg, tmp);
+void flush(const N& node, grad_context<P>& ctx) {
+  if constexpr (has_variables_v<N>) {
+    if constexpr (requires { node.flush(ctx); }) node.flush(ctx);
+    else for_each_child<true>(node, [&](const auto& c) { flush(c, ctx); });
   }
 }
 
-template <class P, class N, class V, class G>
-void backprop(const cached<N, V>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<N>) backprop_cached(*node.node, node.value, gradient_in_memory(g, tmp), tmp);
-}
-
-/// The gradient of a reshape is the upstream gradient seen with the operand's shape.
-template <class P, class E, class S, class G>
-void backprop(const reshape_node<E, S>& node, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<E>) {
-    const auto gm = gradient_in_memory(g, tmp);
-    backprop(node.arg, tensor_view<typename E::value_type, typename E::shape_type, P>(gm.data(), node.arg.dims()), tmp);
+/// What a node's `backward` is handed: the run's workspace and the ways on.
+template <class P>
+struct grad_context {
+  temporaries<P>& tmp;
+  /// Sends `g` on into `child`.
+  template <class C, class G>
+  void propagate(const C& child, const G& g) {
+    backprop(child, g, *this);
   }
-}
-
-/// An elementwise operand that was cached for a GEMM: continue through its structure.
-template <class P, class N, class V, class G>
-void backprop_cached(const N& node, const V&, const G& g, temporaries<P>& tmp) {
-  backprop(node, g, tmp);
-}
-
-/// C = op(A) op(B): dA and dB by GEMMs on the cached operands; a variable's gradient goes
-/// straight into its buffer (beta = 1 adds to what is there), with no temporary.
-template <class P, class L, class R, bool TA, bool TB, class V, class G>
-void backprop_cached(const matmul_node<L, R, TA, TB>& node, const V&, const G& g, temporaries<P>& tmp) {
-  using T = typename V::value_type;
-  using ex = executor<P>;
-  const auto a = staticflow::detail::value_view(node.lhs);
-  const auto b = staticflow::detail::value_view(node.rhs);
-  const std::size_t m = g.dim(0), n = g.dim(1), k = a.dim(TA ? 0 : 1);
-  auto target = [&](const auto& child, const auto& view, auto&& run) {
-    using C = std::remove_cvref_t<decltype(child)>;
-    if constexpr (requires { child.grad; }) {
-      if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
-    } else {
-      auto d = tmp.template make<T, typename C::shape_type>(view.dims());
-      run(d.data(), T(0));
-      backprop(child, d, tmp);
-    }
-  };
-  if constexpr (has_variables_v<R>)
-    target(node.rhs, b, [&](T* out, T beta) {
-      if constexpr (!TB) ex::gemm(!TA, false, k, n, m, T(1), a.data(), g.data(), beta, out);
-      else ex::gemm(true, TA, n, k, m, T(1), g.data(), a.data(), beta, out);
-    });
-  if constexpr (has_variables_v<L>)
-    target(node.lhs, a, [&](T* out, T beta) {
-      if constexpr (!TA) ex::gemm(false, !TB, m, k, n, T(1), g.data(), b.data(), beta, out);
-      else ex::gemm(TB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
-    });
-}
-
-/// Sum and mean spread the gradient back over the reduced axes; max and min send it to the
-/// elements equal to the result, shared equally between ties (as TF does).
-template <class P, class Red, class E, bool K, bool M, int... Ax, class V, class G>
-void backprop_cached(const reduce_node<Red, E, K, M, Ax...>& node, const V& value, const G& g, temporaries<P>& tmp) {
-  using T = typename E::value_type;
-  using node_type = reduce_node<Red, E, K, M, Ax...>;
-  using keep = typename node_type::keep_shape;
-  using S = typename E::shape_type;
-  const auto in_dims = node.arg.dims();
-  const tensor_view<T, keep, P> g_keep(g.data(), node.keep_dims());
-  broadcast_node<tensor_view<T, keep, P>, S> spread(g_keep, in_dims);
-  if constexpr (std::is_same_v<Red, ops::sum_reducer>) {
-    if constexpr (M) {
-      const T count = static_cast<T>(element_count(in_dims) / (value.size() ? value.size() : 1));
-      backprop(node.arg, binary<ops::divide, decltype(spread), scalar<T>>(ops::divide{}, spread, scalar<T>(count), in_dims), tmp);
-    } else {
-      backprop(node.arg, spread, tmp);
-    }
-  } else {
-    const tensor_view<T, keep, P> y_keep(value.data(), node.keep_dims());
-    broadcast_node<tensor_view<T, keep, P>, S> y(y_keep, in_dims);
-    using eq_t = unary<ops::cast_to<T>, binary<ops::equal, E, decltype(y)>>;
-    eq_t hit(ops::cast_to<T>{}, binary<ops::equal, E, decltype(y)>(ops::equal{}, node.arg, y, in_dims));
-    auto ties = staticflow::detail::materialize(reduce_node<ops::sum_reducer, eq_t, true, false, Ax...>(ops::sum_reducer{}, hit), tmp);
-    broadcast_node<decltype(ties), S> share(ties, in_dims);
-    auto routed = binary<ops::multiply, eq_t, decltype(spread)>(ops::multiply{}, hit, spread, in_dims);
-    backprop(node.arg, binary<ops::divide, decltype(routed), decltype(share)>(ops::divide{}, routed, share, in_dims), tmp);
+  /// `child` receives no gradient (see `flush`).
+  template <class C>
+  void flush(const C& child) {
+    autodiff::flush(child, *this);
   }
-}
-
-/// A custom op computes each operand's gradient with its own kernel, then the recursion goes on.
-template <class P, class Op, class L, class R, class V, class G>
-void backprop_cached(const op_node<Op, L, R>& node, const V& value, const G& g, temporaries<P>& tmp) {
-  using staticflow::detail::erase_extents;
-  const auto l = staticflow::detail::value_view(node.lhs);
-  const auto r = staticflow::detail::value_view(node.rhs);
-  if constexpr (has_variables_v<R>) {
-    auto d = tmp.template make<typename R::value_type, typename R::shape_type>(r.dims());
-    node.op.template backward<1, P>(erase_extents(d), erase_extents(l), erase_extents(r), erase_extents(value),
-                                    erase_extents(g), tmp);
-    backprop(node.rhs, d, tmp);
+  /// `g`, in a broadcast result's shape, summed back to `child`'s shape.
+  template <class C, class G>
+  auto sum_to(const C& child, const G& g) {
+    return autodiff::sum_to<typename C::shape_type, P>(g, child.dims(), tmp);
   }
-  if constexpr (has_variables_v<L>) {
-    auto d = tmp.template make<typename L::value_type, typename L::shape_type>(l.dims());
-    node.op.template backward<0, P>(erase_extents(d), erase_extents(l), erase_extents(r), erase_extents(value),
-                                    erase_extents(g), tmp);
-    backprop(node.lhs, d, tmp);
+  /// `g` in memory (one fused pass), as heavy ops' kernels read it.
+  template <class G>
+  auto in_memory(const G& g) {
+    return gradient_in_memory(g, tmp);
   }
-}
-
-template <class P, class Op, class E, class V, class G>
-void backprop_cached(const unary_op_node<Op, E>& node, const V& value, const G& g, temporaries<P>& tmp) {
-  if constexpr (has_variables_v<E>) {
-    const auto x = staticflow::detail::value_view(node.arg);
-    using staticflow::detail::erase_extents;
-    auto d = tmp.template make<typename E::value_type, typename E::shape_type>(x.dims());
-    node.op.template backward<P>(erase_extents(d), erase_extents(x), erase_extents(value), erase_extents(g), tmp);
-    backprop(node.arg, d, tmp);
-  }
-}
+};
 
 /// Runs the backward pass of a prepared scalar-or-tensor expression, seeding it with ones
 /// (the gradient of the sum of its elements, as `tf.gradients` does).
@@ -6365,7 +6428,8 @@ template <class P, class N>
 void backward(const N& prepared, temporaries<P>& tmp) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
-  backprop(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()), tmp);
+  grad_context<P> ctx{tmp};
+  backprop(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()), ctx);
 }
 
 }  // namespace staticflow::autodiff
@@ -6626,6 +6690,7 @@ struct variable_node : node_base<variable_node<T, S>> {
   using shape_type = S;
   using policy_type = void;
   static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
+  static constexpr node_traits traits{.variable = true};
   const variable_def<T>* def = nullptr;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
@@ -6639,7 +6704,7 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
-  using placeholder_tag = void;
+  static constexpr node_traits traits{.placeholder = true};
   static constexpr std::string_view name() { return Name.view(); }
   /// Run-time extents are unknown until fed: `dyn` stands for them while the graph is built.
   dims_t<S> dims() const {
@@ -6649,10 +6714,10 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   }
 };
 
-/// True for placeholder types (a member tag: nvcc's front end does not deduce class-type
-/// template arguments in partial specialisations).
+/// True for placeholder types (a trait, not a partial specialisation: nvcc's front end does not
+/// deduce class-type template arguments in partial specialisations).
 template <class T>
-inline constexpr bool is_placeholder_v = requires { typename std::remove_cvref_t<T>::placeholder_tag; };
+inline constexpr bool is_placeholder_v = traits_v<T>.placeholder;
 
 /// `sf::placeholder<float, sf::shape<sf::dyn, 784>, "x-input">()`.
 template <element_type T, any_shape S, fixed_string Name>
@@ -6990,41 +7055,26 @@ auto feed(const Ph&, const X& x) {
 
 // ---- type-level queries over graph expressions -----------------------------------------------------
 
-template <class... T>
-struct type_list {};
-template <class A, class B>
-struct concat_lists;
-template <class... A, class... B>
-struct concat_lists<type_list<A...>, type_list<B...>> {
-  using type = type_list<A..., B...>;
+template <class... L>
+struct concat_lists {
+  using type = type_list<>;
 };
+template <class... A>
+struct concat_lists<type_list<A...>> {
+  using type = type_list<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct concat_lists<type_list<A...>, type_list<B...>, Rest...> : concat_lists<type_list<A..., B...>, Rest...> {};
 
-/// The placeholders an expression reads.
-template <class N>
-struct placeholders_of {
-  using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, type_list<>>;
-};
+/// The placeholders an expression reads (a fold over the node protocol).
+template <class N, class Children = child_types_t<N>>
+struct placeholders_of;
 template <class N>
 using placeholders_of_t = typename placeholders_of<N>::type;
-template <class Op, class E>
-struct placeholders_of<unary<Op, E>> : placeholders_of<E> {};
-template <class Op, class L, class R>
-struct placeholders_of<binary<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
-template <class C, class A, class B>
-struct placeholders_of<select<C, A, B>>
-    : concat_lists<placeholders_of_t<C>, typename concat_lists<placeholders_of_t<A>, placeholders_of_t<B>>::type> {};
-template <class L, class R, bool TA, bool TB>
-struct placeholders_of<matmul_node<L, R, TA, TB>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct placeholders_of<reduce_node<Red, E, K, M, Ax...>> : placeholders_of<E> {};
-template <class E, int Ax, bool Max>
-struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
-template <class Op, class L, class R>
-struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
-template <class Op, class E>
-struct placeholders_of<unary_op_node<Op, E>> : placeholders_of<E> {};
-template <class E, class S>
-struct placeholders_of<reshape_node<E, S>> : placeholders_of<E> {};
+template <class N, class... C>
+struct placeholders_of<N, type_list<C...>> {
+  using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, typename concat_lists<placeholders_of_t<C>...>::type>;
+};
 
 namespace detail {
 
@@ -7068,60 +7118,9 @@ constexpr std::size_t feed_index() {
 /// Calls `f(variable_node)` for every variable occurrence in a graph expression.
 template <class N, class F>
 void visit_variables(const N& n, F&& f) {
-  if constexpr (requires { n.def; }) f(n);
-  else if constexpr (requires { n.lhs; n.rhs; }) visit_variables(n.lhs, f), visit_variables(n.rhs, f);
-  else if constexpr (requires { n.cond; }) visit_variables(n.if_true, f), visit_variables(n.if_false, f);
-  else if constexpr (requires { n.arg; }) visit_variables(n.arg, f);
+  if constexpr (traits_v<N>.variable) f(n);
+  else for_each_child(n, [&](const auto& c) { visit_variables(c, f); });
 }
-
-/// The name an op kind is logged under by `log_device_placement` (nullptr: not an op, e.g. a
-/// leaf, or an op that does not name itself).
-template <class Op>
-constexpr const char* op_name_of() {
-  if constexpr (std::is_same_v<Op, softmax_xent_op>) return "sf::softmax_cross_entropy_with_logits";
-  else if constexpr (requires { Op::name; }) return Op::name;
-  else return nullptr;
-}
-template <class N>
-struct op_kind {
-  static constexpr const char* name = nullptr;
-};
-template <class Op, class E>
-struct op_kind<unary<Op, E>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class Op, class L, class R>
-struct op_kind<binary<Op, L, R>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class C, class A, class B>
-struct op_kind<select<C, A, B>> {
-  static constexpr const char* name = "sf::where";
-};
-template <class L, class R, bool TA, bool TB>
-struct op_kind<matmul_node<L, R, TA, TB>> {
-  static constexpr const char* name = "sf::matmul";
-};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct op_kind<reduce_node<Red, E, K, M, Ax...>> {
-  static constexpr const char* name = M ? "sf::reduce_mean" : op_name_of<Red>();
-};
-template <class E, int Ax, bool Max>
-struct op_kind<arg_reduce_node<E, Ax, Max>> {
-  static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
-};
-template <class Op, class L, class R>
-struct op_kind<op_node<Op, L, R>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class Op, class E>
-struct op_kind<unary_op_node<Op, E>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class E, class S>
-struct op_kind<reshape_node<E, S>> {
-  static constexpr const char* name = "sf::reshape";
-};
 
 }  // namespace detail
 
@@ -7477,6 +7476,9 @@ class session final : public session_state {
 
   // ---- binding: graph expression -> concrete expression over this session's memory ----
 
+  /// The graph expression over this session's memory: placeholders become their feeds, variables
+  /// their storage (with gradient buffers when wanted), tensors of another device copies; every
+  /// op node is rebuilt over its bound children (and logged once with log_device_placement).
   template <class N, class Ctx>
   auto bind(const N& n, Ctx& ctx) {
     if constexpr (is_placeholder_v<N>) {
@@ -7491,8 +7493,13 @@ class session final : public session_state {
         else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
         return d;
       }
-    } else {
+    } else if constexpr (traits_v<N>.variable) {
+      return bind_variable(n, ctx);
+    } else if constexpr (is_leaf_v<N>) {
       return n;  // scalars and generators
+    } else {
+      note_placement(op_name_v<N>);
+      return map_children(n, [&](const auto& c) { return bind(c, ctx); });
     }
   }
   template <class Ph, class Ctx>
@@ -7509,70 +7516,11 @@ class session final : public session_state {
     return bind(typed, ctx);
   }
   template <class T, class S, class Ctx>
-  auto bind(const variable_node<T, S>& v, Ctx& ctx) {
+  auto bind_variable(const variable_node<T, S>& v, Ctx& ctx) {
     const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() &&
                       (*ctx.wanted)[v.def->id()] != gradient_state::not_wanted;
     if (!grad) return var_leaf<T, S, P>(value_view(v), nullptr, nullptr);
     return var_leaf<T, S, P>(value_view(v), static_cast<T*>(grad_slot(*v.def).data), &(*ctx.wanted)[v.def->id()]);
-  }
-  template <class Op, class E, class Ctx>
-  auto bind(const unary<Op, E>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return unary<Op, decltype(a)>(n.op, a);
-  }
-  template <class Op, class L, class R, class Ctx>
-  auto bind(const binary<Op, L, R>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto l = bind(n.lhs, ctx);
-    auto r = bind(n.rhs, ctx);
-    return binary<Op, decltype(l), decltype(r)>(n.op, l, r);
-  }
-  template <class C, class A, class B, class Ctx>
-  auto bind(const select<C, A, B>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto c = bind(n.cond, ctx);
-    auto a = bind(n.if_true, ctx);
-    auto b = bind(n.if_false, ctx);
-    return select<decltype(c), decltype(a), decltype(b)>(c, a, b);
-  }
-  template <class L, class R, bool TA, bool TB, class Ctx>
-  auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto l = bind(n.lhs, ctx);
-    auto r = bind(n.rhs, ctx);
-    return autodiff::rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(n, l, r);
-  }
-  template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
-  auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return autodiff::rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(n, n.reducer, a);
-  }
-  template <class Op, class L, class R, class Ctx>
-  auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto l = bind(n.lhs, ctx);
-    auto r = bind(n.rhs, ctx);
-    return autodiff::rebuilt<op_node<Op, decltype(l), decltype(r)>>(n, n.op, l, r);
-  }
-  template <class Op, class E, class Ctx>
-  auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return autodiff::rebuilt<unary_op_node<Op, decltype(a)>>(n, n.op, a);
-  }
-  template <class E, class S, class Ctx>
-  auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return reshape_node<decltype(a), S>(a);
-  }
-  template <class E, int Ax, bool Max, class Ctx>
-  auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return arg_reduce_node<decltype(a), Ax, Max>(a);
   }
 
   template <class S, std::size_t R>

@@ -6,6 +6,7 @@
 /// A materialisation point (matmul, reduction, custom op) used more than once in a tree is
 /// computed at its first use; later uses find its value by `node_id` and become `memo_node`s
 /// without structure, whose gradients are added up and sent back through the first use once.
+/// `prepare` is one fold over the node protocol (expr/node.hpp): no node kind is named here.
 #pragma once
 
 #include <optional>
@@ -27,6 +28,37 @@ struct memo_node : node_base<memo_node<C>> {
   node_id id;
   memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
+  /// Null at the later uses: only this node's own `backward` and `flush` walk below it.
+  auto children() const { return boost::hana::make_tuple(full ? &*full : static_cast<const C*>(nullptr)); }
+
+  /// Later uses add their gradient into the node's buffer; the first use (visited last) sends
+  /// the total through the node's structure once.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = value_type;
+    using P = policy_type;
+    const auto gm = ctx.in_memory(g);
+    if (void* acc = ctx.tmp.gradient(id)) {
+      const tensor_view<T, shape_type, P> total(static_cast<T*>(acc), dims());
+      detail::evaluate_into(total, total + gm, ctx.tmp);
+      if (full) ctx.propagate(*full, total);
+    } else if (full) {
+      ctx.propagate(*full, gm);
+    } else {
+      auto total = ctx.tmp.template make<T, shape_type>(dims());
+      detail::evaluate_into(total, gm, ctx.tmp);
+      ctx.tmp.set_gradient(id, total.data());
+    }
+  }
+  /// In a subtree that passes no gradient, the first use still sends back what the others left.
+  template <class Ctx>
+  void flush(Ctx& ctx) const {
+    if (!full) return;
+    if (void* acc = ctx.tmp.gradient(id))
+      ctx.propagate(*full, tensor_view<value_type, shape_type, policy_type>(static_cast<value_type*>(acc), dims()));
+    else
+      ctx.flush(*full);
+  }
 };
 
 template <class C, class O>
@@ -42,24 +74,6 @@ using staticflow::detail::has_value_view;
 
 template <class P, class N>
 auto prepare(const N& node, temporaries<P>& tmp);
-template <class P, class Op, class E>
-auto prepare(const unary<Op, E>& node, temporaries<P>& tmp);
-template <class P, class Op, class L, class R>
-auto prepare(const binary<Op, L, R>& node, temporaries<P>& tmp);
-template <class P, class C, class A, class B>
-auto prepare(const select<C, A, B>& node, temporaries<P>& tmp);
-template <class P, class L, class R, bool TA, bool TB>
-auto prepare(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp);
-template <class P, class Red, class E, bool K, bool M, int... Ax>
-auto prepare(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp);
-template <class P, class E, int Ax, bool Max>
-auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp);
-template <class P, class Op, class L, class R>
-auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp);
-template <class P, class Op, class E>
-auto prepare(const unary_op_node<Op, E>& node, temporaries<P>& tmp);
-template <class P, class E, class S>
-auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp);
 
 /// Computes `node` into a temporary and returns it as a cached node (structure + value).
 template <class P, class N>
@@ -69,42 +83,22 @@ auto compute(const N& node, temporaries<P>& tmp) {
   return cached<N, decltype(out)>(tmp.keep(node), out);
 }
 
-/// A GEMM operand must sit in memory: an elementwise operand is computed (and cached) first.
+/// A heavy op's operand in memory: an elementwise operand is computed (and cached) first.
 template <class P, class N>
 auto in_memory(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N>) return node;
   else return compute(node, tmp);
 }
 
-/// `N(args...)` with the identity of `from`: a rebuilt node is the same node.
-template <class N, class From, class... A>
-N rebuilt(const From& from, const A&... args) {
-  N node(args...);
-  node.id = from.id;
-  return node;
-}
-
-template <class P, class L, class R, bool TA, bool TB>
-auto prepare_first(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
-  auto l = in_memory(prepare(node.lhs, tmp), tmp);
-  auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(node, l, r), tmp);
-}
-template <class P, class Red, class E, bool K, bool M, int... Ax>
-auto prepare_first(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  return compute(rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(node, node.reducer, a), tmp);
-}
-template <class P, class Op, class L, class R>
-auto prepare_first(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = in_memory(prepare(node.lhs, tmp), tmp);
-  auto r = in_memory(prepare(node.rhs, tmp), tmp);
-  return compute(rebuilt<op_node<Op, decltype(l), decltype(r)>>(node, node.op, l, r), tmp);
-}
-template <class P, class Op, class E>
-auto prepare_first(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
-  auto a = in_memory(prepare(node.arg, tmp), tmp);
-  return compute(rebuilt<unary_op_node<Op, decltype(a)>>(node, node.op, a), tmp);
+/// A materialisation point over prepared children, computed.
+template <class P, class N>
+auto prepare_first(const N& node, temporaries<P>& tmp) {
+  return compute(map_children(node,
+                              [&](const auto& c) {
+                                if constexpr (traits_v<N>.operands_in_memory) return in_memory(prepare(c, tmp), tmp);
+                                else return prepare(c, tmp);
+                              }),
+                 tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -121,57 +115,23 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
   return m;
 }
 
+/// The tree ready for `backward`: every materialisation point computed once, elementwise
+/// structure kept; a materialised op that passes no gradient (argmax) becomes its value.
 template <class P, class N>
-auto prepare(const N& node, temporaries<P>&) {
-  return node;  // leaves: tensor views, variables, scalars, generators
-}
-template <class P, class Op, class E>
-auto prepare(const unary<Op, E>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  return unary<Op, decltype(a)>(node.op, a);
-}
-template <class P, class Op, class L, class R>
-auto prepare(const binary<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = prepare(node.lhs, tmp);
-  auto r = prepare(node.rhs, tmp);
-  return binary<Op, decltype(l), decltype(r)>(node.op, l, r);
-}
-template <class P, class C, class A, class B>
-auto prepare(const select<C, A, B>& node, temporaries<P>& tmp) {
-  auto c = prepare(node.cond, tmp);
-  auto a = prepare(node.if_true, tmp);
-  auto b = prepare(node.if_false, tmp);
-  return select<decltype(c), decltype(a), decltype(b)>(c, a, b);
-}
-template <class P, class L, class R, bool TA, bool TB>
-auto prepare(const matmul_node<L, R, TA, TB>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class Red, class E, bool K, bool M, int... Ax>
-auto prepare(const reduce_node<Red, E, K, M, Ax...>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class Op, class L, class R>
-auto prepare(const op_node<Op, L, R>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class Op, class E>
-auto prepare(const unary_op_node<Op, E>& node, temporaries<P>& tmp) {
-  return prepare_shared(node, tmp);
-}
-template <class P, class E, int Ax, bool Max>
-auto prepare(const arg_reduce_node<E, Ax, Max>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  auto out = tmp.template make<std::int64_t, typename arg_reduce_node<E, Ax, Max>::shape_type>(node.dims());
-  staticflow::detail::evaluate_into(out, arg_reduce_node<decltype(a), Ax, Max>(a), tmp);
-  return out;  // not differentiable: the value only
-}
-template <class P, class E, class S>
-auto prepare(const reshape_node<E, S>& node, temporaries<P>& tmp) {
-  auto a = prepare(node.arg, tmp);
-  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
-    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
-  else return reshape_node<decltype(a), S>(a, node.dims());
+auto prepare(const N& node, temporaries<P>& tmp) {
+  constexpr node_traits traits = traits_v<N>;
+  if constexpr (is_leaf_v<N> || has_value_view<N>) {
+    return node;
+  } else if constexpr (traits.materialized && !traits.differentiable) {
+    auto ready = map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+    staticflow::detail::evaluate_into(out, ready, tmp);
+    return out;
+  } else if constexpr (traits.materialized) {
+    return prepare_shared(node, tmp);
+  } else {
+    return map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+  }
 }
 
 }  // namespace staticflow::autodiff

@@ -30,8 +30,17 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   tensor_view<T, S, P> value;
   T* grad = nullptr;
   gradient_state* state = nullptr;
+  static constexpr node_traits traits{.variable = true};
   var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
   const dims_t<S>& dims() const { return value.dims(); }
+  /// The first gradient to arrive is written into the buffer, later ones are added.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    if (!grad) return;
+    const tensor_view<T, S, P> acc(grad, dims());
+    if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
+    else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+  }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {
     if (!state) return false;
@@ -53,6 +62,14 @@ struct cached : node_base<cached<N, V>> {
   V value;
   cached(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
+  auto children() const { return boost::hana::make_tuple(node); }
+  /// A heavy op's gradient reads its value and the upstream gradient in memory; an elementwise
+  /// operand cached for a GEMM continues through its structure.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, ctx.in_memory(g));
+    else ctx.propagate(*node, g);
+  }
 };
 
 /// `E` repeated along the axes where its shape has 1 (to shape `S`).

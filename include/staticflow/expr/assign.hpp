@@ -30,7 +30,7 @@ namespace staticflow {
 /// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
 /// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
 template <class Policy>
-struct executor {
+struct executor {  // (declared in expr/node.hpp)
   static_assert(detail::dependent_false_v<Policy>,
                 "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
 };
@@ -177,61 +177,9 @@ class temporaries {
 
 namespace detail {
 
-template <std::size_t>
-inline constexpr std::size_t dyn_extent = dyn;
-template <std::size_t... I>
-shape<dyn_extent<I>...> all_dyn_shape(std::index_sequence<I...>);
-
-/// The view with every extent a run-time one. Custom ops' kernels (convolution, pooling,
-/// losses) read extents at run time; handed such views, the layers of a network that differ
-/// only in static shapes share one instantiation of each op's forward and backward.
-template <class V>
-auto erase_extents(const V& v) {
-  using S = decltype(all_dyn_shape(std::make_index_sequence<V::shape_type::rank>{}));
-  return tensor_view<typename V::value_type, S, typename V::policy_type>(v.data(), v.dims());
-}
-
 /// A static last extent up to this long is passed to the executor as a compile-time row
 /// length (longer rows vectorise as well with a run-time length).
 inline constexpr std::size_t short_row = 32;
-
-template <class N>
-struct is_materialized : std::false_type {};
-template <class L, class R, bool A, bool B>
-struct is_materialized<matmul_node<L, R, A, B>> : std::true_type {};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct is_materialized<reduce_node<Red, E, K, M, Ax...>> : std::true_type {};
-template <class E, int Ax, bool Max>
-struct is_materialized<arg_reduce_node<E, Ax, Max>> : std::true_type {};
-template <class Op, class L, class R>
-struct is_materialized<op_node<Op, L, R>> : std::true_type {};
-template <class Op, class E>
-struct is_materialized<unary_op_node<Op, E>> : std::true_type {};
-
-template <class P, class T, class S, class N>
-void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
-
-/// The node with every materialisation point replaced by a view of its computed value.
-template <class P, class N>
-auto lower(const N& node, temporaries<P>& tmp);
-template <class P, class Op, class E>
-auto lower(const unary<Op, E>& node, temporaries<P>& tmp);
-template <class P, class Op, class L, class R>
-auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp);
-template <class P, class C, class A, class B>
-auto lower(const select<C, A, B>& node, temporaries<P>& tmp);
-template <class P, class E, class S>
-auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp);
-
-/// The memory holding a node's value when it has one already (tensors, variables, cached results).
-template <class N>
-concept has_value_view = is_tensor_v<N> || requires(const N& n) { n.value.data(); };
-
-template <class N>
-auto value_view(const N& node) {
-  if constexpr (is_tensor_v<N>) return as_node(node);
-  else return node.value;
-}
 
 /// The node's value in memory: its own storage, or a temporary computed once per run (a node
 /// used twice in one expression, such as a batch mean, is evaluated once: found by its id).
@@ -250,36 +198,13 @@ auto materialize(const N& node, temporaries<P>& tmp) {
   }
 }
 
+/// The node with every materialisation point replaced by a view of its computed value: what
+/// an evaluator reads in one elementwise pass.
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp) {
-  if constexpr (is_materialized<N>::value) return materialize(node, tmp);
-  else return node;  // tensor views, scalars, generators and cached values evaluate as they are
-}
-template <class P, class Op, class E>
-auto lower(const unary<Op, E>& node, temporaries<P>& tmp) {
-  auto a = lower(node.arg, tmp);
-  return unary<Op, decltype(a)>(node.op, a);
-}
-template <class P, class Op, class L, class R>
-auto lower(const binary<Op, L, R>& node, temporaries<P>& tmp) {
-  auto l = lower(node.lhs, tmp);
-  auto r = lower(node.rhs, tmp);
-  return binary<Op, decltype(l), decltype(r)>(node.op, l, r, node.dims());
-}
-template <class P, class C, class A, class B>
-auto lower(const select<C, A, B>& node, temporaries<P>& tmp) {
-  auto c = lower(node.cond, tmp);
-  auto a = lower(node.if_true, tmp);
-  auto b = lower(node.if_false, tmp);
-  return select<decltype(c), decltype(a), decltype(b)>(c, a, b, node.dims());
-}
-
-template <class P, class E, class S>
-auto lower(const reshape_node<E, S>& node, temporaries<P>& tmp) {
-  auto a = lower(node.arg, tmp);
-  if constexpr (is_tensor_v<decltype(a)>)  // a view of memory: reshaping is free
-    return tensor_view<typename E::value_type, S, P>(a.data(), node.dims());
-  else return reshape_node<decltype(a), S>(a, node.dims());
+  if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
+  else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
+  else return map_children(node, [&](const auto& c) { return lower(c, tmp); });
 }
 
 /// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,
@@ -364,33 +289,8 @@ auto flat(const binary<Op, tensor_view<T, S, P>, tensor_view<T, S, P>>& b) {
 template <class P, class T, class S, class N>
 void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
   using ex = executor<P>;
-  if constexpr (is_materialized<N>::value && std::is_same_v<typename N::shape_type, S>) {
-    if constexpr (requires { N::transpose_a; }) {
-      auto a = materialize(node.lhs, tmp);
-      auto b = materialize(node.rhs, tmp);
-      const std::size_t k = a.dim(N::transpose_a ? 0 : 1);
-      ex::gemm(N::transpose_a, N::transpose_b, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
-    } else if constexpr (requires { node.op; node.lhs; node.rhs; }) {
-      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.lhs, tmp)),
-                                  erase_extents(materialize(node.rhs, tmp)), tmp);
-    } else if constexpr (requires { typename N::op_type; node.arg; }) {
-      node.op.template forward<P>(erase_extents(dst), erase_extents(materialize(node.arg, tmp)), tmp);
-    } else if constexpr (requires { node.reducer; }) {
-      auto arg = lower(node.arg, tmp);
-      using in_shape = typename decltype(arg)::shape_type;
-      const auto in_dims = arg.dims();
-      evaluator<decltype(arg), in_shape> ev(arg, in_dims);
-      broadcast_map<typename N::keep_shape, in_shape> map(node.keep_dims(), in_dims);
-      ex::reduce(node.reducer, N::mean, dst.data(), dst.size(), ev, element_count(in_dims), map);
-    } else {
-      auto arg = lower(node.arg, tmp);
-      using in_shape = typename decltype(arg)::shape_type;
-      const auto in_dims = arg.dims();
-      evaluator<decltype(arg), in_shape> ev(arg, in_dims);
-      std::size_t inner = 1;
-      for (std::size_t d = N::axis + 1; d < in_shape::rank; ++d) inner *= in_dims[d];
-      ex::template arg_reduce<N::is_max>(dst.data(), dst.size(), ev, in_dims[N::axis], inner);
-    }
+  if constexpr (traits_v<N>.materialized && std::is_same_v<typename N::shape_type, S>) {
+    node.evaluate(dst, tmp);
   } else if constexpr (is_flat_elementwise<N, S>) {
     const auto flat_node = flat(node);
     if (flat_node.dims()[0] != dst.size()) throw_assign_mismatch(node.dims().v, S::rank, dst.dims().v, S::rank);
@@ -436,7 +336,7 @@ void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
   if constexpr (detail::check_assign<S, typename N::shape_type, T, typename N::value_type>::value) {
     detail::check_assign_dims<S, typename N::shape_type>(dst.dims(), node.dims());
     temporaries<P> tmp;
-    if constexpr (detail::is_materialized<N>::value && !std::is_same_v<typename N::shape_type, S>) {
+    if constexpr (traits_v<N>.materialized && !std::is_same_v<typename N::shape_type, S>) {
       // Same extents but another static spelling (e.g. dyn vs 4): view the destination with the node's shape.
       if (element_count(node.dims()) == dst.size()) {
         detail::evaluate_into(tensor_view<T, typename N::shape_type, P>(dst.data(), node.dims()), node, tmp);

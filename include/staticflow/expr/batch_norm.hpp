@@ -22,6 +22,7 @@ struct executor;
 /// variable of the value's shape), updated in place at every forward pass; the right operand is
 /// the value, passed through unchanged (and so is its gradient).
 struct moving_average_op {
+  static constexpr const char* name = "sf::update_moving_average";
   double decay;
   template <class SA, class SV>
   using result_shape = SV;

@@ -266,7 +266,7 @@ struct pool2d_op {
     executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
   }
 
-  template <class P, class D, class X, class V, class G, class Tmp>
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
     using T = typename X::value_type;
     const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
@@ -298,7 +298,7 @@ struct check_pool2d {
 template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>
 auto pool2d(const X& input) {
   if constexpr (check_pool2d<shape_of_t<X>, KH, KW, SH, SW, Pad>::value)
-    return make_unary_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
+    return make_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
   else return scalar<value_t<X>>({});  // never used: a static_assert has failed
 }
 

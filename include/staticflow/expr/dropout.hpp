@@ -18,6 +18,7 @@ struct executor;
 /// The op: the left operand is a scalar int64 run counter (a non-trainable variable), advanced
 /// at every forward pass; the right operand is x.
 struct dropout_op {
+  static constexpr const char* name = "sf::dropout";
   double rate;
   std::uint64_t seed;
   template <class SC, class SX>

@@ -18,6 +18,15 @@ namespace staticflow {
 
 // ---- nodes ------------------------------------------------------------------------------------
 
+// Gradient expressions (autodiff/nodes.hpp). They are built over prepared operands, whose
+// values are in memory, so the passes treat them as leaves.
+template <class Op, class A, class G>
+struct unary_grad;
+template <class Op, class L, class R, class G, int Side>
+struct binary_grad;
+template <class E, class S>
+struct broadcast_node;
+
 /// A scalar constant broadcast to any shape.
 template <element_type T>
 struct scalar : node_base<scalar<T>> {
@@ -35,10 +44,24 @@ struct unary : node_base<unary<Op, E>> {
   using value_type = std::remove_cvref_t<decltype(std::declval<Op>()(typename E::value_type{}))>;
   using shape_type = typename E::shape_type;
   using policy_type = typename E::policy_type;
+  static constexpr const char* name = op_name_v<Op>;
   Op op;
   E arg;
   unary(Op o, E e) : op(o), arg(std::move(e)) {}
   decltype(auto) dims() const { return arg.dims(); }
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return unary<Op, A>(op, std::move(a));
+  }
+  /// d(op(a))/da * g, evaluated lazily with the recomputed forward value (ops without a `grad`,
+  /// such as comparisons, pass nothing).
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = typename E::value_type;
+    if constexpr (requires { op.grad(T{}, T{}, T{}); }) ctx.propagate(arg, unary_grad<Op, E, G>(op, arg, g));
+    else ctx.flush(arg);
+  }
 };
 
 namespace detail {
@@ -102,6 +125,35 @@ struct binary : node_base<binary<Op, L, R>> {
             lhs.dims(), rhs.dims(), Op::name)) {}
   binary(Op o, L l, R r, const dims_t<shape_type>& d) : op(o), lhs(std::move(l)), rhs(std::move(r)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
+  static constexpr const char* name = op_name_v<Op>;
+  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  template <class A, class B>
+  auto rebuild(A a, B b) const {
+    return binary<Op, A, B>(op, std::move(a), std::move(b));
+  }
+
+  /// Each side gets d(op)/d(side) * g (for an addition, g itself), summed back over the axes
+  /// it was broadcast along. The right side goes first: children are visited in the reverse of
+  /// the forward pass's order (see autodiff/backward.hpp).
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = typename L::value_type;
+    if constexpr (!requires { op.grad_a(T{}, T{}, T{}, T{}); }) {
+      ctx.flush(rhs), ctx.flush(lhs);
+    } else if constexpr (has_variables_v<L> && has_variables_v<R> && !is_tensor_v<G>) {
+      // Both sides read the upstream gradient (a dense layer's bias and product, say): one pass
+      // computes it into memory instead of each side evaluating the lazy expression again.
+      backward(ctx, ctx.in_memory(g));
+    } else {
+      if constexpr (has_variables_v<R>) ctx.propagate(rhs, ctx.sum_to(rhs, side_gradient<1>(g)));
+      if constexpr (has_variables_v<L>) ctx.propagate(lhs, ctx.sum_to(lhs, side_gradient<0>(g)));
+    }
+  }
+  template <int Side, class G>
+  auto side_gradient(const G& g) const {
+    if constexpr (std::is_same_v<Op, ops::add>) return g;
+    else return binary_grad<Op, L, R, G, Side>(op, lhs, rhs, g);
+  }
 };
 
 /// `cond ? a : b` elementwise (TF's `where` with broadcasting, as `tf.where` in TF 2).
@@ -125,6 +177,22 @@ struct select : node_base<select<C, A, B>> {
   select(C c, A a, B b, const dims_t<shape_type>& d)
       : cond(std::move(c)), if_true(std::move(a)), if_false(std::move(b)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
+  static constexpr const char* name = "sf::where";
+  auto children() const { return boost::hana::make_tuple(&cond, &if_true, &if_false); }
+  template <class C2, class A2, class B2>
+  auto rebuild(C2 c, A2 a, B2 b) const {
+    return select<C2, A2, B2>(std::move(c), std::move(a), std::move(b));
+  }
+  /// The gradient goes to the branch each element was taken from; none to the condition.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    using T = value_type;
+    if constexpr (has_variables_v<B>)
+      ctx.propagate(if_false, ctx.sum_to(if_false, select<C, scalar<T>, G>(cond, scalar<T>(T(0)), g, dims())));
+    if constexpr (has_variables_v<A>)
+      ctx.propagate(if_true, ctx.sum_to(if_true, select<C, G, scalar<T>>(cond, g, scalar<T>(T(0)), dims())));
+    ctx.flush(cond);
+  }
 };
 
 /// Element i is `gen(i)`: random numbers, fills and ranges with no storage behind them.

@@ -18,6 +18,7 @@ struct executor;
 
 /// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
 struct softmax_xent_op {
+  static constexpr const char* name = "sf::softmax_cross_entropy_with_logits";
   template <class SL, class SX>
   using result_shape = drop_last_t<SX>;
   template <class S, class DL, class DX>
@@ -61,6 +62,7 @@ auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
 
 /// The fused sparse softmax cross-entropy: integer class labels instead of one-hot rows.
 struct sparse_softmax_xent_op {
+  static constexpr const char* name = "sf::sparse_softmax_cross_entropy_with_logits";
   template <class SL, class SX>
   using result_shape = drop_last_t<SX>;
   template <class S, class DL, class DX>

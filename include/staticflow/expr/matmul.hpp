@@ -3,7 +3,8 @@
 /// \brief `matmul<TransposeA, TransposeB>(a, b)`: matrix product of rank-2 expressions.
 ///
 /// A materialisation point: operands that are not plain tensors are computed into temporaries,
-/// and the product runs through the policy's GEMM (Eigen on the host, cuBLAS on CUDA).
+/// and the product runs through the policy's GEMM (staticflow's own packed kernel on the host,
+/// ops/gemm.hpp; cuBLAS on CUDA). Its gradient is two more GEMMs (`backward`, below).
 #pragma once
 
 #include <string>
@@ -40,6 +41,53 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     extents[1] = b[TransB ? 0 : 1];
   }
   const dims_t<shape_type>& dims() const { return extents; }
+
+  static constexpr const char* name = "sf::matmul";
+  static constexpr node_traits traits{.materialized = true, .operands_in_memory = true};
+  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  template <class A, class B>
+  auto rebuild(A a, B b) const {
+    return matmul_node<A, B, TransA, TransB>(std::move(a), std::move(b));
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    const auto a = detail::materialize(lhs, tmp);
+    const auto b = detail::materialize(rhs, tmp);
+    const std::size_t k = a.dim(TransA ? 0 : 1);
+    executor<P>::gemm(TransA, TransB, dst.dim(0), dst.dim(1), k, T(1), a.data(), b.data(), T(0), dst.data());
+  }
+
+  /// C = op(A) op(B): dA and dB by GEMMs on the operands in memory; a variable's gradient goes
+  /// straight into its buffer (beta = 1 adds to what is there), with no temporary.
+  template <class Ctx, class V, class G>
+  void backward(Ctx& ctx, const V&, const G& g) const {
+    using T = typename V::value_type;
+    using ex = executor<typename V::policy_type>;
+    const auto a = detail::value_view(lhs);
+    const auto b = detail::value_view(rhs);
+    const std::size_t m = g.dim(0), n = g.dim(1), k = a.dim(TransA ? 0 : 1);
+    auto target = [&](const auto& child, const auto& view, auto&& run) {
+      using C = std::remove_cvref_t<decltype(child)>;
+      if constexpr (requires { child.grad; }) {
+        if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
+      } else {
+        auto d = ctx.tmp.template make<T, typename C::shape_type>(view.dims());
+        run(d.data(), T(0));
+        ctx.propagate(child, d);
+      }
+    };
+    if constexpr (has_variables_v<R>)
+      target(rhs, b, [&](T* out, T beta) {
+        if constexpr (!TransB) ex::gemm(!TransA, false, k, n, m, T(1), a.data(), g.data(), beta, out);
+        else ex::gemm(true, TransA, n, k, m, T(1), g.data(), a.data(), beta, out);
+      });
+    if constexpr (has_variables_v<L>)
+      target(lhs, a, [&](T* out, T beta) {
+        if constexpr (!TransA) ex::gemm(false, !TransB, m, k, n, T(1), g.data(), b.data(), beta, out);
+        else ex::gemm(TransB, true, k, m, n, T(1), b.data(), g.data(), beta, out);
+      });
+  }
 };
 
 namespace detail {

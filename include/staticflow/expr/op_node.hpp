@@ -1,59 +1,121 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief `op_node<Op, L, R>` and `unary_op_node<Op, E>`: materialised ops with their own
-/// kernels (fused losses, convolution, pooling).
+/// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
+/// fused losses, dropout, moving averages, quantized products).
 ///
-/// `Op` supplies the shape rule (`result_shape`, `result_dims`), `forward<P>(out, l, r, tmp)` and
-/// `backward<Side, P>(d, l, r, out, g, tmp)` over views in memory (unary: `forward<P>(out, x, tmp)`
-/// and `backward<P>(d, x, out, g, tmp)`); `tmp` is the run's `temporaries<P>` for workspace
-/// (im2col matrices). The executor's `for_each` runs its SF_HD functors on either policy.
-/// Expressions, autodiff and sessions handle both generically.
+/// `Op` supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
+/// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
+/// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
+/// in static shapes share one instantiation of each kernel); `tmp` is the run's
+/// `temporaries<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
+/// differentiable materialisation point reading its operands from memory) and `value_type`
+/// (the default: the last operand's). Every pass handles the node through the node protocol
+/// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
 #pragma once
+
+#include <utility>
 
 #include "staticflow/expr/elementwise.hpp"
 
 namespace staticflow {
 
-template <class Op, class L, class R>
-struct op_node : node_base<op_node<Op, L, R>> {
-  using value_type = typename R::value_type;
-  using shape_type = typename Op::template result_shape<typename L::shape_type, typename R::shape_type>;
-  using policy_type = common_policy_t<typename L::policy_type, typename R::policy_type>;
-  using op_type = Op;
-  Op op;
-  L lhs;
-  R rhs;
-  dims_t<shape_type> extents;
-  node_id id;
-  op_node(Op o, L l, R r)
-      : op(o), lhs(std::move(l)), rhs(std::move(r)),
-        extents(Op::template result_dims<shape_type>(lhs.dims(), rhs.dims())) {}
-  const dims_t<shape_type>& dims() const { return extents; }
-};
+namespace detail {
 
-template <class Op, class A, class B>
-auto make_op_node(Op op, const A& a, const B& b) {
-  return op_node<Op, node_t<A>, node_t<B>>(op, as_node(a), as_node(b));
+template <std::size_t>
+inline constexpr std::size_t dyn_extent = dyn;
+template <std::size_t... I>
+shape<dyn_extent<I>...> all_dyn_shape(std::index_sequence<I...>);
+
+/// The view with every extent a run-time one (see the file comment).
+template <class V>
+auto erase_extents(const V& v) {
+  using S = decltype(all_dyn_shape(std::make_index_sequence<V::shape_type::rank>{}));
+  return tensor_view<typename V::value_type, S, typename V::policy_type>(v.data(), v.dims());
 }
 
-/// A materialised one-operand op (pooling). The operand is `arg`, as for every unary node.
-template <class Op, class E>
-struct unary_op_node : node_base<unary_op_node<Op, E>> {
-  using value_type = typename E::value_type;
-  using shape_type = typename Op::template result_shape<typename E::shape_type>;
-  using policy_type = typename E::policy_type;
-  using op_type = Op;
-  Op op;
-  E arg;
-  dims_t<shape_type> extents;
-  node_id id;
-  unary_op_node(Op o, E e) : op(o), arg(std::move(e)), extents(Op::template result_dims<shape_type>(arg.dims())) {}
-  const dims_t<shape_type>& dims() const { return extents; }
+template <class Op, class... A>
+struct op_value {
+  using type = typename decltype((std::type_identity<A>{}, ...))::type::value_type;  // the last operand's
+};
+template <class Op, class... A>
+  requires requires { typename Op::template value_type<typename A::value_type...>; }
+struct op_value<Op, A...> {
+  using type = typename Op::template value_type<typename A::value_type...>;
 };
 
-template <class Op, class E>
-auto make_unary_op_node(Op op, const E& e) {
-  return unary_op_node<Op, node_t<E>>(op, as_node(e));
+template <class Op>
+constexpr node_traits op_traits() {
+  if constexpr (requires { Op::traits; }) return Op::traits;
+  else return {.materialized = true, .operands_in_memory = true};
+}
+
+}  // namespace detail
+
+template <class Op, class... A>
+struct op_node : node_base<op_node<Op, A...>> {
+  using value_type = typename detail::op_value<Op, A...>::type;
+  using shape_type = typename Op::template result_shape<typename A::shape_type...>;
+  using policy_type = common_policy_t<typename A::policy_type...>;
+  using op_type = Op;
+  static constexpr node_traits traits = detail::op_traits<Op>();
+  static constexpr const char* name = op_name_v<Op>;
+  Op op;
+  boost::hana::tuple<A...> args;
+  dims_t<shape_type> extents;
+  node_id id;
+  op_node(Op o, A... a)
+      : op(o), args(std::move(a)...),
+        extents(boost::hana::unpack(args, [](const auto&... x) { return Op::template result_dims<shape_type>(x.dims()...); })) {}
+  const dims_t<shape_type>& dims() const { return extents; }
+
+  auto children() const {
+    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
+  }
+  template <class... B>
+  auto rebuild(B... b) const {
+    return op_node<Op, B...>(op, std::move(b)...);
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    boost::hana::unpack(args, [&](const auto&... a) {
+      boost::hana::tuple<decltype(detail::erase_extents(detail::materialize(a, tmp)))...> in{
+          detail::erase_extents(detail::materialize(a, tmp))...};
+      boost::hana::unpack(in, [&](const auto&... x) { op.template forward<P>(detail::erase_extents(dst), x..., tmp); });
+    });
+  }
+
+  /// Each operand below which a variable sits gets its gradient from the op's kernel, last
+  /// operand first (the reverse of the forward pass's order).
+  template <class Ctx, class V, class G>
+  void backward(Ctx& ctx, const V& value, const G& g) const {
+    backward_sides(ctx, value, g, std::make_index_sequence<sizeof...(A)>{});
+  }
+
+ private:
+  template <class Ctx, class V, class G, std::size_t... I>
+  void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
+    (backward_side<sizeof...(A) - 1 - I>(ctx, value, g), ...);
+  }
+  template <std::size_t Side, class Ctx, class V, class G>
+  void backward_side(Ctx& ctx, const V& value, const G& g) const {
+    const auto& child = boost::hana::at_c<Side>(args);
+    using C = std::remove_cvref_t<decltype(child)>;
+    if constexpr (has_variables_v<C>) {
+      using P = typename V::policy_type;
+      auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
+      boost::hana::unpack(args, [&](const auto&... a) {
+        op.template backward<static_cast<int>(Side), P>(detail::erase_extents(d), detail::erase_extents(detail::value_view(a))...,
+                                                        detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
+      });
+      ctx.propagate(child, d);
+    }
+  }
+};
+
+template <class Op, class... E>
+auto make_op_node(Op op, const E&... e) {
+  return op_node<Op, node_t<E>...>(op, as_node(e)...);
 }
 
 }  // namespace staticflow

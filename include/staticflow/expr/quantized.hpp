@@ -84,7 +84,7 @@ struct quantized_matmul_op {
     }
   }
 
-  template <class P, class D, class X, class V, class G, class Tmp>
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
   void backward(const D&, const X&, const V&, const G&, Tmp&) const {
     static_assert(detail::dependent_false_v<P>,
                   "sf::matmul: quantized weights are for inference, no gradient flows through them; train with "
@@ -100,7 +100,7 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
   static_assert(SX::rank == 2, "sf::matmul: quantized weights multiply a matrix [batch, K]");
   static_assert(SX::rank != 2 || SX::extents[SX::rank - 1] == K || SX::extents[SX::rank - 1] == dyn,
                 "sf::matmul: the input's columns differ from the quantized weights' rows");
-  return make_unary_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
+  return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
 }
 
 }  // namespace staticflow

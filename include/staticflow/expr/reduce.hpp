@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "staticflow/expr/elementwise.hpp"
+#include "staticflow/expr/evaluator.hpp"
 #include "staticflow/ops/elementwise.hpp"
 
 namespace staticflow {
@@ -91,6 +92,55 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
     for (std::size_t d = 0; d < E::shape_type::rank; ++d) k[d] = info::reduced[d] ? 1 : in[d];
     return k;
   }
+
+  static constexpr const char* name = Mean ? "sf::reduce_mean" : op_name_v<Reducer>;
+  /// The operand is read on the fly (not computed into memory first): `reduce_sum(square(a - b))`
+  /// is one pass.
+  static constexpr node_traits traits{.materialized = true};
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return reduce_node<Reducer, A, Keep, Mean, Axes...>(reducer, std::move(a));
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    auto a = detail::lower(arg, tmp);
+    using in_shape = typename decltype(a)::shape_type;
+    const auto in_dims = a.dims();
+    evaluator<decltype(a), in_shape> ev(a, in_dims);
+    detail::broadcast_map<keep_shape, in_shape> map(keep_dims(), in_dims);
+    executor<P>::reduce(reducer, Mean, dst.data(), dst.size(), ev, element_count(in_dims), map);
+  }
+
+  /// Sum and mean spread the gradient back over the reduced axes; max and min send it to the
+  /// elements equal to the result, shared equally between ties (as TF does).
+  template <class Ctx, class V, class G>
+  void backward(Ctx& ctx, const V& value, const G& g) const {
+    using T = typename E::value_type;
+    using P = typename V::policy_type;
+    using S = typename E::shape_type;
+    const auto in_dims = arg.dims();
+    const tensor_view<T, keep_shape, P> g_keep(g.data(), keep_dims());
+    broadcast_node<tensor_view<T, keep_shape, P>, S> spread(g_keep, in_dims);
+    if constexpr (std::is_same_v<Reducer, ops::sum_reducer>) {
+      if constexpr (Mean) {
+        const T count = static_cast<T>(element_count(in_dims) / (value.size() ? value.size() : 1));
+        ctx.propagate(arg, binary<ops::divide, decltype(spread), scalar<T>>(ops::divide{}, spread, scalar<T>(count), in_dims));
+      } else {
+        ctx.propagate(arg, spread);
+      }
+    } else {
+      const tensor_view<T, keep_shape, P> y_keep(value.data(), keep_dims());
+      broadcast_node<tensor_view<T, keep_shape, P>, S> y(y_keep, in_dims);
+      using eq_t = unary<ops::cast_to<T>, binary<ops::equal, E, decltype(y)>>;
+      eq_t hit(ops::cast_to<T>{}, binary<ops::equal, E, decltype(y)>(ops::equal{}, arg, y, in_dims));
+      auto ties = detail::materialize(reduce_node<ops::sum_reducer, eq_t, true, false, Axes...>(ops::sum_reducer{}, hit), ctx.tmp);
+      broadcast_node<decltype(ties), S> share(ties, in_dims);
+      auto routed = binary<ops::multiply, eq_t, decltype(spread)>(ops::multiply{}, hit, spread, in_dims);
+      ctx.propagate(arg, binary<ops::divide, decltype(routed), decltype(share)>(ops::divide{}, routed, share, in_dims));
+    }
+  }
 };
 
 /// Index of the largest (or smallest) element along one axis, as int64 (TF's argmax/argmin).
@@ -112,6 +162,25 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
       if (d != axis) extents[k++] = in[d];
   }
   const dims_t<shape_type>& dims() const { return extents; }
+
+  static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+  static constexpr node_traits traits{.materialized = true, .differentiable = false};
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return arg_reduce_node<A, Axis, Max>(std::move(a));
+  }
+
+  template <class P, class T, class S>
+  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+    auto a = detail::lower(arg, tmp);
+    using in_shape = typename decltype(a)::shape_type;
+    const auto in_dims = a.dims();
+    evaluator<decltype(a), in_shape> ev(a, in_dims);
+    std::size_t inner = 1;
+    for (std::size_t d = axis + 1; d < in_shape::rank; ++d) inner *= in_dims[d];
+    executor<P>::template arg_reduce<Max>(dst.data(), dst.size(), ev, in_dims[axis], inner);
+  }
 };
 
 namespace detail {

@@ -28,6 +28,24 @@ struct reshape_node : node_base<reshape_node<E, S>> {
       detail::fail<invalid_argument>({"sf::reshape: cannot view extents ", to_string(in), " as ", to_string(S{})});
   }
   const dims_t<S>& dims() const { return extents; }
+
+  static constexpr const char* name = "sf::reshape";
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  /// Over a view of memory, reshaping is free: the result is a view with the new shape.
+  template <class A>
+  auto rebuild(A a) const {
+    reshape_node<A, S> r(std::move(a));
+    if constexpr (is_tensor_v<A>)
+      return tensor_view<value_type, S, typename A::policy_type>(r.arg.data(), r.dims());
+    else return r;
+  }
+  /// The upstream gradient, seen with the operand's shape.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    const auto gm = ctx.in_memory(g);
+    using P = typename decltype(gm)::policy_type;
+    ctx.propagate(arg, tensor_view<value_type, typename E::shape_type, P>(gm.data(), arg.dims()));
+  }
 };
 
 template <class E, class S, class O>

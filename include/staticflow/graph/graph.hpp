@@ -121,6 +121,7 @@ struct variable_node : node_base<variable_node<T, S>> {
   using shape_type = S;
   using policy_type = void;
   static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
+  static constexpr node_traits traits{.variable = true};
   const variable_def<T>* def = nullptr;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
@@ -134,7 +135,7 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   using value_type = T;
   using shape_type = S;
   using policy_type = void;
-  using placeholder_tag = void;
+  static constexpr node_traits traits{.placeholder = true};
   static constexpr std::string_view name() { return Name.view(); }
   /// Run-time extents are unknown until fed: `dyn` stands for them while the graph is built.
   dims_t<S> dims() const {
@@ -144,10 +145,10 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   }
 };
 
-/// True for placeholder types (a member tag: nvcc's front end does not deduce class-type
-/// template arguments in partial specialisations).
+/// True for placeholder types (a trait, not a partial specialisation: nvcc's front end does not
+/// deduce class-type template arguments in partial specialisations).
 template <class T>
-inline constexpr bool is_placeholder_v = requires { typename std::remove_cvref_t<T>::placeholder_tag; };
+inline constexpr bool is_placeholder_v = traits_v<T>.placeholder;
 
 /// `sf::placeholder<float, sf::shape<sf::dyn, 784>, "x-input">()`.
 template <element_type T, any_shape S, fixed_string Name>

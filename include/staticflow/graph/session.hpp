@@ -46,41 +46,26 @@ auto feed(const Ph&, const X& x) {
 
 // ---- type-level queries over graph expressions -----------------------------------------------------
 
-template <class... T>
-struct type_list {};
-template <class A, class B>
-struct concat_lists;
-template <class... A, class... B>
-struct concat_lists<type_list<A...>, type_list<B...>> {
-  using type = type_list<A..., B...>;
+template <class... L>
+struct concat_lists {
+  using type = type_list<>;
 };
+template <class... A>
+struct concat_lists<type_list<A...>> {
+  using type = type_list<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct concat_lists<type_list<A...>, type_list<B...>, Rest...> : concat_lists<type_list<A..., B...>, Rest...> {};
 
-/// The placeholders an expression reads.
-template <class N>
-struct placeholders_of {
-  using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, type_list<>>;
-};
+/// The placeholders an expression reads (a fold over the node protocol).
+template <class N, class Children = child_types_t<N>>
+struct placeholders_of;
 template <class N>
 using placeholders_of_t = typename placeholders_of<N>::type;
-template <class Op, class E>
-struct placeholders_of<unary<Op, E>> : placeholders_of<E> {};
-template <class Op, class L, class R>
-struct placeholders_of<binary<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
-template <class C, class A, class B>
-struct placeholders_of<select<C, A, B>>
-    : concat_lists<placeholders_of_t<C>, typename concat_lists<placeholders_of_t<A>, placeholders_of_t<B>>::type> {};
-template <class L, class R, bool TA, bool TB>
-struct placeholders_of<matmul_node<L, R, TA, TB>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct placeholders_of<reduce_node<Red, E, K, M, Ax...>> : placeholders_of<E> {};
-template <class E, int Ax, bool Max>
-struct placeholders_of<arg_reduce_node<E, Ax, Max>> : placeholders_of<E> {};
-template <class Op, class L, class R>
-struct placeholders_of<op_node<Op, L, R>> : concat_lists<placeholders_of_t<L>, placeholders_of_t<R>> {};
-template <class Op, class E>
-struct placeholders_of<unary_op_node<Op, E>> : placeholders_of<E> {};
-template <class E, class S>
-struct placeholders_of<reshape_node<E, S>> : placeholders_of<E> {};
+template <class N, class... C>
+struct placeholders_of<N, type_list<C...>> {
+  using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, typename concat_lists<placeholders_of_t<C>...>::type>;
+};
 
 namespace detail {
 
@@ -124,60 +109,9 @@ constexpr std::size_t feed_index() {
 /// Calls `f(variable_node)` for every variable occurrence in a graph expression.
 template <class N, class F>
 void visit_variables(const N& n, F&& f) {
-  if constexpr (requires { n.def; }) f(n);
-  else if constexpr (requires { n.lhs; n.rhs; }) visit_variables(n.lhs, f), visit_variables(n.rhs, f);
-  else if constexpr (requires { n.cond; }) visit_variables(n.if_true, f), visit_variables(n.if_false, f);
-  else if constexpr (requires { n.arg; }) visit_variables(n.arg, f);
+  if constexpr (traits_v<N>.variable) f(n);
+  else for_each_child(n, [&](const auto& c) { visit_variables(c, f); });
 }
-
-/// The name an op kind is logged under by `log_device_placement` (nullptr: not an op, e.g. a
-/// leaf, or an op that does not name itself).
-template <class Op>
-constexpr const char* op_name_of() {
-  if constexpr (std::is_same_v<Op, softmax_xent_op>) return "sf::softmax_cross_entropy_with_logits";
-  else if constexpr (requires { Op::name; }) return Op::name;
-  else return nullptr;
-}
-template <class N>
-struct op_kind {
-  static constexpr const char* name = nullptr;
-};
-template <class Op, class E>
-struct op_kind<unary<Op, E>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class Op, class L, class R>
-struct op_kind<binary<Op, L, R>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class C, class A, class B>
-struct op_kind<select<C, A, B>> {
-  static constexpr const char* name = "sf::where";
-};
-template <class L, class R, bool TA, bool TB>
-struct op_kind<matmul_node<L, R, TA, TB>> {
-  static constexpr const char* name = "sf::matmul";
-};
-template <class Red, class E, bool K, bool M, int... Ax>
-struct op_kind<reduce_node<Red, E, K, M, Ax...>> {
-  static constexpr const char* name = M ? "sf::reduce_mean" : op_name_of<Red>();
-};
-template <class E, int Ax, bool Max>
-struct op_kind<arg_reduce_node<E, Ax, Max>> {
-  static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
-};
-template <class Op, class L, class R>
-struct op_kind<op_node<Op, L, R>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class Op, class E>
-struct op_kind<unary_op_node<Op, E>> {
-  static constexpr const char* name = op_name_of<Op>();
-};
-template <class E, class S>
-struct op_kind<reshape_node<E, S>> {
-  static constexpr const char* name = "sf::reshape";
-};
 
 }  // namespace detail
 
@@ -533,6 +467,9 @@ class session final : public session_state {
 
   // ---- binding: graph expression -> concrete expression over this session's memory ----
 
+  /// The graph expression over this session's memory: placeholders become their feeds, variables
+  /// their storage (with gradient buffers when wanted), tensors of another device copies; every
+  /// op node is rebuilt over its bound children (and logged once with log_device_placement).
   template <class N, class Ctx>
   auto bind(const N& n, Ctx& ctx) {
     if constexpr (is_placeholder_v<N>) {
@@ -547,8 +484,13 @@ class session final : public session_state {
         else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
         return d;
       }
-    } else {
+    } else if constexpr (traits_v<N>.variable) {
+      return bind_variable(n, ctx);
+    } else if constexpr (is_leaf_v<N>) {
       return n;  // scalars and generators
+    } else {
+      note_placement(op_name_v<N>);
+      return map_children(n, [&](const auto& c) { return bind(c, ctx); });
     }
   }
   template <class Ph, class Ctx>
@@ -565,70 +507,11 @@ class session final : public session_state {
     return bind(typed, ctx);
   }
   template <class T, class S, class Ctx>
-  auto bind(const variable_node<T, S>& v, Ctx& ctx) {
+  auto bind_variable(const variable_node<T, S>& v, Ctx& ctx) {
     const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() &&
                       (*ctx.wanted)[v.def->id()] != gradient_state::not_wanted;
     if (!grad) return var_leaf<T, S, P>(value_view(v), nullptr, nullptr);
     return var_leaf<T, S, P>(value_view(v), static_cast<T*>(grad_slot(*v.def).data), &(*ctx.wanted)[v.def->id()]);
-  }
-  template <class Op, class E, class Ctx>
-  auto bind(const unary<Op, E>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return unary<Op, decltype(a)>(n.op, a);
-  }
-  template <class Op, class L, class R, class Ctx>
-  auto bind(const binary<Op, L, R>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto l = bind(n.lhs, ctx);
-    auto r = bind(n.rhs, ctx);
-    return binary<Op, decltype(l), decltype(r)>(n.op, l, r);
-  }
-  template <class C, class A, class B, class Ctx>
-  auto bind(const select<C, A, B>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto c = bind(n.cond, ctx);
-    auto a = bind(n.if_true, ctx);
-    auto b = bind(n.if_false, ctx);
-    return select<decltype(c), decltype(a), decltype(b)>(c, a, b);
-  }
-  template <class L, class R, bool TA, bool TB, class Ctx>
-  auto bind(const matmul_node<L, R, TA, TB>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto l = bind(n.lhs, ctx);
-    auto r = bind(n.rhs, ctx);
-    return autodiff::rebuilt<matmul_node<decltype(l), decltype(r), TA, TB>>(n, l, r);
-  }
-  template <class Red, class E, bool K, bool M, int... Ax, class Ctx>
-  auto bind(const reduce_node<Red, E, K, M, Ax...>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return autodiff::rebuilt<reduce_node<Red, decltype(a), K, M, Ax...>>(n, n.reducer, a);
-  }
-  template <class Op, class L, class R, class Ctx>
-  auto bind(const op_node<Op, L, R>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto l = bind(n.lhs, ctx);
-    auto r = bind(n.rhs, ctx);
-    return autodiff::rebuilt<op_node<Op, decltype(l), decltype(r)>>(n, n.op, l, r);
-  }
-  template <class Op, class E, class Ctx>
-  auto bind(const unary_op_node<Op, E>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return autodiff::rebuilt<unary_op_node<Op, decltype(a)>>(n, n.op, a);
-  }
-  template <class E, class S, class Ctx>
-  auto bind(const reshape_node<E, S>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return reshape_node<decltype(a), S>(a);
-  }
-  template <class E, int Ax, bool Max, class Ctx>
-  auto bind(const arg_reduce_node<E, Ax, Max>& n, Ctx& ctx) {
-    note_placement(detail::op_kind<std::remove_cvref_t<decltype(n)>>::name);
-    auto a = bind(n.arg, ctx);
-    return arg_reduce_node<decltype(a), Ax, Max>(a);
   }
 
   template <class S, std::size_t R>
