@@ -5970,6 +5970,571 @@ auto avg_pool2d(const X& input) {
 }  // namespace staticflow
 // ---- end staticflow/expr/conv.hpp ----
 
+// ---- begin staticflow/expr/remap.hpp ----
+/// \file
+/// \brief `remap_node<Op, E>`: ops whose every output element is one input element (or a
+/// padding constant), chosen by index arithmetic: transpose, slice, strided_slice, reverse,
+/// tile and pad are each an `Op` that fills a `remap_plan` (expr/transpose.hpp, slice.hpp, ...).
+///
+/// A plan says, for every output axis, which input axis it reads and how (an affine step, a
+/// wrap-around, or padding); from it come the forward read (`source`) and the gradient, which
+/// adds each output's gradient back into the input element it read (`preimages`). Both are
+/// elementwise evaluators, so they fuse with their neighbours and run on the host and in the
+/// CUDA executor's generic kernel alike. The op's `plan` is constexpr: the same function gives
+/// the static result shape (from the static extents, `dyn` propagating) and the run-time one.
+
+#include <array>
+#include <cstddef>
+#include <limits>
+
+
+namespace staticflow {
+
+/// A list of integer parameters (begins, sizes, strides, paddings) in a template argument.
+template <int... V>
+struct ints {
+  static constexpr std::size_t size = sizeof...(V);
+  static constexpr int values[sizeof...(V) == 0 ? 1 : sizeof...(V)] = {V...};
+};
+
+/// In a begin or end of `ints`: from the first / to the last element in the stride's direction
+/// (TF's begin_mask / end_mask bits).
+inline constexpr int whole = std::numeric_limits<int>::min();
+
+/// Adds `b` to an extent; `dyn` stays `dyn`.
+constexpr std::size_t extent_plus(std::size_t n, std::ptrdiff_t b) { return n == dyn ? dyn : n + static_cast<std::size_t>(b); }
+
+/// How an output axis reads its source axis.
+enum class axis_read : unsigned char {
+  affine,         ///< source = start + stride * o (slices, reversals, transposes)
+  wrap,           ///< source = o mod n (tile)
+  pad_constant,   ///< source = o - start, outside [0, n): the padding value
+  pad_reflect,    ///< mirrored about the edge cells (TF's REFLECT)
+  pad_symmetric,  ///< mirrored including the edge cells (TF's SYMMETRIC)
+};
+
+struct axis_map {
+  axis_read kind = axis_read::affine;
+  std::size_t source = 0;     ///< the input axis this output axis reads
+  std::ptrdiff_t start = 0;   ///< affine: first source coordinate; pads: cells before
+  std::ptrdiff_t stride = 1;  ///< affine only
+};
+
+/// Extents in and out, and one axis map per output axis. `error` is set (a literal) when the
+/// op's parameters do not fit the input's extents.
+template <std::size_t RIn, std::size_t ROut>
+struct remap_plan {
+  index_array<RIn> in{};
+  index_array<ROut> out{};
+  axis_map axes[ROut == 0 ? 1 : ROut] = {};
+  const char* error = nullptr;
+
+  /// The input index output element `i` reads; false where it reads the padding value.
+  SF_HD_INLINE bool source(std::size_t i, std::size_t& j) const {
+    std::size_t stride[RIn == 0 ? 1 : RIn];
+    input_strides(stride);
+    j = 0;
+    for (std::size_t d = ROut; d-- > 0;) {
+      const auto o = static_cast<std::ptrdiff_t>(i % out[d]);
+      i /= out[d];
+      const axis_map& a = axes[d];
+      const auto n = static_cast<std::ptrdiff_t>(in[a.source]);
+      std::ptrdiff_t c = 0;
+      switch (a.kind) {
+        case axis_read::affine: c = a.start + a.stride * o; break;
+        case axis_read::wrap: c = o % n; break;
+        default:
+          c = o - a.start;
+          if (c < 0 || c >= n) {
+            if (a.kind == axis_read::pad_constant) return false;
+            if (a.kind == axis_read::pad_reflect) c = c < 0 ? -c : 2 * (n - 1) - c;
+            else c = c < 0 ? -c - 1 : 2 * n - 1 - c;
+          }
+      }
+      j += static_cast<std::size_t>(c) * stride[a.source];
+    }
+    return true;
+  }
+
+  /// Calls `f(i)` for every output index `i` that reads input element `j`.
+  template <class F>
+  SF_HD_INLINE void preimages(std::size_t j, F&& f) const {
+    std::ptrdiff_t coord[RIn == 0 ? 1 : RIn];
+    for (std::size_t d = RIn; d-- > 0;) coord[d] = static_cast<std::ptrdiff_t>(j % in[d]), j /= in[d];
+    std::size_t count[ROut == 0 ? 1 : ROut], total = 1;
+    for (std::size_t d = 0; d < ROut; ++d) total *= count[d] = candidates(d, coord[axes[d].source], 0, nullptr);
+    for (std::size_t t = 0; t < total; ++t) {
+      std::size_t rest = t, i = 0;
+      for (std::size_t d = 0; d < ROut; ++d) {
+        std::ptrdiff_t o = 0;
+        candidates(d, coord[axes[d].source], rest % count[d], &o);
+        rest /= count[d];
+        i = i * out[d] + static_cast<std::size_t>(o);
+      }
+      f(i);
+    }
+  }
+
+ private:
+  SF_HD_INLINE void input_strides(std::size_t* stride) const {
+    std::size_t s = 1;
+    for (std::size_t d = RIn; d-- > 0;) stride[d] = s, s *= in[d];
+  }
+  /// The output coordinates along axis `d` that read source coordinate `c`: their number, and
+  /// the `k`-th of them in `*o` when `o` is not null.
+  SF_HD_INLINE std::size_t candidates(std::size_t d, std::ptrdiff_t c, std::size_t k, std::ptrdiff_t* o) const {
+    const axis_map& a = axes[d];
+    const auto n = static_cast<std::ptrdiff_t>(in[a.source]), m = static_cast<std::ptrdiff_t>(out[d]);
+    std::ptrdiff_t found[3];
+    std::size_t count = 0;
+    auto add = [&](std::ptrdiff_t x) {
+      if (x >= 0 && x < m) found[count++] = x;
+    };
+    switch (a.kind) {
+      case axis_read::affine: {
+        const std::ptrdiff_t diff = c - a.start;
+        if (diff % a.stride == 0) add(diff / a.stride);
+        break;
+      }
+      case axis_read::wrap: {
+        const std::size_t times = c < m ? static_cast<std::size_t>((m - c - 1) / n + 1) : 0;
+        if (o) *o = c + static_cast<std::ptrdiff_t>(k) * n;
+        return times;
+      }
+      case axis_read::pad_constant: add(c + a.start); break;
+      case axis_read::pad_reflect:
+        add(c + a.start);
+        if (c > 0) add(a.start - c);
+        if (c < n - 1) add(a.start + 2 * (n - 1) - c);
+        break;
+      case axis_read::pad_symmetric:
+        add(c + a.start);
+        add(a.start - c - 1);
+        add(a.start + 2 * n - 1 - c);
+        break;
+    }
+    if (o && k < count) *o = found[k];
+    return count;
+  }
+};
+
+namespace detail {
+/// The static shape of a remap: the op's plan run on the operand's static extents.
+template <class Op, class S>
+struct remap_shape {
+  static constexpr index_array<S::rank> in = [] {
+    index_array<S::rank> a{};
+    for (std::size_t d = 0; d < S::rank; ++d) a[d] = S::extents[d];
+    return a;
+  }();
+  static constexpr auto plan = Op::plan(in);
+  static constexpr std::size_t rank = decltype(plan.out)::size();
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> e{};
+    for (std::size_t d = 0; d < rank; ++d) e[d] = plan.out[d];
+    return e;
+  }();
+  using type = typename shape_from_array<extents, rank>::type;
+};
+
+[[noreturn, gnu::cold]] inline void throw_remap(const char* op, const char* what, const std::size_t* in, std::size_t rank) {
+  detail::fail<invalid_argument>({op, ": ", what, " (input extents ", extents_string(in, rank, false), ")"});
+}
+}  // namespace detail
+
+template <class Op, class E>
+struct remap_node : node_base<remap_node<Op, E>> {
+  using value_type = typename E::value_type;
+  using shape_type = typename detail::remap_shape<Op, typename E::shape_type>::type;
+  using policy_type = typename E::policy_type;
+  using plan_type = remap_plan<E::shape_type::rank, shape_type::rank>;
+  static constexpr const char* name = Op::name;
+  E arg;
+  value_type fill;  ///< what padding cells read
+  plan_type plan;
+  dims_t<shape_type> extents;
+
+  explicit remap_node(E e, value_type padding = value_type{}) : arg(std::move(e)), fill(padding), plan(Op::plan(arg.dims())) {
+    if (plan.error) detail::throw_remap(name, plan.error, arg.dims().v, E::shape_type::rank);
+    extents = plan.out;
+  }
+  const dims_t<shape_type>& dims() const { return extents; }
+  auto children() const { return boost::hana::make_tuple(&arg); }
+  template <class A>
+  auto rebuild(A a) const {
+    return remap_node<Op, A>(std::move(a), fill);
+  }
+  /// Each input element gets the sum of the gradients of the outputs that read it.
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const;
+};
+
+/// The gradient of a remap with respect to its operand (see `remap_plan::preimages`).
+template <class Plan, class G, class S>
+struct remap_adjoint : node_base<remap_adjoint<Plan, G, S>> {
+  using value_type = typename G::value_type;
+  using shape_type = S;
+  using policy_type = typename G::policy_type;
+  Plan plan;
+  G g;
+  dims_t<S> extents;
+  remap_adjoint(const Plan& p, G up) : plan(p), g(std::move(up)), extents(p.in) {}
+  const dims_t<S>& dims() const { return extents; }
+};
+
+template <class Op, class E>
+template <class Ctx, class G>
+void remap_node<Op, E>::backward(Ctx& ctx, const G& g) const {
+  ctx.propagate(arg, remap_adjoint<plan_type, G, typename E::shape_type>(plan, g));
+}
+
+template <class Op, class E, class O>
+struct evaluator<remap_node<Op, E>, O> {
+  using value_type = typename E::value_type;
+  using S = typename remap_node<Op, E>::shape_type;
+  detail::broadcast_map<S, O> map;
+  evaluator<E, typename E::shape_type> arg;
+  typename remap_node<Op, E>::plan_type plan;
+  value_type fill;
+  evaluator(const remap_node<Op, E>& r, const dims_t<O>& out)
+      : map(r.dims(), out), arg(r.arg, r.arg.dims()), plan(r.plan), fill(r.fill) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    std::size_t j = 0;
+    return plan.source(map(i), j) ? arg.coeff(j) : fill;
+  }
+};
+
+template <class Plan, class G, class S, class O>
+struct evaluator<remap_adjoint<Plan, G, S>, O> {
+  using value_type = typename G::value_type;
+  detail::broadcast_map<S, O> map;
+  evaluator<G, typename G::shape_type> g;
+  Plan plan;
+  evaluator(const remap_adjoint<Plan, G, S>& a, const dims_t<O>& out)
+      : map(a.dims(), out), g(a.g, a.g.dims()), plan(a.plan) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    value_type sum{};
+    plan.preimages(map(i), [&](std::size_t o) { sum += g.coeff(o); });
+    return sum;
+  }
+};
+
+namespace detail {
+/// Builds `remap_node<Op, E>` after checking the op's parameters against the static extents.
+template <class Op, class E>
+auto make_remap(const E& e, value_t<E> padding = {}) {
+  static_assert(remap_shape<Op, shape_of_t<E>>::plan.error == nullptr,
+                "sf: the op's parameters do not fit the operand's static shape (the op and shape are in the "
+                "instantiation note; the run-time message names the problem)");
+  return remap_node<Op, node_t<E>>(as_node(e), padding);
+}
+}  // namespace detail
+
+}  // namespace staticflow
+// ---- end staticflow/expr/remap.hpp ----
+
+// ---- begin staticflow/expr/transpose.hpp ----
+/// \file
+/// \brief `transpose<Perm...>(x)`: TF's tf.transpose(x, perm); `transpose(x)` reverses the axes.
+
+
+namespace staticflow {
+
+/// Output axis d is input axis Perm[d].
+template <int... Perm>
+struct transpose_op {
+  static constexpr const char* name = "sf::transpose";
+  template <std::size_t R>
+  static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
+    constexpr int perm[] = {Perm..., 0};
+    remap_plan<R, R> p{};
+    p.in = in;
+    for (std::size_t d = 0; d < R; ++d) {
+      const auto from = static_cast<std::size_t>(perm[d]);
+      p.axes[d] = {axis_read::affine, from, 0, 1};
+      p.out[d] = in[from];
+    }
+    return p;
+  }
+};
+
+namespace detail {
+template <std::size_t R, int... Perm>
+constexpr bool is_permutation() {
+  if constexpr (sizeof...(Perm) != R) {
+    return false;
+  } else if constexpr (R == 0) {
+    return true;
+  } else {
+    bool seen[R] = {};
+    for (int a : {Perm...}) {
+      if (a < 0 || static_cast<std::size_t>(a) >= R || seen[a]) return false;
+      seen[a] = true;
+    }
+    return true;
+  }
+}
+template <int... I>
+transpose_op<(static_cast<int>(sizeof...(I)) - 1 - I)...> reversed_axes(std::integer_sequence<int, I...>);
+}  // namespace detail
+
+/// **Shape:** [d0, d1, ...] -> [d(Perm[0]), d(Perm[1]), ...]. **Gradient:** the inverse transpose.
+/// **Errors:** `Perm` not a permutation of the axes: compile error.
+template <int... Perm, operand E>
+auto transpose(const E& e) {
+  constexpr std::size_t rank = shape_of_t<E>::rank;
+  if constexpr (sizeof...(Perm) == 0) {
+    return detail::make_remap<decltype(detail::reversed_axes(std::make_integer_sequence<int, int(rank)>{}))>(e);
+  } else {
+    static_assert(detail::is_permutation<rank, Perm...>(),
+                  "sf::transpose: Perm must list every axis of the operand exactly once");
+    if constexpr (detail::is_permutation<rank, Perm...>()) return detail::make_remap<transpose_op<Perm...>>(e);
+    else return scalar<value_t<E>>({});  // never used: the static_assert has failed
+  }
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/transpose.hpp ----
+
+// ---- begin staticflow/expr/slice.hpp ----
+/// \file
+/// \brief `slice<ints<begin...>, ints<size...>>(x)` (TF's tf.slice) and
+/// `strided_slice<ints<begin...>, ints<end...>, ints<stride...>>(x)` (TF's tf.strided_slice).
+
+
+namespace staticflow {
+
+/// A block of `Size[d]` elements from `Begin[d]` along every axis; a size of -1 takes the rest.
+template <class Begin, class Size>
+struct slice_op {
+  static constexpr const char* name = "sf::slice";
+  template <std::size_t R>
+  static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
+    remap_plan<R, R> p{};
+    p.in = in;
+    for (std::size_t d = 0; d < R; ++d) {
+      const int b = Begin::values[d], s = Size::values[d];
+      p.axes[d] = {axis_read::affine, d, b, 1};
+      if (b < 0 || s < -1) p.error = "a begin is negative or a size below -1";
+      if (in[d] == dyn) {
+        p.out[d] = s == -1 ? dyn : static_cast<std::size_t>(s);
+      } else {
+        const std::size_t n = in[d], take = s == -1 ? (static_cast<std::size_t>(b) <= n ? n - b : 0) : s;
+        if (static_cast<std::size_t>(b) + take > n) p.error = "the slice reaches past the end of an axis";
+        p.out[d] = take;
+      }
+    }
+    return p;
+  }
+};
+
+/// Python's `x[begin:end:stride]` on every axis: negative begins and ends count from the end,
+/// both are clamped, a negative stride walks backwards, `sf::whole` leaves a bound open.
+template <class Begin, class End, class Stride>
+struct strided_slice_op {
+  static constexpr const char* name = "sf::strided_slice";
+  template <std::size_t R>
+  static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
+    remap_plan<R, R> p{};
+    p.in = in;
+    for (std::size_t d = 0; d < R; ++d) {
+      const std::ptrdiff_t stride = Stride::values[d];
+      if (stride == 0) {
+        p.error = "a stride is 0";
+        continue;
+      }
+      if (in[d] == dyn) {  // unknown until fed: the count depends on the extent
+        p.out[d] = dyn;
+        p.axes[d] = {axis_read::affine, d, 0, stride};
+        continue;
+      }
+      const auto n = static_cast<std::ptrdiff_t>(in[d]);
+      const std::ptrdiff_t lo = stride > 0 ? 0 : -1, hi = stride > 0 ? n : n - 1;
+      auto bound = [&](int v, std::ptrdiff_t open) {
+        if (v == whole) return open;
+        std::ptrdiff_t x = v < 0 ? v + n : v;
+        return x < lo ? lo : (x > hi ? hi : x);
+      };
+      const std::ptrdiff_t b = bound(Begin::values[d], stride > 0 ? 0 : n - 1);
+      const std::ptrdiff_t e = bound(End::values[d], stride > 0 ? n : -1);
+      const std::ptrdiff_t span = stride > 0 ? e - b : b - e, step = stride > 0 ? stride : -stride;
+      p.out[d] = span > 0 ? static_cast<std::size_t>((span + step - 1) / step) : 0;
+      p.axes[d] = {axis_read::affine, d, b, stride};
+    }
+    return p;
+  }
+};
+
+namespace detail {
+template <class List, std::size_t Rank>
+struct check_param_count {
+  static_assert(List::size == Rank, "sf::slice / sf::strided_slice: give one begin, size (end) and stride per axis");
+  static constexpr bool value = List::size == Rank;
+};
+}  // namespace detail
+
+/// **Shape:** extent d becomes Size[d] (the rest of the axis for -1).
+/// **Gradient:** the upstream gradient in the block, zero elsewhere.
+/// **Errors:** a block past the end: compile error for static extents, invalid_argument at run time.
+template <class Begin, class Size, operand E>
+auto slice(const E& e) {
+  constexpr std::size_t rank = shape_of_t<E>::rank;
+  if constexpr (detail::check_param_count<Begin, rank>::value && detail::check_param_count<Size, rank>::value)
+    return detail::make_remap<slice_op<Begin, Size>>(e);
+  else return scalar<value_t<E>>({});
+}
+
+/// **Shape:** ceil((end - begin) / stride) per axis after clamping (0 when empty).
+/// **Gradient:** each read element's upstream gradient back in its place, zero elsewhere.
+template <class Begin, class End, class Stride, operand E>
+auto strided_slice(const E& e) {
+  constexpr std::size_t rank = shape_of_t<E>::rank;
+  if constexpr (detail::check_param_count<Begin, rank>::value && detail::check_param_count<End, rank>::value &&
+                detail::check_param_count<Stride, rank>::value)
+    return detail::make_remap<strided_slice_op<Begin, End, Stride>>(e);
+  else return scalar<value_t<E>>({});
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/slice.hpp ----
+
+// ---- begin staticflow/expr/reverse.hpp ----
+/// \file
+/// \brief `reverse<Axes...>(x)`: TF's tf.reverse(x, axis): the listed axes in reverse order.
+
+
+namespace staticflow {
+
+template <int... Axes>
+struct reverse_op {
+  static constexpr const char* name = "sf::reverse";
+  template <std::size_t R>
+  static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
+    remap_plan<R, R> p{};
+    p.in = p.out = in;
+    for (std::size_t d = 0; d < R; ++d) p.axes[d] = {axis_read::affine, d, 0, 1};
+    if constexpr (sizeof...(Axes) > 0)
+      for (int a : {Axes...}) {
+        const auto axis = static_cast<std::size_t>(a < 0 ? a + static_cast<int>(R) : a);
+        p.axes[axis] = {axis_read::affine, axis, static_cast<std::ptrdiff_t>(in[axis]) - 1, -1};
+      }
+    return p;
+  }
+};
+
+/// **Shape:** unchanged. **Gradient:** the upstream gradient reversed along the same axes.
+/// **Errors:** an axis out of range or listed twice: compile error.
+template <int... Axes, operand E>
+auto reverse(const E& e) {
+  constexpr int rank = static_cast<int>(shape_of_t<E>::rank);
+  constexpr bool valid = [] {
+    bool seen[rank == 0 ? 1 : rank] = {};
+    if constexpr (sizeof...(Axes) > 0)
+      for (int a : {Axes...}) {
+        const int axis = a < 0 ? a + rank : a;
+        if (axis < 0 || axis >= rank || seen[axis]) return false;
+        seen[axis] = true;
+      }
+    return true;
+  }();
+  static_assert(valid, "sf::reverse: every axis must be within the operand's rank, and listed once");
+  if constexpr (valid) return detail::make_remap<reverse_op<Axes...>>(e);
+  else return scalar<value_t<E>>({});
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/reverse.hpp ----
+
+// ---- begin staticflow/expr/tile.hpp ----
+/// \file
+/// \brief `tile<Multiples...>(x)`: TF's tf.tile: x repeated Multiples[d] times along axis d.
+
+
+namespace staticflow {
+
+template <std::size_t... Multiples>
+struct tile_op {
+  static constexpr const char* name = "sf::tile";
+  template <std::size_t R>
+  static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
+    constexpr std::size_t times[] = {Multiples..., 0};
+    remap_plan<R, R> p{};
+    p.in = in;
+    for (std::size_t d = 0; d < R; ++d) {
+      p.axes[d] = {axis_read::wrap, d, 0, 1};
+      p.out[d] = in[d] == dyn ? dyn : in[d] * times[d];
+    }
+    return p;
+  }
+};
+
+/// **Shape:** extent d times Multiples[d]. **Gradient:** the sum of the upstream gradient over
+/// the copies. **Errors:** not one multiple per axis: compile error.
+template <std::size_t... Multiples, operand E>
+auto tile(const E& e) {
+  constexpr bool fits = sizeof...(Multiples) == shape_of_t<E>::rank;
+  static_assert(fits, "sf::tile: give one multiple per axis of the operand");
+  if constexpr (fits) return detail::make_remap<tile_op<Multiples...>>(e);
+  else return scalar<value_t<E>>({});
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/tile.hpp ----
+
+// ---- begin staticflow/expr/pad.hpp ----
+/// \file
+/// \brief `pad<ints<before0, after0, before1, after1, ...>, Mode>(x, value)`: TF's tf.pad with
+/// mode CONSTANT (cells read `value`), REFLECT or SYMMETRIC.
+
+
+namespace staticflow {
+
+/// TF's pad modes. REFLECT mirrors about the edge cell (padding at most extent - 1 per side),
+/// SYMMETRIC repeats the edge cell (at most extent).
+enum class pad_mode { constant, reflect, symmetric };
+
+template <class Paddings, pad_mode Mode>
+struct pad_op {
+  static constexpr const char* name = Mode == pad_mode::constant  ? "sf::pad"
+                                      : Mode == pad_mode::reflect ? "sf::pad (REFLECT)"
+                                                                  : "sf::pad (SYMMETRIC)";
+  template <std::size_t R>
+  static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
+    constexpr axis_read kind = Mode == pad_mode::constant  ? axis_read::pad_constant
+                               : Mode == pad_mode::reflect ? axis_read::pad_reflect
+                                                           : axis_read::pad_symmetric;
+    remap_plan<R, R> p{};
+    p.in = in;
+    for (std::size_t d = 0; d < R; ++d) {
+      const int before = Paddings::values[2 * d], after = Paddings::values[2 * d + 1];
+      if (before < 0 || after < 0) p.error = "a padding is negative";
+      const std::size_t most = Mode == pad_mode::reflect ? in[d] - 1 : in[d];
+      if (Mode != pad_mode::constant && in[d] != dyn &&
+          (in[d] == 0 || static_cast<std::size_t>(before) > most || static_cast<std::size_t>(after) > most))
+        p.error = Mode == pad_mode::reflect ? "REFLECT padding must be below the axis' extent"
+                                            : "SYMMETRIC padding must not exceed the axis' extent";
+      p.axes[d] = {kind, d, before, 1};
+      p.out[d] = extent_plus(in[d], before + after);
+    }
+    return p;
+  }
+};
+
+/// **Shape:** extent d grows by before[d] + after[d]. **Gradient:** to the cells each output
+/// read (mirrored cells add up); none to `value`.
+/// **Errors:** not two paddings per axis, a negative one, or a mirror wider than the axis:
+/// compile error for static extents, invalid_argument at run time.
+template <class Paddings, pad_mode Mode = pad_mode::constant, operand E>
+auto pad(const E& e, value_t<E> value = {}) {
+  constexpr bool fits = Paddings::size == 2 * shape_of_t<E>::rank;
+  static_assert(fits, "sf::pad: give two paddings (before, after) per axis of the operand");
+  if constexpr (fits) return detail::make_remap<pad_op<Paddings, Mode>>(e, value);
+  else return scalar<value_t<E>>({});
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/pad.hpp ----
+
 // ---- begin staticflow/autodiff/nodes.hpp ----
 /// \file
 /// \brief Expression nodes of differentiation: variable leaves, cached values, broadcasts and
