@@ -2963,8 +2963,9 @@ struct op_node : node_base<op_node<Op, A...>> {
     });
   }
 
-  /// Each operand below which a variable sits gets its gradient from the op's kernel, last
-  /// operand first (the reverse of the forward pass's order).
+  /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
+  /// last operand first (the reverse of the forward pass's order); integer operands (indices,
+  /// run counters) have no gradient, as in TF.
   template <class Ctx, class V, class G>
   void backward(Ctx& ctx, const V& value, const G& g) const {
     backward_sides(ctx, value, g, std::make_index_sequence<sizeof...(A)>{});
@@ -2979,7 +2980,7 @@ struct op_node : node_base<op_node<Op, A...>> {
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
     const auto& child = boost::hana::at_c<Side>(args);
     using C = std::remove_cvref_t<decltype(child)>;
-    if constexpr (has_variables_v<C>) {
+    if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
       using P = typename V::policy_type;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
       boost::hana::unpack(args, [&](const auto&... a) {
@@ -2987,6 +2988,8 @@ struct op_node : node_base<op_node<Op, A...>> {
                                                         detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
       });
       ctx.propagate(child, d);
+    } else {
+      ctx.flush(child);
     }
   }
 };
@@ -6182,6 +6185,19 @@ struct remap_adjoint : node_base<remap_adjoint<Plan, G, S>> {
   const dims_t<S>& dims() const { return extents; }
 };
 
+/// A gradient read through a plan built at run time (`concat`'s parts of its gradient).
+template <class Plan, class G, class S>
+struct plan_read : node_base<plan_read<Plan, G, S>> {
+  using value_type = typename G::value_type;
+  using shape_type = S;
+  using policy_type = typename G::policy_type;
+  Plan plan;
+  G g;
+  dims_t<S> extents;
+  plan_read(const Plan& p, G up) : plan(p), g(std::move(up)), extents(p.out) {}
+  const dims_t<S>& dims() const { return extents; }
+};
+
 template <class Op, class E>
 template <class Ctx, class G>
 void remap_node<Op, E>::backward(Ctx& ctx, const G& g) const {
@@ -6216,6 +6232,19 @@ struct evaluator<remap_adjoint<Plan, G, S>, O> {
     value_type sum{};
     plan.preimages(map(i), [&](std::size_t o) { sum += g.coeff(o); });
     return sum;
+  }
+};
+
+template <class Plan, class G, class S, class O>
+struct evaluator<plan_read<Plan, G, S>, O> {
+  using value_type = typename G::value_type;
+  detail::broadcast_map<S, O> map;
+  evaluator<G, typename G::shape_type> g;
+  Plan plan;
+  evaluator(const plan_read<Plan, G, S>& r, const dims_t<O>& out) : map(r.dims(), out), g(r.g, r.g.dims()), plan(r.plan) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    std::size_t j = 0;
+    return plan.source(map(i), j) ? g.coeff(j) : value_type{};
   }
 };
 
@@ -6534,6 +6563,349 @@ auto pad(const E& e, value_t<E> value = {}) {
 
 }  // namespace staticflow
 // ---- end staticflow/expr/pad.hpp ----
+
+// ---- begin staticflow/expr/concat.hpp ----
+/// \file
+/// \brief `concat<Axis>(a, b, ...)`: TF's tf.concat([a, b, ...], axis).
+
+#include <array>
+
+
+namespace staticflow {
+
+namespace detail {
+/// The operands' shapes joined along `Axis` (dyn if any part is dyn there); `fits` when every
+/// other extent agrees (a dyn one is checked at run time).
+template <std::size_t Axis, class... S>
+struct concat_shape {
+  using first = std::tuple_element_t<0, std::tuple<S...>>;
+  static constexpr std::size_t rank = first::rank;
+  static constexpr bool fits = [] {
+    bool ok = ((S::rank == rank) && ...) && Axis < rank;
+    for (std::size_t d = 0; ok && d < rank; ++d)
+      if (d != Axis)
+        for (std::size_t e : {S::extents[d < S::rank ? d : 0]...})
+          ok = ok && (e == first::extents[d] || e == dyn || first::extents[d] == dyn);
+    return ok;
+  }();
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> e = first::extents;
+    if constexpr (fits) {
+      for (std::size_t d = 0; d < rank; ++d)
+        for (std::size_t x : {S::extents[d]...})
+          if (e[d] == dyn) e[d] = x;
+      const bool unknown = ((S::extents[Axis] == dyn) || ...);
+      e[Axis] = unknown ? dyn : (S::extents[Axis] + ...);
+    }
+    return e;
+  }();
+  using type = typename shape_from_array<extents, rank>::type;
+};
+
+[[noreturn, gnu::cold]] inline void throw_concat(std::size_t part, const std::size_t* a, const std::size_t* b, std::size_t rank) {
+  detail::fail<invalid_argument>({"sf::concat: part ", part, " has extents ", extents_string(b, rank, false),
+                                  ", which differ from the first part's ", extents_string(a, rank, false),
+                                  " off the concatenation axis"});
+}
+
+/// The evaluators of the parts, reached by part number in device code (no tuple library there).
+template <class O, class... E>
+struct concat_parts {
+  SF_HD_INLINE auto coeff(std::size_t, std::size_t) const { return 0; }
+};
+template <class O, class E, class... Rest>
+struct concat_parts<O, E, Rest...> {
+  evaluator<E, typename E::shape_type> head;
+  concat_parts<O, Rest...> tail;
+  SF_HD_INLINE typename E::value_type coeff(std::size_t part, std::size_t j) const {
+    if constexpr (sizeof...(Rest) == 0) return head.coeff(j);
+    else return part == 0 ? head.coeff(j) : static_cast<typename E::value_type>(tail.coeff(part - 1, j));
+  }
+};
+template <class O>
+concat_parts<O> make_concat_parts() {
+  return {};
+}
+template <class O, class E, class... Rest>
+concat_parts<O, E, Rest...> make_concat_parts(const E& e, const Rest&... rest) {
+  return {evaluator<E, typename E::shape_type>(e, e.dims()), make_concat_parts<O>(rest...)};
+}
+}  // namespace detail
+
+template <std::size_t Axis, class... E>
+struct concat_node : node_base<concat_node<Axis, E...>> {
+  using value_type = typename std::tuple_element_t<0, std::tuple<E...>>::value_type;
+  using shape_type = typename detail::concat_shape<Axis, typename E::shape_type...>::type;
+  using policy_type = common_policy_t<typename E::policy_type...>;
+  static constexpr std::size_t rank = shape_type::rank, parts = sizeof...(E);
+  static constexpr const char* name = "sf::concat";
+  boost::hana::tuple<E...> args;
+  dims_t<shape_type> extents;
+  std::size_t offset[parts + 1] = {};  ///< where each part starts along the axis (last: the total)
+
+  explicit concat_node(E... e) : args(std::move(e)...) {
+    std::size_t k = 0;
+    boost::hana::for_each(args, [&](const auto& a) {
+      const auto d = a.dims();
+      if (k == 0) extents = d;
+      for (std::size_t i = 0; i < rank; ++i)
+        if (i != Axis && d[i] != extents[i] && d[i] != dyn && extents[i] != dyn)
+          detail::throw_concat(k, extents.v, d.v, rank);
+      offset[k + 1] = offset[k] == dyn || d[Axis] == dyn ? dyn : offset[k] + d[Axis];
+      ++k;
+    });
+    extents[Axis] = offset[parts];
+  }
+  const dims_t<shape_type>& dims() const { return extents; }
+  auto children() const {
+    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
+  }
+  template <class... B>
+  auto rebuild(B... b) const {
+    return concat_node<Axis, B...>(std::move(b)...);
+  }
+
+  /// Each part gets its block of the gradient, last part first (the reverse of the forward order).
+  template <class Ctx, class G>
+  void backward(Ctx& ctx, const G& g) const {
+    constexpr std::size_t wanting = (std::size_t{has_variables_v<E>} + ...);
+    if constexpr (wanting > 1 && !is_tensor_v<G>) {
+      backward(ctx, ctx.in_memory(g));  // read by several parts: computed once
+    } else {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (backward_part<parts - 1 - I>(ctx, g), ...);
+      }(std::make_index_sequence<parts>{});
+    }
+  }
+
+ private:
+  template <std::size_t K, class Ctx, class G>
+  void backward_part(Ctx& ctx, const G& g) const {
+    const auto& part = boost::hana::at_c<K>(args);
+    using C = std::remove_cvref_t<decltype(part)>;
+    if constexpr (has_variables_v<C>) {
+      remap_plan<rank, rank> plan{};
+      plan.in = extents;
+      plan.out = part.dims();
+      for (std::size_t d = 0; d < rank; ++d)
+        plan.axes[d] = {axis_read::affine, d, d == Axis ? static_cast<std::ptrdiff_t>(offset[K]) : 0, 1};
+      ctx.propagate(part, plan_read<remap_plan<rank, rank>, G, typename C::shape_type>(plan, g));
+    }
+  }
+};
+
+template <std::size_t Axis, class... E, class O>
+struct evaluator<concat_node<Axis, E...>, O> {
+  using node = concat_node<Axis, E...>;
+  using value_type = typename node::value_type;
+  detail::broadcast_map<typename node::shape_type, O> map;
+  detail::concat_parts<O, E...> parts;
+  std::size_t offset[node::parts + 1];
+  std::size_t along, inner;  ///< the output's extent along the axis; elements per step along it
+  evaluator(const node& n, const dims_t<O>& out)
+      : map(n.dims(), out),
+        parts(boost::hana::unpack(n.args, [](const auto&... a) { return detail::make_concat_parts<O>(a...); })),
+        along(n.dims()[Axis]), inner(1) {
+    for (std::size_t k = 0; k <= node::parts; ++k) offset[k] = n.offset[k];
+    for (std::size_t d = Axis + 1; d < node::rank; ++d) inner *= n.dims()[d];
+  }
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    const std::size_t at = map(i), outer = at / (along * inner), c = at / inner % along, r = at % inner;
+    std::size_t k = 0;
+    while (c >= offset[k + 1]) ++k;
+    const std::size_t width = offset[k + 1] - offset[k];
+    return parts.coeff(k, (outer * width + (c - offset[k])) * inner + r);
+  }
+};
+
+/// The operands joined along `Axis` (all other extents equal, one dtype).
+/// **Gradient:** each part's block of the upstream gradient.
+/// **Errors:** differing static extents off the axis: compile error; run-time ones: invalid_argument.
+template <std::size_t Axis, operand... E>
+  requires(sizeof...(E) >= 1)
+auto concat(const E&... e) {
+  using info = detail::concat_shape<Axis, shape_of_t<E>...>;
+  using T = value_t<std::tuple_element_t<0, std::tuple<E...>>>;
+  constexpr bool same_dtype = (std::is_same_v<value_t<E>, T> && ...);
+  static_assert(same_dtype, "sf::concat: every part must have the same dtype");
+  static_assert(info::fits, "sf::concat: the parts' ranks, or their extents off the concatenation axis, differ (or "
+                            "the axis is out of range)");
+  if constexpr (same_dtype && info::fits) return concat_node<Axis, node_t<E>...>(as_node(e)...);
+  else return scalar<T>({});
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/concat.hpp ----
+
+// ---- begin staticflow/expr/gather.hpp ----
+/// \file
+/// \brief `gather(params, indices)`: TF's tf.gather(params, indices) along axis 0: rows of
+/// `params` picked by integer `indices` (embedding lookups).
+
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/gather.hpp ----
+/// \file
+/// \brief Kernels of gather along the first axis (rows of `inner` elements) and its gradient,
+/// the sum of the gathered rows' gradients back into their rows (TF's unsorted segment sum).
+
+#include <cstddef>
+
+
+namespace staticflow::ops {
+
+/// out[r, j] = params[indices[r], j]; a row outside [0, rows) reads zeros (TF's GPU kernel; the
+/// host checks the indices before it runs).
+template <class T, class I>
+struct gather_rows {
+  T* out;
+  const T* params;
+  const I* indices;
+  std::size_t rows, inner;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const I row = indices[i / inner];
+    out[i] = row >= 0 && static_cast<std::size_t>(row) < rows ? params[static_cast<std::size_t>(row) * inner + i % inner]
+                                                              : T(0);
+  }
+};
+
+/// d[row, j] = sum over r with indices[r] == row of g[r, j]: one index per column j, walking
+/// the indices in order, so no two threads write one element (no atomics, the same sums on
+/// every device).
+template <class T, class I>
+struct scatter_add_rows {
+  T* d;
+  const T* g;
+  const I* indices;
+  std::size_t count, rows, inner;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t r = 0; r < rows * inner; r += inner) d[r + j] = T(0);
+    for (std::size_t k = 0; k < count; ++k) {
+      const I row = indices[k];
+      if (row >= 0 && static_cast<std::size_t>(row) < rows) d[static_cast<std::size_t>(row) * inner + j] += g[k * inner + j];
+    }
+  }
+};
+
+}  // namespace staticflow::ops
+// ---- end staticflow/ops/gather.hpp ----
+
+namespace staticflow {
+
+namespace detail {
+template <class SP, class SI>
+struct gather_shape {
+  static constexpr std::size_t rank = SI::rank + SP::rank - 1;
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> e{};
+    for (std::size_t d = 0; d < SI::rank; ++d) e[d] = SI::extents[d];
+    for (std::size_t d = 1; d < SP::rank; ++d) e[SI::rank + d - 1] = SP::extents[d];
+    return e;
+  }();
+  using type = typename shape_from_array<extents, rank>::type;
+};
+
+[[noreturn, gnu::cold]] inline void throw_gather_index(std::size_t at, long long index, std::size_t rows) {
+  detail::fail<invalid_argument>({"sf::gather: indices[", at, "] = ", index, " is not in [0, ", rows, ")"});
+}
+}  // namespace detail
+
+struct gather_op {
+  static constexpr const char* name = "sf::gather";
+  template <class TP, class TI>
+  using value_type = TP;
+  template <class SP, class SI>
+  using result_shape = typename detail::gather_shape<SP, SI>::type;
+  template <class S, class DP, class DI>
+  static dims_t<S> result_dims(const DP& params, const DI& indices) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < DI::size(); ++i) d[i] = indices[i];
+    for (std::size_t i = 1; i < DP::size(); ++i) d[DI::size() + i - 1] = params[i];
+    return d;
+  }
+
+  template <class P, class Out, class Params, class Indices, class Tmp>
+  void forward(const Out& out, const Params& params, const Indices& indices, Tmp&) const {
+    const std::size_t rows = params.dim(0), inner = rows ? params.size() / rows : 0;
+    if constexpr (std::is_same_v<P, host>)  // (on a GPU an index outside reads zeros, as TF's)
+      for (std::size_t k = 0; k < indices.size(); ++k)
+        if (indices.data()[k] < 0 || static_cast<std::size_t>(indices.data()[k]) >= rows)
+          detail::throw_gather_index(k, static_cast<long long>(indices.data()[k]), rows);
+    using T = typename Params::value_type;
+    using I = typename Indices::value_type;
+    executor<P>::for_each(out.size(), ops::gather_rows<T, I>{out.data(), params.data(), indices.data(), rows, inner});
+  }
+
+  /// The params' gradient (integer indices have none: op_node asks for floating operands only).
+  template <int Side, class P, class D, class Params, class Indices, class V, class G, class Tmp>
+  void backward(const D& d, const Params& params, const Indices& indices, const V&, const G& g, Tmp&) const {
+    static_assert(Side == 0);
+    const std::size_t rows = params.dim(0), inner = rows ? params.size() / rows : 0;
+    using T = typename Params::value_type;
+    using I = typename Indices::value_type;
+    executor<P>::for_each(inner, ops::scatter_add_rows<T, I>{d.data(), g.data(), indices.data(), indices.size(), rows, inner},
+                          indices.size() + rows);
+  }
+};
+
+/// Rows of `params` ([rows, ...]) at `indices` (any rank, int32 or int64).
+/// **Shape:** indices' shape + params' shape without its first axis.
+/// **Gradient:** into params, each row's gradients summed (repeated indices add up).
+/// **Errors:** an index outside [0, rows): invalid_argument on the host (CUDA reads zeros, as TF).
+template <operand Params, operand Indices>
+auto gather(const Params& params, const Indices& indices) {
+  using I = value_t<Indices>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::gather: indices must be int32 or int64");
+  static_assert(shape_of_t<Params>::rank >= 1, "sf::gather: params need at least one axis (the rows)");
+  if constexpr (integral && shape_of_t<Params>::rank >= 1) return make_op_node(gather_op{}, params, indices);
+  else return scalar<value_t<Params>>({});
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/gather.hpp ----
+
+// ---- begin staticflow/expr/one_hot.hpp ----
+/// \file
+/// \brief `one_hot<Depth, T>(indices, on, off)`: TF's tf.one_hot: a new last axis of `Depth`
+/// holding `on` at each index and `off` elsewhere. Built from existing nodes (a comparison of
+/// the indices, given a trailing axis, with a range), so it fuses with what follows.
+
+#include <cstdint>
+#include <type_traits>
+
+
+namespace staticflow {
+
+namespace detail {
+template <class I>
+struct range_gen {
+  SF_HD_INLINE I operator()(std::uint64_t i) const { return static_cast<I>(i); }
+};
+template <class S>
+struct with_unit_axis;
+template <std::size_t... E>
+struct with_unit_axis<shape<E...>> {
+  using type = shape<E..., 1>;
+};
+}  // namespace detail
+
+/// **Shape:** indices' shape + [Depth]. An index outside [0, Depth) gives a row of `off` (TF).
+/// No gradient flows into the indices.
+template <std::size_t Depth, element_type T = float, operand I>
+auto one_hot(const I& indices, T on = T(1), T off = T(0)) {
+  using index_type = value_t<I>;
+  static_assert(std::is_integral_v<index_type> && !std::is_same_v<index_type, bool>,
+                "sf::one_hot: the indices must be an integer expression");
+  static_assert(Depth >= 1, "sf::one_hot: Depth must be at least 1");
+  using column = typename detail::with_unit_axis<shape_of_t<I>>::type;
+  const generator<detail::range_gen<index_type>, index_type, shape<Depth>> range({}, {{Depth}});
+  return where(equal(reshape<column>(indices), range), scalar<T>(on), scalar<T>(off));
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/one_hot.hpp ----
 
 // ---- begin staticflow/autodiff/nodes.hpp ----
 /// \file

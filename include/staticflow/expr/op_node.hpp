@@ -85,8 +85,9 @@ struct op_node : node_base<op_node<Op, A...>> {
     });
   }
 
-  /// Each operand below which a variable sits gets its gradient from the op's kernel, last
-  /// operand first (the reverse of the forward pass's order).
+  /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
+  /// last operand first (the reverse of the forward pass's order); integer operands (indices,
+  /// run counters) have no gradient, as in TF.
   template <class Ctx, class V, class G>
   void backward(Ctx& ctx, const V& value, const G& g) const {
     backward_sides(ctx, value, g, std::make_index_sequence<sizeof...(A)>{});
@@ -101,7 +102,7 @@ struct op_node : node_base<op_node<Op, A...>> {
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
     const auto& child = boost::hana::at_c<Side>(args);
     using C = std::remove_cvref_t<decltype(child)>;
-    if constexpr (has_variables_v<C>) {
+    if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
       using P = typename V::policy_type;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
       boost::hana::unpack(args, [&](const auto&... a) {
@@ -109,6 +110,8 @@ struct op_node : node_base<op_node<Op, A...>> {
                                                         detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
       });
       ctx.propagate(child, d);
+    } else {
+      ctx.flush(child);
     }
   }
 };

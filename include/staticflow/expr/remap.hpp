@@ -213,6 +213,19 @@ struct remap_adjoint : node_base<remap_adjoint<Plan, G, S>> {
   const dims_t<S>& dims() const { return extents; }
 };
 
+/// A gradient read through a plan built at run time (`concat`'s parts of its gradient).
+template <class Plan, class G, class S>
+struct plan_read : node_base<plan_read<Plan, G, S>> {
+  using value_type = typename G::value_type;
+  using shape_type = S;
+  using policy_type = typename G::policy_type;
+  Plan plan;
+  G g;
+  dims_t<S> extents;
+  plan_read(const Plan& p, G up) : plan(p), g(std::move(up)), extents(p.out) {}
+  const dims_t<S>& dims() const { return extents; }
+};
+
 template <class Op, class E>
 template <class Ctx, class G>
 void remap_node<Op, E>::backward(Ctx& ctx, const G& g) const {
@@ -247,6 +260,19 @@ struct evaluator<remap_adjoint<Plan, G, S>, O> {
     value_type sum{};
     plan.preimages(map(i), [&](std::size_t o) { sum += g.coeff(o); });
     return sum;
+  }
+};
+
+template <class Plan, class G, class S, class O>
+struct evaluator<plan_read<Plan, G, S>, O> {
+  using value_type = typename G::value_type;
+  detail::broadcast_map<S, O> map;
+  evaluator<G, typename G::shape_type> g;
+  Plan plan;
+  evaluator(const plan_read<Plan, G, S>& r, const dims_t<O>& out) : map(r.dims(), out), g(r.g, r.g.dims()), plan(r.plan) {}
+  SF_HD_INLINE value_type coeff(std::size_t i) const {
+    std::size_t j = 0;
+    return plan.source(map(i), j) ? g.coeff(j) : value_type{};
   }
 };
 
