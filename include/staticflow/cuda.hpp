@@ -21,3 +21,5 @@
 #include "staticflow/device/cuda/kernels.cuh"
 #include "staticflow/device/cuda/executor.cuh"
 #include "staticflow/device/cuda/transfer.cuh"
+#include "staticflow/device/cuda/conv2d.cuh"
+#include "staticflow/device/cuda/pool2d.cuh"

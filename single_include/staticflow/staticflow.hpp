@@ -159,11 +159,10 @@ template <class E>
 
 namespace staticflow {
 
-/// Runs on the CPU: vectorisable loops split over cores with OpenMP; GEMM through Eigen.
+/// Runs on the CPU: vectorisable loops split over cores with OpenMP; GEMM through staticflow's
+/// own packed kernel (device/host/gemm.hpp).
 struct host {
   static constexpr const char* name = "host";
-  /// Kernels split work into a few coarse pieces (a row each): few threads, long loops.
-  static constexpr bool fine_grained = false;
 };
 
 /// Runs on an NVIDIA GPU: one generic kernel per elementwise tree; CUB reductions; cuBLAS GEMM.
@@ -171,18 +170,24 @@ struct host {
 /// `staticflow/cuda.hpp`; `device` selects the GPU (after `CUDA_VISIBLE_DEVICES`).
 struct cuda {
   static constexpr const char* name = "cuda";
-  /// Kernels want one thread per element written: tens of thousands of threads, short loops.
-  static constexpr bool fine_grained = true;
   int device = 0;
 };
-
-template <class P>
-inline constexpr bool is_policy_v = std::is_same_v<P, host> || std::is_same_v<P, cuda>;
 
 namespace detail {
 template <class>
 inline constexpr bool dependent_false_v = false;
 }
+
+/// `device_kernel<Kernels, Policy>`: a heavy op's kernels on one device, specialised in the
+/// file named by op and device (`device_kernel<conv2d_kernels, host>` in device/host/conv2d.hpp,
+/// `<conv2d_kernels, cuda>` in device/cuda/conv2d.cuh), so the algorithm a device runs is
+/// chosen there, not in the op.
+template <class Kernels, class Policy>
+struct device_kernel {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf: no kernels of this op for this device: the host umbrella staticflow/staticflow.hpp includes "
+                "device/host/*, staticflow/cuda.hpp (from a .cu file) device/cuda/*");
+};
 
 /// `memory<Policy>`: allocate, free and copy raw element storage on a policy's device.
 /// The primary template is only declared usefully for the host here; the CUDA
@@ -1713,9 +1718,9 @@ struct min_reducer {
 /// binding a graph to a session, placeholder detection, variable visiting, op naming, gradient
 /// plumbing, printing) is a generic fold over four things a node states once, in its own file:
 ///
-/// - `children()`: a `boost::hana::tuple` of pointers to its operand nodes (none for a leaf);
-/// - `rebuild(c...)`: the same node over new children (new dtypes of node, same parameters);
-///   `with_children` keeps a materialisation point's `id`, so a rebuilt node is the same node;
+/// - `children()`: a `meta::children<C...>` of pointers to its operands (none: a leaf);
+/// - `rebuild(c...)`: the same node over new children (new dtypes of node, same parameters); a
+///   materialisation point keeps its `id`, so a rebuilt node is the same node;
 /// - `traits`: a `node_traits` (materialised, differentiable, operands in memory, placeholder,
 ///   variable), default-constructed when absent;
 /// - `name`: the op name logs and printouts use (`"sf::matmul"`), absent for leaves.
@@ -1723,9 +1728,8 @@ struct min_reducer {
 /// Differentiable nodes add `backward(grad_context&, g)` (elementwise: the upstream gradient as
 /// a lazy expression) or, when materialised, `backward(grad_context&, value, g)` (with the
 /// node's computed value and `g` in memory); materialised nodes add `evaluate(dst, tmp)`.
-/// Boost.Hana holds and folds the children: its tuple and `for_each`/`unpack` cost nothing
-/// measurable in compile time here (benchmarks/RESULTS.md, session 8), and it is already a
-/// dependency.
+/// The children are plain aggregates of core/meta.hpp, not Boost.Hana tuples: that header says
+/// what Hana cost here.
 
 #include <atomic>
 #include <concepts>
@@ -1733,12 +1737,119 @@ struct min_reducer {
 #include <type_traits>
 #include <utility>
 
-#include <boost/hana/at.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/reverse.hpp>
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/unpack.hpp>
 
+// ---- begin staticflow/core/meta.hpp ----
+/// \file
+/// \brief The few compile-time collections the node protocol needs: `type_list`, `values`
+/// (a flat aggregate of heterogeneous members, such as an op's operands) and `children`
+/// (pointers to a node's operands), with `get<I>`, `apply` and `for_each`.
+///
+/// Why not Boost.Hana (on the dependency list, and tried first): with `hana::tuple` children and
+/// `hana::unpack` / `for_each` folds, the LeNet-5 example took 29.2 s and 511 MB to compile
+/// against 21.1 s and 440 MB before the protocol (g++ 12 -O2, the same machine, alternated):
+/// +39 % time, +16 % memory, far over the 5 % budget. Every pass instantiated hana's tuple,
+/// unpack and lambda machinery per node kind. These types are plain aggregates over an index
+/// sequence: one class per node kind, no recursion, no helper lambdas (benchmarks/RESULTS.md,
+/// session 8, has the measurements).
+
+#include <cstddef>
+#include <utility>
+
+namespace staticflow {
+
+/// A list of types (placeholders of an expression, children of a node).
+template <class... T>
+struct type_list {};
+
+namespace meta {
+
+template <std::size_t I, class T>
+struct slot {
+  T value;
+};
+
+template <class Seq, class... T>
+struct values_base;
+template <std::size_t... I, class... T>
+struct values_base<std::index_sequence<I...>, T...> : slot<I, T>... {};
+
+/// `values<T...>{a, b, ...}`: the members in order (braced initialisation evaluates them first
+/// to last, which the passes that hand out workspace in request order rely on).
+template <class... T>
+struct values : values_base<std::index_sequence_for<T...>, T...> {
+  static constexpr std::size_t size = sizeof...(T);
+};
+template <class... T>
+values(T...) -> values<T...>;
+
+template <std::size_t I, class T>
+constexpr const T& get(const slot<I, T>& s) {
+  return s.value;
+}
+template <std::size_t I, class T>
+constexpr T& get(slot<I, T>& s) {
+  return s.value;
+}
+
+/// `f(get<0>(v), get<1>(v), ...)`.
+template <class V, class F, std::size_t... I>
+constexpr decltype(auto) apply_impl(V&& v, F&& f, std::index_sequence<I...>) {
+  return f(get<I>(v)...);
+}
+template <class V, class F>
+constexpr decltype(auto) apply(V&& v, F&& f) {
+  return apply_impl(v, f, std::make_index_sequence<std::remove_cvref_t<V>::size>{});
+}
+
+/// Pointers to a node's children, first to last. One plain class per node kind (nodes have up
+/// to three children, op nodes and concat any number).
+template <class... C>
+struct children : values<const C*...> {};
+template <>
+struct children<> {
+  static constexpr std::size_t size = 0;
+};
+template <class A>
+struct children<A> {
+  static constexpr std::size_t size = 1;
+  const A* p0;
+};
+template <class A, class B>
+struct children<A, B> {
+  static constexpr std::size_t size = 2;
+  const A* p0;
+  const B* p1;
+};
+template <class A, class B, class C>
+struct children<A, B, C> {
+  static constexpr std::size_t size = 3;
+  const A* p0;
+  const B* p1;
+  const C* p2;
+};
+
+template <std::size_t I, class... C>
+  requires(sizeof...(C) <= 3)
+constexpr const auto* get(const children<C...>& c) {
+  if constexpr (I == 0) return c.p0;
+  else if constexpr (I == 1) return c.p1;
+  else return c.p2;
+}
+
+/// Pointers to the members of `v`, as children.
+template <class... T, std::size_t... I>
+children<T...> pointers_impl(const values<T...>& v, std::index_sequence<I...>) {
+  if constexpr (sizeof...(T) <= 3) return {&get<I>(v)...};
+  else return {{{{&get<I>(v)}...}}};
+}
+template <class... T>
+children<T...> pointers(const values<T...>& v) {
+  return pointers_impl(v, std::index_sequence_for<T...>{});
+}
+
+}  // namespace meta
+}  // namespace staticflow
+// ---- end staticflow/core/meta.hpp ----
 
 namespace staticflow {
 
@@ -1806,76 +1917,92 @@ constexpr node_traits traits_of() {
 template <class N>
 inline constexpr node_traits traits_v = traits_of<std::remove_cvref_t<N>>();
 
-/// The children of a node: a hana tuple of pointers (empty for leaves and tensors).
-template <class N>
-auto children(const N& n) {
-  if constexpr (requires { n.children(); }) return n.children();
-  else return boost::hana::make_tuple();
-}
-
-/// A list of types (placeholders of an expression, children of a node).
-template <class... T>
-struct type_list {};
-
 namespace detail {
-template <class T>
-struct child_list;
-template <class... C>
-struct child_list<boost::hana::tuple<C...>> {
-  using types = type_list<std::remove_cvref_t<std::remove_pointer_t<C>>...>;
-  template <template <class> class Pred>
-  static constexpr bool any = (Pred<std::remove_cvref_t<std::remove_pointer_t<C>>>::value || ...);
-  static constexpr std::size_t size = sizeof...(C);
+template <class N>
+struct children_of {
+  using type = meta::children<>;
 };
 template <class N>
-using child_list_of = child_list<decltype(children(std::declval<const N&>()))>;
+  requires requires(const N& n) { n.children(); }
+struct children_of<N> {
+  using type = decltype(std::declval<const N&>().children());
+};
+template <class Children, template <class> class Pred>
+struct any_of;
+template <class... C, template <class> class Pred>
+struct any_of<meta::children<C...>, Pred> : std::bool_constant<(Pred<C>::value || ...)> {};
 }  // namespace detail
 
-/// The types of `N`'s children, as a `type_list`.
+/// `N`'s children as a `meta::children<C...>` type (its arguments are the children's types).
 template <class N>
-using child_types_t = typename detail::child_list_of<std::remove_cvref_t<N>>::types;
+using children_t = typename detail::children_of<std::remove_cvref_t<N>>::type;
 
 /// True when `N` has no children (tensors, scalars, generators, placeholders, variables).
 template <class N>
-inline constexpr bool is_leaf_v = detail::child_list_of<std::remove_cvref_t<N>>::size == 0;
+inline constexpr bool is_leaf_v = children_t<N>::size == 0;
 
 /// True when `Pred<C>::value` holds for a child type `C` of `N`.
 template <class N, template <class> class Pred>
-inline constexpr bool any_child_v = detail::child_list_of<std::remove_cvref_t<N>>::template any<Pred>;
+inline constexpr bool any_child_v = detail::any_of<children_t<N>, Pred>::value;
 
-/// Calls `f(child)` for every child, first to last (`reverse`: last to first).
+/// Calls `f(child)` for every child, first to last (`Reverse`: last to first).
 template <bool Reverse = false, class N, class F>
 void for_each_child(const N& n, F&& f) {
-  auto list = children(n);
-  auto call = [&](const auto* c) { f(*c); };
-  if constexpr (Reverse) boost::hana::for_each(boost::hana::reverse(list), call);
-  else boost::hana::for_each(list, call);
+  constexpr std::size_t size = children_t<N>::size;
+  if constexpr (size == 0) {
+    return;
+  } else if constexpr (size <= 3) {
+    const auto ch = n.children();
+    if constexpr (Reverse) {
+      if constexpr (size == 3) f(*ch.p2);
+      if constexpr (size >= 2) f(*ch.p1);
+      f(*ch.p0);
+    } else {
+      f(*ch.p0);
+      if constexpr (size >= 2) f(*ch.p1);
+      if constexpr (size == 3) f(*ch.p2);
+    }
+  } else {
+    const auto ch = n.children();
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f(*meta::get<Reverse ? size - 1 - I : I>(ch)), ...);
+    }(std::make_index_sequence<size>{});
+  }
 }
 
-/// `n` rebuilt over `c...`, keeping its identity when it has one (a rebuilt node is the same node).
-template <class N, class... C>
-auto with_children(const N& n, C&&... c) {
-  auto out = n.rebuild(std::forward<C>(c)...);
-  if constexpr (requires { out.id = n.id; }) out.id = n.id;
-  return out;
-}
-
-/// `n` rebuilt over `f(child)` for every child, computed first to last (a braced list fixes
-/// the order: passes that hand out workspace in request order depend on it).
+/// `n` rebuilt over `f(child)` for every child, computed first to last (passes that hand out
+/// workspace in request order depend on the order).
 template <class N, class F>
 auto map_children(const N& n, F&& f) {
-  return boost::hana::unpack(children(n), [&](const auto*... c) {
-    boost::hana::tuple<decltype(f(*c))...> mapped{f(*c)...};
-    return boost::hana::unpack(std::move(mapped), [&](auto&&... m) { return with_children(n, std::move(m)...); });
-  });
+  constexpr std::size_t size = children_t<N>::size;
+  const auto ch = n.children();
+  if constexpr (size == 1) {
+    return n.rebuild(f(*ch.p0));
+  } else if constexpr (size == 2) {
+    auto a = f(*ch.p0);
+    auto b = f(*ch.p1);
+    return n.rebuild(std::move(a), std::move(b));
+  } else if constexpr (size == 3) {
+    auto a = f(*ch.p0);
+    auto b = f(*ch.p1);
+    auto c = f(*ch.p2);
+    return n.rebuild(std::move(a), std::move(b), std::move(c));
+  } else {
+    return meta::apply(ch, [&](const auto*... c) {
+      meta::values<decltype(f(*c))...> mapped{{{f(*c)}...}};
+      return meta::apply(mapped, [&](auto&... m) { return n.rebuild(std::move(m)...); });
+    });
+  }
 }
 
 /// The op name of a node kind (nullptr for leaves), as logged by `log_device_placement`.
 template <class N>
-constexpr const char* op_name_v = [] {
-  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return static_cast<const char*>(N::name);
-  else return static_cast<const char*>(nullptr);
-}();
+constexpr const char* op_name_of() {
+  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return N::name;
+  else return nullptr;
+}
+template <class N>
+inline constexpr const char* op_name_v = op_name_of<N>();
 
 /// True when a variable (a gradient target) sits at or below `N`.
 template <class N>
@@ -1965,7 +2092,7 @@ struct unary : node_base<unary<Op, E>> {
   E arg;
   unary(Op o, E e) : op(o), arg(std::move(e)) {}
   decltype(auto) dims() const { return arg.dims(); }
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
     return unary<Op, A>(op, std::move(a));
@@ -2042,14 +2169,14 @@ struct binary : node_base<binary<Op, L, R>> {
   binary(Op o, L l, R r, const dims_t<shape_type>& d) : op(o), lhs(std::move(l)), rhs(std::move(r)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = op_name_v<Op>;
-  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  meta::children<L, R> children() const { return {&lhs, &rhs}; }
   template <class A, class B>
   auto rebuild(A a, B b) const {
     return binary<Op, A, B>(op, std::move(a), std::move(b));
   }
 
-  /// Each side gets d(op)/d(side) * g (for an addition, g itself), summed back over the axes
-  /// it was broadcast along. The right side goes first: children are visited in the reverse of
+  /// Each side gets d(op)/d(side) * g (for an addition, g itself; `propagate` sums it back over
+  /// the axes the side was broadcast along). The right side goes first: children are visited in the reverse of
   /// the forward pass's order (see autodiff/backward.hpp).
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
@@ -2059,10 +2186,10 @@ struct binary : node_base<binary<Op, L, R>> {
     } else if constexpr (has_variables_v<L> && has_variables_v<R> && !is_tensor_v<G>) {
       // Both sides read the upstream gradient (a dense layer's bias and product, say): one pass
       // computes it into memory instead of each side evaluating the lazy expression again.
-      backward(ctx, ctx.in_memory(g));
+      backward(ctx, detail::materialize(g, ctx.tmp));
     } else {
-      if constexpr (has_variables_v<R>) ctx.propagate(rhs, ctx.sum_to(rhs, side_gradient<1>(g)));
-      if constexpr (has_variables_v<L>) ctx.propagate(lhs, ctx.sum_to(lhs, side_gradient<0>(g)));
+      if constexpr (has_variables_v<R>) ctx.propagate(rhs, side_gradient<1>(g));
+      if constexpr (has_variables_v<L>) ctx.propagate(lhs, side_gradient<0>(g));
     }
   }
   template <int Side, class G>
@@ -2094,7 +2221,7 @@ struct select : node_base<select<C, A, B>> {
       : cond(std::move(c)), if_true(std::move(a)), if_false(std::move(b)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = "sf::where";
-  auto children() const { return boost::hana::make_tuple(&cond, &if_true, &if_false); }
+  meta::children<C, A, B> children() const { return {&cond, &if_true, &if_false}; }
   template <class C2, class A2, class B2>
   auto rebuild(C2 c, A2 a, B2 b) const {
     return select<C2, A2, B2>(std::move(c), std::move(a), std::move(b));
@@ -2104,9 +2231,9 @@ struct select : node_base<select<C, A, B>> {
   void backward(Ctx& ctx, const G& g) const {
     using T = value_type;
     if constexpr (has_variables_v<B>)
-      ctx.propagate(if_false, ctx.sum_to(if_false, select<C, scalar<T>, G>(cond, scalar<T>(T(0)), g, dims())));
+      ctx.propagate(if_false, select<C, scalar<T>, G>(cond, scalar<T>(T(0)), g, dims()));
     if constexpr (has_variables_v<A>)
-      ctx.propagate(if_true, ctx.sum_to(if_true, select<C, G, scalar<T>>(cond, g, scalar<T>(T(0)), dims())));
+      ctx.propagate(if_true, select<C, G, scalar<T>>(cond, g, scalar<T>(T(0)), dims()));
     ctx.flush(cond);
   }
 };
@@ -2546,10 +2673,12 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
 
   static constexpr const char* name = "sf::matmul";
   static constexpr node_traits traits{.materialized = true, .operands_in_memory = true};
-  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  meta::children<L, R> children() const { return {&lhs, &rhs}; }
   template <class A, class B>
   auto rebuild(A a, B b) const {
-    return matmul_node<A, B, TransA, TransB>(std::move(a), std::move(b));
+    matmul_node<A, B, TransA, TransB> m(std::move(a), std::move(b));
+    m.id = id;
+    return m;
   }
 
   template <class P, class T, class S>
@@ -2726,10 +2855,12 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   /// The operand is read on the fly (not computed into memory first): `reduce_sum(square(a - b))`
   /// is one pass.
   static constexpr node_traits traits{.materialized = true};
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
-    return reduce_node<Reducer, A, Keep, Mean, Axes...>(reducer, std::move(a));
+    reduce_node<Reducer, A, Keep, Mean, Axes...> r(reducer, std::move(a));
+    r.id = id;
+    return r;
   }
 
   template <class P, class T, class S>
@@ -2794,7 +2925,7 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
 
   static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
   static constexpr node_traits traits{.materialized = true, .differentiable = false};
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
     return arg_reduce_node<A, Axis, Max>(std::move(a));
@@ -2938,28 +3069,26 @@ struct op_node : node_base<op_node<Op, A...>> {
   static constexpr node_traits traits = detail::op_traits<Op>();
   static constexpr const char* name = op_name_v<Op>;
   Op op;
-  boost::hana::tuple<A...> args;
+  meta::values<A...> args;
   dims_t<shape_type> extents;
   node_id id;
-  op_node(Op o, A... a)
-      : op(o), args(std::move(a)...),
-        extents(boost::hana::unpack(args, [](const auto&... x) { return Op::template result_dims<shape_type>(x.dims()...); })) {}
+  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
-  auto children() const {
-    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
-  }
+  meta::children<A...> children() const { return with_args([](const auto&... a) { return meta::children<A...>{&a...}; }); }
   template <class... B>
   auto rebuild(B... b) const {
-    return op_node<Op, B...>(op, std::move(b)...);
+    op_node<Op, B...> n(op, std::move(b)...);
+    n.id = id;
+    return n;
   }
 
   template <class P, class T, class S>
   void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
-    boost::hana::unpack(args, [&](const auto&... a) {
-      boost::hana::tuple<decltype(detail::erase_extents(detail::materialize(a, tmp)))...> in{
-          detail::erase_extents(detail::materialize(a, tmp))...};
-      boost::hana::unpack(in, [&](const auto&... x) { op.template forward<P>(detail::erase_extents(dst), x..., tmp); });
+    // (Operands of a prepared tree are in memory already; otherwise the order of their
+    // evaluation only decides which workspace block each gets.)
+    with_args([&](const auto&... a) {
+      op.template forward<P>(detail::erase_extents(dst), detail::erase_extents(detail::materialize(a, tmp))..., tmp);
     });
   }
 
@@ -2972,18 +3101,26 @@ struct op_node : node_base<op_node<Op, A...>> {
   }
 
  private:
+  static_assert(sizeof...(A) >= 1 && sizeof...(A) <= 3, "sf::op_node: an op takes one to three operands");
+  /// `f(operand...)`, spelled out per arity (no index-sequence machinery per op kind).
+  template <class F>
+  decltype(auto) with_args(F&& f) const {
+    if constexpr (sizeof...(A) == 1) return f(meta::get<0>(args));
+    else if constexpr (sizeof...(A) == 2) return f(meta::get<0>(args), meta::get<1>(args));
+    else return f(meta::get<0>(args), meta::get<1>(args), meta::get<2>(args));
+  }
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
     (backward_side<sizeof...(A) - 1 - I>(ctx, value, g), ...);
   }
   template <std::size_t Side, class Ctx, class V, class G>
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
-    const auto& child = boost::hana::at_c<Side>(args);
+    const auto& child = meta::get<Side>(args);
     using C = std::remove_cvref_t<decltype(child)>;
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
       using P = typename V::policy_type;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
-      boost::hana::unpack(args, [&](const auto&... a) {
+      with_args([&](const auto&... a) {
         op.template backward<static_cast<int>(Side), P>(detail::erase_extents(d), detail::erase_extents(detail::value_view(a))...,
                                                         detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
       });
@@ -3032,7 +3169,7 @@ struct reshape_node : node_base<reshape_node<E, S>> {
   const dims_t<S>& dims() const { return extents; }
 
   static constexpr const char* name = "sf::reshape";
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   /// Over a view of memory, reshaping is free: the result is a view with the new shape.
   template <class A>
   auto rebuild(A a) const {
@@ -3044,7 +3181,7 @@ struct reshape_node : node_base<reshape_node<E, S>> {
   /// The upstream gradient, seen with the operand's shape.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    const auto gm = ctx.in_memory(g);
+    const auto gm = detail::materialize(g, ctx.tmp);
     using P = typename decltype(gm)::policy_type;
     ctx.propagate(arg, tensor_view<value_type, typename E::shape_type, P>(gm.data(), arg.dims()));
   }
@@ -3266,11 +3403,19 @@ auto materialize(const N& node, temporaries<P>& tmp) {
 
 /// The node with every materialisation point replaced by a view of its computed value: what
 /// an evaluator reads in one elementwise pass.
+template <class P>
+struct lower_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+  temporaries<P>& tmp;
+  template <class C>
+  auto operator()(const C& c) const {
+    return lower(c, tmp);
+  }
+};
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
   else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
-  else return map_children(node, [&](const auto& c) { return lower(c, tmp); });
+  else return map_children(node, lower_each<P>{tmp});
 }
 
 /// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,
@@ -3563,7 +3708,7 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #endif
 
 
-// ---- begin staticflow/ops/gemm.hpp ----
+// ---- begin staticflow/device/host/gemm.hpp ----
 /// \file
 /// \brief The host's matrix product on one thread: a block of C = alpha op(A) op(B) + beta C,
 /// row-major, op transposing when its flag is set.
@@ -3583,7 +3728,7 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #include <vector>
 
 
-// ---- begin staticflow/ops/vector.hpp ----
+// ---- begin staticflow/device/host/vector.hpp ----
 /// \file
 /// \brief The host kernels' vector registers: the target's width and loads and stores of whole
 /// or partial vectors (GCC / Clang vector extensions, so one source serves SSE, AVX and AVX-512).
@@ -3665,7 +3810,7 @@ template <class T>
 }  // namespace detail
 
 }  // namespace staticflow::ops
-// ---- end staticflow/ops/vector.hpp ----
+// ---- end staticflow/device/host/vector.hpp ----
 
 namespace staticflow::ops {
 
@@ -3829,9 +3974,9 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
 }
 
 }  // namespace staticflow::ops
-// ---- end staticflow/ops/gemm.hpp ----
+// ---- end staticflow/device/host/gemm.hpp ----
 
-// ---- begin staticflow/ops/vector_matrix.hpp ----
+// ---- begin staticflow/device/host/vector_matrix.hpp ----
 /// \file
 /// \brief The host's vector-matrix product y = x B with row-major weights B, float32 or
 /// bfloat16: a dense layer at batch 1.
@@ -3977,7 +4122,7 @@ inline void widen(const bfloat16* in, std::size_t count, float* out) {
 }
 
 }  // namespace staticflow::ops
-// ---- end staticflow/ops/vector_matrix.hpp ----
+// ---- end staticflow/device/host/vector_matrix.hpp ----
 
 namespace staticflow {
 
@@ -4897,14 +5042,9 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 // ---- begin staticflow/expr/conv.hpp ----
 /// \file
 /// \brief 2-D convolution and pooling over NHWC tensors (TF's tf.nn.conv2d, max_pool, avg_pool),
-/// as materialised ops with their own forward and backward kernels.
-///
-/// On the host, convolution and its two gradients are direct kernels over the NHWC input and
-/// the HWIO filter, vectorised over blocks of filters (ops/conv_direct.hpp). Fine-grained
-/// policies (GPUs) run im2col into a workspace block plus one GEMM (the filter is already the
-/// [kh * kw * c, f] matrix); the filter gradient is the transposed GEMM on the same im2col
-/// matrix and the input gradient a GEMM followed by a gathering col2im. Pooling runs one kernel
-/// per output (forward) or per input element (backward).
+/// as materialised ops: the shape rules and gradients here, the kernels per device in
+/// device/host/conv2d.hpp (direct kernels over the NHWC input and HWIO filter), pool2d.hpp
+/// (tiled windows), and device/cuda/conv2d.cuh (im2col + GEMM), pool2d.cuh.
 
 #include <cstdint>
 
@@ -4916,7 +5056,7 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 // ---- begin staticflow/ops/conv.hpp ----
 /// \file
 /// \brief Kernels of 2-D convolution and pooling over NHWC tensors: im2col and its gathering
-/// inverse (the GPU's convolution; the host's is ops/conv_direct.hpp), pooling forward and
+/// inverse (the GPU's convolution, device/cuda/conv2d.cuh; the host's is device/host/conv2d.hpp), pooling forward and
 /// backward. Each is an SF_HD functor run through `executor<P>::for_each`, where no two
 /// indices write the same memory (race-free on CUDA without atomics).
 
@@ -5134,11 +5274,226 @@ struct pool_backward {
 }  // namespace staticflow::ops
 // ---- end staticflow/ops/conv.hpp ----
 
-// ---- begin staticflow/ops/conv_direct.hpp ----
+namespace staticflow {
+
+/// The kernels of conv2d and of pooling, per device (`device_kernel<conv2d_kernels, host>` in
+/// device/host/conv2d.hpp, `<..., cuda>` in device/cuda/conv2d.cuh; pool2d.* likewise).
+struct conv2d_kernels;
+template <bool Max, std::size_t KH, std::size_t KW>
+struct pool2d_kernels;
+
+/// How windows meet the border (TF's padding="SAME" / "VALID").
+/// `same`: ceil(in / stride) outputs, the input padded as evenly as possible (the odd cell
+/// after: bottom / right). `valid`: only windows inside the input, ceil((in - k + 1) / stride).
+enum class padding { same, valid };
+
+namespace detail {
+
+/// Output extent along one axis (dyn stays dyn; 0 when a VALID window does not fit).
+constexpr std::size_t window_out_extent(std::size_t in, std::size_t k, std::size_t s, padding p) {
+  if (in == dyn || k == dyn) return dyn;
+  if (p == padding::same) return (in + s - 1) / s;
+  return in >= k ? (in - k) / s + 1 : 0;
+}
+
+/// Padding cells before the first row (column): half the total, rounded down (TF).
+constexpr std::size_t window_pad_before(std::size_t in, std::size_t k, std::size_t s, padding p, std::size_t out) {
+  if (p == padding::valid || out == 0) return 0;
+  const std::size_t needed = (out - 1) * s + k;
+  return needed > in ? (needed - in) / 2 : 0;
+}
+
+/// The geometry of windows of `k_h x k_w` with strides over input extents [n, h, w, c].
+template <padding Pad, class D>
+ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::size_t k_w, std::size_t s_h,
+                                          std::size_t s_w) {
+  ops::window_geometry g{};
+  g.n = in[0], g.h = in[1], g.w = in[2], g.c = in[3];
+  g.kh = k_h, g.kw = k_w, g.sh = s_h, g.sw = s_w;
+  g.oh = window_out_extent(g.h, k_h, s_h, Pad);
+  g.ow = window_out_extent(g.w, k_w, s_w, Pad);
+  g.pad_top = window_pad_before(g.h, k_h, s_h, Pad, g.oh);
+  g.pad_left = window_pad_before(g.w, k_w, s_w, Pad, g.ow);
+  return g;
+}
+
+// The messages are built out of line: one copy of their code, however many layers check.
+[[noreturn, gnu::cold]] inline void throw_window_too_large(const char* what, std::size_t in, std::size_t k,
+                                                          const char* axis) {
+  detail::fail<invalid_argument>({what, ": the window (", k, ") is larger than the input's ", axis, " (", in,
+                                  ") with VALID padding"});
+}
+[[noreturn, gnu::cold]] inline void throw_conv_channels(const std::size_t* x, const std::size_t* f) {
+  detail::fail<invalid_argument>({"sf::conv2d: the filter ", extents_string(f, 4, false), " expects ", f[2],
+                                  " input channels but the input ", extents_string(x, 4, false), " has ", x[3]});
+}
+
+/// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).
+inline void check_window_fits(const char* what, padding p, std::size_t in, std::size_t k, const char* axis) {
+  if (p == padding::valid && in != dyn && k != dyn && k > in) throw_window_too_large(what, in, k, axis);
+}
+
+/// [n, oh, ow, c] for windows over an NHWC input.
+template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
+using windowed_shape = shape<SX::extents[0], window_out_extent(SX::extents[1], KH, SH, Pad),
+                             window_out_extent(SX::extents[2], KW, SW, Pad), C>;
+
+}  // namespace detail
+
+// ---- convolution ------------------------------------------------------------------------------------------
+
+/// conv2d(x, w)[n, i, j, f] = sum over (a, b, c) of x[n, i*SH + a - pt, j*SW + b - pl, c] * w[a, b, c, f].
+template <std::size_t SH, std::size_t SW, padding Pad>
+struct conv2d_op {
+  static constexpr const char* name = "sf::conv2d";
+  template <class SX, class SF>
+  using result_shape = detail::windowed_shape<SX, SF::extents[0], SF::extents[1], SH, SW, Pad, SF::extents[3]>;
+
+  template <class S, class DX, class DF>
+  static dims_t<S> result_dims(const DX& x, const DF& f) {
+    if (x[3] != dyn && f[2] != dyn && x[3] != f[2]) detail::throw_conv_channels(x.v, f.v);
+    detail::check_window_fits(name, Pad, x[1], f[0], "height");
+    detail::check_window_fits(name, Pad, x[2], f[1], "width");
+    return {x[0], detail::window_out_extent(x[1], f[0], SH, Pad), detail::window_out_extent(x[2], f[1], SW, Pad), f[3]};
+  }
+
+  template <class X, class F>
+  static ops::window_geometry geometry(const X& x, const F& f) {
+    return detail::make_window_geometry<Pad>(x.dims(), f.dim(0), f.dim(1), SH, SW);
+  }
+
+  template <class P, class Out, class X, class F, class Tmp>
+  static void forward(const Out& out, const X& x, const F& f, Tmp& tmp) {
+    device_kernel<conv2d_kernels, P>::forward(out.data(), x.data(), f.data(), geometry(x, f), f.dim(3), tmp);
+  }
+
+  /// Side 0: d input; side 1: d filter.
+  template <int Side, class P, class D, class X, class F, class V, class G, class Tmp>
+  static void backward(const D& d, const X& x, const F& f, const V&, const G& gy, Tmp& tmp) {
+    using kernels = device_kernel<conv2d_kernels, P>;
+    if constexpr (Side == 0) kernels::input_grad(d.data(), f.data(), gy.data(), geometry(x, f), f.dim(3), tmp);
+    else kernels::filter_grad(d.data(), x.data(), gy.data(), geometry(x, f), f.dim(3), tmp);
+  }
+};
+
+namespace detail {
+
+/// The compile-time rules of conv2d, each with its message; `value` says whether all hold.
+template <class SX, class SF, std::size_t SH, std::size_t SW, padding Pad>
+struct check_conv2d {
+  static constexpr bool ranks = SX::rank == 4 && SF::rank == 4;
+  static_assert(SX::rank == 4, "sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
+  static_assert(SF::rank == 4, "sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]");
+  static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
+  static constexpr std::size_t at(const auto& e, std::size_t i) { return i < e.size() ? e[i] : dyn; }
+  static constexpr bool channels = !ranks || at(SX::extents, 3) == dyn || at(SF::extents, 2) == dyn ||
+                                   at(SX::extents, 3) == at(SF::extents, 2);
+  static_assert(channels, "sf::conv2d: the filter's input channels differ from the input's channels");
+  static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k == dyn || k <= in; }
+  static constexpr bool fit = !ranks || (fits(at(SX::extents, 1), at(SF::extents, 0)) &&
+                                         fits(at(SX::extents, 2), at(SF::extents, 1)));
+  static_assert(fit, "sf::conv2d: the filter is larger than the input with VALID padding");
+  static constexpr bool value = ranks && SH >= 1 && SW >= 1 && channels && fit;
+};
+
+}  // namespace detail
+
+/// `sf::conv2d<SH, SW, Pad>(input, filter)`: TF's tf.nn.conv2d(input, filter, [1, SH, SW, 1], Pad)
+/// (a cross-correlation, as TF). **Shape:** [N, H, W, C] with [KH, KW, C, F] ->
+/// [N, OH, OW, F]; SAME: OH = ceil(H / SH); VALID: OH = ceil((H - KH + 1) / SH).
+/// **Errors:** ranks other than 4, channel mismatch, a VALID filter larger than the input:
+/// compile errors (or invalid_argument when the extents are only known at run time).
+/// **Gradient:** with respect to the input and the filter.
+template <std::size_t SH, std::size_t SW, padding Pad, operand X, operand F>
+auto conv2d(const X& input, const F& filter) {
+  static_assert(std::is_same_v<value_t<X>, value_t<F>>, "sf: mixing dtypes requires an explicit sf::cast<T>");
+  if constexpr (detail::check_conv2d<shape_of_t<X>, shape_of_t<F>, SH, SW, Pad>::value)
+    return make_op_node(conv2d_op<SH, SW, Pad>{}, input, filter);
+  else return scalar<value_t<X>>({});  // never used: a static_assert has failed
+}
+
+/// `sf::conv2d<Pad>(input, filter)`: stride 1.
+template <padding Pad, operand X, operand F>
+auto conv2d(const X& input, const F& filter) {
+  return conv2d<1, 1, Pad>(input, filter);
+}
+
+// ---- pooling ----------------------------------------------------------------------------------------------
+
+/// Max (`Max`) or average pooling over KH x KW windows, per channel.
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max>
+struct pool2d_op {
+  static constexpr const char* name = Max ? "sf::max_pool2d" : "sf::avg_pool2d";
+  template <class SX>
+  using result_shape = detail::windowed_shape<SX, KH, KW, SH, SW, Pad, SX::extents[3]>;
+
+  template <class S, class DX>
+  static dims_t<S> result_dims(const DX& x) {
+    detail::check_window_fits(name, Pad, x[1], KH, "height");
+    detail::check_window_fits(name, Pad, x[2], KW, "width");
+    return {x[0], detail::window_out_extent(x[1], KH, SH, Pad), detail::window_out_extent(x[2], KW, SW, Pad), x[3]};
+  }
+
+  template <class P, class Out, class X, class Tmp>
+  static void forward(const Out& out, const X& x, Tmp&) {
+    device_kernel<pool2d_kernels<Max, KH, KW>, P>::forward(out.data(), x.data(),
+                                                          detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW));
+  }
+
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
+  static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
+    device_kernel<pool2d_kernels<Max, KH, KW>, P>::backward(d.data(), x.data(), gy.data(),
+                                                           detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW));
+  }
+};
+
+namespace detail {
+
+template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
+struct check_pool2d {
+  static_assert(SX::rank == 4, "sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
+  static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
+  static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
+  static constexpr std::size_t at(std::size_t i) { return i < SX::rank ? SX::extents[i] : dyn; }
+  static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k <= in; }
+  static constexpr bool fit = fits(at(1), KH) && fits(at(2), KW);
+  static_assert(fit, "sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding");
+  static constexpr bool value = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
+};
+
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>
+auto pool2d(const X& input) {
+  if constexpr (check_pool2d<shape_of_t<X>, KH, KW, SH, SW, Pad>::value)
+    return make_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
+  else return scalar<value_t<X>>({});  // never used: a static_assert has failed
+}
+
+}  // namespace detail
+
+/// `sf::max_pool2d<KH, KW, SH, SW, Pad>(x)`: TF's tf.nn.max_pool(x, [1, KH, KW, 1], [1, SH, SW, 1], Pad).
+/// Padding cells never win. **Shape:** [N, H, W, C] -> [N, OH, OW, C] (as conv2d).
+/// **Gradient:** to the first maximal cell of each window in row-major order (TF's MaxPoolGrad).
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, operand X>
+auto max_pool2d(const X& input) {
+  return detail::pool2d<KH, KW, SH, SW, Pad, true>(input);
+}
+
+/// `sf::avg_pool2d<KH, KW, SH, SW, Pad>(x)`: TF's tf.nn.avg_pool; the mean of each window's
+/// cells inside the input (SAME windows at the border divide by fewer cells, as TF).
+/// **Gradient:** each window's upstream gradient shared equally among its cells.
+template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, operand X>
+auto avg_pool2d(const X& input) {
+  return detail::pool2d<KH, KW, SH, SW, Pad, false>(input);
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/conv.hpp ----
+
+// ---- begin staticflow/device/host/conv2d.hpp ----
 /// \file
-/// \brief The host's convolution kernels (forward, filter gradient and input gradient computed
-/// straight from the NHWC input and the HWIO filter, with no im2col matrix) and its pooling
-/// kernels for tiling windows.
+/// \brief conv2d on the host: `device_kernel<conv2d_kernels, host>` and its kernels (forward,
+/// filter gradient and input gradient computed straight from the NHWC input and the HWIO
+/// filter, with no im2col matrix).
 ///
 /// im2col copies every input cell kh * kw times into a matrix that is written once and read
 /// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
@@ -5146,8 +5501,8 @@ struct pool_backward {
 /// a block of `filter_lanes` filters (one vector register) is updated by a broadcast input
 /// value, for several output pixels at once so that each filter row loaded from cache feeds
 /// several multiply-adds. Windows that touch the padding take a checked path; the others
-/// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
-/// per-output pooling kernels (ops/conv.hpp), where a thread per element is the natural grain.
+/// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM
+/// (device/cuda/conv2d.cuh), where a thread per element is the natural grain.
 
 #include <algorithm>
 #include <cstddef>
@@ -5584,6 +5939,79 @@ struct conv_input_grad_direct {
   }
 };
 
+}  // namespace staticflow::ops
+
+namespace staticflow {
+
+template <>
+struct device_kernel<conv2d_kernels, host> {
+  using ex = executor<host>;
+
+  template <class T, class Tmp>
+  static void forward(T* out, const T* x, const T* f, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
+    if (ops::conv_forward_single_channel<T>::applies(g)) {
+      using kernel = ops::conv_forward_single_channel<T>;
+      ex::for_each(kernel::count(g), kernel{out, x, f, g, filters}, kernel::work(g, filters));
+    } else {
+      using kernel = ops::conv_forward_direct<T>;
+      const std::size_t padded = ops::padded_filters<T>(filters);
+      const T* w = padded_rows(f, g, filters, padded, tmp);
+      ex::for_each(kernel::count(g), kernel{out, x, w, g, filters, padded}, kernel::work(g, padded));
+    }
+  }
+
+  template <class T, class Tmp>
+  static void input_grad(T* dx, const T* f, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
+    using kernel = ops::conv_input_grad_direct<T>;
+    const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
+    auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
+    ex::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f, filters, run, run_padded});
+    ex::for_each(g.n, kernel{dx, gy, wt.data(), g, filters, run_padded}, kernel::work(g, filters, run_padded));
+  }
+
+  template <class T, class Tmp>
+  static void filter_grad(T* df, const T* x, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
+    const std::size_t size = g.patch() * filters;
+    if (ops::conv_filter_grad_paired<T>::applies(filters)) {
+      using kernel = ops::conv_filter_grad_paired<T>;
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      ex::for_each(kernel::count(g), kernel{part.data(), x, gy, g, filters}, kernel::work(g));
+      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+    } else {
+      using kernel = ops::conv_filter_grad_direct<T>;
+      const std::size_t padded = ops::padded_filters<T>(filters);
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      ex::for_each(kernel::count(g, padded), kernel{part.data(), x, gy, g, filters, padded}, kernel::work(g));
+      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+    }
+  }
+
+ private:
+  /// The filter with its rows padded to whole blocks of filters.
+  template <class T, class Tmp>
+  static const T* padded_rows(const T* f, const ops::window_geometry& g, std::size_t filters, std::size_t padded, Tmp& tmp) {
+    if (padded == filters) return f;
+    const std::size_t rows = g.patch();
+    auto w = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{rows, padded});
+    ex::for_each(rows, ops::pad_filter_rows<T>{w.data(), f, filters, padded});
+    return w.data();
+  }
+};
+
+}  // namespace staticflow
+// ---- end staticflow/device/host/conv2d.hpp ----
+
+// ---- begin staticflow/device/host/pool2d.hpp ----
+/// \file
+/// \brief max_pool2d / avg_pool2d on the host: `device_kernel<pool2d_kernels<...>, host>`, with
+/// kernels for windows that tile the input (LeNet's 2x2 / 2: one index per output row, offsets
+/// known at compile time) and the per-output kernels of ops/conv.hpp otherwise.
+
+#include <cstddef>
+
+
+namespace staticflow::ops {
+
 /// Pooling over KH x KW windows that tile the input (stride = window, no padding, exact fit:
 /// LeNet's 2x2 / 2), forward: one index per output row (n, oy), the window's cells at offsets
 /// known at compile time, no divisions per output.
@@ -5670,308 +6098,28 @@ struct pool_tiled_backward {
 };
 
 }  // namespace staticflow::ops
-// ---- end staticflow/ops/conv_direct.hpp ----
 
 namespace staticflow {
 
-template <class P>
-struct executor;
-
-/// How windows meet the border (TF's padding="SAME" / "VALID").
-/// `same`: ceil(in / stride) outputs, the input padded as evenly as possible (the odd cell
-/// after: bottom / right). `valid`: only windows inside the input, ceil((in - k + 1) / stride).
-enum class padding { same, valid };
-
-namespace detail {
-
-/// Output extent along one axis (dyn stays dyn; 0 when a VALID window does not fit).
-constexpr std::size_t window_out_extent(std::size_t in, std::size_t k, std::size_t s, padding p) {
-  if (in == dyn || k == dyn) return dyn;
-  if (p == padding::same) return (in + s - 1) / s;
-  return in >= k ? (in - k) / s + 1 : 0;
-}
-
-/// Padding cells before the first row (column): half the total, rounded down (TF).
-constexpr std::size_t window_pad_before(std::size_t in, std::size_t k, std::size_t s, padding p, std::size_t out) {
-  if (p == padding::valid || out == 0) return 0;
-  const std::size_t needed = (out - 1) * s + k;
-  return needed > in ? (needed - in) / 2 : 0;
-}
-
-/// The geometry of windows of `k_h x k_w` with strides over input extents [n, h, w, c].
-template <padding Pad, class D>
-ops::window_geometry make_window_geometry(const D& in, std::size_t k_h, std::size_t k_w, std::size_t s_h,
-                                          std::size_t s_w) {
-  ops::window_geometry g{};
-  g.n = in[0], g.h = in[1], g.w = in[2], g.c = in[3];
-  g.kh = k_h, g.kw = k_w, g.sh = s_h, g.sw = s_w;
-  g.oh = window_out_extent(g.h, k_h, s_h, Pad);
-  g.ow = window_out_extent(g.w, k_w, s_w, Pad);
-  g.pad_top = window_pad_before(g.h, k_h, s_h, Pad, g.oh);
-  g.pad_left = window_pad_before(g.w, k_w, s_w, Pad, g.ow);
-  return g;
-}
-
-// The messages are built out of line: one copy of their code, however many layers check.
-[[noreturn, gnu::cold]] inline void throw_window_too_large(const char* what, std::size_t in, std::size_t k,
-                                                          const char* axis) {
-  detail::fail<invalid_argument>({what, ": the window (", k, ") is larger than the input's ", axis, " (", in,
-                                  ") with VALID padding"});
-}
-[[noreturn, gnu::cold]] inline void throw_conv_channels(const std::size_t* x, const std::size_t* f) {
-  detail::fail<invalid_argument>({"sf::conv2d: the filter ", extents_string(f, 4, false), " expects ", f[2],
-                                  " input channels but the input ", extents_string(x, 4, false), " has ", x[3]});
-}
-
-/// A VALID window must fit the input (checked at run time where an extent was dyn at compile time).
-inline void check_window_fits(const char* what, padding p, std::size_t in, std::size_t k, const char* axis) {
-  if (p == padding::valid && in != dyn && k != dyn && k > in) throw_window_too_large(what, in, k, axis);
-}
-
-/// [n, oh, ow, c] for windows over an NHWC input.
-template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
-using windowed_shape = shape<SX::extents[0], window_out_extent(SX::extents[1], KH, SH, Pad),
-                             window_out_extent(SX::extents[2], KW, SW, Pad), C>;
-
-}  // namespace detail
-
-// ---- convolution ------------------------------------------------------------------------------------------
-
-/// conv2d(x, w)[n, i, j, f] = sum over (a, b, c) of x[n, i*SH + a - pt, j*SW + b - pl, c] * w[a, b, c, f].
-template <std::size_t SH, std::size_t SW, padding Pad>
-struct conv2d_op {
-  static constexpr const char* name = "sf::conv2d";
-  template <class SX, class SF>
-  using result_shape = detail::windowed_shape<SX, SF::extents[0], SF::extents[1], SH, SW, Pad, SF::extents[3]>;
-
-  template <class S, class DX, class DF>
-  static dims_t<S> result_dims(const DX& x, const DF& f) {
-    if (x[3] != dyn && f[2] != dyn && x[3] != f[2]) detail::throw_conv_channels(x.v, f.v);
-    detail::check_window_fits(name, Pad, x[1], f[0], "height");
-    detail::check_window_fits(name, Pad, x[2], f[1], "width");
-    return {x[0], detail::window_out_extent(x[1], f[0], SH, Pad), detail::window_out_extent(x[2], f[1], SW, Pad), f[3]};
-  }
-
-  template <class X, class F>
-  static ops::window_geometry geometry(const X& x, const F& f) {
-    return detail::make_window_geometry<Pad>(x.dims(), f.dim(0), f.dim(1), SH, SW);
-  }
-
-  /// The im2col matrix [positions, patch] of x (fine-grained policies): x itself for a 1x1,
-  /// stride-1 filter. Built once per run: the filter gradient reuses the forward pass's matrix
-  /// (found by the input's address and the window, which identify it within a run).
-  template <class P, class X, class Tmp>
-  static const typename X::value_type* columns(const X& x, const ops::window_geometry& g, Tmp& tmp) {
-    using T = typename X::value_type;
-    if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1) return x.data();
-    node_id key;
-    key.value = reinterpret_cast<std::uintptr_t>(x.data()) ^ (g.kh << 56) ^ (g.kw << 48) ^ (g.sh << 40) ^
-                (g.sw << 32) ^ (g.pad_top << 24) ^ (g.pad_left << 16) ^ (std::uint64_t{1} << 63);
-    if (void* done = tmp.find(key)) return static_cast<const T*>(done);
-    auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
-    tmp.remember(key, col.data());
-    return col.data();
-  }
-
-  /// The filter with its rows padded to whole blocks of filters (the host's direct kernels).
-  template <class P, class F, class Tmp>
-  static const typename F::value_type* padded_rows(const F& f, std::size_t padded, Tmp& tmp) {
-    using T = typename F::value_type;
-    const std::size_t rows = f.dim(0) * f.dim(1) * f.dim(2), filters = f.dim(3);
-    if (padded == filters) return f.data();
-    auto w = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{rows, padded});
-    executor<P>::for_each(rows, ops::pad_filter_rows<T>{w.data(), f.data(), filters, padded});
-    return w.data();
-  }
-
-  template <class P, class Out, class X, class F, class Tmp>
-  static void forward(const Out& out, const X& x, const F& f, Tmp& tmp) {
-    using T = typename X::value_type;
-    const auto g = geometry(x, f);
-    const std::size_t filters = f.dim(3);
-    if constexpr (P::fine_grained) {
-      const T* col = columns<P>(x, g, tmp);
-      executor<P>::gemm(false, false, g.positions(), filters, g.patch(), T(1), col, f.data(), T(0), out.data());
-    } else if (ops::conv_forward_single_channel<T>::applies(g)) {
-      using kernel = ops::conv_forward_single_channel<T>;
-      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), f.data(), g, filters}, kernel::work(g, filters));
-    } else {
-      using kernel = ops::conv_forward_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      const T* w = padded_rows<P>(f, padded, tmp);
-      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), w, g, filters, padded}, kernel::work(g, padded));
-    }
-  }
-
-  /// Side 0: d input; side 1: d filter. Fine-grained policies: col2im(g w^T) and
-  /// im2col(x)^T g; the host: the direct kernels.
-  template <int Side, class P, class D, class X, class F, class V, class G, class Tmp>
-  static void backward(const D& d, const X& x, const F& f, const V&, const G& gy, Tmp& tmp) {
-    using T = typename X::value_type;
-    const auto g = geometry(x, f);
-    const std::size_t filters = f.dim(3);
-    if constexpr (P::fine_grained) {
-      if constexpr (Side == 0) {
-        const bool identity = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1;
-        T* dcol = identity ? d.data()
-                           : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
-        executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-        if (identity) return;
-        executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
-      } else {
-        const T* col = columns<P>(x, g, tmp);
-        executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
-      }
-    } else if constexpr (Side == 0) {
-      using kernel = ops::conv_input_grad_direct<T>;
-      const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
-      auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
-      executor<P>::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f.data(), filters, run, run_padded});
-      executor<P>::for_each(g.n, kernel{d.data(), gy.data(), wt.data(), g, filters, run_padded},
-                            kernel::work(g, filters, run_padded));
-    } else if (ops::conv_filter_grad_paired<T>::applies(filters)) {
-      using kernel = ops::conv_filter_grad_paired<T>;
-      const std::size_t size = g.patch() * filters;
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      executor<P>::for_each(kernel::count(g), kernel{part.data(), x.data(), gy.data(), g, filters}, kernel::work(g));
-      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
-    } else {
-      using kernel = ops::conv_filter_grad_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters), size = g.patch() * filters;
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      executor<P>::for_each(kernel::count(g, padded), kernel{part.data(), x.data(), gy.data(), g, filters, padded},
-                            kernel::work(g));
-      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
-    }
-  }
-};
-
-namespace detail {
-
-/// The compile-time rules of conv2d, each with its message; `value` says whether all hold.
-template <class SX, class SF, std::size_t SH, std::size_t SW, padding Pad>
-struct check_conv2d {
-  static constexpr bool ranks = SX::rank == 4 && SF::rank == 4;
-  static_assert(SX::rank == 4, "sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
-  static_assert(SF::rank == 4, "sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]");
-  static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
-  static constexpr std::size_t at(const auto& e, std::size_t i) { return i < e.size() ? e[i] : dyn; }
-  static constexpr bool channels = !ranks || at(SX::extents, 3) == dyn || at(SF::extents, 2) == dyn ||
-                                   at(SX::extents, 3) == at(SF::extents, 2);
-  static_assert(channels, "sf::conv2d: the filter's input channels differ from the input's channels");
-  static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k == dyn || k <= in; }
-  static constexpr bool fit = !ranks || (fits(at(SX::extents, 1), at(SF::extents, 0)) &&
-                                         fits(at(SX::extents, 2), at(SF::extents, 1)));
-  static_assert(fit, "sf::conv2d: the filter is larger than the input with VALID padding");
-  static constexpr bool value = ranks && SH >= 1 && SW >= 1 && channels && fit;
-};
-
-}  // namespace detail
-
-/// `sf::conv2d<SH, SW, Pad>(input, filter)`: TF's tf.nn.conv2d(input, filter, [1, SH, SW, 1], Pad)
-/// (a cross-correlation, as TF). **Shape:** [N, H, W, C] with [KH, KW, C, F] ->
-/// [N, OH, OW, F]; SAME: OH = ceil(H / SH); VALID: OH = ceil((H - KH + 1) / SH).
-/// **Errors:** ranks other than 4, channel mismatch, a VALID filter larger than the input:
-/// compile errors (or invalid_argument when the extents are only known at run time).
-/// **Gradient:** with respect to the input and the filter.
-template <std::size_t SH, std::size_t SW, padding Pad, operand X, operand F>
-auto conv2d(const X& input, const F& filter) {
-  static_assert(std::is_same_v<value_t<X>, value_t<F>>, "sf: mixing dtypes requires an explicit sf::cast<T>");
-  if constexpr (detail::check_conv2d<shape_of_t<X>, shape_of_t<F>, SH, SW, Pad>::value)
-    return make_op_node(conv2d_op<SH, SW, Pad>{}, input, filter);
-  else return scalar<value_t<X>>({});  // never used: a static_assert has failed
-}
-
-/// `sf::conv2d<Pad>(input, filter)`: stride 1.
-template <padding Pad, operand X, operand F>
-auto conv2d(const X& input, const F& filter) {
-  return conv2d<1, 1, Pad>(input, filter);
-}
-
-// ---- pooling ----------------------------------------------------------------------------------------------
-
-/// Max (`Max`) or average pooling over KH x KW windows, per channel.
-template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max>
-struct pool2d_op {
-  static constexpr const char* name = Max ? "sf::max_pool2d" : "sf::avg_pool2d";
-  template <class SX>
-  using result_shape = detail::windowed_shape<SX, KH, KW, SH, SW, Pad, SX::extents[3]>;
-
-  template <class S, class DX>
-  static dims_t<S> result_dims(const DX& x) {
-    detail::check_window_fits(name, Pad, x[1], KH, "height");
-    detail::check_window_fits(name, Pad, x[2], KW, "width");
-    return {x[0], detail::window_out_extent(x[1], KH, SH, Pad), detail::window_out_extent(x[2], KW, SW, Pad), x[3]};
-  }
-
-  template <class P, class Out, class X, class Tmp>
-  static void forward(const Out& out, const X& x, Tmp&) {
-    using T = typename X::value_type;
-    const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    if constexpr (!P::fine_grained)
-      if (ops::windows_tile(g))
-        return executor<P>::for_each(g.n * g.oh, ops::pool_tiled_forward<T, Max, KH, KW>{out.data(), x.data(), g},
-                                     g.w * g.c * KH);
-    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
-  }
-
-  template <int Side, class P, class D, class X, class V, class G, class Tmp>
-  static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
-    using T = typename X::value_type;
-    const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    if constexpr (!P::fine_grained)
-      if (ops::windows_tile(g))
-        return executor<P>::for_each(g.n * g.oh, ops::pool_tiled_backward<T, Max, KH, KW>{d.data(), x.data(), gy.data(), g},
-                                     g.w * g.c * KH);
+template <bool Max, std::size_t KH, std::size_t KW>
+struct device_kernel<pool2d_kernels<Max, KH, KW>, host> {
+  using ex = executor<host>;
+  template <class T>
+  static void forward(T* y, const T* x, const ops::window_geometry& g) {
     if (ops::windows_tile(g))
-      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g}, g.c * KH * KW);
-    else
-      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g}, KH * KW);
+      return ex::for_each(g.n * g.oh, ops::pool_tiled_forward<T, Max, KH, KW>{y, x, g}, g.w * g.c * KH);
+    ex::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{y, x, g}, g.c * KH * KW);
+  }
+  template <class T>
+  static void backward(T* dx, const T* x, const T* gy, const ops::window_geometry& g) {
+    if (ops::windows_tile(g))
+      return ex::for_each(g.n * g.oh, ops::pool_tiled_backward<T, Max, KH, KW>{dx, x, gy, g}, g.w * g.c * KH);
+    ex::for_each(g.n * g.h * g.w * g.c, ops::pool_backward<T, Max>{dx, x, gy, g}, KH * KW);
   }
 };
-
-namespace detail {
-
-template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
-struct check_pool2d {
-  static_assert(SX::rank == 4, "sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
-  static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
-  static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
-  static constexpr std::size_t at(std::size_t i) { return i < SX::rank ? SX::extents[i] : dyn; }
-  static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k <= in; }
-  static constexpr bool fit = fits(at(1), KH) && fits(at(2), KW);
-  static_assert(fit, "sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding");
-  static constexpr bool value = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
-};
-
-template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>
-auto pool2d(const X& input) {
-  if constexpr (check_pool2d<shape_of_t<X>, KH, KW, SH, SW, Pad>::value)
-    return make_op_node(pool2d_op<KH, KW, SH, SW, Pad, Max>{}, input);
-  else return scalar<value_t<X>>({});  // never used: a static_assert has failed
-}
-
-}  // namespace detail
-
-/// `sf::max_pool2d<KH, KW, SH, SW, Pad>(x)`: TF's tf.nn.max_pool(x, [1, KH, KW, 1], [1, SH, SW, 1], Pad).
-/// Padding cells never win. **Shape:** [N, H, W, C] -> [N, OH, OW, C] (as conv2d).
-/// **Gradient:** to the first maximal cell of each window in row-major order (TF's MaxPoolGrad).
-template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, operand X>
-auto max_pool2d(const X& input) {
-  return detail::pool2d<KH, KW, SH, SW, Pad, true>(input);
-}
-
-/// `sf::avg_pool2d<KH, KW, SH, SW, Pad>(x)`: TF's tf.nn.avg_pool; the mean of each window's
-/// cells inside the input (SAME windows at the border divide by fewer cells, as TF).
-/// **Gradient:** each window's upstream gradient shared equally among its cells.
-template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, operand X>
-auto avg_pool2d(const X& input) {
-  return detail::pool2d<KH, KW, SH, SW, Pad, false>(input);
-}
 
 }  // namespace staticflow
-// ---- end staticflow/expr/conv.hpp ----
+// ---- end staticflow/device/host/pool2d.hpp ----
 
 // ---- begin staticflow/expr/remap.hpp ----
 /// \file
@@ -6162,7 +6310,7 @@ struct remap_node : node_base<remap_node<Op, E>> {
     extents = plan.out;
   }
   const dims_t<shape_type>& dims() const { return extents; }
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
     return remap_node<Op, A>(std::move(a), fill);
@@ -6639,13 +6787,13 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
   using policy_type = common_policy_t<typename E::policy_type...>;
   static constexpr std::size_t rank = shape_type::rank, parts = sizeof...(E);
   static constexpr const char* name = "sf::concat";
-  boost::hana::tuple<E...> args;
+  meta::values<E...> args;
   dims_t<shape_type> extents;
   std::size_t offset[parts + 1] = {};  ///< where each part starts along the axis (last: the total)
 
-  explicit concat_node(E... e) : args(std::move(e)...) {
+  explicit concat_node(E... e) : args{{{std::move(e)}...}} {
     std::size_t k = 0;
-    boost::hana::for_each(args, [&](const auto& a) {
+    for_each_child(*this, [&](const auto& a) {
       const auto d = a.dims();
       if (k == 0) extents = d;
       for (std::size_t i = 0; i < rank; ++i)
@@ -6657,9 +6805,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
     extents[Axis] = offset[parts];
   }
   const dims_t<shape_type>& dims() const { return extents; }
-  auto children() const {
-    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
-  }
+  meta::children<E...> children() const { return meta::pointers(args); }
   template <class... B>
   auto rebuild(B... b) const {
     return concat_node<Axis, B...>(std::move(b)...);
@@ -6670,7 +6816,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
   void backward(Ctx& ctx, const G& g) const {
     constexpr std::size_t wanting = (std::size_t{has_variables_v<E>} + ...);
     if constexpr (wanting > 1 && !is_tensor_v<G>) {
-      backward(ctx, ctx.in_memory(g));  // read by several parts: computed once
+      backward(ctx, detail::materialize(g, ctx.tmp));  // read by several parts: computed once
     } else {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (backward_part<parts - 1 - I>(ctx, g), ...);
@@ -6681,7 +6827,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
  private:
   template <std::size_t K, class Ctx, class G>
   void backward_part(Ctx& ctx, const G& g) const {
-    const auto& part = boost::hana::at_c<K>(args);
+    const auto& part = meta::get<K>(args);
     using C = std::remove_cvref_t<decltype(part)>;
     if constexpr (has_variables_v<C>) {
       remap_plan<rank, rank> plan{};
@@ -6704,7 +6850,7 @@ struct evaluator<concat_node<Axis, E...>, O> {
   std::size_t along, inner;  ///< the output's extent along the axis; elements per step along it
   evaluator(const node& n, const dims_t<O>& out)
       : map(n.dims(), out),
-        parts(boost::hana::unpack(n.args, [](const auto&... a) { return detail::make_concat_parts<O>(a...); })),
+        parts(meta::apply(n.args, [](const auto&... a) { return detail::make_concat_parts<O>(a...); })),
         along(n.dims()[Axis]), inner(1) {
     for (std::size_t k = 0; k <= node::parts; ++k) offset[k] = n.offset[k];
     for (std::size_t d = Axis + 1; d < node::rank; ++d) inner *= n.dims()[d];
@@ -6907,6 +7053,43 @@ auto one_hot(const I& indices, T on = T(1), T off = T(0)) {
 }  // namespace staticflow
 // ---- end staticflow/expr/one_hot.hpp ----
 
+// ---- begin staticflow/expr/describe.hpp ----
+/// \file
+/// \brief `describe(expr)`: an expression as text, one fold over the node protocol, e.g.
+/// `sf::relu(sf::add(sf::matmul(x-input, layer1/weights), layer1/biases))`.
+
+#include <sstream>
+#include <string>
+
+
+namespace staticflow {
+
+/// Placeholders and variables by name, tensors by shape, scalars by value, op nodes as
+/// `name(children...)`.
+template <class E>
+std::string describe(const E& e) {
+  using N = std::remove_cvref_t<E>;
+  if constexpr (requires { e.name(); }) {
+    return std::string(e.name());
+  } else if constexpr (is_tensor_v<N>) {
+    return "tensor" + to_string(typename N::shape_type{});
+  } else if constexpr (requires { e.value; requires std::is_arithmetic_v<decltype(e.value)>; }) {
+    std::ostringstream s;
+    s << +e.value;
+    return s.str();
+  } else if constexpr (is_leaf_v<N>) {
+    return op_name_v<N> ? std::string(op_name_v<N>) : "value" + to_string(typename N::shape_type{});
+  } else {
+    std::string s = op_name_v<N> ? op_name_v<N> : "node";
+    const char* sep = "(";
+    for_each_child(e, [&](const auto& c) { s += sep, s += describe(c), sep = ", "; });
+    return s + ")";
+  }
+}
+
+}  // namespace staticflow
+// ---- end staticflow/expr/describe.hpp ----
+
 // ---- begin staticflow/autodiff/nodes.hpp ----
 /// \file
 /// \brief Expression nodes of differentiation: variable leaves, cached values, broadcasts and
@@ -6969,12 +7152,12 @@ struct cached : node_base<cached<N, V>> {
   V value;
   cached(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
-  auto children() const { return boost::hana::make_tuple(node); }
+  meta::children<N> children() const { return {node}; }
   /// A heavy op's gradient reads its value and the upstream gradient in memory; an elementwise
   /// operand cached for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, ctx.in_memory(g));
+    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
     else ctx.propagate(*node, g);
   }
 };
@@ -7119,7 +7302,7 @@ struct memo_node : node_base<memo_node<C>> {
   memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
   /// Null at the later uses: only this node's own `backward` and `flush` walk below it.
-  auto children() const { return boost::hana::make_tuple(full ? &*full : static_cast<const C*>(nullptr)); }
+  meta::children<C> children() const { return {full ? &*full : nullptr}; }
 
   /// Later uses add their gradient into the node's buffer; the first use (visited last) sends
   /// the total through the node's structure once.
@@ -7127,7 +7310,7 @@ struct memo_node : node_base<memo_node<C>> {
   void backward(Ctx& ctx, const G& g) const {
     using T = value_type;
     using P = policy_type;
-    const auto gm = ctx.in_memory(g);
+    const auto gm = detail::materialize(g, ctx.tmp);
     if (void* acc = ctx.tmp.gradient(id)) {
       const tensor_view<T, shape_type, P> total(static_cast<T*>(acc), dims());
       detail::evaluate_into(total, total + gm, ctx.tmp);
@@ -7180,15 +7363,22 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
+/// Prepares each child (`InMemory`: and computes it into memory). A class, not a lambda: one
+/// instantiation per child type, whatever the parent.
+template <class P, bool InMemory = false>
+struct prepare_each {
+  temporaries<P>& tmp;
+  template <class C>
+  auto operator()(const C& c) const {
+    if constexpr (InMemory) return in_memory(prepare(c, tmp), tmp);
+    else return prepare(c, tmp);
+  }
+};
+
 /// A materialisation point over prepared children, computed.
 template <class P, class N>
 auto prepare_first(const N& node, temporaries<P>& tmp) {
-  return compute(map_children(node,
-                              [&](const auto& c) {
-                                if constexpr (traits_v<N>.operands_in_memory) return in_memory(prepare(c, tmp), tmp);
-                                else return prepare(c, tmp);
-                              }),
-                 tmp);
+  return compute(map_children(node, prepare_each<P, traits_v<N>.operands_in_memory>{tmp}), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -7213,14 +7403,14 @@ auto prepare(const N& node, temporaries<P>& tmp) {
   if constexpr (is_leaf_v<N> || has_value_view<N>) {
     return node;
   } else if constexpr (traits.materialized && !traits.differentiable) {
-    auto ready = map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+    auto ready = map_children(node, prepare_each<P>{tmp});
     auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
     staticflow::detail::evaluate_into(out, ready, tmp);
     return out;
   } else if constexpr (traits.materialized) {
     return prepare_shared(node, tmp);
   } else {
-    return map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+    return map_children(node, prepare_each<P>{tmp});
   }
 }
 
@@ -7231,9 +7421,9 @@ auto prepare(const N& node, temporaries<P>& tmp) {
 /// \file
 /// \brief Reverse-mode differentiation over prepared expression types.
 ///
-/// `backprop(node, g)` pushes the upstream gradient `g` (an expression of the node's shape)
-/// towards the variables below `node`. The recursion is over types, so which paths lead to
-/// variables is known at compile time and the others cost nothing. Elementwise gradients stay
+/// `grad_context::propagate(node, g)` pushes the upstream gradient `g` (an expression of the
+/// node's shape) towards the variables below `node` through the node's own `backward`: each
+/// rule lives with its node (matmul's in expr/matmul.hpp). Elementwise gradients stay
 /// expressions until they reach a materialisation point or a variable, where they are
 /// evaluated in one fused pass.
 
@@ -7299,27 +7489,8 @@ auto sum_to(const G& g, const dims_t<S>& operand_dims, temporaries<P>& tmp) {
   }
 }
 
-/// The upstream gradient in memory (one fused pass), as a heavy node's backward needs it.
-template <class P, class G>
-auto gradient_in_memory(const G& g, temporaries<P>& tmp) {
-  if constexpr (is_tensor_v<G>) return g;
-  else return staticflow::detail::materialize(g, tmp);
-}
-
 template <class P>
 struct grad_context;
-
-/// Pushes `g` (the gradient of the sum of the root, in `node`'s shape) into `node`: each node's
-/// own `backward` says where it goes (expr/node.hpp). Which paths lead to variables is known at
-/// compile time; the others cost nothing.
-template <class P, class N, class G>
-void backprop(const N& node, const G& g, grad_context<P>& ctx) {
-  if constexpr (has_variables_v<N>) {
-    static_assert(requires { node.backward(ctx, g); },
-                  "sf::gradients: this node has variables below it but no backward(ctx, g); see expr/node.hpp");
-    node.backward(ctx, g);
-  }
-}
 
 /// Walks a subtree that receives no gradient, so that the first use of a shared node found
 /// there still sends back the gradients its other uses left. Children are visited in the
@@ -7337,25 +7508,25 @@ void flush(const N& node, grad_context<P>& ctx) {
 template <class P>
 struct grad_context {
   temporaries<P>& tmp;
-  /// Sends `g` on into `child`.
+  /// Sends `g` (the gradient of the sum of the root) on into `child`: each node's own
+  /// `backward` says where it goes (expr/node.hpp). A gradient in a broadcast result's shape is
+  /// first summed back to `child`'s. Which paths lead to variables is known at compile time;
+  /// the others cost nothing.
   template <class C, class G>
   void propagate(const C& child, const G& g) {
-    backprop(child, g, *this);
+    if constexpr (has_variables_v<C>) {
+      static_assert(requires { child.backward(*this, g); },
+                    "sf::gradients: this node has variables below it but no backward(ctx, g); see expr/node.hpp");
+      if constexpr (detail::broadcast_axes<typename C::shape_type, typename G::shape_type>::count == 0)
+        child.backward(*this, g);
+      else
+        child.backward(*this, autodiff::sum_to<typename C::shape_type, P>(g, child.dims(), tmp));
+    }
   }
   /// `child` receives no gradient (see `flush`).
   template <class C>
   void flush(const C& child) {
     autodiff::flush(child, *this);
-  }
-  /// `g`, in a broadcast result's shape, summed back to `child`'s shape.
-  template <class C, class G>
-  auto sum_to(const C& child, const G& g) {
-    return autodiff::sum_to<typename C::shape_type, P>(g, child.dims(), tmp);
-  }
-  /// `g` in memory (one fused pass), as heavy ops' kernels read it.
-  template <class G>
-  auto in_memory(const G& g) {
-    return gradient_in_memory(g, tmp);
   }
 };
 
@@ -7366,7 +7537,7 @@ void backward(const N& prepared, temporaries<P>& tmp) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
   grad_context<P> ctx{tmp};
-  backprop(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()), ctx);
+  ctx.propagate(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()));
 }
 
 }  // namespace staticflow::autodiff
@@ -8004,12 +8175,12 @@ template <class... A, class... B, class... Rest>
 struct concat_lists<type_list<A...>, type_list<B...>, Rest...> : concat_lists<type_list<A..., B...>, Rest...> {};
 
 /// The placeholders an expression reads (a fold over the node protocol).
-template <class N, class Children = child_types_t<N>>
+template <class N, class Children = children_t<N>>
 struct placeholders_of;
 template <class N>
 using placeholders_of_t = typename placeholders_of<N>::type;
 template <class N, class... C>
-struct placeholders_of<N, type_list<C...>> {
+struct placeholders_of<N, meta::children<C...>> {
   using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, typename concat_lists<placeholders_of_t<C>...>::type>;
 };
 
@@ -8436,9 +8607,18 @@ class session final : public session_state {
       return n;  // scalars and generators
     } else {
       note_placement(op_name_v<N>);
-      return map_children(n, [&](const auto& c) { return bind(c, ctx); });
+      return map_children(n, bind_each<Ctx>{this, &ctx});
     }
   }
+  template <class Ctx>
+  struct bind_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+    session* s;
+    Ctx* ctx;
+    template <class C>
+    auto operator()(const C& c) const {
+      return s->bind(c, *ctx);
+    }
+  };
   template <class Ph, class Ctx>
   auto bind_placeholder(const Ph& ph, Ctx& ctx) {
     using T = typename Ph::value_type;

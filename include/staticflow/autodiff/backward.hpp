@@ -2,9 +2,9 @@
 /// \file
 /// \brief Reverse-mode differentiation over prepared expression types.
 ///
-/// `backprop(node, g)` pushes the upstream gradient `g` (an expression of the node's shape)
-/// towards the variables below `node`. The recursion is over types, so which paths lead to
-/// variables is known at compile time and the others cost nothing. Elementwise gradients stay
+/// `grad_context::propagate(node, g)` pushes the upstream gradient `g` (an expression of the
+/// node's shape) towards the variables below `node` through the node's own `backward`: each
+/// rule lives with its node (matmul's in expr/matmul.hpp). Elementwise gradients stay
 /// expressions until they reach a materialisation point or a variable, where they are
 /// evaluated in one fused pass.
 #pragma once
@@ -72,27 +72,8 @@ auto sum_to(const G& g, const dims_t<S>& operand_dims, temporaries<P>& tmp) {
   }
 }
 
-/// The upstream gradient in memory (one fused pass), as a heavy node's backward needs it.
-template <class P, class G>
-auto gradient_in_memory(const G& g, temporaries<P>& tmp) {
-  if constexpr (is_tensor_v<G>) return g;
-  else return staticflow::detail::materialize(g, tmp);
-}
-
 template <class P>
 struct grad_context;
-
-/// Pushes `g` (the gradient of the sum of the root, in `node`'s shape) into `node`: each node's
-/// own `backward` says where it goes (expr/node.hpp). Which paths lead to variables is known at
-/// compile time; the others cost nothing.
-template <class P, class N, class G>
-void backprop(const N& node, const G& g, grad_context<P>& ctx) {
-  if constexpr (has_variables_v<N>) {
-    static_assert(requires { node.backward(ctx, g); },
-                  "sf::gradients: this node has variables below it but no backward(ctx, g); see expr/node.hpp");
-    node.backward(ctx, g);
-  }
-}
 
 /// Walks a subtree that receives no gradient, so that the first use of a shared node found
 /// there still sends back the gradients its other uses left. Children are visited in the
@@ -110,25 +91,25 @@ void flush(const N& node, grad_context<P>& ctx) {
 template <class P>
 struct grad_context {
   temporaries<P>& tmp;
-  /// Sends `g` on into `child`.
+  /// Sends `g` (the gradient of the sum of the root) on into `child`: each node's own
+  /// `backward` says where it goes (expr/node.hpp). A gradient in a broadcast result's shape is
+  /// first summed back to `child`'s. Which paths lead to variables is known at compile time;
+  /// the others cost nothing.
   template <class C, class G>
   void propagate(const C& child, const G& g) {
-    backprop(child, g, *this);
+    if constexpr (has_variables_v<C>) {
+      static_assert(requires { child.backward(*this, g); },
+                    "sf::gradients: this node has variables below it but no backward(ctx, g); see expr/node.hpp");
+      if constexpr (detail::broadcast_axes<typename C::shape_type, typename G::shape_type>::count == 0)
+        child.backward(*this, g);
+      else
+        child.backward(*this, autodiff::sum_to<typename C::shape_type, P>(g, child.dims(), tmp));
+    }
   }
   /// `child` receives no gradient (see `flush`).
   template <class C>
   void flush(const C& child) {
     autodiff::flush(child, *this);
-  }
-  /// `g`, in a broadcast result's shape, summed back to `child`'s shape.
-  template <class C, class G>
-  auto sum_to(const C& child, const G& g) {
-    return autodiff::sum_to<typename C::shape_type, P>(g, child.dims(), tmp);
-  }
-  /// `g` in memory (one fused pass), as heavy ops' kernels read it.
-  template <class G>
-  auto in_memory(const G& g) {
-    return gradient_in_memory(g, tmp);
   }
 };
 
@@ -139,7 +120,7 @@ void backward(const N& prepared, temporaries<P>& tmp) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
   grad_context<P> ctx{tmp};
-  backprop(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()), ctx);
+  ctx.propagate(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()));
 }
 
 }  // namespace staticflow::autodiff

@@ -29,7 +29,7 @@ struct memo_node : node_base<memo_node<C>> {
   memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
   /// Null at the later uses: only this node's own `backward` and `flush` walk below it.
-  auto children() const { return boost::hana::make_tuple(full ? &*full : static_cast<const C*>(nullptr)); }
+  meta::children<C> children() const { return {full ? &*full : nullptr}; }
 
   /// Later uses add their gradient into the node's buffer; the first use (visited last) sends
   /// the total through the node's structure once.
@@ -37,7 +37,7 @@ struct memo_node : node_base<memo_node<C>> {
   void backward(Ctx& ctx, const G& g) const {
     using T = value_type;
     using P = policy_type;
-    const auto gm = ctx.in_memory(g);
+    const auto gm = detail::materialize(g, ctx.tmp);
     if (void* acc = ctx.tmp.gradient(id)) {
       const tensor_view<T, shape_type, P> total(static_cast<T*>(acc), dims());
       detail::evaluate_into(total, total + gm, ctx.tmp);
@@ -90,15 +90,22 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
+/// Prepares each child (`InMemory`: and computes it into memory). A class, not a lambda: one
+/// instantiation per child type, whatever the parent.
+template <class P, bool InMemory = false>
+struct prepare_each {
+  temporaries<P>& tmp;
+  template <class C>
+  auto operator()(const C& c) const {
+    if constexpr (InMemory) return in_memory(prepare(c, tmp), tmp);
+    else return prepare(c, tmp);
+  }
+};
+
 /// A materialisation point over prepared children, computed.
 template <class P, class N>
 auto prepare_first(const N& node, temporaries<P>& tmp) {
-  return compute(map_children(node,
-                              [&](const auto& c) {
-                                if constexpr (traits_v<N>.operands_in_memory) return in_memory(prepare(c, tmp), tmp);
-                                else return prepare(c, tmp);
-                              }),
-                 tmp);
+  return compute(map_children(node, prepare_each<P, traits_v<N>.operands_in_memory>{tmp}), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -123,14 +130,14 @@ auto prepare(const N& node, temporaries<P>& tmp) {
   if constexpr (is_leaf_v<N> || has_value_view<N>) {
     return node;
   } else if constexpr (traits.materialized && !traits.differentiable) {
-    auto ready = map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+    auto ready = map_children(node, prepare_each<P>{tmp});
     auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
     staticflow::detail::evaluate_into(out, ready, tmp);
     return out;
   } else if constexpr (traits.materialized) {
     return prepare_shared(node, tmp);
   } else {
-    return map_children(node, [&](const auto& c) { return prepare(c, tmp); });
+    return map_children(node, prepare_each<P>{tmp});
   }
 }
 

@@ -62,12 +62,12 @@ struct cached : node_base<cached<N, V>> {
   V value;
   cached(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
-  auto children() const { return boost::hana::make_tuple(node); }
+  meta::children<N> children() const { return {node}; }
   /// A heavy op's gradient reads its value and the upstream gradient in memory; an elementwise
   /// operand cached for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, ctx.in_memory(g));
+    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
     else ctx.propagate(*node, g);
   }
 };

@@ -13,11 +13,10 @@
 
 namespace staticflow {
 
-/// Runs on the CPU: vectorisable loops split over cores with OpenMP; GEMM through Eigen.
+/// Runs on the CPU: vectorisable loops split over cores with OpenMP; GEMM through staticflow's
+/// own packed kernel (device/host/gemm.hpp).
 struct host {
   static constexpr const char* name = "host";
-  /// Kernels split work into a few coarse pieces (a row each): few threads, long loops.
-  static constexpr bool fine_grained = false;
 };
 
 /// Runs on an NVIDIA GPU: one generic kernel per elementwise tree; CUB reductions; cuBLAS GEMM.
@@ -25,18 +24,24 @@ struct host {
 /// `staticflow/cuda.hpp`; `device` selects the GPU (after `CUDA_VISIBLE_DEVICES`).
 struct cuda {
   static constexpr const char* name = "cuda";
-  /// Kernels want one thread per element written: tens of thousands of threads, short loops.
-  static constexpr bool fine_grained = true;
   int device = 0;
 };
-
-template <class P>
-inline constexpr bool is_policy_v = std::is_same_v<P, host> || std::is_same_v<P, cuda>;
 
 namespace detail {
 template <class>
 inline constexpr bool dependent_false_v = false;
 }
+
+/// `device_kernel<Kernels, Policy>`: a heavy op's kernels on one device, specialised in the
+/// file named by op and device (`device_kernel<conv2d_kernels, host>` in device/host/conv2d.hpp,
+/// `<conv2d_kernels, cuda>` in device/cuda/conv2d.cuh), so the algorithm a device runs is
+/// chosen there, not in the op.
+template <class Kernels, class Policy>
+struct device_kernel {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf: no kernels of this op for this device: the host umbrella staticflow/staticflow.hpp includes "
+                "device/host/*, staticflow/cuda.hpp (from a .cu file) device/cuda/*");
+};
 
 /// `memory<Policy>`: allocate, free and copy raw element storage on a policy's device.
 /// The primary template is only declared usefully for the host here; the CUDA

@@ -200,11 +200,19 @@ auto materialize(const N& node, temporaries<P>& tmp) {
 
 /// The node with every materialisation point replaced by a view of its computed value: what
 /// an evaluator reads in one elementwise pass.
+template <class P>
+struct lower_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+  temporaries<P>& tmp;
+  template <class C>
+  auto operator()(const C& c) const {
+    return lower(c, tmp);
+  }
+};
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp) {
   if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
   else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
-  else return map_children(node, [&](const auto& c) { return lower(c, tmp); });
+  else return map_children(node, lower_each<P>{tmp});
 }
 
 /// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,

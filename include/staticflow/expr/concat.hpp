@@ -76,13 +76,13 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
   using policy_type = common_policy_t<typename E::policy_type...>;
   static constexpr std::size_t rank = shape_type::rank, parts = sizeof...(E);
   static constexpr const char* name = "sf::concat";
-  boost::hana::tuple<E...> args;
+  meta::values<E...> args;
   dims_t<shape_type> extents;
   std::size_t offset[parts + 1] = {};  ///< where each part starts along the axis (last: the total)
 
-  explicit concat_node(E... e) : args(std::move(e)...) {
+  explicit concat_node(E... e) : args{{{std::move(e)}...}} {
     std::size_t k = 0;
-    boost::hana::for_each(args, [&](const auto& a) {
+    for_each_child(*this, [&](const auto& a) {
       const auto d = a.dims();
       if (k == 0) extents = d;
       for (std::size_t i = 0; i < rank; ++i)
@@ -94,9 +94,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
     extents[Axis] = offset[parts];
   }
   const dims_t<shape_type>& dims() const { return extents; }
-  auto children() const {
-    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
-  }
+  meta::children<E...> children() const { return meta::pointers(args); }
   template <class... B>
   auto rebuild(B... b) const {
     return concat_node<Axis, B...>(std::move(b)...);
@@ -107,7 +105,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
   void backward(Ctx& ctx, const G& g) const {
     constexpr std::size_t wanting = (std::size_t{has_variables_v<E>} + ...);
     if constexpr (wanting > 1 && !is_tensor_v<G>) {
-      backward(ctx, ctx.in_memory(g));  // read by several parts: computed once
+      backward(ctx, detail::materialize(g, ctx.tmp));  // read by several parts: computed once
     } else {
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (backward_part<parts - 1 - I>(ctx, g), ...);
@@ -118,7 +116,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
  private:
   template <std::size_t K, class Ctx, class G>
   void backward_part(Ctx& ctx, const G& g) const {
-    const auto& part = boost::hana::at_c<K>(args);
+    const auto& part = meta::get<K>(args);
     using C = std::remove_cvref_t<decltype(part)>;
     if constexpr (has_variables_v<C>) {
       remap_plan<rank, rank> plan{};
@@ -141,7 +139,7 @@ struct evaluator<concat_node<Axis, E...>, O> {
   std::size_t along, inner;  ///< the output's extent along the axis; elements per step along it
   evaluator(const node& n, const dims_t<O>& out)
       : map(n.dims(), out),
-        parts(boost::hana::unpack(n.args, [](const auto&... a) { return detail::make_concat_parts<O>(a...); })),
+        parts(meta::apply(n.args, [](const auto&... a) { return detail::make_concat_parts<O>(a...); })),
         along(n.dims()[Axis]), inner(1) {
     for (std::size_t k = 0; k <= node::parts; ++k) offset[k] = n.offset[k];
     for (std::size_t d = Axis + 1; d < node::rank; ++d) inner *= n.dims()[d];

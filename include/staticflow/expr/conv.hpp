@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief 2-D convolution and pooling over NHWC tensors (TF's tf.nn.conv2d, max_pool, avg_pool),
-/// as materialised ops with their own forward and backward kernels.
-///
-/// On the host, convolution and its two gradients are direct kernels over the NHWC input and
-/// the HWIO filter, vectorised over blocks of filters (ops/conv_direct.hpp). Fine-grained
-/// policies (GPUs) run im2col into a workspace block plus one GEMM (the filter is already the
-/// [kh * kw * c, f] matrix); the filter gradient is the transposed GEMM on the same im2col
-/// matrix and the input gradient a GEMM followed by a gathering col2im. Pooling runs one kernel
-/// per output (forward) or per input element (backward).
+/// as materialised ops: the shape rules and gradients here, the kernels per device in
+/// device/host/conv2d.hpp (direct kernels over the NHWC input and HWIO filter), pool2d.hpp
+/// (tiled windows), and device/cuda/conv2d.cuh (im2col + GEMM), pool2d.cuh.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +15,14 @@
 #include "staticflow/core/error.hpp"
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/ops/conv.hpp"
-#include "staticflow/ops/conv_direct.hpp"
 
 namespace staticflow {
 
-template <class P>
-struct executor;
+/// The kernels of conv2d and of pooling, per device (`device_kernel<conv2d_kernels, host>` in
+/// device/host/conv2d.hpp, `<..., cuda>` in device/cuda/conv2d.cuh; pool2d.* likewise).
+struct conv2d_kernels;
+template <bool Max, std::size_t KH, std::size_t KW>
+struct pool2d_kernels;
 
 /// How windows meet the border (TF's padding="SAME" / "VALID").
 /// `same`: ceil(in / stride) outputs, the input padded as evenly as possible (the odd cell
@@ -107,93 +104,17 @@ struct conv2d_op {
     return detail::make_window_geometry<Pad>(x.dims(), f.dim(0), f.dim(1), SH, SW);
   }
 
-  /// The im2col matrix [positions, patch] of x (fine-grained policies): x itself for a 1x1,
-  /// stride-1 filter. Built once per run: the filter gradient reuses the forward pass's matrix
-  /// (found by the input's address and the window, which identify it within a run).
-  template <class P, class X, class Tmp>
-  static const typename X::value_type* columns(const X& x, const ops::window_geometry& g, Tmp& tmp) {
-    using T = typename X::value_type;
-    if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1) return x.data();
-    node_id key;
-    key.value = reinterpret_cast<std::uintptr_t>(x.data()) ^ (g.kh << 56) ^ (g.kw << 48) ^ (g.sh << 40) ^
-                (g.sw << 32) ^ (g.pad_top << 24) ^ (g.pad_left << 16) ^ (std::uint64_t{1} << 63);
-    if (void* done = tmp.find(key)) return static_cast<const T*>(done);
-    auto col = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()});
-    executor<P>::for_each(ops::im2col_element<T>::count(g), ops::im2col_element<T>{col.data(), x.data(), g});
-    tmp.remember(key, col.data());
-    return col.data();
-  }
-
-  /// The filter with its rows padded to whole blocks of filters (the host's direct kernels).
-  template <class P, class F, class Tmp>
-  static const typename F::value_type* padded_rows(const F& f, std::size_t padded, Tmp& tmp) {
-    using T = typename F::value_type;
-    const std::size_t rows = f.dim(0) * f.dim(1) * f.dim(2), filters = f.dim(3);
-    if (padded == filters) return f.data();
-    auto w = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{rows, padded});
-    executor<P>::for_each(rows, ops::pad_filter_rows<T>{w.data(), f.data(), filters, padded});
-    return w.data();
-  }
-
   template <class P, class Out, class X, class F, class Tmp>
   static void forward(const Out& out, const X& x, const F& f, Tmp& tmp) {
-    using T = typename X::value_type;
-    const auto g = geometry(x, f);
-    const std::size_t filters = f.dim(3);
-    if constexpr (P::fine_grained) {
-      const T* col = columns<P>(x, g, tmp);
-      executor<P>::gemm(false, false, g.positions(), filters, g.patch(), T(1), col, f.data(), T(0), out.data());
-    } else if (ops::conv_forward_single_channel<T>::applies(g)) {
-      using kernel = ops::conv_forward_single_channel<T>;
-      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), f.data(), g, filters}, kernel::work(g, filters));
-    } else {
-      using kernel = ops::conv_forward_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      const T* w = padded_rows<P>(f, padded, tmp);
-      executor<P>::for_each(kernel::count(g), kernel{out.data(), x.data(), w, g, filters, padded}, kernel::work(g, padded));
-    }
+    device_kernel<conv2d_kernels, P>::forward(out.data(), x.data(), f.data(), geometry(x, f), f.dim(3), tmp);
   }
 
-  /// Side 0: d input; side 1: d filter. Fine-grained policies: col2im(g w^T) and
-  /// im2col(x)^T g; the host: the direct kernels.
+  /// Side 0: d input; side 1: d filter.
   template <int Side, class P, class D, class X, class F, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const F& f, const V&, const G& gy, Tmp& tmp) {
-    using T = typename X::value_type;
-    const auto g = geometry(x, f);
-    const std::size_t filters = f.dim(3);
-    if constexpr (P::fine_grained) {
-      if constexpr (Side == 0) {
-        const bool identity = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1;
-        T* dcol = identity ? d.data()
-                           : tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.positions(), g.patch()}).data();
-        executor<P>::gemm(false, true, g.positions(), g.patch(), filters, T(1), gy.data(), f.data(), T(0), dcol);
-        if (identity) return;
-        executor<P>::for_each(ops::col2im_element<T>::count(g), ops::col2im_element<T>{d.data(), dcol, g});
-      } else {
-        const T* col = columns<P>(x, g, tmp);
-        executor<P>::gemm(true, false, g.patch(), filters, g.positions(), T(1), col, gy.data(), T(0), d.data());
-      }
-    } else if constexpr (Side == 0) {
-      using kernel = ops::conv_input_grad_direct<T>;
-      const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
-      auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
-      executor<P>::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f.data(), filters, run, run_padded});
-      executor<P>::for_each(g.n, kernel{d.data(), gy.data(), wt.data(), g, filters, run_padded},
-                            kernel::work(g, filters, run_padded));
-    } else if (ops::conv_filter_grad_paired<T>::applies(filters)) {
-      using kernel = ops::conv_filter_grad_paired<T>;
-      const std::size_t size = g.patch() * filters;
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      executor<P>::for_each(kernel::count(g), kernel{part.data(), x.data(), gy.data(), g, filters}, kernel::work(g));
-      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
-    } else {
-      using kernel = ops::conv_filter_grad_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters), size = g.patch() * filters;
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      executor<P>::for_each(kernel::count(g, padded), kernel{part.data(), x.data(), gy.data(), g, filters, padded},
-                            kernel::work(g));
-      executor<P>::for_each(size, ops::sum_partials<T>{d.data(), part.data(), size, kernel::splits});
-    }
+    using kernels = device_kernel<conv2d_kernels, P>;
+    if constexpr (Side == 0) kernels::input_grad(d.data(), f.data(), gy.data(), geometry(x, f), f.dim(3), tmp);
+    else kernels::filter_grad(d.data(), x.data(), gy.data(), geometry(x, f), f.dim(3), tmp);
   }
 };
 
@@ -257,27 +178,14 @@ struct pool2d_op {
 
   template <class P, class Out, class X, class Tmp>
   static void forward(const Out& out, const X& x, Tmp&) {
-    using T = typename X::value_type;
-    const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    if constexpr (!P::fine_grained)
-      if (ops::windows_tile(g))
-        return executor<P>::for_each(g.n * g.oh, ops::pool_tiled_forward<T, Max, KH, KW>{out.data(), x.data(), g},
-                                     g.w * g.c * KH);
-    executor<P>::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{out.data(), x.data(), g}, g.c * KH * KW);
+    device_kernel<pool2d_kernels<Max, KH, KW>, P>::forward(out.data(), x.data(),
+                                                          detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW));
   }
 
   template <int Side, class P, class D, class X, class V, class G, class Tmp>
   static void backward(const D& d, const X& x, const V&, const G& gy, Tmp&) {
-    using T = typename X::value_type;
-    const auto g = detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW);
-    if constexpr (!P::fine_grained)
-      if (ops::windows_tile(g))
-        return executor<P>::for_each(g.n * g.oh, ops::pool_tiled_backward<T, Max, KH, KW>{d.data(), x.data(), gy.data(), g},
-                                     g.w * g.c * KH);
-    if (ops::windows_tile(g))
-      executor<P>::for_each(g.positions(), ops::pool_backward_tiled<T, Max>{d.data(), x.data(), gy.data(), g}, g.c * KH * KW);
-    else
-      executor<P>::for_each(d.size(), ops::pool_backward<T, Max>{d.data(), x.data(), gy.data(), g}, KH * KW);
+    device_kernel<pool2d_kernels<Max, KH, KW>, P>::backward(d.data(), x.data(), gy.data(),
+                                                           detail::make_window_geometry<Pad>(x.dims(), KH, KW, SH, SW));
   }
 };
 

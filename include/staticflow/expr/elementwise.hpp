@@ -49,7 +49,7 @@ struct unary : node_base<unary<Op, E>> {
   E arg;
   unary(Op o, E e) : op(o), arg(std::move(e)) {}
   decltype(auto) dims() const { return arg.dims(); }
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
     return unary<Op, A>(op, std::move(a));
@@ -126,14 +126,14 @@ struct binary : node_base<binary<Op, L, R>> {
   binary(Op o, L l, R r, const dims_t<shape_type>& d) : op(o), lhs(std::move(l)), rhs(std::move(r)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = op_name_v<Op>;
-  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  meta::children<L, R> children() const { return {&lhs, &rhs}; }
   template <class A, class B>
   auto rebuild(A a, B b) const {
     return binary<Op, A, B>(op, std::move(a), std::move(b));
   }
 
-  /// Each side gets d(op)/d(side) * g (for an addition, g itself), summed back over the axes
-  /// it was broadcast along. The right side goes first: children are visited in the reverse of
+  /// Each side gets d(op)/d(side) * g (for an addition, g itself; `propagate` sums it back over
+  /// the axes the side was broadcast along). The right side goes first: children are visited in the reverse of
   /// the forward pass's order (see autodiff/backward.hpp).
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
@@ -143,10 +143,10 @@ struct binary : node_base<binary<Op, L, R>> {
     } else if constexpr (has_variables_v<L> && has_variables_v<R> && !is_tensor_v<G>) {
       // Both sides read the upstream gradient (a dense layer's bias and product, say): one pass
       // computes it into memory instead of each side evaluating the lazy expression again.
-      backward(ctx, ctx.in_memory(g));
+      backward(ctx, detail::materialize(g, ctx.tmp));
     } else {
-      if constexpr (has_variables_v<R>) ctx.propagate(rhs, ctx.sum_to(rhs, side_gradient<1>(g)));
-      if constexpr (has_variables_v<L>) ctx.propagate(lhs, ctx.sum_to(lhs, side_gradient<0>(g)));
+      if constexpr (has_variables_v<R>) ctx.propagate(rhs, side_gradient<1>(g));
+      if constexpr (has_variables_v<L>) ctx.propagate(lhs, side_gradient<0>(g));
     }
   }
   template <int Side, class G>
@@ -178,7 +178,7 @@ struct select : node_base<select<C, A, B>> {
       : cond(std::move(c)), if_true(std::move(a)), if_false(std::move(b)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = "sf::where";
-  auto children() const { return boost::hana::make_tuple(&cond, &if_true, &if_false); }
+  meta::children<C, A, B> children() const { return {&cond, &if_true, &if_false}; }
   template <class C2, class A2, class B2>
   auto rebuild(C2 c, A2 a, B2 b) const {
     return select<C2, A2, B2>(std::move(c), std::move(a), std::move(b));
@@ -188,9 +188,9 @@ struct select : node_base<select<C, A, B>> {
   void backward(Ctx& ctx, const G& g) const {
     using T = value_type;
     if constexpr (has_variables_v<B>)
-      ctx.propagate(if_false, ctx.sum_to(if_false, select<C, scalar<T>, G>(cond, scalar<T>(T(0)), g, dims())));
+      ctx.propagate(if_false, select<C, scalar<T>, G>(cond, scalar<T>(T(0)), g, dims()));
     if constexpr (has_variables_v<A>)
-      ctx.propagate(if_true, ctx.sum_to(if_true, select<C, G, scalar<T>>(cond, g, scalar<T>(T(0)), dims())));
+      ctx.propagate(if_true, select<C, G, scalar<T>>(cond, g, scalar<T>(T(0)), dims()));
     ctx.flush(cond);
   }
 };

@@ -44,10 +44,12 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
 
   static constexpr const char* name = "sf::matmul";
   static constexpr node_traits traits{.materialized = true, .operands_in_memory = true};
-  auto children() const { return boost::hana::make_tuple(&lhs, &rhs); }
+  meta::children<L, R> children() const { return {&lhs, &rhs}; }
   template <class A, class B>
   auto rebuild(A a, B b) const {
-    return matmul_node<A, B, TransA, TransB>(std::move(a), std::move(b));
+    matmul_node<A, B, TransA, TransB> m(std::move(a), std::move(b));
+    m.id = id;
+    return m;
   }
 
   template <class P, class T, class S>

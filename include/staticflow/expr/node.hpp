@@ -6,9 +6,9 @@
 /// binding a graph to a session, placeholder detection, variable visiting, op naming, gradient
 /// plumbing, printing) is a generic fold over four things a node states once, in its own file:
 ///
-/// - `children()`: a `boost::hana::tuple` of pointers to its operand nodes (none for a leaf);
-/// - `rebuild(c...)`: the same node over new children (new dtypes of node, same parameters);
-///   `with_children` keeps a materialisation point's `id`, so a rebuilt node is the same node;
+/// - `children()`: a `meta::children<C...>` of pointers to its operands (none: a leaf);
+/// - `rebuild(c...)`: the same node over new children (new dtypes of node, same parameters); a
+///   materialisation point keeps its `id`, so a rebuilt node is the same node;
 /// - `traits`: a `node_traits` (materialised, differentiable, operands in memory, placeholder,
 ///   variable), default-constructed when absent;
 /// - `name`: the op name logs and printouts use (`"sf::matmul"`), absent for leaves.
@@ -16,9 +16,8 @@
 /// Differentiable nodes add `backward(grad_context&, g)` (elementwise: the upstream gradient as
 /// a lazy expression) or, when materialised, `backward(grad_context&, value, g)` (with the
 /// node's computed value and `g` in memory); materialised nodes add `evaluate(dst, tmp)`.
-/// Boost.Hana holds and folds the children: its tuple and `for_each`/`unpack` cost nothing
-/// measurable in compile time here (benchmarks/RESULTS.md, session 8), and it is already a
-/// dependency.
+/// The children are plain aggregates of core/meta.hpp, not Boost.Hana tuples: that header says
+/// what Hana cost here.
 #pragma once
 
 #include <atomic>
@@ -27,12 +26,7 @@
 #include <type_traits>
 #include <utility>
 
-#include <boost/hana/at.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/reverse.hpp>
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/unpack.hpp>
-
+#include "staticflow/core/meta.hpp"
 #include "staticflow/core/tensor.hpp"
 
 namespace staticflow {
@@ -101,76 +95,92 @@ constexpr node_traits traits_of() {
 template <class N>
 inline constexpr node_traits traits_v = traits_of<std::remove_cvref_t<N>>();
 
-/// The children of a node: a hana tuple of pointers (empty for leaves and tensors).
-template <class N>
-auto children(const N& n) {
-  if constexpr (requires { n.children(); }) return n.children();
-  else return boost::hana::make_tuple();
-}
-
-/// A list of types (placeholders of an expression, children of a node).
-template <class... T>
-struct type_list {};
-
 namespace detail {
-template <class T>
-struct child_list;
-template <class... C>
-struct child_list<boost::hana::tuple<C...>> {
-  using types = type_list<std::remove_cvref_t<std::remove_pointer_t<C>>...>;
-  template <template <class> class Pred>
-  static constexpr bool any = (Pred<std::remove_cvref_t<std::remove_pointer_t<C>>>::value || ...);
-  static constexpr std::size_t size = sizeof...(C);
+template <class N>
+struct children_of {
+  using type = meta::children<>;
 };
 template <class N>
-using child_list_of = child_list<decltype(children(std::declval<const N&>()))>;
+  requires requires(const N& n) { n.children(); }
+struct children_of<N> {
+  using type = decltype(std::declval<const N&>().children());
+};
+template <class Children, template <class> class Pred>
+struct any_of;
+template <class... C, template <class> class Pred>
+struct any_of<meta::children<C...>, Pred> : std::bool_constant<(Pred<C>::value || ...)> {};
 }  // namespace detail
 
-/// The types of `N`'s children, as a `type_list`.
+/// `N`'s children as a `meta::children<C...>` type (its arguments are the children's types).
 template <class N>
-using child_types_t = typename detail::child_list_of<std::remove_cvref_t<N>>::types;
+using children_t = typename detail::children_of<std::remove_cvref_t<N>>::type;
 
 /// True when `N` has no children (tensors, scalars, generators, placeholders, variables).
 template <class N>
-inline constexpr bool is_leaf_v = detail::child_list_of<std::remove_cvref_t<N>>::size == 0;
+inline constexpr bool is_leaf_v = children_t<N>::size == 0;
 
 /// True when `Pred<C>::value` holds for a child type `C` of `N`.
 template <class N, template <class> class Pred>
-inline constexpr bool any_child_v = detail::child_list_of<std::remove_cvref_t<N>>::template any<Pred>;
+inline constexpr bool any_child_v = detail::any_of<children_t<N>, Pred>::value;
 
-/// Calls `f(child)` for every child, first to last (`reverse`: last to first).
+/// Calls `f(child)` for every child, first to last (`Reverse`: last to first).
 template <bool Reverse = false, class N, class F>
 void for_each_child(const N& n, F&& f) {
-  auto list = children(n);
-  auto call = [&](const auto* c) { f(*c); };
-  if constexpr (Reverse) boost::hana::for_each(boost::hana::reverse(list), call);
-  else boost::hana::for_each(list, call);
+  constexpr std::size_t size = children_t<N>::size;
+  if constexpr (size == 0) {
+    return;
+  } else if constexpr (size <= 3) {
+    const auto ch = n.children();
+    if constexpr (Reverse) {
+      if constexpr (size == 3) f(*ch.p2);
+      if constexpr (size >= 2) f(*ch.p1);
+      f(*ch.p0);
+    } else {
+      f(*ch.p0);
+      if constexpr (size >= 2) f(*ch.p1);
+      if constexpr (size == 3) f(*ch.p2);
+    }
+  } else {
+    const auto ch = n.children();
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f(*meta::get<Reverse ? size - 1 - I : I>(ch)), ...);
+    }(std::make_index_sequence<size>{});
+  }
 }
 
-/// `n` rebuilt over `c...`, keeping its identity when it has one (a rebuilt node is the same node).
-template <class N, class... C>
-auto with_children(const N& n, C&&... c) {
-  auto out = n.rebuild(std::forward<C>(c)...);
-  if constexpr (requires { out.id = n.id; }) out.id = n.id;
-  return out;
-}
-
-/// `n` rebuilt over `f(child)` for every child, computed first to last (a braced list fixes
-/// the order: passes that hand out workspace in request order depend on it).
+/// `n` rebuilt over `f(child)` for every child, computed first to last (passes that hand out
+/// workspace in request order depend on the order).
 template <class N, class F>
 auto map_children(const N& n, F&& f) {
-  return boost::hana::unpack(children(n), [&](const auto*... c) {
-    boost::hana::tuple<decltype(f(*c))...> mapped{f(*c)...};
-    return boost::hana::unpack(std::move(mapped), [&](auto&&... m) { return with_children(n, std::move(m)...); });
-  });
+  constexpr std::size_t size = children_t<N>::size;
+  const auto ch = n.children();
+  if constexpr (size == 1) {
+    return n.rebuild(f(*ch.p0));
+  } else if constexpr (size == 2) {
+    auto a = f(*ch.p0);
+    auto b = f(*ch.p1);
+    return n.rebuild(std::move(a), std::move(b));
+  } else if constexpr (size == 3) {
+    auto a = f(*ch.p0);
+    auto b = f(*ch.p1);
+    auto c = f(*ch.p2);
+    return n.rebuild(std::move(a), std::move(b), std::move(c));
+  } else {
+    return meta::apply(ch, [&](const auto*... c) {
+      meta::values<decltype(f(*c))...> mapped{{{f(*c)}...}};
+      return meta::apply(mapped, [&](auto&... m) { return n.rebuild(std::move(m)...); });
+    });
+  }
 }
 
 /// The op name of a node kind (nullptr for leaves), as logged by `log_device_placement`.
 template <class N>
-constexpr const char* op_name_v = [] {
-  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return static_cast<const char*>(N::name);
-  else return static_cast<const char*>(nullptr);
-}();
+constexpr const char* op_name_of() {
+  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return N::name;
+  else return nullptr;
+}
+template <class N>
+inline constexpr const char* op_name_v = op_name_of<N>();
 
 /// True when a variable (a gradient target) sits at or below `N`.
 template <class N>

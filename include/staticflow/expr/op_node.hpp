@@ -60,28 +60,26 @@ struct op_node : node_base<op_node<Op, A...>> {
   static constexpr node_traits traits = detail::op_traits<Op>();
   static constexpr const char* name = op_name_v<Op>;
   Op op;
-  boost::hana::tuple<A...> args;
+  meta::values<A...> args;
   dims_t<shape_type> extents;
   node_id id;
-  op_node(Op o, A... a)
-      : op(o), args(std::move(a)...),
-        extents(boost::hana::unpack(args, [](const auto&... x) { return Op::template result_dims<shape_type>(x.dims()...); })) {}
+  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
-  auto children() const {
-    return boost::hana::unpack(args, [](const auto&... a) { return boost::hana::make_tuple(&a...); });
-  }
+  meta::children<A...> children() const { return with_args([](const auto&... a) { return meta::children<A...>{&a...}; }); }
   template <class... B>
   auto rebuild(B... b) const {
-    return op_node<Op, B...>(op, std::move(b)...);
+    op_node<Op, B...> n(op, std::move(b)...);
+    n.id = id;
+    return n;
   }
 
   template <class P, class T, class S>
   void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
-    boost::hana::unpack(args, [&](const auto&... a) {
-      boost::hana::tuple<decltype(detail::erase_extents(detail::materialize(a, tmp)))...> in{
-          detail::erase_extents(detail::materialize(a, tmp))...};
-      boost::hana::unpack(in, [&](const auto&... x) { op.template forward<P>(detail::erase_extents(dst), x..., tmp); });
+    // (Operands of a prepared tree are in memory already; otherwise the order of their
+    // evaluation only decides which workspace block each gets.)
+    with_args([&](const auto&... a) {
+      op.template forward<P>(detail::erase_extents(dst), detail::erase_extents(detail::materialize(a, tmp))..., tmp);
     });
   }
 
@@ -94,18 +92,26 @@ struct op_node : node_base<op_node<Op, A...>> {
   }
 
  private:
+  static_assert(sizeof...(A) >= 1 && sizeof...(A) <= 3, "sf::op_node: an op takes one to three operands");
+  /// `f(operand...)`, spelled out per arity (no index-sequence machinery per op kind).
+  template <class F>
+  decltype(auto) with_args(F&& f) const {
+    if constexpr (sizeof...(A) == 1) return f(meta::get<0>(args));
+    else if constexpr (sizeof...(A) == 2) return f(meta::get<0>(args), meta::get<1>(args));
+    else return f(meta::get<0>(args), meta::get<1>(args), meta::get<2>(args));
+  }
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
     (backward_side<sizeof...(A) - 1 - I>(ctx, value, g), ...);
   }
   template <std::size_t Side, class Ctx, class V, class G>
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
-    const auto& child = boost::hana::at_c<Side>(args);
+    const auto& child = meta::get<Side>(args);
     using C = std::remove_cvref_t<decltype(child)>;
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
       using P = typename V::policy_type;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
-      boost::hana::unpack(args, [&](const auto&... a) {
+      with_args([&](const auto&... a) {
         op.template backward<static_cast<int>(Side), P>(detail::erase_extents(d), detail::erase_extents(detail::value_view(a))...,
                                                         detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
       });

@@ -22,7 +22,7 @@
 
 #include "staticflow/device/host/executor.hpp"
 #include "staticflow/expr/op_node.hpp"
-#include "staticflow/ops/quantized.hpp"
+#include "staticflow/device/host/quantized.hpp"
 
 namespace staticflow {
 

@@ -97,10 +97,12 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   /// The operand is read on the fly (not computed into memory first): `reduce_sum(square(a - b))`
   /// is one pass.
   static constexpr node_traits traits{.materialized = true};
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
-    return reduce_node<Reducer, A, Keep, Mean, Axes...>(reducer, std::move(a));
+    reduce_node<Reducer, A, Keep, Mean, Axes...> r(reducer, std::move(a));
+    r.id = id;
+    return r;
   }
 
   template <class P, class T, class S>
@@ -165,7 +167,7 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
 
   static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
   static constexpr node_traits traits{.materialized = true, .differentiable = false};
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
     return arg_reduce_node<A, Axis, Max>(std::move(a));

@@ -190,7 +190,7 @@ struct remap_node : node_base<remap_node<Op, E>> {
     extents = plan.out;
   }
   const dims_t<shape_type>& dims() const { return extents; }
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   template <class A>
   auto rebuild(A a) const {
     return remap_node<Op, A>(std::move(a), fill);

@@ -30,7 +30,7 @@ struct reshape_node : node_base<reshape_node<E, S>> {
   const dims_t<S>& dims() const { return extents; }
 
   static constexpr const char* name = "sf::reshape";
-  auto children() const { return boost::hana::make_tuple(&arg); }
+  meta::children<E> children() const { return {&arg}; }
   /// Over a view of memory, reshaping is free: the result is a view with the new shape.
   template <class A>
   auto rebuild(A a) const {
@@ -42,7 +42,7 @@ struct reshape_node : node_base<reshape_node<E, S>> {
   /// The upstream gradient, seen with the operand's shape.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    const auto gm = ctx.in_memory(g);
+    const auto gm = detail::materialize(g, ctx.tmp);
     using P = typename decltype(gm)::policy_type;
     ctx.propagate(arg, tensor_view<value_type, typename E::shape_type, P>(gm.data(), arg.dims()));
   }

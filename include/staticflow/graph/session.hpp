@@ -58,12 +58,12 @@ template <class... A, class... B, class... Rest>
 struct concat_lists<type_list<A...>, type_list<B...>, Rest...> : concat_lists<type_list<A..., B...>, Rest...> {};
 
 /// The placeholders an expression reads (a fold over the node protocol).
-template <class N, class Children = child_types_t<N>>
+template <class N, class Children = children_t<N>>
 struct placeholders_of;
 template <class N>
 using placeholders_of_t = typename placeholders_of<N>::type;
 template <class N, class... C>
-struct placeholders_of<N, type_list<C...>> {
+struct placeholders_of<N, meta::children<C...>> {
   using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, typename concat_lists<placeholders_of_t<C>...>::type>;
 };
 
@@ -490,9 +490,18 @@ class session final : public session_state {
       return n;  // scalars and generators
     } else {
       note_placement(op_name_v<N>);
-      return map_children(n, [&](const auto& c) { return bind(c, ctx); });
+      return map_children(n, bind_each<Ctx>{this, &ctx});
     }
   }
+  template <class Ctx>
+  struct bind_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+    session* s;
+    Ctx* ctx;
+    template <class C>
+    auto operator()(const C& c) const {
+      return s->bind(c, *ctx);
+    }
+  };
   template <class Ph, class Ctx>
   auto bind_placeholder(const Ph& ph, Ctx& ctx) {
     using T = typename Ph::value_type;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Kernels of 2-D convolution and pooling over NHWC tensors: im2col and its gathering
-/// inverse (the GPU's convolution; the host's is ops/conv_direct.hpp), pooling forward and
+/// inverse (the GPU's convolution, device/cuda/conv2d.cuh; the host's is device/host/conv2d.hpp), pooling forward and
 /// backward. Each is an SF_HD functor run through `executor<P>::for_each`, where no two
 /// indices write the same memory (race-free on CUDA without atomics).
 #pragma once

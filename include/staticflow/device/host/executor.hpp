@@ -17,8 +17,8 @@
 #include "staticflow/core/device.hpp"
 #include "staticflow/expr/assign.hpp"
 #include "staticflow/ops/elementwise.hpp"
-#include "staticflow/ops/gemm.hpp"
-#include "staticflow/ops/vector_matrix.hpp"
+#include "staticflow/device/host/gemm.hpp"
+#include "staticflow/device/host/vector_matrix.hpp"
 
 namespace staticflow {
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief The host's convolution kernels (forward, filter gradient and input gradient computed
-/// straight from the NHWC input and the HWIO filter, with no im2col matrix) and its pooling
-/// kernels for tiling windows.
+/// \brief conv2d on the host: `device_kernel<conv2d_kernels, host>` and its kernels (forward,
+/// filter gradient and input gradient computed straight from the NHWC input and the HWIO
+/// filter, with no im2col matrix).
 ///
 /// im2col copies every input cell kh * kw times into a matrix that is written once and read
 /// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
@@ -10,8 +10,8 @@
 /// a block of `filter_lanes` filters (one vector register) is updated by a broadcast input
 /// value, for several output pixels at once so that each filter row loaded from cache feeds
 /// several multiply-adds. Windows that touch the padding take a checked path; the others
-/// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM and the
-/// per-output pooling kernels (ops/conv.hpp), where a thread per element is the natural grain.
+/// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM
+/// (device/cuda/conv2d.cuh), where a thread per element is the natural grain.
 #pragma once
 
 #include <algorithm>
@@ -21,8 +21,10 @@
 #include <type_traits>
 
 #include "staticflow/config.hpp"
+#include "staticflow/device/host/executor.hpp"
+#include "staticflow/expr/conv.hpp"
 #include "staticflow/ops/conv.hpp"
-#include "staticflow/ops/vector.hpp"
+#include "staticflow/device/host/vector.hpp"
 
 namespace staticflow::ops {
 
@@ -452,89 +454,63 @@ struct conv_input_grad_direct {
   }
 };
 
-/// Pooling over KH x KW windows that tile the input (stride = window, no padding, exact fit:
-/// LeNet's 2x2 / 2), forward: one index per output row (n, oy), the window's cells at offsets
-/// known at compile time, no divisions per output.
-template <class T, bool Max, std::size_t KH, std::size_t KW>
-struct pool_tiled_forward {
-  T* y;
-  const T* x;
-  window_geometry g;
-  void operator()(std::size_t r) const {
-    const std::size_t c = g.c, row_cells = g.w * g.c;
-    const T* top = x + r * KH * row_cells;  // rows of different images follow each other
-    T* out = y + r * g.ow * c;
-    for (std::size_t ox = 0; ox < g.ow; ++ox) {
-      const T* cell = top + ox * KW * c;
-      for (std::size_t ch = 0; ch < c; ++ch) {
-        T acc = cell[ch];
-        SF_UNROLL(16)
-        for (std::size_t k = 1; k < KH * KW; ++k) {
-          const T v = cell[k / KW * row_cells + k % KW * c + ch];
-          if constexpr (Max) acc = v > acc ? v : acc;
-          else acc += v;
-        }
-        out[ox * c + ch] = Max ? acc : acc / static_cast<T>(KH * KW);
-      }
+}  // namespace staticflow::ops
+
+namespace staticflow {
+
+template <>
+struct device_kernel<conv2d_kernels, host> {
+  using ex = executor<host>;
+
+  template <class T, class Tmp>
+  static void forward(T* out, const T* x, const T* f, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
+    if (ops::conv_forward_single_channel<T>::applies(g)) {
+      using kernel = ops::conv_forward_single_channel<T>;
+      ex::for_each(kernel::count(g), kernel{out, x, f, g, filters}, kernel::work(g, filters));
+    } else {
+      using kernel = ops::conv_forward_direct<T>;
+      const std::size_t padded = ops::padded_filters<T>(filters);
+      const T* w = padded_rows(f, g, filters, padded, tmp);
+      ex::for_each(kernel::count(g), kernel{out, x, w, g, filters, padded}, kernel::work(g, padded));
     }
   }
-};
 
-/// The backward pass of pool_tiled_forward: every input cell is written once, with the
-/// upstream gradient (max: at the window's first maximum in row-major order, as TF; average:
-/// shared equally) or zero. Channels are the vector axis (a window's cells are compared a
-/// block of channels at a time); a block with fewer channels than lanes is stored whole where
-/// the extra lanes fall on cells of the same image row that are written later (cells ascend
-/// in the loop order), so only a row's last cell needs a partial store.
-template <class T, bool Max, std::size_t KH, std::size_t KW>
-struct pool_tiled_backward {
-  static constexpr std::size_t lanes = filter_lanes<T>, cells = KH * KW;
-  T* dx;
-  const T* x;
-  const T* gy;
-  window_geometry g;
+  template <class T, class Tmp>
+  static void input_grad(T* dx, const T* f, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
+    using kernel = ops::conv_input_grad_direct<T>;
+    const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
+    auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
+    ex::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f, filters, run, run_padded});
+    ex::for_each(g.n, kernel{dx, gy, wt.data(), g, filters, run_padded}, kernel::work(g, filters, run_padded));
+  }
 
-  void operator()(std::size_t r) const {
-    using V = detail::vec<T>;
-    using M = detail::mask<T>;
-    const std::size_t c = g.c, row_cells = g.w * c, x_total = g.n * g.h * row_cells, gy_total = g.n * g.oh * g.ow * c;
-    const std::size_t top = r * KH * row_cells;  // rows of different images follow each other
-    for (std::size_t ox = 0; ox < g.ow; ++ox)
-      for (std::size_t c0 = 0; c0 < c; c0 += lanes) {
-        const std::size_t m = c - c0 < lanes ? c - c0 : lanes;
-        const M keep = detail::first_lanes<T>(m);
-        const std::size_t up = (r * g.ow + ox) * c + c0;
-        const V u = detail::load_first(gy + up, keep, m, gy_total - up);
-        std::size_t in_row[cells];  // each cell's offset within its image row
-        SF_UNROLL(16)
-        for (std::size_t k = 0; k < cells; ++k) in_row[k] = (ox * KW + k % KW) * c + c0;
-        V out[cells];
-        if constexpr (Max) {
-          V best = {};
-          M arg = {};
-          SF_UNROLL(16)
-          for (std::size_t k = 0; k < cells; ++k) {
-            const std::size_t at = top + k / KW * row_cells + in_row[k];
-            const V v = detail::load_first(x + at, keep, m, x_total - at);
-            const M wins = k == 0 ? ~M{} : M(v > best);
-            best = reinterpret_cast<V>((wins & reinterpret_cast<M>(v)) | (~wins & reinterpret_cast<M>(best)));
-            arg = (wins & static_cast<typename detail::mask_of<T>::lane>(k)) | (~wins & arg);
-          }
-          SF_UNROLL(16)
-          for (std::size_t k = 0; k < cells; ++k)
-            out[k] = reinterpret_cast<V>(M(arg == static_cast<typename detail::mask_of<T>::lane>(k)) & reinterpret_cast<M>(u));
-        } else {
-          for (std::size_t k = 0; k < cells; ++k) out[k] = u / static_cast<T>(cells);
-        }
-        const bool spill_ok = m == lanes || c <= lanes;  // extra lanes land on cells written later
-        SF_UNROLL(16)
-        for (std::size_t k = 0; k < cells; ++k) {
-          T* cell = dx + top + k / KW * row_cells + in_row[k];
-          if (spill_ok && in_row[k] + lanes <= row_cells) detail::store(cell, out[k]);
-          else detail::store_first(cell, out[k], m);
-        }
-      }
+  template <class T, class Tmp>
+  static void filter_grad(T* df, const T* x, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
+    const std::size_t size = g.patch() * filters;
+    if (ops::conv_filter_grad_paired<T>::applies(filters)) {
+      using kernel = ops::conv_filter_grad_paired<T>;
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      ex::for_each(kernel::count(g), kernel{part.data(), x, gy, g, filters}, kernel::work(g));
+      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+    } else {
+      using kernel = ops::conv_filter_grad_direct<T>;
+      const std::size_t padded = ops::padded_filters<T>(filters);
+      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+      ex::for_each(kernel::count(g, padded), kernel{part.data(), x, gy, g, filters, padded}, kernel::work(g));
+      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+    }
+  }
+
+ private:
+  /// The filter with its rows padded to whole blocks of filters.
+  template <class T, class Tmp>
+  static const T* padded_rows(const T* f, const ops::window_geometry& g, std::size_t filters, std::size_t padded, Tmp& tmp) {
+    if (padded == filters) return f;
+    const std::size_t rows = g.patch();
+    auto w = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{rows, padded});
+    ex::for_each(rows, ops::pad_filter_rows<T>{w.data(), f, filters, padded});
+    return w.data();
   }
 };
 
-}  // namespace staticflow::ops
+}  // namespace staticflow

@@ -19,7 +19,7 @@
 
 #include "staticflow/config.hpp"
 #include "staticflow/core/bfloat16.hpp"
-#include "staticflow/ops/vector.hpp"
+#include "staticflow/device/host/vector.hpp"
 
 namespace staticflow::ops {
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "staticflow/config.hpp"
-#include "staticflow/ops/vector.hpp"
+#include "staticflow/device/host/vector.hpp"
 
 namespace staticflow::ops {
 

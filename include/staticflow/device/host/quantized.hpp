@@ -28,7 +28,7 @@
 #endif
 
 #include "staticflow/core/error.hpp"
-#include "staticflow/ops/vector.hpp"
+#include "staticflow/device/host/vector.hpp"
 
 namespace staticflow {
 
