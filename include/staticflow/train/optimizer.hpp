@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Optimisers with TF 1.x's update rules and defaults: gradient descent, momentum,
-/// Adagrad, RMSProp, Adam, Adadelta, FTRL, proximal Adagrad and proximal gradient descent.
+/// Adagrad, RMSProp, Adam, Adadelta, FTRL, proximal Adagrad, proximal gradient descent and
+/// Adagrad dual averaging.
 ///
 /// Each optimiser keeps per-variable state in `slots<T, S, P>` (made by `make_slots`, initialised
 /// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
@@ -731,6 +732,85 @@ class proximal_gradient_descent : public optimizer_base<proximal_gradient_descen
  private:
   schedule lr_;
   double l1_, l2_;
+};
+
+// ---- Adagrad dual averaging ------------------------------------------------------------------
+
+template <class T>
+struct adagrad_da_update {
+  T* var;
+  const T* grad;
+  T* g_acc;
+  T* gg_acc;
+  T lr, l1_t, l2_t_lr;  ///< lr, l1 * t and l2 * t * lr for this step's t
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = g_acc[i] + g;
+    const T aa = gg_acc[i] + g * g;
+    g_acc[i] = a;
+    gg_acc[i] = aa;
+    // Dual averaging: the weight is a function of the sums alone, not of its previous value.
+    const T denom = l2_t_lr + std::sqrt(aa);
+    if (l1_t > T(0)) {
+      const T shrunk = (a < T(0) ? -a : a) - l1_t;
+      var[i] = -lr * detail::sign_of(a) * (shrunk > T(0) ? shrunk : T(0)) / denom;
+    } else {
+      var[i] = -lr * a / denom;
+    }
+  }
+};
+
+/// TF's ApplyAdagradDA (tf.train.AdagradDAOptimizer): g_acc += g; gg_acc += g^2;
+/// var = -lr * sign(g_acc) * max(|g_acc| - l1 * t, 0) / (l2 * t * lr + sqrt(gg_acc)), with
+/// gg_acc starting at `initial_gradient_squared_accumulator_value`, g_acc at 0, and t the global
+/// step plus one (TF passes global_step + 1 to the kernel). TF requires a global step for this
+/// optimiser; here minimize without one leaves the step at 0, so t stays 1.
+/// **Errors:** initial_gradient_squared_accumulator_value <= 0, l1 or l2 negative: invalid_argument.
+class adagrad_da : public optimizer_base<adagrad_da> {
+ public:
+  static constexpr const char* name = "AdagradDA";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> gradient_accumulator;
+    tensor<T, S, P> gradient_squared_accumulator;
+  };
+
+  explicit adagrad_da(schedule learning_rate, double initial_gradient_squared_accumulator_value = 0.1,
+                      double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_gradient_squared_accumulator_value, name,
+                                        "initial_gradient_squared_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::AdagradDA: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.gradient_accumulator, name, "the gradient accumulator slot");
+    detail::check_same_size(var, s.gradient_squared_accumulator, name, "the squared gradient accumulator slot");
+    const double lr = lr_(step);
+    const double t = static_cast<double>(step) + 1.0;
+    executor<P>::for_each(var.size(), adagrad_da_update<T>{var.data(), grad.data(), s.gradient_accumulator.data(),
+                                                           s.gradient_squared_accumulator.data(), static_cast<T>(lr),
+                                                           static_cast<T>(l1_ * t), static_cast<T>(l2_ * t * lr)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_gradient_squared_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double initial_, l1_, l2_;
 };
 
 }  // namespace staticflow::train

@@ -336,12 +336,13 @@ std::pair<std::vector<double>, std::vector<double>> run_tf_case(const Opt& opt, 
   return {out[0], out[1]};
 }
 
-/// TF's published expectations are float32 results: compare to 1e-6 relative.
-void check_tf(const std::vector<double>& got, const std::vector<double>& want) {
+/// TF's published expectations are float32 results: compare to 2e-6 relative, or to `margin`
+/// where TF's test prints only six decimals.
+void check_tf(const std::vector<double>& got, const std::vector<double>& want, double margin = 0) {
   REQUIRE(got.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     INFO("element " << i);
-    CHECK(got[i] == Approx(want[i]).epsilon(2e-6));
+    CHECK(got[i] == Approx(want[i]).epsilon(2e-6).margin(margin));
   }
 }
 
@@ -491,6 +492,52 @@ TEMPLATE_TEST_CASE("proximal_gradient_descent: TF's case and hand-worked shrinka
         Approx(-0.08888888889).epsilon(1e-6));
 }
 
+TEMPLATE_TEST_CASE("adagrad_da reproduces TF's adagrad_da_test.py (lr 3, accumulator 0.1, one step)",
+                   "[train][optimizer]", float, double) {
+  // TF's expectations have six decimals, hence the 1e-6 margin.
+  SECTION("no regularisation (testAdagradDAWithoutRegularizationBasic1)") {
+    const auto [a, b] = run_tf_case<TestType>(sf::train::adagrad_da(3.0), {0, 0}, {0, 0}, 1);
+    check_tf(a, {-0.904534, -1.603567}, 1e-6);
+    check_tf(b, {-0.094821, -0.189358}, 1e-6);
+  }
+  SECTION("l1 0.001 (testAdagradDAWithL1)") {
+    const auto [a, b] = run_tf_case<TestType>(sf::train::adagrad_da(3.0, 0.1, 0.001), {1, 2}, {4, 3}, 1);
+    check_tf(a, {-0.895489, -1.59555}, 1e-6);
+    check_tf(b, {-0.085339, -0.17989}, 1e-6);
+  }
+  SECTION("l1 0.001, l2 2 (testAdagradDAWithL1_L2)") {
+    const auto [a, b] = run_tf_case<TestType>(sf::train::adagrad_da(3.0, 0.1, 0.001, 2.0), {1, 2}, {4, 3}, 1);
+    check_tf(a, {-0.046907, -0.093659}, 1e-6);
+    check_tf(b, {-0.004275, -0.009023}, 1e-6);
+  }
+}
+
+TEST_CASE("adagrad_da: hand-worked steps; t is the global step plus one", "[train][optimizer]") {
+  // lr 0.5, gg starting at 3, l2 1, g 1 (steps 0, 1, 2 -> t = 1, 2, 3):
+  // 1: g_acc 1, gg 4: var = -0.5 * 1 / (1 * 1 * 0.5 + 2)          = -0.2
+  // 2: g_acc 2, gg 5: var = -0.5 * 2 / (1 * 2 * 0.5 + sqrt(5))    = -0.309016994
+  // 3: g_acc 3, gg 6: var = -0.5 * 3 / (1 * 3 * 0.5 + sqrt(6))    = -0.379795897
+  const sf::train::adagrad_da opt(0.5, 3.0, 0.0, 1.0);
+  CHECK(run_scalar<double>(opt, 5.0, 1.0, 1) == Approx(-0.2));
+  CHECK(run_scalar<double>(opt, 5.0, 1.0, 2) == Approx(-1.0 / (1.0 + std::sqrt(5.0))).epsilon(1e-12));
+  CHECK(run_scalar<double>(opt, 5.0, 1.0, 3) == Approx(-0.3797958971).epsilon(1e-9));
+  CHECK(run_scalar<float>(opt, 5.0, 1.0, 3) == Approx(-0.3797958971).epsilon(1e-6));
+  // l1 1.2 > |g_acc| = 1 at t = 1: the weight is exactly 0 whatever its previous value.
+  CHECK(run_scalar<double>(sf::train::adagrad_da(0.5, 3.0, 1.2), 5.0, 1.0, 1) == 0.0);
+  // With g = 2: var = -0.5 * (2 - 1.2) / sqrt(3 + 4) = -0.151185789.
+  CHECK(run_scalar<double>(sf::train::adagrad_da(0.5, 3.0, 1.2), 5.0, 2.0, 1) == Approx(-0.4 / std::sqrt(7.0)));
+  // At global step 4 (t = 5), l1 0.1: var = -0.5 * (1 - 0.5) / sqrt(4) = -0.125 (t = 4 would give -0.15).
+  const sf::train::adagrad_da l1(0.5, 3.0, 0.1);
+  sf::tensor<double, sf::shape<1>> var, grad;
+  var.data()[0] = 5.0, grad.data()[0] = 1.0;
+  auto s = l1.make_slots<double, sf::shape<1>, sf::host>(var.dims());
+  CHECK((s.gradient_accumulator.data()[0] == 0.0 && s.gradient_squared_accumulator.data()[0] == 3.0));
+  l1.apply(var.view(), grad.view(), s, 4);
+  CHECK(var.data()[0] == Approx(-0.125));
+  CHECK(s.gradient_accumulator.data()[0] == 1.0);
+  CHECK(s.gradient_squared_accumulator.data()[0] == 4.0);
+}
+
 TEST_CASE("the new optimisers train through minimize in a session", "[train][optimizer]") {
   // loss = sum(w^2) / 2 has gradient w; proximal gradient descent with lr 0.5, l1 1:
   // w = (3, -0.2): v = 1.5, -0.1 -> sign(v) * max(|v| - 0.5, 0) = 1, 0.
@@ -520,6 +567,22 @@ TEST_CASE("the new optimisers train through minimize in a session", "[train][opt
   v = sess.value(w);
   CHECK(v(0) == Approx(-lin / std::sqrt(0.1 + x * x)).epsilon(1e-12));
   CHECK(v(1) == 0.0);
+}
+
+TEST_CASE("adagrad_da in a session takes t from the global step", "[train][optimizer]") {
+  // loss = sum(w): g = 1 every step; with global_step 0, 1, 2 the hand-worked values above.
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<double, sf::shape<1>>("w", sf::init::values({5.0}));
+  auto gs = sf::variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+  auto step = sf::train::adagrad_da(0.5, 3.0, 0.0, 1.0).minimize(sf::reduce_sum(w), gs);
+  sf::session<> sess(g);
+  sess.run(sf::global_variables_initializer());
+  const double want[] = {-0.2, -1.0 / (1.0 + std::sqrt(5.0)), -1.5 / (1.5 + std::sqrt(6.0))};
+  for (double v : want) {
+    sess.run(step);
+    CHECK(sess.value(w)(0) == Approx(v).epsilon(1e-12));
+  }
 }
 
 // ---- shapes and validation -------------------------------------------------------------------
@@ -577,6 +640,8 @@ TEST_CASE("hyper-parameters are validated at construction", "[train][optimizer]"
   CHECK_THROWS_WITH(sf::train::proximal_adagrad(0.1, 0.1, -1.0), Contains("ProximalAdagrad") && Contains("l1"));
   CHECK_THROWS_WITH(sf::train::proximal_gradient_descent(0.1, 0.0, -2.0),
                     Contains("ProximalGradientDescent") && Contains("l2"));
+  CHECK_THROWS_WITH(sf::train::adagrad_da(0.1, 0.0), Contains("AdagradDA") && Contains("initial_gradient_squared"));
+  CHECK_THROWS_WITH(sf::train::adagrad_da(0.1, 0.1, -1.0), Contains("AdagradDA") && Contains("l1"));
   CHECK_NOTHROW(sf::train::rmsprop(0.1, 1.0));  // decay 1 freezes the mean square; TF allows it
   CHECK_NOTHROW(sf::train::momentum(0.1, 0.0));
 }
