@@ -4570,13 +4570,34 @@ struct executor<host> {
 
 // ---- begin staticflow/ops/loss.hpp ----
 /// \file
-/// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients).
+/// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients), and the
+/// fused elementwise sigmoid cross-entropy.
 
 #include <cmath>
 #include <cstddef>
 
 
 namespace staticflow::ops {
+
+/// Sigmoid cross-entropy of labels z and logits x in TF's stable form
+/// max(x, 0) - x * z + log(1 + exp(-|x|)), as one functor so that its gradient is the exact
+/// derivative sigmoid(x) - z everywhere. (Built from maximum and abs, the chain rule at x = 0
+/// takes maximum's tie gradient 1 and abs' subgradient 0, giving 1 - z instead of 0.5 - z.)
+/// With respect to the labels the gradient is -x, as in TF's composite op.
+struct sigmoid_xent {
+  static constexpr const char* name = "sf::sigmoid_cross_entropy_with_logits";
+  template <class T> SF_HD_INLINE T operator()(T z, T x) const {
+    const T neg_abs = x < T(0) ? x : -x;
+    return (x > T(0) ? x : T(0)) - x * z + std::log1p(std::exp(neg_abs));
+  }
+  template <class T> SF_HD_INLINE T grad_a(T, T x, T, T g) const { return -x * g; }
+  template <class T> SF_HD_INLINE T grad_b(T z, T x, T, T g) const {
+    // sigmoid(x) without overflow: exp of a non-positive number only.
+    const T e = std::exp(x < T(0) ? x : -x);
+    const T sig = x < T(0) ? e / (T(1) + e) : T(1) / (T(1) + e);
+    return g * (sig - z);
+  }
+};
 
 /// Per row of C logits: max, log-sum-exp of (x - max), so nothing overflows for |x| ~ 1e4.
 template <class T>
@@ -4793,10 +4814,11 @@ class losses_collection {
   std::tuple<Terms...> terms_;
 };
 
-/// Sigmoid cross-entropy elementwise: max(x, 0) - x * z + log(1 + exp(-|x|)) (TF's stable form).
+/// Sigmoid cross-entropy elementwise: max(x, 0) - x * z + log(1 + exp(-|x|)) (TF's stable form),
+/// one fused functor. **Gradient:** sigmoid(x) - z for the logits (also at x = 0), -x for the labels.
 template <operand L, operand X>
 auto sigmoid_cross_entropy_with_logits(const L& labels, const X& logits) {
-  return maximum(logits, value_t<X>(0)) - logits * labels + softplus(-abs(logits));
+  return make_binary(ops::sigmoid_xent{}, labels, logits);
 }
 
 /// Mean over all elements of (labels - predictions)^2.
@@ -7545,27 +7567,42 @@ void backward(const N& prepared, temporaries<P>& tmp) {
 
 // ---- begin staticflow/graph/initializer.hpp ----
 /// \file
-/// \brief Variable initialisers (TF's tf.*_initializer and contrib's Xavier / He).
+/// \brief Variable initialisers (TF 1.x's tf.*_initializer, variance scaling and its Glorot / He /
+/// LeCun presets, random gamma).
 
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 
 namespace staticflow::init {
 
+/// Which fan `variance_scaling` divides the scale by (TF's mode "fan_in" / "fan_out" / "fan_avg").
+enum class fan_mode { fan_in, fan_out, fan_avg };
+/// What `variance_scaling` draws from (TF's distribution argument).
+enum class distribution { truncated_normal, untruncated_normal, uniform };
+
+/// TF's correction for truncating a unit normal at +-2: the stddev of the truncated
+/// distribution is 0.87962566103423978 of the untruncated one, so variance scaling divides by it
+/// to keep the variance it promises.
+inline constexpr double truncated_normal_stddev_factor = 0.87962566103423978;
+
 /// How a variable gets its first value. Values are drawn on the host from the counter-based
 /// generator (identical for every policy) and then copied to the session's device.
 struct initializer {
-  enum class kind { constant, normal, truncated_normal, uniform, glorot_uniform, glorot_normal, he_normal, values };
+  enum class kind { constant, normal, truncated_normal, uniform, variance_scaling, gamma, values };
   kind what = kind::constant;
-  double a = 0, b = 0;  ///< value / mean, stddev / (lo, hi) / scale
+  double a = 0, b = 0;  ///< value / mean, stddev / (lo, hi) / variance scale / gamma (alpha, beta)
   std::uint64_t seed = 0;
   std::shared_ptr<const std::vector<double>> data;  ///< for `values`
+  fan_mode mode = fan_mode::fan_in;                       ///< for `variance_scaling`
+  distribution dist = distribution::truncated_normal;  ///< for `variance_scaling`
 
-  /// Fan-in and fan-out as TF computes them: rank-2 [in, out]; rank-4 HWIO multiplies the receptive field.
+  /// Fan-in and fan-out as TF's _compute_fans: rank 0 -> (1, 1); rank 1 -> (n, n); rank 2 [in, out];
+  /// higher ranks (HWIO filters [kh, kw, cin, cout]) multiply by the receptive field kh * kw.
   template <class S>
   static std::pair<double, double> fans() {
     if constexpr (S::rank == 0) return {1, 1};
@@ -7577,6 +7614,16 @@ struct initializer {
     }
   }
 
+  /// The fan variance scaling divides by: the one `mode` picks, at least 1 (TF's max(1, n)).
+  double scaling_fan(std::pair<double, double> fans) const {
+    const double n = mode == fan_mode::fan_in ? fans.first
+                     : mode == fan_mode::fan_out ? fans.second
+                                                 : (fans.first + fans.second) / 2;
+    return n > 1 ? n : 1;
+  }
+  /// The variance variance scaling aims for: scale / n.
+  double target_variance(std::pair<double, double> fans) const { return a / scaling_fan(fans); }
+
   /// Writes the initial value of a variable (`name`, for errors) with fans `fans` (see
   /// `fans<S>()`) into its elements. Only the fans depend on the shape; the values are drawn by
   /// linear index, so one instantiation per dtype serves every shape.
@@ -7584,7 +7631,6 @@ struct initializer {
   void fill(const tensor_view<T, shape<dyn>, host>& out, std::pair<double, double> fans,
             const std::string& name) const {
     using S = shape<dyn>;
-    const auto [fan_in, fan_out] = fans;
     const std::size_t n = out.size();
     if constexpr (!floating_element<T>) {
       if (what != kind::constant && what != kind::values)
@@ -7598,23 +7644,35 @@ struct initializer {
         case kind::normal: out = random_normal<T, S>(T(a), T(b), seed, n); break;
         case kind::truncated_normal: out = truncated_normal<T, S>(T(a), T(b), seed, n); break;
         case kind::uniform: out = random_uniform<T, S>(T(a), T(b), seed, n); break;
-        case kind::glorot_uniform: {
-          const T limit = T(std::sqrt(6.0 / (fan_in + fan_out)));
-          out = random_uniform<T, S>(-limit, limit, seed, n);
-          break;
-        }
-        case kind::glorot_normal:  // TF 1.x: truncated normal with stddev sqrt(2/(in+out))
-          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / (fan_in + fan_out))), seed, n);
-          break;
-        case kind::he_normal:
-          out = truncated_normal<T, S>(T(0), T(std::sqrt(2.0 / fan_in)), seed, n);
-          break;
+        case kind::variance_scaling: fill_variance_scaling(out, fans); break;
+        case kind::gamma: out = random_gamma<T, S>(T(a), T(b), seed, n); break;
         case kind::values: fill_values(out, name); break;
       }
     }
   }
 
  private:
+  /// TF 1.x's VarianceScaling: with v = target_variance, truncated normal of stddev
+  /// sqrt(v) / 0.8796..., normal of stddev sqrt(v), or uniform in +-sqrt(3 v).
+  template <class T>
+  void fill_variance_scaling(const tensor_view<T, shape<dyn>, host>& out, std::pair<double, double> fans) const {
+    using S = shape<dyn>;
+    const std::size_t n = out.size();
+    const double v = target_variance(fans);
+    switch (dist) {
+      case distribution::truncated_normal:
+        out = truncated_normal<T, S>(T(0), T(std::sqrt(v) / truncated_normal_stddev_factor), seed, n);
+        break;
+      case distribution::untruncated_normal: out = random_normal<T, S>(T(0), T(std::sqrt(v)), seed, n); break;
+      case distribution::uniform: {
+        // 3 * scale / n in one division: glorot_uniform's limit is then bit for bit sqrt(6 / (in + out)).
+        const T limit = T(std::sqrt(3.0 * a / scaling_fan(fans)));
+        out = random_uniform<T, S>(-limit, limit, seed, n);
+        break;
+      }
+    }
+  }
+
   template <class T>
   void fill_values(const tensor_view<T, shape<dyn>, host>& out, const std::string& name) const {
     if (!data || data->size() != out.size())
@@ -7638,11 +7696,50 @@ inline initializer random_uniform(double lo = 0, double hi = 1, std::uint64_t se
   if (!(lo < hi)) throw invalid_argument("sf::init::random_uniform: needs lo < hi");
   return {initializer::kind::uniform, lo, hi, seed, {}};
 }
-/// Xavier / Glorot uniform: U(-sqrt(6/(fan_in+fan_out)), +...).
-inline initializer glorot_uniform(std::uint64_t seed = 0) { return {initializer::kind::glorot_uniform, 0, 0, seed, {}}; }
-inline initializer glorot_normal(std::uint64_t seed = 0) { return {initializer::kind::glorot_normal, 0, 0, seed, {}}; }
-/// He: truncated normal with stddev sqrt(2/fan_in).
-inline initializer he_normal(std::uint64_t seed = 0) { return {initializer::kind::he_normal, 0, 0, seed, {}}; }
+/// TF 1.x's variance_scaling_initializer(scale, mode, distribution): variance scale / n with n
+/// the fan of `mode` (at least 1); see `initializer::fill_variance_scaling` for the draws.
+/// **Errors:** scale not positive and finite: invalid_argument (TF: "`scale` must be positive float").
+inline initializer variance_scaling(double scale = 1.0, fan_mode mode = fan_mode::fan_in,
+                                    distribution dist = distribution::truncated_normal, std::uint64_t seed = 0) {
+  if (!(scale > 0) || !std::isfinite(scale))
+    staticflow::detail::fail<invalid_argument>({"sf::init::variance_scaling: scale must be positive, got ", scale});
+  initializer r{initializer::kind::variance_scaling, scale, 0, seed, {}};
+  r.mode = mode;
+  r.dist = dist;
+  return r;
+}
+/// Xavier / Glorot uniform: U(-sqrt(6/(fan_in+fan_out)), +...) (variance scaling 1, fan_avg, uniform).
+inline initializer glorot_uniform(std::uint64_t seed = 0) {
+  return variance_scaling(1.0, fan_mode::fan_avg, distribution::uniform, seed);
+}
+/// Glorot normal: truncated normal whose (truncated) variance is 2/(fan_in+fan_out).
+inline initializer glorot_normal(std::uint64_t seed = 0) {
+  return variance_scaling(1.0, fan_mode::fan_avg, distribution::truncated_normal, seed);
+}
+/// He normal: truncated normal whose variance is 2/fan_in.
+inline initializer he_normal(std::uint64_t seed = 0) {
+  return variance_scaling(2.0, fan_mode::fan_in, distribution::truncated_normal, seed);
+}
+/// He uniform: U(-sqrt(6/fan_in), +...).
+inline initializer he_uniform(std::uint64_t seed = 0) {
+  return variance_scaling(2.0, fan_mode::fan_in, distribution::uniform, seed);
+}
+/// LeCun normal: truncated normal whose variance is 1/fan_in.
+inline initializer lecun_normal(std::uint64_t seed = 0) {
+  return variance_scaling(1.0, fan_mode::fan_in, distribution::truncated_normal, seed);
+}
+/// LeCun uniform: U(-sqrt(3/fan_in), +...).
+inline initializer lecun_uniform(std::uint64_t seed = 0) {
+  return variance_scaling(1.0, fan_mode::fan_in, distribution::uniform, seed);
+}
+/// Gamma(alpha) samples with rate beta (TF's random_gamma: mean alpha/beta, variance alpha/beta^2),
+/// Marsaglia-Tsang on the counter-based generator, so a seed gives the same values everywhere.
+/// **Errors:** alpha or beta not positive and finite: invalid_argument.
+inline initializer gamma(double alpha, double beta = 1.0, std::uint64_t seed = 0) {
+  validate_gamma_alpha(alpha, "sf::init::gamma");
+  validate_gamma_beta(beta, "sf::init::gamma");
+  return {initializer::kind::gamma, alpha, beta, seed, {}};
+}
 /// Explicit values in row-major order.
 inline initializer values(std::vector<double> v) {
   return {initializer::kind::values, 0, 0, 0, std::make_shared<const std::vector<double>>(std::move(v))};
@@ -7850,27 +7947,28 @@ class graph {
     return create<T, S>(unique_name(scoped(name)), std::move(init), trainable);
   }
 
-  /// TF's tf.get_variable under the current variable scope's reuse setting.
-  /// **Errors:** invalid_argument when the name exists and reuse is off, when it does not exist
-  /// and reuse is on, or when an existing variable has another dtype or shape.
+  /// TF's tf.get_variable under the current variable scope's reuse setting. Only variables made
+  /// by get_variable can be shared (TF's variable store); a plain `variable`'s name is taken but
+  /// never handed out.
+  /// **Errors:** invalid_argument when the name exists and reuse is off; when reuse is on (or
+  /// auto_reuse meets a plain variable's name) and get_variable never made that name (TF's
+  /// "does not exist, or was not created with tf.get_variable()"); when an existing variable has
+  /// another dtype or shape.
   template <element_type T, any_shape S>
   variable_node<T, S> get_variable(const std::string& name, init::initializer init = init::zeros(),
                                    bool trainable = true) {
     const std::string full = scoped(name);
-    const auto it = by_name_.find(full);
     const reuse mode = current_reuse();
-    if (it == by_name_.end()) {
-      if (mode == reuse::yes)
-        detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
-                                        " does not exist, or was not created with get_variable(); "
-                                        "did you mean reuse::auto_reuse?"});
+    const auto it = store_.find(full);
+    if (it == store_.end()) {
+      const bool taken = by_name_.count(full) != 0;  // by a plain variable
+      if (mode == reuse::no && taken) fail_exists(full);
+      if (mode == reuse::yes || taken) fail_not_shared(full, taken);
       names_[full] = 1;
+      store_[full] = vars_.size();
       return create<T, S>(full, std::move(init), trainable);
     }
-    if (mode == reuse::no)
-      detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
-                                      " already exists, disallowed; did you mean to set reuse::yes or "
-                                      "reuse::auto_reuse?"});
+    if (mode == reuse::no) fail_exists(full);
     const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
     if (!def || def->shape_string() != to_string(S{}))
       detail::fail<invalid_argument>({"sf::get_variable: variable ", full, " exists as ",
@@ -7931,6 +8029,16 @@ class graph {
     thread_local graph* g = nullptr;
     return g;
   }
+  [[noreturn]] static void fail_exists(const std::string& full) {
+    detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
+                                    " already exists, disallowed; did you mean to set reuse::yes or "
+                                    "reuse::auto_reuse?"});
+  }
+  [[noreturn]] static void fail_not_shared(const std::string& full, bool plain) {
+    detail::fail<invalid_argument>(
+        {"sf::get_variable: variable ", full, " does not exist, or was not created with get_variable()",
+         plain ? " (it was made by sf::variable(), which get_variable cannot share)" : "; did you mean reuse::auto_reuse?"});
+  }
   std::string scoped(const std::string& name) const {
     const std::string prefix = scope_name();
     return prefix.empty() ? name : prefix + "/" + name;
@@ -7968,6 +8076,7 @@ class graph {
   };
   std::vector<std::shared_ptr<const variable_base>> vars_;
   std::map<std::string, std::size_t> by_name_;
+  std::map<std::string, std::size_t> store_;  ///< the names get_variable made (TF's variable store)
   std::map<std::string, int> names_;
   std::vector<scope_frame> scopes_;
 };
@@ -9028,7 +9137,8 @@ class schedule {
 // ---- begin staticflow/train/optimizer.hpp ----
 /// \file
 /// \brief Optimisers with TF 1.x's update rules and defaults: gradient descent, momentum,
-/// Adagrad, RMSProp, Adam.
+/// Adagrad, RMSProp, Adam, Adadelta, FTRL, proximal Adagrad, proximal gradient descent and
+/// Adagrad dual averaging.
 ///
 /// Each optimiser keeps per-variable state in `slots<T, S, P>` (made by `make_slots`, initialised
 /// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
@@ -9092,6 +9202,12 @@ inline double check_positive(double x, const char* opt, const char* what) {
   return x;
 }
 
+inline double check_nonnegative(double x, const char* opt, const char* what) {
+  if (!(x >= 0.0))
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, ": ", what, " must be >= 0, got ", x});
+  return x;
+}
+
 [[noreturn]] inline void throw_size_mismatch(std::size_t var, std::size_t t, const char* opt, const char* what) {
   staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply: ", what, " has ", t,
                                               " elements but the variable has ", var});
@@ -9117,6 +9233,21 @@ auto forward_compute(const Loss& loss) {
 template <class Opt, class Grads, class... Step>
 auto forward_apply(const Opt& opt, const Grads& grads, const Step&... global_step) {
   return apply_gradients(opt, grads, global_step...);
+}
+
+template <class T>
+SF_HD_INLINE T sign_of(T x) {
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+}
+
+/// TF's proximal step on v = var - lr * g: sign(v) * max(|v| - lr * l1, 0) / (1 + lr * l2).
+/// The l1 shrinkage sets a weight to exactly 0 when |v| <= lr * l1 (the point of these optimisers).
+template <class T>
+SF_HD_INLINE T proximal_step(T v, T lr, T l1, T l2) {
+  const T denom = T(1) + l2 * lr;
+  if (!(l1 > T(0))) return v / denom;
+  const T shrunk = (v < T(0) ? -v : v) - lr * l1;
+  return sign_of(v) * (shrunk > T(0) ? shrunk : T(0)) / denom;
 }
 
 }  // namespace detail
@@ -9462,6 +9593,354 @@ class adam : public optimizer_base<adam> {
  private:
   schedule lr_;
   double beta1_, beta2_, epsilon_;
+};
+
+// ---- Adadelta --------------------------------------------------------------------------------
+
+template <class T>
+struct adadelta_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T* accum_update;
+  T lr, rho, epsilon;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] * rho + g * g * (T(1) - rho);
+    accum[i] = a;
+    const T update = std::sqrt(accum_update[i] + epsilon) / std::sqrt(a + epsilon) * g;
+    var[i] -= update * lr;
+    accum_update[i] = accum_update[i] * rho + update * update * (T(1) - rho);
+  }
+};
+
+/// TF's ApplyAdadelta: accum = rho*accum + (1-rho)*g^2;
+/// update = sqrt(accum_update + eps) / sqrt(accum + eps) * g; var -= lr * update;
+/// accum_update = rho*accum_update + (1-rho)*update^2, both slots starting at 0
+/// (tf.train.AdadeltaOptimizer, whose defaults are lr 0.001, rho 0.95, epsilon 1e-8).
+/// **Errors:** rho outside [0, 1], epsilon <= 0 (with both slots at 0 the first ratio would be 0/0): invalid_argument.
+class adadelta : public optimizer_base<adadelta> {
+ public:
+  static constexpr const char* name = "Adadelta";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;         ///< running mean of g^2 (TF's "accum")
+    tensor<T, S, P> accum_update;  ///< running mean of update^2 (TF's "accum_update")
+  };
+
+  explicit adadelta(schedule learning_rate = 0.001, double rho = 0.95, double epsilon = 1e-8)
+      : lr_(std::move(learning_rate)),
+        rho_(detail::check_range(rho, 0.0, 1.0, true, name, "rho")),
+        epsilon_(detail::check_positive(epsilon, name, "epsilon")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Adadelta: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    detail::check_same_size(var, s.accum_update, name, "the update accumulator slot");
+    executor<P>::for_each(var.size(), adadelta_update<T>{var.data(), grad.data(), s.accum.data(),
+                                                         s.accum_update.data(), static_cast<T>(lr_(step)),
+                                                         static_cast<T>(rho_), static_cast<T>(epsilon_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double rho() const { return rho_; }
+  double epsilon() const { return epsilon_; }
+
+ private:
+  schedule lr_;
+  double rho_, epsilon_;
+};
+
+// ---- FTRL ------------------------------------------------------------------------------------
+
+template <class T>
+struct ftrl_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T* linear;
+  T lr, lr_power, l1, l2, l2_shrinkage;
+  /// accum^(-lr_power); the default power -0.5 takes the square root, as TF's kernel special-cases it.
+  SF_HD_INLINE T power(T a) const { return lr_power == T(-0.5) ? std::sqrt(a) : std::pow(a, -lr_power); }
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T w = var[i];
+    // The shrinkage enters the linear term only; the accumulator sums the plain g^2 (ApplyFtrlV2).
+    const T g_shrunk = g + T(2) * l2_shrinkage * w;
+    const T a_old = accum[i];
+    const T a_new = a_old + g * g;
+    const T p_new = power(a_new);
+    const T lin = linear[i] + g_shrunk - (p_new - power(a_old)) / lr * w;
+    linear[i] = lin;
+    accum[i] = a_new;
+    const T abs_lin = lin < T(0) ? -lin : lin;
+    var[i] = abs_lin > l1 ? (l1 * detail::sign_of(lin) - lin) / (p_new / lr + T(2) * l2) : T(0);
+  }
+};
+
+/// TF's ApplyFtrl / ApplyFtrlV2 (tf.train.FtrlOptimizer), p = -learning_rate_power:
+/// g' = g + 2 * l2_shrinkage * var; new_accum = accum + g^2;
+/// linear += g' - (new_accum^p - accum^p) / lr * var;
+/// var = |linear| > l1 ? (l1 * sign(linear) - linear) / (new_accum^p / lr + 2 * l2) : 0;
+/// accum = new_accum. The accumulator starts at `initial_accumulator_value`, linear at 0.
+/// **Errors:** learning_rate_power > 0, or initial_accumulator_value, l1, l2 or l2_shrinkage
+/// negative: invalid_argument (TF's checks).
+class ftrl : public optimizer_base<ftrl> {
+ public:
+  static constexpr const char* name = "Ftrl";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;   ///< sum of g^2 (TF's "accum")
+    tensor<T, S, P> linear;  ///< TF's "linear"
+  };
+
+  explicit ftrl(schedule learning_rate, double learning_rate_power = -0.5, double initial_accumulator_value = 0.1,
+                double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0,
+                double l2_shrinkage_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        lr_power_(check_power(learning_rate_power)),
+        initial_(detail::check_nonnegative(initial_accumulator_value, name, "initial_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")),
+        l2_shrinkage_(detail::check_nonnegative(l2_shrinkage_regularization_strength, name,
+                                                "l2_shrinkage_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, initial_), detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Ftrl: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    detail::check_same_size(var, s.linear, name, "the linear slot");
+    executor<P>::for_each(var.size(),
+                          ftrl_update<T>{var.data(), grad.data(), s.accum.data(), s.linear.data(),
+                                         static_cast<T>(lr_(step)), static_cast<T>(lr_power_), static_cast<T>(l1_),
+                                         static_cast<T>(l2_), static_cast<T>(l2_shrinkage_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double learning_rate_power() const { return lr_power_; }
+  double initial_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+  double l2_shrinkage_regularization_strength() const { return l2_shrinkage_; }
+
+ private:
+  static double check_power(double p) {
+    if (!(p <= 0.0))
+      staticflow::detail::fail<invalid_argument>({"sf::train::Ftrl: learning_rate_power must be <= 0, got ", p});
+    return p;
+  }
+  schedule lr_;
+  double lr_power_, initial_, l1_, l2_, l2_shrinkage_;
+};
+
+// ---- proximal Adagrad ------------------------------------------------------------------------
+
+template <class T>
+struct proximal_adagrad_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T lr, l1, l2;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] + g * g;
+    accum[i] = a;
+    const T rate = lr / std::sqrt(a);
+    var[i] = detail::proximal_step(var[i] - rate * g, rate, l1, l2);
+  }
+};
+
+/// TF's ApplyProximalAdagrad: accum += g^2; rate = lr / sqrt(accum); v = var - rate * g;
+/// var = sign(v) * max(|v| - rate * l1, 0) / (1 + rate * l2) (tf.train.ProximalAdagradOptimizer).
+/// **Errors:** initial_accumulator_value <= 0 (TF's check), l1 or l2 negative: invalid_argument.
+class proximal_adagrad : public optimizer_base<proximal_adagrad> {
+ public:
+  static constexpr const char* name = "ProximalAdagrad";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;
+  };
+
+  explicit proximal_adagrad(schedule learning_rate, double initial_accumulator_value = 0.1,
+                            double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_accumulator_value, name, "initial_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::ProximalAdagrad: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    executor<P>::for_each(var.size(), proximal_adagrad_update<T>{var.data(), grad.data(), s.accum.data(),
+                                                                 static_cast<T>(lr_(step)), static_cast<T>(l1_),
+                                                                 static_cast<T>(l2_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double initial_, l1_, l2_;
+};
+
+// ---- proximal gradient descent ---------------------------------------------------------------
+
+template <class T>
+struct proximal_gradient_descent_update {
+  T* var;
+  const T* grad;
+  T lr, l1, l2;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    var[i] = detail::proximal_step(var[i] - lr * grad[i], lr, l1, l2);
+  }
+};
+
+/// TF's ApplyProximalGradientDescent: v = var - lr * g;
+/// var = sign(v) * max(|v| - lr * l1, 0) / (1 + lr * l2) (tf.train.ProximalGradientDescentOptimizer).
+/// **Errors:** l1 or l2 negative: invalid_argument.
+class proximal_gradient_descent : public optimizer_base<proximal_gradient_descent> {
+ public:
+  static constexpr const char* name = "ProximalGradientDescent";
+
+  template <class T, class S, class P>
+  struct slots {};
+
+  explicit proximal_gradient_descent(schedule learning_rate, double l1_regularization_strength = 0.0,
+                                     double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>&) const {
+    return {};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>&,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::ProximalGradientDescent: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    executor<P>::for_each(var.size(), proximal_gradient_descent_update<T>{var.data(), grad.data(),
+                                                                          static_cast<T>(lr_(step)),
+                                                                          static_cast<T>(l1_), static_cast<T>(l2_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double l1_, l2_;
+};
+
+// ---- Adagrad dual averaging ------------------------------------------------------------------
+
+template <class T>
+struct adagrad_da_update {
+  T* var;
+  const T* grad;
+  T* g_acc;
+  T* gg_acc;
+  T lr, l1_t, l2_t_lr;  ///< lr, l1 * t and l2 * t * lr for this step's t
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = g_acc[i] + g;
+    const T aa = gg_acc[i] + g * g;
+    g_acc[i] = a;
+    gg_acc[i] = aa;
+    // Dual averaging: the weight is a function of the sums alone, not of its previous value.
+    const T denom = l2_t_lr + std::sqrt(aa);
+    if (l1_t > T(0)) {
+      const T shrunk = (a < T(0) ? -a : a) - l1_t;
+      var[i] = -lr * detail::sign_of(a) * (shrunk > T(0) ? shrunk : T(0)) / denom;
+    } else {
+      var[i] = -lr * a / denom;
+    }
+  }
+};
+
+/// TF's ApplyAdagradDA (tf.train.AdagradDAOptimizer): g_acc += g; gg_acc += g^2;
+/// var = -lr * sign(g_acc) * max(|g_acc| - l1 * t, 0) / (l2 * t * lr + sqrt(gg_acc)), with
+/// gg_acc starting at `initial_gradient_squared_accumulator_value`, g_acc at 0, and t the global
+/// step plus one (TF passes global_step + 1 to the kernel). TF requires a global step for this
+/// optimiser; here minimize without one leaves the step at 0, so t stays 1.
+/// **Errors:** initial_gradient_squared_accumulator_value <= 0, l1 or l2 negative: invalid_argument.
+class adagrad_da : public optimizer_base<adagrad_da> {
+ public:
+  static constexpr const char* name = "AdagradDA";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> gradient_accumulator;
+    tensor<T, S, P> gradient_squared_accumulator;
+  };
+
+  explicit adagrad_da(schedule learning_rate, double initial_gradient_squared_accumulator_value = 0.1,
+                      double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_gradient_squared_accumulator_value, name,
+                                        "initial_gradient_squared_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::AdagradDA: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.gradient_accumulator, name, "the gradient accumulator slot");
+    detail::check_same_size(var, s.gradient_squared_accumulator, name, "the squared gradient accumulator slot");
+    const double lr = lr_(step);
+    const double t = static_cast<double>(step) + 1.0;
+    executor<P>::for_each(var.size(), adagrad_da_update<T>{var.data(), grad.data(), s.gradient_accumulator.data(),
+                                                           s.gradient_squared_accumulator.data(), static_cast<T>(lr),
+                                                           static_cast<T>(l1_ * t), static_cast<T>(l2_ * t * lr)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_gradient_squared_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double initial_, l1_, l2_;
 };
 
 }  // namespace staticflow::train

@@ -102,7 +102,11 @@ TEST_CASE("cuda: every optimiser, the losses and gradients match the host", "[cu
   auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, logits)) +
               sf::reduce_mean(sf::sigmoid_cross_entropy_with_logits(y_, logits)) + sf::train::l1_regularizer(1e-3)(w);
   auto steps = sf::group(sf::train::momentum(0.05, 0.9, true).minimize(loss), sf::train::adagrad(0.05).minimize(loss),
-                         sf::train::rmsprop(0.01).minimize(loss), sf::train::adam(0.01).minimize(loss));
+                         sf::train::rmsprop(0.01).minimize(loss), sf::train::adam(0.01).minimize(loss),
+                         sf::train::adadelta(1.0).minimize(loss), sf::train::ftrl(0.05, -0.5, 0.1, 1e-4, 1e-3, 1e-3).minimize(loss),
+                         sf::train::ftrl(0.05, -0.3).minimize(loss), sf::train::proximal_adagrad(0.05, 0.1, 1e-4, 1e-3).minimize(loss),
+                         sf::train::proximal_gradient_descent(0.05, 1e-4, 1e-3).minimize(loss),
+                         sf::train::adagrad_da(0.05, 0.1, 1e-4, 1e-3).minimize(loss));
   sf::tensor<float, sf::shape<sf::dyn, 6>> xs = sf::random_normal<float, sf::shape<sf::dyn, 6>>(0.f, 1.f, 8, 12);
   sf::tensor<float, sf::shape<sf::dyn, 3>> ys = sf::random_uniform<float, sf::shape<sf::dyn, 3>>(0.f, 1.f, 9, 12);
   sf::session<sf::host> hs(g);

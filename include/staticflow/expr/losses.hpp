@@ -4,6 +4,7 @@
 /// from fused expressions so their gradients come from the same autodiff.
 #pragma once
 
+#include "staticflow/expr/elementwise.hpp"
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/expr/reduce.hpp"
 #include "staticflow/ops/loss.hpp"
@@ -133,10 +134,11 @@ class losses_collection {
   std::tuple<Terms...> terms_;
 };
 
-/// Sigmoid cross-entropy elementwise: max(x, 0) - x * z + log(1 + exp(-|x|)) (TF's stable form).
+/// Sigmoid cross-entropy elementwise: max(x, 0) - x * z + log(1 + exp(-|x|)) (TF's stable form),
+/// one fused functor. **Gradient:** sigmoid(x) - z for the logits (also at x = 0), -x for the labels.
 template <operand L, operand X>
 auto sigmoid_cross_entropy_with_logits(const L& labels, const X& logits) {
-  return maximum(logits, value_t<X>(0)) - logits * labels + softplus(-abs(logits));
+  return make_binary(ops::sigmoid_xent{}, labels, logits);
 }
 
 /// Mean over all elements of (labels - predictions)^2.

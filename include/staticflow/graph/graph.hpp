@@ -173,27 +173,28 @@ class graph {
     return create<T, S>(unique_name(scoped(name)), std::move(init), trainable);
   }
 
-  /// TF's tf.get_variable under the current variable scope's reuse setting.
-  /// **Errors:** invalid_argument when the name exists and reuse is off, when it does not exist
-  /// and reuse is on, or when an existing variable has another dtype or shape.
+  /// TF's tf.get_variable under the current variable scope's reuse setting. Only variables made
+  /// by get_variable can be shared (TF's variable store); a plain `variable`'s name is taken but
+  /// never handed out.
+  /// **Errors:** invalid_argument when the name exists and reuse is off; when reuse is on (or
+  /// auto_reuse meets a plain variable's name) and get_variable never made that name (TF's
+  /// "does not exist, or was not created with tf.get_variable()"); when an existing variable has
+  /// another dtype or shape.
   template <element_type T, any_shape S>
   variable_node<T, S> get_variable(const std::string& name, init::initializer init = init::zeros(),
                                    bool trainable = true) {
     const std::string full = scoped(name);
-    const auto it = by_name_.find(full);
     const reuse mode = current_reuse();
-    if (it == by_name_.end()) {
-      if (mode == reuse::yes)
-        detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
-                                        " does not exist, or was not created with get_variable(); "
-                                        "did you mean reuse::auto_reuse?"});
+    const auto it = store_.find(full);
+    if (it == store_.end()) {
+      const bool taken = by_name_.count(full) != 0;  // by a plain variable
+      if (mode == reuse::no && taken) fail_exists(full);
+      if (mode == reuse::yes || taken) fail_not_shared(full, taken);
       names_[full] = 1;
+      store_[full] = vars_.size();
       return create<T, S>(full, std::move(init), trainable);
     }
-    if (mode == reuse::no)
-      detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
-                                      " already exists, disallowed; did you mean to set reuse::yes or "
-                                      "reuse::auto_reuse?"});
+    if (mode == reuse::no) fail_exists(full);
     const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
     if (!def || def->shape_string() != to_string(S{}))
       detail::fail<invalid_argument>({"sf::get_variable: variable ", full, " exists as ",
@@ -254,6 +255,16 @@ class graph {
     thread_local graph* g = nullptr;
     return g;
   }
+  [[noreturn]] static void fail_exists(const std::string& full) {
+    detail::fail<invalid_argument>({"sf::get_variable: variable ", full,
+                                    " already exists, disallowed; did you mean to set reuse::yes or "
+                                    "reuse::auto_reuse?"});
+  }
+  [[noreturn]] static void fail_not_shared(const std::string& full, bool plain) {
+    detail::fail<invalid_argument>(
+        {"sf::get_variable: variable ", full, " does not exist, or was not created with get_variable()",
+         plain ? " (it was made by sf::variable(), which get_variable cannot share)" : "; did you mean reuse::auto_reuse?"});
+  }
   std::string scoped(const std::string& name) const {
     const std::string prefix = scope_name();
     return prefix.empty() ? name : prefix + "/" + name;
@@ -291,6 +302,7 @@ class graph {
   };
   std::vector<std::shared_ptr<const variable_base>> vars_;
   std::map<std::string, std::size_t> by_name_;
+  std::map<std::string, std::size_t> store_;  ///< the names get_variable made (TF's variable store)
   std::map<std::string, int> names_;
   std::vector<scope_frame> scopes_;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients).
+/// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients), and the
+/// fused elementwise sigmoid cross-entropy.
 #pragma once
 
 #include <cmath>
@@ -9,6 +10,26 @@
 #include "staticflow/config.hpp"
 
 namespace staticflow::ops {
+
+/// Sigmoid cross-entropy of labels z and logits x in TF's stable form
+/// max(x, 0) - x * z + log(1 + exp(-|x|)), as one functor so that its gradient is the exact
+/// derivative sigmoid(x) - z everywhere. (Built from maximum and abs, the chain rule at x = 0
+/// takes maximum's tie gradient 1 and abs' subgradient 0, giving 1 - z instead of 0.5 - z.)
+/// With respect to the labels the gradient is -x, as in TF's composite op.
+struct sigmoid_xent {
+  static constexpr const char* name = "sf::sigmoid_cross_entropy_with_logits";
+  template <class T> SF_HD_INLINE T operator()(T z, T x) const {
+    const T neg_abs = x < T(0) ? x : -x;
+    return (x > T(0) ? x : T(0)) - x * z + std::log1p(std::exp(neg_abs));
+  }
+  template <class T> SF_HD_INLINE T grad_a(T, T x, T, T g) const { return -x * g; }
+  template <class T> SF_HD_INLINE T grad_b(T z, T x, T, T g) const {
+    // sigmoid(x) without overflow: exp of a non-positive number only.
+    const T e = std::exp(x < T(0) ? x : -x);
+    const T sig = x < T(0) ? e / (T(1) + e) : T(1) / (T(1) + e);
+    return g * (sig - z);
+  }
+};
 
 /// Per row of C logits: max, log-sum-exp of (x - max), so nothing overflows for |x| ~ 1e4.
 template <class T>

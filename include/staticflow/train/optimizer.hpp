@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Optimisers with TF 1.x's update rules and defaults: gradient descent, momentum,
-/// Adagrad, RMSProp, Adam.
+/// Adagrad, RMSProp, Adam, Adadelta, FTRL, proximal Adagrad, proximal gradient descent and
+/// Adagrad dual averaging.
 ///
 /// Each optimiser keeps per-variable state in `slots<T, S, P>` (made by `make_slots`, initialised
 /// as TF initialises its slot variables) and updates a variable with `apply`: the learning rate
@@ -71,6 +72,12 @@ inline double check_positive(double x, const char* opt, const char* what) {
   return x;
 }
 
+inline double check_nonnegative(double x, const char* opt, const char* what) {
+  if (!(x >= 0.0))
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, ": ", what, " must be >= 0, got ", x});
+  return x;
+}
+
 [[noreturn]] inline void throw_size_mismatch(std::size_t var, std::size_t t, const char* opt, const char* what) {
   staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply: ", what, " has ", t,
                                               " elements but the variable has ", var});
@@ -96,6 +103,21 @@ auto forward_compute(const Loss& loss) {
 template <class Opt, class Grads, class... Step>
 auto forward_apply(const Opt& opt, const Grads& grads, const Step&... global_step) {
   return apply_gradients(opt, grads, global_step...);
+}
+
+template <class T>
+SF_HD_INLINE T sign_of(T x) {
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+}
+
+/// TF's proximal step on v = var - lr * g: sign(v) * max(|v| - lr * l1, 0) / (1 + lr * l2).
+/// The l1 shrinkage sets a weight to exactly 0 when |v| <= lr * l1 (the point of these optimisers).
+template <class T>
+SF_HD_INLINE T proximal_step(T v, T lr, T l1, T l2) {
+  const T denom = T(1) + l2 * lr;
+  if (!(l1 > T(0))) return v / denom;
+  const T shrunk = (v < T(0) ? -v : v) - lr * l1;
+  return sign_of(v) * (shrunk > T(0) ? shrunk : T(0)) / denom;
 }
 
 }  // namespace detail
@@ -441,6 +463,354 @@ class adam : public optimizer_base<adam> {
  private:
   schedule lr_;
   double beta1_, beta2_, epsilon_;
+};
+
+// ---- Adadelta --------------------------------------------------------------------------------
+
+template <class T>
+struct adadelta_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T* accum_update;
+  T lr, rho, epsilon;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] * rho + g * g * (T(1) - rho);
+    accum[i] = a;
+    const T update = std::sqrt(accum_update[i] + epsilon) / std::sqrt(a + epsilon) * g;
+    var[i] -= update * lr;
+    accum_update[i] = accum_update[i] * rho + update * update * (T(1) - rho);
+  }
+};
+
+/// TF's ApplyAdadelta: accum = rho*accum + (1-rho)*g^2;
+/// update = sqrt(accum_update + eps) / sqrt(accum + eps) * g; var -= lr * update;
+/// accum_update = rho*accum_update + (1-rho)*update^2, both slots starting at 0
+/// (tf.train.AdadeltaOptimizer, whose defaults are lr 0.001, rho 0.95, epsilon 1e-8).
+/// **Errors:** rho outside [0, 1], epsilon <= 0 (with both slots at 0 the first ratio would be 0/0): invalid_argument.
+class adadelta : public optimizer_base<adadelta> {
+ public:
+  static constexpr const char* name = "Adadelta";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;         ///< running mean of g^2 (TF's "accum")
+    tensor<T, S, P> accum_update;  ///< running mean of update^2 (TF's "accum_update")
+  };
+
+  explicit adadelta(schedule learning_rate = 0.001, double rho = 0.95, double epsilon = 1e-8)
+      : lr_(std::move(learning_rate)),
+        rho_(detail::check_range(rho, 0.0, 1.0, true, name, "rho")),
+        epsilon_(detail::check_positive(epsilon, name, "epsilon")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Adadelta: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    detail::check_same_size(var, s.accum_update, name, "the update accumulator slot");
+    executor<P>::for_each(var.size(), adadelta_update<T>{var.data(), grad.data(), s.accum.data(),
+                                                         s.accum_update.data(), static_cast<T>(lr_(step)),
+                                                         static_cast<T>(rho_), static_cast<T>(epsilon_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double rho() const { return rho_; }
+  double epsilon() const { return epsilon_; }
+
+ private:
+  schedule lr_;
+  double rho_, epsilon_;
+};
+
+// ---- FTRL ------------------------------------------------------------------------------------
+
+template <class T>
+struct ftrl_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T* linear;
+  T lr, lr_power, l1, l2, l2_shrinkage;
+  /// accum^(-lr_power); the default power -0.5 takes the square root, as TF's kernel special-cases it.
+  SF_HD_INLINE T power(T a) const { return lr_power == T(-0.5) ? std::sqrt(a) : std::pow(a, -lr_power); }
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T w = var[i];
+    // The shrinkage enters the linear term only; the accumulator sums the plain g^2 (ApplyFtrlV2).
+    const T g_shrunk = g + T(2) * l2_shrinkage * w;
+    const T a_old = accum[i];
+    const T a_new = a_old + g * g;
+    const T p_new = power(a_new);
+    const T lin = linear[i] + g_shrunk - (p_new - power(a_old)) / lr * w;
+    linear[i] = lin;
+    accum[i] = a_new;
+    const T abs_lin = lin < T(0) ? -lin : lin;
+    var[i] = abs_lin > l1 ? (l1 * detail::sign_of(lin) - lin) / (p_new / lr + T(2) * l2) : T(0);
+  }
+};
+
+/// TF's ApplyFtrl / ApplyFtrlV2 (tf.train.FtrlOptimizer), p = -learning_rate_power:
+/// g' = g + 2 * l2_shrinkage * var; new_accum = accum + g^2;
+/// linear += g' - (new_accum^p - accum^p) / lr * var;
+/// var = |linear| > l1 ? (l1 * sign(linear) - linear) / (new_accum^p / lr + 2 * l2) : 0;
+/// accum = new_accum. The accumulator starts at `initial_accumulator_value`, linear at 0.
+/// **Errors:** learning_rate_power > 0, or initial_accumulator_value, l1, l2 or l2_shrinkage
+/// negative: invalid_argument (TF's checks).
+class ftrl : public optimizer_base<ftrl> {
+ public:
+  static constexpr const char* name = "Ftrl";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;   ///< sum of g^2 (TF's "accum")
+    tensor<T, S, P> linear;  ///< TF's "linear"
+  };
+
+  explicit ftrl(schedule learning_rate, double learning_rate_power = -0.5, double initial_accumulator_value = 0.1,
+                double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0,
+                double l2_shrinkage_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        lr_power_(check_power(learning_rate_power)),
+        initial_(detail::check_nonnegative(initial_accumulator_value, name, "initial_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")),
+        l2_shrinkage_(detail::check_nonnegative(l2_shrinkage_regularization_strength, name,
+                                                "l2_shrinkage_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, initial_), detail::filled_slot<T, S, P>(dims, 0.0)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::Ftrl: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    detail::check_same_size(var, s.linear, name, "the linear slot");
+    executor<P>::for_each(var.size(),
+                          ftrl_update<T>{var.data(), grad.data(), s.accum.data(), s.linear.data(),
+                                         static_cast<T>(lr_(step)), static_cast<T>(lr_power_), static_cast<T>(l1_),
+                                         static_cast<T>(l2_), static_cast<T>(l2_shrinkage_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double learning_rate_power() const { return lr_power_; }
+  double initial_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+  double l2_shrinkage_regularization_strength() const { return l2_shrinkage_; }
+
+ private:
+  static double check_power(double p) {
+    if (!(p <= 0.0))
+      staticflow::detail::fail<invalid_argument>({"sf::train::Ftrl: learning_rate_power must be <= 0, got ", p});
+    return p;
+  }
+  schedule lr_;
+  double lr_power_, initial_, l1_, l2_, l2_shrinkage_;
+};
+
+// ---- proximal Adagrad ------------------------------------------------------------------------
+
+template <class T>
+struct proximal_adagrad_update {
+  T* var;
+  const T* grad;
+  T* accum;
+  T lr, l1, l2;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = accum[i] + g * g;
+    accum[i] = a;
+    const T rate = lr / std::sqrt(a);
+    var[i] = detail::proximal_step(var[i] - rate * g, rate, l1, l2);
+  }
+};
+
+/// TF's ApplyProximalAdagrad: accum += g^2; rate = lr / sqrt(accum); v = var - rate * g;
+/// var = sign(v) * max(|v| - rate * l1, 0) / (1 + rate * l2) (tf.train.ProximalAdagradOptimizer).
+/// **Errors:** initial_accumulator_value <= 0 (TF's check), l1 or l2 negative: invalid_argument.
+class proximal_adagrad : public optimizer_base<proximal_adagrad> {
+ public:
+  static constexpr const char* name = "ProximalAdagrad";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> accum;
+  };
+
+  explicit proximal_adagrad(schedule learning_rate, double initial_accumulator_value = 0.1,
+                            double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_accumulator_value, name, "initial_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::ProximalAdagrad: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.accum, name, "the accumulator slot");
+    executor<P>::for_each(var.size(), proximal_adagrad_update<T>{var.data(), grad.data(), s.accum.data(),
+                                                                 static_cast<T>(lr_(step)), static_cast<T>(l1_),
+                                                                 static_cast<T>(l2_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double initial_, l1_, l2_;
+};
+
+// ---- proximal gradient descent ---------------------------------------------------------------
+
+template <class T>
+struct proximal_gradient_descent_update {
+  T* var;
+  const T* grad;
+  T lr, l1, l2;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    var[i] = detail::proximal_step(var[i] - lr * grad[i], lr, l1, l2);
+  }
+};
+
+/// TF's ApplyProximalGradientDescent: v = var - lr * g;
+/// var = sign(v) * max(|v| - lr * l1, 0) / (1 + lr * l2) (tf.train.ProximalGradientDescentOptimizer).
+/// **Errors:** l1 or l2 negative: invalid_argument.
+class proximal_gradient_descent : public optimizer_base<proximal_gradient_descent> {
+ public:
+  static constexpr const char* name = "ProximalGradientDescent";
+
+  template <class T, class S, class P>
+  struct slots {};
+
+  explicit proximal_gradient_descent(schedule learning_rate, double l1_regularization_strength = 0.0,
+                                     double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>&) const {
+    return {};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>&,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::ProximalGradientDescent: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    executor<P>::for_each(var.size(), proximal_gradient_descent_update<T>{var.data(), grad.data(),
+                                                                          static_cast<T>(lr_(step)),
+                                                                          static_cast<T>(l1_), static_cast<T>(l2_)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double l1_, l2_;
+};
+
+// ---- Adagrad dual averaging ------------------------------------------------------------------
+
+template <class T>
+struct adagrad_da_update {
+  T* var;
+  const T* grad;
+  T* g_acc;
+  T* gg_acc;
+  T lr, l1_t, l2_t_lr;  ///< lr, l1 * t and l2 * t * lr for this step's t
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const T g = grad[i];
+    const T a = g_acc[i] + g;
+    const T aa = gg_acc[i] + g * g;
+    g_acc[i] = a;
+    gg_acc[i] = aa;
+    // Dual averaging: the weight is a function of the sums alone, not of its previous value.
+    const T denom = l2_t_lr + std::sqrt(aa);
+    if (l1_t > T(0)) {
+      const T shrunk = (a < T(0) ? -a : a) - l1_t;
+      var[i] = -lr * detail::sign_of(a) * (shrunk > T(0) ? shrunk : T(0)) / denom;
+    } else {
+      var[i] = -lr * a / denom;
+    }
+  }
+};
+
+/// TF's ApplyAdagradDA (tf.train.AdagradDAOptimizer): g_acc += g; gg_acc += g^2;
+/// var = -lr * sign(g_acc) * max(|g_acc| - l1 * t, 0) / (l2 * t * lr + sqrt(gg_acc)), with
+/// gg_acc starting at `initial_gradient_squared_accumulator_value`, g_acc at 0, and t the global
+/// step plus one (TF passes global_step + 1 to the kernel). TF requires a global step for this
+/// optimiser; here minimize without one leaves the step at 0, so t stays 1.
+/// **Errors:** initial_gradient_squared_accumulator_value <= 0, l1 or l2 negative: invalid_argument.
+class adagrad_da : public optimizer_base<adagrad_da> {
+ public:
+  static constexpr const char* name = "AdagradDA";
+
+  template <class T, class S, class P>
+  struct slots {
+    tensor<T, S, P> gradient_accumulator;
+    tensor<T, S, P> gradient_squared_accumulator;
+  };
+
+  explicit adagrad_da(schedule learning_rate, double initial_gradient_squared_accumulator_value = 0.1,
+                      double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
+      : lr_(std::move(learning_rate)),
+        initial_(detail::check_positive(initial_gradient_squared_accumulator_value, name,
+                                        "initial_gradient_squared_accumulator_value")),
+        l1_(detail::check_nonnegative(l1_regularization_strength, name, "l1_regularization_strength")),
+        l2_(detail::check_nonnegative(l2_regularization_strength, name, "l2_regularization_strength")) {}
+
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, initial_)};
+  }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::AdagradDA: variables must have a floating dtype");
+    detail::check_same_size(var, grad, name, "the gradient");
+    detail::check_same_size(var, s.gradient_accumulator, name, "the gradient accumulator slot");
+    detail::check_same_size(var, s.gradient_squared_accumulator, name, "the squared gradient accumulator slot");
+    const double lr = lr_(step);
+    const double t = static_cast<double>(step) + 1.0;
+    executor<P>::for_each(var.size(), adagrad_da_update<T>{var.data(), grad.data(), s.gradient_accumulator.data(),
+                                                           s.gradient_squared_accumulator.data(), static_cast<T>(lr),
+                                                           static_cast<T>(l1_ * t), static_cast<T>(l2_ * t * lr)});
+  }
+
+  const schedule& learning_rate() const { return lr_; }
+  double initial_gradient_squared_accumulator_value() const { return initial_; }
+  double l1_regularization_strength() const { return l1_; }
+  double l2_regularization_strength() const { return l2_; }
+
+ private:
+  schedule lr_;
+  double initial_, l1_, l2_;
 };
 
 }  // namespace staticflow::train

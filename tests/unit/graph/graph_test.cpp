@@ -152,6 +152,48 @@ TEST_CASE("reuse::yes on a missing name throws 'does not exist'", "[graph][scope
   CHECK(g.global_variables().empty());
 }
 
+TEST_CASE("reuse::yes on a plain variable's name throws TF's 'was not created with get_variable'", "[graph][scope]") {
+  // TF 1.x: tf.Variable never enters the get_variable store, so get_variable(reuse=True) of its
+  // name raises ValueError "Variable foo/p does not exist, or was not created with tf.get_variable()".
+  sf::graph g;
+  auto guard = g.as_default();
+  const auto plain = [] {
+    sf::variable_scope scope("foo");
+    return sf::variable<float, sf::shape<2>>("p", sf::init::zeros());
+  }();
+  REQUIRE(plain.name() == "foo/p");
+  {
+    sf::variable_scope scope("foo", sf::reuse::yes);
+    const std::string msg = message_of<sf::invalid_argument>([] { sf::get_variable<float, sf::shape<2>>("p"); });
+    CHECK_THAT(msg, Catch::Contains("foo/p") && Catch::Contains("does not exist, or was not created with get_variable()"));
+  }
+  {
+    // AUTO_REUSE cannot share it either, and the name is taken, so it is refused the same way.
+    sf::variable_scope scope("foo", sf::reuse::auto_reuse);
+    const std::string msg = message_of<sf::invalid_argument>([] { sf::get_variable<float, sf::shape<2>>("p"); });
+    CHECK_THAT(msg, Catch::Contains("was not created with get_variable()") && Catch::Contains("sf::variable()"));
+  }
+  CHECK(g.global_variables().size() == 1);
+  // A get_variable one next to it is still shared.
+  const auto shared = [] {
+    sf::variable_scope scope("foo");
+    return sf::get_variable<float, sf::shape<2>>("q");
+  }();
+  sf::variable_scope scope("foo", sf::reuse::yes);
+  CHECK(sf::get_variable<float, sf::shape<2>>("q") == shared);
+}
+
+TEST_CASE("a plain variable made after get_variable of the same name is renamed, not shared", "[graph][scope]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto v = sf::get_variable<float, sf::shape<1>>("v");
+  auto w = sf::variable<float, sf::shape<1>>("v", sf::init::zeros());
+  CHECK(w.name() == "v_1");
+  sf::variable_scope scope("", sf::reuse::yes);
+  CHECK(sf::get_variable<float, sf::shape<1>>("v") == v);
+  CHECK_THROWS_WITH((sf::get_variable<float, sf::shape<1>>("v_1")), Catch::Contains("was not created with get_variable()"));
+}
+
 TEST_CASE("reuse::yes returns the existing variable; a dtype or shape mismatch throws", "[graph][scope]") {
   sf::graph g;
   auto guard = g.as_default();
