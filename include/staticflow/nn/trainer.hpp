@@ -23,7 +23,7 @@ struct fit_options {
   std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
   bool progress = true;       ///< a progress line on stderr
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
-  std::function<bool(std::size_t, double)> on_epoch;
+  std::function<bool(std::size_t, double)> on_epoch = {};
 };
 
 /// Trains a classification network with softmax cross-entropy (one-hot labels).
@@ -103,7 +103,10 @@ class classifier {
                                                   " values per example and ", d.num_classes(),
                                                   (d.options().one_hot ? " one-hot" : " index"),
                                                   " labels; the network takes ", input_shape::static_part, " and ",
-                                                  classes, " one-hot"});
+                                                  classes, " one-hot",
+                                                  (d.options().one_hot ? ""
+                                                                       : " (load it with sf::data::read_data_sets(dir, "
+                                                                         "{.one_hot = true}))")});
   }
 
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
