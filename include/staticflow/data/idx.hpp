@@ -7,6 +7,8 @@
 /// big-endian. gzip input is recognised by its `1f 8b` signature, never by the
 /// file name, and needs zlib (the build defines SF_HAVE_ZLIB=1 when it links it).
 #pragma once
+#ifndef STATICFLOW_DATA_IDX_HPP
+#define STATICFLOW_DATA_IDX_HPP
 
 #include <algorithm>
 #include <array>
@@ -375,3 +377,4 @@ inline idx_array read_idx(const std::filesystem::path& path, const idx_expectati
 }
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_IDX_HPP

@@ -9,6 +9,8 @@
 /// (Debian's `dataset-fashion-mnist` installs them, gzipped, in
 /// fashion_mnist_debian_dir).
 #pragma once
+#ifndef STATICFLOW_DATA_MNIST_HPP
+#define STATICFLOW_DATA_MNIST_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -161,3 +163,4 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 }
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_MNIST_HPP
