@@ -5,6 +5,7 @@
 ///
 /// Usage: mnist_lenet5 [--epochs 15] [--data-dir data/mnist] [--dataset mnist|fashion]
 ///                     [--seed 1] [--device host] [--batch 64] [--target 0.99] [--steps N]
+///                     [--expect-test A]   (exit status 2 when the last test accuracy is below A)
 #include <staticflow/staticflow.hpp>
 #include <staticflow/nn/conv.hpp>
 #include <staticflow/nn/trainer.hpp>
@@ -32,6 +33,7 @@ struct options {
   std::string data_dir = "data/mnist", dataset = "mnist", device = "host";
   std::uint64_t seed = 1;
   double target = 0.99;
+  double expect_test = 0;  ///< exit with status 2 when the last test accuracy is lower
 };
 
 options parse(int argc, char** argv) {
@@ -40,7 +42,7 @@ options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
-                "[--device host] [--batch N] [--target ACC] [--steps N]");
+                "[--device host] [--batch N] [--target ACC] [--steps N] [--expect-test A]");
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_lenet5: flag " + flag + " needs a value");
@@ -54,6 +56,7 @@ options parse(int argc, char** argv) {
       else if (flag == "--device") o.device = v;
       else if (flag == "--seed") o.seed = std::stoull(v);
       else if (flag == "--target") o.target = std::stod(v);
+      else if (flag == "--expect-test") o.expect_test = std::stod(v);
       else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_lenet5: bad value '" + v + "' for " + flag);
@@ -88,6 +91,10 @@ int run(const options& o) {
   if (o.steps) accuracy = trainer.evaluate(data.test), std::printf("test accuracy %.4f\n", accuracy);
   if (reached_at >= 0) std::printf("reached %.2f%% test accuracy in %.1f s\n", 100 * o.target, reached_at);
   else std::printf("did not reach %.2f%% (last %.4f)\n", 100 * o.target, accuracy);
+  if (accuracy < o.expect_test) {
+    std::fprintf(stderr, "mnist_lenet5: test accuracy %.4f is below the expected %.4f\n", accuracy, o.expect_test);
+    return 2;
+  }
   return 0;
 }
 

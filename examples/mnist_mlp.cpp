@@ -5,6 +5,7 @@
 ///
 /// Usage: mnist_mlp [--steps 30000] [--data-dir data/mnist] [--dataset mnist|fashion]
 ///                  [--seed 1] [--device host|cuda] [--batch 100]
+///                  [--expect-validation A] [--expect-test A]   (exit status 2 when below)
 #include <staticflow/staticflow.hpp>
 #if defined(__CUDACC__)
 #include <staticflow/cuda.hpp>  // the CUDA build of this file (target mnist_mlp_cuda)
@@ -35,6 +36,7 @@ struct options {
   std::string device = "host";
   std::size_t batch = 100;
   double expect_validation = 0;  ///< exit with status 2 when the final validation accuracy is lower
+  double expect_test = 0;        ///< exit with status 2 when the final test accuracy is lower
 };
 
 options parse(int argc, char** argv) {
@@ -43,7 +45,7 @@ options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::cout << "usage: mnist_mlp [--steps N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
-                   "[--device host|cuda] [--batch N] [--expect-validation A]\n";
+                   "[--device host|cuda] [--batch N] [--expect-validation A] [--expect-test A]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp: flag " + flag + " needs a value");
@@ -56,6 +58,7 @@ options parse(int argc, char** argv) {
       else if (flag == "--device") o.device = value;
       else if (flag == "--batch") o.batch = std::stoul(value);
       else if (flag == "--expect-validation") o.expect_validation = std::stod(value);
+      else if (flag == "--expect-test") o.expect_test = std::stod(value);
       else throw sf::invalid_argument("mnist_mlp: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_mlp: bad value '" + value + "' for " + flag);
@@ -159,6 +162,10 @@ int train(const options& o) {
   if (validation_acc < o.expect_validation) {
     std::fprintf(stderr, "mnist_mlp: validation accuracy %.4f is below the expected %.4f\n", validation_acc,
                  o.expect_validation);
+    return 2;
+  }
+  if (test_acc < o.expect_test) {
+    std::fprintf(stderr, "mnist_mlp: test accuracy %.4f is below the expected %.4f\n", test_acc, o.expect_test);
     return 2;
   }
   return 0;

@@ -2,6 +2,8 @@
 /// \file
 /// \brief Version, the host/device function macro and library-wide switches.
 #pragma once
+#ifndef STATICFLOW_CONFIG_HPP
+#define STATICFLOW_CONFIG_HPP
 
 #define SF_VERSION_MAJOR 0
 #define SF_VERSION_MINOR 1
@@ -30,3 +32,4 @@
 namespace staticflow {
 /// Everything lives in one namespace; users write `namespace sf = staticflow;`.
 }  // namespace staticflow
+#endif  // STATICFLOW_CONFIG_HPP

@@ -7,6 +7,8 @@
 /// `staticflow/device/cuda/device_query.hpp` alone is usable from host `.cpp` files that link
 /// cudart, to ask whether a GPU exists.
 #pragma once
+#ifndef STATICFLOW_CUDA_HPP
+#define STATICFLOW_CUDA_HPP
 
 #if !defined(__CUDACC__)
 #error "staticflow/cuda.hpp holds CUDA kernels: include it only from .cu files compiled by nvcc (host code includes staticflow/staticflow.hpp; GPU detection alone: staticflow/device/cuda/device_query.hpp)"
@@ -23,3 +25,4 @@
 #include "staticflow/device/cuda/transfer.cuh"
 #include "staticflow/device/cuda/conv2d.cuh"
 #include "staticflow/device/cuda/pool2d.cuh"
+#endif  // STATICFLOW_CUDA_HPP

@@ -2,6 +2,8 @@
 /// \file
 /// \brief The host umbrella: everything except the CUDA kernels (see staticflow/cuda.hpp).
 #pragma once
+#ifndef STATICFLOW_STATICFLOW_HPP
+#define STATICFLOW_STATICFLOW_HPP
 
 #include "staticflow/config.hpp"
 #include "staticflow/core/device.hpp"
@@ -55,3 +57,4 @@
 #include "staticflow/nn/sequential.hpp"
 #include "staticflow/nn/conv.hpp"
 #include "staticflow/nn/trainer.hpp"
+#endif  // STATICFLOW_STATICFLOW_HPP

@@ -5,13 +5,18 @@
 /// Do not edit. Change the headers under include/ and run scripts/amalgamate;
 /// CI fails when this file is stale.
 #pragma once
+#define STATICFLOW_SINGLE_HEADER 1
 
 // ---- begin staticflow/staticflow.hpp ----
+#ifndef STATICFLOW_STATICFLOW_HPP
+#define STATICFLOW_STATICFLOW_HPP
 /// \file
 /// \brief The host umbrella: everything except the CUDA kernels (see staticflow/cuda.hpp).
 
 
 // ---- begin staticflow/config.hpp ----
+#ifndef STATICFLOW_CONFIG_HPP
+#define STATICFLOW_CONFIG_HPP
 /// \file
 /// \brief Version, the host/device function macro and library-wide switches.
 
@@ -42,9 +47,12 @@
 namespace staticflow {
 /// Everything lives in one namespace; users write `namespace sf = staticflow;`.
 }  // namespace staticflow
+#endif  // STATICFLOW_CONFIG_HPP
 // ---- end staticflow/config.hpp ----
 
 // ---- begin staticflow/core/device.hpp ----
+#ifndef STATICFLOW_CORE_DEVICE_HPP
+#define STATICFLOW_CORE_DEVICE_HPP
 /// \file
 /// \brief Device policy tags and the memory interface each policy implements.
 
@@ -56,6 +64,8 @@ namespace staticflow {
 
 
 // ---- begin staticflow/core/error.hpp ----
+#ifndef STATICFLOW_CORE_ERROR_HPP
+#define STATICFLOW_CORE_ERROR_HPP
 /// \file
 /// \brief Run-time errors, mirroring TensorFlow's error classes.
 
@@ -155,6 +165,7 @@ template <class E>
 }  // namespace detail
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_ERROR_HPP
 // ---- end staticflow/core/error.hpp ----
 
 namespace staticflow {
@@ -230,9 +241,12 @@ struct memory<host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_DEVICE_HPP
 // ---- end staticflow/core/device.hpp ----
 
 // ---- begin staticflow/core/dtype.hpp ----
+#ifndef STATICFLOW_CORE_DTYPE_HPP
+#define STATICFLOW_CORE_DTYPE_HPP
 /// \file
 /// \brief Element types (dtypes) and their traits.
 
@@ -242,6 +256,8 @@ struct memory<host> {
 
 
 // ---- begin staticflow/core/bfloat16.hpp ----
+#ifndef STATICFLOW_CORE_BFLOAT16_HPP
+#define STATICFLOW_CORE_BFLOAT16_HPP
 /// \file
 /// \brief `bfloat16`: the upper half of an IEEE float32 (8 exponent bits, 7 mantissa bits).
 ///
@@ -282,6 +298,7 @@ struct bfloat16 {
 static_assert(sizeof(bfloat16) == 2, "sf::bfloat16 must be two bytes");
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_BFLOAT16_HPP
 // ---- end staticflow/core/bfloat16.hpp ----
 
 namespace staticflow {
@@ -366,9 +383,12 @@ template <element_type T>
 inline constexpr std::string_view dtype_name_v = dtype_traits<T>::name;
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_DTYPE_HPP
 // ---- end staticflow/core/dtype.hpp ----
 
 // ---- begin staticflow/core/philox.hpp ----
+#ifndef STATICFLOW_CORE_PHILOX_HPP
+#define STATICFLOW_CORE_PHILOX_HPP
 /// \file
 /// \brief Philox-4x32-10, a counter-based random bit generator, and bits-to-[0,1) conversions.
 ///
@@ -460,9 +480,12 @@ SF_HD_INLINE double uniform01_double_nonzero(std::uint32_t a, std::uint32_t b) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_PHILOX_HPP
 // ---- end staticflow/core/philox.hpp ----
 
 // ---- begin staticflow/core/print.hpp ----
+#ifndef STATICFLOW_CORE_PRINT_HPP
+#define STATICFLOW_CORE_PRINT_HPP
 /// \file
 /// \brief `operator<<` for host tensors, formatted exactly as numpy's `str(array)` prints them.
 ///
@@ -484,6 +507,8 @@ SF_HD_INLINE double uniform01_double_nonzero(std::uint32_t a, std::uint32_t b) {
 
 
 // ---- begin staticflow/core/tensor.hpp ----
+#ifndef STATICFLOW_CORE_TENSOR_HPP
+#define STATICFLOW_CORE_TENSOR_HPP
 /// \file
 /// \brief `tensor<T, Shape, Policy>` (owning, aligned) and `tensor_view` (a cheap handle).
 
@@ -495,6 +520,8 @@ SF_HD_INLINE double uniform01_double_nonzero(std::uint32_t a, std::uint32_t b) {
 
 
 // ---- begin staticflow/core/shape.hpp ----
+#ifndef STATICFLOW_CORE_SHAPE_HPP
+#define STATICFLOW_CORE_SHAPE_HPP
 /// \file
 /// \brief `shape<...>`: static extents and `dyn`, with the compile-time algebra of shapes.
 
@@ -712,6 +739,7 @@ SF_HD constexpr std::size_t element_count(const index_array<R>& d) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_SHAPE_HPP
 // ---- end staticflow/core/shape.hpp ----
 
 namespace staticflow {
@@ -986,6 +1014,7 @@ class tensor : public tensor_view<T, S, Policy> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_TENSOR_HPP
 // ---- end staticflow/core/tensor.hpp ----
 
 namespace staticflow {
@@ -1254,9 +1283,12 @@ std::ostream& operator<<(std::ostream& os, const tensor<T, S, host>& t) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_PRINT_HPP
 // ---- end staticflow/core/print.hpp ----
 
 // ---- begin staticflow/core/random.hpp ----
+#ifndef STATICFLOW_CORE_RANDOM_HPP
+#define STATICFLOW_CORE_RANDOM_HPP
 /// \file
 /// \brief Per-element random samplers (uniform, normal, truncated normal, gamma) built on Philox-4x32-10.
 ///
@@ -1489,9 +1521,12 @@ struct gamma_generator {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_RANDOM_HPP
 // ---- end staticflow/core/random.hpp ----
 
 // ---- begin staticflow/ops/elementwise.hpp ----
+#ifndef STATICFLOW_OPS_ELEMENTWISE_HPP
+#define STATICFLOW_OPS_ELEMENTWISE_HPP
 /// \file
 /// \brief The scalar math of every elementwise op, defined once for host and device.
 ///
@@ -1708,9 +1743,12 @@ struct min_reducer {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_ELEMENTWISE_HPP
 // ---- end staticflow/ops/elementwise.hpp ----
 
 // ---- begin staticflow/expr/node.hpp ----
+#ifndef STATICFLOW_EXPR_NODE_HPP
+#define STATICFLOW_EXPR_NODE_HPP
 /// \file
 /// \brief What an expression is: the node protocol, operands, and the policy an expression runs on.
 ///
@@ -1739,6 +1777,8 @@ struct min_reducer {
 
 
 // ---- begin staticflow/core/meta.hpp ----
+#ifndef STATICFLOW_CORE_META_HPP
+#define STATICFLOW_CORE_META_HPP
 /// \file
 /// \brief The few compile-time collections the node protocol needs: `type_list`, `values`
 /// (a flat aggregate of heterogeneous members, such as an op's operands) and `children`
@@ -1849,6 +1889,7 @@ children<T...> pointers(const values<T...>& v) {
 
 }  // namespace meta
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_META_HPP
 // ---- end staticflow/core/meta.hpp ----
 
 namespace staticflow {
@@ -2044,9 +2085,12 @@ template <class... P>
 using common_policy_t = typename common_policy<P...>::type;
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_NODE_HPP
 // ---- end staticflow/expr/node.hpp ----
 
 // ---- begin staticflow/expr/elementwise.hpp ----
+#ifndef STATICFLOW_EXPR_ELEMENTWISE_HPP
+#define STATICFLOW_EXPR_ELEMENTWISE_HPP
 /// \file
 /// \brief Elementwise expression nodes (unary, binary with broadcasting, where, cast, generators)
 /// and the user-facing functions and operators that build them.
@@ -2391,9 +2435,12 @@ auto cast(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_ELEMENTWISE_HPP
 // ---- end staticflow/expr/elementwise.hpp ----
 
 // ---- begin staticflow/expr/evaluator.hpp ----
+#ifndef STATICFLOW_EXPR_EVALUATOR_HPP
+#define STATICFLOW_EXPR_EVALUATOR_HPP
 /// \file
 /// \brief Evaluators: `coeff(i)` of an elementwise tree, with broadcasting planned at compile time.
 ///
@@ -2628,9 +2675,12 @@ struct evaluator<select<C, A, B>, O> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_EVALUATOR_HPP
 // ---- end staticflow/expr/evaluator.hpp ----
 
 // ---- begin staticflow/expr/matmul.hpp ----
+#ifndef STATICFLOW_EXPR_MATMUL_HPP
+#define STATICFLOW_EXPR_MATMUL_HPP
 /// \file
 /// \brief `matmul<TransposeA, TransposeB>(a, b)`: matrix product of rank-2 expressions.
 ///
@@ -2758,9 +2808,12 @@ auto matmul(const A& a, const B& b) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_MATMUL_HPP
 // ---- end staticflow/expr/matmul.hpp ----
 
 // ---- begin staticflow/expr/reduce.hpp ----
+#ifndef STATICFLOW_EXPR_REDUCE_HPP
+#define STATICFLOW_EXPR_REDUCE_HPP
 /// \file
 /// \brief Reductions over given axes (sum, mean, max, min, argmax, argmin), with or without keepdims.
 ///
@@ -2988,9 +3041,12 @@ auto argmin(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_REDUCE_HPP
 // ---- end staticflow/expr/reduce.hpp ----
 
 // ---- begin staticflow/expr/assign.hpp ----
+#ifndef STATICFLOW_EXPR_ASSIGN_HPP
+#define STATICFLOW_EXPR_ASSIGN_HPP
 /// \file
 /// \brief Evaluating expressions: `tensor = expr`, `eval(expr)`, and materialisation of heavy nodes.
 ///
@@ -3010,6 +3066,8 @@ auto argmin(const E& e) {
 
 
 // ---- begin staticflow/expr/op_node.hpp ----
+#ifndef STATICFLOW_EXPR_OP_NODE_HPP
+#define STATICFLOW_EXPR_OP_NODE_HPP
 /// \file
 /// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
 /// fused losses, dropout, moving averages, quantized products).
@@ -3137,9 +3195,12 @@ auto make_op_node(Op op, const E&... e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_OP_NODE_HPP
 // ---- end staticflow/expr/op_node.hpp ----
 
 // ---- begin staticflow/expr/reshape.hpp ----
+#ifndef STATICFLOW_EXPR_RESHAPE_HPP
+#define STATICFLOW_EXPR_RESHAPE_HPP
 /// \file
 /// \brief `reshape<S>(e)` and `flatten(e)`: the same elements (row-major) seen with another shape.
 
@@ -3226,6 +3287,7 @@ auto flatten(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_RESHAPE_HPP
 // ---- end staticflow/expr/reshape.hpp ----
 
 namespace staticflow {
@@ -3567,9 +3629,12 @@ auto eval(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_ASSIGN_HPP
 // ---- end staticflow/expr/assign.hpp ----
 
 // ---- begin staticflow/expr/factories.hpp ----
+#ifndef STATICFLOW_EXPR_FACTORIES_HPP
+#define STATICFLOW_EXPR_FACTORIES_HPP
 /// \file
 /// \brief Tensor factories: zeros, ones, fill, constant, and seeded random tensors.
 ///
@@ -3690,9 +3755,12 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_FACTORIES_HPP
 // ---- end staticflow/expr/factories.hpp ----
 
 // ---- begin staticflow/device/host/executor.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_EXECUTOR_HPP
+#define STATICFLOW_DEVICE_HOST_EXECUTOR_HPP
 /// \file
 /// \brief The host executor: vectorisable loops and matrix products split over cores with OpenMP.
 
@@ -3709,6 +3777,8 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 
 
 // ---- begin staticflow/device/host/gemm.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_GEMM_HPP
+#define STATICFLOW_DEVICE_HOST_GEMM_HPP
 /// \file
 /// \brief The host's matrix product on one thread: a block of C = alpha op(A) op(B) + beta C,
 /// row-major, op transposing when its flag is set.
@@ -3729,6 +3799,8 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 
 
 // ---- begin staticflow/device/host/vector.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_VECTOR_HPP
+#define STATICFLOW_DEVICE_HOST_VECTOR_HPP
 /// \file
 /// \brief The host kernels' vector registers: the target's width and loads and stores of whole
 /// or partial vectors (GCC / Clang vector extensions, so one source serves SSE, AVX and AVX-512).
@@ -3810,6 +3882,7 @@ template <class T>
 }  // namespace detail
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_DEVICE_HOST_VECTOR_HPP
 // ---- end staticflow/device/host/vector.hpp ----
 
 namespace staticflow::ops {
@@ -3974,9 +4047,12 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
 }
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_DEVICE_HOST_GEMM_HPP
 // ---- end staticflow/device/host/gemm.hpp ----
 
 // ---- begin staticflow/device/host/vector_matrix.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_VECTOR_MATRIX_HPP
+#define STATICFLOW_DEVICE_HOST_VECTOR_MATRIX_HPP
 /// \file
 /// \brief The host's vector-matrix product y = x B with row-major weights B, float32 or
 /// bfloat16: a dense layer at batch 1.
@@ -4122,6 +4198,7 @@ inline void widen(const bfloat16* in, std::size_t count, float* out) {
 }
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_DEVICE_HOST_VECTOR_MATRIX_HPP
 // ---- end staticflow/device/host/vector_matrix.hpp ----
 
 namespace staticflow {
@@ -4560,15 +4637,20 @@ struct executor<host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_EXECUTOR_HPP
 // ---- end staticflow/device/host/executor.hpp ----
 
 // ---- begin staticflow/expr/losses.hpp ----
+#ifndef STATICFLOW_EXPR_LOSSES_HPP
+#define STATICFLOW_EXPR_LOSSES_HPP
 /// \file
 /// \brief Loss functions (TF's tf.nn.*_cross_entropy_with_logits, mean squared error), built
 /// from fused expressions so their gradients come from the same autodiff.
 
 
 // ---- begin staticflow/ops/loss.hpp ----
+#ifndef STATICFLOW_OPS_LOSS_HPP
+#define STATICFLOW_OPS_LOSS_HPP
 /// \file
 /// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients), and the
 /// fused elementwise sigmoid cross-entropy.
@@ -4687,6 +4769,7 @@ struct sparse_xent_backward {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_LOSS_HPP
 // ---- end staticflow/ops/loss.hpp ----
 
 #include <cstdint>
@@ -4842,9 +4925,12 @@ auto softmax(const X& logits) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_LOSSES_HPP
 // ---- end staticflow/expr/losses.hpp ----
 
 // ---- begin staticflow/expr/dropout.hpp ----
+#ifndef STATICFLOW_EXPR_DROPOUT_HPP
+#define STATICFLOW_EXPR_DROPOUT_HPP
 /// \file
 /// \brief `dropout(run_counter, x, rate, seed)`: inverted dropout as a materialised op whose
 /// mask is recomputed, not stored, in the backward pass.
@@ -4854,6 +4940,8 @@ auto softmax(const X& logits) {
 
 
 // ---- begin staticflow/ops/dropout.hpp ----
+#ifndef STATICFLOW_OPS_DROPOUT_HPP
+#define STATICFLOW_OPS_DROPOUT_HPP
 /// \file
 /// \brief Kernels of inverted dropout: keep an element with probability 1 - rate and scale it
 /// by 1 / (1 - rate). The mask is a pure function of (seed, run counter, index), so the forward
@@ -4894,6 +4982,7 @@ struct dropout_apply {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_DROPOUT_HPP
 // ---- end staticflow/ops/dropout.hpp ----
 
 namespace staticflow {
@@ -4941,9 +5030,12 @@ auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_DROPOUT_HPP
 // ---- end staticflow/expr/dropout.hpp ----
 
 // ---- begin staticflow/expr/batch_norm.hpp ----
+#ifndef STATICFLOW_EXPR_BATCH_NORM_HPP
+#define STATICFLOW_EXPR_BATCH_NORM_HPP
 /// \file
 /// \brief Batch normalisation, TF 1.x style: `moments` (batch statistics), `batch_normalization`
 /// (tf.nn.batch_normalization) and `update_moving_average`, which keeps a layer's inference
@@ -4955,6 +5047,8 @@ auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
 
 
 // ---- begin staticflow/ops/moving_average.hpp ----
+#ifndef STATICFLOW_OPS_MOVING_AVERAGE_HPP
+#define STATICFLOW_OPS_MOVING_AVERAGE_HPP
 /// \file
 /// \brief The kernel of `update_moving_average`: pass a value through and fold it into an
 /// exponential moving average, TF's `average -= (average - value) * (1 - decay)`.
@@ -4986,6 +5080,7 @@ struct copy {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_MOVING_AVERAGE_HPP
 // ---- end staticflow/ops/moving_average.hpp ----
 
 namespace staticflow {
@@ -5059,9 +5154,12 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_BATCH_NORM_HPP
 // ---- end staticflow/expr/batch_norm.hpp ----
 
 // ---- begin staticflow/expr/conv.hpp ----
+#ifndef STATICFLOW_EXPR_CONV_HPP
+#define STATICFLOW_EXPR_CONV_HPP
 /// \file
 /// \brief 2-D convolution and pooling over NHWC tensors (TF's tf.nn.conv2d, max_pool, avg_pool),
 /// as materialised ops: the shape rules and gradients here, the kernels per device in
@@ -5076,6 +5174,8 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 
 
 // ---- begin staticflow/ops/conv.hpp ----
+#ifndef STATICFLOW_OPS_CONV_HPP
+#define STATICFLOW_OPS_CONV_HPP
 /// \file
 /// \brief Kernels of 2-D convolution and pooling over NHWC tensors: im2col and its gathering
 /// inverse (the GPU's convolution, device/cuda/conv2d.cuh; the host's is device/host/conv2d.hpp), pooling forward and
@@ -5294,6 +5394,7 @@ struct pool_backward {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_CONV_HPP
 // ---- end staticflow/ops/conv.hpp ----
 
 namespace staticflow {
@@ -5509,9 +5610,12 @@ auto avg_pool2d(const X& input) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_CONV_HPP
 // ---- end staticflow/expr/conv.hpp ----
 
 // ---- begin staticflow/device/host/conv2d.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_CONV2D_HPP
+#define STATICFLOW_DEVICE_HOST_CONV2D_HPP
 /// \file
 /// \brief conv2d on the host: `device_kernel<conv2d_kernels, host>` and its kernels (forward,
 /// filter gradient and input gradient computed straight from the NHWC input and the HWIO
@@ -6021,9 +6125,12 @@ struct device_kernel<conv2d_kernels, host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_CONV2D_HPP
 // ---- end staticflow/device/host/conv2d.hpp ----
 
 // ---- begin staticflow/device/host/pool2d.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_POOL2D_HPP
+#define STATICFLOW_DEVICE_HOST_POOL2D_HPP
 /// \file
 /// \brief max_pool2d / avg_pool2d on the host: `device_kernel<pool2d_kernels<...>, host>`, with
 /// kernels for windows that tile the input (LeNet's 2x2 / 2: one index per output row, offsets
@@ -6141,9 +6248,12 @@ struct device_kernel<pool2d_kernels<Max, KH, KW>, host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_POOL2D_HPP
 // ---- end staticflow/device/host/pool2d.hpp ----
 
 // ---- begin staticflow/expr/remap.hpp ----
+#ifndef STATICFLOW_EXPR_REMAP_HPP
+#define STATICFLOW_EXPR_REMAP_HPP
 /// \file
 /// \brief `remap_node<Op, E>`: ops whose every output element is one input element (or a
 /// padding constant), chosen by index arithmetic: transpose, slice, strided_slice, reverse,
@@ -6430,9 +6540,12 @@ auto make_remap(const E& e, value_t<E> padding = {}) {
 }  // namespace detail
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_REMAP_HPP
 // ---- end staticflow/expr/remap.hpp ----
 
 // ---- begin staticflow/expr/transpose.hpp ----
+#ifndef STATICFLOW_EXPR_TRANSPOSE_HPP
+#define STATICFLOW_EXPR_TRANSPOSE_HPP
 /// \file
 /// \brief `transpose<Perm...>(x)`: TF's tf.transpose(x, perm); `transpose(x)` reverses the axes.
 
@@ -6493,9 +6606,12 @@ auto transpose(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_TRANSPOSE_HPP
 // ---- end staticflow/expr/transpose.hpp ----
 
 // ---- begin staticflow/expr/slice.hpp ----
+#ifndef STATICFLOW_EXPR_SLICE_HPP
+#define STATICFLOW_EXPR_SLICE_HPP
 /// \file
 /// \brief `slice<ints<begin...>, ints<size...>>(x)` (TF's tf.slice) and
 /// `strided_slice<ints<begin...>, ints<end...>, ints<stride...>>(x)` (TF's tf.strided_slice).
@@ -6595,9 +6711,12 @@ auto strided_slice(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_SLICE_HPP
 // ---- end staticflow/expr/slice.hpp ----
 
 // ---- begin staticflow/expr/reverse.hpp ----
+#ifndef STATICFLOW_EXPR_REVERSE_HPP
+#define STATICFLOW_EXPR_REVERSE_HPP
 /// \file
 /// \brief `reverse<Axes...>(x)`: TF's tf.reverse(x, axis): the listed axes in reverse order.
 
@@ -6642,9 +6761,12 @@ auto reverse(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_REVERSE_HPP
 // ---- end staticflow/expr/reverse.hpp ----
 
 // ---- begin staticflow/expr/tile.hpp ----
+#ifndef STATICFLOW_EXPR_TILE_HPP
+#define STATICFLOW_EXPR_TILE_HPP
 /// \file
 /// \brief `tile<Multiples...>(x)`: TF's tf.tile: x repeated Multiples[d] times along axis d.
 
@@ -6678,9 +6800,12 @@ auto tile(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_TILE_HPP
 // ---- end staticflow/expr/tile.hpp ----
 
 // ---- begin staticflow/expr/pad.hpp ----
+#ifndef STATICFLOW_EXPR_PAD_HPP
+#define STATICFLOW_EXPR_PAD_HPP
 /// \file
 /// \brief `pad<ints<before0, after0, before1, after1, ...>, Mode>(x, value)`: TF's tf.pad with
 /// mode CONSTANT (cells read `value`), REFLECT or SYMMETRIC.
@@ -6732,9 +6857,12 @@ auto pad(const E& e, value_t<E> value = {}) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_PAD_HPP
 // ---- end staticflow/expr/pad.hpp ----
 
 // ---- begin staticflow/expr/concat.hpp ----
+#ifndef STATICFLOW_EXPR_CONCAT_HPP
+#define STATICFLOW_EXPR_CONCAT_HPP
 /// \file
 /// \brief `concat<Axis>(a, b, ...)`: TF's tf.concat([a, b, ...], axis).
 
@@ -6903,9 +7031,12 @@ auto concat(const E&... e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_CONCAT_HPP
 // ---- end staticflow/expr/concat.hpp ----
 
 // ---- begin staticflow/expr/gather.hpp ----
+#ifndef STATICFLOW_EXPR_GATHER_HPP
+#define STATICFLOW_EXPR_GATHER_HPP
 /// \file
 /// \brief `gather(params, indices)`: TF's tf.gather(params, indices) along axis 0: rows of
 /// `params` picked by integer `indices` (embedding lookups).
@@ -6914,6 +7045,8 @@ auto concat(const E&... e) {
 
 
 // ---- begin staticflow/ops/gather.hpp ----
+#ifndef STATICFLOW_OPS_GATHER_HPP
+#define STATICFLOW_OPS_GATHER_HPP
 /// \file
 /// \brief Kernels of gather along the first axis (rows of `inner` elements) and its gradient,
 /// the sum of the gathered rows' gradients back into their rows (TF's unsorted segment sum).
@@ -6957,6 +7090,7 @@ struct scatter_add_rows {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_GATHER_HPP
 // ---- end staticflow/ops/gather.hpp ----
 
 namespace staticflow {
@@ -7032,9 +7166,12 @@ auto gather(const Params& params, const Indices& indices) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_GATHER_HPP
 // ---- end staticflow/expr/gather.hpp ----
 
 // ---- begin staticflow/expr/one_hot.hpp ----
+#ifndef STATICFLOW_EXPR_ONE_HOT_HPP
+#define STATICFLOW_EXPR_ONE_HOT_HPP
 /// \file
 /// \brief `one_hot<Depth, T>(indices, on, off)`: TF's tf.one_hot: a new last axis of `Depth`
 /// holding `on` at each index and `off` elsewhere. Built from existing nodes (a comparison of
@@ -7073,9 +7210,12 @@ auto one_hot(const I& indices, T on = T(1), T off = T(0)) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_ONE_HOT_HPP
 // ---- end staticflow/expr/one_hot.hpp ----
 
 // ---- begin staticflow/expr/describe.hpp ----
+#ifndef STATICFLOW_EXPR_DESCRIBE_HPP
+#define STATICFLOW_EXPR_DESCRIBE_HPP
 /// \file
 /// \brief `describe(expr)`: an expression as text, one fold over the node protocol, e.g.
 /// `sf::relu(sf::add(sf::matmul(x-input, layer1/weights), layer1/biases))`.
@@ -7110,9 +7250,12 @@ std::string describe(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_DESCRIBE_HPP
 // ---- end staticflow/expr/describe.hpp ----
 
 // ---- begin staticflow/autodiff/nodes.hpp ----
+#ifndef STATICFLOW_AUTODIFF_NODES_HPP
+#define STATICFLOW_AUTODIFF_NODES_HPP
 /// \file
 /// \brief Expression nodes of differentiation: variable leaves, cached values, broadcasts and
 /// the fused gradient expressions of elementwise ops.
@@ -7294,9 +7437,12 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_AUTODIFF_NODES_HPP
 // ---- end staticflow/autodiff/nodes.hpp ----
 
 // ---- begin staticflow/autodiff/forward.hpp ----
+#ifndef STATICFLOW_AUTODIFF_FORWARD_HPP
+#define STATICFLOW_AUTODIFF_FORWARD_HPP
 /// \file
 /// \brief The forward pass of training: computes every materialisation point once and keeps
 /// the expression's structure (with `cached` values) for the backward pass.
@@ -7437,9 +7583,12 @@ auto prepare(const N& node, temporaries<P>& tmp) {
 }
 
 }  // namespace staticflow::autodiff
+#endif  // STATICFLOW_AUTODIFF_FORWARD_HPP
 // ---- end staticflow/autodiff/forward.hpp ----
 
 // ---- begin staticflow/autodiff/backward.hpp ----
+#ifndef STATICFLOW_AUTODIFF_BACKWARD_HPP
+#define STATICFLOW_AUTODIFF_BACKWARD_HPP
 /// \file
 /// \brief Reverse-mode differentiation over prepared expression types.
 ///
@@ -7563,9 +7712,12 @@ void backward(const N& prepared, temporaries<P>& tmp) {
 }
 
 }  // namespace staticflow::autodiff
+#endif  // STATICFLOW_AUTODIFF_BACKWARD_HPP
 // ---- end staticflow/autodiff/backward.hpp ----
 
 // ---- begin staticflow/graph/initializer.hpp ----
+#ifndef STATICFLOW_GRAPH_INITIALIZER_HPP
+#define STATICFLOW_GRAPH_INITIALIZER_HPP
 /// \file
 /// \brief Variable initialisers (TF 1.x's tf.*_initializer, variance scaling and its Glorot / He /
 /// LeCun presets, random gamma).
@@ -7746,9 +7898,12 @@ inline initializer values(std::vector<double> v) {
 }
 
 }  // namespace staticflow::init
+#endif  // STATICFLOW_GRAPH_INITIALIZER_HPP
 // ---- end staticflow/graph/initializer.hpp ----
 
 // ---- begin staticflow/graph/graph.hpp ----
+#ifndef STATICFLOW_GRAPH_GRAPH_HPP
+#define STATICFLOW_GRAPH_GRAPH_HPP
 /// \file
 /// \brief Graphs, variables, placeholders and variable scopes (TF 1.x's model).
 ///
@@ -7764,6 +7919,8 @@ inline initializer values(std::vector<double> v) {
 
 
 // ---- begin staticflow/core/fixed_string.hpp ----
+#ifndef STATICFLOW_CORE_FIXED_STRING_HPP
+#define STATICFLOW_CORE_FIXED_STRING_HPP
 /// \file
 /// \brief `fixed_string`: a string usable as a template argument (placeholder names).
 
@@ -7788,6 +7945,7 @@ struct fixed_string {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_FIXED_STRING_HPP
 // ---- end staticflow/core/fixed_string.hpp ----
 
 namespace staticflow {
@@ -8110,9 +8268,12 @@ class variable_scope {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_GRAPH_HPP
 // ---- end staticflow/graph/graph.hpp ----
 
 // ---- begin staticflow/graph/session.hpp ----
+#ifndef STATICFLOW_GRAPH_SESSION_HPP
+#define STATICFLOW_GRAPH_SESSION_HPP
 /// \file
 /// \brief `session<Policy>`: runs graph expressions with feeds, owns variable values,
 /// gradients, optimiser slots and a workspace reused from run to run.
@@ -8131,6 +8292,8 @@ class variable_scope {
 
 
 // ---- begin staticflow/device/config.hpp ----
+#ifndef STATICFLOW_DEVICE_CONFIG_HPP
+#define STATICFLOW_DEVICE_CONFIG_HPP
 /// \file
 /// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls), the log
 /// sink for placement messages, and `device_runtime<Policy>`, the hook through which a session
@@ -8244,6 +8407,7 @@ struct device_runtime<host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CONFIG_HPP
 // ---- end staticflow/device/config.hpp ----
 
 namespace staticflow {
@@ -8928,9 +9092,12 @@ class session final : public session_state {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_SESSION_HPP
 // ---- end staticflow/graph/session.hpp ----
 
 // ---- begin staticflow/train/schedule.hpp ----
+#ifndef STATICFLOW_TRAIN_SCHEDULE_HPP
+#define STATICFLOW_TRAIN_SCHEDULE_HPP
 /// \file
 /// \brief Learning-rate schedules with TF 1.x's formulas (tf.train.exponential_decay and friends).
 ///
@@ -9132,9 +9299,12 @@ class schedule {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_SCHEDULE_HPP
 // ---- end staticflow/train/schedule.hpp ----
 
 // ---- begin staticflow/train/optimizer.hpp ----
+#ifndef STATICFLOW_TRAIN_OPTIMIZER_HPP
+#define STATICFLOW_TRAIN_OPTIMIZER_HPP
 /// \file
 /// \brief Optimisers with TF 1.x's update rules and defaults: gradient descent, momentum,
 /// Adagrad, RMSProp, Adam, Adadelta, FTRL, proximal Adagrad, proximal gradient descent and
@@ -9944,9 +10114,12 @@ class adagrad_da : public optimizer_base<adagrad_da> {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_OPTIMIZER_HPP
 // ---- end staticflow/train/optimizer.hpp ----
 
 // ---- begin staticflow/train/regularizer.hpp ----
+#ifndef STATICFLOW_TRAIN_REGULARIZER_HPP
+#define STATICFLOW_TRAIN_REGULARIZER_HPP
 /// \file
 /// \brief Weight penalties to add to a loss (tf.contrib.layers.l1_regularizer, l2_regularizer,
 /// l1_l2_regularizer), returned as expressions so they differentiate like any other term.
@@ -10018,9 +10191,12 @@ class l1_l2_regularizer {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_REGULARIZER_HPP
 // ---- end staticflow/train/regularizer.hpp ----
 
 // ---- begin staticflow/train/moving_average.hpp ----
+#ifndef STATICFLOW_TRAIN_MOVING_AVERAGE_HPP
+#define STATICFLOW_TRAIN_MOVING_AVERAGE_HPP
 /// \file
 /// \brief The arithmetic of tf.train.ExponentialMovingAverage: the effective decay and the
 /// shadow update, one fused pass on any device.
@@ -10080,9 +10256,12 @@ class exponential_moving_average {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_MOVING_AVERAGE_HPP
 // ---- end staticflow/train/moving_average.hpp ----
 
 // ---- begin staticflow/train/moving_average_op.hpp ----
+#ifndef STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
+#define STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
 /// \file
 /// \brief Moving averages of graph variables (TF's `ema.apply(vars)` and `ema.average(var)`).
 
@@ -10155,9 +10334,12 @@ moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
 }
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
 // ---- end staticflow/train/moving_average_op.hpp ----
 
 // ---- begin staticflow/data/idx.hpp ----
+#ifndef STATICFLOW_DATA_IDX_HPP
+#define STATICFLOW_DATA_IDX_HPP
 /// \file
 /// \brief Reader for IDX files (the MNIST container format), plain or gzip-compressed.
 ///
@@ -10176,6 +10358,7 @@ moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -10274,7 +10457,21 @@ struct idx_array {
   }
 };
 
+/// What the caller of read_idx needs a file to be. The magic is checked against it before the
+/// dimensions are read, so a file of the wrong kind (images where labels belong, say) is reported
+/// as such, not as a size mismatch computed from dimensions that are really pixel data.
+struct idx_expectation {
+  const char* role = nullptr;          ///< what the file is for ("labels", "images"), used in messages
+  std::size_t rank = 0;                ///< number of dimensions required (0: any)
+  std::optional<idx_dtype> dtype = {};  ///< element type required (none: any)
+};
+
 namespace detail {
+
+/// "1 dimension", "3 dimensions".
+inline std::string dimensions_phrase(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " dimension" : " dimensions");
+}
 
 /// Two hex digits, for messages that show raw bytes.
 inline std::string hex_byte(std::uint8_t b) {
@@ -10379,8 +10576,13 @@ inline void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t width) n
   }
 }
 
-/// Validates the magic and returns the dtype and ndims it declares.
-inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m) {
+inline std::string magic_bytes(const unsigned char* m) {
+  return hex_byte(m[0]) + " " + hex_byte(m[1]) + " " + hex_byte(m[2]) + " " + hex_byte(m[3]);
+}
+
+/// Validates the magic against the format and `expect`, and returns the dtype it declares.
+inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m,
+                             const idx_expectation& expect) {
   if (m[0] != 0 || m[1] != 0) {
     staticflow::detail::fail<data_loss>({idx_where(path), "not an IDX file: magic bytes are ", hex_byte(m[0]), " ",
                                          hex_byte(m[1]), " ", hex_byte(m[2]), " ", hex_byte(m[3]),
@@ -10391,9 +10593,24 @@ inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned c
         {idx_where(path), "unknown IDX dtype code ", hex_byte(m[2]),
          " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)"});
   }
+  // "not a labels file", "not an images file", "not the expected file".
+  const char* role = expect.role ? expect.role : "the expected";
+  const char* article = !expect.role ? "" : std::strchr("aeiouAEIOU", expect.role[0]) && expect.role[0] ? "an " : "a ";
+  if (expect.rank != 0 && m[3] != expect.rank) {
+    staticflow::detail::fail<data_loss>({idx_where(path), "not ", article, role, " file (rank ",
+                                         m[3], ", expected ", expect.rank, "): its magic ", magic_bytes(m),
+                                         " declares ", to_string(static_cast<idx_dtype>(m[2])), " with ",
+                                         dimensions_phrase(m[3])});
+  }
+  if (expect.dtype && m[2] != static_cast<std::uint8_t>(*expect.dtype)) {
+    staticflow::detail::fail<data_loss>({idx_where(path), "not ", article, role, " file (dtype ",
+                                         to_string(static_cast<idx_dtype>(m[2])), ", expected ",
+                                         to_string(*expect.dtype), "): its magic ", magic_bytes(m), " declares ",
+                                         to_string(static_cast<idx_dtype>(m[2])), " with ", dimensions_phrase(m[3])});
+  }
   if (m[3] < 1 || m[3] > 4) {
-    staticflow::detail::fail<data_loss>({idx_where(path), "IDX header declares ", m[3],
-                                         " dimensions; expected 1 to 4"});
+    staticflow::detail::fail<data_loss>({idx_where(path), "IDX header declares ", dimensions_phrase(m[3]),
+                                         "; expected 1 to 4"});
   }
   return static_cast<idx_dtype>(m[2]);
 }
@@ -10443,20 +10660,22 @@ inline std::vector<std::uint8_t> read_payload(idx_source& src, const std::filesy
 
 }  // namespace detail
 
-/// Reads the IDX file at `path` (plain, or gzip detected by its 1f 8b signature).
+/// Reads the IDX file at `path` (plain, or gzip detected by its 1f 8b signature), which must
+/// meet `expect` (default: any rank and dtype).
 ///
 /// **Errors**:
-/// - not_found: `path` does not exist or cannot be opened (the message names it);
-/// - data_loss: bad magic (the bytes found are shown), unknown dtype code, ndims not in 1..4,
+/// - not_found: `path` does not exist, is a directory, or cannot be opened (the message says which);
+/// - data_loss: bad magic (the bytes found are shown), unknown dtype code, a rank or dtype other
+///   than `expect` asks for ("not a labels file (rank 3, expected 1)"), ndims not in 1..4,
 ///   dimensions whose byte size overflows 64 bits, corrupt gzip data, or a file whose size
 ///   differs from what the header implies (both byte counts are shown);
 /// - unimplemented: the file is gzip-compressed and the build has no zlib.
-inline idx_array read_idx(const std::filesystem::path& path) {
+inline idx_array read_idx(const std::filesystem::path& path, const idx_expectation& expect = {}) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) staticflow::detail::fail<not_found>({
       detail::idx_where(path), "no such file"});
   if (std::filesystem::is_directory(path, ec)) staticflow::detail::fail<not_found>({
-      detail::idx_where(path), "is a directory, not a file"});
+      detail::idx_where(path), "is a directory, not an IDX file"});
 
   detail::idx_source src(path);
   unsigned char magic[4] = {0, 0, 0, 0};
@@ -10466,13 +10685,14 @@ inline idx_array read_idx(const std::filesystem::path& path) {
                                          " bytes, too short for the 4-byte IDX magic"});
   }
   idx_array out;
-  out.dtype = detail::check_magic(path, magic);
+  out.dtype = detail::check_magic(path, magic, expect);
 
   const std::size_t ndims = magic[3];
   std::array<unsigned char, 16> raw_dims{};
   const std::size_t got_dims = src.read(raw_dims.data(), 4 * ndims);
   if (got_dims < 4 * ndims) {
-    staticflow::detail::fail<data_loss>({detail::idx_where(path), "header is truncated: ", ndims, " dimensions need ",
+    staticflow::detail::fail<data_loss>({detail::idx_where(path), "header is truncated: ",
+                                         detail::dimensions_phrase(ndims), " need ",
                                          4 + 4 * ndims, " bytes, file has ", 4 + got_dims});
   }
   for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(detail::load_be32(raw_dims.data() + 4 * i));
@@ -10493,9 +10713,12 @@ inline idx_array read_idx(const std::filesystem::path& path) {
 }
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_IDX_HPP
 // ---- end staticflow/data/idx.hpp ----
 
 // ---- begin staticflow/data/dataset.hpp ----
+#ifndef STATICFLOW_DATA_DATASET_HPP
+#define STATICFLOW_DATA_DATASET_HPP
 /// \file
 /// \brief In-memory image classification data set with TensorFlow's `DataSet.next_batch` semantics.
 ///
@@ -10753,9 +10976,12 @@ class dataset {
 };
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_DATASET_HPP
 // ---- end staticflow/data/dataset.hpp ----
 
 // ---- begin staticflow/data/mnist.hpp ----
+#ifndef STATICFLOW_DATA_MNIST_HPP
+#define STATICFLOW_DATA_MNIST_HPP
 /// \file
 /// \brief MNIST (and Fashion-MNIST) loading with TensorFlow's `read_data_sets` behaviour.
 ///
@@ -10807,13 +11033,29 @@ inline constexpr const char* mnist_test_labels = "t10k-labels-idx1-ubyte";
 inline constexpr const char* fashion_mnist_debian_dir = "/usr/share/datasets/fashion-mnist";
 
 /// `dir/name` if it exists, else `dir/name.gz`.
-/// **Errors**: not_found naming both paths and how to get the data.
+/// **Errors**: not_found naming both paths and how to get the data; not_found saying so when
+/// `dir` itself, or the file's name, is a directory.
 inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, const std::string& name) {
   const std::filesystem::path plain = dir / name;
   const std::filesystem::path gz = dir / (name + ".gz");
   std::error_code ec;
   if (std::filesystem::is_regular_file(plain, ec)) return plain;
   if (std::filesystem::is_regular_file(gz, ec)) return gz;
+  for (const auto& p : {plain, gz}) {
+    if (std::filesystem::is_directory(p, ec)) {
+      staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: '", p.string(),
+                                           "' is a directory, not the IDX file ", name, "; point --data-dir at the "
+                                           "folder that holds the four files"});
+    }
+  }
+  if (!std::filesystem::exists(dir, ec)) {
+    staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: the data directory '", dir.string(),
+                                         "' does not exist; run scripts/fetch-mnist or pass --data-dir"});
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: '", dir.string(),
+                                         "' is a file, not a directory; pass the folder that holds the four IDX files"});
+  }
   staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: neither '", plain.string(), "' nor '",
                                        gz.string(), "' exists; run scripts/fetch-mnist or pass --data-dir"});
 }
@@ -10831,23 +11073,13 @@ inline std::string mnist_where(const std::filesystem::path& path) {
   return "staticflow::data::read_data_sets: '" + path.string() + "': ";
 }
 
-inline void check_idx_layout(const std::filesystem::path& path, const idx_array& a, std::size_t ndims,
-                             const char* what) {
-  if (a.dtype != idx_dtype::uint8 || a.dims.size() != ndims) {
-    staticflow::detail::fail<data_loss>({mnist_where(path), "expected ", what, " (uint8, ", ndims,
-                                         " dimensions), found ", to_string(a.dtype), " with ", a.dims.size(),
-                                         " dimensions"});
-  }
-}
-
 inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const char* images_name,
                                        const char* labels_name) {
   const auto images_path = find_mnist_file(dir, images_name);
   const auto labels_path = find_mnist_file(dir, labels_name);
-  idx_array images = read_idx(images_path);
-  check_idx_layout(images_path, images, 3, "images [n, rows, cols]");
-  idx_array labels = read_idx(labels_path);
-  check_idx_layout(labels_path, labels, 1, "labels [n]");
+  // Rank and dtype are checked on the magic, before the dimensions are trusted.
+  idx_array images = read_idx(images_path, {.role = "images", .rank = 3, .dtype = idx_dtype::uint8});
+  idx_array labels = read_idx(labels_path, {.role = "labels", .rank = 1, .dtype = idx_dtype::uint8});
   if (images.dims[0] != labels.dims[0]) {
     staticflow::detail::fail<data_loss>({"staticflow::data::read_data_sets: '", images_path.string(), "' holds ",
                                          images.dims[0], " images but '", labels_path.string(), "' holds ",
@@ -10867,8 +11099,9 @@ inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const c
 
 /// Loads MNIST-format data from `dir` (files plain or .gz).
 ///
-/// **Errors**: not_found if a file is missing (with how to fetch it); data_loss if a file
-/// is corrupt, is not uint8 images [n, rows, cols] / labels [n], image and label counts
+/// **Errors**: not_found if a file is missing (with how to fetch it) or is a directory; data_loss
+/// if a file is corrupt, is not uint8 images [n, rows, cols] / labels [n] ("not a labels file
+/// (rank 3, expected 1)", checked on the magic), image and label counts
 /// differ, or a label is >= 10 (its index is named); invalid_argument if
 /// validation_size exceeds the number of training examples.
 inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_options& options = {}) {
@@ -10906,9 +11139,12 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 }
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_MNIST_HPP
 // ---- end staticflow/data/mnist.hpp ----
 
 // ---- begin staticflow/nn/sequential.hpp ----
+#ifndef STATICFLOW_NN_SEQUENTIAL_HPP
+#define STATICFLOW_NN_SEQUENTIAL_HPP
 /// \file
 /// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
 /// output shape and the parameter count computed at compile time.
@@ -10923,6 +11159,8 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 
 
 // ---- begin staticflow/nn/layers.hpp ----
+#ifndef STATICFLOW_NN_LAYERS_HPP
+#define STATICFLOW_NN_LAYERS_HPP
 /// \file
 /// \brief Layer specifications: each says, at compile time, which input shapes it accepts,
 /// its output shape and parameter count; at run time it creates its variables and builds its
@@ -11127,6 +11365,7 @@ struct batch_norm {
 };
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_LAYERS_HPP
 // ---- end staticflow/nn/layers.hpp ----
 
 namespace staticflow::nn {
@@ -11300,9 +11539,12 @@ class model {
 };
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_SEQUENTIAL_HPP
 // ---- end staticflow/nn/sequential.hpp ----
 
 // ---- begin staticflow/nn/conv.hpp ----
+#ifndef STATICFLOW_NN_CONV_HPP
+#define STATICFLOW_NN_CONV_HPP
 /// \file
 /// \brief Convolution and pooling layers (NHWC inputs, HWIO filters, TF's SAME and VALID).
 
@@ -11385,9 +11627,12 @@ template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = 
 using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_CONV_HPP
 // ---- end staticflow/nn/conv.hpp ----
 
 // ---- begin staticflow/nn/trainer.hpp ----
+#ifndef STATICFLOW_NN_TRAINER_HPP
+#define STATICFLOW_NN_TRAINER_HPP
 /// \file
 /// \brief `classifier<Net, Optimizer, Policy>`: fit / evaluate / predict for a network type on a
 /// labelled dataset, with a progress line (samples/s, ETA, loss, accuracy).
@@ -11408,7 +11653,7 @@ struct fit_options {
   std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
   bool progress = true;       ///< a progress line on stderr
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
-  std::function<bool(std::size_t, double)> on_epoch;
+  std::function<bool(std::size_t, double)> on_epoch = {};
 };
 
 /// Trains a classification network with softmax cross-entropy (one-hot labels).
@@ -11488,7 +11733,10 @@ class classifier {
                                                   " values per example and ", d.num_classes(),
                                                   (d.options().one_hot ? " one-hot" : " index"),
                                                   " labels; the network takes ", input_shape::static_part, " and ",
-                                                  classes, " one-hot"});
+                                                  classes, " one-hot",
+                                                  (d.options().one_hot ? ""
+                                                                       : " (load it with sf::data::read_data_sets(dir, "
+                                                                         "{.one_hot = true}))")});
   }
 
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
@@ -11514,5 +11762,303 @@ class classifier {
 };
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_TRAINER_HPP
 // ---- end staticflow/nn/trainer.hpp ----
+#endif  // STATICFLOW_STATICFLOW_HPP
 // ---- end staticflow/staticflow.hpp ----
+
+// ---- begin staticflow/device/host/quantized.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+#define STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+/// \file
+/// \brief Weights quantized to 8 bits for inference on the host, and the one-row product
+/// y = x W that reads them with integer dot-product instructions.
+///
+/// A batch-1 dense layer is bound by reading its weights: one byte per weight instead of four
+/// (float32) or two (bfloat16). W is stored as int8 with one scale per column (w ~ scale[j] q,
+/// symmetric); the row x is quantized per call to uint8 around 128 (x ~ x_scale (xq - 128)), so
+/// that sum_p x[p] w[p][j] ~ x_scale scale[j] (sum_p xq[p] q[p][j] - 128 sum_p q[p][j]). With
+/// AVX512-VNNI (checked at run time) one instruction adds 4 rows x 16 columns of such products
+/// into 32-bit sums; the weights are laid out for it: four consecutive rows of a column side
+/// by side. Elsewhere a plain loop computes the same integers.
+///
+/// Included only by programs that use it (through `staticflow/expr/quantized.hpp`).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__CUDACC__)
+#include <immintrin.h>
+#define SF_HAVE_VNNI_KERNEL 1
+#endif
+
+
+namespace staticflow {
+
+/// A float32 [k, n] matrix quantized to int8 per column, laid out for the dot-product kernel
+/// (rows padded to a multiple of 4, columns to a multiple of 16, with zeros).
+class quantized_matrix {
+ public:
+  static constexpr std::size_t row_group = 4, column_group = 16;
+
+  quantized_matrix() = default;
+  /// Quantizes row-major `w` ([k, n]): scale[j] = max_p |w[p][j]| / 127, q = round(w / scale).
+  quantized_matrix(const float* w, std::size_t k, std::size_t n)
+      : k_(k), n_(n), groups_((k + row_group - 1) / row_group),
+        width_((n + column_group - 1) / column_group * column_group),
+        q_(groups_ * width_ * row_group, 0), scale_(n), column_sum_(n) {
+    for (std::size_t j = 0; j < n; ++j) {
+      float top = 0;
+      for (std::size_t p = 0; p < k; ++p) top = std::max(top, std::fabs(w[p * n + j]));
+      if (!std::isfinite(top))
+        detail::fail<invalid_argument>({"sf::quantize: column ", j, " of the weights is not finite"});
+      scale_[j] = top > 0 ? top / 127.0f : 1.0f;
+      std::int32_t sum = 0;
+      for (std::size_t p = 0; p < k; ++p) {
+        const auto q = static_cast<std::int8_t>(std::lround(w[p * n + j] / scale_[j]));
+        q_[at(p, j)] = q;
+        sum += q;
+      }
+      column_sum_[j] = sum;
+    }
+  }
+
+  std::size_t rows() const { return k_; }
+  std::size_t cols() const { return n_; }
+  /// The weight as the kernel sees it: scale[j] * q[p][j].
+  float dequantized(std::size_t p, std::size_t j) const { return scale_[j] * float(q_[at(p, j)]); }
+
+  /// Rows as the kernel reads them: k rounded up to a multiple of 4.
+  std::size_t padded_rows() const { return groups_ * row_group; }
+
+  /// Quantizes one row x of k floats into xq (padded_rows() bytes): xq[p] = round(x[p] /
+  /// x_scale) + 128 with x_scale = max |x| / 127, the padding 128 (zero). Returns x_scale, or
+  /// NaN when the row holds a NaN or an infinity (the products are then NaN, as in float32).
+  float quantize_row(const float* x, std::uint8_t* xq) const {
+    const float top = max_magnitude(x, k_);
+    if (!std::isfinite(top)) {
+      std::fill(xq, xq + padded_rows(), std::uint8_t{128});
+      return std::numeric_limits<float>::quiet_NaN();
+    }
+    const float x_scale = top > 0 ? top / 127.0f : 1.0f, inverse = 1.0f / x_scale;
+    // x / x_scale + 128.5 lies in [1.5, 255.5]: truncation rounds half up.
+    for (std::size_t p = 0; p < k_; ++p) xq[p] = static_cast<std::uint8_t>(x[p] * inverse + 128.5f);
+    std::fill(xq + k_, xq + padded_rows(), std::uint8_t{128});
+    return x_scale;
+  }
+
+  /// y[first, last) = the product of the quantized row (xq, x_scale) and W[:, first:last);
+  /// `first` is a multiple of 16.
+  void row_product(const std::uint8_t* xq, float x_scale, float* y, std::size_t first, std::size_t last) const {
+    std::int32_t sums[pass_columns];
+    for (std::size_t j = first; j < last; j += pass_columns) {
+      const std::size_t end = std::min(last, j + pass_columns);
+      integer_sums(xq, sums, j, end);
+      for (std::size_t c = j; c < end; ++c) y[c] = x_scale * scale_[c] * float(sums[c - j] - 128 * column_sum_[c]);
+    }
+  }
+
+  /// Columns per pass of the kernel (its sums in 16 vector registers).
+  static constexpr std::size_t pass_columns = 16 * column_group;
+  /// Whether the VNNI kernel may run where the processor has it (tests turn it off to check
+  /// the plain loop against it: both compute the same integers).
+  static inline bool allow_vnni = true;
+
+ private:
+  /// max |x[p]| over n floats, a vector at a time (a scalar loop waits on each comparison);
+  /// NaN when some x[p] is NaN (the comparisons skip it, the sum of the magnitudes does not).
+  static float max_magnitude(const float* x, std::size_t n) {
+    using V = ops::detail::vec<float>;
+    using M = ops::detail::mask<float>;
+    constexpr std::size_t L = ops::lanes<float>;
+    V top = {}, total = {};
+    std::size_t p = 0;
+    for (; p + L <= n; p += L) {
+      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load(x + p)) & 0x7fffffff);
+      top = a > top ? a : top;
+      total += a;
+    }
+    float most = 0, sum = 0;
+    for (std::size_t l = 0; l < L; ++l) most = std::max(most, top[l]), sum += total[l];
+    for (; p < n; ++p) most = std::max(most, std::fabs(x[p])), sum += std::fabs(x[p]);
+    return std::isnan(sum) ? sum : most;
+  }
+
+  std::size_t at(std::size_t p, std::size_t j) const {
+    return (p / row_group * width_ + j) * row_group + p % row_group;
+  }
+
+  /// sums[j - first] = sum_p xq[p] q[p][j] over the padded rows, for j in [first, last), at
+  /// most one pass wide.
+  void integer_sums(const std::uint8_t* xq, std::int32_t* sums, std::size_t first, std::size_t last) const {
+#if defined(SF_HAVE_VNNI_KERNEL)
+    if (has_vnni()) {
+      const std::size_t vectors = (last - first + column_group - 1) / column_group;
+      if (vectors == 16) return vnni_pass<16>(xq, sums, first, last);
+      for (std::size_t v = 0; v < vectors; ++v)
+        vnni_pass<1>(xq, sums + v * column_group, first + v * column_group, std::min(last, first + (v + 1) * column_group));
+      return;
+    }
+#endif
+    std::fill(sums, sums + (last - first), 0);
+    for (std::size_t g = 0; g < groups_; ++g)
+      for (std::size_t j = first; j < last; ++j)
+        for (std::size_t t = 0; t < row_group; ++t)
+          sums[j - first] += std::int32_t(xq[g * row_group + t]) * std::int32_t(q_[(g * width_ + j) * row_group + t]);
+  }
+
+#if defined(SF_HAVE_VNNI_KERNEL)
+  static bool has_vnni() {
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
+    return yes && allow_vnni;
+  }
+  /// `V` vectors of 16 columns from `first` down the row groups: per group, one broadcast of
+  /// four activations and one dot-product instruction per vector; the sums stay in registers.
+  template <std::size_t V>
+  [[gnu::target("avx512f,avx512vnni")]] void vnni_pass(const std::uint8_t* xq, std::int32_t* sums, std::size_t first,
+                                                      std::size_t last) const {
+    __m512i acc[V];
+    for (auto& a : acc) a = _mm512_setzero_si512();
+    const std::size_t stride = width_ * row_group;
+    const std::int8_t* base = q_.data() + first * row_group;
+    for (std::size_t g = 0; g < groups_; ++g) {
+      std::int32_t four;
+      std::memcpy(&four, xq + g * row_group, sizeof four);
+      const __m512i x4 = _mm512_set1_epi32(four);
+      const std::int8_t* row = base + g * stride;
+      // Four groups ahead into L1; the last groups prefetch the last one, not past it.
+      const std::int8_t* ahead = base + std::min(g + 4, groups_ - 1) * stride;
+#pragma GCC unroll 16
+      for (std::size_t v = 0; v < V; ++v) {
+        __builtin_prefetch(ahead + v * column_group * row_group);
+        acc[v] = _mm512_dpbusd_epi32(acc[v], x4, _mm512_loadu_si512(row + v * column_group * row_group));
+      }
+    }
+    alignas(64) std::int32_t out[V * column_group];
+#pragma GCC unroll 16
+    for (std::size_t v = 0; v < V; ++v) _mm512_store_si512(out + v * column_group, acc[v]);
+    std::copy(out, out + (last - first), sums);
+  }
+#endif
+
+  std::size_t k_ = 0, n_ = 0, groups_ = 0, width_ = 0;
+  std::vector<std::int8_t> q_;
+  std::vector<float> scale_;
+  std::vector<std::int32_t> column_sum_;
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+// ---- end staticflow/device/host/quantized.hpp ----
+
+// ---- begin staticflow/expr/quantized.hpp ----
+#ifndef STATICFLOW_EXPR_QUANTIZED_HPP
+#define STATICFLOW_EXPR_QUANTIZED_HPP
+/// \file
+/// \brief Inference with 8-bit weights: `sf::quantize(w)` and `sf::matmul(x, quantized)`.
+///
+/// **Example** (a trained first layer, batch-1 inference on the host):
+/// `const auto w1_q = sf::quantize(sess.value(w1));`
+/// `auto y = sf::matmul(sf::relu(sf::matmul(x, w1_q) + b1), w2) + b2;`
+///
+/// The weights are int8 with one scale per column; each row of x is quantized per call to 8
+/// bits with its own scale (dynamic quantization), and the sums are exact 32-bit integers, so
+/// the result differs from float32 only by the rounding of x and W (a relative error of about
+/// 1/256 of each row's and column's largest value). Host only, and for inference: no gradient
+/// flows through it (train with float weights, then quantize the trained values). The
+/// expression refers to the `quantized_weights`, which must outlive it, as a tensor must.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+
+namespace staticflow {
+
+/// A float32 [K, N] weight matrix quantized for `matmul(x, weights)` (see the file comment).
+template <std::size_t K, std::size_t N>
+class quantized_weights {
+ public:
+  explicit quantized_weights(const tensor_view<float, shape<K, N>, host>& w) : matrix_(w.data(), K, N) {}
+  const quantized_matrix& matrix() const { return matrix_; }
+  /// The weight the product uses in place of w[p][j].
+  float dequantized(std::size_t p, std::size_t j) const { return matrix_.dequantized(p, j); }
+
+ private:
+  quantized_matrix matrix_;
+};
+
+template <std::size_t K, std::size_t N>
+quantized_weights<K, N> quantize(const tensor_view<float, shape<K, N>, host>& w) {
+  return quantized_weights<K, N>(w);
+}
+template <std::size_t K, std::size_t N>
+quantized_weights<K, N> quantize(const tensor<float, shape<K, N>, host>& w) {
+  return quantized_weights<K, N>(w.view());
+}
+
+/// The op of `matmul(x, quantized_weights<K, N>)`: [batch, K] -> [batch, N].
+template <std::size_t K, std::size_t N>
+struct quantized_matmul_op {
+  static constexpr const char* name = "sf::matmul (int8 weights)";
+  const quantized_matrix* weights;
+
+  template <class SX>
+  using result_shape = shape<SX::extents[0], N>;
+
+  template <class S, class DX>
+  static dims_t<S> result_dims(const DX& x) {
+    if (x[1] != K)
+      detail::fail<invalid_argument>({"sf::matmul: the input has ", x[1], " columns, the quantized weights ", K,
+                                      " rows"});
+    return {x[0], N};
+  }
+
+  /// Each row: quantized once on the calling thread, then its columns in passes of 256 split
+  /// over the team (a batch-1 layer's weights stay in each core's cache from call to call).
+  template <class P, class Out, class X, class Tmp>
+  void forward(const Out& out, const X& x, Tmp&) const {
+    static_assert(std::is_same_v<P, host>, "sf::matmul: quantized weights run on the host only");
+    constexpr std::size_t pass = quantized_matrix::pass_columns, passes = (N + pass - 1) / pass;
+    thread_local std::vector<std::uint8_t> xq;
+    xq.resize(weights->padded_rows());
+    for (std::size_t r = 0; r < x.dim(0); ++r) {
+      const float scale = weights->quantize_row(x.data() + r * K, xq.data());
+      float* y = out.data() + r * N;
+      const quantized_matrix* w = weights;
+      const std::uint8_t* row = xq.data();
+      executor<host>::for_each(
+          passes, [=](std::size_t s) { w->row_product(row, scale, y, s * pass, std::min(N, (s + 1) * pass)); },
+          K * pass);
+    }
+  }
+
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
+  void backward(const D&, const X&, const V&, const G&, Tmp&) const {
+    static_assert(detail::dependent_false_v<P>,
+                  "sf::matmul: quantized weights are for inference, no gradient flows through them; train with "
+                  "float weights and quantize the trained values");
+  }
+};
+
+/// y = x W for float32 x [batch, K] and quantized W: float32 [batch, N] (see the file comment).
+template <operand X, std::size_t K, std::size_t N>
+auto matmul(const X& x, const quantized_weights<K, N>& w) {
+  using SX = shape_of_t<X>;
+  static_assert(std::is_same_v<value_t<X>, float>, "sf::matmul: quantized weights multiply float32 inputs");
+  static_assert(SX::rank == 2, "sf::matmul: quantized weights multiply a matrix [batch, K]");
+  static_assert(SX::rank != 2 || SX::extents[SX::rank - 1] == K || SX::extents[SX::rank - 1] == dyn,
+                "sf::matmul: the input's columns differ from the quantized weights' rows");
+  return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_QUANTIZED_HPP
+// ---- end staticflow/expr/quantized.hpp ----

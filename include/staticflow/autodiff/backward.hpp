@@ -8,6 +8,8 @@
 /// expressions until they reach a materialisation point or a variable, where they are
 /// evaluated in one fused pass.
 #pragma once
+#ifndef STATICFLOW_AUTODIFF_BACKWARD_HPP
+#define STATICFLOW_AUTODIFF_BACKWARD_HPP
 
 #include <array>
 #include <utility>
@@ -124,3 +126,4 @@ void backward(const N& prepared, temporaries<P>& tmp) {
 }
 
 }  // namespace staticflow::autodiff
+#endif  // STATICFLOW_AUTODIFF_BACKWARD_HPP

@@ -8,6 +8,8 @@
 /// without structure, whose gradients are added up and sent back through the first use once.
 /// `prepare` is one fold over the node protocol (expr/node.hpp): no node kind is named here.
 #pragma once
+#ifndef STATICFLOW_AUTODIFF_FORWARD_HPP
+#define STATICFLOW_AUTODIFF_FORWARD_HPP
 
 #include <optional>
 
@@ -142,3 +144,4 @@ auto prepare(const N& node, temporaries<P>& tmp) {
 }
 
 }  // namespace staticflow::autodiff
+#endif  // STATICFLOW_AUTODIFF_FORWARD_HPP

@@ -8,6 +8,8 @@
 /// element, so the backward chain of a run of elementwise ops is one fused pass too. Only the
 /// values of materialisation points (matmuls, reductions) are kept, in `cached` nodes.
 #pragma once
+#ifndef STATICFLOW_AUTODIFF_NODES_HPP
+#define STATICFLOW_AUTODIFF_NODES_HPP
 
 #include <type_traits>
 
@@ -182,3 +184,4 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_AUTODIFF_NODES_HPP

@@ -6,6 +6,8 @@
 /// streams its weights from cache (batch-1 inference) reads half as much. Arithmetic happens in
 /// float32: `sf::cast<float>` widens, `sf::matmul(float_expr, bfloat16_tensor)` widens on the fly.
 #pragma once
+#ifndef STATICFLOW_CORE_BFLOAT16_HPP
+#define STATICFLOW_CORE_BFLOAT16_HPP
 
 #include <bit>
 #include <cstdint>
@@ -40,3 +42,4 @@ struct bfloat16 {
 static_assert(sizeof(bfloat16) == 2, "sf::bfloat16 must be two bytes");
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_BFLOAT16_HPP

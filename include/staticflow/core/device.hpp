@@ -2,6 +2,8 @@
 /// \file
 /// \brief Device policy tags and the memory interface each policy implements.
 #pragma once
+#ifndef STATICFLOW_CORE_DEVICE_HPP
+#define STATICFLOW_CORE_DEVICE_HPP
 
 #include <cstddef>
 #include <cstring>
@@ -84,3 +86,4 @@ struct memory<host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_DEVICE_HPP

@@ -2,6 +2,8 @@
 /// \file
 /// \brief Element types (dtypes) and their traits.
 #pragma once
+#ifndef STATICFLOW_CORE_DTYPE_HPP
+#define STATICFLOW_CORE_DTYPE_HPP
 
 #include <cstdint>
 #include <string_view>
@@ -91,3 +93,4 @@ template <element_type T>
 inline constexpr std::string_view dtype_name_v = dtype_traits<T>::name;
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_DTYPE_HPP

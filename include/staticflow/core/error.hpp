@@ -2,6 +2,8 @@
 /// \file
 /// \brief Run-time errors, mirroring TensorFlow's error classes.
 #pragma once
+#ifndef STATICFLOW_CORE_ERROR_HPP
+#define STATICFLOW_CORE_ERROR_HPP
 
 #include <charconv>
 #include <concepts>
@@ -99,3 +101,4 @@ template <class E>
 }  // namespace detail
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_ERROR_HPP

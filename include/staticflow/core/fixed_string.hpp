@@ -2,6 +2,8 @@
 /// \file
 /// \brief `fixed_string`: a string usable as a template argument (placeholder names).
 #pragma once
+#ifndef STATICFLOW_CORE_FIXED_STRING_HPP
+#define STATICFLOW_CORE_FIXED_STRING_HPP
 
 #include <cstddef>
 #include <string_view>
@@ -24,3 +26,4 @@ struct fixed_string {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_FIXED_STRING_HPP

@@ -12,6 +12,8 @@
 /// sequence: one class per node kind, no recursion, no helper lambdas (benchmarks/RESULTS.md,
 /// session 8, has the measurements).
 #pragma once
+#ifndef STATICFLOW_CORE_META_HPP
+#define STATICFLOW_CORE_META_HPP
 
 #include <cstddef>
 #include <utility>
@@ -110,3 +112,4 @@ children<T...> pointers(const values<T...>& v) {
 
 }  // namespace meta
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_META_HPP

@@ -7,6 +7,8 @@
 /// value. Reference: J. K. Salmon, M. A. Moraes, R. O. Dror, D. E. Shaw, "Parallel random numbers: as easy
 /// as 1, 2, 3", SC'11 (the Random123 library). The output matches Random123's `philox4x32_10` bit for bit.
 #pragma once
+#ifndef STATICFLOW_CORE_PHILOX_HPP
+#define STATICFLOW_CORE_PHILOX_HPP
 
 #include <cstdint>
 
@@ -92,3 +94,4 @@ SF_HD_INLINE double uniform01_double_nonzero(std::uint32_t a, std::uint32_t b) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_PHILOX_HPP

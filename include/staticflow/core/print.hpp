@@ -9,6 +9,8 @@
 /// magnitudes span more than 1e3, exceed 1e8 or fall below 1e-4. Arrays of more than 1000
 /// elements show the first and last 3 entries of each long axis around "...".
 #pragma once
+#ifndef STATICFLOW_CORE_PRINT_HPP
+#define STATICFLOW_CORE_PRINT_HPP
 
 #include <algorithm>
 #include <charconv>
@@ -287,3 +289,4 @@ std::ostream& operator<<(std::ostream& os, const tensor<T, S, host>& t) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_PRINT_HPP

@@ -16,6 +16,8 @@
 ///
 /// **Devices**: host and CUDA; every `operator()` is `SF_HD`, with no state, allocation or recursion.
 #pragma once
+#ifndef STATICFLOW_CORE_RANDOM_HPP
+#define STATICFLOW_CORE_RANDOM_HPP
 
 #include <cmath>
 #include <cstdint>
@@ -235,3 +237,4 @@ struct gamma_generator {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_RANDOM_HPP

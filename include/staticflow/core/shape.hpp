@@ -2,6 +2,8 @@
 /// \file
 /// \brief `shape<...>`: static extents and `dyn`, with the compile-time algebra of shapes.
 #pragma once
+#ifndef STATICFLOW_CORE_SHAPE_HPP
+#define STATICFLOW_CORE_SHAPE_HPP
 
 #include <array>
 #include <cstddef>
@@ -218,3 +220,4 @@ SF_HD constexpr std::size_t element_count(const index_array<R>& d) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_SHAPE_HPP

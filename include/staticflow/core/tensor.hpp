@@ -2,6 +2,8 @@
 /// \file
 /// \brief `tensor<T, Shape, Policy>` (owning, aligned) and `tensor_view` (a cheap handle).
 #pragma once
+#ifndef STATICFLOW_CORE_TENSOR_HPP
+#define STATICFLOW_CORE_TENSOR_HPP
 
 #include <cstddef>
 #include <span>
@@ -286,3 +288,4 @@ class tensor : public tensor_view<T, S, Policy> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_CORE_TENSOR_HPP

@@ -6,6 +6,8 @@
 /// 172 MB as float); batches are converted to float in [0, 1] on the way out,
 /// into plain buffers, so this layer does not depend on the tensor type.
 #pragma once
+#ifndef STATICFLOW_DATA_DATASET_HPP
+#define STATICFLOW_DATA_DATASET_HPP
 
 #include <array>
 #include <cstddef>
@@ -259,3 +261,4 @@ class dataset {
 };
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_DATASET_HPP

@@ -7,6 +7,8 @@
 /// big-endian. gzip input is recognised by its `1f 8b` signature, never by the
 /// file name, and needs zlib (the build defines SF_HAVE_ZLIB=1 when it links it).
 #pragma once
+#ifndef STATICFLOW_DATA_IDX_HPP
+#define STATICFLOW_DATA_IDX_HPP
 
 #include <algorithm>
 #include <array>
@@ -18,6 +20,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -118,7 +121,21 @@ struct idx_array {
   }
 };
 
+/// What the caller of read_idx needs a file to be. The magic is checked against it before the
+/// dimensions are read, so a file of the wrong kind (images where labels belong, say) is reported
+/// as such, not as a size mismatch computed from dimensions that are really pixel data.
+struct idx_expectation {
+  const char* role = nullptr;          ///< what the file is for ("labels", "images"), used in messages
+  std::size_t rank = 0;                ///< number of dimensions required (0: any)
+  std::optional<idx_dtype> dtype = {};  ///< element type required (none: any)
+};
+
 namespace detail {
+
+/// "1 dimension", "3 dimensions".
+inline std::string dimensions_phrase(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " dimension" : " dimensions");
+}
 
 /// Two hex digits, for messages that show raw bytes.
 inline std::string hex_byte(std::uint8_t b) {
@@ -223,8 +240,13 @@ inline void swap_elements(std::vector<std::uint8_t>& bytes, std::size_t width) n
   }
 }
 
-/// Validates the magic and returns the dtype and ndims it declares.
-inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m) {
+inline std::string magic_bytes(const unsigned char* m) {
+  return hex_byte(m[0]) + " " + hex_byte(m[1]) + " " + hex_byte(m[2]) + " " + hex_byte(m[3]);
+}
+
+/// Validates the magic against the format and `expect`, and returns the dtype it declares.
+inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned char* m,
+                             const idx_expectation& expect) {
   if (m[0] != 0 || m[1] != 0) {
     staticflow::detail::fail<data_loss>({idx_where(path), "not an IDX file: magic bytes are ", hex_byte(m[0]), " ",
                                          hex_byte(m[1]), " ", hex_byte(m[2]), " ", hex_byte(m[3]),
@@ -235,9 +257,24 @@ inline idx_dtype check_magic(const std::filesystem::path& path, const unsigned c
         {idx_where(path), "unknown IDX dtype code ", hex_byte(m[2]),
          " (known: 0x08 uint8, 0x09 int8, 0x0b int16, 0x0c int32, 0x0d float32, 0x0e float64)"});
   }
+  // "not a labels file", "not an images file", "not the expected file".
+  const char* role = expect.role ? expect.role : "the expected";
+  const char* article = !expect.role ? "" : std::strchr("aeiouAEIOU", expect.role[0]) && expect.role[0] ? "an " : "a ";
+  if (expect.rank != 0 && m[3] != expect.rank) {
+    staticflow::detail::fail<data_loss>({idx_where(path), "not ", article, role, " file (rank ",
+                                         m[3], ", expected ", expect.rank, "): its magic ", magic_bytes(m),
+                                         " declares ", to_string(static_cast<idx_dtype>(m[2])), " with ",
+                                         dimensions_phrase(m[3])});
+  }
+  if (expect.dtype && m[2] != static_cast<std::uint8_t>(*expect.dtype)) {
+    staticflow::detail::fail<data_loss>({idx_where(path), "not ", article, role, " file (dtype ",
+                                         to_string(static_cast<idx_dtype>(m[2])), ", expected ",
+                                         to_string(*expect.dtype), "): its magic ", magic_bytes(m), " declares ",
+                                         to_string(static_cast<idx_dtype>(m[2])), " with ", dimensions_phrase(m[3])});
+  }
   if (m[3] < 1 || m[3] > 4) {
-    staticflow::detail::fail<data_loss>({idx_where(path), "IDX header declares ", m[3],
-                                         " dimensions; expected 1 to 4"});
+    staticflow::detail::fail<data_loss>({idx_where(path), "IDX header declares ", dimensions_phrase(m[3]),
+                                         "; expected 1 to 4"});
   }
   return static_cast<idx_dtype>(m[2]);
 }
@@ -287,20 +324,22 @@ inline std::vector<std::uint8_t> read_payload(idx_source& src, const std::filesy
 
 }  // namespace detail
 
-/// Reads the IDX file at `path` (plain, or gzip detected by its 1f 8b signature).
+/// Reads the IDX file at `path` (plain, or gzip detected by its 1f 8b signature), which must
+/// meet `expect` (default: any rank and dtype).
 ///
 /// **Errors**:
-/// - not_found: `path` does not exist or cannot be opened (the message names it);
-/// - data_loss: bad magic (the bytes found are shown), unknown dtype code, ndims not in 1..4,
+/// - not_found: `path` does not exist, is a directory, or cannot be opened (the message says which);
+/// - data_loss: bad magic (the bytes found are shown), unknown dtype code, a rank or dtype other
+///   than `expect` asks for ("not a labels file (rank 3, expected 1)"), ndims not in 1..4,
 ///   dimensions whose byte size overflows 64 bits, corrupt gzip data, or a file whose size
 ///   differs from what the header implies (both byte counts are shown);
 /// - unimplemented: the file is gzip-compressed and the build has no zlib.
-inline idx_array read_idx(const std::filesystem::path& path) {
+inline idx_array read_idx(const std::filesystem::path& path, const idx_expectation& expect = {}) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) staticflow::detail::fail<not_found>({
       detail::idx_where(path), "no such file"});
   if (std::filesystem::is_directory(path, ec)) staticflow::detail::fail<not_found>({
-      detail::idx_where(path), "is a directory, not a file"});
+      detail::idx_where(path), "is a directory, not an IDX file"});
 
   detail::idx_source src(path);
   unsigned char magic[4] = {0, 0, 0, 0};
@@ -310,13 +349,14 @@ inline idx_array read_idx(const std::filesystem::path& path) {
                                          " bytes, too short for the 4-byte IDX magic"});
   }
   idx_array out;
-  out.dtype = detail::check_magic(path, magic);
+  out.dtype = detail::check_magic(path, magic, expect);
 
   const std::size_t ndims = magic[3];
   std::array<unsigned char, 16> raw_dims{};
   const std::size_t got_dims = src.read(raw_dims.data(), 4 * ndims);
   if (got_dims < 4 * ndims) {
-    staticflow::detail::fail<data_loss>({detail::idx_where(path), "header is truncated: ", ndims, " dimensions need ",
+    staticflow::detail::fail<data_loss>({detail::idx_where(path), "header is truncated: ",
+                                         detail::dimensions_phrase(ndims), " need ",
                                          4 + 4 * ndims, " bytes, file has ", 4 + got_dims});
   }
   for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(detail::load_be32(raw_dims.data() + 4 * i));
@@ -337,3 +377,4 @@ inline idx_array read_idx(const std::filesystem::path& path) {
 }
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_IDX_HPP

@@ -9,6 +9,8 @@
 /// (Debian's `dataset-fashion-mnist` installs them, gzipped, in
 /// fashion_mnist_debian_dir).
 #pragma once
+#ifndef STATICFLOW_DATA_MNIST_HPP
+#define STATICFLOW_DATA_MNIST_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -55,13 +57,29 @@ inline constexpr const char* mnist_test_labels = "t10k-labels-idx1-ubyte";
 inline constexpr const char* fashion_mnist_debian_dir = "/usr/share/datasets/fashion-mnist";
 
 /// `dir/name` if it exists, else `dir/name.gz`.
-/// **Errors**: not_found naming both paths and how to get the data.
+/// **Errors**: not_found naming both paths and how to get the data; not_found saying so when
+/// `dir` itself, or the file's name, is a directory.
 inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, const std::string& name) {
   const std::filesystem::path plain = dir / name;
   const std::filesystem::path gz = dir / (name + ".gz");
   std::error_code ec;
   if (std::filesystem::is_regular_file(plain, ec)) return plain;
   if (std::filesystem::is_regular_file(gz, ec)) return gz;
+  for (const auto& p : {plain, gz}) {
+    if (std::filesystem::is_directory(p, ec)) {
+      staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: '", p.string(),
+                                           "' is a directory, not the IDX file ", name, "; point --data-dir at the "
+                                           "folder that holds the four files"});
+    }
+  }
+  if (!std::filesystem::exists(dir, ec)) {
+    staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: the data directory '", dir.string(),
+                                         "' does not exist; run scripts/fetch-mnist or pass --data-dir"});
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: '", dir.string(),
+                                         "' is a file, not a directory; pass the folder that holds the four IDX files"});
+  }
   staticflow::detail::fail<not_found>({"staticflow::data::read_data_sets: neither '", plain.string(), "' nor '",
                                        gz.string(), "' exists; run scripts/fetch-mnist or pass --data-dir"});
 }
@@ -79,23 +97,13 @@ inline std::string mnist_where(const std::filesystem::path& path) {
   return "staticflow::data::read_data_sets: '" + path.string() + "': ";
 }
 
-inline void check_idx_layout(const std::filesystem::path& path, const idx_array& a, std::size_t ndims,
-                             const char* what) {
-  if (a.dtype != idx_dtype::uint8 || a.dims.size() != ndims) {
-    staticflow::detail::fail<data_loss>({mnist_where(path), "expected ", what, " (uint8, ", ndims,
-                                         " dimensions), found ", to_string(a.dtype), " with ", a.dims.size(),
-                                         " dimensions"});
-  }
-}
-
 inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const char* images_name,
                                        const char* labels_name) {
   const auto images_path = find_mnist_file(dir, images_name);
   const auto labels_path = find_mnist_file(dir, labels_name);
-  idx_array images = read_idx(images_path);
-  check_idx_layout(images_path, images, 3, "images [n, rows, cols]");
-  idx_array labels = read_idx(labels_path);
-  check_idx_layout(labels_path, labels, 1, "labels [n]");
+  // Rank and dtype are checked on the magic, before the dimensions are trusted.
+  idx_array images = read_idx(images_path, {.role = "images", .rank = 3, .dtype = idx_dtype::uint8});
+  idx_array labels = read_idx(labels_path, {.role = "labels", .rank = 1, .dtype = idx_dtype::uint8});
   if (images.dims[0] != labels.dims[0]) {
     staticflow::detail::fail<data_loss>({"staticflow::data::read_data_sets: '", images_path.string(), "' holds ",
                                          images.dims[0], " images but '", labels_path.string(), "' holds ",
@@ -115,8 +123,9 @@ inline labelled_images load_mnist_pair(const std::filesystem::path& dir, const c
 
 /// Loads MNIST-format data from `dir` (files plain or .gz).
 ///
-/// **Errors**: not_found if a file is missing (with how to fetch it); data_loss if a file
-/// is corrupt, is not uint8 images [n, rows, cols] / labels [n], image and label counts
+/// **Errors**: not_found if a file is missing (with how to fetch it) or is a directory; data_loss
+/// if a file is corrupt, is not uint8 images [n, rows, cols] / labels [n] ("not a labels file
+/// (rank 3, expected 1)", checked on the magic), image and label counts
 /// differ, or a label is >= 10 (its index is named); invalid_argument if
 /// validation_size exceeds the number of training examples.
 inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_options& options = {}) {
@@ -154,3 +163,4 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 }
 
 }  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_MNIST_HPP

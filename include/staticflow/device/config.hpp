@@ -7,6 +7,8 @@
 /// Host-compilable: no CUDA headers. The CUDA specialisation of `device_runtime` lives in
 /// `staticflow/device/cuda/placement.cuh` (pulled in by `staticflow/cuda.hpp`).
 #pragma once
+#ifndef STATICFLOW_DEVICE_CONFIG_HPP
+#define STATICFLOW_DEVICE_CONFIG_HPP
 
 #include <cmath>
 #include <cstdio>
@@ -115,3 +117,4 @@ struct device_runtime<host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CONFIG_HPP

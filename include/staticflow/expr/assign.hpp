@@ -8,6 +8,8 @@
 /// the tree then reads like any tensor. A dense layer's `matmul(x, w) + b` and
 /// `relu(matmul(x, w) + b)` are one GEMM with a fused epilogue (`executor<P>::gemm_bias`).
 #pragma once
+#ifndef STATICFLOW_EXPR_ASSIGN_HPP
+#define STATICFLOW_EXPR_ASSIGN_HPP
 
 #include <cstddef>
 #include <memory>
@@ -364,3 +366,4 @@ auto eval(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_ASSIGN_HPP

@@ -4,6 +4,8 @@
 /// (tf.nn.batch_normalization) and `update_moving_average`, which keeps a layer's inference
 /// statistics as its training batches pass.
 #pragma once
+#ifndef STATICFLOW_EXPR_BATCH_NORM_HPP
+#define STATICFLOW_EXPR_BATCH_NORM_HPP
 
 #include <cstddef>
 #include <string>
@@ -84,3 +86,4 @@ auto batch_normalization(const X& x, const M& mean, const V& variance, const O& 
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_BATCH_NORM_HPP

@@ -2,6 +2,8 @@
 /// \file
 /// \brief `concat<Axis>(a, b, ...)`: TF's tf.concat([a, b, ...], axis).
 #pragma once
+#ifndef STATICFLOW_EXPR_CONCAT_HPP
+#define STATICFLOW_EXPR_CONCAT_HPP
 
 #include <array>
 
@@ -170,3 +172,4 @@ auto concat(const E&... e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_CONCAT_HPP

@@ -5,6 +5,8 @@
 /// device/host/conv2d.hpp (direct kernels over the NHWC input and HWIO filter), pool2d.hpp
 /// (tiled windows), and device/cuda/conv2d.cuh (im2col + GEMM), pool2d.cuh.
 #pragma once
+#ifndef STATICFLOW_EXPR_CONV_HPP
+#define STATICFLOW_EXPR_CONV_HPP
 
 #include <cstdint>
 
@@ -229,3 +231,4 @@ auto avg_pool2d(const X& input) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_CONV_HPP

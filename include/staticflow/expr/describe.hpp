@@ -3,6 +3,8 @@
 /// \brief `describe(expr)`: an expression as text, one fold over the node protocol, e.g.
 /// `sf::relu(sf::add(sf::matmul(x-input, layer1/weights), layer1/biases))`.
 #pragma once
+#ifndef STATICFLOW_EXPR_DESCRIBE_HPP
+#define STATICFLOW_EXPR_DESCRIBE_HPP
 
 #include <sstream>
 #include <string>
@@ -35,3 +37,4 @@ std::string describe(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_DESCRIBE_HPP

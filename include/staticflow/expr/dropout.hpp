@@ -3,6 +3,8 @@
 /// \brief `dropout(run_counter, x, rate, seed)`: inverted dropout as a materialised op whose
 /// mask is recomputed, not stored, in the backward pass.
 #pragma once
+#ifndef STATICFLOW_EXPR_DROPOUT_HPP
+#define STATICFLOW_EXPR_DROPOUT_HPP
 
 #include <cstdint>
 #include <string>
@@ -55,3 +57,4 @@ auto dropout(const C& counter, const X& x, double rate, std::uint64_t seed) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_DROPOUT_HPP

@@ -3,6 +3,8 @@
 /// \brief Elementwise expression nodes (unary, binary with broadcasting, where, cast, generators)
 /// and the user-facing functions and operators that build them.
 #pragma once
+#ifndef STATICFLOW_EXPR_ELEMENTWISE_HPP
+#define STATICFLOW_EXPR_ELEMENTWISE_HPP
 
 #include <cstddef>
 #include <string>
@@ -348,3 +350,4 @@ auto cast(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_ELEMENTWISE_HPP

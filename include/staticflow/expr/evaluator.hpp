@@ -12,6 +12,8 @@
 /// index arithmetic is paid once and the host's inner loop over a row vectorises, broadcasts
 /// included.
 #pragma once
+#ifndef STATICFLOW_EXPR_EVALUATOR_HPP
+#define STATICFLOW_EXPR_EVALUATOR_HPP
 
 #include <cstddef>
 #include <utility>
@@ -238,3 +240,4 @@ struct evaluator<select<C, A, B>, O> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_EVALUATOR_HPP

@@ -6,6 +6,8 @@
 /// Philox-4x32-10, so the same seed gives the same numbers on the host and on CUDA, whatever
 /// the evaluation order. Assign them to a tensor of either policy, or call `eval`.
 #pragma once
+#ifndef STATICFLOW_EXPR_FACTORIES_HPP
+#define STATICFLOW_EXPR_FACTORIES_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -124,3 +126,4 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_FACTORIES_HPP

@@ -3,6 +3,8 @@
 /// \brief `gather(params, indices)`: TF's tf.gather(params, indices) along axis 0: rows of
 /// `params` picked by integer `indices` (embedding lookups).
 #pragma once
+#ifndef STATICFLOW_EXPR_GATHER_HPP
+#define STATICFLOW_EXPR_GATHER_HPP
 
 #include <type_traits>
 
@@ -83,3 +85,4 @@ auto gather(const Params& params, const Indices& indices) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_GATHER_HPP

@@ -3,6 +3,8 @@
 /// \brief Loss functions (TF's tf.nn.*_cross_entropy_with_logits, mean squared error), built
 /// from fused expressions so their gradients come from the same autodiff.
 #pragma once
+#ifndef STATICFLOW_EXPR_LOSSES_HPP
+#define STATICFLOW_EXPR_LOSSES_HPP
 
 #include "staticflow/expr/elementwise.hpp"
 #include "staticflow/expr/op_node.hpp"
@@ -162,3 +164,4 @@ auto softmax(const X& logits) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_LOSSES_HPP

@@ -6,6 +6,8 @@
 /// and the product runs through the policy's GEMM (staticflow's own packed kernel on the host,
 /// ops/gemm.hpp; cuBLAS on CUDA). Its gradient is two more GEMMs (`backward`, below).
 #pragma once
+#ifndef STATICFLOW_EXPR_MATMUL_HPP
+#define STATICFLOW_EXPR_MATMUL_HPP
 
 #include <string>
 
@@ -129,3 +131,4 @@ auto matmul(const A& a, const B& b) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_MATMUL_HPP

@@ -19,6 +19,8 @@
 /// The children are plain aggregates of core/meta.hpp, not Boost.Hana tuples: that header says
 /// what Hana cost here.
 #pragma once
+#ifndef STATICFLOW_EXPR_NODE_HPP
+#define STATICFLOW_EXPR_NODE_HPP
 
 #include <atomic>
 #include <concepts>
@@ -222,3 +224,4 @@ template <class... P>
 using common_policy_t = typename common_policy<P...>::type;
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_NODE_HPP

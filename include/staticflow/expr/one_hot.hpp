@@ -4,6 +4,8 @@
 /// holding `on` at each index and `off` elsewhere. Built from existing nodes (a comparison of
 /// the indices, given a trailing axis, with a range), so it fuses with what follows.
 #pragma once
+#ifndef STATICFLOW_EXPR_ONE_HOT_HPP
+#define STATICFLOW_EXPR_ONE_HOT_HPP
 
 #include <cstdint>
 #include <type_traits>
@@ -39,3 +41,4 @@ auto one_hot(const I& indices, T on = T(1), T off = T(0)) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_ONE_HOT_HPP

@@ -12,6 +12,8 @@
 /// (the default: the last operand's). Every pass handles the node through the node protocol
 /// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
 #pragma once
+#ifndef STATICFLOW_EXPR_OP_NODE_HPP
+#define STATICFLOW_EXPR_OP_NODE_HPP
 
 #include <utility>
 
@@ -128,3 +130,4 @@ auto make_op_node(Op op, const E&... e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_OP_NODE_HPP

@@ -3,6 +3,8 @@
 /// \brief `pad<ints<before0, after0, before1, after1, ...>, Mode>(x, value)`: TF's tf.pad with
 /// mode CONSTANT (cells read `value`), REFLECT or SYMMETRIC.
 #pragma once
+#ifndef STATICFLOW_EXPR_PAD_HPP
+#define STATICFLOW_EXPR_PAD_HPP
 
 #include "staticflow/expr/remap.hpp"
 
@@ -52,3 +54,4 @@ auto pad(const E& e, value_t<E> value = {}) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_PAD_HPP

@@ -13,6 +13,8 @@
 /// flows through it (train with float weights, then quantize the trained values). The
 /// expression refers to the `quantized_weights`, which must outlive it, as a tensor must.
 #pragma once
+#ifndef STATICFLOW_EXPR_QUANTIZED_HPP
+#define STATICFLOW_EXPR_QUANTIZED_HPP
 
 #include <algorithm>
 #include <cstddef>
@@ -104,3 +106,4 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_QUANTIZED_HPP

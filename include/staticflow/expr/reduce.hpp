@@ -6,6 +6,8 @@
 /// temporary; at the root of an assignment it is computed straight into the destination, reading
 /// its (elementwise) operand on the fly, so `reduce_sum(square(a - b))` makes one pass.
 #pragma once
+#ifndef STATICFLOW_EXPR_REDUCE_HPP
+#define STATICFLOW_EXPR_REDUCE_HPP
 
 #include <array>
 #include <cstddef>
@@ -230,3 +232,4 @@ auto argmin(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_REDUCE_HPP

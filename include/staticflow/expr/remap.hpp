@@ -11,6 +11,8 @@
 /// CUDA executor's generic kernel alike. The op's `plan` is constexpr: the same function gives
 /// the static result shape (from the static extents, `dyn` propagating) and the run-time one.
 #pragma once
+#ifndef STATICFLOW_EXPR_REMAP_HPP
+#define STATICFLOW_EXPR_REMAP_HPP
 
 #include <array>
 #include <cstddef>
@@ -288,3 +290,4 @@ auto make_remap(const E& e, value_t<E> padding = {}) {
 }  // namespace detail
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_REMAP_HPP

@@ -2,6 +2,8 @@
 /// \file
 /// \brief `reshape<S>(e)` and `flatten(e)`: the same elements (row-major) seen with another shape.
 #pragma once
+#ifndef STATICFLOW_EXPR_RESHAPE_HPP
+#define STATICFLOW_EXPR_RESHAPE_HPP
 
 #include "staticflow/expr/evaluator.hpp"
 
@@ -87,3 +89,4 @@ auto flatten(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_RESHAPE_HPP

@@ -2,6 +2,8 @@
 /// \file
 /// \brief `reverse<Axes...>(x)`: TF's tf.reverse(x, axis): the listed axes in reverse order.
 #pragma once
+#ifndef STATICFLOW_EXPR_REVERSE_HPP
+#define STATICFLOW_EXPR_REVERSE_HPP
 
 #include "staticflow/expr/remap.hpp"
 
@@ -45,3 +47,4 @@ auto reverse(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_REVERSE_HPP

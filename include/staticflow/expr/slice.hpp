@@ -3,6 +3,8 @@
 /// \brief `slice<ints<begin...>, ints<size...>>(x)` (TF's tf.slice) and
 /// `strided_slice<ints<begin...>, ints<end...>, ints<stride...>>(x)` (TF's tf.strided_slice).
 #pragma once
+#ifndef STATICFLOW_EXPR_SLICE_HPP
+#define STATICFLOW_EXPR_SLICE_HPP
 
 #include "staticflow/expr/remap.hpp"
 
@@ -100,3 +102,4 @@ auto strided_slice(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_SLICE_HPP

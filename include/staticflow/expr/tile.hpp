@@ -2,6 +2,8 @@
 /// \file
 /// \brief `tile<Multiples...>(x)`: TF's tf.tile: x repeated Multiples[d] times along axis d.
 #pragma once
+#ifndef STATICFLOW_EXPR_TILE_HPP
+#define STATICFLOW_EXPR_TILE_HPP
 
 #include "staticflow/expr/remap.hpp"
 
@@ -34,3 +36,4 @@ auto tile(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_TILE_HPP

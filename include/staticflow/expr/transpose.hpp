@@ -2,6 +2,8 @@
 /// \file
 /// \brief `transpose<Perm...>(x)`: TF's tf.transpose(x, perm); `transpose(x)` reverses the axes.
 #pragma once
+#ifndef STATICFLOW_EXPR_TRANSPOSE_HPP
+#define STATICFLOW_EXPR_TRANSPOSE_HPP
 
 #include "staticflow/expr/remap.hpp"
 
@@ -61,3 +63,4 @@ auto transpose(const E& e) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_EXPR_TRANSPOSE_HPP

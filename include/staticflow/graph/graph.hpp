@@ -6,6 +6,8 @@
 /// the variable definitions (name, shape, dtype, initialiser, trainable flag) and the names.
 /// Values live in a `session`. Two graphs share nothing.
 #pragma once
+#ifndef STATICFLOW_GRAPH_GRAPH_HPP
+#define STATICFLOW_GRAPH_GRAPH_HPP
 
 #include <cstddef>
 #include <map>
@@ -336,3 +338,4 @@ class variable_scope {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_GRAPH_HPP

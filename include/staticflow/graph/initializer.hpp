@@ -3,6 +3,8 @@
 /// \brief Variable initialisers (TF 1.x's tf.*_initializer, variance scaling and its Glorot / He /
 /// LeCun presets, random gamma).
 #pragma once
+#ifndef STATICFLOW_GRAPH_INITIALIZER_HPP
+#define STATICFLOW_GRAPH_INITIALIZER_HPP
 
 #include <cmath>
 #include <cstdint>
@@ -183,3 +185,4 @@ inline initializer values(std::vector<double> v) {
 }
 
 }  // namespace staticflow::init
+#endif  // STATICFLOW_GRAPH_INITIALIZER_HPP

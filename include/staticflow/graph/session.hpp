@@ -3,6 +3,8 @@
 /// \brief `session<Policy>`: runs graph expressions with feeds, owns variable values,
 /// gradients, optimiser slots and a workspace reused from run to run.
 #pragma once
+#ifndef STATICFLOW_GRAPH_SESSION_HPP
+#define STATICFLOW_GRAPH_SESSION_HPP
 
 #include <cstdint>
 #include <map>
@@ -702,3 +704,4 @@ class session final : public session_state {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_SESSION_HPP

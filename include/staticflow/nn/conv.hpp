@@ -2,6 +2,8 @@
 /// \file
 /// \brief Convolution and pooling layers (NHWC inputs, HWIO filters, TF's SAME and VALID).
 #pragma once
+#ifndef STATICFLOW_NN_CONV_HPP
+#define STATICFLOW_NN_CONV_HPP
 
 #include "staticflow/expr/conv.hpp"
 #include "staticflow/nn/layers.hpp"
@@ -84,3 +86,4 @@ template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = 
 using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_CONV_HPP

@@ -11,6 +11,8 @@
 ///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
 ///  - `L::forward<In>(x, params)`: the output expression.
 #pragma once
+#ifndef STATICFLOW_NN_LAYERS_HPP
+#define STATICFLOW_NN_LAYERS_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -209,3 +211,4 @@ struct batch_norm {
 };
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_LAYERS_HPP

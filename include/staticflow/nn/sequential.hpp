@@ -3,6 +3,8 @@
 /// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
 /// output shape and the parameter count computed at compile time.
 #pragma once
+#ifndef STATICFLOW_NN_SEQUENTIAL_HPP
+#define STATICFLOW_NN_SEQUENTIAL_HPP
 
 #include <array>
 #include <cstdio>
@@ -185,3 +187,4 @@ class model {
 };
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_SEQUENTIAL_HPP

@@ -3,6 +3,8 @@
 /// \brief `classifier<Net, Optimizer, Policy>`: fit / evaluate / predict for a network type on a
 /// labelled dataset, with a progress line (samples/s, ETA, loss, accuracy).
 #pragma once
+#ifndef STATICFLOW_NN_TRAINER_HPP
+#define STATICFLOW_NN_TRAINER_HPP
 
 #include <chrono>
 #include <cstdio>
@@ -23,7 +25,7 @@ struct fit_options {
   std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
   bool progress = true;       ///< a progress line on stderr
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
-  std::function<bool(std::size_t, double)> on_epoch;
+  std::function<bool(std::size_t, double)> on_epoch = {};
 };
 
 /// Trains a classification network with softmax cross-entropy (one-hot labels).
@@ -103,7 +105,10 @@ class classifier {
                                                   " values per example and ", d.num_classes(),
                                                   (d.options().one_hot ? " one-hot" : " index"),
                                                   " labels; the network takes ", input_shape::static_part, " and ",
-                                                  classes, " one-hot"});
+                                                  classes, " one-hot",
+                                                  (d.options().one_hot ? ""
+                                                                       : " (load it with sf::data::read_data_sets(dir, "
+                                                                         "{.one_hot = true}))")});
   }
 
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
@@ -129,3 +134,4 @@ class classifier {
 };
 
 }  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_TRAINER_HPP

@@ -5,6 +5,8 @@
 /// backward. Each is an SF_HD functor run through `executor<P>::for_each`, where no two
 /// indices write the same memory (race-free on CUDA without atomics).
 #pragma once
+#ifndef STATICFLOW_OPS_CONV_HPP
+#define STATICFLOW_OPS_CONV_HPP
 
 #include <cstddef>
 
@@ -219,3 +221,4 @@ struct pool_backward {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_CONV_HPP

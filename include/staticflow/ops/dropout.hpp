@@ -4,6 +4,8 @@
 /// by 1 / (1 - rate). The mask is a pure function of (seed, run counter, index), so the forward
 /// and backward passes of one run agree without storing it, on the host and on CUDA.
 #pragma once
+#ifndef STATICFLOW_OPS_DROPOUT_HPP
+#define STATICFLOW_OPS_DROPOUT_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -41,3 +43,4 @@ struct dropout_apply {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_DROPOUT_HPP

@@ -7,6 +7,8 @@
 /// `operator()(a, b)`, `grad_a(a, b, y, g)` and `grad_b(a, b, y, g)`. Functors are trivially
 /// copyable, so evaluators holding them can be passed to CUDA kernels by value.
 #pragma once
+#ifndef STATICFLOW_OPS_ELEMENTWISE_HPP
+#define STATICFLOW_OPS_ELEMENTWISE_HPP
 
 #include <cmath>
 #include <limits>
@@ -217,3 +219,4 @@ struct min_reducer {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_ELEMENTWISE_HPP

@@ -3,6 +3,8 @@
 /// \brief Kernels of gather along the first axis (rows of `inner` elements) and its gradient,
 /// the sum of the gathered rows' gradients back into their rows (TF's unsorted segment sum).
 #pragma once
+#ifndef STATICFLOW_OPS_GATHER_HPP
+#define STATICFLOW_OPS_GATHER_HPP
 
 #include <cstddef>
 
@@ -44,3 +46,4 @@ struct scatter_add_rows {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_GATHER_HPP

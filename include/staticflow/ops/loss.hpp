@@ -3,6 +3,8 @@
 /// \brief Row kernels of the fused softmax cross-entropy (forward and both gradients), and the
 /// fused elementwise sigmoid cross-entropy.
 #pragma once
+#ifndef STATICFLOW_OPS_LOSS_HPP
+#define STATICFLOW_OPS_LOSS_HPP
 
 #include <cmath>
 #include <cstddef>
@@ -119,3 +121,4 @@ struct sparse_xent_backward {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_LOSS_HPP

@@ -3,6 +3,8 @@
 /// \brief The kernel of `update_moving_average`: pass a value through and fold it into an
 /// exponential moving average, TF's `average -= (average - value) * (1 - decay)`.
 #pragma once
+#ifndef STATICFLOW_OPS_MOVING_AVERAGE_HPP
+#define STATICFLOW_OPS_MOVING_AVERAGE_HPP
 
 #include <cstddef>
 
@@ -32,3 +34,4 @@ struct copy {
 };
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_MOVING_AVERAGE_HPP

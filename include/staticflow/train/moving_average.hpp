@@ -3,6 +3,8 @@
 /// \brief The arithmetic of tf.train.ExponentialMovingAverage: the effective decay and the
 /// shadow update, one fused pass on any device.
 #pragma once
+#ifndef STATICFLOW_TRAIN_MOVING_AVERAGE_HPP
+#define STATICFLOW_TRAIN_MOVING_AVERAGE_HPP
 
 #include <algorithm>
 #include <cstddef>
@@ -63,3 +65,4 @@ class exponential_moving_average {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_MOVING_AVERAGE_HPP

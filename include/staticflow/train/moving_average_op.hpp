@@ -2,6 +2,8 @@
 /// \file
 /// \brief Moving averages of graph variables (TF's `ema.apply(vars)` and `ema.average(var)`).
 #pragma once
+#ifndef STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
+#define STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
 
 #include <optional>
 #include <tuple>
@@ -74,3 +76,4 @@ moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
 }
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP

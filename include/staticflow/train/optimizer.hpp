@@ -15,6 +15,8 @@
 /// starts at 1 and epsilon sits inside the square root; Adam's epsilon is added after the square
 /// root and the bias correction is folded into the learning rate.
 #pragma once
+#ifndef STATICFLOW_TRAIN_OPTIMIZER_HPP
+#define STATICFLOW_TRAIN_OPTIMIZER_HPP
 
 #include <cmath>
 #include <cstddef>
@@ -814,3 +816,4 @@ class adagrad_da : public optimizer_base<adagrad_da> {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_OPTIMIZER_HPP

@@ -3,6 +3,8 @@
 /// \brief Weight penalties to add to a loss (tf.contrib.layers.l1_regularizer, l2_regularizer,
 /// l1_l2_regularizer), returned as expressions so they differentiate like any other term.
 #pragma once
+#ifndef STATICFLOW_TRAIN_REGULARIZER_HPP
+#define STATICFLOW_TRAIN_REGULARIZER_HPP
 
 #include <string>
 
@@ -75,3 +77,4 @@ class l1_l2_regularizer {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_REGULARIZER_HPP

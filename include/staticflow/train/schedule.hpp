@@ -6,6 +6,8 @@
 /// rate. Schedules run on the host, once per update; the optimiser passes the result to its
 /// kernel as a scalar.
 #pragma once
+#ifndef STATICFLOW_TRAIN_SCHEDULE_HPP
+#define STATICFLOW_TRAIN_SCHEDULE_HPP
 
 #include <algorithm>
 #include <cmath>
@@ -202,3 +204,4 @@ class schedule {
 };
 
 }  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_SCHEDULE_HPP

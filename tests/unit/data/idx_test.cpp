@@ -216,5 +216,56 @@ TEST_CASE("read_idx on a missing file throws not_found naming it", "[data][idx]"
   const auto p = dir / "no-such-file";
   CHECK_THROWS_MATCHES(sf::data::read_idx(p), sf::not_found, Catch::Matchers::Message(
       "staticflow::data::read_idx: '" + p.string() + "': no such file"));
-  CHECK_THROWS_AS(sf::data::read_idx(dir.path), sf::not_found);  // a directory is not an IDX file
+  CHECK_THROWS_MATCHES(sf::data::read_idx(dir.path), sf::not_found, Catch::Matchers::Message(
+      "staticflow::data::read_idx: '" + dir.path.string() + "': is a directory, not an IDX file"));
+}
+
+TEST_CASE("read_idx checks the expected rank and dtype on the magic, before the dimensions", "[data][idx]") {
+  sf_test::temp_dir dir;
+  const sf::data::idx_expectation labels{.role = "labels", .rank = 1, .dtype = sf::data::idx_dtype::uint8};
+  SECTION("a labels file whose magic says rank 3") {
+    // 60008 bytes of a real labels file with its fourth magic byte damaged to 3: read as dimensions,
+    // the first labels would give an absurd size; the role check must come first.
+    bytes file = idx_bytes(0x08, {60000}, bytes(60000, 7));
+    file[3] = 3;
+    write_file(dir / "train-labels-idx1-ubyte", file);
+    CHECK_THROWS_MATCHES(sf::data::read_idx(dir / "train-labels-idx1-ubyte", labels), sf::data_loss,
+                         Catch::Matchers::Message("staticflow::data::read_idx: '" +
+                                                  (dir / "train-labels-idx1-ubyte").string() +
+                                                  "': not a labels file (rank 3, expected 1): its magic "
+                                                  "0x00 0x00 0x08 0x03 declares uint8 with 3 dimensions"));
+    // Without an expectation the labels are taken for dimensions: what the old message said.
+    CHECK_THAT(data_loss_message(dir / "train-labels-idx1-ubyte"), Contains("absurd IDX dimensions 60000 x"));
+  }
+  SECTION("an images file where labels belong") {
+    write_file(dir / "l", idx_bytes(0x08, {2, 2, 2}, bytes(8, 1)));
+    CHECK_THROWS_WITH(sf::data::read_idx(dir / "l", labels), Contains("not a labels file (rank 3, expected 1)"));
+  }
+  SECTION("images of the wrong rank or dtype") {
+    const sf::data::idx_expectation images{.role = "images", .rank = 3, .dtype = sf::data::idx_dtype::uint8};
+    write_file(dir / "i2", idx_bytes(0x08, {12, 4}, bytes(48, 0)));
+    CHECK_THROWS_WITH(sf::data::read_idx(dir / "i2", images),
+                      Contains("not an images file (rank 2, expected 3)") && Contains("uint8 with 2 dimensions"));
+    write_file(dir / "if", idx_bytes(0x0D, {1, 1, 1}, bytes(4, 0)));
+    CHECK_THROWS_WITH(sf::data::read_idx(dir / "if", images),
+                      Contains("not an images file (dtype float32, expected uint8)") &&
+                          Contains("float32 with 3 dimensions"));
+  }
+  SECTION("rank 1 is singular") {
+    write_file(dir / "one", idx_bytes(0x0C, {1}, bytes(4, 0)));
+    CHECK_THROWS_WITH(sf::data::read_idx(dir / "one", labels),
+                      Contains("not a labels file (dtype int32, expected uint8)") &&
+                          Contains("int32 with 1 dimension") && !Contains("1 dimensions"));
+  }
+  SECTION("a file that meets the expectation reads as before") {
+    write_file(dir / "ok", idx_bytes(0x08, {3}, {1, 2, 3}));
+    CHECK(sf::data::read_idx(dir / "ok", labels).bytes == bytes{1, 2, 3});
+  }
+}
+
+TEST_CASE("read_idx says '1 dimension', not '1 dimensions'", "[data][idx]") {
+  sf_test::temp_dir dir;
+  // Declares 1 dimension (8-byte header) but holds 4 + 2 bytes.
+  write_file(dir / "a.idx", {0, 0, 0x08, 1, 0, 0});
+  CHECK_THAT(data_loss_message(dir / "a.idx"), Contains("header is truncated: 1 dimension need 8 bytes"));
 }

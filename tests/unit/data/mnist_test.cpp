@@ -115,16 +115,67 @@ TEST_CASE("read_data_sets rejects inconsistent files", "[data][mnist]") {
   }
   SECTION("labels stored as int32") {
     write_file(dir / "train-labels-idx1-ubyte", idx_bytes(0x0C, {12}, bytes(48, 0)));
-    CHECK_THROWS_WITH(sf::data::read_data_sets(dir.path), Contains("found int32 with 1 dimensions"));
+    CHECK_THROWS_MATCHES(sf::data::read_data_sets(dir.path), sf::data_loss,
+                         Catch::Matchers::Message("staticflow::data::read_idx: '" +
+                                                  (dir / "train-labels-idx1-ubyte").string() +
+                                                  "': not a labels file (dtype int32, expected uint8): its magic "
+                                                  "0x00 0x00 0x0c 0x01 declares int32 with 1 dimension"));
   }
   SECTION("images with 2 dimensions") {
     write_file(dir / "train-images-idx3-ubyte", idx_bytes(0x08, {12, 4}, bytes(48, 0)));
-    CHECK_THROWS_AS(sf::data::read_data_sets(dir.path), sf::data_loss);
+    CHECK_THROWS_MATCHES(sf::data::read_data_sets(dir.path), sf::data_loss,
+                         Catch::Matchers::Message("staticflow::data::read_idx: '" +
+                                                  (dir / "train-images-idx3-ubyte").string() +
+                                                  "': not an images file (rank 2, expected 3): its magic "
+                                                  "0x00 0x00 0x08 0x02 declares uint8 with 2 dimensions"));
+  }
+  SECTION("the images file where the labels file belongs") {
+    write_file(dir / "train-labels-idx1-ubyte", images_file(12));
+    CHECK_THROWS_WITH(sf::data::read_data_sets(dir.path),
+                      Contains("train-labels-idx1-ubyte': not a labels file (rank 3, expected 1)"));
+  }
+  SECTION("a labels file whose magic says rank 3") {
+    // The real size of MNIST's training labels; only the rank byte of the magic is wrong.
+    bytes f = idx_bytes(0x08, {60000}, bytes(60000, 1));
+    f[3] = 3;
+    write_file(dir / "train-labels-idx1-ubyte", f);
+    const auto message = [&] {
+      try {
+        (void)sf::data::read_data_sets(dir.path);
+      } catch (const sf::data_loss& e) {
+        return std::string(e.what());
+      }
+      return std::string("no data_loss thrown");
+    }();
+    CHECK_THAT(message, Contains("not a labels file (rank 3, expected 1)") && !Contains("absurd") &&
+                            !Contains("truncated"));
   }
   SECTION("a truncated image file") {
     bytes f = images_file(12);
     f.pop_back();
     write_file(dir / "train-images-idx3-ubyte", f);
     CHECK_THROWS_WITH(sf::data::read_data_sets(dir.path), Contains("header says 64 bytes, file has 63"));
+  }
+}
+
+TEST_CASE("read_data_sets says a directory is a directory, not that a file is missing", "[data][mnist]") {
+  sf_test::temp_dir dir;
+  write_small_mnist(dir);
+  SECTION("a directory named like an IDX file") {
+    std::filesystem::remove(dir / "t10k-images-idx3-ubyte");
+    std::filesystem::create_directory(dir / "t10k-images-idx3-ubyte");
+    CHECK_THROWS_MATCHES(sf::data::read_data_sets(dir.path), sf::not_found,
+                         Catch::Matchers::Message("staticflow::data::read_data_sets: '" +
+                                                  (dir / "t10k-images-idx3-ubyte").string() +
+                                                  "' is a directory, not the IDX file t10k-images-idx3-ubyte; "
+                                                  "point --data-dir at the folder that holds the four files"));
+  }
+  SECTION("a data directory that does not exist") {
+    CHECK_THROWS_WITH(sf::data::read_data_sets(dir / "nowhere"),
+                      Contains("the data directory '" + (dir / "nowhere").string() + "' does not exist"));
+  }
+  SECTION("a file passed as the data directory") {
+    CHECK_THROWS_WITH(sf::data::read_data_sets(dir / "t10k-labels-idx1-ubyte"),
+                      Contains("is a file, not a directory"));
   }
 }

@@ -7,6 +7,8 @@
 /// `THRUST_DEVICE_SYSTEM_CPP` (tests/thrust_cpp check it that way in GPU-less CI). Under the
 /// CUDA system the pointers must be device memory; under the CPP system they are host memory.
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_ALGORITHMS_HPP
+#define STATICFLOW_DEVICE_CUDA_ALGORITHMS_HPP
 
 #include <cstddef>
 #include <exception>
@@ -72,3 +74,4 @@ void device_scale(T* data, std::size_t n, T factor) {
 }
 
 }  // namespace staticflow::detail
+#endif  // STATICFLOW_DEVICE_CUDA_ALGORITHMS_HPP

@@ -5,6 +5,8 @@
 /// gradient is the transposed GEMM on the same im2col matrix, the input gradient a GEMM then a
 /// gathering col2im: a thread per element written, the GPU's natural grain.
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_CONV2D_CUH
+#define STATICFLOW_DEVICE_CUDA_CONV2D_CUH
 
 #include <cstdint>
 
@@ -55,3 +57,4 @@ struct device_kernel<conv2d_kernels, cuda> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_CONV2D_CUH

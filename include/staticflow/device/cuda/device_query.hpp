@@ -7,6 +7,8 @@
 /// `cudaGetDeviceCount` fails (35: insufficient driver, 34: stub library, 100: no device), and
 /// every such failure simply means "no GPU".
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_DEVICE_QUERY_HPP
+#define STATICFLOW_DEVICE_CUDA_DEVICE_QUERY_HPP
 
 #include <string>
 
@@ -60,3 +62,4 @@ inline std::string cuda_device_name(int device = 0) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_DEVICE_QUERY_HPP

@@ -6,6 +6,8 @@
 /// written, file:line and the runtime's error name and string. Usable from nvcc translation units
 /// and from host `.cpp` files that link `CUDA::cudart` (no kernels here).
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_ERROR_HPP
+#define STATICFLOW_DEVICE_CUDA_ERROR_HPP
 
 #include <string>
 
@@ -33,3 +35,4 @@ inline void cuda_check(cudaError_t status, const char* call, const char* file, i
 
 /// Checks a CUDA runtime call; throws `sf::internal_error` naming the call, file:line and the error.
 #define SF_CUDA_CHECK(call) ::staticflow::detail::cuda_check((call), #call, __FILE__, __LINE__)
+#endif  // STATICFLOW_DEVICE_CUDA_ERROR_HPP

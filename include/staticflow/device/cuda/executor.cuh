@@ -8,6 +8,8 @@
 /// Launch errors are reported at once; errors inside a kernel surface at the next
 /// synchronising call (a copy to the host, or `executor<cuda>::synchronize()`).
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_EXECUTOR_CUH
+#define STATICFLOW_DEVICE_CUDA_EXECUTOR_CUH
 
 #include <cstddef>
 #include <cstdint>
@@ -350,3 +352,4 @@ struct executor<cuda> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_EXECUTOR_CUH

@@ -6,6 +6,8 @@
 /// device pointers, extents and functors) and walks its elements with a grid-stride loop, so
 /// one launch shape serves every size.
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_KERNELS_CUH
+#define STATICFLOW_DEVICE_CUDA_KERNELS_CUH
 
 #include <cstddef>
 #include <cstdint>
@@ -188,3 +190,4 @@ __global__ void cuda_gemm_kernel(bool ta, bool tb, std::size_t m, std::size_t n,
 }
 
 }  // namespace staticflow::detail
+#endif  // STATICFLOW_DEVICE_CUDA_KERNELS_CUH

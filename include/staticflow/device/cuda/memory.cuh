@@ -20,6 +20,8 @@
 /// device's total memory; a request beyond that throws `sf::resource_exhausted` naming the
 /// requested and the available bytes.
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_MEMORY_CUH
+#define STATICFLOW_DEVICE_CUDA_MEMORY_CUH
 
 #include <cstddef>
 #include <cstdint>
@@ -402,3 +404,4 @@ struct memory<cuda> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_MEMORY_CUH

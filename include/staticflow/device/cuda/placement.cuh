@@ -6,6 +6,8 @@
 /// `CUDA_VISIBLE_DEVICES` has renumbered them (`CUDA_VISIBLE_DEVICES=2,3` makes physical GPU 3
 /// `sf::cuda{1}`); nothing here reads the variable except to quote it in error messages.
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_PLACEMENT_CUH
+#define STATICFLOW_DEVICE_CUDA_PLACEMENT_CUH
 
 #include <cstdlib>
 #include <cstring>
@@ -72,3 +74,4 @@ struct device_runtime<cuda> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_PLACEMENT_CUH

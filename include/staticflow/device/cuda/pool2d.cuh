@@ -3,6 +3,8 @@
 /// \brief max_pool2d / avg_pool2d on CUDA: `device_kernel<pool2d_kernels<...>, cuda>`, a thread
 /// per output (forward) or per input cell (backward; a tiling window's cell has one window).
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_POOL2D_CUH
+#define STATICFLOW_DEVICE_CUDA_POOL2D_CUH
 
 #include "staticflow/device/cuda/executor.cuh"
 #include "staticflow/expr/conv.hpp"
@@ -25,3 +27,4 @@ struct device_kernel<pool2d_kernels<Max, KH, KW>, cuda> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_POOL2D_CUH

@@ -5,6 +5,8 @@
 /// Expressions never mix policies (that is a compile error in `assign_expression`); data moves
 /// only through these calls, so every host<->device transfer is visible in the code.
 #pragma once
+#ifndef STATICFLOW_DEVICE_CUDA_TRANSFER_CUH
+#define STATICFLOW_DEVICE_CUDA_TRANSFER_CUH
 
 #include <ostream>
 
@@ -44,3 +46,4 @@ std::ostream& operator<<(std::ostream& os, const tensor<T, S, cuda>& t) {
 }
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_CUDA_TRANSFER_CUH

@@ -13,6 +13,8 @@
 /// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM
 /// (device/cuda/conv2d.cuh), where a thread per element is the natural grain.
 #pragma once
+#ifndef STATICFLOW_DEVICE_HOST_CONV2D_HPP
+#define STATICFLOW_DEVICE_HOST_CONV2D_HPP
 
 #include <algorithm>
 #include <cstddef>
@@ -514,3 +516,4 @@ struct device_kernel<conv2d_kernels, host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_CONV2D_HPP

@@ -2,6 +2,8 @@
 /// \file
 /// \brief The host executor: vectorisable loops and matrix products split over cores with OpenMP.
 #pragma once
+#ifndef STATICFLOW_DEVICE_HOST_EXECUTOR_HPP
+#define STATICFLOW_DEVICE_HOST_EXECUTOR_HPP
 
 #include <algorithm>
 #include <atomic>
@@ -456,3 +458,4 @@ struct executor<host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_EXECUTOR_HPP

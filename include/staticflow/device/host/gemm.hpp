@@ -12,6 +12,8 @@
 /// large products, 0.6-0.7x on ten-column outputs, whose tiles are mostly empty lanes
 /// (benchmarks/RESULTS.md, section 2c; benchmarks/runtime/gemm_bench.cpp).
 #pragma once
+#ifndef STATICFLOW_DEVICE_HOST_GEMM_HPP
+#define STATICFLOW_DEVICE_HOST_GEMM_HPP
 
 #include <algorithm>
 #include <cstddef>
@@ -183,3 +185,4 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
 }
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_DEVICE_HOST_GEMM_HPP

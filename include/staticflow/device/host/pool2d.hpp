@@ -4,6 +4,8 @@
 /// kernels for windows that tile the input (LeNet's 2x2 / 2: one index per output row, offsets
 /// known at compile time) and the per-output kernels of ops/conv.hpp otherwise.
 #pragma once
+#ifndef STATICFLOW_DEVICE_HOST_POOL2D_HPP
+#define STATICFLOW_DEVICE_HOST_POOL2D_HPP
 
 #include <cstddef>
 
@@ -121,3 +123,4 @@ struct device_kernel<pool2d_kernels<Max, KH, KW>, host> {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_POOL2D_HPP

@@ -13,6 +13,8 @@
 ///
 /// Included only by programs that use it (through `staticflow/expr/quantized.hpp`).
 #pragma once
+#ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+#define STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
 
 #include <algorithm>
 #include <cmath>
@@ -185,3 +187,4 @@ class quantized_matrix {
 };
 
 }  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_QUANTIZED_HPP

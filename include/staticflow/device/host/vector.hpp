@@ -3,6 +3,8 @@
 /// \brief The host kernels' vector registers: the target's width and loads and stores of whole
 /// or partial vectors (GCC / Clang vector extensions, so one source serves SSE, AVX and AVX-512).
 #pragma once
+#ifndef STATICFLOW_DEVICE_HOST_VECTOR_HPP
+#define STATICFLOW_DEVICE_HOST_VECTOR_HPP
 
 #include <cstddef>
 #include <cstdint>
@@ -81,3 +83,4 @@ template <class T>
 }  // namespace detail
 
 }  // namespace staticflow::ops
+#endif  // STATICFLOW_DEVICE_HOST_VECTOR_HPP
