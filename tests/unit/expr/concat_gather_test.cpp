@@ -210,6 +210,12 @@ TEST_CASE("concat of fused and materialised parts, and of a concat, fused into w
   check_values(sf::eval(sf::concat<1>(a, c) * 2.f + 1.f), {3, 5, -1, 7, 9, 11});
   check_values(sf::eval(sf::concat<0>(sf::concat<1>(a, c), sf::concat<1>(c, b))), {1, 2, -1, 3, 4, 5, -1, 1, 0, 5, 1, 1});
   check_values(sf::eval(sf::reduce_sum<0>(sf::concat<1>(a, c))), {4, 6, 4});
+  // a concat broadcast against a larger operand: [1, 2] ++ [1] = [1, 2, -1] added to each row of [2, 3]
+  const auto r1 = sf::constant<float, shape<2>>({1.f, 2.f});
+  const auto r2 = sf::constant<float, shape<1>>({-1.f});
+  const auto big = sf::constant<float, shape<2, 3>>({10.f, 20.f, 30.f, 40.f, 50.f, 60.f});
+  check_values(sf::eval(sf::concat<0>(r1, r2) + big), {11, 22, 29, 41, 52, 59});
+  check_values(sf::eval(big * sf::concat<0>(r2, r1)), {-10, 20, 60, -40, 50, 120});
   // a part of another dtype is refused at compile time (tests/compile_fail), int parts work
   const auto i1 = sf::constant<std::int32_t, shape<2>>({7, -8});
   const auto i2 = sf::constant<std::int32_t, shape<1>>({9});
@@ -377,6 +383,10 @@ TEST_CASE("one_hot of rank-2 indices with custom on/off values and out-of-range 
   auto h = sf::one_hot<2, double>(one);
   static_assert(std::is_same_v<decltype(h)::value_type, double>);
   check_values(sf::eval(h), {0, 1});
+  // integer on/off values
+  auto ih = sf::one_hot<3, std::int32_t>(k, 7, -7);
+  static_assert(std::is_same_v<decltype(ih)::value_type, std::int32_t>);
+  check_values(sf::eval(ih), {-7, -7, -7, -7, 7, -7, -7, -7, -7, -7, -7, -7, -7, -7, 7});
   // fused into what follows, and with dyn indices
   const auto d = sf::constant<std::int32_t, shape<dyn>>({2, 0});
   const auto r = sf::eval(sf::one_hot<4>(d) * 3.f + 1.f);
