@@ -135,14 +135,16 @@ sf::tensor<T, sf::shape<N>> indices(const std::array<long long, N>& v) {
 TEST_CASE("cuda: concat along each axis, value and gradient of each part", "[cuda][autodiff][concat]") {
   const auto x = randn<mat>(1);
   const auto rows = randn<sf::shape<3, 6>>(2);
-  const auto cols1 = randn<sf::shape<4, 1>>(3), cols5 = randn<sf::shape<4, 5>>(4);
+  const auto cols1 = randn<sf::shape<4, 1>>(3);
+  const auto cols5 = randn<sf::shape<4, 5>>(4);
   parity("concat<0>(x, k)", x, [](auto v, const auto& k) { return sf::concat<0>(v, k); }, rows);
   parity("concat<0>(k, x)", x, [](auto v, const auto& k) { return sf::concat<0>(k, v); }, rows);
   parity("concat<1>(k1, x, k5)", x, [](auto v, const auto& a, const auto& b) { return sf::concat<1>(a, v, b); }, cols1, cols5);
   parity("concat<1>(k5, k1, x) (last part)", x, [](auto v, const auto& a, const auto& b) { return sf::concat<1>(b, a, v); },
          cols1, cols5);
   const auto t = randn<sf::shape<2, 3, 4>>(5);
-  const auto t1 = randn<sf::shape<2, 1, 4>>(6), t2 = randn<sf::shape<2, 3, 2>>(7);
+  const auto t1 = randn<sf::shape<2, 1, 4>>(6);
+  const auto t2 = randn<sf::shape<2, 3, 2>>(7);
   parity("concat<1> rank 3 (middle axis)", t, [](auto v, const auto& k) { return sf::concat<1>(k, v); }, t1);
   parity("concat<2> rank 3 (last axis)", t, [](auto v, const auto& k) { return sf::tanh(sf::concat<2>(v, k)); }, t2);
   parity("concat<0>(x, x * 2)", x, [](auto v) { return sf::concat<0>(v, v * 2.f); });
