@@ -154,5 +154,10 @@ TEST_CASE("gradcheck: chains of remaps and remaps inside expressions", "[autodif
   gradcheck("transpose(matmul(m, w)) + 1", m, [&](auto v) { return sf::transpose(sf::matmul(v, w)) + 1.0; });
   gradcheck("matmul(transpose(m), tile)", m, [&](auto v) { return sf::matmul(sf::transpose(v), sf::tile<1, 1>(v)); });
   gradcheck("reduce_sum<1>(pad reflect)", m, [](auto v) { return sf::reduce_sum<1>(sf::pad<ints<0, 0, 3, 1>, pad_mode::reflect>(v)); });
+  // a materialised node read twice, once through a remap
+  dtensor<sf::shape<4, 3>> w3 = randn<sf::shape<4, 3>>(56);
+  gradcheck("matmul(m, w3) * transpose(matmul(m, w3))", m, [&](auto v) {
+    return sf::matmul(v, w3) * sf::transpose(sf::matmul(v, w3));
+  });
   gradcheck("pad of reduce_sum<0>", m, [](auto v) { return sf::pad<ints<2, 3>, pad_mode::symmetric>(sf::reduce_sum<0>(v)); });
 }

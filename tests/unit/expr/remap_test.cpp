@@ -448,3 +448,24 @@ TEST_CASE("run-time extent errors name the op", "[remap][errors]") {
   // REFLECT of exactly extent - 1 is fine
   check_expr(sf::pad<ints<1, 1, 0, 0>, sf::pad_mode::reflect>(x), {4, 2}, {2, 3, 0, 1, 2, 3, 0, 1});
 }
+
+TEST_CASE("sf::gradients through remaps of a variable and of a fed placeholder", "[remap][graph][autodiff]") {
+  sf::graph g;
+  auto w = g.variable<float, shape<3>>("w", sf::init::values({1, 2, 3}));
+  auto x = sf::placeholder<float, shape<dyn, 3>, "x">();
+  sf::session<sf::host> sess(g);
+  sess.run(sf::global_variables_initializer());
+  const auto three = iota<shape<3, 3>>();  // [[0,1,2],[3,4,5],[6,7,8]]
+  // REFLECT [w0,w1,w2] by 2 on each side = [w2,w1,w0,w1,w2,w1,w0]: sum 2 w0 + 3 w1 + 2 w2 = 14
+  const auto mirrored = sf::reduce_sum(sf::pad<ints<2, 2>, sf::pad_mode::reflect>(w));
+  CHECK(sess.run(mirrored).data()[0] == 14.f);
+  check_tensor(sess.run(sf::gradients(mirrored, w)), {3}, {2, 3, 2});
+  // sum over rows i of reverse(w)[j] x[i][j] = sum_i w[2 - j] x[i][j]: d/dw[k] = column sum of x at 2 - k
+  // column sums of `three` are [9, 12, 15]
+  const auto weighted = sf::reduce_sum(sf::reverse<0>(w) * x);
+  check_tensor(sess.run(sf::gradients(weighted, w), sf::feed(x, three)), {3}, {15, 12, 9});
+  // through a slice of the placeholder (rows 1.. of x, tiled twice along the columns):
+  // sum over i >= 1, c < 6 of tile(w)[c] x[i][c mod 3] -> d/dw[k] = 2 * (x[1][k] + x[2][k]) = [18, 22, 26]
+  const auto tiled = sf::reduce_sum(sf::tile<2>(w) * sf::tile<1, 2>(sf::slice<ints<1, 0>, ints<-1, 3>>(x)));
+  check_tensor(sess.run(sf::gradients(tiled, w), sf::feed(x, three)), {3}, {18, 22, 26});
+}
