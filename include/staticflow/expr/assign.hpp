@@ -335,7 +335,35 @@ void check_assign_dims(const dims_t<D>& dst, const dims_t<S>& src) {
 
 }  // namespace detail
 
+namespace detail {
+/// True when some node of `N` reads its operands at other indices than it writes (a product,
+/// a reduction, a transpose): only then can an assignment read what it has already overwritten.
+template <class N>
+struct moves_elements
+    : std::bool_constant<traits_v<N>.materialized || !traits_v<N>.pointwise || any_child_v<N, moves_elements>> {};
+
+/// True when a tensor read by `node` below an element-moving node overlaps [lo, hi). A
+/// materialisation point below the root is computed into a temporary before the pass that
+/// writes the destination, so only the root's, and index-moving elementwise nodes, count.
+template <class N>
+bool reads_moved(const N& node, const std::byte* lo, const std::byte* hi, bool moved, bool root) {
+  if constexpr (has_value_view<N>) {
+    const auto v = value_view(node);
+    const auto* first = reinterpret_cast<const std::byte*>(v.data());
+    return moved && first < hi && lo < first + v.size() * sizeof(typename decltype(v)::value_type);
+  } else {
+    if (traits_v<N>.materialized && !root) return false;
+    moved = moved || traits_v<N>.materialized || !traits_v<N>.pointwise;
+    bool hit = false;
+    for_each_child(node, [&](const auto& c) { hit = hit || reads_moved(c, lo, hi, moved, false); });
+    return hit;
+  }
+}
+}  // namespace detail
+
 /// `dst = expr`: evaluates `expr` into the elements of `dst` (broadcasting it when smaller).
+/// An expression that moves elements (`s = sf::transpose(s)`, `m = sf::matmul(m, m)`) and reads
+/// `dst` itself is evaluated into a temporary first, as Eigen does for products.
 /// **Errors:** other dtype or higher rank: compile error; run-time extents that do not fit: invalid_argument.
 template <class T, class S, class P, class E>
 void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
@@ -345,6 +373,13 @@ void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
                 "sf: the expression lives on another device than the destination; copy explicitly");
   if constexpr (detail::check_assign<S, typename N::shape_type, T, typename N::value_type>::value) {
     detail::check_assign_dims<S, typename N::shape_type>(dst.dims(), node.dims());
+    if constexpr (detail::moves_elements<N>::value) {
+      const auto* lo = reinterpret_cast<const std::byte*>(dst.data());
+      if (detail::reads_moved(node, lo, lo + dst.size() * sizeof(T), false, true)) {
+        const tensor<T, typename N::shape_type, P> value(node);
+        return assign_expression(dst, value.view());
+      }
+    }
     temporaries<P> tmp;
     if constexpr (traits_v<N>.materialized && !std::is_same_v<typename N::shape_type, S>) {
       // Same extents but another static spelling (e.g. dyn vs 4): view the destination with the node's shape.

@@ -78,6 +78,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
   using policy_type = common_policy_t<typename E::policy_type...>;
   static constexpr std::size_t rank = shape_type::rank, parts = sizeof...(E);
   static constexpr const char* name = "sf::concat";
+  static constexpr node_traits traits{.pointwise = false};
   meta::values<E...> args;
   dims_t<shape_type> extents;
   std::size_t offset[parts + 1] = {};  ///< where each part starts along the axis (last: the total)

@@ -86,6 +86,7 @@ struct node_traits {
   bool operands_in_memory = false;  ///< its kernel reads its children from memory (GEMM, conv)
   bool placeholder = false;         ///< fed at run time (a graph's input)
   bool variable = false;            ///< a trainable value (a gradient target)
+  bool pointwise = true;            ///< output element i reads element i of its operands (as broadcast)
 };
 
 template <class N>

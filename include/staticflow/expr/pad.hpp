@@ -21,9 +21,6 @@ struct pad_op {
                                                                   : "sf::pad (SYMMETRIC)";
   template <std::size_t R>
   static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
-    constexpr axis_read kind = Mode == pad_mode::constant  ? axis_read::pad_constant
-                               : Mode == pad_mode::reflect ? axis_read::pad_reflect
-                                                           : axis_read::pad_symmetric;
     remap_plan<R, R> p{};
     p.in = in;
     for (std::size_t d = 0; d < R; ++d) {
@@ -34,7 +31,10 @@ struct pad_op {
           (in[d] == 0 || static_cast<std::size_t>(before) > most || static_cast<std::size_t>(after) > most))
         p.error = Mode == pad_mode::reflect ? "REFLECT padding must be below the axis' extent"
                                             : "SYMMETRIC padding must not exceed the axis' extent";
-      p.axes[d] = {kind, d, before, 1};
+      p.axes[d] = {Mode == pad_mode::constant  ? axis_read::pad_constant
+                   : Mode == pad_mode::reflect ? axis_read::pad_reflect
+                                               : axis_read::pad_symmetric,
+                   d, before, 1};
       p.out[d] = extent_plus(in[d], before + after);
     }
     return p;

@@ -182,6 +182,7 @@ struct remap_node : node_base<remap_node<Op, E>> {
   using policy_type = typename E::policy_type;
   using plan_type = remap_plan<E::shape_type::rank, shape_type::rank>;
   static constexpr const char* name = Op::name;
+  static constexpr node_traits traits{.pointwise = false};
   E arg;
   value_type fill;  ///< what padding cells read
   plan_type plan;
