@@ -1947,6 +1947,7 @@ struct node_traits {
   bool operands_in_memory = false;  ///< its kernel reads its children from memory (GEMM, conv)
   bool placeholder = false;         ///< fed at run time (a graph's input)
   bool variable = false;            ///< a trainable value (a gradient target)
+  bool pointwise = true;            ///< output element i reads element i of its operands (as broadcast)
 };
 
 template <class N>
@@ -3598,7 +3599,35 @@ void check_assign_dims(const dims_t<D>& dst, const dims_t<S>& src) {
 
 }  // namespace detail
 
+namespace detail {
+/// True when some node of `N` reads its operands at other indices than it writes (a product,
+/// a reduction, a transpose): only then can an assignment read what it has already overwritten.
+template <class N>
+struct moves_elements
+    : std::bool_constant<traits_v<N>.materialized || !traits_v<N>.pointwise || any_child_v<N, moves_elements>> {};
+
+/// True when a tensor read by `node` below an element-moving node overlaps [lo, hi). A
+/// materialisation point below the root is computed into a temporary before the pass that
+/// writes the destination, so only the root's, and index-moving elementwise nodes, count.
+template <class N>
+bool reads_moved(const N& node, const std::byte* lo, const std::byte* hi, bool moved, bool root) {
+  if constexpr (has_value_view<N>) {
+    const auto v = value_view(node);
+    const auto* first = reinterpret_cast<const std::byte*>(v.data());
+    return moved && first < hi && lo < first + v.size() * sizeof(typename decltype(v)::value_type);
+  } else {
+    if (traits_v<N>.materialized && !root) return false;
+    moved = moved || traits_v<N>.materialized || !traits_v<N>.pointwise;
+    bool hit = false;
+    for_each_child(node, [&](const auto& c) { hit = hit || reads_moved(c, lo, hi, moved, false); });
+    return hit;
+  }
+}
+}  // namespace detail
+
 /// `dst = expr`: evaluates `expr` into the elements of `dst` (broadcasting it when smaller).
+/// An expression that moves elements (`s = sf::transpose(s)`, `m = sf::matmul(m, m)`) and reads
+/// `dst` itself is evaluated into a temporary first, as Eigen does for products.
 /// **Errors:** other dtype or higher rank: compile error; run-time extents that do not fit: invalid_argument.
 template <class T, class S, class P, class E>
 void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
@@ -3608,6 +3637,13 @@ void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
                 "sf: the expression lives on another device than the destination; copy explicitly");
   if constexpr (detail::check_assign<S, typename N::shape_type, T, typename N::value_type>::value) {
     detail::check_assign_dims<S, typename N::shape_type>(dst.dims(), node.dims());
+    if constexpr (detail::moves_elements<N>::value) {
+      const auto* lo = reinterpret_cast<const std::byte*>(dst.data());
+      if (detail::reads_moved(node, lo, lo + dst.size() * sizeof(T), false, true)) {
+        const tensor<T, typename N::shape_type, P> value(node);
+        return assign_expression(dst, value.view());
+      }
+    }
     temporaries<P> tmp;
     if constexpr (traits_v<N>.materialized && !std::is_same_v<typename N::shape_type, S>) {
       // Same extents but another static spelling (e.g. dyn vs 4): view the destination with the node's shape.
@@ -6432,6 +6468,7 @@ struct remap_node : node_base<remap_node<Op, E>> {
   using policy_type = typename E::policy_type;
   using plan_type = remap_plan<E::shape_type::rank, shape_type::rank>;
   static constexpr const char* name = Op::name;
+  static constexpr node_traits traits{.pointwise = false};
   E arg;
   value_type fill;  ///< what padding cells read
   plan_type plan;
@@ -6824,9 +6861,6 @@ struct pad_op {
                                                                   : "sf::pad (SYMMETRIC)";
   template <std::size_t R>
   static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
-    constexpr axis_read kind = Mode == pad_mode::constant  ? axis_read::pad_constant
-                               : Mode == pad_mode::reflect ? axis_read::pad_reflect
-                                                           : axis_read::pad_symmetric;
     remap_plan<R, R> p{};
     p.in = in;
     for (std::size_t d = 0; d < R; ++d) {
@@ -6837,7 +6871,10 @@ struct pad_op {
           (in[d] == 0 || static_cast<std::size_t>(before) > most || static_cast<std::size_t>(after) > most))
         p.error = Mode == pad_mode::reflect ? "REFLECT padding must be below the axis' extent"
                                             : "SYMMETRIC padding must not exceed the axis' extent";
-      p.axes[d] = {kind, d, before, 1};
+      p.axes[d] = {Mode == pad_mode::constant  ? axis_read::pad_constant
+                   : Mode == pad_mode::reflect ? axis_read::pad_reflect
+                                               : axis_read::pad_symmetric,
+                   d, before, 1};
       p.out[d] = extent_plus(in[d], before + after);
     }
     return p;
@@ -6937,6 +6974,7 @@ struct concat_node : node_base<concat_node<Axis, E...>> {
   using policy_type = common_policy_t<typename E::policy_type...>;
   static constexpr std::size_t rank = shape_type::rank, parts = sizeof...(E);
   static constexpr const char* name = "sf::concat";
+  static constexpr node_traits traits{.pointwise = false};
   meta::values<E...> args;
   dims_t<shape_type> extents;
   std::size_t offset[parts + 1] = {};  ///< where each part starts along the axis (last: the total)

@@ -13,7 +13,7 @@
 #include <staticflow/expr/quantized.hpp>
 #include <staticflow/graph/session.hpp>
 #include <staticflow/nn/trainer.hpp>
-#include <staticflow/ops/quantized.hpp>
+#include <staticflow/device/host/quantized.hpp>
 
 namespace sf = staticflow;
 
