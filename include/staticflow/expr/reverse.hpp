@@ -26,21 +26,25 @@ struct reverse_op {
   }
 };
 
+namespace detail {
+template <int Rank, int... Axes>
+constexpr bool valid_reverse_axes() {
+  bool seen[Rank == 0 ? 1 : Rank] = {};
+  if constexpr (sizeof...(Axes) > 0)
+    for (int a : {Axes...}) {
+      const int axis = a < 0 ? a + Rank : a;
+      if (axis < 0 || axis >= Rank || seen[axis]) return false;
+      seen[axis] = true;
+    }
+  return true;
+}
+}  // namespace detail
+
 /// **Shape:** unchanged. **Gradient:** the upstream gradient reversed along the same axes.
 /// **Errors:** an axis out of range or listed twice: compile error.
 template <int... Axes, operand E>
 auto reverse(const E& e) {
-  constexpr int rank = static_cast<int>(shape_of_t<E>::rank);
-  constexpr bool valid = [] {
-    bool seen[rank == 0 ? 1 : rank] = {};
-    if constexpr (sizeof...(Axes) > 0)
-      for (int a : {Axes...}) {
-        const int axis = a < 0 ? a + rank : a;
-        if (axis < 0 || axis >= rank || seen[axis]) return false;
-        seen[axis] = true;
-      }
-    return true;
-  }();
+  constexpr bool valid = detail::valid_reverse_axes<static_cast<int>(shape_of_t<E>::rank), Axes...>();
   static_assert(valid, "sf::reverse: every axis must be within the operand's rank, and listed once");
   if constexpr (valid) return detail::make_remap<reverse_op<Axes...>>(e);
   else return scalar<value_t<E>>({});
