@@ -81,12 +81,20 @@ struct grad_context;
 /// there still sends back the gradients its other uses left. Children are visited in the
 /// reverse of the forward pass's order, as `backward`s do: the first use of a shared node
 /// (which holds its structure) comes after all its other uses have left their gradients.
+template <class P>
+struct flusher {  // a function object handed to for_each_child as is (no lambda per node)
+  grad_context<P>& ctx;
+  template <class N>
+  void operator()(const N& node) const {
+    if constexpr (has_variables_v<N>) {
+      if constexpr (requires { node.flush(ctx); }) node.flush(ctx);
+      else for_each_child<true>(node, *this);
+    }
+  }
+};
 template <class P, class N>
 void flush(const N& node, grad_context<P>& ctx) {
-  if constexpr (has_variables_v<N>) {
-    if constexpr (requires { node.flush(ctx); }) node.flush(ctx);
-    else for_each_child<true>(node, [&](const auto& c) { flush(c, ctx); });
-  }
+  flusher<P>{ctx}(node);
 }
 
 /// What a node's `backward` is handed: the run's workspace and the ways on.

@@ -74,9 +74,6 @@ namespace staticflow::autodiff {
 
 using staticflow::detail::has_value_view;
 
-template <class P, class N>
-auto prepare(const N& node, temporaries<P>& tmp);
-
 /// Computes `node` into a temporary and returns it as a cached node (structure + value).
 template <class P, class N>
 auto compute(const N& node, temporaries<P>& tmp) {
@@ -92,22 +89,24 @@ auto in_memory(const N& node, temporaries<P>& tmp) {
   else return compute(node, tmp);
 }
 
-/// Prepares each child (`InMemory`: and computes it into memory). A class, not a lambda: one
-/// instantiation per child type, whatever the parent.
-template <class P, bool InMemory = false>
-struct prepare_each {
+template <class P>
+struct prepare_fn;
+
+/// Prepares a heavy op's child and computes it into memory.
+template <class P>
+struct prepare_in_memory {
   temporaries<P>& tmp;
   template <class C>
   auto operator()(const C& c) const {
-    if constexpr (InMemory) return in_memory(prepare(c, tmp), tmp);
-    else return prepare(c, tmp);
+    return in_memory(prepare_fn<P>{tmp}(c), tmp);
   }
 };
 
 /// A materialisation point over prepared children, computed.
 template <class P, class N>
 auto prepare_first(const N& node, temporaries<P>& tmp) {
-  return compute(map_children(node, prepare_each<P, traits_v<N>.operands_in_memory>{tmp}), tmp);
+  if constexpr (traits_v<N>.operands_in_memory) return compute(map_children(node, prepare_in_memory<P>{tmp}), tmp);
+  else return compute(map_children(node, prepare_fn<P>{tmp}), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
@@ -125,22 +124,32 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
 }
 
 /// The tree ready for `backward`: every materialisation point computed once, elementwise
-/// structure kept; a materialised op that passes no gradient (argmax) becomes its value.
+/// structure kept; a materialised op that passes no gradient (argmax) becomes its value. The
+/// pass is a function object handed to map_children as is (one instantiation per node type).
+template <class P>
+struct prepare_fn {
+  temporaries<P>& tmp;
+  template <class N>
+  auto operator()(const N& node) const {
+    constexpr node_traits traits = traits_v<N>;
+    if constexpr (is_leaf_v<N> || has_value_view<N>) {
+      return node;
+    } else if constexpr (traits.materialized && !traits.differentiable) {
+      auto ready = map_children(node, *this);
+      auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+      staticflow::detail::evaluate_into(out, ready, tmp);
+      return out;
+    } else if constexpr (traits.materialized) {
+      return prepare_shared(node, tmp);
+    } else {
+      return map_children(node, *this);
+    }
+  }
+};
+
 template <class P, class N>
 auto prepare(const N& node, temporaries<P>& tmp) {
-  constexpr node_traits traits = traits_v<N>;
-  if constexpr (is_leaf_v<N> || has_value_view<N>) {
-    return node;
-  } else if constexpr (traits.materialized && !traits.differentiable) {
-    auto ready = map_children(node, prepare_each<P>{tmp});
-    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
-    staticflow::detail::evaluate_into(out, ready, tmp);
-    return out;
-  } else if constexpr (traits.materialized) {
-    return prepare_shared(node, tmp);
-  } else {
-    return map_children(node, prepare_each<P>{tmp});
-  }
+  return prepare_fn<P>{tmp}(node);
 }
 
 }  // namespace staticflow::autodiff

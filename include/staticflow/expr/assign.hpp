@@ -203,18 +203,19 @@ auto materialize(const N& node, temporaries<P>& tmp) {
 /// The node with every materialisation point replaced by a view of its computed value: what
 /// an evaluator reads in one elementwise pass.
 template <class P>
-struct lower_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+struct lower_fn {  // the pass as a function object, handed to map_children as is: one
+                   // instantiation per node type, no per-child wrapper
   temporaries<P>& tmp;
-  template <class C>
-  auto operator()(const C& c) const {
-    return lower(c, tmp);
+  template <class N>
+  auto operator()(const N& node) const {
+    if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
+    else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
+    else return map_children(node, *this);
   }
 };
 template <class P, class N>
 auto lower(const N& node, temporaries<P>& tmp) {
-  if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
-  else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
-  else return map_children(node, lower_each<P>{tmp});
+  return lower_fn<P>{tmp}(node);
 }
 
 /// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,

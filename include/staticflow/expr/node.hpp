@@ -89,34 +89,30 @@ struct node_traits {
   bool pointwise = true;            ///< output element i reads element i of its operands (as broadcast)
 };
 
+/// The traits of node (or tensor view) type `N`. (Variable templates, not constexpr functions:
+/// one cheap instantiation per node type instead of a function per pass that asks.)
 template <class N>
-constexpr node_traits traits_of() {
-  if constexpr (requires { N::traits; }) return N::traits;
-  else return {};
-}
-/// The traits of node (or tensor view) type `N`.
+inline constexpr node_traits traits_v = node_traits{};
 template <class N>
-inline constexpr node_traits traits_v = traits_of<std::remove_cvref_t<N>>();
+  requires requires { std::remove_cvref_t<N>::traits; }
+inline constexpr node_traits traits_v<N> = std::remove_cvref_t<N>::traits;
 
 namespace detail {
+// Found by overload resolution rather than a trait class per node type: `children()`'s return
+// type, or no children (the `long` overload) for leaves.
 template <class N>
-struct children_of {
-  using type = meta::children<>;
-};
+auto children_type(const N& n, int) -> decltype(n.children());
 template <class N>
-  requires requires(const N& n) { n.children(); }
-struct children_of<N> {
-  using type = decltype(std::declval<const N&>().children());
-};
-template <class Children, template <class> class Pred>
-struct any_of;
-template <class... C, template <class> class Pred>
-struct any_of<meta::children<C...>, Pred> : std::bool_constant<(Pred<C>::value || ...)> {};
+meta::children<> children_type(const N&, long);
+template <template <class> class Pred, class... C>
+constexpr bool any_of(const meta::children<C...>*) {
+  return (Pred<C>::value || ...);
+}
 }  // namespace detail
 
 /// `N`'s children as a `meta::children<C...>` type (its arguments are the children's types).
 template <class N>
-using children_t = typename detail::children_of<std::remove_cvref_t<N>>::type;
+using children_t = decltype(detail::children_type(std::declval<const std::remove_cvref_t<N>&>(), 0));
 
 /// True when `N` has no children (tensors, scalars, generators, placeholders, variables).
 template <class N>
@@ -124,7 +120,7 @@ inline constexpr bool is_leaf_v = children_t<N>::size == 0;
 
 /// True when `Pred<C>::value` holds for a child type `C` of `N`.
 template <class N, template <class> class Pred>
-inline constexpr bool any_child_v = detail::any_of<children_t<N>, Pred>::value;
+inline constexpr bool any_child_v = detail::any_of<Pred>(static_cast<const children_t<N>*>(nullptr));
 
 /// Calls `f(child)` for every child, first to last (`Reverse`: last to first).
 template <bool Reverse = false, class N, class F>
@@ -178,18 +174,26 @@ auto map_children(const N& n, F&& f) {
 
 /// The op name of a node kind (nullptr for leaves), as logged by `log_device_placement`.
 template <class N>
-constexpr const char* op_name_of() {
-  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return N::name;
-  else return nullptr;
-}
+inline constexpr const char* op_name_v = nullptr;
 template <class N>
-inline constexpr const char* op_name_v = op_name_of<N>();
+  requires requires { { N::name } -> std::convertible_to<const char*>; }
+inline constexpr const char* op_name_v<N> = N::name;
 
-/// True when a variable (a gradient target) sits at or below `N`.
+namespace detail {
+template <class... C>
+constexpr bool any_has_variables(const meta::children<C...>*);
+}
+/// True when a variable (a gradient target) sits at or below `N`. (Variable templates and a
+/// constexpr fold, not trait classes: no class instantiated per node type to ask.)
 template <class N>
-struct has_variables : std::bool_constant<traits_v<N>.variable || any_child_v<N, has_variables>> {};
-template <class N>
-inline constexpr bool has_variables_v = has_variables<std::remove_cvref_t<N>>::value;
+inline constexpr bool has_variables_v =
+    traits_v<N>.variable || detail::any_has_variables(static_cast<const children_t<N>*>(nullptr));
+namespace detail {
+template <class... C>
+constexpr bool any_has_variables(const meta::children<C...>*) {
+  return (has_variables_v<C> || ...);
+}
+}  // namespace detail
 
 /// Anything that can appear in an expression: a node, a tensor or a tensor view.
 template <class E>

@@ -68,7 +68,11 @@ struct op_node : node_base<op_node<Op, A...>> {
   op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
-  meta::children<A...> children() const { return with_args([](const auto&... a) { return meta::children<A...>{&a...}; }); }
+  meta::children<A...> children() const {
+    if constexpr (arity == 1) return {&meta::get<0>(args)};
+    else if constexpr (arity == 2) return {&meta::get<0>(args), &meta::get<1>(args)};
+    else return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+  }
   template <class... B>
   auto rebuild(B... b) const {
     op_node<Op, B...> n(op, std::move(b)...);
@@ -79,10 +83,16 @@ struct op_node : node_base<op_node<Op, A...>> {
   template <class P, class T, class S>
   void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
     // (Operands of a prepared tree are in memory already; otherwise the order of their
-    // evaluation only decides which workspace block each gets.)
-    with_args([&](const auto&... a) {
-      op.template forward<P>(detail::erase_extents(dst), detail::erase_extents(detail::materialize(a, tmp))..., tmp);
-    });
+    // evaluation only decides which workspace block each gets.) Spelled out per arity: one
+    // function per op kind, no helper lambdas.
+    using detail::erase_extents, detail::materialize;
+    const auto out = erase_extents(dst);
+    if constexpr (arity == 1) op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), tmp);
+    else if constexpr (arity == 2)
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)), tmp);
+    else
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
+                             erase_extents(materialize(meta::get<2>(args), tmp)), tmp);
   }
 
   /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
@@ -90,21 +100,15 @@ struct op_node : node_base<op_node<Op, A...>> {
   /// run counters) have no gradient, as in TF.
   template <class Ctx, class V, class G>
   void backward(Ctx& ctx, const V& value, const G& g) const {
-    backward_sides(ctx, value, g, std::make_index_sequence<sizeof...(A)>{});
+    backward_sides(ctx, value, g, std::make_index_sequence<arity>{});
   }
 
  private:
-  static_assert(sizeof...(A) >= 1 && sizeof...(A) <= 3, "sf::op_node: an op takes one to three operands");
-  /// `f(operand...)`, spelled out per arity (no index-sequence machinery per op kind).
-  template <class F>
-  decltype(auto) with_args(F&& f) const {
-    if constexpr (sizeof...(A) == 1) return f(meta::get<0>(args));
-    else if constexpr (sizeof...(A) == 2) return f(meta::get<0>(args), meta::get<1>(args));
-    else return f(meta::get<0>(args), meta::get<1>(args), meta::get<2>(args));
-  }
+  static constexpr std::size_t arity = sizeof...(A);
+  static_assert(arity >= 1 && arity <= 3, "sf::op_node: an op takes one to three operands");
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
-    (backward_side<sizeof...(A) - 1 - I>(ctx, value, g), ...);
+    (backward_side<arity - 1 - I>(ctx, value, g), ...);
   }
   template <std::size_t Side, class Ctx, class V, class G>
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
@@ -112,11 +116,20 @@ struct op_node : node_base<op_node<Op, A...>> {
     using C = std::remove_cvref_t<decltype(child)>;
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
       using P = typename V::policy_type;
+      using detail::erase_extents, detail::value_view;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
-      with_args([&](const auto&... a) {
-        op.template backward<static_cast<int>(Side), P>(detail::erase_extents(d), detail::erase_extents(detail::value_view(a))...,
-                                                        detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
-      });
+      constexpr int side = static_cast<int>(Side);
+      const auto dx = erase_extents(d);
+      const auto y = erase_extents(value);
+      const auto dy = erase_extents(g);
+      if constexpr (arity == 1)
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), y, dy, ctx.tmp);
+      else if constexpr (arity == 2)
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))), y, dy,
+                                      ctx.tmp);
+      else
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
+                                      erase_extents(value_view(meta::get<2>(args))), y, dy, ctx.tmp);
       ctx.propagate(child, d);
     } else {
       ctx.flush(child);

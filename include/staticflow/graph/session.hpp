@@ -109,10 +109,18 @@ constexpr std::size_t feed_index() {
 }
 
 /// Calls `f(variable_node)` for every variable occurrence in a graph expression.
+template <class F>
+struct variable_visitor {  // a function object handed to for_each_child as is (no lambda per node)
+  F& f;
+  template <class N>
+  void operator()(const N& n) const {
+    if constexpr (traits_v<N>.variable) f(n);
+    else if constexpr (has_variables_v<N>) for_each_child(n, *this);
+  }
+};
 template <class N, class F>
 void visit_variables(const N& n, F&& f) {
-  if constexpr (traits_v<N>.variable) f(n);
-  else for_each_child(n, [&](const auto& c) { visit_variables(c, f); });
+  variable_visitor<std::remove_reference_t<F>>{f}(n);
 }
 
 }  // namespace detail
@@ -474,36 +482,48 @@ class session final : public session_state {
   /// op node is rebuilt over its bound children (and logged once with log_device_placement).
   template <class N, class Ctx>
   auto bind(const N& n, Ctx& ctx) {
-    if constexpr (is_placeholder_v<N>) {
-      return bind_placeholder(n, ctx);
-    } else if constexpr (is_tensor_v<N>) {
-      using from = typename N::policy_type;
-      if constexpr (std::is_same_v<from, P>) return n;
-      else {  // a tensor of another device (a host constant or feed): copied into the workspace
-        auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
-        if constexpr (std::is_same_v<from, host>) memory<P>::from_host(d.data(), n.data(), n.size());
-        else if constexpr (std::is_same_v<P, host>) memory<from>::to_host(d.data(), n.data(), n.size());
-        else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
-        return d;
-      }
-    } else if constexpr (traits_v<N>.variable) {
-      return bind_variable(n, ctx);
-    } else if constexpr (is_leaf_v<N>) {
-      return n;  // scalars and generators
-    } else {
-      note_placement(op_name_v<N>);
-      return map_children(n, bind_each<Ctx>{this, &ctx});
-    }
+    return binder<Ctx>{this, &ctx}(n);
   }
   template <class Ctx>
-  struct bind_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+  struct binder {  // the pass as a function object, handed to map_children as is: one
+                   // instantiation per node type, no per-child wrapper
     session* s;
     Ctx* ctx;
-    template <class C>
-    auto operator()(const C& c) const {
-      return s->bind(c, *ctx);
+    template <class N>
+    auto operator()(const N& n) const {
+      if constexpr (is_placeholder_v<N>) {
+        return s->bind_placeholder(n, *ctx);
+      } else if constexpr (is_tensor_v<N>) {
+        return s->bind_tensor(n);
+      } else if constexpr (traits_v<N>.variable) {  // its storage, with a gradient buffer when wanted
+        using T = typename N::value_type;
+        using leaf = var_leaf<T, typename N::shape_type, P>;
+        const auto id = n.def->id();
+        const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
+        if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id]);
+      } else if constexpr (is_leaf_v<N>) {
+        return n;  // scalars and generators
+      } else {
+        s->note_placement(op_name_v<N>);
+        return map_children(n, *this);
+      }
     }
   };
+  /// A tensor of this device as it is; one of another device (a host constant or feed) copied
+  /// into the workspace.
+  template <class N>
+  auto bind_tensor(const N& n) {
+    using from = typename N::policy_type;
+    if constexpr (std::is_same_v<from, P>) return n;
+    else {
+      auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
+      if constexpr (std::is_same_v<from, host>) memory<P>::from_host(d.data(), n.data(), n.size());
+      else if constexpr (std::is_same_v<P, host>) memory<from>::to_host(d.data(), n.data(), n.size());
+      else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
+      return d;
+    }
+  }
   template <class Ph, class Ctx>
   auto bind_placeholder(const Ph& ph, Ctx& ctx) {
     using T = typename Ph::value_type;
@@ -515,16 +535,8 @@ class session final : public session_state {
       if (S::extents[d] != dyn && S::extents[d] != v.dims()[d])
         detail::throw_feed_mismatch(ph.name(), S::extents.data(), v.dims().v, S::rank);
     tensor_view<T, S, typename std::remove_cvref_t<decltype(v)>::policy_type> typed(v.data(), to_dims<S>(v.dims()));
-    return bind(typed, ctx);
+    return bind_tensor(typed);
   }
-  template <class T, class S, class Ctx>
-  auto bind_variable(const variable_node<T, S>& v, Ctx& ctx) {
-    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() &&
-                      (*ctx.wanted)[v.def->id()] != gradient_state::not_wanted;
-    if (!grad) return var_leaf<T, S, P>(value_view(v), nullptr, nullptr);
-    return var_leaf<T, S, P>(value_view(v), static_cast<T*>(grad_slot(*v.def).data), &(*ctx.wanted)[v.def->id()]);
-  }
-
   template <class S, std::size_t R>
   static dims_t<S> to_dims(const index_array<R>& d) {
     dims_t<S> out{};
