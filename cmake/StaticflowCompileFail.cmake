@@ -8,7 +8,6 @@ set(SF_COMPILE_FAIL_RUNNER "${CMAKE_CURRENT_LIST_DIR}/run_compile_fail.cmake")
 
 # Writes the compiler, flags and include paths once, for every case to read.
 function(sf_write_compile_fail_config file)
-  sf_imported_include_dirs(boost_dirs Boost::headers)
   set(defines "")
   if(SF_HAVE_ZLIB)
     list(APPEND defines "SF_HAVE_ZLIB=1")
@@ -16,7 +15,6 @@ function(sf_write_compile_fail_config file)
   file(CONFIGURE OUTPUT "${file}" CONTENT [=[
 set(SF_CF_COMPILER [[@CMAKE_CXX_COMPILER@]])
 set(SF_CF_INCLUDE_DIRS [[@PROJECT_SOURCE_DIR@/include]])
-set(SF_CF_SYSTEM_INCLUDE_DIRS [[@boost_dirs@]])
 set(SF_CF_DEFINES [[@defines@]])
 ]=] @ONLY)
 endfunction()

@@ -43,22 +43,3 @@ function(sf_target_defaults target)
     target_compile_options(${target} PRIVATE ${opts})
   endif()
 endfunction()
-
-# sf_imported_include_dirs(<out> <target>): include directories of an imported
-# target, for raw compiler command lines (compile-fail and package tests). The
-# compiler's implicit directories are dropped: `-isystem /usr/include` would
-# break libstdc++'s #include_next.
-function(sf_imported_include_dirs out target)
-  set(result "")
-  if(TARGET ${target})
-    get_target_property(dirs ${target} INTERFACE_INCLUDE_DIRECTORIES)
-    if(dirs)
-      foreach(dir IN LISTS dirs)
-        if(NOT dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
-          list(APPEND result "${dir}")
-        endif()
-      endforeach()
-    endif()
-  endif()
-  set(${out} "${result}" PARENT_SCOPE)
-endfunction()

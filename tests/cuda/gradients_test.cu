@@ -85,14 +85,14 @@ auto compute(const htensor<S>& x_host, const Build& build, const C&... constants
 
   std::vector<float> value_copy;
   {
-    sf::temporaries<P> tmp;
+    sf::workspace<P> tmp;
     const sf::tensor<float, out_shape, P> value = sf::autodiff::prepare(call(leaf_t(x.view(), nullptr)), tmp);
     const auto v = to_host(value);
     value_copy.assign(v.data(), v.data() + v.size());
   }
   sf::tensor<float, S, P> gradient = sf::filled<float, S>(0.f);
   {
-    sf::temporaries<P> tmp;
+    sf::workspace<P> tmp;
     auto prepared = sf::autodiff::prepare(weighted(call(leaf_t(x.view(), gradient.data())), r), tmp);
     sf::autodiff::backward(prepared, tmp);
   }

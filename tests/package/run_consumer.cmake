@@ -2,7 +2,7 @@
 # Builds and runs a staticflow consumer (tests/package/CMakeLists.txt):
 #   MODE=find_package    install BUILD_DIR to a prefix, find_package(staticflow) from it
 #   MODE=subdirectory    add_subdirectory(SOURCE_DIR) from a parent project
-#   MODE=single_include  compile against single_include/ alone (+ Boost)
+#   MODE=single_include  compile against single_include/ alone
 cmake_minimum_required(VERSION 3.25)
 
 # Runs a command; on failure stops with the step name and the command's output.
@@ -33,13 +33,7 @@ elseif(MODE STREQUAL "subdirectory")
   sf_run("build" "${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
   set(exe "${WORK_DIR}/build/consumer")
 elseif(MODE STREQUAL "single_include")
-  string(REPLACE "|" ";" system_dirs "${SYSTEM_INCLUDE_DIRS}")
   set(flags -std=c++20 "-I${SOURCE_DIR}/single_include")
-  foreach(dir IN LISTS system_dirs)
-    if(NOT dir STREQUAL "")
-      list(APPEND flags -isystem "${dir}")
-    endif()
-  endforeach()
   set(exe "${WORK_DIR}/consumer")
   sf_run("compile" "${CXX}" ${flags} "${package_dir}/consumer_main.cpp" -o "${exe}")
 else()

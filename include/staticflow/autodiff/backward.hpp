@@ -51,7 +51,7 @@ auto sum_over_broadcast_axes(const G& g, std::index_sequence<I...>) {
 
 /// The gradient `g` (in a broadcast result's shape) summed back to an operand's shape `S`.
 template <class S, class P, class G>
-auto sum_to(const G& g, const dims_t<S>& operand_dims, temporaries<P>& tmp) {
+auto sum_to(const G& g, const dims_t<S>& operand_dims, workspace<P>& tmp) {
   using axes = detail::broadcast_axes<S, typename G::shape_type>;
   if constexpr (axes::count == 0) {
     return g;
@@ -100,7 +100,7 @@ void flush(const N& node, grad_context<P>& ctx) {
 /// What a node's `backward` is handed: the run's workspace and the ways on.
 template <class P>
 struct grad_context {
-  temporaries<P>& tmp;
+  workspace<P>& tmp;
   /// Sends `g` (the gradient of the sum of the root) on into `child`: each node's own
   /// `backward` says where it goes (expr/node.hpp). A gradient in a broadcast result's shape is
   /// first summed back to `child`'s. Which paths lead to variables is known at compile time;
@@ -126,7 +126,7 @@ struct grad_context {
 /// Runs the backward pass of a prepared scalar-or-tensor expression, seeding it with ones
 /// (the gradient of the sum of its elements, as `tf.gradients` does).
 template <class P, class N>
-void backward(const N& prepared, temporaries<P>& tmp) {
+void backward(const N& prepared, workspace<P>& tmp) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
   grad_context<P> ctx{tmp};

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief The forward pass of training: computes every materialisation point once and keeps
-/// the expression's structure (with `cached` values) for the backward pass.
+/// the expression's structure (with `computed` values) for the backward pass.
 ///
 /// A materialisation point (matmul, reduction, custom op) used more than once in a tree is
-/// computed at its first use; later uses find its value by `node_id` and become `memo_node`s
+/// computed at its first use; later uses find its value by `node_id` and become `shared_use`s
 /// without structure, whose gradients are added up and sent back through the first use once.
 /// `prepare` is one fold over the node protocol (expr/node.hpp): no node kind is named here.
 #pragma once
@@ -20,7 +20,7 @@ namespace staticflow {
 
 /// One use of a shared materialisation point; `full` holds the structure at the first use only.
 template <class C>
-struct memo_node : node_base<memo_node<C>> {
+struct shared_use : node_base<shared_use<C>> {
   using view_type = decltype(std::declval<C>().value);
   using value_type = typename view_type::value_type;
   using shape_type = typename view_type::shape_type;
@@ -28,7 +28,7 @@ struct memo_node : node_base<memo_node<C>> {
   std::optional<C> full;
   view_type value;
   node_id id;
-  memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
+  shared_use(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
   /// Null at the later uses: only this node's own `backward` and `flush` walk below it.
   meta::children<C> children() const { return {full ? &*full : nullptr}; }
@@ -64,8 +64,8 @@ struct memo_node : node_base<memo_node<C>> {
 };
 
 template <class C, class O>
-struct evaluator<memo_node<C>, O> : evaluator<typename memo_node<C>::view_type, O> {
-  evaluator(const memo_node<C>& m, const dims_t<O>& out) : evaluator<typename memo_node<C>::view_type, O>(m.value, out) {}
+struct evaluator<shared_use<C>, O> : evaluator<typename shared_use<C>::view_type, O> {
+  evaluator(const shared_use<C>& m, const dims_t<O>& out) : evaluator<typename shared_use<C>::view_type, O>(m.value, out) {}
 };
 
 }  // namespace staticflow
@@ -74,17 +74,17 @@ namespace staticflow::autodiff {
 
 using staticflow::detail::has_value_view;
 
-/// Computes `node` into a temporary and returns it as a cached node (structure + value).
+/// Computes `node` into a temporary and returns it as a `computed` node (structure + value).
 template <class P, class N>
-auto compute(const N& node, temporaries<P>& tmp) {
+auto compute(const N& node, workspace<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
-  return cached<N, decltype(out)>(tmp.keep(node), out);
+  return computed<N, decltype(out)>(tmp.keep(node), out);
 }
 
-/// A heavy op's operand in memory: an elementwise operand is computed (and cached) first.
+/// A heavy op's operand in memory: an elementwise operand is computed (and kept) first.
 template <class P, class N>
-auto in_memory(const N& node, temporaries<P>& tmp) {
+auto in_memory(const N& node, workspace<P>& tmp) {
   if constexpr (has_value_view<N>) return node;
   else return compute(node, tmp);
 }
@@ -95,7 +95,7 @@ struct prepare_fn;
 /// Prepares a heavy op's child and computes it into memory.
 template <class P>
 struct prepare_in_memory {
-  temporaries<P>& tmp;
+  workspace<P>& tmp;
   template <class C>
   auto operator()(const C& c) const {
     return in_memory(prepare_fn<P>{tmp}(c), tmp);
@@ -104,19 +104,19 @@ struct prepare_in_memory {
 
 /// A materialisation point over prepared children, computed.
 template <class P, class N>
-auto prepare_first(const N& node, temporaries<P>& tmp) {
+auto prepare_first(const N& node, workspace<P>& tmp) {
   if constexpr (traits_v<N>.operands_in_memory) return compute(map_children(node, prepare_in_memory<P>{tmp}), tmp);
   else return compute(map_children(node, prepare_fn<P>{tmp}), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
 template <class P, class N>
-auto prepare_shared(const N& node, temporaries<P>& tmp) {
+auto prepare_shared(const N& node, workspace<P>& tmp) {
   using first = decltype(prepare_first(node, tmp));
-  using view = typename memo_node<first>::view_type;
+  using view = typename shared_use<first>::view_type;
   if (void* done = tmp.find(node.id))
-    return memo_node<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
-  memo_node<first> m(std::nullopt, view{}, node.id);
+    return shared_use<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
+  shared_use<first> m(std::nullopt, view{}, node.id);
   m.full.emplace(prepare_first(node, tmp));
   m.value = m.full->value;
   tmp.remember(node.id, m.value.data());
@@ -128,7 +128,7 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
 /// pass is a function object handed to map_children as is (one instantiation per node type).
 template <class P>
 struct prepare_fn {
-  temporaries<P>& tmp;
+  workspace<P>& tmp;
   template <class N>
   auto operator()(const N& node) const {
     constexpr node_traits traits = traits_v<N>;
@@ -148,7 +148,7 @@ struct prepare_fn {
 };
 
 template <class P, class N>
-auto prepare(const N& node, temporaries<P>& tmp) {
+auto prepare(const N& node, workspace<P>& tmp) {
   return prepare_fn<P>{tmp}(node);
 }
 

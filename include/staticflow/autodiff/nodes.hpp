@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief Expression nodes of differentiation: variable leaves, cached values, broadcasts and
+/// \brief Expression nodes of differentiation: variable leaves, computed values, broadcasts and
 /// the fused gradient expressions of elementwise ops.
 ///
 /// A gradient expression recomputes the (cheap) forward values it needs inside the same pass
 /// instead of storing them: `unary_grad<relu, A, G>` evaluates `relu.grad(a, relu(a), g)` per
 /// element, so the backward chain of a run of elementwise ops is one fused pass too. Only the
-/// values of materialisation points (matmuls, reductions) are kept, in `cached` nodes.
+/// values of materialisation points (matmuls, reductions) are kept, in `computed` nodes.
 #pragma once
 #ifndef STATICFLOW_AUTODIFF_NODES_HPP
 #define STATICFLOW_AUTODIFF_NODES_HPP
@@ -53,20 +53,20 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
 };
 
 /// A node whose value has been computed once (in the forward pass) and is read from memory;
-/// the node's structure is kept for the backward pass, in the run's `temporaries` (so that a
+/// the node's structure is kept for the backward pass, in the run's `workspace` (so that a
 /// prepared tree is small whatever lies below it).
 template <class N, class V>
-struct cached : node_base<cached<N, V>> {
+struct computed : node_base<computed<N, V>> {
   using value_type = typename V::value_type;
   using shape_type = typename V::shape_type;
   using policy_type = typename V::policy_type;
   const N* node;
   V value;
-  cached(const N& kept, V v) : node(&kept), value(v) {}
+  computed(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
   meta::children<N> children() const { return {node}; }
   /// A heavy op's gradient reads its value and the upstream gradient in memory; an elementwise
-  /// operand cached for a GEMM continues through its structure.
+  /// operand computed for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
     if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
@@ -119,8 +119,8 @@ struct evaluator<var_leaf<T, S, P>, O> : evaluator<tensor_view<T, S, P>, O> {
 };
 
 template <class N, class V, class O>
-struct evaluator<cached<N, V>, O> : evaluator<V, O> {
-  evaluator(const cached<N, V>& c, const dims_t<O>& out) : evaluator<V, O>(c.value, out) {}
+struct evaluator<computed<N, V>, O> : evaluator<V, O> {
+  evaluator(const computed<N, V>& c, const dims_t<O>& out) : evaluator<V, O>(c.value, out) {}
 };
 
 template <class E, class S, class O>

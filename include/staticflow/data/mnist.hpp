@@ -43,8 +43,7 @@ struct datasets {
   dataset test;
 };
 
-/// Pixels per MNIST image (28 x 28) and number of classes.
-inline constexpr std::size_t mnist_image_size = 784;
+/// Number of MNIST classes.
 inline constexpr std::size_t mnist_num_classes = 10;
 
 /// The four IDX file names (each may also carry a .gz suffix).

@@ -55,7 +55,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     const auto a = detail::materialize(lhs, tmp);
     const auto b = detail::materialize(rhs, tmp);
     const std::size_t k = a.dim(TransA ? 0 : 1);

@@ -51,20 +51,20 @@ struct node_id {
 };
 
 template <class Policy>
-class temporaries;
+class workspace;
 template <class Policy>
 struct executor;
 
 namespace detail {
 // Evaluation (expr/assign.hpp), declared here for the nodes' `evaluate` and `backward`.
 template <class P, class N>
-auto materialize(const N& node, temporaries<P>& tmp);
+auto materialize(const N& node, workspace<P>& tmp);
 template <class P, class N>
-auto lower(const N& node, temporaries<P>& tmp);
+auto lower(const N& node, workspace<P>& tmp);
 template <class P, class T, class S, class N>
-void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
+void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, workspace<P>& tmp);
 
-/// The memory holding a node's value when it has one already (tensors, variables, cached results).
+/// The memory holding a node's value when it has one already (tensors, variables, computed results).
 template <class N>
 concept has_value_view = is_tensor_v<N> || requires(const N& n) { n.value.data(); };
 

@@ -7,7 +7,7 @@
 /// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
-/// `temporaries<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
+/// `workspace<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
 /// differentiable materialisation point reading its operands from memory) and `value_type`
 /// (the default: the last operand's). Every pass handles the node through the node protocol
 /// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
@@ -81,7 +81,7 @@ struct op_node : node_base<op_node<Op, A...>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     // (Operands of a prepared tree are in memory already; otherwise the order of their
     // evaluation only decides which workspace block each gets.) Spelled out per arity: one
     // function per op kind, no helper lambdas.

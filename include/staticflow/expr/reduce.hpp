@@ -108,7 +108,7 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     auto a = detail::lower(arg, tmp);
     using in_shape = typename decltype(a)::shape_type;
     const auto in_dims = a.dims();
@@ -176,7 +176,7 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     auto a = detail::lower(arg, tmp);
     using in_shape = typename decltype(a)::shape_type;
     const auto in_dims = a.dims();

@@ -79,12 +79,17 @@ template <operand E>
 auto flatten(const E& e) {
   using S = shape_of_t<E>;
   static_assert(S::rank >= 1, "sf::flatten: needs at least a batch axis");
+  constexpr bool inner_static = [] {
+    for (std::size_t i = 1; i < S::rank; ++i)
+      if (S::extents[i] == dyn) return false;
+    return true;
+  }();
+  static_assert(inner_static, "sf::flatten: the extents after the batch axis must be static");
   constexpr std::size_t inner = [] {
     std::size_t n = 1;
     for (std::size_t i = 1; i < S::rank; ++i) n *= S::extents[i];
     return n;
   }();
-  static_assert(((S::extents[0] == dyn || true) && inner < dyn / 2), "sf::flatten: the extents after the batch axis must be static");
   return reshape<shape<S::extents[0], inner>>(e);
 }
 

@@ -20,93 +20,12 @@
 
 #include "staticflow/autodiff/backward.hpp"
 #include "staticflow/device/config.hpp"
+#include "staticflow/graph/feed.hpp"
 #include "staticflow/graph/graph.hpp"
+#include "staticflow/graph/run_ops.hpp"
 
 namespace staticflow {
-
-// ---- feeds ---------------------------------------------------------------------------------------
-
-/// A value for a placeholder in one `run` (TF's feed_dict entry).
-template <class Ph, class V>
-struct feed_item {
-  using placeholder = Ph;
-  V value;
-};
-
-/// `sf::feed(x, xs)`: feeds tensor `xs` to placeholder `x`. dtype and rank are checked at
-/// compile time; run-time extents when the session runs.
-template <class Ph, class X>
-  requires(is_placeholder_v<Ph> && is_tensor_v<X>)
-auto feed(const Ph&, const X& x) {
-  auto v = as_node(x);
-  using V = decltype(v);
-  static_assert(std::is_same_v<typename V::value_type, typename Ph::value_type>,
-                "sf::feed: the tensor's dtype differs from the placeholder's");
-  static_assert(V::shape_type::rank == Ph::shape_type::rank, "sf::feed: the tensor's rank differs from the placeholder's");
-  return feed_item<Ph, V>{v};
-}
-
-// ---- type-level queries over graph expressions -----------------------------------------------------
-
-template <class... L>
-struct concat_lists {
-  using type = type_list<>;
-};
-template <class... A>
-struct concat_lists<type_list<A...>> {
-  using type = type_list<A...>;
-};
-template <class... A, class... B, class... Rest>
-struct concat_lists<type_list<A...>, type_list<B...>, Rest...> : concat_lists<type_list<A..., B...>, Rest...> {};
-
-/// The placeholders an expression reads (a fold over the node protocol).
-template <class N, class Children = children_t<N>>
-struct placeholders_of;
-template <class N>
-using placeholders_of_t = typename placeholders_of<N>::type;
-template <class N, class... C>
-struct placeholders_of<N, meta::children<C...>> {
-  using type = std::conditional_t<is_placeholder_v<N>, type_list<N>, typename concat_lists<placeholders_of_t<C>...>::type>;
-};
-
 namespace detail {
-
-/// Fails naming the placeholder (in the instantiation note) when it is not fed.
-template <class Placeholder, bool Fed>
-struct check_fed {
-  static_assert(Fed, "sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, tensor)");
-  static constexpr bool value = Fed;
-};
-
-template <class Ph, class... Feeds>
-inline constexpr bool is_fed_v = (std::is_same_v<Ph, typename Feeds::placeholder> || ...);
-
-template <class List, class... Feeds>
-struct all_fed;
-template <class... Ph, class... Feeds>
-struct all_fed<type_list<Ph...>, Feeds...> {
-  // The checks fire separately; `value` alone decides whether the run goes on (no error cascade).
-  static constexpr bool checked = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
-  static constexpr bool value = (is_fed_v<Ph, Feeds...> && ...);
-};
-
-/// The message for a feed whose extents contradict its placeholder's shape (out of line: one
-/// copy of its code for every placeholder).
-[[noreturn, gnu::cold]] inline void throw_feed_mismatch(std::string_view name, const std::size_t* shape_extents,
-                                                       const std::size_t* fed, std::size_t rank) {
-  detail::fail<invalid_argument>({"sf::session::run: placeholder '", name, "' has shape ",
-                                  extents_string(shape_extents, rank, true), ", fed a tensor of extents ",
-                                  extents_string(fed, rank, false)});
-}
-
-/// Position of the feed for placeholder `Ph` among `Feeds` (one past the end when absent).
-template <class Ph, class... Feeds>
-constexpr std::size_t feed_index() {
-  constexpr bool hit[] = {std::is_same_v<Ph, typename Feeds::placeholder>..., true};
-  std::size_t i = 0;
-  while (!hit[i]) ++i;
-  return i;
-}
 
 /// Calls `f(variable_node)` for every variable occurrence in a graph expression.
 template <class F>
@@ -124,97 +43,6 @@ void visit_variables(const N& n, F&& f) {
 }
 
 }  // namespace detail
-
-// ---- operations that are not expressions -------------------------------------------------------------
-
-/// Initialises every variable of the session's graph (TF's global_variables_initializer()).
-struct init_all_op {};
-inline init_all_op global_variables_initializer() { return {}; }
-
-/// The gradient of `loss` (summed over its elements) with respect to one variable.
-template <class Loss, class T, class S>
-struct gradients_op {
-  Loss loss;
-  variable_node<T, S> wrt;
-};
-template <operand Loss, class T, class S>
-gradients_op<node_t<Loss>, T, S> gradients(const Loss& loss, const variable_node<T, S>& wrt) {
-  static_assert(std::is_same_v<value_t<Loss>, T>, "sf::gradients: the loss and the variable must share a dtype");
-  return {as_node(loss), wrt};
-}
-
-/// One optimisation step of `loss` (built by an optimiser's `minimize`).
-template <class Opt, class Loss>
-struct train_op {
-  Opt optimizer;
-  Loss loss;
-  std::optional<variable_node<std::int64_t, shape<>>> global_step;
-  std::shared_ptr<const int> identity = std::make_shared<const int>(0);  ///< keys the optimiser's slots
-};
-
-/// Builds a train op; optimisers call this from their `minimize`.
-template <class Opt, operand Loss>
-auto minimize(const Opt& opt, const Loss& loss, std::optional<variable_node<std::int64_t, shape<>>> global_step = {}) {
-  static_assert(floating_element<value_t<Loss>>, "sf::minimize: the loss must have a floating dtype");
-  return train_op<Opt, node_t<Loss>>{opt, as_node(loss), std::move(global_step), std::make_shared<const int>(0)};
-}
-
-/// The first half of a step (TF's compute_gradients): forward and backward for every trainable
-/// variable the loss reads. The gradients stay in the session, where `sess.gradient(var)` reads
-/// and `sess.set_gradient(var, g)` replaces them (to clip, say) before an apply op runs.
-template <class Loss>
-struct compute_gradients_op {
-  Loss loss;
-};
-template <operand Loss>
-compute_gradients_op<node_t<Loss>> compute_gradients(const Loss& loss) {
-  static_assert(floating_element<value_t<Loss>>, "sf::compute_gradients: the loss must have a floating dtype");
-  return {as_node(loss)};
-}
-
-/// The second half (TF's apply_gradients): the optimiser's update of every trainable variable
-/// of the loss from the gradients in the session, then global_step += 1.
-template <class Opt, class Loss>
-struct apply_gradients_op {
-  Opt optimizer;
-  Loss loss;
-  std::optional<variable_node<std::int64_t, shape<>>> global_step;
-  std::shared_ptr<const int> identity = std::make_shared<const int>(0);  ///< keys the optimiser's slots
-};
-template <class Opt, class Loss>
-apply_gradients_op<Opt, Loss> apply_gradients(const Opt& opt, const compute_gradients_op<Loss>& grads,
-                                              std::optional<variable_node<std::int64_t, shape<>>> global_step = {}) {
-  return {opt, grads.loss, std::move(global_step), std::make_shared<const int>(0)};
-}
-
-/// Several fetches in one run: `sess.run(sf::fetches(a, b), feeds...)` returns a tuple.
-template <class... E>
-struct fetch_list {
-  std::tuple<E...> items;
-};
-template <operand... E>
-fetch_list<node_t<E>...> fetches(const E&... e) {
-  return {{as_node(e)...}};
-}
-
-/// Runs several ops in order in one `run` (TF's tf.group with control dependencies); returns
-/// what the first one returns (e.g. a train op's loss).
-template <class First, class... Rest>
-struct group_op {
-  First first;
-  std::tuple<Rest...> rest;
-  template <class Session, class... F>
-  auto run_on(Session& s, const F&... feeds) const {
-    auto result = s.run(first, feeds...);
-    std::apply([&](const auto&... op) { (s.run(op, feeds...), ...); }, rest);
-    return result;
-  }
-};
-template <class First, class... Rest>
-group_op<First, Rest...> group(First first, Rest... rest) {
-  return {std::move(first), {std::move(rest)...}};
-}
-
 // ---- the session ----------------------------------------------------------------------------------
 
 /// Runs graph expressions on a device policy. Owns the values of the graph's variables, their
@@ -282,7 +110,6 @@ class session final : public session_state {
   /// Evaluates `fetch` and returns its value on the host.
   template <expr_node E, class... F>
   auto run(const E& fetch, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<E>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
       if constexpr (!std::is_same_v<P, host>)
         if (fallback_) return fallback_->run(fetch, feeds...);
@@ -304,7 +131,6 @@ class session final : public session_state {
   /// scalar loss, else a host tensor).
   template <class Opt, class Loss, class... F>
   auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
       if constexpr (!std::is_same_v<P, host>)
         if (fallback_) return fallback_->run(op, feeds...);
@@ -315,7 +141,6 @@ class session final : public session_state {
   /// Forward and backward only; returns the loss (see `compute_gradients`).
   template <class Loss, class... F>
   auto run(const compute_gradients_op<Loss>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
       if constexpr (!std::is_same_v<P, host>)
         if (fallback_) return fallback_->run(op, feeds...);
@@ -709,7 +534,7 @@ class session final : public session_state {
   device_config config_;
   std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
-  temporaries<P> tmp_;
+  workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;

@@ -11,9 +11,6 @@
 namespace staticflow::nn {
 
 namespace detail {
-template <class In, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
-using window_output = shape<In::extents[0], staticflow::detail::window_out_extent(In::extents[1], KH, SH, Pad),
-                            staticflow::detail::window_out_extent(In::extents[2], KW, SW, Pad), C>;
 constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
 }  // namespace detail
 
@@ -33,8 +30,8 @@ struct conv2d {
     static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
   };
-  template <class In>
-  using output = detail::window_output<In, KH, KW, SH, SW, Pad, Filters>;
+  template <class In>  // the op's own shape rule (expr/conv.hpp), not a restatement of it
+  using output = typename conv2d_op<SH, SW, Pad>::template result_shape<In, shape<KH, KW, In::extents[3], Filters>>;
   template <class In>
   static constexpr std::size_t parameter_count = KH * KW * In::extents[In::rank - 1] * Filters + Filters;
   template <class T, class In>
@@ -67,8 +64,8 @@ struct pool2d {
     static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
   };
-  template <class In>
-  using output = detail::window_output<In, KH, KW, SH, SW, Pad, In::extents[In::rank - 1]>;
+  template <class In>  // the op's own shape rule (expr/conv.hpp)
+  using output = typename pool2d_op<KH, KW, SH, SW, Pad, Max>::template result_shape<In>;
   template <class In>
   static constexpr std::size_t parameter_count = 0;
   template <class T, class In>

@@ -33,7 +33,7 @@ template <class S, class U, class Build>
 dtensor<S> gradient_of(dtensor<S>& x, const U& upstream, const Build& build) {
   dtensor<S> grad(x.dims());
   gradcheck_detail::zero(grad);
-  sf::temporaries<sf::host> tmp;
+  sf::workspace<sf::host> tmp;
   auto p = sf::autodiff::prepare(sf::reduce_sum(build(sf::var_leaf<double, S, sf::host>(x.view(), grad.data())) * upstream), tmp);
   sf::autodiff::backward(p, tmp);
   return grad;

@@ -75,7 +75,7 @@ auto weighted(const E& e, const R& r) {
 
 template <class S, class Build, class R>
 double value_at(dtensor<S>& x, const Build& build, const R& r) {
-  sf::temporaries<sf::host> tmp;
+  sf::workspace<sf::host> tmp;
   auto p = sf::autodiff::prepare(weighted(build(sf::var_leaf<double, S, sf::host>(x.view(), nullptr)), r), tmp);
   dtensor<sf::shape<>> v = p;
   return v.data()[0];
@@ -97,7 +97,7 @@ gradcheck_detail::dtensor<S> gradcheck(const std::string& what, gradcheck_detail
   dtensor<S> grad(x.dims());
   zero(grad);
   {
-    sf::temporaries<sf::host> tmp;
+    sf::workspace<sf::host> tmp;
     auto p = sf::autodiff::prepare(weighted(build(sf::var_leaf<double, S, sf::host>(x.view(), grad.data())), r), tmp);
     sf::autodiff::backward(p, tmp);
   }

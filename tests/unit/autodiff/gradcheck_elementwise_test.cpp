@@ -148,7 +148,7 @@ TEST_CASE("stop_gradient blocks the gradient, and only through its own path", "[
 
   auto backward = [&](auto make) {
     gradcheck_detail::zero(g);
-    sf::temporaries<sf::host> tmp;
+    sf::workspace<sf::host> tmp;
     auto p = sf::autodiff::prepare(make(sf::var_leaf<double, vec, sf::host>(x.view(), g.data())), tmp);
     sf::autodiff::backward(p, tmp);
   };

@@ -82,7 +82,7 @@ TEST_CASE("reduce_max shares the gradient equally between ties", "[autodiff]") {
   dtensor<sf::shape<4>> x = sf::constant<double, sf::shape<4>>({2.0, 5.0, 5.0, 1.0});
   dtensor<sf::shape<4>> g(x.dims());
   gradcheck_detail::zero(g);
-  sf::temporaries<sf::host> tmp;
+  sf::workspace<sf::host> tmp;
   auto p = sf::autodiff::prepare(sf::reduce_max(sf::var_leaf<double, sf::shape<4>, sf::host>(x.view(), g.data())), tmp);
   sf::autodiff::backward(p, tmp);
   const double expected[] = {0.0, 0.5, 0.5, 0.0};

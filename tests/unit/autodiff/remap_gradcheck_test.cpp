@@ -72,7 +72,7 @@ TEST_CASE("gradcheck: tile", "[autodiff][gradcheck][remap]") {
   dtensor<sf::shape<2, 3>> grad(m.dims());
   gradcheck_detail::zero(grad);
   {
-    sf::temporaries<sf::host> tmp;
+    sf::workspace<sf::host> tmp;
     auto p = sf::autodiff::prepare(sf::reduce_sum(sf::tile<2, 3>(sf::var_leaf<double, sf::shape<2, 3>, sf::host>(m.view(), grad.data()))), tmp);
     sf::autodiff::backward(p, tmp);
   }
@@ -102,7 +102,7 @@ TEST_CASE("gradcheck: pad, constant, reflect and symmetric at their widest", "[a
   dtensor<sf::shape<3>> grad(x.dims());
   gradcheck_detail::zero(grad);
   {
-    sf::temporaries<sf::host> tmp;
+    sf::workspace<sf::host> tmp;
     auto p = sf::autodiff::prepare(
         sf::reduce_sum(sf::pad<ints<2, 2>, pad_mode::reflect>(sf::var_leaf<double, sf::shape<3>, sf::host>(x.view(), grad.data()))), tmp);
     sf::autodiff::backward(p, tmp);
@@ -113,7 +113,7 @@ TEST_CASE("gradcheck: pad, constant, reflect and symmetric at their widest", "[a
   // SYMMETRIC [1,2,3] by 3 each side = [3,2,1,1,2,3,3,2,1]: every cell three times
   gradcheck_detail::zero(grad);
   {
-    sf::temporaries<sf::host> tmp;
+    sf::workspace<sf::host> tmp;
     auto p = sf::autodiff::prepare(
         sf::reduce_sum(sf::pad<ints<3, 3>, pad_mode::symmetric>(sf::var_leaf<double, sf::shape<3>, sf::host>(x.view(), grad.data()))), tmp);
     sf::autodiff::backward(p, tmp);

@@ -36,7 +36,7 @@ TEST_CASE("a sub-expression used twice: both uses contribute to the gradient", "
   // The checker seeds sum(L * r); with a scalar L that is r * dL/dw, so seed r = 1 by hand here.
   dtensor<w_t> g(w.dims());
   gradcheck_detail::zero(g);
-  sf::temporaries<sf::host> tmp;
+  sf::workspace<sf::host> tmp;
   auto p = sf::autodiff::prepare(loss(sf::var_leaf<double, w_t, sf::host>(w.view(), g.data())), tmp);
   sf::autodiff::backward(p, tmp);
   for (std::size_t k = 0; k < 3; ++k)
@@ -52,7 +52,7 @@ TEST_CASE("a variable used several times accumulates every path", "[autodiff][sh
   dtensor<v_t> x = sf::constant<double, v_t>({0.5, -1.0, 2.0});
   dtensor<v_t> g(x.dims());
   gradcheck_detail::zero(g);
-  sf::temporaries<sf::host> tmp;
+  sf::workspace<sf::host> tmp;
   sf::var_leaf<double, v_t, sf::host> v(x.view(), g.data());
   // d/dx sum(x*x + 3x + exp(x)) = 2x + 3 + exp(x)
   auto p = sf::autodiff::prepare(sf::reduce_sum(v * v + 3.0 * v + sf::exp(v)), tmp);
@@ -63,7 +63,7 @@ TEST_CASE("a variable used several times accumulates every path", "[autodiff][sh
   }
   // Through two reductions of the same operand: d/dx (sum(x) * max(x)) = max(x) + sum(x) [x is argmax]
   gradcheck_detail::zero(g);
-  sf::temporaries<sf::host> tmp2;
+  sf::workspace<sf::host> tmp2;
   auto q = sf::autodiff::prepare(sf::reduce_sum(v) * sf::reduce_max(v), tmp2);
   sf::autodiff::backward(q, tmp2);
   const double sum = 1.5, max = 2.0;
@@ -78,7 +78,7 @@ TEST_CASE("gradient buffers accumulate: a second backward pass adds to the first
   dtensor<v_t> g(x.dims());
   gradcheck_detail::zero(g);
   for (int pass = 0; pass < 2; ++pass) {
-    sf::temporaries<sf::host> tmp;
+    sf::workspace<sf::host> tmp;
     auto p = sf::autodiff::prepare(sf::reduce_sum(sf::square(sf::var_leaf<double, v_t, sf::host>(x.view(), g.data()))), tmp);
     sf::autodiff::backward(p, tmp);
   }
@@ -117,7 +117,7 @@ void check_large_logits() {
 
   sf::tensor<T, s_t> g(logits.dims());
   for (std::size_t i = 0; i < 9; ++i) g.data()[i] = T(0);
-  sf::temporaries<sf::host> tmp;
+  sf::workspace<sf::host> tmp;
   auto p = sf::autodiff::prepare(
       sf::softmax_cross_entropy_with_logits(labels, sf::var_leaf<T, s_t, sf::host>(logits.view(), g.data())), tmp);
   sf::tensor<T, sf::shape<sf::dyn>> loss = p;

@@ -2,6 +2,7 @@
 /// \file
 /// \brief Elementwise expressions: broadcasting, every unary and binary op against std:: formulas,
 /// where, comparisons, cast, run-time extent errors, and "one pass, no allocations".
+#define SF_COUNT_PASSES 1  // sf::executor<sf::host>::passes()
 #include <catch2/catch.hpp>
 
 #include <atomic>

@@ -2,6 +2,7 @@
 /// \file
 /// \brief matmul against the naive triple loop of tests/reference: sizes, transposes, dtypes,
 /// matmul inside expressions, and the run-time inner-extent check.
+#define SF_COUNT_PASSES 1  // sf::executor<sf::host>::passes()
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -2,6 +2,7 @@
 /// \file
 /// \brief A training step's costs: shared sub-expressions computed once, one fused pass per
 /// elementwise chain, and no heap allocation after the first step.
+#define SF_COUNT_PASSES 1  // sf::executor<sf::host>::passes()
 #include <catch2/catch.hpp>
 
 #include <atomic>
