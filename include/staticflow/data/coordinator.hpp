@@ -44,6 +44,15 @@ namespace staticflow::data {
 /// coord.join();
 /// ```
 class coordinator {
+  struct state {
+    std::mutex mutex;
+    std::condition_variable stop_requested;
+    bool stopped = false;
+    std::exception_ptr error;
+    std::vector<std::function<void()>> on_stop;
+    std::vector<worker> threads;
+  };
+
  public:
   using duration = std::chrono::steady_clock::duration;
 
@@ -126,6 +135,22 @@ class coordinator {
     rethrow_first_error(threads);
   }
 
+  /// A handle to the stop flag that stays valid however long the thread holding it outlives
+  /// this object (queue runner threads test it between steps).
+  class stop_view {
+   public:
+    bool should_stop() const {
+      std::lock_guard lock(state_->mutex);
+      return state_->stopped;
+    }
+
+   private:
+    friend class coordinator;
+    explicit stop_view(std::shared_ptr<state> s) : state_(std::move(s)) {}
+    std::shared_ptr<state> state_;
+  };
+  std::shared_ptr<stop_view> stop_flag() const { return std::shared_ptr<stop_view>(new stop_view(state_)); }
+
   /// The exception kept by request_stop, or null.
   std::exception_ptr error() const {
     std::lock_guard lock(state_->mutex);
@@ -133,15 +158,6 @@ class coordinator {
   }
 
  private:
-  struct state {
-    std::mutex mutex;
-    std::condition_variable stop_requested;
-    bool stopped = false;
-    std::exception_ptr error;
-    std::vector<std::function<void()>> on_stop;
-    std::vector<worker> threads;
-  };
-
   static void stop(state& s, std::exception_ptr error) {
     std::vector<std::function<void()>> callbacks;
     {
