@@ -118,7 +118,8 @@ class basic_queue {
   std::vector<T> dequeue_many(std::size_t n) { return dequeue_n(n, false, "dequeue_many"); }
 
   /// As dequeue_many, except that a closed queue with 1..n-1 elements left returns them all
-  /// (TF's dequeue_up_to: the smaller final batch). **Errors:** `out_of_range` when it is empty.
+  /// (TF's dequeue_up_to: the smaller final batch). An `n` above capacity - min_after_dequeue
+  /// returns only once the queue is closed. **Errors:** `out_of_range` when it is empty.
   std::vector<T> dequeue_up_to(std::size_t n) { return dequeue_n(n, true, "dequeue_up_to"); }
 
   /// An element if one can be taken now without waiting (ignores `min_after_dequeue` only
@@ -178,7 +179,7 @@ class basic_queue {
   }
 
   std::vector<T> dequeue_n(std::size_t n, bool partial, const char* op) {
-    if (n == 0 || n > capacity_ - min_after_dequeue_)
+    if (n == 0 || (!partial && n > capacity_ - min_after_dequeue_))
       staticflow::detail::fail<invalid_argument>({Order::name, "::", op, ": n = ", n, " must be in [1, ",
                                                   capacity_ - min_after_dequeue_, "] (capacity - min_after_dequeue)"});
     std::unique_lock lock(mutex_);
