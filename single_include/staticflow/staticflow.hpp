@@ -116,6 +116,16 @@ struct unimplemented : error {
 struct internal_error : error {
   using error::error;
 };
+/// An operation was cancelled: an enqueue into a closed queue, or one pending when the queue was
+/// cancelled (TensorFlow's CancelledError).
+struct cancelled : error {
+  using error::error;
+};
+/// A deadline passed before the operation finished (e.g. threads still running after a join's
+/// grace period; TensorFlow's DeadlineExceededError).
+struct deadline_exceeded : error {
+  using error::error;
+};
 
 namespace detail {
 
@@ -11183,6 +11193,2527 @@ inline datasets read_data_sets(const std::filesystem::path& dir, const mnist_opt
 }  // namespace staticflow::data
 #endif  // STATICFLOW_DATA_MNIST_HPP
 // ---- end staticflow/data/mnist.hpp ----
+
+// ---- begin staticflow/data/split.hpp ----
+#ifndef STATICFLOW_DATA_SPLIT_HPP
+#define STATICFLOW_DATA_SPLIT_HPP
+/// \file
+/// \brief Seeded permutations of in-memory data: `shuffle_together` (several arrays, one
+/// permutation) and `split` (train / validation / test by percentages).
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <tuple>
+#include <vector>
+
+
+// ---- begin staticflow/data/slices.hpp ----
+#ifndef STATICFLOW_DATA_SLICES_HPP
+#define STATICFLOW_DATA_SLICES_HPP
+/// \file
+/// \brief `slice_t<X>` and `slice_at`: element `i` along the first axis of a tensor or vector.
+///
+/// Shared by `from_tensor_slices` (pipeline/tensor_slices.hpp), `slice_input_producer`
+/// (input_producer.hpp) and the splits (split.hpp). A slice of a rank-1 tensor or of a
+/// `std::vector<T>` is a `T`; a slice of `tensor<T, shape<N, E...>>` is `tensor<T, shape<E...>>`.
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// How to count and take slices of `X`: `type`, `count(x)`, `at(x, i)` and `gather(x, rows)`
+/// (the listed rows, in order, as one `X`-like value with a dynamic first extent).
+template <class X>
+struct slice_traits {
+  static_assert(staticflow::detail::dependent_false_v<X>,
+                "staticflow::data: slices come from an sf::tensor (along its first axis) or a std::vector");
+};
+
+template <class T, class A>
+struct slice_traits<std::vector<T, A>> {
+  using type = T;
+  using gathered = std::vector<T, A>;
+  static std::size_t count(const std::vector<T, A>& x) { return x.size(); }
+  static T at(const std::vector<T, A>& x, std::size_t i) { return x[i]; }
+  static gathered gather(const std::vector<T, A>& x, const std::vector<std::size_t>& rows) {
+    gathered out;
+    out.reserve(rows.size());
+    for (std::size_t r : rows) out.push_back(x[r]);
+    return out;
+  }
+};
+
+template <element_type T, std::size_t N, std::size_t... E>
+struct slice_traits<tensor<T, shape<N, E...>, host>> {
+  using source = tensor<T, shape<N, E...>, host>;
+  using type = std::conditional_t<sizeof...(E) == 0, T, tensor<T, shape<E...>, host>>;
+  using gathered = tensor<T, shape<dyn, E...>, host>;
+  static std::size_t count(const source& x) { return x.dim(0); }
+  static std::size_t row_size(const source& x) { return x.dim(0) ? x.size() / x.dim(0) : 0; }
+  static type at(const source& x, std::size_t i) {
+    if constexpr (sizeof...(E) == 0) {
+      return x.data()[i];
+    } else {
+      type out(staticflow::detail::tail(x.dims()));
+      std::copy_n(x.data() + i * row_size(x), out.size(), out.data());
+      return out;
+    }
+  }
+  static gathered gather(const source& x, const std::vector<std::size_t>& rows) {
+    auto d = x.dims();
+    d[0] = rows.size();
+    gathered out(d);
+    const std::size_t row = row_size(x);
+    for (std::size_t k = 0; k < rows.size(); ++k) std::copy_n(x.data() + rows[k] * row, row, out.data() + k * row);
+    return out;
+  }
+};
+
+/// The type of one slice of `X`.
+template <class X>
+using slice_t = typename slice_traits<X>::type;
+
+/// Number of slices (the first extent).
+template <class X>
+std::size_t slice_count(const X& x) {
+  return slice_traits<X>::count(x);
+}
+
+/// Slice `i` (unchecked: callers check against slice_count).
+template <class X>
+slice_t<X> slice_at(const X& x, std::size_t i) {
+  return slice_traits<X>::at(x, i);
+}
+
+namespace detail {
+/// The common first extent of `xs...`; invalid_argument naming `api` and both extents if they differ.
+template <class X0, class... X>
+std::size_t common_slice_count(const char* api, const X0& x0, const X&... xs) {
+  const std::size_t n = slice_count(x0);
+  std::size_t index = 0;
+  [[maybe_unused]] const auto check = [&](const auto& x) {
+    ++index;
+    if (slice_count(x) != n)
+      staticflow::detail::fail<invalid_argument>({api, ": argument ", index, " has first extent ", slice_count(x),
+                                                  " but argument 0 has ", n, "; all must have the same first extent"});
+  };
+  (check(xs), ...);
+  return n;
+}
+}  // namespace detail
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_SLICES_HPP
+// ---- end staticflow/data/slices.hpp ----
+
+namespace staticflow::data {
+
+/// 0..n-1 in the Fisher-Yates order drawn from splitmix64(seed) (the generator of dataset.hpp).
+inline std::vector<std::size_t> permutation(std::size_t n, std::uint64_t seed) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  splitmix64 rng(seed);
+  shuffle(order, rng);
+  return order;
+}
+
+/// The rows `rows` of `x` (sf::tensor or std::vector), in that order: a tensor with a dynamic
+/// first extent, or a vector.
+template <class X>
+typename slice_traits<X>::gathered gather_rows(const X& x, const std::vector<std::size_t>& rows) {
+  return slice_traits<X>::gather(x, rows);
+}
+
+/// Applies one seeded permutation to the first axis of every argument (arrays that belong
+/// together, such as images and labels, stay aligned). Returns the permuted copies as a tuple.
+/// **Errors:** invalid_argument if the first extents differ.
+template <class... X>
+auto shuffle_together(std::uint64_t seed, const X&... x) {
+  const std::size_t n = detail::common_slice_count("staticflow::data::shuffle_together", x...);
+  const std::vector<std::size_t> order = permutation(n, seed);
+  return std::tuple<typename slice_traits<X>::gathered...>(gather_rows(x, order)...);
+}
+
+/// The sizes of a split of `n` examples by `percent` (train, validation, test; each >= 0,
+/// summing to 100): train and validation are rounded down, test takes the rest.
+/// **Errors:** invalid_argument for a negative part or a sum other than 100.
+inline std::array<std::size_t, 3> split_sizes(std::size_t n, const std::array<double, 3>& percent) {
+  const double sum = percent[0] + percent[1] + percent[2];
+  if (percent[0] < 0 || percent[1] < 0 || percent[2] < 0 || std::abs(sum - 100.0) > 1e-9)
+    staticflow::detail::fail<invalid_argument>({"staticflow::data::split: percentages ", percent[0], ", ", percent[1],
+                                                ", ", percent[2], " must be >= 0 and sum to 100"});
+  const auto part = [&](double p) { return static_cast<std::size_t>(std::floor(static_cast<double>(n) * p / 100.0)); };
+  const std::size_t train = part(percent[0]);
+  const std::size_t validation = part(percent[1]);
+  return {train, validation, n - train - validation};
+}
+
+/// The three parts of a split; each is a tuple with one entry per array split.
+template <class... G>
+struct split_parts {
+  std::tuple<G...> train, validation, test;
+};
+
+/// Shuffles the arrays together with `seed` and cuts them into train / validation / test by
+/// `percent` (e.g. {80, 10, 10}); see split_sizes for the rounding.
+/// **Errors:** invalid_argument for bad percentages or first extents that differ.
+template <class... X>
+split_parts<typename slice_traits<X>::gathered...> split(const std::array<double, 3>& percent, std::uint64_t seed,
+                                                         const X&... x) {
+  const std::size_t n = detail::common_slice_count("staticflow::data::split", x...);
+  const auto sizes = split_sizes(n, percent);
+  const std::vector<std::size_t> order = permutation(n, seed);
+  const auto part = [&](std::size_t begin, std::size_t count) {
+    const std::vector<std::size_t> rows(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                                        order.begin() + static_cast<std::ptrdiff_t>(begin + count));
+    return std::tuple<typename slice_traits<X>::gathered...>(gather_rows(x, rows)...);
+  };
+  return {part(0, sizes[0]), part(sizes[0], sizes[1]), part(sizes[0] + sizes[1], sizes[2])};
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_SPLIT_HPP
+// ---- end staticflow/data/split.hpp ----
+
+// ---- begin staticflow/data/pipeline.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_HPP
+#define STATICFLOW_DATA_PIPELINE_HPP
+/// \file
+/// \brief Datasets in the style of tf.data: sources, stages and iteration (all of data/pipeline/).
+///
+/// Not to be confused with `staticflow::data::dataset` (data/dataset.hpp), the in-memory image
+/// set with TF's `next_batch`, which MNIST loads into. A pipeline over the same data:
+/// `from_tensor_slices(images, labels).shuffle(60000, seed).batch(100).prefetch(2)`.
+
+
+// ---- begin staticflow/data/pipeline/dataset_base.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_DATASET_BASE_HPP
+#define STATICFLOW_DATA_PIPELINE_DATASET_BASE_HPP
+/// \file
+/// \brief `dataset_base<D>`: the tf.data operations as members of every dataset, and the
+/// `pipeline_dataset` concept a source or stage satisfies.
+///
+/// A dataset is a small value (parameters, a shared pointer to in-memory data); iterating it
+/// makes a *cursor* holding the state of one pass, so every pass starts afresh (`repeat` makes a
+/// new cursor per epoch, `shuffle` reshuffles). Stages are class templates over their upstream
+/// dataset and call its cursor directly: no virtual call per element.
+///
+/// ## Writing a source (about 30 lines)
+/// A source is a class deriving from `dataset_base<Self>` with
+/// - `using element_type = ...;` (a movable value type),
+/// - a movable `class cursor` with `std::optional<element_type> next()` (nullopt at the end;
+///   throw staticflow's error classes for bad input: `not_found`, `data_loss`, ...),
+/// - `cursor make_cursor() const`, which copies what the pass needs (a cursor may outlive the
+///   dataset it came from),
+/// and a factory function. A TFRecord source, for example:
+/// ```
+/// class tfrecord_dataset : public dataset_base<tfrecord_dataset> {
+///  public:
+///   using element_type = std::string;
+///   tfrecord_dataset(std::vector<std::string> files, io::compression c) : files_(...), c_(c) {}
+///   class cursor {
+///    public:
+///     std::optional<std::string> next() {
+///       while (file_ < files_->size()) {
+///         if (!reader_) reader_.emplace((*files_)[file_], c_);
+///         if (auto r = reader_->read()) return r;   // one record
+///         reader_.reset(), ++file_;
+///       }
+///       return std::nullopt;
+///     }
+///     ...  // files_ (shared_ptr<const vector<string>>), file_, c_, std::optional<reader> reader_
+///   };
+///   cursor make_cursor() const { return cursor(files_, c_); }
+/// };
+/// ```
+/// `text_line_dataset` (pipeline/text_line.hpp) is such a source.
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+
+// ---- begin staticflow/data/pipeline/iterator.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_ITERATOR_HPP
+#define STATICFLOW_DATA_PIPELINE_ITERATOR_HPP
+/// \file
+/// \brief Iterating a dataset: `dataset_iterator` (a C++20 input iterator, for range-for) and
+/// `one_shot_iterator` (TF's make_one_shot_iterator, whose get_next throws at the end).
+
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <utility>
+
+
+namespace staticflow::data {
+
+/// An input iterator over one pass of a dataset `D`; its end is `std::default_sentinel`.
+/// Move-only: it owns the pass's cursor (and with it any prefetch or map threads).
+template <class D>
+class dataset_iterator {
+ public:
+  using value_type = typename D::element_type;
+  using difference_type = std::ptrdiff_t;
+  using iterator_concept = std::input_iterator_tag;
+
+  explicit dataset_iterator(typename D::cursor cursor) : cursor_(std::move(cursor)) { ++*this; }
+  dataset_iterator(dataset_iterator&&) noexcept = default;
+  dataset_iterator& operator=(dataset_iterator&&) noexcept = default;
+
+  /// The current element; `for (auto&& e : ds)` may move from it.
+  value_type& operator*() const { return *current_; }
+  dataset_iterator& operator++() {
+    current_ = cursor_.next();
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const dataset_iterator& it, std::default_sentinel_t) { return !it.current_.has_value(); }
+
+ private:
+  typename D::cursor cursor_;
+  // mutable: an input iterator's operator* is const, yet hands out the element to consume.
+  mutable std::optional<value_type> current_;
+};
+
+/// TF's one-shot iterator: `get_next()` returns the next element and throws `out_of_range`
+/// ("End of sequence", TF's OutOfRangeError) after the last one.
+template <class D>
+class one_shot_iterator {
+ public:
+  using element_type = typename D::element_type;
+  explicit one_shot_iterator(typename D::cursor cursor) : cursor_(std::move(cursor)) {}
+
+  /// **Errors:** `out_of_range` at the end of the data set; whatever a stage threw.
+  element_type get_next() {
+    std::optional<element_type> e = cursor_.next();
+    if (!e) staticflow::detail::fail<out_of_range>({"staticflow::data::one_shot_iterator::get_next: End of sequence"});
+    return std::move(*e);
+  }
+
+ private:
+  typename D::cursor cursor_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_ITERATOR_HPP
+// ---- end staticflow/data/pipeline/iterator.hpp ----
+
+namespace staticflow::data {
+
+/// What every source and stage provides (see the file comment).
+template <class D>
+concept pipeline_dataset = requires(const D& d) {
+  typename D::element_type;
+  typename D::cursor;
+  { d.make_cursor() } -> std::same_as<typename D::cursor>;
+} && requires(typename D::cursor& c) {
+  { c.next() } -> std::same_as<std::optional<typename D::element_type>>;
+} && std::move_constructible<typename D::cursor>;
+
+/// TF's AUTOTUNE for num_parallel_calls: one call per hardware thread.
+inline constexpr std::int64_t autotune = -1;
+
+template <class Up, class F>
+class map_dataset;
+template <class Up, class P>
+class filter_dataset;
+template <class Up>
+class shuffle_dataset;
+template <class Up>
+class batch_dataset;
+template <class Up>
+class repeat_dataset;
+template <class Up>
+class take_dataset;
+template <class Up>
+class skip_dataset;
+template <class Up>
+class prefetch_dataset;
+template <class Up, class F>
+class interleave_dataset;
+template <class... Ds>
+class zip_dataset;
+
+namespace detail {
+
+/// True when `f` takes the element itself, or, for a tuple element, its components.
+template <class F, class E>
+concept element_callable = std::is_invocable_v<const F&, E> ||
+                           requires(const F& f, E&& e) { std::apply(f, std::forward<E>(e)); };
+
+/// Calls `f` with the element, or with a tuple element's components (as TF unpacks nests).
+template <class F, class E>
+decltype(auto) invoke_element(const F& f, E&& e) {
+  static_assert(element_callable<F, E>,
+                "staticflow::data: the function must accept the element (or, when the element is a std::tuple, "
+                "its components as separate arguments), called as const");
+  if constexpr (std::is_invocable_v<const F&, E>) return std::invoke(f, std::forward<E>(e));
+  else return std::apply(f, std::forward<E>(e));
+}
+
+template <class F, class E>
+using invoke_element_t = std::remove_cvref_t<decltype(invoke_element(std::declval<const F&>(), std::declval<E>()))>;
+
+/// Throws invalid_argument "<api>: <what> must be <rule>, got <value>".
+[[noreturn, gnu::cold]] inline void bad_argument(const char* api, const char* what, const char* rule,
+                                                 std::int64_t value) {
+  staticflow::detail::fail<invalid_argument>({"staticflow::data::", api, ": ", what, " must be ", rule, ", got ", value});
+}
+inline void check_positive(const char* api, const char* what, std::int64_t value) {
+  if (value < 1) bad_argument(api, what, "positive", value);
+}
+inline void check_count(const char* api, const char* what, std::int64_t value) {
+  if (value < -1) bad_argument(api, what, "-1 (all) or >= 0", value);
+}
+
+}  // namespace detail
+
+/// The operations of tf.data.Dataset, as members of every dataset `Derived` (CRTP). Each
+/// returns a new dataset over a copy of this one. Include staticflow/data/pipeline.hpp, which
+/// defines every stage.
+///
+/// **Example:** `auto batches = from_tensor_slices(images, labels).shuffle(1000, 7).batch(32).prefetch(2);`
+/// then `for (auto&& [x, y] : batches)` with `x` a `tensor<float, shape<dyn, 28, 28, 1>>`.
+template <class Derived>
+class dataset_base {
+ public:
+  /// `f(element)` for each element (a tuple element is passed as its components). With
+  /// `num_parallel_calls` > 1 (or `autotune`) that many threads call `f` concurrently, so it must
+  /// be safe to call from several threads; the output keeps the input order (TF's deterministic
+  /// default). An exception from `f` reaches the consumer at that element's position.
+  /// **Errors:** invalid_argument unless num_parallel_calls is positive or `autotune`.
+  template <class F>
+  auto map(F f, std::int64_t num_parallel_calls = 1) const {
+    return map_dataset<Derived, F>(self(), std::move(f), num_parallel_calls);
+  }
+  /// The elements for which `predicate(element)` is true.
+  template <class P>
+  auto filter(P predicate) const {
+    return filter_dataset<Derived, P>(self(), std::move(predicate));
+  }
+  /// TF's shuffle buffer: keeps `buffer_size` elements, emits one drawn uniformly and refills its
+  /// place from upstream. buffer_size 1 is the identity; >= the data set's size, a uniform
+  /// permutation. Each pass reshuffles unless `reshuffle_each_iteration` is false.
+  /// **Errors:** invalid_argument unless buffer_size is positive.
+  auto shuffle(std::int64_t buffer_size, std::uint64_t seed = 0, bool reshuffle_each_iteration = true) const {
+    return shuffle_dataset<Derived>(self(), buffer_size, seed, reshuffle_each_iteration);
+  }
+  /// Consecutive elements stacked into batches of `batch_size` (data/stack.hpp: a tensor element
+  /// becomes `tensor<T, shape<dyn, ...>>`, tuples batch componentwise); the last batch may be
+  /// smaller unless `drop_remainder`. **Errors:** invalid_argument unless batch_size is positive.
+  auto batch(std::int64_t batch_size, bool drop_remainder = false) const {
+    return batch_dataset<Derived>(self(), batch_size, drop_remainder);
+  }
+  /// `count` passes over this data set (-1: forever; an empty pass ends it).
+  auto repeat(std::int64_t count = -1) const { return repeat_dataset<Derived>(self(), count); }
+  /// At most the first `count` elements (-1: all).
+  auto take(std::int64_t count) const { return take_dataset<Derived>(self(), count); }
+  /// All but the first `count` elements (-1: skip all).
+  auto skip(std::int64_t count) const { return skip_dataset<Derived>(self(), count); }
+  /// A background thread keeps up to `buffer_size` elements ready. An upstream exception
+  /// reaches the consumer after the elements before it; then the pass ends.
+  auto prefetch(std::int64_t buffer_size) const { return prefetch_dataset<Derived>(self(), buffer_size); }
+  /// `f(element)` must return a dataset; `cycle_length` of those are read in turn,
+  /// `block_length` elements at a time; an exhausted one is replaced by the next input's
+  /// (TF's interleave, sequential). Typical use: `list_files(...).interleave(text_line_dataset, 4)`.
+  template <class F>
+  auto interleave(F f, std::int64_t cycle_length, std::int64_t block_length = 1) const {
+    return interleave_dataset<Derived, F>(self(), std::move(f), cycle_length, block_length);
+  }
+  /// Tuples of this data set's element and the others', until the shortest ends.
+  template <class... Others>
+  auto zip(Others... others) const {
+    return zip_dataset<Derived, Others...>(self(), std::move(others)...);
+  }
+
+  /// One pass, for range-for. The dataset is a C++20 input range.
+  dataset_iterator<Derived> begin() const { return dataset_iterator<Derived>(self().make_cursor()); }
+  std::default_sentinel_t end() const { return {}; }
+  /// One pass; get_next throws out_of_range at the end.
+  one_shot_iterator<Derived> make_one_shot_iterator() const { return one_shot_iterator<Derived>(self().make_cursor()); }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
+/// Tuples of the datasets' elements, until the shortest ends (tf.data.Dataset.zip).
+template <class D0, class... Ds>
+auto zip(D0 first, Ds... others) {
+  return zip_dataset<D0, Ds...>(std::move(first), std::move(others)...);
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_DATASET_BASE_HPP
+// ---- end staticflow/data/pipeline/dataset_base.hpp ----
+
+// ---- begin staticflow/data/pipeline/range.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_RANGE_HPP
+#define STATICFLOW_DATA_PIPELINE_RANGE_HPP
+/// \file
+/// \brief `range(n)`, `range(start, stop, step)`: a dataset of `std::int64_t` (tf.data.Dataset.range).
+
+#include <cstdint>
+#include <optional>
+
+
+namespace staticflow::data {
+
+/// start, start + step, ... while before `stop` (after it, for a negative step).
+class range_dataset : public dataset_base<range_dataset> {
+ public:
+  using element_type = std::int64_t;
+
+  range_dataset(std::int64_t start, std::int64_t stop, std::int64_t step) : start_(start), stop_(stop), step_(step) {
+    if (step == 0) detail::bad_argument("range", "step", "non-zero", step);
+  }
+
+  class cursor {
+   public:
+    cursor(std::int64_t next, std::int64_t stop, std::int64_t step) : next_(next), stop_(stop), step_(step) {}
+    std::optional<std::int64_t> next() {
+      if (step_ > 0 ? next_ >= stop_ : next_ <= stop_) return std::nullopt;
+      const std::int64_t out = next_;
+      // Stop rather than overflow: the next value would pass `stop` anyway.
+      if (__builtin_add_overflow(next_, step_, &next_)) next_ = stop_;
+      return out;
+    }
+
+   private:
+    std::int64_t next_, stop_, step_;
+  };
+
+  cursor make_cursor() const { return cursor(start_, stop_, step_); }
+
+ private:
+  std::int64_t start_, stop_, step_;
+};
+
+/// 0, 1, ..., n - 1.
+inline range_dataset range(std::int64_t n) { return range_dataset(0, n, 1); }
+/// **Errors:** invalid_argument if step is 0.
+inline range_dataset range(std::int64_t start, std::int64_t stop, std::int64_t step = 1) {
+  return range_dataset(start, stop, step);
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_RANGE_HPP
+// ---- end staticflow/data/pipeline/range.hpp ----
+
+// ---- begin staticflow/data/pipeline/tensor_slices.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_TENSOR_SLICES_HPP
+#define STATICFLOW_DATA_PIPELINE_TENSOR_SLICES_HPP
+/// \file
+/// \brief `from_tensor_slices` (elements are the slices along the first axis) and
+/// `from_tensors` (one element).
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+
+namespace staticflow::data {
+
+namespace detail {
+template <class... X>
+struct slices_element {
+  using type = std::tuple<slice_t<X>...>;
+};
+template <class X>
+struct slices_element<X> {
+  using type = slice_t<X>;
+};
+}  // namespace detail
+
+/// Slices of one or several tensors / vectors, held once (shared by copies of the dataset and
+/// by its cursors). One source gives `slice_t<X>`; several give a tuple of their slices.
+template <class... X>
+class tensor_slices_dataset : public dataset_base<tensor_slices_dataset<X...>> {
+  using sources = std::tuple<X...>;
+
+ public:
+  using element_type = typename detail::slices_element<X...>::type;
+
+  explicit tensor_slices_dataset(X... x) {
+    count_ = detail::common_slice_count("staticflow::data::from_tensor_slices", x...);
+    data_ = std::make_shared<const sources>(std::move(x)...);
+  }
+
+  class cursor {
+   public:
+    cursor(std::shared_ptr<const sources> data, std::size_t count) : data_(std::move(data)), count_(count) {}
+    std::optional<element_type> next() {
+      if (index_ == count_) return std::nullopt;
+      const std::size_t i = index_++;
+      return std::apply([i](const auto&... x) { return element_type(slice_at(x, i)...); }, *data_);
+    }
+
+   private:
+    std::shared_ptr<const sources> data_;
+    std::size_t count_;
+    std::size_t index_ = 0;
+  };
+
+  cursor make_cursor() const { return cursor(data_, count_); }
+  /// Number of elements.
+  std::size_t size() const noexcept { return count_; }
+
+ private:
+  std::shared_ptr<const sources> data_;
+  std::size_t count_ = 0;
+};
+
+/// The slices along the first axis of `x...` (sf::tensor or std::vector, moved in: pass
+/// `std::move(t)` to avoid a copy): `from_tensor_slices(images, labels)` gives
+/// `std::tuple<tensor<float, shape<28, 28, 1>>, std::int32_t>` elements for
+/// `images: tensor<float, shape<dyn, 28, 28, 1>>` and `labels: tensor<std::int32_t, shape<dyn>>`.
+/// **Errors:** invalid_argument if the first extents differ (the message names them).
+template <class... X>
+auto from_tensor_slices(X... x) {
+  static_assert(sizeof...(X) >= 1, "staticflow::data::from_tensor_slices: give at least one tensor or vector");
+  return tensor_slices_dataset<X...>(std::move(x)...);
+}
+
+/// A dataset of exactly one element, `value` (tf.data.Dataset.from_tensors).
+template <class T>
+class single_dataset : public dataset_base<single_dataset<T>> {
+ public:
+  using element_type = T;
+  explicit single_dataset(T value) : value_(std::make_shared<const T>(std::move(value))) {}
+
+  class cursor {
+   public:
+    explicit cursor(std::shared_ptr<const T> value) : value_(std::move(value)) {}
+    std::optional<T> next() {
+      if (!value_) return std::nullopt;
+      std::optional<T> out(*value_);
+      value_.reset();
+      return out;
+    }
+
+   private:
+    std::shared_ptr<const T> value_;
+  };
+
+  cursor make_cursor() const { return cursor(value_); }
+
+ private:
+  std::shared_ptr<const T> value_;
+};
+
+/// One element: `value` (several values: their tuple).
+template <class T0, class... T>
+auto from_tensors(T0 value, T... more) {
+  if constexpr (sizeof...(T) == 0) return single_dataset<T0>(std::move(value));
+  else return single_dataset<std::tuple<T0, T...>>(std::tuple<T0, T...>(std::move(value), std::move(more)...));
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_TENSOR_SLICES_HPP
+// ---- end staticflow/data/pipeline/tensor_slices.hpp ----
+
+// ---- begin staticflow/data/pipeline/text_line.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_TEXT_LINE_HPP
+#define STATICFLOW_DATA_PIPELINE_TEXT_LINE_HPP
+/// \file
+/// \brief `text_line_dataset(files)`: the lines of text files, without their line ends.
+
+#include <cstddef>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// Lines of each file in turn (tf.data.TextLineDataset): "\n" and "\r\n" end a line; a last
+/// line without one still counts; files are opened lazily, one at a time.
+/// **Errors:** not_found naming the file when it cannot be opened; data_loss when reading fails.
+class text_line_dataset : public dataset_base<text_line_dataset> {
+ public:
+  using element_type = std::string;
+
+  explicit text_line_dataset(std::vector<std::string> files)
+      : files_(std::make_shared<const std::vector<std::string>>(std::move(files))) {}
+  explicit text_line_dataset(std::string file) : text_line_dataset(std::vector<std::string>{std::move(file)}) {}
+
+  class cursor {
+   public:
+    explicit cursor(std::shared_ptr<const std::vector<std::string>> files) : files_(std::move(files)) {}
+    std::optional<std::string> next() {
+      while (file_ < files_->size()) {
+        if (!in_) open();
+        std::string line;
+        if (std::getline(*in_, line)) {
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          return line;
+        }
+        if (in_->bad())
+          staticflow::detail::fail<data_loss>({"staticflow::data::text_line_dataset: reading '", (*files_)[file_],
+                                               "' failed"});
+        in_.reset();
+        ++file_;
+      }
+      return std::nullopt;
+    }
+
+   private:
+    void open() {
+      const std::string& name = (*files_)[file_];
+      in_ = std::make_unique<std::ifstream>(name, std::ios::binary);
+      if (!*in_) staticflow::detail::fail<not_found>({"staticflow::data::text_line_dataset: cannot open '", name, "'"});
+    }
+
+    std::shared_ptr<const std::vector<std::string>> files_;
+    std::size_t file_ = 0;
+    std::unique_ptr<std::ifstream> in_;
+  };
+
+  cursor make_cursor() const { return cursor(files_); }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> files_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_TEXT_LINE_HPP
+// ---- end staticflow/data/pipeline/text_line.hpp ----
+
+// ---- begin staticflow/data/pipeline/list_files.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_LIST_FILES_HPP
+#define STATICFLOW_DATA_PIPELINE_LIST_FILES_HPP
+/// \file
+/// \brief `list_files(pattern, shuffle, seed)`: the file names matching a glob, as a dataset.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+
+// ---- begin staticflow/data/pipeline/shuffle.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_SHUFFLE_HPP
+#define STATICFLOW_DATA_PIPELINE_SHUFFLE_HPP
+/// \file
+/// \brief `shuffle_dataset`: `ds.shuffle(buffer_size, seed, reshuffle_each_iteration)`.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// See dataset_base::shuffle. Each call of next():
+/// 1. tops the buffer up from upstream to `buffer_size` elements (fewer at the end of input);
+/// 2. draws `i = rng.uniform(buffer.size())` (splitmix64) and emits `buffer[i]`;
+/// 3. moves the buffer's last element into slot `i`.
+/// Pass `k` (counted over all copies of this dataset) draws from `splitmix64(seed)` for
+/// k = 0 and, when reshuffling, from `splitmix64(splitmix64(seed + k)())` after that.
+template <class Up>
+class shuffle_dataset : public dataset_base<shuffle_dataset<Up>> {
+ public:
+  using element_type = typename Up::element_type;
+
+  shuffle_dataset(Up up, std::int64_t buffer_size, std::uint64_t seed, bool reshuffle)
+      : up_(std::move(up)), seed_(seed), reshuffle_(reshuffle) {
+    detail::check_positive("shuffle", "buffer_size", buffer_size);
+    buffer_size_ = static_cast<std::size_t>(buffer_size);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, std::size_t buffer_size, std::uint64_t seed)
+        : up_(std::move(up)), buffer_size_(buffer_size), rng_(seed) {}
+    std::optional<element_type> next() {
+      while (!upstream_done_ && buffer_.size() < buffer_size_) {
+        std::optional<element_type> x = up_.next();
+        if (!x) upstream_done_ = true;
+        else buffer_.push_back(std::move(*x));
+      }
+      if (buffer_.empty()) return std::nullopt;
+      const auto i = static_cast<std::size_t>(rng_.uniform(buffer_.size()));
+      std::optional<element_type> out(std::move(buffer_[i]));
+      if (i + 1 != buffer_.size()) buffer_[i] = std::move(buffer_.back());
+      buffer_.pop_back();
+      return out;
+    }
+
+   private:
+    typename Up::cursor up_;
+    std::size_t buffer_size_;
+    splitmix64 rng_;
+    std::vector<element_type> buffer_;
+    bool upstream_done_ = false;
+  };
+
+  cursor make_cursor() const {
+    const std::uint64_t k = passes_->fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t seed = (k == 0 || !reshuffle_) ? seed_ : splitmix64(seed_ + k)();
+    return cursor(up_.make_cursor(), buffer_size_, seed);
+  }
+
+ private:
+  Up up_;
+  std::size_t buffer_size_ = 1;
+  std::uint64_t seed_;
+  bool reshuffle_;
+  std::shared_ptr<std::atomic<std::uint64_t>> passes_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_SHUFFLE_HPP
+// ---- end staticflow/data/pipeline/shuffle.hpp ----
+
+namespace staticflow::data {
+
+namespace detail {
+
+/// True when `name` matches the glob `pattern`: `*` (any run), `?` (one character),
+/// `[abc]`, `[a-z]`, `[!a]` (one of / not one of). No path separators are involved.
+inline bool glob_match(std::string_view pattern, std::string_view name) {
+  std::size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
+  const auto class_match = [&](std::size_t& q, char c) {  // q at '['; leaves q after ']'
+    std::size_t i = q + 1;
+    const bool negate = i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^');
+    if (negate) ++i;
+    bool hit = false;
+    for (bool first = true; i < pattern.size() && (first || pattern[i] != ']'); first = false, ++i) {
+      if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+        hit = hit || (pattern[i] <= c && c <= pattern[i + 2]);
+        i += 2;
+      } else {
+        hit = hit || pattern[i] == c;
+      }
+    }
+    q = i + 1;
+    return hit != negate;
+  };
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+      continue;
+    }
+    std::size_t q = p;
+    const bool ok = p < pattern.size() &&
+                    (pattern[p] == '[' ? class_match(q, name[n]) : (q = p + 1, pattern[p] == '?' || pattern[p] == name[n]));
+    if (ok) {
+      p = q, ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1, n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+inline bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+/// The paths matching `pattern`; wildcards may appear in any component (not across a '/').
+inline std::vector<std::string> matching_files(const std::string& pattern) {
+  namespace fs = std::filesystem;
+  const fs::path pat(pattern);
+  std::vector<fs::path> current{pat.root_path()};
+  std::error_code ec;
+  for (const fs::path& part : pat.relative_path()) {
+    std::vector<fs::path> next;
+    const std::string c = part.string();
+    for (const fs::path& dir : current) {
+      if (!has_wildcard(c)) {
+        if (fs::exists(dir / part, ec)) next.push_back(dir / part);
+        continue;
+      }
+      for (fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec), end; !ec && it != end; it.increment(ec))
+        if (glob_match(c, it->path().filename().string())) next.push_back(dir / it->path().filename());
+    }
+    current.swap(next);
+  }
+  std::vector<std::string> out;
+  for (const auto& p : current)
+    if (fs::is_regular_file(p, ec)) out.push_back(p.string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace detail
+
+/// The dataset list_files returns: the sorted matches through a shuffle whose buffer holds all
+/// of them (so an unshuffled listing is a shuffle with buffer 1, the identity).
+using file_list_dataset = shuffle_dataset<tensor_slices_dataset<std::vector<std::string>>>;
+
+/// The regular files matching the glob `pattern` (tf.data.Dataset.list_files), in name order,
+/// or, with `shuffle`, in an order drawn from `seed` anew on each pass.
+/// **Errors:** invalid_argument when nothing matches (as TF: "No files matched pattern").
+inline file_list_dataset list_files(const std::string& pattern, bool shuffle = true, std::uint64_t seed = 0) {
+  std::vector<std::string> files = detail::matching_files(pattern);
+  if (files.empty())
+    staticflow::detail::fail<invalid_argument>({"staticflow::data::list_files: No files matched pattern: ", pattern});
+  const auto buffer = static_cast<std::int64_t>(shuffle ? files.size() : 1);
+  return file_list_dataset(from_tensor_slices(std::move(files)), buffer, seed, true);
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_LIST_FILES_HPP
+// ---- end staticflow/data/pipeline/list_files.hpp ----
+
+// ---- begin staticflow/data/pipeline/map.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_MAP_HPP
+#define STATICFLOW_DATA_PIPELINE_MAP_HPP
+/// \file
+/// \brief `map_dataset`: `ds.map(f, num_parallel_calls)`, in order, optionally on worker threads.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/data/queue.hpp ----
+#ifndef STATICFLOW_DATA_QUEUE_HPP
+#define STATICFLOW_DATA_QUEUE_HPP
+/// \file
+/// \brief Bounded blocking queues with TensorFlow's close/cancel semantics: `fifo_queue` and
+/// `random_shuffle_queue`.
+///
+/// TF 1.x semantics (tf.FIFOQueue, tf.RandomShuffleQueue):
+/// - `enqueue` blocks while the queue is full; into a closed queue it throws `cancelled`;
+/// - `dequeue` blocks while the queue is empty (a shuffle queue: while it holds no more than
+///   `min_after_dequeue` elements, so what comes out is drawn from a well-mixed buffer);
+/// - `close()`: no more enqueues; pending and later dequeues still get the remaining elements
+///   (a shuffle queue then ignores `min_after_dequeue`), and once the queue is empty they throw
+///   `out_of_range` (TF's OutOfRangeError, the normal end of input);
+/// - `close(true)` (`cancel()`) also makes enqueues blocked on a full queue throw `cancelled`.
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+namespace detail {
+
+/// FIFO order: the oldest element leaves first.
+struct fifo_order {
+  static constexpr const char* name = "staticflow::data::fifo_queue";
+  template <class T>
+  T take(std::deque<T>& items) {
+    T out = std::move(items.front());
+    items.pop_front();
+    return out;
+  }
+};
+
+/// Random order: a uniformly chosen element leaves (swapped to the back first, so removal is O(1)).
+struct shuffle_order {
+  static constexpr const char* name = "staticflow::data::random_shuffle_queue";
+  splitmix64 rng;
+  template <class T>
+  T take(std::deque<T>& items) {
+    const auto i = static_cast<std::size_t>(rng.uniform(items.size()));
+    if (i + 1 != items.size()) std::swap(items[i], items.back());
+    T out = std::move(items.back());
+    items.pop_back();
+    return out;
+  }
+};
+
+}  // namespace detail
+
+/// A bounded, thread-safe queue of `T` (any movable type); `Order` picks which element a
+/// dequeue takes. Use the aliases `fifo_queue<T>` and `random_shuffle_queue<T>`.
+///
+/// **Errors:** `invalid_argument` for capacity 0, `min_after_dequeue >= capacity`, or a
+/// dequeue_many of more than capacity - min_after_dequeue elements (it could never complete);
+/// `cancelled` from enqueue into a closed queue; `out_of_range` from a dequeue of a closed queue
+/// without enough elements.
+template <class T, class Order>
+class basic_queue {
+ public:
+  /// A FIFO queue holding at most `capacity` elements.
+  explicit basic_queue(std::size_t capacity)
+    requires std::is_same_v<Order, detail::fifo_order>
+      : capacity_(capacity) {
+    check_sizes();
+  }
+  /// A shuffle queue: at most `capacity` elements; dequeues wait until more than
+  /// `min_after_dequeue` are held (until the queue is closed); draws from splitmix64(seed).
+  basic_queue(std::size_t capacity, std::size_t min_after_dequeue, std::uint64_t seed)
+    requires std::is_same_v<Order, detail::shuffle_order>
+      : capacity_(capacity), min_after_dequeue_(min_after_dequeue), order_{splitmix64(seed)} {
+    check_sizes();
+  }
+  basic_queue(const basic_queue&) = delete;
+  basic_queue& operator=(const basic_queue&) = delete;
+
+  /// Adds `value`, waiting while the queue is full.
+  /// **Errors:** `cancelled` if the queue is closed, or is cancelled while this call waits.
+  void enqueue(T value) {
+    std::unique_lock lock(mutex_);
+    if (closed_) fail_closed("enqueue");
+    not_full_.wait(lock, [&] { return items_.size() < capacity_ || cancelled_; });
+    if (cancelled_) fail_closed("enqueue");
+    items_.push_back(std::move(value));
+    not_empty_.notify_all();
+  }
+
+  /// Removes one element, waiting until one is available.
+  /// **Errors:** `out_of_range` once the queue is closed and empty.
+  T dequeue() {
+    std::unique_lock lock(mutex_);
+    wait_for(lock, 1, "dequeue");
+    return take_one();
+  }
+
+  /// As dequeue, but the end (closed and empty) is nullopt instead of an exception: the form
+  /// for consumers that loop until the end, such as the pipeline's prefetch and map workers.
+  std::optional<T> dequeue_optional() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return closed_ || items_.size() > min_after_dequeue_; });
+    if (items_.empty()) return std::nullopt;
+    return take_one();
+  }
+
+  /// Removes `n` elements at once (TF's dequeue_many), waiting until `n` are available.
+  /// **Errors:** `out_of_range` if the queue is closed with fewer than `n` left (they stay).
+  std::vector<T> dequeue_many(std::size_t n) { return dequeue_n(n, false, "dequeue_many"); }
+
+  /// As dequeue_many, except that a closed queue with 1..n-1 elements left returns them all
+  /// (TF's dequeue_up_to: the smaller final batch). An `n` above capacity - min_after_dequeue
+  /// returns only once the queue is closed. **Errors:** `out_of_range` when it is empty.
+  std::vector<T> dequeue_up_to(std::size_t n) { return dequeue_n(n, true, "dequeue_up_to"); }
+
+  /// An element if one can be taken now without waiting (ignores `min_after_dequeue` only
+  /// when closed, as dequeue does).
+  std::optional<T> try_dequeue() {
+    std::lock_guard lock(mutex_);
+    if (items_.empty() || (!closed_ && items_.size() <= min_after_dequeue_)) return std::nullopt;
+    return take_one();
+  }
+
+  /// No more enqueues; with `cancel_pending_enqueues`, also fail the enqueues waiting on a full
+  /// queue. Idempotent. Wakes every waiting thread.
+  void close(bool cancel_pending_enqueues = false) {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      cancelled_ = cancelled_ || cancel_pending_enqueues;
+    }
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+  /// close(true).
+  void cancel() { close(true); }
+
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return items_.size();
+  }
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+  std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t min_after_dequeue() const noexcept { return min_after_dequeue_; }
+
+ private:
+  void check_sizes() const {
+    if (capacity_ == 0)
+      staticflow::detail::fail<invalid_argument>({Order::name, ": capacity must be positive"});
+    if (min_after_dequeue_ >= capacity_)
+      staticflow::detail::fail<invalid_argument>({Order::name, ": min_after_dequeue ", min_after_dequeue_,
+                                                  " must be less than capacity ", capacity_});
+  }
+
+  [[noreturn]] static void fail_closed(const char* op) {
+    staticflow::detail::fail<cancelled>({Order::name, "::", op, ": the queue is closed"});
+  }
+
+  // Waits until `n` elements can leave: more than min_after_dequeue + n - 1 while open, or `n`
+  // (`1` when `partial`) once closed. Throws out_of_range when a closed queue cannot supply them.
+  void wait_for(std::unique_lock<std::mutex>& lock, std::size_t n, const char* op, bool partial = false) {
+    not_empty_.wait(lock, [&] { return closed_ || items_.size() >= n + min_after_dequeue_; });
+    const std::size_t needed = partial ? 1 : n;
+    if (items_.size() < needed)
+      staticflow::detail::fail<out_of_range>({Order::name, "::", op, ": the queue is closed and holds ",
+                                              items_.size(), " of the ", needed, " elements requested"});
+  }
+
+  std::vector<T> dequeue_n(std::size_t n, bool partial, const char* op) {
+    if (n == 0 || (!partial && n > capacity_ - min_after_dequeue_))
+      staticflow::detail::fail<invalid_argument>({Order::name, "::", op, ": n = ", n, " must be in [1, ",
+                                                  capacity_ - min_after_dequeue_, "] (capacity - min_after_dequeue)"});
+    std::unique_lock lock(mutex_);
+    wait_for(lock, n, op, partial);
+    std::vector<T> out;
+    const std::size_t count = n < items_.size() ? n : items_.size();
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) out.push_back(order_.take(items_));
+    not_full_.notify_all();
+    return out;
+  }
+
+  T take_one() {
+    T out = order_.take(items_);
+    not_full_.notify_one();
+    return out;
+  }
+
+  mutable std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<T> items_;
+  std::size_t capacity_;
+  std::size_t min_after_dequeue_ = 0;
+  bool closed_ = false;
+  bool cancelled_ = false;
+  Order order_{};
+};
+
+/// A bounded FIFO queue (tf.FIFOQueue).
+template <class T>
+using fifo_queue = basic_queue<T, detail::fifo_order>;
+
+/// A bounded queue whose dequeues take a uniformly random element (tf.RandomShuffleQueue).
+template <class T>
+using random_shuffle_queue = basic_queue<T, detail::shuffle_order>;
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_QUEUE_HPP
+// ---- end staticflow/data/queue.hpp ----
+
+// ---- begin staticflow/data/worker.hpp ----
+#ifndef STATICFLOW_DATA_WORKER_HPP
+#define STATICFLOW_DATA_WORKER_HPP
+/// \file
+/// \brief `worker`: one thread running one function, joined on destruction, its exception kept.
+///
+/// The only thread type of the data layer: prefetch and parallel map (pipeline/), queue runners
+/// and coordinator-launched threads are all workers. Nothing here uses OpenMP, so ThreadSanitizer
+/// sees every synchronisation the data layer does.
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace staticflow::data {
+
+/// A thread that runs `body()` once. The body's exception (if any) is caught and kept for
+/// `error()`, so a throwing body never calls std::terminate. Destruction first calls the
+/// optional `stop` function (which must make the body return soon, e.g. by cancelling the queue
+/// it blocks on), then joins: a worker never outlives its owner and never hangs it, provided
+/// `stop` does its job.
+///
+/// **Example:** `sf::data::worker w([&] { q.enqueue(1); }, [&] { q.cancel(); });`
+class worker {
+ public:
+  worker() = default;
+
+  template <class Body>
+  explicit worker(Body body, std::function<void()> stop = {})
+      : state_(std::make_shared<state>()), stop_(std::move(stop)) {
+    // The thread holds its own reference to the state, so done() stays valid however the
+    // worker object is moved.
+    thread_ = std::thread([s = state_, body = std::move(body)]() mutable { run(*s, body); });
+  }
+
+  worker(worker&&) noexcept = default;
+  worker& operator=(worker&& other) noexcept {
+    if (this != &other) {
+      finish();
+      thread_ = std::move(other.thread_);
+      state_ = std::move(other.state_);
+      stop_ = std::move(other.stop_);
+    }
+    return *this;
+  }
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+  ~worker() { finish(); }
+
+  /// True while a thread is attached (started and not yet joined).
+  bool joinable() const noexcept { return thread_.joinable(); }
+
+  /// True once the body has returned or thrown (also true for a default-constructed worker).
+  bool done() const {
+    if (!state_) return true;
+    std::lock_guard lock(state_->mutex);
+    return state_->done;
+  }
+
+  /// Waits until the body has finished or `deadline` passed; true if it finished.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) const {
+    if (!state_) return true;
+    std::unique_lock lock(state_->mutex);
+    return state_->finished.wait_until(lock, deadline, [&] { return state_->done; });
+  }
+
+  /// Waits for the body to finish and joins the thread (no stop request).
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// The body's exception, or null (read it after done() is true).
+  std::exception_ptr error() const {
+    if (!state_) return nullptr;
+    std::lock_guard lock(state_->mutex);
+    return state_->error;
+  }
+
+ private:
+  struct state {
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    std::exception_ptr error;
+  };
+
+  template <class Body>
+  static void run(state& s, Body& body) noexcept {
+    std::exception_ptr error;
+    try {
+      body();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard lock(s.mutex);
+    s.error = std::move(error);
+    s.done = true;
+    s.finished.notify_all();
+  }
+
+  void finish() noexcept {
+    if (!thread_.joinable()) return;
+    if (stop_) {
+      try {
+        stop_();
+      } catch (...) {  // a destructor must not throw; the join below still happens
+      }
+    }
+    thread_.join();
+  }
+
+  std::thread thread_;
+  std::shared_ptr<state> state_;
+  std::function<void()> stop_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_WORKER_HPP
+// ---- end staticflow/data/worker.hpp ----
+
+namespace staticflow::data {
+
+/// See dataset_base::map. The parallel form pulls upstream on the consumer's thread (upstream
+/// cursors are single-threaded), hands up to `num_parallel_calls` elements to as many workers
+/// and returns results in input order.
+template <class Up, class F>
+class map_dataset : public dataset_base<map_dataset<Up, F>> {
+  using input_type = typename Up::element_type;
+
+ public:
+  using element_type = detail::invoke_element_t<F, input_type>;
+
+  map_dataset(Up up, F f, std::int64_t num_parallel_calls) : up_(std::move(up)), f_(std::move(f)) {
+    if (num_parallel_calls != autotune) detail::check_positive("map", "num_parallel_calls", num_parallel_calls);
+    const auto hw = static_cast<std::int64_t>(std::thread::hardware_concurrency());
+    parallel_ = static_cast<std::size_t>(num_parallel_calls == autotune ? (hw > 0 ? hw : 1) : num_parallel_calls);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, const F& f, std::size_t parallel) : up_(std::move(up)) {
+      if (parallel > 1) pool_ = std::make_unique<pool>(f, parallel);
+      else f_.emplace(f);
+    }
+    std::optional<element_type> next() {
+      if (!pool_) {
+        std::optional<input_type> x = up_.next();
+        if (!x) return std::nullopt;
+        return detail::invoke_element(*f_, std::move(*x));
+      }
+      return next_parallel();
+    }
+
+   private:
+    struct slot {
+      std::optional<input_type> in;
+      std::optional<element_type> out;
+      std::exception_ptr error;
+      bool ready = false;
+    };
+    // Heap-allocated so workers keep a stable address while the cursor moves.
+    struct pool {
+      pool(const F& f, std::size_t n) : f(f), tasks(n) {
+        workers.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) workers.emplace_back([this] { work(); }, [this] { stop(); });
+      }
+      void work() {
+        while (std::optional<slot*> s = tasks.dequeue_optional()) {
+          try {
+            (*s)->out.emplace(detail::invoke_element(f, std::move(*(*s)->in)));
+          } catch (...) {
+            (*s)->error = std::current_exception();
+          }
+          std::lock_guard lock(mutex);
+          (*s)->ready = true;
+          done.notify_all();
+        }
+      }
+      void stop() {
+        while (tasks.try_dequeue()) {  // started tasks finish; queued ones are dropped
+        }
+        tasks.close();
+      }
+      const F f;
+      fifo_queue<slot*> tasks;
+      std::mutex mutex;
+      std::condition_variable done;
+      std::deque<std::unique_ptr<slot>> in_flight;  // consumer thread only
+      bool upstream_done = false;                   // consumer thread only
+      std::vector<worker> workers;                  // last: joined before the rest is destroyed
+    };
+
+    std::optional<element_type> next_parallel() {
+      pool& p = *pool_;
+      while (p.in_flight.size() < p.workers.size() && !p.upstream_done) {
+        std::optional<input_type> x = up_.next();
+        if (!x) {
+          p.upstream_done = true;
+          break;
+        }
+        auto s = std::make_unique<slot>();
+        s->in.emplace(std::move(*x));
+        p.tasks.enqueue(s.get());  // never blocks: the queue holds as many as there are workers
+        p.in_flight.push_back(std::move(s));
+      }
+      if (p.in_flight.empty()) return std::nullopt;
+      std::unique_ptr<slot> s = std::move(p.in_flight.front());
+      p.in_flight.pop_front();
+      {
+        std::unique_lock lock(p.mutex);
+        p.done.wait(lock, [&] { return s->ready; });
+      }
+      if (s->error) std::rethrow_exception(s->error);
+      return std::move(s->out);
+    }
+
+    typename Up::cursor up_;
+    std::optional<F> f_;  // sequential form
+    std::unique_ptr<pool> pool_;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), f_, parallel_); }
+
+ private:
+  Up up_;
+  F f_;
+  std::size_t parallel_ = 1;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_MAP_HPP
+// ---- end staticflow/data/pipeline/map.hpp ----
+
+// ---- begin staticflow/data/pipeline/filter.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_FILTER_HPP
+#define STATICFLOW_DATA_PIPELINE_FILTER_HPP
+/// \file
+/// \brief `filter_dataset`: `ds.filter(predicate)`.
+
+#include <optional>
+#include <utility>
+
+
+namespace staticflow::data {
+
+/// See dataset_base::filter. The predicate sees the element as const (components for a tuple).
+template <class Up, class P>
+class filter_dataset : public dataset_base<filter_dataset<Up, P>> {
+ public:
+  using element_type = typename Up::element_type;
+
+  filter_dataset(Up up, P predicate) : up_(std::move(up)), predicate_(std::move(predicate)) {}
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, const P& predicate) : up_(std::move(up)), predicate_(predicate) {}
+    std::optional<element_type> next() {
+      while (std::optional<element_type> x = up_.next())
+        if (static_cast<bool>(detail::invoke_element(predicate_, std::as_const(*x)))) return x;
+      return std::nullopt;
+    }
+
+   private:
+    typename Up::cursor up_;
+    P predicate_;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), predicate_); }
+
+ private:
+  Up up_;
+  P predicate_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_FILTER_HPP
+// ---- end staticflow/data/pipeline/filter.hpp ----
+
+// ---- begin staticflow/data/pipeline/batch.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_BATCH_HPP
+#define STATICFLOW_DATA_PIPELINE_BATCH_HPP
+/// \file
+/// \brief `batch_dataset`: `ds.batch(batch_size, drop_remainder)`.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/data/stack.hpp ----
+#ifndef STATICFLOW_DATA_STACK_HPP
+#define STATICFLOW_DATA_STACK_HPP
+/// \file
+/// \brief `batch_t<E>` and `stack_rows`: how elements of type `E` are stacked into one batch.
+///
+/// Shared by the dataset stage `batch` (pipeline/batch.hpp) and the queue batchers
+/// (queue_batch.hpp). The rules, applied recursively:
+/// - a scalar element type `T` (float, int64, ...) -> `tensor<T, shape<dyn>>`;
+/// - `tensor<T, shape<E...>>` -> `tensor<T, shape<dyn, E...>>`, ready to feed a placeholder of
+///   that shape (elements must have equal run-time extents);
+/// - `std::tuple<A...>` -> `std::tuple<batch_t<A>...>` (componentwise, as TF batches nests);
+/// - anything else (`std::string`, user types) -> `std::vector<E>`.
+
+#include <algorithm>
+#include <cstddef>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// The stacking rule for element type `E` (see the file comment). Each specialisation has
+/// `type` and `static type stack(Rows& rows, Get get)`, where `get(rows[i])` is an lvalue of
+/// type `E` that stack may move from. `rows` is never empty.
+template <class E>
+struct batch_traits {
+  using type = std::vector<E>;
+  template <class Rows, class Get>
+  static type stack(Rows& rows, Get get) {
+    type out;
+    out.reserve(rows.size());
+    for (auto& r : rows) out.push_back(std::move(get(r)));
+    return out;
+  }
+};
+
+template <element_type T>
+struct batch_traits<T> {
+  using type = tensor<T, shape<dyn>>;
+  template <class Rows, class Get>
+  static type stack(Rows& rows, Get get) {
+    type out(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) out.data()[i] = get(rows[i]);
+    return out;
+  }
+};
+
+namespace detail {
+[[noreturn, gnu::cold]] inline void throw_ragged_batch(std::size_t row, const std::string& got,
+                                                       const std::string& first) {
+  staticflow::detail::fail<invalid_argument>({"staticflow::data::batch: element ", row, " has extents ", got,
+                                              " but element 0 has ", first,
+                                              "; elements of one batch must have equal extents"});
+}
+}  // namespace detail
+
+template <element_type T, std::size_t... X>
+struct batch_traits<tensor<T, shape<X...>, host>> {
+  using type = tensor<T, shape<dyn, X...>, host>;
+  template <class Rows, class Get>
+  static type stack(Rows& rows, Get get) {
+    const auto& first = get(rows[0]);
+    dims_t<shape<dyn, X...>> d{};
+    d[0] = rows.size();
+    for (std::size_t i = 0; i < sizeof...(X); ++i) d[i + 1] = first.dims()[i];
+    type out(d);
+    const std::size_t row = first.size();
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const auto& t = get(rows[r]);
+      if (!(t.dims() == first.dims())) detail::throw_ragged_batch(r, to_string(t.dims()), to_string(first.dims()));
+      std::copy_n(t.data(), row, out.data() + r * row);
+    }
+    return out;
+  }
+};
+
+template <class... A>
+struct batch_traits<std::tuple<A...>> {
+  using type = std::tuple<typename batch_traits<A>::type...>;
+  template <class Rows, class Get>
+  static type stack(Rows& rows, Get get) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return type{batch_traits<A>::stack(rows, [&](auto& r) -> auto& { return std::get<I>(get(r)); })...};
+    }(std::index_sequence_for<A...>{});
+  }
+};
+
+/// The batch type of element type `E`.
+template <class E>
+using batch_t = typename batch_traits<E>::type;
+
+/// Stacks `rows` (non-empty) into one batch, moving from them.
+template <class E>
+batch_t<E> stack_rows(std::vector<E>& rows) {
+  return batch_traits<E>::stack(rows, [](E& e) -> E& { return e; });
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_STACK_HPP
+// ---- end staticflow/data/stack.hpp ----
+
+namespace staticflow::data {
+
+/// See dataset_base::batch; the batch type is `batch_t<element>` (data/stack.hpp).
+template <class Up>
+class batch_dataset : public dataset_base<batch_dataset<Up>> {
+  using row_type = typename Up::element_type;
+
+ public:
+  using element_type = batch_t<row_type>;
+
+  batch_dataset(Up up, std::int64_t batch_size, bool drop_remainder) : up_(std::move(up)), drop_(drop_remainder) {
+    detail::check_positive("batch", "batch_size", batch_size);
+    size_ = static_cast<std::size_t>(batch_size);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, std::size_t size, bool drop) : up_(std::move(up)), size_(size), drop_(drop) {}
+    std::optional<element_type> next() {
+      std::vector<row_type> rows;
+      rows.reserve(size_);
+      while (rows.size() < size_) {
+        std::optional<row_type> x = up_.next();
+        if (!x) break;
+        rows.push_back(std::move(*x));
+      }
+      if (rows.empty() || (drop_ && rows.size() < size_)) return std::nullopt;
+      return stack_rows(rows);
+    }
+
+   private:
+    typename Up::cursor up_;
+    std::size_t size_;
+    bool drop_;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), size_, drop_); }
+
+ private:
+  Up up_;
+  std::size_t size_ = 1;
+  bool drop_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_BATCH_HPP
+// ---- end staticflow/data/pipeline/batch.hpp ----
+
+// ---- begin staticflow/data/pipeline/repeat.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_REPEAT_HPP
+#define STATICFLOW_DATA_PIPELINE_REPEAT_HPP
+/// \file
+/// \brief `repeat_dataset`: `ds.repeat(count)`.
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+
+namespace staticflow::data {
+
+/// See dataset_base::repeat. Each pass makes a fresh upstream cursor (so shuffles reshuffle).
+/// A pass that yields nothing ends the repetition, as in TF: `repeat()` of an empty data set
+/// is empty rather than an endless loop.
+template <class Up>
+class repeat_dataset : public dataset_base<repeat_dataset<Up>> {
+ public:
+  using element_type = typename Up::element_type;
+
+  repeat_dataset(Up up, std::int64_t count) : up_(std::move(up)), count_(count) {
+    detail::check_count("repeat", "count", count);
+  }
+
+  class cursor {
+   public:
+    cursor(Up up, std::int64_t count) : up_(std::move(up)), count_(count) {}
+    std::optional<element_type> next() {
+      for (;;) {
+        if (!current_) {
+          if (count_ >= 0 && passes_ >= count_) return std::nullopt;
+          current_.emplace(up_.make_cursor());
+          ++passes_;
+          produced_ = false;
+        }
+        if (std::optional<element_type> x = current_->next()) {
+          produced_ = true;
+          return x;
+        }
+        current_.reset();
+        if (!produced_) return std::nullopt;
+      }
+    }
+
+   private:
+    Up up_;
+    std::int64_t count_;
+    std::int64_t passes_ = 0;
+    bool produced_ = false;
+    std::optional<typename Up::cursor> current_;
+  };
+
+  cursor make_cursor() const { return cursor(up_, count_); }
+
+ private:
+  Up up_;
+  std::int64_t count_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_REPEAT_HPP
+// ---- end staticflow/data/pipeline/repeat.hpp ----
+
+// ---- begin staticflow/data/pipeline/take_skip.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_TAKE_SKIP_HPP
+#define STATICFLOW_DATA_PIPELINE_TAKE_SKIP_HPP
+/// \file
+/// \brief `take_dataset` and `skip_dataset`: `ds.take(count)`, `ds.skip(count)`.
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+
+namespace staticflow::data {
+
+/// See dataset_base::take (-1: everything).
+template <class Up>
+class take_dataset : public dataset_base<take_dataset<Up>> {
+ public:
+  using element_type = typename Up::element_type;
+
+  take_dataset(Up up, std::int64_t count) : up_(std::move(up)), count_(count) {
+    detail::check_count("take", "count", count);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, std::int64_t left) : up_(std::move(up)), left_(left) {}
+    std::optional<element_type> next() {
+      if (left_ == 0) return std::nullopt;  // upstream is not touched past the count
+      if (left_ > 0) --left_;
+      return up_.next();
+    }
+
+   private:
+    typename Up::cursor up_;
+    std::int64_t left_;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), count_); }
+
+ private:
+  Up up_;
+  std::int64_t count_;
+};
+
+/// See dataset_base::skip (-1: everything).
+template <class Up>
+class skip_dataset : public dataset_base<skip_dataset<Up>> {
+ public:
+  using element_type = typename Up::element_type;
+
+  skip_dataset(Up up, std::int64_t count) : up_(std::move(up)), count_(count) {
+    detail::check_count("skip", "count", count);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, std::int64_t to_skip) : up_(std::move(up)), to_skip_(to_skip) {}
+    std::optional<element_type> next() {
+      while (to_skip_ != 0) {  // -1 never reaches 0: skips to the end
+        if (!up_.next()) return std::nullopt;
+        if (to_skip_ > 0) --to_skip_;
+      }
+      return up_.next();
+    }
+
+   private:
+    typename Up::cursor up_;
+    std::int64_t to_skip_;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), count_); }
+
+ private:
+  Up up_;
+  std::int64_t count_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_TAKE_SKIP_HPP
+// ---- end staticflow/data/pipeline/take_skip.hpp ----
+
+// ---- begin staticflow/data/pipeline/prefetch.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_PREFETCH_HPP
+#define STATICFLOW_DATA_PIPELINE_PREFETCH_HPP
+/// \file
+/// \brief `prefetch_dataset`: `ds.prefetch(buffer_size)`, a background thread filling a queue.
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <utility>
+
+
+namespace staticflow::data {
+
+/// See dataset_base::prefetch. Each pass starts one `worker` that owns the upstream cursor and
+/// enqueues into a `fifo_queue` of `buffer_size`; the consumer dequeues. Destroying the pass
+/// mid-way cancels the queue (the worker's blocked enqueue throws `cancelled`) and joins it.
+template <class Up>
+class prefetch_dataset : public dataset_base<prefetch_dataset<Up>> {
+ public:
+  using element_type = typename Up::element_type;
+
+  prefetch_dataset(Up up, std::int64_t buffer_size) : up_(std::move(up)) {
+    detail::check_positive("prefetch", "buffer_size", buffer_size);
+    size_ = static_cast<std::size_t>(buffer_size);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor up, std::size_t size) : state_(std::make_unique<state>(size)) {
+      state* s = state_.get();
+      s->producer = worker([s, up = std::move(up)]() mutable { produce(*s, up); }, [s] { s->queue.cancel(); });
+    }
+    std::optional<element_type> next() {
+      std::optional<element_type> x = state_->queue.dequeue_optional();
+      // The producer stores its error before closing the queue, and the queue's mutex orders
+      // that store before this read.
+      if (!x && state_->error) std::rethrow_exception(std::exchange(state_->error, nullptr));
+      return x;
+    }
+
+   private:
+    struct state {
+      explicit state(std::size_t size) : queue(size) {}
+      fifo_queue<element_type> queue;
+      std::exception_ptr error;
+      worker producer;  // last: joined before the queue is destroyed
+    };
+
+    static void produce(state& s, typename Up::cursor& up) {
+      try {
+        while (std::optional<element_type> x = up.next()) s.queue.enqueue(std::move(*x));
+      } catch (...) {
+        // Also the `cancelled` of a consumer that went away; nobody reads it then.
+        s.error = std::current_exception();
+      }
+      s.queue.close();
+    }
+
+    std::unique_ptr<state> state_;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), size_); }
+
+ private:
+  Up up_;
+  std::size_t size_ = 1;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_PREFETCH_HPP
+// ---- end staticflow/data/pipeline/prefetch.hpp ----
+
+// ---- begin staticflow/data/pipeline/interleave.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_INTERLEAVE_HPP
+#define STATICFLOW_DATA_PIPELINE_INTERLEAVE_HPP
+/// \file
+/// \brief `interleave_dataset`: `ds.interleave(f, cycle_length, block_length)`.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// See dataset_base::interleave. TF's algorithm (InterleaveDatasetOp): a cycle of
+/// `cycle_length` slots visited in turn; a slot without a dataset takes the next input
+/// element's `f(x)`; a slot gives `block_length` elements, then the turn passes on; a slot whose
+/// dataset ends is emptied and the turn passes on at once.
+template <class Up, class F>
+class interleave_dataset : public dataset_base<interleave_dataset<Up, F>> {
+  using inner_dataset = detail::invoke_element_t<F, typename Up::element_type>;
+  static_assert(pipeline_dataset<inner_dataset>, "staticflow::data::interleave: the function must return a dataset");
+
+ public:
+  using element_type = typename inner_dataset::element_type;
+
+  interleave_dataset(Up up, F f, std::int64_t cycle_length, std::int64_t block_length)
+      : up_(std::move(up)), f_(std::move(f)) {
+    detail::check_positive("interleave", "cycle_length", cycle_length);
+    detail::check_positive("interleave", "block_length", block_length);
+    cycle_length_ = static_cast<std::size_t>(cycle_length);
+    block_length_ = static_cast<std::size_t>(block_length);
+  }
+
+  class cursor {
+   public:
+    cursor(typename Up::cursor input, const F& f, std::size_t cycle_length, std::size_t block_length)
+        : input_(std::move(input)), f_(f), block_length_(block_length) {
+      slots_.resize(cycle_length);
+    }
+    std::optional<element_type> next() {
+      while (!input_done_ || open_ > 0) {
+        auto& slot = slots_[index_];
+        if (slot) {
+          if (std::optional<element_type> x = slot->next()) {
+            if (++block_ == block_length_) advance();
+            return x;
+          }
+          slot.reset();
+          --open_;
+          advance();
+        } else if (!input_done_) {
+          open_slot(slot);
+        } else {
+          advance();
+        }
+      }
+      return std::nullopt;
+    }
+
+   private:
+    void advance() {
+      block_ = 0;
+      index_ = (index_ + 1) % slots_.size();
+    }
+    void open_slot(std::optional<typename inner_dataset::cursor>& slot) {
+      std::optional<typename Up::element_type> x = input_.next();
+      if (!x) {
+        input_done_ = true;
+        return;
+      }
+      slot.emplace(detail::invoke_element(f_, std::move(*x)).make_cursor());
+      ++open_;
+    }
+
+    typename Up::cursor input_;
+    F f_;
+    std::size_t block_length_;
+    std::vector<std::optional<typename inner_dataset::cursor>> slots_;
+    std::size_t index_ = 0, block_ = 0, open_ = 0;
+    bool input_done_ = false;
+  };
+
+  cursor make_cursor() const { return cursor(up_.make_cursor(), f_, cycle_length_, block_length_); }
+
+ private:
+  Up up_;
+  F f_;
+  std::size_t cycle_length_ = 1, block_length_ = 1;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_INTERLEAVE_HPP
+// ---- end staticflow/data/pipeline/interleave.hpp ----
+
+// ---- begin staticflow/data/pipeline/zip.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_ZIP_HPP
+#define STATICFLOW_DATA_PIPELINE_ZIP_HPP
+/// \file
+/// \brief `zip_dataset`: `zip(a, b, ...)` and `a.zip(b, ...)`.
+
+#include <cstddef>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+
+namespace staticflow::data {
+
+/// See zip(). Each next() asks the inputs in order and stops at the first that has ended (as
+/// TF does), so the inputs after it are not advanced.
+template <class... Ds>
+class zip_dataset : public dataset_base<zip_dataset<Ds...>> {
+  static_assert(sizeof...(Ds) >= 1, "staticflow::data::zip: give at least one dataset");
+  static_assert((pipeline_dataset<Ds> && ...), "staticflow::data::zip: every argument must be a dataset");
+
+ public:
+  using element_type = std::tuple<typename Ds::element_type...>;
+
+  explicit zip_dataset(Ds... ds) : ds_(std::move(ds)...) {}
+
+  class cursor {
+   public:
+    explicit cursor(typename Ds::cursor... c) : cursors_(std::move(c)...) {}
+    std::optional<element_type> next() {
+      std::tuple<std::optional<typename Ds::element_type>...> parts;
+      const bool all = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return ((std::get<I>(parts) = std::get<I>(cursors_).next()).has_value() && ...);
+      }(std::index_sequence_for<Ds...>{});
+      if (!all) return std::nullopt;
+      return std::apply([](auto&... p) { return element_type(std::move(*p)...); }, parts);
+    }
+
+   private:
+    std::tuple<typename Ds::cursor...> cursors_;
+  };
+
+  cursor make_cursor() const {
+    return std::apply([](const auto&... d) { return cursor(d.make_cursor()...); }, ds_);
+  }
+
+ private:
+  std::tuple<Ds...> ds_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_ZIP_HPP
+// ---- end staticflow/data/pipeline/zip.hpp ----
+
+#endif  // STATICFLOW_DATA_PIPELINE_HPP
+// ---- end staticflow/data/pipeline.hpp ----
+
+// ---- begin staticflow/data/coordinator.hpp ----
+#ifndef STATICFLOW_DATA_COORDINATOR_HPP
+#define STATICFLOW_DATA_COORDINATOR_HPP
+/// \file
+/// \brief `coordinator`: TF 1.x's tf.train.Coordinator, stopping and joining a set of threads.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// Coordinates the threads of an input pipeline (tf.train.Coordinator).
+///
+/// - `launch(body)` starts a thread registered with the coordinator; its body runs under TF's
+///   `stop_on_exception`: an `out_of_range` (end of input) requests a clean stop, any other
+///   exception requests a stop carrying that exception.
+/// - `request_stop(error)` sets the stop flag once and runs the `on_stop` callbacks (queue
+///   runners register the cancellation of their queues there, so threads blocked on a queue
+///   wake up). Only the first request's exception is kept; later ones are ignored, as in TF.
+/// - `join(grace)` waits until every registered thread has finished or a stop was requested,
+///   then gives the threads `grace` to finish; it throws `deadline_exceeded` if some are still
+///   running (they stay registered), and otherwise rethrows the kept exception.
+///
+/// The state the threads touch is shared with them, so destroying a coordinator whose threads
+/// still run is safe: the destructor requests a stop and joins them.
+///
+/// **Example:**
+/// ```
+/// sf::data::coordinator coord;
+/// auto files = sf::data::string_input_producer({"a.txt", "b.txt"}, {.num_epochs = 1});
+/// files.runner().create_threads(coord);
+/// try { for (;;) use(files.dequeue()); } catch (const sf::out_of_range&) { coord.request_stop(); }
+/// coord.join();
+/// ```
+class coordinator {
+  struct state {
+    std::mutex mutex;
+    std::condition_variable stop_requested;
+    bool stopped = false;
+    std::exception_ptr error;
+    std::vector<std::function<void()>> on_stop;
+    std::vector<worker> threads;
+  };
+
+ public:
+  using duration = std::chrono::steady_clock::duration;
+
+  coordinator() : state_(std::make_shared<state>()) {}
+  coordinator(const coordinator&) = delete;
+  coordinator& operator=(const coordinator&) = delete;
+  ~coordinator() {
+    request_stop();
+    std::vector<worker> threads = take_threads();
+    for (auto& t : threads) t.join();
+  }
+
+  /// Asks every thread to stop; keeps `error` if it is the first request's and not out_of_range.
+  void request_stop(std::exception_ptr error = nullptr) { stop(*state_, std::move(error)); }
+
+  /// True once a stop was requested.
+  bool should_stop() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->stopped;
+  }
+
+  /// Waits up to `timeout` for a stop request; true if one came.
+  bool wait_for_stop(duration timeout) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->stop_requested.wait_for(lock, timeout, [&] { return state_->stopped; });
+  }
+
+  /// Runs `callback` when a stop is requested (at once if it already was). It must not block.
+  void on_stop(std::function<void()> callback) {
+    {
+      std::lock_guard lock(state_->mutex);
+      if (!state_->stopped) {
+        state_->on_stop.push_back(std::move(callback));
+        return;
+      }
+    }
+    callback();
+  }
+
+  /// Starts a registered thread running `body` under stop_on_exception (see the class comment).
+  template <class Body>
+  void launch(Body body) {
+    worker w = make_worker(std::move(body));
+    std::lock_guard lock(state_->mutex);
+    state_->threads.push_back(std::move(w));
+  }
+
+  /// A thread running `body` under stop_on_exception that is not registered: the caller owns it
+  /// (and passes it to the `join` overload that takes threads). Destroying it requests a stop.
+  template <class Body>
+  worker make_worker(Body body) {
+    std::shared_ptr<state> s = state_;
+    return worker([s, body = std::move(body)]() mutable { run_stopping_on_exception(*s, body); },
+                  [s] { stop(*s, nullptr); });
+  }
+
+  /// Joins the registered threads (see the class comment).
+  /// **Errors:** `deadline_exceeded` when threads are still running `grace` after the stop
+  /// request; otherwise the exception given to the first request_stop, if any.
+  void join(duration grace = std::chrono::seconds(120)) {
+    std::vector<worker> none;
+    join(none, grace);
+  }
+
+  /// Joins `threads` and the registered threads. The joined threads are left in `threads` (no
+  /// longer joinable); their own exceptions, when no stop carried one, are rethrown too.
+  void join(std::vector<worker>& threads, duration grace = std::chrono::seconds(120)) {
+    std::vector<worker> registered = take_threads();
+    wait_until_done_or_stopped(registered, threads);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    const std::size_t running = count_running(registered, deadline) + count_running(threads, deadline);
+    if (running > 0) {
+      give_back(std::move(registered));
+      staticflow::detail::fail<deadline_exceeded>({"staticflow::data::coordinator::join: ", running,
+                                                   " thread(s) still running after the grace period; the "
+                                                   "coordinator joins them when it is destroyed"});
+    }
+    for (auto& t : registered) t.join();
+    for (auto& t : threads) t.join();
+    rethrow_first_error(threads);
+  }
+
+  /// A handle to the stop flag that stays valid however long the thread holding it outlives
+  /// this object (queue runner threads test it between steps).
+  class stop_view {
+   public:
+    bool should_stop() const {
+      std::lock_guard lock(state_->mutex);
+      return state_->stopped;
+    }
+
+   private:
+    friend class coordinator;
+    explicit stop_view(std::shared_ptr<state> s) : state_(std::move(s)) {}
+    std::shared_ptr<state> state_;
+  };
+  std::shared_ptr<stop_view> stop_flag() const { return std::shared_ptr<stop_view>(new stop_view(state_)); }
+
+  /// The exception kept by request_stop, or null.
+  std::exception_ptr error() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->error;
+  }
+
+ private:
+  static void stop(state& s, std::exception_ptr error) {
+    std::vector<std::function<void()>> callbacks;
+    {
+      std::lock_guard lock(s.mutex);
+      if (s.stopped) return;
+      s.stopped = true;
+      if (error && !is_clean_stop(error)) s.error = std::move(error);
+      callbacks.swap(s.on_stop);
+    }
+    s.stop_requested.notify_all();
+    // Outside the lock: a callback (cancelling a queue) wakes threads that may call back in.
+    for (auto& c : callbacks) c();
+  }
+
+  static bool is_clean_stop(const std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const out_of_range&) {
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  template <class Body>
+  static void run_stopping_on_exception(state& s, Body& body) {
+    try {
+      body();
+    } catch (...) {
+      stop(s, std::current_exception());
+    }
+  }
+
+  std::vector<worker> take_threads() {
+    std::lock_guard lock(state_->mutex);
+    return std::exchange(state_->threads, {});
+  }
+
+  void give_back(std::vector<worker> threads) {
+    std::lock_guard lock(state_->mutex);
+    for (auto& t : threads) state_->threads.push_back(std::move(t));
+  }
+
+  // TF polls too: a thread's end and a stop request are different events.
+  void wait_until_done_or_stopped(const std::vector<worker>& a, const std::vector<worker>& b) const {
+    const auto all_done = [](const std::vector<worker>& ts) {
+      for (const auto& t : ts)
+        if (!t.done()) return false;
+      return true;
+    };
+    while (!(all_done(a) && all_done(b)) && !wait_for_stop(std::chrono::milliseconds(5))) {
+    }
+  }
+
+  static std::size_t count_running(const std::vector<worker>& threads, std::chrono::steady_clock::time_point deadline) {
+    std::size_t running = 0;
+    for (const auto& t : threads) running += t.wait_until(deadline) ? 0 : 1;
+    return running;
+  }
+
+  void rethrow_first_error(const std::vector<worker>& threads) const {
+    if (auto e = error()) std::rethrow_exception(e);
+    for (const auto& t : threads)
+      if (auto e = t.error()) std::rethrow_exception(e);
+  }
+
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_COORDINATOR_HPP
+// ---- end staticflow/data/coordinator.hpp ----
+
+// ---- begin staticflow/data/queue_runner.hpp ----
+#ifndef STATICFLOW_DATA_QUEUE_RUNNER_HPP
+#define STATICFLOW_DATA_QUEUE_RUNNER_HPP
+/// \file
+/// \brief `queue_runner`: TF 1.x's tf.train.QueueRunner, threads repeating an enqueue step.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// Runs each enqueue step on its own thread, over and over, until the coordinator stops or the
+/// step throws `out_of_range` (its input is exhausted). When the last thread has run out of
+/// input, the queue is closed, so the consumer drains it and then gets `out_of_range`. Any other
+/// exception stops the coordinator carrying that exception (its `join` rethrows it), and a stop
+/// cancels the queue, so threads blocked on it wake up and end.
+///
+/// Copies share one runner. Like TF, create_threads on a running runner starts more threads.
+class queue_runner {
+ public:
+  /// `close(cancel_pending_enqueues)` closes the queue the steps fill.
+  queue_runner(std::function<void(bool)> close, std::vector<std::function<void()>> enqueue_steps)
+      : state_(std::make_shared<state>()) {
+    state_->close = std::move(close);
+    state_->steps = std::move(enqueue_steps);
+    if (state_->steps.empty())
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::queue_runner: give at least one enqueue step"});
+  }
+  /// The runner of `queue` (anything with close(bool)), shared with the steps.
+  template <class Queue>
+  queue_runner(std::shared_ptr<Queue> queue, std::vector<std::function<void()>> enqueue_steps)
+      : queue_runner([queue](bool cancel) { queue->close(cancel); }, std::move(enqueue_steps)) {}
+
+  /// Starts one coordinator-registered thread per step and arranges for the queue to be
+  /// cancelled when the coordinator stops.
+  void create_threads(coordinator& coord) const {
+    std::shared_ptr<state> s = state_;
+    coord.on_stop([s] { s->close(true); });
+    {
+      std::lock_guard lock(s->mutex);
+      s->running += s->steps.size();
+    }
+    for (std::size_t i = 0; i < s->steps.size(); ++i) {
+      std::shared_ptr<coordinator::stop_view> stop = coord.stop_flag();
+      coord.launch([s, i, stop] { run(*s, s->steps[i], *stop); });
+    }
+  }
+
+  /// Number of enqueue steps (threads per create_threads).
+  std::size_t size() const noexcept { return state_->steps.size(); }
+
+ private:
+  struct state {
+    std::function<void(bool)> close;
+    std::vector<std::function<void()>> steps;
+    std::mutex mutex;
+    std::size_t running = 0;
+  };
+
+  static void run(state& s, const std::function<void()>& step, const coordinator::stop_view& stop) {
+    try {
+      while (!stop.should_stop()) step();
+    } catch (const out_of_range&) {
+      // The input ran out (TF's queue runner catches OutOfRangeError the same way).
+    } catch (...) {
+      finished(s);
+      throw;  // launch's stop_on_exception stops the coordinator with it
+    }
+    finished(s);
+  }
+
+  static void finished(state& s) {
+    bool last;
+    {
+      std::lock_guard lock(s.mutex);
+      last = --s.running == 0;
+    }
+    if (last) s.close(false);
+  }
+
+  std::shared_ptr<state> state_;
+};
+
+/// Anything with `runner()` (an input producer or a queue batcher), or a queue_runner itself.
+inline const queue_runner& runner_of(const queue_runner& r) { return r; }
+template <class T>
+  requires requires(const T& t) { t.runner(); }
+const queue_runner& runner_of(const T& t) {
+  return t.runner();
+}
+
+/// Starts the threads of every runner given (tf.train.start_queue_runners).
+template <class... R>
+void start_queue_runners(coordinator& coord, const R&... runners) {
+  (runner_of(runners).create_threads(coord), ...);
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_QUEUE_RUNNER_HPP
+// ---- end staticflow/data/queue_runner.hpp ----
+
+// ---- begin staticflow/data/input_producer.hpp ----
+#ifndef STATICFLOW_DATA_INPUT_PRODUCER_HPP
+#define STATICFLOW_DATA_INPUT_PRODUCER_HPP
+/// \file
+/// \brief `string_input_producer`, `slice_input_producer`: TF 1.x's input producers, a queue of
+/// items filled for `num_epochs` epochs by a queue runner.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// Options of the input producers (TF's keyword arguments and defaults).
+struct producer_options {
+  std::int64_t num_epochs = -1;  ///< epochs to produce; -1: no limit (TF's None)
+  bool shuffle = true;           ///< a fresh permutation of the items each epoch
+  std::uint64_t seed = 0;        ///< seed of the splitmix64 stream behind the permutations
+  std::size_t capacity = 32;     ///< capacity of the queue
+};
+
+/// A FIFO queue of items and the runner that fills it: one thread enqueues item `order[i]` for
+/// each epoch's order (the identity, or a Fisher-Yates permutation when shuffling), then the
+/// queue is closed. `dequeue()` (also `operator()`, so a producer can feed fifo_batch or
+/// shuffle_batch) throws `out_of_range` after the last epoch. Copies share the queue.
+template <class T>
+class input_producer {
+ public:
+  using element_type = T;
+
+  /// `count` items, item i made by `item(i)`. **Errors:** invalid_argument for no items, a
+  /// num_epochs that is neither -1 nor positive, or capacity 0.
+  input_producer(std::size_t count, std::function<T(std::size_t)> item, producer_options options, const char* api)
+      : queue_(make_queue(options.capacity)),
+        runner_(queue_, {make_step(count, std::move(item), options, api, queue_)}) {}
+
+  T dequeue() const { return queue_->dequeue(); }
+  T operator()() const { return dequeue(); }
+  fifo_queue<T>& queue() const { return *queue_; }
+  const queue_runner& runner() const { return runner_; }
+
+ private:
+  static std::shared_ptr<fifo_queue<T>> make_queue(std::size_t capacity) {
+    return std::make_shared<fifo_queue<T>>(capacity);
+  }
+
+  struct epochs {
+    std::function<T(std::size_t)> item;
+    std::vector<std::size_t> order;
+    std::size_t position = 0;
+    std::int64_t epoch = 0;
+    std::int64_t num_epochs;
+    bool shuffle;
+    splitmix64 rng;
+  };
+
+  static std::function<void()> make_step(std::size_t count, std::function<T(std::size_t)> item,
+                                         const producer_options& o, const char* api,
+                                         const std::shared_ptr<fifo_queue<T>>& queue) {
+    if (count == 0) staticflow::detail::fail<invalid_argument>({"staticflow::data::", api, ": there are no items"});
+    if (o.num_epochs == 0 || o.num_epochs < -1)
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::", api,
+                                                  ": num_epochs must be -1 (no limit) or positive, got ", o.num_epochs});
+    auto e = std::make_shared<epochs>(epochs{std::move(item), std::vector<std::size_t>(count), count, 0,
+                                             o.num_epochs, o.shuffle, splitmix64(o.seed)});
+    std::weak_ptr<fifo_queue<T>> weak = queue;  // the runner already owns the queue; no cycle
+    return [e, weak] {
+      if (e->position == e->order.size()) start_epoch(*e);
+      auto q = weak.lock();
+      if (!q) staticflow::detail::fail<cancelled>({"staticflow::data::input_producer: the queue is gone"});
+      q->enqueue(e->item(e->order[e->position]));
+      ++e->position;
+    };
+  }
+
+  static void start_epoch(epochs& e) {
+    if (e.num_epochs >= 0 && e.epoch >= e.num_epochs)
+      staticflow::detail::fail<out_of_range>({"staticflow::data::input_producer: ", e.num_epochs, " epochs produced"});
+    ++e.epoch;
+    std::iota(e.order.begin(), e.order.end(), std::size_t{0});
+    if (e.shuffle) data::shuffle(e.order, e.rng);
+    e.position = 0;
+  }
+
+  std::shared_ptr<fifo_queue<T>> queue_;
+  queue_runner runner_;
+};
+
+/// The strings, `num_epochs` times, each epoch shuffled unless `options.shuffle` is false
+/// (tf.train.string_input_producer). Typical input: file names.
+inline input_producer<std::string> string_input_producer(std::vector<std::string> strings,
+                                                         producer_options options = {}) {
+  auto shared = std::make_shared<const std::vector<std::string>>(std::move(strings));
+  return input_producer<std::string>(
+      shared->size(), [shared](std::size_t i) { return (*shared)[i]; }, options, "string_input_producer");
+}
+
+/// Slices of the tensors / vectors (one: its slice type; several: the tuple of their slices, the
+/// same slice index in each), `num_epochs` times, shuffled per epoch (tf.train.slice_input_producer).
+/// **Errors:** invalid_argument if their first extents differ.
+template <class... X>
+auto slice_input_producer(producer_options options, X... x) {
+  static_assert(sizeof...(X) >= 1, "staticflow::data::slice_input_producer: give at least one tensor or vector");
+  const std::size_t n = detail::common_slice_count("staticflow::data::slice_input_producer", x...);
+  auto shared = std::make_shared<const std::tuple<X...>>(std::move(x)...);
+  using item_type = std::conditional_t<sizeof...(X) == 1, std::tuple_element_t<0, std::tuple<slice_t<X>...>>,
+                                       std::tuple<slice_t<X>...>>;
+  return input_producer<item_type>(
+      n,
+      [shared](std::size_t i) {
+        return std::apply([i](const auto&... s) { return item_type(slice_at(s, i)...); }, *shared);
+      },
+      options, "slice_input_producer");
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_INPUT_PRODUCER_HPP
+// ---- end staticflow/data/input_producer.hpp ----
+
+// ---- begin staticflow/data/queue_batch.hpp ----
+#ifndef STATICFLOW_DATA_QUEUE_BATCH_HPP
+#define STATICFLOW_DATA_QUEUE_BATCH_HPP
+/// \file
+/// \brief `fifo_batch` and `shuffle_batch`: TF 1.x's tf.train.batch and tf.train.shuffle_batch,
+/// threads filling a queue of examples that the consumer takes `batch_size` at a time.
+///
+/// (tf.train.batch is `fifo_batch` here: `staticflow::data::batch` already names the batch
+/// struct of data/dataset.hpp.)
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// Options of fifo_batch and shuffle_batch (TF's keyword arguments).
+struct batch_options {
+  std::size_t batch_size = 32;             ///< examples per batch
+  std::size_t num_threads = 1;             ///< threads calling the source and enqueueing
+  std::size_t capacity = 32;               ///< capacity of the example queue
+  std::size_t min_after_dequeue = 0;       ///< shuffle_batch only: examples kept to mix (< capacity)
+  std::uint64_t seed = 0;                  ///< shuffle_batch only: seed of the queue's draws
+  bool allow_smaller_final_batch = false;  ///< a last batch of fewer examples instead of none
+};
+
+/// A queue of examples `E`, its runner, and `dequeue()`, which stacks `batch_size` examples
+/// into `batch_t<E>` (data/stack.hpp). After the source ran out and the queue drained, dequeue
+/// throws `out_of_range`. Copies share the queue.
+template <class E, class Queue>
+class batch_queue {
+ public:
+  using element_type = batch_t<E>;
+
+  template <class Source>
+  batch_queue(std::shared_ptr<Queue> queue, Source source, const batch_options& o)
+      : queue_(std::move(queue)), runner_(queue_, steps(queue_, std::move(source), o.num_threads)),
+        batch_size_(o.batch_size), partial_(o.allow_smaller_final_batch) {}
+
+  /// The next batch. **Errors:** out_of_range at the end; invalid_argument for ragged examples.
+  element_type dequeue() const {
+    std::vector<E> rows = partial_ ? queue_->dequeue_up_to(batch_size_) : queue_->dequeue_many(batch_size_);
+    return stack_rows(rows);
+  }
+  Queue& queue() const { return *queue_; }
+  const queue_runner& runner() const { return runner_; }
+
+ private:
+  template <class Source>
+  static std::vector<std::function<void()>> steps(const std::shared_ptr<Queue>& q, Source source, std::size_t n) {
+    if (n == 0) staticflow::detail::fail<invalid_argument>({"staticflow::data::batch: num_threads must be positive"});
+    // One source shared by the threads: it must be safe to call concurrently (an input producer is).
+    auto shared = std::make_shared<Source>(std::move(source));
+    std::weak_ptr<Queue> weak = q;
+    std::function<void()> step = [shared, weak] {
+      E example = (*shared)();
+      if (auto queue = weak.lock()) queue->enqueue(std::move(example));
+    };
+    return std::vector<std::function<void()>>(n, step);
+  }
+
+  std::shared_ptr<Queue> queue_;
+  queue_runner runner_;
+  std::size_t batch_size_;
+  bool partial_;
+};
+
+namespace detail {
+template <class Source>
+using example_t = std::remove_cvref_t<std::invoke_result_t<Source&>>;
+
+inline void check_batch_options(const char* api, const batch_options& o) {
+  if (o.batch_size == 0 || o.batch_size > o.capacity - o.min_after_dequeue)
+    staticflow::detail::fail<invalid_argument>({"staticflow::data::", api, ": batch_size ", o.batch_size,
+                                                " must be in [1, capacity - min_after_dequeue = ",
+                                                o.capacity > o.min_after_dequeue ? o.capacity - o.min_after_dequeue : 0,
+                                                "]"});
+}
+}  // namespace detail
+
+/// Batches in the order the threads enqueue them (tf.train.batch). `source()` returns one
+/// example and throws `out_of_range` when it has no more (an input_producer does both).
+/// **Errors:** invalid_argument for batch_size 0 or above capacity, num_threads 0.
+template <class Source>
+auto fifo_batch(Source source, batch_options options) {
+  using E = detail::example_t<Source>;
+  options.min_after_dequeue = 0;
+  detail::check_batch_options("fifo_batch", options);
+  auto q = std::make_shared<fifo_queue<E>>(options.capacity);
+  return batch_queue<E, fifo_queue<E>>(std::move(q), std::move(source), options);
+}
+
+/// Batches drawn at random from a random_shuffle_queue holding more than `min_after_dequeue`
+/// examples until the input ends (tf.train.shuffle_batch).
+/// **Errors:** invalid_argument as fifo_batch, and for min_after_dequeue >= capacity.
+template <class Source>
+auto shuffle_batch(Source source, batch_options options) {
+  using E = detail::example_t<Source>;
+  auto q = std::make_shared<random_shuffle_queue<E>>(options.capacity, options.min_after_dequeue, options.seed);
+  detail::check_batch_options("shuffle_batch", options);
+  return batch_queue<E, random_shuffle_queue<E>>(std::move(q), std::move(source), options);
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_QUEUE_BATCH_HPP
+// ---- end staticflow/data/queue_batch.hpp ----
 
 // ---- begin staticflow/nn/sequential.hpp ----
 #ifndef STATICFLOW_NN_SEQUENTIAL_HPP

@@ -52,6 +52,16 @@ struct unimplemented : error {
 struct internal_error : error {
   using error::error;
 };
+/// An operation was cancelled: an enqueue into a closed queue, or one pending when the queue was
+/// cancelled (TensorFlow's CancelledError).
+struct cancelled : error {
+  using error::error;
+};
+/// A deadline passed before the operation finished (e.g. threads still running after a join's
+/// grace period; TensorFlow's DeadlineExceededError).
+struct deadline_exceeded : error {
+  using error::error;
+};
 
 namespace detail {
 
