@@ -1922,20 +1922,20 @@ struct node_id {
 };
 
 template <class Policy>
-class temporaries;
+class workspace;
 template <class Policy>
 struct executor;
 
 namespace detail {
 // Evaluation (expr/assign.hpp), declared here for the nodes' `evaluate` and `backward`.
 template <class P, class N>
-auto materialize(const N& node, temporaries<P>& tmp);
+auto materialize(const N& node, workspace<P>& tmp);
 template <class P, class N>
-auto lower(const N& node, temporaries<P>& tmp);
+auto lower(const N& node, workspace<P>& tmp);
 template <class P, class T, class S, class N>
-void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp);
+void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, workspace<P>& tmp);
 
-/// The memory holding a node's value when it has one already (tensors, variables, cached results).
+/// The memory holding a node's value when it has one already (tensors, variables, computed results).
 template <class N>
 concept has_value_view = is_tensor_v<N> || requires(const N& n) { n.value.data(); };
 
@@ -1960,34 +1960,30 @@ struct node_traits {
   bool pointwise = true;            ///< output element i reads element i of its operands (as broadcast)
 };
 
+/// The traits of node (or tensor view) type `N`. (Variable templates, not constexpr functions:
+/// one cheap instantiation per node type instead of a function per pass that asks.)
 template <class N>
-constexpr node_traits traits_of() {
-  if constexpr (requires { N::traits; }) return N::traits;
-  else return {};
-}
-/// The traits of node (or tensor view) type `N`.
+inline constexpr node_traits traits_v = node_traits{};
 template <class N>
-inline constexpr node_traits traits_v = traits_of<std::remove_cvref_t<N>>();
+  requires requires { std::remove_cvref_t<N>::traits; }
+inline constexpr node_traits traits_v<N> = std::remove_cvref_t<N>::traits;
 
 namespace detail {
+// Found by overload resolution rather than a trait class per node type: `children()`'s return
+// type, or no children (the `long` overload) for leaves.
 template <class N>
-struct children_of {
-  using type = meta::children<>;
-};
+auto children_type(const N& n, int) -> decltype(n.children());
 template <class N>
-  requires requires(const N& n) { n.children(); }
-struct children_of<N> {
-  using type = decltype(std::declval<const N&>().children());
-};
-template <class Children, template <class> class Pred>
-struct any_of;
-template <class... C, template <class> class Pred>
-struct any_of<meta::children<C...>, Pred> : std::bool_constant<(Pred<C>::value || ...)> {};
+meta::children<> children_type(const N&, long);
+template <template <class> class Pred, class... C>
+constexpr bool any_of(const meta::children<C...>*) {
+  return (Pred<C>::value || ...);
+}
 }  // namespace detail
 
 /// `N`'s children as a `meta::children<C...>` type (its arguments are the children's types).
 template <class N>
-using children_t = typename detail::children_of<std::remove_cvref_t<N>>::type;
+using children_t = decltype(detail::children_type(std::declval<const std::remove_cvref_t<N>&>(), 0));
 
 /// True when `N` has no children (tensors, scalars, generators, placeholders, variables).
 template <class N>
@@ -1995,7 +1991,7 @@ inline constexpr bool is_leaf_v = children_t<N>::size == 0;
 
 /// True when `Pred<C>::value` holds for a child type `C` of `N`.
 template <class N, template <class> class Pred>
-inline constexpr bool any_child_v = detail::any_of<children_t<N>, Pred>::value;
+inline constexpr bool any_child_v = detail::any_of<Pred>(static_cast<const children_t<N>*>(nullptr));
 
 /// Calls `f(child)` for every child, first to last (`Reverse`: last to first).
 template <bool Reverse = false, class N, class F>
@@ -2049,18 +2045,26 @@ auto map_children(const N& n, F&& f) {
 
 /// The op name of a node kind (nullptr for leaves), as logged by `log_device_placement`.
 template <class N>
-constexpr const char* op_name_of() {
-  if constexpr (requires { { N::name } -> std::convertible_to<const char*>; }) return N::name;
-  else return nullptr;
-}
+inline constexpr const char* op_name_v = nullptr;
 template <class N>
-inline constexpr const char* op_name_v = op_name_of<N>();
+  requires requires { { N::name } -> std::convertible_to<const char*>; }
+inline constexpr const char* op_name_v<N> = N::name;
 
-/// True when a variable (a gradient target) sits at or below `N`.
+namespace detail {
+template <class... C>
+constexpr bool any_has_variables(const meta::children<C...>*);
+}
+/// True when a variable (a gradient target) sits at or below `N`. (Variable templates and a
+/// constexpr fold, not trait classes: no class instantiated per node type to ask.)
 template <class N>
-struct has_variables : std::bool_constant<traits_v<N>.variable || any_child_v<N, has_variables>> {};
-template <class N>
-inline constexpr bool has_variables_v = has_variables<std::remove_cvref_t<N>>::value;
+inline constexpr bool has_variables_v =
+    traits_v<N>.variable || detail::any_has_variables(static_cast<const children_t<N>*>(nullptr));
+namespace detail {
+template <class... C>
+constexpr bool any_has_variables(const meta::children<C...>*) {
+  return (has_variables_v<C> || ...);
+}
+}  // namespace detail
 
 /// Anything that can appear in an expression: a node, a tensor or a tensor view.
 template <class E>
@@ -2743,7 +2747,7 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     const auto a = detail::materialize(lhs, tmp);
     const auto b = detail::materialize(rhs, tmp);
     const std::size_t k = a.dim(TransA ? 0 : 1);
@@ -2928,7 +2932,7 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     auto a = detail::lower(arg, tmp);
     using in_shape = typename decltype(a)::shape_type;
     const auto in_dims = a.dims();
@@ -2996,7 +3000,7 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     auto a = detail::lower(arg, tmp);
     using in_shape = typename decltype(a)::shape_type;
     const auto in_dims = a.dims();
@@ -3087,7 +3091,7 @@ auto argmin(const E& e) {
 /// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
-/// `temporaries<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
+/// `workspace<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
 /// differentiable materialisation point reading its operands from memory) and `value_type`
 /// (the default: the last operand's). Every pass handles the node through the node protocol
 /// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
@@ -3144,7 +3148,11 @@ struct op_node : node_base<op_node<Op, A...>> {
   op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
-  meta::children<A...> children() const { return with_args([](const auto&... a) { return meta::children<A...>{&a...}; }); }
+  meta::children<A...> children() const {
+    if constexpr (arity == 1) return {&meta::get<0>(args)};
+    else if constexpr (arity == 2) return {&meta::get<0>(args), &meta::get<1>(args)};
+    else return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+  }
   template <class... B>
   auto rebuild(B... b) const {
     op_node<Op, B...> n(op, std::move(b)...);
@@ -3153,12 +3161,18 @@ struct op_node : node_base<op_node<Op, A...>> {
   }
 
   template <class P, class T, class S>
-  void evaluate(const tensor_view<T, S, P>& dst, temporaries<P>& tmp) const {
+  void evaluate(const tensor_view<T, S, P>& dst, workspace<P>& tmp) const {
     // (Operands of a prepared tree are in memory already; otherwise the order of their
-    // evaluation only decides which workspace block each gets.)
-    with_args([&](const auto&... a) {
-      op.template forward<P>(detail::erase_extents(dst), detail::erase_extents(detail::materialize(a, tmp))..., tmp);
-    });
+    // evaluation only decides which workspace block each gets.) Spelled out per arity: one
+    // function per op kind, no helper lambdas.
+    using detail::erase_extents, detail::materialize;
+    const auto out = erase_extents(dst);
+    if constexpr (arity == 1) op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), tmp);
+    else if constexpr (arity == 2)
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)), tmp);
+    else
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
+                             erase_extents(materialize(meta::get<2>(args), tmp)), tmp);
   }
 
   /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
@@ -3166,21 +3180,15 @@ struct op_node : node_base<op_node<Op, A...>> {
   /// run counters) have no gradient, as in TF.
   template <class Ctx, class V, class G>
   void backward(Ctx& ctx, const V& value, const G& g) const {
-    backward_sides(ctx, value, g, std::make_index_sequence<sizeof...(A)>{});
+    backward_sides(ctx, value, g, std::make_index_sequence<arity>{});
   }
 
  private:
-  static_assert(sizeof...(A) >= 1 && sizeof...(A) <= 3, "sf::op_node: an op takes one to three operands");
-  /// `f(operand...)`, spelled out per arity (no index-sequence machinery per op kind).
-  template <class F>
-  decltype(auto) with_args(F&& f) const {
-    if constexpr (sizeof...(A) == 1) return f(meta::get<0>(args));
-    else if constexpr (sizeof...(A) == 2) return f(meta::get<0>(args), meta::get<1>(args));
-    else return f(meta::get<0>(args), meta::get<1>(args), meta::get<2>(args));
-  }
+  static constexpr std::size_t arity = sizeof...(A);
+  static_assert(arity >= 1 && arity <= 3, "sf::op_node: an op takes one to three operands");
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
-    (backward_side<sizeof...(A) - 1 - I>(ctx, value, g), ...);
+    (backward_side<arity - 1 - I>(ctx, value, g), ...);
   }
   template <std::size_t Side, class Ctx, class V, class G>
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
@@ -3188,11 +3196,20 @@ struct op_node : node_base<op_node<Op, A...>> {
     using C = std::remove_cvref_t<decltype(child)>;
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
       using P = typename V::policy_type;
+      using detail::erase_extents, detail::value_view;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
-      with_args([&](const auto&... a) {
-        op.template backward<static_cast<int>(Side), P>(detail::erase_extents(d), detail::erase_extents(detail::value_view(a))...,
-                                                        detail::erase_extents(value), detail::erase_extents(g), ctx.tmp);
-      });
+      constexpr int side = static_cast<int>(Side);
+      const auto dx = erase_extents(d);
+      const auto y = erase_extents(value);
+      const auto dy = erase_extents(g);
+      if constexpr (arity == 1)
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), y, dy, ctx.tmp);
+      else if constexpr (arity == 2)
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))), y, dy,
+                                      ctx.tmp);
+      else
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
+                                      erase_extents(value_view(meta::get<2>(args))), y, dy, ctx.tmp);
       ctx.propagate(child, d);
     } else {
       ctx.flush(child);
@@ -3288,12 +3305,17 @@ template <operand E>
 auto flatten(const E& e) {
   using S = shape_of_t<E>;
   static_assert(S::rank >= 1, "sf::flatten: needs at least a batch axis");
+  constexpr bool inner_static = [] {
+    for (std::size_t i = 1; i < S::rank; ++i)
+      if (S::extents[i] == dyn) return false;
+    return true;
+  }();
+  static_assert(inner_static, "sf::flatten: the extents after the batch axis must be static");
   constexpr std::size_t inner = [] {
     std::size_t n = 1;
     for (std::size_t i = 1; i < S::rank; ++i) n *= S::extents[i];
     return n;
   }();
-  static_assert(((S::extents[0] == dyn || true) && inner < dyn / 2), "sf::flatten: the extents after the batch axis must be static");
   return reshape<shape<S::extents[0], inner>>(e);
 }
 
@@ -3301,20 +3323,30 @@ auto flatten(const E& e) {
 #endif  // STATICFLOW_EXPR_RESHAPE_HPP
 // ---- end staticflow/expr/reshape.hpp ----
 
-namespace staticflow {
+// ---- begin staticflow/expr/workspace.hpp ----
+#ifndef STATICFLOW_EXPR_WORKSPACE_HPP
+#define STATICFLOW_EXPR_WORKSPACE_HPP
+/// \file
+/// \brief A run's memory: `workspace<Policy>` (device blocks for the values of materialisation
+/// points and the gradients between them, handed out in request order and reused run after
+/// run, with the memo of values computed once per run) and `node_store` (host memory for the
+/// kept structure of prepared trees).
 
-/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
-/// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
-template <class Policy>
-struct executor {  // (declared in expr/node.hpp)
-  static_assert(detail::dependent_false_v<Policy>,
-                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
-};
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow {
 
 /// Host memory for the structure of a run's prepared expression trees. A prepared node refers
 /// to its kept subtree by pointer: holding it by value would copy every subtree once per level
 /// above it (quadratic in the depth of a network). Reused in request order after `clear()`,
-/// like the device blocks of `temporaries`.
+/// like the device blocks of `workspace`.
 class node_store {
  public:
   node_store() = default;
@@ -3377,12 +3409,12 @@ class node_store {
 /// the same sequence of requests reuses the same blocks, so a training loop that repeats one
 /// step allocates only during its first step.
 template <class Policy>
-class temporaries {
+class workspace {
  public:
-  temporaries() = default;
-  temporaries(const temporaries&) = delete;
-  temporaries& operator=(const temporaries&) = delete;
-  ~temporaries() {
+  workspace() = default;
+  workspace(const workspace&) = delete;
+  workspace& operator=(const workspace&) = delete;
+  ~workspace() {
     for (auto& b : blocks_) memory<Policy>::deallocate(b.data, b.bytes);
   }
 
@@ -3451,6 +3483,20 @@ class temporaries {
   node_store nodes_;
 };
 
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_WORKSPACE_HPP
+// ---- end staticflow/expr/workspace.hpp ----
+
+namespace staticflow {
+
+/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
+/// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
+template <class Policy>
+struct executor {  // (declared in expr/node.hpp)
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
+};
+
 namespace detail {
 
 /// A static last extent up to this long is passed to the executor as a compile-time row
@@ -3460,7 +3506,7 @@ inline constexpr std::size_t short_row = 32;
 /// The node's value in memory: its own storage, or a temporary computed once per run (a node
 /// used twice in one expression, such as a batch mean, is evaluated once: found by its id).
 template <class P, class N>
-auto materialize(const N& node, temporaries<P>& tmp) {
+auto materialize(const N& node, workspace<P>& tmp) {
   if constexpr (has_value_view<N>) {
     return value_view(node);
   } else {
@@ -3477,18 +3523,19 @@ auto materialize(const N& node, temporaries<P>& tmp) {
 /// The node with every materialisation point replaced by a view of its computed value: what
 /// an evaluator reads in one elementwise pass.
 template <class P>
-struct lower_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
-  temporaries<P>& tmp;
-  template <class C>
-  auto operator()(const C& c) const {
-    return lower(c, tmp);
+struct lower_fn {  // the pass as a function object, handed to map_children as is: one
+                   // instantiation per node type, no per-child wrapper
+  workspace<P>& tmp;
+  template <class N>
+  auto operator()(const N& node) const {
+    if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
+    else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
+    else return map_children(node, *this);
   }
 };
 template <class P, class N>
-auto lower(const N& node, temporaries<P>& tmp) {
-  if constexpr (has_value_view<N> || is_leaf_v<N>) return node;
-  else if constexpr (traits_v<N>.materialized) return materialize(node, tmp);
-  else return map_children(node, lower_each<P>{tmp});
+auto lower(const N& node, workspace<P>& tmp) {
+  return lower_fn<P>{tmp}(node);
 }
 
 /// A dense layer's GEMM with its epilogue: `matmul + bias`, `bias + matmul` (bias of rank 1,
@@ -3519,7 +3566,7 @@ struct gemm_epilogue<unary<ops::relu, E>> {
 /// Evaluates a matching tree as one GEMM with its epilogue, straight into `dst`. False (nothing
 /// done) when the run-time extents do not line up: a bias of extent 1 broadcasts, for example.
 template <class P, class T, class S, class N>
-bool evaluate_gemm_epilogue(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
+bool evaluate_gemm_epilogue(const tensor_view<T, S, P>& dst, const N& node, workspace<P>& tmp) {
   using epilogue = gemm_epilogue<N>;
   const auto& product = epilogue::product(node);
   using M = std::remove_cvref_t<decltype(product)>;
@@ -3571,7 +3618,7 @@ auto flat(const binary<Op, tensor_view<T, S, P>, tensor_view<T, S, P>>& b) {
 }
 
 template <class P, class T, class S, class N>
-void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, temporaries<P>& tmp) {
+void evaluate_into(const tensor_view<T, S, P>& dst, const N& node, workspace<P>& tmp) {
   using ex = executor<P>;
   if constexpr (traits_v<N>.materialized && std::is_same_v<typename N::shape_type, S>) {
     node.evaluate(dst, tmp);
@@ -3654,7 +3701,7 @@ void assign_expression(const tensor_view<T, S, P>& dst, const E& e) {
         return assign_expression(dst, value.view());
       }
     }
-    temporaries<P> tmp;
+    workspace<P> tmp;
     if constexpr (traits_v<N>.materialized && !std::is_same_v<typename N::shape_type, S>) {
       // Same extents but another static spelling (e.g. dyn vs 4): view the destination with the node's shape.
       if (element_count(node.dims()) == dst.size()) {
@@ -4096,6 +4143,302 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
 #endif  // STATICFLOW_DEVICE_HOST_GEMM_HPP
 // ---- end staticflow/device/host/gemm.hpp ----
 
+// ---- begin staticflow/device/host/reduce.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_REDUCE_HPP
+#define STATICFLOW_DEVICE_HOST_REDUCE_HPP
+/// \file
+/// \brief Reductions on the host: sums, means, maxima over all elements (blockwise pairwise
+/// combination, so float error grows with log n), over trailing or leading axes, and arg-max /
+/// arg-min along an axis, split over the thread team.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+
+// ---- begin staticflow/device/host/parallel.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_PARALLEL_HPP
+#define STATICFLOW_DEVICE_HOST_PARALLEL_HPP
+/// \file
+/// \brief The host's thread team: when a loop is worth splitting over OpenMP threads, and the
+/// splits every host kernel uses (`split`, `for_each`); pass counters for tests.
+
+#include <atomic>
+#include <cstddef>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace staticflow {
+
+/// How many passes of each kind the host ran, for tests that check that an elementwise chain,
+/// forward or backward, costs exactly one pass (`executor<host>::passes()`). Counted only where
+/// `SF_COUNT_PASSES` is defined, so the kernels' hot paths share no counter otherwise.
+struct host_pass_counts {
+  std::atomic<std::size_t> elementwise{0}, reduce{0}, gemm{0}, for_each{0};
+};
+
+namespace detail {
+#if defined(SF_COUNT_PASSES)
+inline host_pass_counts& host_passes() {
+  static host_pass_counts counts;
+  return counts;
+}
+#endif
+template <auto Kind>
+inline void count_pass() noexcept {
+#if defined(SF_COUNT_PASSES)
+  (host_passes().*Kind).fetch_add(1, std::memory_order_relaxed);
+#endif
+}
+}  // namespace detail
+
+/// Loops split over the OpenMP team (one contiguous share per thread), or run on the calling
+/// thread when small or already inside a team.
+struct host_parallel {
+  /// Below this many elements one core is faster than waking a thread team.
+  static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
+
+  static bool parallel(std::size_t n) {
+#if defined(_OPENMP)
+    return n >= parallel_threshold && omp_get_max_threads() > 1 && !omp_in_parallel();
+#else
+    (void)n;
+    return false;
+#endif
+  }
+
+  /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
+  /// updates (an optimiser writes a variable and its slots in one pass). The loop is
+  /// vectorised across indices.
+  template <class F>
+  static void for_each(std::size_t n, const F& f) {
+    detail::count_pass<&host_pass_counts::for_each>();
+    split(n, n, [&](std::size_t first, std::size_t last) {
+      const F kernel = f;  // a local copy, as below
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+      for (std::size_t i = first; i < last; ++i) kernel(i);
+    });
+  }
+
+  /// Calls `f(i)` for i < n where each index does `elements_per_index` elements of work (a row
+  /// of an image, say), so that few heavy indices are split over cores too; such kernels
+  /// vectorise their own inner loops.
+  template <class F>
+  static void for_each(std::size_t n, const F& f, std::size_t elements_per_index) {
+    detail::count_pass<&host_pass_counts::for_each>();
+    split(n, n * elements_per_index, [&](std::size_t first, std::size_t last) {
+      // Through a local copy, the kernel's pointers and constants are known not to change
+      // under its own stores, so they stay in registers.
+      const F kernel = f;
+      for (std::size_t i = first; i < last; ++i) kernel(i);
+    });
+  }
+
+  /// range(first, last) over [0, n): a contiguous share per thread of the team when `work` is
+  /// large enough, else all of it on the calling thread.
+  template <class Range>
+  static void split(std::size_t n, std::size_t work, const Range& range) {
+    if (parallel(work) && n > 1) {
+#if defined(_OPENMP)
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto team = static_cast<std::size_t>(omp_get_num_threads());
+        run_slice(range, n * t / team, n * (t + 1) / team);
+      }
+#endif
+      return;
+    }
+    run_slice(range, 0, n);
+  }
+
+  /// range(first, last), not inlined: the team's slices and the single-thread call share one
+  /// copy of the kernel's loop (inlined into both, every fused loop would be compiled twice).
+  template <class Range>
+  [[gnu::noinline]] static void run_slice(const Range& range, std::size_t first, std::size_t last) {
+    range(first, last);
+  }
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_PARALLEL_HPP
+// ---- end staticflow/device/host/parallel.hpp ----
+
+namespace staticflow {
+
+struct host_reductions : host_parallel {
+  /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
+  static constexpr std::size_t block = 4096;
+
+  /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
+  template <class Reducer, class T, class Ev, class Map>
+  static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {
+    detail::count_pass<&host_pass_counts::reduce>();
+    if (out_n == 0) return;
+    if (out_n == 1) {
+      out[0] = reduce_all(r, ev, n_in);
+    } else if constexpr (Map::trailing_only) {
+      const std::size_t inner = n_in / out_n;
+      const auto rows = static_cast<std::ptrdiff_t>(out_n);
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (parallel(n_in))
+#endif
+      for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
+    } else if constexpr (Map::leading_only) {
+      reduce_leading(r, out, out_n, ev, n_in / out_n);
+    } else {
+      std::fill(out, out + out_n, Reducer::template identity<T>());
+      for (std::size_t i = 0; i < n_in; ++i) {
+        T& acc = out[map(i)];
+        acc = r(acc, ev.coeff(i));
+      }
+    }
+    if (mean && n_in) {
+      const T count = static_cast<T>(n_in / out_n);
+      for (std::size_t o = 0; o < out_n; ++o) out[o] = out[o] / count;
+    }
+  }
+
+  /// out[j] = the reduction over rows of ev(row * out_n + j) (a bias gradient: the sum over
+  /// the batch). Many rows are split over the team, each thread reducing its rows into its own
+  /// partial row (a buffer per calling thread that only grows), combined in thread order.
+  template <class Reducer, class T, class Ev>
+  static void reduce_leading(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t rows) {
+#if defined(_OPENMP)
+    if (parallel(rows * out_n) && rows >= 64) {
+      thread_local std::vector<T> partials;
+      const auto most = static_cast<std::size_t>(omp_get_max_threads());
+      if (partials.size() < most * out_n) partials.resize(most * out_n);
+      T* part = partials.data();
+      std::size_t team = 1;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+        if (t == 0) team = nt;
+        reduce_rows(r, part + t * out_n, out_n, ev, rows * t / nt, rows * (t + 1) / nt);
+      }
+      std::copy(part, part + out_n, out);
+      for (std::size_t t = 1; t < team; ++t)
+        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], part[t * out_n + j]);
+      return;
+    }
+#endif
+    reduce_rows(r, out, out_n, ev, 0, rows);
+  }
+
+  /// Rows [first, last) reduced into `out`, row after row: the inner loop is contiguous and
+  /// vectorises. Short rows (a few channels) accumulate in a local row, which no store to
+  /// memory can alias, so it stays in registers.
+  template <class Reducer, class T, class Ev>
+  static void reduce_rows(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t first, std::size_t last) {
+    constexpr std::size_t short_row = 16;
+    if (out_n <= short_row) {
+      T acc[short_row];
+      for (auto& a : acc) a = Reducer::template identity<T>();
+      for (std::size_t row = first; row < last; ++row)
+        for (std::size_t j = 0; j < out_n; ++j) acc[j] = r(acc[j], ev.coeff(row * out_n + j));
+      std::copy(acc, acc + out_n, out);
+      return;
+    }
+    std::fill(out, out + out_n, Reducer::template identity<T>());
+    for (std::size_t row = first; row < last; ++row) {
+      const std::size_t base = row * out_n;
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+      for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
+    }
+  }
+
+  /// Index of the best element along an axis of extent `len` whose elements are `inner` apart.
+  template <bool Max, class Ev>
+  static void arg_reduce(std::int64_t* out, std::size_t out_n, const Ev& ev, std::size_t len, std::size_t inner) {
+    for (std::size_t o = 0; o < out_n; ++o) {
+      const std::size_t base = (o / inner) * len * inner + o % inner;
+      auto best = ev.coeff(base);
+      std::int64_t at = 0;
+      for (std::size_t k = 1; k < len; ++k) {
+        const auto v = ev.coeff(base + k * inner);
+        if (Max ? best < v : v < best) best = v, at = static_cast<std::int64_t>(k);
+      }
+      out[o] = at;
+    }
+  }
+
+ protected:
+  template <class Reducer, class Ev>
+  static auto reduce_range(Reducer r, const Ev& ev, std::size_t first, std::size_t count) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    // Eight independent partial results break the dependency chain so the loop vectorises.
+    constexpr std::size_t lanes = 8;
+    T part[lanes];
+    for (auto& p : part) p = Reducer::template identity<T>();
+    const std::size_t end = first + count;
+    std::size_t i = first;
+    for (; i + lanes <= end; i += lanes)
+      for (std::size_t k = 0; k < lanes; ++k) part[k] = r(part[k], ev.coeff(i + k));
+    for (; i < end; ++i) part[0] = r(part[0], ev.coeff(i));
+    for (std::size_t width = lanes / 2; width; width /= 2)
+      for (std::size_t k = 0; k < width; ++k) part[k] = r(part[k], part[k + width]);
+    return part[0];
+  }
+
+  /// Blocks [first, last) of `block` elements combined pairwise (a binary counter of partial
+  /// results), so the rounding error grows with log(n), with no heap memory.
+  template <class Reducer, class Ev>
+  static auto reduce_blocks(Reducer r, const Ev& ev, std::size_t n, std::size_t first, std::size_t last) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    T level[64];
+    std::size_t count = 0;
+    for (std::size_t b = first; b < last; ++b, ++count) {
+      T carry = reduce_range(r, ev, b * block, std::min(block, n - b * block));
+      std::size_t k = 0;
+      for (; (count >> k) & 1; ++k) carry = r(level[k], carry);
+      level[k] = carry;
+    }
+    T acc = Reducer::template identity<T>();
+    for (std::size_t k = 0; k < 64 && (count >> k); ++k)
+      if ((count >> k) & 1) acc = r(level[k], acc);
+    return acc;
+  }
+
+  template <class Reducer, class Ev>
+  static auto reduce_all(Reducer r, const Ev& ev, std::size_t n) {
+    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
+    const std::size_t blocks = (n + block - 1) / block;
+#if defined(_OPENMP)
+    constexpr int max_teams = 64;
+    if (parallel(n) && omp_get_max_threads() <= max_teams) {
+      T partial[max_teams];
+      int teams = 1;
+#pragma omp parallel
+      {
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
+#pragma omp single
+        teams = static_cast<int>(nt);
+        partial[t] = reduce_blocks(r, ev, n, blocks * t / nt, blocks * (t + 1) / nt);
+      }
+      T acc = Reducer::template identity<T>();
+      for (int t = 0; t < teams; ++t) acc = r(acc, partial[t]);
+      return acc;
+    }
+#endif
+    return reduce_blocks(r, ev, n, 0, blocks);
+  }
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_REDUCE_HPP
+// ---- end staticflow/device/host/reduce.hpp ----
+
 // ---- begin staticflow/device/host/vector_matrix.hpp ----
 #ifndef STATICFLOW_DEVICE_HOST_VECTOR_MATRIX_HPP
 #define STATICFLOW_DEVICE_HOST_VECTOR_MATRIX_HPP
@@ -4249,31 +4592,13 @@ inline void widen(const bfloat16* in, std::size_t count, float* out) {
 
 namespace staticflow {
 
+/// The host's kernels: the thread team (device/host/parallel.hpp), reductions
+/// (device/host/reduce.hpp), the elementwise pass and GEMM scheduling (here).
 template <>
-struct executor<host> {
-  /// How many passes of each kind ran (relaxed counters): tests use them to check that an
-  /// elementwise chain, forward or backward, costs exactly one pass.
-  struct pass_counts {
-    std::atomic<std::size_t> elementwise{0}, reduce{0}, gemm{0}, for_each{0};
-  };
-  static pass_counts& passes() {
-    static pass_counts counts;
-    return counts;
-  }
-
-  /// Below this many elements one core is faster than waking a thread team.
-  static constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
-  /// Partial sums over blocks of this size keep float reductions accurate (pairwise-like error).
-  static constexpr std::size_t block = 4096;
-
-  static bool parallel(std::size_t n) {
-#if defined(_OPENMP)
-    return n >= parallel_threshold && omp_get_max_threads() > 1 && !omp_in_parallel();
-#else
-    (void)n;
-    return false;
+struct executor<host> : host_reductions {
+#if defined(SF_COUNT_PASSES)
+  static host_pass_counts& passes() { return detail::host_passes(); }
 #endif
-  }
 
   /// out[i] = ev.coeff(i) for i < n: one pass, no temporaries, row by row along the output's
   /// last axis (`row_length` elements; `row_of`): broadcast operands cost their index
@@ -4283,7 +4608,7 @@ struct executor<host> {
   /// element.
   template <class T, class Ev, class Length>
   static void elementwise(T* __restrict out, std::size_t n, Length row_length, const Ev& ev) {
-    passes().elementwise.fetch_add(1, std::memory_order_relaxed);
+    detail::count_pass<&host_pass_counts::elementwise>();
     if (n == 0) return;
     if constexpr (std::is_same_v<Length, std::size_t>)
       if (row_length == 0 || n % row_length != 0) return by_rows(out, n, n, ev);  // one row
@@ -4309,156 +4634,6 @@ struct executor<host> {
 
  public:
 
-  /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
-  /// updates (an optimiser writes a variable and its slots in one pass). The loop is
-  /// vectorised across indices.
-  template <class F>
-  static void for_each(std::size_t n, const F& f) {
-    passes().for_each.fetch_add(1, std::memory_order_relaxed);
-    split(n, n, [&](std::size_t first, std::size_t last) {
-      const F kernel = f;  // a local copy, as below
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-      for (std::size_t i = first; i < last; ++i) kernel(i);
-    });
-  }
-
-  /// Calls `f(i)` for i < n where each index does `elements_per_index` elements of work (a row
-  /// of an image, say), so that few heavy indices are split over cores too; such kernels
-  /// vectorise their own inner loops.
-  template <class F>
-  static void for_each(std::size_t n, const F& f, std::size_t elements_per_index) {
-    passes().for_each.fetch_add(1, std::memory_order_relaxed);
-    split(n, n * elements_per_index, [&](std::size_t first, std::size_t last) {
-      // Through a local copy, the kernel's pointers and constants are known not to change
-      // under its own stores, so they stay in registers.
-      const F kernel = f;
-      for (std::size_t i = first; i < last; ++i) kernel(i);
-    });
-  }
-
-  /// range(first, last) over [0, n): a contiguous share per thread of the team when `work` is
-  /// large enough, else all of it on the calling thread.
-  template <class Range>
-  static void split(std::size_t n, std::size_t work, const Range& range) {
-    if (parallel(work) && n > 1) {
-#if defined(_OPENMP)
-#pragma omp parallel
-      {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        const auto team = static_cast<std::size_t>(omp_get_num_threads());
-        run_slice(range, n * t / team, n * (t + 1) / team);
-      }
-#endif
-      return;
-    }
-    run_slice(range, 0, n);
-  }
-
-  /// range(first, last), not inlined: the team's slices and the single-thread call share one
-  /// copy of the kernel's loop (inlined into both, every fused loop would be compiled twice).
-  template <class Range>
-  [[gnu::noinline]] static void run_slice(const Range& range, std::size_t first, std::size_t last) {
-    range(first, last);
-  }
-
-  /// Reduces the n_in elements of `ev` into out_n outputs; `map(i)` says which output element i feeds.
-  template <class Reducer, class T, class Ev, class Map>
-  static void reduce(Reducer r, bool mean, T* out, std::size_t out_n, const Ev& ev, std::size_t n_in, const Map& map) {
-    passes().reduce.fetch_add(1, std::memory_order_relaxed);
-    if (out_n == 0) return;
-    if (out_n == 1) {
-      out[0] = reduce_all(r, ev, n_in);
-    } else if constexpr (Map::trailing_only) {
-      const std::size_t inner = n_in / out_n;
-      const auto rows = static_cast<std::ptrdiff_t>(out_n);
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (parallel(n_in))
-#endif
-      for (std::ptrdiff_t o = 0; o < rows; ++o) out[o] = reduce_range(r, ev, std::size_t(o) * inner, inner);
-    } else if constexpr (Map::leading_only) {
-      reduce_leading(r, out, out_n, ev, n_in / out_n);
-    } else {
-      std::fill(out, out + out_n, Reducer::template identity<T>());
-      for (std::size_t i = 0; i < n_in; ++i) {
-        T& acc = out[map(i)];
-        acc = r(acc, ev.coeff(i));
-      }
-    }
-    if (mean && n_in) {
-      const T count = static_cast<T>(n_in / out_n);
-      for (std::size_t o = 0; o < out_n; ++o) out[o] = out[o] / count;
-    }
-  }
-
-  /// out[j] = the reduction over rows of ev(row * out_n + j) (a bias gradient: the sum over
-  /// the batch). Many rows are split over the team, each thread reducing its rows into its own
-  /// partial row (a buffer per calling thread that only grows), combined in thread order.
-  template <class Reducer, class T, class Ev>
-  static void reduce_leading(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t rows) {
-#if defined(_OPENMP)
-    if (parallel(rows * out_n) && rows >= 64) {
-      thread_local std::vector<T> partials;
-      const auto most = static_cast<std::size_t>(omp_get_max_threads());
-      if (partials.size() < most * out_n) partials.resize(most * out_n);
-      T* part = partials.data();
-      std::size_t team = 1;
-#pragma omp parallel
-      {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
-        if (t == 0) team = nt;
-        reduce_rows(r, part + t * out_n, out_n, ev, rows * t / nt, rows * (t + 1) / nt);
-      }
-      std::copy(part, part + out_n, out);
-      for (std::size_t t = 1; t < team; ++t)
-        for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], part[t * out_n + j]);
-      return;
-    }
-#endif
-    reduce_rows(r, out, out_n, ev, 0, rows);
-  }
-
-  /// Rows [first, last) reduced into `out`, row after row: the inner loop is contiguous and
-  /// vectorises. Short rows (a few channels) accumulate in a local row, which no store to
-  /// memory can alias, so it stays in registers.
-  template <class Reducer, class T, class Ev>
-  static void reduce_rows(Reducer r, T* out, std::size_t out_n, const Ev& ev, std::size_t first, std::size_t last) {
-    constexpr std::size_t short_row = 16;
-    if (out_n <= short_row) {
-      T acc[short_row];
-      for (auto& a : acc) a = Reducer::template identity<T>();
-      for (std::size_t row = first; row < last; ++row)
-        for (std::size_t j = 0; j < out_n; ++j) acc[j] = r(acc[j], ev.coeff(row * out_n + j));
-      std::copy(acc, acc + out_n, out);
-      return;
-    }
-    std::fill(out, out + out_n, Reducer::template identity<T>());
-    for (std::size_t row = first; row < last; ++row) {
-      const std::size_t base = row * out_n;
-#if defined(_OPENMP)
-#pragma omp simd
-#endif
-      for (std::size_t j = 0; j < out_n; ++j) out[j] = r(out[j], ev.coeff(base + j));
-    }
-  }
-
-  /// Index of the best element along an axis of extent `len` whose elements are `inner` apart.
-  template <bool Max, class Ev>
-  static void arg_reduce(std::int64_t* out, std::size_t out_n, const Ev& ev, std::size_t len, std::size_t inner) {
-    for (std::size_t o = 0; o < out_n; ++o) {
-      const std::size_t base = (o / inner) * len * inner + o % inner;
-      auto best = ev.coeff(base);
-      std::int64_t at = 0;
-      for (std::size_t k = 1; k < len; ++k) {
-        const auto v = ev.coeff(base + k * inner);
-        if (Max ? best < v : v < best) best = v, at = static_cast<std::int64_t>(k);
-      }
-      out[o] = at;
-    }
-  }
-
   /// C = alpha * op(A) * op(B) + beta * C, row-major, op transposing when its flag is set.
   /// Large products are split into slices of C's rows or columns (whichever extent is larger)
   /// over the OpenMP team, each thread running `ops::gemm_block` on its slice: no
@@ -4471,7 +4646,7 @@ struct executor<host> {
                    T beta, T* c) {
     if constexpr (std::is_same_v<T, float>)
       if (m == 1 && !tb) return vector_matrix(n, k, alpha, a, b, beta, c);
-    passes().gemm.fetch_add(1, std::memory_order_relaxed);
+    detail::count_pass<&host_pass_counts::gemm>();
     const bool by_rows = m > n;
     const int threads = gemm_threads<T>(m, n, k, by_rows ? m : n);
     if (threads <= 1) {
@@ -4537,7 +4712,7 @@ struct executor<host> {
   template <class W>
   static void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* a, const W* b, float beta,
                             float* c) {
-    passes().gemm.fetch_add(1, std::memory_order_relaxed);
+    detail::count_pass<&host_pass_counts::gemm>();
     const int threads = gemm_threads<W>(1, n, k, n);
     if (threads <= 1) return ops::vector_matrix(n, k, alpha, a, b, beta, c, 0, n);
     on_slices(threads, n,
@@ -4620,66 +4795,6 @@ struct executor<host> {
     }
   }
 
-  template <class Reducer, class Ev>
-  static auto reduce_range(Reducer r, const Ev& ev, std::size_t first, std::size_t count) {
-    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
-    // Eight independent partial results break the dependency chain so the loop vectorises.
-    constexpr std::size_t lanes = 8;
-    T part[lanes];
-    for (auto& p : part) p = Reducer::template identity<T>();
-    const std::size_t end = first + count;
-    std::size_t i = first;
-    for (; i + lanes <= end; i += lanes)
-      for (std::size_t k = 0; k < lanes; ++k) part[k] = r(part[k], ev.coeff(i + k));
-    for (; i < end; ++i) part[0] = r(part[0], ev.coeff(i));
-    for (std::size_t width = lanes / 2; width; width /= 2)
-      for (std::size_t k = 0; k < width; ++k) part[k] = r(part[k], part[k + width]);
-    return part[0];
-  }
-
-  /// Blocks [first, last) of `block` elements combined pairwise (a binary counter of partial
-  /// results), so the rounding error grows with log(n), with no heap memory.
-  template <class Reducer, class Ev>
-  static auto reduce_blocks(Reducer r, const Ev& ev, std::size_t n, std::size_t first, std::size_t last) {
-    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
-    T level[64];
-    std::size_t count = 0;
-    for (std::size_t b = first; b < last; ++b, ++count) {
-      T carry = reduce_range(r, ev, b * block, std::min(block, n - b * block));
-      std::size_t k = 0;
-      for (; (count >> k) & 1; ++k) carry = r(level[k], carry);
-      level[k] = carry;
-    }
-    T acc = Reducer::template identity<T>();
-    for (std::size_t k = 0; k < 64 && (count >> k); ++k)
-      if ((count >> k) & 1) acc = r(level[k], acc);
-    return acc;
-  }
-
-  template <class Reducer, class Ev>
-  static auto reduce_all(Reducer r, const Ev& ev, std::size_t n) {
-    using T = std::remove_cvref_t<decltype(ev.coeff(0))>;
-    const std::size_t blocks = (n + block - 1) / block;
-#if defined(_OPENMP)
-    constexpr int max_teams = 64;
-    if (parallel(n) && omp_get_max_threads() <= max_teams) {
-      T partial[max_teams];
-      int teams = 1;
-#pragma omp parallel
-      {
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        const auto nt = static_cast<std::size_t>(omp_get_num_threads());
-#pragma omp single
-        teams = static_cast<int>(nt);
-        partial[t] = reduce_blocks(r, ev, n, blocks * t / nt, blocks * (t + 1) / nt);
-      }
-      T acc = Reducer::template identity<T>();
-      for (int t = 0; t < teams; ++t) acc = r(acc, partial[t]);
-      return acc;
-    }
-#endif
-    return reduce_blocks(r, ev, n, 0, blocks);
-  }
 };
 
 }  // namespace staticflow
@@ -7309,13 +7424,13 @@ std::string describe(const E& e) {
 #ifndef STATICFLOW_AUTODIFF_NODES_HPP
 #define STATICFLOW_AUTODIFF_NODES_HPP
 /// \file
-/// \brief Expression nodes of differentiation: variable leaves, cached values, broadcasts and
+/// \brief Expression nodes of differentiation: variable leaves, computed values, broadcasts and
 /// the fused gradient expressions of elementwise ops.
 ///
 /// A gradient expression recomputes the (cheap) forward values it needs inside the same pass
 /// instead of storing them: `unary_grad<relu, A, G>` evaluates `relu.grad(a, relu(a), g)` per
 /// element, so the backward chain of a run of elementwise ops is one fused pass too. Only the
-/// values of materialisation points (matmuls, reductions) are kept, in `cached` nodes.
+/// values of materialisation points (matmuls, reductions) are kept, in `computed` nodes.
 
 #include <type_traits>
 
@@ -7358,20 +7473,20 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
 };
 
 /// A node whose value has been computed once (in the forward pass) and is read from memory;
-/// the node's structure is kept for the backward pass, in the run's `temporaries` (so that a
+/// the node's structure is kept for the backward pass, in the run's `workspace` (so that a
 /// prepared tree is small whatever lies below it).
 template <class N, class V>
-struct cached : node_base<cached<N, V>> {
+struct computed : node_base<computed<N, V>> {
   using value_type = typename V::value_type;
   using shape_type = typename V::shape_type;
   using policy_type = typename V::policy_type;
   const N* node;
   V value;
-  cached(const N& kept, V v) : node(&kept), value(v) {}
+  computed(const N& kept, V v) : node(&kept), value(v) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
   meta::children<N> children() const { return {node}; }
   /// A heavy op's gradient reads its value and the upstream gradient in memory; an elementwise
-  /// operand cached for a GEMM continues through its structure.
+  /// operand computed for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
     if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
@@ -7424,8 +7539,8 @@ struct evaluator<var_leaf<T, S, P>, O> : evaluator<tensor_view<T, S, P>, O> {
 };
 
 template <class N, class V, class O>
-struct evaluator<cached<N, V>, O> : evaluator<V, O> {
-  evaluator(const cached<N, V>& c, const dims_t<O>& out) : evaluator<V, O>(c.value, out) {}
+struct evaluator<computed<N, V>, O> : evaluator<V, O> {
+  evaluator(const computed<N, V>& c, const dims_t<O>& out) : evaluator<V, O>(c.value, out) {}
 };
 
 template <class E, class S, class O>
@@ -7497,10 +7612,10 @@ struct evaluator<binary_grad<Op, L, R, G, Side>, O> {
 #define STATICFLOW_AUTODIFF_FORWARD_HPP
 /// \file
 /// \brief The forward pass of training: computes every materialisation point once and keeps
-/// the expression's structure (with `cached` values) for the backward pass.
+/// the expression's structure (with `computed` values) for the backward pass.
 ///
 /// A materialisation point (matmul, reduction, custom op) used more than once in a tree is
-/// computed at its first use; later uses find its value by `node_id` and become `memo_node`s
+/// computed at its first use; later uses find its value by `node_id` and become `shared_use`s
 /// without structure, whose gradients are added up and sent back through the first use once.
 /// `prepare` is one fold over the node protocol (expr/node.hpp): no node kind is named here.
 
@@ -7511,7 +7626,7 @@ namespace staticflow {
 
 /// One use of a shared materialisation point; `full` holds the structure at the first use only.
 template <class C>
-struct memo_node : node_base<memo_node<C>> {
+struct shared_use : node_base<shared_use<C>> {
   using view_type = decltype(std::declval<C>().value);
   using value_type = typename view_type::value_type;
   using shape_type = typename view_type::shape_type;
@@ -7519,7 +7634,7 @@ struct memo_node : node_base<memo_node<C>> {
   std::optional<C> full;
   view_type value;
   node_id id;
-  memo_node(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
+  shared_use(std::optional<C> f, view_type v, node_id i) : full(std::move(f)), value(v), id(i) {}
   const dims_t<shape_type>& dims() const { return value.dims(); }
   /// Null at the later uses: only this node's own `backward` and `flush` walk below it.
   meta::children<C> children() const { return {full ? &*full : nullptr}; }
@@ -7555,8 +7670,8 @@ struct memo_node : node_base<memo_node<C>> {
 };
 
 template <class C, class O>
-struct evaluator<memo_node<C>, O> : evaluator<typename memo_node<C>::view_type, O> {
-  evaluator(const memo_node<C>& m, const dims_t<O>& out) : evaluator<typename memo_node<C>::view_type, O>(m.value, out) {}
+struct evaluator<shared_use<C>, O> : evaluator<typename shared_use<C>::view_type, O> {
+  evaluator(const shared_use<C>& m, const dims_t<O>& out) : evaluator<typename shared_use<C>::view_type, O>(m.value, out) {}
 };
 
 }  // namespace staticflow
@@ -7565,50 +7680,49 @@ namespace staticflow::autodiff {
 
 using staticflow::detail::has_value_view;
 
+/// Computes `node` into a temporary and returns it as a `computed` node (structure + value).
 template <class P, class N>
-auto prepare(const N& node, temporaries<P>& tmp);
-
-/// Computes `node` into a temporary and returns it as a cached node (structure + value).
-template <class P, class N>
-auto compute(const N& node, temporaries<P>& tmp) {
+auto compute(const N& node, workspace<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
-  return cached<N, decltype(out)>(tmp.keep(node), out);
+  return computed<N, decltype(out)>(tmp.keep(node), out);
 }
 
-/// A heavy op's operand in memory: an elementwise operand is computed (and cached) first.
+/// A heavy op's operand in memory: an elementwise operand is computed (and kept) first.
 template <class P, class N>
-auto in_memory(const N& node, temporaries<P>& tmp) {
+auto in_memory(const N& node, workspace<P>& tmp) {
   if constexpr (has_value_view<N>) return node;
   else return compute(node, tmp);
 }
 
-/// Prepares each child (`InMemory`: and computes it into memory). A class, not a lambda: one
-/// instantiation per child type, whatever the parent.
-template <class P, bool InMemory = false>
-struct prepare_each {
-  temporaries<P>& tmp;
+template <class P>
+struct prepare_fn;
+
+/// Prepares a heavy op's child and computes it into memory.
+template <class P>
+struct prepare_in_memory {
+  workspace<P>& tmp;
   template <class C>
   auto operator()(const C& c) const {
-    if constexpr (InMemory) return in_memory(prepare(c, tmp), tmp);
-    else return prepare(c, tmp);
+    return in_memory(prepare_fn<P>{tmp}(c), tmp);
   }
 };
 
 /// A materialisation point over prepared children, computed.
 template <class P, class N>
-auto prepare_first(const N& node, temporaries<P>& tmp) {
-  return compute(map_children(node, prepare_each<P, traits_v<N>.operands_in_memory>{tmp}), tmp);
+auto prepare_first(const N& node, workspace<P>& tmp) {
+  if constexpr (traits_v<N>.operands_in_memory) return compute(map_children(node, prepare_in_memory<P>{tmp}), tmp);
+  else return compute(map_children(node, prepare_fn<P>{tmp}), tmp);
 }
 
 /// The first use computes (and remembers) the value; later uses of the same id read it.
 template <class P, class N>
-auto prepare_shared(const N& node, temporaries<P>& tmp) {
+auto prepare_shared(const N& node, workspace<P>& tmp) {
   using first = decltype(prepare_first(node, tmp));
-  using view = typename memo_node<first>::view_type;
+  using view = typename shared_use<first>::view_type;
   if (void* done = tmp.find(node.id))
-    return memo_node<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
-  memo_node<first> m(std::nullopt, view{}, node.id);
+    return shared_use<first>(std::nullopt, view(static_cast<typename view::value_type*>(done), node.dims()), node.id);
+  shared_use<first> m(std::nullopt, view{}, node.id);
   m.full.emplace(prepare_first(node, tmp));
   m.value = m.full->value;
   tmp.remember(node.id, m.value.data());
@@ -7616,22 +7730,32 @@ auto prepare_shared(const N& node, temporaries<P>& tmp) {
 }
 
 /// The tree ready for `backward`: every materialisation point computed once, elementwise
-/// structure kept; a materialised op that passes no gradient (argmax) becomes its value.
-template <class P, class N>
-auto prepare(const N& node, temporaries<P>& tmp) {
-  constexpr node_traits traits = traits_v<N>;
-  if constexpr (is_leaf_v<N> || has_value_view<N>) {
-    return node;
-  } else if constexpr (traits.materialized && !traits.differentiable) {
-    auto ready = map_children(node, prepare_each<P>{tmp});
-    auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
-    staticflow::detail::evaluate_into(out, ready, tmp);
-    return out;
-  } else if constexpr (traits.materialized) {
-    return prepare_shared(node, tmp);
-  } else {
-    return map_children(node, prepare_each<P>{tmp});
+/// structure kept; a materialised op that passes no gradient (argmax) becomes its value. The
+/// pass is a function object handed to map_children as is (one instantiation per node type).
+template <class P>
+struct prepare_fn {
+  workspace<P>& tmp;
+  template <class N>
+  auto operator()(const N& node) const {
+    constexpr node_traits traits = traits_v<N>;
+    if constexpr (is_leaf_v<N> || has_value_view<N>) {
+      return node;
+    } else if constexpr (traits.materialized && !traits.differentiable) {
+      auto ready = map_children(node, *this);
+      auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
+      staticflow::detail::evaluate_into(out, ready, tmp);
+      return out;
+    } else if constexpr (traits.materialized) {
+      return prepare_shared(node, tmp);
+    } else {
+      return map_children(node, *this);
+    }
   }
+};
+
+template <class P, class N>
+auto prepare(const N& node, workspace<P>& tmp) {
+  return prepare_fn<P>{tmp}(node);
 }
 
 }  // namespace staticflow::autodiff
@@ -7689,7 +7813,7 @@ auto sum_over_broadcast_axes(const G& g, std::index_sequence<I...>) {
 
 /// The gradient `g` (in a broadcast result's shape) summed back to an operand's shape `S`.
 template <class S, class P, class G>
-auto sum_to(const G& g, const dims_t<S>& operand_dims, temporaries<P>& tmp) {
+auto sum_to(const G& g, const dims_t<S>& operand_dims, workspace<P>& tmp) {
   using axes = detail::broadcast_axes<S, typename G::shape_type>;
   if constexpr (axes::count == 0) {
     return g;
@@ -7719,18 +7843,26 @@ struct grad_context;
 /// there still sends back the gradients its other uses left. Children are visited in the
 /// reverse of the forward pass's order, as `backward`s do: the first use of a shared node
 /// (which holds its structure) comes after all its other uses have left their gradients.
+template <class P>
+struct flusher {  // a function object handed to for_each_child as is (no lambda per node)
+  grad_context<P>& ctx;
+  template <class N>
+  void operator()(const N& node) const {
+    if constexpr (has_variables_v<N>) {
+      if constexpr (requires { node.flush(ctx); }) node.flush(ctx);
+      else for_each_child<true>(node, *this);
+    }
+  }
+};
 template <class P, class N>
 void flush(const N& node, grad_context<P>& ctx) {
-  if constexpr (has_variables_v<N>) {
-    if constexpr (requires { node.flush(ctx); }) node.flush(ctx);
-    else for_each_child<true>(node, [&](const auto& c) { flush(c, ctx); });
-  }
+  flusher<P>{ctx}(node);
 }
 
 /// What a node's `backward` is handed: the run's workspace and the ways on.
 template <class P>
 struct grad_context {
-  temporaries<P>& tmp;
+  workspace<P>& tmp;
   /// Sends `g` (the gradient of the sum of the root) on into `child`: each node's own
   /// `backward` says where it goes (expr/node.hpp). A gradient in a broadcast result's shape is
   /// first summed back to `child`'s. Which paths lead to variables is known at compile time;
@@ -7756,7 +7888,7 @@ struct grad_context {
 /// Runs the backward pass of a prepared scalar-or-tensor expression, seeding it with ones
 /// (the gradient of the sum of its elements, as `tf.gradients` does).
 template <class P, class N>
-void backward(const N& prepared, temporaries<P>& tmp) {
+void backward(const N& prepared, workspace<P>& tmp) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
   grad_context<P> ctx{tmp};
@@ -8462,6 +8594,18 @@ struct device_runtime<host> {
 #endif  // STATICFLOW_DEVICE_CONFIG_HPP
 // ---- end staticflow/device/config.hpp ----
 
+// ---- begin staticflow/graph/feed.hpp ----
+#ifndef STATICFLOW_GRAPH_FEED_HPP
+#define STATICFLOW_GRAPH_FEED_HPP
+/// \file
+/// \brief Feeds (`sf::feed(placeholder, tensor)`, TF's feed_dict entries) and the compile-time
+/// checks that every placeholder an expression reads is fed.
+
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+
 namespace staticflow {
 
 // ---- feeds ---------------------------------------------------------------------------------------
@@ -8525,9 +8669,10 @@ template <class List, class... Feeds>
 struct all_fed;
 template <class... Ph, class... Feeds>
 struct all_fed<type_list<Ph...>, Feeds...> {
-  // The checks fire separately; `value` alone decides whether the run goes on (no error cascade).
-  static constexpr bool checked = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
-  static constexpr bool value = (is_fed_v<Ph, Feeds...> && ...);
+  // Every placeholder's check is instantiated (the fold names each operand, whatever it
+  // evaluates to), so each unfed one fails with its own note; a run whose feeds are short
+  // skips its body on `value` instead of cascading errors.
+  static constexpr bool value = (check_fed<Ph, is_fed_v<Ph, Feeds...>>::value && ...);
 };
 
 /// The message for a feed whose extents contradict its placeholder's shape (out of line: one
@@ -8548,14 +8693,28 @@ constexpr std::size_t feed_index() {
   return i;
 }
 
-/// Calls `f(variable_node)` for every variable occurrence in a graph expression.
-template <class N, class F>
-void visit_variables(const N& n, F&& f) {
-  if constexpr (traits_v<N>.variable) f(n);
-  else for_each_child(n, [&](const auto& c) { visit_variables(c, f); });
-}
-
 }  // namespace detail
+}  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_FEED_HPP
+// ---- end staticflow/graph/feed.hpp ----
+
+// ---- begin staticflow/graph/run_ops.hpp ----
+#ifndef STATICFLOW_GRAPH_RUN_OPS_HPP
+#define STATICFLOW_GRAPH_RUN_OPS_HPP
+/// \file
+/// \brief The operations a session runs that are not expressions: initialisation, gradients,
+/// training steps (`minimize`, `compute_gradients` / `apply_gradients`), several fetches and
+/// groups. Each is data; `session::run` gives it its meaning.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+
+namespace staticflow {
 
 // ---- operations that are not expressions -------------------------------------------------------------
 
@@ -8647,6 +8806,29 @@ group_op<First, Rest...> group(First first, Rest... rest) {
   return {std::move(first), {std::move(rest)...}};
 }
 
+}  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_RUN_OPS_HPP
+// ---- end staticflow/graph/run_ops.hpp ----
+
+namespace staticflow {
+namespace detail {
+
+/// Calls `f(variable_node)` for every variable occurrence in a graph expression.
+template <class F>
+struct variable_visitor {  // a function object handed to for_each_child as is (no lambda per node)
+  F& f;
+  template <class N>
+  void operator()(const N& n) const {
+    if constexpr (traits_v<N>.variable) f(n);
+    else if constexpr (has_variables_v<N>) for_each_child(n, *this);
+  }
+};
+template <class N, class F>
+void visit_variables(const N& n, F&& f) {
+  variable_visitor<std::remove_reference_t<F>>{f}(n);
+}
+
+}  // namespace detail
 // ---- the session ----------------------------------------------------------------------------------
 
 /// Runs graph expressions on a device policy. Owns the values of the graph's variables, their
@@ -8714,7 +8896,6 @@ class session final : public session_state {
   /// Evaluates `fetch` and returns its value on the host.
   template <expr_node E, class... F>
   auto run(const E& fetch, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<E>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
       if constexpr (!std::is_same_v<P, host>)
         if (fallback_) return fallback_->run(fetch, feeds...);
@@ -8736,7 +8917,6 @@ class session final : public session_state {
   /// scalar loss, else a host tensor).
   template <class Opt, class Loss, class... F>
   auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
       if constexpr (!std::is_same_v<P, host>)
         if (fallback_) return fallback_->run(op, feeds...);
@@ -8747,7 +8927,6 @@ class session final : public session_state {
   /// Forward and backward only; returns the loss (see `compute_gradients`).
   template <class Loss, class... F>
   auto run(const compute_gradients_op<Loss>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::checked || true);
     if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
       if constexpr (!std::is_same_v<P, host>)
         if (fallback_) return fallback_->run(op, feeds...);
@@ -8914,36 +9093,48 @@ class session final : public session_state {
   /// op node is rebuilt over its bound children (and logged once with log_device_placement).
   template <class N, class Ctx>
   auto bind(const N& n, Ctx& ctx) {
-    if constexpr (is_placeholder_v<N>) {
-      return bind_placeholder(n, ctx);
-    } else if constexpr (is_tensor_v<N>) {
-      using from = typename N::policy_type;
-      if constexpr (std::is_same_v<from, P>) return n;
-      else {  // a tensor of another device (a host constant or feed): copied into the workspace
-        auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
-        if constexpr (std::is_same_v<from, host>) memory<P>::from_host(d.data(), n.data(), n.size());
-        else if constexpr (std::is_same_v<P, host>) memory<from>::to_host(d.data(), n.data(), n.size());
-        else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
-        return d;
-      }
-    } else if constexpr (traits_v<N>.variable) {
-      return bind_variable(n, ctx);
-    } else if constexpr (is_leaf_v<N>) {
-      return n;  // scalars and generators
-    } else {
-      note_placement(op_name_v<N>);
-      return map_children(n, bind_each<Ctx>{this, &ctx});
-    }
+    return binder<Ctx>{this, &ctx}(n);
   }
   template <class Ctx>
-  struct bind_each {  // (a class, not a lambda: one instantiation per child type, whatever the parent)
+  struct binder {  // the pass as a function object, handed to map_children as is: one
+                   // instantiation per node type, no per-child wrapper
     session* s;
     Ctx* ctx;
-    template <class C>
-    auto operator()(const C& c) const {
-      return s->bind(c, *ctx);
+    template <class N>
+    auto operator()(const N& n) const {
+      if constexpr (is_placeholder_v<N>) {
+        return s->bind_placeholder(n, *ctx);
+      } else if constexpr (is_tensor_v<N>) {
+        return s->bind_tensor(n);
+      } else if constexpr (traits_v<N>.variable) {  // its storage, with a gradient buffer when wanted
+        using T = typename N::value_type;
+        using leaf = var_leaf<T, typename N::shape_type, P>;
+        const auto id = n.def->id();
+        const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
+        if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id]);
+      } else if constexpr (is_leaf_v<N>) {
+        return n;  // scalars and generators
+      } else {
+        s->note_placement(op_name_v<N>);
+        return map_children(n, *this);
+      }
     }
   };
+  /// A tensor of this device as it is; one of another device (a host constant or feed) copied
+  /// into the workspace.
+  template <class N>
+  auto bind_tensor(const N& n) {
+    using from = typename N::policy_type;
+    if constexpr (std::is_same_v<from, P>) return n;
+    else {
+      auto d = tmp_.template make<typename N::value_type, typename N::shape_type>(n.dims());
+      if constexpr (std::is_same_v<from, host>) memory<P>::from_host(d.data(), n.data(), n.size());
+      else if constexpr (std::is_same_v<P, host>) memory<from>::to_host(d.data(), n.data(), n.size());
+      else static_assert(detail::dependent_false_v<N>, "sf::session: feeds move between the host and one device only");
+      return d;
+    }
+  }
   template <class Ph, class Ctx>
   auto bind_placeholder(const Ph& ph, Ctx& ctx) {
     using T = typename Ph::value_type;
@@ -8955,16 +9146,8 @@ class session final : public session_state {
       if (S::extents[d] != dyn && S::extents[d] != v.dims()[d])
         detail::throw_feed_mismatch(ph.name(), S::extents.data(), v.dims().v, S::rank);
     tensor_view<T, S, typename std::remove_cvref_t<decltype(v)>::policy_type> typed(v.data(), to_dims<S>(v.dims()));
-    return bind(typed, ctx);
+    return bind_tensor(typed);
   }
-  template <class T, class S, class Ctx>
-  auto bind_variable(const variable_node<T, S>& v, Ctx& ctx) {
-    const bool grad = ctx.wanted && v.def->id() < ctx.wanted->size() &&
-                      (*ctx.wanted)[v.def->id()] != gradient_state::not_wanted;
-    if (!grad) return var_leaf<T, S, P>(value_view(v), nullptr, nullptr);
-    return var_leaf<T, S, P>(value_view(v), static_cast<T*>(grad_slot(*v.def).data), &(*ctx.wanted)[v.def->id()]);
-  }
-
   template <class S, std::size_t R>
   static dims_t<S> to_dims(const index_array<R>& d) {
     dims_t<S> out{};
@@ -9137,7 +9320,7 @@ class session final : public session_state {
   device_config config_;
   std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
-  temporaries<P> tmp_;
+  workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
@@ -11071,8 +11254,7 @@ struct datasets {
   dataset test;
 };
 
-/// Pixels per MNIST image (28 x 28) and number of classes.
-inline constexpr std::size_t mnist_image_size = 784;
+/// Number of MNIST classes.
 inline constexpr std::size_t mnist_num_classes = 10;
 
 /// The four IDX file names (each may also carry a .gz suffix).
@@ -14125,9 +14307,6 @@ class model {
 namespace staticflow::nn {
 
 namespace detail {
-template <class In, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, std::size_t C>
-using window_output = shape<In::extents[0], staticflow::detail::window_out_extent(In::extents[1], KH, SH, Pad),
-                            staticflow::detail::window_out_extent(In::extents[2], KW, SW, Pad), C>;
 constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
 }  // namespace detail
 
@@ -14147,8 +14326,8 @@ struct conv2d {
     static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
   };
-  template <class In>
-  using output = detail::window_output<In, KH, KW, SH, SW, Pad, Filters>;
+  template <class In>  // the op's own shape rule (expr/conv.hpp), not a restatement of it
+  using output = typename conv2d_op<SH, SW, Pad>::template result_shape<In, shape<KH, KW, In::extents[3], Filters>>;
   template <class In>
   static constexpr std::size_t parameter_count = KH * KW * In::extents[In::rank - 1] * Filters + Filters;
   template <class T, class In>
@@ -14181,8 +14360,8 @@ struct pool2d {
     static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
   };
-  template <class In>
-  using output = detail::window_output<In, KH, KW, SH, SW, Pad, In::extents[In::rank - 1]>;
+  template <class In>  // the op's own shape rule (expr/conv.hpp)
+  using output = typename pool2d_op<KH, KW, SH, SW, Pad, Max>::template result_shape<In>;
   template <class In>
   static constexpr std::size_t parameter_count = 0;
   template <class T, class In>
