@@ -14814,3 +14814,2061 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 }  // namespace staticflow
 #endif  // STATICFLOW_EXPR_QUANTIZED_HPP
 // ---- end staticflow/expr/quantized.hpp ----
+
+// ---- begin staticflow/io.hpp ----
+#ifndef STATICFLOW_IO_HPP
+#define STATICFLOW_IO_HPP
+/// \file
+/// \brief The file formats of `staticflow/io/` in one include: CRC32C, the protobuf wire codec,
+/// compressed streams, TFRecord files and tf.train.Example with `parse_example`. Kept out of
+/// `staticflow.hpp` so that programs that read no such files do not compile them.
+
+
+// ---- begin staticflow/io/compression.hpp ----
+#ifndef STATICFLOW_IO_COMPRESSION_HPP
+#define STATICFLOW_IO_COMPRESSION_HPP
+/// \file
+/// \brief Files read and written as byte streams, plain or through zlib (`gzip` / `zlib` framing).
+///
+/// Streaming both ways: a fixed-size buffer, never the whole file in memory. Compression needs
+/// zlib (the build defines SF_HAVE_ZLIB=1 when it links it); without it, asking for `gzip` or
+/// `zlib` throws `unimplemented` saying so, and plain files work as usual.
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+namespace staticflow::io {
+
+/// How a file's bytes are stored: as they are, as a gzip stream (RFC 1952) or a zlib stream
+/// (RFC 1950). TensorFlow's names are "", "GZIP" and "ZLIB".
+enum class compression : std::uint8_t { none, gzip, zlib };
+
+constexpr const char* to_string(compression c) noexcept {
+  switch (c) {
+    case compression::none: return "none";
+    case compression::gzip: return "gzip";
+    case compression::zlib: return "zlib";
+  }
+  return "invalid";
+}
+
+/// "", "none", "gzip", "zlib" in any case (TF spells them "", "GZIP", "ZLIB").
+/// **Errors**: invalid_argument for any other name.
+inline compression compression_from_string(std::string_view name) {
+  std::string lower(name);
+  for (char& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  if (lower.empty() || lower == "none") return compression::none;
+  if (lower == "gzip") return compression::gzip;
+  if (lower == "zlib") return compression::zlib;
+  staticflow::detail::fail<invalid_argument>(
+      {"staticflow::io::compression_from_string: unknown compression '", name, "' (known: none, gzip, zlib)"});
+}
+
+/// True when this build can read and write gzip/zlib streams.
+constexpr bool have_zlib() noexcept {
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace detail {
+
+struct file_closer {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using file_ptr = std::unique_ptr<std::FILE, file_closer>;
+
+/// "'<path>'" for messages.
+inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+inline file_ptr open_file(const std::filesystem::path& path, const char* mode, std::string_view who) {
+  std::error_code ec;
+  if (mode[0] == 'r' && std::filesystem::is_directory(path, ec))
+    staticflow::detail::fail<not_found>({who, ": ", quoted(path), " is a directory, not a file"});
+  file_ptr f(std::fopen(path.string().c_str(), mode));
+  if (!f)
+    staticflow::detail::fail<not_found>({who, ": cannot open ", quoted(path), mode[0] == 'r' ? " for reading (" : " for writing (",
+                                         std::strerror(errno), ")"});
+  return f;
+}
+
+[[noreturn]] inline void fail_no_zlib(std::string_view who, const std::filesystem::path& path, compression c) {
+  staticflow::detail::fail<unimplemented>(
+      {who, ": ", quoted(path), ": ", to_string(c), " compression needs zlib, but staticflow was built without it; "
+       "install zlib (e.g. zlib1g-dev) and rebuild so that SF_HAVE_ZLIB=1, or use compression none"});
+}
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+/// zlib's windowBits for a framing: 15 (32 KiB window), +16 for the gzip wrapper.
+constexpr int zlib_window_bits(compression c) noexcept { return c == compression::gzip ? 15 + 16 : 15; }
+#endif
+
+/// A file read front to back, decompressed on the fly when `c` says so.
+///
+/// Gzip files made of several members (`cat a.gz b.gz`) read as their concatenation. A zero-byte
+/// file is an empty stream for every compression (TF's readers accept it as no records).
+class input_stream {
+ public:
+  input_stream(const std::filesystem::path& path, compression c, std::size_t buffer_size, std::string_view who)
+      : path_(path), who_(who), compression_(c), file_(open_file(path, "rb", who)) {
+    if (c == compression::none) return;
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+    in_.resize(std::max<std::size_t>(buffer_size, 4096));
+    if (inflateInit2(&z_, zlib_window_bits(c)) != Z_OK)
+      staticflow::detail::fail<resource_exhausted>({who_, ": ", quoted(path_), ": zlib inflateInit2 failed"});
+    z_ready_ = true;
+#else
+    (void)buffer_size;
+    fail_no_zlib(who, path, c);
+#endif
+  }
+  input_stream(const input_stream&) = delete;
+  input_stream& operator=(const input_stream&) = delete;
+  ~input_stream() {
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+    if (z_ready_) inflateEnd(&z_);
+#endif
+  }
+
+  compression kind() const noexcept { return compression_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+  /// Reads up to `n` bytes into `dst`; fewer only at the end of the (decompressed) stream.
+  /// **Errors**: data_loss for corrupt or truncated compressed data; internal_error for an
+  /// I/O error.
+  std::size_t read(char* dst, std::size_t n) {
+    if (compression_ == compression::none) return read_plain(dst, n);
+    return read_inflated(dst, n);
+  }
+
+ private:
+  std::size_t read_plain(char* dst, std::size_t n) {
+    const std::size_t got = std::fread(dst, 1, n, file_.get());
+    if (got < n && std::ferror(file_.get()))
+      staticflow::detail::fail<internal_error>({who_, ": ", quoted(path_), ": read error (", std::strerror(errno), ")"});
+    return got;
+  }
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  /// Refills the compressed buffer; false at the end of the file.
+  bool refill() {
+    const std::size_t got = read_plain(in_.data(), in_.size());
+    z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+    z_.avail_in = static_cast<uInt>(got);
+    compressed_read_ += got;
+    return got > 0;
+  }
+
+  std::size_t read_inflated(char* dst, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+      if (z_.avail_in == 0 && !refill()) {
+        if (in_member_) fail_corrupt("the compressed stream is truncated (it ends inside a ", to_string(compression_),
+                                     " member)");
+        break;
+      }
+      if (!in_member_) in_member_ = true;
+      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n - done, UINT_MAX));
+      z_.next_out = reinterpret_cast<Bytef*>(dst + done);
+      z_.avail_out = chunk;
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      done += chunk - z_.avail_out;
+      if (rc == Z_STREAM_END) end_member();
+      else if (rc != Z_OK && rc != Z_BUF_ERROR) fail_zlib(rc);
+    }
+    return done;
+  }
+
+  /// A member ended: get ready for another one, should more bytes follow (concatenated gzip).
+  void end_member() {
+    in_member_ = false;
+    inflateReset(&z_);
+  }
+
+  template <class... P>
+  [[noreturn]] void fail_corrupt(const P&... parts) {
+    const std::uint64_t at = compressed_read_ - z_.avail_in;
+    staticflow::detail::fail<data_loss>({who_, ": ", quoted(path_), ": corrupt ", to_string(compression_),
+                                         " data at compressed byte ", at, ": ", parts...});
+  }
+
+  [[noreturn]] void fail_zlib(int rc) {
+    if (rc == Z_MEM_ERROR)
+      staticflow::detail::fail<resource_exhausted>({who_, ": ", quoted(path_), ": zlib ran out of memory"});
+    fail_corrupt(z_.msg ? z_.msg : "zlib error", " (zlib code ", rc, ")");
+  }
+
+  z_stream z_{};
+  bool z_ready_ = false;
+  bool in_member_ = false;
+  std::vector<char> in_;
+  std::uint64_t compressed_read_ = 0;
+#else
+  std::size_t read_inflated(char*, std::size_t) { return 0; }
+#endif
+
+  std::filesystem::path path_;
+  std::string who_;
+  compression compression_;
+  file_ptr file_;
+};
+
+/// A file written front to back, compressed on the fly when `c` says so. close() reports
+/// errors; the destructor closes silently (a destructor must not throw).
+class output_stream {
+ public:
+  output_stream(const std::filesystem::path& path, compression c, int level, std::size_t buffer_size,
+                std::string_view who)
+      : path_(path), who_(who), compression_(c), file_(open_file(path, "wb", who)) {
+    if (c == compression::none) return;
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+    out_.resize(std::max<std::size_t>(buffer_size, 4096));
+    if (deflateInit2(&z_, level, Z_DEFLATED, zlib_window_bits(c), 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      staticflow::detail::fail<invalid_argument>(
+          {who_, ": ", quoted(path_), ": zlib deflateInit2 failed (compression level ", level, " must be -1..9)"});
+    z_ready_ = true;
+#else
+    (void)level, (void)buffer_size;
+    fail_no_zlib(who, path, c);
+#endif
+  }
+  output_stream(const output_stream&) = delete;
+  output_stream& operator=(const output_stream&) = delete;
+  ~output_stream() {
+    try {
+      close();
+    } catch (...) {  // close() explicitly to see the error
+    }
+  }
+
+  bool is_open() const noexcept { return file_ != nullptr; }
+
+  void write(const char* data, std::size_t n) {
+    check_open();
+    if (compression_ == compression::none) return write_plain(data, n);
+    deflate_all(data, n, 0);
+  }
+
+  /// Pushes everything written so far to the operating system (a sync point in compressed
+  /// streams, so a reader of the partial file can decompress all of it).
+  void flush() {
+    check_open();
+    if (compression_ != compression::none) deflate_all(nullptr, 0, 1);
+    if (std::fflush(file_.get()) != 0) fail_io("flush");
+  }
+
+  /// Finishes the stream and closes the file. **Errors**: internal_error when the system
+  /// reports a write or close failure (disk full, ...).
+  void close() {
+    if (!file_) return;
+    if (compression_ != compression::none) deflate_all(nullptr, 0, 2);
+    end_zlib();
+    std::FILE* f = file_.release();
+    if (std::fclose(f) != 0) fail_io("close");
+  }
+
+ private:
+  void check_open() const {
+    if (!file_) staticflow::detail::fail<failed_precondition>({who_, ": ", quoted(path_), " is already closed"});
+  }
+  [[noreturn]] void fail_io(const char* what) const {
+    staticflow::detail::fail<internal_error>({who_, ": ", quoted(path_), ": ", what, " failed (", std::strerror(errno), ")"});
+  }
+  void write_plain(const char* data, std::size_t n) {
+    if (n && std::fwrite(data, 1, n, file_.get()) != n) fail_io("write");
+  }
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  /// Feeds `n` bytes to deflate, writing out full buffers; `mode` 0 none, 1 sync flush, 2 finish.
+  void deflate_all(const char* data, std::size_t n, int mode) {
+    const int flush = mode == 0 ? Z_NO_FLUSH : mode == 1 ? Z_SYNC_FLUSH : Z_FINISH;
+    do {
+      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, UINT_MAX));
+      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+      z_.avail_in = chunk;
+      const bool last = chunk == n;
+      const int rc = deflate_chunk(last ? flush : Z_NO_FLUSH);
+      if (rc == Z_STREAM_ERROR) fail_io("zlib deflate");
+      data += chunk, n -= chunk;
+    } while (n > 0);
+  }
+  int deflate_chunk(int flush) {
+    int rc;
+    do {
+      z_.next_out = reinterpret_cast<Bytef*>(out_.data());
+      z_.avail_out = static_cast<uInt>(out_.size());
+      rc = deflate(&z_, flush);
+      write_plain(out_.data(), out_.size() - z_.avail_out);
+    } while (z_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END && rc != Z_STREAM_ERROR));
+    return rc;
+  }
+  void end_zlib() {
+    if (z_ready_) deflateEnd(&z_), z_ready_ = false;
+  }
+
+  z_stream z_{};
+  bool z_ready_ = false;
+  std::vector<char> out_;
+#else
+  void deflate_all(const char*, std::size_t, int) {}
+  void end_zlib() {}
+#endif
+
+  std::filesystem::path path_;
+  std::string who_;
+  compression compression_;
+  file_ptr file_;
+};
+
+}  // namespace detail
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_COMPRESSION_HPP
+// ---- end staticflow/io/compression.hpp ----
+
+// ---- begin staticflow/io/crc32c.hpp ----
+#ifndef STATICFLOW_IO_CRC32C_HPP
+#define STATICFLOW_IO_CRC32C_HPP
+/// \file
+/// \brief CRC32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's CRC mask.
+///
+/// On x86-64 the SSE4.2 `crc32` instruction is used when the processor has it (checked once at
+/// run time, so the default build flags get it too); elsewhere, and as the reference, a
+/// slicing-by-8 table. Both give the same values; the tests compare them.
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+#define SF_CRC32C_SSE42 1
+#include <nmmintrin.h>
+#else
+#define SF_CRC32C_SSE42 0
+#endif
+
+namespace staticflow::io {
+
+namespace detail {
+
+/// The Castagnoli polynomial 0x1EDC6F41, bit-reversed (CRC32C processes bits LSB first).
+inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
+
+/// Slicing-by-8 tables: `t[0]` is the classic byte table; `t[k][b]` is the CRC of byte `b`
+/// followed by `k` zero bytes, so eight table lookups advance the CRC by eight bytes at once.
+inline constexpr auto crc32c_tables = [] {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1u) ? crc32c_poly : 0u);
+    t[0][b] = c;
+  }
+  for (std::size_t k = 1; k < 8; ++k)
+    for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
+  return t;
+}();
+
+/// Little-endian 64-bit load from any address (memcpy: no alignment assumption).
+inline std::uint64_t load_le64(const unsigned char* p) noexcept {
+  std::uint64_t v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, 8);
+  } else {
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  }
+  return v;
+}
+
+/// The running (inverted) register advanced over `n` bytes with the tables.
+inline std::uint32_t crc32c_portable_raw(std::uint32_t c, const unsigned char* p, std::size_t n) noexcept {
+  const auto& t = crc32c_tables;
+  for (; n >= 8; n -= 8, p += 8) {
+    const std::uint64_t w = load_le64(p) ^ c;
+    c = t[7][w & 0xFF] ^ t[6][(w >> 8) & 0xFF] ^ t[5][(w >> 16) & 0xFF] ^ t[4][(w >> 24) & 0xFF] ^
+        t[3][(w >> 32) & 0xFF] ^ t[2][(w >> 40) & 0xFF] ^ t[1][(w >> 48) & 0xFF] ^ t[0][w >> 56];
+  }
+  for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xFFu];
+  return c;
+}
+
+#if SF_CRC32C_SSE42
+/// The same with the SSE4.2 instruction, eight bytes per step. The target attribute lets this
+/// one function use the instruction while the rest of the program keeps the default flags.
+__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
+                                                                        std::size_t n) noexcept {
+  std::uint64_t c64 = c;
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    c64 = _mm_crc32_u64(c64, w);
+  }
+  c = static_cast<std::uint32_t>(c64);
+  for (; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
+  return c;
+}
+
+/// Whether this processor has SSE4.2; asked once.
+inline bool crc32c_cpu_has_sse42() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+}
+#endif
+
+}  // namespace detail
+
+/// True when crc32c() uses the processor's CRC32C instruction on this machine.
+inline bool crc32c_hardware_available() noexcept {
+#if SF_CRC32C_SSE42
+  return detail::crc32c_cpu_has_sse42();
+#else
+  return false;
+#endif
+}
+
+/// The CRC32C of the bytes that gave `crc` followed by `data[0, n)`: `crc32c_extend(crc32c(a), b)
+/// == crc32c(a + b)`. Start from 0 for a fresh CRC.
+inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+#if SF_CRC32C_SSE42
+  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n);
+#endif
+  return ~detail::crc32c_portable_raw(~crc, p, n);
+}
+
+/// The CRC32C of `data[0, n)`. **Example:** `crc32c("123456789", 9) == 0xE3069283`.
+inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept { return crc32c_extend(0, data, n); }
+
+/// The CRC32C of a byte span.
+inline std::uint32_t crc32c(std::span<const std::byte> bytes) noexcept { return crc32c(bytes.data(), bytes.size()); }
+
+/// The table-only CRC32C, whatever the processor (the reference the fast path is tested against).
+inline std::uint32_t crc32c_portable(const void* data, std::size_t n) noexcept {
+  return ~detail::crc32c_portable_raw(~0u, static_cast<const unsigned char*>(data), n);
+}
+
+/// TensorFlow's masked CRC, stored in TFRecord files: a CRC of data that itself holds CRCs is
+/// then not trivially related to them. Rotate right by 15, add a constant.
+constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+/// The inverse of crc32c_mask.
+constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
+  const std::uint32_t rot = masked - 0xa282ead8u;
+  return (rot >> 17) | (rot << 15);
+}
+
+/// The masked CRC32C of `data[0, n)`, as a TFRecord header or footer holds it.
+inline std::uint32_t masked_crc32c(const void* data, std::size_t n) noexcept { return crc32c_mask(crc32c(data, n)); }
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_CRC32C_HPP
+// ---- end staticflow/io/crc32c.hpp ----
+
+// ---- begin staticflow/io/example.hpp ----
+#ifndef STATICFLOW_IO_EXAMPLE_HPP
+#define STATICFLOW_IO_EXAMPLE_HPP
+/// \file
+/// \brief tf.train.Example and tf.train.SequenceExample: build, encode, decode.
+///
+/// The messages, from TensorFlow's `example.proto` and `feature.proto`:
+/// ```
+///   BytesList { repeated bytes value = 1; }        FloatList { repeated float value = 1 [packed]; }
+///   Int64List { repeated int64 value = 1 [packed]; }
+///   Feature   { oneof kind { BytesList bytes_list = 1; FloatList float_list = 2; Int64List int64_list = 3; } }
+///   Features  { map<string, Feature> feature = 1; }     (a map is repeated { key = 1; value = 2; })
+///   FeatureList { repeated Feature feature = 1; }      FeatureLists { map<string, FeatureList> feature_list = 1; }
+///   Example   { Features features = 1; }               SequenceExample { Features context = 1; FeatureLists feature_lists = 2; }
+/// ```
+/// Encoding writes packed lists, keys in sorted order and exact lengths (one pass, no copies of
+/// sub-messages). Decoding accepts packed and unpacked floats and int64s (TF writes packed; the
+/// protobuf spec requires parsers to accept both), merges repeated sub-messages and lets the
+/// last oneof member and the last duplicate map key win, as protobuf does.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+
+// ---- begin staticflow/io/protobuf.hpp ----
+#ifndef STATICFLOW_IO_PROTOBUF_HPP
+#define STATICFLOW_IO_PROTOBUF_HPP
+/// \file
+/// \brief The protobuf wire format: an encoder into a byte string and a bounds-checked reader.
+///
+/// Written once for every protobuf-based format (tf.train.Example, checkpoints, GraphDef,
+/// ONNX, TensorBoard events). No generated code and no schema: callers name field numbers.
+/// The reader never reads outside its span and never allocates what a length prefix claims;
+/// each malformed input is a `data_loss` naming what was wrong and its byte offset.
+///
+/// Wire format (protobuf.dev/programming-guides/encoding): a message is a sequence of
+/// `tag value`, `tag = field_number << 3 | wire_type` as a varint; wire types 0 varint,
+/// 1 fixed64 (little-endian), 2 length-delimited (varint length, then bytes), 5 fixed32.
+/// Types 3 and 4 (groups, deprecated since proto2) are rejected with a message saying so.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+
+namespace staticflow::io::proto {
+
+/// The wire types of protobuf encoding (the low three bits of a tag).
+enum class wire_type : std::uint8_t {
+  varint = 0,
+  fixed64 = 1,
+  length_delimited = 2,
+  start_group = 3,
+  end_group = 4,
+  fixed32 = 5,
+};
+
+/// "varint", "fixed64", ... for messages.
+constexpr const char* to_string(wire_type t) noexcept {
+  switch (t) {
+    case wire_type::varint: return "varint";
+    case wire_type::fixed64: return "fixed64";
+    case wire_type::length_delimited: return "length-delimited";
+    case wire_type::start_group: return "start-group";
+    case wire_type::end_group: return "end-group";
+    case wire_type::fixed32: return "fixed32";
+  }
+  return "invalid";
+}
+
+/// The largest field number protobuf allows (2^29 - 1).
+inline constexpr std::uint32_t max_field_number = (1u << 29) - 1;
+
+/// Zigzag encoding of sint32/sint64: small magnitudes of either sign become small varints.
+constexpr std::uint64_t zigzag_encode(std::int64_t v) noexcept {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+constexpr std::int64_t zigzag_decode(std::uint64_t v) noexcept {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+/// Bytes the varint encoding of `v` takes (1 to 10).
+constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+  // 7 payload bits per byte: ceil(bit_width / 7), at least one byte.
+  return v < 0x80 ? 1 : (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
+}
+
+/// Bytes of the tag of `field`.
+constexpr std::size_t tag_size(std::uint32_t field) noexcept { return varint_size(std::uint64_t{field} << 3); }
+
+/// Bytes of a whole length-delimited field whose payload is `n` bytes: tag, length, payload.
+constexpr std::size_t length_delimited_size(std::uint32_t field, std::size_t n) noexcept {
+  return tag_size(field) + varint_size(n) + n;
+}
+
+/// Bytes of the payload of a packed repeated varint field holding `values`.
+template <class T>
+std::size_t packed_varint_payload_size(std::span<const T> values) noexcept {
+  std::size_t n = 0;
+  for (T v : values) n += varint_size(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+  return n;
+}
+
+// ===================================================================================== writer
+
+/// Appends protobuf-encoded fields to a byte string it owns (or one the caller lends).
+///
+/// Nested messages: either `begin_message(field)` ... `end_message(mark)`, which reserves one
+/// length byte and moves the body only when it turns out longer than 127 bytes, or, when the
+/// size is known (see the *_size functions), `length_delimited_header(field, size)` then the body:
+/// no copy at all.
+///
+/// **Example:** `proto::writer w; w.int64(1, 42); w.bytes(2, "abc"); std::string out = w.take();`
+class writer {
+ public:
+  writer() : out_(&own_) {}
+  /// Appends to `out`, which must outlive the writer.
+  explicit writer(std::string& out) : out_(&out) {}
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+
+  /// The bytes written so far.
+  const std::string& str() const noexcept { return *out_; }
+  std::size_t size() const noexcept { return out_->size(); }
+  /// The bytes written so far, moved out (the writer is empty afterwards).
+  std::string take() { return std::exchange(*out_, std::string{}); }
+  void reserve(std::size_t n) { out_->reserve(n); }
+
+  // --- raw pieces
+  void raw_varint(std::uint64_t v) {
+    char buf[10];
+    std::size_t n = 0;
+    for (; v >= 0x80; v >>= 7) buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    buf[n++] = static_cast<char>(v);
+    out_->append(buf, n);
+  }
+  void raw_fixed32(std::uint32_t v) { raw_le(v); }
+  void raw_fixed64(std::uint64_t v) { raw_le(v); }
+  void raw_bytes(const void* data, std::size_t n) { out_->append(static_cast<const char*>(data), n); }
+  void tag(std::uint32_t field, wire_type t) { raw_varint((std::uint64_t{field} << 3) | static_cast<std::uint8_t>(t)); }
+
+  // --- scalar fields
+  /// uint32/uint64/enum fields.
+  void uint64(std::uint32_t field, std::uint64_t v) { tag(field, wire_type::varint), raw_varint(v); }
+  /// int32/int64 fields: negative values take ten bytes (two's complement, as protobuf does).
+  void int64(std::uint32_t field, std::int64_t v) { uint64(field, static_cast<std::uint64_t>(v)); }
+  /// sint32/sint64 fields (zigzag).
+  void sint64(std::uint32_t field, std::int64_t v) { uint64(field, zigzag_encode(v)); }
+  void boolean(std::uint32_t field, bool v) { uint64(field, v ? 1 : 0); }
+  void fixed32(std::uint32_t field, std::uint32_t v) { tag(field, wire_type::fixed32), raw_fixed32(v); }
+  void fixed64(std::uint32_t field, std::uint64_t v) { tag(field, wire_type::fixed64), raw_fixed64(v); }
+  void float32(std::uint32_t field, float v) { fixed32(field, std::bit_cast<std::uint32_t>(v)); }
+  void float64(std::uint32_t field, double v) { fixed64(field, std::bit_cast<std::uint64_t>(v)); }
+
+  // --- length-delimited fields
+  /// The tag and length of a length-delimited field; the caller appends exactly `n` bytes next.
+  void length_delimited_header(std::uint32_t field, std::size_t n) {
+    tag(field, wire_type::length_delimited), raw_varint(n);
+  }
+  /// bytes/string fields (and an already encoded sub-message).
+  void bytes(std::uint32_t field, const void* data, std::size_t n) {
+    length_delimited_header(field, n), raw_bytes(data, n);
+  }
+  void bytes(std::uint32_t field, std::string_view s) { bytes(field, s.data(), s.size()); }
+  void bytes(std::uint32_t field, std::span<const std::byte> s) { bytes(field, s.data(), s.size()); }
+
+  /// Packed repeated int32/int64/uint32/uint64/bool/enum (varints). Empty writes nothing.
+  template <class T>
+    requires std::is_integral_v<T>
+  void packed_varints(std::uint32_t field, std::span<const T> values) {
+    if (values.empty()) return;
+    length_delimited_header(field, packed_varint_payload_size(values));
+    for (T v : values) raw_varint(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+  }
+  /// Packed repeated float/fixed32 (4 bytes each) and double/fixed64 (8 bytes each).
+  template <class T>
+    requires(std::is_arithmetic_v<T> && (sizeof(T) == 4 || sizeof(T) == 8))
+  void packed_fixed(std::uint32_t field, std::span<const T> values) {
+    if (values.empty()) return;
+    length_delimited_header(field, values.size() * sizeof(T));
+    if constexpr (std::endian::native == std::endian::little) {
+      raw_bytes(values.data(), values.size_bytes());
+    } else {
+      for (T v : values) raw_le(std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(v));
+    }
+  }
+
+  /// Where a nested message's body starts; pass it to end_message.
+  struct message_mark {
+    std::size_t length_at;
+  };
+  /// Starts a nested message in `field`: writes the tag and a one-byte placeholder length.
+  message_mark begin_message(std::uint32_t field) {
+    tag(field, wire_type::length_delimited);
+    out_->push_back('\0');
+    return {out_->size() - 1};
+  }
+  /// Ends the message begun at `m`: writes its real length, moving the body right when the
+  /// length needs more than one byte.
+  void end_message(message_mark m) {
+    const std::size_t body = out_->size() - m.length_at - 1;
+    const std::size_t len_bytes = varint_size(body);
+    if (len_bytes > 1) {
+      out_->insert(m.length_at + 1, len_bytes - 1, '\0');
+    }
+    char* p = out_->data() + m.length_at;
+    std::uint64_t v = body;
+    for (std::size_t i = 0; i + 1 < len_bytes; ++i, v >>= 7) *p++ = static_cast<char>((v & 0x7F) | 0x80);
+    *p = static_cast<char>(v);
+  }
+  /// `begin_message`, `body(*this)`, `end_message`.
+  template <class F>
+  void message(std::uint32_t field, F&& body) {
+    const message_mark m = begin_message(field);
+    std::forward<F>(body)(*this);
+    end_message(m);
+  }
+
+ private:
+  template <class U>
+  void raw_le(U v) {
+    char buf[sizeof(U)];
+    for (std::size_t i = 0; i < sizeof(U); ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    out_->append(buf, sizeof(U));
+  }
+
+  std::string own_;
+  std::string* out_;
+};
+
+// ===================================================================================== reader
+
+/// One field as the reader found it. Scalars are decoded on request; a length-delimited
+/// field's payload is a view into the reader's input.
+struct field {
+  std::uint32_t number = 0;
+  wire_type type = wire_type::varint;
+  std::size_t offset = 0;      ///< where the tag starts, from the start of the outermost input
+  std::uint64_t value = 0;     ///< varint, fixed32 or fixed64 value (raw bits)
+  std::span<const std::byte> payload;  ///< length-delimited bytes
+  std::size_t payload_offset = 0;      ///< where `payload` starts (outermost input)
+};
+
+/// Iterates the fields of one message held in a byte span.
+///
+/// **Errors**: data_loss, with the context given at construction and the byte offset, for a
+/// truncated varint, a varint longer than 10 bytes, a tag with field number 0 or above 2^29-1, a
+/// wire type that is not 0, 1, 2 or 5, a truncated fixed32/fixed64, and a length past the end.
+/// The accessors below throw data_loss when a field's wire type is not the one asked for.
+///
+/// **Example:** `proto::reader r(bytes, "tf.train.Example"); for (proto::field f; r.next(f);)
+/// if (f.number == 1) parse_features(r.message(f));`
+class reader {
+ public:
+  /// `context` (kept as a view: it must outlive the reader) starts every error message;
+  /// `base_offset` is where `data` starts within the outermost input, for messages.
+  explicit reader(std::span<const std::byte> data, std::string_view context = "protobuf message",
+                  std::size_t base_offset = 0) noexcept
+      : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()), base_(base_offset),
+        context_(context) {}
+  explicit reader(std::string_view data, std::string_view context = "protobuf message",
+                  std::size_t base_offset = 0) noexcept
+      : reader(std::as_bytes(std::span(data.data(), data.size())), context, base_offset) {}
+
+  /// Offset (outermost input) of the next byte to read.
+  std::size_t offset() const noexcept { return base_ + static_cast<std::size_t>(pos_ - begin_); }
+  bool at_end() const noexcept { return pos_ == end_; }
+  std::string_view context() const noexcept { return context_; }
+
+  /// Reads the next field into `f`; false at the end of the input.
+  bool next(field& f) {
+    if (pos_ == end_) return false;
+    f.offset = offset();
+    const std::uint64_t key = read_varint("tag");
+    if (key > (std::uint64_t{max_field_number} << 3 | 7)) fail_at(f.offset, "field number ", key >> 3, " is above 2^29-1");
+    f.number = static_cast<std::uint32_t>(key >> 3);
+    if (f.number == 0) fail_at(f.offset, "field number 0 is not allowed (tag byte ", key, ")");
+    f.type = static_cast<wire_type>(key & 7);
+    read_value(f);
+    return true;
+  }
+
+  /// A reader over the payload of the length-delimited field `f` (a nested message).
+  reader message(const field& f, std::string_view context) const {
+    expect(f, wire_type::length_delimited);
+    return reader(f.payload, context, f.payload_offset);
+  }
+  reader message(const field& f) const { return message(f, context_); }
+
+  // --- typed access to a field just read (errors when the wire type does not fit)
+  std::uint64_t as_uint64(const field& f) const { return expect(f, wire_type::varint), f.value; }
+  std::int64_t as_int64(const field& f) const { return static_cast<std::int64_t>(as_uint64(f)); }
+  std::int64_t as_sint64(const field& f) const { return zigzag_decode(as_uint64(f)); }
+  bool as_bool(const field& f) const { return as_uint64(f) != 0; }
+  std::uint32_t as_fixed32(const field& f) const {
+    return expect(f, wire_type::fixed32), static_cast<std::uint32_t>(f.value);
+  }
+  std::uint64_t as_fixed64(const field& f) const { return expect(f, wire_type::fixed64), f.value; }
+  float as_float(const field& f) const { return std::bit_cast<float>(as_fixed32(f)); }
+  double as_double(const field& f) const { return std::bit_cast<double>(as_fixed64(f)); }
+  std::span<const std::byte> as_bytes(const field& f) const { return expect(f, wire_type::length_delimited), f.payload; }
+  std::string_view as_string(const field& f) const {
+    const auto b = as_bytes(f);
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+  }
+
+  /// Throws data_loss unless `f` has wire type `t`.
+  void expect(const field& f, wire_type t) const {
+    if (f.type != t)
+      fail_at(f.offset, "field ", f.number, " has wire type ", to_string(f.type), ", expected ", to_string(t));
+  }
+
+  /// Reads one varint at the current position (`what` names it in errors).
+  std::uint64_t read_varint(const char* what = "varint") {
+    const std::size_t at = offset();
+    std::uint64_t v = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (pos_ == end_) fail_at(at, "truncated ", what, " (input ends after ", i, i == 1 ? " byte)" : " bytes)");
+      const auto b = static_cast<std::uint8_t>(*pos_++);
+      if (i == 9 && b > 1) fail_at(at, what, " overflows 64 bits");
+      v |= std::uint64_t{b & 0x7Fu} << (7 * i);
+      if (b < 0x80) return v;
+    }
+    fail_at(at, what, " is longer than 10 bytes");
+  }
+
+  /// Throws data_loss: "<context>: at byte <offset>: <parts>".
+  template <class... P>
+  [[noreturn]] void fail_at(std::size_t at, const P&... parts) const {
+    staticflow::detail::fail<data_loss>({context_, ": at byte ", at, ": ", parts...});
+  }
+
+ private:
+  void read_value(field& f) {
+    switch (f.type) {
+      case wire_type::varint: f.value = read_varint("varint value"); return;
+      case wire_type::fixed64: f.value = read_le(8, f); return;
+      case wire_type::fixed32: f.value = read_le(4, f); return;
+      case wire_type::length_delimited: read_payload(f); return;
+      case wire_type::start_group:
+      case wire_type::end_group:
+        fail_at(f.offset, "field ", f.number, " uses wire type ", static_cast<int>(f.type),
+                " (group), which proto3 formats never use; not supported");
+    }
+    fail_at(f.offset, "field ", f.number, " has invalid wire type ", static_cast<int>(f.type));
+  }
+
+  std::uint64_t read_le(std::size_t n, const field& f) {
+    if (static_cast<std::size_t>(end_ - pos_) < n)
+      fail_at(f.offset, "field ", f.number, ": truncated ", n == 4 ? "fixed32" : "fixed64", " (", end_ - pos_,
+              " of ", n, " bytes left)");
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{static_cast<std::uint8_t>(pos_[i])} << (8 * i);
+    pos_ += n;
+    return v;
+  }
+
+  void read_payload(field& f) {
+    const std::uint64_t len = read_varint("length");
+    const auto left = static_cast<std::uint64_t>(end_ - pos_);
+    if (len > left)
+      fail_at(f.offset, "field ", f.number, ": length ", len, " runs past the end (", left, " bytes left)");
+    f.payload_offset = offset();
+    f.payload = std::span<const std::byte>(pos_, static_cast<std::size_t>(len));
+    pos_ += len;
+  }
+
+  const std::byte* begin_;
+  const std::byte* pos_;
+  const std::byte* end_;
+  std::size_t base_;
+  std::string_view context_;
+};
+
+/// Number of varints in the payload of a packed field (bytes without the continuation bit).
+/// Bounded by the payload size, so it is safe to reserve that many values.
+inline std::size_t count_packed_varints(std::span<const std::byte> payload) noexcept {
+  std::size_t n = 0;
+  for (std::byte b : payload) n += (static_cast<std::uint8_t>(b) & 0x80) == 0;
+  return n;
+}
+
+/// Calls `fn(value)` for each varint of the packed field `f` read by `r`.
+template <class F>
+void for_each_packed_varint(const reader& r, const field& f, F&& fn) {
+  reader inner = r.message(f);
+  while (!inner.at_end()) fn(inner.read_varint("packed varint"));
+}
+
+}  // namespace staticflow::io::proto
+#endif  // STATICFLOW_IO_PROTOBUF_HPP
+// ---- end staticflow/io/protobuf.hpp ----
+
+namespace staticflow::io {
+
+/// tf.train.BytesList. **Example:** `bytes_list{"cat", "dog"}`.
+struct bytes_list {
+  std::vector<std::string> value;
+  bytes_list() = default;
+  bytes_list(std::initializer_list<std::string> v) : value(v) {}
+  explicit bytes_list(std::vector<std::string> v) : value(std::move(v)) {}
+  bool operator==(const bytes_list&) const = default;
+};
+
+/// tf.train.FloatList. **Example:** `float_list{0.5f, 1.5f}`.
+struct float_list {
+  std::vector<float> value;
+  float_list() = default;
+  float_list(std::initializer_list<float> v) : value(v) {}
+  explicit float_list(std::vector<float> v) : value(std::move(v)) {}
+  explicit float_list(std::span<const float> v) : value(v.begin(), v.end()) {}
+  bool operator==(const float_list&) const = default;
+};
+
+/// tf.train.Int64List. **Example:** `int64_list{7}`.
+struct int64_list {
+  std::vector<std::int64_t> value;
+  int64_list() = default;
+  int64_list(std::initializer_list<std::int64_t> v) : value(v) {}
+  explicit int64_list(std::vector<std::int64_t> v) : value(std::move(v)) {}
+  explicit int64_list(std::span<const std::int64_t> v) : value(v.begin(), v.end()) {}
+  bool operator==(const int64_list&) const = default;
+};
+
+/// tf.train.Feature: no kind set, or one of the three lists. The variant's index is the oneof's
+/// field number (1 bytes, 2 float, 3 int64; 0 none).
+using feature = std::variant<std::monostate, bytes_list, float_list, int64_list>;
+
+/// "bytes_list", "float_list", "int64_list" or "no kind" for a Feature's field number.
+constexpr const char* feature_kind_name(std::size_t kind) noexcept {
+  return kind == 1 ? "bytes_list" : kind == 2 ? "float_list" : kind == 3 ? "int64_list" : "no kind";
+}
+
+/// tf.train.Features (a map, kept sorted so encodings are deterministic).
+using features = std::map<std::string, feature, std::less<>>;
+
+/// tf.train.FeatureLists.
+using feature_lists = std::map<std::string, std::vector<feature>, std::less<>>;
+
+namespace detail {
+
+/// Bytes of the payload of a list message (the list's own fields).
+inline std::size_t list_payload_size(const feature& f) noexcept {
+  if (const auto* b = std::get_if<bytes_list>(&f)) {
+    std::size_t n = 0;
+    for (const auto& s : b->value) n += proto::length_delimited_size(1, s.size());
+    return n;
+  }
+  if (const auto* fl = std::get_if<float_list>(&f))
+    return fl->value.empty() ? 0 : proto::length_delimited_size(1, 4 * fl->value.size());
+  if (const auto* il = std::get_if<int64_list>(&f)) {
+    if (il->value.empty()) return 0;
+    return proto::length_delimited_size(1, proto::packed_varint_payload_size(std::span<const std::int64_t>(il->value)));
+  }
+  return 0;
+}
+
+/// Bytes of a Feature's payload, given its list's payload size.
+inline std::size_t feature_payload_size(const feature& f, std::size_t list_size) noexcept {
+  return f.index() == 0 ? 0 : proto::length_delimited_size(static_cast<std::uint32_t>(f.index()), list_size);
+}
+
+inline void write_list(proto::writer& w, const feature& f, std::size_t list_size) {
+  if (f.index() == 0) return;
+  w.length_delimited_header(static_cast<std::uint32_t>(f.index()), list_size);
+  if (const auto* b = std::get_if<bytes_list>(&f)) {
+    for (const auto& s : b->value) w.bytes(1, s);
+  } else if (const auto* fl = std::get_if<float_list>(&f)) {
+    w.packed_fixed<float>(1, fl->value);
+  } else if (const auto* il = std::get_if<int64_list>(&f)) {
+    w.packed_varints<std::int64_t>(1, il->value);
+  }
+}
+
+/// One Feature message (tag and length included) in `field`.
+inline void write_feature(proto::writer& w, std::uint32_t field, const feature& f) {
+  const std::size_t list = list_payload_size(f);
+  w.length_delimited_header(field, feature_payload_size(f, list));
+  write_list(w, f, list);
+}
+
+inline std::size_t feature_size(const feature& f) noexcept { return feature_payload_size(f, list_payload_size(f)); }
+
+inline std::size_t features_payload_size(const features& fs) noexcept {
+  std::size_t n = 0;
+  for (const auto& [key, f] : fs) {
+    const std::size_t entry = proto::length_delimited_size(1, key.size()) + proto::length_delimited_size(2, feature_size(f));
+    n += proto::length_delimited_size(1, entry);
+  }
+  return n;
+}
+
+/// The map entries of a Features message (its payload).
+inline void write_features_payload(proto::writer& w, const features& fs) {
+  for (const auto& [key, f] : fs) {
+    const std::size_t list = list_payload_size(f);
+    const std::size_t fsize = feature_payload_size(f, list);
+    w.length_delimited_header(1, proto::length_delimited_size(1, key.size()) + proto::length_delimited_size(2, fsize));
+    w.bytes(1, key);
+    w.length_delimited_header(2, fsize);
+    write_list(w, f, list);
+  }
+}
+
+inline std::size_t feature_list_payload_size(const std::vector<feature>& steps) noexcept {
+  std::size_t n = 0;
+  for (const auto& f : steps) n += proto::length_delimited_size(1, feature_size(f));
+  return n;
+}
+
+// --------------------------------------------------------------------------------- decoding
+
+/// Appends the values of a list message of kind `kind` (1, 2, 3) to `out`.
+inline void read_list(proto::reader r, std::size_t kind, feature& out) {
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;  // unknown field: skipped
+    if (kind == 1) {
+      std::get<bytes_list>(out).value.emplace_back(r.as_string(f));
+    } else if (kind == 2) {
+      auto& v = std::get<float_list>(out).value;
+      if (f.type == proto::wire_type::fixed32) {
+        v.push_back(r.as_float(f));
+      } else {
+        const auto p = r.as_bytes(f);
+        if (p.size() % 4 != 0) r.fail_at(f.offset, "packed float_list of ", p.size(), " bytes, not a multiple of 4");
+        const std::size_t old = v.size();
+        v.resize(old + p.size() / 4);
+        for (std::size_t i = 0; i < p.size() / 4; ++i) {
+          std::uint32_t bits = 0;
+          for (int b = 3; b >= 0; --b) bits = (bits << 8) | static_cast<std::uint8_t>(p[4 * i + b]);
+          v[old + i] = std::bit_cast<float>(bits);
+        }
+      }
+    } else {
+      auto& v = std::get<int64_list>(out).value;
+      if (f.type == proto::wire_type::varint) {
+        v.push_back(r.as_int64(f));
+      } else {
+        v.reserve(v.size() + proto::count_packed_varints(r.as_bytes(f)));
+        proto::for_each_packed_varint(r, f, [&](std::uint64_t x) { v.push_back(static_cast<std::int64_t>(x)); });
+      }
+    }
+  }
+}
+
+/// Sets `out` to `kind` (keeping its values when it already is of that kind: protobuf merges).
+inline void set_kind(feature& out, std::size_t kind) {
+  if (out.index() == kind) return;
+  if (kind == 1) out = bytes_list{};
+  else if (kind == 2) out = float_list{};
+  else out = int64_list{};
+}
+
+inline feature read_feature(proto::reader r) {
+  feature out;
+  for (proto::field f; r.next(f);) {
+    if (f.number < 1 || f.number > 3) continue;
+    set_kind(out, f.number);
+    read_list(r.message(f), f.number, out);
+  }
+  return out;
+}
+
+/// key and value views of one map entry (missing ones are empty, as protobuf defaults).
+struct map_entry {
+  std::string_view key;
+  std::span<const std::byte> value;
+  std::size_t value_offset = 0;
+  bool has_value = false;
+};
+
+inline map_entry read_map_entry(proto::reader r) {
+  map_entry e;
+  for (proto::field f; r.next(f);) {
+    if (f.number == 1) e.key = r.as_string(f);
+    else if (f.number == 2) e.value = r.as_bytes(f), e.value_offset = f.payload_offset, e.has_value = true;
+  }
+  return e;
+}
+
+/// Rethrows a data_loss from inside feature `key` with the key added.
+[[noreturn]] inline void rethrow_in_feature(const data_loss& e, std::string_view key) {
+  staticflow::detail::fail<data_loss>({e.what(), " (in feature '", key, "')"});
+}
+
+inline void read_features(proto::reader r, features& out) {
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;
+    const map_entry e = read_map_entry(r.message(f));
+    try {
+      out[std::string(e.key)] = read_feature(proto::reader(e.value, r.context(), e.value_offset));
+    } catch (const data_loss& err) {
+      rethrow_in_feature(err, e.key);
+    }
+  }
+}
+
+inline std::vector<feature> read_feature_list(proto::reader r) {
+  std::vector<feature> steps;
+  for (proto::field f; r.next(f);)
+    if (f.number == 1) steps.push_back(read_feature(r.message(f)));
+  return steps;
+}
+
+inline void read_feature_lists(proto::reader r, feature_lists& out) {
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;
+    const map_entry e = read_map_entry(r.message(f));
+    try {
+      out[std::string(e.key)] = read_feature_list(proto::reader(e.value, r.context(), e.value_offset));
+    } catch (const data_loss& err) {
+      rethrow_in_feature(err, e.key);
+    }
+  }
+}
+
+inline std::span<const std::byte> byte_view(std::string_view s) noexcept {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
+
+}  // namespace detail
+
+/// tf.train.Example: named feature lists of one record.
+///
+/// **Example:** `sf::io::example ex; ex.add("label", sf::io::int64_list{7}).add("pixels",
+/// sf::io::float_list(pixels)); tfrecord_writer.write(ex.encode());`
+struct example {
+  io::features features;
+
+  /// Sets feature `key` (replacing one of that name); returns `*this` for chaining.
+  example& add(std::string key, feature value) {
+    features[std::move(key)] = std::move(value);
+    return *this;
+  }
+  /// The feature `key`, or null when there is none.
+  const feature* find(std::string_view key) const {
+    const auto it = features.find(key);
+    return it == features.end() ? nullptr : &it->second;
+  }
+  /// The list of type `List` in feature `key`. **Errors**: not_found without it,
+  /// invalid_argument when it holds another kind.
+  template <class List>
+  const List& get(std::string_view key) const {
+    const feature* f = find(key);
+    if (!f) staticflow::detail::fail<not_found>({"staticflow::io::example::get: no feature '", key, "'"});
+    const List* l = std::get_if<List>(f);
+    if (!l)
+      staticflow::detail::fail<invalid_argument>({"staticflow::io::example::get: feature '", key, "' is a ",
+                                                  feature_kind_name(f->index()), ", not a ",
+                                                  feature_kind_name(feature(List{}).index())});
+    return *l;
+  }
+
+  /// Bytes of encode()'s result.
+  std::size_t encoded_size() const noexcept {
+    return features.empty() ? 0 : proto::length_delimited_size(1, detail::features_payload_size(features));
+  }
+  /// Appends the serialized Example to `out`.
+  void encode_to(std::string& out) const {
+    if (features.empty()) return;
+    proto::writer w(out);
+    w.reserve(out.size() + encoded_size());
+    w.length_delimited_header(1, detail::features_payload_size(features));
+    detail::write_features_payload(w, features);
+  }
+  /// The serialized Example (what TF's `SerializeToString()` gives for the same features).
+  std::string encode() const {
+    std::string out;
+    encode_to(out);
+    return out;
+  }
+
+  /// Parses a serialized Example. **Errors**: data_loss naming the offset, and the feature when
+  /// inside one, for malformed bytes.
+  static example decode(std::span<const std::byte> bytes) {
+    example ex;
+    proto::reader r(bytes, "staticflow::io::example::decode: tf.train.Example");
+    for (proto::field f; r.next(f);)
+      if (f.number == 1) detail::read_features(r.message(f), ex.features);
+    return ex;
+  }
+  static example decode(std::string_view bytes) { return decode(detail::byte_view(bytes)); }
+
+  bool operator==(const example&) const = default;
+};
+
+/// tf.train.SequenceExample: context features plus lists of features per time step.
+///
+/// **Example:** `sf::io::sequence_example s; s.add_context("length", int64_list{3});
+/// s.add_step("tokens", int64_list{12}); s.add_step("tokens", int64_list{7});`
+struct sequence_example {
+  io::features context;
+  io::feature_lists feature_lists;
+
+  sequence_example& add_context(std::string key, feature value) {
+    context[std::move(key)] = std::move(value);
+    return *this;
+  }
+  /// Appends one time step to the feature list `key`.
+  sequence_example& add_step(std::string_view key, feature value) {
+    auto it = feature_lists.find(key);
+    if (it == feature_lists.end()) it = feature_lists.emplace(std::string(key), std::vector<feature>{}).first;
+    it->second.push_back(std::move(value));
+    return *this;
+  }
+
+  std::string encode() const {
+    std::string out;
+    proto::writer w(out);
+    if (!context.empty()) {
+      w.length_delimited_header(1, detail::features_payload_size(context));
+      detail::write_features_payload(w, context);
+    }
+    if (!feature_lists.empty()) w.length_delimited_header(2, feature_lists_payload_size()), write_feature_lists(w);
+    return out;
+  }
+
+  static sequence_example decode(std::span<const std::byte> bytes) {
+    sequence_example s;
+    proto::reader r(bytes, "staticflow::io::sequence_example::decode: tf.train.SequenceExample");
+    for (proto::field f; r.next(f);) {
+      if (f.number == 1) detail::read_features(r.message(f), s.context);
+      else if (f.number == 2) detail::read_feature_lists(r.message(f), s.feature_lists);
+    }
+    return s;
+  }
+  static sequence_example decode(std::string_view bytes) { return decode(detail::byte_view(bytes)); }
+
+  bool operator==(const sequence_example&) const = default;
+
+ private:
+  std::size_t feature_lists_payload_size() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [key, steps] : feature_lists) {
+      const std::size_t entry = proto::length_delimited_size(1, key.size()) +
+                                proto::length_delimited_size(2, detail::feature_list_payload_size(steps));
+      n += proto::length_delimited_size(1, entry);
+    }
+    return n;
+  }
+  void write_feature_lists(proto::writer& w) const {
+    for (const auto& [key, steps] : feature_lists) {
+      const std::size_t list = detail::feature_list_payload_size(steps);
+      w.length_delimited_header(1, proto::length_delimited_size(1, key.size()) + proto::length_delimited_size(2, list));
+      w.bytes(1, key);
+      w.length_delimited_header(2, list);
+      for (const auto& f : steps) detail::write_feature(w, 1, f);
+    }
+  }
+};
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_EXAMPLE_HPP
+// ---- end staticflow/io/example.hpp ----
+
+// ---- begin staticflow/io/parse_example.hpp ----
+#ifndef STATICFLOW_IO_PARSE_EXAMPLE_HPP
+#define STATICFLOW_IO_PARSE_EXAMPLE_HPP
+/// \file
+/// \brief `parse_example` / `parse_single_example` with a typed schema, and `decode_raw<T>`.
+///
+/// A schema is a list of feature specs, as in TF 1.x:
+/// - `fixed_len_feature<T, shape<E...>>{"key", default}`: exactly `E...` values per record;
+///   a batch becomes `sf::tensor<T, shape<dyn, E...>>`, ready to feed a placeholder;
+/// - `var_len_feature<T>{"key"}`: any number of values, returned as `sparse_values<T>` (values,
+///   [record, position] indices and the dense shape, as a tf.SparseTensor);
+/// - `fixed_len_sequence_feature<T, shape<E...>>{"key", pad}`: a multiple of `E...` values per
+///   record (missing = none), padded to the longest record: `tensor<T, shape<dyn, dyn, E...>>`.
+/// `T` is `float` (float_list), `std::int64_t` (int64_list) or `std::string` (bytes_list;
+/// fixed-length strings come back as a `std::vector<std::string>` in row-major order).
+///
+/// Records are parsed straight from their wire bytes into the output tensors: no Example objects.
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::io {
+
+/// The value types a feature can hold: float, int64 and bytes.
+template <class T>
+concept feature_value = std::same_as<T, float> || std::same_as<T, std::int64_t> || std::same_as<T, std::string>;
+
+/// A feature with exactly `Shape::static_size` values in every record (`shape<>`: one).
+template <feature_value T, any_shape Shape = shape<>>
+struct fixed_len_feature {
+  static_assert(Shape::is_static, "sf::io::fixed_len_feature: the per-record shape must be static (no dyn extents)");
+  using value_type = T;
+  using shape_type = Shape;
+  std::string key;
+  /// Used for records without the feature; without it, such a record is an error. Must have
+  /// `Shape::static_size` values.
+  std::optional<std::vector<T>> default_value = std::nullopt;
+};
+
+/// A feature with any number of values per record.
+template <feature_value T>
+struct var_len_feature {
+  using value_type = T;
+  std::string key;
+};
+
+/// A feature with a multiple of `Shape::static_size` values per record (the steps); missing
+/// means no steps. Shorter records are padded with `pad` up to the longest one in the batch.
+template <feature_value T, any_shape Shape = shape<>>
+struct fixed_len_sequence_feature {
+  static_assert(Shape::is_static, "sf::io::fixed_len_sequence_feature: the per-step shape must be static");
+  static_assert(!std::same_as<T, std::string>, "sf::io::fixed_len_sequence_feature: strings are not supported; use var_len_feature<std::string>");
+  using value_type = T;
+  using shape_type = Shape;
+  std::string key;
+  T pad = T{};
+};
+
+/// A var_len_feature's values for a batch, as a tf.SparseTensor: `values[k]` sits at
+/// `indices[k] = {record, position}`; `dense_shape = {records, longest record}`.
+template <class T>
+struct sparse_values {
+  std::vector<std::array<std::int64_t, 2>> indices;
+  std::vector<T> values;
+  std::array<std::int64_t, 2> dense_shape{};
+};
+
+namespace detail {
+
+template <class S>
+struct prepend_dyn;
+template <std::size_t... E>
+struct prepend_dyn<shape<E...>> {
+  using type = shape<dyn, E...>;
+  using type2 = shape<dyn, dyn, E...>;
+};
+
+/// The oneof field number of `T`'s list kind.
+template <class T>
+constexpr std::size_t kind_of = std::same_as<T, std::string> ? 1 : std::same_as<T, float> ? 2 : 3;
+
+template <class Spec>
+struct batch_result;
+template <class T, class S>
+struct batch_result<fixed_len_feature<T, S>> {
+  using type = std::conditional_t<std::same_as<T, std::string>, std::vector<std::string>,
+                                  tensor<std::conditional_t<std::same_as<T, std::string>, float, T>, typename prepend_dyn<S>::type>>;
+};
+template <class T>
+struct batch_result<var_len_feature<T>> {
+  using type = sparse_values<T>;
+};
+template <class T, class S>
+struct batch_result<fixed_len_sequence_feature<T, S>> {
+  using type = tensor<T, typename prepend_dyn<S>::type2>;
+};
+
+/// Where schema errors come from: "staticflow::io::parse_example: record 3: feature 'pixels': ".
+struct parse_site {
+  const char* api;
+  std::size_t record;
+  std::string_view key;
+};
+
+template <class... P>
+[[noreturn]] void fail_schema(const parse_site& at, const P&... parts) {
+  staticflow::detail::fail<invalid_argument>({at.api, ": record ", at.record, ": feature '", at.key, "' ", parts...});
+}
+
+/// Writes decoded values into a fixed-size row, counting past its end (for the message).
+template <class T>
+struct row_sink {
+  T* dst;
+  std::size_t cap;
+  std::size_t n = 0;
+  void push(T v) {
+    if (n < cap) dst[n] = std::move(v);
+    ++n;
+  }
+};
+
+/// Appends decoded values to a vector.
+template <class T>
+struct vector_sink {
+  std::vector<T>* dst;
+  std::size_t n = 0;
+  void push(T v) { dst->push_back(std::move(v)), ++n; }
+};
+
+inline float load_le_float(const std::byte* p) noexcept {
+  std::uint32_t bits = 0;
+  for (int b = 3; b >= 0; --b) bits = (bits << 8) | static_cast<std::uint8_t>(p[b]);
+  return std::bit_cast<float>(bits);
+}
+
+/// Pushes the values of one list message of `T`'s kind into `sink`, packed or not.
+template <class T, class Sink>
+void read_values(proto::reader r, Sink& sink) {
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;
+    if constexpr (std::same_as<T, std::string>) {
+      sink.push(std::string(r.as_string(f)));
+    } else if constexpr (std::same_as<T, float>) {
+      if (f.type == proto::wire_type::fixed32) {
+        sink.push(r.as_float(f));
+        continue;
+      }
+      const auto p = r.as_bytes(f);
+      if (p.size() % 4 != 0) r.fail_at(f.offset, "packed float_list of ", p.size(), " bytes, not a multiple of 4");
+      for (std::size_t i = 0; i < p.size(); i += 4) sink.push(load_le_float(p.data() + i));
+    } else {
+      if (f.type == proto::wire_type::varint) {
+        sink.push(r.as_int64(f));
+        continue;
+      }
+      proto::for_each_packed_varint(r, f, [&](std::uint64_t x) { sink.push(static_cast<std::int64_t>(x)); });
+    }
+  }
+}
+
+/// Pushes the values of a Feature message into `sink`; a Feature of another kind is a schema error.
+template <class T, class Sink>
+void read_feature_values(proto::reader r, Sink& sink, const parse_site& at) {
+  for (proto::field f; r.next(f);) {
+    if (f.number < 1 || f.number > 3) continue;
+    if (f.number != kind_of<T>)
+      fail_schema(at, "is a ", feature_kind_name(f.number), ", the schema asks for ", feature_kind_name(kind_of<T>));
+    read_values<T>(r.message(f), sink);
+  }
+}
+
+template <class Spec>
+class column;
+
+template <class T, class S>
+class column<fixed_len_feature<T, S>> {
+ public:
+  using spec_type = fixed_len_feature<T, S>;
+  static constexpr std::size_t size = S::static_size;
+
+  column(const spec_type& spec, std::size_t batch, const char* api) : spec_(spec), out_(make(batch)) {
+    if (spec.default_value && spec.default_value->size() != size)
+      staticflow::detail::fail<invalid_argument>({api, ": feature '", spec.key, "': default_value has ", spec.default_value->size(),
+                                                  " values, the shape ", staticflow::detail::extents_string(S::extents.data(), S::rank, true),
+                                                  " needs ", size});
+  }
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader r, const parse_site& at) {
+    row_sink<T> sink{row(at.record), size};
+    read_feature_values<T>(r, sink, at);
+    if (sink.n != size)
+      fail_schema(at, "has ", sink.n, sink.n == 1 ? " value" : " values", ", the schema needs ", size, " (fixed_len_feature of shape ",
+                  staticflow::detail::extents_string(S::extents.data(), S::rank, true), ")");
+    seen_ = true;
+  }
+  void end_record(const parse_site& at) {
+    if (!std::exchange(seen_, false)) {
+      if (!spec_.default_value) fail_schema(at, "is missing and its fixed_len_feature has no default_value");
+      std::copy(spec_.default_value->begin(), spec_.default_value->end(), row(at.record));
+    }
+  }
+  typename batch_result<spec_type>::type take() { return std::move(out_); }
+
+ private:
+  using result = typename batch_result<spec_type>::type;
+  static result make(std::size_t batch) {
+    if constexpr (std::same_as<T, std::string>) return result(batch * size);
+    else return result(batch);
+  }
+  T* row(std::size_t i) { return out_.data() + i * size; }
+
+  const spec_type& spec_;
+  result out_;
+  bool seen_ = false;
+};
+
+template <class T>
+class column<var_len_feature<T>> {
+ public:
+  using spec_type = var_len_feature<T>;
+  column(const spec_type& spec, std::size_t batch, const char*) : spec_(spec) { out_.dense_shape = {static_cast<std::int64_t>(batch), 0}; }
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader r, const parse_site& at) {
+    // A repeated key in one record replaces the earlier values (protobuf map semantics).
+    out_.values.resize(record_start_);
+    vector_sink<T> sink{&out_.values};
+    read_feature_values<T>(r, sink, at);
+  }
+  void end_record(const parse_site& at) {
+    const std::size_t n = out_.values.size() - record_start_;
+    for (std::size_t j = 0; j < n; ++j)
+      out_.indices.push_back({static_cast<std::int64_t>(at.record), static_cast<std::int64_t>(j)});
+    out_.dense_shape[1] = std::max(out_.dense_shape[1], static_cast<std::int64_t>(n));
+    record_start_ = out_.values.size();
+  }
+  sparse_values<T> take() { return std::move(out_); }
+
+ private:
+  const spec_type& spec_;
+  sparse_values<T> out_;
+  std::size_t record_start_ = 0;
+};
+
+template <class T, class S>
+class column<fixed_len_sequence_feature<T, S>> {
+ public:
+  using spec_type = fixed_len_sequence_feature<T, S>;
+  static constexpr std::size_t step = S::static_size;
+  column(const spec_type& spec, std::size_t batch, const char*) : spec_(spec) { starts_.reserve(batch + 1), starts_.push_back(0); }
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader r, const parse_site& at) {
+    values_.resize(starts_.back());
+    vector_sink<T> sink{&values_};
+    read_feature_values<T>(r, sink, at);
+    if (step != 0 && sink.n % step != 0)
+      fail_schema(at, "has ", sink.n, " values, not a multiple of ", step, " (fixed_len_sequence_feature of step shape ",
+                  staticflow::detail::extents_string(S::extents.data(), S::rank, true), ")");
+  }
+  void end_record(const parse_site&) { starts_.push_back(values_.size()); }
+
+  typename batch_result<spec_type>::type take() {
+    const std::size_t batch = starts_.size() - 1;
+    std::size_t steps = 0;
+    for (std::size_t i = 0; i < batch; ++i) steps = std::max(steps, step ? (starts_[i + 1] - starts_[i]) / step : 0);
+    typename batch_result<spec_type>::type out(batch, steps);
+    T* d = out.data();
+    for (std::size_t i = 0; i < batch; ++i, d += steps * step) {
+      const auto b = values_.begin() + static_cast<std::ptrdiff_t>(starts_[i]);
+      const auto e = values_.begin() + static_cast<std::ptrdiff_t>(starts_[i + 1]);
+      std::fill(std::copy(b, e, d), d + steps * step, spec_.pad);
+    }
+    return out;
+  }
+
+ private:
+  const spec_type& spec_;
+  std::vector<T> values_;
+  std::vector<std::size_t> starts_;
+};
+
+inline std::span<const std::byte> record_bytes(std::string_view s) noexcept { return std::as_bytes(std::span(s.data(), s.size())); }
+inline std::span<const std::byte> record_bytes(std::span<const std::byte> s) noexcept { return s; }
+
+/// Calls `fn(std::get<I>(cols))` for the column whose key is `key`, if any (the last one wins
+/// should two specs share a key).
+template <class Cols, class F, std::size_t... I>
+void with_column(Cols& cols, std::string_view key, F&& fn, std::index_sequence<I...>) {
+  std::size_t hit = sizeof...(I);
+  ((std::get<I>(cols).key() == key ? void(hit = I) : void()), ...);
+  ((hit == I ? void(fn(std::get<I>(cols))) : void()), ...);
+}
+
+/// Parses one serialized Example into the columns.
+template <class Cols>
+void parse_one(std::span<const std::byte> bytes, std::size_t index, Cols& cols, const char* api) {
+  constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Cols>>{};
+  proto::reader r(bytes, "tf.train.Example");
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;
+    proto::reader feats = r.message(f);
+    for (proto::field e; feats.next(e);) {
+      if (e.number != 1) continue;
+      const map_entry entry = read_map_entry(feats.message(e));
+      with_column(cols, entry.key, [&](auto& col) {
+        col.consume(proto::reader(entry.value, "tf.train.Example", entry.value_offset), parse_site{api, index, entry.key});
+      }, seq);
+    }
+  }
+  std::apply([&](auto&... col) { (col.end_record(parse_site{api, index, col.key()}), ...); }, cols);
+}
+
+template <class Records, class... Specs>
+auto parse_batch(const Records& records, const char* api, const Specs&... specs) {
+  const std::size_t batch = std::ranges::size(records);
+  std::tuple<column<Specs>...> cols{column<Specs>(specs, batch, api)...};
+  std::size_t i = 0;
+  for (const auto& rec : records) {
+    try {
+      parse_one(record_bytes(rec), i, cols, api);
+    } catch (const data_loss& e) {
+      staticflow::detail::fail<data_loss>({api, ": record ", i, ": ", e.what()});
+    }
+    ++i;
+  }
+  return std::apply([](auto&... col) { return std::tuple<typename batch_result<Specs>::type...>(col.take()...); }, cols);
+}
+
+/// A batch-of-one result without its batch axis.
+template <class T, std::size_t... E>
+tensor<T, shape<E...>> unbatch(tensor<T, shape<dyn, E...>>&& t) {
+  tensor<T, shape<E...>> out;
+  std::copy(t.data(), t.data() + out.size(), out.data());
+  return out;
+}
+template <class T, std::size_t... E>
+tensor<T, shape<dyn, E...>> unbatch(tensor<T, shape<dyn, dyn, E...>>&& t) {
+  tensor<T, shape<dyn, E...>> out(t.dim(1));
+  std::copy(t.data(), t.data() + out.size(), out.data());
+  return out;
+}
+inline std::vector<std::string> unbatch(std::vector<std::string>&& v) { return std::move(v); }
+template <class T>
+std::vector<T> unbatch(sparse_values<T>&& s) {
+  return std::move(s.values);
+}
+
+}  // namespace detail
+
+/// Parses a batch of serialized Examples (a range of std::string, std::string_view or byte
+/// spans) against the schema `specs...`; returns one result per spec, in order:
+/// `tensor<T, shape<dyn, E...>>` for fixed_len_feature, `sparse_values<T>` for var_len_feature,
+/// `tensor<T, shape<dyn, dyn, E...>>` for fixed_len_sequence_feature.
+///
+/// **Errors**: invalid_argument naming the record index and the feature when a record does not
+/// fit the schema (missing without default, wrong kind, wrong number of values), or a default
+/// has the wrong size; data_loss naming the record and the byte offset for malformed bytes.
+///
+/// **Example:**
+/// ```
+/// auto [image, label] = sf::io::parse_example(records,
+///     sf::io::fixed_len_feature<float, sf::shape<784>>{"pixels"},
+///     sf::io::fixed_len_feature<std::int64_t>{"label", {{-1}}});   // [B, 784], [B]
+/// ```
+template <std::ranges::sized_range Records, class... Specs>
+auto parse_example(const Records& records, const Specs&... specs) {
+  return detail::parse_batch(records, "staticflow::io::parse_example", specs...);
+}
+
+/// Parses one serialized Example: `tensor<T, shape<E...>>` for fixed_len_feature,
+/// `std::vector<T>` for var_len_feature, `tensor<T, shape<dyn, E...>>` for
+/// fixed_len_sequence_feature. **Errors** as parse_example's (the record index is 0).
+template <class... Specs>
+auto parse_single_example(std::span<const std::byte> record, const Specs&... specs) {
+  const std::array<std::span<const std::byte>, 1> one{record};
+  auto batch = detail::parse_batch(one, "staticflow::io::parse_single_example", specs...);
+  return std::apply([](auto&&... r) { return std::tuple(detail::unbatch(std::move(r))...); }, std::move(batch));
+}
+template <class... Specs>
+auto parse_single_example(std::string_view record, const Specs&... specs) {
+  return parse_single_example(detail::record_bytes(record), specs...);
+}
+
+/// The bytes of `raw` as little-endian values of `T` (TF's decode_raw with little_endian=true).
+/// **Errors**: invalid_argument when the size is not a multiple of sizeof(T).
+template <class T>
+  requires std::is_arithmetic_v<T>
+std::vector<T> decode_raw(std::span<const std::byte> raw) {
+  if (raw.size() % sizeof(T) != 0)
+    staticflow::detail::fail<invalid_argument>({"staticflow::io::decode_raw: ", raw.size(), " bytes are not a whole number of ",
+                                                sizeof(T), "-byte values"});
+  std::vector<T> out(raw.size() / sizeof(T));
+  if (!out.empty()) std::memcpy(out.data(), raw.data(), raw.size());
+  if constexpr (std::endian::native == std::endian::big && sizeof(T) > 1) {
+    auto* b = reinterpret_cast<unsigned char*>(out.data());
+    for (std::size_t i = 0; i < out.size(); ++i) std::reverse(b + i * sizeof(T), b + (i + 1) * sizeof(T));
+  }
+  return out;
+}
+template <class T>
+  requires std::is_arithmetic_v<T>
+std::vector<T> decode_raw(std::string_view raw) {
+  return decode_raw<T>(detail::record_bytes(raw));
+}
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_PARSE_EXAMPLE_HPP
+// ---- end staticflow/io/parse_example.hpp ----
+
+// ---- begin staticflow/io/tfrecord.hpp ----
+#ifndef STATICFLOW_IO_TFRECORD_HPP
+#define STATICFLOW_IO_TFRECORD_HPP
+/// \file
+/// \brief TFRecord files, byte-compatible with TensorFlow: writer, streaming reader, shards.
+///
+/// A TFRecord file is a sequence of records, each
+/// ```
+///   uint64 length              little-endian
+///   uint32 masked_crc(length)  masked CRC32C of those 8 bytes
+///   byte   data[length]
+///   uint32 masked_crc(data)
+/// ```
+/// optionally inside one gzip or zlib stream. An empty file holds no records; a record may be
+/// empty. Shard `i` of `n` of a set named `base` is `base-0000i-of-0000n` (TF's `%s-%05d-of-%05d`).
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace staticflow::io {
+
+/// Bytes of framing around each record: 8 length + 4 length CRC before, 4 data CRC after.
+inline constexpr std::size_t tfrecord_header_size = 12;
+inline constexpr std::size_t tfrecord_footer_size = 4;
+
+namespace detail {
+
+inline void store_le32(char* p, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+inline void store_le64(char* p, std::uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+inline std::uint32_t load_le32(const char* p) noexcept {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+inline std::uint64_t load_le64(const char* p) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+/// "0x1234abcd", for CRCs in messages.
+inline std::string hex32(std::uint32_t v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s = "0x";
+  for (int shift = 28; shift >= 0; shift -= 4) s += digits[(v >> shift) & 0xF];
+  return s;
+}
+
+}  // namespace detail
+
+/// The 12 header bytes of a record of `length` bytes.
+inline std::array<char, tfrecord_header_size> tfrecord_header(std::uint64_t length) noexcept {
+  std::array<char, tfrecord_header_size> h{};
+  detail::store_le64(h.data(), length);
+  detail::store_le32(h.data() + 8, masked_crc32c(h.data(), 8));
+  return h;
+}
+
+/// One record framed as in a TFRecord file: header, data, footer.
+inline std::string tfrecord_frame(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + tfrecord_header_size + tfrecord_footer_size);
+  const auto h = tfrecord_header(data.size());
+  out.append(h.data(), h.size());
+  out.append(data);
+  char footer[4];
+  detail::store_le32(footer, masked_crc32c(data.data(), data.size()));
+  out.append(footer, 4);
+  return out;
+}
+
+// ===================================================================================== writer
+
+/// Options of tfrecord_writer.
+struct tfrecord_writer_options {
+  io::compression compression = io::compression::none;
+  int compression_level = -1;              ///< zlib's level, -1 (its default, 6) or 0..9
+  std::size_t buffer_size = std::size_t{1} << 18;  ///< compressed output buffer
+};
+
+/// Writes records to one TFRecord file.
+///
+/// **Errors**: not_found when the file cannot be created; internal_error when the system
+/// reports a write failure; unimplemented for gzip/zlib in a build without zlib.
+///
+/// **Example:** `sf::io::tfrecord_writer w("train.tfrecord"); w.write(example.encode()); w.close();`
+class tfrecord_writer {
+ public:
+  explicit tfrecord_writer(const std::filesystem::path& path, const tfrecord_writer_options& options = {})
+      : path_(path),
+        out_(path, options.compression, options.compression_level, options.buffer_size, "staticflow::io::tfrecord_writer") {}
+
+  /// Appends one record.
+  void write(std::string_view data) {
+    const auto h = tfrecord_header(data.size());
+    char footer[4];
+    detail::store_le32(footer, masked_crc32c(data.data(), data.size()));
+    out_.write(h.data(), h.size());
+    out_.write(data.data(), data.size());
+    out_.write(footer, 4);
+    ++records_;
+    bytes_ += data.size() + tfrecord_header_size + tfrecord_footer_size;
+  }
+  void write(std::span<const std::byte> data) { write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size())); }
+
+  /// Pushes what was written to the system (a readable sync point, also in compressed files).
+  void flush() { out_.flush(); }
+  /// Finishes the file; errors are reported here (the destructor closes silently).
+  void close() { out_.close(); }
+
+  std::uint64_t records_written() const noexcept { return records_; }
+  /// Bytes of framed records written (before compression).
+  std::uint64_t bytes_written() const noexcept { return bytes_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  detail::output_stream out_;
+  std::uint64_t records_ = 0;
+  std::uint64_t bytes_ = 0;
+};
+
+// ===================================================================================== reader
+
+/// Options of tfrecord_reader.
+struct tfrecord_reader_options {
+  io::compression compression = io::compression::none;
+  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
+  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
+  /// scan forward byte by byte for the next valid header.
+  bool skip_corrupt = false;
+  bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
+  /// Longest record accepted; a longer length field is data_loss (whatever its CRC), never an
+  /// allocation. TF has no limit of its own; 2^40 bytes is far beyond any real record.
+  std::uint64_t max_record_size = std::uint64_t{1} << 40;
+  std::size_t buffer_size = std::size_t{1} << 18;  ///< read buffer (grows for longer records)
+};
+
+/// Reads the records of one TFRecord file front to back, streaming.
+///
+/// `next()` returns a view of the next record's bytes, valid until the next call; `next(str)`
+/// copies it into a string. `record_offset()` is where the current record's header starts: in the
+/// file, or in the decompressed stream for a compressed file (as TF counts).
+///
+/// **Errors** (data_loss, naming the file and the byte offset of the record): a length CRC or data
+/// CRC that does not match (both values shown), a length above max_record_size, and a file
+/// that ends inside a record (how many bytes were needed and how many were left), unless
+/// skip_corrupt; corrupt compressed data. not_found when the file cannot be opened.
+///
+/// **Example:** `sf::io::tfrecord_reader r("train.tfrecord"); std::string rec; while (r.next(rec)) ...`
+class tfrecord_reader {
+ public:
+  explicit tfrecord_reader(const std::filesystem::path& path, const tfrecord_reader_options& options = {})
+      : options_(options), in_(path, options.compression, options.buffer_size, who) {
+    buf_.resize(std::max<std::size_t>(options.buffer_size, 64));
+  }
+
+  static constexpr std::string_view who = "staticflow::io::tfrecord_reader";
+
+  /// The next record, or nothing at the end of the file. The view lives until the next call.
+  std::optional<std::span<const std::byte>> next() {
+    for (;;) {
+      const std::optional<bool> got = try_record();
+      if (!got) return std::nullopt;
+      if (*got) {
+        ++records_;
+        return std::as_bytes(std::span(buf_.data() + pos_ - last_size_ - tfrecord_footer_size, last_size_));
+      }
+    }
+  }
+
+  /// The next record copied into `record`; false at the end of the file.
+  bool next(std::string& record) {
+    const auto r = next();
+    if (!r) return false;
+    record.assign(reinterpret_cast<const char*>(r->data()), r->size());
+    return true;
+  }
+
+  /// Offset of the header of the record last returned (file or decompressed stream).
+  std::uint64_t record_offset() const noexcept { return record_offset_; }
+  /// Offset just past the last record returned (or skipped).
+  std::uint64_t offset() const noexcept { return consumed_; }
+  std::uint64_t records_read() const noexcept { return records_; }
+  /// Corrupt records (and corrupt regions scanned over) skipped with skip_corrupt.
+  std::uint64_t corrupt_records() const noexcept { return corrupt_; }
+  const std::filesystem::path& path() const noexcept { return in_.path(); }
+
+ private:
+  /// Reads one record at the current position: nullopt at the end, false when a corrupt one
+  /// was skipped, true with the record at `buf_[pos_ - footer - last_size_, ...)`.
+  std::optional<bool> try_record() {
+    const std::size_t have = fill(tfrecord_header_size);
+    if (have == 0) return std::nullopt;
+    const std::uint64_t at = consumed_;
+    if (have < tfrecord_header_size) return truncated(at, tfrecord_header_size, have, "header");
+    const char* h = buf_.data() + pos_;
+    const std::uint64_t len = detail::load_le64(h);
+    if (options_.verify_crc && masked_crc32c(h, 8) != detail::load_le32(h + 8)) return bad_length_crc(at, h);
+    if (len > options_.max_record_size) return too_long(at, len);
+    const std::uint64_t total = len + tfrecord_header_size + tfrecord_footer_size;
+    const std::size_t got = fill(static_cast<std::size_t>(total));
+    if (got < total) return truncated(at, total, got, "record");
+    const char* d = buf_.data() + pos_ + tfrecord_header_size;
+    const std::size_t n = static_cast<std::size_t>(len);
+    if (options_.verify_crc && masked_crc32c(d, n) != detail::load_le32(d + n)) return bad_data_crc(at, d, n);
+    advance(static_cast<std::size_t>(total));
+    record_offset_ = at, last_size_ = n;
+    return true;
+  }
+
+  void advance(std::size_t n) noexcept { pos_ += n, consumed_ += n; }
+
+  /// Makes at least `n` bytes available at `pos_` if the stream has them; returns how many
+  /// are. The buffer grows only as data actually arrives, so a false length cannot make it huge.
+  std::size_t fill(std::size_t n) {
+    while (end_ - pos_ < n && !eof_) {
+      if (pos_ > 0) compact();
+      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // only once what is there is real data
+      const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
+      if (got == 0) eof_ = true;
+      end_ += got;
+    }
+    return std::min(end_ - pos_, n);
+  }
+
+  void compact() noexcept {
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_, pos_ = 0;
+  }
+
+  std::string where(std::uint64_t at) const {
+    return std::string(who) + ": " + detail::quoted(in_.path()) + ": record at byte " + std::to_string(at) +
+           (in_.kind() == io::compression::none ? "" : std::string(" of the decompressed ") + to_string(in_.kind()) + " stream");
+  }
+
+  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ",
+                                           have, " left"});
+    ++corrupt_;
+    advance(have);
+    return std::nullopt;
+  }
+
+  std::optional<bool> bad_length_crc(std::uint64_t at, const char* h) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)),
+                                           ", computed ", detail::hex32(masked_crc32c(h, 8)), "; length field ",
+                                           detail::load_le64(h), ")"});
+    return resync();
+  }
+
+  std::optional<bool> too_long(std::uint64_t at, std::uint64_t len) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
+                                           " bytes (max_record_size)"});
+    return resync();
+  }
+
+  std::optional<bool> bad_data_crc(std::uint64_t at, const char* d, std::size_t n) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": data CRC mismatch over ", n, " bytes (stored ",
+                                           detail::hex32(detail::load_le32(d + n)), ", computed ",
+                                           detail::hex32(masked_crc32c(d, n)), ")"});
+    ++corrupt_;
+    advance(n + tfrecord_header_size + tfrecord_footer_size);
+    return false;
+  }
+
+  /// After a bad header: counts one corrupt region and moves on byte by byte until a header
+  /// whose length CRC matches (a false match has odds of 2^-32 per position).
+  std::optional<bool> resync() {
+    ++corrupt_;
+    for (;;) {
+      advance(1);
+      if (fill(tfrecord_header_size) < tfrecord_header_size) {
+        advance(end_ - pos_);
+        return std::nullopt;
+      }
+      const char* h = buf_.data() + pos_;
+      if (masked_crc32c(h, 8) == detail::load_le32(h + 8) && detail::load_le64(h) <= options_.max_record_size) return false;
+    }
+  }
+
+  tfrecord_reader_options options_;
+  detail::input_stream in_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  std::uint64_t consumed_ = 0, record_offset_ = 0;
+  std::size_t last_size_ = 0;
+  std::uint64_t records_ = 0, corrupt_ = 0;
+};
+
+/// Every record of one file (small files and tests; stream with tfrecord_reader otherwise).
+inline std::vector<std::string> read_tfrecord_file(const std::filesystem::path& path,
+                                                   const tfrecord_reader_options& options = {}) {
+  tfrecord_reader r(path, options);
+  std::vector<std::string> out;
+  for (std::string rec; r.next(rec);) out.push_back(std::move(rec));
+  return out;
+}
+
+// ===================================================================================== shards
+
+/// `base-<index>-of-<count>` with five-digit zero-padded numbers, as TF names shards:
+/// `shard_name("train", 0, 4) == "train-00000-of-00004"`. **Errors**: invalid_argument when
+/// `index >= count`.
+inline std::string shard_name(std::string_view base, std::size_t index, std::size_t count) {
+  if (index >= count)
+    staticflow::detail::fail<invalid_argument>({"staticflow::io::shard_name: shard index ", index, " is not below the count ", count});
+  char digits[64];
+  std::snprintf(digits, sizeof digits, "-%05zu-of-%05zu", index, count);
+  return std::string(base) + digits;
+}
+
+/// The `count` shard names of `base`, in order.
+inline std::vector<std::string> shard_names(std::string_view base, std::size_t count) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < count; ++i) out.push_back(shard_name(base, i, count));
+  return out;
+}
+
+/// How a sharded writer assigns records to shards.
+enum class shard_policy : std::uint8_t {
+  round_robin,  ///< record i goes to shard i % n
+  contiguous,   ///< the first ceil(total / n) records to shard 0, and so on (needs the total)
+};
+
+/// Writes records across `n` TFRecord files `base-0000i-of-0000n`.
+///
+/// **Example:** `sf::io::sharded_tfrecord_writer w("out/train", 4); for (auto& r : records) w.write(r); w.close();`
+class sharded_tfrecord_writer {
+ public:
+  /// `total_records` is needed (and checked) only for shard_policy::contiguous.
+  sharded_tfrecord_writer(const std::string& base, std::size_t num_shards, const tfrecord_writer_options& options = {},
+                          shard_policy policy = shard_policy::round_robin, std::uint64_t total_records = 0)
+      : policy_(policy) {
+    if (num_shards == 0)
+      staticflow::detail::fail<invalid_argument>({"staticflow::io::sharded_tfrecord_writer: '", base, "': needs at least one shard"});
+    per_shard_ = policy == shard_policy::contiguous ? (total_records + num_shards - 1) / num_shards : 1;
+    if (per_shard_ == 0) per_shard_ = 1;
+    for (std::size_t i = 0; i < num_shards; ++i)
+      shards_.push_back(std::make_unique<tfrecord_writer>(shard_name(base, i, num_shards), options));
+  }
+
+  void write(std::string_view data) {
+    const std::size_t n = shards_.size();
+    const std::size_t s = policy_ == shard_policy::round_robin ? count_ % n
+                                                               : static_cast<std::size_t>(std::min<std::uint64_t>(count_ / per_shard_, n - 1));
+    shards_[s]->write(data);
+    ++count_;
+  }
+  void close() {
+    for (auto& s : shards_) s->close();
+  }
+  std::size_t num_shards() const noexcept { return shards_.size(); }
+  std::uint64_t records_written() const noexcept { return count_; }
+  const std::filesystem::path& shard_path(std::size_t i) const { return shards_.at(i)->path(); }
+
+ private:
+  std::vector<std::unique_ptr<tfrecord_writer>> shards_;
+  shard_policy policy_;
+  std::uint64_t per_shard_ = 1;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_TFRECORD_HPP
+// ---- end staticflow/io/tfrecord.hpp ----
+
+#endif  // STATICFLOW_IO_HPP
+// ---- end staticflow/io.hpp ----
