@@ -11563,6 +11563,639 @@ split_parts<typename slice_traits<X>::gathered...> split(const std::array<double
 #endif  // STATICFLOW_DATA_SPLIT_HPP
 // ---- end staticflow/data/split.hpp ----
 
+// ---- begin staticflow/nn/sequential.hpp ----
+#ifndef STATICFLOW_NN_SEQUENTIAL_HPP
+#define STATICFLOW_NN_SEQUENTIAL_HPP
+/// \file
+/// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
+/// output shape and the parameter count computed at compile time.
+
+#include <array>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+
+// ---- begin staticflow/nn/layers.hpp ----
+#ifndef STATICFLOW_NN_LAYERS_HPP
+#define STATICFLOW_NN_LAYERS_HPP
+/// \file
+/// \brief Layer specifications: each says, at compile time, which input shapes it accepts,
+/// its output shape and parameter count; at run time it creates its variables and builds its
+/// forward expression (whose backward comes from autodiff).
+///
+/// A layer `L` provides, for an input shape `In` (with the batch axis first):
+///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed;
+///  - `L::output<In>`: the output shape;
+///  - `L::parameter_count<In>`;
+///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
+///  - `L::forward<In>(x, params)`: the output expression.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+
+namespace staticflow::nn {
+
+/// Parameter-free layers share this.
+struct no_parameters {
+  static no_parameters create(graph&, const std::string&, std::uint64_t) {
+    return {};
+  }
+};
+
+/// The first entry of a network: the shape of one example (the batch extent is added, dyn).
+template <std::size_t... Extents>
+struct input {
+  using shape_type = shape<dyn, Extents...>;
+};
+
+/// Fully connected: [batch, in] -> [batch, N], y = x w + b (Glorot-uniform w, zero b).
+template <std::size_t N>
+struct dense {
+  static constexpr const char* name = "Dense";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 2,
+                  "sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense layer "
+                  "that follows convolutions");
+    static constexpr bool ok = In::rank == 2;
+  };
+  template <class In>
+  using output = shape<In::extents[0], N>;
+  template <class In>
+  static constexpr std::size_t parameter_count = In::extents[In::rank - 1] * N + N;
+  template <class T, class In>
+  struct parameters {
+    static constexpr std::size_t features = In::extents[In::rank - 1];
+    variable_node<T, shape<features, N>> weights;
+    variable_node<T, shape<N>> biases;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<T, shape<features, N>>(prefix + "/weights", init::glorot_uniform(seed)),
+              g.variable<T, shape<N>>(prefix + "/biases", init::zeros())};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return matmul(x, p.weights) + p.biases;
+  }
+};
+
+/// An elementwise activation as a layer.
+template <class Fn, const char* Name>
+struct activation {
+  static constexpr const char* name = Name;
+  template <std::size_t, class In>
+  struct check {
+    static constexpr bool ok = true;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return Fn{}(x);
+  }
+};
+
+namespace detail {
+inline constexpr char relu_name[] = "ReLU";
+inline constexpr char sigmoid_name[] = "Sigmoid";
+inline constexpr char tanh_name[] = "Tanh";
+inline constexpr char softmax_name[] = "Softmax";
+struct relu_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::relu(x); }
+};
+struct sigmoid_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::sigmoid(x); }
+};
+struct tanh_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::tanh(x); }
+};
+struct softmax_fn {
+  template <class X> auto operator()(const X& x) const { return staticflow::softmax(x); }
+};
+}  // namespace detail
+
+using relu = activation<detail::relu_fn, detail::relu_name>;
+using sigmoid = activation<detail::sigmoid_fn, detail::sigmoid_name>;
+using tanh = activation<detail::tanh_fn, detail::tanh_name>;
+using softmax = activation<detail::softmax_fn, detail::softmax_name>;
+
+/// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...] in TF's (h, w, c) order.
+struct flatten {
+  static constexpr const char* name = "Flatten";
+  template <std::size_t, class In>
+  struct check {
+    static_assert(In::rank >= 2, "sf::nn::flatten: the input needs a batch axis and at least one more");
+    static constexpr bool ok = In::rank >= 2;
+  };
+  template <class In>
+  using output = shape<In::extents[0], (In::static_part / (In::extents[0] == dyn ? 1 : In::extents[0]))>;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return staticflow::flatten(x);
+  }
+};
+
+/// Inverted dropout with probability `Rate` while training; the identity at inference. Each
+/// training run draws a new mask (the layer keeps a run counter variable).
+template <double Rate>
+struct dropout {
+  static_assert(Rate >= 0 && Rate < 1, "sf::nn::dropout: the rate must be in [0, 1)");
+  static constexpr const char* name = "Dropout";
+  template <std::size_t, class In>
+  struct check {
+    static constexpr bool ok = true;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  struct parameters {
+    variable_node<std::int64_t, shape<>> runs;
+    std::uint64_t seed;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<std::int64_t, shape<>>(prefix + "/runs", init::zeros(), false), seed};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    return as_node(x);
+  }
+  template <class In, class X, class P>
+  static auto forward_training(const X& x, const P& p) {
+    return staticflow::dropout(p.runs, x, Rate, p.seed);
+  }
+};
+
+/// Batch normalisation over the last axis (channels), as tf.layers.batch_normalization: while
+/// training, each batch is normalised with its own mean and (biased) variance over every other
+/// axis, and those fold into moving averages (`Decay`) that inference uses instead. Learns a
+/// scale gamma (ones) and an offset beta (zeros); the moving mean (zeros) and variance (ones)
+/// are non-trainable variables. Parameters: 4 per channel, counted as Keras does.
+template <double Decay = 0.99, double Epsilon = 0.001>
+struct batch_norm {
+  static_assert(Decay >= 0 && Decay <= 1, "sf::nn::batch_norm: the decay must be in [0, 1]");
+  static_assert(Epsilon > 0, "sf::nn::batch_norm: epsilon must be positive");
+  static constexpr const char* name = "BatchNorm";
+  template <std::size_t, class In>
+  struct check {
+    static_assert(In::rank >= 2, "sf::nn::batch_norm: the input needs a batch axis and a channel axis");
+    static_assert(In::rank < 2 || In::extents[In::rank - 1] != dyn,
+                  "sf::nn::batch_norm: the channel (last) extent must be known at compile time");
+    static constexpr bool ok = In::rank >= 2 && In::extents[In::rank - 1] != dyn;
+  };
+  template <class In>
+  using output = In;
+  template <class In>
+  static constexpr std::size_t parameter_count = 4 * In::extents[In::rank - 1];
+  template <class T, class In>
+  struct parameters {
+    using channels = shape<In::extents[In::rank - 1]>;
+    variable_node<T, channels> gamma, beta, moving_mean, moving_variance;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t) {
+      return {g.variable<T, channels>(prefix + "/gamma", init::ones()),
+              g.variable<T, channels>(prefix + "/beta", init::zeros()),
+              g.variable<T, channels>(prefix + "/moving_mean", init::zeros(), false),
+              g.variable<T, channels>(prefix + "/moving_variance", init::ones(), false)};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return batch_normalization(x, p.moving_mean, p.moving_variance, p.beta, p.gamma, Epsilon);
+  }
+  template <class In, class X, class P>
+  static auto forward_training(const X& x, const P& p) {
+    const auto [mean, variance] = moments(x);
+    return batch_normalization(x, update_moving_average(p.moving_mean, mean, Decay),
+                               update_moving_average(p.moving_variance, variance, Decay), p.beta, p.gamma, Epsilon);
+  }
+};
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_LAYERS_HPP
+// ---- end staticflow/nn/layers.hpp ----
+
+namespace staticflow::nn {
+
+namespace detail {
+
+template <class... S>
+struct shape_list {};
+
+/// The running state of the shape fold: the shapes so far, the last one, the position.
+template <std::size_t Position, class Last, class List>
+struct shape_fold {
+  using last = Last;
+  using list = List;
+  static constexpr bool ok = true;
+};
+template <class L>
+struct layer_tag {};
+
+template <class L, std::size_t Position, class In, bool Ok = L::template check<Position, In>::ok>
+struct apply_layer {
+  using type = In;  // the check failed (its message is printed); keep the shape to stop the cascade
+};
+template <class L, std::size_t Position, class In>
+struct apply_layer<L, Position, In, true> {
+  using type = typename L::template output<In>;
+};
+
+/// One step of the fold: checks layer `L` at `Position` against the current shape.
+template <std::size_t Position, class Last, class... S, class L>
+auto operator>>(shape_fold<Position, Last, shape_list<S...>>, layer_tag<L>) {
+  using out = typename apply_layer<L, Position, Last>::type;
+  return shape_fold<Position + 1, out, shape_list<S..., out>>{};
+}
+
+template <class List, std::size_t I>
+struct nth_shape;
+template <class... S, std::size_t I>
+struct nth_shape<shape_list<S...>, I> {
+  using type = std::tuple_element_t<I, std::tuple<S...>>;
+};
+
+}  // namespace detail
+
+/// A network type. **Example:**
+/// `using mlp = sf::nn::sequential<sf::nn::input<784>, sf::nn::dense<500>, sf::nn::relu, sf::nn::dense<10>>;`
+/// `static_assert(std::is_same_v<mlp::output_shape, sf::shape<sf::dyn, 10>>);`
+/// **Errors:** a layer that does not accept its input's shape fails to compile with the layer's
+/// message; the instantiation note names the position and the shape it received.
+template <class Input, class... Layers>
+struct sequential {
+  using input_shape = typename Input::shape_type;
+  using fold = decltype((detail::shape_fold<1, input_shape, detail::shape_list<input_shape>>{} >> ... >>
+                         detail::layer_tag<Layers>{}));
+  /// The shape entering layer i (i = 0 is the input); `shape_at<sizeof...(Layers)>` is the output.
+  template <std::size_t I>
+  using shape_at = typename detail::nth_shape<typename fold::list, I>::type;
+  using output_shape = typename fold::last;
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+
+ private:
+  template <std::size_t... I>
+  static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + Layers::template parameter_count<shape_at<I>>);
+  }
+
+ public:
+  static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Layers...>{});
+  using layers = std::tuple<Layers...>;
+};
+
+namespace detail {
+struct summary_row {
+  std::string_view name;
+  std::string shape;
+  std::size_t parameters;
+};
+/// Prints the table; the network type only collects the rows (one copy of this code).
+inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total) {
+  char line[128];
+  std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
+  os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string label = "layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ")";
+    std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(), rows[i].shape.c_str(), rows[i].parameters);
+    os << line;
+  }
+  os << std::string(60, '=') << "\nTotal params: " << total << '\n';
+}
+}  // namespace detail
+
+/// A Keras-style table: layer, output shape, parameters, and the total.
+template <class Net>
+void summary(std::ostream& os = std::cout) {
+  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
+        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
+        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
+  }(std::make_index_sequence<Net::layer_count>{});
+  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count);
+}
+
+/// A network instantiated in a graph: its variables and its forward expression.
+///
+/// **Example:** `sf::nn::model<lenet5> net(graph, seed); auto logits = net(x);`
+template <class Net, class T = float>
+class model {
+ public:
+  explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
+      : params_(create(g, seed, name, std::make_index_sequence<Net::layer_count>{})) {}
+
+  /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
+  template <operand X>
+  auto operator()(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
+                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    return forward<0, false>(x);
+  }
+
+  /// The network as it trains: like `operator()`, but layers such as dropout are active.
+  template <operand X>
+  auto training(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
+                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    return forward<0, trains_differently()>(x);
+  }
+
+  const auto& parameters() const { return params_; }
+
+ private:
+  template <class S>
+  static constexpr bool check_input() {
+    for (std::size_t i = 1; i < S::rank; ++i)
+      if (S::extents[i] != Net::input_shape::extents[i]) return false;
+    return true;
+  }
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, typename Net::layers>;
+  template <std::size_t I>
+  using params_t = typename layer_t<I>::template parameters<T, typename Net::template shape_at<I>>;
+
+  template <std::size_t... I>
+  static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
+    return std::tuple<params_t<I>...>{
+        params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+  }
+
+  /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
+  /// `training(x)` is `operator()(x)` and the two share every instantiation.
+  static constexpr bool trains_differently() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
+        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
+      } || ...);
+    }(std::make_index_sequence<Net::layer_count>{});
+  }
+
+  template <std::size_t I, bool Training, class X>
+  auto forward(const X& x) const {
+    using L = layer_t<I - (I == Net::layer_count ? 1 : 0)>;
+    using In = typename Net::template shape_at<I>;
+    if constexpr (I == Net::layer_count) return as_node(x);
+    else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); })
+      return forward<I + 1, Training>(L::template forward_training<In>(x, std::get<I>(params_)));
+    else return forward<I + 1, Training>(L::template forward<In>(x, std::get<I>(params_)));
+  }
+
+  decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
+};
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_SEQUENTIAL_HPP
+// ---- end staticflow/nn/sequential.hpp ----
+
+// ---- begin staticflow/nn/conv.hpp ----
+#ifndef STATICFLOW_NN_CONV_HPP
+#define STATICFLOW_NN_CONV_HPP
+/// \file
+/// \brief Convolution and pooling layers (NHWC inputs, HWIO filters, TF's SAME and VALID).
+
+
+namespace staticflow::nn {
+
+namespace detail {
+constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
+}  // namespace detail
+
+/// `Filters` KHxKW filters with strides (SH, SW): [batch, h, w, c] -> [batch, h', w', Filters].
+/// Glorot-uniform filters (fans from the HWIO shape), zero biases.
+template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t SH = 1, std::size_t SW = 1,
+          padding Pad = padding::valid>
+struct conv2d {
+  static constexpr const char* name = "Conv2D";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
+    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
+                  "sf::nn::conv2d: the filter is larger than the input with VALID padding");
+    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+  };
+  template <class In>  // the op's own shape rule (expr/conv.hpp), not a restatement of it
+  using output = typename conv2d_op<SH, SW, Pad>::template result_shape<In, shape<KH, KW, In::extents[3], Filters>>;
+  template <class In>
+  static constexpr std::size_t parameter_count = KH * KW * In::extents[In::rank - 1] * Filters + Filters;
+  template <class T, class In>
+  struct parameters {
+    static constexpr std::size_t channels = In::extents[In::rank - 1];
+    variable_node<T, shape<KH, KW, channels, Filters>> filter;
+    variable_node<T, shape<Filters>> biases;
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      return {g.variable<T, shape<KH, KW, channels, Filters>>(prefix + "/filter", init::glorot_uniform(seed)),
+              g.variable<T, shape<Filters>>(prefix + "/biases", init::zeros())};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return staticflow::conv2d<SH, SW, Pad>(x, p.filter) + p.biases;
+  }
+};
+
+/// Max or average pooling over KHxKW windows with strides (SH, SW) (TF's max_pool / avg_pool).
+template <bool Max, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
+struct pool2d {
+  static constexpr const char* name = Max ? "MaxPool2D" : "AvgPool2D";
+  template <std::size_t Position, class In>
+  struct check {
+    static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
+    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
+                  "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");
+    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
+                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+  };
+  template <class In>  // the op's own shape rule (expr/conv.hpp)
+  using output = typename pool2d_op<KH, KW, SH, SW, Pad, Max>::template result_shape<In>;
+  template <class In>
+  static constexpr std::size_t parameter_count = 0;
+  template <class T, class In>
+  using parameters = no_parameters;
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P&) {
+    if constexpr (Max) return staticflow::max_pool2d<KH, KW, SH, SW, Pad>(x);
+    else return staticflow::avg_pool2d<KH, KW, SH, SW, Pad>(x);
+  }
+};
+
+template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = KW, padding Pad = padding::valid>
+using max_pool2d = pool2d<true, KH, KW, SH, SW, Pad>;
+template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = KW, padding Pad = padding::valid>
+using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_CONV_HPP
+// ---- end staticflow/nn/conv.hpp ----
+
+// ---- begin staticflow/nn/trainer.hpp ----
+#ifndef STATICFLOW_NN_TRAINER_HPP
+#define STATICFLOW_NN_TRAINER_HPP
+/// \file
+/// \brief `classifier<Net, Optimizer, Policy>`: fit / evaluate / predict for a network type on a
+/// labelled dataset, with a progress line (samples/s, ETA, loss, accuracy).
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+
+
+namespace staticflow::nn {
+
+/// Options of `classifier::fit`.
+struct fit_options {
+  std::size_t epochs = 1;
+  std::size_t batch = 64;
+  std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
+  bool progress = true;       ///< a progress line on stderr
+  /// Called after every epoch with (epoch, seconds so far); return false to stop.
+  std::function<bool(std::size_t, double)> on_epoch = {};
+};
+
+/// Trains a classification network with softmax cross-entropy (one-hot labels).
+///
+/// The graph (placeholders, variables, loss, train op, accuracy) is built once; every step
+/// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
+template <class Net, class Optimizer, class Policy = host, class T = float>
+class classifier {
+  static constexpr std::size_t classes = Net::output_shape::extents[1];
+  using input_shape = typename Net::input_shape;
+  using x_type = placeholder_node<T, input_shape, "classifier/x">;
+  using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
+
+ public:
+  static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
+
+  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
+      : net_(g, seed), logits_(net_(x_type{})),
+        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
+        correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
+        global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
+        step_(opt.minimize(loss_, global_step_)), session_(g) {
+    session_.run(global_variables_initializer());
+  }
+
+  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset.
+  void fit(data::dataset& train, const fit_options& o) {
+    check_dataset(train, "fit");
+    tensor<T, input_shape, host> x(o.batch);
+    tensor<T, shape<dyn, classes>, host> y(o.batch);
+    const std::size_t steps_per_epoch = train.num_examples() / o.batch;
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t step = 0;
+    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+      double loss_sum = 0;
+      for (std::size_t s = 1; s <= steps_per_epoch; ++s, ++step) {
+        if (o.max_steps && step >= o.max_steps) return;
+        train.next_batch(o.batch, x.data(), y.data());
+        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
+          show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(s), start);
+      }
+      if (o.progress) std::fputc('\n', stderr);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
+    }
+  }
+
+  /// Fraction of correctly classified examples of `set`, evaluated in chunks.
+  double evaluate(const data::dataset& set, std::size_t chunk = 1000) {
+    check_dataset(set, "evaluate");
+    tensor<T, input_shape, host> x;
+    tensor<T, shape<dyn, classes>, host> y;
+    double correct = 0;
+    for (std::size_t first = 0; first < set.num_examples(); first += chunk) {
+      const std::size_t n = std::min(chunk, set.num_examples() - first);
+      x.resize(n), y.resize(n);
+      set.fill_images(first, n, x.data());
+      set.fill_labels(first, n, y.data());
+      correct += static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]);
+    }
+    return correct / double(set.num_examples());
+  }
+
+  /// Logits for a batch of inputs.
+  template <class X>
+  auto predict(const X& x) {
+    return session_.run(logits_, feed(x_type{}, x));
+  }
+
+  session<Policy>& get_session() { return session_; }
+
+ private:
+  void check_dataset(const data::dataset& d, const char* api) const {
+    if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
+                                                  " values per example and ", d.num_classes(),
+                                                  (d.options().one_hot ? " one-hot" : " index"),
+                                                  " labels; the network takes ", input_shape::static_part, " and ",
+                                                  classes, " one-hot",
+                                                  (d.options().one_hot ? ""
+                                                                       : " (load it with sf::data::read_data_sets(dir, "
+                                                                         "{.one_hot = true}))")});
+  }
+
+  static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
+                   double loss, std::chrono::steady_clock::time_point start) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double done = double((epoch - 1) * steps + s);
+    const double rate = done * double(batch) / secs;
+    const double eta = (double(epochs * steps) - done) * double(batch) / rate;
+    const int width = 24, filled = static_cast<int>(width * double(s) / double(steps));
+    std::fprintf(stderr, "\repoch %zu/%zu [%.*s%*s] %zu/%zu  %.0f samples/s  ETA %.0fs  loss %.4f", epoch, epochs,
+                 filled, "========================", width - filled, "", s, steps, rate, eta, loss);
+    std::fflush(stderr);
+  }
+
+  model<Net, T> net_;
+  decltype(net_(x_type{})) logits_;
+  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
+  decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
+  /// Steps taken so far: learning-rate schedules read it (as tf.train.get_global_step()).
+  variable_node<std::int64_t, shape<>> global_step_;
+  decltype(std::declval<Optimizer>().minimize(loss_, global_step_)) step_;
+  session<Policy> session_;
+};
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_TRAINER_HPP
+// ---- end staticflow/nn/trainer.hpp ----
+#endif  // STATICFLOW_STATICFLOW_HPP
+// ---- end staticflow/staticflow.hpp ----
+
+// ---- begin staticflow/data.hpp ----
+#ifndef STATICFLOW_DATA_HPP
+#define STATICFLOW_DATA_HPP
+/// \file
+/// \brief The threaded input of `staticflow/data/` in one include: tf.data-style pipelines
+/// (data/pipeline/), TF 1.x queues with `coordinator` and `queue_runner`, input producers and
+/// batching queues. Kept out of `staticflow.hpp` (which has the in-memory MNIST `dataset`) so
+/// that programs feeding preloaded arrays, and every nvcc translation unit, do not compile
+/// threads and queues; a pipeline over TFRecord files also needs `staticflow/io.hpp`.
+
+
 // ---- begin staticflow/data/pipeline.hpp ----
 #ifndef STATICFLOW_DATA_PIPELINE_HPP
 #define STATICFLOW_DATA_PIPELINE_HPP
@@ -12883,9 +13516,21 @@ struct batch_traits<std::tuple<A...>> {
   using type = std::tuple<typename batch_traits<A>::type...>;
   template <class Rows, class Get>
   static type stack(Rows& rows, Get get) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return type{batch_traits<A>::stack(rows, [&](auto& r) -> auto& { return std::get<I>(get(r)); })...};
-    }(std::index_sequence_for<A...>{});
+    return stack_each(rows, get, std::index_sequence_for<A...>{});
+  }
+
+ private:
+  // Column I of each row. A named function object rather than a lambda in the pack
+  // expansion: nvcc cannot expand a pack that a lambda body refers to.
+  template <std::size_t I, class Get>
+  struct column {
+    Get& get;
+    template <class Row>
+    auto& operator()(Row& r) const { return std::get<I>(get(r)); }
+  };
+  template <class Rows, class Get, std::size_t... I>
+  static type stack_each(Rows& rows, Get& get, std::index_sequence<I...>) {
+    return type{batch_traits<A>::stack(rows, column<I, Get>{get})...};
   }
 };
 
@@ -13897,627 +14542,8 @@ auto shuffle_batch(Source source, batch_options options) {
 #endif  // STATICFLOW_DATA_QUEUE_BATCH_HPP
 // ---- end staticflow/data/queue_batch.hpp ----
 
-// ---- begin staticflow/nn/sequential.hpp ----
-#ifndef STATICFLOW_NN_SEQUENTIAL_HPP
-#define STATICFLOW_NN_SEQUENTIAL_HPP
-/// \file
-/// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
-/// output shape and the parameter count computed at compile time.
-
-#include <array>
-#include <cstdio>
-#include <iostream>
-#include <string>
-#include <string_view>
-#include <tuple>
-#include <utility>
-
-
-// ---- begin staticflow/nn/layers.hpp ----
-#ifndef STATICFLOW_NN_LAYERS_HPP
-#define STATICFLOW_NN_LAYERS_HPP
-/// \file
-/// \brief Layer specifications: each says, at compile time, which input shapes it accepts,
-/// its output shape and parameter count; at run time it creates its variables and builds its
-/// forward expression (whose backward comes from autodiff).
-///
-/// A layer `L` provides, for an input shape `In` (with the batch axis first):
-///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed;
-///  - `L::output<In>`: the output shape;
-///  - `L::parameter_count<In>`;
-///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
-///  - `L::forward<In>(x, params)`: the output expression.
-
-#include <cstddef>
-#include <cstdint>
-#include <string>
-
-
-namespace staticflow::nn {
-
-/// Parameter-free layers share this.
-struct no_parameters {
-  static no_parameters create(graph&, const std::string&, std::uint64_t) {
-    return {};
-  }
-};
-
-/// The first entry of a network: the shape of one example (the batch extent is added, dyn).
-template <std::size_t... Extents>
-struct input {
-  using shape_type = shape<dyn, Extents...>;
-};
-
-/// Fully connected: [batch, in] -> [batch, N], y = x w + b (Glorot-uniform w, zero b).
-template <std::size_t N>
-struct dense {
-  static constexpr const char* name = "Dense";
-  template <std::size_t Position, class In>
-  struct check {
-    static_assert(In::rank == 2,
-                  "sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense layer "
-                  "that follows convolutions");
-    static constexpr bool ok = In::rank == 2;
-  };
-  template <class In>
-  using output = shape<In::extents[0], N>;
-  template <class In>
-  static constexpr std::size_t parameter_count = In::extents[In::rank - 1] * N + N;
-  template <class T, class In>
-  struct parameters {
-    static constexpr std::size_t features = In::extents[In::rank - 1];
-    variable_node<T, shape<features, N>> weights;
-    variable_node<T, shape<N>> biases;
-    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
-      return {g.variable<T, shape<features, N>>(prefix + "/weights", init::glorot_uniform(seed)),
-              g.variable<T, shape<N>>(prefix + "/biases", init::zeros())};
-    }
-  };
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P& p) {
-    return matmul(x, p.weights) + p.biases;
-  }
-};
-
-/// An elementwise activation as a layer.
-template <class Fn, const char* Name>
-struct activation {
-  static constexpr const char* name = Name;
-  template <std::size_t, class In>
-  struct check {
-    static constexpr bool ok = true;
-  };
-  template <class In>
-  using output = In;
-  template <class In>
-  static constexpr std::size_t parameter_count = 0;
-  template <class T, class In>
-  using parameters = no_parameters;
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P&) {
-    return Fn{}(x);
-  }
-};
-
-namespace detail {
-inline constexpr char relu_name[] = "ReLU";
-inline constexpr char sigmoid_name[] = "Sigmoid";
-inline constexpr char tanh_name[] = "Tanh";
-inline constexpr char softmax_name[] = "Softmax";
-struct relu_fn {
-  template <class X> auto operator()(const X& x) const { return staticflow::relu(x); }
-};
-struct sigmoid_fn {
-  template <class X> auto operator()(const X& x) const { return staticflow::sigmoid(x); }
-};
-struct tanh_fn {
-  template <class X> auto operator()(const X& x) const { return staticflow::tanh(x); }
-};
-struct softmax_fn {
-  template <class X> auto operator()(const X& x) const { return staticflow::softmax(x); }
-};
-}  // namespace detail
-
-using relu = activation<detail::relu_fn, detail::relu_name>;
-using sigmoid = activation<detail::sigmoid_fn, detail::sigmoid_name>;
-using tanh = activation<detail::tanh_fn, detail::tanh_name>;
-using softmax = activation<detail::softmax_fn, detail::softmax_name>;
-
-/// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...] in TF's (h, w, c) order.
-struct flatten {
-  static constexpr const char* name = "Flatten";
-  template <std::size_t, class In>
-  struct check {
-    static_assert(In::rank >= 2, "sf::nn::flatten: the input needs a batch axis and at least one more");
-    static constexpr bool ok = In::rank >= 2;
-  };
-  template <class In>
-  using output = shape<In::extents[0], (In::static_part / (In::extents[0] == dyn ? 1 : In::extents[0]))>;
-  template <class In>
-  static constexpr std::size_t parameter_count = 0;
-  template <class T, class In>
-  using parameters = no_parameters;
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P&) {
-    return staticflow::flatten(x);
-  }
-};
-
-/// Inverted dropout with probability `Rate` while training; the identity at inference. Each
-/// training run draws a new mask (the layer keeps a run counter variable).
-template <double Rate>
-struct dropout {
-  static_assert(Rate >= 0 && Rate < 1, "sf::nn::dropout: the rate must be in [0, 1)");
-  static constexpr const char* name = "Dropout";
-  template <std::size_t, class In>
-  struct check {
-    static constexpr bool ok = true;
-  };
-  template <class In>
-  using output = In;
-  template <class In>
-  static constexpr std::size_t parameter_count = 0;
-  template <class T, class In>
-  struct parameters {
-    variable_node<std::int64_t, shape<>> runs;
-    std::uint64_t seed;
-    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
-      return {g.variable<std::int64_t, shape<>>(prefix + "/runs", init::zeros(), false), seed};
-    }
-  };
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P&) {
-    return as_node(x);
-  }
-  template <class In, class X, class P>
-  static auto forward_training(const X& x, const P& p) {
-    return staticflow::dropout(p.runs, x, Rate, p.seed);
-  }
-};
-
-/// Batch normalisation over the last axis (channels), as tf.layers.batch_normalization: while
-/// training, each batch is normalised with its own mean and (biased) variance over every other
-/// axis, and those fold into moving averages (`Decay`) that inference uses instead. Learns a
-/// scale gamma (ones) and an offset beta (zeros); the moving mean (zeros) and variance (ones)
-/// are non-trainable variables. Parameters: 4 per channel, counted as Keras does.
-template <double Decay = 0.99, double Epsilon = 0.001>
-struct batch_norm {
-  static_assert(Decay >= 0 && Decay <= 1, "sf::nn::batch_norm: the decay must be in [0, 1]");
-  static_assert(Epsilon > 0, "sf::nn::batch_norm: epsilon must be positive");
-  static constexpr const char* name = "BatchNorm";
-  template <std::size_t, class In>
-  struct check {
-    static_assert(In::rank >= 2, "sf::nn::batch_norm: the input needs a batch axis and a channel axis");
-    static_assert(In::rank < 2 || In::extents[In::rank - 1] != dyn,
-                  "sf::nn::batch_norm: the channel (last) extent must be known at compile time");
-    static constexpr bool ok = In::rank >= 2 && In::extents[In::rank - 1] != dyn;
-  };
-  template <class In>
-  using output = In;
-  template <class In>
-  static constexpr std::size_t parameter_count = 4 * In::extents[In::rank - 1];
-  template <class T, class In>
-  struct parameters {
-    using channels = shape<In::extents[In::rank - 1]>;
-    variable_node<T, channels> gamma, beta, moving_mean, moving_variance;
-    static parameters create(graph& g, const std::string& prefix, std::uint64_t) {
-      return {g.variable<T, channels>(prefix + "/gamma", init::ones()),
-              g.variable<T, channels>(prefix + "/beta", init::zeros()),
-              g.variable<T, channels>(prefix + "/moving_mean", init::zeros(), false),
-              g.variable<T, channels>(prefix + "/moving_variance", init::ones(), false)};
-    }
-  };
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P& p) {
-    return batch_normalization(x, p.moving_mean, p.moving_variance, p.beta, p.gamma, Epsilon);
-  }
-  template <class In, class X, class P>
-  static auto forward_training(const X& x, const P& p) {
-    const auto [mean, variance] = moments(x);
-    return batch_normalization(x, update_moving_average(p.moving_mean, mean, Decay),
-                               update_moving_average(p.moving_variance, variance, Decay), p.beta, p.gamma, Epsilon);
-  }
-};
-
-}  // namespace staticflow::nn
-#endif  // STATICFLOW_NN_LAYERS_HPP
-// ---- end staticflow/nn/layers.hpp ----
-
-namespace staticflow::nn {
-
-namespace detail {
-
-template <class... S>
-struct shape_list {};
-
-/// The running state of the shape fold: the shapes so far, the last one, the position.
-template <std::size_t Position, class Last, class List>
-struct shape_fold {
-  using last = Last;
-  using list = List;
-  static constexpr bool ok = true;
-};
-template <class L>
-struct layer_tag {};
-
-template <class L, std::size_t Position, class In, bool Ok = L::template check<Position, In>::ok>
-struct apply_layer {
-  using type = In;  // the check failed (its message is printed); keep the shape to stop the cascade
-};
-template <class L, std::size_t Position, class In>
-struct apply_layer<L, Position, In, true> {
-  using type = typename L::template output<In>;
-};
-
-/// One step of the fold: checks layer `L` at `Position` against the current shape.
-template <std::size_t Position, class Last, class... S, class L>
-auto operator>>(shape_fold<Position, Last, shape_list<S...>>, layer_tag<L>) {
-  using out = typename apply_layer<L, Position, Last>::type;
-  return shape_fold<Position + 1, out, shape_list<S..., out>>{};
-}
-
-template <class List, std::size_t I>
-struct nth_shape;
-template <class... S, std::size_t I>
-struct nth_shape<shape_list<S...>, I> {
-  using type = std::tuple_element_t<I, std::tuple<S...>>;
-};
-
-}  // namespace detail
-
-/// A network type. **Example:**
-/// `using mlp = sf::nn::sequential<sf::nn::input<784>, sf::nn::dense<500>, sf::nn::relu, sf::nn::dense<10>>;`
-/// `static_assert(std::is_same_v<mlp::output_shape, sf::shape<sf::dyn, 10>>);`
-/// **Errors:** a layer that does not accept its input's shape fails to compile with the layer's
-/// message; the instantiation note names the position and the shape it received.
-template <class Input, class... Layers>
-struct sequential {
-  using input_shape = typename Input::shape_type;
-  using fold = decltype((detail::shape_fold<1, input_shape, detail::shape_list<input_shape>>{} >> ... >>
-                         detail::layer_tag<Layers>{}));
-  /// The shape entering layer i (i = 0 is the input); `shape_at<sizeof...(Layers)>` is the output.
-  template <std::size_t I>
-  using shape_at = typename detail::nth_shape<typename fold::list, I>::type;
-  using output_shape = typename fold::last;
-  static constexpr std::size_t layer_count = sizeof...(Layers);
-
- private:
-  template <std::size_t... I>
-  static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
-    return (std::size_t{0} + ... + Layers::template parameter_count<shape_at<I>>);
-  }
-
- public:
-  static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Layers...>{});
-  using layers = std::tuple<Layers...>;
-};
-
-namespace detail {
-struct summary_row {
-  std::string_view name;
-  std::string shape;
-  std::size_t parameters;
-};
-/// Prints the table; the network type only collects the rows (one copy of this code).
-inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total) {
-  char line[128];
-  std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
-  os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::string label = "layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ")";
-    std::snprintf(line, sizeof line, "%-24s%-24s%12zu\n", label.c_str(), rows[i].shape.c_str(), rows[i].parameters);
-    os << line;
-  }
-  os << std::string(60, '=') << "\nTotal params: " << total << '\n';
-}
-}  // namespace detail
-
-/// A Keras-style table: layer, output shape, parameters, and the total.
-template <class Net>
-void summary(std::ostream& os = std::cout) {
-  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
-        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
-        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
-  }(std::make_index_sequence<Net::layer_count>{});
-  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count);
-}
-
-/// A network instantiated in a graph: its variables and its forward expression.
-///
-/// **Example:** `sf::nn::model<lenet5> net(graph, seed); auto logits = net(x);`
-template <class Net, class T = float>
-class model {
- public:
-  explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
-      : params_(create(g, seed, name, std::make_index_sequence<Net::layer_count>{})) {}
-
-  /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
-  template <operand X>
-  auto operator()(const X& x) const {
-    using S = shape_of_t<X>;
-    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
-                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, false>(x);
-  }
-
-  /// The network as it trains: like `operator()`, but layers such as dropout are active.
-  template <operand X>
-  auto training(const X& x) const {
-    using S = shape_of_t<X>;
-    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
-                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, trains_differently()>(x);
-  }
-
-  const auto& parameters() const { return params_; }
-
- private:
-  template <class S>
-  static constexpr bool check_input() {
-    for (std::size_t i = 1; i < S::rank; ++i)
-      if (S::extents[i] != Net::input_shape::extents[i]) return false;
-    return true;
-  }
-  template <std::size_t I>
-  using layer_t = std::tuple_element_t<I, typename Net::layers>;
-  template <std::size_t I>
-  using params_t = typename layer_t<I>::template parameters<T, typename Net::template shape_at<I>>;
-
-  template <std::size_t... I>
-  static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
-    return std::tuple<params_t<I>...>{
-        params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
-  }
-
-  /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
-  /// `training(x)` is `operator()(x)` and the two share every instantiation.
-  static constexpr bool trains_differently() {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
-        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
-      } || ...);
-    }(std::make_index_sequence<Net::layer_count>{});
-  }
-
-  template <std::size_t I, bool Training, class X>
-  auto forward(const X& x) const {
-    using L = layer_t<I - (I == Net::layer_count ? 1 : 0)>;
-    using In = typename Net::template shape_at<I>;
-    if constexpr (I == Net::layer_count) return as_node(x);
-    else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); })
-      return forward<I + 1, Training>(L::template forward_training<In>(x, std::get<I>(params_)));
-    else return forward<I + 1, Training>(L::template forward<In>(x, std::get<I>(params_)));
-  }
-
-  decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
-};
-
-}  // namespace staticflow::nn
-#endif  // STATICFLOW_NN_SEQUENTIAL_HPP
-// ---- end staticflow/nn/sequential.hpp ----
-
-// ---- begin staticflow/nn/conv.hpp ----
-#ifndef STATICFLOW_NN_CONV_HPP
-#define STATICFLOW_NN_CONV_HPP
-/// \file
-/// \brief Convolution and pooling layers (NHWC inputs, HWIO filters, TF's SAME and VALID).
-
-
-namespace staticflow::nn {
-
-namespace detail {
-constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
-}  // namespace detail
-
-/// `Filters` KHxKW filters with strides (SH, SW): [batch, h, w, c] -> [batch, h', w', Filters].
-/// Glorot-uniform filters (fans from the HWIO shape), zero biases.
-template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t SH = 1, std::size_t SW = 1,
-          padding Pad = padding::valid>
-struct conv2d {
-  static constexpr const char* name = "Conv2D";
-  template <std::size_t Position, class In>
-  struct check {
-    static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
-    static constexpr bool rank_ok = In::rank == 4;
-    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
-                  "sf::nn::conv2d: the filter is larger than the input with VALID padding");
-    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
-  };
-  template <class In>  // the op's own shape rule (expr/conv.hpp), not a restatement of it
-  using output = typename conv2d_op<SH, SW, Pad>::template result_shape<In, shape<KH, KW, In::extents[3], Filters>>;
-  template <class In>
-  static constexpr std::size_t parameter_count = KH * KW * In::extents[In::rank - 1] * Filters + Filters;
-  template <class T, class In>
-  struct parameters {
-    static constexpr std::size_t channels = In::extents[In::rank - 1];
-    variable_node<T, shape<KH, KW, channels, Filters>> filter;
-    variable_node<T, shape<Filters>> biases;
-    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
-      return {g.variable<T, shape<KH, KW, channels, Filters>>(prefix + "/filter", init::glorot_uniform(seed)),
-              g.variable<T, shape<Filters>>(prefix + "/biases", init::zeros())};
-    }
-  };
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P& p) {
-    return staticflow::conv2d<SH, SW, Pad>(x, p.filter) + p.biases;
-  }
-};
-
-/// Max or average pooling over KHxKW windows with strides (SH, SW) (TF's max_pool / avg_pool).
-template <bool Max, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
-struct pool2d {
-  static constexpr const char* name = Max ? "MaxPool2D" : "AvgPool2D";
-  template <std::size_t Position, class In>
-  struct check {
-    static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
-    static constexpr bool rank_ok = In::rank == 4;
-    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
-                  "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");
-    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
-  };
-  template <class In>  // the op's own shape rule (expr/conv.hpp)
-  using output = typename pool2d_op<KH, KW, SH, SW, Pad, Max>::template result_shape<In>;
-  template <class In>
-  static constexpr std::size_t parameter_count = 0;
-  template <class T, class In>
-  using parameters = no_parameters;
-  template <class In, class X, class P>
-  static auto forward(const X& x, const P&) {
-    if constexpr (Max) return staticflow::max_pool2d<KH, KW, SH, SW, Pad>(x);
-    else return staticflow::avg_pool2d<KH, KW, SH, SW, Pad>(x);
-  }
-};
-
-template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = KW, padding Pad = padding::valid>
-using max_pool2d = pool2d<true, KH, KW, SH, SW, Pad>;
-template <std::size_t KH, std::size_t KW, std::size_t SH = KH, std::size_t SW = KW, padding Pad = padding::valid>
-using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
-
-}  // namespace staticflow::nn
-#endif  // STATICFLOW_NN_CONV_HPP
-// ---- end staticflow/nn/conv.hpp ----
-
-// ---- begin staticflow/nn/trainer.hpp ----
-#ifndef STATICFLOW_NN_TRAINER_HPP
-#define STATICFLOW_NN_TRAINER_HPP
-/// \file
-/// \brief `classifier<Net, Optimizer, Policy>`: fit / evaluate / predict for a network type on a
-/// labelled dataset, with a progress line (samples/s, ETA, loss, accuracy).
-
-#include <chrono>
-#include <cstdio>
-#include <functional>
-#include <string>
-
-
-
-namespace staticflow::nn {
-
-/// Options of `classifier::fit`.
-struct fit_options {
-  std::size_t epochs = 1;
-  std::size_t batch = 64;
-  std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
-  bool progress = true;       ///< a progress line on stderr
-  /// Called after every epoch with (epoch, seconds so far); return false to stop.
-  std::function<bool(std::size_t, double)> on_epoch = {};
-};
-
-/// Trains a classification network with softmax cross-entropy (one-hot labels).
-///
-/// The graph (placeholders, variables, loss, train op, accuracy) is built once; every step
-/// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
-template <class Net, class Optimizer, class Policy = host, class T = float>
-class classifier {
-  static constexpr std::size_t classes = Net::output_shape::extents[1];
-  using input_shape = typename Net::input_shape;
-  using x_type = placeholder_node<T, input_shape, "classifier/x">;
-  using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
-
- public:
-  static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
-
-  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
-      : net_(g, seed), logits_(net_(x_type{})),
-        loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
-        correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
-        global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
-        step_(opt.minimize(loss_, global_step_)), session_(g) {
-    session_.run(global_variables_initializer());
-  }
-
-  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset.
-  void fit(data::dataset& train, const fit_options& o) {
-    check_dataset(train, "fit");
-    tensor<T, input_shape, host> x(o.batch);
-    tensor<T, shape<dyn, classes>, host> y(o.batch);
-    const std::size_t steps_per_epoch = train.num_examples() / o.batch;
-    const auto start = std::chrono::steady_clock::now();
-    std::size_t step = 0;
-    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
-      double loss_sum = 0;
-      for (std::size_t s = 1; s <= steps_per_epoch; ++s, ++step) {
-        if (o.max_steps && step >= o.max_steps) return;
-        train.next_batch(o.batch, x.data(), y.data());
-        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
-        if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
-          show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(s), start);
-      }
-      if (o.progress) std::fputc('\n', stderr);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
-    }
-  }
-
-  /// Fraction of correctly classified examples of `set`, evaluated in chunks.
-  double evaluate(const data::dataset& set, std::size_t chunk = 1000) {
-    check_dataset(set, "evaluate");
-    tensor<T, input_shape, host> x;
-    tensor<T, shape<dyn, classes>, host> y;
-    double correct = 0;
-    for (std::size_t first = 0; first < set.num_examples(); first += chunk) {
-      const std::size_t n = std::min(chunk, set.num_examples() - first);
-      x.resize(n), y.resize(n);
-      set.fill_images(first, n, x.data());
-      set.fill_labels(first, n, y.data());
-      correct += static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]);
-    }
-    return correct / double(set.num_examples());
-  }
-
-  /// Logits for a batch of inputs.
-  template <class X>
-  auto predict(const X& x) {
-    return session_.run(logits_, feed(x_type{}, x));
-  }
-
-  session<Policy>& get_session() { return session_; }
-
- private:
-  void check_dataset(const data::dataset& d, const char* api) const {
-    if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
-      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
-                                                  " values per example and ", d.num_classes(),
-                                                  (d.options().one_hot ? " one-hot" : " index"),
-                                                  " labels; the network takes ", input_shape::static_part, " and ",
-                                                  classes, " one-hot",
-                                                  (d.options().one_hot ? ""
-                                                                       : " (load it with sf::data::read_data_sets(dir, "
-                                                                         "{.one_hot = true}))")});
-  }
-
-  static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
-                   double loss, std::chrono::steady_clock::time_point start) {
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double done = double((epoch - 1) * steps + s);
-    const double rate = done * double(batch) / secs;
-    const double eta = (double(epochs * steps) - done) * double(batch) / rate;
-    const int width = 24, filled = static_cast<int>(width * double(s) / double(steps));
-    std::fprintf(stderr, "\repoch %zu/%zu [%.*s%*s] %zu/%zu  %.0f samples/s  ETA %.0fs  loss %.4f", epoch, epochs,
-                 filled, "========================", width - filled, "", s, steps, rate, eta, loss);
-    std::fflush(stderr);
-  }
-
-  model<Net, T> net_;
-  decltype(net_(x_type{})) logits_;
-  decltype(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))) loss_;
-  decltype(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))) correct_;
-  /// Steps taken so far: learning-rate schedules read it (as tf.train.get_global_step()).
-  variable_node<std::int64_t, shape<>> global_step_;
-  decltype(std::declval<Optimizer>().minimize(loss_, global_step_)) step_;
-  session<Policy> session_;
-};
-
-}  // namespace staticflow::nn
-#endif  // STATICFLOW_NN_TRAINER_HPP
-// ---- end staticflow/nn/trainer.hpp ----
-#endif  // STATICFLOW_STATICFLOW_HPP
-// ---- end staticflow/staticflow.hpp ----
+#endif  // STATICFLOW_DATA_HPP
+// ---- end staticflow/data.hpp ----
 
 // ---- begin staticflow/device/host/quantized.hpp ----
 #ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP

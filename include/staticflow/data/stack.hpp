@@ -85,9 +85,21 @@ struct batch_traits<std::tuple<A...>> {
   using type = std::tuple<typename batch_traits<A>::type...>;
   template <class Rows, class Get>
   static type stack(Rows& rows, Get get) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return type{batch_traits<A>::stack(rows, [&](auto& r) -> auto& { return std::get<I>(get(r)); })...};
-    }(std::index_sequence_for<A...>{});
+    return stack_each(rows, get, std::index_sequence_for<A...>{});
+  }
+
+ private:
+  // Column I of each row. A named function object rather than a lambda in the pack
+  // expansion: nvcc cannot expand a pack that a lambda body refers to.
+  template <std::size_t I, class Get>
+  struct column {
+    Get& get;
+    template <class Row>
+    auto& operator()(Row& r) const { return std::get<I>(get(r)); }
+  };
+  template <class Rows, class Get, std::size_t... I>
+  static type stack_each(Rows& rows, Get& get, std::index_sequence<I...>) {
+    return type{batch_traits<A>::stack(rows, column<I, Get>{get})...};
   }
 };
 
