@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief The threaded input of `staticflow/data/` in one include: tf.data-style pipelines
-/// (data/pipeline/), TF 1.x queues with `coordinator` and `queue_runner`, input producers and
-/// batching queues. Kept out of `staticflow.hpp` (which has the in-memory MNIST `dataset`) so
+/// (data/pipeline/, TFRecord files included), TF 1.x queues with `coordinator` and `queue_runner`, input producers and
+/// batching queues, MNIST as TFRecord Examples. Kept out of `staticflow.hpp` (which has the in-memory MNIST `dataset`) so
 /// that programs feeding preloaded arrays, and every nvcc translation unit, do not compile
-/// threads and queues; a pipeline over TFRecord files also needs `staticflow/io.hpp`.
+/// threads and queues; parsing Examples needs `staticflow/io.hpp`.
 #pragma once
 #ifndef STATICFLOW_DATA_HPP
 #define STATICFLOW_DATA_HPP
@@ -15,5 +15,6 @@
 #include "staticflow/data/queue_runner.hpp"
 #include "staticflow/data/input_producer.hpp"
 #include "staticflow/data/queue_batch.hpp"
+#include "staticflow/data/mnist_tfrecord.hpp"
 
 #endif  // STATICFLOW_DATA_HPP

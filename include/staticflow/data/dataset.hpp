@@ -60,6 +60,19 @@ void shuffle(std::vector<T>& v, splitmix64& rng) noexcept {
   }
 }
 
+namespace detail {
+/// x / 255 for every byte value x (how images become floats in [0, 1]), computed once;
+/// division, not x * (1/255), so 255 maps to exactly 1.
+inline const std::array<float, 256>& unit_scale_table() noexcept {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i) / 255.0f;
+    return t;
+  }();
+  return table;
+}
+}  // namespace detail
+
 /// How a dataset delivers batches.
 struct dataset_options {
   bool one_hot = false;          ///< labels as `num_classes` floats per example (else one float: the class index)
@@ -151,7 +164,7 @@ class dataset {
   /// **Errors**: out_of_range if the range passes num_examples().
   void fill_images(std::size_t first, std::size_t count, float* out) const {
     check_range("fill_images", first, count);
-    const auto& table = scale_table();
+    const auto& table = detail::unit_scale_table();
     const std::uint8_t* src = images_.data() + first * image_size_;
     for (std::size_t i = 0; i < count * image_size_; ++i) out[i] = table[src[i]];
   }
@@ -171,16 +184,6 @@ class dataset {
   }
 
  private:
-  // x / 255 for every byte value, computed once; division (not x * (1/255)) so 255 maps to exactly 1.
-  static const std::array<float, 256>& scale_table() noexcept {
-    static const std::array<float, 256> table = [] {
-      std::array<float, 256> t{};
-      for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i) / 255.0f;
-      return t;
-    }();
-    return table;
-  }
-
   void check_construction() const {
     const std::string where = "staticflow::data::dataset: ";
     if (image_size_ == 0) staticflow::detail::fail<invalid_argument>({where, "image_size must be positive"});
@@ -244,7 +247,7 @@ class dataset {
   }
 
   void write_example(std::size_t example, float* image_out, float* label_out) const noexcept {
-    const auto& table = scale_table();
+    const auto& table = detail::unit_scale_table();
     const std::uint8_t* src = images_.data() + example * image_size_;
     for (std::size_t i = 0; i < image_size_; ++i) image_out[i] = table[src[i]];
     write_label(example, label_out);

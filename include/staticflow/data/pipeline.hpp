@@ -24,5 +24,6 @@
 #include "staticflow/data/pipeline/prefetch.hpp"
 #include "staticflow/data/pipeline/interleave.hpp"
 #include "staticflow/data/pipeline/zip.hpp"
+#include "staticflow/data/pipeline/tfrecord.hpp"
 
 #endif  // STATICFLOW_DATA_PIPELINE_HPP
