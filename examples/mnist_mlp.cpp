@@ -5,12 +5,17 @@
 ///
 /// Usage: mnist_mlp [--steps 30000] [--data-dir data/mnist] [--dataset mnist|fashion]
 ///                  [--seed 1] [--device host|cuda] [--batch 100]
+///                  [--tfrecord GLOB [--compression none|gzip|zlib]]   (train from TFRecord files
+///                  of the seed's MNIST Examples, written by mnist_to_tfrecord; validation and test
+///                  still come from --data-dir)
 ///                  [--expect-validation A] [--expect-test A]   (exit status 2 when below)
 #include <staticflow/staticflow.hpp>
 #if defined(__CUDACC__)
 #include <staticflow/cuda.hpp>  // the CUDA build of this file (target mnist_mlp_cuda)
 #endif
+#include <staticflow/data.hpp>
 #include <staticflow/data/mnist.hpp>
+#include <staticflow/io.hpp>
 #include <staticflow/expr/quantized.hpp>
 #include <staticflow/train/moving_average_op.hpp>
 #include <staticflow/train/optimizer.hpp>
@@ -21,7 +26,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 
 namespace sf = staticflow;
@@ -35,6 +42,8 @@ struct options {
   std::uint64_t seed = 1;
   std::string device = "host";
   std::size_t batch = 100;
+  std::string tfrecord;              ///< a glob of TFRecord files to train from instead of the IDX files
+  std::string compression = "none";  ///< of those files
   double expect_validation = 0;  ///< exit with status 2 when the final validation accuracy is lower
   double expect_test = 0;        ///< exit with status 2 when the final test accuracy is lower
 };
@@ -45,7 +54,8 @@ options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::cout << "usage: mnist_mlp [--steps N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
-                   "[--device host|cuda] [--batch N] [--expect-validation A] [--expect-test A]\n";
+                   "[--device host|cuda] [--batch N] [--tfrecord GLOB] [--compression none|gzip|zlib] "
+                   "[--expect-validation A] [--expect-test A]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp: flag " + flag + " needs a value");
@@ -57,6 +67,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--seed") o.seed = std::stoull(value);
       else if (flag == "--device") o.device = value;
       else if (flag == "--batch") o.batch = std::stoul(value);
+      else if (flag == "--tfrecord") o.tfrecord = value;
+      else if (flag == "--compression") o.compression = value;
       else if (flag == "--expect-validation") o.expect_validation = std::stod(value);
       else if (flag == "--expect-test") o.expect_test = std::stod(value);
       else throw sf::invalid_argument("mnist_mlp: unknown flag " + flag + " (try --help)");
@@ -87,6 +99,10 @@ auto inference(const X& x, const W1& w1, const B1& b1, const W2& w2, const B2& b
   return sf::matmul(sf::relu(sf::matmul(x, w1) + b1), w2) + b2;  // [?, 10]
 }
 
+/// The training batches when they come from TFRecord files: the pipeline, repeated, as an iterator.
+using tfrecord_batches =
+    decltype(sf::data::mnist_tfrecord_batches(std::string(), {}).repeat().make_one_shot_iterator());
+
 template <class Policy>
 int train(const options& o) {
   auto data = sf::data::read_data_sets(o.data_dir, {.one_hot = true, .seed = o.seed});
@@ -104,7 +120,19 @@ int train(const options& o) {
   auto y = inference(x, w1, b1, w2, b2);
   const auto l2 = sf::train::l2_regularizer(1e-4);
   auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, y)) + l2(w1) + l2(w2);
-  const auto steps_per_epoch = static_cast<std::int64_t>(data.train.num_examples() / o.batch);
+  // Training batches: TF's next_batch over the IDX arrays, or tf.data's recipe over TFRecord files.
+  std::size_t train_examples = data.train.num_examples();
+  std::optional<tfrecord_batches> from_files;
+  if (!o.tfrecord.empty()) {
+    const auto compression = sf::io::compression_from_string(o.compression);
+    train_examples = sf::data::count_tfrecords(o.tfrecord, compression);
+    std::printf("training from %zu examples in the TFRecord files %s\n", train_examples, o.tfrecord.c_str());
+    from_files.emplace(
+        sf::data::mnist_tfrecord_batches(o.tfrecord, {.batch = o.batch, .seed = o.seed, .compression = compression})
+            .repeat()
+            .make_one_shot_iterator());
+  }
+  const auto steps_per_epoch = static_cast<std::int64_t>(train_examples / o.batch);
   sf::train::gradient_descent sgd(sf::train::exponential_decay{0.8, steps_per_epoch, 0.99, true});
   auto averages = sf::train::apply_moving_averages(sf::train::exponential_moving_average(0.99), global_step, w1, b1, w2, b2);
   auto train_step = sf::group(sgd.minimize(loss, global_step), averages);
@@ -127,7 +155,8 @@ int train(const options& o) {
   auto last = start;
   long last_step = 0;
   for (long step = 1; step <= o.steps; ++step) {
-    data.train.next_batch(o.batch, bx.data(), by.data());
+    if (from_files) std::tie(bx, by) = from_files->get_next();
+    else data.train.next_batch(o.batch, bx.data(), by.data());
     const float loss_value = sess.run(train_step, sf::feed(x, bx), sf::feed(y_, by));
     if (step % 1000 == 0 || step == o.steps) {
       const auto now = std::chrono::steady_clock::now();

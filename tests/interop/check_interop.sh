@@ -7,16 +7,23 @@
 #           tests/interop/proto, and a CRC32C written from its definition: both directions, for
 #           each compression; and staticflow's file must equal Python's byte for byte.
 #
+#           Also: tfrecord_tool's JSON dump parsed by json_format, and mnist_to_tfrecord's
+#           Examples compared with the IDX files.
+#
 #   check_interop.sh --part npm|python --tool SF_IO_INTEROP --work DIR
+#                    [--tfrecord-tool T --mnist-to-tfrecord M --mnist-dir DIR]   (python)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-part="" tool="" work=""
+part="" tool="" work="" tfrecord_tool="" mnist_to_tfrecord="" mnist_dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --part) part=$2; shift ;;
     --tool) tool=$2; shift ;;
     --work) work=$2; shift ;;
+    --tfrecord-tool) tfrecord_tool=$2; shift ;;
+    --mnist-to-tfrecord) mnist_to_tfrecord=$2; shift ;;
+    --mnist-dir) mnist_dir=$2; shift ;;
     *) echo "check_interop.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -74,6 +81,16 @@ elif [ "$part" = python ]; then
     "$tool" dump "$work/py.$c" "$c" >"$work/py_by_sf.$c.txt" || fail "staticflow could not read Python's $c file"
     same_dump "Python protobuf writes ($c), staticflow reads" "$work/py_by_py.$c.txt" "$work/py_by_sf.$c.txt"
   done
+  if [ -z "$tfrecord_tool" ]; then
+    echo "ok: all (the example programs are not built: tfrecord_tool and mnist_to_tfrecord not checked)"
+    exit 0
+  fi
+  # tfrecord_tool's JSON lines are proto3's JSON mapping of the file's Examples.
+  "$tfrecord_tool" dump "$work/py.none" >"$work/py.json" || fail "tfrecord_tool could not dump Python's file"
+  "$py" "$here/py_protobuf.py" "$work/gen" json "$work/py.none" "$work/py.json" || fail "tfrecord_tool's JSON is not the file's Examples"
+  # mnist_to_tfrecord writes the seed's Examples of the IDX images.
+  "$mnist_to_tfrecord" --data-dir "$mnist_dir" --split test --out "$work/mnist_test.tfrecord" >/dev/null
+  "$py" "$here/py_protobuf.py" "$work/gen" mnist "$work/mnist_test.tfrecord" "$mnist_dir" || fail "mnist_to_tfrecord's Examples are not MNIST's"
   # Both serialize maps in key order, so the uncompressed files must be identical.
   cmp "$work/sf.none" "$work/py.none" || fail "staticflow's file differs from Python's serialization of the same Examples"
   echo "ok: staticflow's TFRecord file equals Python's byte for byte"

@@ -6,6 +6,11 @@ definitions) and writes the shared sample with them. The TFRecord framing is don
 with a CRC32C written from its definition, so it checks staticflow's framing independently.
 
   python3 py_protobuf.py GEN_DIR write|dump FILE [none|gzip|zlib]
+  python3 py_protobuf.py GEN_DIR json FILE JSON_LINES     tfrecord_tool's dump of FILE, parsed
+      by json_format (the schema line skipped), must equal the records protobuf decodes
+  python3 py_protobuf.py GEN_DIR mnist FILE MNIST_DIR     mnist_to_tfrecord's test-split file:
+      record i must be test image i of the IDX files with its label, as the seed's Example
+      (pixels, label, image_raw)
 """
 import gzip
 import struct
@@ -94,6 +99,55 @@ def decompress(blob):
         return zlib.decompress(blob)
     return blob
 
+
+def file_examples(path, compression):
+    with open(path, "rb") as f:
+        blob = f.read()
+    if compression == "gzip":
+        blob = gzip.decompress(blob)
+    elif compression == "zlib":
+        blob = zlib.decompress(blob)
+    for data in records(blob):
+        ex = example_pb2.Example()
+        ex.ParseFromString(data)
+        yield ex
+
+
+if cmd == "json":
+    from google.protobuf import json_format
+    with open(sys.argv[4]) as f:
+        lines = f.read().splitlines()
+    if not lines or '"schema"' not in lines[0]:
+        sys.exit("py_protobuf.py json: the dump does not start with its schema line")
+    expected = list(file_examples(path, "none"))
+    got = [json_format.Parse(line, example_pb2.Example()) for line in lines[1:]]
+    if got != expected:
+        sys.exit("py_protobuf.py json: %d JSON records differ from the %d in the file" % (len(got), len(expected)))
+    print("ok: %d JSON lines parse to the file's Examples" % len(got))
+    sys.exit(0)
+
+if cmd == "mnist":
+    mnist_dir = sys.argv[4]
+    with open(mnist_dir + "/t10k-images-idx3-ubyte", "rb") as f:
+        images = f.read()
+    with open(mnist_dir + "/t10k-labels-idx1-ubyte", "rb") as f:
+        labels = f.read()
+    magic, n, rows, cols = struct.unpack(">IIII", images[:16])
+    size = rows * cols
+    examples = list(file_examples(path, "none"))
+    if len(examples) != n:
+        sys.exit("py_protobuf.py mnist: %d records, expected %d" % (len(examples), n))
+    for i in (0, 1, 777, len(examples) - 1):
+        f = examples[i].features.feature
+        k = i
+        if list(f["pixels"].int64_list.value) != [size]:
+            sys.exit("record %d: pixels %s" % (i, f["pixels"]))
+        if list(f["label"].int64_list.value) != [labels[8 + k]]:
+            sys.exit("record %d: label %s, the IDX file has %d" % (i, f["label"], labels[8 + k]))
+        if list(f["image_raw"].bytes_list.value) != [images[16 + k * size:16 + (k + 1) * size]]:
+            sys.exit("record %d: image_raw differs from test image %d" % (i, k))
+    print("ok: %d records are the test images with their labels" % len(examples))
+    sys.exit(0)
 
 if cmd == "write":
     blob = b"".join(frame(ex.SerializeToString(deterministic=True)) for ex in sample())

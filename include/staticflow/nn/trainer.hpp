@@ -6,9 +6,11 @@
 #ifndef STATICFLOW_NN_TRAINER_HPP
 #define STATICFLOW_NN_TRAINER_HPP
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <ranges>
 #include <string>
 
 
@@ -24,6 +26,8 @@ struct fit_options {
   std::size_t batch = 64;
   std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
   bool progress = true;       ///< a progress line on stderr
+  /// Batches per epoch when fitting a pipeline, for the progress line's bar and ETA (0: unknown).
+  std::size_t steps_per_epoch = 0;
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
   std::function<bool(std::size_t, double)> on_epoch = {};
 };
@@ -74,6 +78,30 @@ class classifier {
     }
   }
 
+  /// Trains on the `(inputs, one-hot labels)` batches of `batches`, one pass per epoch: a
+  /// pipeline such as `data::mnist_tfrecord_batches`, which draws a new order on each pass.
+  /// Batches may differ in size; each is fed as it comes.
+  template <std::ranges::input_range Batches>
+  void fit(const Batches& batches, const fit_options& o) {
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t step = 0, per_epoch = o.steps_per_epoch;  // unknown until the first pass ends
+    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+      double loss_sum = 0;
+      std::size_t s = 0, samples = 0;
+      for (auto&& [x, y] : batches) {
+        if (o.max_steps && step >= o.max_steps) return;
+        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        ++s, ++step, samples += x.dim(0);
+        if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+      }
+      if (per_epoch == 0) per_epoch = s;
+      if (o.progress && s > 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+      if (o.progress) std::fputc('\n', stderr);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
+    }
+  }
+
   /// Fraction of correctly classified examples of `set`, evaluated in chunks.
   double evaluate(const data::dataset& set, std::size_t chunk = 1000) {
     check_dataset(set, "evaluate");
@@ -111,13 +139,20 @@ class classifier {
                                                                          "{.one_hot = true}))")});
   }
 
+  // steps == 0: the epoch's length is not known yet (the first pass over a pipeline): no bar, no ETA.
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
                    double loss, std::chrono::steady_clock::time_point start) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (steps == 0) {
+      std::fprintf(stderr, "\repoch %zu/%zu %zu steps  %.0f samples/s  loss %.4f", epoch, epochs, s,
+                   double(s * batch) / secs, loss);
+      std::fflush(stderr);
+      return;
+    }
     const double done = double((epoch - 1) * steps + s);
     const double rate = done * double(batch) / secs;
-    const double eta = (double(epochs * steps) - done) * double(batch) / rate;
-    const int width = 24, filled = static_cast<int>(width * double(s) / double(steps));
+    const double eta = std::max(0.0, double(epochs * steps) - done) * double(batch) / rate;
+    const int width = 24, filled = static_cast<int>(width * std::min(1.0, double(s) / double(steps)));
     std::fprintf(stderr, "\repoch %zu/%zu [%.*s%*s] %zu/%zu  %.0f samples/s  ETA %.0fs  loss %.4f", epoch, epochs,
                  filled, "========================", width - filled, "", s, steps, rate, eta, loss);
     std::fflush(stderr);
