@@ -68,18 +68,74 @@ inline std::uint32_t crc32c_portable_raw(std::uint32_t c, const unsigned char* p
 }
 
 #if SF_CRC32C_SSE42
-/// The same with the SSE4.2 instruction, eight bytes per step. The target attribute lets this
-/// one function use the instruction while the rest of the program keeps the default flags.
-__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
-                                                                        std::size_t n) noexcept {
-  std::uint64_t c64 = c;
+/// The register advanced over `n` bytes with the SSE4.2 instruction, eight bytes per step, on one
+/// dependency chain. The target attribute lets these functions use the instruction while the
+/// rest of the program keeps the default flags.
+__attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_chain(std::uint64_t c, const unsigned char* p,
+                                                                          std::size_t n) noexcept {
   for (; n >= 8; n -= 8, p += 8) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
-    c64 = _mm_crc32_u64(c64, w);
+    c = _mm_crc32_u64(c, w);
   }
-  c = static_cast<std::uint32_t>(c64);
-  for (; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
+  return c;
+}
+
+/// `shift(c)`: the register `c` advanced over `Block` zero bytes, as four byte-indexed tables
+/// (the map is linear over GF(2), so it is the XOR of its values on the four bytes of `c`).
+/// Built on first use from the instruction itself: 1024 runs over `Block` zeros.
+template <std::size_t Block>
+struct crc32c_shift {
+  std::array<std::array<std::uint32_t, 256>, 4> t{};
+  __attribute__((target("sse4.2"))) crc32c_shift() noexcept {
+    static constexpr unsigned char zeros[Block] = {};
+    for (std::size_t k = 0; k < 4; ++k)
+      for (std::uint32_t b = 0; b < 256; ++b)
+        t[k][b] = static_cast<std::uint32_t>(crc32c_sse42_chain(std::uint64_t{b} << (8 * k), zeros, Block));
+  }
+  std::uint32_t operator()(std::uint32_t c) const noexcept {
+    return t[0][c & 0xFF] ^ t[1][(c >> 8) & 0xFF] ^ t[2][(c >> 16) & 0xFF] ^ t[3][c >> 24];
+  }
+  static const crc32c_shift& get() noexcept {
+    static const crc32c_shift s;
+    return s;
+  }
+};
+
+/// The register advanced over `n` bytes, `Block`-byte thirds of each `3 * Block` bytes on three
+/// independent chains: the instruction takes 3 cycles but starts one per cycle, so three chains
+/// run about three times as fast as one. For the raw register R (no inversions) of bytes A B C,
+/// R(c, A B C) = shift(shift(R(c, A)) ^ R(0, B)) ^ R(0, C), with `shift` over `Block` zeros.
+template <std::size_t Block>
+__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_3way(std::uint32_t c, const unsigned char*& p,
+                                                                         std::size_t& n) noexcept {
+  if (n < 3 * Block) return c;
+  const auto& shift = crc32c_shift<Block>::get();
+  for (; n >= 3 * Block; n -= 3 * Block, p += 3 * Block) {
+    std::uint64_t a = c, b = 0, d = 0;
+    for (std::size_t i = 0; i < Block; i += 8) {
+      std::uint64_t wa, wb, wd;
+      std::memcpy(&wa, p + i, 8);
+      std::memcpy(&wb, p + Block + i, 8);
+      std::memcpy(&wd, p + 2 * Block + i, 8);
+      a = _mm_crc32_u64(a, wa);
+      b = _mm_crc32_u64(b, wb);
+      d = _mm_crc32_u64(d, wd);
+    }
+    c = shift(shift(static_cast<std::uint32_t>(a)) ^ static_cast<std::uint32_t>(b)) ^ static_cast<std::uint32_t>(d);
+  }
+  return c;
+}
+
+/// The register advanced over `n` bytes with the SSE4.2 instruction: long runs on three chains
+/// (4 KiB thirds, then 256-byte thirds, which covers records of a few hundred bytes), the rest on one.
+__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
+                                                                        std::size_t n) noexcept {
+  c = crc32c_sse42_3way<4096>(c, p, n);
+  c = crc32c_sse42_3way<256>(c, p, n);
+  c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
+  p += n & ~std::size_t{7};
+  for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
   return c;
 }
 

@@ -46,11 +46,17 @@ TEST_CASE("TF's mask rotates and adds, and unmask inverts it", "[io][crc32c]") {
 TEST_CASE("the hardware and table paths agree on random lengths and alignments", "[io][crc32c]") {
   INFO("hardware CRC32C available: " << io::crc32c_hardware_available());
   std::mt19937 rng(17);
-  std::vector<unsigned char> buf(4096 + 16);
+  // Up to 40000 bytes: every path of the fast one (three chains over 3 x 4 KiB and 3 x 256 bytes,
+  // one chain, single bytes) and their boundaries.
+  std::vector<unsigned char> buf(40000 + 16);
   for (auto& b : buf) b = static_cast<unsigned char>(rng());
+  const std::size_t edges[] = {767, 768, 769, 775, 776, 1536, 12287, 12288, 12289, 13056, 24576 + 767};
   for (int trial = 0; trial < 2000; ++trial) {
     const std::size_t offset = rng() % 16;
-    const std::size_t n = trial < 64 ? static_cast<std::size_t>(trial) : rng() % 4096;
+    const std::size_t n = trial < 64   ? static_cast<std::size_t>(trial)
+                          : trial < 75 ? edges[trial - 64]
+                          : trial % 4  ? rng() % 4096
+                                       : rng() % 40000;
     INFO("offset " << offset << " length " << n);
     REQUIRE(io::crc32c(buf.data() + offset, n) == io::crc32c_portable(buf.data() + offset, n));
   }
