@@ -3,8 +3,9 @@
 /// \brief CRC32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's CRC mask.
 ///
 /// On x86-64 the SSE4.2 `crc32` instruction is used when the processor has it (checked once at
-/// run time, so the default build flags get it too); elsewhere, and as the reference, a
-/// slicing-by-8 table. Both give the same values; the tests compare them.
+/// run time, so the default build flags get it too), with long runs folded by carry-less
+/// multiplication (PCLMULQDQ) first; elsewhere, and as the reference, a slicing-by-8 table. All
+/// give the same values; the tests compare them.
 #pragma once
 #ifndef STATICFLOW_IO_CRC32C_HPP
 #define STATICFLOW_IO_CRC32C_HPP
@@ -19,6 +20,8 @@
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
 #define SF_CRC32C_SSE42 1
 #include <nmmintrin.h>
+#include <wmmintrin.h>
+#include <smmintrin.h>
 #else
 #define SF_CRC32C_SSE42 0
 #endif
@@ -81,69 +84,81 @@ __attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_chain(std::u
   return c;
 }
 
-/// `shift(c)`: the register `c` advanced over `Block` zero bytes, as four byte-indexed tables
-/// (the map is linear over GF(2), so it is the XOR of its values on the four bytes of `c`).
-/// Built on first use from the instruction itself: 1024 runs over `Block` zeros.
-template <std::size_t Block>
-struct crc32c_shift {
-  std::array<std::array<std::uint32_t, 256>, 4> t{};
-  __attribute__((target("sse4.2"))) crc32c_shift() noexcept {
-    static constexpr unsigned char zeros[Block] = {};
-    for (std::size_t k = 0; k < 4; ++k)
-      for (std::uint32_t b = 0; b < 256; ++b)
-        t[k][b] = static_cast<std::uint32_t>(crc32c_sse42_chain(std::uint64_t{b} << (8 * k), zeros, Block));
+/// `reflect64(x^n mod P)`: the remainder's coefficient of x^d at bit 63 - d (the bit order of
+/// data words), as the carry-less multiplications of crc32c_fold_raw take their constants.
+constexpr std::uint64_t crc32c_fold_constant(unsigned n) noexcept {
+  constexpr std::uint64_t poly = 0x11EDC6F41u;  // P, unreflected, with its x^32 term
+  std::uint64_t r = 1;                          // x^0
+  for (unsigned i = 0; i < n; ++i) {
+    r <<= 1;
+    if (r & (std::uint64_t{1} << 32)) r ^= poly;
   }
-  std::uint32_t operator()(std::uint32_t c) const noexcept {
-    return t[0][c & 0xFF] ^ t[1][(c >> 8) & 0xFF] ^ t[2][(c >> 16) & 0xFF] ^ t[3][c >> 24];
-  }
-  static const crc32c_shift& get() noexcept {
-    static const crc32c_shift s;
-    return s;
-  }
-};
-
-/// The register advanced over `n` bytes, `Block`-byte thirds of each `3 * Block` bytes on three
-/// independent chains: the instruction takes 3 cycles but starts one per cycle, so three chains
-/// run about three times as fast as one. For the raw register R (no inversions) of bytes A B C,
-/// R(c, A B C) = shift(shift(R(c, A)) ^ R(0, B)) ^ R(0, C), with `shift` over `Block` zeros.
-template <std::size_t Block>
-__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_3way(std::uint32_t c, const unsigned char*& p,
-                                                                         std::size_t& n) noexcept {
-  if (n < 3 * Block) return c;
-  const auto& shift = crc32c_shift<Block>::get();
-  for (; n >= 3 * Block; n -= 3 * Block, p += 3 * Block) {
-    std::uint64_t a = c, b = 0, d = 0;
-    for (std::size_t i = 0; i < Block; i += 8) {
-      std::uint64_t wa, wb, wd;
-      std::memcpy(&wa, p + i, 8);
-      std::memcpy(&wb, p + Block + i, 8);
-      std::memcpy(&wd, p + 2 * Block + i, 8);
-      a = _mm_crc32_u64(a, wa);
-      b = _mm_crc32_u64(b, wb);
-      d = _mm_crc32_u64(d, wd);
-    }
-    c = shift(shift(static_cast<std::uint32_t>(a)) ^ static_cast<std::uint32_t>(b)) ^ static_cast<std::uint32_t>(d);
-  }
-  return c;
+  std::uint64_t out = 0;
+  for (unsigned d = 0; d < 32; ++d)
+    if (r & (std::uint64_t{1} << d)) out |= std::uint64_t{1} << (63 - d);
+  return out;
 }
 
-/// The register advanced over `n` bytes with the SSE4.2 instruction: long runs on three chains
-/// (4 KiB thirds, then 256-byte thirds, which covers records of a few hundred bytes), the rest on one.
-__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
-                                                                        std::size_t n) noexcept {
-  c = crc32c_sse42_3way<4096>(c, p, n);
-  c = crc32c_sse42_3way<256>(c, p, n);
+/// The two constants that move a 16-byte lane `16 * lanes` bytes on: a lane X = W0 x^64 + W1
+/// (W0 its first 8 bytes) becomes W0 (x^(128 lanes + 64) mod P) + W1 (x^(128 lanes) mod P),
+/// which leaves the CRC unchanged. Each is x^(n - 1): the product of two 64-bit operands in data
+/// bit order comes out one place short of the 128-bit data bit order, and the factor x restores it.
+template <unsigned lanes>
+inline constexpr std::uint64_t crc32c_fold_lo = crc32c_fold_constant(128 * lanes + 63);
+template <unsigned lanes>
+inline constexpr std::uint64_t crc32c_fold_hi = crc32c_fold_constant(128 * lanes - 1);
+
+template <unsigned lanes>
+__attribute__((target("sse4.2,pclmul"))) inline __m128i crc32c_fold(__m128i x) noexcept {
+  const __m128i k = _mm_set_epi64x(static_cast<long long>(crc32c_fold_hi<lanes>), static_cast<long long>(crc32c_fold_lo<lanes>));
+  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
+}
+
+/// The register advanced over the first `n / 64 * 64` bytes (n >= 128) by carry-less folding:
+/// four 16-byte lanes, each moved 64 bytes on and added to the data there, then folded into one
+/// lane whose 16 bytes the crc32 instruction finishes. Several multiplications start per cycle,
+/// where the crc32 instruction, on some processors, starts one every three. Advances `p` and `n`.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_fold_raw(std::uint32_t c, const unsigned char*& p,
+                                                                               std::size_t& n) noexcept {
+  const auto load = [](const unsigned char* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
+  // The register enters as the first 32 data bits: R(c, S) = R(0, S with c added to its first word).
+  __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(c)));
+  __m128i x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+  for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    x0 = _mm_xor_si128(crc32c_fold<4>(x0), load(p));
+    x1 = _mm_xor_si128(crc32c_fold<4>(x1), load(p + 16));
+    x2 = _mm_xor_si128(crc32c_fold<4>(x2), load(p + 32));
+    x3 = _mm_xor_si128(crc32c_fold<4>(x3), load(p + 48));
+  }
+  const __m128i x = _mm_xor_si128(_mm_xor_si128(crc32c_fold<3>(x0), crc32c_fold<2>(x1)), _mm_xor_si128(crc32c_fold<1>(x2), x3));
+  std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));
+  c64 = _mm_crc32_u64(c64, static_cast<std::uint64_t>(_mm_extract_epi64(x, 1)));
+  return static_cast<std::uint32_t>(c64);
+}
+
+/// The register advanced over `n` bytes: runs of 128 bytes or more by folding when the
+/// processor multiplies carry-less, the rest with the crc32 instruction.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
+                                                                                std::size_t n, bool pclmul) noexcept {
+  if (pclmul && n >= 128) c = crc32c_fold_raw(c, p, n);
   c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
   p += n & ~std::size_t{7};
   for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
   return c;
 }
 
-/// Whether this processor has SSE4.2; asked once.
+/// Whether this processor has SSE4.2, and carry-less multiplication; asked once.
 inline bool crc32c_cpu_has_sse42() noexcept {
   static const bool has = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+}
+inline bool crc32c_cpu_has_pclmul() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("pclmul") != 0;
   }();
   return has;
 }
@@ -165,7 +180,7 @@ inline bool crc32c_hardware_available() noexcept {
 inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
   const auto* p = static_cast<const unsigned char*>(data);
 #if SF_CRC32C_SSE42
-  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n);
+  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n, detail::crc32c_cpu_has_pclmul());
 #endif
   return ~detail::crc32c_portable_raw(~crc, p, n);
 }
