@@ -10,8 +10,7 @@
 ///                     of the seed's MNIST Examples, written by mnist_to_tfrecord; the test set still
 ///                     comes from --data-dir)
 #include <staticflow/staticflow.hpp>
-#include <staticflow/data.hpp>
-#include <staticflow/io.hpp>
+#include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
 #include <staticflow/nn/conv.hpp>
 #include <staticflow/nn/trainer.hpp>
 

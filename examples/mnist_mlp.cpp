@@ -13,9 +13,8 @@
 #if defined(__CUDACC__)
 #include <staticflow/cuda.hpp>  // the CUDA build of this file (target mnist_mlp_cuda)
 #endif
-#include <staticflow/data.hpp>
 #include <staticflow/data/mnist.hpp>
-#include <staticflow/io.hpp>
+#include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
 #include <staticflow/expr/quantized.hpp>
 #include <staticflow/train/moving_average_op.hpp>
 #include <staticflow/train/optimizer.hpp>

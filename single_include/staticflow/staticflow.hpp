@@ -11010,6 +11010,19 @@ void shuffle(std::vector<T>& v, splitmix64& rng) noexcept {
   }
 }
 
+namespace detail {
+/// x / 255 for every byte value x (how images become floats in [0, 1]), computed once;
+/// division, not x * (1/255), so 255 maps to exactly 1.
+inline const std::array<float, 256>& unit_scale_table() noexcept {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i) / 255.0f;
+    return t;
+  }();
+  return table;
+}
+}  // namespace detail
+
 /// How a dataset delivers batches.
 struct dataset_options {
   bool one_hot = false;          ///< labels as `num_classes` floats per example (else one float: the class index)
@@ -11101,7 +11114,7 @@ class dataset {
   /// **Errors**: out_of_range if the range passes num_examples().
   void fill_images(std::size_t first, std::size_t count, float* out) const {
     check_range("fill_images", first, count);
-    const auto& table = scale_table();
+    const auto& table = detail::unit_scale_table();
     const std::uint8_t* src = images_.data() + first * image_size_;
     for (std::size_t i = 0; i < count * image_size_; ++i) out[i] = table[src[i]];
   }
@@ -11121,16 +11134,6 @@ class dataset {
   }
 
  private:
-  // x / 255 for every byte value, computed once; division (not x * (1/255)) so 255 maps to exactly 1.
-  static const std::array<float, 256>& scale_table() noexcept {
-    static const std::array<float, 256> table = [] {
-      std::array<float, 256> t{};
-      for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i) / 255.0f;
-      return t;
-    }();
-    return table;
-  }
-
   void check_construction() const {
     const std::string where = "staticflow::data::dataset: ";
     if (image_size_ == 0) staticflow::detail::fail<invalid_argument>({where, "image_size must be positive"});
@@ -11194,7 +11197,7 @@ class dataset {
   }
 
   void write_example(std::size_t example, float* image_out, float* label_out) const noexcept {
-    const auto& table = scale_table();
+    const auto& table = detail::unit_scale_table();
     const std::uint8_t* src = images_.data() + example * image_size_;
     for (std::size_t i = 0; i < image_size_; ++i) image_out[i] = table[src[i]];
     write_label(example, label_out);
@@ -12055,9 +12058,11 @@ using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 /// \brief `classifier<Net, Optimizer, Policy>`: fit / evaluate / predict for a network type on a
 /// labelled dataset, with a progress line (samples/s, ETA, loss, accuracy).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <ranges>
 #include <string>
 
 
@@ -12070,6 +12075,8 @@ struct fit_options {
   std::size_t batch = 64;
   std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
   bool progress = true;       ///< a progress line on stderr
+  /// Batches per epoch when fitting a pipeline, for the progress line's bar and ETA (0: unknown).
+  std::size_t steps_per_epoch = 0;
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
   std::function<bool(std::size_t, double)> on_epoch = {};
 };
@@ -12120,6 +12127,30 @@ class classifier {
     }
   }
 
+  /// Trains on the `(inputs, one-hot labels)` batches of `batches`, one pass per epoch: a
+  /// pipeline such as `data::mnist_tfrecord_batches`, which draws a new order on each pass.
+  /// Batches may differ in size; each is fed as it comes.
+  template <std::ranges::input_range Batches>
+  void fit(const Batches& batches, const fit_options& o) {
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t step = 0, per_epoch = o.steps_per_epoch;  // unknown until the first pass ends
+    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+      double loss_sum = 0;
+      std::size_t s = 0, samples = 0;
+      for (auto&& [x, y] : batches) {
+        if (o.max_steps && step >= o.max_steps) return;
+        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        ++s, ++step, samples += x.dim(0);
+        if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+      }
+      if (per_epoch == 0) per_epoch = s;
+      if (o.progress && s > 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+      if (o.progress) std::fputc('\n', stderr);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
+    }
+  }
+
   /// Fraction of correctly classified examples of `set`, evaluated in chunks.
   double evaluate(const data::dataset& set, std::size_t chunk = 1000) {
     check_dataset(set, "evaluate");
@@ -12157,13 +12188,20 @@ class classifier {
                                                                          "{.one_hot = true}))")});
   }
 
+  // steps == 0: the epoch's length is not known yet (the first pass over a pipeline): no bar, no ETA.
   static void show(std::size_t epoch, std::size_t epochs, std::size_t s, std::size_t steps, std::size_t batch,
                    double loss, std::chrono::steady_clock::time_point start) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (steps == 0) {
+      std::fprintf(stderr, "\repoch %zu/%zu %zu steps  %.0f samples/s  loss %.4f", epoch, epochs, s,
+                   double(s * batch) / secs, loss);
+      std::fflush(stderr);
+      return;
+    }
     const double done = double((epoch - 1) * steps + s);
     const double rate = done * double(batch) / secs;
-    const double eta = (double(epochs * steps) - done) * double(batch) / rate;
-    const int width = 24, filled = static_cast<int>(width * double(s) / double(steps));
+    const double eta = std::max(0.0, double(epochs * steps) - done) * double(batch) / rate;
+    const int width = 24, filled = static_cast<int>(width * std::min(1.0, double(s) / double(steps)));
     std::fprintf(stderr, "\repoch %zu/%zu [%.*s%*s] %zu/%zu  %.0f samples/s  ETA %.0fs  loss %.4f", epoch, epochs,
                  filled, "========================", width - filled, "", s, steps, rate, eta, loss);
     std::fflush(stderr);
@@ -12190,10 +12228,10 @@ class classifier {
 #define STATICFLOW_DATA_HPP
 /// \file
 /// \brief The threaded input of `staticflow/data/` in one include: tf.data-style pipelines
-/// (data/pipeline/), TF 1.x queues with `coordinator` and `queue_runner`, input producers and
-/// batching queues. Kept out of `staticflow.hpp` (which has the in-memory MNIST `dataset`) so
+/// (data/pipeline/, TFRecord files included), TF 1.x queues with `coordinator` and `queue_runner`, input producers and
+/// batching queues, MNIST as TFRecord Examples. Kept out of `staticflow.hpp` (which has the in-memory MNIST `dataset`) so
 /// that programs feeding preloaded arrays, and every nvcc translation unit, do not compile
-/// threads and queues; a pipeline over TFRecord files also needs `staticflow/io.hpp`.
+/// threads and queues; parsing Examples needs `staticflow/io.hpp`.
 
 
 // ---- begin staticflow/data/pipeline.hpp ----
@@ -13965,6 +14003,998 @@ class zip_dataset : public dataset_base<zip_dataset<Ds...>> {
 #endif  // STATICFLOW_DATA_PIPELINE_ZIP_HPP
 // ---- end staticflow/data/pipeline/zip.hpp ----
 
+// ---- begin staticflow/data/pipeline/tfrecord.hpp ----
+#ifndef STATICFLOW_DATA_PIPELINE_TFRECORD_HPP
+#define STATICFLOW_DATA_PIPELINE_TFRECORD_HPP
+/// \file
+/// \brief `tfrecord_dataset(files, compression)`: the records of TFRecord files, as a dataset.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/io/tfrecord.hpp ----
+#ifndef STATICFLOW_IO_TFRECORD_HPP
+#define STATICFLOW_IO_TFRECORD_HPP
+/// \file
+/// \brief TFRecord files, byte-compatible with TensorFlow: writer, streaming reader, shards.
+///
+/// A TFRecord file is a sequence of records, each
+/// ```
+///   uint64 length              little-endian
+///   uint32 masked_crc(length)  masked CRC32C of those 8 bytes
+///   byte   data[length]
+///   uint32 masked_crc(data)
+/// ```
+/// optionally inside one gzip or zlib stream. An empty file holds no records; a record may be
+/// empty. Shard `i` of `n` of a set named `base` is `base-0000i-of-0000n` (TF's `%s-%05d-of-%05d`).
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+// ---- begin staticflow/io/compression.hpp ----
+#ifndef STATICFLOW_IO_COMPRESSION_HPP
+#define STATICFLOW_IO_COMPRESSION_HPP
+/// \file
+/// \brief Files read and written as byte streams, plain or through zlib (`gzip` / `zlib` framing).
+///
+/// Streaming both ways: a fixed-size buffer, never the whole file in memory. Compression needs
+/// zlib (the build defines SF_HAVE_ZLIB=1 when it links it); without it, asking for `gzip` or
+/// `zlib` throws `unimplemented` saying so, and plain files work as usual.
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+namespace staticflow::io {
+
+/// How a file's bytes are stored: as they are, as a gzip stream (RFC 1952) or a zlib stream
+/// (RFC 1950). TensorFlow's names are "", "GZIP" and "ZLIB".
+enum class compression : std::uint8_t { none, gzip, zlib };
+
+constexpr const char* to_string(compression c) noexcept {
+  switch (c) {
+    case compression::none: return "none";
+    case compression::gzip: return "gzip";
+    case compression::zlib: return "zlib";
+  }
+  return "invalid";
+}
+
+/// "", "none", "gzip", "zlib" in any case (TF spells them "", "GZIP", "ZLIB").
+/// **Errors**: invalid_argument for any other name.
+inline compression compression_from_string(std::string_view name) {
+  std::string lower(name);
+  for (char& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  if (lower.empty() || lower == "none") return compression::none;
+  if (lower == "gzip") return compression::gzip;
+  if (lower == "zlib") return compression::zlib;
+  staticflow::detail::fail<invalid_argument>(
+      {"staticflow::io::compression_from_string: unknown compression '", name, "' (known: none, gzip, zlib)"});
+}
+
+/// True when this build can read and write gzip/zlib streams.
+constexpr bool have_zlib() noexcept {
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace detail {
+
+struct file_closer {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using file_ptr = std::unique_ptr<std::FILE, file_closer>;
+
+/// "'<path>'" for messages.
+inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+inline file_ptr open_file(const std::filesystem::path& path, const char* mode, std::string_view who) {
+  std::error_code ec;
+  if (mode[0] == 'r' && std::filesystem::is_directory(path, ec))
+    staticflow::detail::fail<not_found>({who, ": ", quoted(path), " is a directory, not a file"});
+  file_ptr f(std::fopen(path.string().c_str(), mode));
+  if (!f)
+    staticflow::detail::fail<not_found>({who, ": cannot open ", quoted(path), mode[0] == 'r' ? " for reading (" : " for writing (",
+                                         std::strerror(errno), ")"});
+  return f;
+}
+
+[[noreturn]] inline void fail_no_zlib(std::string_view who, const std::filesystem::path& path, compression c) {
+  staticflow::detail::fail<unimplemented>(
+      {who, ": ", quoted(path), ": ", to_string(c), " compression needs zlib, but staticflow was built without it; "
+       "install zlib (e.g. zlib1g-dev) and rebuild so that SF_HAVE_ZLIB=1, or use compression none"});
+}
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+/// zlib's windowBits for a framing: 15 (32 KiB window), +16 for the gzip wrapper.
+constexpr int zlib_window_bits(compression c) noexcept { return c == compression::gzip ? 15 + 16 : 15; }
+#endif
+
+/// A file read front to back, decompressed on the fly when `c` says so.
+///
+/// Gzip files made of several members (`cat a.gz b.gz`) read as their concatenation. A zero-byte
+/// file is an empty stream for every compression (TF's readers accept it as no records).
+class input_stream {
+ public:
+  input_stream(const std::filesystem::path& path, compression c, std::size_t buffer_size, std::string_view who)
+      : path_(path), who_(who), compression_(c), file_(open_file(path, "rb", who)) {
+    if (c == compression::none) return;
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+    in_.resize(std::max<std::size_t>(buffer_size, 4096));
+    if (inflateInit2(&z_, zlib_window_bits(c)) != Z_OK)
+      staticflow::detail::fail<resource_exhausted>({who_, ": ", quoted(path_), ": zlib inflateInit2 failed"});
+    z_ready_ = true;
+#else
+    (void)buffer_size;
+    fail_no_zlib(who, path, c);
+#endif
+  }
+  input_stream(const input_stream&) = delete;
+  input_stream& operator=(const input_stream&) = delete;
+  ~input_stream() {
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+    if (z_ready_) inflateEnd(&z_);
+#endif
+  }
+
+  compression kind() const noexcept { return compression_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+  /// Reads up to `n` bytes into `dst`; fewer only at the end of the (decompressed) stream.
+  /// **Errors**: data_loss for corrupt or truncated compressed data; internal_error for an
+  /// I/O error.
+  std::size_t read(char* dst, std::size_t n) {
+    if (compression_ == compression::none) return read_plain(dst, n);
+    return read_inflated(dst, n);
+  }
+
+ private:
+  std::size_t read_plain(char* dst, std::size_t n) {
+    const std::size_t got = std::fread(dst, 1, n, file_.get());
+    if (got < n && std::ferror(file_.get()))
+      staticflow::detail::fail<internal_error>({who_, ": ", quoted(path_), ": read error (", std::strerror(errno), ")"});
+    return got;
+  }
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  /// Refills the compressed buffer; false at the end of the file.
+  bool refill() {
+    const std::size_t got = read_plain(in_.data(), in_.size());
+    z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+    z_.avail_in = static_cast<uInt>(got);
+    compressed_read_ += got;
+    return got > 0;
+  }
+
+  std::size_t read_inflated(char* dst, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+      if (z_.avail_in == 0 && !refill()) {
+        if (in_member_) fail_corrupt("the compressed stream is truncated (it ends inside a ", to_string(compression_),
+                                     " member)");
+        break;
+      }
+      if (!in_member_) in_member_ = true;
+      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n - done, UINT_MAX));
+      z_.next_out = reinterpret_cast<Bytef*>(dst + done);
+      z_.avail_out = chunk;
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      done += chunk - z_.avail_out;
+      if (rc == Z_STREAM_END) end_member();
+      else if (rc != Z_OK && rc != Z_BUF_ERROR) fail_zlib(rc);
+    }
+    return done;
+  }
+
+  /// A member ended: get ready for another one, should more bytes follow (concatenated gzip).
+  void end_member() {
+    in_member_ = false;
+    inflateReset(&z_);
+  }
+
+  template <class... P>
+  [[noreturn]] void fail_corrupt(const P&... parts) {
+    const std::uint64_t at = compressed_read_ - z_.avail_in;
+    staticflow::detail::fail<data_loss>({who_, ": ", quoted(path_), ": corrupt ", to_string(compression_),
+                                         " data at compressed byte ", at, ": ", parts...});
+  }
+
+  [[noreturn]] void fail_zlib(int rc) {
+    if (rc == Z_MEM_ERROR)
+      staticflow::detail::fail<resource_exhausted>({who_, ": ", quoted(path_), ": zlib ran out of memory"});
+    fail_corrupt(z_.msg ? z_.msg : "zlib error", " (zlib code ", rc, ")");
+  }
+
+  z_stream z_{};
+  bool z_ready_ = false;
+  bool in_member_ = false;
+  std::vector<char> in_;
+  std::uint64_t compressed_read_ = 0;
+#else
+  std::size_t read_inflated(char*, std::size_t) { return 0; }
+#endif
+
+  std::filesystem::path path_;
+  std::string who_;
+  compression compression_;
+  file_ptr file_;
+};
+
+/// A file written front to back, compressed on the fly when `c` says so. close() reports
+/// errors; the destructor closes silently (a destructor must not throw).
+class output_stream {
+ public:
+  output_stream(const std::filesystem::path& path, compression c, int level, std::size_t buffer_size,
+                std::string_view who)
+      : path_(path), who_(who), compression_(c), file_(open_file(path, "wb", who)) {
+    if (c == compression::none) return;
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+    out_.resize(std::max<std::size_t>(buffer_size, 4096));
+    if (deflateInit2(&z_, level, Z_DEFLATED, zlib_window_bits(c), 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      staticflow::detail::fail<invalid_argument>(
+          {who_, ": ", quoted(path_), ": zlib deflateInit2 failed (compression level ", level, " must be -1..9)"});
+    z_ready_ = true;
+#else
+    (void)level, (void)buffer_size;
+    fail_no_zlib(who, path, c);
+#endif
+  }
+  output_stream(const output_stream&) = delete;
+  output_stream& operator=(const output_stream&) = delete;
+  ~output_stream() {
+    try {
+      close();
+    } catch (...) {  // close() explicitly to see the error
+    }
+  }
+
+  bool is_open() const noexcept { return file_ != nullptr; }
+
+  void write(const char* data, std::size_t n) {
+    check_open();
+    if (compression_ == compression::none) return write_plain(data, n);
+    deflate_all(data, n, 0);
+  }
+
+  /// Pushes everything written so far to the operating system (a sync point in compressed
+  /// streams, so a reader of the partial file can decompress all of it).
+  void flush() {
+    check_open();
+    if (compression_ != compression::none) deflate_all(nullptr, 0, 1);
+    if (std::fflush(file_.get()) != 0) fail_io("flush");
+  }
+
+  /// Finishes the stream and closes the file. **Errors**: internal_error when the system
+  /// reports a write or close failure (disk full, ...).
+  void close() {
+    if (!file_) return;
+    if (compression_ != compression::none) deflate_all(nullptr, 0, 2);
+    end_zlib();
+    std::FILE* f = file_.release();
+    if (std::fclose(f) != 0) fail_io("close");
+  }
+
+ private:
+  void check_open() const {
+    if (!file_) staticflow::detail::fail<failed_precondition>({who_, ": ", quoted(path_), " is already closed"});
+  }
+  [[noreturn]] void fail_io(const char* what) const {
+    staticflow::detail::fail<internal_error>({who_, ": ", quoted(path_), ": ", what, " failed (", std::strerror(errno), ")"});
+  }
+  void write_plain(const char* data, std::size_t n) {
+    if (n && std::fwrite(data, 1, n, file_.get()) != n) fail_io("write");
+  }
+
+#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
+  /// Feeds `n` bytes to deflate, writing out full buffers; `mode` 0 none, 1 sync flush, 2 finish.
+  void deflate_all(const char* data, std::size_t n, int mode) {
+    const int flush = mode == 0 ? Z_NO_FLUSH : mode == 1 ? Z_SYNC_FLUSH : Z_FINISH;
+    do {
+      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, UINT_MAX));
+      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+      z_.avail_in = chunk;
+      const bool last = chunk == n;
+      const int rc = deflate_chunk(last ? flush : Z_NO_FLUSH);
+      if (rc == Z_STREAM_ERROR) fail_io("zlib deflate");
+      data += chunk, n -= chunk;
+    } while (n > 0);
+  }
+  int deflate_chunk(int flush) {
+    int rc;
+    do {
+      z_.next_out = reinterpret_cast<Bytef*>(out_.data());
+      z_.avail_out = static_cast<uInt>(out_.size());
+      rc = deflate(&z_, flush);
+      write_plain(out_.data(), out_.size() - z_.avail_out);
+    } while (z_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END && rc != Z_STREAM_ERROR));
+    return rc;
+  }
+  void end_zlib() {
+    if (z_ready_) deflateEnd(&z_), z_ready_ = false;
+  }
+
+  z_stream z_{};
+  bool z_ready_ = false;
+  std::vector<char> out_;
+#else
+  void deflate_all(const char*, std::size_t, int) {}
+  void end_zlib() {}
+#endif
+
+  std::filesystem::path path_;
+  std::string who_;
+  compression compression_;
+  file_ptr file_;
+};
+
+}  // namespace detail
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_COMPRESSION_HPP
+// ---- end staticflow/io/compression.hpp ----
+
+// ---- begin staticflow/io/crc32c.hpp ----
+#ifndef STATICFLOW_IO_CRC32C_HPP
+#define STATICFLOW_IO_CRC32C_HPP
+/// \file
+/// \brief CRC32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's CRC mask.
+///
+/// On x86-64 the SSE4.2 `crc32` instruction is used when the processor has it (checked once at
+/// run time, so the default build flags get it too), with long runs folded by carry-less
+/// multiplication (PCLMULQDQ) first; elsewhere, and as the reference, a slicing-by-8 table. All
+/// give the same values; the tests compare them.
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+#define SF_CRC32C_SSE42 1
+#include <nmmintrin.h>
+#include <wmmintrin.h>
+#include <smmintrin.h>
+#else
+#define SF_CRC32C_SSE42 0
+#endif
+
+namespace staticflow::io {
+
+namespace detail {
+
+/// The Castagnoli polynomial 0x1EDC6F41, bit-reversed (CRC32C processes bits LSB first).
+inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
+
+/// Slicing-by-8 tables: `t[0]` is the classic byte table; `t[k][b]` is the CRC of byte `b`
+/// followed by `k` zero bytes, so eight table lookups advance the CRC by eight bytes at once.
+inline constexpr auto crc32c_tables = [] {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1u) ? crc32c_poly : 0u);
+    t[0][b] = c;
+  }
+  for (std::size_t k = 1; k < 8; ++k)
+    for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
+  return t;
+}();
+
+/// Little-endian 64-bit load from any address (memcpy: no alignment assumption).
+inline std::uint64_t load_le64(const unsigned char* p) noexcept {
+  std::uint64_t v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, 8);
+  } else {
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  }
+  return v;
+}
+
+/// The running (inverted) register advanced over `n` bytes with the tables.
+inline std::uint32_t crc32c_portable_raw(std::uint32_t c, const unsigned char* p, std::size_t n) noexcept {
+  const auto& t = crc32c_tables;
+  for (; n >= 8; n -= 8, p += 8) {
+    const std::uint64_t w = load_le64(p) ^ c;
+    c = t[7][w & 0xFF] ^ t[6][(w >> 8) & 0xFF] ^ t[5][(w >> 16) & 0xFF] ^ t[4][(w >> 24) & 0xFF] ^
+        t[3][(w >> 32) & 0xFF] ^ t[2][(w >> 40) & 0xFF] ^ t[1][(w >> 48) & 0xFF] ^ t[0][w >> 56];
+  }
+  for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xFFu];
+  return c;
+}
+
+#if SF_CRC32C_SSE42
+/// The register advanced over `n` bytes with the SSE4.2 instruction, eight bytes per step, on one
+/// dependency chain. The target attribute lets these functions use the instruction while the
+/// rest of the program keeps the default flags.
+__attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_chain(std::uint64_t c, const unsigned char* p,
+                                                                          std::size_t n) noexcept {
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    c = _mm_crc32_u64(c, w);
+  }
+  return c;
+}
+
+/// `reflect64(x^n mod P)`: the remainder's coefficient of x^d at bit 63 - d (the bit order of
+/// data words), as the carry-less multiplications of crc32c_fold_raw take their constants.
+constexpr std::uint64_t crc32c_fold_constant(unsigned n) noexcept {
+  constexpr std::uint64_t poly = 0x11EDC6F41u;  // P, unreflected, with its x^32 term
+  std::uint64_t r = 1;                          // x^0
+  for (unsigned i = 0; i < n; ++i) {
+    r <<= 1;
+    if (r & (std::uint64_t{1} << 32)) r ^= poly;
+  }
+  std::uint64_t out = 0;
+  for (unsigned d = 0; d < 32; ++d)
+    if (r & (std::uint64_t{1} << d)) out |= std::uint64_t{1} << (63 - d);
+  return out;
+}
+
+/// The two constants that move a 16-byte lane `16 * lanes` bytes on: a lane X = W0 x^64 + W1
+/// (W0 its first 8 bytes) becomes W0 (x^(128 lanes + 64) mod P) + W1 (x^(128 lanes) mod P),
+/// which leaves the CRC unchanged. Each is x^(n - 1): the product of two 64-bit operands in data
+/// bit order comes out one place short of the 128-bit data bit order, and the factor x restores it.
+template <unsigned lanes>
+inline constexpr std::uint64_t crc32c_fold_lo = crc32c_fold_constant(128 * lanes + 63);
+template <unsigned lanes>
+inline constexpr std::uint64_t crc32c_fold_hi = crc32c_fold_constant(128 * lanes - 1);
+
+template <unsigned lanes>
+__attribute__((target("sse4.2,pclmul"))) inline __m128i crc32c_fold(__m128i x) noexcept {
+  const __m128i k = _mm_set_epi64x(static_cast<long long>(crc32c_fold_hi<lanes>), static_cast<long long>(crc32c_fold_lo<lanes>));
+  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
+}
+
+/// The register advanced over the first `n / 64 * 64` bytes (n >= 128) by carry-less folding:
+/// four 16-byte lanes, each moved 64 bytes on and added to the data there, then folded into one
+/// lane whose 16 bytes the crc32 instruction finishes. Several multiplications start per cycle,
+/// where the crc32 instruction, on some processors, starts one every three. Advances `p` and `n`.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_fold_raw(std::uint32_t c, const unsigned char*& p,
+                                                                               std::size_t& n) noexcept {
+  const auto load = [](const unsigned char* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
+  // The register enters as the first 32 data bits: R(c, S) = R(0, S with c added to its first word).
+  __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(c)));
+  __m128i x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+  for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    x0 = _mm_xor_si128(crc32c_fold<4>(x0), load(p));
+    x1 = _mm_xor_si128(crc32c_fold<4>(x1), load(p + 16));
+    x2 = _mm_xor_si128(crc32c_fold<4>(x2), load(p + 32));
+    x3 = _mm_xor_si128(crc32c_fold<4>(x3), load(p + 48));
+  }
+  const __m128i x = _mm_xor_si128(_mm_xor_si128(crc32c_fold<3>(x0), crc32c_fold<2>(x1)), _mm_xor_si128(crc32c_fold<1>(x2), x3));
+  std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));
+  c64 = _mm_crc32_u64(c64, static_cast<std::uint64_t>(_mm_extract_epi64(x, 1)));
+  return static_cast<std::uint32_t>(c64);
+}
+
+/// The register advanced over `n` bytes: runs of 128 bytes or more by folding when the
+/// processor multiplies carry-less, the rest with the crc32 instruction.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
+                                                                                std::size_t n, bool pclmul) noexcept {
+  if (pclmul && n >= 128) c = crc32c_fold_raw(c, p, n);
+  c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
+  p += n & ~std::size_t{7};
+  for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
+  return c;
+}
+
+/// Whether this processor has SSE4.2, and carry-less multiplication; asked once.
+inline bool crc32c_cpu_has_sse42() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+}
+inline bool crc32c_cpu_has_pclmul() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("pclmul") != 0;
+  }();
+  return has;
+}
+#endif
+
+}  // namespace detail
+
+/// True when crc32c() uses the processor's CRC32C instruction on this machine.
+inline bool crc32c_hardware_available() noexcept {
+#if SF_CRC32C_SSE42
+  return detail::crc32c_cpu_has_sse42();
+#else
+  return false;
+#endif
+}
+
+/// The CRC32C of the bytes that gave `crc` followed by `data[0, n)`: `crc32c_extend(crc32c(a), b)
+/// == crc32c(a + b)`. Start from 0 for a fresh CRC.
+inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+#if SF_CRC32C_SSE42
+  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n, detail::crc32c_cpu_has_pclmul());
+#endif
+  return ~detail::crc32c_portable_raw(~crc, p, n);
+}
+
+/// The CRC32C of `data[0, n)`. **Example:** `crc32c("123456789", 9) == 0xE3069283`.
+inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept { return crc32c_extend(0, data, n); }
+
+/// The CRC32C of a byte span.
+inline std::uint32_t crc32c(std::span<const std::byte> bytes) noexcept { return crc32c(bytes.data(), bytes.size()); }
+
+/// The table-only CRC32C, whatever the processor (the reference the fast path is tested against).
+inline std::uint32_t crc32c_portable(const void* data, std::size_t n) noexcept {
+  return ~detail::crc32c_portable_raw(~0u, static_cast<const unsigned char*>(data), n);
+}
+
+/// TensorFlow's masked CRC, stored in TFRecord files: a CRC of data that itself holds CRCs is
+/// then not trivially related to them. Rotate right by 15, add a constant.
+constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+/// The inverse of crc32c_mask.
+constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
+  const std::uint32_t rot = masked - 0xa282ead8u;
+  return (rot >> 17) | (rot << 15);
+}
+
+/// The masked CRC32C of `data[0, n)`, as a TFRecord header or footer holds it.
+inline std::uint32_t masked_crc32c(const void* data, std::size_t n) noexcept { return crc32c_mask(crc32c(data, n)); }
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_CRC32C_HPP
+// ---- end staticflow/io/crc32c.hpp ----
+
+namespace staticflow::io {
+
+/// Bytes of framing around each record: 8 length + 4 length CRC before, 4 data CRC after.
+inline constexpr std::size_t tfrecord_header_size = 12;
+inline constexpr std::size_t tfrecord_footer_size = 4;
+
+namespace detail {
+
+inline void store_le32(char* p, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+inline void store_le64(char* p, std::uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+inline std::uint32_t load_le32(const char* p) noexcept {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+inline std::uint64_t load_le64(const char* p) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+/// "0x1234abcd", for CRCs in messages.
+inline std::string hex32(std::uint32_t v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s = "0x";
+  for (int shift = 28; shift >= 0; shift -= 4) s += digits[(v >> shift) & 0xF];
+  return s;
+}
+
+}  // namespace detail
+
+/// The 12 header bytes of a record of `length` bytes.
+inline std::array<char, tfrecord_header_size> tfrecord_header(std::uint64_t length) noexcept {
+  std::array<char, tfrecord_header_size> h{};
+  detail::store_le64(h.data(), length);
+  detail::store_le32(h.data() + 8, masked_crc32c(h.data(), 8));
+  return h;
+}
+
+/// One record framed as in a TFRecord file: header, data, footer.
+inline std::string tfrecord_frame(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + tfrecord_header_size + tfrecord_footer_size);
+  const auto h = tfrecord_header(data.size());
+  out.append(h.data(), h.size());
+  out.append(data);
+  char footer[4];
+  detail::store_le32(footer, masked_crc32c(data.data(), data.size()));
+  out.append(footer, 4);
+  return out;
+}
+
+// ===================================================================================== writer
+
+/// Options of tfrecord_writer.
+struct tfrecord_writer_options {
+  io::compression compression = io::compression::none;
+  int compression_level = -1;              ///< zlib's level, -1 (its default, 6) or 0..9
+  std::size_t buffer_size = std::size_t{1} << 18;  ///< compressed output buffer
+};
+
+/// Writes records to one TFRecord file.
+///
+/// **Errors**: not_found when the file cannot be created; internal_error when the system
+/// reports a write failure; unimplemented for gzip/zlib in a build without zlib.
+///
+/// **Example:** `sf::io::tfrecord_writer w("train.tfrecord"); w.write(example.encode()); w.close();`
+class tfrecord_writer {
+ public:
+  explicit tfrecord_writer(const std::filesystem::path& path, const tfrecord_writer_options& options = {})
+      : path_(path),
+        out_(path, options.compression, options.compression_level, options.buffer_size, "staticflow::io::tfrecord_writer") {}
+
+  /// Appends one record.
+  void write(std::string_view data) {
+    const auto h = tfrecord_header(data.size());
+    char footer[4];
+    detail::store_le32(footer, masked_crc32c(data.data(), data.size()));
+    out_.write(h.data(), h.size());
+    out_.write(data.data(), data.size());
+    out_.write(footer, 4);
+    ++records_;
+    bytes_ += data.size() + tfrecord_header_size + tfrecord_footer_size;
+  }
+  void write(std::span<const std::byte> data) { write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size())); }
+
+  /// Pushes what was written to the system (a readable sync point, also in compressed files).
+  void flush() { out_.flush(); }
+  /// Finishes the file; errors are reported here (the destructor closes silently).
+  void close() { out_.close(); }
+
+  std::uint64_t records_written() const noexcept { return records_; }
+  /// Bytes of framed records written (before compression).
+  std::uint64_t bytes_written() const noexcept { return bytes_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  detail::output_stream out_;
+  std::uint64_t records_ = 0;
+  std::uint64_t bytes_ = 0;
+};
+
+// ===================================================================================== reader
+
+/// Options of tfrecord_reader.
+struct tfrecord_reader_options {
+  io::compression compression = io::compression::none;
+  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
+  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
+  /// scan forward byte by byte for the next valid header.
+  bool skip_corrupt = false;
+  bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
+  /// Longest record accepted; a longer length field is data_loss (whatever its CRC), never an
+  /// allocation. TF has no limit of its own; 2^40 bytes is far beyond any real record.
+  std::uint64_t max_record_size = std::uint64_t{1} << 40;
+  std::size_t buffer_size = std::size_t{1} << 18;  ///< read buffer (grows for longer records)
+};
+
+/// Reads the records of one TFRecord file front to back, streaming.
+///
+/// `next()` returns a view of the next record's bytes, valid until the next call; `next(str)`
+/// copies it into a string. `record_offset()` is where the current record's header starts: in the
+/// file, or in the decompressed stream for a compressed file (as TF counts).
+///
+/// **Errors** (data_loss, naming the file and the byte offset of the record): a length CRC or data
+/// CRC that does not match (both values shown), a length above max_record_size, and a file
+/// that ends inside a record (how many bytes were needed and how many were left), unless
+/// skip_corrupt; corrupt compressed data. not_found when the file cannot be opened.
+///
+/// **Example:** `sf::io::tfrecord_reader r("train.tfrecord"); std::string rec; while (r.next(rec)) ...`
+class tfrecord_reader {
+ public:
+  explicit tfrecord_reader(const std::filesystem::path& path, const tfrecord_reader_options& options = {})
+      : options_(options), in_(path, options.compression, options.buffer_size, who) {
+    buf_.resize(std::max<std::size_t>(options.buffer_size, 64));
+  }
+
+  static constexpr std::string_view who = "staticflow::io::tfrecord_reader";
+
+  /// The next record, or nothing at the end of the file. The view lives until the next call.
+  std::optional<std::span<const std::byte>> next() {
+    for (;;) {
+      const std::optional<bool> got = try_record();
+      if (!got) return std::nullopt;
+      if (*got) {
+        ++records_;
+        return std::as_bytes(std::span(buf_.data() + pos_ - last_size_ - tfrecord_footer_size, last_size_));
+      }
+    }
+  }
+
+  /// The next record copied into `record`; false at the end of the file.
+  bool next(std::string& record) {
+    const auto r = next();
+    if (!r) return false;
+    record.assign(reinterpret_cast<const char*>(r->data()), r->size());
+    return true;
+  }
+
+  /// Offset of the header of the record last returned (file or decompressed stream).
+  std::uint64_t record_offset() const noexcept { return record_offset_; }
+  /// Offset just past the last record returned (or skipped).
+  std::uint64_t offset() const noexcept { return consumed_; }
+  std::uint64_t records_read() const noexcept { return records_; }
+  /// Corrupt records (and corrupt regions scanned over) skipped with skip_corrupt.
+  std::uint64_t corrupt_records() const noexcept { return corrupt_; }
+  const std::filesystem::path& path() const noexcept { return in_.path(); }
+
+ private:
+  /// Reads one record at the current position: nullopt at the end, false when a corrupt one
+  /// was skipped, true with the record at `buf_[pos_ - footer - last_size_, ...)`.
+  std::optional<bool> try_record() {
+    const std::size_t have = fill(tfrecord_header_size);
+    if (have == 0) return std::nullopt;
+    const std::uint64_t at = consumed_;
+    if (have < tfrecord_header_size) return truncated(at, tfrecord_header_size, have, "header");
+    const char* h = buf_.data() + pos_;
+    const std::uint64_t len = detail::load_le64(h);
+    if (options_.verify_crc && masked_crc32c(h, 8) != detail::load_le32(h + 8)) return bad_length_crc(at, h);
+    if (len > options_.max_record_size) return too_long(at, len);
+    const std::uint64_t total = len + tfrecord_header_size + tfrecord_footer_size;
+    const std::size_t got = fill(static_cast<std::size_t>(total));
+    if (got < total) return truncated(at, total, got, "record");
+    const char* d = buf_.data() + pos_ + tfrecord_header_size;
+    const std::size_t n = static_cast<std::size_t>(len);
+    if (options_.verify_crc && masked_crc32c(d, n) != detail::load_le32(d + n)) return bad_data_crc(at, d, n);
+    advance(static_cast<std::size_t>(total));
+    record_offset_ = at, last_size_ = n;
+    return true;
+  }
+
+  void advance(std::size_t n) noexcept { pos_ += n, consumed_ += n; }
+
+  /// Makes at least `n` bytes available at `pos_` if the stream has them; returns how many
+  /// are. The buffer grows only as data actually arrives, so a false length cannot make it huge.
+  std::size_t fill(std::size_t n) {
+    while (end_ - pos_ < n && !eof_) {
+      if (pos_ > 0) compact();
+      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // only once what is there is real data
+      // What the record needs and one buffer's worth ahead, not all the buffer holds: after a
+      // long record, a grown buffer read full would leave most of the next one to move down.
+      const std::size_t want = std::min(buf_.size() - end_, n - (end_ - pos_) + options_.buffer_size);
+      const std::size_t got = in_.read(buf_.data() + end_, want);
+      if (got == 0) eof_ = true;
+      end_ += got;
+    }
+    return std::min(end_ - pos_, n);
+  }
+
+  void compact() noexcept {
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_, pos_ = 0;
+  }
+
+  std::string where(std::uint64_t at) const {
+    return std::string(who) + ": " + detail::quoted(in_.path()) + ": record at byte " + std::to_string(at) +
+           (in_.kind() == io::compression::none ? "" : std::string(" of the decompressed ") + to_string(in_.kind()) + " stream");
+  }
+
+  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ",
+                                           have, " left"});
+    ++corrupt_;
+    advance(have);
+    return std::nullopt;
+  }
+
+  std::optional<bool> bad_length_crc(std::uint64_t at, const char* h) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)),
+                                           ", computed ", detail::hex32(masked_crc32c(h, 8)), "; length field ",
+                                           detail::load_le64(h), ")"});
+    return resync();
+  }
+
+  std::optional<bool> too_long(std::uint64_t at, std::uint64_t len) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
+                                           " bytes (max_record_size)"});
+    return resync();
+  }
+
+  std::optional<bool> bad_data_crc(std::uint64_t at, const char* d, std::size_t n) {
+    if (!options_.skip_corrupt)
+      staticflow::detail::fail<data_loss>({where(at), ": data CRC mismatch over ", n, " bytes (stored ",
+                                           detail::hex32(detail::load_le32(d + n)), ", computed ",
+                                           detail::hex32(masked_crc32c(d, n)), ")"});
+    ++corrupt_;
+    advance(n + tfrecord_header_size + tfrecord_footer_size);
+    return false;
+  }
+
+  /// After a bad header: counts one corrupt region and moves on byte by byte until a header
+  /// whose length CRC matches (a false match has odds of 2^-32 per position).
+  std::optional<bool> resync() {
+    ++corrupt_;
+    for (;;) {
+      advance(1);
+      if (fill(tfrecord_header_size) < tfrecord_header_size) {
+        advance(end_ - pos_);
+        return std::nullopt;
+      }
+      const char* h = buf_.data() + pos_;
+      if (masked_crc32c(h, 8) == detail::load_le32(h + 8) && detail::load_le64(h) <= options_.max_record_size) return false;
+    }
+  }
+
+  tfrecord_reader_options options_;
+  detail::input_stream in_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  std::uint64_t consumed_ = 0, record_offset_ = 0;
+  std::size_t last_size_ = 0;
+  std::uint64_t records_ = 0, corrupt_ = 0;
+};
+
+/// Every record of one file (small files and tests; stream with tfrecord_reader otherwise).
+inline std::vector<std::string> read_tfrecord_file(const std::filesystem::path& path,
+                                                   const tfrecord_reader_options& options = {}) {
+  tfrecord_reader r(path, options);
+  std::vector<std::string> out;
+  for (std::string rec; r.next(rec);) out.push_back(std::move(rec));
+  return out;
+}
+
+// ===================================================================================== shards
+
+/// `base-<index>-of-<count>` with five-digit zero-padded numbers, as TF names shards:
+/// `shard_name("train", 0, 4) == "train-00000-of-00004"`. **Errors**: invalid_argument when
+/// `index >= count`.
+inline std::string shard_name(std::string_view base, std::size_t index, std::size_t count) {
+  if (index >= count)
+    staticflow::detail::fail<invalid_argument>({"staticflow::io::shard_name: shard index ", index, " is not below the count ", count});
+  char digits[64];
+  std::snprintf(digits, sizeof digits, "-%05zu-of-%05zu", index, count);
+  return std::string(base) + digits;
+}
+
+/// The `count` shard names of `base`, in order.
+inline std::vector<std::string> shard_names(std::string_view base, std::size_t count) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < count; ++i) out.push_back(shard_name(base, i, count));
+  return out;
+}
+
+/// How a sharded writer assigns records to shards.
+enum class shard_policy : std::uint8_t {
+  round_robin,  ///< record i goes to shard i % n
+  contiguous,   ///< the first ceil(total / n) records to shard 0, and so on (needs the total)
+};
+
+/// Writes records across `n` TFRecord files `base-0000i-of-0000n`.
+///
+/// **Example:** `sf::io::sharded_tfrecord_writer w("out/train", 4); for (auto& r : records) w.write(r); w.close();`
+class sharded_tfrecord_writer {
+ public:
+  /// `total_records` is needed (and checked) only for shard_policy::contiguous.
+  sharded_tfrecord_writer(const std::string& base, std::size_t num_shards, const tfrecord_writer_options& options = {},
+                          shard_policy policy = shard_policy::round_robin, std::uint64_t total_records = 0)
+      : policy_(policy) {
+    if (num_shards == 0)
+      staticflow::detail::fail<invalid_argument>({"staticflow::io::sharded_tfrecord_writer: '", base, "': needs at least one shard"});
+    per_shard_ = policy == shard_policy::contiguous ? (total_records + num_shards - 1) / num_shards : 1;
+    if (per_shard_ == 0) per_shard_ = 1;
+    for (std::size_t i = 0; i < num_shards; ++i)
+      shards_.push_back(std::make_unique<tfrecord_writer>(shard_name(base, i, num_shards), options));
+  }
+
+  void write(std::string_view data) {
+    const std::size_t n = shards_.size();
+    const std::size_t s = policy_ == shard_policy::round_robin ? count_ % n
+                                                               : static_cast<std::size_t>(std::min<std::uint64_t>(count_ / per_shard_, n - 1));
+    shards_[s]->write(data);
+    ++count_;
+  }
+  void close() {
+    for (auto& s : shards_) s->close();
+  }
+  std::size_t num_shards() const noexcept { return shards_.size(); }
+  std::uint64_t records_written() const noexcept { return count_; }
+  const std::filesystem::path& shard_path(std::size_t i) const { return shards_.at(i)->path(); }
+
+ private:
+  std::vector<std::unique_ptr<tfrecord_writer>> shards_;
+  shard_policy policy_;
+  std::uint64_t per_shard_ = 1;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_TFRECORD_HPP
+// ---- end staticflow/io/tfrecord.hpp ----
+
+namespace staticflow::data {
+
+/// The records of each file in turn, as strings (tf.data.TFRecordDataset): files are opened
+/// lazily, one at a time, and streamed; every record's CRCs are checked. To read shards in
+/// parallel, interleave: `list_files(glob).interleave([](std::string f) { return
+/// tfrecord_dataset(f); }, 4)` followed by `prefetch`.
+/// **Errors:** those of io::tfrecord_reader, naming the file and the byte offset: not_found when
+/// a file cannot be opened, data_loss for a bad CRC or a truncated record (unless the options
+/// ask to skip corrupt records).
+class tfrecord_dataset : public dataset_base<tfrecord_dataset> {
+ public:
+  using element_type = std::string;
+
+  explicit tfrecord_dataset(std::vector<std::string> files, const io::tfrecord_reader_options& options = {})
+      : files_(std::make_shared<const std::vector<std::string>>(std::move(files))), options_(options) {}
+  tfrecord_dataset(std::vector<std::string> files, io::compression compression)
+      : tfrecord_dataset(std::move(files), io::tfrecord_reader_options{.compression = compression}) {}
+  explicit tfrecord_dataset(std::string file, const io::tfrecord_reader_options& options = {})
+      : tfrecord_dataset(std::vector<std::string>{std::move(file)}, options) {}
+  tfrecord_dataset(std::string file, io::compression compression)
+      : tfrecord_dataset(std::vector<std::string>{std::move(file)}, compression) {}
+
+  class cursor {
+   public:
+    cursor(std::shared_ptr<const std::vector<std::string>> files, const io::tfrecord_reader_options& options)
+        : files_(std::move(files)), options_(options) {}
+    std::optional<std::string> next() {
+      std::string record;
+      while (file_ < files_->size()) {
+        if (!reader_) reader_ = std::make_unique<io::tfrecord_reader>((*files_)[file_], options_);
+        if (reader_->next(record)) return record;
+        reader_.reset();
+        ++file_;
+      }
+      return std::nullopt;
+    }
+
+   private:
+    std::shared_ptr<const std::vector<std::string>> files_;
+    io::tfrecord_reader_options options_;
+    std::size_t file_ = 0;
+    std::unique_ptr<io::tfrecord_reader> reader_;  // not movable itself; cursors move
+  };
+
+  cursor make_cursor() const { return cursor(files_, options_); }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> files_;
+  io::tfrecord_reader_options options_;
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_PIPELINE_TFRECORD_HPP
+// ---- end staticflow/data/pipeline/tfrecord.hpp ----
+
 #endif  // STATICFLOW_DATA_PIPELINE_HPP
 // ---- end staticflow/data/pipeline.hpp ----
 
@@ -14542,774 +15572,26 @@ auto shuffle_batch(Source source, batch_options options) {
 #endif  // STATICFLOW_DATA_QUEUE_BATCH_HPP
 // ---- end staticflow/data/queue_batch.hpp ----
 
-#endif  // STATICFLOW_DATA_HPP
-// ---- end staticflow/data.hpp ----
-
-// ---- begin staticflow/device/host/quantized.hpp ----
-#ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
-#define STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+// ---- begin staticflow/data/mnist_tfrecord.hpp ----
+#ifndef STATICFLOW_DATA_MNIST_TFRECORD_HPP
+#define STATICFLOW_DATA_MNIST_TFRECORD_HPP
 /// \file
-/// \brief Weights quantized to 8 bits for inference on the host, and the one-row product
-/// y = x W that reads them with integer dot-product instructions.
+/// \brief MNIST as TFRecord files of tf.train.Example, as the seed's chapter 7.1 writes them, and
+/// the input pipeline that trains from them.
 ///
-/// A batch-1 dense layer is bound by reading its weights: one byte per weight instead of four
-/// (float32) or two (bfloat16). W is stored as int8 with one scale per column (w ~ scale[j] q,
-/// symmetric); the row x is quantized per call to uint8 around 128 (x ~ x_scale (xq - 128)), so
-/// that sum_p x[p] w[p][j] ~ x_scale scale[j] (sum_p xq[p] q[p][j] - 128 sum_p q[p][j]). With
-/// AVX512-VNNI (checked at run time) one instruction adds 4 rows x 16 columns of such products
-/// into 32-bit sums; the weights are laid out for it: four consecutive rows of a column side
-/// by side. Elsewhere a plain loop computes the same integers.
-///
-/// Included only by programs that use it (through `staticflow/expr/quantized.hpp`).
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__CUDACC__)
-#include <immintrin.h>
-#define SF_HAVE_VNNI_KERNEL 1
-#endif
-
-
-namespace staticflow {
-
-/// A float32 [k, n] matrix quantized to int8 per column, laid out for the dot-product kernel
-/// (rows padded to a multiple of 4, columns to a multiple of 16, with zeros).
-class quantized_matrix {
- public:
-  static constexpr std::size_t row_group = 4, column_group = 16;
-
-  quantized_matrix() = default;
-  /// Quantizes row-major `w` ([k, n]): scale[j] = max_p |w[p][j]| / 127, q = round(w / scale).
-  quantized_matrix(const float* w, std::size_t k, std::size_t n)
-      : k_(k), n_(n), groups_((k + row_group - 1) / row_group),
-        width_((n + column_group - 1) / column_group * column_group),
-        q_(groups_ * width_ * row_group, 0), scale_(n), column_sum_(n) {
-    for (std::size_t j = 0; j < n; ++j) {
-      float top = 0;
-      for (std::size_t p = 0; p < k; ++p) top = std::max(top, std::fabs(w[p * n + j]));
-      if (!std::isfinite(top))
-        detail::fail<invalid_argument>({"sf::quantize: column ", j, " of the weights is not finite"});
-      scale_[j] = top > 0 ? top / 127.0f : 1.0f;
-      std::int32_t sum = 0;
-      for (std::size_t p = 0; p < k; ++p) {
-        const auto q = static_cast<std::int8_t>(std::lround(w[p * n + j] / scale_[j]));
-        q_[at(p, j)] = q;
-        sum += q;
-      }
-      column_sum_[j] = sum;
-    }
-  }
-
-  std::size_t rows() const { return k_; }
-  std::size_t cols() const { return n_; }
-  /// The weight as the kernel sees it: scale[j] * q[p][j].
-  float dequantized(std::size_t p, std::size_t j) const { return scale_[j] * float(q_[at(p, j)]); }
-
-  /// Rows as the kernel reads them: k rounded up to a multiple of 4.
-  std::size_t padded_rows() const { return groups_ * row_group; }
-
-  /// Quantizes one row x of k floats into xq (padded_rows() bytes): xq[p] = round(x[p] /
-  /// x_scale) + 128 with x_scale = max |x| / 127, the padding 128 (zero). Returns x_scale, or
-  /// NaN when the row holds a NaN or an infinity (the products are then NaN, as in float32).
-  float quantize_row(const float* x, std::uint8_t* xq) const {
-    const float top = max_magnitude(x, k_);
-    if (!std::isfinite(top)) {
-      std::fill(xq, xq + padded_rows(), std::uint8_t{128});
-      return std::numeric_limits<float>::quiet_NaN();
-    }
-    const float x_scale = top > 0 ? top / 127.0f : 1.0f, inverse = 1.0f / x_scale;
-    // x / x_scale + 128.5 lies in [1.5, 255.5]: truncation rounds half up.
-    for (std::size_t p = 0; p < k_; ++p) xq[p] = static_cast<std::uint8_t>(x[p] * inverse + 128.5f);
-    std::fill(xq + k_, xq + padded_rows(), std::uint8_t{128});
-    return x_scale;
-  }
-
-  /// y[first, last) = the product of the quantized row (xq, x_scale) and W[:, first:last);
-  /// `first` is a multiple of 16.
-  void row_product(const std::uint8_t* xq, float x_scale, float* y, std::size_t first, std::size_t last) const {
-    std::int32_t sums[pass_columns];
-    for (std::size_t j = first; j < last; j += pass_columns) {
-      const std::size_t end = std::min(last, j + pass_columns);
-      integer_sums(xq, sums, j, end);
-      for (std::size_t c = j; c < end; ++c) y[c] = x_scale * scale_[c] * float(sums[c - j] - 128 * column_sum_[c]);
-    }
-  }
-
-  /// Columns per pass of the kernel (its sums in 16 vector registers).
-  static constexpr std::size_t pass_columns = 16 * column_group;
-  /// Whether the VNNI kernel may run where the processor has it (tests turn it off to check
-  /// the plain loop against it: both compute the same integers).
-  static inline bool allow_vnni = true;
-
- private:
-  /// max |x[p]| over n floats, a vector at a time (a scalar loop waits on each comparison);
-  /// NaN when some x[p] is NaN (the comparisons skip it, the sum of the magnitudes does not).
-  static float max_magnitude(const float* x, std::size_t n) {
-    using V = ops::detail::vec<float>;
-    using M = ops::detail::mask<float>;
-    constexpr std::size_t L = ops::lanes<float>;
-    V top = {}, total = {};
-    std::size_t p = 0;
-    for (; p + L <= n; p += L) {
-      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load(x + p)) & 0x7fffffff);
-      top = a > top ? a : top;
-      total += a;
-    }
-    float most = 0, sum = 0;
-    for (std::size_t l = 0; l < L; ++l) most = std::max(most, top[l]), sum += total[l];
-    for (; p < n; ++p) most = std::max(most, std::fabs(x[p])), sum += std::fabs(x[p]);
-    return std::isnan(sum) ? sum : most;
-  }
-
-  std::size_t at(std::size_t p, std::size_t j) const {
-    return (p / row_group * width_ + j) * row_group + p % row_group;
-  }
-
-  /// sums[j - first] = sum_p xq[p] q[p][j] over the padded rows, for j in [first, last), at
-  /// most one pass wide.
-  void integer_sums(const std::uint8_t* xq, std::int32_t* sums, std::size_t first, std::size_t last) const {
-#if defined(SF_HAVE_VNNI_KERNEL)
-    if (has_vnni()) {
-      const std::size_t vectors = (last - first + column_group - 1) / column_group;
-      if (vectors == 16) return vnni_pass<16>(xq, sums, first, last);
-      for (std::size_t v = 0; v < vectors; ++v)
-        vnni_pass<1>(xq, sums + v * column_group, first + v * column_group, std::min(last, first + (v + 1) * column_group));
-      return;
-    }
-#endif
-    std::fill(sums, sums + (last - first), 0);
-    for (std::size_t g = 0; g < groups_; ++g)
-      for (std::size_t j = first; j < last; ++j)
-        for (std::size_t t = 0; t < row_group; ++t)
-          sums[j - first] += std::int32_t(xq[g * row_group + t]) * std::int32_t(q_[(g * width_ + j) * row_group + t]);
-  }
-
-#if defined(SF_HAVE_VNNI_KERNEL)
-  static bool has_vnni() {
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
-    return yes && allow_vnni;
-  }
-  /// `V` vectors of 16 columns from `first` down the row groups: per group, one broadcast of
-  /// four activations and one dot-product instruction per vector; the sums stay in registers.
-  template <std::size_t V>
-  [[gnu::target("avx512f,avx512vnni")]] void vnni_pass(const std::uint8_t* xq, std::int32_t* sums, std::size_t first,
-                                                      std::size_t last) const {
-    __m512i acc[V];
-    for (auto& a : acc) a = _mm512_setzero_si512();
-    const std::size_t stride = width_ * row_group;
-    const std::int8_t* base = q_.data() + first * row_group;
-    for (std::size_t g = 0; g < groups_; ++g) {
-      std::int32_t four;
-      std::memcpy(&four, xq + g * row_group, sizeof four);
-      const __m512i x4 = _mm512_set1_epi32(four);
-      const std::int8_t* row = base + g * stride;
-      // Four groups ahead into L1; the last groups prefetch the last one, not past it.
-      const std::int8_t* ahead = base + std::min(g + 4, groups_ - 1) * stride;
-#pragma GCC unroll 16
-      for (std::size_t v = 0; v < V; ++v) {
-        __builtin_prefetch(ahead + v * column_group * row_group);
-        acc[v] = _mm512_dpbusd_epi32(acc[v], x4, _mm512_loadu_si512(row + v * column_group * row_group));
-      }
-    }
-    alignas(64) std::int32_t out[V * column_group];
-#pragma GCC unroll 16
-    for (std::size_t v = 0; v < V; ++v) _mm512_store_si512(out + v * column_group, acc[v]);
-    std::copy(out, out + (last - first), sums);
-  }
-#endif
-
-  std::size_t k_ = 0, n_ = 0, groups_ = 0, width_ = 0;
-  std::vector<std::int8_t> q_;
-  std::vector<float> scale_;
-  std::vector<std::int32_t> column_sum_;
-};
-
-}  // namespace staticflow
-#endif  // STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
-// ---- end staticflow/device/host/quantized.hpp ----
-
-// ---- begin staticflow/expr/quantized.hpp ----
-#ifndef STATICFLOW_EXPR_QUANTIZED_HPP
-#define STATICFLOW_EXPR_QUANTIZED_HPP
-/// \file
-/// \brief Inference with 8-bit weights: `sf::quantize(w)` and `sf::matmul(x, quantized)`.
-///
-/// **Example** (a trained first layer, batch-1 inference on the host):
-/// `const auto w1_q = sf::quantize(sess.value(w1));`
-/// `auto y = sf::matmul(sf::relu(sf::matmul(x, w1_q) + b1), w2) + b2;`
-///
-/// The weights are int8 with one scale per column; each row of x is quantized per call to 8
-/// bits with its own scale (dynamic quantization), and the sums are exact 32-bit integers, so
-/// the result differs from float32 only by the rounding of x and W (a relative error of about
-/// 1/256 of each row's and column's largest value). Host only, and for inference: no gradient
-/// flows through it (train with float weights, then quantize the trained values). The
-/// expression refers to the `quantized_weights`, which must outlive it, as a tensor must.
+/// Each record is an Example with three features (the book's `_int64_feature` /
+/// `_bytes_feature`): `pixels` (int64, the values per image: 784), `label` (int64, the class) and
+/// `image_raw` (bytes: the image's uint8 values, row-major, as numpy's `tostring()` gives them).
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
-#include <vector>
-
-
-namespace staticflow {
-
-/// A float32 [K, N] weight matrix quantized for `matmul(x, weights)` (see the file comment).
-template <std::size_t K, std::size_t N>
-class quantized_weights {
- public:
-  explicit quantized_weights(const tensor_view<float, shape<K, N>, host>& w) : matrix_(w.data(), K, N) {}
-  const quantized_matrix& matrix() const { return matrix_; }
-  /// The weight the product uses in place of w[p][j].
-  float dequantized(std::size_t p, std::size_t j) const { return matrix_.dequantized(p, j); }
-
- private:
-  quantized_matrix matrix_;
-};
-
-template <std::size_t K, std::size_t N>
-quantized_weights<K, N> quantize(const tensor_view<float, shape<K, N>, host>& w) {
-  return quantized_weights<K, N>(w);
-}
-template <std::size_t K, std::size_t N>
-quantized_weights<K, N> quantize(const tensor<float, shape<K, N>, host>& w) {
-  return quantized_weights<K, N>(w.view());
-}
-
-/// The op of `matmul(x, quantized_weights<K, N>)`: [batch, K] -> [batch, N].
-template <std::size_t K, std::size_t N>
-struct quantized_matmul_op {
-  static constexpr const char* name = "sf::matmul (int8 weights)";
-  const quantized_matrix* weights;
-
-  template <class SX>
-  using result_shape = shape<SX::extents[0], N>;
-
-  template <class S, class DX>
-  static dims_t<S> result_dims(const DX& x) {
-    if (x[1] != K)
-      detail::fail<invalid_argument>({"sf::matmul: the input has ", x[1], " columns, the quantized weights ", K,
-                                      " rows"});
-    return {x[0], N};
-  }
-
-  /// Each row: quantized once on the calling thread, then its columns in passes of 256 split
-  /// over the team (a batch-1 layer's weights stay in each core's cache from call to call).
-  template <class P, class Out, class X, class Tmp>
-  void forward(const Out& out, const X& x, Tmp&) const {
-    static_assert(std::is_same_v<P, host>, "sf::matmul: quantized weights run on the host only");
-    constexpr std::size_t pass = quantized_matrix::pass_columns, passes = (N + pass - 1) / pass;
-    thread_local std::vector<std::uint8_t> xq;
-    xq.resize(weights->padded_rows());
-    for (std::size_t r = 0; r < x.dim(0); ++r) {
-      const float scale = weights->quantize_row(x.data() + r * K, xq.data());
-      float* y = out.data() + r * N;
-      const quantized_matrix* w = weights;
-      const std::uint8_t* row = xq.data();
-      executor<host>::for_each(
-          passes, [=](std::size_t s) { w->row_product(row, scale, y, s * pass, std::min(N, (s + 1) * pass)); },
-          K * pass);
-    }
-  }
-
-  template <int Side, class P, class D, class X, class V, class G, class Tmp>
-  void backward(const D&, const X&, const V&, const G&, Tmp&) const {
-    static_assert(detail::dependent_false_v<P>,
-                  "sf::matmul: quantized weights are for inference, no gradient flows through them; train with "
-                  "float weights and quantize the trained values");
-  }
-};
-
-/// y = x W for float32 x [batch, K] and quantized W: float32 [batch, N] (see the file comment).
-template <operand X, std::size_t K, std::size_t N>
-auto matmul(const X& x, const quantized_weights<K, N>& w) {
-  using SX = shape_of_t<X>;
-  static_assert(std::is_same_v<value_t<X>, float>, "sf::matmul: quantized weights multiply float32 inputs");
-  static_assert(SX::rank == 2, "sf::matmul: quantized weights multiply a matrix [batch, K]");
-  static_assert(SX::rank != 2 || SX::extents[SX::rank - 1] == K || SX::extents[SX::rank - 1] == dyn,
-                "sf::matmul: the input's columns differ from the quantized weights' rows");
-  return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
-}
-
-}  // namespace staticflow
-#endif  // STATICFLOW_EXPR_QUANTIZED_HPP
-// ---- end staticflow/expr/quantized.hpp ----
-
-// ---- begin staticflow/io.hpp ----
-#ifndef STATICFLOW_IO_HPP
-#define STATICFLOW_IO_HPP
-/// \file
-/// \brief The file formats of `staticflow/io/` in one include: CRC32C, the protobuf wire codec,
-/// compressed streams, TFRecord files and tf.train.Example with `parse_example`. Kept out of
-/// `staticflow.hpp` so that programs that read no such files do not compile them.
-
-
-// ---- begin staticflow/io/compression.hpp ----
-#ifndef STATICFLOW_IO_COMPRESSION_HPP
-#define STATICFLOW_IO_COMPRESSION_HPP
-/// \file
-/// \brief Files read and written as byte streams, plain or through zlib (`gzip` / `zlib` framing).
-///
-/// Streaming both ways: a fixed-size buffer, never the whole file in memory. Compression needs
-/// zlib (the build defines SF_HAVE_ZLIB=1 when it links it); without it, asking for `gzip` or
-/// `zlib` throws `unimplemented` saying so, and plain files work as usual.
-
-#include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <cstddef>
-#include <cstdint>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-#include <zlib.h>
-#endif
-
-namespace staticflow::io {
-
-/// How a file's bytes are stored: as they are, as a gzip stream (RFC 1952) or a zlib stream
-/// (RFC 1950). TensorFlow's names are "", "GZIP" and "ZLIB".
-enum class compression : std::uint8_t { none, gzip, zlib };
-
-constexpr const char* to_string(compression c) noexcept {
-  switch (c) {
-    case compression::none: return "none";
-    case compression::gzip: return "gzip";
-    case compression::zlib: return "zlib";
-  }
-  return "invalid";
-}
-
-/// "", "none", "gzip", "zlib" in any case (TF spells them "", "GZIP", "ZLIB").
-/// **Errors**: invalid_argument for any other name.
-inline compression compression_from_string(std::string_view name) {
-  std::string lower(name);
-  for (char& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-  if (lower.empty() || lower == "none") return compression::none;
-  if (lower == "gzip") return compression::gzip;
-  if (lower == "zlib") return compression::zlib;
-  staticflow::detail::fail<invalid_argument>(
-      {"staticflow::io::compression_from_string: unknown compression '", name, "' (known: none, gzip, zlib)"});
-}
-
-/// True when this build can read and write gzip/zlib streams.
-constexpr bool have_zlib() noexcept {
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-  return true;
-#else
-  return false;
-#endif
-}
-
-namespace detail {
-
-struct file_closer {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-using file_ptr = std::unique_ptr<std::FILE, file_closer>;
-
-/// "'<path>'" for messages.
-inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
-
-inline file_ptr open_file(const std::filesystem::path& path, const char* mode, std::string_view who) {
-  std::error_code ec;
-  if (mode[0] == 'r' && std::filesystem::is_directory(path, ec))
-    staticflow::detail::fail<not_found>({who, ": ", quoted(path), " is a directory, not a file"});
-  file_ptr f(std::fopen(path.string().c_str(), mode));
-  if (!f)
-    staticflow::detail::fail<not_found>({who, ": cannot open ", quoted(path), mode[0] == 'r' ? " for reading (" : " for writing (",
-                                         std::strerror(errno), ")"});
-  return f;
-}
-
-[[noreturn]] inline void fail_no_zlib(std::string_view who, const std::filesystem::path& path, compression c) {
-  staticflow::detail::fail<unimplemented>(
-      {who, ": ", quoted(path), ": ", to_string(c), " compression needs zlib, but staticflow was built without it; "
-       "install zlib (e.g. zlib1g-dev) and rebuild so that SF_HAVE_ZLIB=1, or use compression none"});
-}
-
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-/// zlib's windowBits for a framing: 15 (32 KiB window), +16 for the gzip wrapper.
-constexpr int zlib_window_bits(compression c) noexcept { return c == compression::gzip ? 15 + 16 : 15; }
-#endif
-
-/// A file read front to back, decompressed on the fly when `c` says so.
-///
-/// Gzip files made of several members (`cat a.gz b.gz`) read as their concatenation. A zero-byte
-/// file is an empty stream for every compression (TF's readers accept it as no records).
-class input_stream {
- public:
-  input_stream(const std::filesystem::path& path, compression c, std::size_t buffer_size, std::string_view who)
-      : path_(path), who_(who), compression_(c), file_(open_file(path, "rb", who)) {
-    if (c == compression::none) return;
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-    in_.resize(std::max<std::size_t>(buffer_size, 4096));
-    if (inflateInit2(&z_, zlib_window_bits(c)) != Z_OK)
-      staticflow::detail::fail<resource_exhausted>({who_, ": ", quoted(path_), ": zlib inflateInit2 failed"});
-    z_ready_ = true;
-#else
-    (void)buffer_size;
-    fail_no_zlib(who, path, c);
-#endif
-  }
-  input_stream(const input_stream&) = delete;
-  input_stream& operator=(const input_stream&) = delete;
-  ~input_stream() {
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-    if (z_ready_) inflateEnd(&z_);
-#endif
-  }
-
-  compression kind() const noexcept { return compression_; }
-  const std::filesystem::path& path() const noexcept { return path_; }
-
-  /// Reads up to `n` bytes into `dst`; fewer only at the end of the (decompressed) stream.
-  /// **Errors**: data_loss for corrupt or truncated compressed data; internal_error for an
-  /// I/O error.
-  std::size_t read(char* dst, std::size_t n) {
-    if (compression_ == compression::none) return read_plain(dst, n);
-    return read_inflated(dst, n);
-  }
-
- private:
-  std::size_t read_plain(char* dst, std::size_t n) {
-    const std::size_t got = std::fread(dst, 1, n, file_.get());
-    if (got < n && std::ferror(file_.get()))
-      staticflow::detail::fail<internal_error>({who_, ": ", quoted(path_), ": read error (", std::strerror(errno), ")"});
-    return got;
-  }
-
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-  /// Refills the compressed buffer; false at the end of the file.
-  bool refill() {
-    const std::size_t got = read_plain(in_.data(), in_.size());
-    z_.next_in = reinterpret_cast<Bytef*>(in_.data());
-    z_.avail_in = static_cast<uInt>(got);
-    compressed_read_ += got;
-    return got > 0;
-  }
-
-  std::size_t read_inflated(char* dst, std::size_t n) {
-    std::size_t done = 0;
-    while (done < n) {
-      if (z_.avail_in == 0 && !refill()) {
-        if (in_member_) fail_corrupt("the compressed stream is truncated (it ends inside a ", to_string(compression_),
-                                     " member)");
-        break;
-      }
-      if (!in_member_) in_member_ = true;
-      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n - done, UINT_MAX));
-      z_.next_out = reinterpret_cast<Bytef*>(dst + done);
-      z_.avail_out = chunk;
-      const int rc = inflate(&z_, Z_NO_FLUSH);
-      done += chunk - z_.avail_out;
-      if (rc == Z_STREAM_END) end_member();
-      else if (rc != Z_OK && rc != Z_BUF_ERROR) fail_zlib(rc);
-    }
-    return done;
-  }
-
-  /// A member ended: get ready for another one, should more bytes follow (concatenated gzip).
-  void end_member() {
-    in_member_ = false;
-    inflateReset(&z_);
-  }
-
-  template <class... P>
-  [[noreturn]] void fail_corrupt(const P&... parts) {
-    const std::uint64_t at = compressed_read_ - z_.avail_in;
-    staticflow::detail::fail<data_loss>({who_, ": ", quoted(path_), ": corrupt ", to_string(compression_),
-                                         " data at compressed byte ", at, ": ", parts...});
-  }
-
-  [[noreturn]] void fail_zlib(int rc) {
-    if (rc == Z_MEM_ERROR)
-      staticflow::detail::fail<resource_exhausted>({who_, ": ", quoted(path_), ": zlib ran out of memory"});
-    fail_corrupt(z_.msg ? z_.msg : "zlib error", " (zlib code ", rc, ")");
-  }
-
-  z_stream z_{};
-  bool z_ready_ = false;
-  bool in_member_ = false;
-  std::vector<char> in_;
-  std::uint64_t compressed_read_ = 0;
-#else
-  std::size_t read_inflated(char*, std::size_t) { return 0; }
-#endif
-
-  std::filesystem::path path_;
-  std::string who_;
-  compression compression_;
-  file_ptr file_;
-};
-
-/// A file written front to back, compressed on the fly when `c` says so. close() reports
-/// errors; the destructor closes silently (a destructor must not throw).
-class output_stream {
- public:
-  output_stream(const std::filesystem::path& path, compression c, int level, std::size_t buffer_size,
-                std::string_view who)
-      : path_(path), who_(who), compression_(c), file_(open_file(path, "wb", who)) {
-    if (c == compression::none) return;
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-    out_.resize(std::max<std::size_t>(buffer_size, 4096));
-    if (deflateInit2(&z_, level, Z_DEFLATED, zlib_window_bits(c), 8, Z_DEFAULT_STRATEGY) != Z_OK)
-      staticflow::detail::fail<invalid_argument>(
-          {who_, ": ", quoted(path_), ": zlib deflateInit2 failed (compression level ", level, " must be -1..9)"});
-    z_ready_ = true;
-#else
-    (void)level, (void)buffer_size;
-    fail_no_zlib(who, path, c);
-#endif
-  }
-  output_stream(const output_stream&) = delete;
-  output_stream& operator=(const output_stream&) = delete;
-  ~output_stream() {
-    try {
-      close();
-    } catch (...) {  // close() explicitly to see the error
-    }
-  }
-
-  bool is_open() const noexcept { return file_ != nullptr; }
-
-  void write(const char* data, std::size_t n) {
-    check_open();
-    if (compression_ == compression::none) return write_plain(data, n);
-    deflate_all(data, n, 0);
-  }
-
-  /// Pushes everything written so far to the operating system (a sync point in compressed
-  /// streams, so a reader of the partial file can decompress all of it).
-  void flush() {
-    check_open();
-    if (compression_ != compression::none) deflate_all(nullptr, 0, 1);
-    if (std::fflush(file_.get()) != 0) fail_io("flush");
-  }
-
-  /// Finishes the stream and closes the file. **Errors**: internal_error when the system
-  /// reports a write or close failure (disk full, ...).
-  void close() {
-    if (!file_) return;
-    if (compression_ != compression::none) deflate_all(nullptr, 0, 2);
-    end_zlib();
-    std::FILE* f = file_.release();
-    if (std::fclose(f) != 0) fail_io("close");
-  }
-
- private:
-  void check_open() const {
-    if (!file_) staticflow::detail::fail<failed_precondition>({who_, ": ", quoted(path_), " is already closed"});
-  }
-  [[noreturn]] void fail_io(const char* what) const {
-    staticflow::detail::fail<internal_error>({who_, ": ", quoted(path_), ": ", what, " failed (", std::strerror(errno), ")"});
-  }
-  void write_plain(const char* data, std::size_t n) {
-    if (n && std::fwrite(data, 1, n, file_.get()) != n) fail_io("write");
-  }
-
-#if defined(SF_HAVE_ZLIB) && SF_HAVE_ZLIB
-  /// Feeds `n` bytes to deflate, writing out full buffers; `mode` 0 none, 1 sync flush, 2 finish.
-  void deflate_all(const char* data, std::size_t n, int mode) {
-    const int flush = mode == 0 ? Z_NO_FLUSH : mode == 1 ? Z_SYNC_FLUSH : Z_FINISH;
-    do {
-      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, UINT_MAX));
-      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
-      z_.avail_in = chunk;
-      const bool last = chunk == n;
-      const int rc = deflate_chunk(last ? flush : Z_NO_FLUSH);
-      if (rc == Z_STREAM_ERROR) fail_io("zlib deflate");
-      data += chunk, n -= chunk;
-    } while (n > 0);
-  }
-  int deflate_chunk(int flush) {
-    int rc;
-    do {
-      z_.next_out = reinterpret_cast<Bytef*>(out_.data());
-      z_.avail_out = static_cast<uInt>(out_.size());
-      rc = deflate(&z_, flush);
-      write_plain(out_.data(), out_.size() - z_.avail_out);
-    } while (z_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END && rc != Z_STREAM_ERROR));
-    return rc;
-  }
-  void end_zlib() {
-    if (z_ready_) deflateEnd(&z_), z_ready_ = false;
-  }
-
-  z_stream z_{};
-  bool z_ready_ = false;
-  std::vector<char> out_;
-#else
-  void deflate_all(const char*, std::size_t, int) {}
-  void end_zlib() {}
-#endif
-
-  std::filesystem::path path_;
-  std::string who_;
-  compression compression_;
-  file_ptr file_;
-};
-
-}  // namespace detail
-}  // namespace staticflow::io
-#endif  // STATICFLOW_IO_COMPRESSION_HPP
-// ---- end staticflow/io/compression.hpp ----
-
-// ---- begin staticflow/io/crc32c.hpp ----
-#ifndef STATICFLOW_IO_CRC32C_HPP
-#define STATICFLOW_IO_CRC32C_HPP
-/// \file
-/// \brief CRC32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's CRC mask.
-///
-/// On x86-64 the SSE4.2 `crc32` instruction is used when the processor has it (checked once at
-/// run time, so the default build flags get it too); elsewhere, and as the reference, a
-/// slicing-by-8 table. Both give the same values; the tests compare them.
-
-#include <array>
-#include <bit>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
 #include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
-#define SF_CRC32C_SSE42 1
-#include <nmmintrin.h>
-#else
-#define SF_CRC32C_SSE42 0
-#endif
-
-namespace staticflow::io {
-
-namespace detail {
-
-/// The Castagnoli polynomial 0x1EDC6F41, bit-reversed (CRC32C processes bits LSB first).
-inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
-
-/// Slicing-by-8 tables: `t[0]` is the classic byte table; `t[k][b]` is the CRC of byte `b`
-/// followed by `k` zero bytes, so eight table lookups advance the CRC by eight bytes at once.
-inline constexpr auto crc32c_tables = [] {
-  std::array<std::array<std::uint32_t, 256>, 8> t{};
-  for (std::uint32_t b = 0; b < 256; ++b) {
-    std::uint32_t c = b;
-    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1u) ? crc32c_poly : 0u);
-    t[0][b] = c;
-  }
-  for (std::size_t k = 1; k < 8; ++k)
-    for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
-  return t;
-}();
-
-/// Little-endian 64-bit load from any address (memcpy: no alignment assumption).
-inline std::uint64_t load_le64(const unsigned char* p) noexcept {
-  std::uint64_t v = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, 8);
-  } else {
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  }
-  return v;
-}
-
-/// The running (inverted) register advanced over `n` bytes with the tables.
-inline std::uint32_t crc32c_portable_raw(std::uint32_t c, const unsigned char* p, std::size_t n) noexcept {
-  const auto& t = crc32c_tables;
-  for (; n >= 8; n -= 8, p += 8) {
-    const std::uint64_t w = load_le64(p) ^ c;
-    c = t[7][w & 0xFF] ^ t[6][(w >> 8) & 0xFF] ^ t[5][(w >> 16) & 0xFF] ^ t[4][(w >> 24) & 0xFF] ^
-        t[3][(w >> 32) & 0xFF] ^ t[2][(w >> 40) & 0xFF] ^ t[1][(w >> 48) & 0xFF] ^ t[0][w >> 56];
-  }
-  for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xFFu];
-  return c;
-}
-
-#if SF_CRC32C_SSE42
-/// The same with the SSE4.2 instruction, eight bytes per step. The target attribute lets this
-/// one function use the instruction while the rest of the program keeps the default flags.
-__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
-                                                                        std::size_t n) noexcept {
-  std::uint64_t c64 = c;
-  for (; n >= 8; n -= 8, p += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    c64 = _mm_crc32_u64(c64, w);
-  }
-  c = static_cast<std::uint32_t>(c64);
-  for (; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
-  return c;
-}
-
-/// Whether this processor has SSE4.2; asked once.
-inline bool crc32c_cpu_has_sse42() noexcept {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sse4.2") != 0;
-  }();
-  return has;
-}
-#endif
-
-}  // namespace detail
-
-/// True when crc32c() uses the processor's CRC32C instruction on this machine.
-inline bool crc32c_hardware_available() noexcept {
-#if SF_CRC32C_SSE42
-  return detail::crc32c_cpu_has_sse42();
-#else
-  return false;
-#endif
-}
-
-/// The CRC32C of the bytes that gave `crc` followed by `data[0, n)`: `crc32c_extend(crc32c(a), b)
-/// == crc32c(a + b)`. Start from 0 for a fresh CRC.
-inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
-  const auto* p = static_cast<const unsigned char*>(data);
-#if SF_CRC32C_SSE42
-  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n);
-#endif
-  return ~detail::crc32c_portable_raw(~crc, p, n);
-}
-
-/// The CRC32C of `data[0, n)`. **Example:** `crc32c("123456789", 9) == 0xE3069283`.
-inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept { return crc32c_extend(0, data, n); }
-
-/// The CRC32C of a byte span.
-inline std::uint32_t crc32c(std::span<const std::byte> bytes) noexcept { return crc32c(bytes.data(), bytes.size()); }
-
-/// The table-only CRC32C, whatever the processor (the reference the fast path is tested against).
-inline std::uint32_t crc32c_portable(const void* data, std::size_t n) noexcept {
-  return ~detail::crc32c_portable_raw(~0u, static_cast<const unsigned char*>(data), n);
-}
-
-/// TensorFlow's masked CRC, stored in TFRecord files: a CRC of data that itself holds CRCs is
-/// then not trivially related to them. Rotate right by 15, add a constant.
-constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
-
-/// The inverse of crc32c_mask.
-constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
-  const std::uint32_t rot = masked - 0xa282ead8u;
-  return (rot >> 17) | (rot << 15);
-}
-
-/// The masked CRC32C of `data[0, n)`, as a TFRecord header or footer holds it.
-inline std::uint32_t masked_crc32c(const void* data, std::size_t n) noexcept { return crc32c_mask(crc32c(data, n)); }
-
-}  // namespace staticflow::io
-#endif  // STATICFLOW_IO_CRC32C_HPP
-// ---- end staticflow/io/crc32c.hpp ----
 
 // ---- begin staticflow/io/example.hpp ----
 #ifndef STATICFLOW_IO_EXAMPLE_HPP
@@ -16508,393 +16790,418 @@ std::vector<T> decode_raw(std::string_view raw) {
 #endif  // STATICFLOW_IO_PARSE_EXAMPLE_HPP
 // ---- end staticflow/io/parse_example.hpp ----
 
-// ---- begin staticflow/io/tfrecord.hpp ----
-#ifndef STATICFLOW_IO_TFRECORD_HPP
-#define STATICFLOW_IO_TFRECORD_HPP
+namespace staticflow::data {
+
+/// The Example of one image (uint8 values) and its class.
+inline io::example mnist_example(std::span<const std::uint8_t> image, std::int64_t label) {
+  io::example ex;
+  ex.add("pixels", io::int64_list{static_cast<std::int64_t>(image.size())})
+      .add("label", io::int64_list{label})
+      .add("image_raw", io::bytes_list{std::string(reinterpret_cast<const char*>(image.data()), image.size())});
+  return ex;
+}
+
+/// Writes every example of `set`, in its stored order, to `base` (one file) or to the shards
+/// `base-0000i-of-0000n` (record i to shard i % n); returns the file names.
+inline std::vector<std::string> write_mnist_tfrecord(const dataset& set, const std::string& base, std::size_t shards = 1,
+                                                     const io::tfrecord_writer_options& options = {}) {
+  const std::size_t size = set.image_size();
+  const auto image = [&](std::size_t i) { return std::span(set.images()).subspan(i * size, size); };
+  if (shards <= 1) {
+    io::tfrecord_writer w(base, options);
+    for (std::size_t i = 0; i < set.num_examples(); ++i) w.write(mnist_example(image(i), set.labels()[i]).encode());
+    w.close();
+    return {base};
+  }
+  io::sharded_tfrecord_writer w(base, shards, options);
+  for (std::size_t i = 0; i < set.num_examples(); ++i) w.write(mnist_example(image(i), set.labels()[i]).encode());
+  w.close();
+  return io::shard_names(base, shards);
+}
+
+/// A batch of serialized MNIST Examples as feedable tensors: images of shape `BatchShape`
+/// (`[dyn, 784]`, or `[dyn, 28, 28, 1]` for a CNN; values scaled to [0, 1] as read_data_sets
+/// scales them) and one-hot labels `[n, classes]`.
+/// **Errors**: invalid_argument naming the record when its image does not have as many bytes as
+/// a row of `BatchShape` has values or its label is not below `classes`; parse_example's errors
+/// for records that are not such Examples.
+template <class BatchShape = shape<dyn, 784>, std::size_t classes = 10>
+std::tuple<tensor<float, BatchShape>, tensor<float, shape<dyn, classes>>>
+decode_mnist_examples(const std::vector<std::string>& records) {
+  static_assert(BatchShape::extents[0] == dyn && drop_first_t<BatchShape>::is_static,
+                "staticflow::data::decode_mnist_examples: the batch shape must be [dyn, static extents...]");
+  constexpr std::size_t size = drop_first_t<BatchShape>::static_size;
+  auto [raw, label] = io::parse_example(records, io::fixed_len_feature<std::string>{"image_raw"},
+                                        io::fixed_len_feature<std::int64_t>{"label"});
+  const std::size_t n = records.size();
+  tensor<float, BatchShape> x(n);
+  tensor<float, shape<dyn, classes>> y(n);
+  std::fill_n(y.data(), y.size(), 0.0f);
+  const auto& scale = detail::unit_scale_table();
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::string& bytes = raw[r];
+    if (bytes.size() != size)
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::decode_mnist_examples: record ", r, ": image_raw has ",
+                                                  bytes.size(), " bytes, the images have ", size});
+    const std::int64_t c = label.data()[r];
+    if (c < 0 || static_cast<std::uint64_t>(c) >= classes)
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::decode_mnist_examples: record ", r, ": label ", c,
+                                                  " is not below ", classes});
+    float* row = x.data() + r * size;
+    for (std::size_t i = 0; i < size; ++i) row[i] = scale[static_cast<unsigned char>(bytes[i])];
+    y.data()[r * classes + static_cast<std::size_t>(c)] = 1.0f;
+  }
+  return {std::move(x), std::move(y)};
+}
+
+/// How mnist_tfrecord_batches reads.
+struct mnist_tfrecord_options {
+  std::size_t batch = 100;
+  std::size_t shuffle_buffer = 10000;  ///< records shuffled in a buffer of this many (1: file order)
+  std::uint64_t seed = 0;              ///< seeds the file order and the shuffle, anew each pass
+  io::compression compression = io::compression::none;
+  std::size_t cycle_length = 4;        ///< shards read in turn
+  std::size_t prefetch = 2;            ///< batches decoded ahead on a worker thread
+};
+
+/// One pass over the MNIST Examples in the files matching `pattern` as `(images, labels)`
+/// batches (see decode_mnist_examples), the last partial batch dropped: the files in a seeded
+/// order, interleaved, shuffled, batched, decoded and prefetched (tf.data's recipe). Iterate it
+/// once per epoch; each pass draws a new order.
+/// **Errors**: invalid_argument when no file matches; the readers' and the decoder's while iterating.
+template <class BatchShape = shape<dyn, 784>, std::size_t classes = 10>
+auto mnist_tfrecord_batches(const std::string& pattern, const mnist_tfrecord_options& o = {}) {
+  const io::compression c = o.compression;
+  return list_files(pattern, true, o.seed)
+      .interleave([c](std::string f) { return tfrecord_dataset(std::move(f), c); },
+                  static_cast<std::int64_t>(std::max<std::size_t>(o.cycle_length, 1)))
+      .shuffle(static_cast<std::int64_t>(std::max<std::size_t>(o.shuffle_buffer, 1)), o.seed + 1)
+      .batch(static_cast<std::int64_t>(o.batch), true)
+      .map(decode_mnist_examples<BatchShape, classes>)
+      .prefetch(static_cast<std::int64_t>(std::max<std::size_t>(o.prefetch, 1)));
+}
+
+/// The number of records in the files matching `pattern` (one read of each, CRCs checked).
+inline std::size_t count_tfrecords(const std::string& pattern, io::compression compression = io::compression::none) {
+  std::size_t n = 0;
+  for (const std::string& f : detail::matching_files(pattern)) {
+    io::tfrecord_reader r(f, {.compression = compression});
+    while (r.next()) ++n;
+  }
+  return n;
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_MNIST_TFRECORD_HPP
+// ---- end staticflow/data/mnist_tfrecord.hpp ----
+
+#endif  // STATICFLOW_DATA_HPP
+// ---- end staticflow/data.hpp ----
+
+// ---- begin staticflow/device/host/quantized.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+#define STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
 /// \file
-/// \brief TFRecord files, byte-compatible with TensorFlow: writer, streaming reader, shards.
+/// \brief Weights quantized to 8 bits for inference on the host, and the one-row product
+/// y = x W that reads them with integer dot-product instructions.
 ///
-/// A TFRecord file is a sequence of records, each
-/// ```
-///   uint64 length              little-endian
-///   uint32 masked_crc(length)  masked CRC32C of those 8 bytes
-///   byte   data[length]
-///   uint32 masked_crc(data)
-/// ```
-/// optionally inside one gzip or zlib stream. An empty file holds no records; a record may be
-/// empty. Shard `i` of `n` of a set named `base` is `base-0000i-of-0000n` (TF's `%s-%05d-of-%05d`).
+/// A batch-1 dense layer is bound by reading its weights: one byte per weight instead of four
+/// (float32) or two (bfloat16). W is stored as int8 with one scale per column (w ~ scale[j] q,
+/// symmetric); the row x is quantized per call to uint8 around 128 (x ~ x_scale (xq - 128)), so
+/// that sum_p x[p] w[p][j] ~ x_scale scale[j] (sum_p xq[p] q[p][j] - 128 sum_p q[p][j]). With
+/// AVX512-VNNI (checked at run time) one instruction adds 4 rows x 16 columns of such products
+/// into 32-bit sums; the weights are laid out for it: four consecutive rows of a column side
+/// by side. Elsewhere a plain loop computes the same integers.
+///
+/// Included only by programs that use it (through `staticflow/expr/quantized.hpp`).
 
 #include <algorithm>
-#include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
+#include <limits>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__CUDACC__)
+#include <immintrin.h>
+#define SF_HAVE_VNNI_KERNEL 1
+#endif
+
+
+namespace staticflow {
+
+/// A float32 [k, n] matrix quantized to int8 per column, laid out for the dot-product kernel
+/// (rows padded to a multiple of 4, columns to a multiple of 16, with zeros).
+class quantized_matrix {
+ public:
+  static constexpr std::size_t row_group = 4, column_group = 16;
+
+  quantized_matrix() = default;
+  /// Quantizes row-major `w` ([k, n]): scale[j] = max_p |w[p][j]| / 127, q = round(w / scale).
+  quantized_matrix(const float* w, std::size_t k, std::size_t n)
+      : k_(k), n_(n), groups_((k + row_group - 1) / row_group),
+        width_((n + column_group - 1) / column_group * column_group),
+        q_(groups_ * width_ * row_group, 0), scale_(n), column_sum_(n) {
+    for (std::size_t j = 0; j < n; ++j) {
+      float top = 0;
+      for (std::size_t p = 0; p < k; ++p) top = std::max(top, std::fabs(w[p * n + j]));
+      if (!std::isfinite(top))
+        detail::fail<invalid_argument>({"sf::quantize: column ", j, " of the weights is not finite"});
+      scale_[j] = top > 0 ? top / 127.0f : 1.0f;
+      std::int32_t sum = 0;
+      for (std::size_t p = 0; p < k; ++p) {
+        const auto q = static_cast<std::int8_t>(std::lround(w[p * n + j] / scale_[j]));
+        q_[at(p, j)] = q;
+        sum += q;
+      }
+      column_sum_[j] = sum;
+    }
+  }
+
+  std::size_t rows() const { return k_; }
+  std::size_t cols() const { return n_; }
+  /// The weight as the kernel sees it: scale[j] * q[p][j].
+  float dequantized(std::size_t p, std::size_t j) const { return scale_[j] * float(q_[at(p, j)]); }
+
+  /// Rows as the kernel reads them: k rounded up to a multiple of 4.
+  std::size_t padded_rows() const { return groups_ * row_group; }
+
+  /// Quantizes one row x of k floats into xq (padded_rows() bytes): xq[p] = round(x[p] /
+  /// x_scale) + 128 with x_scale = max |x| / 127, the padding 128 (zero). Returns x_scale, or
+  /// NaN when the row holds a NaN or an infinity (the products are then NaN, as in float32).
+  float quantize_row(const float* x, std::uint8_t* xq) const {
+    const float top = max_magnitude(x, k_);
+    if (!std::isfinite(top)) {
+      std::fill(xq, xq + padded_rows(), std::uint8_t{128});
+      return std::numeric_limits<float>::quiet_NaN();
+    }
+    const float x_scale = top > 0 ? top / 127.0f : 1.0f, inverse = 1.0f / x_scale;
+    // x / x_scale + 128.5 lies in [1.5, 255.5]: truncation rounds half up.
+    for (std::size_t p = 0; p < k_; ++p) xq[p] = static_cast<std::uint8_t>(x[p] * inverse + 128.5f);
+    std::fill(xq + k_, xq + padded_rows(), std::uint8_t{128});
+    return x_scale;
+  }
+
+  /// y[first, last) = the product of the quantized row (xq, x_scale) and W[:, first:last);
+  /// `first` is a multiple of 16.
+  void row_product(const std::uint8_t* xq, float x_scale, float* y, std::size_t first, std::size_t last) const {
+    std::int32_t sums[pass_columns];
+    for (std::size_t j = first; j < last; j += pass_columns) {
+      const std::size_t end = std::min(last, j + pass_columns);
+      integer_sums(xq, sums, j, end);
+      for (std::size_t c = j; c < end; ++c) y[c] = x_scale * scale_[c] * float(sums[c - j] - 128 * column_sum_[c]);
+    }
+  }
+
+  /// Columns per pass of the kernel (its sums in 16 vector registers).
+  static constexpr std::size_t pass_columns = 16 * column_group;
+  /// Whether the VNNI kernel may run where the processor has it (tests turn it off to check
+  /// the plain loop against it: both compute the same integers).
+  static inline bool allow_vnni = true;
+
+ private:
+  /// max |x[p]| over n floats, a vector at a time (a scalar loop waits on each comparison);
+  /// NaN when some x[p] is NaN (the comparisons skip it, the sum of the magnitudes does not).
+  static float max_magnitude(const float* x, std::size_t n) {
+    using V = ops::detail::vec<float>;
+    using M = ops::detail::mask<float>;
+    constexpr std::size_t L = ops::lanes<float>;
+    V top = {}, total = {};
+    std::size_t p = 0;
+    for (; p + L <= n; p += L) {
+      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load(x + p)) & 0x7fffffff);
+      top = a > top ? a : top;
+      total += a;
+    }
+    float most = 0, sum = 0;
+    for (std::size_t l = 0; l < L; ++l) most = std::max(most, top[l]), sum += total[l];
+    for (; p < n; ++p) most = std::max(most, std::fabs(x[p])), sum += std::fabs(x[p]);
+    return std::isnan(sum) ? sum : most;
+  }
+
+  std::size_t at(std::size_t p, std::size_t j) const {
+    return (p / row_group * width_ + j) * row_group + p % row_group;
+  }
+
+  /// sums[j - first] = sum_p xq[p] q[p][j] over the padded rows, for j in [first, last), at
+  /// most one pass wide.
+  void integer_sums(const std::uint8_t* xq, std::int32_t* sums, std::size_t first, std::size_t last) const {
+#if defined(SF_HAVE_VNNI_KERNEL)
+    if (has_vnni()) {
+      const std::size_t vectors = (last - first + column_group - 1) / column_group;
+      if (vectors == 16) return vnni_pass<16>(xq, sums, first, last);
+      for (std::size_t v = 0; v < vectors; ++v)
+        vnni_pass<1>(xq, sums + v * column_group, first + v * column_group, std::min(last, first + (v + 1) * column_group));
+      return;
+    }
+#endif
+    std::fill(sums, sums + (last - first), 0);
+    for (std::size_t g = 0; g < groups_; ++g)
+      for (std::size_t j = first; j < last; ++j)
+        for (std::size_t t = 0; t < row_group; ++t)
+          sums[j - first] += std::int32_t(xq[g * row_group + t]) * std::int32_t(q_[(g * width_ + j) * row_group + t]);
+  }
+
+#if defined(SF_HAVE_VNNI_KERNEL)
+  static bool has_vnni() {
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
+    return yes && allow_vnni;
+  }
+  /// `V` vectors of 16 columns from `first` down the row groups: per group, one broadcast of
+  /// four activations and one dot-product instruction per vector; the sums stay in registers.
+  template <std::size_t V>
+  [[gnu::target("avx512f,avx512vnni")]] void vnni_pass(const std::uint8_t* xq, std::int32_t* sums, std::size_t first,
+                                                      std::size_t last) const {
+    __m512i acc[V];
+    for (auto& a : acc) a = _mm512_setzero_si512();
+    const std::size_t stride = width_ * row_group;
+    const std::int8_t* base = q_.data() + first * row_group;
+    for (std::size_t g = 0; g < groups_; ++g) {
+      std::int32_t four;
+      std::memcpy(&four, xq + g * row_group, sizeof four);
+      const __m512i x4 = _mm512_set1_epi32(four);
+      const std::int8_t* row = base + g * stride;
+      // Four groups ahead into L1; the last groups prefetch the last one, not past it.
+      const std::int8_t* ahead = base + std::min(g + 4, groups_ - 1) * stride;
+#pragma GCC unroll 16
+      for (std::size_t v = 0; v < V; ++v) {
+        __builtin_prefetch(ahead + v * column_group * row_group);
+        acc[v] = _mm512_dpbusd_epi32(acc[v], x4, _mm512_loadu_si512(row + v * column_group * row_group));
+      }
+    }
+    alignas(64) std::int32_t out[V * column_group];
+#pragma GCC unroll 16
+    for (std::size_t v = 0; v < V; ++v) _mm512_store_si512(out + v * column_group, acc[v]);
+    std::copy(out, out + (last - first), sums);
+  }
+#endif
+
+  std::size_t k_ = 0, n_ = 0, groups_ = 0, width_ = 0;
+  std::vector<std::int8_t> q_;
+  std::vector<float> scale_;
+  std::vector<std::int32_t> column_sum_;
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
+// ---- end staticflow/device/host/quantized.hpp ----
+
+// ---- begin staticflow/expr/quantized.hpp ----
+#ifndef STATICFLOW_EXPR_QUANTIZED_HPP
+#define STATICFLOW_EXPR_QUANTIZED_HPP
+/// \file
+/// \brief Inference with 8-bit weights: `sf::quantize(w)` and `sf::matmul(x, quantized)`.
+///
+/// **Example** (a trained first layer, batch-1 inference on the host):
+/// `const auto w1_q = sf::quantize(sess.value(w1));`
+/// `auto y = sf::matmul(sf::relu(sf::matmul(x, w1_q) + b1), w2) + b2;`
+///
+/// The weights are int8 with one scale per column; each row of x is quantized per call to 8
+/// bits with its own scale (dynamic quantization), and the sums are exact 32-bit integers, so
+/// the result differs from float32 only by the rounding of x and W (a relative error of about
+/// 1/256 of each row's and column's largest value). Host only, and for inference: no gradient
+/// flows through it (train with float weights, then quantize the trained values). The
+/// expression refers to the `quantized_weights`, which must outlive it, as a tensor must.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
 #include <vector>
 
 
-namespace staticflow::io {
+namespace staticflow {
 
-/// Bytes of framing around each record: 8 length + 4 length CRC before, 4 data CRC after.
-inline constexpr std::size_t tfrecord_header_size = 12;
-inline constexpr std::size_t tfrecord_footer_size = 4;
-
-namespace detail {
-
-inline void store_le32(char* p, std::uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-inline void store_le64(char* p, std::uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-inline std::uint32_t load_le32(const char* p) noexcept {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
-}
-inline std::uint64_t load_le64(const char* p) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
-}
-
-/// "0x1234abcd", for CRCs in messages.
-inline std::string hex32(std::uint32_t v) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s = "0x";
-  for (int shift = 28; shift >= 0; shift -= 4) s += digits[(v >> shift) & 0xF];
-  return s;
-}
-
-}  // namespace detail
-
-/// The 12 header bytes of a record of `length` bytes.
-inline std::array<char, tfrecord_header_size> tfrecord_header(std::uint64_t length) noexcept {
-  std::array<char, tfrecord_header_size> h{};
-  detail::store_le64(h.data(), length);
-  detail::store_le32(h.data() + 8, masked_crc32c(h.data(), 8));
-  return h;
-}
-
-/// One record framed as in a TFRecord file: header, data, footer.
-inline std::string tfrecord_frame(std::string_view data) {
-  std::string out;
-  out.reserve(data.size() + tfrecord_header_size + tfrecord_footer_size);
-  const auto h = tfrecord_header(data.size());
-  out.append(h.data(), h.size());
-  out.append(data);
-  char footer[4];
-  detail::store_le32(footer, masked_crc32c(data.data(), data.size()));
-  out.append(footer, 4);
-  return out;
-}
-
-// ===================================================================================== writer
-
-/// Options of tfrecord_writer.
-struct tfrecord_writer_options {
-  io::compression compression = io::compression::none;
-  int compression_level = -1;              ///< zlib's level, -1 (its default, 6) or 0..9
-  std::size_t buffer_size = std::size_t{1} << 18;  ///< compressed output buffer
-};
-
-/// Writes records to one TFRecord file.
-///
-/// **Errors**: not_found when the file cannot be created; internal_error when the system
-/// reports a write failure; unimplemented for gzip/zlib in a build without zlib.
-///
-/// **Example:** `sf::io::tfrecord_writer w("train.tfrecord"); w.write(example.encode()); w.close();`
-class tfrecord_writer {
+/// A float32 [K, N] weight matrix quantized for `matmul(x, weights)` (see the file comment).
+template <std::size_t K, std::size_t N>
+class quantized_weights {
  public:
-  explicit tfrecord_writer(const std::filesystem::path& path, const tfrecord_writer_options& options = {})
-      : path_(path),
-        out_(path, options.compression, options.compression_level, options.buffer_size, "staticflow::io::tfrecord_writer") {}
-
-  /// Appends one record.
-  void write(std::string_view data) {
-    const auto h = tfrecord_header(data.size());
-    char footer[4];
-    detail::store_le32(footer, masked_crc32c(data.data(), data.size()));
-    out_.write(h.data(), h.size());
-    out_.write(data.data(), data.size());
-    out_.write(footer, 4);
-    ++records_;
-    bytes_ += data.size() + tfrecord_header_size + tfrecord_footer_size;
-  }
-  void write(std::span<const std::byte> data) { write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size())); }
-
-  /// Pushes what was written to the system (a readable sync point, also in compressed files).
-  void flush() { out_.flush(); }
-  /// Finishes the file; errors are reported here (the destructor closes silently).
-  void close() { out_.close(); }
-
-  std::uint64_t records_written() const noexcept { return records_; }
-  /// Bytes of framed records written (before compression).
-  std::uint64_t bytes_written() const noexcept { return bytes_; }
-  const std::filesystem::path& path() const noexcept { return path_; }
+  explicit quantized_weights(const tensor_view<float, shape<K, N>, host>& w) : matrix_(w.data(), K, N) {}
+  const quantized_matrix& matrix() const { return matrix_; }
+  /// The weight the product uses in place of w[p][j].
+  float dequantized(std::size_t p, std::size_t j) const { return matrix_.dequantized(p, j); }
 
  private:
-  std::filesystem::path path_;
-  detail::output_stream out_;
-  std::uint64_t records_ = 0;
-  std::uint64_t bytes_ = 0;
+  quantized_matrix matrix_;
 };
 
-// ===================================================================================== reader
+template <std::size_t K, std::size_t N>
+quantized_weights<K, N> quantize(const tensor_view<float, shape<K, N>, host>& w) {
+  return quantized_weights<K, N>(w);
+}
+template <std::size_t K, std::size_t N>
+quantized_weights<K, N> quantize(const tensor<float, shape<K, N>, host>& w) {
+  return quantized_weights<K, N>(w.view());
+}
 
-/// Options of tfrecord_reader.
-struct tfrecord_reader_options {
-  io::compression compression = io::compression::none;
-  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
-  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
-  /// scan forward byte by byte for the next valid header.
-  bool skip_corrupt = false;
-  bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
-  /// Longest record accepted; a longer length field is data_loss (whatever its CRC), never an
-  /// allocation. TF has no limit of its own; 2^40 bytes is far beyond any real record.
-  std::uint64_t max_record_size = std::uint64_t{1} << 40;
-  std::size_t buffer_size = std::size_t{1} << 18;  ///< read buffer (grows for longer records)
-};
+/// The op of `matmul(x, quantized_weights<K, N>)`: [batch, K] -> [batch, N].
+template <std::size_t K, std::size_t N>
+struct quantized_matmul_op {
+  static constexpr const char* name = "sf::matmul (int8 weights)";
+  const quantized_matrix* weights;
 
-/// Reads the records of one TFRecord file front to back, streaming.
-///
-/// `next()` returns a view of the next record's bytes, valid until the next call; `next(str)`
-/// copies it into a string. `record_offset()` is where the current record's header starts: in the
-/// file, or in the decompressed stream for a compressed file (as TF counts).
-///
-/// **Errors** (data_loss, naming the file and the byte offset of the record): a length CRC or data
-/// CRC that does not match (both values shown), a length above max_record_size, and a file
-/// that ends inside a record (how many bytes were needed and how many were left), unless
-/// skip_corrupt; corrupt compressed data. not_found when the file cannot be opened.
-///
-/// **Example:** `sf::io::tfrecord_reader r("train.tfrecord"); std::string rec; while (r.next(rec)) ...`
-class tfrecord_reader {
- public:
-  explicit tfrecord_reader(const std::filesystem::path& path, const tfrecord_reader_options& options = {})
-      : options_(options), in_(path, options.compression, options.buffer_size, who) {
-    buf_.resize(std::max<std::size_t>(options.buffer_size, 64));
+  template <class SX>
+  using result_shape = shape<SX::extents[0], N>;
+
+  template <class S, class DX>
+  static dims_t<S> result_dims(const DX& x) {
+    if (x[1] != K)
+      detail::fail<invalid_argument>({"sf::matmul: the input has ", x[1], " columns, the quantized weights ", K,
+                                      " rows"});
+    return {x[0], N};
   }
 
-  static constexpr std::string_view who = "staticflow::io::tfrecord_reader";
-
-  /// The next record, or nothing at the end of the file. The view lives until the next call.
-  std::optional<std::span<const std::byte>> next() {
-    for (;;) {
-      const std::optional<bool> got = try_record();
-      if (!got) return std::nullopt;
-      if (*got) {
-        ++records_;
-        return std::as_bytes(std::span(buf_.data() + pos_ - last_size_ - tfrecord_footer_size, last_size_));
-      }
+  /// Each row: quantized once on the calling thread, then its columns in passes of 256 split
+  /// over the team (a batch-1 layer's weights stay in each core's cache from call to call).
+  template <class P, class Out, class X, class Tmp>
+  void forward(const Out& out, const X& x, Tmp&) const {
+    static_assert(std::is_same_v<P, host>, "sf::matmul: quantized weights run on the host only");
+    constexpr std::size_t pass = quantized_matrix::pass_columns, passes = (N + pass - 1) / pass;
+    thread_local std::vector<std::uint8_t> xq;
+    xq.resize(weights->padded_rows());
+    for (std::size_t r = 0; r < x.dim(0); ++r) {
+      const float scale = weights->quantize_row(x.data() + r * K, xq.data());
+      float* y = out.data() + r * N;
+      const quantized_matrix* w = weights;
+      const std::uint8_t* row = xq.data();
+      executor<host>::for_each(
+          passes, [=](std::size_t s) { w->row_product(row, scale, y, s * pass, std::min(N, (s + 1) * pass)); },
+          K * pass);
     }
   }
 
-  /// The next record copied into `record`; false at the end of the file.
-  bool next(std::string& record) {
-    const auto r = next();
-    if (!r) return false;
-    record.assign(reinterpret_cast<const char*>(r->data()), r->size());
-    return true;
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
+  void backward(const D&, const X&, const V&, const G&, Tmp&) const {
+    static_assert(detail::dependent_false_v<P>,
+                  "sf::matmul: quantized weights are for inference, no gradient flows through them; train with "
+                  "float weights and quantize the trained values");
   }
-
-  /// Offset of the header of the record last returned (file or decompressed stream).
-  std::uint64_t record_offset() const noexcept { return record_offset_; }
-  /// Offset just past the last record returned (or skipped).
-  std::uint64_t offset() const noexcept { return consumed_; }
-  std::uint64_t records_read() const noexcept { return records_; }
-  /// Corrupt records (and corrupt regions scanned over) skipped with skip_corrupt.
-  std::uint64_t corrupt_records() const noexcept { return corrupt_; }
-  const std::filesystem::path& path() const noexcept { return in_.path(); }
-
- private:
-  /// Reads one record at the current position: nullopt at the end, false when a corrupt one
-  /// was skipped, true with the record at `buf_[pos_ - footer - last_size_, ...)`.
-  std::optional<bool> try_record() {
-    const std::size_t have = fill(tfrecord_header_size);
-    if (have == 0) return std::nullopt;
-    const std::uint64_t at = consumed_;
-    if (have < tfrecord_header_size) return truncated(at, tfrecord_header_size, have, "header");
-    const char* h = buf_.data() + pos_;
-    const std::uint64_t len = detail::load_le64(h);
-    if (options_.verify_crc && masked_crc32c(h, 8) != detail::load_le32(h + 8)) return bad_length_crc(at, h);
-    if (len > options_.max_record_size) return too_long(at, len);
-    const std::uint64_t total = len + tfrecord_header_size + tfrecord_footer_size;
-    const std::size_t got = fill(static_cast<std::size_t>(total));
-    if (got < total) return truncated(at, total, got, "record");
-    const char* d = buf_.data() + pos_ + tfrecord_header_size;
-    const std::size_t n = static_cast<std::size_t>(len);
-    if (options_.verify_crc && masked_crc32c(d, n) != detail::load_le32(d + n)) return bad_data_crc(at, d, n);
-    advance(static_cast<std::size_t>(total));
-    record_offset_ = at, last_size_ = n;
-    return true;
-  }
-
-  void advance(std::size_t n) noexcept { pos_ += n, consumed_ += n; }
-
-  /// Makes at least `n` bytes available at `pos_` if the stream has them; returns how many
-  /// are. The buffer grows only as data actually arrives, so a false length cannot make it huge.
-  std::size_t fill(std::size_t n) {
-    while (end_ - pos_ < n && !eof_) {
-      if (pos_ > 0) compact();
-      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // only once what is there is real data
-      const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
-      if (got == 0) eof_ = true;
-      end_ += got;
-    }
-    return std::min(end_ - pos_, n);
-  }
-
-  void compact() noexcept {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-    end_ -= pos_, pos_ = 0;
-  }
-
-  std::string where(std::uint64_t at) const {
-    return std::string(who) + ": " + detail::quoted(in_.path()) + ": record at byte " + std::to_string(at) +
-           (in_.kind() == io::compression::none ? "" : std::string(" of the decompressed ") + to_string(in_.kind()) + " stream");
-  }
-
-  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ",
-                                           have, " left"});
-    ++corrupt_;
-    advance(have);
-    return std::nullopt;
-  }
-
-  std::optional<bool> bad_length_crc(std::uint64_t at, const char* h) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)),
-                                           ", computed ", detail::hex32(masked_crc32c(h, 8)), "; length field ",
-                                           detail::load_le64(h), ")"});
-    return resync();
-  }
-
-  std::optional<bool> too_long(std::uint64_t at, std::uint64_t len) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
-                                           " bytes (max_record_size)"});
-    return resync();
-  }
-
-  std::optional<bool> bad_data_crc(std::uint64_t at, const char* d, std::size_t n) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": data CRC mismatch over ", n, " bytes (stored ",
-                                           detail::hex32(detail::load_le32(d + n)), ", computed ",
-                                           detail::hex32(masked_crc32c(d, n)), ")"});
-    ++corrupt_;
-    advance(n + tfrecord_header_size + tfrecord_footer_size);
-    return false;
-  }
-
-  /// After a bad header: counts one corrupt region and moves on byte by byte until a header
-  /// whose length CRC matches (a false match has odds of 2^-32 per position).
-  std::optional<bool> resync() {
-    ++corrupt_;
-    for (;;) {
-      advance(1);
-      if (fill(tfrecord_header_size) < tfrecord_header_size) {
-        advance(end_ - pos_);
-        return std::nullopt;
-      }
-      const char* h = buf_.data() + pos_;
-      if (masked_crc32c(h, 8) == detail::load_le32(h + 8) && detail::load_le64(h) <= options_.max_record_size) return false;
-    }
-  }
-
-  tfrecord_reader_options options_;
-  detail::input_stream in_;
-  std::vector<char> buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  bool eof_ = false;
-  std::uint64_t consumed_ = 0, record_offset_ = 0;
-  std::size_t last_size_ = 0;
-  std::uint64_t records_ = 0, corrupt_ = 0;
 };
 
-/// Every record of one file (small files and tests; stream with tfrecord_reader otherwise).
-inline std::vector<std::string> read_tfrecord_file(const std::filesystem::path& path,
-                                                   const tfrecord_reader_options& options = {}) {
-  tfrecord_reader r(path, options);
-  std::vector<std::string> out;
-  for (std::string rec; r.next(rec);) out.push_back(std::move(rec));
-  return out;
+/// y = x W for float32 x [batch, K] and quantized W: float32 [batch, N] (see the file comment).
+template <operand X, std::size_t K, std::size_t N>
+auto matmul(const X& x, const quantized_weights<K, N>& w) {
+  using SX = shape_of_t<X>;
+  static_assert(std::is_same_v<value_t<X>, float>, "sf::matmul: quantized weights multiply float32 inputs");
+  static_assert(SX::rank == 2, "sf::matmul: quantized weights multiply a matrix [batch, K]");
+  static_assert(SX::rank != 2 || SX::extents[SX::rank - 1] == K || SX::extents[SX::rank - 1] == dyn,
+                "sf::matmul: the input's columns differ from the quantized weights' rows");
+  return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
 }
 
-// ===================================================================================== shards
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_QUANTIZED_HPP
+// ---- end staticflow/expr/quantized.hpp ----
 
-/// `base-<index>-of-<count>` with five-digit zero-padded numbers, as TF names shards:
-/// `shard_name("train", 0, 4) == "train-00000-of-00004"`. **Errors**: invalid_argument when
-/// `index >= count`.
-inline std::string shard_name(std::string_view base, std::size_t index, std::size_t count) {
-  if (index >= count)
-    staticflow::detail::fail<invalid_argument>({"staticflow::io::shard_name: shard index ", index, " is not below the count ", count});
-  char digits[64];
-  std::snprintf(digits, sizeof digits, "-%05zu-of-%05zu", index, count);
-  return std::string(base) + digits;
-}
+// ---- begin staticflow/io.hpp ----
+#ifndef STATICFLOW_IO_HPP
+#define STATICFLOW_IO_HPP
+/// \file
+/// \brief The file formats of `staticflow/io/` in one include: CRC32C, the protobuf wire codec,
+/// compressed streams, TFRecord files and tf.train.Example with `parse_example`. Kept out of
+/// `staticflow.hpp` so that programs that read no such files do not compile them.
 
-/// The `count` shard names of `base`, in order.
-inline std::vector<std::string> shard_names(std::string_view base, std::size_t count) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < count; ++i) out.push_back(shard_name(base, i, count));
-  return out;
-}
-
-/// How a sharded writer assigns records to shards.
-enum class shard_policy : std::uint8_t {
-  round_robin,  ///< record i goes to shard i % n
-  contiguous,   ///< the first ceil(total / n) records to shard 0, and so on (needs the total)
-};
-
-/// Writes records across `n` TFRecord files `base-0000i-of-0000n`.
-///
-/// **Example:** `sf::io::sharded_tfrecord_writer w("out/train", 4); for (auto& r : records) w.write(r); w.close();`
-class sharded_tfrecord_writer {
- public:
-  /// `total_records` is needed (and checked) only for shard_policy::contiguous.
-  sharded_tfrecord_writer(const std::string& base, std::size_t num_shards, const tfrecord_writer_options& options = {},
-                          shard_policy policy = shard_policy::round_robin, std::uint64_t total_records = 0)
-      : policy_(policy) {
-    if (num_shards == 0)
-      staticflow::detail::fail<invalid_argument>({"staticflow::io::sharded_tfrecord_writer: '", base, "': needs at least one shard"});
-    per_shard_ = policy == shard_policy::contiguous ? (total_records + num_shards - 1) / num_shards : 1;
-    if (per_shard_ == 0) per_shard_ = 1;
-    for (std::size_t i = 0; i < num_shards; ++i)
-      shards_.push_back(std::make_unique<tfrecord_writer>(shard_name(base, i, num_shards), options));
-  }
-
-  void write(std::string_view data) {
-    const std::size_t n = shards_.size();
-    const std::size_t s = policy_ == shard_policy::round_robin ? count_ % n
-                                                               : static_cast<std::size_t>(std::min<std::uint64_t>(count_ / per_shard_, n - 1));
-    shards_[s]->write(data);
-    ++count_;
-  }
-  void close() {
-    for (auto& s : shards_) s->close();
-  }
-  std::size_t num_shards() const noexcept { return shards_.size(); }
-  std::uint64_t records_written() const noexcept { return count_; }
-  const std::filesystem::path& shard_path(std::size_t i) const { return shards_.at(i)->path(); }
-
- private:
-  std::vector<std::unique_ptr<tfrecord_writer>> shards_;
-  shard_policy policy_;
-  std::uint64_t per_shard_ = 1;
-  std::uint64_t count_ = 0;
-};
-
-}  // namespace staticflow::io
-#endif  // STATICFLOW_IO_TFRECORD_HPP
-// ---- end staticflow/io/tfrecord.hpp ----
 
 #endif  // STATICFLOW_IO_HPP
 // ---- end staticflow/io.hpp ----

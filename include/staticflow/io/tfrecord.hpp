@@ -237,7 +237,10 @@ class tfrecord_reader {
     while (end_ - pos_ < n && !eof_) {
       if (pos_ > 0) compact();
       if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);  // only once what is there is real data
-      const std::size_t got = in_.read(buf_.data() + end_, buf_.size() - end_);
+      // What the record needs and one buffer's worth ahead, not all the buffer holds: after a
+      // long record, a grown buffer read full would leave most of the next one to move down.
+      const std::size_t want = std::min(buf_.size() - end_, n - (end_ - pos_) + options_.buffer_size);
+      const std::size_t got = in_.read(buf_.data() + end_, want);
       if (got == 0) eof_ = true;
       end_ += got;
     }
