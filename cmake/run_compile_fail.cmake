@@ -2,7 +2,7 @@
 # cmake -DSF_CF_CONFIG=<config.cmake> -DSF_CF_SOURCE=<case.cpp> -P run_compile_fail.cmake
 #
 # Passes only when <case.cpp> fails to compile with output matching the
-# regular expression on its `// expect: <regex>` line (CMake regex syntax).
+# regular expression on each of its `// expect: <regex>` lines (CMake regex syntax).
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT SF_CF_CONFIG OR NOT SF_CF_SOURCE)
@@ -15,12 +15,17 @@ if(NOT expect_lines)
   message(FATAL_ERROR "compile_fail: ${SF_CF_SOURCE} has no '// expect: <regex>' line; "
                       "put one on its first line")
 endif()
-list(GET expect_lines 0 expect_line)
-string(REGEX REPLACE "^[ \t]*//[ \t]*expect:[ \t]*" "" expect "${expect_line}")
-string(STRIP "${expect}" expect)
-if(expect STREQUAL "")
-  message(FATAL_ERROR "compile_fail: ${SF_CF_SOURCE}: the expect line is empty")
-endif()
+# Every expect line must match (several: the message, and where it points, e.g. the layer's
+# position and shapes in the instantiation note that precedes it).
+set(expects "")
+foreach(expect_line IN LISTS expect_lines)
+  string(REGEX REPLACE "^[ \t]*//[ \t]*expect:[ \t]*" "" expect "${expect_line}")
+  string(STRIP "${expect}" expect)
+  if(expect STREQUAL "")
+    message(FATAL_ERROR "compile_fail: ${SF_CF_SOURCE}: an expect line is empty")
+  endif()
+  list(APPEND expects "${expect}")
+endforeach()
 
 set(args -std=c++20 -fsyntax-only -fdiagnostics-color=never)
 foreach(dir IN LISTS SF_CF_INCLUDE_DIRS)
@@ -42,10 +47,12 @@ if(rc EQUAL 0)
   message(FATAL_ERROR "compile_fail: ${name} compiled unexpectedly; it should fail "
                       "with a diagnostic matching: ${expect}")
 endif()
-if(NOT output MATCHES "${expect}")
-  # The output goes out verbatim: FATAL_ERROR would re-wrap the diagnostics.
-  message(NOTICE "---- compiler output ----\n${output}---- end of compiler output ----")
-  message(FATAL_ERROR "compile_fail: ${name} failed with a different message; "
-                      "expected a match for: ${expect}")
-endif()
-message(STATUS "compile_fail: ${name} failed as expected (matched: ${expect})")
+foreach(expect IN LISTS expects)
+  if(NOT output MATCHES "${expect}")
+    # The output goes out verbatim: FATAL_ERROR would re-wrap the diagnostics.
+    message(NOTICE "---- compiler output ----\n${output}---- end of compiler output ----")
+    message(FATAL_ERROR "compile_fail: ${name} failed with a different message; "
+                        "expected a match for: ${expect}")
+  endif()
+endforeach()
+message(STATUS "compile_fail: ${name} failed as expected (matched: ${expects})")

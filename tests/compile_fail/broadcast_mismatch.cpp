@@ -1,4 +1,5 @@
 // expect: do not broadcast
+// expect: check_broadcast<staticflow::shape<3>, staticflow::shape<4> >
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief [3] + [4] does not compile: the extents neither match nor are 1.

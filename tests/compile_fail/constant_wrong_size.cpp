@@ -1,4 +1,5 @@
 // expect: number of values differs
+// expect: check_constant_size<staticflow::shape<3>, 2>
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief constant<float, shape<3>> from two values does not compile.

@@ -1,4 +1,5 @@
 // expect: inner extents differ
+// expect: check_matmul<staticflow::shape<18446744073709551615, 784>, staticflow::shape<500, 10>, false, false>
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief A [?, 784] by [500, 10] product does not compile: the inner extents are static and differ.

@@ -1,4 +1,5 @@
 // expect: rank 2
+// expect: check_matmul<staticflow::shape<2, 3, 4>, staticflow::shape<4, 5>, false, false>
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief matmul of a rank-3 operand does not compile.

@@ -23,7 +23,8 @@ struct conv2d {
   template <std::size_t Position, class In>
   struct check {
     static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
-    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(SH >= 1 && SW >= 1, "sf::nn::conv2d: strides must be at least 1");
+    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
     static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
                   "sf::nn::conv2d: the filter is larger than the input with VALID padding");
@@ -57,7 +58,8 @@ struct pool2d {
   template <std::size_t Position, class In>
   struct check {
     static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
-    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(SH >= 1 && SW >= 1, "sf::nn::max_pool2d / avg_pool2d: strides must be at least 1");
+    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
     static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
                   "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");

@@ -128,26 +128,25 @@ class model {
   /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
   template <operand X>
   auto operator()(const X& x) const {
-    using S = shape_of_t<X>;
-    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
-                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, false>(x);
+    constexpr bool fits = fits_input<shape_of_t<X>>();
+    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    if constexpr (fits) return forward<0, false>(x);  // else no cascade of errors from the layers
   }
 
   /// The network as it trains: like `operator()`, but layers such as dropout are active.
   template <operand X>
   auto training(const X& x) const {
-    using S = shape_of_t<X>;
-    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
-                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, trains_differently()>(x);
+    constexpr bool fits = fits_input<shape_of_t<X>>();
+    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    if constexpr (fits) return forward<0, trains_differently()>(x);  // else no cascade of errors from the layers
   }
 
   const auto& parameters() const { return params_; }
 
  private:
   template <class S>
-  static constexpr bool check_input() {
+  static constexpr bool fits_input() {
+    if (S::rank != Net::input_shape::rank) return false;
     for (std::size_t i = 1; i < S::rank; ++i)
       if (S::extents[i] != Net::input_shape::extents[i]) return false;
     return true;

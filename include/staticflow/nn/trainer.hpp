@@ -32,19 +32,30 @@ struct fit_options {
   std::function<bool(std::size_t, double)> on_epoch = {};
 };
 
+namespace detail {
+/// The classifier's rule on the network's output shape, in a type of its own so that the
+/// compiler's note names the shape the network ends in.
+template <class Out>
+struct classifier_output {
+  static_assert(Out::rank == 2,
+                "sf::nn::classifier: the network must end in [batch, classes] (flatten and a dense layer last)");
+  static constexpr bool ok = Out::rank == 2;
+};
+}  // namespace detail
+
 /// Trains a classification network with softmax cross-entropy (one-hot labels).
 ///
 /// The graph (placeholders, variables, loss, train op, accuracy) is built once; every step
 /// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
 template <class Net, class Optimizer, class Policy = host, class T = float>
 class classifier {
-  static constexpr std::size_t classes = Net::output_shape::extents[1];
+  static_assert(detail::classifier_output<typename Net::output_shape>::ok);
+  static constexpr std::size_t classes = Net::output_shape::extents[Net::output_shape::rank == 2 ? 1 : 0];
   using input_shape = typename Net::input_shape;
   using x_type = placeholder_node<T, input_shape, "classifier/x">;
   using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
 
  public:
-  static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
 
   classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
       : net_(g, seed), logits_(net_(x_type{})),
