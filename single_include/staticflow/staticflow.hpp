@@ -3092,8 +3092,8 @@ auto argmin(const E& e) {
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
 /// `workspace<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
-/// differentiable materialisation point reading its operands from memory) and `value_type`
-/// (the default: the last operand's). Every pass handles the node through the node protocol
+/// differentiable materialisation point reading its operands from memory), `value_type`
+/// (the default: the last operand's) and `has_gradient<Side>` (the default: true). Every pass handles the node through the node protocol
 /// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
 
 #include <utility>
@@ -3129,6 +3129,15 @@ template <class Op>
 constexpr node_traits op_traits() {
   if constexpr (requires { Op::traits; }) return Op::traits;
   else return {.materialized = true, .operands_in_memory = true};
+}
+
+/// Whether operand `Side` gets a gradient from the op: an op may state
+/// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
+/// cross-entropy sends none to its labels); the default is every floating operand.
+template <class Op, std::size_t Side>
+constexpr bool op_has_gradient() {
+  if constexpr (requires { Op::template has_gradient<Side>; }) return Op::template has_gradient<Side>;
+  else return true;
 }
 
 }  // namespace detail
@@ -3194,7 +3203,7 @@ struct op_node : node_base<op_node<Op, A...>> {
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
     const auto& child = meta::get<Side>(args);
     using C = std::remove_cvref_t<decltype(child)>;
-    if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
+    if constexpr (has_variables_v<C> && floating_element<typename C::value_type> && detail::op_has_gradient<Op, Side>()) {
       using P = typename V::policy_type;
       using detail::erase_extents, detail::value_view;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
@@ -4942,8 +4951,13 @@ template <class P>
 struct executor;
 
 /// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
+/// `LabelsGradient`: whether the labels get a gradient too (TF's `_v2`; v1 sends none).
+template <bool LabelsGradient>
 struct softmax_xent_op {
-  static constexpr const char* name = "sf::softmax_cross_entropy_with_logits";
+  static constexpr const char* name =
+      LabelsGradient ? "sf::softmax_cross_entropy_with_logits_v2" : "sf::softmax_cross_entropy_with_logits";
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Side == 1 || LabelsGradient;
   template <class SL, class SX>
   using result_shape = drop_last_t<SX>;
   template <class S, class DL, class DX>
@@ -4971,18 +4985,33 @@ struct softmax_xent_op {
   }
 };
 
-/// Softmax cross-entropy per row: -sum(labels * log(softmax(logits))) over the last axis,
-/// fused: computed as sum(labels * (logsumexp(z) - z)) with z = logits - max(logits), so
-/// logits of magnitude 1e4 neither overflow nor lose the answer.
-/// **Shape:** [B, C], [B, C] -> [B]. **Gradient:** softmax(logits) * sum(labels) - labels.
-template <operand L, operand X>
-auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
+namespace detail {
+template <bool LabelsGradient, class L, class X>
+auto softmax_xent(const L& labels, const X& logits) {
   using SX = shape_of_t<X>;
   static_assert(SX::rank >= 1, "sf::softmax_cross_entropy_with_logits: logits need a class axis");
   static_assert(std::is_same_v<value_t<L>, value_t<X>>, "sf: mixing dtypes requires an explicit sf::cast<T>");
   static_assert(shape_of_t<L>::rank == SX::rank,
                 "sf::softmax_cross_entropy_with_logits: labels and logits must have the same shape");
-  return make_op_node(softmax_xent_op{}, labels, logits);
+  return make_op_node(softmax_xent_op<LabelsGradient>{}, labels, logits);
+}
+}  // namespace detail
+
+/// Softmax cross-entropy per row: -sum(labels * log(softmax(logits))) over the last axis,
+/// fused: computed as sum(labels * (logsumexp(z) - z)) with z = logits - max(logits), so
+/// logits of magnitude 1e4 neither overflow nor lose the answer.
+/// **Shape:** [B, C], [B, C] -> [B]. **Gradient:** softmax(logits) * sum(labels) - labels into
+/// the logits only, as TF 1.x's (deprecated) op: the labels get none.
+template <operand L, operand X>
+auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
+  return detail::softmax_xent<false>(labels, logits);
+}
+
+/// The same loss with a gradient into the labels too (TF's softmax_cross_entropy_with_logits_v2):
+/// d/dlabels = logsumexp(logits) - logits = -log_softmax(logits).
+template <operand L, operand X>
+auto softmax_cross_entropy_with_logits_v2(const L& labels, const X& logits) {
+  return detail::softmax_xent<true>(labels, logits);
 }
 
 /// The fused sparse softmax cross-entropy: integer class labels instead of one-hot rows.
@@ -5076,6 +5105,21 @@ template <operand L, operand X>
 auto clipped_cross_entropy(const L& labels, const X& y) {
   using T = value_t<X>;
   return -reduce_mean(labels * log(clip_by_value(y, T(1e-10), T(1))));
+}
+
+/// log(softmax(logits)) over the last axis (tf.nn.log_softmax): z - log(sum(exp(z))) with
+/// z = logits - max(logits), so large logits neither overflow nor lose the answer; the max is a
+/// constant to the gradient (it cancels), which is then exactly g - softmax * sum(g).
+template <operand X>
+auto log_softmax(const X& logits) {
+  auto z = logits - stop_gradient(reduce_max<-1>(logits, keepdims));
+  return z - log(reduce_sum<-1>(exp(z), keepdims));
+}
+
+/// sum(x^2) / 2 over every element (tf.nn.l2_loss): a scalar, gradient x.
+template <operand X>
+auto l2_loss(const X& x) {
+  return reduce_sum(square(x)) / value_t<X>(2);
 }
 
 /// Softmax over the last axis, stable for large logits.
@@ -5293,16 +5337,44 @@ auto update_moving_average(const A& average, const V& value, double decay) {
   return make_op_node(moving_average_op{decay}, average, value);
 }
 
-/// Mean and (biased) variance over every axis but the last, the statistics batch normalisation
-/// uses (tf.nn.moments(x, axes=[0, ..., rank - 2])). Returns {mean, variance}, each [channels].
-template <operand X>
+namespace detail {
+/// Whether `Axes` (negative ones counted from the back) are 0, 1, ..., k - 1 in order.
+template <std::size_t Rank, int... Axes>
+constexpr bool leading_axes() {
+  int i = 0;
+  return ((((Axes < 0 ? Axes + static_cast<int>(Rank) : Axes) == i++)) && ...);
+}
+}  // namespace detail
+
+/// Mean and (biased) variance over `Axes` (tf.nn.moments(x, axes)): `moments<0, 1, 2>(x)` for an
+/// NHWC batch gives per-channel statistics. Without axes, every axis but the last (the statistics
+/// batch normalisation uses). With `keepdims` the reduced axes stay, of extent 1.
+/// Returns {mean, variance}. The variance is mean((x - mean)^2), the mean broadcast back over the
+/// reduced axes.
+template <int... Axes, operand X>
 auto moments(const X& x) {
-  static_assert(shape_of_t<X>::rank >= 2, "sf::moments: the input needs a batch axis and a channel axis");
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    auto mean = reduce_mean<static_cast<int>(I)...>(x);
-    auto variance = reduce_mean<static_cast<int>(I)...>(square(x - mean));
+  constexpr std::size_t rank = shape_of_t<X>::rank;
+  if constexpr (sizeof...(Axes) == 0) {
+    static_assert(rank >= 2, "sf::moments: the input needs a batch axis and a channel axis");
+    return [&]<std::size_t... I>(std::index_sequence<I...>) { return moments<static_cast<int>(I)...>(x); }(
+        std::make_index_sequence<rank - 1>{});
+  } else if constexpr (detail::leading_axes<rank, Axes...>()) {
+    // The reduced axes lead, so the mean broadcasts back over them as it is (right-aligned).
+    auto mean = reduce_mean<Axes...>(x);
+    auto variance = reduce_mean<Axes...>(square(x - mean));
     return std::pair{mean, variance};
-  }(std::make_index_sequence<shape_of_t<X>::rank - 1>{});
+  } else {
+    auto [mean, variance] = moments<Axes...>(x, keepdims);
+    using S = shape_of_t<decltype(reduce_mean<Axes...>(x))>;
+    return std::pair{reshape<S>(mean), reshape<S>(variance)};  // without the extent-1 axes
+  }
+}
+template <int... Axes, operand X>
+auto moments(const X& x, keepdims_t) {
+  static_assert(sizeof...(Axes) > 0, "sf::moments: name the axes to reduce to keep them");
+  auto mean = reduce_mean<Axes...>(x, keepdims);
+  auto variance = reduce_mean<Axes...>(square(x - mean), keepdims);
+  return std::pair{mean, variance};
 }
 
 /// (x - mean) * scale / sqrt(variance + epsilon) + offset, all but x broadcast along the last
@@ -11904,26 +11976,25 @@ class model {
   /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
   template <operand X>
   auto operator()(const X& x) const {
-    using S = shape_of_t<X>;
-    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
-                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, false>(x);
+    constexpr bool fits = fits_input<shape_of_t<X>>();
+    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    if constexpr (fits) return forward<0, false>(x);  // else no cascade of errors from the layers
   }
 
   /// The network as it trains: like `operator()`, but layers such as dropout are active.
   template <operand X>
   auto training(const X& x) const {
-    using S = shape_of_t<X>;
-    static_assert(S::rank == Net::input_shape::rank && check_input<S>(),
-                  "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    return forward<0, trains_differently()>(x);
+    constexpr bool fits = fits_input<shape_of_t<X>>();
+    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    if constexpr (fits) return forward<0, trains_differently()>(x);  // else no cascade of errors from the layers
   }
 
   const auto& parameters() const { return params_; }
 
  private:
   template <class S>
-  static constexpr bool check_input() {
+  static constexpr bool fits_input() {
+    if (S::rank != Net::input_shape::rank) return false;
     for (std::size_t i = 1; i < S::rank; ++i)
       if (S::extents[i] != Net::input_shape::extents[i]) return false;
     return true;
@@ -11988,7 +12059,8 @@ struct conv2d {
   template <std::size_t Position, class In>
   struct check {
     static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
-    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(SH >= 1 && SW >= 1, "sf::nn::conv2d: strides must be at least 1");
+    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
     static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
                   "sf::nn::conv2d: the filter is larger than the input with VALID padding");
@@ -12022,7 +12094,8 @@ struct pool2d {
   template <std::size_t Position, class In>
   struct check {
     static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
-    static constexpr bool rank_ok = In::rank == 4;
+    static_assert(SH >= 1 && SW >= 1, "sf::nn::max_pool2d / avg_pool2d: strides must be at least 1");
+    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
     static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
                                detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
                   "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");
@@ -12081,19 +12154,30 @@ struct fit_options {
   std::function<bool(std::size_t, double)> on_epoch = {};
 };
 
+namespace detail {
+/// The classifier's rule on the network's output shape, in a type of its own so that the
+/// compiler's note names the shape the network ends in.
+template <class Out>
+struct classifier_output {
+  static_assert(Out::rank == 2,
+                "sf::nn::classifier: the network must end in [batch, classes] (flatten and a dense layer last)");
+  static constexpr bool ok = Out::rank == 2;
+};
+}  // namespace detail
+
 /// Trains a classification network with softmax cross-entropy (one-hot labels).
 ///
 /// The graph (placeholders, variables, loss, train op, accuracy) is built once; every step
 /// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
 template <class Net, class Optimizer, class Policy = host, class T = float>
 class classifier {
-  static constexpr std::size_t classes = Net::output_shape::extents[1];
+  static_assert(detail::classifier_output<typename Net::output_shape>::ok);
+  static constexpr std::size_t classes = Net::output_shape::extents[Net::output_shape::rank == 2 ? 1 : 0];
   using input_shape = typename Net::input_shape;
   using x_type = placeholder_node<T, input_shape, "classifier/x">;
   using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
 
  public:
-  static_assert(Net::output_shape::rank == 2, "sf::nn::classifier: the network must end in [batch, classes]");
 
   classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
       : net_(g, seed), logits_(net_(x_type{})),

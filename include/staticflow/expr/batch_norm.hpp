@@ -13,6 +13,7 @@
 
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/expr/reduce.hpp"
+#include "staticflow/expr/reshape.hpp"
 #include "staticflow/ops/moving_average.hpp"
 
 namespace staticflow {
@@ -64,16 +65,44 @@ auto update_moving_average(const A& average, const V& value, double decay) {
   return make_op_node(moving_average_op{decay}, average, value);
 }
 
-/// Mean and (biased) variance over every axis but the last, the statistics batch normalisation
-/// uses (tf.nn.moments(x, axes=[0, ..., rank - 2])). Returns {mean, variance}, each [channels].
-template <operand X>
+namespace detail {
+/// Whether `Axes` (negative ones counted from the back) are 0, 1, ..., k - 1 in order.
+template <std::size_t Rank, int... Axes>
+constexpr bool leading_axes() {
+  int i = 0;
+  return ((((Axes < 0 ? Axes + static_cast<int>(Rank) : Axes) == i++)) && ...);
+}
+}  // namespace detail
+
+/// Mean and (biased) variance over `Axes` (tf.nn.moments(x, axes)): `moments<0, 1, 2>(x)` for an
+/// NHWC batch gives per-channel statistics. Without axes, every axis but the last (the statistics
+/// batch normalisation uses). With `keepdims` the reduced axes stay, of extent 1.
+/// Returns {mean, variance}. The variance is mean((x - mean)^2), the mean broadcast back over the
+/// reduced axes.
+template <int... Axes, operand X>
 auto moments(const X& x) {
-  static_assert(shape_of_t<X>::rank >= 2, "sf::moments: the input needs a batch axis and a channel axis");
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    auto mean = reduce_mean<static_cast<int>(I)...>(x);
-    auto variance = reduce_mean<static_cast<int>(I)...>(square(x - mean));
+  constexpr std::size_t rank = shape_of_t<X>::rank;
+  if constexpr (sizeof...(Axes) == 0) {
+    static_assert(rank >= 2, "sf::moments: the input needs a batch axis and a channel axis");
+    return [&]<std::size_t... I>(std::index_sequence<I...>) { return moments<static_cast<int>(I)...>(x); }(
+        std::make_index_sequence<rank - 1>{});
+  } else if constexpr (detail::leading_axes<rank, Axes...>()) {
+    // The reduced axes lead, so the mean broadcasts back over them as it is (right-aligned).
+    auto mean = reduce_mean<Axes...>(x);
+    auto variance = reduce_mean<Axes...>(square(x - mean));
     return std::pair{mean, variance};
-  }(std::make_index_sequence<shape_of_t<X>::rank - 1>{});
+  } else {
+    auto [mean, variance] = moments<Axes...>(x, keepdims);
+    using S = shape_of_t<decltype(reduce_mean<Axes...>(x))>;
+    return std::pair{reshape<S>(mean), reshape<S>(variance)};  // without the extent-1 axes
+  }
+}
+template <int... Axes, operand X>
+auto moments(const X& x, keepdims_t) {
+  static_assert(sizeof...(Axes) > 0, "sf::moments: name the axes to reduce to keep them");
+  auto mean = reduce_mean<Axes...>(x, keepdims);
+  auto variance = reduce_mean<Axes...>(square(x - mean), keepdims);
+  return std::pair{mean, variance};
 }
 
 /// (x - mean) * scale / sqrt(variance + epsilon) + offset, all but x broadcast along the last

@@ -20,8 +20,13 @@ template <class P>
 struct executor;
 
 /// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
+/// `LabelsGradient`: whether the labels get a gradient too (TF's `_v2`; v1 sends none).
+template <bool LabelsGradient>
 struct softmax_xent_op {
-  static constexpr const char* name = "sf::softmax_cross_entropy_with_logits";
+  static constexpr const char* name =
+      LabelsGradient ? "sf::softmax_cross_entropy_with_logits_v2" : "sf::softmax_cross_entropy_with_logits";
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Side == 1 || LabelsGradient;
   template <class SL, class SX>
   using result_shape = drop_last_t<SX>;
   template <class S, class DL, class DX>
@@ -49,18 +54,33 @@ struct softmax_xent_op {
   }
 };
 
-/// Softmax cross-entropy per row: -sum(labels * log(softmax(logits))) over the last axis,
-/// fused: computed as sum(labels * (logsumexp(z) - z)) with z = logits - max(logits), so
-/// logits of magnitude 1e4 neither overflow nor lose the answer.
-/// **Shape:** [B, C], [B, C] -> [B]. **Gradient:** softmax(logits) * sum(labels) - labels.
-template <operand L, operand X>
-auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
+namespace detail {
+template <bool LabelsGradient, class L, class X>
+auto softmax_xent(const L& labels, const X& logits) {
   using SX = shape_of_t<X>;
   static_assert(SX::rank >= 1, "sf::softmax_cross_entropy_with_logits: logits need a class axis");
   static_assert(std::is_same_v<value_t<L>, value_t<X>>, "sf: mixing dtypes requires an explicit sf::cast<T>");
   static_assert(shape_of_t<L>::rank == SX::rank,
                 "sf::softmax_cross_entropy_with_logits: labels and logits must have the same shape");
-  return make_op_node(softmax_xent_op{}, labels, logits);
+  return make_op_node(softmax_xent_op<LabelsGradient>{}, labels, logits);
+}
+}  // namespace detail
+
+/// Softmax cross-entropy per row: -sum(labels * log(softmax(logits))) over the last axis,
+/// fused: computed as sum(labels * (logsumexp(z) - z)) with z = logits - max(logits), so
+/// logits of magnitude 1e4 neither overflow nor lose the answer.
+/// **Shape:** [B, C], [B, C] -> [B]. **Gradient:** softmax(logits) * sum(labels) - labels into
+/// the logits only, as TF 1.x's (deprecated) op: the labels get none.
+template <operand L, operand X>
+auto softmax_cross_entropy_with_logits(const L& labels, const X& logits) {
+  return detail::softmax_xent<false>(labels, logits);
+}
+
+/// The same loss with a gradient into the labels too (TF's softmax_cross_entropy_with_logits_v2):
+/// d/dlabels = logsumexp(logits) - logits = -log_softmax(logits).
+template <operand L, operand X>
+auto softmax_cross_entropy_with_logits_v2(const L& labels, const X& logits) {
+  return detail::softmax_xent<true>(labels, logits);
 }
 
 /// The fused sparse softmax cross-entropy: integer class labels instead of one-hot rows.
@@ -154,6 +174,21 @@ template <operand L, operand X>
 auto clipped_cross_entropy(const L& labels, const X& y) {
   using T = value_t<X>;
   return -reduce_mean(labels * log(clip_by_value(y, T(1e-10), T(1))));
+}
+
+/// log(softmax(logits)) over the last axis (tf.nn.log_softmax): z - log(sum(exp(z))) with
+/// z = logits - max(logits), so large logits neither overflow nor lose the answer; the max is a
+/// constant to the gradient (it cancels), which is then exactly g - softmax * sum(g).
+template <operand X>
+auto log_softmax(const X& logits) {
+  auto z = logits - stop_gradient(reduce_max<-1>(logits, keepdims));
+  return z - log(reduce_sum<-1>(exp(z), keepdims));
+}
+
+/// sum(x^2) / 2 over every element (tf.nn.l2_loss): a scalar, gradient x.
+template <operand X>
+auto l2_loss(const X& x) {
+  return reduce_sum(square(x)) / value_t<X>(2);
 }
 
 /// Softmax over the last axis, stable for large logits.

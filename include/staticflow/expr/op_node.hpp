@@ -8,8 +8,8 @@
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
 /// `workspace<P>` for workspace (im2col matrices). An op may state `traits` (the default: a
-/// differentiable materialisation point reading its operands from memory) and `value_type`
-/// (the default: the last operand's). Every pass handles the node through the node protocol
+/// differentiable materialisation point reading its operands from memory), `value_type`
+/// (the default: the last operand's) and `has_gradient<Side>` (the default: true). Every pass handles the node through the node protocol
 /// (expr/node.hpp): a new op is its `Op` type and a factory calling `make_op_node`.
 #pragma once
 #ifndef STATICFLOW_EXPR_OP_NODE_HPP
@@ -49,6 +49,15 @@ template <class Op>
 constexpr node_traits op_traits() {
   if constexpr (requires { Op::traits; }) return Op::traits;
   else return {.materialized = true, .operands_in_memory = true};
+}
+
+/// Whether operand `Side` gets a gradient from the op: an op may state
+/// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
+/// cross-entropy sends none to its labels); the default is every floating operand.
+template <class Op, std::size_t Side>
+constexpr bool op_has_gradient() {
+  if constexpr (requires { Op::template has_gradient<Side>; }) return Op::template has_gradient<Side>;
+  else return true;
 }
 
 }  // namespace detail
@@ -114,7 +123,7 @@ struct op_node : node_base<op_node<Op, A...>> {
   void backward_side(Ctx& ctx, const V& value, const G& g) const {
     const auto& child = meta::get<Side>(args);
     using C = std::remove_cvref_t<decltype(child)>;
-    if constexpr (has_variables_v<C> && floating_element<typename C::value_type>) {
+    if constexpr (has_variables_v<C> && floating_element<typename C::value_type> && detail::op_has_gradient<Op, Side>()) {
       using P = typename V::policy_type;
       using detail::erase_extents, detail::value_view;
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
