@@ -104,6 +104,14 @@ class tensor_view {
     return data_[offset({static_cast<std::size_t>(i)...})];
   }
 
+  /// A rank-0 value on the host reads as its element, as the loss `run(train_op)` returns does:
+  /// `float loss = sess.run(sf::reduce_mean(ce), feeds...);`.
+  operator T() const
+    requires(rank == 0 && std::is_same_v<Policy, host>)
+  {
+    return *data_;
+  }
+
   /// Bounds-checked element access: throws `out_of_range` naming the index and the extents.
   template <class... I>
     requires(sizeof...(I) == rank && (std::is_integral_v<I> && ...))

@@ -157,11 +157,18 @@ class session final : public session_state {
   }
 
   /// The gradient a compute op left for `v`, on the host.
+  /// **Errors:** failed_precondition when the last compute op did not differentiate `v` (not
+  /// trainable, or the loss does not read it: TF's None), instead of zeros or a stale value.
   template <class T, class S>
   tensor<T, S, host> gradient(const variable_node<T, S>& v) {
     if constexpr (!std::is_same_v<P, host>)
       if (fallback_) return fallback_->gradient(v);
     check_graph(*v.def);
+    const std::size_t id = v.def->id();
+    if (id >= wanted_.size() || wanted_[id] == gradient_state::not_wanted)
+      detail::fail<failed_precondition>({"sf::session::gradient('", v.name(),
+                                         "'): the last compute_gradients did not differentiate this variable (it is "
+                                         "not trainable or the loss does not read it; TF gives None)"});
     tensor<T, S, host> out;
     download(out.data(), grad_slot(*v.def).data, out.size() * sizeof(T));
     return out;

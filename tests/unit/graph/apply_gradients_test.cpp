@@ -61,3 +61,37 @@ TEST_CASE("a gradient reaching a variable along several paths is their sum, step
     CHECK(dv(1) == 0.0);
   }
 }
+
+TEST_CASE("gradient() of a variable the last compute did not differentiate is an error, not zeros", "[graph][train]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<double, sf::shape<>>("w", sf::init::constant(2.0));
+  auto unused = sf::variable<double, sf::shape<>>("unused", sf::init::constant(1.0));
+  auto frozen = sf::variable<double, sf::shape<>>("frozen", sf::init::constant(3.0), false);
+  auto loss = sf::square(w) * frozen;
+  auto other = sf::square(unused);
+  sf::session<> sess(g);
+  sess.run(sf::global_variables_initializer());
+  sess.run(sf::train::gradient_descent(0.1).compute_gradients(loss));
+  CHECK(static_cast<double>(sess.gradient(w)) == Approx(2 * 2.0 * 3.0));
+  CHECK_THROWS_AS(sess.gradient(unused), sf::failed_precondition);   // the loss does not read it
+  CHECK_THROWS_WITH(sess.gradient(frozen), Catch::Matchers::Contains("did not differentiate"));  // not trainable
+  // A later compute over another loss: now `w` is the one without a gradient (TF: None), not stale.
+  sess.run(sf::train::gradient_descent(0.1).compute_gradients(other));
+  CHECK(static_cast<double>(sess.gradient(unused)) == Approx(2.0));
+  CHECK_THROWS_AS(sess.gradient(w), sf::failed_precondition);
+}
+
+TEST_CASE("a rank-0 result reads as its element, as run(train_op)'s loss does", "[graph]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<float, sf::shape<2>>("w", sf::init::values({1.0f, -3.0f}));
+  auto loss = sf::reduce_sum(sf::square(w));
+  sf::session<> sess(g);
+  sess.run(sf::global_variables_initializer());
+  const float value = sess.run(loss);  // a tensor<float, shape<>> converting to float
+  const float trained = sess.run(sf::train::gradient_descent(0.1).minimize(loss));
+  CHECK(value == 10.0f);
+  CHECK(trained == value);
+  CHECK(sess.run(loss) == Approx((0.8 * 0.8 + 2.4 * 2.4)));
+}
