@@ -3,7 +3,7 @@
 /// \brief The index-mapping ops (transpose, slice, strided_slice, reverse, tile, pad) on sf::cuda
 /// against sf::host: each op's value and its gradient.
 ///
-/// The `parity` helper is tests/cuda/gradients_test.cu's, copied unchanged: it evaluates
+/// The `parity` helper (tests/cuda/parity.hpp) evaluates
 /// `build(x, constants...)` and the gradient of sum(build(...) * r) with respect to x (r a fixed
 /// varied tensor of the output's shape) on both policies from the same float inputs, and
 /// requires each to agree within 1e-5 relative to the host tensor's largest element. The host's
