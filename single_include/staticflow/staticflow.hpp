@@ -840,6 +840,14 @@ class tensor_view {
     return data_[offset({static_cast<std::size_t>(i)...})];
   }
 
+  /// A rank-0 value on the host reads as its element, as the loss `run(train_op)` returns does:
+  /// `float loss = sess.run(sf::reduce_mean(ce), feeds...);`.
+  operator T() const
+    requires(rank == 0 && std::is_same_v<Policy, host>)
+  {
+    return *data_;
+  }
+
   /// Bounds-checked element access: throws `out_of_range` naming the index and the extents.
   template <class... I>
     requires(sizeof...(I) == rank && (std::is_integral_v<I> && ...))
@@ -9015,11 +9023,18 @@ class session final : public session_state {
   }
 
   /// The gradient a compute op left for `v`, on the host.
+  /// **Errors:** failed_precondition when the last compute op did not differentiate `v` (not
+  /// trainable, or the loss does not read it: TF's None), instead of zeros or a stale value.
   template <class T, class S>
   tensor<T, S, host> gradient(const variable_node<T, S>& v) {
     if constexpr (!std::is_same_v<P, host>)
       if (fallback_) return fallback_->gradient(v);
     check_graph(*v.def);
+    const std::size_t id = v.def->id();
+    if (id >= wanted_.size() || wanted_[id] == gradient_state::not_wanted)
+      detail::fail<failed_precondition>({"sf::session::gradient('", v.name(),
+                                         "'): the last compute_gradients did not differentiate this variable (it is "
+                                         "not trainable or the loss does not read it; TF gives None)"});
     tensor<T, S, host> out;
     download(out.data(), grad_slot(*v.def).data, out.size() * sizeof(T));
     return out;

@@ -3,6 +3,7 @@
 // interleave and parse_example into feedable batches, and the reader's errors surfacing from
 // the pipeline with the file named.
 #include <catch2/catch.hpp>
+#include "temp_dir.hpp"
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -25,19 +26,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("sf_tfrecord_dataset_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& s) const { return path / s; }
-};
+using sf_test::temp_dir;
 
 template <class D>
 std::vector<typename D::element_type> collect(const D& ds) {

@@ -6,6 +6,7 @@
 #include "staticflow/io/tfrecord.hpp"
 
 #include <catch2/catch.hpp>
+#include "temp_dir.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -21,19 +22,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("sf_tfrecord_test_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
-};
+using sf_test::temp_dir;
 
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
