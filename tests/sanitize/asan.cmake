@@ -24,6 +24,7 @@ foreach(test IN LISTS SF_ASAN_UNIT_TESTS)
   string(REPLACE "/" "_" name "unit_${test}")
   add_executable(${name} "${SF_ROOT}/tests/unit/${test}.cpp")
   target_link_libraries(${name} PRIVATE sf_asan_catch_main sf_headers)
+  target_include_directories(${name} PRIVATE "${SF_ROOT}/tests")  # the tests' shared helpers
   target_compile_options(${name} PRIVATE ${sf_asan_flags})
   target_link_options(${name} PRIVATE ${sf_asan_flags})
 endforeach()
