@@ -51,6 +51,8 @@
 #include "staticflow/train/regularizer.hpp"
 #include "staticflow/train/moving_average.hpp"
 #include "staticflow/train/moving_average_op.hpp"
+#include "staticflow/train/checkpoint_state.hpp"
+#include "staticflow/train/saver.hpp"
 #include "staticflow/data/idx.hpp"
 #include "staticflow/data/dataset.hpp"
 #include "staticflow/data/mnist.hpp"

@@ -9,10 +9,15 @@
 #ifndef STATICFLOW_GRAPH_GRAPH_HPP
 #define STATICFLOW_GRAPH_GRAPH_HPP
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "staticflow/core/fixed_string.hpp"
@@ -26,16 +31,20 @@ class session_state;
 /// What a graph knows of a variable, whatever its type.
 class variable_base {
  public:
-  variable_base(std::string name, bool trainable, std::size_t id, const graph* owner, std::size_t bytes)
-      : name_(std::move(name)), trainable_(trainable), id_(id), owner_(owner), bytes_(bytes) {}
+  variable_base(std::string name, bool trainable, std::size_t id, const graph* owner, std::size_t bytes,
+                std::vector<std::int64_t> dims)
+      : name_(std::move(name)), trainable_(trainable), id_(id), owner_(owner), bytes_(bytes), dims_(std::move(dims)) {}
   virtual ~variable_base() = default;
   const std::string& name() const { return name_; }
   bool trainable() const { return trainable_; }
   std::size_t id() const { return id_; }
   const graph* owner() const { return owner_; }
   std::size_t bytes() const { return bytes_; }
+  /// The static shape's extents (for checkpoints and messages).
+  const std::vector<std::int64_t>& dims() const { return dims_; }
   virtual std::string shape_string() const = 0;
   virtual std::string_view dtype_name() const = 0;
+  virtual dtype type() const = 0;
   /// Computes the initial value on the host and stores it in the session.
   virtual void initialize(session_state& s) const = 0;
 
@@ -45,6 +54,7 @@ class variable_base {
   std::size_t id_;
   const graph* owner_;
   std::size_t bytes_;
+  std::vector<std::int64_t> dims_;
 };
 
 /// Storage of variable values (and their gradients) for one session, behind a device-neutral
@@ -68,6 +78,60 @@ class session_state {
   slot& grad_slot(const variable_base& v) { return ensure(grads_, v); }
   bool is_initialized(const variable_base& v) const { return v.id() < values_.size() && values_[v.id()].initialized; }
 
+  /// An optimiser's state for one variable, as a saver sees it: its slot buffers (each the
+  /// variable's dtype and size) under the names TF gives its slot variables ("w/Adam",
+  /// "w/Adam_1"), and for Adam the update count, which a checkpoint stores as TF's power
+  /// accumulators ("beta1_power" = beta1^(updates + 1)).
+  struct optimizer_slots {
+    const variable_base* var = nullptr;
+    std::vector<std::pair<std::string, void*>> slots;
+    std::int64_t* updates = nullptr;
+    std::vector<std::pair<std::string, double>> powers;  ///< (name, base)
+  };
+  /// Every optimiser state the session has made, in the order made.
+  const std::vector<optimizer_slots>& optimizer_state() const { return optimizer_state_; }
+  /// Slot values (host bytes) and power accumulators a restore read before the session made the
+  /// slots they belong to: the session takes them when it makes the slots (a resumed run's
+  /// first step).
+  std::map<std::string, std::string>& restored_slots() { return restored_slots_; }
+  std::map<std::string, double>& restored_powers() { return restored_powers_; }
+  /// The state a saver reads and writes: this one, or the host session a soft-placed session
+  /// forwards to.
+  virtual session_state& effective_state() { return *this; }
+  /// The update count behind restored power accumulators base^(t + 1), when there are any. The
+  /// largest base decays slowest, so its power gives t most exactly; one that underflowed to 0
+  /// means a count so large that the bias correction is 1 to the last bit.
+  std::optional<std::int64_t> restored_update_count(const std::vector<std::pair<std::string, double>>& powers) const {
+    const std::pair<std::string, double>* best = nullptr;
+    for (const auto& p : powers)
+      if (restored_powers_.count(p.first) && (!best || p.second > best->second)) best = &p;
+    if (!best) return std::nullopt;
+    const double value = restored_powers_.at(best->first);
+    if (!(value > 0.0)) return std::int64_t{1} << 40;
+    return std::max<std::int64_t>(0, std::llround(std::log(value) / std::log(best->second)) - 1);
+  }
+
+ protected:
+  /// Records the state of a new slot set under TF's names ("<var>/<Opt>", "<var>/<Opt>_1", ...) and
+  /// loads what a restore left for it.
+  void add_optimizer_slots(const variable_base& v, const char* optimizer, const std::vector<void*>& data,
+                           std::int64_t* updates, std::vector<std::pair<std::string, double>> powers) {
+    optimizer_slots rec{&v, {}, updates, std::move(powers)};
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      std::string name = v.name() + "/" + optimizer + (i ? "_" + std::to_string(i) : "");
+      if (const auto it = restored_slots_.find(name); it != restored_slots_.end()) {
+        if (it->second.size() != v.bytes())
+          detail::fail<invalid_argument>({"sf::session: the checkpoint's slot '", name, "' has ", it->second.size(),
+                                          " bytes, the variable '", v.name(), "' ", v.bytes()});
+        upload(data[i], it->second.data(), v.bytes());
+        restored_slots_.erase(it);
+      }
+      rec.slots.emplace_back(std::move(name), data[i]);
+    }
+    if (updates) *updates = restored_update_count(rec.powers).value_or(0);
+    optimizer_state_.push_back(std::move(rec));
+  }
+
  protected:
   void release_all() noexcept {
     for (auto* table : {&values_, &grads_})
@@ -82,6 +146,9 @@ class session_state {
     return s;
   }
   std::vector<slot> values_, grads_;
+  std::vector<optimizer_slots> optimizer_state_;
+  std::map<std::string, std::string> restored_slots_;
+  std::map<std::string, double> restored_powers_;
 };
 
 /// A variable of dtype `T`. Its static shape lives in the `variable_node`s that refer to it;
@@ -90,14 +157,16 @@ class session_state {
 template <element_type T>
 class variable_def final : public variable_base {
  public:
-  variable_def(std::string name, std::string shape, std::size_t size, std::pair<double, double> fans,
-               init::initializer init, bool trainable, std::size_t id, const graph* owner)
-      : variable_base(std::move(name), trainable, id, owner, size * sizeof(T)),
+  variable_def(std::string name, std::string shape, std::vector<std::int64_t> dims, std::size_t size,
+               std::pair<double, double> fans, init::initializer init, bool trainable, std::size_t id,
+               const graph* owner)
+      : variable_base(std::move(name), trainable, id, owner, size * sizeof(T), std::move(dims)),
         shape_(std::move(shape)),
         fans_(fans),
         init_(std::move(init)) {}
   std::string shape_string() const override { return shape_; }
   std::string_view dtype_name() const override { return dtype_name_v<T>; }
+  dtype type() const override { return dtype_traits<T>::value; }
   const init::initializer& initializer() const { return init_; }
   void initialize(session_state& s) const override {
     tensor<T, shape<dyn>, host> value(dims_t<shape<dyn>>{{bytes() / sizeof(T)}});
@@ -128,6 +197,20 @@ struct variable_node : node_base<variable_node<T, S>> {
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
   friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
+};
+
+/// A reference to a variable of any dtype and shape (a saver's var_list, a moving average's
+/// variables_to_restore).
+class var_ref {
+ public:
+  template <element_type T, any_shape S>
+  var_ref(const variable_node<T, S>& v) : def_(v.def) {}  // NOLINT: converts implicitly, as TF's lists take any variable
+  explicit var_ref(const variable_base& v) : def_(&v) {}
+  const variable_base& get() const { return *def_; }
+  const variable_base* operator->() const { return def_; }
+
+ private:
+  const variable_base* def_;
 };
 
 /// A value fed at run time. The name is part of the type, so running an expression whose
@@ -287,7 +370,9 @@ class graph {
   }
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
-    auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}), S::static_size,
+    auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}),
+                                                       std::vector<std::int64_t>(S::extents.begin(), S::extents.end()),
+                                                       S::static_size,
                                                        init::initializer::fans<S>(), std::move(init), trainable,
                                                        vars_.size(), this);
     add(def);

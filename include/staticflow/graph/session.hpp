@@ -76,6 +76,11 @@ class session final : public session_state {
   std::string device() const {
     return on_host_fallback() ? std::string(host::name) : device_runtime<P>::placement_name(policy_);
   }
+  session_state& effective_state() override {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return *fallback_;
+    return *this;
+  }
   /// True when soft placement moved this session from its unusable device to the host.
   bool on_host_fallback() const {
     if constexpr (std::is_same_v<P, host>) return false;
@@ -504,6 +509,14 @@ class session final : public session_state {
       if (!seen_[v.def->id()]) seen_[v.def->id()] = 1, f(v);
     });
   }
+  /// Makes a new slot set known to savers (and fills it from a restore that came first).
+  template <class Opt, class Slots>
+  void register_slots(const Opt& opt, const variable_base& v, Slots& s) {
+    std::vector<void*> data;
+    if constexpr (requires { opt.slot_data(s); }) data = opt.slot_data(s);
+    if constexpr (requires { s.updates; opt.powers(); }) add_optimizer_slots(v, Opt::name, data, &s.updates, opt.powers());
+    else add_optimizer_slots(v, Opt::name, data, nullptr, {});
+  }
   template <class Opt, class T, class S>
   void apply_update(const Opt& opt, const void* identity, const variable_node<T, S>& v, std::int64_t step) {
     apply_flat_update<T>(opt, identity, *v.def, step);
@@ -514,7 +527,11 @@ class session final : public session_state {
     using slots_t = typename Opt::template slots<T, shape<dyn>, P>;
     const auto value = flat_view<T>(value_storage(v), v);
     auto& entry = slots_[{identity, v.id()}];
-    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, shape<dyn>, P>(value.dims()));
+    if (!entry) {
+      auto made = std::make_shared<slots_t>(opt.template make_slots<T, shape<dyn>, P>(value.dims()));
+      register_slots(opt, v, *made);
+      entry = std::move(made);
+    }
     opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
   }
 

@@ -5,7 +5,10 @@
 #ifndef STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
 #define STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
 
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
 #include <tuple>
 
 #include "staticflow/graph/session.hpp"
@@ -34,6 +37,26 @@ class moving_average_op {
     if (!found) staticflow::detail::fail<not_found>({"sf::train::moving_average_op::average: variable '", v.name(),
                                                      "' is not averaged"});
     return *found;
+  }
+
+  /// TF's variables_to_restore(): checkpoint names -> variables, each averaged variable under
+  /// its shadow's name and every other variable of the graph under its own, so that a saver
+  /// built on it loads the averages into the model (an evaluation program's use). Unlike TF,
+  /// trainable variables this op does not average keep their own names.
+  std::map<std::string, var_ref> variables_to_restore() const {
+    std::map<std::string, var_ref> out;
+    std::set<const variable_base*> taken;
+    std::apply([&](const auto&... var) {
+      std::apply([&](const auto&... shadow) {
+        ((out.emplace(shadow.name(), var), taken.insert(var.def), taken.insert(shadow.def)), ...);
+      }, shadows_);
+    }, vars_);
+    const graph* g = nullptr;
+    std::apply([&](const auto&... shadow) { ((g = shadow.def->owner()), ...); }, shadows_);
+    if (g)
+      for (const auto& v : g->global_variables())
+        if (!taken.count(v.get())) out.emplace(v->name(), var_ref(*v));
+    return out;
   }
 
   template <class P, class... F>

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "staticflow/config.hpp"
 #include "staticflow/core/error.hpp"
@@ -219,6 +220,11 @@ class momentum : public optimizer_base<momentum> {
   struct slots {
     tensor<T, S, P> accum;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data()};
+  }
 
   momentum(schedule learning_rate, double momentum_coefficient, bool use_nesterov = false)
       : lr_(std::move(learning_rate)),
@@ -278,6 +284,11 @@ class adagrad : public optimizer_base<adagrad> {
   struct slots {
     tensor<T, S, P> accum;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data()};
+  }
 
   explicit adagrad(schedule learning_rate, double initial_accumulator_value = 0.1)
       : lr_(std::move(learning_rate)),
@@ -349,6 +360,12 @@ class rmsprop : public optimizer_base<rmsprop> {
     tensor<T, S, P> mom;  ///< TF's "momentum" slot
     tensor<T, S, P> mg;   ///< TF's "mg" slot (read only when centered)
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    if (centered_) return {s.ms.data(), s.mg.data(), s.mom.data()};
+    return {s.ms.data(), s.mom.data()};
+  }
 
   explicit rmsprop(schedule learning_rate, double decay = 0.9, double momentum = 0.0, double epsilon = 1e-10,
                    bool centered = false)
@@ -425,6 +442,11 @@ class adam : public optimizer_base<adam> {
     tensor<T, S, P> v;          ///< second moment
     std::int64_t updates = 0;  ///< updates applied so far (t - 1 of the next one)
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.m.data(), s.v.data()};
+  }
 
   explicit adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
       : lr_(std::move(learning_rate)),
@@ -436,6 +458,9 @@ class adam : public optimizer_base<adam> {
   slots<T, S, P> make_slots(const dims_t<S>& dims) const {
     return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
   }
+  /// TF's non-slot variables beta1_power and beta2_power, base^(t) for the next update t: a
+  /// checkpoint stores the update count in them.
+  std::vector<std::pair<std::string, double>> powers() const { return {{"beta1_power", beta1_}, {"beta2_power", beta2_}}; }
 
   /// The bias-corrected rate of the update that follows `updates` earlier ones, with the
   /// schedule's rate at global step `step`.
@@ -500,6 +525,11 @@ class adadelta : public optimizer_base<adadelta> {
     tensor<T, S, P> accum;         ///< running mean of g^2 (TF's "accum")
     tensor<T, S, P> accum_update;  ///< running mean of update^2 (TF's "accum_update")
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data(), s.accum_update.data()};
+  }
 
   explicit adadelta(schedule learning_rate = 0.001, double rho = 0.95, double epsilon = 1e-8)
       : lr_(std::move(learning_rate)),
@@ -575,6 +605,11 @@ class ftrl : public optimizer_base<ftrl> {
     tensor<T, S, P> accum;   ///< sum of g^2 (TF's "accum")
     tensor<T, S, P> linear;  ///< TF's "linear"
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data(), s.linear.data()};
+  }
 
   explicit ftrl(schedule learning_rate, double learning_rate_power = -0.5, double initial_accumulator_value = 0.1,
                 double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0,
@@ -650,6 +685,11 @@ class proximal_adagrad : public optimizer_base<proximal_adagrad> {
   struct slots {
     tensor<T, S, P> accum;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data()};
+  }
 
   explicit proximal_adagrad(schedule learning_rate, double initial_accumulator_value = 0.1,
                             double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
@@ -777,6 +817,11 @@ class adagrad_da : public optimizer_base<adagrad_da> {
     tensor<T, S, P> gradient_accumulator;
     tensor<T, S, P> gradient_squared_accumulator;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.gradient_accumulator.data(), s.gradient_squared_accumulator.data()};
+  }
 
   explicit adagrad_da(schedule learning_rate, double initial_gradient_squared_accumulator_value = 0.1,
                       double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
