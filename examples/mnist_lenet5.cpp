@@ -6,6 +6,8 @@
 /// Usage: mnist_lenet5 [--epochs 15] [--data-dir data/mnist] [--dataset mnist|fashion]
 ///                     [--seed 1] [--device host] [--batch 64] [--target 0.99] [--steps N]
 ///                     [--expect-test A]   (exit status 2 when the last test accuracy is below A)
+///                     [--checkpoint-dir DIR [--save-every N]]   (resume from DIR's latest checkpoint,
+///                     save every N steps and at the end)
 ///                     [--tfrecord GLOB [--compression none|gzip|zlib]]   (train from TFRecord files
 ///                     of the seed's MNIST Examples, written by mnist_to_tfrecord; the test set still
 ///                     comes from --data-dir)
@@ -36,6 +38,8 @@ struct options {
   std::size_t epochs = 15, batch = 64, steps = 0;
   std::string data_dir = "data/mnist", dataset = "mnist", device = "host";
   std::string tfrecord, compression = "none";  ///< TFRecord files to train from instead of the IDX files
+  std::string checkpoint_dir;                  ///< resume from and save checkpoints here
+  std::size_t save_every = 0;
   std::uint64_t seed = 1;
   double target = 0.99;
   double expect_test = 0;  ///< exit with status 2 when the last test accuracy is lower
@@ -48,7 +52,7 @@ options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                 "[--device host] [--batch N] [--target ACC] [--steps N] [--expect-test A] [--tfrecord GLOB] "
-                "[--compression none|gzip|zlib]");
+                "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]]");
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_lenet5: flag " + flag + " needs a value");
@@ -65,6 +69,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--expect-test") o.expect_test = std::stod(v);
       else if (flag == "--tfrecord") o.tfrecord = v;
       else if (flag == "--compression") o.compression = v;
+      else if (flag == "--checkpoint-dir") o.checkpoint_dir = v;
+      else if (flag == "--save-every") o.save_every = std::stoul(v);
       else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_lenet5: bad value '" + v + "' for " + flag);
@@ -92,6 +98,7 @@ int run(const options& o) {
   double reached_at = -1, accuracy = 0;
   nn::fit_options fit;
   fit.epochs = o.epochs, fit.batch = o.batch, fit.max_steps = o.steps;
+  fit.checkpoint_dir = o.checkpoint_dir, fit.save_every_steps = o.save_every;
   fit.on_epoch = [&](std::size_t epoch, double secs) {
     accuracy = trainer.evaluate(data.test);
     std::printf("epoch %zu: test accuracy %.4f after %.1f s of training\n", epoch, accuracy, secs);

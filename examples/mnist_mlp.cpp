@@ -8,6 +8,9 @@
 ///                  [--tfrecord GLOB [--compression none|gzip|zlib]]   (train from TFRecord files
 ///                  of the seed's MNIST Examples, written by mnist_to_tfrecord; validation and test
 ///                  still come from --data-dir)
+///                  [--checkpoint-dir DIR [--save-every 1000]]   (resume from DIR's latest checkpoint:
+///                  the same step, weights, moving averages and batch order; save every N steps and
+///                  at the end, in TensorFlow's format)
 ///                  [--expect-validation A] [--expect-test A]   (exit status 2 when below)
 #include <staticflow/staticflow.hpp>
 #if defined(__CUDACC__)
@@ -43,6 +46,8 @@ struct options {
   std::size_t batch = 100;
   std::string tfrecord;              ///< a glob of TFRecord files to train from instead of the IDX files
   std::string compression = "none";  ///< of those files
+  std::string checkpoint_dir;        ///< resume from and save checkpoints here
+  long save_every = 1000;
   double expect_validation = 0;  ///< exit with status 2 when the final validation accuracy is lower
   double expect_test = 0;        ///< exit with status 2 when the final test accuracy is lower
 };
@@ -54,7 +59,7 @@ options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::cout << "usage: mnist_mlp [--steps N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                    "[--device host|cuda] [--batch N] [--tfrecord GLOB] [--compression none|gzip|zlib] "
-                   "[--expect-validation A] [--expect-test A]\n";
+                   "[--checkpoint-dir DIR [--save-every N]] [--expect-validation A] [--expect-test A]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp: flag " + flag + " needs a value");
@@ -68,6 +73,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--batch") o.batch = std::stoul(value);
       else if (flag == "--tfrecord") o.tfrecord = value;
       else if (flag == "--compression") o.compression = value;
+      else if (flag == "--checkpoint-dir") o.checkpoint_dir = value;
+      else if (flag == "--save-every") o.save_every = std::stol(value);
       else if (flag == "--expect-validation") o.expect_validation = std::stod(value);
       else if (flag == "--expect-test") o.expect_test = std::stod(value);
       else throw sf::invalid_argument("mnist_mlp: unknown flag " + flag + " (try --help)");
@@ -150,10 +157,28 @@ int train(const options& o) {
   data.test.fill_images(0, tx.dim(0), tx.data());
   data.test.fill_labels(0, ty.dim(0), ty.data());
 
+  // Checkpoints (TF's Saver): resume where the last run stopped. The IDX batches go on in the
+  // same order; a TFRecord pipeline starts a new pass (its position is not checkpointed).
+  std::optional<sf::train::saver> saver;
+  long first_step = 1;
+  if (!o.checkpoint_dir.empty()) {
+    saver.emplace();
+    if (const auto latest = sf::train::latest_checkpoint(o.checkpoint_dir)) {
+      saver->restore(sess, *latest);
+      saver->recover_last_checkpoints(sf::train::get_checkpoint_state(o.checkpoint_dir)->all_model_checkpoint_paths);
+      first_step = static_cast<long>(sess.read_scalar(global_step)) + 1;
+      if (!from_files) data.train.skip_batches(static_cast<std::size_t>(first_step - 1), o.batch);
+      std::printf("resumed from %s at step %ld\n", latest->c_str(), first_step - 1);
+    }
+  }
+  auto save = [&](long step) {
+    if (saver) saver->save(sess, o.checkpoint_dir + "/model.ckpt", std::int64_t{step});
+  };
+
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
-  long last_step = 0;
-  for (long step = 1; step <= o.steps; ++step) {
+  long last_step = first_step - 1;
+  for (long step = first_step; step <= o.steps; ++step) {
     if (from_files) std::tie(bx, by) = from_files->get_next();
     else data.train.next_batch(o.batch, bx.data(), by.data());
     const float loss_value = sess.run(train_step, sf::feed(x, bx), sf::feed(y_, by));
@@ -166,7 +191,9 @@ int train(const options& o) {
       std::fflush(stdout);
       last = std::chrono::steady_clock::now(), last_step = step;
     }
+    if (o.save_every > 0 && step % o.save_every == 0 && step != o.steps) save(step);
   }
+  if (first_step <= o.steps) save(o.steps);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const float test_acc = sess.run(accuracy, sf::feed(x, tx), sf::feed(y_, ty)).data()[0];
   std::printf("after %ld steps (%.1f s): test accuracy %.4f (moving-average weights)\n", o.steps, total, test_acc);

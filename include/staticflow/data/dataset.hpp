@@ -146,6 +146,13 @@ class dataset {
     return b;
   }
 
+  /// Moves past `batches` batches of `n` exactly as that many next_batch calls would (the same
+  /// reshuffles), without copying them: a resumed trainer's data order goes on where it stopped.
+  void skip_batches(std::size_t batches, std::size_t n) {
+    check_batch_size(n);
+    for (std::size_t b = 0; b < batches; ++b) advance(n, [](std::size_t, std::size_t) {});
+  }
+
   /// Allocation-free form: writes n * image_size() floats to `images_out` and
   /// n * label_size() floats to `labels_out` (one-hot rows if options().one_hot,
   /// else one class index per example, as float).

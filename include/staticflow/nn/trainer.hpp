@@ -10,13 +10,15 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <ranges>
 #include <string>
-
 
 #include "staticflow/data/dataset.hpp"
 #include "staticflow/graph/session.hpp"
 #include "staticflow/nn/sequential.hpp"
+#include "staticflow/train/saver.hpp"
 
 namespace staticflow::nn {
 
@@ -24,12 +26,19 @@ namespace staticflow::nn {
 struct fit_options {
   std::size_t epochs = 1;
   std::size_t batch = 64;
-  std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
+  std::size_t max_steps = 0;  ///< stop when the global step reaches this (0: no limit)
   bool progress = true;       ///< a progress line on stderr
   /// Batches per epoch when fitting a pipeline, for the progress line's bar and ETA (0: unknown).
   std::size_t steps_per_epoch = 0;
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
   std::function<bool(std::size_t, double)> on_epoch = {};
+  /// A directory for checkpoints ("": none). fit resumes from its latest checkpoint: the same
+  /// global step, weights and optimiser slots, and for a dataset the same data order, so a
+  /// run killed and restarted ends as an uninterrupted one. It saves "DIR/model.ckpt-<step>"
+  /// every `save_every_steps` steps and when it stops, keeping `max_to_keep`.
+  std::string checkpoint_dir = {};
+  std::size_t save_every_steps = 0;  ///< 0: only when fit stops
+  std::size_t max_to_keep = 5;
 };
 
 namespace detail {
@@ -66,51 +75,69 @@ class classifier {
     session_.run(global_variables_initializer());
   }
 
-  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset.
+  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset. Steps count
+  /// from the global step, so `epochs` and `max_steps` are totals over resumed runs.
   void fit(data::dataset& train, const fit_options& o) {
     check_dataset(train, "fit");
     tensor<T, input_shape, host> x(o.batch);
     tensor<T, shape<dyn, classes>, host> y(o.batch);
     const std::size_t steps_per_epoch = train.num_examples() / o.batch;
+    checkpoints ckpt(*this, o);
+    std::size_t step = ckpt.resumed_step();
+    train.skip_batches(step, o.batch);
+    const std::size_t last = last_step(o, o.epochs * steps_per_epoch);
     const auto start = std::chrono::steady_clock::now();
-    std::size_t step = 0;
-    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
-      double loss_sum = 0;
-      for (std::size_t s = 1; s <= steps_per_epoch; ++s, ++step) {
-        if (o.max_steps && step >= o.max_steps) return;
-        train.next_batch(o.batch, x.data(), y.data());
-        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
-        if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
-          show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(s), start);
+    double loss_sum = 0;
+    std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
+    while (step < last) {
+      train.next_batch(o.batch, x.data(), y.data());
+      loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+      ++step, ++in_run;
+      ckpt.after_step(step);
+      const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
+      if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
+        show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(in_run), start);
+      if (s == steps_per_epoch) {
+        if (o.progress) std::fputc('\n', stderr);
+        loss_sum = 0, in_run = 0;
+        if (o.on_epoch && !o.on_epoch(epoch, seconds_since(start))) break;
       }
-      if (o.progress) std::fputc('\n', stderr);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
     }
+    ckpt.at_end(step);
   }
 
   /// Trains on the `(inputs, one-hot labels)` batches of `batches`, one pass per epoch: a
   /// pipeline such as `data::mnist_tfrecord_batches`, which draws a new order on each pass.
-  /// Batches may differ in size; each is fed as it comes.
+  /// Batches may differ in size; each is fed as it comes. Resuming from a checkpoint continues
+  /// the global step; with `steps_per_epoch` given it also starts in the right epoch and drops
+  /// the batches of that pass already trained on (the pass's order is a new draw: a pipeline's
+  /// position is not part of a checkpoint, as in TF 1.x).
   template <std::ranges::input_range Batches>
   void fit(const Batches& batches, const fit_options& o) {
     const auto start = std::chrono::steady_clock::now();
-    std::size_t step = 0, per_epoch = o.steps_per_epoch;  // unknown until the first pass ends
-    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    checkpoints ckpt(*this, o);
+    std::size_t step = ckpt.resumed_step(), per_epoch = o.steps_per_epoch;  // unknown until the first pass ends
+    std::size_t first_epoch = 1, skip = 0;
+    if (per_epoch) first_epoch = step / per_epoch + 1, skip = step % per_epoch;
+    const std::size_t last = o.max_steps ? o.max_steps : std::numeric_limits<std::size_t>::max();
+    for (std::size_t epoch = first_epoch; epoch <= o.epochs && step < last; ++epoch) {
       double loss_sum = 0;
-      std::size_t s = 0, samples = 0;
+      std::size_t s = 0, samples = 0, trained = 0;
       for (auto&& [x, y] : batches) {
-        if (o.max_steps && step >= o.max_steps) return;
+        if (step >= last) break;
+        if (s++ < skip) continue;
         loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
-        ++s, ++step, samples += x.dim(0);
-        if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+        ++step, ++trained, samples += x.dim(0);
+        ckpt.after_step(step);
+        if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
       }
+      skip = 0;
       if (per_epoch == 0) per_epoch = s;
-      if (o.progress && s > 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+      if (o.progress && trained > 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
       if (o.progress) std::fputc('\n', stderr);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
+      if (o.on_epoch && !o.on_epoch(epoch, seconds_since(start))) break;
     }
+    ckpt.at_end(step);
   }
 
   /// Fraction of correctly classified examples of `set`, evaluated in chunks.
@@ -148,6 +175,48 @@ class classifier {
                                                   (d.options().one_hot ? ""
                                                                        : " (load it with sf::data::read_data_sets(dir, "
                                                                          "{.one_hot = true}))")});
+  }
+
+  /// fit's checkpoints (nothing without a checkpoint_dir): restores the latest at the start,
+  /// saves every save_every_steps and at the end.
+  class checkpoints {
+   public:
+    checkpoints(classifier& c, const fit_options& o)
+        : c_(c), every_(o.save_every_steps), prefix_(o.checkpoint_dir.empty() ? "" : o.checkpoint_dir + "/model.ckpt") {
+      if (prefix_.empty()) return;
+      saver_.emplace(train::saver_options{.max_to_keep = o.max_to_keep});
+      if (const auto last = train::latest_checkpoint(o.checkpoint_dir)) {
+        saver_->restore(c_.session_, *last);
+        saver_->recover_last_checkpoints(train::get_checkpoint_state(o.checkpoint_dir)->all_model_checkpoint_paths);
+        if (o.progress) std::fprintf(stderr, "resumed from %s\n", last->c_str());
+      }
+      saved_ = resumed_step();
+    }
+    std::size_t resumed_step() const { return static_cast<std::size_t>(c_.session_.read_scalar(c_.global_step_)); }
+    void after_step(std::size_t step) {
+      if (saver_ && every_ && step % every_ == 0) save(step);
+    }
+    void at_end(std::size_t step) {
+      if (saver_ && step != saved_) save(step);
+    }
+
+   private:
+    void save(std::size_t step) {
+      saver_->save(c_.session_, prefix_, static_cast<std::int64_t>(step));
+      saved_ = step;
+    }
+    classifier& c_;
+    std::size_t every_;
+    std::string prefix_;
+    std::optional<train::saver> saver_;
+    std::size_t saved_ = 0;
+  };
+
+  std::size_t last_step(const fit_options& o, std::size_t total) const {
+    return o.max_steps ? std::min(o.max_steps, total) : total;
+  }
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   // steps == 0: the epoch's length is not known yet (the first pass over a pipeline): no bar, no ETA.

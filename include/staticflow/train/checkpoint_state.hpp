@@ -17,6 +17,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -65,11 +66,20 @@ inline std::string text_quote(std::string_view s) {
   return out + "\"";
 }
 
-/// The shortest text that reads back as `x` (as Python's repr, which TF's text_format uses).
+/// The shortest text that reads back as `x`, laid out as Python's repr lays it out (TF writes the
+/// file with text_format, which uses it): positional with at least one decimal for decimal
+/// exponents -4..15 ("1700000000.0", "0.0001"), scientific otherwise ("1e+16", "1.5e-05").
 inline std::string text_number(double x) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, r.ptr);
+  char buf[64];
+  const auto sci = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+  const std::string s(buf, sci.ptr);
+  const auto e = s.find('e');
+  const int exponent = e == std::string::npos ? 0 : std::atoi(s.c_str() + e + 1);
+  if (exponent < -4 || exponent >= 16) return s;
+  const auto fixed = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed);
+  std::string f(buf, fixed.ptr);
+  if (f.find('.') == std::string::npos && f.find_first_of("in") == std::string::npos) f += ".0";
+  return f;
 }
 
 /// A small reader of the text format, for the fields of CheckpointState (unknown scalar fields

@@ -288,9 +288,9 @@ TEST_CASE("max_to_keep, keep_checkpoint_every_n_hours and the state file", "[tra
         "model_checkpoint_path: \"model.ckpt-5\"\n"
         "all_model_checkpoint_paths: \"model.ckpt-4\"\n"
         "all_model_checkpoint_paths: \"model.ckpt-5\"\n"
-        "all_model_checkpoint_timestamps: 8200\n"
-        "all_model_checkpoint_timestamps: 10000\n"
-        "last_preserved_timestamp: 4600\n");
+        "all_model_checkpoint_timestamps: 8200.0\n"
+        "all_model_checkpoint_timestamps: 10000.0\n"
+        "last_preserved_timestamp: 4600.0\n");
   CHECK(sf::train::latest_checkpoint(dir.path) == prefix + "-5");
   const auto st = sf::train::get_checkpoint_state(dir.path);
   REQUIRE(st);
@@ -312,10 +312,11 @@ TEST_CASE("max_to_keep, keep_checkpoint_every_n_hours and the state file", "[tra
 TEST_CASE("the state file's text format: escapes, numbers, unknown fields and errors", "[train][saver]") {
   sf::train::checkpoint_state st;
   st.model_checkpoint_path = "dir \"a\"\\b\n\x01";
-  st.all_model_checkpoint_timestamps = {0.1, 1e21};
+  st.all_model_checkpoint_timestamps = {0.1, 1e21, 1.5e-5, 1700000000.0};
   const std::string text = sf::train::to_text(st);
   CHECK(text == "model_checkpoint_path: \"dir \\\"a\\\"\\\\b\\n\\001\"\n"
-                "all_model_checkpoint_timestamps: 0.1\nall_model_checkpoint_timestamps: 1e+21\n");
+                "all_model_checkpoint_timestamps: 0.1\nall_model_checkpoint_timestamps: 1e+21\n"
+                "all_model_checkpoint_timestamps: 1.5e-05\nall_model_checkpoint_timestamps: 1700000000.0\n");
   const auto back = sf::train::parse_checkpoint_state(text + "# a comment\nfuture_field: 3\n", "f");
   CHECK(back.model_checkpoint_path == st.model_checkpoint_path);
   CHECK(back.all_model_checkpoint_timestamps == st.all_model_checkpoint_timestamps);
