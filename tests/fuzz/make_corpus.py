@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
 """Regenerates the seed corpora in tests/fuzz/corpus/ (committed; run by hand when a format grows).
 
-  python3 tests/fuzz/make_corpus.py SAMPLE.tfrecord
+  python3 tests/fuzz/make_corpus.py SAMPLE.tfrecord CKPT_PREFIX
+
+CKPT_PREFIX: a checkpoint (PREFIX.index, PREFIX.data-00000-of-00001 and the directory's
+`checkpoint` file), e.g. from `sf_io_interop ckpt-write DIR/model.ckpt` (tests/interop).
 
 SAMPLE.tfrecord: an uncompressed TFRecord file of Examples, e.g. from
 `sf_io_interop write sample.tfrecord` (tests/interop). Valid seeds come from it; broken ones
@@ -15,6 +18,7 @@ import zlib
 
 here = os.path.dirname(os.path.abspath(__file__))
 sample = open(sys.argv[1], "rb").read()
+ckpt = sys.argv[2]
 
 
 def crc32c(data):
@@ -91,3 +95,26 @@ put("idx", "gzip_uint8", gzip.compress(u8, mtime=0))
 put("idx", "bad_magic", b"\x01\x02\x08\x01\x00\x00\x00\x01\x05")
 put("idx", "truncated_dims", b"\x00\x00\x08\x03\x00\x00")
 put("idx", "huge_dims", b"\x00\x00\x0e\x04" + b"\xff\xff\xff\xff" * 4)
+
+# checkpoint: mode byte 0, u32 index length, index, data; mode 1: a state file's text.
+index = open(ckpt + ".index", "rb").read()
+data = open(ckpt + ".data-00000-of-00001", "rb").read()
+state = open(os.path.join(os.path.dirname(ckpt), "checkpoint"), "rb").read()
+
+
+def bundle(i, d):
+    return b"\x00" + struct.pack("<I", len(i)) + i + d
+
+
+put("checkpoint", "valid", bundle(index, data))
+put("checkpoint", "truncated_data", bundle(index, data[:len(data) // 2]))
+put("checkpoint", "truncated_index", bundle(index[:len(index) - 20], data))
+bad = bytearray(data)
+bad[len(bad) // 3] ^= 0x10
+put("checkpoint", "bad_data_crc", bundle(index, bytes(bad)))
+bad = bytearray(index)
+bad[10] ^= 0x01
+put("checkpoint", "bad_block_crc", bundle(bytes(bad), data))
+put("checkpoint", "footer_only", bundle(index[-48:], b""))
+put("checkpoint", "state", b"\x01" + state)
+put("checkpoint", "state_escapes", b"\x01" + b'model_checkpoint_path: "a\\001\\x41\\"b"\nlast_preserved_timestamp: 1e+300\n')
