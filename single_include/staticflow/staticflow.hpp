@@ -8175,10 +8175,15 @@ inline initializer values(std::vector<double> v) {
 /// the variable definitions (name, shape, dtype, initialiser, trainable flag) and the names.
 /// Values live in a `session`. Two graphs share nothing.
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 
@@ -8220,16 +8225,20 @@ class session_state;
 /// What a graph knows of a variable, whatever its type.
 class variable_base {
  public:
-  variable_base(std::string name, bool trainable, std::size_t id, const graph* owner, std::size_t bytes)
-      : name_(std::move(name)), trainable_(trainable), id_(id), owner_(owner), bytes_(bytes) {}
+  variable_base(std::string name, bool trainable, std::size_t id, const graph* owner, std::size_t bytes,
+                std::vector<std::int64_t> dims)
+      : name_(std::move(name)), trainable_(trainable), id_(id), owner_(owner), bytes_(bytes), dims_(std::move(dims)) {}
   virtual ~variable_base() = default;
   const std::string& name() const { return name_; }
   bool trainable() const { return trainable_; }
   std::size_t id() const { return id_; }
   const graph* owner() const { return owner_; }
   std::size_t bytes() const { return bytes_; }
+  /// The static shape's extents (for checkpoints and messages).
+  const std::vector<std::int64_t>& dims() const { return dims_; }
   virtual std::string shape_string() const = 0;
   virtual std::string_view dtype_name() const = 0;
+  virtual dtype type() const = 0;
   /// Computes the initial value on the host and stores it in the session.
   virtual void initialize(session_state& s) const = 0;
 
@@ -8239,6 +8248,7 @@ class variable_base {
   std::size_t id_;
   const graph* owner_;
   std::size_t bytes_;
+  std::vector<std::int64_t> dims_;
 };
 
 /// Storage of variable values (and their gradients) for one session, behind a device-neutral
@@ -8262,6 +8272,60 @@ class session_state {
   slot& grad_slot(const variable_base& v) { return ensure(grads_, v); }
   bool is_initialized(const variable_base& v) const { return v.id() < values_.size() && values_[v.id()].initialized; }
 
+  /// An optimiser's state for one variable, as a saver sees it: its slot buffers (each the
+  /// variable's dtype and size) under the names TF gives its slot variables ("w/Adam",
+  /// "w/Adam_1"), and for Adam the update count, which a checkpoint stores as TF's power
+  /// accumulators ("beta1_power" = beta1^(updates + 1)).
+  struct optimizer_slots {
+    const variable_base* var = nullptr;
+    std::vector<std::pair<std::string, void*>> slots;
+    std::int64_t* updates = nullptr;
+    std::vector<std::pair<std::string, double>> powers;  ///< (name, base)
+  };
+  /// Every optimiser state the session has made, in the order made.
+  const std::vector<optimizer_slots>& optimizer_state() const { return optimizer_state_; }
+  /// Slot values (host bytes) and power accumulators a restore read before the session made the
+  /// slots they belong to: the session takes them when it makes the slots (a resumed run's
+  /// first step).
+  std::map<std::string, std::string>& restored_slots() { return restored_slots_; }
+  std::map<std::string, double>& restored_powers() { return restored_powers_; }
+  /// The state a saver reads and writes: this one, or the host session a soft-placed session
+  /// forwards to.
+  virtual session_state& effective_state() { return *this; }
+  /// The update count behind restored power accumulators base^(t + 1), when there are any. The
+  /// largest base decays slowest, so its power gives t most exactly; one that underflowed to 0
+  /// means a count so large that the bias correction is 1 to the last bit.
+  std::optional<std::int64_t> restored_update_count(const std::vector<std::pair<std::string, double>>& powers) const {
+    const std::pair<std::string, double>* best = nullptr;
+    for (const auto& p : powers)
+      if (restored_powers_.count(p.first) && (!best || p.second > best->second)) best = &p;
+    if (!best) return std::nullopt;
+    const double value = restored_powers_.at(best->first);
+    if (!(value > 0.0)) return std::int64_t{1} << 40;
+    return std::max<std::int64_t>(0, std::llround(std::log(value) / std::log(best->second)) - 1);
+  }
+
+ protected:
+  /// Records the state of a new slot set under TF's names ("<var>/<Opt>", "<var>/<Opt>_1", ...) and
+  /// loads what a restore left for it.
+  void add_optimizer_slots(const variable_base& v, const char* optimizer, const std::vector<void*>& data,
+                           std::int64_t* updates, std::vector<std::pair<std::string, double>> powers) {
+    optimizer_slots rec{&v, {}, updates, std::move(powers)};
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      std::string name = v.name() + "/" + optimizer + (i ? "_" + std::to_string(i) : "");
+      if (const auto it = restored_slots_.find(name); it != restored_slots_.end()) {
+        if (it->second.size() != v.bytes())
+          detail::fail<invalid_argument>({"sf::session: the checkpoint's slot '", name, "' has ", it->second.size(),
+                                          " bytes, the variable '", v.name(), "' ", v.bytes()});
+        upload(data[i], it->second.data(), v.bytes());
+        restored_slots_.erase(it);
+      }
+      rec.slots.emplace_back(std::move(name), data[i]);
+    }
+    if (updates) *updates = restored_update_count(rec.powers).value_or(0);
+    optimizer_state_.push_back(std::move(rec));
+  }
+
  protected:
   void release_all() noexcept {
     for (auto* table : {&values_, &grads_})
@@ -8276,6 +8340,9 @@ class session_state {
     return s;
   }
   std::vector<slot> values_, grads_;
+  std::vector<optimizer_slots> optimizer_state_;
+  std::map<std::string, std::string> restored_slots_;
+  std::map<std::string, double> restored_powers_;
 };
 
 /// A variable of dtype `T`. Its static shape lives in the `variable_node`s that refer to it;
@@ -8284,14 +8351,16 @@ class session_state {
 template <element_type T>
 class variable_def final : public variable_base {
  public:
-  variable_def(std::string name, std::string shape, std::size_t size, std::pair<double, double> fans,
-               init::initializer init, bool trainable, std::size_t id, const graph* owner)
-      : variable_base(std::move(name), trainable, id, owner, size * sizeof(T)),
+  variable_def(std::string name, std::string shape, std::vector<std::int64_t> dims, std::size_t size,
+               std::pair<double, double> fans, init::initializer init, bool trainable, std::size_t id,
+               const graph* owner)
+      : variable_base(std::move(name), trainable, id, owner, size * sizeof(T), std::move(dims)),
         shape_(std::move(shape)),
         fans_(fans),
         init_(std::move(init)) {}
   std::string shape_string() const override { return shape_; }
   std::string_view dtype_name() const override { return dtype_name_v<T>; }
+  dtype type() const override { return dtype_traits<T>::value; }
   const init::initializer& initializer() const { return init_; }
   void initialize(session_state& s) const override {
     tensor<T, shape<dyn>, host> value(dims_t<shape<dyn>>{{bytes() / sizeof(T)}});
@@ -8322,6 +8391,20 @@ struct variable_node : node_base<variable_node<T, S>> {
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
   friend bool operator==(const variable_node& a, const variable_node& b) { return a.def == b.def; }
+};
+
+/// A reference to a variable of any dtype and shape (a saver's var_list, a moving average's
+/// variables_to_restore).
+class var_ref {
+ public:
+  template <element_type T, any_shape S>
+  var_ref(const variable_node<T, S>& v) : def_(v.def) {}  // NOLINT: converts implicitly, as TF's lists take any variable
+  explicit var_ref(const variable_base& v) : def_(&v) {}
+  const variable_base& get() const { return *def_; }
+  const variable_base* operator->() const { return def_; }
+
+ private:
+  const variable_base* def_;
 };
 
 /// A value fed at run time. The name is part of the type, so running an expression whose
@@ -8481,7 +8564,9 @@ class graph {
   }
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
-    auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}), S::static_size,
+    auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}),
+                                                       std::vector<std::int64_t>(S::extents.begin(), S::extents.end()),
+                                                       S::static_size,
                                                        init::initializer::fans<S>(), std::move(init), trainable,
                                                        vars_.size(), this);
     add(def);
@@ -8942,6 +9027,11 @@ class session final : public session_state {
   std::string device() const {
     return on_host_fallback() ? std::string(host::name) : device_runtime<P>::placement_name(policy_);
   }
+  session_state& effective_state() override {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return *fallback_;
+    return *this;
+  }
   /// True when soft placement moved this session from its unusable device to the host.
   bool on_host_fallback() const {
     if constexpr (std::is_same_v<P, host>) return false;
@@ -9370,6 +9460,14 @@ class session final : public session_state {
       if (!seen_[v.def->id()]) seen_[v.def->id()] = 1, f(v);
     });
   }
+  /// Makes a new slot set known to savers (and fills it from a restore that came first).
+  template <class Opt, class Slots>
+  void register_slots(const Opt& opt, const variable_base& v, Slots& s) {
+    std::vector<void*> data;
+    if constexpr (requires { opt.slot_data(s); }) data = opt.slot_data(s);
+    if constexpr (requires { s.updates; opt.powers(); }) add_optimizer_slots(v, Opt::name, data, &s.updates, opt.powers());
+    else add_optimizer_slots(v, Opt::name, data, nullptr, {});
+  }
   template <class Opt, class T, class S>
   void apply_update(const Opt& opt, const void* identity, const variable_node<T, S>& v, std::int64_t step) {
     apply_flat_update<T>(opt, identity, *v.def, step);
@@ -9380,7 +9478,11 @@ class session final : public session_state {
     using slots_t = typename Opt::template slots<T, shape<dyn>, P>;
     const auto value = flat_view<T>(value_storage(v), v);
     auto& entry = slots_[{identity, v.id()}];
-    if (!entry) entry = std::make_shared<slots_t>(opt.template make_slots<T, shape<dyn>, P>(value.dims()));
+    if (!entry) {
+      auto made = std::make_shared<slots_t>(opt.template make_slots<T, shape<dyn>, P>(value.dims()));
+      register_slots(opt, v, *made);
+      entry = std::move(made);
+    }
     opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
   }
 
@@ -9649,6 +9751,7 @@ class schedule {
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 
 namespace staticflow::train {
@@ -9839,6 +9942,11 @@ class momentum : public optimizer_base<momentum> {
   struct slots {
     tensor<T, S, P> accum;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data()};
+  }
 
   momentum(schedule learning_rate, double momentum_coefficient, bool use_nesterov = false)
       : lr_(std::move(learning_rate)),
@@ -9898,6 +10006,11 @@ class adagrad : public optimizer_base<adagrad> {
   struct slots {
     tensor<T, S, P> accum;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data()};
+  }
 
   explicit adagrad(schedule learning_rate, double initial_accumulator_value = 0.1)
       : lr_(std::move(learning_rate)),
@@ -9969,6 +10082,12 @@ class rmsprop : public optimizer_base<rmsprop> {
     tensor<T, S, P> mom;  ///< TF's "momentum" slot
     tensor<T, S, P> mg;   ///< TF's "mg" slot (read only when centered)
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    if (centered_) return {s.ms.data(), s.mg.data(), s.mom.data()};
+    return {s.ms.data(), s.mom.data()};
+  }
 
   explicit rmsprop(schedule learning_rate, double decay = 0.9, double momentum = 0.0, double epsilon = 1e-10,
                    bool centered = false)
@@ -10045,6 +10164,11 @@ class adam : public optimizer_base<adam> {
     tensor<T, S, P> v;          ///< second moment
     std::int64_t updates = 0;  ///< updates applied so far (t - 1 of the next one)
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.m.data(), s.v.data()};
+  }
 
   explicit adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
       : lr_(std::move(learning_rate)),
@@ -10056,6 +10180,9 @@ class adam : public optimizer_base<adam> {
   slots<T, S, P> make_slots(const dims_t<S>& dims) const {
     return {detail::filled_slot<T, S, P>(dims, 0.0), detail::filled_slot<T, S, P>(dims, 0.0)};
   }
+  /// TF's non-slot variables beta1_power and beta2_power, base^(t) for the next update t: a
+  /// checkpoint stores the update count in them.
+  std::vector<std::pair<std::string, double>> powers() const { return {{"beta1_power", beta1_}, {"beta2_power", beta2_}}; }
 
   /// The bias-corrected rate of the update that follows `updates` earlier ones, with the
   /// schedule's rate at global step `step`.
@@ -10120,6 +10247,11 @@ class adadelta : public optimizer_base<adadelta> {
     tensor<T, S, P> accum;         ///< running mean of g^2 (TF's "accum")
     tensor<T, S, P> accum_update;  ///< running mean of update^2 (TF's "accum_update")
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data(), s.accum_update.data()};
+  }
 
   explicit adadelta(schedule learning_rate = 0.001, double rho = 0.95, double epsilon = 1e-8)
       : lr_(std::move(learning_rate)),
@@ -10195,6 +10327,11 @@ class ftrl : public optimizer_base<ftrl> {
     tensor<T, S, P> accum;   ///< sum of g^2 (TF's "accum")
     tensor<T, S, P> linear;  ///< TF's "linear"
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data(), s.linear.data()};
+  }
 
   explicit ftrl(schedule learning_rate, double learning_rate_power = -0.5, double initial_accumulator_value = 0.1,
                 double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0,
@@ -10270,6 +10407,11 @@ class proximal_adagrad : public optimizer_base<proximal_adagrad> {
   struct slots {
     tensor<T, S, P> accum;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.accum.data()};
+  }
 
   explicit proximal_adagrad(schedule learning_rate, double initial_accumulator_value = 0.1,
                             double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
@@ -10397,6 +10539,11 @@ class adagrad_da : public optimizer_base<adagrad_da> {
     tensor<T, S, P> gradient_accumulator;
     tensor<T, S, P> gradient_squared_accumulator;
   };
+  /// The slots' storage in the order TF makes its slot variables ("<var>/<name>", "<var>/<name>_1", ...).
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return {s.gradient_accumulator.data(), s.gradient_squared_accumulator.data()};
+  }
 
   explicit adagrad_da(schedule learning_rate, double initial_gradient_squared_accumulator_value = 0.1,
                       double l1_regularization_strength = 0.0, double l2_regularization_strength = 0.0)
@@ -10587,7 +10734,10 @@ class exponential_moving_average {
 /// \file
 /// \brief Moving averages of graph variables (TF's `ema.apply(vars)` and `ema.average(var)`).
 
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
 #include <tuple>
 
 
@@ -10614,6 +10764,26 @@ class moving_average_op {
     if (!found) staticflow::detail::fail<not_found>({"sf::train::moving_average_op::average: variable '", v.name(),
                                                      "' is not averaged"});
     return *found;
+  }
+
+  /// TF's variables_to_restore(): checkpoint names -> variables, each averaged variable under
+  /// its shadow's name and every other variable of the graph under its own, so that a saver
+  /// built on it loads the averages into the model (an evaluation program's use). Unlike TF,
+  /// trainable variables this op does not average keep their own names.
+  std::map<std::string, var_ref> variables_to_restore() const {
+    std::map<std::string, var_ref> out;
+    std::set<const variable_base*> taken;
+    std::apply([&](const auto&... var) {
+      std::apply([&](const auto&... shadow) {
+        ((out.emplace(shadow.name(), var), taken.insert(var.def), taken.insert(shadow.def)), ...);
+      }, shadows_);
+    }, vars_);
+    const graph* g = nullptr;
+    std::apply([&](const auto&... shadow) { ((g = shadow.def->owner()), ...); }, shadows_);
+    if (g)
+      for (const auto& v : g->global_variables())
+        if (!taken.count(v.get())) out.emplace(v->name(), var_ref(*v));
+    return out;
   }
 
   template <class P, class... F>
@@ -10658,6 +10828,1929 @@ moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
 }  // namespace staticflow::train
 #endif  // STATICFLOW_TRAIN_MOVING_AVERAGE_OP_HPP
 // ---- end staticflow/train/moving_average_op.hpp ----
+
+// ---- begin staticflow/train/checkpoint_state.hpp ----
+#ifndef STATICFLOW_TRAIN_CHECKPOINT_STATE_HPP
+#define STATICFLOW_TRAIN_CHECKPOINT_STATE_HPP
+/// \file
+/// \brief The `checkpoint` state file of a checkpoint directory (TF's CheckpointState in
+/// protobuf text format) and `latest_checkpoint(dir)`.
+///
+/// The file holds, one field per line, `model_checkpoint_path: "model.ckpt-1000"`, then each
+/// kept checkpoint as `all_model_checkpoint_paths: "..."` (oldest first), their times as
+/// `all_model_checkpoint_timestamps: <seconds since the epoch>`, and
+/// `last_preserved_timestamp: <seconds>` (checkpoint_state.proto, fields 1-4). Paths are
+/// written relative to the directory (TF's save_relative_paths), so a run directory can be
+/// moved; absolute paths written by TensorFlow read as they are.
+
+#include <cctype>
+#include <charconv>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+// ---- begin staticflow/io/atomic_file.hpp ----
+#ifndef STATICFLOW_IO_ATOMIC_FILE_HPP
+#define STATICFLOW_IO_ATOMIC_FILE_HPP
+/// \file
+/// \brief `atomic_file`: a file that appears whole or not at all (written beside its place,
+/// fsynced, renamed over it, and the directory fsynced), so a process killed at any moment
+/// leaves either the old file or the new one.
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+
+namespace staticflow::io {
+
+/// Bytes appended go to "<path>.tempstate<random>"; `commit()` makes them `path`. Destroyed
+/// without a commit (an exception on the way), the temporary file is removed and `path` is as it
+/// was. `sync = false` skips the fsyncs (the rename is still atomic, but a power cut may then
+/// leave an empty file).
+/// **Errors:** a file that cannot be created, written or renamed: internal_error with the path
+/// and the system's reason.
+class atomic_file {
+ public:
+  explicit atomic_file(std::filesystem::path path, bool sync = true)
+      : path_(std::move(path)), temp_(temp_name(path_)), sync_(sync) {
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("cannot create", temp_);
+  }
+  atomic_file(const atomic_file&) = delete;
+  atomic_file& operator=(const atomic_file&) = delete;
+  ~atomic_file() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_.c_str());
+  }
+
+  void append(const void* data, std::size_t n) {
+    const char* p = static_cast<const char*>(data);
+    if (n < buffer_capacity - buffer_.size()) return (void)buffer_.append(p, n);
+    flush();
+    if (n < buffer_capacity) return (void)buffer_.append(p, n);
+    write_all(p, n);  // large tensors go straight to the file
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+  std::size_t size() const noexcept { return written_ + buffer_.size(); }
+
+  /// Writes what is buffered, fsyncs, closes and renames the file into place.
+  void commit() {
+    flush();
+    if (sync_ && ::fsync(fd_) != 0) fail("cannot fsync", temp_);
+    if (::close(std::exchange(fd_, -1)) != 0) fail("cannot close", temp_);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) fail("cannot rename into place", path_.string());
+    committed_ = true;
+    if (sync_) sync_directory(path_);
+  }
+
+ private:
+  static constexpr std::size_t buffer_capacity = std::size_t{1} << 20;
+
+  static std::string temp_name(const std::filesystem::path& p) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    return p.string() + ".tempstate" + std::to_string(rng());
+  }
+  /// Makes a rename durable: the directory's entry is data of the directory.
+  static void sync_directory(const std::filesystem::path& p) {
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;  // best effort: some file systems do not open directories
+    (void)::fsync(fd);
+    ::close(fd);
+  }
+  [[noreturn]] static void fail(const char* what, const std::string& path) {
+    staticflow::detail::fail<internal_error>(
+        {"staticflow::io::atomic_file: ", what, " '", path, "' (", std::strerror(errno), ")"});
+  }
+  void flush() {
+    if (buffer_.empty()) return;
+    write_all(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+  void write_all(const char* p, std::size_t n) {
+    while (n > 0) {
+      const ::ssize_t k = ::write(fd_, p, n);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) fail("cannot write", temp_);
+      p += k, n -= static_cast<std::size_t>(k), written_ += static_cast<std::size_t>(k);
+    }
+  }
+
+  std::filesystem::path path_;
+  std::string temp_;
+  bool sync_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::size_t written_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_ATOMIC_FILE_HPP
+// ---- end staticflow/io/atomic_file.hpp ----
+
+namespace staticflow::train {
+
+/// TF's CheckpointState.
+struct checkpoint_state {
+  std::string model_checkpoint_path;
+  std::vector<std::string> all_model_checkpoint_paths;
+  std::vector<double> all_model_checkpoint_timestamps;
+  double last_preserved_timestamp = 0;
+};
+
+namespace detail {
+
+/// A string as protobuf's text format writes it: quoted, C escapes, other bytes in octal.
+inline std::string text_quote(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '"': out += "\\\""; break;
+      case '\'': out += "\\'"; break;
+      case '\\': out += "\\\\"; break;
+      default:
+        if (u < 0x20 || u >= 0x7f) {
+          char buf[5];
+          std::snprintf(buf, sizeof buf, "\\%03o", u);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+/// The shortest text that reads back as `x`, laid out as Python's repr lays it out (TF writes the
+/// file with text_format, which uses it): positional with at least one decimal for decimal
+/// exponents -4..15 ("1700000000.0", "0.0001"), scientific otherwise ("1e+16", "1.5e-05").
+inline std::string text_number(double x) {
+  char buf[64];
+  const auto sci = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+  const std::string s(buf, sci.ptr);
+  const auto e = s.find('e');
+  const int exponent = e == std::string::npos ? 0 : std::atoi(s.c_str() + e + 1);
+  if (exponent < -4 || exponent >= 16) return s;
+  const auto fixed = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed);
+  std::string f(buf, fixed.ptr);
+  if (f.find('.') == std::string::npos && f.find_first_of("in") == std::string::npos) f += ".0";
+  return f;
+}
+
+/// A small reader of the text format, for the fields of CheckpointState (unknown scalar fields
+/// are skipped). `file` names the file in errors.
+class text_reader {
+ public:
+  text_reader(std::string_view text, std::string file) : s_(text), file_(std::move(file)) {}
+
+  /// The next `name: value`; false at the end.
+  bool next(std::string& name, std::string& value, bool& quoted) {
+    skip_space();
+    if (pos_ >= s_.size()) return false;
+    name.clear();
+    while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) name += s_[pos_++];
+    if (name.empty()) fail("expected a field name");
+    skip_space();
+    if (pos_ >= s_.size() || s_[pos_] != ':') fail("expected ':' after '" + name + "'");
+    ++pos_;
+    skip_space();
+    quoted = pos_ < s_.size() && (s_[pos_] == '"' || s_[pos_] == '\'');
+    value = quoted ? read_string() : read_scalar();
+    return true;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < pos_ && i < s_.size(); ++i) line += s_[i] == '\n';
+    staticflow::detail::fail<data_loss>({"sf::train: checkpoint state file '", file_, "' line ", line, ": ", what});
+  }
+
+ private:
+  void skip_space() {
+    while (pos_ < s_.size()) {
+      if (std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+      else if (s_[pos_] == '#') while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
+      else break;
+    }
+  }
+  std::string read_scalar() {
+    std::string v;
+    while (pos_ < s_.size() && !std::isspace(static_cast<unsigned char>(s_[pos_]))) v += s_[pos_++];
+    if (v.empty()) fail("expected a value");
+    return v;
+  }
+  std::string read_string() {
+    const char quote = s_[pos_++];
+    std::string v;
+    while (true) {
+      if (pos_ >= s_.size() || s_[pos_] == '\n') fail("unterminated string");
+      const char c = s_[pos_++];
+      if (c == quote) return v;
+      if (c != '\\') {
+        v += c;
+        continue;
+      }
+      if (pos_ >= s_.size()) fail("unterminated escape");
+      const char e = s_[pos_++];
+      switch (e) {
+        case 'n': v += '\n'; break;
+        case 'r': v += '\r'; break;
+        case 't': v += '\t'; break;
+        case 'x': v += static_cast<char>(digits(16, 2)); break;
+        default:
+          if (e >= '0' && e <= '7') {
+            --pos_;
+            v += static_cast<char>(digits(8, 3));
+          } else {
+            v += e;  // \" \' \\ and others as themselves
+          }
+      }
+    }
+  }
+  unsigned digits(unsigned base, int max) {
+    unsigned v = 0;
+    int n = 0;
+    for (; n < max && pos_ < s_.size(); ++n, ++pos_) {
+      const char c = s_[pos_];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+      if (d >= static_cast<int>(base)) break;
+      v = v * base + static_cast<unsigned>(d);
+    }
+    if (n == 0 || v > 255) fail("bad escape in a string");
+    return v;
+  }
+
+  std::string_view s_;
+  std::string file_;
+  std::size_t pos_ = 0;
+};
+
+inline double parse_number(const std::string& v, const text_reader& r) {
+  double x = 0;
+  const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (res.ec != std::errc() || res.ptr != v.data() + v.size()) r.fail("'" + v + "' is not a number");
+  return x;
+}
+
+}  // namespace detail
+
+/// The state file's text.
+inline std::string to_text(const checkpoint_state& s) {
+  std::string out = "model_checkpoint_path: " + detail::text_quote(s.model_checkpoint_path) + "\n";
+  for (const auto& p : s.all_model_checkpoint_paths) out += "all_model_checkpoint_paths: " + detail::text_quote(p) + "\n";
+  for (const double t : s.all_model_checkpoint_timestamps)
+    out += "all_model_checkpoint_timestamps: " + detail::text_number(t) + "\n";
+  if (s.last_preserved_timestamp != 0)
+    out += "last_preserved_timestamp: " + detail::text_number(s.last_preserved_timestamp) + "\n";
+  return out;
+}
+
+/// Parses a state file's text (`file` names it in errors).
+/// **Errors:** malformed text, a field given the wrong kind of value: data_loss with the line.
+inline checkpoint_state parse_checkpoint_state(std::string_view text, const std::string& file) {
+  checkpoint_state s;
+  detail::text_reader r(text, file);
+  std::string name, value;
+  bool quoted = false;
+  while (r.next(name, value, quoted)) {
+    const bool is_path = name == "model_checkpoint_path" || name == "all_model_checkpoint_paths";
+    if (is_path != quoted && (is_path || name == "all_model_checkpoint_timestamps" || name == "last_preserved_timestamp"))
+      r.fail("field '" + name + (is_path ? "' needs a quoted string" : "' needs a number"));
+    if (name == "model_checkpoint_path") s.model_checkpoint_path = value;
+    else if (name == "all_model_checkpoint_paths") s.all_model_checkpoint_paths.push_back(value);
+    else if (name == "all_model_checkpoint_timestamps") s.all_model_checkpoint_timestamps.push_back(detail::parse_number(value, r));
+    else if (name == "last_preserved_timestamp") s.last_preserved_timestamp = detail::parse_number(value, r);
+  }
+  return s;
+}
+
+/// Writes `dir/latest_filename` atomically (a crash leaves the old state file or the new one).
+inline void write_checkpoint_state(const std::filesystem::path& dir, const checkpoint_state& s,
+                                   const std::string& latest_filename = "checkpoint", bool sync = true) {
+  io::atomic_file f(dir / latest_filename, sync);
+  f.append(to_text(s));
+  f.commit();
+}
+
+/// TF's get_checkpoint_state: the state file of `dir`, with relative paths made relative to the
+/// working directory (joined to `dir`); nullopt when there is none.
+inline std::optional<checkpoint_state> get_checkpoint_state(const std::filesystem::path& dir,
+                                                            const std::string& latest_filename = "checkpoint") {
+  const auto path = dir / latest_filename;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  checkpoint_state s = parse_checkpoint_state(text.str(), path.string());
+  auto join = [&](std::string& p) {
+    if (!p.empty() && std::filesystem::path(p).is_relative()) p = (dir / p).string();
+  };
+  join(s.model_checkpoint_path);
+  for (auto& p : s.all_model_checkpoint_paths) join(p);
+  return s;
+}
+
+/// TF's latest_checkpoint: the prefix of the newest checkpoint of `dir` ("dir/model.ckpt-1000"),
+/// or nullopt when there is no state file or its checkpoint's index is gone.
+inline std::optional<std::string> latest_checkpoint(const std::filesystem::path& dir,
+                                                    const std::string& latest_filename = "checkpoint") {
+  const auto s = get_checkpoint_state(dir, latest_filename);
+  if (!s || s->model_checkpoint_path.empty()) return std::nullopt;
+  std::error_code ec;
+  if (!std::filesystem::exists(s->model_checkpoint_path + ".index", ec)) return std::nullopt;
+  return s->model_checkpoint_path;
+}
+
+}  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_CHECKPOINT_STATE_HPP
+// ---- end staticflow/train/checkpoint_state.hpp ----
+
+// ---- begin staticflow/train/saver.hpp ----
+#ifndef STATICFLOW_TRAIN_SAVER_HPP
+#define STATICFLOW_TRAIN_SAVER_HPP
+/// \file
+/// \brief `train::saver`: TF 1.x's tf.train.Saver over TensorFlow's own checkpoint format (V2
+/// tensor bundles, io/tensor_bundle.hpp) and its `checkpoint` state file.
+///
+/// ```cpp
+/// sf::train::saver saver({.max_to_keep = 5, .keep_checkpoint_every_n_hours = 1});
+/// saver.save(sess, "runs/mnist/model.ckpt", global_step);  // runs/mnist/model.ckpt-1000.index, .data-00000-of-00001
+/// if (auto last = sf::train::latest_checkpoint("runs/mnist")) saver.restore(sess, *last);
+/// ```
+/// TensorFlow reads what this writes (`tf.train.load_checkpoint(prefix).get_tensor("w1")`) and
+/// this reads what TensorFlow writes, for the dtypes staticflow has.
+
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/io/tensor_bundle.hpp ----
+#ifndef STATICFLOW_IO_TENSOR_BUNDLE_HPP
+#define STATICFLOW_IO_TENSOR_BUNDLE_HPP
+/// \file
+/// \brief TensorFlow's tensor bundle (the V2 checkpoint format): `PREFIX.index` and
+/// `PREFIX.data-00000-of-00001`, written byte for byte as TensorFlow's BundleWriter writes
+/// them, and read with every length and checksum checked.
+///
+/// `PREFIX.index` is a table (io/table.hpp) mapping "" to a BundleHeaderProto (num_shards = 1,
+/// little-endian, version {producer: 1}) and each tensor's name to a BundleEntryProto: dtype
+/// (TF's DataType number), shape (TensorShapeProto), shard_id, offset and size of its bytes in
+/// the data file, and their masked CRC32C. The data file holds the tensors' raw little-endian
+/// bytes back to back. Protobuf field numbers are those of tensor_bundle.proto,
+/// tensor_shape.proto and versions.proto.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/io/crc32c.hpp ----
+#ifndef STATICFLOW_IO_CRC32C_HPP
+#define STATICFLOW_IO_CRC32C_HPP
+/// \file
+/// \brief CRC32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's CRC mask.
+///
+/// On x86-64 the SSE4.2 `crc32` instruction is used when the processor has it (checked once at
+/// run time, so the default build flags get it too), with long runs folded by carry-less
+/// multiplication (PCLMULQDQ) first; elsewhere, and as the reference, a slicing-by-8 table. All
+/// give the same values; the tests compare them.
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+#define SF_CRC32C_SSE42 1
+#include <nmmintrin.h>
+#include <wmmintrin.h>
+#include <smmintrin.h>
+#else
+#define SF_CRC32C_SSE42 0
+#endif
+
+namespace staticflow::io {
+
+namespace detail {
+
+/// The Castagnoli polynomial 0x1EDC6F41, bit-reversed (CRC32C processes bits LSB first).
+inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
+
+/// Slicing-by-8 tables: `t[0]` is the classic byte table; `t[k][b]` is the CRC of byte `b`
+/// followed by `k` zero bytes, so eight table lookups advance the CRC by eight bytes at once.
+inline constexpr auto crc32c_tables = [] {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1u) ? crc32c_poly : 0u);
+    t[0][b] = c;
+  }
+  for (std::size_t k = 1; k < 8; ++k)
+    for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
+  return t;
+}();
+
+/// Little-endian 64-bit load from any address (memcpy: no alignment assumption).
+inline std::uint64_t load_le64(const unsigned char* p) noexcept {
+  std::uint64_t v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, 8);
+  } else {
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  }
+  return v;
+}
+
+/// The running (inverted) register advanced over `n` bytes with the tables.
+inline std::uint32_t crc32c_portable_raw(std::uint32_t c, const unsigned char* p, std::size_t n) noexcept {
+  const auto& t = crc32c_tables;
+  for (; n >= 8; n -= 8, p += 8) {
+    const std::uint64_t w = load_le64(p) ^ c;
+    c = t[7][w & 0xFF] ^ t[6][(w >> 8) & 0xFF] ^ t[5][(w >> 16) & 0xFF] ^ t[4][(w >> 24) & 0xFF] ^
+        t[3][(w >> 32) & 0xFF] ^ t[2][(w >> 40) & 0xFF] ^ t[1][(w >> 48) & 0xFF] ^ t[0][w >> 56];
+  }
+  for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xFFu];
+  return c;
+}
+
+#if SF_CRC32C_SSE42
+/// The register advanced over `n` bytes with the SSE4.2 instruction, eight bytes per step, on one
+/// dependency chain. The target attribute lets these functions use the instruction while the
+/// rest of the program keeps the default flags.
+__attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_chain(std::uint64_t c, const unsigned char* p,
+                                                                          std::size_t n) noexcept {
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    c = _mm_crc32_u64(c, w);
+  }
+  return c;
+}
+
+/// `reflect64(x^n mod P)`: the remainder's coefficient of x^d at bit 63 - d (the bit order of
+/// data words), as the carry-less multiplications of crc32c_fold_raw take their constants.
+constexpr std::uint64_t crc32c_fold_constant(unsigned n) noexcept {
+  constexpr std::uint64_t poly = 0x11EDC6F41u;  // P, unreflected, with its x^32 term
+  std::uint64_t r = 1;                          // x^0
+  for (unsigned i = 0; i < n; ++i) {
+    r <<= 1;
+    if (r & (std::uint64_t{1} << 32)) r ^= poly;
+  }
+  std::uint64_t out = 0;
+  for (unsigned d = 0; d < 32; ++d)
+    if (r & (std::uint64_t{1} << d)) out |= std::uint64_t{1} << (63 - d);
+  return out;
+}
+
+/// The two constants that move a 16-byte lane `16 * lanes` bytes on: a lane X = W0 x^64 + W1
+/// (W0 its first 8 bytes) becomes W0 (x^(128 lanes + 64) mod P) + W1 (x^(128 lanes) mod P),
+/// which leaves the CRC unchanged. Each is x^(n - 1): the product of two 64-bit operands in data
+/// bit order comes out one place short of the 128-bit data bit order, and the factor x restores it.
+template <unsigned lanes>
+inline constexpr std::uint64_t crc32c_fold_lo = crc32c_fold_constant(128 * lanes + 63);
+template <unsigned lanes>
+inline constexpr std::uint64_t crc32c_fold_hi = crc32c_fold_constant(128 * lanes - 1);
+
+template <unsigned lanes>
+__attribute__((target("sse4.2,pclmul"))) inline __m128i crc32c_fold(__m128i x) noexcept {
+  const __m128i k = _mm_set_epi64x(static_cast<long long>(crc32c_fold_hi<lanes>), static_cast<long long>(crc32c_fold_lo<lanes>));
+  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
+}
+
+/// The register advanced over the first `n / 64 * 64` bytes (n >= 128) by carry-less folding:
+/// four 16-byte lanes, each moved 64 bytes on and added to the data there, then folded into one
+/// lane whose 16 bytes the crc32 instruction finishes. Several multiplications start per cycle,
+/// where the crc32 instruction, on some processors, starts one every three. Advances `p` and `n`.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_fold_raw(std::uint32_t c, const unsigned char*& p,
+                                                                               std::size_t& n) noexcept {
+  const auto load = [](const unsigned char* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
+  // The register enters as the first 32 data bits: R(c, S) = R(0, S with c added to its first word).
+  __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(c)));
+  __m128i x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+  for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    x0 = _mm_xor_si128(crc32c_fold<4>(x0), load(p));
+    x1 = _mm_xor_si128(crc32c_fold<4>(x1), load(p + 16));
+    x2 = _mm_xor_si128(crc32c_fold<4>(x2), load(p + 32));
+    x3 = _mm_xor_si128(crc32c_fold<4>(x3), load(p + 48));
+  }
+  const __m128i x = _mm_xor_si128(_mm_xor_si128(crc32c_fold<3>(x0), crc32c_fold<2>(x1)), _mm_xor_si128(crc32c_fold<1>(x2), x3));
+  std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));
+  c64 = _mm_crc32_u64(c64, static_cast<std::uint64_t>(_mm_extract_epi64(x, 1)));
+  return static_cast<std::uint32_t>(c64);
+}
+
+/// The register advanced over `n` bytes: runs of 128 bytes or more by folding when the
+/// processor multiplies carry-less, the rest with the crc32 instruction.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
+                                                                                std::size_t n, bool pclmul) noexcept {
+  if (pclmul && n >= 128) c = crc32c_fold_raw(c, p, n);
+  c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
+  p += n & ~std::size_t{7};
+  for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
+  return c;
+}
+
+/// Whether this processor has SSE4.2, and carry-less multiplication; asked once.
+inline bool crc32c_cpu_has_sse42() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+}
+inline bool crc32c_cpu_has_pclmul() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("pclmul") != 0;
+  }();
+  return has;
+}
+#endif
+
+}  // namespace detail
+
+/// True when crc32c() uses the processor's CRC32C instruction on this machine.
+inline bool crc32c_hardware_available() noexcept {
+#if SF_CRC32C_SSE42
+  return detail::crc32c_cpu_has_sse42();
+#else
+  return false;
+#endif
+}
+
+/// The CRC32C of the bytes that gave `crc` followed by `data[0, n)`: `crc32c_extend(crc32c(a), b)
+/// == crc32c(a + b)`. Start from 0 for a fresh CRC.
+inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+#if SF_CRC32C_SSE42
+  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n, detail::crc32c_cpu_has_pclmul());
+#endif
+  return ~detail::crc32c_portable_raw(~crc, p, n);
+}
+
+/// The CRC32C of `data[0, n)`. **Example:** `crc32c("123456789", 9) == 0xE3069283`.
+inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept { return crc32c_extend(0, data, n); }
+
+/// The CRC32C of a byte span.
+inline std::uint32_t crc32c(std::span<const std::byte> bytes) noexcept { return crc32c(bytes.data(), bytes.size()); }
+
+/// The table-only CRC32C, whatever the processor (the reference the fast path is tested against).
+inline std::uint32_t crc32c_portable(const void* data, std::size_t n) noexcept {
+  return ~detail::crc32c_portable_raw(~0u, static_cast<const unsigned char*>(data), n);
+}
+
+/// TensorFlow's masked CRC, stored in TFRecord files: a CRC of data that itself holds CRCs is
+/// then not trivially related to them. Rotate right by 15, add a constant.
+constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+
+/// The inverse of crc32c_mask.
+constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
+  const std::uint32_t rot = masked - 0xa282ead8u;
+  return (rot >> 17) | (rot << 15);
+}
+
+/// The masked CRC32C of `data[0, n)`, as a TFRecord header or footer holds it.
+inline std::uint32_t masked_crc32c(const void* data, std::size_t n) noexcept { return crc32c_mask(crc32c(data, n)); }
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_CRC32C_HPP
+// ---- end staticflow/io/crc32c.hpp ----
+
+// ---- begin staticflow/io/protobuf.hpp ----
+#ifndef STATICFLOW_IO_PROTOBUF_HPP
+#define STATICFLOW_IO_PROTOBUF_HPP
+/// \file
+/// \brief The protobuf wire format: an encoder into a byte string and a bounds-checked reader.
+///
+/// Written once for every protobuf-based format (tf.train.Example, checkpoints, GraphDef,
+/// ONNX, TensorBoard events). No generated code and no schema: callers name field numbers.
+/// The reader never reads outside its span and never allocates what a length prefix claims;
+/// each malformed input is a `data_loss` naming what was wrong and its byte offset.
+///
+/// Wire format (protobuf.dev/programming-guides/encoding): a message is a sequence of
+/// `tag value`, `tag = field_number << 3 | wire_type` as a varint; wire types 0 varint,
+/// 1 fixed64 (little-endian), 2 length-delimited (varint length, then bytes), 5 fixed32.
+/// Types 3 and 4 (groups, deprecated since proto2) are rejected with a message saying so.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+
+namespace staticflow::io::proto {
+
+/// The wire types of protobuf encoding (the low three bits of a tag).
+enum class wire_type : std::uint8_t {
+  varint = 0,
+  fixed64 = 1,
+  length_delimited = 2,
+  start_group = 3,
+  end_group = 4,
+  fixed32 = 5,
+};
+
+/// "varint", "fixed64", ... for messages.
+constexpr const char* to_string(wire_type t) noexcept {
+  switch (t) {
+    case wire_type::varint: return "varint";
+    case wire_type::fixed64: return "fixed64";
+    case wire_type::length_delimited: return "length-delimited";
+    case wire_type::start_group: return "start-group";
+    case wire_type::end_group: return "end-group";
+    case wire_type::fixed32: return "fixed32";
+  }
+  return "invalid";
+}
+
+/// The largest field number protobuf allows (2^29 - 1).
+inline constexpr std::uint32_t max_field_number = (1u << 29) - 1;
+
+/// Zigzag encoding of sint32/sint64: small magnitudes of either sign become small varints.
+constexpr std::uint64_t zigzag_encode(std::int64_t v) noexcept {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+constexpr std::int64_t zigzag_decode(std::uint64_t v) noexcept {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+/// Bytes the varint encoding of `v` takes (1 to 10).
+constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+  // 7 payload bits per byte: ceil(bit_width / 7), at least one byte.
+  return v < 0x80 ? 1 : (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
+}
+
+/// Bytes of the tag of `field`.
+constexpr std::size_t tag_size(std::uint32_t field) noexcept { return varint_size(std::uint64_t{field} << 3); }
+
+/// Bytes of a whole length-delimited field whose payload is `n` bytes: tag, length, payload.
+constexpr std::size_t length_delimited_size(std::uint32_t field, std::size_t n) noexcept {
+  return tag_size(field) + varint_size(n) + n;
+}
+
+/// Bytes of the payload of a packed repeated varint field holding `values`.
+template <class T>
+std::size_t packed_varint_payload_size(std::span<const T> values) noexcept {
+  std::size_t n = 0;
+  for (T v : values) n += varint_size(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+  return n;
+}
+
+// ===================================================================================== writer
+
+/// Appends protobuf-encoded fields to a byte string it owns (or one the caller lends).
+///
+/// Nested messages: either `begin_message(field)` ... `end_message(mark)`, which reserves one
+/// length byte and moves the body only when it turns out longer than 127 bytes, or, when the
+/// size is known (see the *_size functions), `length_delimited_header(field, size)` then the body:
+/// no copy at all.
+///
+/// **Example:** `proto::writer w; w.int64(1, 42); w.bytes(2, "abc"); std::string out = w.take();`
+class writer {
+ public:
+  writer() : out_(&own_) {}
+  /// Appends to `out`, which must outlive the writer.
+  explicit writer(std::string& out) : out_(&out) {}
+  writer(const writer&) = delete;
+  writer& operator=(const writer&) = delete;
+
+  /// The bytes written so far.
+  const std::string& str() const noexcept { return *out_; }
+  std::size_t size() const noexcept { return out_->size(); }
+  /// The bytes written so far, moved out (the writer is empty afterwards).
+  std::string take() { return std::exchange(*out_, std::string{}); }
+  void reserve(std::size_t n) { out_->reserve(n); }
+
+  // --- raw pieces
+  void raw_varint(std::uint64_t v) {
+    char buf[10];
+    std::size_t n = 0;
+    for (; v >= 0x80; v >>= 7) buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    buf[n++] = static_cast<char>(v);
+    out_->append(buf, n);
+  }
+  void raw_fixed32(std::uint32_t v) { raw_le(v); }
+  void raw_fixed64(std::uint64_t v) { raw_le(v); }
+  void raw_bytes(const void* data, std::size_t n) { out_->append(static_cast<const char*>(data), n); }
+  void tag(std::uint32_t field, wire_type t) { raw_varint((std::uint64_t{field} << 3) | static_cast<std::uint8_t>(t)); }
+
+  // --- scalar fields
+  /// uint32/uint64/enum fields.
+  void uint64(std::uint32_t field, std::uint64_t v) { tag(field, wire_type::varint), raw_varint(v); }
+  /// int32/int64 fields: negative values take ten bytes (two's complement, as protobuf does).
+  void int64(std::uint32_t field, std::int64_t v) { uint64(field, static_cast<std::uint64_t>(v)); }
+  /// sint32/sint64 fields (zigzag).
+  void sint64(std::uint32_t field, std::int64_t v) { uint64(field, zigzag_encode(v)); }
+  void boolean(std::uint32_t field, bool v) { uint64(field, v ? 1 : 0); }
+  void fixed32(std::uint32_t field, std::uint32_t v) { tag(field, wire_type::fixed32), raw_fixed32(v); }
+  void fixed64(std::uint32_t field, std::uint64_t v) { tag(field, wire_type::fixed64), raw_fixed64(v); }
+  void float32(std::uint32_t field, float v) { fixed32(field, std::bit_cast<std::uint32_t>(v)); }
+  void float64(std::uint32_t field, double v) { fixed64(field, std::bit_cast<std::uint64_t>(v)); }
+
+  // --- length-delimited fields
+  /// The tag and length of a length-delimited field; the caller appends exactly `n` bytes next.
+  void length_delimited_header(std::uint32_t field, std::size_t n) {
+    tag(field, wire_type::length_delimited), raw_varint(n);
+  }
+  /// bytes/string fields (and an already encoded sub-message).
+  void bytes(std::uint32_t field, const void* data, std::size_t n) {
+    length_delimited_header(field, n), raw_bytes(data, n);
+  }
+  void bytes(std::uint32_t field, std::string_view s) { bytes(field, s.data(), s.size()); }
+  void bytes(std::uint32_t field, std::span<const std::byte> s) { bytes(field, s.data(), s.size()); }
+
+  /// Packed repeated int32/int64/uint32/uint64/bool/enum (varints). Empty writes nothing.
+  template <class T>
+    requires std::is_integral_v<T>
+  void packed_varints(std::uint32_t field, std::span<const T> values) {
+    if (values.empty()) return;
+    length_delimited_header(field, packed_varint_payload_size(values));
+    for (T v : values) raw_varint(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
+  }
+  /// Packed repeated float/fixed32 (4 bytes each) and double/fixed64 (8 bytes each).
+  template <class T>
+    requires(std::is_arithmetic_v<T> && (sizeof(T) == 4 || sizeof(T) == 8))
+  void packed_fixed(std::uint32_t field, std::span<const T> values) {
+    if (values.empty()) return;
+    length_delimited_header(field, values.size() * sizeof(T));
+    if constexpr (std::endian::native == std::endian::little) {
+      raw_bytes(values.data(), values.size_bytes());
+    } else {
+      for (T v : values) raw_le(std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(v));
+    }
+  }
+
+  /// Where a nested message's body starts; pass it to end_message.
+  struct message_mark {
+    std::size_t length_at;
+  };
+  /// Starts a nested message in `field`: writes the tag and a one-byte placeholder length.
+  message_mark begin_message(std::uint32_t field) {
+    tag(field, wire_type::length_delimited);
+    out_->push_back('\0');
+    return {out_->size() - 1};
+  }
+  /// Ends the message begun at `m`: writes its real length, moving the body right when the
+  /// length needs more than one byte.
+  void end_message(message_mark m) {
+    const std::size_t body = out_->size() - m.length_at - 1;
+    const std::size_t len_bytes = varint_size(body);
+    if (len_bytes > 1) {
+      out_->insert(m.length_at + 1, len_bytes - 1, '\0');
+    }
+    char* p = out_->data() + m.length_at;
+    std::uint64_t v = body;
+    for (std::size_t i = 0; i + 1 < len_bytes; ++i, v >>= 7) *p++ = static_cast<char>((v & 0x7F) | 0x80);
+    *p = static_cast<char>(v);
+  }
+  /// `begin_message`, `body(*this)`, `end_message`.
+  template <class F>
+  void message(std::uint32_t field, F&& body) {
+    const message_mark m = begin_message(field);
+    std::forward<F>(body)(*this);
+    end_message(m);
+  }
+
+ private:
+  template <class U>
+  void raw_le(U v) {
+    char buf[sizeof(U)];
+    for (std::size_t i = 0; i < sizeof(U); ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    out_->append(buf, sizeof(U));
+  }
+
+  std::string own_;
+  std::string* out_;
+};
+
+// ===================================================================================== reader
+
+/// One field as the reader found it. Scalars are decoded on request; a length-delimited
+/// field's payload is a view into the reader's input.
+struct field {
+  std::uint32_t number = 0;
+  wire_type type = wire_type::varint;
+  std::size_t offset = 0;      ///< where the tag starts, from the start of the outermost input
+  std::uint64_t value = 0;     ///< varint, fixed32 or fixed64 value (raw bits)
+  std::span<const std::byte> payload;  ///< length-delimited bytes
+  std::size_t payload_offset = 0;      ///< where `payload` starts (outermost input)
+};
+
+/// Iterates the fields of one message held in a byte span.
+///
+/// **Errors**: data_loss, with the context given at construction and the byte offset, for a
+/// truncated varint, a varint longer than 10 bytes, a tag with field number 0 or above 2^29-1, a
+/// wire type that is not 0, 1, 2 or 5, a truncated fixed32/fixed64, and a length past the end.
+/// The accessors below throw data_loss when a field's wire type is not the one asked for.
+///
+/// **Example:** `proto::reader r(bytes, "tf.train.Example"); for (proto::field f; r.next(f);)
+/// if (f.number == 1) parse_features(r.message(f));`
+class reader {
+ public:
+  /// `context` (kept as a view: it must outlive the reader) starts every error message;
+  /// `base_offset` is where `data` starts within the outermost input, for messages.
+  explicit reader(std::span<const std::byte> data, std::string_view context = "protobuf message",
+                  std::size_t base_offset = 0) noexcept
+      : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()), base_(base_offset),
+        context_(context) {}
+  explicit reader(std::string_view data, std::string_view context = "protobuf message",
+                  std::size_t base_offset = 0) noexcept
+      : reader(std::as_bytes(std::span(data.data(), data.size())), context, base_offset) {}
+
+  /// Offset (outermost input) of the next byte to read.
+  std::size_t offset() const noexcept { return base_ + static_cast<std::size_t>(pos_ - begin_); }
+  bool at_end() const noexcept { return pos_ == end_; }
+  std::string_view context() const noexcept { return context_; }
+
+  /// Reads the next field into `f`; false at the end of the input.
+  bool next(field& f) {
+    if (pos_ == end_) return false;
+    f.offset = offset();
+    const std::uint64_t key = read_varint("tag");
+    if (key > (std::uint64_t{max_field_number} << 3 | 7)) fail_at(f.offset, "field number ", key >> 3, " is above 2^29-1");
+    f.number = static_cast<std::uint32_t>(key >> 3);
+    if (f.number == 0) fail_at(f.offset, "field number 0 is not allowed (tag byte ", key, ")");
+    f.type = static_cast<wire_type>(key & 7);
+    read_value(f);
+    return true;
+  }
+
+  /// A reader over the payload of the length-delimited field `f` (a nested message).
+  reader message(const field& f, std::string_view context) const {
+    expect(f, wire_type::length_delimited);
+    return reader(f.payload, context, f.payload_offset);
+  }
+  reader message(const field& f) const { return message(f, context_); }
+
+  // --- typed access to a field just read (errors when the wire type does not fit)
+  std::uint64_t as_uint64(const field& f) const { return expect(f, wire_type::varint), f.value; }
+  std::int64_t as_int64(const field& f) const { return static_cast<std::int64_t>(as_uint64(f)); }
+  std::int64_t as_sint64(const field& f) const { return zigzag_decode(as_uint64(f)); }
+  bool as_bool(const field& f) const { return as_uint64(f) != 0; }
+  std::uint32_t as_fixed32(const field& f) const {
+    return expect(f, wire_type::fixed32), static_cast<std::uint32_t>(f.value);
+  }
+  std::uint64_t as_fixed64(const field& f) const { return expect(f, wire_type::fixed64), f.value; }
+  float as_float(const field& f) const { return std::bit_cast<float>(as_fixed32(f)); }
+  double as_double(const field& f) const { return std::bit_cast<double>(as_fixed64(f)); }
+  std::span<const std::byte> as_bytes(const field& f) const { return expect(f, wire_type::length_delimited), f.payload; }
+  std::string_view as_string(const field& f) const {
+    const auto b = as_bytes(f);
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+  }
+
+  /// Throws data_loss unless `f` has wire type `t`.
+  void expect(const field& f, wire_type t) const {
+    if (f.type != t)
+      fail_at(f.offset, "field ", f.number, " has wire type ", to_string(f.type), ", expected ", to_string(t));
+  }
+
+  /// Reads one varint at the current position (`what` names it in errors).
+  std::uint64_t read_varint(const char* what = "varint") {
+    const std::size_t at = offset();
+    std::uint64_t v = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (pos_ == end_) fail_at(at, "truncated ", what, " (input ends after ", i, i == 1 ? " byte)" : " bytes)");
+      const auto b = static_cast<std::uint8_t>(*pos_++);
+      if (i == 9 && b > 1) fail_at(at, what, " overflows 64 bits");
+      v |= std::uint64_t{b & 0x7Fu} << (7 * i);
+      if (b < 0x80) return v;
+    }
+    fail_at(at, what, " is longer than 10 bytes");
+  }
+
+  /// Throws data_loss: "<context>: at byte <offset>: <parts>".
+  template <class... P>
+  [[noreturn]] void fail_at(std::size_t at, const P&... parts) const {
+    staticflow::detail::fail<data_loss>({context_, ": at byte ", at, ": ", parts...});
+  }
+
+ private:
+  void read_value(field& f) {
+    switch (f.type) {
+      case wire_type::varint: f.value = read_varint("varint value"); return;
+      case wire_type::fixed64: f.value = read_le(8, f); return;
+      case wire_type::fixed32: f.value = read_le(4, f); return;
+      case wire_type::length_delimited: read_payload(f); return;
+      case wire_type::start_group:
+      case wire_type::end_group:
+        fail_at(f.offset, "field ", f.number, " uses wire type ", static_cast<int>(f.type),
+                " (group), which proto3 formats never use; not supported");
+    }
+    fail_at(f.offset, "field ", f.number, " has invalid wire type ", static_cast<int>(f.type));
+  }
+
+  std::uint64_t read_le(std::size_t n, const field& f) {
+    if (static_cast<std::size_t>(end_ - pos_) < n)
+      fail_at(f.offset, "field ", f.number, ": truncated ", n == 4 ? "fixed32" : "fixed64", " (", end_ - pos_,
+              " of ", n, " bytes left)");
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{static_cast<std::uint8_t>(pos_[i])} << (8 * i);
+    pos_ += n;
+    return v;
+  }
+
+  void read_payload(field& f) {
+    const std::uint64_t len = read_varint("length");
+    const auto left = static_cast<std::uint64_t>(end_ - pos_);
+    if (len > left)
+      fail_at(f.offset, "field ", f.number, ": length ", len, " runs past the end (", left, " bytes left)");
+    f.payload_offset = offset();
+    f.payload = std::span<const std::byte>(pos_, static_cast<std::size_t>(len));
+    pos_ += len;
+  }
+
+  const std::byte* begin_;
+  const std::byte* pos_;
+  const std::byte* end_;
+  std::size_t base_;
+  std::string_view context_;
+};
+
+/// Number of varints in the payload of a packed field (bytes without the continuation bit).
+/// Bounded by the payload size, so it is safe to reserve that many values.
+inline std::size_t count_packed_varints(std::span<const std::byte> payload) noexcept {
+  std::size_t n = 0;
+  for (std::byte b : payload) n += (static_cast<std::uint8_t>(b) & 0x80) == 0;
+  return n;
+}
+
+/// Calls `fn(value)` for each varint of the packed field `f` read by `r`.
+template <class F>
+void for_each_packed_varint(const reader& r, const field& f, F&& fn) {
+  reader inner = r.message(f);
+  while (!inner.at_end()) fn(inner.read_varint("packed varint"));
+}
+
+}  // namespace staticflow::io::proto
+#endif  // STATICFLOW_IO_PROTOBUF_HPP
+// ---- end staticflow/io/protobuf.hpp ----
+
+// ---- begin staticflow/io/table.hpp ----
+#ifndef STATICFLOW_IO_TABLE_HPP
+#define STATICFLOW_IO_TABLE_HPP
+/// \file
+/// \brief The sorted string table of LevelDB, as TensorFlow's checkpoint index uses it: a
+/// writer whose bytes equal TensorFlow's `table::TableBuilder` with the bundle's options, and a
+/// bounds-checked reader.
+///
+/// Layout (LevelDB's doc/table_format.md): data blocks, a metaindex block, an index block, and
+/// a 48-byte footer. A block is a run of entries `varint32 shared, varint32 non_shared,
+/// varint32 value_size, key[shared..], value`, each key stored as the suffix it does not share
+/// with the previous one, except at restart points (every 16 entries; every entry in the index
+/// block), whose offsets follow as fixed32s and then their count. Each block is followed by a
+/// 5-byte trailer: the compression type (0: none) and the masked CRC32C of the block and that
+/// byte. The index block maps a key >= the last key of each data block (shortened: LevelDB's
+/// FindShortestSeparator / FindShortSuccessor) to its handle `varint64 offset, varint64 size`.
+/// The footer holds the metaindex and index handles padded to 40 bytes and the magic number
+/// 0xdb4775248b80fb57 (fixed64). Keys are compared bytewise.
+///
+/// The reader checks every length against what is there before reading or allocating and
+/// reports each malformed table as `data_loss` naming the file and the byte offset.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::io::table {
+
+inline constexpr std::uint64_t magic_number = 0xdb4775248b80fb57ull;
+inline constexpr std::size_t footer_size = 48;     ///< two handles padded to 40 bytes, then the magic
+inline constexpr std::size_t trailer_size = 5;     ///< compression type + masked CRC32C
+inline constexpr std::size_t block_size = 262144;  ///< TensorFlow's table::Options defaults
+inline constexpr int restart_interval = 16;
+
+/// Where a block lies in the file (its size without the trailer).
+struct block_handle {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
+
+namespace detail {
+
+inline void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) out.push_back(static_cast<char>(v | 0x80)), v >>= 7;
+  out.push_back(static_cast<char>(v));
+}
+inline void put_fixed32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+inline void put_handle(std::string& out, block_handle h) { put_varint(out, h.offset), put_varint(out, h.size); }
+
+/// LevelDB's BytewiseComparator::FindShortestSeparator: a short key k with start <= k < limit.
+inline void shorten_separator(std::string& start, std::string_view limit) {
+  const std::size_t n = std::min(start.size(), limit.size());
+  std::size_t i = 0;
+  while (i < n && start[i] == limit[i]) ++i;
+  if (i >= n) return;  // one is a prefix of the other
+  const auto byte = static_cast<std::uint8_t>(start[i]);
+  if (byte < 0xff && byte + 1 < static_cast<std::uint8_t>(limit[i])) {
+    start[i] = static_cast<char>(byte + 1);
+    start.resize(i + 1);
+  }
+}
+/// LevelDB's FindShortSuccessor: a short key >= `key`.
+inline void shorten_successor(std::string& key) {
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (static_cast<std::uint8_t>(key[i]) != 0xff) {
+      key[i] = static_cast<char>(static_cast<std::uint8_t>(key[i]) + 1);
+      key.resize(i + 1);
+      return;
+    }
+  }
+}
+
+/// One block being built (LevelDB's BlockBuilder).
+class block_builder {
+ public:
+  explicit block_builder(int interval) : interval_(interval) {}
+  bool empty() const noexcept { return buffer_.empty(); }
+  std::size_t size_estimate() const noexcept { return buffer_.size() + 4 * restarts_.size() + 4; }
+  void add(std::string_view key, std::string_view value) {
+    std::size_t shared = 0;
+    if (counter_ < interval_) {
+      const std::size_t n = std::min(last_key_.size(), key.size());
+      while (shared < n && last_key_[shared] == key[shared]) ++shared;
+    } else {
+      restarts_.push_back(static_cast<std::uint32_t>(buffer_.size()));
+      counter_ = 0;
+    }
+    put_varint(buffer_, shared), put_varint(buffer_, key.size() - shared), put_varint(buffer_, value.size());
+    buffer_.append(key.substr(shared)).append(value);
+    last_key_.assign(key);
+    ++counter_;
+  }
+  /// The block's bytes; the builder starts over.
+  std::string finish() {
+    for (auto r : restarts_) put_fixed32(buffer_, r);
+    put_fixed32(buffer_, static_cast<std::uint32_t>(restarts_.size()));
+    std::string out = std::exchange(buffer_, {});
+    restarts_.assign(1, 0), counter_ = 0, last_key_.clear();
+    return out;
+  }
+
+ private:
+  int interval_;
+  int counter_ = 0;
+  std::string buffer_, last_key_;
+  std::vector<std::uint32_t> restarts_{0};
+};
+
+}  // namespace detail
+
+/// Builds a table in memory from keys added in strictly increasing order.
+/// **Errors:** a key not above the previous one: invalid_argument.
+class writer {
+ public:
+  void add(std::string_view key, std::string_view value) {
+    if (entries_ && key <= std::string_view(last_key_))
+      staticflow::detail::fail<invalid_argument>({"staticflow::io::table::writer::add: key '", key,
+                                                  "' is not above the previous key '", last_key_, "'"});
+    if (pending_) {
+      detail::shorten_separator(last_key_, key);
+      index_entry();
+    }
+    last_key_.assign(key);
+    ++entries_;
+    data_.add(key, value);
+    if (data_.size_estimate() >= block_size) flush();
+  }
+  /// The file's bytes (the writer is spent).
+  std::string finish() {
+    flush();
+    const block_handle metaindex = write_block(meta_);
+    if (pending_) {
+      detail::shorten_successor(last_key_);
+      index_entry();
+    }
+    const block_handle index = write_block(index_);
+    std::string footer;
+    detail::put_handle(footer, metaindex), detail::put_handle(footer, index);
+    footer.resize(footer_size - 8, '\0');
+    detail::put_fixed32(footer, static_cast<std::uint32_t>(magic_number));
+    detail::put_fixed32(footer, static_cast<std::uint32_t>(magic_number >> 32));
+    out_ += footer;
+    return std::move(out_);
+  }
+
+ private:
+  void flush() {
+    if (data_.empty()) return;
+    pending_handle_ = write_block(data_);
+    pending_ = true;
+  }
+  void index_entry() {
+    std::string handle;
+    detail::put_handle(handle, pending_handle_);
+    index_.add(last_key_, handle);
+    pending_ = false;
+  }
+  block_handle write_block(detail::block_builder& b) {
+    const std::string raw = b.finish();
+    const block_handle h{out_.size(), raw.size()};
+    out_ += raw;
+    const char type = 0;  // no compression
+    const std::uint32_t crc = crc32c_extend(crc32c(raw.data(), raw.size()), &type, 1);
+    out_.push_back(type);
+    detail::put_fixed32(out_, crc32c_mask(crc));
+    return h;
+  }
+
+  detail::block_builder data_{restart_interval}, meta_{restart_interval}, index_{1};
+  std::string out_, last_key_;
+  std::size_t entries_ = 0;
+  bool pending_ = false;
+  block_handle pending_handle_;
+};
+
+/// Every (key, value) of a table held in `bytes`, in key order. `file` names it in messages.
+/// **Errors:** data_loss for a short file, a wrong magic number, a handle outside the file, a
+/// block CRC mismatch, an entry running past its block, keys out of order; unimplemented for a
+/// compressed block (TensorFlow writes checkpoint indexes uncompressed).
+class reader {
+ public:
+  reader(std::string_view bytes, std::string file) : bytes_(bytes), file_(std::move(file)) {
+    if (bytes_.size() < footer_size)
+      fail(bytes_.size(), "the file has " + std::to_string(bytes_.size()) + " bytes, less than a table's 48-byte footer");
+    const std::size_t footer = bytes_.size() - footer_size;
+    const std::uint64_t magic = load32(footer + 40) | (std::uint64_t{load32(footer + 44)} << 32);
+    if (magic != magic_number) fail(footer + 40, "bad magic number " + hex(magic) + " (not a table)");
+    std::size_t pos = footer;
+    (void)handle(pos, footer + 40);  // the metaindex: TensorFlow's bundles put nothing there
+    const block_handle index = handle(pos, footer + 40);
+    for_each_entry(index, [&](const std::string& key, std::string_view value, std::size_t) {
+      std::size_t p = static_cast<std::size_t>(value.data() - bytes_.data());
+      const block_handle data = handle(p, p + value.size());
+      for_each_entry(data, [&](const std::string& k, std::string_view v, std::size_t entry_at) {
+        if (!entries_.empty() && k <= entries_.back().first) fail(entry_at, "keys are not in increasing order");
+        if (k > key) fail(entry_at, "a key lies above its index entry");
+        entries_.emplace_back(k, v);
+      });
+    });
+  }
+  const std::vector<std::pair<std::string, std::string_view>>& entries() const noexcept { return entries_; }
+
+ private:
+  [[noreturn]] void fail(std::size_t at, const std::string& what) const {
+    staticflow::detail::fail<data_loss>({"staticflow::io::table: '", file_, "' at byte ", at, ": ", what});
+  }
+  static std::string hex(std::uint64_t v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s = "0x";
+    for (int i = 60; i >= 0; i -= 4) s.push_back(digits[(v >> i) & 15]);
+    return s;
+  }
+  std::uint32_t load32(std::size_t at) const {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= std::uint32_t{static_cast<std::uint8_t>(bytes_[at + i])} << (8 * i);
+    return v;
+  }
+  std::uint64_t varint(std::size_t& pos, std::size_t end, int max_bytes) const {
+    std::uint64_t v = 0;
+    for (int shift = 0, i = 0; i < max_bytes; ++i, shift += 7) {
+      if (pos >= end) fail(pos, "a varint runs past its end");
+      const auto b = static_cast<std::uint8_t>(bytes_[pos++]);
+      v |= std::uint64_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail(pos, "a varint is longer than its type allows");
+  }
+  block_handle handle(std::size_t& pos, std::size_t end) const {
+    const std::size_t at = pos;
+    block_handle h{varint(pos, end, 10), varint(pos, end, 10)};
+    if (h.offset > bytes_.size() || h.size > bytes_.size() - h.offset ||
+        trailer_size > bytes_.size() - h.offset - h.size)
+      fail(at, "block handle (offset " + std::to_string(h.offset) + ", size " + std::to_string(h.size) +
+                   ") lies outside the file of " + std::to_string(bytes_.size()) + " bytes");
+    return h;
+  }
+  /// Checks a block's trailer and calls f(key, value, offset) for each entry in order.
+  template <class F>
+  void for_each_entry(block_handle h, F&& f) const {
+    const std::size_t begin = static_cast<std::size_t>(h.offset), size = static_cast<std::size_t>(h.size);
+    const std::size_t trailer = begin + size;
+    const char type = bytes_[trailer];
+    const std::uint32_t crc = crc32c_extend(crc32c(bytes_.data() + begin, size), &type, 1);
+    if (crc32c_mask(crc) != load32(trailer + 1))
+      fail(begin, "block CRC mismatch (stored " + hex(load32(trailer + 1)) + ", computed " + hex(crc32c_mask(crc)) + ")");
+    if (type != 0)
+      staticflow::detail::fail<unimplemented>({"staticflow::io::table: '", file_, "' at byte ", begin,
+                                               ": compressed block (type ", int(type),
+                                               "); only uncompressed tables are read"});
+    if (size < 4) fail(begin, "block of " + std::to_string(size) + " bytes has no restart count");
+    const std::uint64_t restarts = load32(trailer - 4);
+    if (restarts == 0 || restarts > (size - 4) / 4)
+      fail(trailer - 4, "restart count " + std::to_string(restarts) + " does not fit the block");
+    const std::size_t end = trailer - 4 - static_cast<std::size_t>(restarts) * 4;
+    std::string key;
+    for (std::size_t pos = begin; pos < end;) {
+      const std::size_t at = pos;
+      const std::uint64_t shared = varint(pos, end, 5), own = varint(pos, end, 5), value = varint(pos, end, 5);
+      if (shared > key.size()) fail(at, "entry shares more bytes than the previous key has");
+      if (own > end - pos || value > end - pos - own) fail(at, "entry runs past its block");
+      key.resize(static_cast<std::size_t>(shared));
+      key.append(bytes_.data() + pos, static_cast<std::size_t>(own));
+      pos += static_cast<std::size_t>(own);
+      f(key, bytes_.substr(pos, static_cast<std::size_t>(value)), at);
+      pos += static_cast<std::size_t>(value);
+    }
+  }
+
+  std::string_view bytes_;
+  std::string file_;
+  std::vector<std::pair<std::string, std::string_view>> entries_;
+};
+
+}  // namespace staticflow::io::table
+#endif  // STATICFLOW_IO_TABLE_HPP
+// ---- end staticflow/io/table.hpp ----
+
+namespace staticflow::io::bundle {
+
+/// TensorFlow's DataType numbers (types.proto) of the dtypes staticflow holds, and a few others
+/// a checkpoint written by TensorFlow may contain.
+enum class tf_dtype : int {
+  invalid = 0, float32 = 1, float64 = 2, int32 = 3, uint8 = 4, int16 = 5, int8 = 6, string = 7,
+  int64 = 9, boolean = 10, bfloat16 = 14, uint16 = 17, float16 = 19, uint32 = 22, uint64 = 23,
+};
+
+constexpr tf_dtype to_tf(dtype d) noexcept {
+  switch (d) {
+    case dtype::float32: return tf_dtype::float32;
+    case dtype::float64: return tf_dtype::float64;
+    case dtype::bfloat16: return tf_dtype::bfloat16;
+    case dtype::int8: return tf_dtype::int8;
+    case dtype::int16: return tf_dtype::int16;
+    case dtype::int32: return tf_dtype::int32;
+    case dtype::int64: return tf_dtype::int64;
+    case dtype::uint8: return tf_dtype::uint8;
+    case dtype::boolean: return tf_dtype::boolean;
+  }
+  return tf_dtype::invalid;
+}
+
+/// "float32", "int64", ... as TF names them ("DT_<n>" for numbers it does not list here).
+inline std::string tf_dtype_name(tf_dtype t) {
+  switch (t) {
+    case tf_dtype::float32: return "float32";
+    case tf_dtype::float64: return "float64";
+    case tf_dtype::int32: return "int32";
+    case tf_dtype::uint8: return "uint8";
+    case tf_dtype::int16: return "int16";
+    case tf_dtype::int8: return "int8";
+    case tf_dtype::string: return "string";
+    case tf_dtype::int64: return "int64";
+    case tf_dtype::boolean: return "bool";
+    case tf_dtype::bfloat16: return "bfloat16";
+    case tf_dtype::uint16: return "uint16";
+    case tf_dtype::float16: return "float16";
+    case tf_dtype::uint32: return "uint32";
+    case tf_dtype::uint64: return "uint64";
+    default: return "DT_" + std::to_string(static_cast<int>(t));
+  }
+}
+
+/// Bytes per element of a fixed-size dtype; 0 for strings and unknown numbers.
+constexpr std::size_t element_size(tf_dtype t) noexcept {
+  switch (t) {
+    case tf_dtype::float32: case tf_dtype::int32: case tf_dtype::uint32: return 4;
+    case tf_dtype::float64: case tf_dtype::int64: case tf_dtype::uint64: return 8;
+    case tf_dtype::int16: case tf_dtype::uint16: case tf_dtype::bfloat16: case tf_dtype::float16: return 2;
+    case tf_dtype::uint8: case tf_dtype::int8: case tf_dtype::boolean: return 1;
+    default: return 0;
+  }
+}
+
+/// "[784, 500]" for messages.
+inline std::string shape_string(const std::vector<std::int64_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+/// One tensor's BundleEntryProto.
+struct entry {
+  tf_dtype dtype = tf_dtype::invalid;
+  std::vector<std::int64_t> shape;
+  std::int32_t shard_id = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint32_t crc32c = 0;  ///< masked, of the `size` bytes
+  bool sliced = false;       ///< a partitioned variable's slices (not read by staticflow)
+};
+
+inline std::string index_filename(const std::string& prefix) { return prefix + ".index"; }
+/// "PREFIX.data-00000-of-00001".
+inline std::string data_filename(const std::string& prefix, int shard, int num_shards) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ".data-%05d-of-%05d", shard, num_shards);
+  return prefix + buf;
+}
+
+/// The serialised BundleEntryProto (proto3: fields at their defaults are left out, the shape is
+/// always present, as TensorFlow's SerializeAsString writes it).
+inline std::string encode_entry(const entry& e) {
+  proto::writer w;
+  if (e.dtype != tf_dtype::invalid) w.uint64(1, static_cast<std::uint64_t>(e.dtype));
+  w.message(2, [&](proto::writer& shape) {
+    for (const auto d : e.shape)
+      shape.message(2, [&](proto::writer& dim) {
+        if (d != 0) dim.int64(1, d);
+      });
+  });
+  if (e.shard_id != 0) w.int64(3, e.shard_id);
+  if (e.offset != 0) w.uint64(4, e.offset);
+  if (e.size != 0) w.uint64(5, e.size);
+  if (e.crc32c != 0) w.fixed32(6, e.crc32c);
+  return w.take();
+}
+
+/// BundleHeaderProto {num_shards: 1, endianness: LITTLE, version {producer: 1}}.
+inline std::string encode_header() {
+  proto::writer w;
+  w.int64(1, 1);
+  w.message(3, [](proto::writer& v) { v.int64(1, 1); });
+  return w.take();
+}
+
+namespace detail {
+
+inline std::vector<std::int64_t> decode_shape(proto::reader r) {
+  std::vector<std::int64_t> dims;
+  for (proto::field f; r.next(f);) {
+    if (f.number == 3 && r.as_bool(f))
+      staticflow::detail::fail<data_loss>({r.context(), ": the shape has unknown rank"});
+    if (f.number != 2) continue;
+    std::int64_t size = 0;
+    auto dim = r.message(f);
+    for (proto::field g; dim.next(g);)
+      if (g.number == 1) size = dim.as_int64(g);
+    if (size < 0) staticflow::detail::fail<data_loss>({r.context(), ": dimension ", dims.size(), " is ", size});
+    dims.push_back(size);
+  }
+  return dims;
+}
+
+}  // namespace detail
+
+/// Decodes a BundleEntryProto; `context` names the file and tensor in errors.
+inline entry decode_entry(std::string_view bytes, std::string_view context) {
+  entry e;
+  proto::reader r(bytes, context);
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: e.dtype = static_cast<tf_dtype>(r.as_uint64(f) & 0x7fffffff); break;
+      case 2: e.shape = detail::decode_shape(r.message(f)); break;
+      case 3: e.shard_id = static_cast<std::int32_t>(r.as_int64(f)); break;
+      case 4: e.offset = r.as_uint64(f); break;
+      case 5: e.size = r.as_uint64(f); break;
+      case 6: e.crc32c = r.as_fixed32(f); break;
+      case 7: e.sliced = true; break;
+      default: break;  // later fields are skipped, as protobuf does
+    }
+  }
+  return e;
+}
+
+/// Writes one bundle: `add` each tensor (any order; names unique), then `finish`. The data file
+/// is written first and renamed into place, then the index (TensorFlow's order); a writer
+/// destroyed before `finish` leaves nothing behind.
+/// **Errors:** an empty or duplicate name: invalid_argument; file errors: internal_error.
+class writer {
+ public:
+  explicit writer(std::string prefix, bool sync = true)
+      : prefix_(std::move(prefix)), sync_(sync), data_(data_filename(prefix_, 0, 1), sync) {}
+
+  void add(const std::string& name, tf_dtype type, std::vector<std::int64_t> shape, const void* data,
+           std::size_t bytes) {
+    if (name.empty()) staticflow::detail::fail<invalid_argument>({"staticflow::io::bundle::writer: '", prefix_, "': a tensor needs a name"});
+    if (entries_.count(name))
+      staticflow::detail::fail<invalid_argument>({"staticflow::io::bundle::writer: '", prefix_, "': duplicate tensor '", name, "'"});
+    entry& e = entries_[name];
+    e.dtype = type, e.shape = std::move(shape), e.offset = data_.size(), e.size = bytes;
+    e.crc32c = crc32c_mask(crc32c(data, bytes));
+    data_.append(data, bytes);
+  }
+
+  void finish() {
+    data_.commit();
+    table::writer t;
+    t.add("", encode_header());
+    for (const auto& [name, e] : entries_) t.add(name, encode_entry(e));
+    atomic_file index(index_filename(prefix_), sync_);
+    index.append(t.finish());
+    index.commit();
+  }
+
+ private:
+  std::string prefix_;
+  bool sync_;
+  atomic_file data_;
+  std::map<std::string, entry> entries_;
+};
+
+/// Reads a bundle: the index at construction, tensors on request.
+/// **Errors:** a missing index or data file: not_found; a corrupt index (table, header or entry),
+/// an entry outside its data file, a size that does not fit dtype and shape, a CRC mismatch:
+/// data_loss naming the file and the tensor; big-endian bundles, sliced tensors, a version this
+/// reader is too old for: unimplemented.
+class reader {
+ public:
+  explicit reader(std::string prefix) : prefix_(std::move(prefix)) {
+    const std::string path = index_filename(prefix_);
+    index_bytes_ = read_whole(path);
+    table::reader t(index_bytes_, path);
+    if (t.entries().empty() || !t.entries().front().first.empty())
+      staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", path, "' has no header entry (key \"\")"});
+    read_header(t.entries().front().second, path);
+    for (std::size_t i = 1; i < t.entries().size(); ++i) {
+      const auto& [name, value] = t.entries()[i];
+      const std::string context = "'" + path + "', tensor '" + name + "'";
+      entry e = decode_entry(value, context);
+      check_entry(e, context);
+      entries_.emplace(name, std::move(e));
+    }
+  }
+
+  const std::string& prefix() const noexcept { return prefix_; }
+  const std::map<std::string, entry>& entries() const noexcept { return entries_; }
+  const entry* find(const std::string& name) const {
+    const auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+  /// Reads tensor `name`'s `bytes` bytes into `out` and checks their CRC.
+  void read(const std::string& name, void* out, std::size_t bytes) const {
+    const entry* e = find(name);
+    if (!e) staticflow::detail::fail<not_found>({"staticflow::io::bundle::reader: '", prefix_, "' has no tensor '", name, "'"});
+    if (e->size != bytes)
+      staticflow::detail::fail<invalid_argument>({"staticflow::io::bundle::reader: tensor '", name, "' of '", prefix_,
+                                                  "' has ", e->size, " bytes, the destination ", bytes});
+    auto& file = shard(e->shard_id);
+    if (bytes && (std::fseek(file.f.get(), static_cast<long>(e->offset), SEEK_SET) != 0 ||
+                  std::fread(out, 1, bytes, file.f.get()) != bytes))
+      staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", file.path, "': cannot read tensor '", name,
+                                           "' (", bytes, " bytes at offset ", e->offset, ")"});
+    const std::uint32_t crc = crc32c_mask(crc32c(out, bytes));
+    if (crc != e->crc32c)
+      staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", file.path, "': tensor '", name,
+                                           "' fails its CRC32C (stored ", e->crc32c, ", computed ", crc,
+                                           "): the checkpoint is corrupt"});
+  }
+
+  /// Up to `k` names closest to `name` (edit distance), for "did you mean" messages.
+  std::vector<std::string> closest(const std::string& name, std::size_t k = 3) const {
+    std::vector<std::pair<std::size_t, std::string>> scored;
+    for (const auto& [n, e] : entries_) scored.emplace_back(edit_distance(name, n), n);
+    std::sort(scored.begin(), scored.end());
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < scored.size() && i < k; ++i) out.push_back(scored[i].second);
+    return out;
+  }
+
+ private:
+  struct file_closer {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  };
+  using file_ptr = std::unique_ptr<std::FILE, file_closer>;
+  struct shard_file {
+    std::string path;
+    file_ptr f;
+    std::uint64_t size = 0;
+  };
+
+  static file_ptr open(const std::string& path) {
+    std::error_code ec;
+    file_ptr f(std::filesystem::is_regular_file(path, ec) ? std::fopen(path.c_str(), "rb") : nullptr);
+    if (!f) staticflow::detail::fail<not_found>({"staticflow::io::bundle::reader: cannot open '", path, "' (no such checkpoint file)"});
+    return f;
+  }
+  static std::string read_whole(const std::string& path) {
+    auto f = open(path);
+    std::string bytes;
+    char buf[65536];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;) bytes.append(buf, n);
+    return bytes;
+  }
+  void read_header(std::string_view value, const std::string& path) {
+    proto::reader r(value, "checkpoint header");
+    for (proto::field f; r.next(f);) {
+      if (f.number == 1) num_shards_ = r.as_int64(f);
+      if (f.number == 2 && r.as_uint64(f) != 0)
+        staticflow::detail::fail<unimplemented>({"staticflow::io::bundle::reader: '", path, "' is a big-endian bundle"});
+      if (f.number == 3) {
+        auto v = r.message(f);
+        for (proto::field g; v.next(g);)
+          if (g.number == 2 && v.as_int64(g) > 1)
+            staticflow::detail::fail<unimplemented>({"staticflow::io::bundle::reader: '", path,
+                                                     "' needs a bundle reader of version ", v.as_int64(g),
+                                                     " or later; this one is version 1"});
+      }
+    }
+    if (num_shards_ < 1 || num_shards_ > 100000)
+      staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", path, "': num_shards is ", num_shards_});
+    shards_.resize(static_cast<std::size_t>(num_shards_));
+  }
+  void check_entry(const entry& e, const std::string& context) const {
+    if (e.sliced)
+      staticflow::detail::fail<unimplemented>({context, ": a partitioned (sliced) variable; staticflow reads whole tensors"});
+    if (e.shard_id < 0 || e.shard_id >= num_shards_)
+      staticflow::detail::fail<data_loss>({context, ": shard ", e.shard_id, " of ", num_shards_});
+    const std::size_t width = element_size(e.dtype);
+    if (width == 0) return;  // strings: their layout is not fixed; read() still checks size and CRC
+    std::uint64_t elements = 1;
+    for (const auto d : e.shape) {
+      if (d != 0 && elements > (std::uint64_t{1} << 62) / static_cast<std::uint64_t>(d))
+        staticflow::detail::fail<data_loss>({context, ": shape ", shape_string(e.shape), " is too large"});
+      elements *= static_cast<std::uint64_t>(d);
+    }
+    if (elements * width != e.size)
+      staticflow::detail::fail<data_loss>({context, ": ", e.size, " bytes do not hold ", tf_dtype_name(e.dtype), " ",
+                                           shape_string(e.shape), " (", elements * width, " bytes)"});
+  }
+  shard_file& shard(std::int32_t id) const {
+    auto& s = shards_[static_cast<std::size_t>(id)];
+    if (!s.f) {
+      s.path = data_filename(prefix_, id, static_cast<int>(num_shards_));
+      s.f = open(s.path);
+      std::error_code ec;
+      s.size = std::filesystem::file_size(s.path, ec);
+      for (const auto& [name, e] : entries_)
+        if (e.shard_id == id && (e.offset > s.size || e.size > s.size - e.offset))
+          staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", s.path, "': tensor '", name, "' (",
+                                               e.size, " bytes at offset ", e.offset, ") lies past the end of the ",
+                                               s.size, "-byte file (truncated?)"});
+    }
+    return s;
+  }
+  static std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
+
+  std::string prefix_;
+  std::string index_bytes_;
+  std::int64_t num_shards_ = 0;
+  std::map<std::string, entry> entries_;
+  mutable std::vector<shard_file> shards_;
+};
+
+}  // namespace staticflow::io::bundle
+#endif  // STATICFLOW_IO_TENSOR_BUNDLE_HPP
+// ---- end staticflow/io/tensor_bundle.hpp ----
+
+namespace staticflow::train {
+
+/// Options of `saver` (TF's Saver arguments of the same names).
+struct saver_options {
+  /// Checkpoints kept; older ones are deleted as new ones are saved (0: none are deleted, and
+  /// the state file lists only the latest).
+  std::size_t max_to_keep = 5;
+  /// Besides those, one checkpoint per this many hours is never deleted.
+  double keep_checkpoint_every_n_hours = 10000.0;
+  /// The state file's name in the checkpoint directory.
+  std::string latest_filename = "checkpoint";
+  /// fsync every file before it is renamed into place (see io::atomic_file).
+  bool sync = true;
+  /// Seconds since the epoch, for the state file's timestamps and keep_checkpoint_every_n_hours
+  /// (tests replace it; empty: the system clock).
+  std::function<double()> clock = {};
+};
+
+/// Saves and restores a graph's variables, with the session's optimiser slots, as TF 1.x's
+/// tf.train.Saver does.
+///
+/// Without a var_list every variable of the session's graph is saved under its name (scopes
+/// included: "layer1/weights"), with each optimiser slot under TF's slot name ("w/Adam",
+/// "w/Adam_1", "w/Momentum", ...) and Adam's power accumulators ("beta1_power",
+/// "beta2_power"). Restoring loads every variable (each must be there) and the slots that are;
+/// slots the session has not made yet (a new process, before its first training step) are kept
+/// and loaded when it makes them, so training resumes where it stopped. A var_list restricts
+/// both to the variables listed; a map from checkpoint names to variables also renames them
+/// (TF's `Saver({"old/name": var})`, and `moving_average_op::variables_to_restore()`).
+///
+/// **Saves are atomic:** the data file, then the index, are written beside their place, fsynced
+/// and renamed; the state file is updated last. A process killed at any moment leaves the
+/// previous checkpoint restorable (an interrupted save leaves at most a stray
+/// "*.tempstate<n>" file). Saving twice to the same prefix without a global step replaces the
+/// data file before the index, so a crash between the two leaves a mismatched pair that restore
+/// reports as data_loss: use global-step suffixes for resumable runs.
+///
+/// **Errors:** save: an uninitialised variable (failed_precondition), a file that cannot be
+/// written (internal_error). Restore, naming the checkpoint and the tensor: no checkpoint at the
+/// prefix, or a variable missing from it with the closest names it holds (not_found); a dtype or
+/// shape that differs, both shown (invalid_argument); a CRC mismatch, a truncated or corrupt
+/// file (data_loss).
+class saver {
+ public:
+  explicit saver(saver_options o = {}) : options_(std::move(o)) { start(); }
+  /// Saves and restores only these variables: a `std::vector<var_ref>` under their names, or a
+  /// `std::map<std::string, var_ref>` under the names given (checkpoint name -> variable). (A
+  /// template, so that a braced list of options never reads as a var_list.)
+  template <class List>
+    requires std::same_as<List, std::vector<var_ref>> || std::same_as<List, std::map<std::string, var_ref>>
+  explicit saver(const List& var_list, saver_options o = {}) : options_(std::move(o)) {
+    if constexpr (std::same_as<List, std::vector<var_ref>>) {
+      for (const auto& v : var_list) add(v->name(), v);
+    } else {
+      for (const auto& [name, v] : var_list) add(name, v);
+    }
+    start();
+  }
+
+  /// Writes a checkpoint at `prefix` ("-<global_step>" appended when given), records it in the
+  /// state file of its directory and deletes checkpoints beyond max_to_keep. Returns the prefix
+  /// written ("runs/mnist/model.ckpt-1000").
+  template <class P>
+  std::string save(session<P>& s, const std::string& prefix, std::optional<std::int64_t> global_step = {}) {
+    return save_state(s.effective_state(), s.get_graph(), prefix, global_step);
+  }
+  template <class P>
+  std::string save(session<P>& s, const std::string& prefix, const variable_node<std::int64_t, shape<>>& global_step) {
+    return save(s, prefix, std::optional<std::int64_t>(s.read_scalar(global_step)));
+  }
+
+  /// Loads the checkpoint at `prefix` into the session's variables (and optimiser slots).
+  template <class P>
+  void restore(session<P>& s, const std::string& prefix) {
+    restore_state(s.effective_state(), s.get_graph(), prefix);
+  }
+
+  /// The checkpoints this saver keeps, oldest first (TF's last_checkpoints).
+  std::vector<std::string> last_checkpoints() const {
+    std::vector<std::string> out;
+    for (const auto& [path, time] : last_) out.push_back(path);
+    return out;
+  }
+  /// Takes over checkpoints an earlier process saved (TF's recover_last_checkpoints), so that
+  /// max_to_keep goes on counting them; those whose index is gone are dropped.
+  void recover_last_checkpoints(const std::vector<std::string>& paths) {
+    for (const auto& p : paths) {
+      std::error_code ec;
+      if (std::filesystem::exists(io::bundle::index_filename(p), ec)) last_.emplace_back(p, now());
+    }
+  }
+
+ private:
+  struct item {
+    std::string name;
+    const variable_base* var = nullptr;  ///< a variable, or
+    const void* slot = nullptr;          ///< an optimiser slot of `var`'s dtype and size, or
+    double power = 0;                    ///< a power accumulator (scalar, `var`'s float dtype)
+  };
+
+  void add(const std::string& name, const var_ref& v) {
+    if (!list_.emplace(name, &v.get()).second)
+      staticflow::detail::fail<invalid_argument>({"sf::train::saver: the name '", name, "' appears twice in var_list"});
+  }
+  void start() { last_preserved_ = now(); }
+  double now() const {
+    if (options_.clock) return options_.clock();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+
+  /// What this saver writes from `state`, in name order.
+  std::map<std::string, item> items(session_state& state, const graph& g) const {
+    std::map<std::string, item> out;
+    if (!list_.empty()) {
+      for (const auto& [name, v] : list_) out[name] = {name, v};
+      return out;
+    }
+    for (const auto& v : g.global_variables()) out[v->name()] = {v->name(), v.get()};
+    for (const auto& o : state.optimizer_state()) {
+      for (const auto& [name, data] : o.slots) out.try_emplace(name, item{name, o.var, data});
+      for (const auto& [name, base] : o.powers)
+        out.try_emplace(name, item{name, o.var, nullptr, std::pow(base, static_cast<double>(*o.updates + 1))});
+    }
+    return out;
+  }
+
+  std::string save_state(session_state& state, const graph& g, const std::string& prefix,
+                         std::optional<std::int64_t> step) {
+    const std::string path = step ? prefix + "-" + std::to_string(*step) : prefix;
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    io::bundle::writer w(path, options_.sync);
+    std::vector<std::byte> host;
+    for (const auto& [name, it] : items(state, g)) {
+      const variable_base& v = *it.var;
+      if (v.owner() != &g)
+        staticflow::detail::fail<invalid_argument>({"sf::train::saver::save: variable '", v.name(),
+                                                    "' belongs to another graph than the session's"});
+      if (it.slot == nullptr && it.power == 0 && !state.is_initialized(v))
+        staticflow::detail::fail<failed_precondition>({"sf::train::saver::save: attempting to save uninitialized variable '",
+                                                       v.name(), "'; run sf::global_variables_initializer() first"});
+      if (it.power != 0) {
+        write_power(w, name, v.type(), it.power);
+        continue;
+      }
+      host.resize(v.bytes());
+      state.download(host.data(), it.slot ? it.slot : state.value_slot(v).data, v.bytes());
+      w.add(name, io::bundle::to_tf(v.type()), v.dims(), host.data(), v.bytes());
+    }
+    w.finish();
+    record(path, dir);
+    return path;
+  }
+  static void write_power(io::bundle::writer& w, const std::string& name, dtype t, double value) {
+    if (t == dtype::float64) return w.add(name, io::bundle::tf_dtype::float64, {}, &value, sizeof value);
+    const float f = static_cast<float>(value);
+    w.add(name, io::bundle::tf_dtype::float32, {}, &f, sizeof f);
+  }
+
+  /// TF's _RecordLastCheckpoint, update_checkpoint_state and _MaybeDeleteOldCheckpoints.
+  void record(const std::string& path, const std::filesystem::path& dir) {
+    const double t = now();
+    std::erase_if(last_, [&](const auto& c) { return c.first == path; });
+    last_.emplace_back(path, t);
+    std::vector<std::pair<std::string, double>> expired;
+    if (options_.max_to_keep == 0) {
+      last_.erase(last_.begin(), last_.end() - 1);  // listed no more, deleted never
+    } else {
+      while (last_.size() > options_.max_to_keep) expired.push_back(last_.front()), last_.erase(last_.begin());
+    }
+    checkpoint_state st;
+    st.model_checkpoint_path = relative(path, dir);
+    for (const auto& [p, time] : last_) {
+      st.all_model_checkpoint_paths.push_back(relative(p, dir));
+      st.all_model_checkpoint_timestamps.push_back(time);
+    }
+    st.last_preserved_timestamp = last_preserved_;
+    write_checkpoint_state(dir.empty() ? std::filesystem::path(".") : dir, st, options_.latest_filename, options_.sync);
+    for (const auto& [p, time] : expired) {
+      if (options_.keep_checkpoint_every_n_hours > 0 &&
+          time - options_.keep_checkpoint_every_n_hours * 3600.0 >= last_preserved_) {
+        last_preserved_ = time;  // kept for good
+        continue;
+      }
+      delete_checkpoint(p);
+    }
+  }
+  static std::string relative(const std::string& path, const std::filesystem::path& dir) {
+    const std::filesystem::path p(path);
+    return p.parent_path() == dir ? p.filename().string() : path;
+  }
+  /// Removes a checkpoint's index, data and meta files.
+  static void delete_checkpoint(const std::string& prefix) {
+    const std::filesystem::path p(prefix);
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    const std::string base = p.filename().string();
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string name = f.path().filename().string();
+      if (name == base + ".index" || name == base + ".meta" || name.rfind(base + ".data-", 0) == 0)
+        std::filesystem::remove(f.path(), ec);
+    }
+  }
+
+  void restore_state(session_state& state, const graph& g, const std::string& prefix) const {
+    std::error_code ec;
+    if (!std::filesystem::exists(io::bundle::index_filename(prefix), ec))
+      staticflow::detail::fail<not_found>({"sf::train::saver::restore: no checkpoint at '", prefix, "' (", prefix,
+                                           ".index does not exist)"});
+    const io::bundle::reader r(prefix);
+    std::vector<std::byte> host;
+    std::map<std::string, const variable_base*> wanted;
+    if (list_.empty()) {
+      for (const auto& v : g.global_variables()) wanted[v->name()] = v.get();
+    } else {
+      wanted = list_;
+    }
+    for (const auto& [name, v] : wanted) {
+      check(r, name, *v);
+      host.resize(v->bytes());
+      r.read(name, host.data(), host.size());
+      auto& slot = state.value_slot(*v);
+      state.upload(slot.data, host.data(), v->bytes());
+      slot.initialized = true;
+    }
+    if (list_.empty()) restore_slots(state, g, r);
+  }
+
+  /// The checkpoint's optimiser slots and power accumulators: loaded into the slots the session
+  /// has, kept for those it makes later.
+  static void restore_slots(session_state& state, const graph& g, const io::bundle::reader& r) {
+    std::map<std::string, const variable_base*> vars;
+    for (const auto& v : g.global_variables()) vars[v->name()] = v.get();
+    for (const auto& [name, e] : r.entries()) {
+      if (vars.count(name)) continue;
+      const auto slash = name.rfind('/');
+      if (slash != std::string::npos && vars.count(name.substr(0, slash))) {
+        const variable_base& v = *vars.at(name.substr(0, slash));
+        if (e.size != v.bytes() || e.dtype != io::bundle::to_tf(v.type())) continue;  // not a slot of v
+        std::string bytes(v.bytes(), '\0');
+        r.read(name, bytes.data(), bytes.size());
+        state.restored_slots()[name] = std::move(bytes);
+      } else if (e.shape.empty() && (e.dtype == io::bundle::tf_dtype::float32 || e.dtype == io::bundle::tf_dtype::float64)) {
+        double value = 0;
+        if (e.dtype == io::bundle::tf_dtype::float32) {
+          float f = 0;
+          r.read(name, &f, sizeof f);
+          value = f;
+        } else {
+          r.read(name, &value, sizeof value);
+        }
+        state.restored_powers()[name] = value;
+      }
+    }
+    for (const auto& o : state.optimizer_state()) {  // slots that exist already
+      for (const auto& [name, data] : o.slots) {
+        const auto it = state.restored_slots().find(name);
+        if (it == state.restored_slots().end()) continue;
+        state.upload(data, it->second.data(), o.var->bytes());
+        state.restored_slots().erase(it);
+      }
+      if (o.updates) *o.updates = state.restored_update_count(o.powers).value_or(*o.updates);
+    }
+  }
+  static void check(const io::bundle::reader& r, const std::string& name, const variable_base& v) {
+    const io::bundle::entry* e = r.find(name);
+    if (!e) {
+      std::string near;
+      for (const auto& n : r.closest(name)) near += (near.empty() ? "'" : ", '") + n + "'";
+      staticflow::detail::fail<not_found>({"sf::train::saver::restore: '", r.prefix(), "' has no tensor '", name,
+                                           "' (for variable '", v.name(), "'); the closest names it holds: ",
+                                           near.empty() ? std::string("none") : near});
+    }
+    if (e->dtype != io::bundle::to_tf(v.type()) || e->shape != v.dims())
+      staticflow::detail::fail<invalid_argument>({"sf::train::saver::restore: '", r.prefix(), "', tensor '", name,
+                                                  "' is ", io::bundle::tf_dtype_name(e->dtype), " ",
+                                                  io::bundle::shape_string(e->shape), " but variable '", v.name(),
+                                                  "' is ", v.dtype_name(), " ", io::bundle::shape_string(v.dims())});
+  }
+
+  saver_options options_;
+  std::map<std::string, const variable_base*> list_;  ///< empty: every variable of the graph, and the slots
+  std::vector<std::pair<std::string, double>> last_;  ///< kept checkpoints and their times, oldest first
+  double last_preserved_ = 0;
+};
+
+}  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_SAVER_HPP
+// ---- end staticflow/train/saver.hpp ----
 
 // ---- begin staticflow/data/idx.hpp ----
 #ifndef STATICFLOW_DATA_IDX_HPP
@@ -11181,6 +13274,13 @@ class dataset {
       b.label_indices[row] = labels_[example];
     });
     return b;
+  }
+
+  /// Moves past `batches` batches of `n` exactly as that many next_batch calls would (the same
+  /// reshuffles), without copying them: a resumed trainer's data order goes on where it stopped.
+  void skip_batches(std::size_t batches, std::size_t n) {
+    check_batch_size(n);
+    for (std::size_t b = 0; b < batches; ++b) advance(n, [](std::size_t, std::size_t) {});
   }
 
   /// Allocation-free form: writes n * image_size() floats to `images_out` and
@@ -12150,9 +14250,10 @@ using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <ranges>
 #include <string>
-
 
 
 namespace staticflow::nn {
@@ -12161,12 +14262,19 @@ namespace staticflow::nn {
 struct fit_options {
   std::size_t epochs = 1;
   std::size_t batch = 64;
-  std::size_t max_steps = 0;  ///< stop earlier after this many steps (0: no limit)
+  std::size_t max_steps = 0;  ///< stop when the global step reaches this (0: no limit)
   bool progress = true;       ///< a progress line on stderr
   /// Batches per epoch when fitting a pipeline, for the progress line's bar and ETA (0: unknown).
   std::size_t steps_per_epoch = 0;
   /// Called after every epoch with (epoch, seconds so far); return false to stop.
   std::function<bool(std::size_t, double)> on_epoch = {};
+  /// A directory for checkpoints ("": none). fit resumes from its latest checkpoint: the same
+  /// global step, weights and optimiser slots, and for a dataset the same data order, so a
+  /// run killed and restarted ends as an uninterrupted one. It saves "DIR/model.ckpt-<step>"
+  /// every `save_every_steps` steps and when it stops, keeping `max_to_keep`.
+  std::string checkpoint_dir = {};
+  std::size_t save_every_steps = 0;  ///< 0: only when fit stops
+  std::size_t max_to_keep = 5;
 };
 
 namespace detail {
@@ -12203,51 +14311,69 @@ class classifier {
     session_.run(global_variables_initializer());
   }
 
-  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset.
+  /// Trains on `train` (one-hot labels), reshuffled every epoch by the dataset. Steps count
+  /// from the global step, so `epochs` and `max_steps` are totals over resumed runs.
   void fit(data::dataset& train, const fit_options& o) {
     check_dataset(train, "fit");
     tensor<T, input_shape, host> x(o.batch);
     tensor<T, shape<dyn, classes>, host> y(o.batch);
     const std::size_t steps_per_epoch = train.num_examples() / o.batch;
+    checkpoints ckpt(*this, o);
+    std::size_t step = ckpt.resumed_step();
+    train.skip_batches(step, o.batch);
+    const std::size_t last = last_step(o, o.epochs * steps_per_epoch);
     const auto start = std::chrono::steady_clock::now();
-    std::size_t step = 0;
-    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
-      double loss_sum = 0;
-      for (std::size_t s = 1; s <= steps_per_epoch; ++s, ++step) {
-        if (o.max_steps && step >= o.max_steps) return;
-        train.next_batch(o.batch, x.data(), y.data());
-        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
-        if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
-          show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(s), start);
+    double loss_sum = 0;
+    std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
+    while (step < last) {
+      train.next_batch(o.batch, x.data(), y.data());
+      loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+      ++step, ++in_run;
+      ckpt.after_step(step);
+      const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
+      if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
+        show(epoch, o.epochs, s, steps_per_epoch, o.batch, loss_sum / double(in_run), start);
+      if (s == steps_per_epoch) {
+        if (o.progress) std::fputc('\n', stderr);
+        loss_sum = 0, in_run = 0;
+        if (o.on_epoch && !o.on_epoch(epoch, seconds_since(start))) break;
       }
-      if (o.progress) std::fputc('\n', stderr);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
     }
+    ckpt.at_end(step);
   }
 
   /// Trains on the `(inputs, one-hot labels)` batches of `batches`, one pass per epoch: a
   /// pipeline such as `data::mnist_tfrecord_batches`, which draws a new order on each pass.
-  /// Batches may differ in size; each is fed as it comes.
+  /// Batches may differ in size; each is fed as it comes. Resuming from a checkpoint continues
+  /// the global step; with `steps_per_epoch` given it also starts in the right epoch and drops
+  /// the batches of that pass already trained on (the pass's order is a new draw: a pipeline's
+  /// position is not part of a checkpoint, as in TF 1.x).
   template <std::ranges::input_range Batches>
   void fit(const Batches& batches, const fit_options& o) {
     const auto start = std::chrono::steady_clock::now();
-    std::size_t step = 0, per_epoch = o.steps_per_epoch;  // unknown until the first pass ends
-    for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    checkpoints ckpt(*this, o);
+    std::size_t step = ckpt.resumed_step(), per_epoch = o.steps_per_epoch;  // unknown until the first pass ends
+    std::size_t first_epoch = 1, skip = 0;
+    if (per_epoch) first_epoch = step / per_epoch + 1, skip = step % per_epoch;
+    const std::size_t last = o.max_steps ? o.max_steps : std::numeric_limits<std::size_t>::max();
+    for (std::size_t epoch = first_epoch; epoch <= o.epochs && step < last; ++epoch) {
       double loss_sum = 0;
-      std::size_t s = 0, samples = 0;
+      std::size_t s = 0, samples = 0, trained = 0;
       for (auto&& [x, y] : batches) {
-        if (o.max_steps && step >= o.max_steps) return;
+        if (step >= last) break;
+        if (s++ < skip) continue;
         loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
-        ++s, ++step, samples += x.dim(0);
-        if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+        ++step, ++trained, samples += x.dim(0);
+        ckpt.after_step(step);
+        if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
       }
+      skip = 0;
       if (per_epoch == 0) per_epoch = s;
-      if (o.progress && s > 0) show(epoch, o.epochs, s, per_epoch, samples / s, loss_sum / double(s), start);
+      if (o.progress && trained > 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
       if (o.progress) std::fputc('\n', stderr);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.on_epoch && !o.on_epoch(epoch, secs)) return;
+      if (o.on_epoch && !o.on_epoch(epoch, seconds_since(start))) break;
     }
+    ckpt.at_end(step);
   }
 
   /// Fraction of correctly classified examples of `set`, evaluated in chunks.
@@ -12285,6 +14411,48 @@ class classifier {
                                                   (d.options().one_hot ? ""
                                                                        : " (load it with sf::data::read_data_sets(dir, "
                                                                          "{.one_hot = true}))")});
+  }
+
+  /// fit's checkpoints (nothing without a checkpoint_dir): restores the latest at the start,
+  /// saves every save_every_steps and at the end.
+  class checkpoints {
+   public:
+    checkpoints(classifier& c, const fit_options& o)
+        : c_(c), every_(o.save_every_steps), prefix_(o.checkpoint_dir.empty() ? "" : o.checkpoint_dir + "/model.ckpt") {
+      if (prefix_.empty()) return;
+      saver_.emplace(train::saver_options{.max_to_keep = o.max_to_keep});
+      if (const auto last = train::latest_checkpoint(o.checkpoint_dir)) {
+        saver_->restore(c_.session_, *last);
+        saver_->recover_last_checkpoints(train::get_checkpoint_state(o.checkpoint_dir)->all_model_checkpoint_paths);
+        if (o.progress) std::fprintf(stderr, "resumed from %s\n", last->c_str());
+      }
+      saved_ = resumed_step();
+    }
+    std::size_t resumed_step() const { return static_cast<std::size_t>(c_.session_.read_scalar(c_.global_step_)); }
+    void after_step(std::size_t step) {
+      if (saver_ && every_ && step % every_ == 0) save(step);
+    }
+    void at_end(std::size_t step) {
+      if (saver_ && step != saved_) save(step);
+    }
+
+   private:
+    void save(std::size_t step) {
+      saver_->save(c_.session_, prefix_, static_cast<std::int64_t>(step));
+      saved_ = step;
+    }
+    classifier& c_;
+    std::size_t every_;
+    std::string prefix_;
+    std::optional<train::saver> saver_;
+    std::size_t saved_ = 0;
+  };
+
+  std::size_t last_step(const fit_options& o, std::size_t total) const {
+    return o.max_steps ? std::min(o.max_steps, total) : total;
+  }
+  static double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   // steps == 0: the epoch's length is not known yet (the first pass over a pipeline): no bar, no ETA.
@@ -14465,220 +16633,6 @@ class output_stream {
 #endif  // STATICFLOW_IO_COMPRESSION_HPP
 // ---- end staticflow/io/compression.hpp ----
 
-// ---- begin staticflow/io/crc32c.hpp ----
-#ifndef STATICFLOW_IO_CRC32C_HPP
-#define STATICFLOW_IO_CRC32C_HPP
-/// \file
-/// \brief CRC32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's CRC mask.
-///
-/// On x86-64 the SSE4.2 `crc32` instruction is used when the processor has it (checked once at
-/// run time, so the default build flags get it too), with long runs folded by carry-less
-/// multiplication (PCLMULQDQ) first; elsewhere, and as the reference, a slicing-by-8 table. All
-/// give the same values; the tests compare them.
-
-#include <array>
-#include <bit>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <span>
-
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
-#define SF_CRC32C_SSE42 1
-#include <nmmintrin.h>
-#include <wmmintrin.h>
-#include <smmintrin.h>
-#else
-#define SF_CRC32C_SSE42 0
-#endif
-
-namespace staticflow::io {
-
-namespace detail {
-
-/// The Castagnoli polynomial 0x1EDC6F41, bit-reversed (CRC32C processes bits LSB first).
-inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;
-
-/// Slicing-by-8 tables: `t[0]` is the classic byte table; `t[k][b]` is the CRC of byte `b`
-/// followed by `k` zero bytes, so eight table lookups advance the CRC by eight bytes at once.
-inline constexpr auto crc32c_tables = [] {
-  std::array<std::array<std::uint32_t, 256>, 8> t{};
-  for (std::uint32_t b = 0; b < 256; ++b) {
-    std::uint32_t c = b;
-    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1u) ? crc32c_poly : 0u);
-    t[0][b] = c;
-  }
-  for (std::size_t k = 1; k < 8; ++k)
-    for (std::uint32_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
-  return t;
-}();
-
-/// Little-endian 64-bit load from any address (memcpy: no alignment assumption).
-inline std::uint64_t load_le64(const unsigned char* p) noexcept {
-  std::uint64_t v = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&v, p, 8);
-  } else {
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  }
-  return v;
-}
-
-/// The running (inverted) register advanced over `n` bytes with the tables.
-inline std::uint32_t crc32c_portable_raw(std::uint32_t c, const unsigned char* p, std::size_t n) noexcept {
-  const auto& t = crc32c_tables;
-  for (; n >= 8; n -= 8, p += 8) {
-    const std::uint64_t w = load_le64(p) ^ c;
-    c = t[7][w & 0xFF] ^ t[6][(w >> 8) & 0xFF] ^ t[5][(w >> 16) & 0xFF] ^ t[4][(w >> 24) & 0xFF] ^
-        t[3][(w >> 32) & 0xFF] ^ t[2][(w >> 40) & 0xFF] ^ t[1][(w >> 48) & 0xFF] ^ t[0][w >> 56];
-  }
-  for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xFFu];
-  return c;
-}
-
-#if SF_CRC32C_SSE42
-/// The register advanced over `n` bytes with the SSE4.2 instruction, eight bytes per step, on one
-/// dependency chain. The target attribute lets these functions use the instruction while the
-/// rest of the program keeps the default flags.
-__attribute__((target("sse4.2"))) inline std::uint64_t crc32c_sse42_chain(std::uint64_t c, const unsigned char* p,
-                                                                          std::size_t n) noexcept {
-  for (; n >= 8; n -= 8, p += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    c = _mm_crc32_u64(c, w);
-  }
-  return c;
-}
-
-/// `reflect64(x^n mod P)`: the remainder's coefficient of x^d at bit 63 - d (the bit order of
-/// data words), as the carry-less multiplications of crc32c_fold_raw take their constants.
-constexpr std::uint64_t crc32c_fold_constant(unsigned n) noexcept {
-  constexpr std::uint64_t poly = 0x11EDC6F41u;  // P, unreflected, with its x^32 term
-  std::uint64_t r = 1;                          // x^0
-  for (unsigned i = 0; i < n; ++i) {
-    r <<= 1;
-    if (r & (std::uint64_t{1} << 32)) r ^= poly;
-  }
-  std::uint64_t out = 0;
-  for (unsigned d = 0; d < 32; ++d)
-    if (r & (std::uint64_t{1} << d)) out |= std::uint64_t{1} << (63 - d);
-  return out;
-}
-
-/// The two constants that move a 16-byte lane `16 * lanes` bytes on: a lane X = W0 x^64 + W1
-/// (W0 its first 8 bytes) becomes W0 (x^(128 lanes + 64) mod P) + W1 (x^(128 lanes) mod P),
-/// which leaves the CRC unchanged. Each is x^(n - 1): the product of two 64-bit operands in data
-/// bit order comes out one place short of the 128-bit data bit order, and the factor x restores it.
-template <unsigned lanes>
-inline constexpr std::uint64_t crc32c_fold_lo = crc32c_fold_constant(128 * lanes + 63);
-template <unsigned lanes>
-inline constexpr std::uint64_t crc32c_fold_hi = crc32c_fold_constant(128 * lanes - 1);
-
-template <unsigned lanes>
-__attribute__((target("sse4.2,pclmul"))) inline __m128i crc32c_fold(__m128i x) noexcept {
-  const __m128i k = _mm_set_epi64x(static_cast<long long>(crc32c_fold_hi<lanes>), static_cast<long long>(crc32c_fold_lo<lanes>));
-  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
-}
-
-/// The register advanced over the first `n / 64 * 64` bytes (n >= 128) by carry-less folding:
-/// four 16-byte lanes, each moved 64 bytes on and added to the data there, then folded into one
-/// lane whose 16 bytes the crc32 instruction finishes. Several multiplications start per cycle,
-/// where the crc32 instruction, on some processors, starts one every three. Advances `p` and `n`.
-__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_fold_raw(std::uint32_t c, const unsigned char*& p,
-                                                                               std::size_t& n) noexcept {
-  const auto load = [](const unsigned char* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
-  // The register enters as the first 32 data bits: R(c, S) = R(0, S with c added to its first word).
-  __m128i x0 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(c)));
-  __m128i x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
-  for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
-    x0 = _mm_xor_si128(crc32c_fold<4>(x0), load(p));
-    x1 = _mm_xor_si128(crc32c_fold<4>(x1), load(p + 16));
-    x2 = _mm_xor_si128(crc32c_fold<4>(x2), load(p + 32));
-    x3 = _mm_xor_si128(crc32c_fold<4>(x3), load(p + 48));
-  }
-  const __m128i x = _mm_xor_si128(_mm_xor_si128(crc32c_fold<3>(x0), crc32c_fold<2>(x1)), _mm_xor_si128(crc32c_fold<1>(x2), x3));
-  std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));
-  c64 = _mm_crc32_u64(c64, static_cast<std::uint64_t>(_mm_extract_epi64(x, 1)));
-  return static_cast<std::uint32_t>(c64);
-}
-
-/// The register advanced over `n` bytes: runs of 128 bytes or more by folding when the
-/// processor multiplies carry-less, the rest with the crc32 instruction.
-__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
-                                                                                std::size_t n, bool pclmul) noexcept {
-  if (pclmul && n >= 128) c = crc32c_fold_raw(c, p, n);
-  c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
-  p += n & ~std::size_t{7};
-  for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
-  return c;
-}
-
-/// Whether this processor has SSE4.2, and carry-less multiplication; asked once.
-inline bool crc32c_cpu_has_sse42() noexcept {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sse4.2") != 0;
-  }();
-  return has;
-}
-inline bool crc32c_cpu_has_pclmul() noexcept {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("pclmul") != 0;
-  }();
-  return has;
-}
-#endif
-
-}  // namespace detail
-
-/// True when crc32c() uses the processor's CRC32C instruction on this machine.
-inline bool crc32c_hardware_available() noexcept {
-#if SF_CRC32C_SSE42
-  return detail::crc32c_cpu_has_sse42();
-#else
-  return false;
-#endif
-}
-
-/// The CRC32C of the bytes that gave `crc` followed by `data[0, n)`: `crc32c_extend(crc32c(a), b)
-/// == crc32c(a + b)`. Start from 0 for a fresh CRC.
-inline std::uint32_t crc32c_extend(std::uint32_t crc, const void* data, std::size_t n) noexcept {
-  const auto* p = static_cast<const unsigned char*>(data);
-#if SF_CRC32C_SSE42
-  if (detail::crc32c_cpu_has_sse42()) return ~detail::crc32c_sse42_raw(~crc, p, n, detail::crc32c_cpu_has_pclmul());
-#endif
-  return ~detail::crc32c_portable_raw(~crc, p, n);
-}
-
-/// The CRC32C of `data[0, n)`. **Example:** `crc32c("123456789", 9) == 0xE3069283`.
-inline std::uint32_t crc32c(const void* data, std::size_t n) noexcept { return crc32c_extend(0, data, n); }
-
-/// The CRC32C of a byte span.
-inline std::uint32_t crc32c(std::span<const std::byte> bytes) noexcept { return crc32c(bytes.data(), bytes.size()); }
-
-/// The table-only CRC32C, whatever the processor (the reference the fast path is tested against).
-inline std::uint32_t crc32c_portable(const void* data, std::size_t n) noexcept {
-  return ~detail::crc32c_portable_raw(~0u, static_cast<const unsigned char*>(data), n);
-}
-
-/// TensorFlow's masked CRC, stored in TFRecord files: a CRC of data that itself holds CRCs is
-/// then not trivially related to them. Rotate right by 15, add a constant.
-constexpr std::uint32_t crc32c_mask(std::uint32_t crc) noexcept { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
-
-/// The inverse of crc32c_mask.
-constexpr std::uint32_t crc32c_unmask(std::uint32_t masked) noexcept {
-  const std::uint32_t rot = masked - 0xa282ead8u;
-  return (rot >> 17) | (rot << 15);
-}
-
-/// The masked CRC32C of `data[0, n)`, as a TFRecord header or footer holds it.
-inline std::uint32_t masked_crc32c(const void* data, std::size_t n) noexcept { return crc32c_mask(crc32c(data, n)); }
-
-}  // namespace staticflow::io
-#endif  // STATICFLOW_IO_CRC32C_HPP
-// ---- end staticflow/io/crc32c.hpp ----
-
 namespace staticflow::io {
 
 /// Bytes of framing around each record: 8 length + 4 length CRC before, 4 data CRC after.
@@ -15725,381 +17679,6 @@ auto shuffle_batch(Source source, batch_options options) {
 #include <variant>
 #include <vector>
 
-
-// ---- begin staticflow/io/protobuf.hpp ----
-#ifndef STATICFLOW_IO_PROTOBUF_HPP
-#define STATICFLOW_IO_PROTOBUF_HPP
-/// \file
-/// \brief The protobuf wire format: an encoder into a byte string and a bounds-checked reader.
-///
-/// Written once for every protobuf-based format (tf.train.Example, checkpoints, GraphDef,
-/// ONNX, TensorBoard events). No generated code and no schema: callers name field numbers.
-/// The reader never reads outside its span and never allocates what a length prefix claims;
-/// each malformed input is a `data_loss` naming what was wrong and its byte offset.
-///
-/// Wire format (protobuf.dev/programming-guides/encoding): a message is a sequence of
-/// `tag value`, `tag = field_number << 3 | wire_type` as a varint; wire types 0 varint,
-/// 1 fixed64 (little-endian), 2 length-delimited (varint length, then bytes), 5 fixed32.
-/// Types 3 and 4 (groups, deprecated since proto2) are rejected with a message saying so.
-
-#include <bit>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-
-
-namespace staticflow::io::proto {
-
-/// The wire types of protobuf encoding (the low three bits of a tag).
-enum class wire_type : std::uint8_t {
-  varint = 0,
-  fixed64 = 1,
-  length_delimited = 2,
-  start_group = 3,
-  end_group = 4,
-  fixed32 = 5,
-};
-
-/// "varint", "fixed64", ... for messages.
-constexpr const char* to_string(wire_type t) noexcept {
-  switch (t) {
-    case wire_type::varint: return "varint";
-    case wire_type::fixed64: return "fixed64";
-    case wire_type::length_delimited: return "length-delimited";
-    case wire_type::start_group: return "start-group";
-    case wire_type::end_group: return "end-group";
-    case wire_type::fixed32: return "fixed32";
-  }
-  return "invalid";
-}
-
-/// The largest field number protobuf allows (2^29 - 1).
-inline constexpr std::uint32_t max_field_number = (1u << 29) - 1;
-
-/// Zigzag encoding of sint32/sint64: small magnitudes of either sign become small varints.
-constexpr std::uint64_t zigzag_encode(std::int64_t v) noexcept {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-constexpr std::int64_t zigzag_decode(std::uint64_t v) noexcept {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
-
-/// Bytes the varint encoding of `v` takes (1 to 10).
-constexpr std::size_t varint_size(std::uint64_t v) noexcept {
-  // 7 payload bits per byte: ceil(bit_width / 7), at least one byte.
-  return v < 0x80 ? 1 : (static_cast<std::size_t>(std::bit_width(v)) + 6) / 7;
-}
-
-/// Bytes of the tag of `field`.
-constexpr std::size_t tag_size(std::uint32_t field) noexcept { return varint_size(std::uint64_t{field} << 3); }
-
-/// Bytes of a whole length-delimited field whose payload is `n` bytes: tag, length, payload.
-constexpr std::size_t length_delimited_size(std::uint32_t field, std::size_t n) noexcept {
-  return tag_size(field) + varint_size(n) + n;
-}
-
-/// Bytes of the payload of a packed repeated varint field holding `values`.
-template <class T>
-std::size_t packed_varint_payload_size(std::span<const T> values) noexcept {
-  std::size_t n = 0;
-  for (T v : values) n += varint_size(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
-  return n;
-}
-
-// ===================================================================================== writer
-
-/// Appends protobuf-encoded fields to a byte string it owns (or one the caller lends).
-///
-/// Nested messages: either `begin_message(field)` ... `end_message(mark)`, which reserves one
-/// length byte and moves the body only when it turns out longer than 127 bytes, or, when the
-/// size is known (see the *_size functions), `length_delimited_header(field, size)` then the body:
-/// no copy at all.
-///
-/// **Example:** `proto::writer w; w.int64(1, 42); w.bytes(2, "abc"); std::string out = w.take();`
-class writer {
- public:
-  writer() : out_(&own_) {}
-  /// Appends to `out`, which must outlive the writer.
-  explicit writer(std::string& out) : out_(&out) {}
-  writer(const writer&) = delete;
-  writer& operator=(const writer&) = delete;
-
-  /// The bytes written so far.
-  const std::string& str() const noexcept { return *out_; }
-  std::size_t size() const noexcept { return out_->size(); }
-  /// The bytes written so far, moved out (the writer is empty afterwards).
-  std::string take() { return std::exchange(*out_, std::string{}); }
-  void reserve(std::size_t n) { out_->reserve(n); }
-
-  // --- raw pieces
-  void raw_varint(std::uint64_t v) {
-    char buf[10];
-    std::size_t n = 0;
-    for (; v >= 0x80; v >>= 7) buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
-    buf[n++] = static_cast<char>(v);
-    out_->append(buf, n);
-  }
-  void raw_fixed32(std::uint32_t v) { raw_le(v); }
-  void raw_fixed64(std::uint64_t v) { raw_le(v); }
-  void raw_bytes(const void* data, std::size_t n) { out_->append(static_cast<const char*>(data), n); }
-  void tag(std::uint32_t field, wire_type t) { raw_varint((std::uint64_t{field} << 3) | static_cast<std::uint8_t>(t)); }
-
-  // --- scalar fields
-  /// uint32/uint64/enum fields.
-  void uint64(std::uint32_t field, std::uint64_t v) { tag(field, wire_type::varint), raw_varint(v); }
-  /// int32/int64 fields: negative values take ten bytes (two's complement, as protobuf does).
-  void int64(std::uint32_t field, std::int64_t v) { uint64(field, static_cast<std::uint64_t>(v)); }
-  /// sint32/sint64 fields (zigzag).
-  void sint64(std::uint32_t field, std::int64_t v) { uint64(field, zigzag_encode(v)); }
-  void boolean(std::uint32_t field, bool v) { uint64(field, v ? 1 : 0); }
-  void fixed32(std::uint32_t field, std::uint32_t v) { tag(field, wire_type::fixed32), raw_fixed32(v); }
-  void fixed64(std::uint32_t field, std::uint64_t v) { tag(field, wire_type::fixed64), raw_fixed64(v); }
-  void float32(std::uint32_t field, float v) { fixed32(field, std::bit_cast<std::uint32_t>(v)); }
-  void float64(std::uint32_t field, double v) { fixed64(field, std::bit_cast<std::uint64_t>(v)); }
-
-  // --- length-delimited fields
-  /// The tag and length of a length-delimited field; the caller appends exactly `n` bytes next.
-  void length_delimited_header(std::uint32_t field, std::size_t n) {
-    tag(field, wire_type::length_delimited), raw_varint(n);
-  }
-  /// bytes/string fields (and an already encoded sub-message).
-  void bytes(std::uint32_t field, const void* data, std::size_t n) {
-    length_delimited_header(field, n), raw_bytes(data, n);
-  }
-  void bytes(std::uint32_t field, std::string_view s) { bytes(field, s.data(), s.size()); }
-  void bytes(std::uint32_t field, std::span<const std::byte> s) { bytes(field, s.data(), s.size()); }
-
-  /// Packed repeated int32/int64/uint32/uint64/bool/enum (varints). Empty writes nothing.
-  template <class T>
-    requires std::is_integral_v<T>
-  void packed_varints(std::uint32_t field, std::span<const T> values) {
-    if (values.empty()) return;
-    length_delimited_header(field, packed_varint_payload_size(values));
-    for (T v : values) raw_varint(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)));
-  }
-  /// Packed repeated float/fixed32 (4 bytes each) and double/fixed64 (8 bytes each).
-  template <class T>
-    requires(std::is_arithmetic_v<T> && (sizeof(T) == 4 || sizeof(T) == 8))
-  void packed_fixed(std::uint32_t field, std::span<const T> values) {
-    if (values.empty()) return;
-    length_delimited_header(field, values.size() * sizeof(T));
-    if constexpr (std::endian::native == std::endian::little) {
-      raw_bytes(values.data(), values.size_bytes());
-    } else {
-      for (T v : values) raw_le(std::bit_cast<std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>(v));
-    }
-  }
-
-  /// Where a nested message's body starts; pass it to end_message.
-  struct message_mark {
-    std::size_t length_at;
-  };
-  /// Starts a nested message in `field`: writes the tag and a one-byte placeholder length.
-  message_mark begin_message(std::uint32_t field) {
-    tag(field, wire_type::length_delimited);
-    out_->push_back('\0');
-    return {out_->size() - 1};
-  }
-  /// Ends the message begun at `m`: writes its real length, moving the body right when the
-  /// length needs more than one byte.
-  void end_message(message_mark m) {
-    const std::size_t body = out_->size() - m.length_at - 1;
-    const std::size_t len_bytes = varint_size(body);
-    if (len_bytes > 1) {
-      out_->insert(m.length_at + 1, len_bytes - 1, '\0');
-    }
-    char* p = out_->data() + m.length_at;
-    std::uint64_t v = body;
-    for (std::size_t i = 0; i + 1 < len_bytes; ++i, v >>= 7) *p++ = static_cast<char>((v & 0x7F) | 0x80);
-    *p = static_cast<char>(v);
-  }
-  /// `begin_message`, `body(*this)`, `end_message`.
-  template <class F>
-  void message(std::uint32_t field, F&& body) {
-    const message_mark m = begin_message(field);
-    std::forward<F>(body)(*this);
-    end_message(m);
-  }
-
- private:
-  template <class U>
-  void raw_le(U v) {
-    char buf[sizeof(U)];
-    for (std::size_t i = 0; i < sizeof(U); ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-    out_->append(buf, sizeof(U));
-  }
-
-  std::string own_;
-  std::string* out_;
-};
-
-// ===================================================================================== reader
-
-/// One field as the reader found it. Scalars are decoded on request; a length-delimited
-/// field's payload is a view into the reader's input.
-struct field {
-  std::uint32_t number = 0;
-  wire_type type = wire_type::varint;
-  std::size_t offset = 0;      ///< where the tag starts, from the start of the outermost input
-  std::uint64_t value = 0;     ///< varint, fixed32 or fixed64 value (raw bits)
-  std::span<const std::byte> payload;  ///< length-delimited bytes
-  std::size_t payload_offset = 0;      ///< where `payload` starts (outermost input)
-};
-
-/// Iterates the fields of one message held in a byte span.
-///
-/// **Errors**: data_loss, with the context given at construction and the byte offset, for a
-/// truncated varint, a varint longer than 10 bytes, a tag with field number 0 or above 2^29-1, a
-/// wire type that is not 0, 1, 2 or 5, a truncated fixed32/fixed64, and a length past the end.
-/// The accessors below throw data_loss when a field's wire type is not the one asked for.
-///
-/// **Example:** `proto::reader r(bytes, "tf.train.Example"); for (proto::field f; r.next(f);)
-/// if (f.number == 1) parse_features(r.message(f));`
-class reader {
- public:
-  /// `context` (kept as a view: it must outlive the reader) starts every error message;
-  /// `base_offset` is where `data` starts within the outermost input, for messages.
-  explicit reader(std::span<const std::byte> data, std::string_view context = "protobuf message",
-                  std::size_t base_offset = 0) noexcept
-      : begin_(data.data()), pos_(data.data()), end_(data.data() + data.size()), base_(base_offset),
-        context_(context) {}
-  explicit reader(std::string_view data, std::string_view context = "protobuf message",
-                  std::size_t base_offset = 0) noexcept
-      : reader(std::as_bytes(std::span(data.data(), data.size())), context, base_offset) {}
-
-  /// Offset (outermost input) of the next byte to read.
-  std::size_t offset() const noexcept { return base_ + static_cast<std::size_t>(pos_ - begin_); }
-  bool at_end() const noexcept { return pos_ == end_; }
-  std::string_view context() const noexcept { return context_; }
-
-  /// Reads the next field into `f`; false at the end of the input.
-  bool next(field& f) {
-    if (pos_ == end_) return false;
-    f.offset = offset();
-    const std::uint64_t key = read_varint("tag");
-    if (key > (std::uint64_t{max_field_number} << 3 | 7)) fail_at(f.offset, "field number ", key >> 3, " is above 2^29-1");
-    f.number = static_cast<std::uint32_t>(key >> 3);
-    if (f.number == 0) fail_at(f.offset, "field number 0 is not allowed (tag byte ", key, ")");
-    f.type = static_cast<wire_type>(key & 7);
-    read_value(f);
-    return true;
-  }
-
-  /// A reader over the payload of the length-delimited field `f` (a nested message).
-  reader message(const field& f, std::string_view context) const {
-    expect(f, wire_type::length_delimited);
-    return reader(f.payload, context, f.payload_offset);
-  }
-  reader message(const field& f) const { return message(f, context_); }
-
-  // --- typed access to a field just read (errors when the wire type does not fit)
-  std::uint64_t as_uint64(const field& f) const { return expect(f, wire_type::varint), f.value; }
-  std::int64_t as_int64(const field& f) const { return static_cast<std::int64_t>(as_uint64(f)); }
-  std::int64_t as_sint64(const field& f) const { return zigzag_decode(as_uint64(f)); }
-  bool as_bool(const field& f) const { return as_uint64(f) != 0; }
-  std::uint32_t as_fixed32(const field& f) const {
-    return expect(f, wire_type::fixed32), static_cast<std::uint32_t>(f.value);
-  }
-  std::uint64_t as_fixed64(const field& f) const { return expect(f, wire_type::fixed64), f.value; }
-  float as_float(const field& f) const { return std::bit_cast<float>(as_fixed32(f)); }
-  double as_double(const field& f) const { return std::bit_cast<double>(as_fixed64(f)); }
-  std::span<const std::byte> as_bytes(const field& f) const { return expect(f, wire_type::length_delimited), f.payload; }
-  std::string_view as_string(const field& f) const {
-    const auto b = as_bytes(f);
-    return {reinterpret_cast<const char*>(b.data()), b.size()};
-  }
-
-  /// Throws data_loss unless `f` has wire type `t`.
-  void expect(const field& f, wire_type t) const {
-    if (f.type != t)
-      fail_at(f.offset, "field ", f.number, " has wire type ", to_string(f.type), ", expected ", to_string(t));
-  }
-
-  /// Reads one varint at the current position (`what` names it in errors).
-  std::uint64_t read_varint(const char* what = "varint") {
-    const std::size_t at = offset();
-    std::uint64_t v = 0;
-    for (int i = 0; i < 10; ++i) {
-      if (pos_ == end_) fail_at(at, "truncated ", what, " (input ends after ", i, i == 1 ? " byte)" : " bytes)");
-      const auto b = static_cast<std::uint8_t>(*pos_++);
-      if (i == 9 && b > 1) fail_at(at, what, " overflows 64 bits");
-      v |= std::uint64_t{b & 0x7Fu} << (7 * i);
-      if (b < 0x80) return v;
-    }
-    fail_at(at, what, " is longer than 10 bytes");
-  }
-
-  /// Throws data_loss: "<context>: at byte <offset>: <parts>".
-  template <class... P>
-  [[noreturn]] void fail_at(std::size_t at, const P&... parts) const {
-    staticflow::detail::fail<data_loss>({context_, ": at byte ", at, ": ", parts...});
-  }
-
- private:
-  void read_value(field& f) {
-    switch (f.type) {
-      case wire_type::varint: f.value = read_varint("varint value"); return;
-      case wire_type::fixed64: f.value = read_le(8, f); return;
-      case wire_type::fixed32: f.value = read_le(4, f); return;
-      case wire_type::length_delimited: read_payload(f); return;
-      case wire_type::start_group:
-      case wire_type::end_group:
-        fail_at(f.offset, "field ", f.number, " uses wire type ", static_cast<int>(f.type),
-                " (group), which proto3 formats never use; not supported");
-    }
-    fail_at(f.offset, "field ", f.number, " has invalid wire type ", static_cast<int>(f.type));
-  }
-
-  std::uint64_t read_le(std::size_t n, const field& f) {
-    if (static_cast<std::size_t>(end_ - pos_) < n)
-      fail_at(f.offset, "field ", f.number, ": truncated ", n == 4 ? "fixed32" : "fixed64", " (", end_ - pos_,
-              " of ", n, " bytes left)");
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{static_cast<std::uint8_t>(pos_[i])} << (8 * i);
-    pos_ += n;
-    return v;
-  }
-
-  void read_payload(field& f) {
-    const std::uint64_t len = read_varint("length");
-    const auto left = static_cast<std::uint64_t>(end_ - pos_);
-    if (len > left)
-      fail_at(f.offset, "field ", f.number, ": length ", len, " runs past the end (", left, " bytes left)");
-    f.payload_offset = offset();
-    f.payload = std::span<const std::byte>(pos_, static_cast<std::size_t>(len));
-    pos_ += len;
-  }
-
-  const std::byte* begin_;
-  const std::byte* pos_;
-  const std::byte* end_;
-  std::size_t base_;
-  std::string_view context_;
-};
-
-/// Number of varints in the payload of a packed field (bytes without the continuation bit).
-/// Bounded by the payload size, so it is safe to reserve that many values.
-inline std::size_t count_packed_varints(std::span<const std::byte> payload) noexcept {
-  std::size_t n = 0;
-  for (std::byte b : payload) n += (static_cast<std::uint8_t>(b) & 0x80) == 0;
-  return n;
-}
-
-/// Calls `fn(value)` for each varint of the packed field `f` read by `r`.
-template <class F>
-void for_each_packed_varint(const reader& r, const field& f, F&& fn) {
-  reader inner = r.message(f);
-  while (!inner.at_end()) fn(inner.read_varint("packed varint"));
-}
-
-}  // namespace staticflow::io::proto
-#endif  // STATICFLOW_IO_PROTOBUF_HPP
-// ---- end staticflow/io/protobuf.hpp ----
 
 namespace staticflow::io {
 

@@ -7,6 +7,11 @@
 
 #include "cuda_test_support.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
 namespace sf = staticflow;
 namespace nn = staticflow::nn;
 
@@ -121,4 +126,33 @@ TEST_CASE("cuda: every optimiser, the losses and gradients match the host", "[cu
   CHECK(max_rel_diff(hs.value(w), cs.value(w)) < 1e-4);
   CHECK(max_rel_diff(hs.run(sf::gradients(loss, w), sf::feed(x, xs), sf::feed(y_, ys)),
                      cs.run(sf::gradients(loss, w), sf::feed(x, xs), sf::feed(y_, ys))) < 1e-4);
+}
+
+TEST_CASE("cuda: a checkpoint saved from a CUDA session restores on the host and back, slots included",
+          "[cuda][checkpoint]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("sf_cuda_ckpt_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  sf::graph g;
+  auto guard = g.as_default();
+  auto w = sf::variable<float, sf::shape<6, 3>>("dense/w", sf::init::glorot_uniform(5));
+  auto gs = sf::variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+  auto xs = sf::random_normal<float, sf::shape<4, 6>>(0.f, 1.f, 8);
+  auto train = sf::train::adam(0.01).minimize(sf::reduce_sum(sf::square(sf::matmul(xs, w))), gs);
+  sf::session<sf::cuda> cs(g);
+  cs.run(sf::global_variables_initializer());
+  for (int i = 0; i < 3; ++i) cs.run(train);
+  const std::string path = sf::train::saver().save(cs, (dir / "model.ckpt").string(), gs);
+
+  sf::session<sf::host> hs(g);  // the host restores what the device saved, then both go on
+  sf::train::saver().restore(hs, path);
+  CHECK(hs.read_scalar(gs) == 3);
+  CHECK(max_rel_diff(hs.value(w), cs.value(w)) == 0);
+  for (int i = 0; i < 2; ++i) hs.run(train), cs.run(train);
+  CHECK(max_rel_diff(hs.value(w), cs.value(w)) < 1e-5);
+
+  const std::string from_host = sf::train::saver().save(hs, (dir / "host.ckpt").string(), gs);
+  sf::session<sf::cuda> again(g);
+  sf::train::saver().restore(again, from_host);
+  CHECK(max_rel_diff(again.value(w), hs.value(w)) == 0);
+  std::filesystem::remove_all(dir);
 }
