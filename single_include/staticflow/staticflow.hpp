@@ -8292,6 +8292,10 @@ class session_state {
   /// The state a saver reads and writes: this one, or the host session a soft-placed session
   /// forwards to.
   virtual session_state& effective_state() { return *this; }
+  /// Loads into every slot set the session has what a restore left for it.
+  void take_restored() {
+    for (auto& rec : optimizer_state_) take_restored(rec);
+  }
   /// The update count behind restored power accumulators base^(t + 1), when there are any. The
   /// largest base decays slowest, so its power gives t most exactly; one that underflowed to 0
   /// means a count so large that the bias correction is 1 to the last bit.
@@ -8311,18 +8315,9 @@ class session_state {
   void add_optimizer_slots(const variable_base& v, const char* optimizer, const std::vector<void*>& data,
                            std::int64_t* updates, std::vector<std::pair<std::string, double>> powers) {
     optimizer_slots rec{&v, {}, updates, std::move(powers)};
-    for (std::size_t i = 0; i < data.size(); ++i) {
-      std::string name = v.name() + "/" + optimizer + (i ? "_" + std::to_string(i) : "");
-      if (const auto it = restored_slots_.find(name); it != restored_slots_.end()) {
-        if (it->second.size() != v.bytes())
-          detail::fail<invalid_argument>({"sf::session: the checkpoint's slot '", name, "' has ", it->second.size(),
-                                          " bytes, the variable '", v.name(), "' ", v.bytes()});
-        upload(data[i], it->second.data(), v.bytes());
-        restored_slots_.erase(it);
-      }
-      rec.slots.emplace_back(std::move(name), data[i]);
-    }
-    if (updates) *updates = restored_update_count(rec.powers).value_or(0);
+    for (std::size_t i = 0; i < data.size(); ++i)
+      rec.slots.emplace_back(v.name() + "/" + optimizer + (i ? "_" + std::to_string(i) : ""), data[i]);
+    take_restored(rec);
     optimizer_state_.push_back(std::move(rec));
   }
 
@@ -8333,6 +8328,19 @@ class session_state {
   }
 
  private:
+  /// Loads the restored values of `rec`'s slots (and its update count) and forgets them.
+  void take_restored(optimizer_slots& rec) {
+    for (const auto& [name, data] : rec.slots) {
+      const auto it = restored_slots_.find(name);
+      if (it == restored_slots_.end()) continue;
+      if (it->second.size() != rec.var->bytes())
+        detail::fail<invalid_argument>({"sf::session: the checkpoint's slot '", name, "' has ", it->second.size(),
+                                        " bytes, the variable '", rec.var->name(), "' ", rec.var->bytes()});
+      upload(data, it->second.data(), rec.var->bytes());
+      restored_slots_.erase(it);
+    }
+    if (rec.updates) *rec.updates = restored_update_count(rec.powers).value_or(*rec.updates);
+  }
   slot& ensure(std::vector<slot>& table, const variable_base& v) {
     if (table.size() <= v.id()) table.resize(v.id() + 1);
     slot& s = table[v.id()];
@@ -12716,16 +12724,9 @@ class saver {
         state.restored_powers()[name] = value;
       }
     }
-    for (const auto& o : state.optimizer_state()) {  // slots that exist already
-      for (const auto& [name, data] : o.slots) {
-        const auto it = state.restored_slots().find(name);
-        if (it == state.restored_slots().end()) continue;
-        state.upload(data, it->second.data(), o.var->bytes());
-        state.restored_slots().erase(it);
-      }
-      if (o.updates) *o.updates = state.restored_update_count(o.powers).value_or(*o.updates);
-    }
+    state.take_restored();  // the slots that exist already
   }
+
   static void check(const io::bundle::reader& r, const std::string& name, const variable_base& v) {
     const io::bundle::entry* e = r.find(name);
     if (!e) {

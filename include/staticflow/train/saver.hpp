@@ -286,16 +286,9 @@ class saver {
         state.restored_powers()[name] = value;
       }
     }
-    for (const auto& o : state.optimizer_state()) {  // slots that exist already
-      for (const auto& [name, data] : o.slots) {
-        const auto it = state.restored_slots().find(name);
-        if (it == state.restored_slots().end()) continue;
-        state.upload(data, it->second.data(), o.var->bytes());
-        state.restored_slots().erase(it);
-      }
-      if (o.updates) *o.updates = state.restored_update_count(o.powers).value_or(*o.updates);
-    }
+    state.take_restored();  // the slots that exist already
   }
+
   static void check(const io::bundle::reader& r, const std::string& name, const variable_base& v) {
     const io::bundle::entry* e = r.find(name);
     if (!e) {
