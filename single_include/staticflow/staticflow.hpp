@@ -9469,12 +9469,19 @@ class session final : public session_state {
     });
   }
   /// Makes a new slot set known to savers (and fills it from a restore that came first).
+  /// An optimiser without a `name` (a user's own, with no saved state) is not recorded.
   template <class Opt, class Slots>
   void register_slots(const Opt& opt, const variable_base& v, Slots& s) {
-    std::vector<void*> data;
-    if constexpr (requires { opt.slot_data(s); }) data = opt.slot_data(s);
-    if constexpr (requires { s.updates; opt.powers(); }) add_optimizer_slots(v, Opt::name, data, &s.updates, opt.powers());
-    else add_optimizer_slots(v, Opt::name, data, nullptr, {});
+    constexpr bool named = requires { Opt::name; };
+    static_assert(named || !requires { opt.slot_data(s); },
+                  "an optimiser with slot_data() needs a static `name`: its slots are saved as '<var>/<name>'");
+    if constexpr (named) {
+      std::vector<void*> data;
+      if constexpr (requires { opt.slot_data(s); }) data = opt.slot_data(s);
+      if constexpr (requires { s.updates; opt.powers(); })
+        add_optimizer_slots(v, Opt::name, data, &s.updates, opt.powers());
+      else add_optimizer_slots(v, Opt::name, data, nullptr, {});
+    }
   }
   template <class Opt, class T, class S>
   void apply_update(const Opt& opt, const void* identity, const variable_node<T, S>& v, std::int64_t step) {
