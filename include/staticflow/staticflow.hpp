@@ -58,6 +58,8 @@
 #include "staticflow/data/mnist.hpp"
 #include "staticflow/data/split.hpp"
 #include "staticflow/nn/sequential.hpp"
+#include "staticflow/nn/frozen.hpp"
 #include "staticflow/nn/conv.hpp"
 #include "staticflow/nn/trainer.hpp"
+#include "staticflow/nn/bottleneck.hpp"
 #endif  // STATICFLOW_STATICFLOW_HPP

@@ -8491,6 +8491,19 @@ class graph {
     return {{}, def};
   }
 
+  /// While one lives, the variables the graph creates are not trainable (Keras's
+  /// `layer.trainable = False`, fixed at creation): `nn::frozen` builds its layer under one.
+  class frozen_scope {
+   public:
+    explicit frozen_scope(graph& g) : g_(g) { ++g_.frozen_; }
+    ~frozen_scope() { --g_.frozen_; }
+    frozen_scope(const frozen_scope&) = delete;
+    frozen_scope& operator=(const frozen_scope&) = delete;
+
+   private:
+    graph& g_;
+  };
+
   /// Every variable, in creation order (TF's global_variables()).
   const std::vector<std::shared_ptr<const variable_base>>& global_variables() const { return vars_; }
   /// The trainable ones (TF's trainable_variables()).
@@ -8575,7 +8588,8 @@ class graph {
     auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}),
                                                        std::vector<std::int64_t>(S::extents.begin(), S::extents.end()),
                                                        S::static_size,
-                                                       init::initializer::fans<S>(), std::move(init), trainable,
+                                                       init::initializer::fans<S>(), std::move(init),
+                                                       trainable && frozen_ == 0,
                                                        vars_.size(), this);
     add(def);
     return {{}, def.get()};
@@ -8594,6 +8608,7 @@ class graph {
   std::map<std::string, std::size_t> store_;  ///< the names get_variable made (TF's variable store)
   std::map<std::string, int> names_;
   std::vector<scope_frame> scopes_;
+  int frozen_ = 0;  ///< live frozen_scopes
 };
 
 inline graph& default_graph() { return graph::get_default(); }
@@ -13768,6 +13783,7 @@ split_parts<typename slice_traits<X>::gathered...> split(const std::array<double
 /// \brief `sequential<input<...>, layers...>`: a network as a flat type list, with every layer's
 /// output shape and the parameter count computed at compile time.
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <iostream>
@@ -13775,6 +13791,7 @@ split_parts<typename slice_traits<X>::gathered...> split(const std::array<double
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 
 // ---- begin staticflow/nn/layers.hpp ----
@@ -14020,6 +14037,9 @@ auto operator>>(shape_fold<Position, Last, shape_list<S...>>, layer_tag<L>) {
   return shape_fold<Position + 1, out, shape_list<S..., out>>{};
 }
 
+template <class L>
+inline constexpr bool is_frozen_v = requires { requires L::is_frozen; };
+
 template <class List, std::size_t I>
 struct nth_shape;
 template <class... S, std::size_t I>
@@ -14046,13 +14066,15 @@ struct sequential {
   static constexpr std::size_t layer_count = sizeof...(Layers);
 
  private:
-  template <std::size_t... I>
+  template <bool FrozenOnly, std::size_t... I>
   static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
-    return (std::size_t{0} + ... + Layers::template parameter_count<shape_at<I>>);
+    return (std::size_t{0} + ... + (!FrozenOnly || detail::is_frozen_v<Layers> ? Layers::template parameter_count<shape_at<I>> : 0));
   }
 
  public:
-  static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Layers...>{});
+  static constexpr std::size_t parameter_count = count_parameters<false>(std::index_sequence_for<Layers...>{});
+  /// The parameters of `frozen<...>` layers (Keras's non-trainable params).
+  static constexpr std::size_t frozen_parameter_count = count_parameters<true>(std::index_sequence_for<Layers...>{});
   using layers = std::tuple<Layers...>;
 };
 
@@ -14063,7 +14085,8 @@ struct summary_row {
   std::size_t parameters;
 };
 /// Prints the table; the network type only collects the rows (one copy of this code).
-inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total) {
+inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total,
+                          std::size_t frozen) {
   char line[128];
   std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
   os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
@@ -14073,6 +14096,7 @@ inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t
     os << line;
   }
   os << std::string(60, '=') << "\nTotal params: " << total << '\n';
+  if (frozen) os << "Trainable params: " << total - frozen << "\nNon-trainable params: " << frozen << '\n';
 }
 }  // namespace detail
 
@@ -14084,7 +14108,7 @@ void summary(std::ostream& os = std::cout) {
         std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
         std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
   }(std::make_index_sequence<Net::layer_count>{});
-  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count);
+  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.
@@ -14094,7 +14118,7 @@ template <class Net, class T = float>
 class model {
  public:
   explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
-      : params_(create(g, seed, name, std::make_index_sequence<Net::layer_count>{})) {}
+      : graph_(&g), name_(std::move(name)), params_(create(g, seed, name_, std::make_index_sequence<Net::layer_count>{})) {}
 
   /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
   template <operand X>
@@ -14104,12 +14128,34 @@ class model {
     if constexpr (fits) return forward<0, false>(x);  // else no cascade of errors from the layers
   }
 
-  /// The network as it trains: like `operator()`, but layers such as dropout are active.
+  /// The network as it trains: like `operator()`, but layers such as dropout are active and
+  /// the gradient stops where the leading frozen layers end (nothing below them trains).
   template <operand X>
   auto training(const X& x) const {
     constexpr bool fits = fits_input<shape_of_t<X>>();
     static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    if constexpr (fits) return forward<0, trains_differently()>(x);  // else no cascade of errors from the layers
+    // The gradient may stop after the frozen layers unless the input itself reads variables.
+    constexpr bool stop = !has_variables_v<std::remove_cvref_t<decltype(as_node(x))>>;
+    if constexpr (fits) return forward<0, trains_differently(), Net::layer_count, stop>(x);
+  }
+
+  /// The output of the first `Layers` layers at inference (a feature extractor's "bottleneck").
+  template <std::size_t Layers, operand X>
+  auto features(const X& x) const {
+    static_assert(Layers <= Net::layer_count, "sf::nn::model::features: the network has fewer layers");
+    constexpr bool fits = fits_input<shape_of_t<X>>();
+    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    if constexpr (fits) return forward<0, false, Layers>(x);
+  }
+
+  /// The variables of layers [first, last) (0-based, in creation order): a saver's `var_list`
+  /// for restoring the lower layers into a network that shares them.
+  std::vector<var_ref> variables(std::size_t first = 0, std::size_t last = Net::layer_count) const {
+    std::vector<var_ref> out;
+    for (const auto& v : graph_->global_variables())
+      for (std::size_t i = first; i < std::min(last, Net::layer_count); ++i)
+        if (v->name().starts_with(layer_prefix(name_, i) + "/")) out.emplace_back(*v);
+    return out;
   }
 
   const auto& parameters() const { return params_; }
@@ -14130,35 +14176,112 @@ class model {
   template <std::size_t... I>
   static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
     return std::tuple<params_t<I>...>{
-        params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+        params_t<I>::create(g, layer_prefix(name, I), seed + 7919 * I)...};
+  }
+  static std::string layer_prefix(const std::string& name, std::size_t i) {
+    return name + "/layer_" + std::to_string(i + 1);
+  }
+
+  /// The leading layers that never train: frozen ones, and parameter-free ones between them
+  /// that act the same in training; it ends at the last frozen one.
+  static constexpr std::size_t frozen_prefix() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      std::size_t end = 0;
+      bool open = true;
+      ((open = open && (detail::is_frozen_v<layer_t<I>> ||
+                        (layer_t<I>::template parameter_count<typename Net::template shape_at<I>> == 0 &&
+                         !has_training_form<I>())),
+        end = open && detail::is_frozen_v<layer_t<I>> ? I + 1 : end),
+       ...);
+      return end;
+    }(std::make_index_sequence<Net::layer_count>{});
   }
 
   /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
   /// `training(x)` is `operator()(x)` and the two share every instantiation.
+  template <std::size_t I>
+  static constexpr bool has_training_form() {
+    return requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
+      layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
+    };
+  }
   static constexpr bool trains_differently() {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
-        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
-      } || ...);
+    return frozen_prefix() > 0 || []<std::size_t... I>(std::index_sequence<I...>) {
+      return (has_training_form<I>() || ...);
     }(std::make_index_sequence<Net::layer_count>{});
   }
 
-  template <std::size_t I, bool Training, class X>
+  /// Layers [I, End); while training with `Stop`, the gradient stops after the frozen prefix.
+  template <std::size_t I, bool Training, std::size_t End = Net::layer_count, bool Stop = false, class X>
   auto forward(const X& x) const {
     using L = layer_t<I - (I == Net::layer_count ? 1 : 0)>;
     using In = typename Net::template shape_at<I>;
-    if constexpr (I == Net::layer_count) return as_node(x);
-    else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); })
-      return forward<I + 1, Training>(L::template forward_training<In>(x, std::get<I>(params_)));
-    else return forward<I + 1, Training>(L::template forward<In>(x, std::get<I>(params_)));
+    if constexpr (I == End) {
+      return as_node(x);
+    } else if constexpr (Training && Stop && I + 1 == frozen_prefix()) {
+      return forward<I + 1, Training, End, Stop>(stop_gradient(L::template forward<In>(x, std::get<I>(params_))));
+    } else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); }) {
+      return forward<I + 1, Training, End, Stop>(L::template forward_training<In>(x, std::get<I>(params_)));
+    } else {
+      return forward<I + 1, Training, End, Stop>(L::template forward<In>(x, std::get<I>(params_)));
+    }
   }
 
+  graph* graph_;
+  std::string name_;
   decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
 };
 
 }  // namespace staticflow::nn
 #endif  // STATICFLOW_NN_SEQUENTIAL_HPP
 // ---- end staticflow/nn/sequential.hpp ----
+
+// ---- begin staticflow/nn/frozen.hpp ----
+#ifndef STATICFLOW_NN_FROZEN_HPP
+#define STATICFLOW_NN_FROZEN_HPP
+/// \file
+/// \brief `frozen<L>`: layer `L` whose variables are not trained (transfer learning's fixed
+/// feature extractor).
+
+#include <cstdint>
+#include <string>
+
+
+namespace staticflow::nn {
+
+/// Layer `L` with its variables created non-trainable: optimisers leave them alone, savers
+/// still save and restore them. It always computes `L`'s inference form (a frozen batch_norm
+/// uses its moving statistics, a frozen dropout passes values through), as Keras does for a
+/// layer with `trainable = False`. A network's leading frozen layers cost no backward pass:
+/// `model::training` stops the gradient where they end (see sequential.hpp).
+///
+/// **Example:** `sequential<input<28, 28, 1>, frozen<conv2d<6, 5, 5>>, relu, ..., dense<5>>`.
+template <class L>
+struct frozen {
+  static constexpr const char* name = L::name;
+  static constexpr bool is_frozen = true;
+  template <std::size_t Position, class In>
+  using check = typename L::template check<Position, In>;
+  template <class In>
+  using output = typename L::template output<In>;
+  template <class In>
+  static constexpr std::size_t parameter_count = L::template parameter_count<In>;
+  template <class T, class In>
+  struct parameters : L::template parameters<T, In> {
+    static parameters create(graph& g, const std::string& prefix, std::uint64_t seed) {
+      const graph::frozen_scope scope(g);
+      return {L::template parameters<T, In>::create(g, prefix, seed)};
+    }
+  };
+  template <class In, class X, class P>
+  static auto forward(const X& x, const P& p) {
+    return L::template forward<In>(x, p);
+  }
+};
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_FROZEN_HPP
+// ---- end staticflow/nn/frozen.hpp ----
 
 // ---- begin staticflow/nn/conv.hpp ----
 #ifndef STATICFLOW_NN_CONV_HPP
@@ -14400,6 +14523,27 @@ class classifier {
     return correct / double(set.num_examples());
   }
 
+  /// Fraction of the rows of `x` (host inputs, batch axis first) whose largest logit is at the
+  /// largest entry of the same row of `labels` (one-hot), evaluated in chunks: for inputs not
+  /// held in a data set, such as cached bottlenecks.
+  /// **Errors:** invalid_argument when x and labels have different row counts.
+  template <class X, class Y>
+    requires(is_tensor_v<X> && is_tensor_v<Y>)
+  double evaluate(const X& x, const Y& labels, std::size_t chunk = 1000) {
+    const std::size_t n = x.dim(0);
+    if (labels.dim(0) != n)
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::evaluate: ", n, " inputs but ", labels.dim(0),
+                                                  " labels"});
+    double correct = 0;
+    for (std::size_t first = 0; first < n; first += chunk) {
+      const std::size_t count = std::min(chunk, n - first);
+      correct += static_cast<double>(
+          session_.run(correct_, feed(x_type{}, rows(x, first, count)), feed(y_type{}, rows(labels, first, count)))
+              .data()[0]);
+    }
+    return n ? correct / double(n) : 0.0;
+  }
+
   /// Logits for a batch of inputs.
   template <class X>
   auto predict(const X& x) {
@@ -14407,6 +14551,8 @@ class classifier {
   }
 
   session<Policy>& get_session() { return session_; }
+  /// The network (its variables: `network().variables(first, last)` for a saver's var_list).
+  const model<Net, T>& network() const { return net_; }
 
  private:
   void check_dataset(const data::dataset& d, const char* api) const {
@@ -14419,6 +14565,18 @@ class classifier {
                                                   (d.options().one_hot ? ""
                                                                        : " (load it with sf::data::read_data_sets(dir, "
                                                                          "{.one_hot = true}))")});
+  }
+
+  /// Rows [first, first + count) of a host tensor, as a view.
+  template <class X>
+  static auto rows(const X& x, std::size_t first, std::size_t count) {
+    using S = typename X::shape_type;
+    static_assert(S::extents[0] == dyn, "sf::nn::classifier::evaluate: the tensors' batch (first) extent must be dyn");
+    auto dims = x.dims();
+    const std::size_t row = dims[0] ? x.size() / dims[0] : 0;
+    dims[0] = count;
+    using V = typename X::value_type;  // views are mutable; the run only reads fed tensors
+    return tensor_view<V, S, host>(const_cast<V*>(x.data()) + first * row, dims);
   }
 
   /// fit's checkpoints (nothing without a checkpoint_dir): restores the latest at the start,
@@ -14495,6 +14653,119 @@ class classifier {
 }  // namespace staticflow::nn
 #endif  // STATICFLOW_NN_TRAINER_HPP
 // ---- end staticflow/nn/trainer.hpp ----
+
+// ---- begin staticflow/nn/bottleneck.hpp ----
+#ifndef STATICFLOW_NN_BOTTLENECK_HPP
+#define STATICFLOW_NN_BOTTLENECK_HPP
+/// \file
+/// \brief `cache_bottlenecks<Layers>(sess, net, set, prefix)`: a frozen feature extractor's
+/// outputs for every example of a data set, computed once and kept on disk (the seed's
+/// transfer-learning "bottleneck" files), so that a new head trains on them without running the
+/// frozen layers again.
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+
+namespace staticflow::nn {
+
+/// A data set's bottlenecks: one feature tensor per example, the labels as the set gives them
+/// (`label_size()` floats each), and where they came from.
+template <class T, class Features>
+struct bottlenecks {
+  tensor<T, Features, host> features;
+  tensor<float, shape<dyn, dyn>, host> labels;
+  bool from_cache = false;  ///< read from the file (else computed, and the file written)
+};
+
+namespace detail {
+
+/// What the cached features depend on: the examples and the extractor's variable values. A
+/// cache whose fingerprint differs was made from other data or other weights.
+template <class Net, class T, class Policy>
+std::int64_t bottleneck_fingerprint(session<Policy>& sess, const model<Net, T>& net, std::size_t layers,
+                                    const data::dataset& set) {
+  std::uint32_t crc = io::crc32c(set.images().data(), set.images().size());
+  crc = io::crc32c_extend(crc, set.labels().data(), set.labels().size());
+  session_state& state = sess.effective_state();
+  std::vector<unsigned char> bytes;
+  for (const var_ref& v : net.variables(0, layers)) {
+    bytes.resize(v->bytes());
+    state.download(bytes.data(), state.value_slot(v.get()).data, bytes.size());
+    crc = io::crc32c_extend(crc, v->name().data(), v->name().size());
+    crc = io::crc32c_extend(crc, bytes.data(), bytes.size());
+  }
+  return static_cast<std::int64_t>(crc) | static_cast<std::int64_t>(set.num_examples()) << 32;
+}
+
+}  // namespace detail
+
+/// The outputs of `net`'s first `Layers` layers (inference form) for every example of `set`, in
+/// the set's original order. They are read from the checkpoint bundle `prefix`
+/// (`prefix.index`, `prefix.data-00000-of-00001`: tensors "bottlenecks" and "fingerprint",
+/// readable by TensorFlow as any checkpoint) when it holds the features of these examples
+/// under these weights; otherwise they are computed in chunks of `chunk` examples and the
+/// bundle is written (atomically) for the next run. A cache made from other examples or other
+/// weights is replaced, never used.
+///
+/// **Errors:** those of the bundle reader (a corrupt cache is data_loss, naming the file) and
+/// writer; invalid_argument when `set`'s examples do not fit the network's input.
+template <std::size_t Layers, class Net, class T, class Policy>
+auto cache_bottlenecks(session<Policy>& sess, const model<Net, T>& net, const data::dataset& set,
+                       const std::string& prefix, std::size_t chunk = 1000) {
+  using in_shape = typename Net::input_shape;
+  using features_shape = typename Net::template shape_at<Layers>;
+  using x_type = placeholder_node<T, in_shape, "bottleneck/x">;
+  if (set.image_size() != in_shape::static_part)
+    staticflow::detail::fail<invalid_argument>({"sf::nn::cache_bottlenecks: the data set has ", set.image_size(),
+                                                " values per example, the network takes ", in_shape::static_part});
+  const std::size_t n = set.num_examples();
+  const std::int64_t fingerprint = detail::bottleneck_fingerprint(sess, net, Layers, set);
+
+  bottlenecks<T, features_shape> out;
+  out.features.resize(n);
+  out.labels.resize(n, set.label_size());
+  set.fill_labels(0, n, out.labels.data());
+  std::vector<std::int64_t> dims(features_shape::rank);
+  for (std::size_t d = 0; d < dims.size(); ++d) dims[d] = static_cast<std::int64_t>(out.features.dim(d));
+
+  if (std::filesystem::exists(io::bundle::index_filename(prefix))) {
+    const io::bundle::reader r(prefix);
+    const io::bundle::entry* f = r.find("bottlenecks");
+    const io::bundle::entry* p = r.find("fingerprint");
+    std::int64_t stored = 0;
+    if (p && p->dtype == io::bundle::tf_dtype::int64 && p->shape.empty()) r.read("fingerprint", &stored, sizeof stored);
+    if (f && stored == fingerprint && f->dtype == io::bundle::to_tf(dtype_traits<T>::value) && f->shape == dims) {
+      r.read("bottlenecks", out.features.data(), out.features.size() * sizeof(T));
+      out.from_cache = true;
+      return out;
+    }
+  }
+  const auto features = net.template features<Layers>(x_type{});
+  tensor<T, in_shape, host> x;
+  const std::size_t row = out.features.size() / std::max<std::size_t>(n, 1);
+  for (std::size_t first = 0; first < n; first += chunk) {
+    const std::size_t count = std::min(chunk, n - first);
+    x.resize(count);
+    set.fill_images(first, count, x.data());
+    const auto y = sess.run(features, feed(x_type{}, x));
+    std::copy_n(y.data(), y.size(), out.features.data() + first * row);
+  }
+  if (const auto dir = std::filesystem::path(prefix).parent_path(); !dir.empty()) std::filesystem::create_directories(dir);
+  io::bundle::writer w(prefix);
+  w.add("bottlenecks", io::bundle::to_tf(dtype_traits<T>::value), dims, out.features.data(),
+        out.features.size() * sizeof(T));
+  w.add("fingerprint", io::bundle::tf_dtype::int64, {}, &fingerprint, sizeof fingerprint);
+  w.finish();
+  return out;
+}
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_BOTTLENECK_HPP
+// ---- end staticflow/nn/bottleneck.hpp ----
 #endif  // STATICFLOW_STATICFLOW_HPP
 // ---- end staticflow/staticflow.hpp ----
 

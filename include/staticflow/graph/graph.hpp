@@ -297,6 +297,19 @@ class graph {
     return {{}, def};
   }
 
+  /// While one lives, the variables the graph creates are not trainable (Keras's
+  /// `layer.trainable = False`, fixed at creation): `nn::frozen` builds its layer under one.
+  class frozen_scope {
+   public:
+    explicit frozen_scope(graph& g) : g_(g) { ++g_.frozen_; }
+    ~frozen_scope() { --g_.frozen_; }
+    frozen_scope(const frozen_scope&) = delete;
+    frozen_scope& operator=(const frozen_scope&) = delete;
+
+   private:
+    graph& g_;
+  };
+
   /// Every variable, in creation order (TF's global_variables()).
   const std::vector<std::shared_ptr<const variable_base>>& global_variables() const { return vars_; }
   /// The trainable ones (TF's trainable_variables()).
@@ -381,7 +394,8 @@ class graph {
     auto def = std::make_shared<const variable_def<T>>(full, to_string(S{}),
                                                        std::vector<std::int64_t>(S::extents.begin(), S::extents.end()),
                                                        S::static_size,
-                                                       init::initializer::fans<S>(), std::move(init), trainable,
+                                                       init::initializer::fans<S>(), std::move(init),
+                                                       trainable && frozen_ == 0,
                                                        vars_.size(), this);
     add(def);
     return {{}, def.get()};
@@ -400,6 +414,7 @@ class graph {
   std::map<std::string, std::size_t> store_;  ///< the names get_variable made (TF's variable store)
   std::map<std::string, int> names_;
   std::vector<scope_frame> scopes_;
+  int frozen_ = 0;  ///< live frozen_scopes
 };
 
 inline graph& default_graph() { return graph::get_default(); }

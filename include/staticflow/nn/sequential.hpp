@@ -6,6 +6,7 @@
 #ifndef STATICFLOW_NN_SEQUENTIAL_HPP
 #define STATICFLOW_NN_SEQUENTIAL_HPP
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "staticflow/nn/layers.hpp"
 
@@ -49,6 +51,9 @@ auto operator>>(shape_fold<Position, Last, shape_list<S...>>, layer_tag<L>) {
   return shape_fold<Position + 1, out, shape_list<S..., out>>{};
 }
 
+template <class L>
+inline constexpr bool is_frozen_v = requires { requires L::is_frozen; };
+
 template <class List, std::size_t I>
 struct nth_shape;
 template <class... S, std::size_t I>
@@ -75,13 +80,15 @@ struct sequential {
   static constexpr std::size_t layer_count = sizeof...(Layers);
 
  private:
-  template <std::size_t... I>
+  template <bool FrozenOnly, std::size_t... I>
   static constexpr std::size_t count_parameters(std::index_sequence<I...>) {
-    return (std::size_t{0} + ... + Layers::template parameter_count<shape_at<I>>);
+    return (std::size_t{0} + ... + (!FrozenOnly || detail::is_frozen_v<Layers> ? Layers::template parameter_count<shape_at<I>> : 0));
   }
 
  public:
-  static constexpr std::size_t parameter_count = count_parameters(std::index_sequence_for<Layers...>{});
+  static constexpr std::size_t parameter_count = count_parameters<false>(std::index_sequence_for<Layers...>{});
+  /// The parameters of `frozen<...>` layers (Keras's non-trainable params).
+  static constexpr std::size_t frozen_parameter_count = count_parameters<true>(std::index_sequence_for<Layers...>{});
   using layers = std::tuple<Layers...>;
 };
 
@@ -92,7 +99,8 @@ struct summary_row {
   std::size_t parameters;
 };
 /// Prints the table; the network type only collects the rows (one copy of this code).
-inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total) {
+inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t count, std::size_t total,
+                          std::size_t frozen) {
   char line[128];
   std::snprintf(line, sizeof line, "%-24s%-24s%12s\n", "Layer (type)", "Output Shape", "Param #");
   os << std::string(60, '=') << '\n' << line << std::string(60, '=') << '\n';
@@ -102,6 +110,7 @@ inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t
     os << line;
   }
   os << std::string(60, '=') << "\nTotal params: " << total << '\n';
+  if (frozen) os << "Trainable params: " << total - frozen << "\nNon-trainable params: " << frozen << '\n';
 }
 }  // namespace detail
 
@@ -113,7 +122,7 @@ void summary(std::ostream& os = std::cout) {
         std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
         std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
   }(std::make_index_sequence<Net::layer_count>{});
-  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count);
+  detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.
@@ -123,7 +132,7 @@ template <class Net, class T = float>
 class model {
  public:
   explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
-      : params_(create(g, seed, name, std::make_index_sequence<Net::layer_count>{})) {}
+      : graph_(&g), name_(std::move(name)), params_(create(g, seed, name_, std::make_index_sequence<Net::layer_count>{})) {}
 
   /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
   template <operand X>
@@ -133,12 +142,34 @@ class model {
     if constexpr (fits) return forward<0, false>(x);  // else no cascade of errors from the layers
   }
 
-  /// The network as it trains: like `operator()`, but layers such as dropout are active.
+  /// The network as it trains: like `operator()`, but layers such as dropout are active and
+  /// the gradient stops where the leading frozen layers end (nothing below them trains).
   template <operand X>
   auto training(const X& x) const {
     constexpr bool fits = fits_input<shape_of_t<X>>();
     static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    if constexpr (fits) return forward<0, trains_differently()>(x);  // else no cascade of errors from the layers
+    // The gradient may stop after the frozen layers unless the input itself reads variables.
+    constexpr bool stop = !has_variables_v<std::remove_cvref_t<decltype(as_node(x))>>;
+    if constexpr (fits) return forward<0, trains_differently(), Net::layer_count, stop>(x);
+  }
+
+  /// The output of the first `Layers` layers at inference (a feature extractor's "bottleneck").
+  template <std::size_t Layers, operand X>
+  auto features(const X& x) const {
+    static_assert(Layers <= Net::layer_count, "sf::nn::model::features: the network has fewer layers");
+    constexpr bool fits = fits_input<shape_of_t<X>>();
+    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
+    if constexpr (fits) return forward<0, false, Layers>(x);
+  }
+
+  /// The variables of layers [first, last) (0-based, in creation order): a saver's `var_list`
+  /// for restoring the lower layers into a network that shares them.
+  std::vector<var_ref> variables(std::size_t first = 0, std::size_t last = Net::layer_count) const {
+    std::vector<var_ref> out;
+    for (const auto& v : graph_->global_variables())
+      for (std::size_t i = first; i < std::min(last, Net::layer_count); ++i)
+        if (v->name().starts_with(layer_prefix(name_, i) + "/")) out.emplace_back(*v);
+    return out;
   }
 
   const auto& parameters() const { return params_; }
@@ -159,29 +190,59 @@ class model {
   template <std::size_t... I>
   static auto create(graph& g, std::uint64_t seed, const std::string& name, std::index_sequence<I...>) {
     return std::tuple<params_t<I>...>{
-        params_t<I>::create(g, name + "/layer_" + std::to_string(I + 1), seed + 7919 * I)...};
+        params_t<I>::create(g, layer_prefix(name, I), seed + 7919 * I)...};
+  }
+  static std::string layer_prefix(const std::string& name, std::size_t i) {
+    return name + "/layer_" + std::to_string(i + 1);
+  }
+
+  /// The leading layers that never train: frozen ones, and parameter-free ones between them
+  /// that act the same in training; it ends at the last frozen one.
+  static constexpr std::size_t frozen_prefix() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      std::size_t end = 0;
+      bool open = true;
+      ((open = open && (detail::is_frozen_v<layer_t<I>> ||
+                        (layer_t<I>::template parameter_count<typename Net::template shape_at<I>> == 0 &&
+                         !has_training_form<I>())),
+        end = open && detail::is_frozen_v<layer_t<I>> ? I + 1 : end),
+       ...);
+      return end;
+    }(std::make_index_sequence<Net::layer_count>{});
   }
 
   /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
   /// `training(x)` is `operator()(x)` and the two share every instantiation.
+  template <std::size_t I>
+  static constexpr bool has_training_form() {
+    return requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
+      layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
+    };
+  }
   static constexpr bool trains_differently() {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
-        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
-      } || ...);
+    return frozen_prefix() > 0 || []<std::size_t... I>(std::index_sequence<I...>) {
+      return (has_training_form<I>() || ...);
     }(std::make_index_sequence<Net::layer_count>{});
   }
 
-  template <std::size_t I, bool Training, class X>
+  /// Layers [I, End); while training with `Stop`, the gradient stops after the frozen prefix.
+  template <std::size_t I, bool Training, std::size_t End = Net::layer_count, bool Stop = false, class X>
   auto forward(const X& x) const {
     using L = layer_t<I - (I == Net::layer_count ? 1 : 0)>;
     using In = typename Net::template shape_at<I>;
-    if constexpr (I == Net::layer_count) return as_node(x);
-    else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); })
-      return forward<I + 1, Training>(L::template forward_training<In>(x, std::get<I>(params_)));
-    else return forward<I + 1, Training>(L::template forward<In>(x, std::get<I>(params_)));
+    if constexpr (I == End) {
+      return as_node(x);
+    } else if constexpr (Training && Stop && I + 1 == frozen_prefix()) {
+      return forward<I + 1, Training, End, Stop>(stop_gradient(L::template forward<In>(x, std::get<I>(params_))));
+    } else if constexpr (Training && requires { L::template forward_training<In>(x, std::get<I>(params_)); }) {
+      return forward<I + 1, Training, End, Stop>(L::template forward_training<In>(x, std::get<I>(params_)));
+    } else {
+      return forward<I + 1, Training, End, Stop>(L::template forward<In>(x, std::get<I>(params_)));
+    }
   }
 
+  graph* graph_;
+  std::string name_;
   decltype(create(std::declval<graph&>(), 0, "", std::make_index_sequence<Net::layer_count>{})) params_;
 };
 

@@ -156,6 +156,27 @@ class classifier {
     return correct / double(set.num_examples());
   }
 
+  /// Fraction of the rows of `x` (host inputs, batch axis first) whose largest logit is at the
+  /// largest entry of the same row of `labels` (one-hot), evaluated in chunks: for inputs not
+  /// held in a data set, such as cached bottlenecks.
+  /// **Errors:** invalid_argument when x and labels have different row counts.
+  template <class X, class Y>
+    requires(is_tensor_v<X> && is_tensor_v<Y>)
+  double evaluate(const X& x, const Y& labels, std::size_t chunk = 1000) {
+    const std::size_t n = x.dim(0);
+    if (labels.dim(0) != n)
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::evaluate: ", n, " inputs but ", labels.dim(0),
+                                                  " labels"});
+    double correct = 0;
+    for (std::size_t first = 0; first < n; first += chunk) {
+      const std::size_t count = std::min(chunk, n - first);
+      correct += static_cast<double>(
+          session_.run(correct_, feed(x_type{}, rows(x, first, count)), feed(y_type{}, rows(labels, first, count)))
+              .data()[0]);
+    }
+    return n ? correct / double(n) : 0.0;
+  }
+
   /// Logits for a batch of inputs.
   template <class X>
   auto predict(const X& x) {
@@ -163,6 +184,8 @@ class classifier {
   }
 
   session<Policy>& get_session() { return session_; }
+  /// The network (its variables: `network().variables(first, last)` for a saver's var_list).
+  const model<Net, T>& network() const { return net_; }
 
  private:
   void check_dataset(const data::dataset& d, const char* api) const {
@@ -175,6 +198,18 @@ class classifier {
                                                   (d.options().one_hot ? ""
                                                                        : " (load it with sf::data::read_data_sets(dir, "
                                                                          "{.one_hot = true}))")});
+  }
+
+  /// Rows [first, first + count) of a host tensor, as a view.
+  template <class X>
+  static auto rows(const X& x, std::size_t first, std::size_t count) {
+    using S = typename X::shape_type;
+    static_assert(S::extents[0] == dyn, "sf::nn::classifier::evaluate: the tensors' batch (first) extent must be dyn");
+    auto dims = x.dims();
+    const std::size_t row = dims[0] ? x.size() / dims[0] : 0;
+    dims[0] = count;
+    using V = typename X::value_type;  // views are mutable; the run only reads fed tensors
+    return tensor_view<V, S, host>(const_cast<V*>(x.data()) + first * row, dims);
   }
 
   /// fit's checkpoints (nothing without a checkpoint_dir): restores the latest at the start,
