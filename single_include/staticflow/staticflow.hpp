@@ -8491,6 +8491,28 @@ class graph {
     return {{}, def};
   }
 
+  /// The variable named `name` (scopes included, as `global_variables()` lists it), typed: TF's
+  /// lookup of a variable by name, with the dtype and shape checked when it is made.
+  /// **Errors:** not_found when no variable has that name (the message lists up to ten that
+  /// exist); invalid_argument when it has another dtype or shape (both shown).
+  template <element_type T, any_shape S>
+  variable_node<T, S> variable_by_name(const std::string& name) const {
+    const auto it = by_name_.find(name);
+    if (it == by_name_.end()) {
+      std::string known;
+      for (std::size_t i = 0; i < vars_.size() && i < 10; ++i) known += (i ? ", '" : "'") + vars_[i]->name() + "'";
+      detail::fail<not_found>({"sf::graph::variable_by_name: no variable '", name, "' in the graph (",
+                               vars_.size(), " variables", vars_.empty() ? "" : ": ", known,
+                               vars_.size() > 10 ? ", ..." : "", ")"});
+    }
+    const variable_base& v = *vars_[it->second];
+    const auto* def = dynamic_cast<const variable_def<T>*>(&v);
+    if (!def || v.shape_string() != to_string(S{}))
+      detail::fail<invalid_argument>({"sf::graph::variable_by_name: variable '", name, "' is ", v.dtype_name(), " ",
+                                      v.shape_string(), ", requested ", dtype_name_v<T>, " ", to_string(S{})});
+    return {{}, def};
+  }
+
   /// While one lives, the variables the graph creates are not trainable (Keras's
   /// `layer.trainable = False`, fixed at creation): `nn::frozen` builds its layer under one.
   class frozen_scope {
@@ -9227,6 +9249,22 @@ class session final : public session_state {
     download(out.data(), value_view(v).data(), out.size() * sizeof(T));
     return out;
   }
+  /// The value of the variable named `name` (see graph::variable_by_name: dtype and shape are
+  /// checked at run time). **Example:** `sess.value<float, sf::shape<784, 500>>("layer1/weights")`.
+  template <element_type T, any_shape S>
+  tensor<T, S, host> value(const std::string& name) {
+    return value(graph_->template variable_by_name<T, S>(name));
+  }
+  /// Sets the variable named `name` (dtype and shape checked at run time).
+  template <class T, class S>
+  void assign(const std::string& name, const tensor_view<T, S, host>& x) {
+    assign(graph_->template variable_by_name<T, S>(name), x);
+  }
+  template <class T, class S>
+  void assign(const std::string& name, const tensor<T, S, host>& x) {
+    assign(name, x.view());
+  }
+
   /// Sets a variable's value (TF's tf.assign), initialising it if needed.
   template <class T, class S>
   void assign(const variable_node<T, S>& v, const tensor_view<T, S, host>& x) {
@@ -14158,6 +14196,14 @@ class model {
     return out;
   }
 
+  /// A variable of the model by its name under the model, e.g. `variable<float, shape<84, 10>>(
+  /// "layer_11/weights")` (layers counted from 1, as `summary` prints them), checked at run time
+  /// (see graph::variable_by_name).
+  template <element_type V, any_shape S>
+  variable_node<V, S> variable(const std::string& name) const {
+    return graph_->template variable_by_name<V, S>(name_ + "/" + name);
+  }
+
   const auto& parameters() const { return params_; }
 
  private:
@@ -14538,7 +14584,8 @@ class classifier {
     for (std::size_t first = 0; first < n; first += chunk) {
       const std::size_t count = std::min(chunk, n - first);
       correct += static_cast<double>(
-          session_.run(correct_, feed(x_type{}, rows(x, first, count)), feed(y_type{}, rows(labels, first, count)))
+          session_.run(correct_, feed(x_type{}, x.slice(first, first + count)),
+                       feed(y_type{}, labels.slice(first, first + count)))
               .data()[0]);
     }
     return n ? correct / double(n) : 0.0;
@@ -14565,18 +14612,6 @@ class classifier {
                                                   (d.options().one_hot ? ""
                                                                        : " (load it with sf::data::read_data_sets(dir, "
                                                                          "{.one_hot = true}))")});
-  }
-
-  /// Rows [first, first + count) of a host tensor, as a view.
-  template <class X>
-  static auto rows(const X& x, std::size_t first, std::size_t count) {
-    using S = typename X::shape_type;
-    static_assert(S::extents[0] == dyn, "sf::nn::classifier::evaluate: the tensors' batch (first) extent must be dyn");
-    auto dims = x.dims();
-    const std::size_t row = dims[0] ? x.size() / dims[0] : 0;
-    dims[0] = count;
-    using V = typename X::value_type;  // views are mutable; the run only reads fed tensors
-    return tensor_view<V, S, host>(const_cast<V*>(x.data()) + first * row, dims);
   }
 
   /// fit's checkpoints (nothing without a checkpoint_dir): restores the latest at the start,
@@ -15025,11 +15060,19 @@ class dataset_base {
   /// reaches the consumer after the elements before it; then the pass ends.
   auto prefetch(std::int64_t buffer_size) const { return prefetch_dataset<Derived>(self(), buffer_size); }
   /// `f(element)` must return a dataset; `cycle_length` of those are read in turn,
-  /// `block_length` elements at a time; an exhausted one is replaced by the next input's
-  /// (TF's interleave, sequential). Typical use: `list_files(...).interleave(text_line_dataset, 4)`.
+  /// `block_length` elements at a time; an exhausted one is replaced by the next input's (TF's
+  /// interleave). With `num_parallel_calls` > 1 (or `autotune`), up to that many of the open
+  /// datasets are read ahead on threads of their own (a buffer of `block_length` elements
+  /// each); the order of the elements is the sequential one (TF's deterministic default), and
+  /// an exception reaches the consumer at its element's position (a dataset read ahead ends
+  /// there). Typical use:
+  /// `list_files(...).interleave(text_line_dataset, 4, 1, 4)`.
+  /// **Errors:** invalid_argument unless cycle_length and block_length are positive and
+  /// num_parallel_calls is positive or `autotune`.
   template <class F>
-  auto interleave(F f, std::int64_t cycle_length, std::int64_t block_length = 1) const {
-    return interleave_dataset<Derived, F>(self(), std::move(f), cycle_length, block_length);
+  auto interleave(F f, std::int64_t cycle_length, std::int64_t block_length = 1,
+                  std::int64_t num_parallel_calls = 1) const {
+    return interleave_dataset<Derived, F>(self(), std::move(f), cycle_length, block_length, num_parallel_calls);
   }
   /// Tuples of this data set's element and the others', until the shortest ends.
   template <class... Others>
@@ -16403,11 +16446,12 @@ class prefetch_dataset : public dataset_base<prefetch_dataset<Up>> {
 #ifndef STATICFLOW_DATA_PIPELINE_INTERLEAVE_HPP
 #define STATICFLOW_DATA_PIPELINE_INTERLEAVE_HPP
 /// \file
-/// \brief `interleave_dataset`: `ds.interleave(f, cycle_length, block_length)`.
+/// \brief `interleave_dataset`: `ds.interleave(f, cycle_length, block_length, num_parallel_calls)`.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -16417,7 +16461,10 @@ namespace staticflow::data {
 /// See dataset_base::interleave. TF's algorithm (InterleaveDatasetOp): a cycle of
 /// `cycle_length` slots visited in turn; a slot without a dataset takes the next input
 /// element's `f(x)`; a slot gives `block_length` elements, then the turn passes on; a slot whose
-/// dataset ends is emptied and the turn passes on at once.
+/// dataset ends is emptied and the turn passes on at once. In parallel, a slot opened while
+/// fewer than `num_parallel_calls` threads read reads ahead on one more (a prefetch cursor over
+/// its dataset); with fewer calls than slots, the consumer reads the others itself. The slots
+/// are visited in the same order either way, so the output is the sequential one.
 template <class Up, class F>
 class interleave_dataset : public dataset_base<interleave_dataset<Up, F>> {
   using inner_dataset = detail::invoke_element_t<F, typename Up::element_type>;
@@ -16426,18 +16473,25 @@ class interleave_dataset : public dataset_base<interleave_dataset<Up, F>> {
  public:
   using element_type = typename inner_dataset::element_type;
 
-  interleave_dataset(Up up, F f, std::int64_t cycle_length, std::int64_t block_length)
+  interleave_dataset(Up up, F f, std::int64_t cycle_length, std::int64_t block_length,
+                     std::int64_t num_parallel_calls = 1)
       : up_(std::move(up)), f_(std::move(f)) {
     detail::check_positive("interleave", "cycle_length", cycle_length);
     detail::check_positive("interleave", "block_length", block_length);
+    if (num_parallel_calls != autotune) detail::check_positive("interleave", "num_parallel_calls", num_parallel_calls);
     cycle_length_ = static_cast<std::size_t>(cycle_length);
     block_length_ = static_cast<std::size_t>(block_length);
+    const unsigned hw = std::thread::hardware_concurrency();
+    parallel_ = num_parallel_calls == autotune ? (hw > 0 ? hw : 1) : static_cast<std::size_t>(num_parallel_calls);
   }
 
   class cursor {
    public:
-    cursor(typename Up::cursor input, const F& f, std::size_t cycle_length, std::size_t block_length)
-        : input_(std::move(input)), f_(f), block_length_(block_length) {
+    cursor(typename Up::cursor input, const F& f, std::size_t cycle_length, std::size_t block_length,
+           std::size_t parallel)
+        : input_(std::move(input)), f_(f), block_length_(block_length),
+          // At most `parallel` threads read: the consumer is one of them while some slot is read in place.
+          parallel_(parallel >= cycle_length ? cycle_length : parallel - 1) {
       slots_.resize(cycle_length);
     }
     std::optional<element_type> next() {
@@ -16448,6 +16502,7 @@ class interleave_dataset : public dataset_base<interleave_dataset<Up, F>> {
             if (++block_ == block_length_) advance();
             return x;
           }
+          ahead_ -= slot->ahead.has_value();
           slot.reset();
           --open_;
           advance();
@@ -16461,34 +16516,44 @@ class interleave_dataset : public dataset_base<interleave_dataset<Up, F>> {
     }
 
    private:
+    /// An open dataset, read in place or ahead on a thread of its own.
+    struct slot_cursor {
+      std::optional<typename inner_dataset::cursor> direct;
+      std::optional<typename prefetch_dataset<inner_dataset>::cursor> ahead;
+      std::optional<element_type> next() { return direct ? direct->next() : ahead->next(); }
+    };
+
     void advance() {
       block_ = 0;
       index_ = (index_ + 1) % slots_.size();
     }
-    void open_slot(std::optional<typename inner_dataset::cursor>& slot) {
+    void open_slot(std::optional<slot_cursor>& slot) {
       std::optional<typename Up::element_type> x = input_.next();
       if (!x) {
         input_done_ = true;
         return;
       }
-      slot.emplace(detail::invoke_element(f_, std::move(*x)).make_cursor());
+      auto inner = detail::invoke_element(f_, std::move(*x)).make_cursor();
+      slot.emplace();
+      if (ahead_ < parallel_) slot->ahead.emplace(std::move(inner), block_length_), ++ahead_;
+      else slot->direct.emplace(std::move(inner));
       ++open_;
     }
 
     typename Up::cursor input_;
     F f_;
-    std::size_t block_length_;
-    std::vector<std::optional<typename inner_dataset::cursor>> slots_;
-    std::size_t index_ = 0, block_ = 0, open_ = 0;
+    std::size_t block_length_, parallel_;  ///< parallel_: slots that may read ahead (0: none)
+    std::vector<std::optional<slot_cursor>> slots_;
+    std::size_t index_ = 0, block_ = 0, open_ = 0, ahead_ = 0;
     bool input_done_ = false;
   };
 
-  cursor make_cursor() const { return cursor(up_.make_cursor(), f_, cycle_length_, block_length_); }
+  cursor make_cursor() const { return cursor(up_.make_cursor(), f_, cycle_length_, block_length_, parallel_); }
 
  private:
   Up up_;
   F f_;
-  std::size_t cycle_length_ = 1, block_length_ = 1;
+  std::size_t cycle_length_ = 1, block_length_ = 1, parallel_ = 1;
 };
 
 }  // namespace staticflow::data
@@ -18325,7 +18390,8 @@ struct sequence_example {
 #ifndef STATICFLOW_IO_PARSE_EXAMPLE_HPP
 #define STATICFLOW_IO_PARSE_EXAMPLE_HPP
 /// \file
-/// \brief `parse_example` / `parse_single_example` with a typed schema, and `decode_raw<T>`.
+/// \brief `parse_example` / `parse_single_example` / `parse_single_sequence_example` with a typed
+/// schema, and `decode_raw<T>`.
 ///
 /// A schema is a list of feature specs, as in TF 1.x:
 /// - `fixed_len_feature<T, shape<E...>>{"key", default}`: exactly `E...` values per record;
@@ -18631,24 +18697,107 @@ void with_column(Cols& cols, std::string_view key, F&& fn, std::index_sequence<I
   ((hit == I ? void(fn(std::get<I>(cols))) : void()), ...);
 }
 
+/// Hands each entry of a map message (Features' feature, FeatureLists' feature_list: field 1)
+/// to the column of its key.
+template <class Cols>
+void parse_map(proto::reader map, std::size_t index, Cols& cols, const char* api, const char* message) {
+  constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Cols>>{};
+  for (proto::field e; map.next(e);) {
+    if (e.number != 1) continue;
+    const map_entry entry = read_map_entry(map.message(e));
+    with_column(cols, entry.key, [&](auto& col) {
+      col.consume(proto::reader(entry.value, message, entry.value_offset), parse_site{api, index, entry.key});
+    }, seq);
+  }
+}
+template <class Cols>
+void end_record(Cols& cols, std::size_t index, const char* api) {
+  std::apply([&](auto&... col) { (col.end_record(parse_site{api, index, col.key()}), ...); }, cols);
+}
+
 /// Parses one serialized Example into the columns.
 template <class Cols>
 void parse_one(std::span<const std::byte> bytes, std::size_t index, Cols& cols, const char* api) {
-  constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Cols>>{};
   proto::reader r(bytes, "tf.train.Example");
-  for (proto::field f; r.next(f);) {
-    if (f.number != 1) continue;
-    proto::reader feats = r.message(f);
-    for (proto::field e; feats.next(e);) {
-      if (e.number != 1) continue;
-      const map_entry entry = read_map_entry(feats.message(e));
-      with_column(cols, entry.key, [&](auto& col) {
-        col.consume(proto::reader(entry.value, "tf.train.Example", entry.value_offset), parse_site{api, index, entry.key});
-      }, seq);
+  for (proto::field f; r.next(f);)
+    if (f.number == 1) parse_map(r.message(f), index, cols, api, "tf.train.Example");
+  end_record(cols, index, api);
+}
+
+/// A SequenceExample's feature list under a sequence spec: one Feature per step.
+template <class Spec>
+class step_column;
+template <class Spec>
+inline constexpr bool is_step_spec_v = false;
+template <class T, class S>
+inline constexpr bool is_step_spec_v<fixed_len_sequence_feature<T, S>> = true;
+template <class T>
+inline constexpr bool is_step_spec_v<var_len_feature<T>> = true;
+
+/// fixed_len_sequence_feature: every step has exactly the step shape's values; the result is
+/// `tensor<T, shape<dyn, E...>>` of [steps, E...]. A missing list has no steps.
+template <class T, class S>
+class step_column<fixed_len_sequence_feature<T, S>> {
+ public:
+  using spec_type = fixed_len_sequence_feature<T, S>;
+  static constexpr std::size_t step = S::static_size;
+  step_column(const spec_type& spec, const char*) : spec_(spec) {}
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader list, const parse_site& at) {
+    values_.clear(), steps_ = 0;
+    for (proto::field f; list.next(f);) {
+      if (f.number != 1) continue;
+      vector_sink<T> sink{&values_};
+      read_feature_values<T>(list.message(f), sink, at);
+      if (sink.n != step)
+        fail_schema(at, "step ", steps_, " has ", sink.n, sink.n == 1 ? " value" : " values", ", the schema needs ", step,
+                    " (fixed_len_sequence_feature of step shape ",
+                    staticflow::detail::extents_string(S::extents.data(), S::rank, true), ")");
+      ++steps_;
     }
   }
-  std::apply([&](auto&... col) { (col.end_record(parse_site{api, index, col.key()}), ...); }, cols);
-}
+  void end_record(const parse_site&) {}
+  tensor<T, typename prepend_dyn<S>::type> take() {
+    tensor<T, typename prepend_dyn<S>::type> out(steps_);
+    std::copy(values_.begin(), values_.end(), out.data());
+    return out;
+  }
+
+ private:
+  const spec_type& spec_;
+  std::vector<T> values_;
+  std::size_t steps_ = 0;
+};
+
+/// var_len_feature: any number of values per step, as sparse_values indexed [step, position].
+template <class T>
+class step_column<var_len_feature<T>> {
+ public:
+  using spec_type = var_len_feature<T>;
+  step_column(const spec_type& spec, const char*) : spec_(spec) {}
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader list, const parse_site& at) {
+    out_ = {};
+    std::int64_t steps = 0;
+    for (proto::field f; list.next(f);) {
+      if (f.number != 1) continue;
+      vector_sink<T> sink{&out_.values};
+      read_feature_values<T>(list.message(f), sink, at);
+      for (std::size_t j = 0; j < sink.n; ++j) out_.indices.push_back({steps, static_cast<std::int64_t>(j)});
+      out_.dense_shape[1] = std::max(out_.dense_shape[1], static_cast<std::int64_t>(sink.n));
+      ++steps;
+    }
+    out_.dense_shape[0] = steps;
+  }
+  void end_record(const parse_site&) {}
+  sparse_values<T> take() { return std::move(out_); }
+
+ private:
+  const spec_type& spec_;
+  sparse_values<T> out_;
+};
 
 template <class Records, class... Specs>
 auto parse_batch(const Records& records, const char* api, const Specs&... specs) {
@@ -18686,6 +18835,49 @@ std::vector<T> unbatch(sparse_values<T>&& s) {
 }
 
 }  // namespace detail
+
+/// Parses one serialized tf.train.SequenceExample (TF's parse_single_sequence_example):
+/// `context` is a tuple of fixed_len_feature / var_len_feature specs for its context (results
+/// as parse_single_example's), `sequence` a tuple of fixed_len_sequence_feature /
+/// var_len_feature specs for its feature lists: `tensor<T, shape<dyn, E...>>` of [steps, E...]
+/// and `sparse_values<T>` indexed [step, position] (dense_shape {steps, longest step}). A missing
+/// feature list has no steps (TF's allow_missing = True).
+///
+/// **Errors**: as parse_example's, with the step named for a step of the wrong size or kind.
+///
+/// **Example:**
+/// ```
+/// auto [context, lists] = sf::io::parse_single_sequence_example(record,
+///     std::tuple{sf::io::fixed_len_feature<std::int64_t>{"length"}},
+///     std::tuple{sf::io::fixed_len_sequence_feature<float, sf::shape<3>>{"frames"},
+///                sf::io::var_len_feature<std::int64_t>{"tokens"}});
+/// auto [frames, tokens] = lists;   // frames: [steps, 3]
+/// ```
+template <class... Context, class... Sequence>
+auto parse_single_sequence_example(std::span<const std::byte> record, const std::tuple<Context...>& context,
+                                   const std::tuple<Sequence...>& sequence) {
+  static_assert((detail::is_step_spec_v<Sequence> && ...),
+                "sf::io::parse_single_sequence_example: sequence features are fixed_len_sequence_feature or "
+                "var_len_feature (a fixed_len_feature belongs in the context)");
+  constexpr const char* api = "staticflow::io::parse_single_sequence_example";
+  auto ctx = std::apply([&](const auto&... c) { return std::tuple<detail::column<Context>...>{detail::column<Context>(c, 1, api)...}; },
+                        context);
+  auto seq = std::apply([&](const auto&... c) { return std::tuple<detail::step_column<Sequence>...>{detail::step_column<Sequence>(c, api)...}; },
+                        sequence);
+  proto::reader r(record, "tf.train.SequenceExample");
+  for (proto::field f; r.next(f);) {
+    if (f.number == 1) detail::parse_map(r.message(f), 0, ctx, api, "tf.train.SequenceExample");
+    if (f.number == 2) detail::parse_map(r.message(f), 0, seq, api, "tf.train.SequenceExample");
+  }
+  detail::end_record(ctx, 0, api);
+  return std::pair(std::apply([](auto&... c) { return std::tuple(detail::unbatch(c.take())...); }, ctx),
+                   std::apply([](auto&... c) { return std::tuple(c.take()...); }, seq));
+}
+template <class... Context, class... Sequence>
+auto parse_single_sequence_example(std::string_view record, const std::tuple<Context...>& context,
+                                   const std::tuple<Sequence...>& sequence) {
+  return parse_single_sequence_example(detail::record_bytes(record), context, sequence);
+}
 
 /// Parses a batch of serialized Examples (a range of std::string, std::string_view or byte
 /// spans) against the schema `specs...`; returns one result per spec, in order:

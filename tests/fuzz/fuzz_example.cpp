@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief libFuzzer target: tf.train.Example / SequenceExample decoding and parse_example with a
-/// schema of each feature kind; a decoded Example must re-encode to bytes that decode and
+/// schema of each feature kind, parse_single_sequence_example; a decoded Example must re-encode to bytes that decode and
 /// encode to the same bytes.
 
 #include <cstddef>
@@ -35,6 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                             io::fixed_len_feature<std::string>{"b", {{""}}}, io::var_len_feature<std::int64_t>{"v"},
                             io::var_len_feature<std::string>{"s"},
                             io::fixed_len_sequence_feature<float, sf::shape<2>>{"q"});
+  } catch (const sf::error&) {
+  }
+  try {
+    (void)io::parse_single_sequence_example(
+        bytes, std::tuple{io::fixed_len_feature<std::int64_t>{"i", {{0}}}, io::var_len_feature<std::string>{"s"}},
+        std::tuple{io::fixed_len_sequence_feature<float, sf::shape<2>>{"q"}, io::var_len_feature<std::int64_t>{"v"}});
   } catch (const sf::error&) {
   }
   return 0;

@@ -297,6 +297,28 @@ class graph {
     return {{}, def};
   }
 
+  /// The variable named `name` (scopes included, as `global_variables()` lists it), typed: TF's
+  /// lookup of a variable by name, with the dtype and shape checked when it is made.
+  /// **Errors:** not_found when no variable has that name (the message lists up to ten that
+  /// exist); invalid_argument when it has another dtype or shape (both shown).
+  template <element_type T, any_shape S>
+  variable_node<T, S> variable_by_name(const std::string& name) const {
+    const auto it = by_name_.find(name);
+    if (it == by_name_.end()) {
+      std::string known;
+      for (std::size_t i = 0; i < vars_.size() && i < 10; ++i) known += (i ? ", '" : "'") + vars_[i]->name() + "'";
+      detail::fail<not_found>({"sf::graph::variable_by_name: no variable '", name, "' in the graph (",
+                               vars_.size(), " variables", vars_.empty() ? "" : ": ", known,
+                               vars_.size() > 10 ? ", ..." : "", ")"});
+    }
+    const variable_base& v = *vars_[it->second];
+    const auto* def = dynamic_cast<const variable_def<T>*>(&v);
+    if (!def || v.shape_string() != to_string(S{}))
+      detail::fail<invalid_argument>({"sf::graph::variable_by_name: variable '", name, "' is ", v.dtype_name(), " ",
+                                      v.shape_string(), ", requested ", dtype_name_v<T>, " ", to_string(S{})});
+    return {{}, def};
+  }
+
   /// While one lives, the variables the graph creates are not trainable (Keras's
   /// `layer.trainable = False`, fixed at creation): `nn::frozen` builds its layer under one.
   class frozen_scope {

@@ -253,6 +253,22 @@ class session final : public session_state {
     download(out.data(), value_view(v).data(), out.size() * sizeof(T));
     return out;
   }
+  /// The value of the variable named `name` (see graph::variable_by_name: dtype and shape are
+  /// checked at run time). **Example:** `sess.value<float, sf::shape<784, 500>>("layer1/weights")`.
+  template <element_type T, any_shape S>
+  tensor<T, S, host> value(const std::string& name) {
+    return value(graph_->template variable_by_name<T, S>(name));
+  }
+  /// Sets the variable named `name` (dtype and shape checked at run time).
+  template <class T, class S>
+  void assign(const std::string& name, const tensor_view<T, S, host>& x) {
+    assign(graph_->template variable_by_name<T, S>(name), x);
+  }
+  template <class T, class S>
+  void assign(const std::string& name, const tensor<T, S, host>& x) {
+    assign(name, x.view());
+  }
+
   /// Sets a variable's value (TF's tf.assign), initialising it if needed.
   template <class T, class S>
   void assign(const variable_node<T, S>& v, const tensor_view<T, S, host>& x) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief `parse_example` / `parse_single_example` with a typed schema, and `decode_raw<T>`.
+/// \brief `parse_example` / `parse_single_example` / `parse_single_sequence_example` with a typed
+/// schema, and `decode_raw<T>`.
 ///
 /// A schema is a list of feature specs, as in TF 1.x:
 /// - `fixed_len_feature<T, shape<E...>>{"key", default}`: exactly `E...` values per record;
@@ -314,24 +315,107 @@ void with_column(Cols& cols, std::string_view key, F&& fn, std::index_sequence<I
   ((hit == I ? void(fn(std::get<I>(cols))) : void()), ...);
 }
 
+/// Hands each entry of a map message (Features' feature, FeatureLists' feature_list: field 1)
+/// to the column of its key.
+template <class Cols>
+void parse_map(proto::reader map, std::size_t index, Cols& cols, const char* api, const char* message) {
+  constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Cols>>{};
+  for (proto::field e; map.next(e);) {
+    if (e.number != 1) continue;
+    const map_entry entry = read_map_entry(map.message(e));
+    with_column(cols, entry.key, [&](auto& col) {
+      col.consume(proto::reader(entry.value, message, entry.value_offset), parse_site{api, index, entry.key});
+    }, seq);
+  }
+}
+template <class Cols>
+void end_record(Cols& cols, std::size_t index, const char* api) {
+  std::apply([&](auto&... col) { (col.end_record(parse_site{api, index, col.key()}), ...); }, cols);
+}
+
 /// Parses one serialized Example into the columns.
 template <class Cols>
 void parse_one(std::span<const std::byte> bytes, std::size_t index, Cols& cols, const char* api) {
-  constexpr auto seq = std::make_index_sequence<std::tuple_size_v<Cols>>{};
   proto::reader r(bytes, "tf.train.Example");
-  for (proto::field f; r.next(f);) {
-    if (f.number != 1) continue;
-    proto::reader feats = r.message(f);
-    for (proto::field e; feats.next(e);) {
-      if (e.number != 1) continue;
-      const map_entry entry = read_map_entry(feats.message(e));
-      with_column(cols, entry.key, [&](auto& col) {
-        col.consume(proto::reader(entry.value, "tf.train.Example", entry.value_offset), parse_site{api, index, entry.key});
-      }, seq);
+  for (proto::field f; r.next(f);)
+    if (f.number == 1) parse_map(r.message(f), index, cols, api, "tf.train.Example");
+  end_record(cols, index, api);
+}
+
+/// A SequenceExample's feature list under a sequence spec: one Feature per step.
+template <class Spec>
+class step_column;
+template <class Spec>
+inline constexpr bool is_step_spec_v = false;
+template <class T, class S>
+inline constexpr bool is_step_spec_v<fixed_len_sequence_feature<T, S>> = true;
+template <class T>
+inline constexpr bool is_step_spec_v<var_len_feature<T>> = true;
+
+/// fixed_len_sequence_feature: every step has exactly the step shape's values; the result is
+/// `tensor<T, shape<dyn, E...>>` of [steps, E...]. A missing list has no steps.
+template <class T, class S>
+class step_column<fixed_len_sequence_feature<T, S>> {
+ public:
+  using spec_type = fixed_len_sequence_feature<T, S>;
+  static constexpr std::size_t step = S::static_size;
+  step_column(const spec_type& spec, const char*) : spec_(spec) {}
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader list, const parse_site& at) {
+    values_.clear(), steps_ = 0;
+    for (proto::field f; list.next(f);) {
+      if (f.number != 1) continue;
+      vector_sink<T> sink{&values_};
+      read_feature_values<T>(list.message(f), sink, at);
+      if (sink.n != step)
+        fail_schema(at, "step ", steps_, " has ", sink.n, sink.n == 1 ? " value" : " values", ", the schema needs ", step,
+                    " (fixed_len_sequence_feature of step shape ",
+                    staticflow::detail::extents_string(S::extents.data(), S::rank, true), ")");
+      ++steps_;
     }
   }
-  std::apply([&](auto&... col) { (col.end_record(parse_site{api, index, col.key()}), ...); }, cols);
-}
+  void end_record(const parse_site&) {}
+  tensor<T, typename prepend_dyn<S>::type> take() {
+    tensor<T, typename prepend_dyn<S>::type> out(steps_);
+    std::copy(values_.begin(), values_.end(), out.data());
+    return out;
+  }
+
+ private:
+  const spec_type& spec_;
+  std::vector<T> values_;
+  std::size_t steps_ = 0;
+};
+
+/// var_len_feature: any number of values per step, as sparse_values indexed [step, position].
+template <class T>
+class step_column<var_len_feature<T>> {
+ public:
+  using spec_type = var_len_feature<T>;
+  step_column(const spec_type& spec, const char*) : spec_(spec) {}
+  const std::string& key() const noexcept { return spec_.key; }
+
+  void consume(proto::reader list, const parse_site& at) {
+    out_ = {};
+    std::int64_t steps = 0;
+    for (proto::field f; list.next(f);) {
+      if (f.number != 1) continue;
+      vector_sink<T> sink{&out_.values};
+      read_feature_values<T>(list.message(f), sink, at);
+      for (std::size_t j = 0; j < sink.n; ++j) out_.indices.push_back({steps, static_cast<std::int64_t>(j)});
+      out_.dense_shape[1] = std::max(out_.dense_shape[1], static_cast<std::int64_t>(sink.n));
+      ++steps;
+    }
+    out_.dense_shape[0] = steps;
+  }
+  void end_record(const parse_site&) {}
+  sparse_values<T> take() { return std::move(out_); }
+
+ private:
+  const spec_type& spec_;
+  sparse_values<T> out_;
+};
 
 template <class Records, class... Specs>
 auto parse_batch(const Records& records, const char* api, const Specs&... specs) {
@@ -369,6 +453,49 @@ std::vector<T> unbatch(sparse_values<T>&& s) {
 }
 
 }  // namespace detail
+
+/// Parses one serialized tf.train.SequenceExample (TF's parse_single_sequence_example):
+/// `context` is a tuple of fixed_len_feature / var_len_feature specs for its context (results
+/// as parse_single_example's), `sequence` a tuple of fixed_len_sequence_feature /
+/// var_len_feature specs for its feature lists: `tensor<T, shape<dyn, E...>>` of [steps, E...]
+/// and `sparse_values<T>` indexed [step, position] (dense_shape {steps, longest step}). A missing
+/// feature list has no steps (TF's allow_missing = True).
+///
+/// **Errors**: as parse_example's, with the step named for a step of the wrong size or kind.
+///
+/// **Example:**
+/// ```
+/// auto [context, lists] = sf::io::parse_single_sequence_example(record,
+///     std::tuple{sf::io::fixed_len_feature<std::int64_t>{"length"}},
+///     std::tuple{sf::io::fixed_len_sequence_feature<float, sf::shape<3>>{"frames"},
+///                sf::io::var_len_feature<std::int64_t>{"tokens"}});
+/// auto [frames, tokens] = lists;   // frames: [steps, 3]
+/// ```
+template <class... Context, class... Sequence>
+auto parse_single_sequence_example(std::span<const std::byte> record, const std::tuple<Context...>& context,
+                                   const std::tuple<Sequence...>& sequence) {
+  static_assert((detail::is_step_spec_v<Sequence> && ...),
+                "sf::io::parse_single_sequence_example: sequence features are fixed_len_sequence_feature or "
+                "var_len_feature (a fixed_len_feature belongs in the context)");
+  constexpr const char* api = "staticflow::io::parse_single_sequence_example";
+  auto ctx = std::apply([&](const auto&... c) { return std::tuple<detail::column<Context>...>{detail::column<Context>(c, 1, api)...}; },
+                        context);
+  auto seq = std::apply([&](const auto&... c) { return std::tuple<detail::step_column<Sequence>...>{detail::step_column<Sequence>(c, api)...}; },
+                        sequence);
+  proto::reader r(record, "tf.train.SequenceExample");
+  for (proto::field f; r.next(f);) {
+    if (f.number == 1) detail::parse_map(r.message(f), 0, ctx, api, "tf.train.SequenceExample");
+    if (f.number == 2) detail::parse_map(r.message(f), 0, seq, api, "tf.train.SequenceExample");
+  }
+  detail::end_record(ctx, 0, api);
+  return std::pair(std::apply([](auto&... c) { return std::tuple(detail::unbatch(c.take())...); }, ctx),
+                   std::apply([](auto&... c) { return std::tuple(c.take()...); }, seq));
+}
+template <class... Context, class... Sequence>
+auto parse_single_sequence_example(std::string_view record, const std::tuple<Context...>& context,
+                                   const std::tuple<Sequence...>& sequence) {
+  return parse_single_sequence_example(detail::record_bytes(record), context, sequence);
+}
 
 /// Parses a batch of serialized Examples (a range of std::string, std::string_view or byte
 /// spans) against the schema `specs...`; returns one result per spec, in order:

@@ -172,6 +172,14 @@ class model {
     return out;
   }
 
+  /// A variable of the model by its name under the model, e.g. `variable<float, shape<84, 10>>(
+  /// "layer_11/weights")` (layers counted from 1, as `summary` prints them), checked at run time
+  /// (see graph::variable_by_name).
+  template <element_type V, any_shape S>
+  variable_node<V, S> variable(const std::string& name) const {
+    return graph_->template variable_by_name<V, S>(name_ + "/" + name);
+  }
+
   const auto& parameters() const { return params_; }
 
  private:

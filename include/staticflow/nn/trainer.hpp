@@ -171,7 +171,8 @@ class classifier {
     for (std::size_t first = 0; first < n; first += chunk) {
       const std::size_t count = std::min(chunk, n - first);
       correct += static_cast<double>(
-          session_.run(correct_, feed(x_type{}, rows(x, first, count)), feed(y_type{}, rows(labels, first, count)))
+          session_.run(correct_, feed(x_type{}, x.slice(first, first + count)),
+                       feed(y_type{}, labels.slice(first, first + count)))
               .data()[0]);
     }
     return n ? correct / double(n) : 0.0;
@@ -198,18 +199,6 @@ class classifier {
                                                   (d.options().one_hot ? ""
                                                                        : " (load it with sf::data::read_data_sets(dir, "
                                                                          "{.one_hot = true}))")});
-  }
-
-  /// Rows [first, first + count) of a host tensor, as a view.
-  template <class X>
-  static auto rows(const X& x, std::size_t first, std::size_t count) {
-    using S = typename X::shape_type;
-    static_assert(S::extents[0] == dyn, "sf::nn::classifier::evaluate: the tensors' batch (first) extent must be dyn");
-    auto dims = x.dims();
-    const std::size_t row = dims[0] ? x.size() / dims[0] : 0;
-    dims[0] = count;
-    using V = typename X::value_type;  // views are mutable; the run only reads fed tensors
-    return tensor_view<V, S, host>(const_cast<V*>(x.data()) + first * row, dims);
   }
 
   /// fit's checkpoints (nothing without a checkpoint_dir): restores the latest at the start,

@@ -420,3 +420,23 @@ TEST_CASE("a variable of another graph in a session throws invalid_argument", "[
   CHECK_THROWS_AS(sess.assign(theirs, sf::constant<float, sf::shape<2>>({1.f, 2.f})), sf::invalid_argument);
   CHECK_THROWS_AS(sess.run(sf::gradients(sf::reduce_sum(theirs), theirs)), sf::invalid_argument);
 }
+
+TEST_CASE("variables by name: a typed lookup, value and assign, checked at run time", "[graph][session]") {
+  sf::graph g;
+  auto w = g.variable<float, sf::shape<2, 3>>("layer1/weights", sf::init::ones());
+  g.variable<std::int64_t, sf::shape<>>("global_step", sf::init::zeros(), false);
+  sf::session<sf::host> sess(g);
+  sess.run(sf::global_variables_initializer());
+  CHECK(g.variable_by_name<float, sf::shape<2, 3>>("layer1/weights").def == w.def);
+  CHECK(sess.value<float, sf::shape<2, 3>>("layer1/weights")(1, 2) == 1.f);
+  sf::tensor<float, sf::shape<2, 3>> x;
+  for (std::size_t i = 0; i < 6; ++i) x.data()[i] = float(i);
+  sess.assign("layer1/weights", x);
+  CHECK(sess.value(w)(1, 2) == 5.f);
+  CHECK_THROWS_WITH((sess.value<float, sf::shape<3, 2>>("layer1/weights")),
+                    Catch::Contains("'layer1/weights' is float32") && Catch::Contains("requested float32"));
+  CHECK_THROWS_AS((sess.value<double, sf::shape<2, 3>>("layer1/weights")), sf::invalid_argument);
+  CHECK_THROWS_WITH((sess.value<float, sf::shape<2, 3>>("layer1/w")),
+                    Catch::Contains("no variable 'layer1/w'") && Catch::Contains("'layer1/weights', 'global_step'"));
+  CHECK_THROWS_AS((sess.value<float, sf::shape<2, 3>>("layer1/w")), sf::not_found);
+}

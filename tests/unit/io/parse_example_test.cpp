@@ -136,3 +136,68 @@ TEST_CASE("decode_raw reads little-endian values", "[io][parse_example]") {
   CHECK_THROWS_WITH(io::decode_raw<double>(std::string_view(raw).substr(0, 7)),
                     Contains("7 bytes are not a whole number of 8-byte values"));
 }
+
+TEST_CASE("parse_single_sequence_example on hand-assembled bytes", "[io][parse][sequence]") {
+  // SequenceExample { context { feature { key: "n" value { int64_list { value: [2] } } } }
+  //                   feature_lists { feature_list { key: "x" value { feature { float_list { value: [1] } }
+  //                                                                  feature { float_list { value: [2] } } } } } }
+  const unsigned char raw[] = {
+      0x0a, 0x0c, 0x0a, 0x0a, 0x0a, 0x01, 'n', 0x12, 0x05, 0x1a, 0x03, 0x0a, 0x01, 0x02,  // context
+      0x12, 0x1b, 0x0a, 0x19, 0x0a, 0x01, 'x', 0x12, 0x14,                               // feature_lists, entry "x"
+      0x0a, 0x08, 0x12, 0x06, 0x0a, 0x04, 0x00, 0x00, 0x80, 0x3f,                        // step 0: 1.0f
+      0x0a, 0x08, 0x12, 0x06, 0x0a, 0x04, 0x00, 0x00, 0x00, 0x40};                       // step 1: 2.0f
+  const std::string_view record(reinterpret_cast<const char*>(raw), sizeof raw);
+  auto [context, lists] = io::parse_single_sequence_example(
+      record, std::tuple{io::fixed_len_feature<std::int64_t>{"n"}},
+      std::tuple{io::fixed_len_sequence_feature<float>{"x"}, io::fixed_len_sequence_feature<float>{"absent"}});
+  auto [n] = context;
+  auto [x, absent] = lists;
+  CHECK(n() == 2);
+  static_assert(std::is_same_v<decltype(x), sf::tensor<float, sf::shape<sf::dyn>>>);
+  REQUIRE(x.dim(0) == 2);
+  CHECK(x(0) == 1.f);
+  CHECK(x(1) == 2.f);
+  CHECK(absent.dim(0) == 0);  // a missing list: no steps
+}
+
+TEST_CASE("parse_single_sequence_example: steps of a shape, ragged steps, context defaults", "[io][parse][sequence]") {
+  io::sequence_example s;
+  s.add_context("id", io::bytes_list{"clip-7"});
+  for (int t = 0; t < 3; ++t) s.add_step("frames", io::float_list{float(t), float(t) + 0.5f});
+  s.add_step("tokens", io::int64_list{4}).add_step("tokens", io::int64_list{}).add_step("tokens", io::int64_list{5, 6, 7});
+  auto [context, lists] = io::parse_single_sequence_example(
+      s.encode(),
+      std::tuple{io::fixed_len_feature<std::string>{"id"}, io::fixed_len_feature<std::int64_t>{"label", {{-1}}},
+                 io::var_len_feature<float>{"weights"}},
+      std::tuple{io::fixed_len_sequence_feature<float, sf::shape<2>>{"frames"}, io::var_len_feature<std::int64_t>{"tokens"}});
+  auto [id, label, weights] = context;
+  auto [frames, tokens] = lists;
+  CHECK(id == std::vector<std::string>{"clip-7"});
+  CHECK(label() == -1);
+  CHECK(weights.empty());
+  REQUIRE(frames.dim(0) == 3);
+  for (std::size_t t = 0; t < 3; ++t) CHECK((frames(t, 0) == float(t) && frames(t, 1) == float(t) + 0.5f));
+  CHECK(tokens.values == std::vector<std::int64_t>{4, 5, 6, 7});
+  CHECK(tokens.indices == std::vector<std::array<std::int64_t, 2>>{{0, 0}, {2, 0}, {2, 1}, {2, 2}});
+  CHECK(tokens.dense_shape == std::array<std::int64_t, 2>{3, 3});
+}
+
+TEST_CASE("sequence records that do not fit the schema name the feature and the step", "[io][parse][sequence]") {
+  io::sequence_example s;
+  s.add_step("frames", io::float_list{1, 2}).add_step("frames", io::float_list{3});
+  const auto seq = std::tuple{io::fixed_len_sequence_feature<float, sf::shape<2>>{"frames"}};
+  CHECK_THROWS_WITH(io::parse_single_sequence_example(s.encode(), std::tuple{}, seq),
+                    Contains("parse_single_sequence_example") && Contains("feature 'frames'") && Contains("step 1 has 1 value") &&
+                        Contains("needs 2"));
+  io::sequence_example k;
+  k.add_step("frames", io::int64_list{1, 2});
+  CHECK_THROWS_WITH(io::parse_single_sequence_example(k.encode(), std::tuple{}, seq),
+                    Contains("feature 'frames'") && Contains("int64_list"));
+  // A required context feature that is missing.
+  CHECK_THROWS_WITH(io::parse_single_sequence_example(k.encode(), std::tuple{io::fixed_len_feature<float>{"rate"}}, std::tuple{}),
+                    Contains("feature 'rate'") && Contains("missing"));
+  // Truncated bytes are data_loss.
+  std::string bytes = s.encode();
+  bytes.resize(bytes.size() - 3);
+  CHECK_THROWS_AS(io::parse_single_sequence_example(bytes, std::tuple{}, seq), sf::data_loss);
+}

@@ -117,6 +117,9 @@ TEST_CASE("features<K> is the output of the first K layers", "[nn][transfer]") {
   CHECK(names == std::vector<std::string>{"net/layer_1/weights", "net/layer_1/biases"});
   CHECK(net.variables().size() == 4);
   CHECK(net.variables(1, 2).empty());
+  // By name under the model, layers counted from 1 as summary prints them.
+  CHECK(net.variable<float, sf::shape<3, 4>>("layer_1/weights").def == lower.weights.def);
+  CHECK_THROWS_AS((net.variable<float, sf::shape<3, 4>>("layer_2/weights")), sf::not_found);
 }
 
 TEST_CASE("a saver restores the lower layers into a network with another head", "[nn][transfer][saver]") {

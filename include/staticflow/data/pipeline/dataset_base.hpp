@@ -169,11 +169,19 @@ class dataset_base {
   /// reaches the consumer after the elements before it; then the pass ends.
   auto prefetch(std::int64_t buffer_size) const { return prefetch_dataset<Derived>(self(), buffer_size); }
   /// `f(element)` must return a dataset; `cycle_length` of those are read in turn,
-  /// `block_length` elements at a time; an exhausted one is replaced by the next input's
-  /// (TF's interleave, sequential). Typical use: `list_files(...).interleave(text_line_dataset, 4)`.
+  /// `block_length` elements at a time; an exhausted one is replaced by the next input's (TF's
+  /// interleave). With `num_parallel_calls` > 1 (or `autotune`), up to that many of the open
+  /// datasets are read ahead on threads of their own (a buffer of `block_length` elements
+  /// each); the order of the elements is the sequential one (TF's deterministic default), and
+  /// an exception reaches the consumer at its element's position (a dataset read ahead ends
+  /// there). Typical use:
+  /// `list_files(...).interleave(text_line_dataset, 4, 1, 4)`.
+  /// **Errors:** invalid_argument unless cycle_length and block_length are positive and
+  /// num_parallel_calls is positive or `autotune`.
   template <class F>
-  auto interleave(F f, std::int64_t cycle_length, std::int64_t block_length = 1) const {
-    return interleave_dataset<Derived, F>(self(), std::move(f), cycle_length, block_length);
+  auto interleave(F f, std::int64_t cycle_length, std::int64_t block_length = 1,
+                  std::int64_t num_parallel_calls = 1) const {
+    return interleave_dataset<Derived, F>(self(), std::move(f), cycle_length, block_length, num_parallel_calls);
   }
   /// Tuples of this data set's element and the others', until the shortest ends.
   template <class... Others>
