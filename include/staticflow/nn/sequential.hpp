@@ -204,15 +204,14 @@ class model {
     return name + "/layer_" + std::to_string(i + 1);
   }
 
-  /// The leading layers that never train: frozen ones, and parameter-free ones between them
-  /// that act the same in training; it ends at the last frozen one.
+  /// The leading layers that never train: frozen ones and parameter-free ones between them;
+  /// it ends at the last frozen one.
   static constexpr std::size_t frozen_prefix() {
     return []<std::size_t... I>(std::index_sequence<I...>) {
       std::size_t end = 0;
       bool open = true;
       ((open = open && (detail::is_frozen_v<layer_t<I>> ||
-                        (layer_t<I>::template parameter_count<typename Net::template shape_at<I>> == 0 &&
-                         !has_training_form<I>())),
+                        layer_t<I>::template parameter_count<typename Net::template shape_at<I>> == 0),
         end = open && detail::is_frozen_v<layer_t<I>> ? I + 1 : end),
        ...);
       return end;
@@ -221,15 +220,11 @@ class model {
 
   /// Whether a layer acts otherwise while training (dropout, batch_norm). Without one,
   /// `training(x)` is `operator()(x)` and the two share every instantiation.
-  template <std::size_t I>
-  static constexpr bool has_training_form() {
-    return requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
-      layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
-    };
-  }
   static constexpr bool trains_differently() {
     return frozen_prefix() > 0 || []<std::size_t... I>(std::index_sequence<I...>) {
-      return (has_training_form<I>() || ...);
+      return (requires(const tensor_view<T, typename Net::template shape_at<I>, host>& x, const params_t<I>& p) {
+        layer_t<I>::template forward_training<typename Net::template shape_at<I>>(x, p);
+      } || ...);
     }(std::make_index_sequence<Net::layer_count>{});
   }
 
