@@ -10,6 +10,7 @@
 #define STATICFLOW_GRAPH_GRAPH_HPP
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -288,13 +290,7 @@ class graph {
       return create<T, S>(full, std::move(init), trainable);
     }
     if (mode == reuse::no) fail_exists(full);
-    const auto* def = dynamic_cast<const variable_def<T>*>(vars_[it->second].get());
-    if (!def || def->shape_string() != to_string(S{}))
-      detail::fail<invalid_argument>({"sf::get_variable: variable ", full, " exists as ",
-                                      vars_[it->second]->dtype_name(), " ",
-                                      vars_[it->second]->shape_string(), ", requested ", dtype_name_v<T>,
-                                      " ", to_string(S{})});
-    return {{}, def};
+    return typed<T, S>(it->second, {"sf::get_variable: variable ", full, " exists as "});
   }
 
   /// The variable named `name` (scopes included, as `global_variables()` lists it), typed: TF's
@@ -311,12 +307,7 @@ class graph {
                                vars_.size(), " variables", vars_.empty() ? "" : ": ", known,
                                vars_.size() > 10 ? ", ..." : "", ")"});
     }
-    const variable_base& v = *vars_[it->second];
-    const auto* def = dynamic_cast<const variable_def<T>*>(&v);
-    if (!def || v.shape_string() != to_string(S{}))
-      detail::fail<invalid_argument>({"sf::graph::variable_by_name: variable '", name, "' is ", v.dtype_name(), " ",
-                                      v.shape_string(), ", requested ", dtype_name_v<T>, " ", to_string(S{})});
-    return {{}, def};
+    return typed<T, S>(it->second, {"sf::graph::variable_by_name: variable '", name, "' is "});
   }
 
   /// While one lives, the variables the graph creates are not trainable (Keras's
@@ -410,6 +401,17 @@ class graph {
         return candidate;
       }
     }
+  }
+  /// Variable `index` as `variable_node<T, S>`; another dtype or shape is invalid_argument:
+  /// `where` (three parts: api, name, verb), then what it is and what was requested.
+  template <element_type T, any_shape S>
+  variable_node<T, S> typed(std::size_t index, const std::array<std::string_view, 3>& where) const {
+    const variable_base& v = *vars_[index];
+    const auto* def = dynamic_cast<const variable_def<T>*>(&v);
+    if (!def || v.shape_string() != to_string(S{}))
+      detail::fail<invalid_argument>({where[0], where[1], where[2], v.dtype_name(), " ", v.shape_string(),
+                                      ", requested ", dtype_name_v<T>, " ", to_string(S{})});
+    return {{}, def};
   }
   template <element_type T, any_shape S>
   variable_node<T, S> create(const std::string& full, init::initializer init, bool trainable) {
