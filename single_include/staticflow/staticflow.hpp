@@ -9075,9 +9075,7 @@ class session final : public session_state {
     return on_host_fallback() ? std::string(host::name) : device_runtime<P>::placement_name(policy_);
   }
   session_state& effective_state() override {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return *fallback_;
-    return *this;
+    return placed([](auto& s) -> session_state& { return s; });
   }
   /// True when soft placement moved this session from its unusable device to the host.
   bool on_host_fallback() const {
@@ -9085,78 +9083,26 @@ class session final : public session_state {
     else return fallback_ != nullptr;
   }
 
-  /// Initialises every variable of the graph.
-  void run(const init_all_op& op) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->run(op);
-    activate();
-    for (const auto& v : graph_->global_variables()) v->initialize(*this);
-  }
-
-  /// Runs an operation that is not an expression (moving-average updates, groups, ...): any
-  /// type with `run_on(session&, feeds...)` plugs in here. A soft-placed session hands the op
-  /// the host session when the op accepts one.
-  template <class Op, class... F>
-    requires(!expr_node<Op> && requires(const Op& op, session& s, const F&... f) { op.run_on(s, f...); })
-  decltype(auto) run(const Op& op, const F&... feeds) {
+  /// Runs `what` with `feeds` (`sf::feed(placeholder, tensor)`...) and returns its result on the
+  /// host. `what` is one of:
+  /// - a graph expression: its value as a host tensor (rank 0 converts to its element type);
+  /// - `fetches(a, b, ...)`: a tuple of values, for structured bindings;
+  /// - `global_variables_initializer()`: initialises every variable of the graph;
+  /// - `optimizer.minimize(loss)`: one training step, returning the loss before the update;
+  /// - `compute_gradients(loss)` / `apply_gradients(...)` / `gradients(loss, x)`;
+  /// - any other op with `run_on(session&, feeds...)` (moving averages, groups, ...).
+  template <class What, class... F>
+  decltype(auto) run(const What& what, const F&... feeds) {
+    // Not through placed(): g++ 12 cannot capture a pack in a generic lambda here (ICE).
     if constexpr (!std::is_same_v<P, host>) {
       if (fallback_) {
-        if constexpr (requires { op.run_on(*fallback_, feeds...); }) return op.run_on(*fallback_, feeds...);
+        if constexpr (requires { fallback_->run_here(what, feeds...); }) return fallback_->run_here(what, feeds...);
         else detail::fail<unimplemented>({"sf::session::run: this op runs only on a session<sf::", P::name,
                                           ">, but the session was soft-placed on the host"});
       }
     }
     activate();
-    return op.run_on(*this, feeds...);
-  }
-
-  /// Evaluates `fetch` and returns its value on the host.
-  template <expr_node E, class... F>
-  auto run(const E& fetch, const F&... feeds) {
-    if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
-      if constexpr (!std::is_same_v<P, host>)
-        if (fallback_) return fallback_->run(fetch, feeds...);
-      activate();
-      tmp_.reset();
-      auto ctx = context<F...>{std::tuple<const F&...>(feeds...), nullptr};
-      return to_host(bind(fetch, ctx));
-    }
-  }
-
-  template <class... E, class... F>
-  auto run(const fetch_list<E...>& list, const F&... feeds) {
-    static_assert((detail::all_fed<placeholders_of_t<E>, F...>::value && ...));
-    return std::apply([&](const auto&... e) { return std::make_tuple(run(e, feeds...)...); }, list.items);
-  }
-
-  /// One training step: forward, backward, the optimiser's update of every trainable variable
-  /// the loss reads, then global_step += 1. Returns the loss before the update (a number for a
-  /// scalar loss, else a host tensor).
-  template <class Opt, class Loss, class... F>
-  auto run(const train_op<Opt, Loss>& op, const F&... feeds) {
-    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
-      if constexpr (!std::is_same_v<P, host>)
-        if (fallback_) return fallback_->run(op, feeds...);
-      return train_step(op, feeds...);
-    }
-  }
-
-  /// Forward and backward only; returns the loss (see `compute_gradients`).
-  template <class Loss, class... F>
-  auto run(const compute_gradients_op<Loss>& op, const F&... feeds) {
-    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
-      if constexpr (!std::is_same_v<P, host>)
-        if (fallback_) return fallback_->run(op, feeds...);
-      return compute_step(op.loss, feeds...);
-    }
-  }
-
-  /// The optimiser's update from the gradients in the session (see `apply_gradients`).
-  template <class Opt, class Loss, class... F>
-  void run(const apply_gradients_op<Opt, Loss>& op, const F&...) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->run(op);
-    apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
+    return run_here(what, feeds...);
   }
 
   /// The gradient a compute op left for `v`, on the host.
@@ -9164,92 +9110,35 @@ class session final : public session_state {
   /// trainable, or the loss does not read it: TF's None), instead of zeros or a stale value.
   template <class T, class S>
   tensor<T, S, host> gradient(const variable_node<T, S>& v) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->gradient(v);
-    check_graph(*v.def);
-    const std::size_t id = v.def->id();
-    if (id >= wanted_.size() || wanted_[id] == gradient_state::not_wanted)
-      detail::fail<failed_precondition>({"sf::session::gradient('", v.name(),
-                                         "'): the last compute_gradients did not differentiate this variable (it is "
-                                         "not trainable or the loss does not read it; TF gives None)"});
-    tensor<T, S, host> out;
-    download(out.data(), grad_slot(*v.def).data, out.size() * sizeof(T));
-    return out;
+    return placed([&](auto& s) {
+      s.check_graph(*v.def);
+      const std::size_t id = v.def->id();
+      if (id >= s.wanted_.size() || s.wanted_[id] == gradient_state::not_wanted)
+        detail::fail<failed_precondition>({"sf::session::gradient('", v.name(),
+                                           "'): the last compute_gradients did not differentiate this variable (it "
+                                           "is not trainable or the loss does not read it; TF gives None)"});
+      tensor<T, S, host> out;
+      s.download(out.data(), s.grad_slot(*v.def).data, out.size() * sizeof(T));
+      return out;
+    });
   }
   /// Replaces the gradient of `v` before an apply op (e.g. after clipping it).
   template <class T, class S>
   void set_gradient(const variable_node<T, S>& v, const tensor_view<T, S, host>& g) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->set_gradient(v, g);
-    check_graph(*v.def);
-    upload(grad_slot(*v.def).data, g.data(), v.def->bytes());
-  }
-
- private:
-  template <class Opt, class Loss, class... F>
-  auto train_step(const train_op<Opt, Loss>& op, const F&... feeds) {
-    if (config_.log_device_placement) {
-      if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
-    }
-    auto loss_value = compute_step(op.loss, feeds...);
-    apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
-    return loss_value;
-  }
-
-  template <class Loss, class... F>
-  auto compute_step(const Loss& loss, const F&... feeds) {
-    activate();
-    tmp_.reset();
-    mark_trainable(loss);
-    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
-    auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
-    auto loss_value = loss_to_host(prepared);
-    autodiff::backward(prepared, tmp_);
-    zero_unreached_gradients(loss);
-    return loss_value;
-  }
-
-  template <class Opt, class Loss>
-  void apply_step(const Opt& opt, const void* identity, const Loss& loss,
-                  const std::optional<variable_node<std::int64_t, shape<>>>& global_step) {
-    activate();
-    const std::int64_t step = global_step ? read_scalar(*global_step) : 0;
-    for_each_unique_variable(loss, [&](const auto& v) {
-      if (v.def->trainable()) apply_update(opt, identity, v, step);
+    placed([&](auto& s) {
+      s.check_graph(*v.def);
+      s.upload(s.grad_slot(*v.def).data, g.data(), v.def->bytes());
     });
-    if (global_step) write_scalar(*global_step, step + 1);
-  }
-
- public:
-
-  /// The gradient of a loss with respect to one variable, on the host.
-  template <class Loss, class T, class S, class... F>
-  tensor<T, S, host> run(const gradients_op<Loss, T, S>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->run(op, feeds...);
-    activate();
-    if (config_.log_device_placement) note_placement("sf::gradients");
-    tmp_.reset();
-    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
-    want(*op.wrt.def);
-    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
-    autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
-    if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
-    tensor<T, S, host> out;
-    download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
-    return out;
   }
 
   /// A variable's current value on the host.
   template <class T, class S>
   tensor<T, S, host> value(const variable_node<T, S>& v) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->value(v);
-    activate();
-    tensor<T, S, host> out;
-    download(out.data(), value_view(v).data(), out.size() * sizeof(T));
-    return out;
+    return placed([&](auto& s) {
+      tensor<T, S, host> out;
+      s.download(out.data(), s.value_view(v).data(), out.size() * sizeof(T));
+      return out;
+    });
   }
   /// The value of the variable named `name` (see graph::variable_by_name: dtype and shape are
   /// checked at run time). **Example:** `sess.value<float, sf::shape<784, 500>>("layer1/weights")`.
@@ -9270,17 +9159,30 @@ class session final : public session_state {
   /// Sets a variable's value (TF's tf.assign), initialising it if needed.
   template <class T, class S>
   void assign(const variable_node<T, S>& v, const tensor_view<T, S, host>& x) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->assign(v, x);
-    activate();
-    check_graph(*v.def);
-    auto& s = value_slot(*v.def);
-    upload(s.data, x.data(), v.def->bytes());
-    s.initialized = true;
+    placed([&](auto& s) {
+      s.check_graph(*v.def);
+      auto& slot = s.value_slot(*v.def);
+      s.upload(slot.data, x.data(), v.def->bytes());
+      slot.initialized = true;
+    });
   }
   template <class T, class S>
   void assign(const variable_node<T, S>& v, const tensor<T, S, host>& x) {
     assign(v, x.view());
+  }
+
+  /// Reads a scalar variable (such as global_step) on the host.
+  template <class T>
+  T read_scalar(const variable_node<T, shape<>>& v) {
+    return placed([&](auto& s) {
+      T x{};
+      s.download(&x, s.value_view(v).data(), sizeof(T));
+      return x;
+    });
+  }
+  template <class T>
+  void write_scalar(const variable_node<T, shape<>>& v, T x) {
+    placed([&](auto& s) { s.upload(s.value_view(v).data(), &x, sizeof(T)); });
   }
 
   /// The storage of a variable on this session's device. A soft-placed session has no device
@@ -9288,19 +9190,16 @@ class session final : public session_state {
   /// host session).
   template <class T, class S>
   tensor_view<T, S, P> value_view(const variable_node<T, S>& v) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_)
-        detail::fail<failed_precondition>({"sf::session<sf::", P::name, ">::value_view('", v.name(),
-                                           "'): the session was soft-placed on the host and has no device storage; "
-                                           "use value() or run the op through run()"});
+    if (on_host_fallback())
+      detail::fail<failed_precondition>({"sf::session<sf::", P::name, ">::value_view('", v.name(),
+                                         "'): the session was soft-placed on the host and has no device storage; "
+                                         "use value() or run the op through run()"});
     return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
-  std::size_t workspace_blocks() const {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->workspace_blocks();
-    return tmp_.blocks();
+  std::size_t workspace_blocks() {
+    return placed([](auto& s) { return s.tmp_.blocks(); });
   }
 
   // session_state: raw storage through the policy's memory.
@@ -9313,6 +9212,109 @@ class session final : public session_state {
   }
   void download(void* dst, const void* src, std::size_t bytes) const override {
     memory<P>::to_host(static_cast<std::byte*>(dst), static_cast<const std::byte*>(src), bytes);
+  }
+
+ private:
+  template <class> friend class session;
+
+  /// Runs `f` on the session that does the work: the host fallback of a soft-placed session,
+  /// else this one with its device made current. The one place soft placement is decided.
+  template <class F>
+  decltype(auto) placed(F&& f) {
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) return f(*fallback_);
+    activate();
+    return f(*this);
+  }
+
+  // ---- run, once placed ----
+
+  void run_here(const init_all_op&) {
+    for (const auto& v : graph_->global_variables()) v->initialize(*this);
+  }
+
+  /// Any op that is not an expression and has `run_on(session&, feeds...)`.
+  template <class Op, class... F>
+    requires(!expr_node<Op> && requires(const Op& op, session& s, const F&... f) { op.run_on(s, f...); })
+  decltype(auto) run_here(const Op& op, const F&... feeds) {
+    return op.run_on(*this, feeds...);
+  }
+
+  template <expr_node E, class... F>
+  auto run_here(const E& fetch, const F&... feeds) {
+    if constexpr (detail::all_fed<placeholders_of_t<E>, F...>::value) {
+      tmp_.reset();
+      auto ctx = context<F...>{std::tuple<const F&...>(feeds...), nullptr};
+      return to_host(bind(fetch, ctx));
+    }
+  }
+
+  template <class... E, class... F>
+  auto run_here(const fetch_list<E...>& list, const F&... feeds) {
+    static_assert((detail::all_fed<placeholders_of_t<E>, F...>::value && ...));
+    return std::apply([&](const auto&... e) { return std::make_tuple(run_here(e, feeds...)...); }, list.items);
+  }
+
+  template <class Opt, class Loss, class... F>
+  auto run_here(const train_op<Opt, Loss>& op, const F&... feeds) {
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return train_step(op, feeds...);
+  }
+
+  template <class Loss, class... F>
+  auto run_here(const compute_gradients_op<Loss>& op, const F&... feeds) {
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return compute_step(op.loss, feeds...);
+  }
+
+  template <class Opt, class Loss, class... F>
+  void run_here(const apply_gradients_op<Opt, Loss>& op, const F&...) {
+    apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
+  }
+
+  template <class Loss, class T, class S, class... F>
+  tensor<T, S, host> run_here(const gradients_op<Loss, T, S>& op, const F&... feeds) {
+    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
+    if (config_.log_device_placement) note_placement("sf::gradients");
+    tmp_.reset();
+    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
+    want(*op.wrt.def);
+    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
+    autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
+    if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
+    tensor<T, S, host> out;
+    download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
+    return out;
+  }
+
+  template <class Opt, class Loss, class... F>
+  auto train_step(const train_op<Opt, Loss>& op, const F&... feeds) {
+    if (config_.log_device_placement) {
+      if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
+    }
+    auto loss_value = compute_step(op.loss, feeds...);
+    apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
+    return loss_value;
+  }
+
+  template <class Loss, class... F>
+  auto compute_step(const Loss& loss, const F&... feeds) {
+    tmp_.reset();
+    mark_trainable(loss);
+    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
+    auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
+    auto loss_value = loss_to_host(prepared);
+    autodiff::backward(prepared, tmp_);
+    zero_unreached_gradients(loss);
+    return loss_value;
+  }
+
+  template <class Opt, class Loss>
+  void apply_step(const Opt& opt, const void* identity, const Loss& loss,
+                  const std::optional<variable_node<std::int64_t, shape<>>>& global_step) {
+    const std::int64_t step = global_step ? read_scalar(*global_step) : 0;
+    for_each_unique_variable(loss, [&](const auto& v) {
+      if (v.def->trainable()) apply_update(opt, identity, v, step);
+    });
+    if (global_step) write_scalar(*global_step, step + 1);
   }
 
  private:
@@ -9554,23 +9556,6 @@ class session final : public session_state {
       entry = std::move(made);
     }
     opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
-  }
-
- public:
-  /// Reads a scalar variable (such as global_step) on the host.
-  template <class T>
-  T read_scalar(const variable_node<T, shape<>>& v) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->read_scalar(v);
-    T x{};
-    memory<P>::to_host(&x, value_view(v).data(), 1);
-    return x;
-  }
-  template <class T>
-  void write_scalar(const variable_node<T, shape<>>& v, T x) {
-    if constexpr (!std::is_same_v<P, host>)
-      if (fallback_) return fallback_->write_scalar(v, x);
-    memory<P>::from_host(value_view(v).data(), &x, 1);
   }
 
  private:
