@@ -176,15 +176,11 @@ class session final : public session_state {
   /// Reads a scalar variable (such as global_step) on the host.
   template <class T>
   T read_scalar(const variable_node<T, shape<>>& v) {
-    return placed([&](auto& s) {
-      T x{};
-      s.download(&x, s.value_view(v).data(), sizeof(T));
-      return x;
-    });
+    return placed([&](auto& s) { return s.read_scalar_here(v); });
   }
   template <class T>
   void write_scalar(const variable_node<T, shape<>>& v, T x) {
-    placed([&](auto& s) { s.upload(s.value_view(v).data(), &x, sizeof(T)); });
+    placed([&](auto& s) { s.write_scalar_here(v, x); });
   }
 
   /// The storage of a variable on this session's device. A soft-placed session has no device
@@ -312,11 +308,23 @@ class session final : public session_state {
   template <class Opt, class Loss>
   void apply_step(const Opt& opt, const void* identity, const Loss& loss,
                   const std::optional<variable_node<std::int64_t, shape<>>>& global_step) {
-    const std::int64_t step = global_step ? read_scalar(*global_step) : 0;
+    const std::int64_t step = global_step ? read_scalar_here(*global_step) : 0;
     for_each_unique_variable(loss, [&](const auto& v) {
       if (v.def->trainable()) apply_update(opt, identity, v, step);
     });
-    if (global_step) write_scalar(*global_step, step + 1);
+    if (global_step) write_scalar_here(*global_step, step + 1);
+  }
+
+  // Already placed (no second activate() on the training step's path).
+  template <class T>
+  T read_scalar_here(const variable_node<T, shape<>>& v) {
+    T x{};
+    download(&x, value_view(v).data(), sizeof(T));
+    return x;
+  }
+  template <class T>
+  void write_scalar_here(const variable_node<T, shape<>>& v, T x) {
+    upload(value_view(v).data(), &x, sizeof(T));
   }
 
  private:
