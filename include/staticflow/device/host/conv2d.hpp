@@ -7,7 +7,7 @@
 /// im2col copies every input cell kh * kw times into a matrix that is written once and read
 /// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
 /// floats); here each kernel reads the input where it lies. The filters are the vector axis:
-/// a block of `filter_lanes` filters (one vector register) is updated by a broadcast input
+/// a block of filters (one vector register) is updated by a broadcast input
 /// value, for several output pixels at once so that each filter row loaded from cache feeds
 /// several multiply-adds. Windows that touch the padding take a checked path; the others
 /// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM
@@ -26,18 +26,16 @@
 #include "staticflow/device/host/executor.hpp"
 #include "staticflow/expr/conv.hpp"
 #include "staticflow/ops/conv.hpp"
+#include "staticflow/device/host/isa.hpp"
 #include "staticflow/device/host/vector.hpp"
 
 namespace staticflow::ops {
 
-/// Filters per block: one vector register (AVX-512: 16 floats, 8 doubles).
-template <class T>
-inline constexpr std::size_t filter_lanes = lanes<T>;
-
-/// `filters` rounded up to whole blocks.
-template <class T>
+/// `filters` rounded up to whole blocks of one vector register of `Bytes` (the kernels' blocks
+/// of filters: 16 floats with AVX-512).
+template <class T, std::size_t Bytes>
 constexpr std::size_t padded_filters(std::size_t filters) {
-  return (filters + filter_lanes<T> - 1) / filter_lanes<T> * filter_lanes<T>;
+  return (filters + lanes<T, Bytes> - 1) / lanes<T, Bytes> * lanes<T, Bytes>;
 }
 
 /// The filter [kh * kw * c, filters] with each row padded with zeros to `padded` columns, so
@@ -54,9 +52,9 @@ struct pad_filter_rows {
 
 /// y[n, oy, ox, f] = sum over (a, b, ch) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * w[a, b, ch, f].
 /// One index per output row (n, oy); `w` has rows padded to `padded` (pad_filter_rows).
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_forward_direct {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t pixels = 8;  ///< output pixels per block (accumulators in registers)
   T* y;
   const T* x;
@@ -72,7 +70,7 @@ struct conv_forward_direct {
 
   /// Pixels [ox0, ox0 + pixels) of row oy, filters [f0, f0 + lanes).
   void block(std::size_t n_i, std::size_t oy, std::size_t ox0, std::size_t f0, T* out) const {
-    using V = detail::vec<T>;
+    using V = detail::vec<T, Bytes>;
     const std::size_t count = g.ow - ox0 < pixels ? g.ow - ox0 : pixels, step = g.sw * g.c, run = g.kw * g.c;
     // Every window of the block lies inside the input's width: each window row is `run`
     // contiguous cells (b and ch together), read without checks.
@@ -87,7 +85,7 @@ struct conv_forward_direct {
         const T* base = row + (ox0 * g.sw - g.pad_left) * g.c;
         const T* wa = w + a * run * padded + f0;
         for (std::size_t j = 0; j < run; ++j) {
-          const V wv = detail::load(wa + j * padded);
+          const V wv = detail::load<Bytes>(wa + j * padded);
           SF_UNROLL(8)
           for (std::size_t p = 0; p < pixels; ++p) acc[p] += base[p * step + j] * wv;
         }
@@ -103,7 +101,7 @@ struct conv_forward_direct {
           at[p] = inside[p] ? zi * g.c : 0;
         }
         for (std::size_t ch = 0; ch < g.c; ++ch) {
-          const V wv = detail::load(wk + ch * padded);
+          const V wv = detail::load<Bytes>(wk + ch * padded);
           SF_UNROLL(8)
           for (std::size_t p = 0; p < pixels; ++p) acc[p] += (inside[p] ? row[at[p] + ch] : T(0)) * wv;
         }
@@ -127,9 +125,9 @@ struct conv_forward_direct {
 /// the chunk's pixels need no padding (the loads then run on into the next row: those lanes
 /// belong to pixels past the chunk's last, which are never stored), else from a zero-padded
 /// copy on the stack.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_forward_single_channel {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t vectors = 2;  ///< per filter: pixels per chunk = vectors * lanes
   static constexpr std::size_t chunk = vectors * lanes;
   static constexpr std::size_t block = 8;        ///< filters per pass (accumulators: vectors * block)
@@ -145,7 +143,7 @@ struct conv_forward_single_channel {
   }
 
   void operator()(std::size_t r) const {
-    using V = detail::vec<T>;
+    using V = detail::vec<T, Bytes>;
     const std::size_t n_i = r / g.oh, oy = r - n_i * g.oh, width = chunk + g.kw - 1;
     T copies[max_window][chunk + max_window];
     const T* rows[max_window];
@@ -184,7 +182,7 @@ struct conv_forward_single_channel {
           for (std::size_t b = 0; b < g.kw; ++b) {
             const T* wt = w + (a * g.kw + b) * filters + f0;
             V in[vectors];
-            for (std::size_t v = 0; v < vectors; ++v) in[v] = detail::load(&rows[a][b + v * lanes]);
+            for (std::size_t v = 0; v < vectors; ++v) in[v] = detail::load<Bytes>(&rows[a][b + v * lanes]);
             SF_UNROLL(8)
             for (std::size_t f = 0; f < block; ++f)
               if (f < nf)
@@ -235,9 +233,9 @@ struct filter_row_block {
 /// (sum_partials adds the ranges up). One index per (range, block of `rows` filter rows, block
 /// of filters): each index owns its part of the output, its accumulators stay in registers for
 /// its whole range, and the ranges keep the threads evenly loaded whatever the filter's size.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_filter_grad_direct {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t rows = 8;
   static constexpr std::size_t splits = 4;
   T* part;
@@ -253,9 +251,9 @@ struct conv_filter_grad_direct {
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
     const filter_row_block<rows> block(g, k0, nk);
-    using V = detail::vec<T>;
+    using V = detail::vec<T, Bytes>;
     V acc[rows] = {};
-    const auto keep = detail::first_lanes<T>(m);
+    const auto keep = detail::first_lanes<T, Bytes>(m);
     const std::size_t total = g.positions() * filters;
     const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
     std::size_t ox = first % g.ow, oy = first / g.ow % g.oh, n_i = first / (g.ow * g.oh);
@@ -294,9 +292,9 @@ struct conv_filter_grad_direct {
 /// Otherwise as conv_filter_grad_direct: `rows` filter rows per index (13: a 5x5 window in two
 /// blocks, a 3x3 one in one; fewer blocks repeat less of each position's set-up, which 9 rows
 /// made 20 % slower), positions in `splits` ranges, partial results per range.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_filter_grad_paired {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t rows = 13;
   static constexpr std::size_t splits = 4;
   T* part;
@@ -308,15 +306,15 @@ struct conv_filter_grad_paired {
   static bool applies(std::size_t filters) { return 2 * filters <= lanes; }
 
   void operator()(std::size_t i) const {
-    using V = detail::vec<T>;
-    using M = detail::mask<T>;
+    using V = detail::vec<T, Bytes>;
+    using M = detail::mask<T, Bytes>;
     const std::size_t per_split = (g.patch() + rows - 1) / rows;
     const std::size_t s = i / per_split, k0 = i % per_split * rows;
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const filter_row_block<rows> block(g, k0, nk);
     M second = {};
     for (std::size_t j = filters; j < 2 * filters; ++j) second[j] = -1;
-    const auto keep_pair = detail::first_lanes<T>(2 * filters), keep_one = detail::first_lanes<T>(filters);
+    const M keep_pair = detail::first_lanes<T, Bytes>(2 * filters), keep_one = detail::first_lanes<T, Bytes>(filters);
     V acc[rows] = {};
     const std::size_t total = g.positions() * filters;
     const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
@@ -399,9 +397,9 @@ struct transpose_filter_rows {
 /// (an image's cells get contributions from many output pixels: one owner, no races). A
 /// window's row a covers kw * c contiguous cells of dx (b and ch together), computed in
 /// register-wide chunks from the regrouped filter (transpose_filter_rows) and added in place.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_input_grad_direct {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   T* dx;
   const T* gy;
   const T* wt;
@@ -427,18 +425,18 @@ struct conv_input_grad_direct {
                              yi * row_cells + origin - pad + run_padded <= image;
           for (std::size_t c0 = 0; c0 < run_padded; c0 += lanes) {
             // Four partial sums over the filters: independent multiply-add chains.
-            using V = detail::vec<T>;
+            using V = detail::vec<T, Bytes>;
             V part[4] = {};
             std::size_t f = 0;
             for (; f + 4 <= filters; f += 4) {
               SF_UNROLL(4)
-              for (std::size_t q = 0; q < 4; ++q) part[q] += gp[f + q] * detail::load(wa + (f + q) * run_padded + c0);
+              for (std::size_t q = 0; q < 4; ++q) part[q] += gp[f + q] * detail::load<Bytes>(wa + (f + q) * run_padded + c0);
             }
-            for (; f < filters; ++f) part[0] += gp[f] * detail::load(wa + f * run_padded + c0);
+            for (; f < filters; ++f) part[0] += gp[f] * detail::load<Bytes>(wa + f * run_padded + c0);
             const V acc = (part[0] + part[1]) + (part[2] + part[3]);
             if (whole) {
               T* cell = drow + origin - pad + c0;
-              detail::store(cell, detail::load(cell) + acc);
+              detail::store(cell, detail::load<Bytes>(cell) + acc);
               continue;
             }
             for (std::size_t j = 0; j < lanes; ++j) {
@@ -460,47 +458,61 @@ struct conv_input_grad_direct {
 
 namespace staticflow {
 
+/// The kernels run with the processor's widest vectors (device/host/isa.hpp): the width fixes
+/// the blocks of filters, so the padded filter copies are made for it.
 template <>
 struct device_kernel<conv2d_kernels, host> {
   using ex = executor<host>;
 
   template <class T, class Tmp>
   static void forward(T* out, const T* x, const T* f, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
-    if (ops::conv_forward_single_channel<T>::applies(g)) {
-      using kernel = ops::conv_forward_single_channel<T>;
-      ex::for_each(kernel::count(g), kernel{out, x, f, g, filters}, kernel::work(g, filters));
-    } else {
-      using kernel = ops::conv_forward_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      const T* w = padded_rows(f, g, filters, padded, tmp);
-      ex::for_each(kernel::count(g), kernel{out, x, w, g, filters, padded}, kernel::work(g, padded));
-    }
+    ops::select_simd([&]<class S>(S) {
+      constexpr std::size_t B = S::bytes;
+      if (ops::conv_forward_single_channel<T, B>::applies(g)) {
+        using kernel = ops::conv_forward_single_channel<T, B>;
+        ex::for_each(kernel::count(g), ops::simd_kernel<B, kernel>{{out, x, f, g, filters}}, kernel::work(g, filters));
+      } else {
+        using kernel = ops::conv_forward_direct<T, B>;
+        const std::size_t padded = ops::padded_filters<T, B>(filters);
+        const T* w = padded_rows(f, g, filters, padded, tmp);
+        ex::for_each(kernel::count(g), ops::simd_kernel<B, kernel>{{out, x, w, g, filters, padded}},
+                     kernel::work(g, padded));
+      }
+    });
   }
 
   template <class T, class Tmp>
   static void input_grad(T* dx, const T* f, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
-    using kernel = ops::conv_input_grad_direct<T>;
-    const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
-    auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
-    ex::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f, filters, run, run_padded});
-    ex::for_each(g.n, kernel{dx, gy, wt.data(), g, filters, run_padded}, kernel::work(g, filters, run_padded));
+    ops::select_simd([&]<class S>(S) {
+      constexpr std::size_t B = S::bytes;
+      using kernel = ops::conv_input_grad_direct<T, B>;
+      const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T, B>(run);
+      auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
+      ex::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f, filters, run, run_padded});
+      ex::for_each(g.n, ops::simd_kernel<B, kernel>{{dx, gy, wt.data(), g, filters, run_padded}},
+                   kernel::work(g, filters, run_padded));
+    });
   }
 
   template <class T, class Tmp>
   static void filter_grad(T* df, const T* x, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
     const std::size_t size = g.patch() * filters;
-    if (ops::conv_filter_grad_paired<T>::applies(filters)) {
-      using kernel = ops::conv_filter_grad_paired<T>;
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      ex::for_each(kernel::count(g), kernel{part.data(), x, gy, g, filters}, kernel::work(g));
-      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
-    } else {
-      using kernel = ops::conv_filter_grad_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      ex::for_each(kernel::count(g, padded), kernel{part.data(), x, gy, g, filters, padded}, kernel::work(g));
-      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
-    }
+    ops::select_simd([&]<class S>(S) {
+      constexpr std::size_t B = S::bytes;
+      if (ops::conv_filter_grad_paired<T, B>::applies(filters)) {
+        using kernel = ops::conv_filter_grad_paired<T, B>;
+        auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+        ex::for_each(kernel::count(g), ops::simd_kernel<B, kernel>{{part.data(), x, gy, g, filters}}, kernel::work(g));
+        ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+      } else {
+        using kernel = ops::conv_filter_grad_direct<T, B>;
+        const std::size_t padded = ops::padded_filters<T, B>(filters);
+        auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+        ex::for_each(kernel::count(g, padded), ops::simd_kernel<B, kernel>{{part.data(), x, gy, g, filters, padded}},
+                     kernel::work(g));
+        ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+      }
+    });
   }
 
  private:

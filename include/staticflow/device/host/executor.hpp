@@ -50,18 +50,21 @@ struct executor<host> : host_reductions {
 
  private:
   /// The rows of `length` elements (a run-time value or a std::integral_constant) split over
-  /// the team; each row is one contiguous, vectorised loop.
+  /// the team; each row is one contiguous loop, vectorised with the processor's widest vectors
+  /// (device/host/isa.hpp).
   template <class T, class Ev, class Length>
   static void by_rows(T* __restrict out, std::size_t n, Length length, const Ev& ev) {
     split(n / length, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r) {
-        const auto in = row_of(ev, r * length);
-        T* __restrict dst = out + r * length;
+      ops::with_simd([&](auto) {
+        for (std::size_t r = first; r < last; ++r) {
+          const auto in = row_of(ev, r * length);
+          T* __restrict dst = out + r * length;
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
-        for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
-      }
+          for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
+        }
+      });
     });
   }
 

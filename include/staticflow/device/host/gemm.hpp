@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "staticflow/config.hpp"
+#include "staticflow/device/host/isa.hpp"
 #include "staticflow/device/host/vector.hpp"
 
 namespace staticflow::ops {
@@ -36,10 +37,10 @@ namespace detail {
 /// AVX-512 has 32 vector registers, 12 where there are 16. A block of op(A) (`block_rows` x
 /// `depth`, 192 KB of float) and one of op(B) (`depth` x `block_columns`, 512 KB) fit a 1 MB
 /// L2 together; the tile's panel of A (12 KB) stays in L1 while the panels of B stream past.
-template <class T>
+template <class T, std::size_t Bytes>
 struct gemm_tiling {
-  static constexpr std::size_t columns = 2 * lanes<T>;
-  static constexpr std::size_t rows = vector_bytes == 64 ? 12 : 6;
+  static constexpr std::size_t columns = 2 * lanes<T, Bytes>;
+  static constexpr std::size_t rows = Bytes == 64 ? 12 : 6;
   static constexpr std::size_t depth = 256;
   static constexpr std::size_t block_rows = 16 * rows;
   static constexpr std::size_t block_columns = (std::size_t{512} << 10) / (depth * sizeof(T)) / columns * columns;
@@ -97,15 +98,15 @@ void pack_columns(const T* b, std::size_t ldb, bool transposed, std::size_t j0, 
 /// of a panel of A ([depth][Stride]) and `Vectors` vectors of columns of a panel of B
 /// ([depth][2 vectors]). The sums stay in registers (the loops over them unrolled); a tile cut
 /// by C's edge goes through a buffer.
-template <std::size_t Stride, std::size_t Rows, std::size_t Vectors, class T>
+template <std::size_t Bytes, std::size_t Stride, std::size_t Rows, std::size_t Vectors, class T>
 void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::size_t ldc, std::size_t rows,
                std::size_t cols) {
-  using V = vec<T>;
-  constexpr std::size_t L = lanes<T>;
+  using V = vec<T, Bytes>;
+  constexpr std::size_t L = lanes<T, Bytes>;
   V acc[Rows][Vectors] = {};
   for (std::size_t p = 0; p < depth; ++p, a += Stride, b += 2 * L) {
     V bv[Vectors];
-    for (std::size_t v = 0; v < Vectors; ++v) bv[v] = load(b + v * L);
+    for (std::size_t v = 0; v < Vectors; ++v) bv[v] = load<Bytes>(b + v * L);
     SF_UNROLL(16)
     for (std::size_t i = 0; i < Rows; ++i) {
       const T s = a[i];
@@ -116,7 +117,7 @@ void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::si
     SF_UNROLL(16)
     for (std::size_t i = 0; i < Rows; ++i)
       for (std::size_t v = 0; v < Vectors; ++v)
-        store(c + i * ldc + v * L, load(c + i * ldc + v * L) + alpha * acc[i][v]);
+        store(c + i * ldc + v * L, load<Bytes>(c + i * ldc + v * L) + alpha * acc[i][v]);
     return;
   }
   T tile[Rows][Vectors * L];
@@ -131,29 +132,24 @@ void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::si
 /// width or less (an output layer of 10 classes) takes the one-vector tile; rows short of a
 /// full panel go in groups of a third of it (a batch of 64 is 5 x 12 + 4), so a short edge
 /// costs little more than its share.
-template <class T>
+template <std::size_t Bytes, class T>
 void gemm_panels(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::size_t ldc, std::size_t rows,
                  std::size_t cols) {
-  constexpr std::size_t R = gemm_tiling<T>::rows, S = R / 3;
+  constexpr std::size_t R = gemm_tiling<T, Bytes>::rows, S = R / 3;
   const auto run = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>) {
-    if (rows == R) return gemm_tile<R, R, Vectors>(depth, a, b, alpha, c, ldc, rows, cols);
+    if (rows == R) return gemm_tile<Bytes, R, R, Vectors>(depth, a, b, alpha, c, ldc, rows, cols);
     for (std::size_t o = 0; o < rows; o += S)
-      gemm_tile<R, S, Vectors>(depth, a + o, b, alpha, c + o * ldc, ldc, std::min(S, rows - o), cols);
+      gemm_tile<Bytes, R, S, Vectors>(depth, a + o, b, alpha, c + o * ldc, ldc, std::min(S, rows - o), cols);
   };
-  if (cols <= lanes<T>) run(std::integral_constant<std::size_t, 1>{});
+  if (cols <= lanes<T, Bytes>) run(std::integral_constant<std::size_t, 1>{});
   else run(std::integral_constant<std::size_t, 2>{});
 }
 
-}  // namespace detail
-
-/// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C over the slice `inner` of the
-/// inner dimension (the caller sums slices): op(A) is m x k, op(B) k x n, C m x n, all
-/// row-major as stored (A stored k x m when `ta`, B n x k when `tb`). With beta == 0, C is
-/// not read. The packing buffers are the calling thread's and only grow.
-template <class T>
+/// gemm_block with `Bytes`-wide vectors.
+template <std::size_t Bytes, class T>
 void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                 T beta, T* c, index_range r, index_range col, index_range inner) {
-  using tiling = detail::gemm_tiling<T>;
+  using tiling = gemm_tiling<T, Bytes>;
   constexpr std::size_t R = tiling::rows, C = tiling::columns;
   for (std::size_t i = r.first; i < r.last; ++i) {
     T* row = c + i * n;
@@ -171,17 +167,30 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
     const std::size_t depth = std::min(tiling::depth, inner.last - p0);
     for (std::size_t j0 = col.first; j0 < col.last; j0 += tiling::block_columns) {
       const std::size_t width = std::min(tiling::block_columns, col.last - j0);
-      detail::pack_columns<C>(b, ldb, tb, j0, width, p0, depth, packed_b.data());
+      pack_columns<C>(b, ldb, tb, j0, width, p0, depth, packed_b.data());
       for (std::size_t i0 = r.first; i0 < r.last; i0 += tiling::block_rows) {
         const std::size_t height = std::min(tiling::block_rows, r.last - i0);
-        detail::pack_rows<R>(a, lda, ta, i0, height, p0, depth, packed_a.data());
+        pack_rows<R>(a, lda, ta, i0, height, p0, depth, packed_a.data());
         for (std::size_t i = 0; i < height; i += R)
           for (std::size_t j = 0; j < width; j += C)
-            detail::gemm_panels(depth, packed_a.data() + i * depth, packed_b.data() + j * depth, alpha,
+            gemm_panels<Bytes>(depth, packed_a.data() + i * depth, packed_b.data() + j * depth, alpha,
                                 c + (i0 + i) * n + j0 + j, n, std::min(R, height - i), std::min(C, width - j));
       }
     }
   }
+}
+
+}  // namespace detail
+
+/// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C over the slice `inner` of the
+/// inner dimension (the caller sums slices): op(A) is m x k, op(B) k x n, C m x n, all
+/// row-major as stored (A stored k x m when `ta`, B n x k when `tb`). With beta == 0, C is
+/// not read. The packing buffers are the calling thread's and only grow (one pair per vector
+/// width, as the panels' layout depends on it). Runs with the processor's widest vectors.
+template <class T>
+void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
+                T beta, T* c, index_range r, index_range col, index_range inner) {
+  with_simd([&]<class S>(S) { detail::gemm_block<S::bytes>(ta, tb, m, n, k, alpha, a, b, beta, c, r, col, inner); });
 }
 
 }  // namespace staticflow::ops

@@ -13,6 +13,8 @@
 #include <omp.h>
 #endif
 
+#include "staticflow/device/host/isa.hpp"
+
 namespace staticflow {
 
 /// How many passes of each kind the host ran, for tests that check that an elementwise chain,
@@ -54,16 +56,18 @@ struct host_parallel {
 
   /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
   /// updates (an optimiser writes a variable and its slots in one pass). The loop is
-  /// vectorised across indices.
+  /// vectorised across indices, with the processor's widest vectors (device/host/isa.hpp).
   template <class F>
   static void for_each(std::size_t n, const F& f) {
     detail::count_pass<&host_pass_counts::for_each>();
     split(n, n, [&](std::size_t first, std::size_t last) {
-      const F kernel = f;  // a local copy, as below
+      ops::with_simd([&](auto) {
+        const F kernel = f;  // a local copy, as below
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
-      for (std::size_t i = first; i < last; ++i) kernel(i);
+        for (std::size_t i = first; i < last; ++i) kernel(i);
+      });
     });
   }
 

@@ -113,7 +113,7 @@ class quantized_matrix {
     V top = {}, total = {};
     std::size_t p = 0;
     for (; p + L <= n; p += L) {
-      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load(x + p)) & 0x7fffffff);
+      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load<ops::vector_bytes>(x + p)) & 0x7fffffff);
       top = a > top ? a : top;
       total += a;
     }

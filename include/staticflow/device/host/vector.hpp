@@ -10,6 +10,16 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
+
+// Vectors wider than the default target's pass between functions differently, which GCC and
+// Clang note (-Wpsabi: "AVX512F vector return without AVX512F enabled changes the ABI"). The
+// kernels' helpers that return them are only called from functions compiled for the wider set
+// (device/host/isa.hpp), where they are inlined: no call passes one. GCC still notes them, at
+// the end of the translation unit, where no push/pop around these headers reaches, so the note
+// is off from here on. (It concerns only vector-extension types passed between functions
+// compiled with different -m flags.)
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace staticflow::ops {
 
@@ -24,59 +34,74 @@ inline constexpr std::size_t vector_bytes = 32;
 inline constexpr std::size_t vector_bytes = 16;
 #endif
 
-/// Elements of `T` in one vector register (AVX-512: 16 floats, 8 doubles).
-template <class T>
-inline constexpr std::size_t lanes = vector_bytes / sizeof(T);
+/// Elements of `T` in one vector register of `Bytes` (AVX-512: 16 floats, 8 doubles). The
+/// kernels take the width as a template argument (device/host/isa.hpp picks it at run time).
+template <class T, std::size_t Bytes = vector_bytes>
+inline constexpr std::size_t lanes = Bytes / sizeof(T);
 
 namespace detail {
 
 /// A block of values as one vector register (GCC / Clang vector extension). Named
 /// vectors stay in registers where arrays indexed in loops would be kept on the stack.
-template <class T>
+template <class T, std::size_t Bytes>
 struct lanes_of {
-  typedef T type __attribute__((vector_size(vector_bytes)));
+  typedef T type __attribute__((vector_size(Bytes)));
 };
-template <class T>
-using vec = typename lanes_of<T>::type;
+template <class T, std::size_t Bytes = vector_bytes>
+using vec = typename lanes_of<T, Bytes>::type;
 
 /// Integer lanes of the same width, for masks.
-template <class T>
+template <class T, std::size_t Bytes>
 struct mask_of {
   using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
-  typedef lane type __attribute__((vector_size(vector_bytes)));
+  typedef lane type __attribute__((vector_size(Bytes)));
 };
-template <class T>
-using mask = typename mask_of<T>::type;
+template <class T, std::size_t Bytes = vector_bytes>
+using mask = typename mask_of<T, Bytes>::type;
 
-template <class T>
-[[gnu::always_inline]] inline vec<T> load(const T* p) {
-  vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+/// The same vector at any address of a `T`: unaligned, and allowed to alias the `T`s it covers
+/// (as the intrinsics' own unaligned types are). Loads and stores through it are single moves
+/// in the calling function's instruction set; a memcpy of a vector would be expanded by the
+/// default target's widths, in pieces through the stack, inside a kernel compiled for AVX-512.
+template <class T, std::size_t Bytes>
+struct unaligned_of {
+  typedef T type __attribute__((vector_size(Bytes), aligned(alignof(T)), may_alias));
+};
+
+template <std::size_t Bytes, class T>
+[[gnu::always_inline]] inline vec<T, Bytes> load(const T* p) {
+  return *reinterpret_cast<const typename unaligned_of<T, Bytes>::type*>(p);
 }
-template <class T>
-[[gnu::always_inline]] inline void store(T* p, const vec<T>& v) {
-  std::memcpy(p, &v, sizeof v);
+/// Stores a whole vector `V` of `T`s.
+template <class T, class V>
+[[gnu::always_inline]] inline void store(T* p, const V& v) {
+  *reinterpret_cast<typename unaligned_of<T, sizeof(V)>::type*>(p) = v;
 }
-/// All lanes set below `m`, clear from `m` on.
-template <class T>
-[[gnu::always_inline]] inline mask<T> first_lanes(std::size_t m) {
-  mask<T> k = {};
-  for (std::size_t j = 0; j < m && j < lanes<T>; ++j) k[j] = -1;
-  return k;
+/// All lanes set below `m`, clear from `m` on: one comparison of the lane indices with m, in
+/// registers (set lane by lane, the mask went through memory, and its reload waited on the
+/// stores: a third of a max-pool gradient's time).
+template <class T, std::size_t Bytes>
+[[gnu::always_inline]] inline mask<T, Bytes> first_lanes(std::size_t m) {
+  using lane = typename mask_of<T, Bytes>::lane;
+  constexpr std::size_t count = lanes<T, Bytes>;
+  constexpr mask<T, Bytes> index = []<std::size_t... J>(std::index_sequence<J...>) {
+    return mask<T, Bytes>{static_cast<lane>(J)...};
+  }(std::make_index_sequence<count>{});
+  return index < static_cast<lane>(m < count ? m : count);
 }
 /// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
 /// `readable` elements from p on exist, else lane by lane (no read past the array).
-template <class T>
-[[gnu::always_inline]] inline vec<T> load_first(const T* p, const mask<T>& keep, std::size_t m, std::size_t readable) {
-  if (readable >= lanes<T>) return reinterpret_cast<vec<T>>(reinterpret_cast<mask<T>>(load(p)) & keep);
-  vec<T> v = {};
+template <class T, class M, std::size_t Bytes = sizeof(M)>
+[[gnu::always_inline]] inline vec<T, Bytes> load_first(const T* p, const M& keep, std::size_t m, std::size_t readable) {
+  if (readable >= lanes<T, Bytes>) return reinterpret_cast<vec<T, Bytes>>(reinterpret_cast<M>(load<Bytes>(p)) & keep);
+  vec<T, Bytes> v = {};
   for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
   return v;
 }
-template <class T>
-[[gnu::always_inline]] inline void store_first(T* p, const vec<T>& v, std::size_t m) {
-  if (m == lanes<T>) return store(p, v);
+/// The first `m` lanes of `v` (a vector `V` of `T`s) to memory.
+template <class T, class V>
+[[gnu::always_inline]] inline void store_first(T* p, const V& v, std::size_t m) {
+  if (m == sizeof(V) / sizeof(T)) return store(p, v);
   for (std::size_t j = 0; j < m; ++j) p[j] = v[j];
 }
 

@@ -21,24 +21,29 @@
 
 #include "staticflow/config.hpp"
 #include "staticflow/core/bfloat16.hpp"
+#include "staticflow/device/host/isa.hpp"
 #include "staticflow/device/host/vector.hpp"
 
 namespace staticflow::ops {
 
 namespace detail {
 
-/// How one vector load of weights becomes float32 vectors (`parts` of them).
-template <class W>
+/// How one vector load (`Bytes` wide) of weights becomes float32 vectors (`parts` of them).
+template <class W, std::size_t Bytes>
 struct weight_lanes;
 
 /// float32: a load is one vector of `lanes` columns.
-template <>
-struct weight_lanes<float> {
-  static constexpr std::size_t parts = 1, columns = lanes<float>;
+template <std::size_t Bytes>
+struct weight_lanes<float, Bytes> {
+  static constexpr std::size_t parts = 1, columns = lanes<float, Bytes>;
   template <bool Whole>
-  [[gnu::always_inline]] static void load(const float* p, std::size_t m, vec<float> (&out)[1]) {
-    out[0] = vec<float>{};
-    std::memcpy(&out[0], p, Whole ? sizeof out[0] : sizeof(float) * m);
+  [[gnu::always_inline]] static void load(const float* p, std::size_t m, vec<float, Bytes> (&out)[1]) {
+    if constexpr (Whole) {
+      out[0] = detail::load<Bytes>(p);
+    } else {
+      out[0] = vec<float, Bytes>{};
+      std::memcpy(&out[0], p, sizeof(float) * m);
+    }
   }
 };
 
@@ -46,16 +51,20 @@ struct weight_lanes<float> {
 /// word i and j + 2i + 1 in the high half. Shifting the low half up, or clearing it, gives the
 /// even and the odd columns as float32 vectors (parts 0 and 1): one load and two integer
 /// operations per two vectors of weights.
-template <>
-struct weight_lanes<bfloat16> {
-  static constexpr std::size_t parts = 2, columns = 2 * lanes<float>;
-  typedef std::uint32_t words __attribute__((vector_size(vector_bytes)));
+template <std::size_t Bytes>
+struct weight_lanes<bfloat16, Bytes> {
+  static constexpr std::size_t parts = 2, columns = 2 * lanes<float, Bytes>;
+  typedef std::uint32_t words __attribute__((vector_size(Bytes)));
+  struct unaligned_words {  // words at any address of a bfloat16 (see unaligned_of)
+    typedef std::uint32_t type __attribute__((vector_size(Bytes), aligned(alignof(bfloat16)), may_alias));
+  };
   template <bool Whole>
-  [[gnu::always_inline]] static void load(const bfloat16* p, std::size_t m, vec<float> (&out)[2]) {
+  [[gnu::always_inline]] static void load(const bfloat16* p, std::size_t m, vec<float, Bytes> (&out)[2]) {
     words w = {};
-    std::memcpy(&w, p, Whole ? sizeof w : sizeof(bfloat16) * m);
-    out[0] = reinterpret_cast<vec<float>>(w << 16);
-    out[1] = reinterpret_cast<vec<float>>(w & 0xffff0000u);
+    if constexpr (Whole) w = *reinterpret_cast<const typename unaligned_words::type*>(p);
+    else std::memcpy(&w, p, sizeof(bfloat16) * m);
+    out[0] = reinterpret_cast<vec<float, Bytes>>(w << 16);
+    out[1] = reinterpret_cast<vec<float, Bytes>>(w & 0xffff0000u);
   }
 };
 
@@ -64,9 +73,9 @@ struct weight_lanes<bfloat16> {
 /// that a narrow pass still has eight independent additions in flight. Blocks wholly past
 /// `width` are skipped; lanes past it collect whatever whole-vector loads bring (the next
 /// row's first weights) and are never stored; the last row's loads stop at `width`.
-template <class W, std::size_t Blocks>
+template <class W, std::size_t Bytes, std::size_t Blocks>
 struct vector_matrix_pass {
-  using lanes_of = weight_lanes<W>;
+  using lanes_of = weight_lanes<W, Bytes>;
   static constexpr std::size_t P = lanes_of::columns, parts = lanes_of::parts;
   static constexpr std::size_t Chains = std::max<std::size_t>(1, 8 / (Blocks * parts));
   static constexpr std::size_t ahead = 4;  ///< rows prefetched ahead (measured: 3-6 best)
@@ -79,7 +88,7 @@ struct vector_matrix_pass {
   float* y;
 
   void operator()(std::size_t j, std::size_t width) const {
-    using V = vec<float>;
+    using V = vec<float, Bytes>;
     V acc[Chains][Blocks][parts] = {};
     auto row = [&]<std::size_t chain, bool Whole>(std::size_t p, std::integral_constant<std::size_t, chain>,
                                                   std::bool_constant<Whole>) {
@@ -124,24 +133,32 @@ struct vector_matrix_pass {
   }
 };
 
-}  // namespace detail
-
-/// y[first:last) = alpha * x B[:, first:last) + beta * y[first:last): x float32 [k], B [k, n]
-/// row-major (float32 or bfloat16), y float32 [n]. With beta == 0, y is not read.
-/// Passes of 16 vector accumulators (256 columns); a rest wider than one vector in one more such
-/// pass (its blocks past the edge skipped), else in a pass of one vector with 8 chains (an
-/// output layer of 10 classes). Two kernels per weight type: each is code in every program.
-template <class W>
+/// vector_matrix with `Bytes`-wide vectors: passes of 16 vector accumulators (256 columns with
+/// AVX-512); a rest wider than one vector in one more such pass (its blocks past the edge
+/// skipped), else in a pass of one vector with 8 chains (an output layer of 10 classes). Two
+/// kernels per weight type: each is code in every program.
+template <std::size_t Bytes, class W>
 void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, const W* b, float beta, float* y,
                    std::size_t first, std::size_t last) {
-  using lanes_of = detail::weight_lanes<W>;
+  using lanes_of = weight_lanes<W, Bytes>;
   constexpr std::size_t P = lanes_of::columns, wide = 16 / lanes_of::parts;
-  const detail::vector_matrix_pass<W, wide> wide_pass{n, k, alpha, x, b, beta, y};
-  const detail::vector_matrix_pass<W, 1> single_pass{n, k, alpha, x, b, beta, y};
+  const vector_matrix_pass<W, Bytes, wide> wide_pass{n, k, alpha, x, b, beta, y};
+  const vector_matrix_pass<W, Bytes, 1> single_pass{n, k, alpha, x, b, beta, y};
   std::size_t j = first;
   for (; j + wide * P <= last; j += wide * P) wide_pass(j, wide * P);
   if (last - j > P) wide_pass(j, last - j);
   else if (j < last) single_pass(j, last - j);
+}
+
+}  // namespace detail
+
+/// y[first:last) = alpha * x B[:, first:last) + beta * y[first:last): x float32 [k], B [k, n]
+/// row-major (float32 or bfloat16), y float32 [n]. With beta == 0, y is not read. Runs with
+/// the processor's widest vectors.
+template <class W>
+void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, const W* b, float beta, float* y,
+                   std::size_t first, std::size_t last) {
+  with_simd([&]<class S>(S) { detail::vector_matrix<S::bytes>(n, k, alpha, x, b, beta, y, first, last); });
 }
 
 /// out[i] = float(in[i]) for i < count.
