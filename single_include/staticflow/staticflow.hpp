@@ -8674,6 +8674,7 @@ class variable_scope {
 /// \brief `session<Policy>`: runs graph expressions with feeds, owns variable values,
 /// gradients, optimiser slots and a workspace reused from run to run.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -8924,6 +8925,7 @@ constexpr std::size_t feed_index() {
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 
 namespace staticflow {
@@ -8934,16 +8936,30 @@ namespace staticflow {
 struct init_all_op {};
 inline init_all_op global_variables_initializer() { return {}; }
 
-/// The gradient of `loss` (summed over its elements) with respect to one variable.
-template <class Loss, class T, class S>
+/// What `sf::gradients` can differentiate with respect to: a node with an identity to find in
+/// the loss. A variable (its definition), a placeholder (its name is in its type), a tensor (its
+/// memory) or a materialised op (matmul, conv2d, a reduction, ...: its `id`, kept by copies). An
+/// elementwise expression has none: a copy of it inside the loss cannot be told from another
+/// expression of the same type.
+template <class X>
+concept gradient_target =
+    traits_v<X>.variable || is_placeholder_v<X> || is_tensor_v<X> || requires(const X& x) { x.id.value; };
+
+/// The gradient of `loss` (summed over its elements) with respect to `x` (TF's tf.gradients(y, x)),
+/// in x's shape; zeros when the loss does not depend on `x`.
+template <class Loss, class X>
 struct gradients_op {
   Loss loss;
-  variable_node<T, S> wrt;
+  X wrt;
 };
-template <operand Loss, class T, class S>
-gradients_op<node_t<Loss>, T, S> gradients(const Loss& loss, const variable_node<T, S>& wrt) {
-  static_assert(std::is_same_v<value_t<Loss>, T>, "sf::gradients: the loss and the variable must share a dtype");
-  return {as_node(loss), wrt};
+template <operand Loss, operand X>
+gradients_op<node_t<Loss>, node_t<X>> gradients(const Loss& loss, const X& x) {
+  static_assert(std::is_same_v<value_t<Loss>, value_t<X>>, "sf::gradients: the loss and x must share a dtype");
+  static_assert(floating_element<value_t<Loss>>, "sf::gradients: the loss must have a floating dtype");
+  static_assert(gradient_target<node_t<X>>,
+                "sf::gradients: x must be a variable, a placeholder, a tensor or a materialised op (matmul, conv2d, "
+                "a reduction, ...); an elementwise expression has no identity to find in the loss");
+  return {as_node(loss), as_node(x)};
 }
 
 /// One optimisation step of `loss` (built by an optimiser's `minimize`).
@@ -8963,8 +8979,9 @@ auto minimize(const Opt& opt, const Loss& loss, std::optional<variable_node<std:
 }
 
 /// The first half of a step (TF's compute_gradients): forward and backward for every trainable
-/// variable the loss reads. The gradients stay in the session, where `sess.gradient(var)` reads
-/// and `sess.set_gradient(var, g)` replaces them (to clip, say) before an apply op runs.
+/// variable the loss reads. Running it returns a `grads_and_vars` (below); the gradients also
+/// stay in the session, where `sess.gradient(var)` reads and `sess.set_gradient(var, g)`
+/// replaces them (to clip, say) before an apply op runs.
 template <class Loss>
 struct compute_gradients_op {
   Loss loss;
@@ -8974,6 +8991,78 @@ compute_gradients_op<node_t<Loss>> compute_gradients(const Loss& loss) {
   static_assert(floating_element<value_t<Loss>>, "sf::compute_gradients: the loss must have a floating dtype");
   return {as_node(loss)};
 }
+
+/// A variable's gradient copied to the host, whatever the session's device (as TF's run returns
+/// numpy arrays), typed when it is read: `flat<T>()` (every element in a row, for clipping or a
+/// norm) or `as<T, S>()` (the variable's shape), both checked against the variable. Copies share
+/// the elements (handles, like views).
+class host_gradient {
+ public:
+  template <floating_element T>
+  static host_gradient allocate(const variable_base& v) {
+    auto t = std::make_shared<tensor<T, shape<dyn>, host>>(dims_t<shape<dyn>>{{v.bytes() / sizeof(T)}});
+    void* data = t->data();
+    return host_gradient(std::move(t), data, v);
+  }
+  template <floating_element T>
+  tensor_view<T, shape<dyn>, host> flat() const {
+    return {checked<T>("flat"), {{var_->bytes() / sizeof(T)}}};
+  }
+  template <floating_element T, any_shape S>
+  tensor_view<T, S, host> as() const {
+    T* data = checked<T>("as");
+    if (var_->shape_string() != to_string(S{}))
+      detail::fail<invalid_argument>({"sf::host_gradient::as: the gradient of '", var_->name(), "' has shape ",
+                                      var_->shape_string(), ", requested ", to_string(S{})});
+    return {data, detail::make_dims<S>()};
+  }
+  void* data() const { return data_; }
+  const variable_base& variable() const { return *var_; }
+
+ private:
+  host_gradient(std::shared_ptr<void> owner, void* data, const variable_base& v)
+      : owner_(std::move(owner)), data_(data), var_(&v) {}
+  template <class T>
+  T* checked(const char* api) const {
+    if (var_->type() != dtype_traits<T>::value)
+      detail::fail<invalid_argument>({"sf::host_gradient::", api, ": the gradient of '", var_->name(), "' is ",
+                                      var_->dtype_name(), ", requested ", dtype_name_v<T>});
+    return static_cast<T*>(data_);
+  }
+  std::shared_ptr<void> owner_;
+  void* data_;
+  const variable_base* var_;
+};
+
+/// One entry of TF's grads_and_vars: `for (auto& [g, v] : gv)`.
+struct grad_and_var {
+  host_gradient gradient;
+  var_ref variable;
+};
+
+/// What running `compute_gradients(loss)` returns: TF's list of (gradient, variable) pairs, one per
+/// trainable variable the loss reads, in creation order (TF's trainable_variables() order), with
+/// the loss before any update (what the run returned before the pairs: it still converts to it).
+/// Clip the gradients in place and hand the list back: `sess.run(apply, gv)` or
+/// `sess.set_gradients(gv)`.
+///
+/// Type-erased pairs rather than a visitor over the typed variables: the variables of a loss
+/// have many shapes, and a plain list can be looped over, kept and passed on as TF's is; typed
+/// access is one checked call away (`gv.gradient(w)`, `g.as<T, S>()`), as variable_by_name is.
+template <class LossValue>
+struct grads_and_vars : std::vector<grad_and_var> {
+  LossValue loss{};
+  operator const LossValue&() const { return loss; }  // NOLINT: `double l = sess.run(grads);` as before
+  /// The gradient of `v`, typed. **Errors:** not_found when the list has none for `v` (TF's None:
+  /// not trainable, or the loss does not read it).
+  template <class T, class S>
+  tensor_view<T, S, host> gradient(const variable_node<T, S>& v) const {
+    for (const auto& [g, var] : *this)
+      if (&var.get() == v.def) return g.template as<T, S>();
+    detail::fail<not_found>({"sf::grads_and_vars::gradient('", v.name(),
+                             "'): no gradient for this variable (it is not trainable or the loss does not read it)"});
+  }
+};
 
 /// The second half (TF's apply_gradients): the optimiser's update of every trainable variable
 /// of the loss from the gradients in the session, then global_step += 1.
@@ -8990,14 +9079,30 @@ apply_gradients_op<Opt, Loss> apply_gradients(const Opt& opt, const compute_grad
   return {opt, grads.loss, std::move(global_step), std::make_shared<const int>(0)};
 }
 
-/// Several fetches in one run: `sess.run(sf::fetches(a, b), feeds...)` returns a tuple.
+/// Several fetches in one run: `auto [loss, dw, y] = sess.run(sf::fetches(loss, sf::gradients(loss, w), y),
+/// feeds...)` returns a tuple of what running each returns: expressions (a variable of a known
+/// name too: `g.variable_by_name<float, sf::shape<2>>("w")`), `gradients` and `compute_gradients`.
 template <class... E>
 struct fetch_list {
   std::tuple<E...> items;
 };
-template <operand... E>
-fetch_list<node_t<E>...> fetches(const E&... e) {
-  return {{as_node(e)...}};
+template <class E>
+inline constexpr bool is_gradient_fetch_v = false;
+template <class Loss, class X>
+inline constexpr bool is_gradient_fetch_v<gradients_op<Loss, X>> = true;
+template <class Loss>
+inline constexpr bool is_gradient_fetch_v<compute_gradients_op<Loss>> = true;
+template <class E>
+concept fetchable = operand<E> || is_gradient_fetch_v<E>;
+
+template <fetchable E>
+auto as_fetch(const E& e) {
+  if constexpr (operand<E>) return as_node(e);
+  else return e;
+}
+template <fetchable... E>
+fetch_list<decltype(as_fetch(std::declval<const E&>()))...> fetches(const E&... e) {
+  return {{as_fetch(e)...}};
 }
 
 /// Runs several ops in order in one `run` (TF's tf.group with control dependencies); returns
@@ -9086,10 +9191,11 @@ class session final : public session_state {
   /// Runs `what` with `feeds` (`sf::feed(placeholder, tensor)`...) and returns its result on the
   /// host. `what` is one of:
   /// - a graph expression: its value as a host tensor (rank 0 converts to its element type);
-  /// - `fetches(a, b, ...)`: a tuple of values, for structured bindings;
+  /// - `fetches(a, gradients(a, x), ...)`: a tuple of what each returns, for structured bindings;
   /// - `global_variables_initializer()`: initialises every variable of the graph;
   /// - `optimizer.minimize(loss)`: one training step, returning the loss before the update;
-  /// - `compute_gradients(loss)` / `apply_gradients(...)` / `gradients(loss, x)`;
+  /// - `compute_gradients(loss)`: its `grads_and_vars`; `apply_gradients(...)`, optionally followed
+  ///   by a `grads_and_vars` to apply (TF's apply_gradients(capped)); `gradients(loss, x)`: a tensor;
   /// - any other op with `run_on(session&, feeds...)` (moving averages, groups, ...).
   template <class What, class... F>
   decltype(auto) run(const What& what, const F&... feeds) {
@@ -9117,9 +9223,7 @@ class session final : public session_state {
         detail::fail<failed_precondition>({"sf::session::gradient('", v.name(),
                                            "'): the last compute_gradients did not differentiate this variable (it "
                                            "is not trainable or the loss does not read it; TF gives None)"});
-      tensor<T, S, host> out;
-      s.download(out.data(), s.grad_slot(*v.def).data, out.size() * sizeof(T));
-      return out;
+      return s.gradient_here(v);
     });
   }
   /// Replaces the gradient of `v` before an apply op (e.g. after clipping it).
@@ -9130,15 +9234,15 @@ class session final : public session_state {
       s.upload(s.grad_slot(*v.def).data, g.data(), v.def->bytes());
     });
   }
+  /// Replaces the gradients of every variable of `gv` (a compute op's result, clipped, say).
+  void set_gradients(const std::vector<grad_and_var>& gv) {
+    placed([&](auto& s) { s.set_gradients_here(gv); });
+  }
 
   /// A variable's current value on the host.
   template <class T, class S>
   tensor<T, S, host> value(const variable_node<T, S>& v) {
-    return placed([&](auto& s) {
-      tensor<T, S, host> out;
-      s.download(out.data(), s.value_view(v).data(), out.size() * sizeof(T));
-      return out;
-    });
+    return placed([&](auto& s) { return s.to_host_copy(s.value_view(v)); });
   }
   /// The value of the variable named `name` (see graph::variable_by_name: dtype and shape are
   /// checked at run time). **Example:** `sess.value<float, sf::shape<784, 500>>("layer1/weights")`.
@@ -9245,9 +9349,10 @@ class session final : public session_state {
     }
   }
 
+  /// Each item runs on its own (and checks its own feeds): a gradient's forward pass is prepared
+  /// in a fresh workspace, as its backward pass needs every shared node's structure.
   template <class... E, class... F>
   auto run_here(const fetch_list<E...>& list, const F&... feeds) {
-    static_assert((detail::all_fed<placeholders_of_t<E>, F...>::value && ...));
     return std::apply([&](const auto&... e) { return std::make_tuple(run_here(e, feeds...)...); }, list.items);
   }
 
@@ -9258,27 +9363,73 @@ class session final : public session_state {
 
   template <class Loss, class... F>
   auto run_here(const compute_gradients_op<Loss>& op, const F&... feeds) {
-    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return compute_step(op.loss, feeds...);
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
+      grads_and_vars<decltype(compute_step(op.loss, feeds...))> gv;
+      gv.loss = compute_step(op.loss, feeds...);
+      for_each_unique_variable(op.loss, [&](const auto& v) {  // an integer variable has no gradient (TF: None)
+        if constexpr (floating_element<typename std::remove_cvref_t<decltype(v)>::value_type>)
+          if (v.def->trainable()) gv.push_back(gradient_to_host(v));
+      });
+      std::sort(gv.begin(), gv.end(), [](const grad_and_var& a, const grad_and_var& b) {
+        return a.variable->id() < b.variable->id();
+      });
+      return gv;
+    }
+  }
+  template <class T, class S>
+  tensor<T, S, host> gradient_here(const variable_node<T, S>& v) {
+    return to_host_copy(tensor_view<T, S, P>(static_cast<T*>(grad_slot(*v.def).data), v.dims()));
+  }
+  template <class T, class S>
+  grad_and_var gradient_to_host(const variable_node<T, S>& v) {
+    auto g = host_gradient::allocate<T>(*v.def);
+    download(g.data(), grad_slot(*v.def).data, v.def->bytes());
+    return {std::move(g), v};
   }
 
-  template <class Opt, class Loss, class... F>
-  void run_here(const apply_gradients_op<Opt, Loss>& op, const F&...) {
+  /// A `grads_and_vars` among the arguments (a clipped one, say) replaces the gradients first;
+  /// feeds (a group passes them on) are not needed.
+  template <class Opt, class Loss, class... A>
+  void run_here(const apply_gradients_op<Opt, Loss>& op, const A&... args) {
+    (set_gradients_if_list(args), ...);
     apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
   }
+  template <class A>
+  void set_gradients_if_list(const A& a) {
+    if constexpr (std::is_convertible_v<const A&, const std::vector<grad_and_var>&>) set_gradients_here(a);
+  }
+  void set_gradients_here(const std::vector<grad_and_var>& gv) {
+    for (const auto& [g, v] : gv) {
+      check_graph(v.get());
+      upload(grad_slot(v.get()).data, g.data(), v->bytes());
+    }
+  }
 
-  template <class Loss, class T, class S, class... F>
-  tensor<T, S, host> run_here(const gradients_op<Loss, T, S>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
-    if (config_.log_device_placement) note_placement("sf::gradients");
-    tmp_.reset();
-    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
-    want(*op.wrt.def);
-    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
-    autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
-    if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
-    tensor<T, S, host> out;
-    download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
-    return out;
+  /// tf.gradients(loss, x): only x's gradient is wanted. A variable's goes to its gradient slot;
+  /// any other x is bound as a leaf with a gradient buffer in the workspace (`target_slot`).
+  template <class Loss, class X, class... F>
+  auto run_here(const gradients_op<Loss, X>& op, const F&... feeds) {
+    if constexpr (gradient_target<X> && detail::all_fed<placeholders_of_t<Loss>, F...>::value &&
+                  detail::all_fed<placeholders_of_t<X>, F...>::value) {  // else sf::gradients has said why
+      if (config_.log_device_placement) note_placement("sf::gradients");
+      tmp_.reset();
+      std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
+      auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
+      if constexpr (traits_v<X>.variable) {
+        want(*op.wrt.def);
+        autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
+        if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
+        return gradient_here(op.wrt);
+      } else {
+        target_slot<X> target{&op.wrt};
+        const binder<context<F...>, X> b{this, &ctx, &target};
+        autodiff::backward(autodiff::prepare(b(op.loss), tmp_), tmp_);
+        if (!target.grad) b(op.wrt);  // the loss does not read x: bound alone for its extents
+        const tensor_view<value_t<X>, shape_of_t<X>, P> grad(target.grad, target.dims);
+        if (target.state == gradient_state::unwritten) detail::evaluate_into(grad, scalar<value_t<X>>(0), tmp_);
+        return to_host_copy(grad);
+      }
+    }
   }
 
   template <class Opt, class Loss, class... F>
@@ -9345,14 +9496,32 @@ class session final : public session_state {
   auto bind(const N& n, Ctx& ctx) {
     return binder<Ctx>{this, &ctx}(n);
   }
-  template <class Ctx>
+  /// The x of a `gradients` op that is not a variable, as the binder finds it: its gradient
+  /// buffer in the workspace (allocated when x is first bound) and the buffer's state.
+  template <class X>
+  struct target_slot {
+    const X* node;
+    value_t<X>* grad = nullptr;
+    dims_t<shape_of_t<X>> dims{};
+    gradient_state state = gradient_state::unwritten;
+    /// Whether `n`, a node of x's type, is x: the identities `gradient_target` names.
+    bool is(const X& n) const {
+      if constexpr (is_placeholder_v<X>) return true;
+      else if constexpr (is_tensor_v<X>) return n.data() == node->data();
+      else return n.id.value == node->id.value;
+    }
+  };
+  template <class Ctx, class X = void>
   struct binder {  // the pass as a function object, handed to map_children as is: one
                    // instantiation per node type, no per-child wrapper
     session* s;
     Ctx* ctx;
+    target_slot<X>* target = nullptr;  // unused when X is void
     template <class N>
     auto operator()(const N& n) const {
-      if constexpr (is_placeholder_v<N>) {
+      if constexpr (std::is_same_v<N, X>) {
+        return s->bind_target(n, *this);
+      } else if constexpr (is_placeholder_v<N>) {
         return s->bind_placeholder(n, *ctx);
       } else if constexpr (is_tensor_v<N>) {
         return s->bind_tensor(n);
@@ -9371,6 +9540,22 @@ class session final : public session_state {
       }
     }
   };
+  /// Every node of x's type is bound as a leaf holding its value (so that the bound tree has one
+  /// type whichever of them is x); the one that is x gets the gradient buffer.
+  template <class X, class B>
+  auto bind_target(const X& n, const B& b) {
+    using T = value_t<X>;
+    using S = shape_of_t<X>;
+    const tensor_view<T, S, P> value = [&] {
+      if constexpr (is_placeholder_v<X>) return bind_placeholder(n, *b.ctx);
+      else if constexpr (is_tensor_v<X>) return bind_tensor(n);
+      else return detail::materialize(map_children(n, b), tmp_);
+    }();
+    auto& t = *b.target;
+    if (!t.is(n)) return var_leaf<T, S, P>(value, nullptr, nullptr);
+    if (!t.grad) t.grad = tmp_.template make<T, S>(value.dims()).data(), t.dims = value.dims();
+    return var_leaf<T, S, P>(value, t.grad, &t.state);
+  }
   /// A tensor of this device as it is; one of another device (a host constant or feed) copied
   /// into the workspace.
   template <class N>
@@ -9460,6 +9645,14 @@ class session final : public session_state {
       detail::evaluate_into(d, bound, tmp_);
       memory<P>::to_host(out.data(), d.data(), out.size());
     }
+    return out;
+  }
+
+  /// Memory of this device copied to a new host tensor.
+  template <class T, class S>
+  tensor<T, S, host> to_host_copy(const tensor_view<T, S, P>& v) const {
+    tensor<T, S, host> out(v.dims());
+    download(out.data(), v.data(), out.size() * sizeof(T));
     return out;
   }
 

@@ -6,6 +6,7 @@
 #ifndef STATICFLOW_GRAPH_SESSION_HPP
 #define STATICFLOW_GRAPH_SESSION_HPP
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -88,10 +89,11 @@ class session final : public session_state {
   /// Runs `what` with `feeds` (`sf::feed(placeholder, tensor)`...) and returns its result on the
   /// host. `what` is one of:
   /// - a graph expression: its value as a host tensor (rank 0 converts to its element type);
-  /// - `fetches(a, b, ...)`: a tuple of values, for structured bindings;
+  /// - `fetches(a, gradients(a, x), ...)`: a tuple of what each returns, for structured bindings;
   /// - `global_variables_initializer()`: initialises every variable of the graph;
   /// - `optimizer.minimize(loss)`: one training step, returning the loss before the update;
-  /// - `compute_gradients(loss)` / `apply_gradients(...)` / `gradients(loss, x)`;
+  /// - `compute_gradients(loss)`: its `grads_and_vars`; `apply_gradients(...)`, optionally followed
+  ///   by a `grads_and_vars` to apply (TF's apply_gradients(capped)); `gradients(loss, x)`: a tensor;
   /// - any other op with `run_on(session&, feeds...)` (moving averages, groups, ...).
   template <class What, class... F>
   decltype(auto) run(const What& what, const F&... feeds) {
@@ -119,9 +121,7 @@ class session final : public session_state {
         detail::fail<failed_precondition>({"sf::session::gradient('", v.name(),
                                            "'): the last compute_gradients did not differentiate this variable (it "
                                            "is not trainable or the loss does not read it; TF gives None)"});
-      tensor<T, S, host> out;
-      s.download(out.data(), s.grad_slot(*v.def).data, out.size() * sizeof(T));
-      return out;
+      return s.gradient_here(v);
     });
   }
   /// Replaces the gradient of `v` before an apply op (e.g. after clipping it).
@@ -132,15 +132,15 @@ class session final : public session_state {
       s.upload(s.grad_slot(*v.def).data, g.data(), v.def->bytes());
     });
   }
+  /// Replaces the gradients of every variable of `gv` (a compute op's result, clipped, say).
+  void set_gradients(const std::vector<grad_and_var>& gv) {
+    placed([&](auto& s) { s.set_gradients_here(gv); });
+  }
 
   /// A variable's current value on the host.
   template <class T, class S>
   tensor<T, S, host> value(const variable_node<T, S>& v) {
-    return placed([&](auto& s) {
-      tensor<T, S, host> out;
-      s.download(out.data(), s.value_view(v).data(), out.size() * sizeof(T));
-      return out;
-    });
+    return placed([&](auto& s) { return s.to_host_copy(s.value_view(v)); });
   }
   /// The value of the variable named `name` (see graph::variable_by_name: dtype and shape are
   /// checked at run time). **Example:** `sess.value<float, sf::shape<784, 500>>("layer1/weights")`.
@@ -247,9 +247,10 @@ class session final : public session_state {
     }
   }
 
+  /// Each item runs on its own (and checks its own feeds): a gradient's forward pass is prepared
+  /// in a fresh workspace, as its backward pass needs every shared node's structure.
   template <class... E, class... F>
   auto run_here(const fetch_list<E...>& list, const F&... feeds) {
-    static_assert((detail::all_fed<placeholders_of_t<E>, F...>::value && ...));
     return std::apply([&](const auto&... e) { return std::make_tuple(run_here(e, feeds...)...); }, list.items);
   }
 
@@ -260,27 +261,73 @@ class session final : public session_state {
 
   template <class Loss, class... F>
   auto run_here(const compute_gradients_op<Loss>& op, const F&... feeds) {
-    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) return compute_step(op.loss, feeds...);
+    if constexpr (detail::all_fed<placeholders_of_t<Loss>, F...>::value) {
+      grads_and_vars<decltype(compute_step(op.loss, feeds...))> gv;
+      gv.loss = compute_step(op.loss, feeds...);
+      for_each_unique_variable(op.loss, [&](const auto& v) {  // an integer variable has no gradient (TF: None)
+        if constexpr (floating_element<typename std::remove_cvref_t<decltype(v)>::value_type>)
+          if (v.def->trainable()) gv.push_back(gradient_to_host(v));
+      });
+      std::sort(gv.begin(), gv.end(), [](const grad_and_var& a, const grad_and_var& b) {
+        return a.variable->id() < b.variable->id();
+      });
+      return gv;
+    }
+  }
+  template <class T, class S>
+  tensor<T, S, host> gradient_here(const variable_node<T, S>& v) {
+    return to_host_copy(tensor_view<T, S, P>(static_cast<T*>(grad_slot(*v.def).data), v.dims()));
+  }
+  template <class T, class S>
+  grad_and_var gradient_to_host(const variable_node<T, S>& v) {
+    auto g = host_gradient::allocate<T>(*v.def);
+    download(g.data(), grad_slot(*v.def).data, v.def->bytes());
+    return {std::move(g), v};
   }
 
-  template <class Opt, class Loss, class... F>
-  void run_here(const apply_gradients_op<Opt, Loss>& op, const F&...) {
+  /// A `grads_and_vars` among the arguments (a clipped one, say) replaces the gradients first;
+  /// feeds (a group passes them on) are not needed.
+  template <class Opt, class Loss, class... A>
+  void run_here(const apply_gradients_op<Opt, Loss>& op, const A&... args) {
+    (set_gradients_if_list(args), ...);
     apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
   }
+  template <class A>
+  void set_gradients_if_list(const A& a) {
+    if constexpr (std::is_convertible_v<const A&, const std::vector<grad_and_var>&>) set_gradients_here(a);
+  }
+  void set_gradients_here(const std::vector<grad_and_var>& gv) {
+    for (const auto& [g, v] : gv) {
+      check_graph(v.get());
+      upload(grad_slot(v.get()).data, g.data(), v->bytes());
+    }
+  }
 
-  template <class Loss, class T, class S, class... F>
-  tensor<T, S, host> run_here(const gradients_op<Loss, T, S>& op, const F&... feeds) {
-    static_assert(detail::all_fed<placeholders_of_t<Loss>, F...>::value);
-    if (config_.log_device_placement) note_placement("sf::gradients");
-    tmp_.reset();
-    std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
-    want(*op.wrt.def);
-    auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
-    autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
-    if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
-    tensor<T, S, host> out;
-    download(out.data(), grad_slot(*op.wrt.def).data, out.size() * sizeof(T));
-    return out;
+  /// tf.gradients(loss, x): only x's gradient is wanted. A variable's goes to its gradient slot;
+  /// any other x is bound as a leaf with a gradient buffer in the workspace (`target_slot`).
+  template <class Loss, class X, class... F>
+  auto run_here(const gradients_op<Loss, X>& op, const F&... feeds) {
+    if constexpr (gradient_target<X> && detail::all_fed<placeholders_of_t<Loss>, F...>::value &&
+                  detail::all_fed<placeholders_of_t<X>, F...>::value) {  // else sf::gradients has said why
+      if (config_.log_device_placement) note_placement("sf::gradients");
+      tmp_.reset();
+      std::fill(wanted_.begin(), wanted_.end(), gradient_state::not_wanted);
+      auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
+      if constexpr (traits_v<X>.variable) {
+        want(*op.wrt.def);
+        autodiff::backward(autodiff::prepare(bind(op.loss, ctx), tmp_), tmp_);
+        if (wanted_[op.wrt.def->id()] == gradient_state::unwritten) zero_gradient(op.wrt);
+        return gradient_here(op.wrt);
+      } else {
+        target_slot<X> target{&op.wrt};
+        const binder<context<F...>, X> b{this, &ctx, &target};
+        autodiff::backward(autodiff::prepare(b(op.loss), tmp_), tmp_);
+        if (!target.grad) b(op.wrt);  // the loss does not read x: bound alone for its extents
+        const tensor_view<value_t<X>, shape_of_t<X>, P> grad(target.grad, target.dims);
+        if (target.state == gradient_state::unwritten) detail::evaluate_into(grad, scalar<value_t<X>>(0), tmp_);
+        return to_host_copy(grad);
+      }
+    }
   }
 
   template <class Opt, class Loss, class... F>
@@ -347,14 +394,32 @@ class session final : public session_state {
   auto bind(const N& n, Ctx& ctx) {
     return binder<Ctx>{this, &ctx}(n);
   }
-  template <class Ctx>
+  /// The x of a `gradients` op that is not a variable, as the binder finds it: its gradient
+  /// buffer in the workspace (allocated when x is first bound) and the buffer's state.
+  template <class X>
+  struct target_slot {
+    const X* node;
+    value_t<X>* grad = nullptr;
+    dims_t<shape_of_t<X>> dims{};
+    gradient_state state = gradient_state::unwritten;
+    /// Whether `n`, a node of x's type, is x: the identities `gradient_target` names.
+    bool is(const X& n) const {
+      if constexpr (is_placeholder_v<X>) return true;
+      else if constexpr (is_tensor_v<X>) return n.data() == node->data();
+      else return n.id.value == node->id.value;
+    }
+  };
+  template <class Ctx, class X = void>
   struct binder {  // the pass as a function object, handed to map_children as is: one
                    // instantiation per node type, no per-child wrapper
     session* s;
     Ctx* ctx;
+    target_slot<X>* target = nullptr;  // unused when X is void
     template <class N>
     auto operator()(const N& n) const {
-      if constexpr (is_placeholder_v<N>) {
+      if constexpr (std::is_same_v<N, X>) {
+        return s->bind_target(n, *this);
+      } else if constexpr (is_placeholder_v<N>) {
         return s->bind_placeholder(n, *ctx);
       } else if constexpr (is_tensor_v<N>) {
         return s->bind_tensor(n);
@@ -373,6 +438,22 @@ class session final : public session_state {
       }
     }
   };
+  /// Every node of x's type is bound as a leaf holding its value (so that the bound tree has one
+  /// type whichever of them is x); the one that is x gets the gradient buffer.
+  template <class X, class B>
+  auto bind_target(const X& n, const B& b) {
+    using T = value_t<X>;
+    using S = shape_of_t<X>;
+    const tensor_view<T, S, P> value = [&] {
+      if constexpr (is_placeholder_v<X>) return bind_placeholder(n, *b.ctx);
+      else if constexpr (is_tensor_v<X>) return bind_tensor(n);
+      else return detail::materialize(map_children(n, b), tmp_);
+    }();
+    auto& t = *b.target;
+    if (!t.is(n)) return var_leaf<T, S, P>(value, nullptr, nullptr);
+    if (!t.grad) t.grad = tmp_.template make<T, S>(value.dims()).data(), t.dims = value.dims();
+    return var_leaf<T, S, P>(value, t.grad, &t.state);
+  }
   /// A tensor of this device as it is; one of another device (a host constant or feed) copied
   /// into the workspace.
   template <class N>
@@ -462,6 +543,14 @@ class session final : public session_state {
       detail::evaluate_into(d, bound, tmp_);
       memory<P>::to_host(out.data(), d.data(), out.size());
     }
+    return out;
+  }
+
+  /// Memory of this device copied to a new host tensor.
+  template <class T, class S>
+  tensor<T, S, host> to_host_copy(const tensor_view<T, S, P>& v) const {
+    tensor<T, S, host> out(v.dims());
+    download(out.data(), v.data(), out.size() * sizeof(T));
     return out;
   }
 
