@@ -19,6 +19,7 @@
 #include "staticflow/device/cuda/error.hpp"
 #include "staticflow/device/cuda/device_query.hpp"
 #include "staticflow/device/cuda/algorithms.hpp"
+#include "staticflow/device/cuda/stream.cuh"
 #include "staticflow/device/cuda/memory.cuh"
 #include "staticflow/device/cuda/kernels.cuh"
 #include "staticflow/device/cuda/executor.cuh"

@@ -54,8 +54,10 @@ namespace staticflow {
 #ifndef STATICFLOW_CORE_DEVICE_HPP
 #define STATICFLOW_CORE_DEVICE_HPP
 /// \file
-/// \brief Device policy tags and the memory interface each policy implements.
+/// \brief Device policy tags and what each policy provides (`memory`, `executor`, `device_runtime`),
+/// gathered in the concept `device_policy`.
 
+#include <concepts>
 #include <cstddef>
 #include <cstring>
 #include <new>
@@ -197,7 +199,11 @@ struct cuda {
 namespace detail {
 template <class>
 inline constexpr bool dependent_false_v = false;
-}
+/// A stand-in index function for the `device_policy` check (never called).
+struct index_function {
+  void operator()(std::size_t) const;
+};
+}  // namespace detail
 
 /// `device_kernel<Kernels, Policy>`: a heavy op's kernels on one device, specialised in the
 /// file named by op and device (`device_kernel<conv2d_kernels, host>` in device/host/conv2d.hpp,
@@ -211,8 +217,7 @@ struct device_kernel {
 };
 
 /// `memory<Policy>`: allocate, free and copy raw element storage on a policy's device.
-/// The primary template is only declared usefully for the host here; the CUDA
-/// specialisation lives in `staticflow/device/cuda/memory.cuh`.
+/// The host's is below; the CUDA specialisation lives in `staticflow/device/cuda/memory.cuh`.
 template <class Policy>
 struct memory {
   static_assert(detail::dependent_false_v<Policy>,
@@ -249,6 +254,69 @@ struct memory<host> {
   template <class T>
   static void from_host(T* dst, const T* src, std::size_t n) { copy(dst, src, n); }
 };
+
+/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM,
+/// `for_each`). Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
+template <class Policy>
+struct executor {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
+};
+
+struct device_config;  // device/config.hpp: what a session asks of its device
+
+/// A session's stream, and the scope `activate` returns, where a policy has no streams: nothing.
+struct no_stream {};
+
+/// `device_runtime<Policy>`: what a session needs from its device, per policy:
+/// - `unavailable_reason(policy)`: "" when the device can be used, else why not;
+/// - `stream` and `make_stream(policy)`: the session's own queue of work (created after the
+///   device is made current);
+/// - `activate(policy, stream)`: makes the device current for the calling thread, and `stream`
+///   the thread's current stream for as long as the returned object lives (before allocations
+///   and kernels);
+/// - `configure(policy, config)`: applies the memory settings (called after `activate`);
+/// - `placement_name(policy)`: "host", "cuda:1", ...
+/// The CUDA specialisation lives in `staticflow/device/cuda/placement.cuh`.
+template <class Policy>
+struct device_runtime {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::session: the CUDA policy needs its runtime: include staticflow/cuda.hpp from a .cu file "
+                "compiled by nvcc");
+};
+
+/// The host is always there, queues nothing and has no settings: every hook is free.
+template <>
+struct device_runtime<host> {
+  using stream = no_stream;
+  static std::string unavailable_reason(const host&) { return {}; }
+  static stream make_stream(const host&) noexcept { return {}; }
+  static no_stream activate(const host&, const stream&) noexcept { return {}; }
+  static void configure(const host&, const device_config&) noexcept {}
+  static std::string placement_name(const host&) { return "host"; }
+};
+
+/// A device policy: a tag with a name, and its `memory`, `executor` and `device_runtime`.
+/// For `sf::cuda` in a translation unit without staticflow/cuda.hpp, checking it stops at the
+/// primary templates' messages, which say what to include.
+template <class P>
+concept device_policy =
+    std::copyable<P> && std::default_initializable<P> &&
+    requires(const P& p, const typename device_runtime<P>::stream& s, const device_config& c, float* x,
+             std::size_t n) {
+      { P::name } -> std::convertible_to<const char*>;
+      { memory<P>::template allocate<float>(n) } -> std::same_as<float*>;
+      memory<P>::deallocate(x, n);
+      memory<P>::copy(x, x, n);
+      memory<P>::to_host(x, x, n);
+      memory<P>::from_host(x, x, n);
+      executor<P>::for_each(n, detail::index_function{});
+      { device_runtime<P>::unavailable_reason(p) } -> std::convertible_to<std::string>;
+      { device_runtime<P>::make_stream(p) } -> std::same_as<typename device_runtime<P>::stream>;
+      device_runtime<P>::activate(p, s);
+      device_runtime<P>::configure(p, c);
+      { device_runtime<P>::placement_name(p) } -> std::convertible_to<std::string>;
+    };
 
 }  // namespace staticflow
 #endif  // STATICFLOW_CORE_DEVICE_HPP
@@ -1931,8 +1999,6 @@ struct node_id {
 
 template <class Policy>
 class workspace;
-template <class Policy>
-struct executor;
 
 namespace detail {
 // Evaluation (expr/assign.hpp), declared here for the nodes' `evaluate` and `backward`.
@@ -3506,14 +3572,6 @@ class workspace {
 
 namespace staticflow {
 
-/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
-/// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
-template <class Policy>
-struct executor {  // (declared in expr/node.hpp)
-  static_assert(detail::dependent_false_v<Policy>,
-                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
-};
-
 namespace detail {
 
 /// A static last extent up to this long is passed to the executor as a compile-time row
@@ -4955,9 +5013,6 @@ struct sparse_xent_backward {
 
 namespace staticflow {
 
-template <class P>
-struct executor;
-
 /// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
 /// `LabelsGradient`: whether the labels get a gradient too (TF's `_v2`; v1 sends none).
 template <bool LabelsGradient>
@@ -5200,9 +5255,6 @@ struct dropout_apply {
 
 namespace staticflow {
 
-template <class P>
-struct executor;
-
 /// The op: the left operand is a scalar int64 run counter (a non-trainable variable), advanced
 /// at every forward pass; the right operand is x.
 struct dropout_op {
@@ -5297,9 +5349,6 @@ struct copy {
 // ---- end staticflow/ops/moving_average.hpp ----
 
 namespace staticflow {
-
-template <class P>
-struct executor;
 
 /// The op behind `update_moving_average`: the left operand is the average (a non-trainable
 /// variable of the value's shape), updated in place at every forward pass; the right operand is
@@ -8692,12 +8741,11 @@ class variable_scope {
 #ifndef STATICFLOW_DEVICE_CONFIG_HPP
 #define STATICFLOW_DEVICE_CONFIG_HPP
 /// \file
-/// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls), the log
-/// sink for placement messages, and `device_runtime<Policy>`, the hook through which a session
-/// checks, selects and configures its device.
+/// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls) and the log
+/// sink for placement messages. (`device_runtime<Policy>`, through which a session applies the
+/// config, is in core/device.hpp with the other per-policy templates.)
 ///
-/// Host-compilable: no CUDA headers. The CUDA specialisation of `device_runtime` lives in
-/// `staticflow/device/cuda/placement.cuh` (pulled in by `staticflow/cuda.hpp`).
+/// Host-compilable: no CUDA headers.
 
 #include <cmath>
 #include <cstdio>
@@ -8778,30 +8826,6 @@ inline void log_line(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(stderr);
 }
-
-// ---- device runtime hook -------------------------------------------------------------------------------
-
-/// What a session needs from its device, per policy:
-/// - `unavailable_reason(policy)`: "" when the device can be used, else why not;
-/// - `activate(policy)`: makes the device current for the calling thread (before allocations
-///   and kernels);
-/// - `configure(policy, config)`: applies the memory settings (called after `activate`);
-/// - `placement_name(policy)`: "host", "cuda:1", ...
-/// The primary template only reports that a policy's runtime is missing.
-template <class Policy>
-struct device_runtime {
-  static_assert(detail::dependent_false_v<Policy>,
-                "sf::session: the CUDA policy needs its runtime: include staticflow/cuda.hpp from a .cu file "
-                "compiled by nvcc");
-};
-
-template <>
-struct device_runtime<host> {
-  static std::string unavailable_reason(const host&) { return {}; }
-  static void activate(const host&) noexcept {}
-  static void configure(const host&, const device_config&) {}
-  static std::string placement_name(const host&) { return "host"; }
-};
 
 }  // namespace staticflow
 #endif  // STATICFLOW_DEVICE_CONFIG_HPP
@@ -9153,7 +9177,9 @@ void visit_variables(const N& n, F&& f) {
 /// same step allocates nothing after the first.
 ///
 /// **Devices** (`device_config`): the policy names the device (`sf::cuda{1}`: the second visible
-/// GPU, made current before each call that allocates or launches kernels). A device that cannot be
+/// GPU, made current before each call that allocates or launches kernels). Each session queues its
+/// device work on a stream of its own, so sessions driven from different threads overlap on the
+/// device; a call that returns a value waits for its stream. A device that cannot be
 /// used makes the constructor throw invalid_argument with the reason, or, with
 /// `allow_soft_placement`, the session warns once and runs everything on the host: every call
 /// forwards to an internal `session<host>`, feeds of host tensors work unchanged, and results are
@@ -9165,10 +9191,17 @@ void visit_variables(const N& n, F&& f) {
 /// device_config: invalid_argument.
 template <class P = host>
 class session final : public session_state {
+  static_assert(device_policy<P>, "sf::session: P must be a device policy (sf::host, sf::cuda)");
+
  public:
   explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
   session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
-  ~session() override { release_all(); }
+  /// The stream goes first: releasing it waits for the work queued on it, so the storage freed
+  /// after it is no longer in use by the device.
+  ~session() override {
+    stream_ = {};
+    release_all();
+  }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
@@ -9207,7 +9240,7 @@ class session final : public session_state {
                                           ">, but the session was soft-placed on the host"});
       }
     }
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
     return run_here(what, feeds...);
   }
 
@@ -9323,7 +9356,7 @@ class session final : public session_state {
   decltype(auto) placed(F&& f) {
     if constexpr (!std::is_same_v<P, host>)
       if (fallback_) return f(*fallback_);
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
     return f(*this);
   }
 
@@ -9607,13 +9640,15 @@ class session final : public session_state {
         return;
       }
     }
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
+    stream_ = device_runtime<P>::make_stream(policy_);  // on the device just made current
     device_runtime<P>::configure(policy_, config_);
     if (config_.log_device_placement) log_line("sf: placement: session on " + device());
   }
 
-  /// Makes the session's device current for this thread (a no-op on the host).
-  void activate() { device_runtime<P>::activate(policy_); }
+  /// Makes the session's device current for this thread, and its stream the thread's current
+  /// one while the returned scope lives (nothing at all on the host).
+  [[nodiscard]] auto activate() { return device_runtime<P>::activate(policy_, stream_); }
 
   /// Logs `kind -> device` the first time this session runs an op of that kind (only with
   /// log_device_placement; nullptr kinds are leaves and are not logged).
@@ -9711,7 +9746,7 @@ class session final : public session_state {
   /// A variable's storage on this session's device, after checking that it is this graph's
   /// and initialised.
   void* value_storage(const variable_base& v) {
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
     check_graph(v);
     if (!is_initialized(v))
       detail::fail<failed_precondition>({"sf::session::run: attempting to use uninitialized variable '", v.name(),
@@ -9764,6 +9799,7 @@ class session final : public session_state {
   P policy_;
   device_config config_;
   std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
+  [[no_unique_address]] typename device_runtime<P>::stream stream_;  ///< where its device work is queued
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief The graph API and networks on sf::cuda against sf::host: the same graph trained in a
-/// host session and a CUDA session ends with the same weights (MLP: 10 steps; LeNet-5: 3 steps).
+/// host session and a CUDA session ends with the same weights (MLP: 10 steps; LeNet-5: 3 steps);
+/// two CUDA sessions trained at once from two threads, each on its own stream, end as one does.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
@@ -9,8 +10,13 @@
 
 #include <unistd.h>
 
+#include <exception>
 #include <filesystem>
+#include <initializer_list>
+#include <latch>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace sf = staticflow;
 namespace nn = staticflow::nn;
@@ -155,4 +161,83 @@ TEST_CASE("cuda: a checkpoint saved from a CUDA session restores on the host and
   sf::train::saver().restore(again, from_host);
   CHECK(max_rel_diff(again.value(w), hs.value(w)) == 0);
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// An op that reports the stream a session's calls queue their work on.
+struct current_stream_probe {
+  cudaStream_t run_on(sf::session<sf::cuda>&) const { return sf::detail::current_stream(); }
+};
+
+/// What one session's training produced (`error`: what it threw, in its own thread).
+struct training_run {
+  cudaStream_t stream = nullptr;
+  std::vector<float> losses;
+  sf::tensor<float, sf::shape<96, 80>> w1;
+  sf::tensor<float, sf::shape<80, 3>> w2;
+  std::exception_ptr error;
+};
+
+}  // namespace
+
+TEST_CASE("cuda: two sessions trained at once from two threads use their own streams and end as one session does",
+          "[cuda][graph][stream]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, 96>, "x">();
+  auto y_ = sf::placeholder<float, sf::shape<sf::dyn, 3>, "y">();
+  auto w1 = sf::variable<float, sf::shape<96, 80>>("w1", sf::init::glorot_uniform(21));
+  auto w2 = sf::variable<float, sf::shape<80, 3>>("w2", sf::init::glorot_uniform(22));
+  auto hidden = sf::relu(sf::matmul(x, w1));
+  // Row sums of 80 elements (CUB's segmented reduction), column sums (the bias-like gradients),
+  // a full mean, cuBLAS GEMMs and Adam's elementwise updates: every kind of launch is in a step.
+  auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, sf::matmul(hidden, w2))) +
+              sf::reduce_mean(sf::reduce_sum<1>(sf::square(hidden))) * 1e-3f;
+  auto step = sf::train::adam(0.01).minimize(loss);
+  using batch_x = sf::shape<sf::dyn, 96>;
+  using batch_y = sf::shape<sf::dyn, 3>;
+  const sf::tensor<float, batch_x> xs = sf::random_normal<float, batch_x>(0.f, 1.f, 23, 64);
+  const sf::tensor<float, batch_y> ys = sf::random_uniform<float, batch_y>(0.f, 1.f, 24, 64);
+
+  // Both sessions of the threaded run exist at once (the latch), so their streams are distinct
+  // and their steps overlap on the device.
+  const auto train = [&](std::latch* both_placed) {
+    training_run r;
+    try {
+      sf::session<sf::cuda> s(g);
+      if (both_placed) both_placed->arrive_and_wait();
+      r.stream = s.run(current_stream_probe{});
+      s.run(sf::global_variables_initializer());
+      for (int i = 0; i < 5; ++i) r.losses.push_back(s.run(step, sf::feed(x, xs), sf::feed(y_, ys)));
+      r.w1 = s.value(w1);
+      r.w2 = s.value(w2);
+    } catch (...) {
+      r.error = std::current_exception();
+    }
+    return r;
+  };
+  const training_run alone = train(nullptr);
+  training_run first, second;
+  {
+    std::latch both_placed(2);
+    std::thread a([&] { first = train(&both_placed); });
+    std::thread b([&] { second = train(&both_placed); });
+    a.join();
+    b.join();
+  }
+  for (const training_run* r : std::initializer_list<const training_run*>{&alone, &first, &second})
+    if (r->error) std::rethrow_exception(r->error);
+
+  CHECK(sf::detail::current_stream() == nullptr);  // outside a session's calls: the legacy stream
+  CHECK(first.stream != nullptr);
+  CHECK(second.stream != nullptr);
+  CHECK(first.stream != second.stream);
+  for (const training_run* r : {&first, &second}) {
+    REQUIRE(r->losses.size() == alone.losses.size());
+    for (std::size_t i = 0; i < alone.losses.size(); ++i)
+      CHECK(std::abs(r->losses[i] - alone.losses[i]) <= 1e-6f * (1 + std::abs(alone.losses[i])));
+    CHECK(max_rel_diff(r->w1, alone.w1) < 1e-6);
+    CHECK(max_rel_diff(r->w2, alone.w2) < 1e-6);
+  }
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief Device policy tags and the memory interface each policy implements.
+/// \brief Device policy tags and what each policy provides (`memory`, `executor`, `device_runtime`),
+/// gathered in the concept `device_policy`.
 #pragma once
 #ifndef STATICFLOW_CORE_DEVICE_HPP
 #define STATICFLOW_CORE_DEVICE_HPP
 
+#include <concepts>
 #include <cstddef>
 #include <cstring>
 #include <new>
@@ -32,7 +34,11 @@ struct cuda {
 namespace detail {
 template <class>
 inline constexpr bool dependent_false_v = false;
-}
+/// A stand-in index function for the `device_policy` check (never called).
+struct index_function {
+  void operator()(std::size_t) const;
+};
+}  // namespace detail
 
 /// `device_kernel<Kernels, Policy>`: a heavy op's kernels on one device, specialised in the
 /// file named by op and device (`device_kernel<conv2d_kernels, host>` in device/host/conv2d.hpp,
@@ -46,8 +52,7 @@ struct device_kernel {
 };
 
 /// `memory<Policy>`: allocate, free and copy raw element storage on a policy's device.
-/// The primary template is only declared usefully for the host here; the CUDA
-/// specialisation lives in `staticflow/device/cuda/memory.cuh`.
+/// The host's is below; the CUDA specialisation lives in `staticflow/device/cuda/memory.cuh`.
 template <class Policy>
 struct memory {
   static_assert(detail::dependent_false_v<Policy>,
@@ -84,6 +89,69 @@ struct memory<host> {
   template <class T>
   static void from_host(T* dst, const T* src, std::size_t n) { copy(dst, src, n); }
 };
+
+/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM,
+/// `for_each`). Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
+template <class Policy>
+struct executor {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
+};
+
+struct device_config;  // device/config.hpp: what a session asks of its device
+
+/// A session's stream, and the scope `activate` returns, where a policy has no streams: nothing.
+struct no_stream {};
+
+/// `device_runtime<Policy>`: what a session needs from its device, per policy:
+/// - `unavailable_reason(policy)`: "" when the device can be used, else why not;
+/// - `stream` and `make_stream(policy)`: the session's own queue of work (created after the
+///   device is made current);
+/// - `activate(policy, stream)`: makes the device current for the calling thread, and `stream`
+///   the thread's current stream for as long as the returned object lives (before allocations
+///   and kernels);
+/// - `configure(policy, config)`: applies the memory settings (called after `activate`);
+/// - `placement_name(policy)`: "host", "cuda:1", ...
+/// The CUDA specialisation lives in `staticflow/device/cuda/placement.cuh`.
+template <class Policy>
+struct device_runtime {
+  static_assert(detail::dependent_false_v<Policy>,
+                "sf::session: the CUDA policy needs its runtime: include staticflow/cuda.hpp from a .cu file "
+                "compiled by nvcc");
+};
+
+/// The host is always there, queues nothing and has no settings: every hook is free.
+template <>
+struct device_runtime<host> {
+  using stream = no_stream;
+  static std::string unavailable_reason(const host&) { return {}; }
+  static stream make_stream(const host&) noexcept { return {}; }
+  static no_stream activate(const host&, const stream&) noexcept { return {}; }
+  static void configure(const host&, const device_config&) noexcept {}
+  static std::string placement_name(const host&) { return "host"; }
+};
+
+/// A device policy: a tag with a name, and its `memory`, `executor` and `device_runtime`.
+/// For `sf::cuda` in a translation unit without staticflow/cuda.hpp, checking it stops at the
+/// primary templates' messages, which say what to include.
+template <class P>
+concept device_policy =
+    std::copyable<P> && std::default_initializable<P> &&
+    requires(const P& p, const typename device_runtime<P>::stream& s, const device_config& c, float* x,
+             std::size_t n) {
+      { P::name } -> std::convertible_to<const char*>;
+      { memory<P>::template allocate<float>(n) } -> std::same_as<float*>;
+      memory<P>::deallocate(x, n);
+      memory<P>::copy(x, x, n);
+      memory<P>::to_host(x, x, n);
+      memory<P>::from_host(x, x, n);
+      executor<P>::for_each(n, detail::index_function{});
+      { device_runtime<P>::unavailable_reason(p) } -> std::convertible_to<std::string>;
+      { device_runtime<P>::make_stream(p) } -> std::same_as<typename device_runtime<P>::stream>;
+      device_runtime<P>::activate(p, s);
+      device_runtime<P>::configure(p, c);
+      { device_runtime<P>::placement_name(p) } -> std::convertible_to<std::string>;
+    };
 
 }  // namespace staticflow
 #endif  // STATICFLOW_CORE_DEVICE_HPP

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls), the log
-/// sink for placement messages, and `device_runtime<Policy>`, the hook through which a session
-/// checks, selects and configures its device.
+/// \brief `sf::device_config` (TensorFlow's ConfigProto/GPUOptions device controls) and the log
+/// sink for placement messages. (`device_runtime<Policy>`, through which a session applies the
+/// config, is in core/device.hpp with the other per-policy templates.)
 ///
-/// Host-compilable: no CUDA headers. The CUDA specialisation of `device_runtime` lives in
-/// `staticflow/device/cuda/placement.cuh` (pulled in by `staticflow/cuda.hpp`).
+/// Host-compilable: no CUDA headers.
 #pragma once
 #ifndef STATICFLOW_DEVICE_CONFIG_HPP
 #define STATICFLOW_DEVICE_CONFIG_HPP
@@ -18,7 +17,6 @@
 #include <string_view>
 #include <utility>
 
-#include "staticflow/core/device.hpp"
 #include "staticflow/core/error.hpp"
 
 namespace staticflow {
@@ -91,30 +89,6 @@ inline void log_line(std::string_view line) {
   std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(stderr);
 }
-
-// ---- device runtime hook -------------------------------------------------------------------------------
-
-/// What a session needs from its device, per policy:
-/// - `unavailable_reason(policy)`: "" when the device can be used, else why not;
-/// - `activate(policy)`: makes the device current for the calling thread (before allocations
-///   and kernels);
-/// - `configure(policy, config)`: applies the memory settings (called after `activate`);
-/// - `placement_name(policy)`: "host", "cuda:1", ...
-/// The primary template only reports that a policy's runtime is missing.
-template <class Policy>
-struct device_runtime {
-  static_assert(detail::dependent_false_v<Policy>,
-                "sf::session: the CUDA policy needs its runtime: include staticflow/cuda.hpp from a .cu file "
-                "compiled by nvcc");
-};
-
-template <>
-struct device_runtime<host> {
-  static std::string unavailable_reason(const host&) { return {}; }
-  static void activate(const host&) noexcept {}
-  static void configure(const host&, const device_config&) {}
-  static std::string placement_name(const host&) { return "host"; }
-};
 
 }  // namespace staticflow
 #endif  // STATICFLOW_DEVICE_CONFIG_HPP

@@ -30,14 +30,6 @@
 
 namespace staticflow {
 
-/// `executor<Policy>`: the kernels of a device (elementwise pass, reduce, arg-reduce, GEMM).
-/// Specialised in `device/host/executor.hpp` and `device/cuda/executor.cuh`.
-template <class Policy>
-struct executor {  // (declared in expr/node.hpp)
-  static_assert(detail::dependent_false_v<Policy>,
-                "sf::executor: no kernels for this policy; for sf::cuda include staticflow/cuda.hpp from a .cu file");
-};
-
 namespace detail {
 
 /// A static last extent up to this long is passed to the executor as a compile-time row

@@ -18,9 +18,6 @@
 
 namespace staticflow {
 
-template <class P>
-struct executor;
-
 /// The op behind `update_moving_average`: the left operand is the average (a non-trainable
 /// variable of the value's shape), updated in place at every forward pass; the right operand is
 /// the value, passed through unchanged (and so is its gradient).

@@ -14,9 +14,6 @@
 
 namespace staticflow {
 
-template <class P>
-struct executor;
-
 /// The op: the left operand is a scalar int64 run counter (a non-trainable variable), advanced
 /// at every forward pass; the right operand is x.
 struct dropout_op {

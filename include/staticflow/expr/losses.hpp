@@ -16,9 +16,6 @@
 
 namespace staticflow {
 
-template <class P>
-struct executor;
-
 /// The fused softmax cross-entropy op: one pass per row forward, one per row backward.
 /// `LabelsGradient`: whether the labels get a gradient too (TF's `_v2`; v1 sends none).
 template <bool LabelsGradient>

@@ -52,8 +52,6 @@ struct node_id {
 
 template <class Policy>
 class workspace;
-template <class Policy>
-struct executor;
 
 namespace detail {
 // Evaluation (expr/assign.hpp), declared here for the nodes' `evaluate` and `backward`.

@@ -51,7 +51,9 @@ void visit_variables(const N& n, F&& f) {
 /// same step allocates nothing after the first.
 ///
 /// **Devices** (`device_config`): the policy names the device (`sf::cuda{1}`: the second visible
-/// GPU, made current before each call that allocates or launches kernels). A device that cannot be
+/// GPU, made current before each call that allocates or launches kernels). Each session queues its
+/// device work on a stream of its own, so sessions driven from different threads overlap on the
+/// device; a call that returns a value waits for its stream. A device that cannot be
 /// used makes the constructor throw invalid_argument with the reason, or, with
 /// `allow_soft_placement`, the session warns once and runs everything on the host: every call
 /// forwards to an internal `session<host>`, feeds of host tensors work unchanged, and results are
@@ -63,10 +65,17 @@ void visit_variables(const N& n, F&& f) {
 /// device_config: invalid_argument.
 template <class P = host>
 class session final : public session_state {
+  static_assert(device_policy<P>, "sf::session: P must be a device policy (sf::host, sf::cuda)");
+
  public:
   explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
   session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
-  ~session() override { release_all(); }
+  /// The stream goes first: releasing it waits for the work queued on it, so the storage freed
+  /// after it is no longer in use by the device.
+  ~session() override {
+    stream_ = {};
+    release_all();
+  }
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
@@ -105,7 +114,7 @@ class session final : public session_state {
                                           ">, but the session was soft-placed on the host"});
       }
     }
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
     return run_here(what, feeds...);
   }
 
@@ -221,7 +230,7 @@ class session final : public session_state {
   decltype(auto) placed(F&& f) {
     if constexpr (!std::is_same_v<P, host>)
       if (fallback_) return f(*fallback_);
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
     return f(*this);
   }
 
@@ -505,13 +514,15 @@ class session final : public session_state {
         return;
       }
     }
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
+    stream_ = device_runtime<P>::make_stream(policy_);  // on the device just made current
     device_runtime<P>::configure(policy_, config_);
     if (config_.log_device_placement) log_line("sf: placement: session on " + device());
   }
 
-  /// Makes the session's device current for this thread (a no-op on the host).
-  void activate() { device_runtime<P>::activate(policy_); }
+  /// Makes the session's device current for this thread, and its stream the thread's current
+  /// one while the returned scope lives (nothing at all on the host).
+  [[nodiscard]] auto activate() { return device_runtime<P>::activate(policy_, stream_); }
 
   /// Logs `kind -> device` the first time this session runs an op of that kind (only with
   /// log_device_placement; nullptr kinds are leaves and are not logged).
@@ -609,7 +620,7 @@ class session final : public session_state {
   /// A variable's storage on this session's device, after checking that it is this graph's
   /// and initialised.
   void* value_storage(const variable_base& v) {
-    activate();
+    [[maybe_unused]] const auto on_device = activate();
     check_graph(v);
     if (!is_initialized(v))
       detail::fail<failed_precondition>({"sf::session::run: attempting to use uninitialized variable '", v.name(),
@@ -662,6 +673,7 @@ class session final : public session_state {
   P policy_;
   device_config config_;
   std::unique_ptr<session<host>> fallback_;  ///< set when soft placement moved this session to the host
+  [[no_unique_address]] typename device_runtime<P>::stream stream_;  ///< where its device work is queued
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients

@@ -2,10 +2,12 @@
 /// \file
 /// \brief Small Thrust passes over raw device pointers (fill, divide, scale) used by the CUDA executor.
 ///
-/// Written against Thrust's `thrust::device` system only, with no CUDA runtime calls, so the
-/// same code also compiles with g++/clang and runs on the CPU when Thrust's device system is
-/// `THRUST_DEVICE_SYSTEM_CPP` (tests/thrust_cpp check it that way in GPU-less CI). Under the
-/// CUDA system the pointers must be device memory; under the CPP system they are host memory.
+/// Each takes the Thrust execution policy to run under: the CUDA executor passes
+/// `thrust::cuda::par_nosync.on(stream)` (its current stream, no wait for the result); with no
+/// CUDA runtime call here, the same code also compiles with g++/clang and runs on the CPU under
+/// `thrust::device` when Thrust's device system is `THRUST_DEVICE_SYSTEM_CPP` (tests/thrust_cpp
+/// check it that way in GPU-less CI). Under the CUDA system the pointers must be device memory;
+/// under the CPP system they are host memory.
 #pragma once
 #ifndef STATICFLOW_DEVICE_CUDA_ALGORITHMS_HPP
 #define STATICFLOW_DEVICE_CUDA_ALGORITHMS_HPP
@@ -49,28 +51,28 @@ void thrust_checked(const char* what, std::size_t n, F&& f) {
 }
 
 /// data[i] = value for i < n.
-template <class T>
-void device_fill(T* data, std::size_t n, T value) {
+template <class Exec, class T>
+void device_fill(const Exec& exec, T* data, std::size_t n, T value) {
   if (n == 0) return;
-  thrust_checked("thrust::fill_n", n, [&] { thrust::fill_n(thrust::device, data, n, value); });
+  thrust_checked("thrust::fill_n", n, [&] { thrust::fill_n(exec, data, n, value); });
 }
 
 /// data[i] = data[i] / divisor for i < n (a mean from a sum: divides, as the host executor does,
 /// rather than multiplying by a rounded reciprocal).
-template <class T>
-void device_divide(T* data, std::size_t n, T divisor) {
+template <class Exec, class T>
+void device_divide(const Exec& exec, T* data, std::size_t n, T divisor) {
   if (n == 0) return;
   thrust_checked("thrust::transform (divide)", n,
-                 [&] { thrust::transform(thrust::device, data, data + n, data, divide_by<T>{divisor}); });
+                 [&] { thrust::transform(exec, data, data + n, data, divide_by<T>{divisor}); });
 }
 
 /// data[i] = data[i] * factor for i < n; factor 0 writes zeros (BLAS's beta = 0 ignores NaNs in C).
-template <class T>
-void device_scale(T* data, std::size_t n, T factor) {
+template <class Exec, class T>
+void device_scale(const Exec& exec, T* data, std::size_t n, T factor) {
   if (n == 0 || factor == T(1)) return;
-  if (factor == T(0)) return device_fill(data, n, T(0));
+  if (factor == T(0)) return device_fill(exec, data, n, T(0));
   thrust_checked("thrust::transform (scale)", n,
-                 [&] { thrust::transform(thrust::device, data, data + n, data, multiply_by<T>{factor}); });
+                 [&] { thrust::transform(exec, data, data + n, data, multiply_by<T>{factor}); });
 }
 
 }  // namespace staticflow::detail

@@ -3,10 +3,12 @@
 /// \brief `executor<cuda>`: the GPU kernels of the expression machinery (elementwise, reduce,
 /// arg-reduce, GEMM, for_each), with the same interface and results as `executor<host>`.
 ///
-/// All work is queued on the legacy default stream of the current device (`cudaSetDevice`), so
-/// consecutive ops, and the allocator's reuse of freed blocks, are ordered without events.
-/// Launch errors are reported at once; errors inside a kernel surface at the next
-/// synchronising call (a copy to the host, or `executor<cuda>::synchronize()`).
+/// All work (kernels, cuBLAS/cuBLASLt, CUB, Thrust) is queued on the current stream of the
+/// calling thread (stream.cuh: a session's own stream during its calls, else the legacy default
+/// stream) on the current device (`cudaSetDevice`), so consecutive ops are ordered by the stream
+/// and the allocator orders reuse across streams (memory.cuh). Launch errors are reported at
+/// once; errors inside a kernel surface at the next synchronising call (a copy to the host, or
+/// `executor<cuda>::synchronize()`).
 #pragma once
 #ifndef STATICFLOW_DEVICE_CUDA_EXECUTOR_CUH
 #define STATICFLOW_DEVICE_CUDA_EXECUTOR_CUH
@@ -19,11 +21,13 @@
 #include <vector>
 
 #include <cub/device/device_reduce.cuh>
+#include <cub/device/device_segmented_reduce.cuh>
 #include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <thrust/iterator/counting_iterator.h>
 #include <thrust/iterator/transform_iterator.h>
+#include <thrust/system/cuda/execution_policy.h>
 
 #include "staticflow/core/device.hpp"
 #include "staticflow/core/error.hpp"
@@ -31,6 +35,7 @@
 #include "staticflow/device/cuda/error.hpp"
 #include "staticflow/device/cuda/kernels.cuh"
 #include "staticflow/device/cuda/memory.cuh"
+#include "staticflow/device/cuda/stream.cuh"
 // device_runtime<cuda>: sessions on sf::cuda need it wherever they need the executor.
 #include "staticflow/device/cuda/placement.cuh"
 #include "staticflow/expr/assign.hpp"
@@ -161,11 +166,25 @@ struct cuda_scratch {
   std::byte* data;
 };
 
+/// A CUB device-wide call in its two steps: ask for the scratch size, then run with scratch.
+/// `call(scratch, bytes)` returns the cudaError_t of the CUB call (queued on the current stream).
+template <class Call>
+void cub_with_scratch(const char* what, const Call& call) {
+  std::size_t bytes = 0;
+  cuda_check(call(nullptr, bytes), what, __FILE__, __LINE__);
+  cuda_scratch scratch(bytes ? bytes : 1);
+  cuda_check(call(scratch.data, bytes), what, __FILE__, __LINE__);
+}
+
+/// Thrust on the current stream, without waiting for the result (the stream orders it).
+inline auto thrust_on_current_stream() { return thrust::cuda::par_nosync.on(current_stream()); }
+
 }  // namespace detail
 
 template <>
 struct executor<cuda> {
-  /// Rows shorter than this are reduced by one thread each; longer ones by a block each.
+  /// Rows shorter than this are reduced by one thread each; longer ones by a block each (CUB's
+  /// segmented reduction).
   static constexpr std::size_t row_block_threshold = 64;
 
   /// out[i] = ev.coeff(i) for i < n: one kernel for the whole fused tree, no temporaries (one
@@ -173,7 +192,8 @@ struct executor<cuda> {
   template <class T, class Ev>
   static void elementwise(T* out, std::size_t n, std::size_t /*row_length*/, const Ev& ev) {
     if (n == 0) return;
-    detail::cuda_elementwise_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads>>>(out, n, ev);
+    detail::cuda_elementwise_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads, 0,
+                                      detail::current_stream()>>>(out, n, ev);
     SF_CUDA_CHECK_LAUNCH("sf::cuda elementwise kernel");
   }
 
@@ -182,7 +202,8 @@ struct executor<cuda> {
   template <class F>
   static void for_each(std::size_t n, const F& f, std::size_t /*elements_per_index*/ = 1) {
     if (n == 0) return;
-    detail::cuda_for_each_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads>>>(n, f);
+    detail::cuda_for_each_kernel<<<detail::cuda_blocks_for(n), detail::cuda_block_threads, 0,
+                                   detail::current_stream()>>>(n, f);
     SF_CUDA_CHECK_LAUNCH("sf::cuda for_each kernel");
   }
 
@@ -202,7 +223,8 @@ struct executor<cuda> {
     } else {
       reduce_strided(r, out, out_n, ev, map);
     }
-    if (mean && n_in) detail::device_divide(out, out_n, static_cast<T>(n_in / out_n));
+    if (mean && n_in)
+      detail::device_divide(detail::thrust_on_current_stream(), out, out_n, static_cast<T>(n_in / out_n));
   }
 
   /// Index of the best element along an axis of extent `len` whose elements are `inner` apart.
@@ -210,7 +232,8 @@ struct executor<cuda> {
   static void arg_reduce(std::int64_t* out, std::size_t out_n, const Ev& ev, std::size_t len, std::size_t inner) {
     if (out_n == 0) return;
     detail::cuda_arg_reduce_kernel<Max>
-        <<<detail::cuda_blocks_for(out_n), detail::cuda_block_threads>>>(out, out_n, ev, len, inner ? inner : 1);
+        <<<detail::cuda_blocks_for(out_n), detail::cuda_block_threads, 0, detail::current_stream()>>>(
+            out, out_n, ev, len, inner ? inner : 1);
     SF_CUDA_CHECK_LAUNCH("sf::cuda arg_reduce kernel");
   }
 
@@ -220,12 +243,13 @@ struct executor<cuda> {
   static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                    T beta, T* c) {
     if (m == 0 || n == 0) return;
-    if (k == 0) return detail::device_scale(c, m * n, beta);  // op(A) op(B) is all zeros
+    // k == 0: op(A) op(B) is all zeros
+    if (k == 0) return detail::device_scale(detail::thrust_on_current_stream(), c, m * n, beta);
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
       cublas_gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
     } else {
-      detail::cuda_gemm_kernel<<<detail::cuda_blocks_for(m * n), detail::cuda_block_threads>>>(ta, tb, m, n, k, alpha,
-                                                                                              a, b, beta, c);
+      detail::cuda_gemm_kernel<<<detail::cuda_blocks_for(m * n), detail::cuda_block_threads, 0,
+                                 detail::current_stream()>>>(ta, tb, m, n, k, alpha, a, b, beta, c);
       SF_CUDA_CHECK_LAUNCH("sf::cuda gemm kernel");
     }
   }
@@ -269,6 +293,7 @@ struct executor<cuda> {
     const cublasOperation_t op_b = tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
     const int ldb = tb ? ck : cm, lda = ta ? cn : ck;
     cublasHandle_t h = detail::cublas_handles::current();
+    SF_CUBLAS_CHECK(cublasSetStream(h, detail::current_stream()));  // the handle is the thread's, streams vary
     if constexpr (std::is_same_v<T, float>)
       SF_CUBLAS_CHECK(cublasSgemm(h, op_b, op_a, cm, cn, ck, &alpha, b, ldb, a, lda, &beta, c, cm));
     else
@@ -298,26 +323,44 @@ struct executor<cuda> {
     SF_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&call.c, CUDA_R_32F, cm, cn, static_cast<std::int64_t>(cm)));
     const float one = 1.f, zero = 0.f;
     SF_CUBLAS_CHECK(cublasLtMatmul(detail::cublaslt_handles::current(), call.op, &one, b, call.a, a, call.b, &zero, c,
-                                   call.c, c, call.c, nullptr, nullptr, 0, nullptr));
+                                   call.c, c, call.c, nullptr, nullptr, 0, detail::current_stream()));
+  }
+
+  /// The elements of an evaluator as an input iterator for CUB.
+  template <class T, class Ev>
+  static auto coefficients(const Ev& ev) {
+    return thrust::make_transform_iterator(thrust::counting_iterator<std::size_t>(0),
+                                           detail::cuda_coeff_at<T, Ev>{ev});
   }
 
   template <class Reducer, class T, class Ev>
   static void reduce_all(Reducer r, T* out, const Ev& ev, std::size_t n) {
-    auto in = thrust::make_transform_iterator(thrust::counting_iterator<std::size_t>(0),
-                                              detail::cuda_coeff_at<T, Ev>{ev});
+    const auto in = coefficients<T>(ev);
     const T init = Reducer::template identity<T>();
-    std::size_t bytes = 0;
-    SF_CUDA_CHECK(cub::DeviceReduce::Reduce(nullptr, bytes, in, out, n, r, init));
-    detail::cuda_scratch scratch(bytes ? bytes : 1);
-    SF_CUDA_CHECK(cub::DeviceReduce::Reduce(scratch.data, bytes, in, out, n, r, init));
+    detail::cub_with_scratch("cub::DeviceReduce::Reduce", [&](void* scratch, std::size_t& bytes) {
+      return cub::DeviceReduce::Reduce(scratch, bytes, in, out, n, r, init, detail::current_stream());
+    });
   }
 
+  /// Row i of a [rows, inner] input into out[i]: each row is a contiguous segment.
   template <class Reducer, class T, class Ev>
   static void reduce_rows(Reducer r, T* out, std::size_t rows, std::size_t inner, const Ev& ev) {
-    const auto blocks = static_cast<unsigned>(rows < detail::cuda_max_blocks ? rows : detail::cuda_max_blocks);
-    detail::cuda_row_reduce_kernel<<<blocks, detail::cuda_block_threads>>>(r, out, rows, inner, ev);
-    SF_CUDA_CHECK_LAUNCH("sf::cuda row reduce kernel");
+    const auto in = coefficients<T>(ev);
+    const auto starts = thrust::make_transform_iterator(thrust::counting_iterator<std::int64_t>(0),
+                                                        detail::cuda_row_start{static_cast<std::int64_t>(inner)});
+    const T init = Reducer::template identity<T>();
+    detail::cub_with_scratch("cub::DeviceSegmentedReduce::Reduce", [&](void* scratch, std::size_t& bytes) {
+      return cub::DeviceSegmentedReduce::Reduce(scratch, bytes, in, out, static_cast<std::int64_t>(rows), starts,
+                                                starts + 1, r, init, detail::current_stream());
+    });
   }
+
+  // The two reductions below are not cub::DeviceSegmentedReduce calls: its segments are
+  // contiguous ranges of the input, and theirs are not. A column (reduction over leading axes)
+  // is `cols` elements apart: through a gather iterator each CUB block would read one column at
+  // that stride, uncoalesced, where the column kernel has each warp read 32 adjacent columns.
+  // Reductions over other axes (strided) visit their inputs in increasing order, one thread per
+  // output, so sums round as on the host's general path; a block-wide tree would not.
 
   /// Column c of a [rows, cols] input into out[c]: chunks of rows in parallel, then the
   /// chunks' partial results the same way until one chunk is left.
@@ -331,13 +374,15 @@ struct executor<cuda> {
                     static_cast<unsigned>(chunks));
     const dim3 block(detail::cuda_column_tile, detail::cuda_column_lanes);
     if (chunks == 1) {
-      detail::cuda_column_reduce_kernel<<<grid, block>>>(r, out, rows, cols, chunk_rows, ev);
+      detail::cuda_column_reduce_kernel<<<grid, block, 0, detail::current_stream()>>>(r, out, rows, cols, chunk_rows,
+                                                                                      ev);
       SF_CUDA_CHECK_LAUNCH("sf::cuda column reduce kernel");
       return;
     }
     detail::cuda_scratch partial(chunks * cols * sizeof(T));
     T* partial_data = reinterpret_cast<T*>(partial.data);
-    detail::cuda_column_reduce_kernel<<<grid, block>>>(r, partial_data, rows, cols, chunk_rows, ev);
+    detail::cuda_column_reduce_kernel<<<grid, block, 0, detail::current_stream()>>>(r, partial_data, rows, cols,
+                                                                                    chunk_rows, ev);
     SF_CUDA_CHECK_LAUNCH("sf::cuda column reduce kernel");
     reduce_columns(r, out, chunks, cols, detail::cuda_array_reader<T>{partial_data});
   }
@@ -345,8 +390,8 @@ struct executor<cuda> {
   template <class Reducer, class T, class Ev, class Map>
   static void reduce_strided(Reducer r, T* out, std::size_t out_n, const Ev& ev, const Map& map) {
     const auto plan = detail::make_cuda_reduce_plan(map);
-    detail::cuda_strided_reduce_kernel<<<detail::cuda_blocks_for(out_n), detail::cuda_block_threads>>>(r, out, out_n,
-                                                                                                      ev, plan);
+    detail::cuda_strided_reduce_kernel<<<detail::cuda_blocks_for(out_n), detail::cuda_block_threads, 0,
+                                         detail::current_stream()>>>(r, out, out_n, ev, plan);
     SF_CUDA_CHECK_LAUNCH("sf::cuda strided reduce kernel");
   }
 };

@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <cub/block/block_reduce.cuh>
 #include <cuda_runtime_api.h>
 
 #include "staticflow/core/shape.hpp"
@@ -55,20 +54,11 @@ struct cuda_coeff_at {
   __host__ __device__ T operator()(std::size_t i) const { return ev.coeff(i); }
 };
 
-/// One block per row: out[row] = reduction of ev.coeff(row * inner + k) for k < inner.
-template <class Reducer, class T, class Ev>
-__global__ void cuda_row_reduce_kernel(Reducer r, T* __restrict__ out, std::size_t rows, std::size_t inner, Ev ev) {
-  using block_reduce = cub::BlockReduce<T, cuda_block_threads>;
-  __shared__ typename block_reduce::TempStorage temp;
-  for (std::size_t row = blockIdx.x; row < rows; row += gridDim.x) {
-    T acc = Reducer::template identity<T>();
-    const std::size_t first = row * inner;
-    for (std::size_t k = threadIdx.x; k < inner; k += cuda_block_threads) acc = r(acc, ev.coeff(first + k));
-    const T total = block_reduce(temp).Reduce(acc, r);
-    if (threadIdx.x == 0) out[row] = total;
-    __syncthreads();  // the shared temp storage is reused by the next row
-  }
-}
+/// The first input index of row i of a [rows, length] input: CUB's segment offsets.
+struct cuda_row_start {
+  std::int64_t length;
+  __host__ __device__ std::int64_t operator()(std::int64_t row) const { return row * length; }
+};
 
 /// Element i of a plain device array (the partial results between column-reduce passes).
 template <class T>

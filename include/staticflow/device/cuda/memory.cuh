@@ -6,8 +6,19 @@
 /// Expressions allocate temporaries for every inner matmul or reduction, and a training step
 /// repeats the same sizes; cudaMalloc/cudaFree synchronise the device and cost tens of
 /// microseconds, so freed blocks are kept in per-device buckets of power-of-two sizes and
-/// handed out again. All work runs on the legacy default stream, so a block freed by one op and
-/// reused by the next is ordered correctly without events.
+/// handed out again.
+///
+/// **Streams** (stream.cuh): a freed block is tagged with the stream current when it was freed.
+/// Reused on the same stream, it is ordered after its last use by the stream itself; taken by
+/// the legacy default stream, by that stream's implicit wait for the (blocking) session streams.
+/// Only when a session's stream takes a block tagged with another stream does it wait for that
+/// stream (an event recorded there), and a block of its own is preferred to such a move. That
+/// includes blocks tagged with the legacy stream: a device tensor fed to a session and freed
+/// outside its calls is tagged so while the session's stream may still read it, and an event on
+/// the legacy stream follows all work queued before on session streams. A session's stream,
+/// when destroyed, is first synchronised and its tags are cleared. Blocks going back into a
+/// reserved region lose their tag (the range may be carved up differently), so the device is
+/// synchronised first.
 ///
 /// Below the buckets each device has one of two modes, set by the first session that uses the
 /// device (`device_config`, process-wide per device as in TensorFlow):
@@ -19,10 +30,23 @@
 /// Either way the bytes taken from CUDA never exceed `per_process_gpu_memory_fraction` of the
 /// device's total memory; a request beyond that throws `sf::resource_exhausted` naming the
 /// requested and the available bytes.
+///
+/// **Why not CUDA's or CUB's allocators.** `cub::CachingDeviceAllocator` bounds only the bytes it
+/// keeps cached (`max_cached_bytes`), not those live, so it cannot enforce the memory fraction;
+/// every block is its own cudaMalloc, so there is no reserve mode; and blocks above its largest
+/// bin are cudaFree'd on release, i.e. a device synchronisation per large tensor per step.
+/// Stream-ordered pools (`cudaMallocAsync`) could express both options (a pool made with
+/// `cudaMemPoolCreate` and `cudaMemPoolProps::maxSize` caps it; allocating and freeing the
+/// reservation with a release threshold of SIZE_MAX keeps it), but pools are optional per device
+/// (`cudaDevAttrMemoryPoolsSupported`), so this allocator would stay as the fallback and both
+/// would need maintaining and testing; and its messages (a request over the fraction vs. a
+/// device out of memory) and `cuda_memory_usage` would have to be rebuilt from pool attributes.
+/// Moving to pools where supported remains a possible change, not a requirement of the options.
 #pragma once
 #ifndef STATICFLOW_DEVICE_CUDA_MEMORY_CUH
 #define STATICFLOW_DEVICE_CUDA_MEMORY_CUH
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -38,6 +62,7 @@
 #include "staticflow/core/device.hpp"
 #include "staticflow/core/error.hpp"
 #include "staticflow/device/cuda/error.hpp"
+#include "staticflow/device/cuda/stream.cuh"
 
 namespace staticflow {
 
@@ -81,20 +106,16 @@ class cuda_block_cache {
     return b;
   }
 
+  /// A block of at least `bytes` on the current device, for work on the current stream.
   void* allocate(std::size_t bytes) {
     int device = 0;
     SF_CUDA_CHECK(cudaGetDevice(&device));
     const std::size_t size = rounded(bytes);
+    const cudaStream_t stream = current_stream();
     std::lock_guard<std::mutex> lock(mutex_);
     auto& d = devices_[device];
-    block b{};
     auto& bucket = d.buckets[size];
-    if (!bucket.empty()) {
-      b = bucket.back();
-      bucket.pop_back();
-    } else {
-      b = obtain(device, d, bytes, size);
-    }
+    const block b = bucket.empty() ? obtain(device, d, bytes, size) : reuse(bucket, stream);
     try {
       live_[b.ptr] = live_block{device, size, b.in_region};
     } catch (...) {
@@ -105,7 +126,8 @@ class cuda_block_cache {
     return b.ptr;
   }
 
-  /// Returns a block to its bucket; never throws (tensor destructors call it).
+  /// Returns a block to its bucket, tagged with the current stream (the last to use it); never
+  /// throws (tensor destructors call it).
   void deallocate(void* p) noexcept {
     if (!p) return;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -115,11 +137,23 @@ class cuda_block_cache {
     live_.erase(it);
     auto& d = devices_[lb.device];
     d.info.in_use -= lb.size;
+    const block b{p, lb.in_region, current_stream()};
     try {
-      d.buckets[lb.size].push_back(block{p, lb.in_region});
-    } catch (...) {
-      give_back(lb.device, d, block{p, lb.in_region}, lb.size);  // no memory for the bookkeeping
+      d.buckets[lb.size].push_back(b);
+    } catch (...) {  // no memory for the bookkeeping
+      if (b.in_region) synchronize_device(lb.device);
+      give_back(lb.device, d, b, lb.size);
     }
+  }
+
+  /// Clears the tags of a stream about to be destroyed; the caller has synchronised it, so its
+  /// blocks are free for any stream.
+  void retire_stream(cudaStream_t stream) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [device, d] : devices_)
+      for (auto& [size, blocks] : d.buckets)
+        for (block& b : blocks)
+          if (b.stream == stream) b.stream = nullptr;
   }
 
   /// Frees every cached (not live) block and every reserved region with nothing live in it;
@@ -181,7 +215,8 @@ class cuda_block_cache {
  private:
   struct block {
     void* ptr;
-    bool in_region;  ///< carved from a reserved region (else its own cudaMalloc)
+    bool in_region;               ///< carved from a reserved region (else its own cudaMalloc)
+    cudaStream_t stream = nullptr;  ///< where it was last used (cached blocks only)
   };
   struct live_block {
     int device;
@@ -194,6 +229,48 @@ class cuda_block_cache {
     std::map<std::uintptr_t, std::size_t> regions;  ///< start -> size, each one cudaMalloc
     std::map<std::uintptr_t, std::size_t> holes;    ///< free ranges inside regions, by address
   };
+
+  // ---- streams ----
+
+  /// Whether work on `to` could overlap work queued before on `from`: `to` a session's stream
+  /// and `from` another (work on the legacy default stream waits for session streams by itself).
+  static bool crosses_streams(cudaStream_t from, cudaStream_t to) { return to && from != to; }
+
+  /// A cached block for `stream`: one it can use as is when there is one, else the newest, with
+  /// `stream` made to wait for the work queued so far on the block's old stream.
+  static block reuse(std::vector<block>& bucket, cudaStream_t stream) {
+    auto it = std::find_if(bucket.rbegin(), bucket.rend(),
+                           [&](const block& b) { return !crosses_streams(b.stream, stream); });
+    if (it == bucket.rend()) {
+      it = bucket.rbegin();
+      wait_for(it->stream, stream);
+    }
+    const block b = *it;
+    *it = bucket.back();
+    bucket.pop_back();
+    return b;
+  }
+
+  /// Work queued on `to` from now on starts after the work queued so far on `from` (an event,
+  /// so neither the host nor other streams wait).
+  static void wait_for(cudaStream_t from, cudaStream_t to) {
+    cudaEvent_t event = nullptr;
+    SF_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+    cudaError_t status = cudaEventRecord(event, from);
+    if (status == cudaSuccess) status = cudaStreamWaitEvent(to, event, 0);
+    cudaEventDestroy(event);  // released once the wait no longer needs it
+    cuda_check(status, "cudaStreamWaitEvent (a cached block moving between streams)", __FILE__, __LINE__);
+  }
+
+  /// Waits for all work on a device (made current for the call) before blocks lose their tags.
+  static void synchronize_device(int device) noexcept {
+    int current = device;
+    cudaGetDevice(&current);
+    if (current != device) cudaSetDevice(device);
+    cudaDeviceSynchronize();
+    if (current != device) cudaSetDevice(current);
+    cudaGetLastError();  // an error inside a kernel is sticky: the next checked call reports it
+  }
 
   // ---- pools ----
 
@@ -283,12 +360,20 @@ class cuda_block_cache {
 
   /// Empties the buckets of a device (whose context must be current). Returns bytes freed to CUDA.
   static std::size_t recycle_cached(int device, device_state& d) noexcept {
+    if (has_cached_region_blocks(d)) synchronize_device(device);
     std::size_t released = 0;
     for (auto& [size, blocks] : d.buckets) {
       for (const block& b : blocks) released += give_back(device, d, b, size);
       blocks.clear();
     }
     return released;
+  }
+
+  static bool has_cached_region_blocks(const device_state& d) {
+    for (const auto& [size, blocks] : d.buckets)
+      for (const block& b : blocks)
+        if (b.in_region) return true;
+    return false;
   }
 
   /// cudaFree of every region that is one whole hole. Returns bytes freed.
@@ -371,8 +456,9 @@ inline std::size_t cuda_cached_bytes() { return detail::cuda_block_cache::instan
 /// The allocator's settings and usage on one device.
 inline cuda_memory_info cuda_memory_usage(int device = 0) { return detail::cuda_block_cache::instance().info(device); }
 
-/// Device memory on the current device (`cudaSetDevice`). Copies are synchronous with respect
-/// to the host for device-to-host, and stream-ordered on the default stream otherwise.
+/// Device memory on the current device (`cudaSetDevice`). Copies are queued on the current
+/// stream; those to or from the host also wait for it, so they return with the copy done (the
+/// host buffer is the caller's to read or reuse), as cudaMemcpy would.
 template <>
 struct memory<cuda> {
   template <class T>
@@ -386,20 +472,27 @@ struct memory<cuda> {
   static void deallocate(T* p, std::size_t) noexcept {
     detail::cuda_block_cache::instance().deallocate(static_cast<void*>(p));
   }
-  /// Device to device.
+  /// Device to device, stream-ordered.
   template <class T>
   static void copy(T* dst, const T* src, std::size_t n) {
-    if (n) SF_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(T), cudaMemcpyDeviceToDevice));
+    if (n) SF_CUDA_CHECK(cudaMemcpyAsync(dst, src, n * sizeof(T), cudaMemcpyDeviceToDevice, detail::current_stream()));
   }
   /// Device `src` to host `dst`; waits for the kernels that write `src`.
   template <class T>
   static void to_host(T* dst, const T* src, std::size_t n) {
-    if (n) SF_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(T), cudaMemcpyDeviceToHost));
+    if (n) with_host(dst, src, n * sizeof(T), cudaMemcpyDeviceToHost);
   }
   /// Host `src` to device `dst`.
   template <class T>
   static void from_host(T* dst, const T* src, std::size_t n) {
-    if (n) SF_CUDA_CHECK(cudaMemcpy(dst, src, n * sizeof(T), cudaMemcpyHostToDevice));
+    if (n) with_host(dst, src, n * sizeof(T), cudaMemcpyHostToDevice);
+  }
+
+ private:
+  static void with_host(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind) {
+    const cudaStream_t stream = detail::current_stream();
+    SF_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, stream));
+    SF_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief `device_runtime<cuda>`: how a `session<sf::cuda>` checks, selects and configures its GPU.
+/// \brief `device_runtime<cuda>`: how a `session<sf::cuda>` checks, selects and configures its GPU,
+/// and the stream it queues its work on.
 ///
 /// Needs only the CUDA runtime. Device indices are those the runtime exposes, i.e. after
 /// `CUDA_VISIBLE_DEVICES` has renumbered them (`CUDA_VISIBLE_DEVICES=2,3` makes physical GPU 3
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include <cuda_runtime_api.h>
 
@@ -20,6 +22,7 @@
 #include "staticflow/device/cuda/device_query.hpp"
 #include "staticflow/device/cuda/error.hpp"
 #include "staticflow/device/cuda/memory.cuh"
+#include "staticflow/device/cuda/stream.cuh"
 
 namespace staticflow {
 
@@ -52,11 +55,50 @@ struct device_runtime<cuda> {
     return {};
   }
 
-  /// Makes `p.device` current for this thread; cudaSetDevice only when it is not already.
-  static void activate(const cuda& p) {
+  /// A session's own stream (blocking with respect to the legacy default stream, see
+  /// stream.cuh); empty until `make_stream`. Destroying it waits for the work queued on it and
+  /// clears the allocator's tags of it, so blocks the session freed are free for any stream.
+  class stream {
+   public:
+    stream() = default;
+    explicit stream(cudaStream_t handle) noexcept : handle_(handle) {}
+    stream(stream&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    stream& operator=(stream&& other) noexcept {
+      if (this != &other) {
+        release();
+        handle_ = std::exchange(other.handle_, nullptr);
+      }
+      return *this;
+    }
+    ~stream() { release(); }
+    cudaStream_t get() const noexcept { return handle_; }
+
+   private:
+    void release() noexcept {
+      if (!handle_) return;
+      cudaStreamSynchronize(handle_);
+      detail::cuda_block_cache::instance().retire_stream(handle_);
+      cudaStreamDestroy(handle_);
+      cudaGetLastError();  // nothing useful can be done about a failure in a destructor
+      handle_ = nullptr;
+    }
+    cudaStream_t handle_ = nullptr;
+  };
+
+  /// A new stream on the current device (the session activates its device first).
+  static stream make_stream(const cuda&) {
+    cudaStream_t handle = nullptr;
+    SF_CUDA_CHECK(cudaStreamCreate(&handle));
+    return stream(handle);
+  }
+
+  /// Makes `p.device` current for this thread (cudaSetDevice only when it is not already), and
+  /// `s` the thread's current stream until the returned scope ends.
+  static detail::stream_scope activate(const cuda& p, const stream& s) {
     int current = -1;
     SF_CUDA_CHECK(cudaGetDevice(&current));
     if (current != p.device) SF_CUDA_CHECK(cudaSetDevice(p.device));
+    return detail::stream_scope(s.get());
   }
 
   /// Applies the memory settings to the (current) device; reports settings that could not be
