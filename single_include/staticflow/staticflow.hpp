@@ -3966,6 +3966,36 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #include <vector>
 
 
+// ---- begin staticflow/device/host/isa.hpp ----
+#ifndef STATICFLOW_DEVICE_HOST_ISA_HPP
+#define STATICFLOW_DEVICE_HOST_ISA_HPP
+/// \file
+/// \brief Which vector instructions the host kernels run with: chosen at run time, once per
+/// process, so a program built with the compiler's default target (plain `-O2`, no `-march`)
+/// runs its products, convolutions and elementwise passes as fast as a `-march=native` build.
+///
+/// Each hot kernel is a template on its vector width in bytes (16: SSE2, 32: AVX2 + FMA,
+/// 64: AVX-512). `with_simd(f)` calls `f(simd_width<B>{})` for the widest width this processor
+/// has, through a function compiled for that instruction set (`[[gnu::target]]`) and flattened
+/// (`[[gnu::flatten]]`: `f` and everything it calls are compiled into it, so the kernel's code
+/// is generated for the wider set): for code that does its vector work itself (a GEMM block).
+/// A kernel run index by index by the executor's thread team goes through `select_simd(f)`,
+/// which only picks the width, and is wrapped in `simd_kernel<B, K>`, whose call is compiled
+/// for the width's set (the team's threads run code compiled for the default target). Widths the compiler already targets by default are not
+/// dispatched: a `-march=x86-64-v3` build has the AVX2 and AVX-512 versions, a
+/// `-march=native` build on an AVX-512 machine just one, and its cost is one well-predicted
+/// branch per kernel call. Why not `target_clones`: GCC does not clone templates, and the
+/// vector width changes the kernels' tiling (registers per tile, filters per block), not only
+/// the instructions. The targets list features, not `arch=`, because GCC inlines only into a
+/// function of the same `arch`.
+///
+/// Define `SF_HOST_ISA_DISPATCH=0` to build only the default target's kernels (smaller and
+/// faster to compile; the speed is then what the compiler flags give).
+
+#include <cstddef>
+#include <cstdlib>
+
+
 // ---- begin staticflow/device/host/vector.hpp ----
 #ifndef STATICFLOW_DEVICE_HOST_VECTOR_HPP
 #define STATICFLOW_DEVICE_HOST_VECTOR_HPP
@@ -3977,6 +4007,16 @@ auto random_gamma(T alpha, T beta, std::uint64_t seed, Ext... dynamic) {
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
+
+// Vectors wider than the default target's pass between functions differently, which GCC and
+// Clang note (-Wpsabi: "AVX512F vector return without AVX512F enabled changes the ABI"). The
+// kernels' helpers that return them are only called from functions compiled for the wider set
+// (device/host/isa.hpp), where they are inlined: no call passes one. GCC still notes them, at
+// the end of the translation unit, where no push/pop around these headers reaches, so the note
+// is off from here on. (It concerns only vector-extension types passed between functions
+// compiled with different -m flags.)
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace staticflow::ops {
 
@@ -3991,59 +4031,74 @@ inline constexpr std::size_t vector_bytes = 32;
 inline constexpr std::size_t vector_bytes = 16;
 #endif
 
-/// Elements of `T` in one vector register (AVX-512: 16 floats, 8 doubles).
-template <class T>
-inline constexpr std::size_t lanes = vector_bytes / sizeof(T);
+/// Elements of `T` in one vector register of `Bytes` (AVX-512: 16 floats, 8 doubles). The
+/// kernels take the width as a template argument (device/host/isa.hpp picks it at run time).
+template <class T, std::size_t Bytes = vector_bytes>
+inline constexpr std::size_t lanes = Bytes / sizeof(T);
 
 namespace detail {
 
 /// A block of values as one vector register (GCC / Clang vector extension). Named
 /// vectors stay in registers where arrays indexed in loops would be kept on the stack.
-template <class T>
+template <class T, std::size_t Bytes>
 struct lanes_of {
-  typedef T type __attribute__((vector_size(vector_bytes)));
+  typedef T type __attribute__((vector_size(Bytes)));
 };
-template <class T>
-using vec = typename lanes_of<T>::type;
+template <class T, std::size_t Bytes = vector_bytes>
+using vec = typename lanes_of<T, Bytes>::type;
 
 /// Integer lanes of the same width, for masks.
-template <class T>
+template <class T, std::size_t Bytes>
 struct mask_of {
   using lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
-  typedef lane type __attribute__((vector_size(vector_bytes)));
+  typedef lane type __attribute__((vector_size(Bytes)));
 };
-template <class T>
-using mask = typename mask_of<T>::type;
+template <class T, std::size_t Bytes = vector_bytes>
+using mask = typename mask_of<T, Bytes>::type;
 
-template <class T>
-[[gnu::always_inline]] inline vec<T> load(const T* p) {
-  vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+/// The same vector at any address of a `T`: unaligned, and allowed to alias the `T`s it covers
+/// (as the intrinsics' own unaligned types are). Loads and stores through it are single moves
+/// in the calling function's instruction set; a memcpy of a vector would be expanded by the
+/// default target's widths, in pieces through the stack, inside a kernel compiled for AVX-512.
+template <class T, std::size_t Bytes>
+struct unaligned_of {
+  typedef T type __attribute__((vector_size(Bytes), aligned(alignof(T)), may_alias));
+};
+
+template <std::size_t Bytes, class T>
+[[gnu::always_inline]] inline vec<T, Bytes> load(const T* p) {
+  return *reinterpret_cast<const typename unaligned_of<T, Bytes>::type*>(p);
 }
-template <class T>
-[[gnu::always_inline]] inline void store(T* p, const vec<T>& v) {
-  std::memcpy(p, &v, sizeof v);
+/// Stores a whole vector `V` of `T`s.
+template <class T, class V>
+[[gnu::always_inline]] inline void store(T* p, const V& v) {
+  *reinterpret_cast<typename unaligned_of<T, sizeof(V)>::type*>(p) = v;
 }
-/// All lanes set below `m`, clear from `m` on.
-template <class T>
-[[gnu::always_inline]] inline mask<T> first_lanes(std::size_t m) {
-  mask<T> k = {};
-  for (std::size_t j = 0; j < m && j < lanes<T>; ++j) k[j] = -1;
-  return k;
+/// All lanes set below `m`, clear from `m` on: one comparison of the lane indices with m, in
+/// registers (set lane by lane, the mask went through memory, and its reload waited on the
+/// stores: a third of a max-pool gradient's time).
+template <class T, std::size_t Bytes>
+[[gnu::always_inline]] inline mask<T, Bytes> first_lanes(std::size_t m) {
+  using lane = typename mask_of<T, Bytes>::lane;
+  constexpr std::size_t count = lanes<T, Bytes>;
+  constexpr mask<T, Bytes> index = []<std::size_t... J>(std::index_sequence<J...>) {
+    return mask<T, Bytes>{static_cast<lane>(J)...};
+  }(std::make_index_sequence<count>{});
+  return index < static_cast<lane>(m < count ? m : count);
 }
 /// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
 /// `readable` elements from p on exist, else lane by lane (no read past the array).
-template <class T>
-[[gnu::always_inline]] inline vec<T> load_first(const T* p, const mask<T>& keep, std::size_t m, std::size_t readable) {
-  if (readable >= lanes<T>) return reinterpret_cast<vec<T>>(reinterpret_cast<mask<T>>(load(p)) & keep);
-  vec<T> v = {};
+template <class T, class M, std::size_t Bytes = sizeof(M)>
+[[gnu::always_inline]] inline vec<T, Bytes> load_first(const T* p, const M& keep, std::size_t m, std::size_t readable) {
+  if (readable >= lanes<T, Bytes>) return reinterpret_cast<vec<T, Bytes>>(reinterpret_cast<M>(load<Bytes>(p)) & keep);
+  vec<T, Bytes> v = {};
   for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
   return v;
 }
-template <class T>
-[[gnu::always_inline]] inline void store_first(T* p, const vec<T>& v, std::size_t m) {
-  if (m == lanes<T>) return store(p, v);
+/// The first `m` lanes of `v` (a vector `V` of `T`s) to memory.
+template <class T, class V>
+[[gnu::always_inline]] inline void store_first(T* p, const V& v, std::size_t m) {
+  if (m == sizeof(V) / sizeof(T)) return store(p, v);
   for (std::size_t j = 0; j < m; ++j) p[j] = v[j];
 }
 
@@ -4052,6 +4107,127 @@ template <class T>
 }  // namespace staticflow::ops
 #endif  // STATICFLOW_DEVICE_HOST_VECTOR_HPP
 // ---- end staticflow/device/host/vector.hpp ----
+
+#if !defined(SF_HOST_ISA_DISPATCH)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__CUDACC__)
+#define SF_HOST_ISA_DISPATCH 1
+#else
+#define SF_HOST_ISA_DISPATCH 0
+#endif
+#endif
+
+namespace staticflow::ops {
+
+/// A vector width, in bytes, as a type: the kernels' template argument.
+template <std::size_t Bytes>
+struct simd_width {
+  static constexpr std::size_t bytes = Bytes;
+};
+
+#if SF_HOST_ISA_DISPATCH
+
+/// The widest vector width this processor (and its operating system, which must save the
+/// wider registers) supports: 64, 32 or 16 bytes, capped by the environment variable
+/// `SF_HOST_MAX_VECTOR_BYTES` (16 or 32: to run as an older processor would, or to compare).
+/// Asked once; `__builtin_cpu_supports` checks the OS's register support as well as CPUID.
+inline std::size_t host_vector_bytes() noexcept {
+  static const std::size_t bytes = [] {
+    __builtin_cpu_init();
+    std::size_t widest = 16;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) widest = 32;
+    if (widest == 32 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+      widest = 64;
+    const char* cap = std::getenv("SF_HOST_MAX_VECTOR_BYTES");
+    const std::size_t most = cap ? std::strtoul(cap, nullptr, 10) : 64;
+    while (widest > 16 && widest > most) widest /= 2;
+    return widest < vector_bytes ? vector_bytes : widest;  // the build's own target is always there
+  }();
+  return bytes;
+}
+
+namespace detail {
+
+// x86-64-v3's and -v4's instruction sets, as features (see the file comment).
+#define SF_TARGET_AVX2 "avx,avx2,fma,f16c,bmi,bmi2,lzcnt,movbe,popcnt,sse4.2"
+#define SF_TARGET_AVX512 SF_TARGET_AVX2 ",avx512f,avx512bw,avx512cd,avx512dq,avx512vl"
+
+template <class F>
+[[gnu::target(SF_TARGET_AVX512), gnu::flatten]] inline void run_avx512(F& f) {
+  f(simd_width<64>{});
+}
+template <class F>
+[[gnu::target(SF_TARGET_AVX2), gnu::flatten]] inline void run_avx2(F& f) {
+  f(simd_width<32>{});
+}
+
+}  // namespace detail
+
+/// f(simd_width<B>{}), compiled for and run with the widest vector instructions this
+/// processor has (see the file comment).
+template <class F>
+inline void with_simd(F&& f) {
+  if constexpr (vector_bytes < 64)
+    if (host_vector_bytes() >= 64) return detail::run_avx512(f);
+  if constexpr (vector_bytes < 32)
+    if (host_vector_bytes() >= 32) return detail::run_avx2(f);
+  f(simd_width<vector_bytes>{});
+}
+
+/// f(simd_width<B>{}) for the widest width this processor has, compiled as the caller is:
+/// `f` chooses kernel types (`simd_kernel`s) and hands them to the executor.
+template <class F>
+inline void select_simd(F&& f) {
+  if constexpr (vector_bytes < 64)
+    if (host_vector_bytes() >= 64) return f(simd_width<64>{});
+  if constexpr (vector_bytes < 32)
+    if (host_vector_bytes() >= 32) return f(simd_width<32>{});
+  f(simd_width<vector_bytes>{});
+}
+
+/// The per-index kernel `K` (`k(i)`, with its static members) with its call compiled for the
+/// instruction set of `Bytes`-wide vectors. The call runs a local copy of the kernel: its
+/// pointers and sizes are then known not to change under its own stores and stay in
+/// registers (through `this`, every store would reload them).
+template <std::size_t Bytes, class K>
+struct simd_kernel : K {
+  void operator()(std::size_t i) const { K::operator()(i); }
+};
+template <class K>
+struct simd_kernel<64, K> : K {
+  [[gnu::target(SF_TARGET_AVX512), gnu::flatten]] void operator()(std::size_t i) const {
+    const K kernel = *this;
+    kernel(i);
+  }
+};
+template <class K>
+struct simd_kernel<32, K> : K {
+  [[gnu::target(SF_TARGET_AVX2), gnu::flatten]] void operator()(std::size_t i) const {
+    const K kernel = *this;
+    kernel(i);
+  }
+};
+
+#else
+
+inline std::size_t host_vector_bytes() noexcept { return vector_bytes; }
+
+template <class F>
+inline void with_simd(F&& f) {
+  f(simd_width<vector_bytes>{});
+}
+template <class F>
+inline void select_simd(F&& f) {
+  f(simd_width<vector_bytes>{});
+}
+template <std::size_t Bytes, class K>
+struct simd_kernel : K {};
+
+#endif
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_DEVICE_HOST_ISA_HPP
+// ---- end staticflow/device/host/isa.hpp ----
 
 namespace staticflow::ops {
 
@@ -4066,10 +4242,10 @@ namespace detail {
 /// AVX-512 has 32 vector registers, 12 where there are 16. A block of op(A) (`block_rows` x
 /// `depth`, 192 KB of float) and one of op(B) (`depth` x `block_columns`, 512 KB) fit a 1 MB
 /// L2 together; the tile's panel of A (12 KB) stays in L1 while the panels of B stream past.
-template <class T>
+template <class T, std::size_t Bytes>
 struct gemm_tiling {
-  static constexpr std::size_t columns = 2 * lanes<T>;
-  static constexpr std::size_t rows = vector_bytes == 64 ? 12 : 6;
+  static constexpr std::size_t columns = 2 * lanes<T, Bytes>;
+  static constexpr std::size_t rows = Bytes == 64 ? 12 : 6;
   static constexpr std::size_t depth = 256;
   static constexpr std::size_t block_rows = 16 * rows;
   static constexpr std::size_t block_columns = (std::size_t{512} << 10) / (depth * sizeof(T)) / columns * columns;
@@ -4127,15 +4303,15 @@ void pack_columns(const T* b, std::size_t ldb, bool transposed, std::size_t j0, 
 /// of a panel of A ([depth][Stride]) and `Vectors` vectors of columns of a panel of B
 /// ([depth][2 vectors]). The sums stay in registers (the loops over them unrolled); a tile cut
 /// by C's edge goes through a buffer.
-template <std::size_t Stride, std::size_t Rows, std::size_t Vectors, class T>
+template <std::size_t Bytes, std::size_t Stride, std::size_t Rows, std::size_t Vectors, class T>
 void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::size_t ldc, std::size_t rows,
                std::size_t cols) {
-  using V = vec<T>;
-  constexpr std::size_t L = lanes<T>;
+  using V = vec<T, Bytes>;
+  constexpr std::size_t L = lanes<T, Bytes>;
   V acc[Rows][Vectors] = {};
   for (std::size_t p = 0; p < depth; ++p, a += Stride, b += 2 * L) {
     V bv[Vectors];
-    for (std::size_t v = 0; v < Vectors; ++v) bv[v] = load(b + v * L);
+    for (std::size_t v = 0; v < Vectors; ++v) bv[v] = load<Bytes>(b + v * L);
     SF_UNROLL(16)
     for (std::size_t i = 0; i < Rows; ++i) {
       const T s = a[i];
@@ -4146,7 +4322,7 @@ void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::si
     SF_UNROLL(16)
     for (std::size_t i = 0; i < Rows; ++i)
       for (std::size_t v = 0; v < Vectors; ++v)
-        store(c + i * ldc + v * L, load(c + i * ldc + v * L) + alpha * acc[i][v]);
+        store(c + i * ldc + v * L, load<Bytes>(c + i * ldc + v * L) + alpha * acc[i][v]);
     return;
   }
   T tile[Rows][Vectors * L];
@@ -4161,29 +4337,24 @@ void gemm_tile(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::si
 /// width or less (an output layer of 10 classes) takes the one-vector tile; rows short of a
 /// full panel go in groups of a third of it (a batch of 64 is 5 x 12 + 4), so a short edge
 /// costs little more than its share.
-template <class T>
+template <std::size_t Bytes, class T>
 void gemm_panels(std::size_t depth, const T* a, const T* b, T alpha, T* c, std::size_t ldc, std::size_t rows,
                  std::size_t cols) {
-  constexpr std::size_t R = gemm_tiling<T>::rows, S = R / 3;
+  constexpr std::size_t R = gemm_tiling<T, Bytes>::rows, S = R / 3;
   const auto run = [&]<std::size_t Vectors>(std::integral_constant<std::size_t, Vectors>) {
-    if (rows == R) return gemm_tile<R, R, Vectors>(depth, a, b, alpha, c, ldc, rows, cols);
+    if (rows == R) return gemm_tile<Bytes, R, R, Vectors>(depth, a, b, alpha, c, ldc, rows, cols);
     for (std::size_t o = 0; o < rows; o += S)
-      gemm_tile<R, S, Vectors>(depth, a + o, b, alpha, c + o * ldc, ldc, std::min(S, rows - o), cols);
+      gemm_tile<Bytes, R, S, Vectors>(depth, a + o, b, alpha, c + o * ldc, ldc, std::min(S, rows - o), cols);
   };
-  if (cols <= lanes<T>) run(std::integral_constant<std::size_t, 1>{});
+  if (cols <= lanes<T, Bytes>) run(std::integral_constant<std::size_t, 1>{});
   else run(std::integral_constant<std::size_t, 2>{});
 }
 
-}  // namespace detail
-
-/// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C over the slice `inner` of the
-/// inner dimension (the caller sums slices): op(A) is m x k, op(B) k x n, C m x n, all
-/// row-major as stored (A stored k x m when `ta`, B n x k when `tb`). With beta == 0, C is
-/// not read. The packing buffers are the calling thread's and only grow.
-template <class T>
+/// gemm_block with `Bytes`-wide vectors.
+template <std::size_t Bytes, class T>
 void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
                 T beta, T* c, index_range r, index_range col, index_range inner) {
-  using tiling = detail::gemm_tiling<T>;
+  using tiling = gemm_tiling<T, Bytes>;
   constexpr std::size_t R = tiling::rows, C = tiling::columns;
   for (std::size_t i = r.first; i < r.last; ++i) {
     T* row = c + i * n;
@@ -4201,17 +4372,30 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
     const std::size_t depth = std::min(tiling::depth, inner.last - p0);
     for (std::size_t j0 = col.first; j0 < col.last; j0 += tiling::block_columns) {
       const std::size_t width = std::min(tiling::block_columns, col.last - j0);
-      detail::pack_columns<C>(b, ldb, tb, j0, width, p0, depth, packed_b.data());
+      pack_columns<C>(b, ldb, tb, j0, width, p0, depth, packed_b.data());
       for (std::size_t i0 = r.first; i0 < r.last; i0 += tiling::block_rows) {
         const std::size_t height = std::min(tiling::block_rows, r.last - i0);
-        detail::pack_rows<R>(a, lda, ta, i0, height, p0, depth, packed_a.data());
+        pack_rows<R>(a, lda, ta, i0, height, p0, depth, packed_a.data());
         for (std::size_t i = 0; i < height; i += R)
           for (std::size_t j = 0; j < width; j += C)
-            detail::gemm_panels(depth, packed_a.data() + i * depth, packed_b.data() + j * depth, alpha,
+            gemm_panels<Bytes>(depth, packed_a.data() + i * depth, packed_b.data() + j * depth, alpha,
                                 c + (i0 + i) * n + j0 + j, n, std::min(R, height - i), std::min(C, width - j));
       }
     }
   }
+}
+
+}  // namespace detail
+
+/// Rows `r` and columns `col` of C = alpha op(A) op(B) + beta C over the slice `inner` of the
+/// inner dimension (the caller sums slices): op(A) is m x k, op(B) k x n, C m x n, all
+/// row-major as stored (A stored k x m when `ta`, B n x k when `tb`). With beta == 0, C is
+/// not read. The packing buffers are the calling thread's and only grow (one pair per vector
+/// width, as the panels' layout depends on it). Runs with the processor's widest vectors.
+template <class T>
+void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, const T* b,
+                T beta, T* c, index_range r, index_range col, index_range inner) {
+  with_simd([&]<class S>(S) { detail::gemm_block<S::bytes>(ta, tb, m, n, k, alpha, a, b, beta, c, r, col, inner); });
 }
 
 }  // namespace staticflow::ops
@@ -4246,6 +4430,7 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
+
 
 namespace staticflow {
 
@@ -4288,16 +4473,18 @@ struct host_parallel {
 
   /// Calls `f(i)` for i < n, split over cores when large: the kernel form of multi-output
   /// updates (an optimiser writes a variable and its slots in one pass). The loop is
-  /// vectorised across indices.
+  /// vectorised across indices, with the processor's widest vectors (device/host/isa.hpp).
   template <class F>
   static void for_each(std::size_t n, const F& f) {
     detail::count_pass<&host_pass_counts::for_each>();
     split(n, n, [&](std::size_t first, std::size_t last) {
-      const F kernel = f;  // a local copy, as below
+      ops::with_simd([&](auto) {
+        const F kernel = f;  // a local copy, as below
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
-      for (std::size_t i = first; i < last; ++i) kernel(i);
+        for (std::size_t i = first; i < last; ++i) kernel(i);
+      });
     });
   }
 
@@ -4539,18 +4726,22 @@ namespace staticflow::ops {
 
 namespace detail {
 
-/// How one vector load of weights becomes float32 vectors (`parts` of them).
-template <class W>
+/// How one vector load (`Bytes` wide) of weights becomes float32 vectors (`parts` of them).
+template <class W, std::size_t Bytes>
 struct weight_lanes;
 
 /// float32: a load is one vector of `lanes` columns.
-template <>
-struct weight_lanes<float> {
-  static constexpr std::size_t parts = 1, columns = lanes<float>;
+template <std::size_t Bytes>
+struct weight_lanes<float, Bytes> {
+  static constexpr std::size_t parts = 1, columns = lanes<float, Bytes>;
   template <bool Whole>
-  [[gnu::always_inline]] static void load(const float* p, std::size_t m, vec<float> (&out)[1]) {
-    out[0] = vec<float>{};
-    std::memcpy(&out[0], p, Whole ? sizeof out[0] : sizeof(float) * m);
+  [[gnu::always_inline]] static void load(const float* p, std::size_t m, vec<float, Bytes> (&out)[1]) {
+    if constexpr (Whole) {
+      out[0] = detail::load<Bytes>(p);
+    } else {
+      out[0] = vec<float, Bytes>{};
+      std::memcpy(&out[0], p, sizeof(float) * m);
+    }
   }
 };
 
@@ -4558,16 +4749,20 @@ struct weight_lanes<float> {
 /// word i and j + 2i + 1 in the high half. Shifting the low half up, or clearing it, gives the
 /// even and the odd columns as float32 vectors (parts 0 and 1): one load and two integer
 /// operations per two vectors of weights.
-template <>
-struct weight_lanes<bfloat16> {
-  static constexpr std::size_t parts = 2, columns = 2 * lanes<float>;
-  typedef std::uint32_t words __attribute__((vector_size(vector_bytes)));
+template <std::size_t Bytes>
+struct weight_lanes<bfloat16, Bytes> {
+  static constexpr std::size_t parts = 2, columns = 2 * lanes<float, Bytes>;
+  typedef std::uint32_t words __attribute__((vector_size(Bytes)));
+  struct unaligned_words {  // words at any address of a bfloat16 (see unaligned_of)
+    typedef std::uint32_t type __attribute__((vector_size(Bytes), aligned(alignof(bfloat16)), may_alias));
+  };
   template <bool Whole>
-  [[gnu::always_inline]] static void load(const bfloat16* p, std::size_t m, vec<float> (&out)[2]) {
+  [[gnu::always_inline]] static void load(const bfloat16* p, std::size_t m, vec<float, Bytes> (&out)[2]) {
     words w = {};
-    std::memcpy(&w, p, Whole ? sizeof w : sizeof(bfloat16) * m);
-    out[0] = reinterpret_cast<vec<float>>(w << 16);
-    out[1] = reinterpret_cast<vec<float>>(w & 0xffff0000u);
+    if constexpr (Whole) w = *reinterpret_cast<const typename unaligned_words::type*>(p);
+    else std::memcpy(&w, p, sizeof(bfloat16) * m);
+    out[0] = reinterpret_cast<vec<float, Bytes>>(w << 16);
+    out[1] = reinterpret_cast<vec<float, Bytes>>(w & 0xffff0000u);
   }
 };
 
@@ -4576,9 +4771,9 @@ struct weight_lanes<bfloat16> {
 /// that a narrow pass still has eight independent additions in flight. Blocks wholly past
 /// `width` are skipped; lanes past it collect whatever whole-vector loads bring (the next
 /// row's first weights) and are never stored; the last row's loads stop at `width`.
-template <class W, std::size_t Blocks>
+template <class W, std::size_t Bytes, std::size_t Blocks>
 struct vector_matrix_pass {
-  using lanes_of = weight_lanes<W>;
+  using lanes_of = weight_lanes<W, Bytes>;
   static constexpr std::size_t P = lanes_of::columns, parts = lanes_of::parts;
   static constexpr std::size_t Chains = std::max<std::size_t>(1, 8 / (Blocks * parts));
   static constexpr std::size_t ahead = 4;  ///< rows prefetched ahead (measured: 3-6 best)
@@ -4591,7 +4786,7 @@ struct vector_matrix_pass {
   float* y;
 
   void operator()(std::size_t j, std::size_t width) const {
-    using V = vec<float>;
+    using V = vec<float, Bytes>;
     V acc[Chains][Blocks][parts] = {};
     auto row = [&]<std::size_t chain, bool Whole>(std::size_t p, std::integral_constant<std::size_t, chain>,
                                                   std::bool_constant<Whole>) {
@@ -4636,24 +4831,32 @@ struct vector_matrix_pass {
   }
 };
 
-}  // namespace detail
-
-/// y[first:last) = alpha * x B[:, first:last) + beta * y[first:last): x float32 [k], B [k, n]
-/// row-major (float32 or bfloat16), y float32 [n]. With beta == 0, y is not read.
-/// Passes of 16 vector accumulators (256 columns); a rest wider than one vector in one more such
-/// pass (its blocks past the edge skipped), else in a pass of one vector with 8 chains (an
-/// output layer of 10 classes). Two kernels per weight type: each is code in every program.
-template <class W>
+/// vector_matrix with `Bytes`-wide vectors: passes of 16 vector accumulators (256 columns with
+/// AVX-512); a rest wider than one vector in one more such pass (its blocks past the edge
+/// skipped), else in a pass of one vector with 8 chains (an output layer of 10 classes). Two
+/// kernels per weight type: each is code in every program.
+template <std::size_t Bytes, class W>
 void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, const W* b, float beta, float* y,
                    std::size_t first, std::size_t last) {
-  using lanes_of = detail::weight_lanes<W>;
+  using lanes_of = weight_lanes<W, Bytes>;
   constexpr std::size_t P = lanes_of::columns, wide = 16 / lanes_of::parts;
-  const detail::vector_matrix_pass<W, wide> wide_pass{n, k, alpha, x, b, beta, y};
-  const detail::vector_matrix_pass<W, 1> single_pass{n, k, alpha, x, b, beta, y};
+  const vector_matrix_pass<W, Bytes, wide> wide_pass{n, k, alpha, x, b, beta, y};
+  const vector_matrix_pass<W, Bytes, 1> single_pass{n, k, alpha, x, b, beta, y};
   std::size_t j = first;
   for (; j + wide * P <= last; j += wide * P) wide_pass(j, wide * P);
   if (last - j > P) wide_pass(j, last - j);
   else if (j < last) single_pass(j, last - j);
+}
+
+}  // namespace detail
+
+/// y[first:last) = alpha * x B[:, first:last) + beta * y[first:last): x float32 [k], B [k, n]
+/// row-major (float32 or bfloat16), y float32 [n]. With beta == 0, y is not read. Runs with
+/// the processor's widest vectors.
+template <class W>
+void vector_matrix(std::size_t n, std::size_t k, float alpha, const float* x, const W* b, float beta, float* y,
+                   std::size_t first, std::size_t last) {
+  with_simd([&]<class S>(S) { detail::vector_matrix<S::bytes>(n, k, alpha, x, b, beta, y, first, last); });
 }
 
 /// out[i] = float(in[i]) for i < count.
@@ -4692,18 +4895,21 @@ struct executor<host> : host_reductions {
 
  private:
   /// The rows of `length` elements (a run-time value or a std::integral_constant) split over
-  /// the team; each row is one contiguous, vectorised loop.
+  /// the team; each row is one contiguous loop, vectorised with the processor's widest vectors
+  /// (device/host/isa.hpp).
   template <class T, class Ev, class Length>
   static void by_rows(T* __restrict out, std::size_t n, Length length, const Ev& ev) {
     split(n / length, n, [&](std::size_t first, std::size_t last) {
-      for (std::size_t r = first; r < last; ++r) {
-        const auto in = row_of(ev, r * length);
-        T* __restrict dst = out + r * length;
+      ops::with_simd([&](auto) {
+        for (std::size_t r = first; r < last; ++r) {
+          const auto in = row_of(ev, r * length);
+          T* __restrict dst = out + r * length;
 #if defined(_OPENMP)
 #pragma omp simd
 #endif
-        for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
-      }
+          for (std::size_t j = 0; j < length; ++j) dst[j] = in.coeff(j);
+        }
+      });
     });
   }
 
@@ -5914,7 +6120,7 @@ auto avg_pool2d(const X& input) {
 /// im2col copies every input cell kh * kw times into a matrix that is written once and read
 /// twice per training step (LeNet's first layer: 3.7 MB for a batch of 64, in copies of 5
 /// floats); here each kernel reads the input where it lies. The filters are the vector axis:
-/// a block of `filter_lanes` filters (one vector register) is updated by a broadcast input
+/// a block of filters (one vector register) is updated by a broadcast input
 /// value, for several output pixels at once so that each filter row loaded from cache feeds
 /// several multiply-adds. Windows that touch the padding take a checked path; the others
 /// (all of them with VALID padding) read without checks. GPUs keep im2col + GEMM
@@ -5929,14 +6135,11 @@ auto avg_pool2d(const X& input) {
 
 namespace staticflow::ops {
 
-/// Filters per block: one vector register (AVX-512: 16 floats, 8 doubles).
-template <class T>
-inline constexpr std::size_t filter_lanes = lanes<T>;
-
-/// `filters` rounded up to whole blocks.
-template <class T>
+/// `filters` rounded up to whole blocks of one vector register of `Bytes` (the kernels' blocks
+/// of filters: 16 floats with AVX-512).
+template <class T, std::size_t Bytes>
 constexpr std::size_t padded_filters(std::size_t filters) {
-  return (filters + filter_lanes<T> - 1) / filter_lanes<T> * filter_lanes<T>;
+  return (filters + lanes<T, Bytes> - 1) / lanes<T, Bytes> * lanes<T, Bytes>;
 }
 
 /// The filter [kh * kw * c, filters] with each row padded with zeros to `padded` columns, so
@@ -5953,9 +6156,9 @@ struct pad_filter_rows {
 
 /// y[n, oy, ox, f] = sum over (a, b, ch) of x[n, oy*sh + a - pt, ox*sw + b - pl, ch] * w[a, b, ch, f].
 /// One index per output row (n, oy); `w` has rows padded to `padded` (pad_filter_rows).
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_forward_direct {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t pixels = 8;  ///< output pixels per block (accumulators in registers)
   T* y;
   const T* x;
@@ -5971,7 +6174,7 @@ struct conv_forward_direct {
 
   /// Pixels [ox0, ox0 + pixels) of row oy, filters [f0, f0 + lanes).
   void block(std::size_t n_i, std::size_t oy, std::size_t ox0, std::size_t f0, T* out) const {
-    using V = detail::vec<T>;
+    using V = detail::vec<T, Bytes>;
     const std::size_t count = g.ow - ox0 < pixels ? g.ow - ox0 : pixels, step = g.sw * g.c, run = g.kw * g.c;
     // Every window of the block lies inside the input's width: each window row is `run`
     // contiguous cells (b and ch together), read without checks.
@@ -5986,7 +6189,7 @@ struct conv_forward_direct {
         const T* base = row + (ox0 * g.sw - g.pad_left) * g.c;
         const T* wa = w + a * run * padded + f0;
         for (std::size_t j = 0; j < run; ++j) {
-          const V wv = detail::load(wa + j * padded);
+          const V wv = detail::load<Bytes>(wa + j * padded);
           SF_UNROLL(8)
           for (std::size_t p = 0; p < pixels; ++p) acc[p] += base[p * step + j] * wv;
         }
@@ -6002,7 +6205,7 @@ struct conv_forward_direct {
           at[p] = inside[p] ? zi * g.c : 0;
         }
         for (std::size_t ch = 0; ch < g.c; ++ch) {
-          const V wv = detail::load(wk + ch * padded);
+          const V wv = detail::load<Bytes>(wk + ch * padded);
           SF_UNROLL(8)
           for (std::size_t p = 0; p < pixels; ++p) acc[p] += (inside[p] ? row[at[p] + ch] : T(0)) * wv;
         }
@@ -6026,9 +6229,9 @@ struct conv_forward_direct {
 /// the chunk's pixels need no padding (the loads then run on into the next row: those lanes
 /// belong to pixels past the chunk's last, which are never stored), else from a zero-padded
 /// copy on the stack.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_forward_single_channel {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t vectors = 2;  ///< per filter: pixels per chunk = vectors * lanes
   static constexpr std::size_t chunk = vectors * lanes;
   static constexpr std::size_t block = 8;        ///< filters per pass (accumulators: vectors * block)
@@ -6044,7 +6247,7 @@ struct conv_forward_single_channel {
   }
 
   void operator()(std::size_t r) const {
-    using V = detail::vec<T>;
+    using V = detail::vec<T, Bytes>;
     const std::size_t n_i = r / g.oh, oy = r - n_i * g.oh, width = chunk + g.kw - 1;
     T copies[max_window][chunk + max_window];
     const T* rows[max_window];
@@ -6083,7 +6286,7 @@ struct conv_forward_single_channel {
           for (std::size_t b = 0; b < g.kw; ++b) {
             const T* wt = w + (a * g.kw + b) * filters + f0;
             V in[vectors];
-            for (std::size_t v = 0; v < vectors; ++v) in[v] = detail::load(&rows[a][b + v * lanes]);
+            for (std::size_t v = 0; v < vectors; ++v) in[v] = detail::load<Bytes>(&rows[a][b + v * lanes]);
             SF_UNROLL(8)
             for (std::size_t f = 0; f < block; ++f)
               if (f < nf)
@@ -6134,9 +6337,9 @@ struct filter_row_block {
 /// (sum_partials adds the ranges up). One index per (range, block of `rows` filter rows, block
 /// of filters): each index owns its part of the output, its accumulators stay in registers for
 /// its whole range, and the ranges keep the threads evenly loaded whatever the filter's size.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_filter_grad_direct {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t rows = 8;
   static constexpr std::size_t splits = 4;
   T* part;
@@ -6152,9 +6355,9 @@ struct conv_filter_grad_direct {
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const std::size_t m = filters - f0 < lanes ? filters - f0 : lanes;
     const filter_row_block<rows> block(g, k0, nk);
-    using V = detail::vec<T>;
+    using V = detail::vec<T, Bytes>;
     V acc[rows] = {};
-    const auto keep = detail::first_lanes<T>(m);
+    const auto keep = detail::first_lanes<T, Bytes>(m);
     const std::size_t total = g.positions() * filters;
     const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
     std::size_t ox = first % g.ow, oy = first / g.ow % g.oh, n_i = first / (g.ow * g.oh);
@@ -6193,9 +6396,9 @@ struct conv_filter_grad_direct {
 /// Otherwise as conv_filter_grad_direct: `rows` filter rows per index (13: a 5x5 window in two
 /// blocks, a 3x3 one in one; fewer blocks repeat less of each position's set-up, which 9 rows
 /// made 20 % slower), positions in `splits` ranges, partial results per range.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_filter_grad_paired {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   static constexpr std::size_t rows = 13;
   static constexpr std::size_t splits = 4;
   T* part;
@@ -6207,15 +6410,15 @@ struct conv_filter_grad_paired {
   static bool applies(std::size_t filters) { return 2 * filters <= lanes; }
 
   void operator()(std::size_t i) const {
-    using V = detail::vec<T>;
-    using M = detail::mask<T>;
+    using V = detail::vec<T, Bytes>;
+    using M = detail::mask<T, Bytes>;
     const std::size_t per_split = (g.patch() + rows - 1) / rows;
     const std::size_t s = i / per_split, k0 = i % per_split * rows;
     const std::size_t nk = g.patch() - k0 < rows ? g.patch() - k0 : rows;
     const filter_row_block<rows> block(g, k0, nk);
     M second = {};
     for (std::size_t j = filters; j < 2 * filters; ++j) second[j] = -1;
-    const auto keep_pair = detail::first_lanes<T>(2 * filters), keep_one = detail::first_lanes<T>(filters);
+    const M keep_pair = detail::first_lanes<T, Bytes>(2 * filters), keep_one = detail::first_lanes<T, Bytes>(filters);
     V acc[rows] = {};
     const std::size_t total = g.positions() * filters;
     const std::size_t first = g.positions() * s / splits, last = g.positions() * (s + 1) / splits;
@@ -6298,9 +6501,9 @@ struct transpose_filter_rows {
 /// (an image's cells get contributions from many output pixels: one owner, no races). A
 /// window's row a covers kw * c contiguous cells of dx (b and ch together), computed in
 /// register-wide chunks from the regrouped filter (transpose_filter_rows) and added in place.
-template <class T>
+template <class T, std::size_t Bytes>
 struct conv_input_grad_direct {
-  static constexpr std::size_t lanes = filter_lanes<T>;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>;
   T* dx;
   const T* gy;
   const T* wt;
@@ -6326,18 +6529,18 @@ struct conv_input_grad_direct {
                              yi * row_cells + origin - pad + run_padded <= image;
           for (std::size_t c0 = 0; c0 < run_padded; c0 += lanes) {
             // Four partial sums over the filters: independent multiply-add chains.
-            using V = detail::vec<T>;
+            using V = detail::vec<T, Bytes>;
             V part[4] = {};
             std::size_t f = 0;
             for (; f + 4 <= filters; f += 4) {
               SF_UNROLL(4)
-              for (std::size_t q = 0; q < 4; ++q) part[q] += gp[f + q] * detail::load(wa + (f + q) * run_padded + c0);
+              for (std::size_t q = 0; q < 4; ++q) part[q] += gp[f + q] * detail::load<Bytes>(wa + (f + q) * run_padded + c0);
             }
-            for (; f < filters; ++f) part[0] += gp[f] * detail::load(wa + f * run_padded + c0);
+            for (; f < filters; ++f) part[0] += gp[f] * detail::load<Bytes>(wa + f * run_padded + c0);
             const V acc = (part[0] + part[1]) + (part[2] + part[3]);
             if (whole) {
               T* cell = drow + origin - pad + c0;
-              detail::store(cell, detail::load(cell) + acc);
+              detail::store(cell, detail::load<Bytes>(cell) + acc);
               continue;
             }
             for (std::size_t j = 0; j < lanes; ++j) {
@@ -6359,47 +6562,61 @@ struct conv_input_grad_direct {
 
 namespace staticflow {
 
+/// The kernels run with the processor's widest vectors (device/host/isa.hpp): the width fixes
+/// the blocks of filters, so the padded filter copies are made for it.
 template <>
 struct device_kernel<conv2d_kernels, host> {
   using ex = executor<host>;
 
   template <class T, class Tmp>
   static void forward(T* out, const T* x, const T* f, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
-    if (ops::conv_forward_single_channel<T>::applies(g)) {
-      using kernel = ops::conv_forward_single_channel<T>;
-      ex::for_each(kernel::count(g), kernel{out, x, f, g, filters}, kernel::work(g, filters));
-    } else {
-      using kernel = ops::conv_forward_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      const T* w = padded_rows(f, g, filters, padded, tmp);
-      ex::for_each(kernel::count(g), kernel{out, x, w, g, filters, padded}, kernel::work(g, padded));
-    }
+    ops::select_simd([&]<class S>(S) {
+      constexpr std::size_t B = S::bytes;
+      if (ops::conv_forward_single_channel<T, B>::applies(g)) {
+        using kernel = ops::conv_forward_single_channel<T, B>;
+        ex::for_each(kernel::count(g), ops::simd_kernel<B, kernel>{{out, x, f, g, filters}}, kernel::work(g, filters));
+      } else {
+        using kernel = ops::conv_forward_direct<T, B>;
+        const std::size_t padded = ops::padded_filters<T, B>(filters);
+        const T* w = padded_rows(f, g, filters, padded, tmp);
+        ex::for_each(kernel::count(g), ops::simd_kernel<B, kernel>{{out, x, w, g, filters, padded}},
+                     kernel::work(g, padded));
+      }
+    });
   }
 
   template <class T, class Tmp>
   static void input_grad(T* dx, const T* f, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
-    using kernel = ops::conv_input_grad_direct<T>;
-    const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T>(run);
-    auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
-    ex::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f, filters, run, run_padded});
-    ex::for_each(g.n, kernel{dx, gy, wt.data(), g, filters, run_padded}, kernel::work(g, filters, run_padded));
+    ops::select_simd([&]<class S>(S) {
+      constexpr std::size_t B = S::bytes;
+      using kernel = ops::conv_input_grad_direct<T, B>;
+      const std::size_t run = g.kw * g.c, run_padded = ops::padded_filters<T, B>(run);
+      auto wt = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{g.kh * filters, run_padded});
+      ex::for_each(g.kh * filters, ops::transpose_filter_rows<T>{wt.data(), f, filters, run, run_padded});
+      ex::for_each(g.n, ops::simd_kernel<B, kernel>{{dx, gy, wt.data(), g, filters, run_padded}},
+                   kernel::work(g, filters, run_padded));
+    });
   }
 
   template <class T, class Tmp>
   static void filter_grad(T* df, const T* x, const T* gy, const ops::window_geometry& g, std::size_t filters, Tmp& tmp) {
     const std::size_t size = g.patch() * filters;
-    if (ops::conv_filter_grad_paired<T>::applies(filters)) {
-      using kernel = ops::conv_filter_grad_paired<T>;
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      ex::for_each(kernel::count(g), kernel{part.data(), x, gy, g, filters}, kernel::work(g));
-      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
-    } else {
-      using kernel = ops::conv_filter_grad_direct<T>;
-      const std::size_t padded = ops::padded_filters<T>(filters);
-      auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
-      ex::for_each(kernel::count(g, padded), kernel{part.data(), x, gy, g, filters, padded}, kernel::work(g));
-      ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
-    }
+    ops::select_simd([&]<class S>(S) {
+      constexpr std::size_t B = S::bytes;
+      if (ops::conv_filter_grad_paired<T, B>::applies(filters)) {
+        using kernel = ops::conv_filter_grad_paired<T, B>;
+        auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+        ex::for_each(kernel::count(g), ops::simd_kernel<B, kernel>{{part.data(), x, gy, g, filters}}, kernel::work(g));
+        ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+      } else {
+        using kernel = ops::conv_filter_grad_direct<T, B>;
+        const std::size_t padded = ops::padded_filters<T, B>(filters);
+        auto part = tmp.template make<T, shape<dyn, dyn>>(dims_t<shape<dyn, dyn>>{kernel::splits, size});
+        ex::for_each(kernel::count(g, padded), ops::simd_kernel<B, kernel>{{part.data(), x, gy, g, filters, padded}},
+                     kernel::work(g));
+        ex::for_each(size, ops::sum_partials<T>{df, part.data(), size, kernel::splits});
+      }
+    });
   }
 
  private:
@@ -6465,23 +6682,24 @@ struct pool_tiled_forward {
 /// block of channels at a time); a block with fewer channels than lanes is stored whole where
 /// the extra lanes fall on cells of the same image row that are written later (cells ascend
 /// in the loop order), so only a row's last cell needs a partial store.
-template <class T, bool Max, std::size_t KH, std::size_t KW>
+template <class T, bool Max, std::size_t KH, std::size_t KW, std::size_t Bytes = vector_bytes>
 struct pool_tiled_backward {
-  static constexpr std::size_t lanes = filter_lanes<T>, cells = KH * KW;
+  static constexpr std::size_t lanes = ops::lanes<T, Bytes>, cells = KH * KW;
   T* dx;
   const T* x;
   const T* gy;
   window_geometry g;
 
   void operator()(std::size_t r) const {
-    using V = detail::vec<T>;
-    using M = detail::mask<T>;
+    using V = detail::vec<T, Bytes>;
+    using M = detail::mask<T, Bytes>;
+    using lane = typename detail::mask_of<T, Bytes>::lane;
     const std::size_t c = g.c, row_cells = g.w * c, x_total = g.n * g.h * row_cells, gy_total = g.n * g.oh * g.ow * c;
     const std::size_t top = r * KH * row_cells;  // rows of different images follow each other
     for (std::size_t ox = 0; ox < g.ow; ++ox)
       for (std::size_t c0 = 0; c0 < c; c0 += lanes) {
         const std::size_t m = c - c0 < lanes ? c - c0 : lanes;
-        const M keep = detail::first_lanes<T>(m);
+        const M keep = detail::first_lanes<T, Bytes>(m);
         const std::size_t up = (r * g.ow + ox) * c + c0;
         const V u = detail::load_first(gy + up, keep, m, gy_total - up);
         std::size_t in_row[cells];  // each cell's offset within its image row
@@ -6489,19 +6707,18 @@ struct pool_tiled_backward {
         for (std::size_t k = 0; k < cells; ++k) in_row[k] = (ox * KW + k % KW) * c + c0;
         V out[cells];
         if constexpr (Max) {
-          V best = {};
+          V best = detail::load_first(x + top + in_row[0], keep, m, x_total - top - in_row[0]);
           M arg = {};
           SF_UNROLL(16)
-          for (std::size_t k = 0; k < cells; ++k) {
+          for (std::size_t k = 1; k < cells; ++k) {
             const std::size_t at = top + k / KW * row_cells + in_row[k];
             const V v = detail::load_first(x + at, keep, m, x_total - at);
-            const M wins = k == 0 ? ~M{} : M(v > best);
-            best = reinterpret_cast<V>((wins & reinterpret_cast<M>(v)) | (~wins & reinterpret_cast<M>(best)));
-            arg = (wins & static_cast<typename detail::mask_of<T>::lane>(k)) | (~wins & arg);
+            // Strictly greater: the first maximum keeps its place, and NaN never wins.
+            arg = v > best ? M{} + static_cast<lane>(k) : arg;
+            best = v > best ? v : best;
           }
           SF_UNROLL(16)
-          for (std::size_t k = 0; k < cells; ++k)
-            out[k] = reinterpret_cast<V>(M(arg == static_cast<typename detail::mask_of<T>::lane>(k)) & reinterpret_cast<M>(u));
+          for (std::size_t k = 0; k < cells; ++k) out[k] = arg == static_cast<lane>(k) ? u : V{};
         } else {
           for (std::size_t k = 0; k < cells; ++k) out[k] = u / static_cast<T>(cells);
         }
@@ -6526,13 +6743,24 @@ struct device_kernel<pool2d_kernels<Max, KH, KW>, host> {
   template <class T>
   static void forward(T* y, const T* x, const ops::window_geometry& g) {
     if (ops::windows_tile(g))
-      return ex::for_each(g.n * g.oh, ops::pool_tiled_forward<T, Max, KH, KW>{y, x, g}, g.w * g.c * KH);
+      return ops::select_simd([&]<class S>(S) {
+        using kernel = ops::simd_kernel<S::bytes, ops::pool_tiled_forward<T, Max, KH, KW>>;
+        ex::for_each(g.n * g.oh, kernel{{y, x, g}}, g.w * g.c * KH);
+      });
     ex::for_each(ops::pool_forward<T, Max>::count(g), ops::pool_forward<T, Max>{y, x, g}, g.c * KH * KW);
   }
   template <class T>
   static void backward(T* dx, const T* x, const T* gy, const ops::window_geometry& g) {
     if (ops::windows_tile(g))
-      return ex::for_each(g.n * g.oh, ops::pool_tiled_backward<T, Max, KH, KW>{dx, x, gy, g}, g.w * g.c * KH);
+      return ops::select_simd([&]<class S>(S) {
+        // At most AVX2's width: GCC types a comparison's result as the default target's
+        // integer mask before it sees the kernel inside its AVX-512 wrapper, and AVX-512 then
+        // lowers compare-and-select on such masks to scalar code (the pass took 2.3 x as long).
+        // The pass is bound by memory, and LeNet's 6 and 16 channels fill 8 lanes as well.
+        constexpr std::size_t B = S::bytes < 32 ? S::bytes : 32;
+        using kernel = ops::simd_kernel<B, ops::pool_tiled_backward<T, Max, KH, KW, B>>;
+        ex::for_each(g.n * g.oh, kernel{{dx, x, gy, g}}, g.w * g.c * KH);
+      });
     ex::for_each(g.n * g.h * g.w * g.c, ops::pool_backward<T, Max>{dx, x, gy, g}, KH * KW);
   }
 };
@@ -19378,7 +19606,7 @@ class quantized_matrix {
     V top = {}, total = {};
     std::size_t p = 0;
     for (; p + L <= n; p += L) {
-      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load(x + p)) & 0x7fffffff);
+      const V a = reinterpret_cast<V>(reinterpret_cast<M>(ops::detail::load<ops::vector_bytes>(x + p)) & 0x7fffffff);
       top = a > top ? a : top;
       total += a;
     }
