@@ -232,6 +232,12 @@ TEST_CASE("conv2d matches a naive loop on random batches of several channels", "
   }
 }
 
+/// Index i of kernel K at vector width B, compiled for that width's instruction set.
+template <std::size_t B, class K>
+void on(const K& kernel, std::size_t i) {
+  sf::ops::simd_kernel<B, K>{kernel}(i);
+}
+
 TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all three passes", "[conv]") {
   // For each geometry: forward = im2col(x) f, filter gradient = im2col(x)^T gy, input gradient
   // = col2im(gy f^T), the products by plain loops, against the direct kernels. Filter counts
@@ -265,73 +271,80 @@ TEST_CASE("the host's direct kernels agree with the GPU's im2col route in all th
     std::vector<float> col(positions * patch);
     for (std::size_t i = 0; i < col.size(); ++i) sf::ops::im2col_element<float>{col.data(), x.data(), g}(i);
 
-    // Forward.
-    const std::size_t padded = sf::ops::padded_filters<float>(nf);
-    std::vector<float> wp(patch * padded);
-    for (std::size_t r = 0; r < patch; ++r) sf::ops::pad_filter_rows<float>{wp.data(), f.data(), nf, padded}(r);
-    std::vector<float> y(positions * nf, -7.f);
-    using forward = sf::ops::conv_forward_direct<float>;
-    for (std::size_t r = 0; r < forward::count(g); ++r) forward{y.data(), x.data(), wp.data(), g, nf, padded}(r);
-    std::size_t bad = 0;
-    for (std::size_t p = 0; p < positions; ++p)
-      for (std::size_t o = 0; o < nf; ++o) {
-        double want = 0;
-        for (std::size_t q = 0; q < patch; ++q) want += double(col[p * patch + q]) * f[q * nf + o];
-        bad += std::abs(y[p * nf + o] - want) > 1e-4 * (1 + std::abs(want));
-      }
-    CHECK(bad == 0);
-    if (sf::ops::conv_forward_single_channel<float>::applies(g)) {
-      using single = sf::ops::conv_forward_single_channel<float>;
-      std::vector<float> ys(positions * nf, -7.f);
-      for (std::size_t r = 0; r < single::count(g); ++r) single{ys.data(), x.data(), f.data(), g, nf}(r);
-      bad = 0;
-      for (std::size_t i = 0; i < y.size(); ++i) bad += std::abs(ys[i] - y[i]) > 1e-4 * (1 + std::abs(y[i]));
+    // Every vector width this processor runs (the kernels' blocks and lanes depend on it).
+    const auto check_width = [&]<std::size_t B>(std::integral_constant<std::size_t, B>) {
+      INFO("vector width " << B << " bytes");
+      // Forward.
+      const std::size_t padded = sf::ops::padded_filters<float, B>(nf);
+      std::vector<float> wp(patch * padded);
+      for (std::size_t r = 0; r < patch; ++r) sf::ops::pad_filter_rows<float>{wp.data(), f.data(), nf, padded}(r);
+      std::vector<float> y(positions * nf, -7.f);
+      using forward = sf::ops::conv_forward_direct<float, B>;
+      for (std::size_t r = 0; r < forward::count(g); ++r) on<B, forward>({y.data(), x.data(), wp.data(), g, nf, padded}, r);
+      std::size_t bad = 0;
+      for (std::size_t p = 0; p < positions; ++p)
+        for (std::size_t o = 0; o < nf; ++o) {
+          double want = 0;
+          for (std::size_t q = 0; q < patch; ++q) want += double(col[p * patch + q]) * f[q * nf + o];
+          bad += std::abs(y[p * nf + o] - want) > 1e-4 * (1 + std::abs(want));
+        }
       CHECK(bad == 0);
-    }
-
-    // Filter gradient.
-    using filter_grad = sf::ops::conv_filter_grad_direct<float>;
-    std::vector<float> part(filter_grad::splits * patch * nf, -5.f), dw(patch * nf, -7.f);
-    for (std::size_t i = 0; i < filter_grad::count(g, padded); ++i)
-      filter_grad{part.data(), x.data(), gy.data(), g, nf, padded}(i);
-    for (std::size_t i = 0; i < dw.size(); ++i)
-      sf::ops::sum_partials<float>{dw.data(), part.data(), dw.size(), filter_grad::splits}(i);
-    std::vector<double> want_dw(patch * nf);
-    for (std::size_t q = 0; q < patch; ++q)
-      for (std::size_t o = 0; o < nf; ++o)
-        for (std::size_t p = 0; p < positions; ++p) want_dw[q * nf + o] += double(col[p * patch + q]) * gy[p * nf + o];
-    auto wrong = [&](const std::vector<float>& got) {
-      std::size_t n = 0;
-      for (std::size_t i = 0; i < got.size(); ++i) n += std::abs(got[i] - want_dw[i]) > 1e-4 * (1 + std::abs(want_dw[i]));
-      return n;
-    };
-    CHECK(wrong(dw) == 0);
-    if (sf::ops::conv_filter_grad_paired<float>::applies(nf)) {
-      using paired = sf::ops::conv_filter_grad_paired<float>;
-      std::vector<float> part_paired(paired::splits * patch * nf, -5.f), dw_paired(patch * nf, -7.f);
-      for (std::size_t i = 0; i < paired::count(g); ++i) paired{part_paired.data(), x.data(), gy.data(), g, nf}(i);
-      for (std::size_t i = 0; i < dw_paired.size(); ++i)
-        sf::ops::sum_partials<float>{dw_paired.data(), part_paired.data(), dw_paired.size(), paired::splits}(i);
-      CHECK(wrong(dw_paired) == 0);
-    }
-
-    // Input gradient.
-    std::vector<float> dcol(positions * patch), want_dx(x.size()), dx(x.size(), -7.f);
-    for (std::size_t p = 0; p < positions; ++p)
-      for (std::size_t q = 0; q < patch; ++q) {
-        double acc = 0;
-        for (std::size_t o = 0; o < nf; ++o) acc += double(gy[p * nf + o]) * f[q * nf + o];
-        dcol[p * patch + q] = static_cast<float>(acc);
+      if (sf::ops::conv_forward_single_channel<float, B>::applies(g)) {
+        using single = sf::ops::conv_forward_single_channel<float, B>;
+        std::vector<float> ys(positions * nf, -7.f);
+        for (std::size_t r = 0; r < single::count(g); ++r) on<B, single>({ys.data(), x.data(), f.data(), g, nf}, r);
+        bad = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) bad += std::abs(ys[i] - y[i]) > 1e-4 * (1 + std::abs(y[i]));
+        CHECK(bad == 0);
       }
-    for (std::size_t i = 0; i < x.size(); ++i) sf::ops::col2im_element<float>{want_dx.data(), dcol.data(), g}(i);
-    const std::size_t run = g.kw * g.c, run_padded = sf::ops::padded_filters<float>(run);
-    std::vector<float> wt(g.kh * nf * run_padded);
-    for (std::size_t i = 0; i < g.kh * nf; ++i) sf::ops::transpose_filter_rows<float>{wt.data(), f.data(), nf, run, run_padded}(i);
-    for (std::size_t n = 0; n < g.n; ++n)
-      sf::ops::conv_input_grad_direct<float>{dx.data(), gy.data(), wt.data(), g, nf, run_padded}(n);
-    bad = 0;
-    for (std::size_t i = 0; i < x.size(); ++i) bad += std::abs(dx[i] - want_dx[i]) > 1e-4 * (1 + std::abs(want_dx[i]));
-    CHECK(bad == 0);
+
+      // Filter gradient.
+      using filter_grad = sf::ops::conv_filter_grad_direct<float, B>;
+      std::vector<float> part(filter_grad::splits * patch * nf, -5.f), dw(patch * nf, -7.f);
+      for (std::size_t i = 0; i < filter_grad::count(g, padded); ++i)
+        on<B, filter_grad>({part.data(), x.data(), gy.data(), g, nf, padded}, i);
+      for (std::size_t i = 0; i < dw.size(); ++i)
+        sf::ops::sum_partials<float>{dw.data(), part.data(), dw.size(), filter_grad::splits}(i);
+      std::vector<double> want_dw(patch * nf);
+      for (std::size_t q = 0; q < patch; ++q)
+        for (std::size_t o = 0; o < nf; ++o)
+          for (std::size_t p = 0; p < positions; ++p) want_dw[q * nf + o] += double(col[p * patch + q]) * gy[p * nf + o];
+      auto wrong = [&](const std::vector<float>& got) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < got.size(); ++i) n += std::abs(got[i] - want_dw[i]) > 1e-4 * (1 + std::abs(want_dw[i]));
+        return n;
+      };
+      CHECK(wrong(dw) == 0);
+      if (sf::ops::conv_filter_grad_paired<float, B>::applies(nf)) {
+        using paired = sf::ops::conv_filter_grad_paired<float, B>;
+        std::vector<float> part_paired(paired::splits * patch * nf, -5.f), dw_paired(patch * nf, -7.f);
+        for (std::size_t i = 0; i < paired::count(g); ++i) on<B, paired>({part_paired.data(), x.data(), gy.data(), g, nf}, i);
+        for (std::size_t i = 0; i < dw_paired.size(); ++i)
+          sf::ops::sum_partials<float>{dw_paired.data(), part_paired.data(), dw_paired.size(), paired::splits}(i);
+        CHECK(wrong(dw_paired) == 0);
+      }
+
+      // Input gradient.
+      std::vector<float> dcol(positions * patch), want_dx(x.size()), dx(x.size(), -7.f);
+      for (std::size_t p = 0; p < positions; ++p)
+        for (std::size_t q = 0; q < patch; ++q) {
+          double acc = 0;
+          for (std::size_t o = 0; o < nf; ++o) acc += double(gy[p * nf + o]) * f[q * nf + o];
+          dcol[p * patch + q] = static_cast<float>(acc);
+        }
+      for (std::size_t i = 0; i < x.size(); ++i) sf::ops::col2im_element<float>{want_dx.data(), dcol.data(), g}(i);
+      const std::size_t run = g.kw * g.c, run_padded = sf::ops::padded_filters<float, B>(run);
+      std::vector<float> wt(g.kh * nf * run_padded);
+      for (std::size_t i = 0; i < g.kh * nf; ++i) sf::ops::transpose_filter_rows<float>{wt.data(), f.data(), nf, run, run_padded}(i);
+      for (std::size_t n = 0; n < g.n; ++n)
+        on<B, sf::ops::conv_input_grad_direct<float, B>>({dx.data(), gy.data(), wt.data(), g, nf, run_padded}, n);
+      bad = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) bad += std::abs(dx[i] - want_dx[i]) > 1e-4 * (1 + std::abs(want_dx[i]));
+  CHECK(bad == 0);
+    };
+    check_width(std::integral_constant<std::size_t, 16>{});
+    if (sf::ops::host_vector_bytes() >= 32) check_width(std::integral_constant<std::size_t, 32>{});
+    if (sf::ops::host_vector_bytes() >= 64) check_width(std::integral_constant<std::size_t, 64>{});
   }
 }
 

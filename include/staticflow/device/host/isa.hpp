@@ -30,8 +30,11 @@
 
 #include "staticflow/device/host/vector.hpp"
 
+// GCC only: Clang's flatten inlines one level of calls, not the kernels' whole call trees, so
+// its AVX-512 kernels would call helpers compiled for the default target. Clang builds, and
+// nvcc's host passes, run the kernels at the width the compiler flags give.
 #if !defined(SF_HOST_ISA_DISPATCH)
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__CUDACC__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define SF_HOST_ISA_DISPATCH 1
 #else
 #define SF_HOST_ISA_DISPATCH 0
