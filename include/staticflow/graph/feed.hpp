@@ -30,10 +30,12 @@ template <class Ph, class X>
 auto feed(const Ph&, const X& x) {
   auto v = as_node(x);
   using V = decltype(v);
-  static_assert(std::is_same_v<typename V::value_type, typename Ph::value_type>,
-                "sf::feed: the tensor's dtype differs from the placeholder's");
+  using T = typename Ph::value_type;
+  constexpr bool same = std::is_same_v<typename V::value_type, T>;
+  static_assert(same, "sf::feed: the tensor's dtype differs from the placeholder's");
   static_assert(V::shape_type::rank == Ph::shape_type::rank, "sf::feed: the tensor's rank differs from the placeholder's");
-  return feed_item<Ph, V>{v};
+  if constexpr (same) return feed_item<Ph, V>{v};
+  else return feed_item<Ph, tensor_view<T, typename V::shape_type, typename V::policy_type>>{};  // no cascade in run()
 }
 
 // ---- type-level queries over graph expressions -----------------------------------------------------
