@@ -7302,7 +7302,9 @@ struct tile_op {
 template <std::size_t... Multiples, operand E>
 auto tile(const E& e) {
   constexpr bool fits = sizeof...(Multiples) == shape_of_t<E>::rank;
-  static_assert(fits, "sf::tile: give one multiple per axis of the operand");
+  if constexpr (!fits)
+    SF_SHAPE_ASSERT("sf::tile: give one multiple per axis of the operand", "operand " + shape_text<shape_of_t<E>>,
+                    "multiples " + shape_text<shape<Multiples...>>);
   if constexpr (fits) return detail::make_remap<tile_op<Multiples...>>(e);
   else return scalar<value_t<E>>({});
 }
@@ -9103,11 +9105,22 @@ struct placeholders_of<N, meta::children<C...>> {
 
 namespace detail {
 
-/// Fails naming the placeholder (in the instantiation note) when it is not fed.
+/// Fails naming the placeholder (in the instantiation note) when it is not fed. The assert is
+/// in a lambda of the failing specialisation, not the class body: clang takes a class with a
+/// failed assert as invalid and then compiles the run's body anyway (three more errors).
 template <class Placeholder, bool Fed>
 struct check_fed {
-  static_assert(Fed, "sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, tensor)");
-  static constexpr bool value = Fed;
+  static constexpr bool value = true;
+};
+template <class Placeholder>
+struct check_fed<Placeholder, false> {
+  static constexpr bool value = [] {
+    SF_SHAPE_ASSERT("sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, "
+                    "tensor)",
+                    "placeholder " + c_string_text<decltype([] { return Placeholder::name().data(); })>(),
+                    "shape " + shape_text<typename Placeholder::shape_type>);
+    return false;
+  }();
 };
 
 template <class Ph, class... Feeds>

@@ -1,5 +1,5 @@
 // expect: sf::tile: give one multiple per axis of the operand
-// expect: Multiples = {2}. E = tensor<float, shape<2, 3> >
+// expect: "operand \[2, 3\]".*"multiples \[2\]"
 // errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
