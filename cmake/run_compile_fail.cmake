@@ -2,7 +2,9 @@
 # cmake -DSF_CF_CONFIG=<config.cmake> -DSF_CF_SOURCE=<case.cpp> -P run_compile_fail.cmake
 #
 # Passes only when <case.cpp> fails to compile with output matching the
-# regular expression on each of its `// expect: <regex>` lines (CMake regex syntax).
+# regular expression on each of its `// expect: <regex>` lines (CMake regex syntax)
+# and, when it has an `// errors: <n>` line, with exactly n lines that contain
+# "error:" (one mistake, one error: no cascade after the first).
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT SF_CF_CONFIG OR NOT SF_CF_SOURCE)
@@ -26,6 +28,16 @@ foreach(expect_line IN LISTS expect_lines)
   endif()
   list(APPEND expects "${expect}")
 endforeach()
+
+file(STRINGS "${SF_CF_SOURCE}" errors_lines REGEX "^[ \t]*//[ \t]*errors:")
+set(expected_errors "")
+if(errors_lines)
+  list(GET errors_lines 0 errors_line)
+  string(REGEX REPLACE "^[ \t]*//[ \t]*errors:[ \t]*([0-9]+).*" "\\1" expected_errors "${errors_line}")
+  if(NOT expected_errors MATCHES "^[0-9]+$")
+    message(FATAL_ERROR "compile_fail: ${SF_CF_SOURCE}: write the errors line as '// errors: <n>'")
+  endif()
+endif()
 
 set(args -std=c++20 -fsyntax-only -fdiagnostics-color=never)
 foreach(dir IN LISTS SF_CF_INCLUDE_DIRS)
@@ -55,4 +67,14 @@ foreach(expect IN LISTS expects)
                         "expected a match for: ${expect}")
   endif()
 endforeach()
+if(NOT expected_errors STREQUAL "")
+  string(REPLACE ";" "," flat "${output}")  # a ';' in a diagnostic would split the list below
+  string(REGEX MATCHALL "[^\n]*error:[^\n]*" error_hits "${flat}")
+  list(LENGTH error_hits error_count)
+  if(NOT error_count EQUAL expected_errors)
+    message(NOTICE "---- compiler output ----\n${output}---- end of compiler output ----")
+    message(FATAL_ERROR "compile_fail: ${name} gave ${error_count} error lines; expected ${expected_errors} "
+                        "(a follow-on error after the first?)")
+  endif()
+endif()
 message(STATUS "compile_fail: ${name} failed as expected (matched: ${expects})")

@@ -223,6 +223,17 @@ struct memory {
   static_assert(detail::dependent_false_v<Policy>,
                 "sf::cuda: the CUDA policy needs its kernels: include staticflow/cuda.hpp from a .cu file "
                 "compiled by nvcc");
+  // Declared, never defined: the tensor that calls them adds no errors to the one above.
+  template <class T>
+  static T* allocate(std::size_t n);
+  template <class T>
+  static void deallocate(T* p, std::size_t n) noexcept;
+  template <class T>
+  static void copy(T* dst, const T* src, std::size_t n);
+  template <class T>
+  static void to_host(T* dst, const T* src, std::size_t n);
+  template <class T>
+  static void from_host(T* dst, const T* src, std::size_t n);
 };
 
 /// Host memory: 64-byte aligned, so whole cache lines and AVX-512 loads line up.
@@ -706,18 +717,10 @@ struct broadcast_info {
 template <class A, class B>
 inline constexpr bool broadcastable_v = detail::broadcast_info<A, B>::valid;
 
-/// Fails with the two shapes in the instantiation note when they do not broadcast.
-template <class A, class B>
-struct check_broadcast {
-  static_assert(broadcastable_v<A, B>,
-                "sf: shapes do not broadcast: each pair of right-aligned extents must be equal, or one of them 1");
-  static constexpr bool value = broadcastable_v<A, B>;
-};
-
 namespace detail {
 template <class A, class B, bool = broadcastable_v<A, B>>
 struct broadcast_result {
-  using type = shape<>;  // never used: check_broadcast has already failed
+  using type = shape<>;  // never used: check_broadcast (core/shape_error.hpp) has already failed
 };
 template <class A, class B>
 struct broadcast_result<A, B, true> {
@@ -2190,6 +2193,189 @@ using common_policy_t = typename common_policy<P...>::type;
 #include <utility>
 
 
+// ---- begin staticflow/core/shape_error.hpp ----
+#ifndef STATICFLOW_CORE_SHAPE_ERROR_HPP
+#define STATICFLOW_CORE_SHAPE_ERROR_HPP
+/// \file
+/// \brief Compile-time shape errors that show the shapes as text, e.g. `[?, 784] x [500, 10]`.
+///
+/// C++20 gives `static_assert` a string literal only, so the shapes travel in the condition:
+/// a failed check asserts `shape_error<"input [?, 784]", "network input [?, 28, 28, 1]">`
+/// (always false), which g++ prints in its "evaluates to false" note and clang in the error
+/// line itself. Each part is one short string because clang shows only the first 32
+/// characters of each. Where the compiler takes a computed message (C++26,
+/// `__cpp_static_assert >= 202306L`) the parts are also appended to the message. All of it
+/// is instantiated only on the failure path (checks call `SF_SHAPE_ASSERT` under
+/// `if constexpr (!ok)`, or in a specialisation for the failing case), so correct programs
+/// pay nothing for it.
+
+#include <cstddef>
+
+
+// ---- begin staticflow/core/fixed_string.hpp ----
+#ifndef STATICFLOW_CORE_FIXED_STRING_HPP
+#define STATICFLOW_CORE_FIXED_STRING_HPP
+/// \file
+/// \brief `fixed_string`: a string usable as a template argument (placeholder names).
+
+#include <cstddef>
+#include <string_view>
+
+namespace staticflow {
+
+/// A compile-time string: `placeholder<float, shape<dyn, 784>, "x">` carries its name in the
+/// type, so a missing feed is a compile error that names the placeholder; shape errors carry
+/// their shapes as text in one (core/shape_error.hpp).
+template <std::size_t N>
+struct fixed_string {
+  char chars[N]{};
+  constexpr fixed_string() = default;  // N - 1 NULs, to be written (core/shape_error.hpp)
+  constexpr fixed_string(const char (&s)[N]) {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i < N; ++i) chars[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {chars, N - 1}; }
+  // size() and data(): what C++26's static_assert needs of a computed message
+  constexpr std::size_t size() const { return N - 1; }
+  constexpr const char* data() const { return chars; }
+  template <std::size_t M>
+  friend constexpr fixed_string<N + M - 1> operator+(const fixed_string& a, const fixed_string<M>& b) {
+    fixed_string<N + M - 1> r;
+    for (std::size_t i = 0; i + 1 < N; ++i) r.chars[i] = a.chars[i];
+    for (std::size_t i = 0; i < M; ++i) r.chars[N - 1 + i] = b.chars[i];
+    return r;
+  }
+  template <std::size_t M>
+  friend constexpr auto operator+(const fixed_string& a, const char (&b)[M]) {
+    return a + fixed_string<M>(b);
+  }
+  template <std::size_t M>
+  friend constexpr auto operator+(const char (&a)[M], const fixed_string& b) {
+    return fixed_string<M>(a) + b;
+  }
+  template <std::size_t M>
+  constexpr bool operator==(const fixed_string<M>& o) const {
+    return view() == o.view();
+  }
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_CORE_FIXED_STRING_HPP
+// ---- end staticflow/core/fixed_string.hpp ----
+
+namespace staticflow {
+
+namespace detail {
+/// Characters of one extent: its digits, or 1 for the "?" of `dyn`.
+constexpr std::size_t extent_width(std::size_t e) {
+  if (e == dyn) return 1;
+  std::size_t w = 1;
+  for (; e >= 10; e /= 10) ++w;
+  return w;
+}
+constexpr char* put_extent(char* p, std::size_t e) {
+  if (e == dyn) {
+    *p = '?';
+    return p + 1;
+  }
+  const std::size_t w = extent_width(e);
+  for (std::size_t i = w; i-- > 0; e /= 10) p[i] = static_cast<char>('0' + e % 10);
+  return p + w;
+}
+template <class S>
+constexpr auto make_shape_text() {
+  constexpr std::size_t n = [] {
+    std::size_t n = 2;  // the brackets
+    for (std::size_t i = 0; i < S::rank; ++i) n += extent_width(S::extents[i]) + (i ? 2 : 0);
+    return n;
+  }();
+  fixed_string<n + 1> s;
+  char* p = s.chars;
+  *p++ = '[';
+  for (std::size_t i = 0; i < S::rank; ++i) {
+    if (i) *p++ = ',', *p++ = ' ';
+    p = put_extent(p, S::extents[i]);
+  }
+  *p = ']';
+  return s;
+}
+template <std::size_t E>
+constexpr auto make_extent_text() {
+  fixed_string<extent_width(E) + 1> s;
+  put_extent(s.chars, E);
+  return s;
+}
+}  // namespace detail
+
+/// `shape<dyn, 784>` as the text "[?, 784]".
+template <class S>
+inline constexpr auto shape_text = detail::make_shape_text<S>();
+/// One extent as text: "784", or "?" for `dyn`.
+template <std::size_t E>
+inline constexpr auto extent_text = detail::make_extent_text<E>();
+/// The text of the `const char*` that the stateless `F{}()` gives at compile time (an op's
+/// compile-time rule whose words are also its run-time message).
+template <class F>
+constexpr auto c_string_text() {
+  constexpr std::size_t n = [] {
+    std::size_t n = 0;
+    for (const char* s = F{}(); s[n];) ++n;
+    return n;
+  }();
+  fixed_string<n + 1> r;
+  for (std::size_t i = 0; i < n; ++i) r.chars[i] = F{}()[i];
+  return r;
+}
+
+/// Always false; its arguments are the text a failed shape check shows (see the file comment).
+template <fixed_string... Parts>
+inline constexpr bool shape_error = false;
+
+namespace detail {
+/// "what: part, part" (C++26's computed static_assert message).
+template <std::size_t N, std::size_t M0, std::size_t... M>
+constexpr auto shape_error_message(const char (&what)[N], const fixed_string<M0>& first,
+                                   const fixed_string<M>&... rest) {
+  return ((fixed_string<N>(what) + ": " + first) + ... + (", " + rest));
+}
+}  // namespace detail
+
+}  // namespace staticflow
+
+/// `SF_SHAPE_ASSERT("sf::op: what is wrong", part...)`: fails with the message and the parts
+/// (fixed_strings of at most 32 characters, usually "label " + shape_text<S>) in the
+/// diagnostic. Use it only where the check already failed (`if constexpr (!ok)`): the parts
+/// are built when the macro is instantiated.
+#if defined(__cpp_static_assert) && __cpp_static_assert >= 202306L
+#define SF_SHAPE_ASSERT(what, ...) \
+  static_assert(::staticflow::shape_error<__VA_ARGS__>, ::staticflow::detail::shape_error_message(what, __VA_ARGS__))
+#else
+#define SF_SHAPE_ASSERT(what, ...) static_assert(::staticflow::shape_error<__VA_ARGS__>, what)
+#endif
+
+namespace staticflow {
+
+/// `check_broadcast<A, B>::value`: whether A and B broadcast; when not, fails once with both
+/// shapes, e.g. `shape_error<"[3]", "[4]">`.
+template <class A, class B, bool Ok = broadcastable_v<A, B>>
+struct check_broadcast {
+  static constexpr bool value = true;
+};
+template <class A, class B>
+struct check_broadcast<A, B, false> {
+  // The assert sits in the lambda, not the class body: clang would take a failed assert in the
+  // class as an invalid class, `value` as no constant, and then instantiate both branches of
+  // the caller's `if constexpr (value)`, a second error.
+  static constexpr bool value = [] {
+    SF_SHAPE_ASSERT("sf: shapes do not broadcast: each pair of right-aligned extents must be equal, or one of them 1",
+                    shape_text<A>, shape_text<B>);
+    return false;
+  }();
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_CORE_SHAPE_ERROR_HPP
+// ---- end staticflow/core/shape_error.hpp ----
+
 namespace staticflow {
 
 // ---- nodes ------------------------------------------------------------------------------------
@@ -2268,18 +2454,33 @@ dims_t<Out> broadcast_dims(const dims_t<A>& a, const dims_t<B>& b, const char* o
   return out;
 }
 
-template <class A, class B>
+// Each check asserts inside a lambda in its failing specialisation: nothing extra is
+// instantiated when it holds, and clang, which takes a class whose body has a failed assert
+// as invalid (its `value` no constant, so both branches of the caller's `if constexpr`
+// instantiate), reports the one error.
+template <class A, class B, bool = std::is_same_v<A, B>>
 struct check_same_dtype {
-  static_assert(std::is_same_v<A, B>, "sf: mixing dtypes requires an explicit sf::cast<T>");
-  static constexpr bool value = std::is_same_v<A, B>;
+  static constexpr bool value = true;
+};
+template <class A, class B>
+struct check_same_dtype<A, B, false> {
+  static constexpr bool value = [] {
+    static_assert(std::is_same_v<A, B>, "sf: mixing dtypes requires an explicit sf::cast<T>");
+    return false;
+  }();
 };
 
 /// Arithmetic runs in the dtypes that have it; bfloat16 is storage (see core/bfloat16.hpp).
-template <class T>
+template <class T, bool = arithmetic_element<T>>
 struct check_arithmetic {
-  static_assert(arithmetic_element<T>,
-                "sf: bfloat16 is a storage dtype: widen it with sf::cast<float> before arithmetic");
-  static constexpr bool value = arithmetic_element<T>;
+  static constexpr bool value = true;
+};
+template <class T>
+struct check_arithmetic<T, false> {
+  static constexpr bool value = [] {
+    static_assert(arithmetic_element<T>, "sf: bfloat16 is a storage dtype: widen it with sf::cast<float> before arithmetic");
+    return false;
+  }();
 };
 
 }  // namespace detail
@@ -2866,19 +3067,36 @@ namespace detail {
 template <class A, class B>
 struct check_matmul_dtypes {
   static constexpr bool weights_bf16 = std::is_same_v<A, float> && std::is_same_v<B, bfloat16>;
-  static constexpr bool value = (std::is_same_v<A, B> && arithmetic_element<A>) || weights_bf16;
-  static_assert(value, "sf::matmul: both operands must share an arithmetic dtype (or be float32 times bfloat16 "
-                       "weights); convert one with sf::cast<T>");
+  static constexpr bool ok = (std::is_same_v<A, B> && arithmetic_element<A>) || weights_bf16;
+  static constexpr bool value = [] {  // in a lambda, as check_same_dtype's (expr/elementwise.hpp)
+    static_assert(ok, "sf::matmul: both operands must share an arithmetic dtype (or be float32 times bfloat16 "
+                      "weights); convert one with sf::cast<T>");
+    return ok;
+  }();
 };
 
-/// The compile-time rules of matmul, with both shapes in the instantiation note.
-template <class A, class B, bool TransA, bool TransB>
+/// The compile-time rules of matmul; a failure shows both shapes, e.g. "[?, 784] x [500, 10]".
+template <class A, class B, bool TransA, bool TransB,
+          bool Ok = matmul_shape<A, B, TransA, TransB>::ranks_ok && matmul_shape<A, B, TransA, TransB>::inner_ok>
 struct check_matmul {
-  using info = matmul_shape<A, B, TransA, TransB>;
-  static_assert(info::ranks_ok, "sf::matmul: both operands must have rank 2");
-  static_assert(!info::ranks_ok || info::inner_ok,
-                "sf::matmul: inner extents differ: the columns of a (rows if transposed) must equal the rows of b");
-  static constexpr bool value = info::ranks_ok && info::inner_ok;
+  static constexpr bool value = true;
+};
+template <class A, class B, bool TransA, bool TransB>
+struct check_matmul<A, B, TransA, TransB, false> {
+  template <class S, bool T>
+  static constexpr auto operand_text() {
+    if constexpr (T) return shape_text<S> + "^T";
+    else return shape_text<S>;
+  }
+  static constexpr auto shapes = operand_text<A, TransA>() + " x " + operand_text<B, TransB>();
+  static constexpr bool value = [] {
+    if constexpr (!matmul_shape<A, B, TransA, TransB>::ranks_ok)
+      SF_SHAPE_ASSERT("sf::matmul: both operands must have rank 2", shapes);
+    else
+      SF_SHAPE_ASSERT("sf::matmul: inner extents differ: the columns of a (rows if transposed) must equal the rows of b",
+                      shapes);
+    return false;
+  }();
 };
 }  // namespace detail
 
@@ -2957,8 +3175,10 @@ struct reduced_shape {
 
 template <class Api, std::size_t Rank, int... Axes>
 struct check_axes {
-  static_assert(axes_info<Rank, Axes...>::in_range, "sf::reduce: an axis is out of range for the operand's rank");
-  static constexpr bool value = axes_info<Rank, Axes...>::in_range;
+  static constexpr bool value = [] {  // in a lambda, as check_same_dtype's (expr/elementwise.hpp)
+    static_assert(axes_info<Rank, Axes...>::in_range, "sf::reduce: an axis is out of range for the operand's rank");
+    return axes_info<Rank, Axes...>::in_range;
+  }();
 };
 
 }  // namespace detail
@@ -3369,10 +3589,17 @@ struct evaluator<reshape_node<E, S>, O> {
 };
 
 namespace detail {
-template <class From, class To>
+template <class From, class To, bool Ok = reshape_valid_v<From, To>>
 struct check_reshape {
-  static_assert(reshape_valid_v<From, To>, "sf::reshape: the new shape must hold the same number of elements");
-  static constexpr bool value = reshape_valid_v<From, To>;
+  static constexpr bool value = true;
+};
+template <class From, class To>
+struct check_reshape<From, To, false> {
+  static constexpr bool value = [] {  // in a lambda, as check_broadcast's (clang's cascade)
+    SF_SHAPE_ASSERT("sf::reshape: the new shape must hold the same number of elements", "from " + shape_text<From>,
+                    "to " + shape_text<To>);
+    return false;
+  }();
 };
 }  // namespace detail
 
@@ -3849,11 +4076,16 @@ tensor<T, S, Policy> ones(Ext... dynamic) {
 namespace detail {
 template <class S, std::size_t N>
 struct check_constant_size {
-  static_assert(!S::is_static || N == S::static_size,
-                "sf::constant: the number of values differs from the shape's element count");
-  static_assert(S::is_static || (S::dyn_count == 1 && N % S::static_part == 0),
-                "sf::constant: with a dyn extent, the number of values must be a multiple of the static extents");
-  static constexpr bool value = S::is_static ? N == S::static_size : (S::dyn_count == 1 && N % S::static_part == 0);
+  static constexpr bool value = [] {
+    constexpr bool ok = S::is_static ? N == S::static_size : (S::dyn_count == 1 && N % S::static_part == 0);
+    if constexpr (!ok && S::is_static)
+      SF_SHAPE_ASSERT("sf::constant: the number of values differs from the shape's element count",
+                      "shape " + shape_text<S>, extent_text<N> + " values");
+    else if constexpr (!ok)
+      SF_SHAPE_ASSERT("sf::constant: with a dyn extent, the number of values must be a multiple of the static extents",
+                      "shape " + shape_text<S>, extent_text<N> + " values");
+    return ok;
+  }();
 };
 }  // namespace detail
 
@@ -4108,8 +4340,11 @@ template <class T, class V>
 #endif  // STATICFLOW_DEVICE_HOST_VECTOR_HPP
 // ---- end staticflow/device/host/vector.hpp ----
 
+// GCC only: Clang's flatten inlines one level of calls, not the kernels' whole call trees, so
+// its AVX-512 kernels would call helpers compiled for the default target. Clang builds, and
+// nvcc's host passes, run the kernels at the width the compiler flags give.
 #if !defined(SF_HOST_ISA_DISPATCH)
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__CUDACC__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define SF_HOST_ISA_DISPATCH 1
 #else
 #define SF_HOST_ISA_DISPATCH 0
@@ -5997,22 +6232,37 @@ struct conv2d_op {
 
 namespace detail {
 
-/// The compile-time rules of conv2d, each with its message; `value` says whether all hold.
+/// The compile-time rules of conv2d; `value` says whether all hold. A failure states the
+/// first broken rule once, with both shapes ("input [?, 4, 4, 1], filter [5, 5, 1, 6]").
 template <class SX, class SF, std::size_t SH, std::size_t SW, padding Pad>
 struct check_conv2d {
   static constexpr bool ranks = SX::rank == 4 && SF::rank == 4;
-  static_assert(SX::rank == 4, "sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
-  static_assert(SF::rank == 4, "sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]");
-  static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
   static constexpr std::size_t at(const auto& e, std::size_t i) { return i < e.size() ? e[i] : dyn; }
   static constexpr bool channels = !ranks || at(SX::extents, 3) == dyn || at(SF::extents, 2) == dyn ||
                                    at(SX::extents, 3) == at(SF::extents, 2);
-  static_assert(channels, "sf::conv2d: the filter's input channels differ from the input's channels");
   static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k == dyn || k <= in; }
   static constexpr bool fit = !ranks || (fits(at(SX::extents, 1), at(SF::extents, 0)) &&
                                          fits(at(SX::extents, 2), at(SF::extents, 1)));
-  static_assert(fit, "sf::conv2d: the filter is larger than the input with VALID padding");
-  static constexpr bool value = ranks && SH >= 1 && SW >= 1 && channels && fit;
+  static constexpr bool value = [] {
+    constexpr bool ok = ranks && SH >= 1 && SW >= 1 && channels && fit;
+    if constexpr (!ok) {
+      constexpr auto input = "input " + shape_text<SX>;
+      constexpr auto filter = "filter " + shape_text<SF>;
+      if constexpr (SX::rank != 4)
+        SF_SHAPE_ASSERT("sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]", input,
+                        filter);
+      else if constexpr (SF::rank != 4)
+        SF_SHAPE_ASSERT("sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]",
+                        input, filter);
+      else if constexpr (SH == 0 || SW == 0)
+        static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
+      else if constexpr (!channels)
+        SF_SHAPE_ASSERT("sf::conv2d: the filter's input channels differ from the input's channels", input, filter);
+      else
+        SF_SHAPE_ASSERT("sf::conv2d: the filter is larger than the input with VALID padding", input, filter);
+    }
+    return ok;
+  }();
 };
 
 }  // namespace detail
@@ -6070,14 +6320,27 @@ namespace detail {
 
 template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
 struct check_pool2d {
-  static_assert(SX::rank == 4, "sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
-  static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
-  static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
   static constexpr std::size_t at(std::size_t i) { return i < SX::rank ? SX::extents[i] : dyn; }
   static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k <= in; }
   static constexpr bool fit = fits(at(1), KH) && fits(at(2), KW);
-  static_assert(fit, "sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding");
-  static constexpr bool value = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
+  static constexpr bool value = [] {  // one message, for the first rule broken
+    constexpr bool ok = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
+    if constexpr (!ok) {
+      constexpr auto input = "input " + shape_text<SX>;
+      constexpr auto window = "window " + extent_text<KH> + "x" + extent_text<KW>;
+      if constexpr (SX::rank != 4)
+        SF_SHAPE_ASSERT("sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]",
+                        input, window);
+      else if constexpr (KH == 0 || KW == 0)
+        static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
+      else if constexpr (SH == 0 || SW == 0)
+        static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
+      else
+        SF_SHAPE_ASSERT("sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding",
+                        input, window);
+    }
+    return ok;
+  }();
 };
 
 template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>
@@ -7051,9 +7314,11 @@ namespace detail {
 /// Builds `remap_node<Op, E>` after checking the op's parameters against the static extents.
 template <class Op, class E>
 auto make_remap(const E& e, value_t<E> padding = {}) {
-  static_assert(remap_shape<Op, shape_of_t<E>>::plan.error == nullptr,
-                "sf: the op's parameters do not fit the operand's static shape (the op and shape are in the "
-                "instantiation note; the run-time message names the problem)");
+  using rule = remap_shape<Op, shape_of_t<E>>;
+  if constexpr (rule::plan.error != nullptr)  // the op, the operand's shape, the broken rule
+    SF_SHAPE_ASSERT("sf: the op's parameters do not fit the operand's static shape",
+                    c_string_text<decltype([] { return Op::name; })>(), "operand " + shape_text<shape_of_t<E>>,
+                    c_string_text<decltype([] { return rule::plan.error; })>());
   return remap_node<Op, node_t<E>>(as_node(e), padding);
 }
 }  // namespace detail
@@ -7317,7 +7582,9 @@ struct tile_op {
 template <std::size_t... Multiples, operand E>
 auto tile(const E& e) {
   constexpr bool fits = sizeof...(Multiples) == shape_of_t<E>::rank;
-  static_assert(fits, "sf::tile: give one multiple per axis of the operand");
+  if constexpr (!fits)
+    SF_SHAPE_ASSERT("sf::tile: give one multiple per axis of the operand", "operand " + shape_text<shape_of_t<E>>,
+                    "multiples " + shape_text<shape<Multiples...>>);
   if constexpr (fits) return detail::make_remap<tile_op<Multiples...>>(e);
   else return scalar<value_t<E>>({});
 }
@@ -7548,8 +7815,10 @@ auto concat(const E&... e) {
   using T = value_t<std::tuple_element_t<0, std::tuple<E...>>>;
   constexpr bool same_dtype = (std::is_same_v<value_t<E>, T> && ...);
   static_assert(same_dtype, "sf::concat: every part must have the same dtype");
-  static_assert(info::fits, "sf::concat: the parts' ranks, or their extents off the concatenation axis, differ (or "
-                            "the axis is out of range)");
+  if constexpr (!info::fits)
+    SF_SHAPE_ASSERT("sf::concat: the parts' ranks, or their extents off the concatenation axis, differ (or the axis "
+                    "is out of range)",
+                    shape_text<shape_of_t<E>>..., "axis " + extent_text<Axis>);
   if constexpr (same_dtype && info::fits) return concat_node<Axis, node_t<E>...>(as_node(e)...);
   else return scalar<T>({});
 }
@@ -8466,36 +8735,6 @@ inline initializer values(std::vector<double> v) {
 #include <vector>
 
 
-// ---- begin staticflow/core/fixed_string.hpp ----
-#ifndef STATICFLOW_CORE_FIXED_STRING_HPP
-#define STATICFLOW_CORE_FIXED_STRING_HPP
-/// \file
-/// \brief `fixed_string`: a string usable as a template argument (placeholder names).
-
-#include <cstddef>
-#include <string_view>
-
-namespace staticflow {
-
-/// A compile-time string: `placeholder<float, shape<dyn, 784>, "x">` carries its name in the
-/// type, so a missing feed is a compile error that names the placeholder.
-template <std::size_t N>
-struct fixed_string {
-  char chars[N]{};
-  constexpr fixed_string(const char (&s)[N]) {  // NOLINT: implicit by design
-    for (std::size_t i = 0; i < N; ++i) chars[i] = s[i];
-  }
-  constexpr std::string_view view() const { return {chars, N - 1}; }
-  template <std::size_t M>
-  constexpr bool operator==(const fixed_string<M>& o) const {
-    return view() == o.view();
-  }
-};
-
-}  // namespace staticflow
-#endif  // STATICFLOW_CORE_FIXED_STRING_HPP
-// ---- end staticflow/core/fixed_string.hpp ----
-
 namespace staticflow {
 
 class graph;
@@ -9089,10 +9328,12 @@ template <class Ph, class X>
 auto feed(const Ph&, const X& x) {
   auto v = as_node(x);
   using V = decltype(v);
-  static_assert(std::is_same_v<typename V::value_type, typename Ph::value_type>,
-                "sf::feed: the tensor's dtype differs from the placeholder's");
+  using T = typename Ph::value_type;
+  constexpr bool same = std::is_same_v<typename V::value_type, T>;
+  static_assert(same, "sf::feed: the tensor's dtype differs from the placeholder's");
   static_assert(V::shape_type::rank == Ph::shape_type::rank, "sf::feed: the tensor's rank differs from the placeholder's");
-  return feed_item<Ph, V>{v};
+  if constexpr (same) return feed_item<Ph, V>{v};
+  else return feed_item<Ph, tensor_view<T, typename V::shape_type, typename V::policy_type>>{};  // no cascade in run()
 }
 
 // ---- type-level queries over graph expressions -----------------------------------------------------
@@ -9120,11 +9361,22 @@ struct placeholders_of<N, meta::children<C...>> {
 
 namespace detail {
 
-/// Fails naming the placeholder (in the instantiation note) when it is not fed.
+/// Fails naming the placeholder (in the instantiation note) when it is not fed. The assert is
+/// in a lambda of the failing specialisation, not the class body: clang takes a class with a
+/// failed assert as invalid and then compiles the run's body anyway (three more errors).
 template <class Placeholder, bool Fed>
 struct check_fed {
-  static_assert(Fed, "sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, tensor)");
-  static constexpr bool value = Fed;
+  static constexpr bool value = true;
+};
+template <class Placeholder>
+struct check_fed<Placeholder, false> {
+  static constexpr bool value = [] {
+    SF_SHAPE_ASSERT("sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, "
+                    "tensor)",
+                    "placeholder " + c_string_text<decltype([] { return Placeholder::name().data(); })>(),
+                    "shape " + shape_text<typename Placeholder::shape_type>);
+    return false;
+  }();
 };
 
 template <class Ph, class... Feeds>
@@ -14293,7 +14545,9 @@ split_parts<typename slice_traits<X>::gathered...> split(const std::array<double
 /// forward expression (whose backward comes from autodiff).
 ///
 /// A layer `L` provides, for an input shape `In` (with the batch axis first):
-///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed;
+///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed
+///    (the library's own assert under `if constexpr (!ok)` with SF_SHAPE_ASSERT, so the message
+///    shows the position and shape, and nothing is formatted when the layer fits);
 ///  - `L::output<In>`: the output shape;
 ///  - `L::parameter_count<In>`;
 ///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
@@ -14305,6 +14559,12 @@ split_parts<typename slice_traits<X>::gathered...> split(const std::array<double
 
 
 namespace staticflow::nn {
+
+namespace detail {
+/// Where a network's shape check failed, e.g. "layer 3 gets [?, 24, 24, 6]" (failure path only).
+template <std::size_t Position, class In>
+inline constexpr auto layer_input_text = "layer " + extent_text<Position> + " gets " + shape_text<In>;
+}  // namespace detail
 
 /// Parameter-free layers share this.
 struct no_parameters {
@@ -14325,10 +14585,13 @@ struct dense {
   static constexpr const char* name = "Dense";
   template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank == 2,
-                  "sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense layer "
-                  "that follows convolutions");
-    static constexpr bool ok = In::rank == 2;
+    static constexpr bool ok = [] {
+      if constexpr (In::rank != 2)
+        SF_SHAPE_ASSERT("sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense "
+                        "layer that follows convolutions",
+                        detail::layer_input_text<Position, In>);
+      return In::rank == 2;
+    }();
   };
   template <class In>
   using output = shape<In::extents[0], N>;
@@ -14397,10 +14660,14 @@ using softmax = activation<detail::softmax_fn, detail::softmax_name>;
 /// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...] in TF's (h, w, c) order.
 struct flatten {
   static constexpr const char* name = "Flatten";
-  template <std::size_t, class In>
+  template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank >= 2, "sf::nn::flatten: the input needs a batch axis and at least one more");
-    static constexpr bool ok = In::rank >= 2;
+    static constexpr bool ok = [] {
+      if constexpr (In::rank < 2)
+        SF_SHAPE_ASSERT("sf::nn::flatten: the input needs a batch axis and at least one more",
+                        detail::layer_input_text<Position, In>);
+      return In::rank >= 2;
+    }();
   };
   template <class In>
   using output = shape<In::extents[0], (In::static_part / (In::extents[0] == dyn ? 1 : In::extents[0]))>;
@@ -14456,12 +14723,21 @@ struct batch_norm {
   static_assert(Decay >= 0 && Decay <= 1, "sf::nn::batch_norm: the decay must be in [0, 1]");
   static_assert(Epsilon > 0, "sf::nn::batch_norm: epsilon must be positive");
   static constexpr const char* name = "BatchNorm";
-  template <std::size_t, class In>
+  template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank >= 2, "sf::nn::batch_norm: the input needs a batch axis and a channel axis");
-    static_assert(In::rank < 2 || In::extents[In::rank - 1] != dyn,
-                  "sf::nn::batch_norm: the channel (last) extent must be known at compile time");
-    static constexpr bool ok = In::rank >= 2 && In::extents[In::rank - 1] != dyn;
+    static constexpr bool ok = [] {
+      if constexpr (In::rank < 2) {
+        SF_SHAPE_ASSERT("sf::nn::batch_norm: the input needs a batch axis and a channel axis",
+                        detail::layer_input_text<Position, In>);
+        return false;
+      } else {
+        constexpr bool channels = In::extents[In::rank - 1] != dyn;
+        if constexpr (!channels)
+          SF_SHAPE_ASSERT("sf::nn::batch_norm: the channel (last) extent must be known at compile time",
+                          detail::layer_input_text<Position, In>);
+        return channels;
+      }
+    }();
   };
   template <class In>
   using output = In;
@@ -14613,29 +14889,26 @@ class model {
   /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
   template <operand X>
   auto operator()(const X& x) const {
-    constexpr bool fits = fits_input<shape_of_t<X>>();
-    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    if constexpr (fits) return forward<0, false>(x);  // else no cascade of errors from the layers
+    if constexpr (fits_input<shape_of_t<X>>()) return forward<0, false>(x);
+    else return forward<0, false>(stand_in<X>());
   }
 
   /// The network as it trains: like `operator()`, but layers such as dropout are active and
   /// the gradient stops where the leading frozen layers end (nothing below them trains).
   template <operand X>
   auto training(const X& x) const {
-    constexpr bool fits = fits_input<shape_of_t<X>>();
-    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
     // The gradient may stop after the frozen layers unless the input itself reads variables.
     constexpr bool stop = !has_variables_v<std::remove_cvref_t<decltype(as_node(x))>>;
-    if constexpr (fits) return forward<0, trains_differently(), Net::layer_count, stop>(x);
+    if constexpr (fits_input<shape_of_t<X>>()) return forward<0, trains_differently(), Net::layer_count, stop>(x);
+    else return forward<0, trains_differently(), Net::layer_count, stop>(stand_in<X>());
   }
 
   /// The output of the first `Layers` layers at inference (a feature extractor's "bottleneck").
   template <std::size_t Layers, operand X>
   auto features(const X& x) const {
     static_assert(Layers <= Net::layer_count, "sf::nn::model::features: the network has fewer layers");
-    constexpr bool fits = fits_input<shape_of_t<X>>();
-    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    if constexpr (fits) return forward<0, false, Layers>(x);
+    if constexpr (fits_input<shape_of_t<X>>()) return forward<0, false, Layers>(x);
+    else return forward<0, false, Layers>(stand_in<X>());
   }
 
   /// The variables of layers [first, last) (0-based, in creation order): a saver's `var_list`
@@ -14665,6 +14938,14 @@ class model {
     for (std::size_t i = 1; i < S::rank; ++i)
       if (S::extents[i] != Net::input_shape::extents[i]) return false;
     return true;
+  }
+  /// For an input of the wrong shape: the one error, with both shapes, and an input of the right
+  /// shape in its place, so that the layers and whatever uses the result raise no more errors.
+  template <class X>
+  static auto stand_in() {
+    SF_SHAPE_ASSERT("sf::nn::model: the input's shape differs from the network's input<...> shape",
+                    "input " + shape_text<shape_of_t<X>>, "network input " + shape_text<typename Net::input_shape>);
+    return tensor_view<value_t<X>, typename Net::input_shape, host>{};
   }
   template <std::size_t I>
   using layer_t = std::tuple_element_t<I, typename Net::layers>;
@@ -14787,6 +15068,11 @@ namespace staticflow::nn {
 
 namespace detail {
 constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
+template <class In, std::size_t KH, std::size_t KW, padding Pad>
+constexpr bool window_fits_input() {
+  if constexpr (In::rank != 4) return false;
+  else return window_fits(In::extents[1], KH, Pad) && window_fits(In::extents[2], KW, Pad);
+}
 }  // namespace detail
 
 /// `Filters` KHxKW filters with strides (SH, SW): [batch, h, w, c] -> [batch, h', w', Filters].
@@ -14797,14 +15083,20 @@ struct conv2d {
   static constexpr const char* name = "Conv2D";
   template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
-    static_assert(SH >= 1 && SW >= 1, "sf::nn::conv2d: strides must be at least 1");
-    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
-    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
-                  "sf::nn::conv2d: the filter is larger than the input with VALID padding");
-    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+    static constexpr bool ok = [] {  // one message, for the first rule broken
+      constexpr bool fit = detail::window_fits_input<In, KH, KW, Pad>();
+      if constexpr (In::rank != 4)
+        SF_SHAPE_ASSERT("sf::nn::conv2d: the input must be [batch, height, width, channels]",
+                        detail::layer_input_text<Position, In>);
+      else if constexpr (SH == 0 || SW == 0)
+        SF_SHAPE_ASSERT("sf::nn::conv2d: strides must be at least 1", detail::layer_input_text<Position, In>,
+                        "strides " + extent_text<SH> + "x" + extent_text<SW>);
+      else if constexpr (!fit)
+        SF_SHAPE_ASSERT("sf::nn::conv2d: the filter is larger than the input with VALID padding",
+                        detail::layer_input_text<Position, In>,
+                        "filter " + extent_text<KH> + "x" + extent_text<KW>);
+      return fit && SH >= 1 && SW >= 1;
+    }();
   };
   template <class In>  // the op's own shape rule (expr/conv.hpp), not a restatement of it
   using output = typename conv2d_op<SH, SW, Pad>::template result_shape<In, shape<KH, KW, In::extents[3], Filters>>;
@@ -14832,14 +15124,20 @@ struct pool2d {
   static constexpr const char* name = Max ? "MaxPool2D" : "AvgPool2D";
   template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
-    static_assert(SH >= 1 && SW >= 1, "sf::nn::max_pool2d / avg_pool2d: strides must be at least 1");
-    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
-    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
-                  "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");
-    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+    static constexpr bool ok = [] {  // one message, for the first rule broken
+      constexpr bool fit = detail::window_fits_input<In, KH, KW, Pad>();
+      if constexpr (In::rank != 4)
+        SF_SHAPE_ASSERT("sf::nn::pool2d: the input must be [batch, height, width, channels]",
+                        detail::layer_input_text<Position, In>);
+      else if constexpr (SH == 0 || SW == 0)
+        SF_SHAPE_ASSERT("sf::nn::max_pool2d / avg_pool2d: strides must be at least 1",
+                        detail::layer_input_text<Position, In>, "strides " + extent_text<SH> + "x" + extent_text<SW>);
+      else if constexpr (!fit)
+        SF_SHAPE_ASSERT("sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding",
+                        detail::layer_input_text<Position, In>,
+                        "window " + extent_text<KH> + "x" + extent_text<KW>);
+      return fit && SH >= 1 && SW >= 1;
+    }();
   };
   template <class In>  // the op's own shape rule (expr/conv.hpp)
   using output = typename pool2d_op<KH, KW, SH, SW, Pad, Max>::template result_shape<In>;
@@ -14902,13 +15200,16 @@ struct fit_options {
 };
 
 namespace detail {
-/// The classifier's rule on the network's output shape, in a type of its own so that the
-/// compiler's note names the shape the network ends in.
+/// The classifier's rule on the network's output shape; a failure names the shape the network
+/// ends in ("network output [?, 12, 12, 6]").
 template <class Out>
 struct classifier_output {
-  static_assert(Out::rank == 2,
-                "sf::nn::classifier: the network must end in [batch, classes] (flatten and a dense layer last)");
-  static constexpr bool ok = Out::rank == 2;
+  static constexpr bool ok = [] {
+    if constexpr (Out::rank != 2)
+      SF_SHAPE_ASSERT("sf::nn::classifier: the network must end in [batch, classes] (flatten and a dense layer last)",
+                      "network output " + shape_text<Out>);
+    return Out::rank == 2;
+  }();
 };
 }  // namespace detail
 
@@ -14918,11 +15219,14 @@ struct classifier_output {
 /// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
 template <class Net, class Optimizer, class Policy = host, class T = float>
 class classifier {
-  static_assert(detail::classifier_output<typename Net::output_shape>::ok);
-  static constexpr std::size_t classes = Net::output_shape::extents[Net::output_shape::rank == 2 ? 1 : 0];
+  static constexpr bool output_ok = detail::classifier_output<typename Net::output_shape>::ok;
+  static constexpr std::size_t classes = Net::output_shape::extents[output_ok ? 1 : 0];
   using input_shape = typename Net::input_shape;
   using x_type = placeholder_node<T, input_shape, "classifier/x">;
-  using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
+  // With a wrong output the labels take the network's output shape, so the loss and accuracy
+  // built from them add no errors to the one classifier_output gave.
+  using y_type = placeholder_node<T, std::conditional_t<output_ok, shape<dyn, classes>, typename Net::output_shape>,
+                                  "classifier/y">;
 
  public:
 
@@ -19780,10 +20084,17 @@ template <operand X, std::size_t K, std::size_t N>
 auto matmul(const X& x, const quantized_weights<K, N>& w) {
   using SX = shape_of_t<X>;
   static_assert(std::is_same_v<value_t<X>, float>, "sf::matmul: quantized weights multiply float32 inputs");
-  static_assert(SX::rank == 2, "sf::matmul: quantized weights multiply a matrix [batch, K]");
-  static_assert(SX::rank != 2 || SX::extents[SX::rank - 1] == K || SX::extents[SX::rank - 1] == dyn,
-                "sf::matmul: the input's columns differ from the quantized weights' rows");
-  return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
+  if constexpr (SX::rank != 2) {
+    SF_SHAPE_ASSERT("sf::matmul: quantized weights multiply a matrix [batch, K]",
+                    "input " + shape_text<SX>, "weights " + shape_text<shape<K, N>>);
+    return scalar<float>({});  // stops the error cascade
+  } else if constexpr (SX::extents[1] != K && SX::extents[1] != dyn) {
+    SF_SHAPE_ASSERT("sf::matmul: the input's columns differ from the quantized weights' rows",
+                    "input " + shape_text<SX>, "weights " + shape_text<shape<K, N>>);
+    return scalar<float>({});
+  } else {
+    return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
+  }
 }
 
 }  // namespace staticflow

@@ -1,4 +1,5 @@
 // expect: another dtype
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Assigning an int expression to a float tensor does not compile without sf::cast.

@@ -1,4 +1,5 @@
 // expect: bfloat16 is a storage dtype
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Adding bfloat16 tensors does not compile: bfloat16 stores weights, float32 computes.

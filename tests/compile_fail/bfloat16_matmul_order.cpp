@@ -1,4 +1,5 @@
 // expect: float32 times bfloat16
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief bfloat16 on the left of matmul does not compile: only weights (the right operand) may

@@ -1,5 +1,6 @@
 // expect: do not broadcast
-// expect: check_broadcast<staticflow::shape<3>, staticflow::shape<4> >
+// expect: "\[3\]".*"\[4\]"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief [3] + [4] does not compile: the extents neither match nor are 1.

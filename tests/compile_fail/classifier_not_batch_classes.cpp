@@ -1,5 +1,6 @@
 // expect: sf::nn::classifier: the network must end in \[batch, classes\]
-// expect: classifier_output<staticflow::shape<18446744073709551615, 12, 12, 6> >
+// expect: "network output \[\?, 12, 12, 6\]"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief A classifier over a network that ends in feature maps [?, 12, 12, 6], not

@@ -1,5 +1,6 @@
 // expect: number of values differs
-// expect: check_constant_size<staticflow::shape<3>, 2>
+// expect: "shape \[3\]".*"2 values"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief constant<float, shape<3>> from two values does not compile.

@@ -1,4 +1,5 @@
 // expect: include staticflow/cuda.hpp
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief A CUDA tensor in a host translation unit (no nvcc, no staticflow/cuda.hpp) does not compile.

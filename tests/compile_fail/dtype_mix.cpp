@@ -1,4 +1,5 @@
 // expect: explicit sf::cast
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief float + double does not compile: dtypes never mix implicitly.

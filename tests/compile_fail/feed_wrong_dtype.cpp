@@ -1,4 +1,5 @@
 // expect: dtype differs
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Feeding a double tensor to a float placeholder does not compile (no silent casts).

@@ -1,4 +1,5 @@
 // expect: sf::gather: indices must be int32 or int64
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief gather with float indices does not compile (TF: indices must be int32 or int64).

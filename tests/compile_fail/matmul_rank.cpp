@@ -1,5 +1,6 @@
 // expect: rank 2
-// expect: check_matmul<staticflow::shape<2, 3, 4>, staticflow::shape<4, 5>, false, false>
+// expect: "\[2, 3, 4\] x \[4, 5\]"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief matmul of a rank-3 operand does not compile.

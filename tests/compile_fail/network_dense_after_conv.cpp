@@ -1,5 +1,6 @@
 // expect: sf::nn::dense: the input must be \[batch, features\]
-// expect: dense<10>::check<3, staticflow::shape<18446744073709551615, 24, 24, 6> >
+// expect: "layer 3 gets \[\?, 24, 24, 6\]"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief A dense layer straight after a convolution (no flatten): layer 3 receives a rank-4

@@ -1,4 +1,5 @@
 // expect: sf::one_hot: the indices must be an integer expression
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief one_hot of float indices does not compile (TF: indices must be an integer type).

@@ -1,4 +1,6 @@
-// expect: pad_op<staticflow::ints<0, 0, 3, 0>, staticflow::pad_mode::reflect>.*parameters do not fit the operand's static shape|parameters do not fit the operand's static shape.*pad_op<staticflow::ints<0, 0, 3, 0>, staticflow::pad_mode::reflect>
+// expect: parameters do not fit the operand's static shape
+// expect: "sf::pad \(REFLECT\)".*"operand \[2, 3\]".*"REFLECT padding must be below
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief REFLECT padding of 3 on an axis of extent 3 does not compile (at most extent - 1 = 2).

@@ -1,5 +1,6 @@
 // expect: the input's columns differ from the quantized weights' rows
-// expect: X = tensor<float, shape<1, 100> >. long unsigned int K = 784
+// expect: "input \[1, 100\]".*"weights \[784, 500\]"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief Quantized weights [784, 500] cannot multiply an input of 100 columns.

@@ -1,5 +1,6 @@
 // expect: axis is out of range
 // expect: check_axes<staticflow::ops::sum_reducer, 2, 2>
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief reduce_sum<2> of a rank-2 tensor does not compile (valid axes are -2..1).

@@ -1,5 +1,6 @@
 // expect: sf::tile: give one multiple per axis of the operand
-// expect: Multiples = {2}. E = tensor<float, shape<2, 3> >
+// expect: "operand \[2, 3\]".*"multiples \[2\]"
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief tile<2> of a rank-2 tensor does not compile (two multiples needed).

@@ -1,4 +1,5 @@
 // expect: sf::transpose: Perm must list every axis of the operand exactly once
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief transpose<0, 0> of a rank-2 tensor does not compile (axis 0 twice, axis 1 missing).

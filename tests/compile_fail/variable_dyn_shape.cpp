@@ -1,4 +1,5 @@
 // expect: must be fully static
+// errors: 1
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief A variable's shape must be known at compile time: a dyn extent does not compile.

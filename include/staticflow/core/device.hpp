@@ -58,6 +58,17 @@ struct memory {
   static_assert(detail::dependent_false_v<Policy>,
                 "sf::cuda: the CUDA policy needs its kernels: include staticflow/cuda.hpp from a .cu file "
                 "compiled by nvcc");
+  // Declared, never defined: the tensor that calls them adds no errors to the one above.
+  template <class T>
+  static T* allocate(std::size_t n);
+  template <class T>
+  static void deallocate(T* p, std::size_t n) noexcept;
+  template <class T>
+  static void copy(T* dst, const T* src, std::size_t n);
+  template <class T>
+  static void to_host(T* dst, const T* src, std::size_t n);
+  template <class T>
+  static void from_host(T* dst, const T* src, std::size_t n);
 };
 
 /// Host memory: 64-byte aligned, so whole cache lines and AVX-512 loads line up.

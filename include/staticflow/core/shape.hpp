@@ -109,18 +109,10 @@ struct broadcast_info {
 template <class A, class B>
 inline constexpr bool broadcastable_v = detail::broadcast_info<A, B>::valid;
 
-/// Fails with the two shapes in the instantiation note when they do not broadcast.
-template <class A, class B>
-struct check_broadcast {
-  static_assert(broadcastable_v<A, B>,
-                "sf: shapes do not broadcast: each pair of right-aligned extents must be equal, or one of them 1");
-  static constexpr bool value = broadcastable_v<A, B>;
-};
-
 namespace detail {
 template <class A, class B, bool = broadcastable_v<A, B>>
 struct broadcast_result {
-  using type = shape<>;  // never used: check_broadcast has already failed
+  using type = shape<>;  // never used: check_broadcast (core/shape_error.hpp) has already failed
 };
 template <class A, class B>
 struct broadcast_result<A, B, true> {

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "staticflow/core/error.hpp"
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/remap.hpp"
 
 namespace staticflow {
@@ -166,8 +167,10 @@ auto concat(const E&... e) {
   using T = value_t<std::tuple_element_t<0, std::tuple<E...>>>;
   constexpr bool same_dtype = (std::is_same_v<value_t<E>, T> && ...);
   static_assert(same_dtype, "sf::concat: every part must have the same dtype");
-  static_assert(info::fits, "sf::concat: the parts' ranks, or their extents off the concatenation axis, differ (or "
-                            "the axis is out of range)");
+  if constexpr (!info::fits)
+    SF_SHAPE_ASSERT("sf::concat: the parts' ranks, or their extents off the concatenation axis, differ (or the axis "
+                    "is out of range)",
+                    shape_text<shape_of_t<E>>..., "axis " + extent_text<Axis>);
   if constexpr (same_dtype && info::fits) return concat_node<Axis, node_t<E>...>(as_node(e)...);
   else return scalar<T>({});
 }

@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "staticflow/core/error.hpp"
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/ops/conv.hpp"
 
@@ -122,22 +123,37 @@ struct conv2d_op {
 
 namespace detail {
 
-/// The compile-time rules of conv2d, each with its message; `value` says whether all hold.
+/// The compile-time rules of conv2d; `value` says whether all hold. A failure states the
+/// first broken rule once, with both shapes ("input [?, 4, 4, 1], filter [5, 5, 1, 6]").
 template <class SX, class SF, std::size_t SH, std::size_t SW, padding Pad>
 struct check_conv2d {
   static constexpr bool ranks = SX::rank == 4 && SF::rank == 4;
-  static_assert(SX::rank == 4, "sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
-  static_assert(SF::rank == 4, "sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]");
-  static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
   static constexpr std::size_t at(const auto& e, std::size_t i) { return i < e.size() ? e[i] : dyn; }
   static constexpr bool channels = !ranks || at(SX::extents, 3) == dyn || at(SF::extents, 2) == dyn ||
                                    at(SX::extents, 3) == at(SF::extents, 2);
-  static_assert(channels, "sf::conv2d: the filter's input channels differ from the input's channels");
   static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k == dyn || k <= in; }
   static constexpr bool fit = !ranks || (fits(at(SX::extents, 1), at(SF::extents, 0)) &&
                                          fits(at(SX::extents, 2), at(SF::extents, 1)));
-  static_assert(fit, "sf::conv2d: the filter is larger than the input with VALID padding");
-  static constexpr bool value = ranks && SH >= 1 && SW >= 1 && channels && fit;
+  static constexpr bool value = [] {
+    constexpr bool ok = ranks && SH >= 1 && SW >= 1 && channels && fit;
+    if constexpr (!ok) {
+      constexpr auto input = "input " + shape_text<SX>;
+      constexpr auto filter = "filter " + shape_text<SF>;
+      if constexpr (SX::rank != 4)
+        SF_SHAPE_ASSERT("sf::conv2d: the input must be NHWC, rank 4 [batch, height, width, channels]", input,
+                        filter);
+      else if constexpr (SF::rank != 4)
+        SF_SHAPE_ASSERT("sf::conv2d: the filter must be HWIO, rank 4 [height, width, in_channels, out_channels]",
+                        input, filter);
+      else if constexpr (SH == 0 || SW == 0)
+        static_assert(SH >= 1 && SW >= 1, "sf::conv2d: strides must be at least 1");
+      else if constexpr (!channels)
+        SF_SHAPE_ASSERT("sf::conv2d: the filter's input channels differ from the input's channels", input, filter);
+      else
+        SF_SHAPE_ASSERT("sf::conv2d: the filter is larger than the input with VALID padding", input, filter);
+    }
+    return ok;
+  }();
 };
 
 }  // namespace detail
@@ -195,14 +211,27 @@ namespace detail {
 
 template <class SX, std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad>
 struct check_pool2d {
-  static_assert(SX::rank == 4, "sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]");
-  static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
-  static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
   static constexpr std::size_t at(std::size_t i) { return i < SX::rank ? SX::extents[i] : dyn; }
   static constexpr bool fits(std::size_t in, std::size_t k) { return Pad == padding::same || in == dyn || k <= in; }
   static constexpr bool fit = fits(at(1), KH) && fits(at(2), KW);
-  static_assert(fit, "sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding");
-  static constexpr bool value = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
+  static constexpr bool value = [] {  // one message, for the first rule broken
+    constexpr bool ok = SX::rank == 4 && KH >= 1 && KW >= 1 && SH >= 1 && SW >= 1 && fit;
+    if constexpr (!ok) {
+      constexpr auto input = "input " + shape_text<SX>;
+      constexpr auto window = "window " + extent_text<KH> + "x" + extent_text<KW>;
+      if constexpr (SX::rank != 4)
+        SF_SHAPE_ASSERT("sf::max_pool2d / sf::avg_pool2d: the input must be NHWC, rank 4 [batch, height, width, channels]",
+                        input, window);
+      else if constexpr (KH == 0 || KW == 0)
+        static_assert(KH >= 1 && KW >= 1, "sf::max_pool2d / sf::avg_pool2d: the window must be at least 1x1");
+      else if constexpr (SH == 0 || SW == 0)
+        static_assert(SH >= 1 && SW >= 1, "sf::max_pool2d / sf::avg_pool2d: strides must be at least 1");
+      else
+        SF_SHAPE_ASSERT("sf::max_pool2d / sf::avg_pool2d: the window is larger than the input with VALID padding",
+                        input, window);
+    }
+    return ok;
+  }();
 };
 
 template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max, class X>

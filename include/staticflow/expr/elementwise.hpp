@@ -13,6 +13,7 @@
 
 #include "staticflow/core/error.hpp"
 #include "staticflow/core/shape.hpp"
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/node.hpp"
 #include "staticflow/ops/elementwise.hpp"
 
@@ -94,18 +95,33 @@ dims_t<Out> broadcast_dims(const dims_t<A>& a, const dims_t<B>& b, const char* o
   return out;
 }
 
-template <class A, class B>
+// Each check asserts inside a lambda in its failing specialisation: nothing extra is
+// instantiated when it holds, and clang, which takes a class whose body has a failed assert
+// as invalid (its `value` no constant, so both branches of the caller's `if constexpr`
+// instantiate), reports the one error.
+template <class A, class B, bool = std::is_same_v<A, B>>
 struct check_same_dtype {
-  static_assert(std::is_same_v<A, B>, "sf: mixing dtypes requires an explicit sf::cast<T>");
-  static constexpr bool value = std::is_same_v<A, B>;
+  static constexpr bool value = true;
+};
+template <class A, class B>
+struct check_same_dtype<A, B, false> {
+  static constexpr bool value = [] {
+    static_assert(std::is_same_v<A, B>, "sf: mixing dtypes requires an explicit sf::cast<T>");
+    return false;
+  }();
 };
 
 /// Arithmetic runs in the dtypes that have it; bfloat16 is storage (see core/bfloat16.hpp).
-template <class T>
+template <class T, bool = arithmetic_element<T>>
 struct check_arithmetic {
-  static_assert(arithmetic_element<T>,
-                "sf: bfloat16 is a storage dtype: widen it with sf::cast<float> before arithmetic");
-  static constexpr bool value = arithmetic_element<T>;
+  static constexpr bool value = true;
+};
+template <class T>
+struct check_arithmetic<T, false> {
+  static constexpr bool value = [] {
+    static_assert(arithmetic_element<T>, "sf: bfloat16 is a storage dtype: widen it with sf::cast<float> before arithmetic");
+    return false;
+  }();
 };
 
 }  // namespace detail

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "staticflow/core/random.hpp"
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/core/tensor.hpp"
 #include "staticflow/expr/assign.hpp"
 #include "staticflow/expr/elementwise.hpp"
@@ -52,11 +53,16 @@ tensor<T, S, Policy> ones(Ext... dynamic) {
 namespace detail {
 template <class S, std::size_t N>
 struct check_constant_size {
-  static_assert(!S::is_static || N == S::static_size,
-                "sf::constant: the number of values differs from the shape's element count");
-  static_assert(S::is_static || (S::dyn_count == 1 && N % S::static_part == 0),
-                "sf::constant: with a dyn extent, the number of values must be a multiple of the static extents");
-  static constexpr bool value = S::is_static ? N == S::static_size : (S::dyn_count == 1 && N % S::static_part == 0);
+  static constexpr bool value = [] {
+    constexpr bool ok = S::is_static ? N == S::static_size : (S::dyn_count == 1 && N % S::static_part == 0);
+    if constexpr (!ok && S::is_static)
+      SF_SHAPE_ASSERT("sf::constant: the number of values differs from the shape's element count",
+                      "shape " + shape_text<S>, extent_text<N> + " values");
+    else if constexpr (!ok)
+      SF_SHAPE_ASSERT("sf::constant: with a dyn extent, the number of values must be a multiple of the static extents",
+                      "shape " + shape_text<S>, extent_text<N> + " values");
+    return ok;
+  }();
 };
 }  // namespace detail
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "staticflow/core/error.hpp"
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/elementwise.hpp"
 
 namespace staticflow {
@@ -100,19 +101,36 @@ namespace detail {
 template <class A, class B>
 struct check_matmul_dtypes {
   static constexpr bool weights_bf16 = std::is_same_v<A, float> && std::is_same_v<B, bfloat16>;
-  static constexpr bool value = (std::is_same_v<A, B> && arithmetic_element<A>) || weights_bf16;
-  static_assert(value, "sf::matmul: both operands must share an arithmetic dtype (or be float32 times bfloat16 "
-                       "weights); convert one with sf::cast<T>");
+  static constexpr bool ok = (std::is_same_v<A, B> && arithmetic_element<A>) || weights_bf16;
+  static constexpr bool value = [] {  // in a lambda, as check_same_dtype's (expr/elementwise.hpp)
+    static_assert(ok, "sf::matmul: both operands must share an arithmetic dtype (or be float32 times bfloat16 "
+                      "weights); convert one with sf::cast<T>");
+    return ok;
+  }();
 };
 
-/// The compile-time rules of matmul, with both shapes in the instantiation note.
-template <class A, class B, bool TransA, bool TransB>
+/// The compile-time rules of matmul; a failure shows both shapes, e.g. "[?, 784] x [500, 10]".
+template <class A, class B, bool TransA, bool TransB,
+          bool Ok = matmul_shape<A, B, TransA, TransB>::ranks_ok && matmul_shape<A, B, TransA, TransB>::inner_ok>
 struct check_matmul {
-  using info = matmul_shape<A, B, TransA, TransB>;
-  static_assert(info::ranks_ok, "sf::matmul: both operands must have rank 2");
-  static_assert(!info::ranks_ok || info::inner_ok,
-                "sf::matmul: inner extents differ: the columns of a (rows if transposed) must equal the rows of b");
-  static constexpr bool value = info::ranks_ok && info::inner_ok;
+  static constexpr bool value = true;
+};
+template <class A, class B, bool TransA, bool TransB>
+struct check_matmul<A, B, TransA, TransB, false> {
+  template <class S, bool T>
+  static constexpr auto operand_text() {
+    if constexpr (T) return shape_text<S> + "^T";
+    else return shape_text<S>;
+  }
+  static constexpr auto shapes = operand_text<A, TransA>() + " x " + operand_text<B, TransB>();
+  static constexpr bool value = [] {
+    if constexpr (!matmul_shape<A, B, TransA, TransB>::ranks_ok)
+      SF_SHAPE_ASSERT("sf::matmul: both operands must have rank 2", shapes);
+    else
+      SF_SHAPE_ASSERT("sf::matmul: inner extents differ: the columns of a (rows if transposed) must equal the rows of b",
+                      shapes);
+    return false;
+  }();
 };
 }  // namespace detail
 

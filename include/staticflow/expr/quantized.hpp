@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/device/host/executor.hpp"
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/device/host/quantized.hpp"
@@ -99,10 +100,17 @@ template <operand X, std::size_t K, std::size_t N>
 auto matmul(const X& x, const quantized_weights<K, N>& w) {
   using SX = shape_of_t<X>;
   static_assert(std::is_same_v<value_t<X>, float>, "sf::matmul: quantized weights multiply float32 inputs");
-  static_assert(SX::rank == 2, "sf::matmul: quantized weights multiply a matrix [batch, K]");
-  static_assert(SX::rank != 2 || SX::extents[SX::rank - 1] == K || SX::extents[SX::rank - 1] == dyn,
-                "sf::matmul: the input's columns differ from the quantized weights' rows");
-  return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
+  if constexpr (SX::rank != 2) {
+    SF_SHAPE_ASSERT("sf::matmul: quantized weights multiply a matrix [batch, K]",
+                    "input " + shape_text<SX>, "weights " + shape_text<shape<K, N>>);
+    return scalar<float>({});  // stops the error cascade
+  } else if constexpr (SX::extents[1] != K && SX::extents[1] != dyn) {
+    SF_SHAPE_ASSERT("sf::matmul: the input's columns differ from the quantized weights' rows",
+                    "input " + shape_text<SX>, "weights " + shape_text<shape<K, N>>);
+    return scalar<float>({});
+  } else {
+    return make_op_node(quantized_matmul_op<K, N>{&w.matrix()}, x);
+  }
 }
 
 }  // namespace staticflow

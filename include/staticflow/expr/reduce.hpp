@@ -59,8 +59,10 @@ struct reduced_shape {
 
 template <class Api, std::size_t Rank, int... Axes>
 struct check_axes {
-  static_assert(axes_info<Rank, Axes...>::in_range, "sf::reduce: an axis is out of range for the operand's rank");
-  static constexpr bool value = axes_info<Rank, Axes...>::in_range;
+  static constexpr bool value = [] {  // in a lambda, as check_same_dtype's (expr/elementwise.hpp)
+    static_assert(axes_info<Rank, Axes...>::in_range, "sf::reduce: an axis is out of range for the operand's rank");
+    return axes_info<Rank, Axes...>::in_range;
+  }();
 };
 
 }  // namespace detail

@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "staticflow/core/error.hpp"
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/evaluator.hpp"
 
 namespace staticflow {
@@ -283,9 +284,11 @@ namespace detail {
 /// Builds `remap_node<Op, E>` after checking the op's parameters against the static extents.
 template <class Op, class E>
 auto make_remap(const E& e, value_t<E> padding = {}) {
-  static_assert(remap_shape<Op, shape_of_t<E>>::plan.error == nullptr,
-                "sf: the op's parameters do not fit the operand's static shape (the op and shape are in the "
-                "instantiation note; the run-time message names the problem)");
+  using rule = remap_shape<Op, shape_of_t<E>>;
+  if constexpr (rule::plan.error != nullptr)  // the op, the operand's shape, the broken rule
+    SF_SHAPE_ASSERT("sf: the op's parameters do not fit the operand's static shape",
+                    c_string_text<decltype([] { return Op::name; })>(), "operand " + shape_text<shape_of_t<E>>,
+                    c_string_text<decltype([] { return rule::plan.error; })>());
   return remap_node<Op, node_t<E>>(as_node(e), padding);
 }
 }  // namespace detail

@@ -5,6 +5,7 @@
 #ifndef STATICFLOW_EXPR_RESHAPE_HPP
 #define STATICFLOW_EXPR_RESHAPE_HPP
 
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/evaluator.hpp"
 
 namespace staticflow {
@@ -60,10 +61,17 @@ struct evaluator<reshape_node<E, S>, O> {
 };
 
 namespace detail {
-template <class From, class To>
+template <class From, class To, bool Ok = reshape_valid_v<From, To>>
 struct check_reshape {
-  static_assert(reshape_valid_v<From, To>, "sf::reshape: the new shape must hold the same number of elements");
-  static constexpr bool value = reshape_valid_v<From, To>;
+  static constexpr bool value = true;
+};
+template <class From, class To>
+struct check_reshape<From, To, false> {
+  static constexpr bool value = [] {  // in a lambda, as check_broadcast's (clang's cascade)
+    SF_SHAPE_ASSERT("sf::reshape: the new shape must hold the same number of elements", "from " + shape_text<From>,
+                    "to " + shape_text<To>);
+    return false;
+  }();
 };
 }  // namespace detail
 

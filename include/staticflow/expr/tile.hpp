@@ -30,7 +30,9 @@ struct tile_op {
 template <std::size_t... Multiples, operand E>
 auto tile(const E& e) {
   constexpr bool fits = sizeof...(Multiples) == shape_of_t<E>::rank;
-  static_assert(fits, "sf::tile: give one multiple per axis of the operand");
+  if constexpr (!fits)
+    SF_SHAPE_ASSERT("sf::tile: give one multiple per axis of the operand", "operand " + shape_text<shape_of_t<E>>,
+                    "multiples " + shape_text<shape<Multiples...>>);
   if constexpr (fits) return detail::make_remap<tile_op<Multiples...>>(e);
   else return scalar<value_t<E>>({});
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/graph/graph.hpp"
 
 namespace staticflow {
@@ -30,10 +31,12 @@ template <class Ph, class X>
 auto feed(const Ph&, const X& x) {
   auto v = as_node(x);
   using V = decltype(v);
-  static_assert(std::is_same_v<typename V::value_type, typename Ph::value_type>,
-                "sf::feed: the tensor's dtype differs from the placeholder's");
+  using T = typename Ph::value_type;
+  constexpr bool same = std::is_same_v<typename V::value_type, T>;
+  static_assert(same, "sf::feed: the tensor's dtype differs from the placeholder's");
   static_assert(V::shape_type::rank == Ph::shape_type::rank, "sf::feed: the tensor's rank differs from the placeholder's");
-  return feed_item<Ph, V>{v};
+  if constexpr (same) return feed_item<Ph, V>{v};
+  else return feed_item<Ph, tensor_view<T, typename V::shape_type, typename V::policy_type>>{};  // no cascade in run()
 }
 
 // ---- type-level queries over graph expressions -----------------------------------------------------
@@ -61,11 +64,22 @@ struct placeholders_of<N, meta::children<C...>> {
 
 namespace detail {
 
-/// Fails naming the placeholder (in the instantiation note) when it is not fed.
+/// Fails naming the placeholder (in the instantiation note) when it is not fed. The assert is
+/// in a lambda of the failing specialisation, not the class body: clang takes a class with a
+/// failed assert as invalid and then compiles the run's body anyway (three more errors).
 template <class Placeholder, bool Fed>
 struct check_fed {
-  static_assert(Fed, "sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, tensor)");
-  static constexpr bool value = Fed;
+  static constexpr bool value = true;
+};
+template <class Placeholder>
+struct check_fed<Placeholder, false> {
+  static constexpr bool value = [] {
+    SF_SHAPE_ASSERT("sf::session::run: the fetch depends on a placeholder that is not fed; pass sf::feed(placeholder, "
+                    "tensor)",
+                    "placeholder " + c_string_text<decltype([] { return Placeholder::name().data(); })>(),
+                    "shape " + shape_text<typename Placeholder::shape_type>);
+    return false;
+  }();
 };
 
 template <class Ph, class... Feeds>

@@ -12,6 +12,11 @@ namespace staticflow::nn {
 
 namespace detail {
 constexpr bool window_fits(std::size_t in, std::size_t k, padding p) { return p == padding::same || k <= in; }
+template <class In, std::size_t KH, std::size_t KW, padding Pad>
+constexpr bool window_fits_input() {
+  if constexpr (In::rank != 4) return false;
+  else return window_fits(In::extents[1], KH, Pad) && window_fits(In::extents[2], KW, Pad);
+}
 }  // namespace detail
 
 /// `Filters` KHxKW filters with strides (SH, SW): [batch, h, w, c] -> [batch, h', w', Filters].
@@ -22,14 +27,20 @@ struct conv2d {
   static constexpr const char* name = "Conv2D";
   template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank == 4, "sf::nn::conv2d: the input must be [batch, height, width, channels]");
-    static_assert(SH >= 1 && SW >= 1, "sf::nn::conv2d: strides must be at least 1");
-    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
-    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
-                  "sf::nn::conv2d: the filter is larger than the input with VALID padding");
-    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+    static constexpr bool ok = [] {  // one message, for the first rule broken
+      constexpr bool fit = detail::window_fits_input<In, KH, KW, Pad>();
+      if constexpr (In::rank != 4)
+        SF_SHAPE_ASSERT("sf::nn::conv2d: the input must be [batch, height, width, channels]",
+                        detail::layer_input_text<Position, In>);
+      else if constexpr (SH == 0 || SW == 0)
+        SF_SHAPE_ASSERT("sf::nn::conv2d: strides must be at least 1", detail::layer_input_text<Position, In>,
+                        "strides " + extent_text<SH> + "x" + extent_text<SW>);
+      else if constexpr (!fit)
+        SF_SHAPE_ASSERT("sf::nn::conv2d: the filter is larger than the input with VALID padding",
+                        detail::layer_input_text<Position, In>,
+                        "filter " + extent_text<KH> + "x" + extent_text<KW>);
+      return fit && SH >= 1 && SW >= 1;
+    }();
   };
   template <class In>  // the op's own shape rule (expr/conv.hpp), not a restatement of it
   using output = typename conv2d_op<SH, SW, Pad>::template result_shape<In, shape<KH, KW, In::extents[3], Filters>>;
@@ -57,14 +68,20 @@ struct pool2d {
   static constexpr const char* name = Max ? "MaxPool2D" : "AvgPool2D";
   template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank == 4, "sf::nn::pool2d: the input must be [batch, height, width, channels]");
-    static_assert(SH >= 1 && SW >= 1, "sf::nn::max_pool2d / avg_pool2d: strides must be at least 1");
-    static constexpr bool rank_ok = In::rank == 4 && SH >= 1 && SW >= 1;
-    static_assert(!rank_ok || (detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad)),
-                  "sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding");
-    static constexpr bool ok = rank_ok && detail::window_fits(In::extents[rank_ok ? 1 : 0], KH, Pad) &&
-                               detail::window_fits(In::extents[rank_ok ? 2 : 0], KW, Pad);
+    static constexpr bool ok = [] {  // one message, for the first rule broken
+      constexpr bool fit = detail::window_fits_input<In, KH, KW, Pad>();
+      if constexpr (In::rank != 4)
+        SF_SHAPE_ASSERT("sf::nn::pool2d: the input must be [batch, height, width, channels]",
+                        detail::layer_input_text<Position, In>);
+      else if constexpr (SH == 0 || SW == 0)
+        SF_SHAPE_ASSERT("sf::nn::max_pool2d / avg_pool2d: strides must be at least 1",
+                        detail::layer_input_text<Position, In>, "strides " + extent_text<SH> + "x" + extent_text<SW>);
+      else if constexpr (!fit)
+        SF_SHAPE_ASSERT("sf::nn::max_pool2d / avg_pool2d: the window is larger than the input with VALID padding",
+                        detail::layer_input_text<Position, In>,
+                        "window " + extent_text<KH> + "x" + extent_text<KW>);
+      return fit && SH >= 1 && SW >= 1;
+    }();
   };
   template <class In>  // the op's own shape rule (expr/conv.hpp)
   using output = typename pool2d_op<KH, KW, SH, SW, Pad, Max>::template result_shape<In>;

@@ -5,7 +5,9 @@
 /// forward expression (whose backward comes from autodiff).
 ///
 /// A layer `L` provides, for an input shape `In` (with the batch axis first):
-///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed;
+///  - `L::check<Position, In>`: `static_assert`s with messages in words; `ok` says whether they passed
+///    (the library's own assert under `if constexpr (!ok)` with SF_SHAPE_ASSERT, so the message
+///    shows the position and shape, and nothing is formatted when the layer fits);
 ///  - `L::output<In>`: the output shape;
 ///  - `L::parameter_count<In>`;
 ///  - `L::parameters<T, In>` with `static create(graph&, prefix, seed)`;
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <string>
 
+#include "staticflow/core/shape_error.hpp"
 #include "staticflow/graph/graph.hpp"
 #include "staticflow/expr/batch_norm.hpp"
 #include "staticflow/expr/dropout.hpp"
@@ -25,6 +28,12 @@
 #include "staticflow/expr/reshape.hpp"
 
 namespace staticflow::nn {
+
+namespace detail {
+/// Where a network's shape check failed, e.g. "layer 3 gets [?, 24, 24, 6]" (failure path only).
+template <std::size_t Position, class In>
+inline constexpr auto layer_input_text = "layer " + extent_text<Position> + " gets " + shape_text<In>;
+}  // namespace detail
 
 /// Parameter-free layers share this.
 struct no_parameters {
@@ -45,10 +54,13 @@ struct dense {
   static constexpr const char* name = "Dense";
   template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank == 2,
-                  "sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense layer "
-                  "that follows convolutions");
-    static constexpr bool ok = In::rank == 2;
+    static constexpr bool ok = [] {
+      if constexpr (In::rank != 2)
+        SF_SHAPE_ASSERT("sf::nn::dense: the input must be [batch, features]; put sf::nn::flatten before a dense "
+                        "layer that follows convolutions",
+                        detail::layer_input_text<Position, In>);
+      return In::rank == 2;
+    }();
   };
   template <class In>
   using output = shape<In::extents[0], N>;
@@ -117,10 +129,14 @@ using softmax = activation<detail::softmax_fn, detail::softmax_name>;
 /// [batch, d1, d2, ...] -> [batch, d1 * d2 * ...] in TF's (h, w, c) order.
 struct flatten {
   static constexpr const char* name = "Flatten";
-  template <std::size_t, class In>
+  template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank >= 2, "sf::nn::flatten: the input needs a batch axis and at least one more");
-    static constexpr bool ok = In::rank >= 2;
+    static constexpr bool ok = [] {
+      if constexpr (In::rank < 2)
+        SF_SHAPE_ASSERT("sf::nn::flatten: the input needs a batch axis and at least one more",
+                        detail::layer_input_text<Position, In>);
+      return In::rank >= 2;
+    }();
   };
   template <class In>
   using output = shape<In::extents[0], (In::static_part / (In::extents[0] == dyn ? 1 : In::extents[0]))>;
@@ -176,12 +192,21 @@ struct batch_norm {
   static_assert(Decay >= 0 && Decay <= 1, "sf::nn::batch_norm: the decay must be in [0, 1]");
   static_assert(Epsilon > 0, "sf::nn::batch_norm: epsilon must be positive");
   static constexpr const char* name = "BatchNorm";
-  template <std::size_t, class In>
+  template <std::size_t Position, class In>
   struct check {
-    static_assert(In::rank >= 2, "sf::nn::batch_norm: the input needs a batch axis and a channel axis");
-    static_assert(In::rank < 2 || In::extents[In::rank - 1] != dyn,
-                  "sf::nn::batch_norm: the channel (last) extent must be known at compile time");
-    static constexpr bool ok = In::rank >= 2 && In::extents[In::rank - 1] != dyn;
+    static constexpr bool ok = [] {
+      if constexpr (In::rank < 2) {
+        SF_SHAPE_ASSERT("sf::nn::batch_norm: the input needs a batch axis and a channel axis",
+                        detail::layer_input_text<Position, In>);
+        return false;
+      } else {
+        constexpr bool channels = In::extents[In::rank - 1] != dyn;
+        if constexpr (!channels)
+          SF_SHAPE_ASSERT("sf::nn::batch_norm: the channel (last) extent must be known at compile time",
+                          detail::layer_input_text<Position, In>);
+        return channels;
+      }
+    }();
   };
   template <class In>
   using output = In;

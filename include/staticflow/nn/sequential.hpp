@@ -137,29 +137,26 @@ class model {
   /// The network applied to `x`; x's shape must match the input's (the batch extent may differ).
   template <operand X>
   auto operator()(const X& x) const {
-    constexpr bool fits = fits_input<shape_of_t<X>>();
-    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    if constexpr (fits) return forward<0, false>(x);  // else no cascade of errors from the layers
+    if constexpr (fits_input<shape_of_t<X>>()) return forward<0, false>(x);
+    else return forward<0, false>(stand_in<X>());
   }
 
   /// The network as it trains: like `operator()`, but layers such as dropout are active and
   /// the gradient stops where the leading frozen layers end (nothing below them trains).
   template <operand X>
   auto training(const X& x) const {
-    constexpr bool fits = fits_input<shape_of_t<X>>();
-    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
     // The gradient may stop after the frozen layers unless the input itself reads variables.
     constexpr bool stop = !has_variables_v<std::remove_cvref_t<decltype(as_node(x))>>;
-    if constexpr (fits) return forward<0, trains_differently(), Net::layer_count, stop>(x);
+    if constexpr (fits_input<shape_of_t<X>>()) return forward<0, trains_differently(), Net::layer_count, stop>(x);
+    else return forward<0, trains_differently(), Net::layer_count, stop>(stand_in<X>());
   }
 
   /// The output of the first `Layers` layers at inference (a feature extractor's "bottleneck").
   template <std::size_t Layers, operand X>
   auto features(const X& x) const {
     static_assert(Layers <= Net::layer_count, "sf::nn::model::features: the network has fewer layers");
-    constexpr bool fits = fits_input<shape_of_t<X>>();
-    static_assert(fits, "sf::nn::model: the input's shape differs from the network's input<...> shape");
-    if constexpr (fits) return forward<0, false, Layers>(x);
+    if constexpr (fits_input<shape_of_t<X>>()) return forward<0, false, Layers>(x);
+    else return forward<0, false, Layers>(stand_in<X>());
   }
 
   /// The variables of layers [first, last) (0-based, in creation order): a saver's `var_list`
@@ -189,6 +186,14 @@ class model {
     for (std::size_t i = 1; i < S::rank; ++i)
       if (S::extents[i] != Net::input_shape::extents[i]) return false;
     return true;
+  }
+  /// For an input of the wrong shape: the one error, with both shapes, and an input of the right
+  /// shape in its place, so that the layers and whatever uses the result raise no more errors.
+  template <class X>
+  static auto stand_in() {
+    SF_SHAPE_ASSERT("sf::nn::model: the input's shape differs from the network's input<...> shape",
+                    "input " + shape_text<shape_of_t<X>>, "network input " + shape_text<typename Net::input_shape>);
+    return tensor_view<value_t<X>, typename Net::input_shape, host>{};
   }
   template <std::size_t I>
   using layer_t = std::tuple_element_t<I, typename Net::layers>;

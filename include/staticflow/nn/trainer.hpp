@@ -42,13 +42,16 @@ struct fit_options {
 };
 
 namespace detail {
-/// The classifier's rule on the network's output shape, in a type of its own so that the
-/// compiler's note names the shape the network ends in.
+/// The classifier's rule on the network's output shape; a failure names the shape the network
+/// ends in ("network output [?, 12, 12, 6]").
 template <class Out>
 struct classifier_output {
-  static_assert(Out::rank == 2,
-                "sf::nn::classifier: the network must end in [batch, classes] (flatten and a dense layer last)");
-  static constexpr bool ok = Out::rank == 2;
+  static constexpr bool ok = [] {
+    if constexpr (Out::rank != 2)
+      SF_SHAPE_ASSERT("sf::nn::classifier: the network must end in [batch, classes] (flatten and a dense layer last)",
+                      "network output " + shape_text<Out>);
+    return Out::rank == 2;
+  }();
 };
 }  // namespace detail
 
@@ -58,11 +61,14 @@ struct classifier_output {
 /// feeds a batch from preallocated tensors, so after the first step nothing is allocated.
 template <class Net, class Optimizer, class Policy = host, class T = float>
 class classifier {
-  static_assert(detail::classifier_output<typename Net::output_shape>::ok);
-  static constexpr std::size_t classes = Net::output_shape::extents[Net::output_shape::rank == 2 ? 1 : 0];
+  static constexpr bool output_ok = detail::classifier_output<typename Net::output_shape>::ok;
+  static constexpr std::size_t classes = Net::output_shape::extents[output_ok ? 1 : 0];
   using input_shape = typename Net::input_shape;
   using x_type = placeholder_node<T, input_shape, "classifier/x">;
-  using y_type = placeholder_node<T, shape<dyn, classes>, "classifier/y">;
+  // With a wrong output the labels take the network's output shape, so the loss and accuracy
+  // built from them add no errors to the one classifier_output gave.
+  using y_type = placeholder_node<T, std::conditional_t<output_ok, shape<dyn, classes>, typename Net::output_shape>,
+                                  "classifier/y">;
 
  public:
 
