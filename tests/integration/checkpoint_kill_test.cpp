@@ -4,7 +4,9 @@
 /// leaves, every time, a latest checkpoint that restores whole and consistent.
 ///
 /// The child resumes from the latest checkpoint, then saves steps s+1, s+2, ... with every
-/// element of every variable equal to the step; the parent kills it after a random delay,
+/// element of every variable equal to the step, telling the parent (a byte on a pipe) when its
+/// first save begins; the parent kills it a random delay after that (counted from the save,
+/// not from the fork: on a busy machine the child's start-up alone can outlast a fixed delay),
 /// restores the latest checkpoint into a fresh graph and checks that each variable holds the
 /// step in the checkpoint's name. The variables total 4 MiB, so a save takes long enough (data
 /// file, fsyncs, index, state file) for most kills to land inside one.
@@ -41,8 +43,9 @@ struct model {
   sf::session<> sess{g};
 };
 
-/// The child: resume, then save forever (never returns; killed by the parent).
-[[noreturn]] void save_forever(const fs::path& dir) {
+/// The child: resume, then save forever (never returns; killed by the parent), writing a byte
+/// to `ready` before the first save.
+[[noreturn]] void save_forever(const fs::path& dir, int ready) {
   model m;
   sf::train::saver saver({.max_to_keep = 3});
   std::int64_t step = 0;
@@ -59,6 +62,11 @@ struct model {
     sf::tensor<std::int64_t, sf::shape<>> s;
     s.data()[0] = step;
     m.sess.assign(m.step, s);
+    if (ready >= 0) {
+      [[maybe_unused]] const auto sent = ::write(ready, "s", 1);
+      ::close(ready);
+      ready = -1;
+    }
     saver.save(m.sess, (dir / "model.ckpt").string(), step);
   }
 }
@@ -89,21 +97,28 @@ std::size_t temp_files(const fs::path& dir) {
 TEST_CASE("SIGKILL at random moments of a save loop leaves the latest checkpoint restorable", "[checkpoint][kill]") {
   sf_test::temp_dir dir;
   std::mt19937_64 rng(20261204);
-  std::uniform_int_distribution<int> delay_us(1000, 40000);
+  std::uniform_int_distribution<int> delay_us(0, 30000);
   std::int64_t last_step = 0;
   std::size_t rounds = 0, mid_save = 0, restored = 0;
   for (; rounds < 200; ++rounds) {
     const std::size_t strays = temp_files(dir.path);
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
+      ::close(pipe_fds[0]);
       try {
-        save_forever(dir.path);
+        save_forever(dir.path, pipe_fds[1]);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "checkpoint_kill_test: the saving child failed: %s\n", e.what());
         ::_exit(3);  // a save that throws is a failure the parent sees as an exit status
       }
     }
+    ::close(pipe_fds[1]);
+    char byte = 0;
+    [[maybe_unused]] const auto got = ::read(pipe_fds[0], &byte, 1);  // 0 bytes: the child died first
+    ::close(pipe_fds[0]);
     ::usleep(static_cast<useconds_t>(delay_us(rng)));
     ::kill(pid, SIGKILL);
     int status = 0;
