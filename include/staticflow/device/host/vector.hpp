@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
-#include <utility>
+
+#include "staticflow/config.hpp"
 
 // Vectors wider than the default target's pass between functions differently, which GCC and
 // Clang note (-Wpsabi: "AVX512F vector return without AVX512F enabled changes the ABI"). The
@@ -84,16 +85,16 @@ template <class T, std::size_t Bytes>
 [[gnu::always_inline]] inline mask<T, Bytes> first_lanes(std::size_t m) {
   using lane = typename mask_of<T, Bytes>::lane;
   constexpr std::size_t count = lanes<T, Bytes>;
-  constexpr mask<T, Bytes> index = []<std::size_t... J>(std::index_sequence<J...>) {
-    return mask<T, Bytes>{static_cast<lane>(J)...};
-  }(std::make_index_sequence<count>{});
+  mask<T, Bytes> index{};  // {0, 1, 2, ...}: the compiler folds the loop to a constant
+  SF_UNROLL(16)
+  for (std::size_t j = 0; j < count; ++j) index[j] = static_cast<lane>(j);
   return index < static_cast<lane>(m < count ? m : count);
 }
 /// The first lanes of `keep` from memory, zeros after; reads a whole vector only where
 /// `readable` elements from p on exist, else lane by lane (no read past the array).
 template <class T, class M, std::size_t Bytes = sizeof(M)>
 [[gnu::always_inline]] inline vec<T, Bytes> load_first(const T* p, const M& keep, std::size_t m, std::size_t readable) {
-  if (readable >= lanes<T, Bytes>) return reinterpret_cast<vec<T, Bytes>>(reinterpret_cast<M>(load<Bytes>(p)) & keep);
+  if (readable >= lanes<T, Bytes>) return __builtin_bit_cast(vec<T, Bytes>, __builtin_bit_cast(M, load<Bytes>(p)) & keep);
   vec<T, Bytes> v = {};
   for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
   return v;

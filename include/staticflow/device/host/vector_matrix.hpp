@@ -63,8 +63,8 @@ struct weight_lanes<bfloat16, Bytes> {
     words w = {};
     if constexpr (Whole) w = *reinterpret_cast<const typename unaligned_words::type*>(p);
     else std::memcpy(&w, p, sizeof(bfloat16) * m);
-    out[0] = reinterpret_cast<vec<float, Bytes>>(w << 16);
-    out[1] = reinterpret_cast<vec<float, Bytes>>(w & 0xffff0000u);
+    out[0] = __builtin_bit_cast(vec<float, Bytes>, w << 16);
+    out[1] = __builtin_bit_cast(vec<float, Bytes>, w & 0xffff0000u);
   }
 };
 
