@@ -4374,7 +4374,9 @@ inline std::size_t host_vector_bytes() noexcept {
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
       widest = 64;
     const char* cap = std::getenv("SF_HOST_MAX_VECTOR_BYTES");
-    const std::size_t most = cap ? std::strtoul(cap, nullptr, 10) : 64;
+    char* end = nullptr;
+    const std::size_t asked = cap ? std::strtoul(cap, &end, 10) : 0;
+    const std::size_t most = cap && end != cap ? asked : 64;  // unset, empty or not a number: no cap
     while (widest > 16 && widest > most) widest /= 2;
     return widest < vector_bytes ? vector_bytes : widest;  // the build's own target is always there
   }();
