@@ -174,7 +174,7 @@ void gemm_block(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T
         for (std::size_t i = 0; i < height; i += R)
           for (std::size_t j = 0; j < width; j += C)
             gemm_panels<Bytes>(depth, packed_a.data() + i * depth, packed_b.data() + j * depth, alpha,
-                                c + (i0 + i) * n + j0 + j, n, std::min(R, height - i), std::min(C, width - j));
+                               c + (i0 + i) * n + j0 + j, n, std::min(R, height - i), std::min(C, width - j));
       }
     }
   }
