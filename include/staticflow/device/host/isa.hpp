@@ -11,13 +11,17 @@
 /// is generated for the wider set): for code that does its vector work itself (a GEMM block).
 /// A kernel run index by index by the executor's thread team goes through `select_simd(f)`,
 /// which only picks the width, and is wrapped in `simd_kernel<B, K>`, whose call is compiled
-/// for the width's set (the team's threads run code compiled for the default target). Widths the compiler already targets by default are not
-/// dispatched: a `-march=x86-64-v3` build has the AVX2 and AVX-512 versions, a
-/// `-march=native` build on an AVX-512 machine just one, and its cost is one well-predicted
-/// branch per kernel call. Why not `target_clones`: GCC does not clone templates, and the
-/// vector width changes the kernels' tiling (registers per tile, filters per block), not only
-/// the instructions. The targets list features, not `arch=`, because GCC inlines only into a
-/// function of the same `arch`.
+/// for the width's set (the team's threads run code compiled for the default target).
+///
+/// Widths the compiler already targets by default are not dispatched: a `-march=x86-64-v3`
+/// build has the AVX2 and AVX-512 versions, a `-march=native` build on an AVX-512 machine just
+/// one, and its cost is one well-predicted branch per kernel call. Why not `target_clones`:
+/// GCC does not clone templates, and the width changes the kernels' tiling (registers per
+/// tile, filters per block), not only the instructions. The targets list features, not
+/// `arch=`, because GCC inlines only into a function of the same `arch`. A kernel's own body
+/// is optimised once for the default target before it is inlined: a vector comparison kept as
+/// an integer mask there is lowered lane by lane in the AVX-512 function (AVX-512 compares into
+/// mask registers), so kernels that compare and select stay at AVX2's width (pool2d.hpp).
 ///
 /// Define `SF_HOST_ISA_DISPATCH=0` to build only the default target's kernels (smaller and
 /// faster to compile; the speed is then what the compiler flags give).
