@@ -7240,31 +7240,25 @@ struct remap_node : node_base<remap_node<Op, E>> {
   void backward(Ctx& ctx, const G& g) const;
 };
 
-/// The gradient of a remap with respect to its operand (see `remap_plan::preimages`).
-template <class Plan, class G, class S>
-struct remap_adjoint : node_base<remap_adjoint<Plan, G, S>> {
+/// A gradient read through a remap plan. `Adjoint`: the gradient of a remap with respect to its
+/// operand, in the plan's input shape, each element the sum of the gradients of the outputs
+/// that read it (see `remap_plan::preimages`). Otherwise: in the plan's output shape, each
+/// element the one gradient element the plan maps it to (`concat`'s parts of its gradient).
+template <class Plan, class G, class S, bool Adjoint>
+struct plan_gradient : node_base<plan_gradient<Plan, G, S, Adjoint>> {
   using value_type = typename G::value_type;
   using shape_type = S;
   using policy_type = typename G::policy_type;
   Plan plan;
   G g;
   dims_t<S> extents;
-  remap_adjoint(const Plan& p, G up) : plan(p), g(std::move(up)), extents(p.in) {}
+  plan_gradient(const Plan& p, G up) : plan(p), g(std::move(up)), extents(Adjoint ? p.in : p.out) {}
   const dims_t<S>& dims() const { return extents; }
 };
-
-/// A gradient read through a plan built at run time (`concat`'s parts of its gradient).
 template <class Plan, class G, class S>
-struct plan_read : node_base<plan_read<Plan, G, S>> {
-  using value_type = typename G::value_type;
-  using shape_type = S;
-  using policy_type = typename G::policy_type;
-  Plan plan;
-  G g;
-  dims_t<S> extents;
-  plan_read(const Plan& p, G up) : plan(p), g(std::move(up)), extents(p.out) {}
-  const dims_t<S>& dims() const { return extents; }
-};
+using remap_adjoint = plan_gradient<Plan, G, S, true>;
+template <class Plan, class G, class S>
+using plan_read = plan_gradient<Plan, G, S, false>;
 
 template <class Op, class E>
 template <class Ctx, class G>
@@ -7288,31 +7282,23 @@ struct evaluator<remap_node<Op, E>, O> {
   }
 };
 
-template <class Plan, class G, class S, class O>
-struct evaluator<remap_adjoint<Plan, G, S>, O> {
+template <class Plan, class G, class S, bool Adjoint, class O>
+struct evaluator<plan_gradient<Plan, G, S, Adjoint>, O> {
   using value_type = typename G::value_type;
   detail::broadcast_map<S, O> map;
   evaluator<G, typename G::shape_type> g;
   Plan plan;
-  evaluator(const remap_adjoint<Plan, G, S>& a, const dims_t<O>& out)
-      : map(a.dims(), out), g(a.g, a.g.dims()), plan(a.plan) {}
+  evaluator(const plan_gradient<Plan, G, S, Adjoint>& r, const dims_t<O>& out)
+      : map(r.dims(), out), g(r.g, r.g.dims()), plan(r.plan) {}
   SF_HD_INLINE value_type coeff(std::size_t i) const {
-    value_type sum{};
-    plan.preimages(map(i), [&](std::size_t o) { sum += g.coeff(o); });
-    return sum;
-  }
-};
-
-template <class Plan, class G, class S, class O>
-struct evaluator<plan_read<Plan, G, S>, O> {
-  using value_type = typename G::value_type;
-  detail::broadcast_map<S, O> map;
-  evaluator<G, typename G::shape_type> g;
-  Plan plan;
-  evaluator(const plan_read<Plan, G, S>& r, const dims_t<O>& out) : map(r.dims(), out), g(r.g, r.g.dims()), plan(r.plan) {}
-  SF_HD_INLINE value_type coeff(std::size_t i) const {
-    std::size_t j = 0;
-    return plan.source(map(i), j) ? g.coeff(j) : value_type{};
+    if constexpr (Adjoint) {
+      value_type sum{};
+      plan.preimages(map(i), [&](std::size_t o) { sum += g.coeff(o); });
+      return sum;
+    } else {
+      std::size_t j = 0;
+      return plan.source(map(i), j) ? g.coeff(j) : value_type{};
+    }
   }
 };
 
