@@ -73,6 +73,8 @@ class session_state {
   virtual void free_bytes(void* p, std::size_t bytes) noexcept = 0;
   virtual void upload(void* dst, const void* host_src, std::size_t bytes) = 0;
   virtual void download(void* host_dst, const void* src, std::size_t bytes) const = 0;
+  /// True when slots live in host memory, so savers read them in place instead of downloading.
+  virtual bool host_memory() const noexcept { return false; }
 
   /// The value slot of a variable, allocated on first use.
   slot& value_slot(const variable_base& v) { return ensure(values_, v); }

@@ -220,6 +220,7 @@ class session final : public session_state {
   void download(void* dst, const void* src, std::size_t bytes) const override {
     memory<P>::to_host(static_cast<std::byte*>(dst), static_cast<const std::byte*>(src), bytes);
   }
+  bool host_memory() const noexcept override { return std::is_same_v<P, host>; }
 
  private:
   template <class> friend class session;

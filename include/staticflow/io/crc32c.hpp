@@ -19,6 +19,7 @@
 
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
 #define SF_CRC32C_SSE42 1
+#include <immintrin.h>
 #include <nmmintrin.h>
 #include <wmmintrin.h>
 #include <smmintrin.h>
@@ -136,18 +137,7 @@ __attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_fold_raw(st
   return static_cast<std::uint32_t>(c64);
 }
 
-/// The register advanced over `n` bytes: runs of 128 bytes or more by folding when the
-/// processor multiplies carry-less, the rest with the crc32 instruction.
-__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
-                                                                                std::size_t n, bool pclmul) noexcept {
-  if (pclmul && n >= 128) c = crc32c_fold_raw(c, p, n);
-  c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
-  p += n & ~std::size_t{7};
-  for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
-  return c;
-}
-
-/// Whether this processor has SSE4.2, and carry-less multiplication; asked once.
+/// Whether this processor has SSE4.2, carry-less multiplication, and its 512-bit form; asked once.
 inline bool crc32c_cpu_has_sse42() noexcept {
   static const bool has = [] {
     __builtin_cpu_init();
@@ -162,6 +152,58 @@ inline bool crc32c_cpu_has_pclmul() noexcept {
   }();
   return has;
 }
+inline bool crc32c_cpu_has_vpclmul() noexcept {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq");
+  }();
+  return has;
+}
+/// crc32c_fold on the four 16-byte lanes of a 64-byte register at once (VPCLMULQDQ).
+template <unsigned lanes>
+__attribute__((target("avx512f,vpclmulqdq"))) inline __m512i crc32c_fold4(__m512i x) noexcept {
+  constexpr auto hi = static_cast<long long>(crc32c_fold_hi<lanes>), lo = static_cast<long long>(crc32c_fold_lo<lanes>);
+  const __m512i k = _mm512_set_epi64(hi, lo, hi, lo, hi, lo, hi, lo);
+  return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, k, 0x00), _mm512_clmulepi64_epi128(x, k, 0x11));
+}
+/// crc32c_fold_raw with sixteen lanes in four 64-byte registers, 256 bytes a step, over the
+/// first `n / 256 * 256` bytes (n >= 256): four times the multiplications per instruction, which
+/// is what a 1.6 MB checkpoint restore spent half its time on. The lanes fold into one at the
+/// end, each moved on by the lanes after it. Advances `p` and `n`.
+__attribute__((target("sse4.2,pclmul,avx512f,vpclmulqdq"))) inline std::uint32_t crc32c_fold512_raw(
+    std::uint32_t c, const unsigned char*& p, std::size_t& n) noexcept {
+  // No lambda for the loads: a lambda would not inherit this function's target.
+  __m512i x0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(c))));
+  __m512i x1 = _mm512_loadu_si512(p + 64), x2 = _mm512_loadu_si512(p + 128), x3 = _mm512_loadu_si512(p + 192);
+  for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
+    x0 = _mm512_xor_si512(crc32c_fold4<16>(x0), _mm512_loadu_si512(p));
+    x1 = _mm512_xor_si512(crc32c_fold4<16>(x1), _mm512_loadu_si512(p + 64));
+    x2 = _mm512_xor_si512(crc32c_fold4<16>(x2), _mm512_loadu_si512(p + 128));
+    x3 = _mm512_xor_si512(crc32c_fold4<16>(x3), _mm512_loadu_si512(p + 192));
+  }
+  const __m512i y = _mm512_xor_si512(_mm512_xor_si512(crc32c_fold4<12>(x0), crc32c_fold4<8>(x1)),
+                                     _mm512_xor_si512(crc32c_fold4<4>(x2), x3));
+  alignas(64) __m128i lane[4];  // through memory: GCC 12's lane extract warns in its own header
+  _mm512_store_si512(lane, y);
+  const __m128i x = _mm_xor_si128(_mm_xor_si128(crc32c_fold<3>(lane[0]), crc32c_fold<2>(lane[1])),
+                                  _mm_xor_si128(crc32c_fold<1>(lane[2]), lane[3]));
+  std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));
+  c64 = _mm_crc32_u64(c64, static_cast<std::uint64_t>(_mm_extract_epi64(x, 1)));
+  return static_cast<std::uint32_t>(c64);
+}
+/// The register advanced over `n` bytes: runs of 128 bytes or more by folding when the
+/// processor multiplies carry-less (runs of 1 KiB or more 64 bytes per instruction when it has
+/// VPCLMULQDQ), the rest with the crc32 instruction.
+__attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_sse42_raw(std::uint32_t c, const unsigned char* p,
+                                                                                std::size_t n, bool pclmul) noexcept {
+  if (pclmul && n >= 1024 && crc32c_cpu_has_vpclmul()) c = crc32c_fold512_raw(c, p, n);
+  if (pclmul && n >= 128) c = crc32c_fold_raw(c, p, n);
+  c = static_cast<std::uint32_t>(crc32c_sse42_chain(c, p, n));
+  p += n & ~std::size_t{7};
+  for (n &= 7; n > 0; --n, ++p) c = _mm_crc32_u8(c, *p);
+  return c;
+}
+
 #endif
 
 }  // namespace detail

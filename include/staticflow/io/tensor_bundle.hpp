@@ -18,9 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +28,7 @@
 #include "staticflow/core/dtype.hpp"
 #include "staticflow/core/error.hpp"
 #include "staticflow/io/atomic_file.hpp"
+#include "staticflow/io/file.hpp"
 #include "staticflow/io/crc32c.hpp"
 #include "staticflow/io/protobuf.hpp"
 #include "staticflow/io/table.hpp"
@@ -227,7 +226,7 @@ class reader {
  public:
   explicit reader(std::string prefix) : prefix_(std::move(prefix)) {
     const std::string path = index_filename(prefix_);
-    index_bytes_ = read_whole(path);
+    index_bytes_ = read_file(path, who).read_all(who);
     table::reader t(index_bytes_, path);
     if (t.entries().empty() || !t.entries().front().first.empty())
       staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", path, "' has no header entry (key \"\")"});
@@ -255,14 +254,13 @@ class reader {
     if (e->size != bytes)
       staticflow::detail::fail<invalid_argument>({"staticflow::io::bundle::reader: tensor '", name, "' of '", prefix_,
                                                   "' has ", e->size, " bytes, the destination ", bytes});
-    auto& file = shard(e->shard_id);
-    if (bytes && (std::fseek(file.f.get(), static_cast<long>(e->offset), SEEK_SET) != 0 ||
-                  std::fread(out, 1, bytes, file.f.get()) != bytes))
-      staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", file.path, "': cannot read tensor '", name,
-                                           "' (", bytes, " bytes at offset ", e->offset, ")"});
+    const read_file& file = shard(e->shard_id);
+    if (!file.read_at(out, bytes, e->offset))
+      staticflow::detail::fail<data_loss>({who, ": '", file.path(), "': cannot read tensor '", name, "' (", bytes,
+                                           " bytes at offset ", e->offset, ")"});
     const std::uint32_t crc = crc32c_mask(crc32c(out, bytes));
     if (crc != e->crc32c)
-      staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", file.path, "': tensor '", name,
+      staticflow::detail::fail<data_loss>({who, ": '", file.path(), "': tensor '", name,
                                            "' fails its CRC32C (stored ", e->crc32c, ", computed ", crc,
                                            "): the checkpoint is corrupt"});
   }
@@ -278,29 +276,8 @@ class reader {
   }
 
  private:
-  struct file_closer {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-  };
-  using file_ptr = std::unique_ptr<std::FILE, file_closer>;
-  struct shard_file {
-    std::string path;
-    file_ptr f;
-    std::uint64_t size = 0;
-  };
+  static constexpr const char* who = "staticflow::io::bundle::reader";
 
-  static file_ptr open(const std::string& path) {
-    std::error_code ec;
-    file_ptr f(std::filesystem::is_regular_file(path, ec) ? std::fopen(path.c_str(), "rb") : nullptr);
-    if (!f) staticflow::detail::fail<not_found>({"staticflow::io::bundle::reader: cannot open '", path, "' (no such checkpoint file)"});
-    return f;
-  }
-  static std::string read_whole(const std::string& path) {
-    auto f = open(path);
-    std::string bytes;
-    char buf[65536];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;) bytes.append(buf, n);
-    return bytes;
-  }
   void read_header(std::string_view value, const std::string& path) {
     proto::reader r(value, "checkpoint header");
     for (proto::field f; r.next(f);) {
@@ -337,20 +314,19 @@ class reader {
       staticflow::detail::fail<data_loss>({context, ": ", e.size, " bytes do not hold ", tf_dtype_name(e.dtype), " ",
                                            shape_string(e.shape), " (", elements * width, " bytes)"});
   }
-  shard_file& shard(std::int32_t id) const {
+  /// Shard `id`'s data file, opened on first use, when it holds every tensor the index puts in it.
+  const read_file& shard(std::int32_t id) const {
     auto& s = shards_[static_cast<std::size_t>(id)];
-    if (!s.f) {
-      s.path = data_filename(prefix_, id, static_cast<int>(num_shards_));
-      s.f = open(s.path);
-      std::error_code ec;
-      s.size = std::filesystem::file_size(s.path, ec);
+    if (!s) {
+      read_file f(data_filename(prefix_, id, static_cast<int>(num_shards_)), who);
       for (const auto& [name, e] : entries_)
-        if (e.shard_id == id && (e.offset > s.size || e.size > s.size - e.offset))
-          staticflow::detail::fail<data_loss>({"staticflow::io::bundle::reader: '", s.path, "': tensor '", name, "' (",
-                                               e.size, " bytes at offset ", e.offset, ") lies past the end of the ",
-                                               s.size, "-byte file (truncated?)"});
+        if (e.shard_id == id && (e.offset > f.size() || e.size > f.size() - e.offset))
+          staticflow::detail::fail<data_loss>({who, ": '", f.path(), "': tensor '", name, "' (", e.size,
+                                               " bytes at offset ", e.offset, ") lies past the end of the ", f.size(),
+                                               "-byte file (truncated?)"});
+      s.emplace(std::move(f));
     }
-    return s;
+    return *s;
   }
   static std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -371,7 +347,7 @@ class reader {
   std::string index_bytes_;
   std::int64_t num_shards_ = 0;
   std::map<std::string, entry> entries_;
-  mutable std::vector<shard_file> shards_;
+  mutable std::vector<std::optional<read_file>> shards_;
 };
 
 }  // namespace staticflow::io::bundle

@@ -46,15 +46,16 @@ TEST_CASE("TF's mask rotates and adds, and unmask inverts it", "[io][crc32c]") {
 TEST_CASE("the hardware and table paths agree on random lengths and alignments", "[io][crc32c]") {
   INFO("hardware CRC32C available: " << io::crc32c_hardware_available());
   std::mt19937 rng(17);
-  // Up to 40000 bytes: every path of the fast one (folding from 128 bytes on in 64-byte steps,
-  // then the crc32 instruction 8 bytes and 1 byte at a time) and their boundaries.
+  // Up to 40000 bytes: every path of the fast one (with VPCLMULQDQ, folding from 1 KiB on in
+  // 256-byte steps; folding from 128 bytes on in 64-byte steps; then the crc32 instruction 8
+  // bytes and 1 byte at a time) and their boundaries.
   std::vector<unsigned char> buf(40000 + 16);
   for (auto& b : buf) b = static_cast<unsigned char>(rng());
-  const std::size_t edges[] = {127, 128, 129, 135, 136, 191, 192, 193, 255, 256, 12289};
+  const std::size_t edges[] = {127, 128, 129, 135, 136, 191, 192, 193, 255, 256, 1023, 1024, 1025, 1279, 1280, 1281, 1407, 12289};
   for (int trial = 0; trial < 2000; ++trial) {
     const std::size_t offset = rng() % 16;
     const std::size_t n = trial < 64   ? static_cast<std::size_t>(trial)
-                          : trial < 75 ? edges[trial - 64]
+                          : trial < 82 ? edges[trial - 64]
                           : trial % 4  ? rng() % 4096
                                        : rng() % 40000;
     INFO("offset " << offset << " length " << n);

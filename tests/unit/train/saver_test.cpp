@@ -142,6 +142,7 @@ TEST_CASE("restore errors name the checkpoint, the tensor and what differs", "[t
 
   SECTION("no checkpoint there") {
     CHECK_THROWS_AS(sf::train::saver().restore(s, (dir / "nothing").string()), sf::not_found);
+    CHECK_THROWS_WITH(sf::train::saver().restore(s, (dir / "nothing").string()), Contains("nothing.index"));
   }
   SECTION("a variable the checkpoint lacks, with the closest names it holds") {
     sf::graph h;
@@ -167,7 +168,15 @@ TEST_CASE("restore errors name the checkpoint, the tensor and what differs", "[t
     std::string bytes = read_text(data);
     bytes[2] ^= 4;
     std::ofstream(data, std::ios::binary) << bytes;
+    s.assign(w, sf::constant<float, sf::shape<2, 3>>({7.f, 7.f, 7.f, 7.f, 7.f, 7.f}));
     CHECK_THROWS_WITH(sf::train::saver().restore(s, p), Contains("tensor 'dense/weights'") && Contains("CRC32C"));
+    const auto kept = s.value(w);
+    for (std::size_t i = 0; i < 6; ++i) CHECK(kept.data()[i] == 7.0f);  // the variable is left as it was
+  }
+  SECTION("a data file shorter than the index says") {
+    fs::resize_file(p + ".data-00000-of-00001", 5);
+    CHECK_THROWS_AS(sf::train::saver().restore(s, p), sf::data_loss);
+    CHECK_THROWS_WITH(sf::train::saver().restore(s, p), Contains("data-00000-of-00001") && Contains("truncated"));
   }
   SECTION("saving an uninitialised variable") {
     sf::graph h;
