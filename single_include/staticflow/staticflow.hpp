@@ -11616,9 +11616,7 @@ moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11633,10 +11631,11 @@ moving_average_op<V...> apply_moving_averages(exponential_moving_average ema,
 /// leaves either the old file or the new one.
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11658,7 +11657,7 @@ class atomic_file {
  public:
   explicit atomic_file(std::filesystem::path path, bool sync = true)
       : path_(std::move(path)), temp_(temp_name(path_)), sync_(sync) {
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) fail("cannot create", temp_);
   }
   atomic_file(const atomic_file&) = delete;
@@ -11691,9 +11690,14 @@ class atomic_file {
  private:
   static constexpr std::size_t buffer_capacity = std::size_t{1} << 20;
 
+  /// Unique among processes (the pid), threads and files of one thread (a counter mixed with the
+  /// clock and the thread's address), as TF's "tempstate<random>" names are; `O_EXCL` catches the
+  /// impossible rest. Not <random>, which nothing else in the umbrella header needs.
   static std::string temp_name(const std::filesystem::path& p) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    return p.string() + ".tempstate" + std::to_string(rng());
+    static thread_local std::uint64_t counter = 0;
+    const auto ticks = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    const std::uint64_t mix = (ticks ^ reinterpret_cast<std::uintptr_t>(&counter)) * 0x9E3779B97F4A7C15u + ++counter;
+    return p.string() + ".tempstate" + std::to_string(::getpid()) + "_" + std::to_string(mix);
   }
   /// Moves `from` to `to` atomically. An existing `to` is swapped with `from` (Linux's
   /// RENAME_EXCHANGE), and the old file, now at `from`, unlinked: a plain rename over an existing
@@ -11749,6 +11753,109 @@ class atomic_file {
 }  // namespace staticflow::io
 #endif  // STATICFLOW_IO_ATOMIC_FILE_HPP
 // ---- end staticflow/io/atomic_file.hpp ----
+
+// ---- begin staticflow/io/file.hpp ----
+#ifndef STATICFLOW_IO_FILE_HPP
+#define STATICFLOW_IO_FILE_HPP
+/// \file
+/// \brief `read_file`: a file read by position, with one system call per read.
+///
+/// One `open` and one `fstat`, then one `pread` per read: no stdio buffer and no seek. A restore
+/// of a small checkpoint is mostly system calls, and each costs microseconds in a virtual
+/// machine, so their number is what this saves.
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+
+namespace staticflow::io {
+
+class read_file {
+ public:
+  /// Opens `path` for reading. **Errors:** not_found, with `who` (the reader's name), the path
+  /// and the system's reason, when it cannot be opened or is not a regular file.
+  read_file(std::string path, const char* who) : path_(std::move(path)) {
+    if (const char* why = open()) staticflow::detail::fail<not_found>({who, ": cannot open '", path_, "' (", why, ")"});
+  }
+  /// The file at `path`, or nullopt when it cannot be opened or is not a regular file.
+  static std::optional<read_file> open_if_there(std::string path) {
+    read_file f;
+    f.path_ = std::move(path);
+    if (f.open()) return std::nullopt;
+    return f;
+  }
+  read_file(read_file&& o) noexcept
+      : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), size_(o.size_) {}
+  read_file& operator=(read_file&& o) noexcept {
+    if (this != &o) close(), path_ = std::move(o.path_), fd_ = std::exchange(o.fd_, -1), size_ = o.size_;
+    return *this;
+  }
+  read_file(const read_file&) = delete;
+  read_file& operator=(const read_file&) = delete;
+  ~read_file() { close(); }
+
+  const std::string& path() const noexcept { return path_; }
+  /// The size when opened.
+  std::uint64_t size() const noexcept { return size_; }
+
+  /// Reads `n` bytes at `offset` into `out`; false when fewer are there (a file shortened since
+  /// it was opened) or the system reports an error.
+  bool read_at(void* out, std::size_t n, std::uint64_t offset) const noexcept {
+    auto* p = static_cast<char*>(out);
+    while (n > 0) {
+      const ::ssize_t k = ::pread(fd_, p, n, static_cast<::off_t>(offset));
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) return false;
+      p += k, n -= static_cast<std::size_t>(k), offset += static_cast<std::uint64_t>(k);
+    }
+    return true;
+  }
+
+  /// The whole file, of the size it had when opened. **Errors:** data_loss when it cannot be
+  /// read in full.
+  std::string read_all(const char* who) const {
+    std::string bytes(static_cast<std::size_t>(size_), '\0');
+    if (!read_at(bytes.data(), bytes.size(), 0))
+      staticflow::detail::fail<data_loss>({who, ": cannot read the ", size_, " bytes of '", path_, "'"});
+    return bytes;
+  }
+
+ private:
+  read_file() = default;
+  /// Opens path_: nullptr, or why it could not.
+  const char* open() noexcept {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    const bool regular = fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    if (!regular) {
+      const char* why = fd_ < 0 ? std::strerror(errno) : "not a regular file";
+      close();
+      return why;
+    }
+    size_ = static_cast<std::uint64_t>(st.st_size);
+    return nullptr;
+  }
+  void close() noexcept {
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace staticflow::io
+#endif  // STATICFLOW_IO_FILE_HPP
+// ---- end staticflow/io/file.hpp ----
 
 namespace staticflow::train {
 
@@ -11942,11 +12049,9 @@ inline void write_checkpoint_state(const std::filesystem::path& dir, const check
 inline std::optional<checkpoint_state> get_checkpoint_state(const std::filesystem::path& dir,
                                                             const std::string& latest_filename = "checkpoint") {
   const auto path = dir / latest_filename;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  checkpoint_state s = parse_checkpoint_state(text.str(), path.string());
+  const auto file = io::read_file::open_if_there(path.string());
+  if (!file) return std::nullopt;
+  checkpoint_state s = parse_checkpoint_state(file->read_all("sf::train::get_checkpoint_state"), path.string());
   auto join = [&](std::string& p) {
     if (!p.empty() && std::filesystem::path(p).is_relative()) p = (dir / p).string();
   };
@@ -12028,95 +12133,6 @@ inline std::optional<std::string> latest_checkpoint(const std::filesystem::path&
 #include <vector>
 
 
-// ---- begin staticflow/io/file.hpp ----
-#ifndef STATICFLOW_IO_FILE_HPP
-#define STATICFLOW_IO_FILE_HPP
-/// \file
-/// \brief `read_file`: a file read by position, with one system call per read.
-///
-/// One `open` and one `fstat`, then one `pread` per read: no stdio buffer and no seek. A restore
-/// of a small checkpoint is mostly system calls, and each costs microseconds in a virtual
-/// machine, so their number is what this saves.
-
-#include <cerrno>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <string>
-#include <utility>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-
-namespace staticflow::io {
-
-class read_file {
- public:
-  /// Opens `path` for reading. **Errors:** not_found, with `who` (the reader's name), the path
-  /// and the system's reason, when it cannot be opened or is not a regular file.
-  read_file(std::string path, const char* who) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    const bool regular = fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
-    if (!regular) {
-      const char* why = fd_ < 0 ? std::strerror(errno) : "not a regular file";
-      close();
-      staticflow::detail::fail<not_found>({who, ": cannot open '", path_, "' (", why, ")"});
-    }
-    size_ = static_cast<std::uint64_t>(st.st_size);
-  }
-  read_file(read_file&& o) noexcept
-      : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), size_(o.size_) {}
-  read_file& operator=(read_file&& o) noexcept {
-    if (this != &o) close(), path_ = std::move(o.path_), fd_ = std::exchange(o.fd_, -1), size_ = o.size_;
-    return *this;
-  }
-  read_file(const read_file&) = delete;
-  read_file& operator=(const read_file&) = delete;
-  ~read_file() { close(); }
-
-  const std::string& path() const noexcept { return path_; }
-  /// The size when opened.
-  std::uint64_t size() const noexcept { return size_; }
-
-  /// Reads `n` bytes at `offset` into `out`; false when fewer are there (a file shortened since
-  /// it was opened) or the system reports an error.
-  bool read_at(void* out, std::size_t n, std::uint64_t offset) const noexcept {
-    auto* p = static_cast<char*>(out);
-    while (n > 0) {
-      const ::ssize_t k = ::pread(fd_, p, n, static_cast<::off_t>(offset));
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) return false;
-      p += k, n -= static_cast<std::size_t>(k), offset += static_cast<std::uint64_t>(k);
-    }
-    return true;
-  }
-
-  /// The whole file, of the size it had when opened. **Errors:** data_loss when it cannot be
-  /// read in full.
-  std::string read_all(const char* who) const {
-    std::string bytes(static_cast<std::size_t>(size_), '\0');
-    if (!read_at(bytes.data(), bytes.size(), 0))
-      staticflow::detail::fail<data_loss>({who, ": cannot read the ", size_, " bytes of '", path_, "'"});
-    return bytes;
-  }
-
- private:
-  void close() noexcept {
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-  }
-
-  std::string path_;
-  int fd_ = -1;
-  std::uint64_t size_ = 0;
-};
-
-}  // namespace staticflow::io
-#endif  // STATICFLOW_IO_FILE_HPP
-// ---- end staticflow/io/file.hpp ----
-
 // ---- begin staticflow/io/crc32c.hpp ----
 #ifndef STATICFLOW_IO_CRC32C_HPP
 #define STATICFLOW_IO_CRC32C_HPP
@@ -12137,7 +12153,6 @@ class read_file {
 
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
 #define SF_CRC32C_SSE42 1
-#include <immintrin.h>
 #include <nmmintrin.h>
 #include <wmmintrin.h>
 #include <smmintrin.h>
@@ -12277,12 +12292,25 @@ inline bool crc32c_cpu_has_vpclmul() noexcept {
   }();
   return has;
 }
-/// crc32c_fold on the four 16-byte lanes of a 64-byte register at once (VPCLMULQDQ).
+/// Four 16-byte lanes in one 64-byte register. A vector type and the compiler's builtin rather
+/// than <immintrin.h>'s names: that header added 58 MB (18 %) to the compiler's memory for
+/// every program including staticflow.hpp.
+using crc32c_v8 = long long __attribute__((vector_size(64)));
+/// crc32c_fold on the four lanes of a 64-byte register at once (VPCLMULQDQ).
 template <unsigned lanes>
-__attribute__((target("avx512f,vpclmulqdq"))) inline __m512i crc32c_fold4(__m512i x) noexcept {
+__attribute__((target("avx512f,vpclmulqdq"), always_inline)) inline crc32c_v8 crc32c_fold4(crc32c_v8 x) noexcept {
   constexpr auto hi = static_cast<long long>(crc32c_fold_hi<lanes>), lo = static_cast<long long>(crc32c_fold_lo<lanes>);
-  const __m512i k = _mm512_set_epi64(hi, lo, hi, lo, hi, lo, hi, lo);
-  return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, k, 0x00), _mm512_clmulepi64_epi128(x, k, 0x11));
+  const crc32c_v8 k = {lo, hi, lo, hi, lo, hi, lo, hi};
+#if defined(__clang__)
+  return __builtin_ia32_pclmulqdq512(x, k, 0x00) ^ __builtin_ia32_pclmulqdq512(x, k, 0x11);
+#else
+  return __builtin_ia32_vpclmulqdq_v8di(x, k, 0x00) ^ __builtin_ia32_vpclmulqdq_v8di(x, k, 0x11);
+#endif
+}
+__attribute__((target("avx512f"), always_inline)) inline crc32c_v8 crc32c_load4(const unsigned char* p) noexcept {
+  crc32c_v8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
 }
 /// crc32c_fold_raw with sixteen lanes in four 64-byte registers, 256 bytes a step, over the
 /// first `n / 256 * 256` bytes (n >= 256): four times the multiplications per instruction, which
@@ -12290,19 +12318,17 @@ __attribute__((target("avx512f,vpclmulqdq"))) inline __m512i crc32c_fold4(__m512
 /// end, each moved on by the lanes after it. Advances `p` and `n`.
 __attribute__((target("sse4.2,pclmul,avx512f,vpclmulqdq"))) inline std::uint32_t crc32c_fold512_raw(
     std::uint32_t c, const unsigned char*& p, std::size_t& n) noexcept {
-  // No lambda for the loads: a lambda would not inherit this function's target.
-  __m512i x0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(c))));
-  __m512i x1 = _mm512_loadu_si512(p + 64), x2 = _mm512_loadu_si512(p + 128), x3 = _mm512_loadu_si512(p + 192);
+  crc32c_v8 x0 = crc32c_load4(p), x1 = crc32c_load4(p + 64), x2 = crc32c_load4(p + 128), x3 = crc32c_load4(p + 192);
+  x0[0] ^= static_cast<long long>(c);  // the register enters as the first 32 data bits
   for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
-    x0 = _mm512_xor_si512(crc32c_fold4<16>(x0), _mm512_loadu_si512(p));
-    x1 = _mm512_xor_si512(crc32c_fold4<16>(x1), _mm512_loadu_si512(p + 64));
-    x2 = _mm512_xor_si512(crc32c_fold4<16>(x2), _mm512_loadu_si512(p + 128));
-    x3 = _mm512_xor_si512(crc32c_fold4<16>(x3), _mm512_loadu_si512(p + 192));
+    x0 = crc32c_fold4<16>(x0) ^ crc32c_load4(p);
+    x1 = crc32c_fold4<16>(x1) ^ crc32c_load4(p + 64);
+    x2 = crc32c_fold4<16>(x2) ^ crc32c_load4(p + 128);
+    x3 = crc32c_fold4<16>(x3) ^ crc32c_load4(p + 192);
   }
-  const __m512i y = _mm512_xor_si512(_mm512_xor_si512(crc32c_fold4<12>(x0), crc32c_fold4<8>(x1)),
-                                     _mm512_xor_si512(crc32c_fold4<4>(x2), x3));
-  alignas(64) __m128i lane[4];  // through memory: GCC 12's lane extract warns in its own header
-  _mm512_store_si512(lane, y);
+  const crc32c_v8 y = crc32c_fold4<12>(x0) ^ crc32c_fold4<8>(x1) ^ crc32c_fold4<4>(x2) ^ x3;
+  __m128i lane[4];
+  std::memcpy(lane, &y, sizeof y);
   const __m128i x = _mm_xor_si128(_mm_xor_si128(crc32c_fold<3>(lane[0]), crc32c_fold<2>(lane[1])),
                                   _mm_xor_si128(crc32c_fold<1>(lane[2]), lane[3]));
   std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));

@@ -8,10 +8,11 @@
 #define STATICFLOW_IO_ATOMIC_FILE_HPP
 
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,7 +35,7 @@ class atomic_file {
  public:
   explicit atomic_file(std::filesystem::path path, bool sync = true)
       : path_(std::move(path)), temp_(temp_name(path_)), sync_(sync) {
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) fail("cannot create", temp_);
   }
   atomic_file(const atomic_file&) = delete;
@@ -67,9 +68,14 @@ class atomic_file {
  private:
   static constexpr std::size_t buffer_capacity = std::size_t{1} << 20;
 
+  /// Unique among processes (the pid), threads and files of one thread (a counter mixed with the
+  /// clock and the thread's address), as TF's "tempstate<random>" names are; `O_EXCL` catches the
+  /// impossible rest. Not <random>, which nothing else in the umbrella header needs.
   static std::string temp_name(const std::filesystem::path& p) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    return p.string() + ".tempstate" + std::to_string(rng());
+    static thread_local std::uint64_t counter = 0;
+    const auto ticks = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    const std::uint64_t mix = (ticks ^ reinterpret_cast<std::uintptr_t>(&counter)) * 0x9E3779B97F4A7C15u + ++counter;
+    return p.string() + ".tempstate" + std::to_string(::getpid()) + "_" + std::to_string(mix);
   }
   /// Moves `from` to `to` atomically. An existing `to` is swapped with `from` (Linux's
   /// RENAME_EXCHANGE), and the old file, now at `from`, unlinked: a plain rename over an existing

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -29,15 +30,14 @@ class read_file {
   /// Opens `path` for reading. **Errors:** not_found, with `who` (the reader's name), the path
   /// and the system's reason, when it cannot be opened or is not a regular file.
   read_file(std::string path, const char* who) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    const bool regular = fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
-    if (!regular) {
-      const char* why = fd_ < 0 ? std::strerror(errno) : "not a regular file";
-      close();
-      staticflow::detail::fail<not_found>({who, ": cannot open '", path_, "' (", why, ")"});
-    }
-    size_ = static_cast<std::uint64_t>(st.st_size);
+    if (const char* why = open()) staticflow::detail::fail<not_found>({who, ": cannot open '", path_, "' (", why, ")"});
+  }
+  /// The file at `path`, or nullopt when it cannot be opened or is not a regular file.
+  static std::optional<read_file> open_if_there(std::string path) {
+    read_file f;
+    f.path_ = std::move(path);
+    if (f.open()) return std::nullopt;
+    return f;
   }
   read_file(read_file&& o) noexcept
       : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), size_(o.size_) {}
@@ -76,6 +76,20 @@ class read_file {
   }
 
  private:
+  read_file() = default;
+  /// Opens path_: nullptr, or why it could not.
+  const char* open() noexcept {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    const bool regular = fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    if (!regular) {
+      const char* why = fd_ < 0 ? std::strerror(errno) : "not a regular file";
+      close();
+      return why;
+    }
+    size_ = static_cast<std::uint64_t>(st.st_size);
+    return nullptr;
+  }
   void close() noexcept {
     if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   }

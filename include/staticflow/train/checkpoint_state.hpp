@@ -19,15 +19,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "staticflow/core/error.hpp"
 #include "staticflow/io/atomic_file.hpp"
+#include "staticflow/io/file.hpp"
 
 namespace staticflow::train {
 
@@ -221,11 +220,9 @@ inline void write_checkpoint_state(const std::filesystem::path& dir, const check
 inline std::optional<checkpoint_state> get_checkpoint_state(const std::filesystem::path& dir,
                                                             const std::string& latest_filename = "checkpoint") {
   const auto path = dir / latest_filename;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  checkpoint_state s = parse_checkpoint_state(text.str(), path.string());
+  const auto file = io::read_file::open_if_there(path.string());
+  if (!file) return std::nullopt;
+  checkpoint_state s = parse_checkpoint_state(file->read_all("sf::train::get_checkpoint_state"), path.string());
   auto join = [&](std::string& p) {
     if (!p.empty() && std::filesystem::path(p).is_relative()) p = (dir / p).string();
   };
