@@ -38,6 +38,7 @@
 #include "staticflow/expr/pad.hpp"
 #include "staticflow/expr/concat.hpp"
 #include "staticflow/expr/gather.hpp"
+#include "staticflow/expr/resize.hpp"
 #include "staticflow/expr/one_hot.hpp"
 #include "staticflow/expr/describe.hpp"
 #include "staticflow/autodiff/nodes.hpp"

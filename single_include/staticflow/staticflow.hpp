@@ -7954,6 +7954,281 @@ auto gather(const Params& params, const Indices& indices) {
 #endif  // STATICFLOW_EXPR_GATHER_HPP
 // ---- end staticflow/expr/gather.hpp ----
 
+// ---- begin staticflow/expr/resize.hpp ----
+#ifndef STATICFLOW_EXPR_RESIZE_HPP
+#define STATICFLOW_EXPR_RESIZE_HPP
+/// \file
+/// \brief `image::resize_bilinear<H, W>(images)` and `image::resize_nearest_neighbor<H, W>(images)`:
+/// TF's tf.image.resize_bilinear / resize_nearest_neighbor (and `resize_images`), with
+/// `align_corners` and `half_pixel_centers`, on [N, h, w, C] batches or one [h, w, C] image.
+///
+/// TF 1.x's default is neither option (`tf.image.resize_images`); TF 2's `tf.image.resize` is
+/// `half_pixel_centers`, which is also OpenCV's `INTER_LINEAR` and Pillow's upscaling.
+
+#include <array>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/resize.hpp ----
+#ifndef STATICFLOW_OPS_RESIZE_HPP
+#define STATICFLOW_OPS_RESIZE_HPP
+/// \file
+/// \brief Kernels of image resizing (TF's ResizeBilinear, ResizeNearestNeighbor and their
+/// gradients) over NHWC images: where an output pixel reads, and with which weights.
+///
+/// TF's rules (tensorflow/core/kernels/image/resize_bilinear_op.cc, resize_nearest_neighbor_op.cc,
+/// image_resizer_state.h):
+/// - scale = (in - 1) / (out - 1) with align_corners and out > 1, else in / out;
+/// - bilinear source coordinate: (x + 0.5) * scale - 0.5 with half_pixel_centers, else x * scale;
+///   lower = max(floor(s), 0), upper = min(ceil(s), in - 1), weight of upper = s - floor(s);
+/// - nearest source: with half_pixel_centers floor((x + 0.5) * scale), with align_corners
+///   round(x * scale), else floor(x * scale); clamped to [0, in - 1].
+
+#include <cmath>
+#include <cstddef>
+
+
+namespace staticflow::ops {
+
+/// The sizes and coordinate rule of one resize: [n, in_h, in_w, c] -> [n, out_h, out_w, c].
+struct resize_geometry {
+  std::size_t n, in_h, in_w, out_h, out_w, c;
+  float scale_y, scale_x;
+  bool half_pixel_centers;
+
+  /// Bilinear taps along one axis: the two source indices and the upper one's weight.
+  struct taps {
+    std::size_t lower, upper;
+    float lerp;
+  };
+  SF_HD_INLINE static taps bilinear_taps(std::size_t out, float scale, std::size_t in, bool half) {
+    const float s = half ? (static_cast<float>(out) + 0.5f) * scale - 0.5f : static_cast<float>(out) * scale;
+    const float f = std::floor(s);
+    const long long last = static_cast<long long>(in) - 1;
+    const long long lo = static_cast<long long>(f) < 0 ? 0 : static_cast<long long>(f);
+    const long long up = static_cast<long long>(std::ceil(s)) < last ? static_cast<long long>(std::ceil(s)) : last;
+    return {static_cast<std::size_t>(lo), static_cast<std::size_t>(up), s - f};
+  }
+  SF_HD_INLINE static std::size_t nearest_source(std::size_t out, float scale, std::size_t in, bool half, bool align) {
+    const float s = half ? (static_cast<float>(out) + 0.5f) * scale : static_cast<float>(out) * scale;
+    const long long i = static_cast<long long>(align ? std::round(s) : std::floor(s));
+    const long long last = static_cast<long long>(in) - 1;
+    return static_cast<std::size_t>(i < 0 ? 0 : i > last ? last : i);
+  }
+};
+
+/// out[n, y, x, ch] by bilinear interpolation; one output element per index.
+template <class T, class U>
+struct resize_bilinear_forward {
+  U* out;
+  const T* in;
+  resize_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c, x = i / g.c % g.out_w, y = i / (g.c * g.out_w) % g.out_h, n = i / (g.c * g.out_w * g.out_h);
+    const auto ty = resize_geometry::bilinear_taps(y, g.scale_y, g.in_h, g.half_pixel_centers);
+    const auto tx = resize_geometry::bilinear_taps(x, g.scale_x, g.in_w, g.half_pixel_centers);
+    const T* img = in + n * g.in_h * g.in_w * g.c + ch;
+    // In the output's type (float for integer images, as TF; double stays double).
+    const auto at = [&](std::size_t r, std::size_t col) { return static_cast<U>(img[(r * g.in_w + col) * g.c]); };
+    const U wx = static_cast<U>(tx.lerp), wy = static_cast<U>(ty.lerp);
+    const U top = at(ty.lower, tx.lower) + (at(ty.lower, tx.upper) - at(ty.lower, tx.lower)) * wx;
+    const U bottom = at(ty.upper, tx.lower) + (at(ty.upper, tx.upper) - at(ty.upper, tx.lower)) * wx;
+    out[i] = top + (bottom - top) * wy;
+  }
+};
+
+/// The input's gradient of a bilinear resize, one (image, channel) plane per index, walking the
+/// output in order: no two indices write one element (no atomics, the same sums on every device).
+template <class T>
+struct resize_bilinear_backward {
+  T* d;
+  const T* g;
+  resize_geometry geo;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const std::size_t n = k / geo.c, ch = k % geo.c;
+    T* dn = d + n * geo.in_h * geo.in_w * geo.c + ch;
+    for (std::size_t p = 0; p < geo.in_h * geo.in_w; ++p) dn[p * geo.c] = T(0);
+    const T* gn = g + n * geo.out_h * geo.out_w * geo.c + ch;
+    for (std::size_t y = 0; y < geo.out_h; ++y) {
+      const auto ty = resize_geometry::bilinear_taps(y, geo.scale_y, geo.in_h, geo.half_pixel_centers);
+      for (std::size_t x = 0; x < geo.out_w; ++x) {
+        const auto tx = resize_geometry::bilinear_taps(x, geo.scale_x, geo.in_w, geo.half_pixel_centers);
+        const T v = gn[(y * geo.out_w + x) * geo.c];
+        const T wy = static_cast<T>(ty.lerp), wx = static_cast<T>(tx.lerp);
+        dn[(ty.lower * geo.in_w + tx.lower) * geo.c] += v * (T(1) - wy) * (T(1) - wx);
+        dn[(ty.lower * geo.in_w + tx.upper) * geo.c] += v * (T(1) - wy) * wx;
+        dn[(ty.upper * geo.in_w + tx.lower) * geo.c] += v * wy * (T(1) - wx);
+        dn[(ty.upper * geo.in_w + tx.upper) * geo.c] += v * wy * wx;
+      }
+    }
+  }
+};
+
+/// out[n, y, x, ch] = the nearest source pixel's value.
+template <class T>
+struct resize_nearest_forward {
+  T* out;
+  const T* in;
+  resize_geometry g;
+  bool align_corners;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c, x = i / g.c % g.out_w, y = i / (g.c * g.out_w) % g.out_h, n = i / (g.c * g.out_w * g.out_h);
+    const std::size_t sy = resize_geometry::nearest_source(y, g.scale_y, g.in_h, g.half_pixel_centers, align_corners);
+    const std::size_t sx = resize_geometry::nearest_source(x, g.scale_x, g.in_w, g.half_pixel_centers, align_corners);
+    out[i] = in[((n * g.in_h + sy) * g.in_w + sx) * g.c + ch];
+  }
+};
+
+/// The input's gradient of a nearest-neighbour resize: each output's gradient into the pixel it
+/// read, one (image, channel) plane per index as in resize_bilinear_backward.
+template <class T>
+struct resize_nearest_backward {
+  T* d;
+  const T* g;
+  resize_geometry geo;
+  bool align_corners;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const std::size_t n = k / geo.c, ch = k % geo.c;
+    T* dn = d + n * geo.in_h * geo.in_w * geo.c + ch;
+    for (std::size_t p = 0; p < geo.in_h * geo.in_w; ++p) dn[p * geo.c] = T(0);
+    const T* gn = g + n * geo.out_h * geo.out_w * geo.c + ch;
+    for (std::size_t y = 0; y < geo.out_h; ++y) {
+      const std::size_t sy = resize_geometry::nearest_source(y, geo.scale_y, geo.in_h, geo.half_pixel_centers, align_corners);
+      for (std::size_t x = 0; x < geo.out_w; ++x) {
+        const std::size_t sx = resize_geometry::nearest_source(x, geo.scale_x, geo.in_w, geo.half_pixel_centers, align_corners);
+        dn[(sy * geo.in_w + sx) * geo.c] += gn[(y * geo.out_w + x) * geo.c];
+      }
+    }
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_RESIZE_HPP
+// ---- end staticflow/ops/resize.hpp ----
+
+namespace staticflow::image {
+
+/// TF's resize methods (tf.image.ResizeMethod); bicubic and area are not implemented yet.
+enum class resize_method { bilinear, nearest_neighbor };
+
+/// The two coordinate options of TF's resize ops.
+struct resize_options {
+  /// The corner pixels' centres of input and output coincide (scale (in - 1) / (out - 1)).
+  bool align_corners = false;
+  /// Pixels are sampled at their centres, x + 0.5 (TF 2's default; TF 1.x's is false).
+  bool half_pixel_centers = false;
+};
+
+namespace detail {
+
+template <class S, std::size_t H, std::size_t W>
+struct resized_shape {
+  static constexpr std::size_t rank = S::rank;
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> e{};
+    for (std::size_t d = 0; d < rank; ++d) e[d] = S::extents[d];
+    e[rank - 3] = H, e[rank - 2] = W;
+    return e;
+  }();
+  using type = typename staticflow::detail::shape_from_array<extents, rank>::type;
+};
+
+inline float resize_scale(std::size_t in, std::size_t out, bool align_corners) {
+  return align_corners && out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
+                                  : static_cast<float>(in) / static_cast<float>(out);
+}
+
+}  // namespace detail
+
+template <resize_method Method, std::size_t H, std::size_t W>
+struct resize_op {
+  static constexpr const char* name = Method == resize_method::bilinear ? "sf::image::resize_bilinear"
+                                                                        : "sf::image::resize_nearest_neighbor";
+  /// Bilinear values are floats whatever the input's type, as TF's; nearest keeps the type.
+  template <class T>
+  using value_type = std::conditional_t<Method == resize_method::bilinear && !std::is_floating_point_v<T>, float, T>;
+  template <class S>
+  using result_shape = typename detail::resized_shape<S, H, W>::type;
+  template <class S, class D>
+  static dims_t<S> result_dims(const D& x) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < D::size(); ++i) d[i] = x[i];
+    d[D::size() - 3] = H, d[D::size() - 2] = W;
+    if (x[D::size() - 3] == 0 || x[D::size() - 2] == 0)
+      staticflow::detail::fail<invalid_argument>({name, ": an image of ", x[D::size() - 3], " x ", x[D::size() - 2],
+                                                  " pixels has nothing to resize"});
+    return d;
+  }
+
+  resize_options options;
+
+  template <class X>
+  ops::resize_geometry geometry(const X& x) const {
+    constexpr std::size_t r = X::shape_type::rank;
+    const std::size_t n = r == 4 ? x.dim(0) : 1, h = x.dim(r - 3), w = x.dim(r - 2), c = x.dim(r - 1);
+    return {n, h, w, H, W, c, detail::resize_scale(h, H, options.align_corners),
+            detail::resize_scale(w, W, options.align_corners), options.half_pixel_centers};
+  }
+
+  template <class P, class Out, class X, class Tmp>
+  void forward(const Out& out, const X& x, Tmp&) const {
+    using T = typename X::value_type;
+    using U = typename Out::value_type;
+    if constexpr (Method == resize_method::bilinear)
+      executor<P>::for_each(out.size(), ops::resize_bilinear_forward<T, U>{out.data(), x.data(), geometry(x)});
+    else
+      executor<P>::for_each(out.size(), ops::resize_nearest_forward<T>{out.data(), x.data(), geometry(x), options.align_corners});
+  }
+
+  /// The images' gradient, one (image, channel) plane per task.
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
+  void backward(const D& d, const X& x, const V&, const G& g, Tmp&) const {
+    using T = typename D::value_type;
+    const ops::resize_geometry geo = geometry(x);
+    const std::size_t work = geo.in_h * geo.in_w + geo.out_h * geo.out_w;
+    if constexpr (Method == resize_method::bilinear)
+      executor<P>::for_each(geo.n * geo.c, ops::resize_bilinear_backward<T>{d.data(), g.data(), geo}, work);
+    else
+      executor<P>::for_each(geo.n * geo.c, ops::resize_nearest_backward<T>{d.data(), g.data(), geo, options.align_corners},
+                            work);
+  }
+};
+
+/// `images` ([N, h, w, C] or [h, w, C]) resized to H x W pixels by `Method`.
+/// **Shape:** the height and width axes become H and W. **Type:** bilinear gives floats (float32
+/// for integer images, as TF), nearest keeps the type.
+/// **Gradient:** into the pixels each output read, with its weights (TF's ResizeBilinearGrad,
+/// ResizeNearestNeighborGrad); none for integer images.
+/// **Errors:** rank other than 3 or 4, H or W zero: compile error; both options set, an image of
+/// no pixels: invalid_argument.
+template <resize_method Method, std::size_t H, std::size_t W, operand E>
+auto resize(const E& images, resize_options options = {}) {
+  constexpr std::size_t rank = shape_of_t<E>::rank;
+  static_assert(rank == 3 || rank == 4, "sf::image::resize: images are [N, height, width, channels] or [height, width, channels]");
+  static_assert(H > 0 && W > 0 && H != dyn && W != dyn, "sf::image::resize: the output size must be positive and static");
+  if (options.align_corners && options.half_pixel_centers)
+    staticflow::detail::fail<invalid_argument>(
+        {"sf::image::resize: align_corners and half_pixel_centers cannot both be set (as in TF)"});
+  if constexpr (rank == 3 || rank == 4) return make_op_node(resize_op<Method, H, W>{options}, images);
+  else return images;
+}
+
+/// TF's tf.image.resize_bilinear(images, [H, W], align_corners, half_pixel_centers).
+template <std::size_t H, std::size_t W, operand E>
+auto resize_bilinear(const E& images, resize_options options = {}) {
+  return resize<resize_method::bilinear, H, W>(images, options);
+}
+
+/// TF's tf.image.resize_nearest_neighbor(images, [H, W], align_corners, half_pixel_centers).
+template <std::size_t H, std::size_t W, operand E>
+auto resize_nearest_neighbor(const E& images, resize_options options = {}) {
+  return resize<resize_method::nearest_neighbor, H, W>(images, options);
+}
+
+}  // namespace staticflow::image
+#endif  // STATICFLOW_EXPR_RESIZE_HPP
+// ---- end staticflow/expr/resize.hpp ----
+
 // ---- begin staticflow/expr/one_hot.hpp ----
 #ifndef STATICFLOW_EXPR_ONE_HOT_HPP
 #define STATICFLOW_EXPR_ONE_HOT_HPP
