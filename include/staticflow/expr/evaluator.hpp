@@ -86,14 +86,16 @@ struct broadcast_map {
       strides[d] = broadcasts(d) ? 0 : stride;
       stride *= se;
     }
-    for (std::size_t d = rank; d-- > 0 && broadcasts(d);) div *= o[d];
+    // Every axis after the last kept one: those that broadcast and those of extent 1 on both
+    // sides (a factor 1, but stopping at them lost the broadcast axes before them).
+    for (std::size_t d = rank; d-- > 0 && !kept(d);) div *= o[d];
   }
 
   /// `div` and `mod` as compile-time constants where the shapes fix them (0: only known at run
   /// time): a division by a constant is a multiply and a shift, by a variable tens of cycles.
   static constexpr std::size_t static_div = [] {
     std::size_t d = 1;
-    for (std::size_t k = rank; k-- > 0 && broadcasts(k);) {
+    for (std::size_t k = rank; k-- > 0 && !kept(k);) {
       if (O::extents[k] == dyn) return std::size_t{0};
       d *= O::extents[k];
     }

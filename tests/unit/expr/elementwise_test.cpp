@@ -166,6 +166,27 @@ TEST_CASE("a middle-axis broadcast ([2,1,3] with [2,4,3])", "[elementwise][broad
       for (std::size_t k = 0; k < 3; ++k) CHECK(y(i, j, k) == int(3 * i + k + 1000 * (12 * i + 3 * j + k)));
 }
 
+TEST_CASE("a broadcast before axes of extent 1 on both sides ([2,2,1] - [2,1,1])", "[elementwise][broadcast]") {
+  // Per-image statistics of [N, H, W, 1] images, [N, 1, 1, 1]: the broadcast axes are followed
+  // by an axis of extent 1 in both operands (the trailing-broadcast index once stopped there).
+  auto a = from_formula<float, shape<2, 2, 1>>([](std::size_t i) { return 10.0 * double(i); });
+  auto m = sf::constant<float, shape<2, 1, 1>>({1, 2});
+  auto y = sf::eval(a - m);
+  const float want[] = {-1, 9, 18, 28};
+  for (std::size_t i = 0; i < 4; ++i) CHECK(y.data()[i] == want[i]);
+  auto a4 = from_formula<float, shape<2, 1, 2, 1>>([](std::size_t i) { return 10.0 * double(i); });
+  auto m4 = sf::constant<float, shape<2, 1, 1, 1>>({1, 2});
+  auto y4 = sf::eval(m4 * 2.0f + a4);
+  const float want4[] = {2, 12, 24, 34};
+  for (std::size_t i = 0; i < 4; ++i) CHECK(y4.data()[i] == want4[i]);
+  // A run-time batch: the divisor is only known at run time.
+  auto ad = from_formula<float, shape<dyn, 3, 1>>([](std::size_t i) { return double(i); }, 2);
+  auto md = from_formula<float, shape<dyn, 1, 1>>([](std::size_t i) { return 100.0 * double(i + 1); }, 2);
+  auto yd = sf::eval(ad + md);
+  for (std::size_t n = 0; n < 2; ++n)
+    for (std::size_t j = 0; j < 3; ++j) CHECK(yd(n, j, 0) == float(3 * n + j) + 100.0f * float(n + 1));
+}
+
 TEST_CASE("a run-time extent mismatch throws invalid_argument naming both extents", "[elementwise][errors]") {
   sf::tensor<float, shape<dyn, 3>> a(4), b(5);
   try {
