@@ -39,6 +39,8 @@
 #include "staticflow/expr/concat.hpp"
 #include "staticflow/expr/gather.hpp"
 #include "staticflow/expr/resize.hpp"
+#include "staticflow/expr/image_geometry.hpp"
+#include "staticflow/expr/image_color.hpp"
 #include "staticflow/expr/one_hot.hpp"
 #include "staticflow/expr/describe.hpp"
 #include "staticflow/autodiff/nodes.hpp"

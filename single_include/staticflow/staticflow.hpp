@@ -2811,14 +2811,16 @@ struct broadcast_map {
       strides[d] = broadcasts(d) ? 0 : stride;
       stride *= se;
     }
-    for (std::size_t d = rank; d-- > 0 && broadcasts(d);) div *= o[d];
+    // Every axis after the last kept one: those that broadcast and those of extent 1 on both
+    // sides (a factor 1, but stopping at them lost the broadcast axes before them).
+    for (std::size_t d = rank; d-- > 0 && !kept(d);) div *= o[d];
   }
 
   /// `div` and `mod` as compile-time constants where the shapes fix them (0: only known at run
   /// time): a division by a constant is a multiply and a shift, by a variable tens of cycles.
   static constexpr std::size_t static_div = [] {
     std::size_t d = 1;
-    for (std::size_t k = rank; k-- > 0 && broadcasts(k);) {
+    for (std::size_t k = rank; k-- > 0 && !kept(k);) {
       if (O::extents[k] == dyn) return std::size_t{0};
       d *= O::extents[k];
     }
@@ -8228,6 +8230,250 @@ auto resize_nearest_neighbor(const E& images, resize_options options = {}) {
 }  // namespace staticflow::image
 #endif  // STATICFLOW_EXPR_RESIZE_HPP
 // ---- end staticflow/expr/resize.hpp ----
+
+// ---- begin staticflow/expr/image_geometry.hpp ----
+#ifndef STATICFLOW_EXPR_IMAGE_GEOMETRY_HPP
+#define STATICFLOW_EXPR_IMAGE_GEOMETRY_HPP
+/// \file
+/// \brief tf.image's flips, transposes, rotations, crops and pads on [N, h, w, C] batches or one
+/// [h, w, C] image, as compositions of reverse, transpose, slice and pad (their gradients come
+/// with them). Sizes and offsets are template arguments, since they decide the output's shape;
+/// TF's rules for the computed ones (central_crop, resize_image_with_crop_or_pad) are evaluated
+/// at compile time from the image's static extents.
+
+#include <cstddef>
+
+
+namespace staticflow::image {
+
+namespace detail {
+
+template <class E>
+inline constexpr std::size_t rank_v = shape_of_t<E>::rank;
+template <class E>
+inline constexpr bool is_image_v = rank_v<E> == 3 || rank_v<E> == 4;
+/// The static height and width of E (dyn when given at run time).
+template <class E>
+inline constexpr std::size_t height_v = shape_of_t<E>::extents[rank_v<E> - 3];
+template <class E>
+inline constexpr std::size_t width_v = shape_of_t<E>::extents[rank_v<E> - 2];
+
+/// ints<...> with `h` and `w` at the height and width axes of a rank-R image, `rest` elsewhere.
+template <std::size_t R, int H, int W, int Rest>
+using hw_ints = std::conditional_t<R == 4, ints<Rest, H, W, Rest>, ints<H, W, Rest>>;
+/// pad's (before, after) pairs for the height and width axes.
+template <std::size_t R, int Top, int Bottom, int Left, int Right>
+using hw_paddings = std::conditional_t<R == 4, ints<0, 0, Top, Bottom, Left, Right, 0, 0>, ints<Top, Bottom, Left, Right, 0, 0>>;
+
+template <class E>
+constexpr void check_image() {
+  static_assert(is_image_v<E>, "sf::image: images are [N, height, width, channels] or [height, width, channels]");
+}
+
+}  // namespace detail
+
+/// TF's tf.image.flip_left_right: the width axis reversed.
+template <operand E>
+auto flip_left_right(const E& images) {
+  detail::check_image<E>();
+  return reverse<-2>(images);
+}
+
+/// TF's tf.image.flip_up_down: the height axis reversed.
+template <operand E>
+auto flip_up_down(const E& images) {
+  detail::check_image<E>();
+  return reverse<-3>(images);
+}
+
+/// TF's tf.image.transpose_image: height and width swapped.
+template <operand E>
+auto transpose_image(const E& images) {
+  detail::check_image<E>();
+  if constexpr (detail::rank_v<E> == 4) return transpose<0, 2, 1, 3>(images);
+  else return transpose<1, 0, 2>(images);
+}
+
+/// TF's tf.image.rot90(image, k): K quarter turns counter-clockwise (K taken modulo 4, as TF).
+/// A quarter turn is the width reversed, then transposed (TF's _rot90).
+template <int K, operand E>
+auto rot90(const E& images) {
+  detail::check_image<E>();
+  constexpr int k = ((K % 4) + 4) % 4;
+  if constexpr (k == 0) return images;
+  else if constexpr (k == 1) return transpose_image(flip_left_right(images));
+  else if constexpr (k == 2) return reverse<-3, -2>(images);
+  else return flip_left_right(transpose_image(images));
+}
+
+/// TF's tf.image.crop_to_bounding_box(image, OffsetH, OffsetW, TargetH, TargetW).
+/// **Errors:** a box past the image: compile error for static extents, invalid_argument otherwise.
+template <int OffsetH, int OffsetW, int TargetH, int TargetW, operand E>
+auto crop_to_bounding_box(const E& images) {
+  detail::check_image<E>();
+  static_assert(OffsetH >= 0 && OffsetW >= 0 && TargetH > 0 && TargetW > 0,
+                "sf::image::crop_to_bounding_box: offsets must be >= 0 and the target size > 0");
+  constexpr std::size_t r = detail::rank_v<E>;
+  return slice<detail::hw_ints<r, OffsetH, OffsetW, 0>, detail::hw_ints<r, TargetH, TargetW, -1>>(images);
+}
+
+/// TF's tf.image.pad_to_bounding_box(image, OffsetH, OffsetW, TargetH, TargetW): zeros around
+/// the image, which lands at (OffsetH, OffsetW). Needs the image's static height and width.
+template <int OffsetH, int OffsetW, int TargetH, int TargetW, operand E>
+auto pad_to_bounding_box(const E& images) {
+  detail::check_image<E>();
+  constexpr std::size_t h = detail::height_v<E>, w = detail::width_v<E>;
+  static_assert(h != dyn && w != dyn, "sf::image::pad_to_bounding_box: the image's height and width must be static");
+  static_assert(OffsetH >= 0 && OffsetW >= 0 && std::size_t(TargetH) >= OffsetH + h && std::size_t(TargetW) >= OffsetW + w,
+                "sf::image::pad_to_bounding_box: the image does not fit the target at that offset");
+  constexpr int bottom = TargetH - OffsetH - int(h), right = TargetW - OffsetW - int(w);
+  return pad<detail::hw_paddings<detail::rank_v<E>, OffsetH, bottom, OffsetW, right>>(images);
+}
+
+/// TF's tf.image.central_crop(image, Fraction): the centred box of about Fraction of each side.
+/// As TF: start = int((side - side * Fraction) / 2), size = side - 2 * start (in double).
+template <double Fraction, operand E>
+auto central_crop(const E& images) {
+  detail::check_image<E>();
+  static_assert(Fraction > 0.0 && Fraction <= 1.0, "sf::image::central_crop: the fraction must be in (0, 1]");
+  constexpr std::size_t h = detail::height_v<E>, w = detail::width_v<E>;
+  static_assert(h != dyn && w != dyn, "sf::image::central_crop: the image's height and width must be static");
+  constexpr int top = static_cast<int>((double(h) - double(h) * Fraction) / 2);
+  constexpr int left = static_cast<int>((double(w) - double(w) * Fraction) / 2);
+  return crop_to_bounding_box<top, left, int(h) - 2 * top, int(w) - 2 * left>(images);
+}
+
+/// TF's tf.image.resize_image_with_crop_or_pad(image, TargetH, TargetW): each side centred and
+/// cropped when longer, padded with zeros when shorter (offsets (side - target) / 2, floored).
+template <int TargetH, int TargetW, operand E>
+auto resize_image_with_crop_or_pad(const E& images) {
+  detail::check_image<E>();
+  constexpr std::size_t h = detail::height_v<E>, w = detail::width_v<E>;
+  static_assert(h != dyn && w != dyn, "sf::image::resize_image_with_crop_or_pad: the image's height and width must be static");
+  static_assert(TargetH > 0 && TargetW > 0, "sf::image::resize_image_with_crop_or_pad: the target size must be > 0");
+  constexpr int ih = int(h), iw = int(w);
+  constexpr int crop_h = ih > TargetH ? (ih - TargetH) / 2 : 0, crop_w = iw > TargetW ? (iw - TargetW) / 2 : 0;
+  constexpr int pad_h = TargetH > ih ? (TargetH - ih) / 2 : 0, pad_w = TargetW > iw ? (TargetW - iw) / 2 : 0;
+  constexpr int kept_h = ih < TargetH ? ih : TargetH, kept_w = iw < TargetW ? iw : TargetW;
+  return pad_to_bounding_box<pad_h, pad_w, TargetH, TargetW>(crop_to_bounding_box<crop_h, crop_w, kept_h, kept_w>(images));
+}
+
+}  // namespace staticflow::image
+#endif  // STATICFLOW_EXPR_IMAGE_GEOMETRY_HPP
+// ---- end staticflow/expr/image_geometry.hpp ----
+
+// ---- begin staticflow/expr/image_color.hpp ----
+#ifndef STATICFLOW_EXPR_IMAGE_COLOR_HPP
+#define STATICFLOW_EXPR_IMAGE_COLOR_HPP
+/// \file
+/// \brief tf.image's per-pixel colour ops on float images ([N, h, w, C] or [h, w, C]) as
+/// expressions, so a chain of them fuses into one pass on any device and has a gradient:
+/// `convert_image_dtype`, `rgb_to_grayscale`, `adjust_brightness`, `adjust_contrast`,
+/// `adjust_gamma`, `per_image_standardization`.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+
+namespace staticflow::image {
+
+namespace detail {
+template <class E>
+constexpr void check_float_image() {
+  check_image<E>();
+  static_assert(std::is_floating_point_v<value_t<E>>,
+                "sf::image: this op takes float images (convert_image_dtype<float>(x) first)");
+}
+/// Channel K of every pixel, keeping a channel axis of 1 (a slice: any device, with a gradient).
+template <int K, operand E>
+auto channel(const E& images) {
+  using begin = std::conditional_t<rank_v<E> == 4, ints<0, 0, 0, K>, ints<0, 0, K>>;
+  using size = std::conditional_t<rank_v<E> == 4, ints<-1, -1, -1, 1>, ints<-1, -1, 1>>;
+  return slice<begin, size>(images);
+}
+}  // namespace detail
+
+/// TF's tf.image.convert_image_dtype(image, U, saturate) between an integer type and a float
+/// type (or the same type: unchanged). Integers to floats: x / max(T), so uint8 255 -> 1.0.
+/// Floats to integers: x * (max(U) + 0.5), truncated; `saturate` clips to U's range first
+/// (without it, values outside [0, 1] overflow as TF's do, which is undefined: clip them).
+template <class U, operand E>
+auto convert_image_dtype(const E& images, bool saturate = false) {
+  using T = value_t<E>;
+  detail::check_image<E>();
+  static_assert(std::is_arithmetic_v<U>, "sf::image::convert_image_dtype: the target must be an arithmetic type");
+  static_assert(std::is_floating_point_v<T> || std::is_floating_point_v<U> || std::is_same_v<T, U>,
+                "sf::image::convert_image_dtype: between two integer types is not supported yet");
+  if constexpr (std::is_same_v<T, U>) {
+    return images;
+  } else if constexpr (std::is_floating_point_v<T> && std::is_floating_point_v<U>) {
+    return cast<U>(images);
+  } else if constexpr (std::is_floating_point_v<U>) {
+    return cast<U>(images) * (U(1) / static_cast<U>(std::numeric_limits<T>::max()));
+  } else {
+    constexpr T lo = static_cast<T>(std::numeric_limits<U>::lowest()), hi = static_cast<T>(std::numeric_limits<U>::max());
+    const auto scaled = images * static_cast<T>(static_cast<double>(std::numeric_limits<U>::max()) + 0.5);
+    (void)saturate;  // out-of-range values are clipped either way: a float-to-integer overflow is undefined
+    return cast<U>(clip_by_value(scaled, lo, hi));
+  }
+}
+
+/// TF's tf.image.rgb_to_grayscale: 0.2989 R + 0.5870 G + 0.1140 B, keeping a channel axis of 1.
+template <operand E>
+auto rgb_to_grayscale(const E& images) {
+  detail::check_float_image<E>();
+  using T = value_t<E>;
+  static_assert(shape_of_t<E>::extents[detail::rank_v<E> - 1] == 3, "sf::image::rgb_to_grayscale: images need 3 channels");
+  return detail::channel<0>(images) * T(0.2989) + detail::channel<1>(images) * T(0.5870) + detail::channel<2>(images) * T(0.1140);
+}
+
+/// TF's tf.image.adjust_brightness: delta added to every value.
+template <operand E>
+auto adjust_brightness(const E& images, double delta) {
+  detail::check_float_image<E>();
+  return images + static_cast<value_t<E>>(delta);
+}
+
+/// TF's tf.image.adjust_contrast: each channel of each image moved away from its mean over the
+/// pixels, (x - mean) * factor + mean.
+template <operand E>
+auto adjust_contrast(const E& images, double factor) {
+  detail::check_float_image<E>();
+  constexpr int r = int(detail::rank_v<E>);
+  const auto mean = reduce_mean<r - 3, r - 2>(images, keepdims);
+  return (images - mean) * static_cast<value_t<E>>(factor) + mean;
+}
+
+/// TF's tf.image.adjust_gamma: gain * x^gamma (float images, values in [0, 1]).
+template <operand E>
+auto adjust_gamma(const E& images, double gamma = 1.0, double gain = 1.0) {
+  detail::check_float_image<E>();
+  using T = value_t<E>;
+  return pow(images, static_cast<T>(gamma)) * static_cast<T>(gain);
+}
+
+/// TF's tf.image.per_image_standardization: (x - mean) / max(stddev, 1 / sqrt(pixels x channels)),
+/// mean and (population) stddev over each whole image.
+template <operand E>
+auto per_image_standardization(const E& images) {
+  detail::check_float_image<E>();
+  using T = value_t<E>;
+  constexpr int r = int(detail::rank_v<E>);
+  using S = shape_of_t<E>;
+  constexpr std::size_t h = S::extents[r - 3], w = S::extents[r - 2], c = S::extents[r - 1];
+  static_assert(h != dyn && w != dyn && c != dyn, "sf::image::per_image_standardization: height, width and channels must be static");
+  const T floor = T(1) / static_cast<T>(std::sqrt(static_cast<double>(h * w * c)));
+  const auto mean = reduce_mean<r - 3, r - 2, r - 1>(images, keepdims);
+  const auto centred = images - mean;
+  const auto stddev = sqrt(reduce_mean<r - 3, r - 2, r - 1>(square(centred), keepdims));
+  return centred / maximum(stddev, floor);
+}
+
+}  // namespace staticflow::image
+#endif  // STATICFLOW_EXPR_IMAGE_COLOR_HPP
+// ---- end staticflow/expr/image_color.hpp ----
 
 // ---- begin staticflow/expr/one_hot.hpp ----
 #ifndef STATICFLOW_EXPR_ONE_HOT_HPP

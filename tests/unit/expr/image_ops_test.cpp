@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief tf.image's geometry and colour ops (expr/image_geometry.hpp, expr/image_color.hpp)
+/// against hand-worked values from TF's definitions (each case says how), numpy's rot90 for the
+/// rotations, batches, and central-difference gradients of the ops with reductions.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "staticflow/staticflow.hpp"
+#include "unit/autodiff/gradcheck.hpp"
+
+namespace sf = staticflow;
+namespace img = staticflow::image;
+using sf::shape;
+
+namespace {
+
+/// An [H, W, C] image with the given row-major values.
+template <std::size_t H, std::size_t W, std::size_t C = 1, class T = float>
+sf::tensor<T, shape<H, W, C>> image(const std::vector<double>& v) {
+  sf::tensor<T, shape<H, W, C>> t;
+  REQUIRE(v.size() == t.size());
+  for (std::size_t i = 0; i < v.size(); ++i) t.data()[i] = static_cast<T>(v[i]);
+  return t;
+}
+
+template <class V>
+void check_values(const V& t, const std::vector<double>& want, double eps = 1e-6) {
+  REQUIRE(t.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i);
+    CHECK(static_cast<double>(t.data()[i]) == Approx(want[i]).margin(eps));
+  }
+}
+
+template <class V, std::size_t... D>
+void check_dims(const V& t) {
+  const std::size_t want[] = {D...};
+  for (std::size_t i = 0; i < sizeof...(D); ++i) CHECK(t.dims()[i] == want[i]);
+}
+
+}  // namespace
+
+// The 2 x 3 image [[1, 2, 3], [4, 5, 6]]; rotations as numpy.rot90 (counter-clockwise), which
+// TF's rot90 follows.
+TEST_CASE("flips, transpose and rot90 of a 2 x 3 image", "[expr][image]") {
+  const auto x = image<2, 3>({1, 2, 3, 4, 5, 6});
+  check_values(sf::eval(img::flip_left_right(x)), {3, 2, 1, 6, 5, 4});
+  check_values(sf::eval(img::flip_up_down(x)), {4, 5, 6, 1, 2, 3});
+  const auto t = sf::eval(img::transpose_image(x));
+  check_dims<decltype(t), 3, 2, 1>(t);
+  check_values(t, {1, 4, 2, 5, 3, 6});
+  check_values(sf::eval(img::rot90<1>(x)), {3, 6, 2, 5, 1, 4});  // np.rot90(a)
+  check_values(sf::eval(img::rot90<2>(x)), {6, 5, 4, 3, 2, 1});  // np.rot90(a, 2)
+  check_values(sf::eval(img::rot90<3>(x)), {4, 1, 5, 2, 6, 3});  // np.rot90(a, 3)
+  check_values(sf::eval(img::rot90<-1>(x)), {4, 1, 5, 2, 6, 3});
+  check_values(sf::eval(img::rot90<4>(x)), {1, 2, 3, 4, 5, 6});
+  // A batch [2, 1, 2, 2]: every image flips on its own, channels stay together.
+  sf::tensor<float, shape<2, 1, 2, 2>> b;
+  for (std::size_t i = 0; i < 8; ++i) b.data()[i] = float(i);  // image 0: pixels (0, 1), (2, 3)
+  check_values(sf::eval(img::flip_left_right(b)), {2, 3, 0, 1, 6, 7, 4, 5});
+}
+
+TEST_CASE("crops and pads: bounding boxes, central_crop, resize_image_with_crop_or_pad", "[expr][image]") {
+  const auto x = image<2, 3>({1, 2, 3, 4, 5, 6});
+  check_values(sf::eval(img::crop_to_bounding_box<0, 1, 2, 2>(x)), {2, 3, 5, 6});
+  const auto p = sf::eval(img::pad_to_bounding_box<1, 0, 4, 4>(x));
+  check_dims<decltype(p), 4, 4, 1>(p);
+  check_values(p, {0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0, 0});
+  // central_crop(0.5) of 4 x 6 (values 0..23): TF's start = int((side - side * 0.5) / 2): rows 1
+  // (size 4 - 2 = 2), columns int(1.5) = 1 (size 6 - 2 = 4).
+  std::vector<double> v(24);
+  for (std::size_t i = 0; i < 24; ++i) v[i] = double(i);
+  const auto c = sf::eval(img::central_crop<0.5>(image<4, 6>(v)));
+  check_dims<decltype(c), 2, 4, 1>(c);
+  check_values(c, {7, 8, 9, 10, 13, 14, 15, 16});
+  // resize_image_with_crop_or_pad: to 1 x 5, the height crops at (2 - 1) / 2 = 0 and the width
+  // pads (5 - 3) / 2 = 1 on the left; to 3 x 2, the height pads 0 on top, the width crops at 0.
+  check_values(sf::eval(img::resize_image_with_crop_or_pad<1, 5>(x)), {0, 1, 2, 3, 0});
+  check_values(sf::eval(img::resize_image_with_crop_or_pad<3, 2>(x)), {1, 2, 4, 5, 0, 0});
+  check_values(sf::eval(img::resize_image_with_crop_or_pad<2, 3>(x)), {1, 2, 3, 4, 5, 6});
+}
+
+TEST_CASE("convert_image_dtype: TF's scaling and saturation", "[expr][image]") {
+  // uint8 -> float: x / 255.
+  const auto u = image<1, 3, 1, std::uint8_t>({0, 51, 255});
+  const auto f = sf::eval(img::convert_image_dtype<float>(u));
+  static_assert(std::is_same_v<typename decltype(f)::value_type, float>);
+  check_values(f, {0, 0.2, 1.0});
+  // float -> uint8: x * 255.5, truncated, clipped: 0.2 -> 51.1 -> 51; 1.0 -> 255.5 -> 255.
+  const auto g = image<1, 5>({0, 0.2, 1.0, 1.5, -0.1});
+  check_values(sf::eval(img::convert_image_dtype<std::uint8_t>(g, true)), {0, 51, 255, 255, 0});
+  // int16 -> float: x / 32767.
+  check_values(sf::eval(img::convert_image_dtype<double>(image<1, 2, 1, std::int16_t>({32767, -16384}))),
+               {1.0, -16384.0 / 32767.0});
+}
+
+TEST_CASE("rgb_to_grayscale, brightness, contrast, gamma and standardisation", "[expr][image]") {
+  // TF's weights: 0.2989 * 1 + 0.5870 * 0.5 + 0.1140 * 0.25 = 0.6209.
+  const auto rgb = image<1, 2, 3>({1, 0.5, 0.25, 0, 0, 1});
+  const auto gray = sf::eval(img::rgb_to_grayscale(rgb));
+  check_dims<decltype(gray), 1, 2, 1>(gray);
+  check_values(gray, {0.6209, 0.1140});
+  check_values(sf::eval(img::adjust_brightness(rgb, 0.1)), {1.1, 0.6, 0.35, 0.1, 0.1, 1.1});
+  // Contrast 2 on a 1 x 2 image of two channels: channel 0 [1, 3] (mean 2) -> [0, 4]; channel 1
+  // [10, 10] (mean 10) stays.
+  check_values(sf::eval(img::adjust_contrast(image<1, 2, 2>({1, 10, 3, 10}), 2.0)), {0, 10, 4, 10});
+  check_values(sf::eval(img::adjust_gamma(image<1, 2>({0.25, 1}), 0.5, 2.0)), {1, 2});
+  // Standardisation of [1, 2, 3, 4]: mean 2.5, population variance 1.25, stddev sqrt(1.25) above
+  // TF's floor 1 / sqrt(4); a constant image divides by the floor: zeros.
+  const double s = std::sqrt(1.25);
+  check_values(sf::eval(img::per_image_standardization(image<2, 2>({1, 2, 3, 4}))),
+               {-1.5 / s, -0.5 / s, 0.5 / s, 1.5 / s});
+  check_values(sf::eval(img::per_image_standardization(image<2, 2>({5, 5, 5, 5}))), {0, 0, 0, 0});
+  // A batch standardises each image on its own: [2, 1, 2, 1] = images [0, 2] and [10, 30].
+  sf::tensor<float, shape<2, 1, 2, 1>> b;
+  b.data()[0] = 0, b.data()[1] = 2, b.data()[2] = 10, b.data()[3] = 30;
+  check_values(sf::eval(img::per_image_standardization(b)), {-1, 1, -1, 1});
+}
+
+TEST_CASE("gradcheck: the image ops with reductions and slices", "[expr][image][gradcheck]") {
+  using gradcheck_detail::randn;
+  auto x = randn<shape<2, 3, 4, 3>>(5);
+  gradcheck("rgb_to_grayscale", x, [](auto e) { return img::rgb_to_grayscale(e); });
+  gradcheck("adjust_contrast", x, [](auto e) { return img::adjust_contrast(e, 1.7); });
+  gradcheck("per_image_standardization", x, [](auto e) { return img::per_image_standardization(e); });
+  gradcheck("rot90<1>(central_crop<0.5>)", x, [](auto e) { return img::rot90<1>(img::central_crop<0.5>(e)); });
+  gradcheck("resize_image_with_crop_or_pad<5, 2>", x, [](auto e) { return img::resize_image_with_crop_or_pad<5, 2>(e); });
+  gradcheck("a chain: flip, brightness, contrast, standardise", x, [](auto e) {
+    return img::per_image_standardization(img::adjust_contrast(img::adjust_brightness(img::flip_left_right(e), 0.3), 0.8));
+  });
+}
