@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: MIT
+"""Python's side of the TensorBoard events interop test (check_events.sh).
+
+Reads the events files sf_events_interop wrote: the TFRecord framing with a CRC32C written here
+from its definition, every record decoded by Python's protobuf with classes protoc generates
+from tests/interop/proto (TF's event.proto / summary.proto / tensor.proto), and re-serialized by
+protobuf to the same bytes; then each event is compared with what the run must hold, computed
+here from the formulas in sf_events_interop.cpp: TF 1.x's histogram (bucket limits, bucket
+counts, empty runs collapsed) from its published definition, and the PNG images decoded by PIL
+to the pixels written.
+
+  python3 py_events.py GEN_DIR LOGDIR
+"""
+import bisect
+import glob
+import io
+import os
+import re
+import socket
+import struct
+import sys
+import time
+
+gen_dir, logdir = sys.argv[1:3]
+sys.path.insert(0, gen_dir)
+import event_pb2  # noqa: E402  (generated at test time)
+from PIL import Image  # noqa: E402
+
+DBL_MAX = sys.float_info.max
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def masked(data):
+    c = crc32c(data)
+    return ((((c >> 15) | (c << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def records(blob):
+    pos = 0
+    while pos < len(blob):
+        assert len(blob) - pos >= 16, f"truncated record at byte {pos}"
+        header = blob[pos:pos + 12]
+        (length,) = struct.unpack("<Q", header[:8])
+        assert struct.unpack("<I", header[8:12])[0] == masked(header[:8]), f"length CRC mismatch at byte {pos}"
+        data = blob[pos + 12:pos + 12 + length]
+        (dcrc,) = struct.unpack("<I", blob[pos + 12 + length:pos + 16 + length])
+        assert dcrc == masked(data), f"data CRC mismatch at byte {pos}"
+        yield data
+        pos += 16 + length
+
+
+def events_of(run):
+    files = glob.glob(os.path.join(logdir, run, "events.out.tfevents.*"))
+    assert len(files) == 1, f"{run}: expected one events file, found {files}"
+    name = os.path.basename(files[0])
+    m = re.fullmatch(r"events\.out\.tfevents\.(\d{10})\.(.+)", name)
+    assert m, f"{run}: file name {name} is not events.out.tfevents.<10 digits>.<host>"
+    assert m.group(2) == socket.gethostname(), f"{run}: host {m.group(2)} is not {socket.gethostname()}"
+    assert abs(int(m.group(1)) - time.time()) < 3600, f"{run}: the file's time {m.group(1)} is not now"
+    out = []
+    with open(files[0], "rb") as f:
+        for rec in records(f.read()):
+            ev = event_pb2.Event()
+            ev.ParseFromString(rec)
+            assert ev.SerializeToString() == rec, f"{run}: protobuf serializes event {len(out)} differently"
+            out.append(ev)
+    first = out[0]
+    assert first.WhichOneof("what") == "file_version" and first.file_version == "brain.Event:2", first
+    assert abs(first.wall_time - time.time()) < 3600, first.wall_time
+    for ev in out[1:]:
+        assert ev.wall_time >= first.wall_time, "wall times go back"
+    return out[1:]
+
+
+def bucket_limits():
+    """TF 1.x's default buckets (histogram.cc, InitDefaultBuckets)."""
+    pos = []
+    v = 1.0e-12
+    while v < 1.0e20:
+        pos.append(v)
+        v *= 1.1
+    pos.append(DBL_MAX)
+    return [-x for x in reversed(pos)] + [0.0] + pos
+
+
+LIMITS = bucket_limits()
+
+
+def expected_histogram(values):
+    counts = [0.0] * len(LIMITS)
+    for x in values:
+        counts[min(bisect.bisect_right(LIMITS, x), len(LIMITS) - 1)] += 1
+    limits_out, counts_out = [], []
+    i = 0
+    while i < len(counts):  # TF's EncodeToProto(preserve_zero_buckets = false)
+        end, count = LIMITS[i], counts[i]
+        i += 1
+        if count <= 0:
+            while i < len(counts) and counts[i] <= 0:
+                end = LIMITS[i]
+                i += 1
+        limits_out.append(end)
+        counts_out.append(count)
+    return dict(min=min(values, default=DBL_MAX), max=max(values, default=-DBL_MAX), num=float(len(values)),
+                sum=float(sum(values)), sum_squares=float(sum(x * x for x in values)),
+                bucket_limit=limits_out, bucket=counts_out)
+
+
+def check_histogram(tag, step, h, values):
+    want = expected_histogram(values)
+    for field, value in want.items():
+        got = list(getattr(h, field)) if field.startswith("bucket") else getattr(h, field)
+        assert got == value, f"{tag} at step {step}: {field} is {got}, expected {value}"
+
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def digits_pixels(n):
+    return [tuple((97 * n + 31 * y + 17 * x + 71 * c) % 256 for c in range(3)) for y in range(3) for x in range(4)]
+
+
+def check_image(value, height, width, mode, pixels):
+    im = value.image
+    assert (im.height, im.width, im.colorspace) == (height, width, {"L": 1, "RGB": 3}[mode]), value
+    png = Image.open(io.BytesIO(im.encoded_image_string))
+    assert png.format == "PNG" and png.mode == mode and png.size == (width, height), (png.format, png.mode, png.size)
+    got = list(png.getdata())
+    assert got == pixels, f"{value.tag}: pixels {got}, expected {pixels}"
+
+
+def expected_train():
+    """(step, kind, tag, payload) in the order sf_events_interop writes them."""
+    out = [(0, "log", "START", None), (0, "text", "notes", b"**hello** TensorBoard"), (0, "histo", "empty", [])]
+    for step in range(20):
+        out.append((step, "scalar", "loss", f32(1.0 / (step + 1))))
+        out.append((step, "scalar", "lr", f32(0.1)))
+        if step % 5 == 0:
+            out.append((step, "histo", "weights", [(i - 50) * 0.25 * (step + 1) for i in range(100)]))
+        if step == 10:
+            out.append((step, "image", "digits", [("digits/image/0", 3, 4, "RGB", digits_pixels(0)),
+                                                 ("digits/image/1", 3, 4, "RGB", digits_pixels(1))]))
+            # trunc(x * 255.5): 0, 63.875, 127.75, 255.5
+            out.append((step, "image", "gray", [("gray/image", 2, 2, "L", [0, 63, 127, 255])]))
+    out.append((19, "log", "CHECKPOINT", "model.ckpt-19"))
+    return out
+
+
+def check_run(run, events, expected):
+    assert len(events) == len(expected), f"{run}: {len(events)} events, expected {len(expected)}"
+    counts = {}
+    for ev, (step, kind, tag, payload) in zip(events, expected):
+        assert ev.step == step, f"{run}: step {ev.step}, expected {step} ({tag})"
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind == "log":
+            assert ev.WhichOneof("what") == "session_log", ev
+            assert event_pb2.SessionLog.SessionStatus.Name(ev.session_log.status) == tag, ev
+            assert ev.session_log.checkpoint_path == (payload or ""), ev
+            continue
+        assert ev.WhichOneof("what") == "summary", ev
+        values = ev.summary.value
+        if kind == "image":
+            assert [v.tag for v in values] == [p[0] for p in payload], [v.tag for v in values]
+            for v, (_, h, w, mode, pixels) in zip(values, payload):
+                check_image(v, h, w, mode, pixels)
+            continue
+        assert len(values) == 1 and values[0].tag == tag, values
+        v = values[0]
+        if kind == "scalar":
+            assert v.WhichOneof("value") == "simple_value" and v.simple_value == payload, (tag, v.simple_value, payload)
+        elif kind == "histo":
+            assert v.WhichOneof("value") == "histo", v
+            check_histogram(tag, step, v.histo, payload)
+        elif kind == "text":
+            assert v.metadata.plugin_data.plugin_name == "text", v
+            t = v.tensor
+            assert t.dtype == 7 and len(t.tensor_shape.dim) == 0 and t.HasField("tensor_shape"), t
+            assert list(t.string_val) == [payload], t.string_val
+    print(f"ok: {run}: {len(events)} events decoded by Python's protobuf, re-serialized to the same bytes "
+          f"and equal to the run's values ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))})")
+
+
+check_run("train", events_of("train"), expected_train())
+check_run("eval", events_of("eval"), [(10, "scalar", "accuracy", 0.5), (20, "scalar", "accuracy", 0.75)])
