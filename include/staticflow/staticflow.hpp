@@ -39,6 +39,7 @@
 #include "staticflow/expr/concat.hpp"
 #include "staticflow/expr/gather.hpp"
 #include "staticflow/expr/one_hot.hpp"
+#include "staticflow/expr/check_numerics.hpp"
 #include "staticflow/expr/describe.hpp"
 #include "staticflow/autodiff/nodes.hpp"
 #include "staticflow/autodiff/forward.hpp"
