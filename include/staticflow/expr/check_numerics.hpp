@@ -37,10 +37,11 @@ std::size_t first_non_finite(const T* values, std::size_t n) {
 }
 
 /// Throws invalid_argument when one of `n` values at `data` (memory of policy P) is not finite:
-/// "sf::check_numerics: <message>: NaN at flat index i of n<what>". Device memory is copied to
-/// the host first.
+/// "sf::check_numerics: <message><name>: NaN at flat index i of n<what>". Device memory is
+/// copied to the host first.
 template <class P, class T>
-void check_finite(const T* data, std::size_t n, std::string_view message, std::string_view what) {
+void check_finite(const T* data, std::size_t n, std::string_view message, std::string_view what,
+                  std::string_view name = {}) {
   const T* host_values = data;
   std::vector<T> copy;
   if constexpr (!std::is_same_v<P, host>) {
@@ -51,8 +52,16 @@ void check_finite(const T* data, std::size_t n, std::string_view message, std::s
   const std::size_t at = first_non_finite(host_values, n);
   if (at == n) return;
   const auto bad = as_builtin_float(host_values[at]);
-  detail::fail<invalid_argument>({"sf::check_numerics: ", message, ": ", std::isnan(bad) ? "NaN" : bad > 0 ? "+infinity" : "-infinity",
+  detail::fail<invalid_argument>({"sf::check_numerics: ", message, name, ": ", std::isnan(bad) ? "NaN" : bad > 0 ? "+infinity" : "-infinity",
                                   " at flat index ", at, " of ", n, what});
+}
+
+/// The session's check (device_config::check_numerics) of a value in memory: `role` says
+/// which ("the output of ", "the gradient reaching the output of "), `op` names the op (null:
+/// an elementwise expression without a name).
+template <class P, class V>
+void check_run_value(const V& value, std::string_view role, const char* op) {
+  check_finite<P>(value.data(), value.size(), role, "", op ? std::string_view(op) : std::string_view("an expression"));
 }
 
 }  // namespace detail

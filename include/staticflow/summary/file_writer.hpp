@@ -83,7 +83,8 @@ inline std::filesystem::path events_file_path(const std::filesystem::path& logdi
   std::snprintf(secs, sizeof secs, "%010lld", static_cast<long long>(wall_time));
   const std::string base = std::string("events.out.tfevents.") + secs + "." + hostname() + std::string(suffix);
   std::filesystem::path p = logdir / base;
-  for (int i = 1; std::filesystem::exists(p); ++i) p = logdir / (base + "." + std::to_string(i));
+  std::error_code ec;
+  for (int i = 1; std::filesystem::exists(p, ec); ++i) p = logdir / (base + "." + std::to_string(i));
   return p;
 }
 
@@ -179,8 +180,8 @@ struct writer_state {
 
 /// Writes one TensorBoard events file (see the file comment).
 ///
-/// **Errors**: the constructor throws what `tfrecord_writer` throws (not_found, internal_error)
-/// when the folder cannot be created or the file opened; `add_histogram` / `add_image` throw
+/// **Errors**: the constructor throws not_found when the folder cannot be created, and what
+/// `tfrecord_writer` throws (not_found, internal_error) when the file cannot be opened; `add_histogram` / `add_image` throw
 /// invalid_argument for values TF rejects (NaN, infinity) on the caller's thread. Later file
 /// errors never throw: see `error()`.
 ///
@@ -197,7 +198,11 @@ class file_writer {
     if (options.max_queue == 0) staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: max_queue must be at least 1"});
     if (!(options.flush_secs > 0))
       staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: flush_secs must be positive, got ", options.flush_secs});
-    std::filesystem::create_directories(logdir);
+    std::error_code ec;
+    std::filesystem::create_directories(logdir, ec);
+    if (ec)
+      staticflow::detail::fail<not_found>({"sf::summary::file_writer: cannot create the log directory '", logdir.string(),
+                                           "': ", ec.message()});
     const double now = detail::wall_time_now();
     path_ = detail::events_file_path(logdir, now, options.filename_suffix);
     state_->max_queue = options.max_queue;

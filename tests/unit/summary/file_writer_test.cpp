@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <regex>
 #include <string>
 #include <thread>
@@ -187,4 +189,13 @@ TEST_CASE("file_writer: bad options are invalid_argument") {
   sf_test::temp_dir dir;
   CHECK_THROWS_AS(summary::file_writer(dir.path, {.max_queue = 0}), sf::invalid_argument);
   CHECK_THROWS_AS(summary::file_writer(dir.path, {.flush_secs = 0}), sf::invalid_argument);
+}
+
+TEST_CASE("file_writer: a log directory that cannot be created is not_found, naming it") {
+  sf_test::temp_dir dir;
+  { std::ofstream(dir / "plain_file") << "x"; }
+  CHECK_THROWS_MATCHES(summary::file_writer(dir / "plain_file" / "run"), sf::not_found,
+                       Catch::Matchers::Predicate<sf::not_found>([](const auto& e) {
+                         return std::string(e.what()).find("plain_file/run") != std::string::npos;
+                       }));
 }
