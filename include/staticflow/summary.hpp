@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram
-/// and `file_writer` (a background thread writing events files). Kept out of `staticflow.hpp`:
+/// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram,
+/// `file_writer` (a background thread writing events files) and the in-graph summary ops
+/// (`summary::scalar`, `histogram`, `text`, `merge`). Kept out of `staticflow.hpp`:
 /// it needs threads and files. Image summaries need libpng and have their own header,
 /// `staticflow/summary/image.hpp` (link `staticflow::png`).
 #pragma once
@@ -11,5 +12,6 @@
 #include "staticflow/summary/event.hpp"
 #include "staticflow/summary/file_writer.hpp"
 #include "staticflow/summary/histogram.hpp"
+#include "staticflow/summary/ops.hpp"
 
 #endif  // STATICFLOW_SUMMARY_HPP

@@ -3759,6 +3759,10 @@ class workspace {
       if (e.id == id.value) e.grad = g;
   }
   std::size_t blocks() const { return blocks_.size(); }
+  /// Whether runs check each value and gradient for NaN and infinity (the session's
+  /// device_config::check_numerics; see expr/check_numerics.hpp).
+  bool checks_numerics() const noexcept { return check_numerics_; }
+  void set_check_numerics(bool on) noexcept { check_numerics_ = on; }
 
  private:
   struct block {
@@ -3791,6 +3795,7 @@ class workspace {
   }
   std::vector<entry> memo_;
   node_store nodes_;
+  bool check_numerics_ = false;
 };
 
 }  // namespace staticflow
@@ -8034,10 +8039,11 @@ std::size_t first_non_finite(const T* values, std::size_t n) {
 }
 
 /// Throws invalid_argument when one of `n` values at `data` (memory of policy P) is not finite:
-/// "sf::check_numerics: <message>: NaN at flat index i of n<what>". Device memory is copied to
-/// the host first.
+/// "sf::check_numerics: <message><name>: NaN at flat index i of n<what>". Device memory is
+/// copied to the host first.
 template <class P, class T>
-void check_finite(const T* data, std::size_t n, std::string_view message, std::string_view what) {
+void check_finite(const T* data, std::size_t n, std::string_view message, std::string_view what,
+                  std::string_view name = {}) {
   const T* host_values = data;
   std::vector<T> copy;
   if constexpr (!std::is_same_v<P, host>) {
@@ -8048,8 +8054,16 @@ void check_finite(const T* data, std::size_t n, std::string_view message, std::s
   const std::size_t at = first_non_finite(host_values, n);
   if (at == n) return;
   const auto bad = as_builtin_float(host_values[at]);
-  detail::fail<invalid_argument>({"sf::check_numerics: ", message, ": ", std::isnan(bad) ? "NaN" : bad > 0 ? "+infinity" : "-infinity",
+  detail::fail<invalid_argument>({"sf::check_numerics: ", message, name, ": ", std::isnan(bad) ? "NaN" : bad > 0 ? "+infinity" : "-infinity",
                                   " at flat index ", at, " of ", n, what});
+}
+
+/// The session's check (device_config::check_numerics) of a value in memory: `role` says
+/// which ("the output of ", "the gradient reaching the output of "), `op` names the op (null:
+/// an elementwise expression without a name).
+template <class P, class V>
+void check_run_value(const V& value, std::string_view role, const char* op) {
+  check_finite<P>(value.data(), value.size(), role, "", op ? std::string_view(op) : std::string_view("an expression"));
 }
 
 }  // namespace detail
@@ -8149,6 +8163,7 @@ std::string describe(const E& e) {
 /// element, so the backward chain of a run of elementwise ops is one fused pass too. Only the
 /// values of materialisation points (matmuls, reductions) are kept, in `computed` nodes.
 
+#include <string>
 #include <type_traits>
 
 
@@ -8160,7 +8175,8 @@ namespace staticflow {
 enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
 
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
-/// gradient is wanted) and that buffer's state (null: every gradient is added to the buffer).
+/// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
+/// the variable's name (for the messages of device_config::check_numerics; may be null).
 template <class T, class S, class P>
 struct var_leaf : node_base<var_leaf<T, S, P>> {
   using value_type = T;
@@ -8169,8 +8185,10 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   tensor_view<T, S, P> value;
   T* grad = nullptr;
   gradient_state* state = nullptr;
+  const std::string* name = nullptr;
   static constexpr node_traits traits{.variable = true};
-  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr)
+      : value(v), grad(g), state(st), name(n) {}
   const dims_t<S>& dims() const { return value.dims(); }
   /// The first gradient to arrive is written into the buffer, later ones are added.
   template <class Ctx, class G>
@@ -8179,6 +8197,10 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
     const tensor_view<T, S, P> acc(grad, dims());
     if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
     else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+    if constexpr (floating_element<T>)
+      if (ctx.tmp.checks_numerics())
+        staticflow::detail::check_finite<P>(acc.data(), acc.size(), "the gradient of variable ", "",
+                                            name ? std::string_view(*name) : std::string_view("(unnamed)"));
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {
@@ -8206,8 +8228,15 @@ struct computed : node_base<computed<N, V>> {
   /// operand computed for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
-    else ctx.propagate(*node, g);
+    if constexpr (traits_v<N>.materialized) {
+      const auto gm = detail::materialize(g, ctx.tmp);
+      if constexpr (floating_element<value_type>)
+        if (ctx.tmp.checks_numerics())
+          detail::check_run_value<policy_type>(gm, "the gradient reaching the output of ", op_name_v<N>);
+      node->backward(ctx, value, gm);
+    } else {
+      ctx.propagate(*node, g);
+    }
   }
 };
 
@@ -8397,11 +8426,14 @@ namespace staticflow::autodiff {
 
 using staticflow::detail::has_value_view;
 
-/// Computes `node` into a temporary and returns it as a `computed` node (structure + value).
+/// Computes `node` into a temporary and returns it as a `computed` node (structure + value),
+/// checked for NaN and infinity when the session asks (device_config::check_numerics).
 template <class P, class N>
 auto compute(const N& node, workspace<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
+  if constexpr (floating_element<typename N::value_type>)
+    if (tmp.checks_numerics()) staticflow::detail::check_run_value<P>(out, "the output of ", op_name_v<N>);
   return computed<N, decltype(out)>(tmp.keep(node), out);
 }
 
@@ -8461,6 +8493,8 @@ struct prepare_fn {
       auto ready = map_children(node, *this);
       auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
       staticflow::detail::evaluate_into(out, ready, tmp);
+      if constexpr (floating_element<typename N::value_type>)
+        if (tmp.checks_numerics()) staticflow::detail::check_run_value<P>(out, "the output of ", op_name_v<N>);
       return out;
     } else if constexpr (traits.materialized) {
       return prepare_shared(node, tmp);
@@ -9338,6 +9372,12 @@ struct device_config {
   /// Upper bound on the device memory the process's allocator takes, as a fraction of the
   /// device's total memory, in (0, 1]. Exceeding it throws `sf::resource_exhausted`.
   double per_process_gpu_memory_fraction = 1.0;
+  /// Check every value a run computes into memory (each op's output, the fetched result) and
+  /// every gradient of a step for NaN and infinity (TF 1.x's `add_check_numerics_ops`): the
+  /// first bad one throws `sf::invalid_argument` naming the op that produced it and the flat
+  /// index. A step that throws applies no update. Costs a pass over each value (and, on a GPU,
+  /// a copy to the host): for finding where a NaN comes from, not for every run.
+  bool check_numerics = false;
 
   /// Throws `sf::invalid_argument` naming the bad field and value.
   void validate() const {
@@ -9766,7 +9806,10 @@ class session final : public session_state {
 
  public:
   explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
-  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
+  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) {
+    tmp_.set_check_numerics(config_.check_numerics);
+    place();
+  }
   /// The stream goes first: releasing it waits for the work queued on it, so the storage freed
   /// after it is no longer in use by the device.
   ~session() override {
@@ -10135,7 +10178,7 @@ class session final : public session_state {
         const auto id = n.def->id();
         const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
         if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
-        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id]);
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name());
       } else if constexpr (is_leaf_v<N>) {
         return n;  // scalars and generators
       } else {
@@ -10251,6 +10294,7 @@ class session final : public session_state {
       detail::evaluate_into(d, bound, tmp_);
       memory<P>::to_host(out.data(), d.data(), out.size());
     }
+    check_fetched(out.view(), op_name_v<N>);
     return out;
   }
 
@@ -10262,6 +10306,14 @@ class session final : public session_state {
     return out;
   }
 
+  /// device_config::check_numerics: a fetched value computed by an elementwise expression (a
+  /// materialised op's output was checked when computed; `op` is null then).
+  template <class V>
+  void check_fetched(const V& host_value, const char* op) {
+    if constexpr (floating_element<typename V::value_type>)
+      if (tmp_.checks_numerics() && op) detail::check_run_value<host>(host_value, "the output of ", op);
+  }
+
   template <class N>
   auto loss_to_host(const N& prepared) {
     using T = typename N::value_type;
@@ -10269,6 +10321,7 @@ class session final : public session_state {
       auto d = detail::materialize(prepared, tmp_);
       T v{};
       memory<P>::to_host(&v, d.data(), 1);
+      check_fetched(tensor_view<T, shape<>, host>(&v, {}), op_name_v<N>);
       return v;
     } else {
       return copy_to_host(prepared);
@@ -15261,6 +15314,7 @@ using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -15321,12 +15375,15 @@ class classifier {
 
  public:
 
-  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
+  /// `config` is the session's: `.check_numerics = true` makes a step that computes a NaN throw
+  /// naming the op, before it updates anything (without it, fit stops after the step whose loss
+  /// is not finite).
+  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph(), device_config config = {})
       : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
-        step_(opt.minimize(loss_, global_step_)), session_(g) {
+        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config) {
     session_.run(global_variables_initializer());
   }
 
@@ -15346,7 +15403,7 @@ class classifier {
     std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
     while (step < last) {
       train.next_batch(o.batch, x.data(), y.data());
-      loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+      loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
       ++step, ++in_run;
       ckpt.after_step(step);
       const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
@@ -15381,7 +15438,7 @@ class classifier {
       for (auto&& [x, y] : batches) {
         if (step >= last) break;
         if (s++ < skip) continue;
-        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
         ++step, ++trained, samples += x.dim(0);
         ckpt.after_step(step);
         if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
@@ -15444,6 +15501,16 @@ class classifier {
   const model<Net, T>& network() const { return net_; }
 
  private:
+  /// The step's loss; a NaN or infinite one stops training (before it can be checkpointed).
+  static double checked_loss(T loss, std::size_t step) {
+    const double l = static_cast<double>(loss);
+    if (!std::isfinite(l))
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: the loss is ", std::isnan(l) ? "NaN" : "infinite",
+                                                  " at step ", step, "; training stopped (a session with "
+                                                  "device_config::check_numerics names the op that made it)"});
+    return l;
+  }
+
   void check_dataset(const data::dataset& d, const char* api) const {
     if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
       staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
@@ -20208,8 +20275,9 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 #ifndef STATICFLOW_SUMMARY_HPP
 #define STATICFLOW_SUMMARY_HPP
 /// \file
-/// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram
-/// and `file_writer` (a background thread writing events files). Kept out of `staticflow.hpp`:
+/// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram,
+/// `file_writer` (a background thread writing events files) and the in-graph summary ops
+/// (`summary::scalar`, `histogram`, `text`, `merge`). Kept out of `staticflow.hpp`:
 /// it needs threads and files. Image summaries need libpng and have their own header,
 /// `staticflow/summary/image.hpp` (link `staticflow::png`).
 
@@ -20335,14 +20403,14 @@ inline constexpr std::uint32_t min = 1, max = 2, num = 3, sum = 4, sum_squares =
 ///
 /// **Errors**: `add` throws invalid_argument for a NaN or infinite value, as TF's
 /// HistogramSummary op does ("Nan in summary histogram for: <tag>"), naming the tag and index.
-class histogram {
+class value_histogram {
  public:
-  histogram() : counts_(default_bucket_limits().size(), 0.0) {}
+  value_histogram() : counts_(default_bucket_limits().size(), 0.0) {}
 
   /// Adds one value (`what` and `index` name it in the error).
   void add(double x, std::string_view what = "histogram", std::size_t index = 0) {
     if (!std::isfinite(x))
-      staticflow::detail::fail<invalid_argument>({"sf::summary::histogram: ", std::isnan(x) ? "NaN" : "infinity",
+      staticflow::detail::fail<invalid_argument>({"sf::summary::value_histogram: ", std::isnan(x) ? "NaN" : "infinity",
                                       " in summary histogram for '", what, "' at flat index ", index});
     const auto& limits = default_bucket_limits();
     // upper_bound: the first limit strictly above x. Only x == DBL_MAX has none; TF would index
@@ -20460,7 +20528,7 @@ inline void append_scalar(std::string& summary, std::string_view tag, float valu
 }
 
 /// Appends a histogram value (`histo`).
-inline void append_histogram(std::string& summary, std::string_view tag, const histogram& h) {
+inline void append_histogram(std::string& summary, std::string_view tag, const value_histogram& h) {
   detail::append_value(summary, tag, [&](io::proto::writer& w) {
     w.message(detail::value_field::histo, [&](io::proto::writer& m) { h.encode_fields(m); });
   });
@@ -20602,7 +20670,8 @@ inline std::filesystem::path events_file_path(const std::filesystem::path& logdi
   std::snprintf(secs, sizeof secs, "%010lld", static_cast<long long>(wall_time));
   const std::string base = std::string("events.out.tfevents.") + secs + "." + hostname() + std::string(suffix);
   std::filesystem::path p = logdir / base;
-  for (int i = 1; std::filesystem::exists(p); ++i) p = logdir / (base + "." + std::to_string(i));
+  std::error_code ec;
+  for (int i = 1; std::filesystem::exists(p, ec); ++i) p = logdir / (base + "." + std::to_string(i));
   return p;
 }
 
@@ -20698,8 +20767,8 @@ struct writer_state {
 
 /// Writes one TensorBoard events file (see the file comment).
 ///
-/// **Errors**: the constructor throws what `tfrecord_writer` throws (not_found, internal_error)
-/// when the folder cannot be created or the file opened; `add_histogram` / `add_image` throw
+/// **Errors**: the constructor throws not_found when the folder cannot be created, and what
+/// `tfrecord_writer` throws (not_found, internal_error) when the file cannot be opened; `add_histogram` / `add_image` throw
 /// invalid_argument for values TF rejects (NaN, infinity) on the caller's thread. Later file
 /// errors never throw: see `error()`.
 ///
@@ -20716,7 +20785,11 @@ class file_writer {
     if (options.max_queue == 0) staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: max_queue must be at least 1"});
     if (!(options.flush_secs > 0))
       staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: flush_secs must be positive, got ", options.flush_secs});
-    std::filesystem::create_directories(logdir);
+    std::error_code ec;
+    std::filesystem::create_directories(logdir, ec);
+    if (ec)
+      staticflow::detail::fail<not_found>({"sf::summary::file_writer: cannot create the log directory '", logdir.string(),
+                                           "': ", ec.message()});
     const double now = detail::wall_time_now();
     path_ = detail::events_file_path(logdir, now, options.filename_suffix);
     state_->max_queue = options.max_queue;
@@ -20744,7 +20817,7 @@ class file_writer {
   /// A histogram of `values` (a span, a container or a host tensor) over TF's default buckets.
   template <class Values>
   void add_histogram(std::string_view tag, const Values& values, std::int64_t step) {
-    histogram h;
+    value_histogram h;
     h.add_all(as_span(values), tag);
     std::string s;
     append_histogram(s, tag, h);
@@ -20848,6 +20921,108 @@ class file_writer {
 }  // namespace staticflow::summary
 #endif  // STATICFLOW_SUMMARY_FILE_WRITER_HPP
 // ---- end staticflow/summary/file_writer.hpp ----
+
+// ---- begin staticflow/summary/ops.hpp ----
+#ifndef STATICFLOW_SUMMARY_OPS_HPP
+#define STATICFLOW_SUMMARY_OPS_HPP
+/// \file
+/// \brief Summaries in the graph, TF 1.x style: `summary::scalar("loss", loss)`,
+/// `summary::histogram("w", w)`, `summary::text(...)` and `summary::merge(...)` are ops a
+/// session runs (with the feeds their expressions need), returning a serialized Summary for
+/// `file_writer::add_summary`:
+/// ```
+///   auto merged = sf::summary::merge(sf::summary::scalar("loss", loss), sf::summary::histogram("fc/w", w));
+///   writer.add_summary(sess.run(merged, sf::feed(x, batch)), step);
+/// ```
+/// `merge` takes the summaries by value rather than collecting every summary of the graph as
+/// TF's `merge_all` does: the feeds a run needs are checked at compile time, so the merged op
+/// must know its parts' types.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+
+namespace staticflow::summary {
+
+/// A scalar summary of a rank-0 expression (`tf.summary.scalar`).
+template <class E>
+struct scalar_op {
+  std::string tag;
+  E value;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    const auto v = s.run(value, feeds...);
+    std::string out;
+    append_scalar(out, tag, static_cast<float>(v));
+    return out;
+  }
+};
+
+/// A histogram summary of an expression's values (`tf.summary.histogram`).
+template <class E>
+struct histogram_op {
+  std::string tag;
+  E values;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    const auto t = s.run(values, feeds...);
+    value_histogram h;
+    h.add_all(std::span<const typename E::value_type>(t.data(), t.size()), tag);
+    std::string out;
+    append_histogram(out, tag, h);
+    return out;
+  }
+};
+
+/// A text summary (`tf.summary.text` of a constant string).
+struct text_op {
+  std::string tag, text;
+  template <class Session, class... F>
+  std::string run_on(Session&, const F&...) const {
+    std::string out;
+    append_text(out, tag, text);
+    return out;
+  }
+};
+
+/// Several summaries run with the same feeds, their values in one Summary (`tf.summary.merge`).
+template <class... S>
+struct merge_op {
+  std::tuple<S...> parts;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    std::string out;  // Summaries concatenate (event.hpp)
+    std::apply([&](const auto&... p) { ((out += p.run_on(s, feeds...)), ...); }, parts);
+    return out;
+  }
+};
+
+template <operand E>
+scalar_op<node_t<E>> scalar(std::string_view tag, const E& value) {
+  static_assert(shape_of_t<E>::rank == 0, "sf::summary::scalar: the value must be a scalar (rank 0); reduce it first");
+  return {std::string(tag), as_node(value)};
+}
+
+template <operand E>
+histogram_op<node_t<E>> histogram(std::string_view tag, const E& values) {
+  return {std::string(tag), as_node(values)};
+}
+
+inline text_op text(std::string_view tag, std::string_view text) { return {std::string(tag), std::string(text)}; }
+
+template <class... S>
+merge_op<S...> merge(S... parts) {
+  static_assert(sizeof...(S) >= 1, "sf::summary::merge: give at least one summary");
+  return {{std::move(parts)...}};
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_OPS_HPP
+// ---- end staticflow/summary/ops.hpp ----
 
 #endif  // STATICFLOW_SUMMARY_HPP
 // ---- end staticflow/summary.hpp ----

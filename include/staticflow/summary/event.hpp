@@ -82,7 +82,7 @@ inline void append_scalar(std::string& summary, std::string_view tag, float valu
 }
 
 /// Appends a histogram value (`histo`).
-inline void append_histogram(std::string& summary, std::string_view tag, const histogram& h) {
+inline void append_histogram(std::string& summary, std::string_view tag, const value_histogram& h) {
   detail::append_value(summary, tag, [&](io::proto::writer& w) {
     w.message(detail::value_field::histo, [&](io::proto::writer& m) { h.encode_fields(m); });
   });

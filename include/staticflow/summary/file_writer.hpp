@@ -230,7 +230,7 @@ class file_writer {
   /// A histogram of `values` (a span, a container or a host tensor) over TF's default buckets.
   template <class Values>
   void add_histogram(std::string_view tag, const Values& values, std::int64_t step) {
-    histogram h;
+    value_histogram h;
     h.add_all(as_span(values), tag);
     std::string s;
     append_histogram(s, tag, h);

@@ -61,14 +61,14 @@ inline constexpr std::uint32_t min = 1, max = 2, num = 3, sum = 4, sum_squares =
 ///
 /// **Errors**: `add` throws invalid_argument for a NaN or infinite value, as TF's
 /// HistogramSummary op does ("Nan in summary histogram for: <tag>"), naming the tag and index.
-class histogram {
+class value_histogram {
  public:
-  histogram() : counts_(default_bucket_limits().size(), 0.0) {}
+  value_histogram() : counts_(default_bucket_limits().size(), 0.0) {}
 
   /// Adds one value (`what` and `index` name it in the error).
   void add(double x, std::string_view what = "histogram", std::size_t index = 0) {
     if (!std::isfinite(x))
-      staticflow::detail::fail<invalid_argument>({"sf::summary::histogram: ", std::isnan(x) ? "NaN" : "infinity",
+      staticflow::detail::fail<invalid_argument>({"sf::summary::value_histogram: ", std::isnan(x) ? "NaN" : "infinity",
                                       " in summary histogram for '", what, "' at flat index ", index});
     const auto& limits = default_bucket_limits();
     // upper_bound: the first limit strictly above x. Only x == DBL_MAX has none; TF would index

@@ -27,6 +27,7 @@
 #include <png.h>
 
 #include "staticflow/core/error.hpp"
+#include "staticflow/expr/node.hpp"
 #include "staticflow/summary/event.hpp"
 #include "staticflow/summary/file_writer.hpp"
 
@@ -142,6 +143,24 @@ std::string image_summary(std::string_view tag, const Tensor& images, std::size_
                  encode_png(pixels, h, w, c));
   }
   return summary;
+}
+
+/// An image summary in the graph (`tf.summary.image`): runs `images` with the run's feeds (see
+/// summary/ops.hpp).
+template <class E>
+struct image_op {
+  std::string tag;
+  E images;
+  std::size_t max_outputs;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    return image_summary(tag, s.run(images, feeds...), max_outputs);
+  }
+};
+
+template <operand E>
+image_op<node_t<E>> image(std::string_view tag, const E& images, std::size_t max_outputs = 3) {
+  return {std::string(tag), as_node(images), max_outputs};
 }
 
 }  // namespace staticflow::summary

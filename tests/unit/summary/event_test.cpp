@@ -88,7 +88,7 @@ TEST_CASE("an image summary value") {
 }
 
 TEST_CASE("a histogram value wraps the HistogramProto in field 5") {
-  summary::histogram h;
+  summary::value_histogram h;
   h.add(1.0);
   std::string s;
   summary::append_histogram(s, "h", h);

@@ -64,7 +64,7 @@ TEST_CASE("default bucket limits: 1551 values, symmetric, from 1e-12 growing by 
 }
 
 TEST_CASE("histogram of {0, 1, -1, 2.5}: buckets, min, max, num, sum, sum of squares") {
-  summary::histogram h;
+  summary::value_histogram h;
   const std::vector<float> values = {0.f, 1.f, -1.f, 2.5f};
   h.add_all(std::span<const float>(values), "v");
   CHECK(h.min() == -1.0);
@@ -93,7 +93,7 @@ TEST_CASE("histogram of {0, 1, -1, 2.5}: buckets, min, max, num, sum, sum of squ
 }
 
 TEST_CASE("a limit itself goes to the next bucket (the limit is exclusive)") {
-  summary::histogram h;
+  summary::value_histogram h;
   h.add(1e-12);  // equal to limit 776: counted in bucket 777, [1e-12, 1.1e-12)
   h.add(-1e-12); // equal to limit 774: counted in bucket 775, [-1e-12, 0)
   CHECK(h.counts()[777] == 1.0);
@@ -103,7 +103,7 @@ TEST_CASE("a limit itself goes to the next bucket (the limit is exclusive)") {
 }
 
 TEST_CASE("an empty histogram encodes as TF's: one bucket (DBL_MAX, 0), min DBL_MAX, max -DBL_MAX") {
-  summary::histogram h;
+  summary::value_histogram h;
   proto::writer w;
   h.encode_fields(w);
   // Hand-built: min (field 1, fixed64 tag 0x09) and max (0x11) are written; num, sum and
@@ -119,7 +119,7 @@ TEST_CASE("an empty histogram encodes as TF's: one bucket (DBL_MAX, 0), min DBL_
 }
 
 TEST_CASE("the encoded HistogramProto holds the collapsed buckets and the statistics") {
-  summary::histogram h;
+  summary::value_histogram h;
   for (double x : {3.0, -2.0}) h.add(x);
   proto::writer w;
   h.encode_fields(w);
@@ -157,7 +157,7 @@ TEST_CASE("the encoded HistogramProto holds the collapsed buckets and the statis
 }
 
 TEST_CASE("NaN and infinity are rejected, naming the tag and the index") {
-  summary::histogram h;
+  summary::value_histogram h;
   const std::vector<double> values = {1.0, std::numeric_limits<double>::quiet_NaN()};
   CHECK_THROWS_MATCHES(h.add_all(std::span<const double>(values), "fc1/weights"), sf::invalid_argument,
                        Catch::Matchers::Predicate<sf::invalid_argument>([](const auto& e) {

@@ -4,6 +4,7 @@
 /// the PNG specification fixes), TF 1.x's tags, the float to byte mapping and bad input. The
 /// pixels themselves are checked by Python's PIL in the events interop test.
 
+#include "staticflow/staticflow.hpp"
 #include "staticflow/summary/image.hpp"
 
 #include <catch2/catch.hpp>
@@ -124,4 +125,19 @@ TEST_CASE("image_summary: 2 channels and NaN pixels are invalid_argument") {
   for (std::size_t i = 0; i < nan.size(); ++i) nan.span()[i] = 0.f;
   nan.span()[2] = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_WITH(summary::image_summary("x", nan, 1), Contains("NaN at flat index 2"));
+}
+
+TEST_CASE("summary::image in a graph: the images an expression computes, as image_summary encodes them") {
+  sf::graph g;
+  auto x = sf::placeholder<float, sf::shape<sf::dyn, 2, 2, 1>, "x">();
+  sf::session<sf::host> sess(g);
+  sf::tensor<float, sf::shape<sf::dyn, 2, 2, 1>> batch(2);
+  for (std::size_t i = 0; i < batch.size(); ++i) batch.span()[i] = 0.125f * static_cast<float>(i);
+  const std::string s = sess.run(summary::image("x", x * 2.0f, 1), sf::feed(x, batch));
+  sf::tensor<float, sf::shape<2, 2, 2, 1>> doubled;
+  for (std::size_t i = 0; i < doubled.size(); ++i) doubled.span()[i] = 0.25f * static_cast<float>(i);
+  CHECK(s == summary::image_summary("x", doubled, 1));
+  const auto values = decode(s);
+  REQUIRE(values.size() == 1);
+  CHECK(values[0].tag == "x/image");
 }
