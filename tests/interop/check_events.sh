@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # interop_tensorboard_events: staticflow's TensorBoard events files (sf_events_interop writes a
-# small run into WORK/logs) decoded by Python's protobuf with classes protoc generates from
+# small run into WORK/logs, then a short LeNet-5 training run on synthetic images) decoded by Python's protobuf with classes protoc generates from
 # tests/interop/proto (TF's event.proto, summary.proto, tensor.proto) and the images by PIL
 # (py_events.py says what is checked).
 #
@@ -32,3 +32,5 @@ protoc -I "$here/proto" --python_out="$work/gen" "$here/proto/types.proto" "$her
   "$here/proto/tensor.proto" "$here/proto/summary.proto" "$here/proto/event.proto"
 "$tool" "$work/logs" || fail "sf_events_interop could not write its events files"
 "$py" "$here/py_events.py" "$work/gen" "$work/logs" || fail "Python rejects staticflow's events files (above)"
+"$tool" "$work/logs" lenet5 || fail "sf_events_interop could not train LeNet-5 and write its events file"
+"$py" "$here/py_events.py" "$work/gen" "$work/logs" lenet5 || fail "Python rejects the LeNet-5 run's events file (above)"

@@ -9,7 +9,11 @@ here from the formulas in sf_events_interop.cpp: TF 1.x's histogram (bucket limi
 counts, empty runs collapsed) from its published definition, and the PNG images decoded by PIL
 to the pixels written.
 
-  python3 py_events.py GEN_DIR LOGDIR
+  python3 py_events.py GEN_DIR LOGDIR            the train/ and eval/ runs
+  python3 py_events.py GEN_DIR LOGDIR lenet5     the LeNet-5 run: its weights are not known here,
+      so each histogram is checked for what TF's definition makes true of any values (counts
+      summing to num, limits among TF's, non-empty buckets inside [min, max]) and for the
+      layer's parameter count; the input images pixel by pixel
 """
 import bisect
 import glob
@@ -22,6 +26,7 @@ import sys
 import time
 
 gen_dir, logdir = sys.argv[1:3]
+mode = sys.argv[3] if len(sys.argv) > 3 else "runs"
 sys.path.insert(0, gen_dir)
 import event_pb2  # noqa: E402  (generated at test time)
 from PIL import Image  # noqa: E402
@@ -121,6 +126,28 @@ def check_histogram(tag, step, h, values):
         assert got == value, f"{tag} at step {step}: {field} is {got}, expected {value}"
 
 
+def check_histogram_shape(tag, step, h, count):
+    """What TF's definition makes true of the histogram of any `count` finite values."""
+    where = f"{tag} at step {step}"
+    assert h.num == count and sum(h.bucket) == count, f"{where}: num {h.num}, buckets sum {sum(h.bucket)}, expected {count}"
+    assert h.min <= h.max, f"{where}: min {h.min} > max {h.max}"
+    assert abs(h.sum) <= count * max(abs(h.min), abs(h.max)) + 1e-9, f"{where}: sum {h.sum} out of range"
+    assert h.sum_squares >= h.sum * h.sum / count - 1e-9 * max(1.0, h.sum_squares), f"{where}: sum_squares below sum^2/n"
+    limits = list(h.bucket_limit)
+    assert limits == sorted(limits) and len(set(limits)) == len(limits), f"{where}: limits not increasing"
+    index = {v: i for i, v in enumerate(LIMITS)}
+    for lim, cnt in zip(limits, h.bucket):
+        assert lim in index, f"{where}: bucket limit {lim!r} is not one of TF's default limits"
+        if cnt > 0:  # the bucket [LIMITS[i-1], LIMITS[i]) holds values in [min, max]
+            i = index[lim]
+            assert h.min < lim and (i == 0 or LIMITS[i - 1] <= h.max), f"{where}: bucket {lim} outside [min, max]"
+    # The bucket of min and of max are not empty.
+    for v in (h.min, h.max):
+        lim = LIMITS[min(bisect.bisect_right(LIMITS, v), len(LIMITS) - 1)]
+        got = dict(zip(limits, h.bucket)).get(lim, 0)
+        assert got > 0, f"{where}: the bucket of {v} (limit {lim}) is empty"
+
+
 def f32(x):
     return struct.unpack("<f", struct.pack("<f", x))[0]
 
@@ -189,5 +216,38 @@ def check_run(run, events, expected):
           f"and equal to the run's values ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))})")
 
 
-check_run("train", events_of("train"), expected_train())
-check_run("eval", events_of("eval"), [(10, "scalar", "accuracy", 0.5), (20, "scalar", "accuracy", 0.75)])
+def check_lenet5():
+    events = events_of("lenet5")
+    tags = [(ev.step, ev.WhichOneof("what"), [v.tag for v in ev.summary.value]) for ev in events]
+    want = [(0, "session_log", []), (0, "summary", ["inputs/image/0", "inputs/image/1", "inputs/image/2"])]
+    for epoch in (1, 2, 3):
+        want += [(4 * epoch, "summary", [t]) for t in ("accuracy", "conv1/filter", "fc1/weights", "fc3/biases")]
+    want.append((12, "session_log", []))
+    assert tags == want, f"lenet5: events {tags}, expected {want}"
+    assert events[0].session_log.status == event_pb2.SessionLog.START
+    last = events[-1].session_log
+    assert last.status == event_pb2.SessionLog.CHECKPOINT, last
+    assert os.path.exists(last.checkpoint_path + ".index"), f"lenet5: no checkpoint at {last.checkpoint_path}"
+    for i, v in enumerate(events[1].summary.value):
+        check_image(v, 28, 28, "L", [(37 * i + 11 * k) % 256 for k in range(28 * 28)])
+    counts = {"conv1/filter": 5 * 5 * 1 * 6, "fc1/weights": 256 * 120, "fc3/biases": 10}
+    histograms = {}
+    for ev in events[2:-1]:
+        v = ev.summary.value[0]
+        if v.tag == "accuracy":
+            assert 0 <= v.simple_value <= 1 and abs(v.simple_value * 64 - round(v.simple_value * 64)) < 1e-4, v
+        else:
+            check_histogram_shape(v.tag, ev.step, v.histo, counts[v.tag])
+            histograms.setdefault(v.tag, []).append(v.histo.SerializeToString())
+    # Training moved the weights: each layer's histogram differs between the first and last epoch.
+    for tag, seq in histograms.items():
+        assert seq[0] != seq[-1], f"lenet5: {tag} did not change between epochs"
+    print(f"ok: lenet5: {len(events)} events of a LeNet-5 run decoded by Python's protobuf, re-serialized to the "
+          f"same bytes; 9 histograms consistent with TF's buckets and the layers' sizes; 3 input images equal")
+
+
+if mode == "lenet5":
+    check_lenet5()
+else:
+    check_run("train", events_of("train"), expected_train())
+    check_run("eval", events_of("eval"), [(10, "scalar", "accuracy", 0.5), (20, "scalar", "accuracy", 0.75)])
