@@ -6,8 +6,8 @@ from its definition, every record decoded by Python's protobuf with classes prot
 from tests/interop/proto (TF's event.proto / summary.proto / tensor.proto), and re-serialized by
 protobuf to the same bytes; then each event is compared with what the run must hold, computed
 here from the formulas in sf_events_interop.cpp: TF 1.x's histogram (bucket limits, bucket
-counts, empty runs collapsed) from its published definition, and the PNG images decoded by PIL
-to the pixels written.
+counts, empty runs collapsed) from its published definition, the PNG images decoded by PIL
+to the pixels written, and the WAV clips read by Python's wave module to the samples written.
 
   python3 py_events.py GEN_DIR LOGDIR            the train/ and eval/ runs
   python3 py_events.py GEN_DIR LOGDIR lenet5     the LeNet-5 run: its weights are not known here,
@@ -18,12 +18,14 @@ to the pixels written.
 import bisect
 import glob
 import io
+import math
 import os
 import re
 import socket
 import struct
 import sys
 import time
+import wave
 
 gen_dir, logdir = sys.argv[1:3]
 mode = sys.argv[3] if len(sys.argv) > 3 else "runs"
@@ -165,6 +167,27 @@ def check_image(value, height, width, mode, pixels):
     assert got == pixels, f"{value.tag}: pixels {got}, expected {pixels}"
 
 
+def s16(x):
+    """TF's FloatToInt16Sample: roundf (half away from zero) of x * 32768, clamped."""
+    v = x * 32768.0
+    r = math.floor(abs(v) + 0.5) * (1 if v >= 0 else -1)
+    return max(-32768, min(32767, int(r)))
+
+
+def tone_samples(i):
+    return [s16(f32(f32(((3 * i + 2 * f + c) % 9) / 4.0) - 1.0)) for f in range(5) for c in range(2)]
+
+
+def check_audio(value, rate, channels, frames, samples):
+    a = value.audio
+    assert (a.sample_rate, a.num_channels, a.length_frames, a.content_type) == (rate, channels, frames, "audio/wav"), value
+    with wave.open(io.BytesIO(a.encoded_audio_string), "rb") as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (channels, 2, rate, frames)
+        data = w.readframes(frames)
+    got = list(struct.unpack(f"<{frames * channels}h", data))
+    assert got == samples, f"{value.tag}: samples {got}, expected {samples}"
+
+
 def expected_train():
     """(step, kind, tag, payload) in the order sf_events_interop writes them."""
     out = [(0, "log", "START", None), (0, "text", "notes", b"**hello** TensorBoard"), (0, "histo", "empty", [])]
@@ -178,6 +201,7 @@ def expected_train():
                                                  ("digits/image/1", 3, 4, "RGB", digits_pixels(1))]))
             # trunc(x * 255.5): 0, 63.875, 127.75, 255.5
             out.append((step, "image", "gray", [("gray/image", 2, 2, "L", [0, 63, 127, 255])]))
+            out.append((step, "audio", "tone", [("tone/audio/0", tone_samples(0)), ("tone/audio/1", tone_samples(1))]))
     out.append((19, "log", "CHECKPOINT", "model.ckpt-19"))
     return out
 
@@ -195,6 +219,11 @@ def check_run(run, events, expected):
             continue
         assert ev.WhichOneof("what") == "summary", ev
         values = ev.summary.value
+        if kind == "audio":
+            assert [v.tag for v in values] == [p[0] for p in payload], [v.tag for v in values]
+            for v, (_, samples) in zip(values, payload):
+                check_audio(v, 16000, 2, 5, samples)
+            continue
         if kind == "image":
             assert [v.tag for v in values] == [p[0] for p in payload], [v.tag for v in values]
             for v, (_, h, w, mode, pixels) in zip(values, payload):

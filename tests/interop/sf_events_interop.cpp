@@ -13,7 +13,9 @@
 ///          w_i = (i - 50) * 0.25 * (step + 1), i = 0..99; at step 0 an empty histogram "empty";
 ///          at step 10 images "digits" (uint8 [3, 3, 4, 3], pixel (n, y, x, c) =
 ///          (97n + 31y + 17x + 71c) mod 256, max_outputs 2) and "gray" (float [1, 2, 2, 1] =
-///          {0, 0.25, 0.5, 1}, max_outputs 1); SessionLog CHECKPOINT "model.ckpt-19" at step 19
+///          {0, 0.25, 0.5, 1}, max_outputs 1) and audio "tone" (float [2, 5, 2] at 16000 Hz, sample
+///          (i, f, c) = (3i + 2f + c) mod 9 / 4 - 1, max_outputs 3); SessionLog CHECKPOINT
+///          "model.ckpt-19" at step 19
 ///   eval:  scalar "accuracy" = 0.5 at step 10 and 0.75 at step 20
 ///   lenet5: SessionLog START at 0; image "inputs" (the first 3 training images, pixel k of image
 ///          i = (37 i + 11 k) mod 256) at 0; after each epoch e (step 4e) scalar "accuracy" and
@@ -61,6 +63,12 @@ void write_train(const std::filesystem::path& dir) {
       const float g[] = {0.0f, 0.25f, 0.5f, 1.0f};
       for (std::size_t i = 0; i < 4; ++i) gray.span()[i] = g[i];
       w.add_image("gray", gray, step, 1);
+      sf::tensor<float, sf::shape<2, 5, 2>> tone;
+      k = 0;
+      for (int i = 0; i < 2; ++i)
+        for (int f = 0; f < 5; ++f)
+          for (int c = 0; c < 2; ++c) tone.span()[k++] = static_cast<float>((3 * i + 2 * f + c) % 9) / 4.0f - 1.0f;
+      w.add_audio("tone", tone, 16000.0f, step, 3);
     }
   }
   w.add_session_log(summary::session_status::checkpoint, 19, "model.ckpt-19");

@@ -8,9 +8,11 @@
 ///                 summary 5 (Summary), session_log 7 (SessionLog)
 ///   SessionLog    status 1 (enum: START 1, STOP 2, CHECKPOINT 3), checkpoint_path 2, msg 3
 ///   Summary       value 1 (repeated Value)
-///   Value         tag 1, simple_value 2 (float), image 4, histo 5 (HistogramProto),
+///   Value         tag 1, simple_value 2 (float), image 4, histo 5 (HistogramProto), audio 6,
 ///                 tensor 8 (TensorProto), metadata 9 (SummaryMetadata)
 ///   Image         height 1, width 2, colorspace 3 (int32), encoded_image_string 4 (bytes)
+///   Audio         sample_rate 1 (float), num_channels 2, length_frames 3 (int64),
+///                 encoded_audio_string 4 (bytes), content_type 5 (string)
 ///   SummaryMetadata  plugin_data 1 { plugin_name 1, content 2 }
 ///   TensorProto   dtype 1 (DT_STRING = 7), tensor_shape 2 (TensorShapeProto), string_val 8
 /// ```
@@ -45,7 +47,7 @@ namespace event_field {
 inline constexpr std::uint32_t wall_time = 1, step = 2, file_version = 3, summary = 5, session_log = 7;
 }
 namespace value_field {
-inline constexpr std::uint32_t tag = 1, simple_value = 2, image = 4, histo = 5, tensor = 8, metadata = 9;
+inline constexpr std::uint32_t tag = 1, simple_value = 2, image = 4, histo = 5, audio = 6, tensor = 8, metadata = 9;
 }
 inline constexpr std::uint32_t summary_value = 1;
 inline constexpr std::uint64_t dt_string = 7;  // types.proto: DataType.DT_STRING
@@ -98,6 +100,20 @@ inline void append_image(std::string& summary, std::string_view tag, std::int64_
       detail::put_int64(m, 2, width);
       detail::put_int64(m, 3, channels);
       detail::put_string(m, 4, encoded);
+    });
+  });
+}
+
+/// Appends an audio value: an encoded clip (WAV) of `frames` frames of `channels` channels.
+inline void append_audio(std::string& summary, std::string_view tag, float sample_rate, std::int64_t channels,
+                         std::int64_t frames, std::string_view encoded, std::string_view content_type = "audio/wav") {
+  detail::append_value(summary, tag, [&](io::proto::writer& w) {
+    w.message(detail::value_field::audio, [&](io::proto::writer& m) {
+      detail::put_float(m, 1, sample_rate);
+      detail::put_int64(m, 2, channels);
+      detail::put_int64(m, 3, frames);
+      detail::put_string(m, 4, encoded);
+      detail::put_string(m, 5, content_type);
     });
   });
 }

@@ -43,6 +43,7 @@
 #include "staticflow/core/error.hpp"
 #include "staticflow/data/worker.hpp"
 #include "staticflow/io/tfrecord.hpp"
+#include "staticflow/summary/audio.hpp"
 #include "staticflow/summary/event.hpp"
 #include "staticflow/summary/histogram.hpp"
 
@@ -241,6 +242,13 @@ class file_writer {
   template <class Tensor>
   void add_image(std::string_view tag, const Tensor& images, std::int64_t step, std::size_t max_outputs = 3) {
     add_summary(image_summary(tag, images, max_outputs), step);
+  }
+
+  /// Up to `max_outputs` 16-bit WAV clips of a float tensor [N, frames, channels] or [N, frames].
+  template <class Tensor>
+  void add_audio(std::string_view tag, const Tensor& clips, float sample_rate, std::int64_t step,
+                 std::size_t max_outputs = 3) {
+    add_summary(audio_summary(tag, clips, sample_rate, max_outputs), step);
   }
 
   /// A text summary (TensorBoard's Text tab; Markdown).
