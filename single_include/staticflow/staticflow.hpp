@@ -8103,8 +8103,10 @@ struct check_numerics_op {
 /// gradient) is NaN or infinite.
 template <operand E>
 auto check_numerics(const E& x, std::string_view message) {
-  static_assert(floating_element<value_t<E>>, "sf::check_numerics: the tensor must hold floating-point values");
-  return make_op_node(check_numerics_op{std::make_shared<const std::string>(message)}, x);
+  constexpr bool floating = floating_element<value_t<E>>;
+  static_assert(floating, "sf::check_numerics: the tensor must hold floating-point values");
+  if constexpr (floating) return make_op_node(check_numerics_op{std::make_shared<const std::string>(message)}, x);
+  else return as_node(x);  // (after the assertion: no follow-on errors)
 }
 
 }  // namespace staticflow
@@ -21100,9 +21102,9 @@ struct scalar_op {
   E value;
   template <class Session, class... F>
   std::string run_on(Session& s, const F&... feeds) const {
-    const auto v = s.run(value, feeds...);
     std::string out;
-    append_scalar(out, tag, static_cast<float>(v));
+    if constexpr (E::shape_type::rank == 0)  // (else `scalar` has failed its assertion already)
+      append_scalar(out, tag, static_cast<float>(s.run(value, feeds...)));
     return out;
   }
 };
