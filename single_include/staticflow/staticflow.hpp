@@ -20923,8 +20923,9 @@ class file_writer {
   explicit file_writer(const std::filesystem::path& logdir, const file_writer_options& options = {})
       : state_(std::make_shared<detail::writer_state>()) {
     if (options.max_queue == 0) staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: max_queue must be at least 1"});
-    if (!(options.flush_secs > 0))
-      staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: flush_secs must be positive, got ", options.flush_secs});
+    if (!(options.flush_secs > 0 && options.flush_secs <= 1e9))  // (the clock's range; also rejects NaN)
+      staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: flush_secs must lie in (0, 1e9], got ",
+                                                  options.flush_secs});
     std::error_code ec;
     std::filesystem::create_directories(logdir, ec);
     if (ec)

@@ -189,6 +189,7 @@ TEST_CASE("file_writer: bad options are invalid_argument") {
   sf_test::temp_dir dir;
   CHECK_THROWS_AS(summary::file_writer(dir.path, {.max_queue = 0}), sf::invalid_argument);
   CHECK_THROWS_AS(summary::file_writer(dir.path, {.flush_secs = 0}), sf::invalid_argument);
+  CHECK_THROWS_AS(summary::file_writer(dir.path, {.flush_secs = 1e30}), sf::invalid_argument);
 }
 
 TEST_CASE("file_writer: a log directory that cannot be created is not_found, naming it") {
