@@ -3761,6 +3761,10 @@ class workspace {
       if (e.id == id.value) e.grad = g;
   }
   std::size_t blocks() const { return blocks_.size(); }
+  /// Whether runs check each value and gradient for NaN and infinity (the session's
+  /// device_config::check_numerics; see expr/check_numerics.hpp).
+  bool checks_numerics() const noexcept { return check_numerics_; }
+  void set_check_numerics(bool on) noexcept { check_numerics_ = on; }
 
  private:
   struct block {
@@ -3793,6 +3797,7 @@ class workspace {
   }
   std::vector<entry> memo_;
   node_store nodes_;
+  bool check_numerics_ = false;
 };
 
 }  // namespace staticflow
@@ -8519,6 +8524,116 @@ auto one_hot(const I& indices, T on = T(1), T off = T(0)) {
 #endif  // STATICFLOW_EXPR_ONE_HOT_HPP
 // ---- end staticflow/expr/one_hot.hpp ----
 
+// ---- begin staticflow/expr/check_numerics.hpp ----
+#ifndef STATICFLOW_EXPR_CHECK_NUMERICS_HPP
+#define STATICFLOW_EXPR_CHECK_NUMERICS_HPP
+/// \file
+/// \brief `check_numerics(x, message)`: TF's tf.check_numerics: `x` passed through, unless one of
+/// its values, or of the gradient flowing back through it, is NaN or infinite.
+
+#include <cmath>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+
+namespace staticflow {
+
+namespace detail {
+
+/// A value as a built-in floating type (bfloat16 widens to float, exactly).
+template <class T>
+auto as_builtin_float(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v;
+  else return static_cast<float>(v);
+}
+
+/// Index of the first NaN or infinite value of `n` values, or `n` when all are finite.
+template <class T>
+std::size_t first_non_finite(const T* values, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(as_builtin_float(values[i]))) return i;
+  return n;
+}
+
+/// Throws invalid_argument when one of `n` values at `data` (memory of policy P) is not finite:
+/// "sf::check_numerics: <message><name>: NaN at flat index i of n<what>". Device memory is
+/// copied to the host first.
+template <class P, class T>
+void check_finite(const T* data, std::size_t n, std::string_view message, std::string_view what,
+                  std::string_view name = {}) {
+  const T* host_values = data;
+  std::vector<T> copy;
+  if constexpr (!std::is_same_v<P, host>) {
+    copy.resize(n);
+    memory<P>::to_host(copy.data(), data, n);
+    host_values = copy.data();
+  }
+  const std::size_t at = first_non_finite(host_values, n);
+  if (at == n) return;
+  const auto bad = as_builtin_float(host_values[at]);
+  detail::fail<invalid_argument>({"sf::check_numerics: ", message, name, ": ", std::isnan(bad) ? "NaN" : bad > 0 ? "+infinity" : "-infinity",
+                                  " at flat index ", at, " of ", n, what});
+}
+
+/// The session's check (device_config::check_numerics) of a value in memory: `role` says
+/// which ("the output of ", "the gradient reaching the output of "), `op` names the op (null:
+/// an elementwise expression without a name).
+template <class P, class V>
+void check_run_value(const V& value, std::string_view role, const char* op) {
+  check_finite<P>(value.data(), value.size(), role, "", op ? std::string_view(op) : std::string_view("an expression"));
+}
+
+}  // namespace detail
+
+/// The op of `check_numerics` (op_node): forward copies and checks the values, backward checks
+/// the gradient and passes it on unchanged (the identity's gradient).
+struct check_numerics_op {
+  static constexpr const char* name = "sf::check_numerics";
+  std::shared_ptr<const std::string> message;  // shared: nodes are copied into every pass
+
+  template <class S>
+  using result_shape = S;
+  template <class S, class D>
+  static dims_t<S> result_dims(const D& in) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < D::size(); ++i) d[i] = in[i];
+    return d;
+  }
+
+  template <class P, class Out, class In, class Tmp>
+  void forward(const Out& out, const In& in, Tmp&) const {
+    detail::check_finite<P>(in.data(), in.size(), *message, "");
+    memory<P>::copy(out.data(), in.data(), in.size());
+  }
+
+  template <int Side, class P, class D, class X, class V, class G, class Tmp>
+  void backward(const D& d, const X&, const V&, const G& g, Tmp&) const {
+    static_assert(Side == 0);
+    detail::check_finite<P>(g.data(), g.size(), *message, " (in the gradient flowing back through it)");
+    memory<P>::copy(d.data(), g.data(), g.size());
+  }
+};
+
+/// `x`, checked: TF's tf.check_numerics. **Shape:** `x`'s. **Gradient:** the identity's, the
+/// gradient itself checked too. **Errors:** invalid_argument naming `message`, whether it was
+/// NaN or which infinity, and the first bad flat index, when a value of `x` (or of its
+/// gradient) is NaN or infinite.
+template <operand E>
+auto check_numerics(const E& x, std::string_view message) {
+  constexpr bool floating = floating_element<value_t<E>>;
+  static_assert(floating, "sf::check_numerics: the tensor must hold floating-point values");
+  if constexpr (floating) return make_op_node(check_numerics_op{std::make_shared<const std::string>(message)}, x);
+  else return as_node(x);  // (after the assertion: no follow-on errors)
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_CHECK_NUMERICS_HPP
+// ---- end staticflow/expr/check_numerics.hpp ----
+
 // ---- begin staticflow/expr/describe.hpp ----
 #ifndef STATICFLOW_EXPR_DESCRIBE_HPP
 #define STATICFLOW_EXPR_DESCRIBE_HPP
@@ -8571,6 +8686,7 @@ std::string describe(const E& e) {
 /// element, so the backward chain of a run of elementwise ops is one fused pass too. Only the
 /// values of materialisation points (matmuls, reductions) are kept, in `computed` nodes.
 
+#include <string>
 #include <type_traits>
 
 
@@ -8582,7 +8698,8 @@ namespace staticflow {
 enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
 
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
-/// gradient is wanted) and that buffer's state (null: every gradient is added to the buffer).
+/// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
+/// the variable's name (for the messages of device_config::check_numerics; may be null).
 template <class T, class S, class P>
 struct var_leaf : node_base<var_leaf<T, S, P>> {
   using value_type = T;
@@ -8591,8 +8708,10 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   tensor_view<T, S, P> value;
   T* grad = nullptr;
   gradient_state* state = nullptr;
+  const std::string* name = nullptr;
   static constexpr node_traits traits{.variable = true};
-  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr)
+      : value(v), grad(g), state(st), name(n) {}
   const dims_t<S>& dims() const { return value.dims(); }
   /// The first gradient to arrive is written into the buffer, later ones are added.
   template <class Ctx, class G>
@@ -8601,6 +8720,10 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
     const tensor_view<T, S, P> acc(grad, dims());
     if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
     else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+    if constexpr (floating_element<T>)
+      if (ctx.tmp.checks_numerics())
+        staticflow::detail::check_finite<P>(acc.data(), acc.size(), "the gradient of variable ", "",
+                                            name ? std::string_view(*name) : std::string_view("(unnamed)"));
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {
@@ -8628,8 +8751,15 @@ struct computed : node_base<computed<N, V>> {
   /// operand computed for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
-    else ctx.propagate(*node, g);
+    if constexpr (traits_v<N>.materialized) {
+      const auto gm = detail::materialize(g, ctx.tmp);
+      if constexpr (floating_element<value_type>)
+        if (ctx.tmp.checks_numerics())
+          detail::check_run_value<policy_type>(gm, "the gradient reaching the output of ", op_name_v<N>);
+      node->backward(ctx, value, gm);
+    } else {
+      ctx.propagate(*node, g);
+    }
   }
 };
 
@@ -8819,11 +8949,14 @@ namespace staticflow::autodiff {
 
 using staticflow::detail::has_value_view;
 
-/// Computes `node` into a temporary and returns it as a `computed` node (structure + value).
+/// Computes `node` into a temporary and returns it as a `computed` node (structure + value),
+/// checked for NaN and infinity when the session asks (device_config::check_numerics).
 template <class P, class N>
 auto compute(const N& node, workspace<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
+  if constexpr (floating_element<typename N::value_type>)
+    if (tmp.checks_numerics()) staticflow::detail::check_run_value<P>(out, "the output of ", op_name_v<N>);
   return computed<N, decltype(out)>(tmp.keep(node), out);
 }
 
@@ -8883,6 +9016,8 @@ struct prepare_fn {
       auto ready = map_children(node, *this);
       auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
       staticflow::detail::evaluate_into(out, ready, tmp);
+      if constexpr (floating_element<typename N::value_type>)
+        if (tmp.checks_numerics()) staticflow::detail::check_run_value<P>(out, "the output of ", op_name_v<N>);
       return out;
     } else if constexpr (traits.materialized) {
       return prepare_shared(node, tmp);
@@ -9762,6 +9897,12 @@ struct device_config {
   /// Upper bound on the device memory the process's allocator takes, as a fraction of the
   /// device's total memory, in (0, 1]. Exceeding it throws `sf::resource_exhausted`.
   double per_process_gpu_memory_fraction = 1.0;
+  /// Check every value a run computes into memory (each op's output, the fetched result) and
+  /// every gradient of a step for NaN and infinity (TF 1.x's `add_check_numerics_ops`): the
+  /// first bad one throws `sf::invalid_argument` naming the op that produced it and the flat
+  /// index. A step that throws applies no update. Costs a pass over each value (and, on a GPU,
+  /// a copy to the host): for finding where a NaN comes from, not for every run.
+  bool check_numerics = false;
 
   /// Throws `sf::invalid_argument` naming the bad field and value.
   void validate() const {
@@ -10190,7 +10331,10 @@ class session final : public session_state {
 
  public:
   explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
-  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
+  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) {
+    tmp_.set_check_numerics(config_.check_numerics);
+    place();
+  }
   /// The stream goes first: releasing it waits for the work queued on it, so the storage freed
   /// after it is no longer in use by the device.
   ~session() override {
@@ -10560,7 +10704,7 @@ class session final : public session_state {
         const auto id = n.def->id();
         const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
         if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
-        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id]);
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name());
       } else if constexpr (is_leaf_v<N>) {
         return n;  // scalars and generators
       } else {
@@ -10676,6 +10820,7 @@ class session final : public session_state {
       detail::evaluate_into(d, bound, tmp_);
       memory<P>::to_host(out.data(), d.data(), out.size());
     }
+    check_fetched(out.view(), op_name_v<N>);
     return out;
   }
 
@@ -10687,6 +10832,14 @@ class session final : public session_state {
     return out;
   }
 
+  /// device_config::check_numerics: a fetched value computed by an elementwise expression (a
+  /// materialised op's output was checked when computed; `op` is null then).
+  template <class V>
+  void check_fetched(const V& host_value, const char* op) {
+    if constexpr (floating_element<typename V::value_type>)
+      if (tmp_.checks_numerics() && op) detail::check_run_value<host>(host_value, "the output of ", op);
+  }
+
   template <class N>
   auto loss_to_host(const N& prepared) {
     using T = typename N::value_type;
@@ -10694,6 +10847,7 @@ class session final : public session_state {
       auto d = detail::materialize(prepared, tmp_);
       T v{};
       memory<P>::to_host(&v, d.data(), 1);
+      check_fetched(tensor_view<T, shape<>, host>(&v, {}), op_name_v<N>);
       return v;
     } else {
       return copy_to_host(prepared);
@@ -15846,6 +16000,7 @@ using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -15906,12 +16061,15 @@ class classifier {
 
  public:
 
-  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
+  /// `config` is the session's: `.check_numerics = true` makes a step that computes a NaN throw
+  /// naming the op, before it updates anything (without it, fit stops after the step whose loss
+  /// is not finite).
+  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph(), device_config config = {})
       : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
-        step_(opt.minimize(loss_, global_step_)), session_(g) {
+        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config) {
     session_.run(global_variables_initializer());
   }
 
@@ -15931,7 +16089,7 @@ class classifier {
     std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
     while (step < last) {
       train.next_batch(o.batch, x.data(), y.data());
-      loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+      loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
       ++step, ++in_run;
       ckpt.after_step(step);
       const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
@@ -15966,7 +16124,7 @@ class classifier {
       for (auto&& [x, y] : batches) {
         if (step >= last) break;
         if (s++ < skip) continue;
-        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
         ++step, ++trained, samples += x.dim(0);
         ckpt.after_step(step);
         if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
@@ -16029,6 +16187,16 @@ class classifier {
   const model<Net, T>& network() const { return net_; }
 
  private:
+  /// The step's loss; a NaN or infinite one stops training (before it can be checkpointed).
+  static double checked_loss(T loss, std::size_t step) {
+    const double l = static_cast<double>(loss);
+    if (!std::isfinite(l))
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: the loss is ", std::isnan(l) ? "NaN" : "infinite",
+                                                  " at step ", step, "; training stopped (a session with "
+                                                  "device_config::check_numerics names the op that made it)"});
+    return l;
+  }
+
   void check_dataset(const data::dataset& d, const char* api) const {
     if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
       staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
@@ -20788,3 +20956,905 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 
 #endif  // STATICFLOW_IO_HPP
 // ---- end staticflow/io.hpp ----
+
+// ---- begin staticflow/summary.hpp ----
+#ifndef STATICFLOW_SUMMARY_HPP
+#define STATICFLOW_SUMMARY_HPP
+/// \file
+/// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram,
+/// `file_writer` (a background thread writing events files) and the in-graph summary ops
+/// (`summary::scalar`, `histogram`, `text`, `audio`, `merge`). Kept out of `staticflow.hpp`:
+/// it needs threads and files. Image summaries need libpng and have their own header,
+/// `staticflow/summary/image.hpp` (link `staticflow::png`).
+
+
+// ---- begin staticflow/summary/audio.hpp ----
+#ifndef STATICFLOW_SUMMARY_AUDIO_HPP
+#define STATICFLOW_SUMMARY_AUDIO_HPP
+/// \file
+/// \brief Audio summaries: float clips to 16-bit PCM WAV and `Summary.Audio` values, as TF 1.x's
+/// `tf.summary.audio` writes them.
+///
+/// WAV (RIFF) as TF's EncodeAudioAsS16LEWav lays it out, all integers little-endian:
+/// ```
+///   "RIFF" u32(36 + data bytes) "WAVE"
+///   "fmt " u32(16) u16(1: PCM) u16(channels) u32(rate) u32(rate * channels * 2) u16(channels * 2) u16(16)
+///   "data" u32(data bytes) then the samples, frame by frame, channels interleaved
+/// ```
+/// A sample x becomes `roundf(x * 32768)` clamped to [-32768, 32767] (TF's FloatToInt16Sample).
+/// Tags: `<tag>/audio` when max_outputs is 1, else `<tag>/audio/<i>`; content_type "audio/wav".
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+
+// ---- begin staticflow/summary/event.hpp ----
+#ifndef STATICFLOW_SUMMARY_EVENT_HPP
+#define STATICFLOW_SUMMARY_EVENT_HPP
+/// \file
+/// \brief TensorBoard's `Event` and `Summary` messages, encoded on `io/protobuf.hpp`.
+///
+/// Field numbers from TensorFlow's published event.proto, summary.proto and tensor.proto:
+/// ```
+///   Event         wall_time 1 (double), step 2 (int64), file_version 3 (string),
+///                 summary 5 (Summary), session_log 7 (SessionLog)
+///   SessionLog    status 1 (enum: START 1, STOP 2, CHECKPOINT 3), checkpoint_path 2, msg 3
+///   Summary       value 1 (repeated Value)
+///   Value         tag 1, simple_value 2 (float), image 4, histo 5 (HistogramProto), audio 6,
+///                 tensor 8 (TensorProto), metadata 9 (SummaryMetadata)
+///   Image         height 1, width 2, colorspace 3 (int32), encoded_image_string 4 (bytes)
+///   Audio         sample_rate 1 (float), num_channels 2, length_frames 3 (int64),
+///                 encoded_audio_string 4 (bytes), content_type 5 (string)
+///   SummaryMetadata  plugin_data 1 { plugin_name 1, content 2 }
+///   TensorProto   dtype 1 (DT_STRING = 7), tensor_shape 2 (TensorShapeProto), string_val 8
+/// ```
+/// Fields go out in field-number order and proto3's default values (0, empty) are left out, as
+/// protobuf's own serializers do, so each message is the bytes TensorFlow would write for it.
+/// A Summary is `repeated Value value = 1`, so the concatenation of serialized Summaries is the
+/// serialized Summary of all their values (what `merge_all` needs).
+
+#include <bit>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+
+// ---- begin staticflow/summary/histogram.hpp ----
+#ifndef STATICFLOW_SUMMARY_HISTOGRAM_HPP
+#define STATICFLOW_SUMMARY_HISTOGRAM_HPP
+/// \file
+/// \brief TF 1.x's histogram of a summary: its default bucket limits and its `HistogramProto`.
+///
+/// The bucket limits (tensorflow/core/lib/histogram/histogram.cc, `InitDefaultBuckets`):
+/// `v_k = 1e-12 * 1.1^k` for every `v_k < 1e20` (k = 0..773: 1e-12 * 1.1^773 is about 9.92e19),
+/// computed as TF does, by repeated multiplication in double (`v *= 1.1`), then
+/// ```
+///   -DBL_MAX, -v_773, ..., -v_0, 0, v_0, ..., v_773, DBL_MAX      (2 * 774 + 3 = 1551 limits)
+/// ```
+/// Bucket `i` counts the values `x` with `limit[i-1] <= x < limit[i]` (the first bucket has no
+/// lower edge): a value goes to the first limit strictly above it (`std::upper_bound`). So 0 lands
+/// in the bucket whose limit is 1e-12, and -1e-12 in the one whose limit is 0.
+///
+/// `HistogramProto` (summary.proto): min = 1, max = 2, num = 3, sum = 4, sum_squares = 5 (doubles),
+/// bucket_limit = 6 and bucket = 7 (packed doubles). As TF's summary op does
+/// (`EncodeToProto(..., preserve_zero_buckets = false)`), each run of empty buckets collapses into
+/// one entry carrying the run's last limit and a count of 0; an empty histogram is one bucket
+/// (limit DBL_MAX, count 0), with min = DBL_MAX and max = -DBL_MAX as TF leaves them.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+// ---- begin staticflow/summary/proto3_fields.hpp ----
+#ifndef STATICFLOW_SUMMARY_PROTO3_FIELDS_HPP
+#define STATICFLOW_SUMMARY_PROTO3_FIELDS_HPP
+/// \file
+/// \brief proto3's rule for scalar fields, for the summary messages: a field at its default value
+/// (0, empty) is not written. Following it makes our Events the bytes protobuf's own serializers
+/// (and so TensorFlow) write for the same message.
+
+#include <bit>
+#include <cstdint>
+#include <string_view>
+
+
+namespace staticflow::summary::detail {
+
+/// A double field unless it is +0.0 (protobuf compares the bits: -0.0 is written).
+inline void put_double(io::proto::writer& w, std::uint32_t field, double v) {
+  if (std::bit_cast<std::uint64_t>(v) != 0) w.float64(field, v);
+}
+inline void put_float(io::proto::writer& w, std::uint32_t field, float v) {
+  if (std::bit_cast<std::uint32_t>(v) != 0) w.float32(field, v);
+}
+inline void put_int64(io::proto::writer& w, std::uint32_t field, std::int64_t v) {
+  if (v != 0) w.int64(field, v);
+}
+inline void put_string(io::proto::writer& w, std::uint32_t field, std::string_view s) {
+  if (!s.empty()) w.bytes(field, s);
+}
+
+}  // namespace staticflow::summary::detail
+#endif  // STATICFLOW_SUMMARY_PROTO3_FIELDS_HPP
+// ---- end staticflow/summary/proto3_fields.hpp ----
+
+namespace staticflow::summary {
+
+/// TF 1.x's default bucket limits (see the file comment), built once.
+inline const std::vector<double>& default_bucket_limits() {
+  static const std::vector<double> limits = [] {
+    std::vector<double> positive;
+    for (double v = 1.0e-12; v < 1.0e20; v *= 1.1) positive.push_back(v);
+    positive.push_back(std::numeric_limits<double>::max());
+    std::vector<double> all;
+    all.reserve(2 * positive.size() + 1);
+    for (auto it = positive.rbegin(); it != positive.rend(); ++it) all.push_back(-*it);
+    all.push_back(0.0);
+    all.insert(all.end(), positive.begin(), positive.end());
+    return all;
+  }();
+  return limits;
+}
+
+/// The field numbers of `tensorflow.HistogramProto`.
+namespace histogram_field {
+inline constexpr std::uint32_t min = 1, max = 2, num = 3, sum = 4, sum_squares = 5, bucket_limit = 6, bucket = 7;
+}  // namespace histogram_field
+
+/// A histogram over TF's default buckets, filled value by value, as TF's summary op fills it.
+///
+/// **Errors**: `add` throws invalid_argument for a NaN or infinite value, as TF's
+/// HistogramSummary op does ("Nan in summary histogram for: <tag>"), naming the tag and index.
+class value_histogram {
+ public:
+  value_histogram() : counts_(default_bucket_limits().size(), 0.0) {}
+
+  /// Adds one value (`what` and `index` name it in the error).
+  void add(double x, std::string_view what = "histogram", std::size_t index = 0) {
+    if (!std::isfinite(x))
+      staticflow::detail::fail<invalid_argument>({"sf::summary::value_histogram: ", std::isnan(x) ? "NaN" : "infinity",
+                                      " in summary histogram for '", what, "' at flat index ", index});
+    const auto& limits = default_bucket_limits();
+    // upper_bound: the first limit strictly above x. Only x == DBL_MAX has none; TF would index
+    // past its buckets there, we keep it in the last one.
+    const auto b = static_cast<std::size_t>(std::upper_bound(limits.begin(), limits.end(), x) - limits.begin());
+    counts_[std::min(b, counts_.size() - 1)] += 1.0;
+    min_ = std::min(min_, x);
+    max_ = std::max(max_, x);
+    num_ += 1.0;
+    sum_ += x;
+    sum_squares_ += x * x;
+  }
+
+  /// Adds every value of `values` (any arithmetic type).
+  template <class T>
+  void add_all(std::span<const T> values, std::string_view what = "histogram") {
+    for (std::size_t i = 0; i < values.size(); ++i) add(static_cast<double>(values[i]), what, i);
+  }
+
+  double min() const noexcept { return min_; }
+  double max() const noexcept { return max_; }
+  double num() const noexcept { return num_; }
+  double sum() const noexcept { return sum_; }
+  double sum_squares() const noexcept { return sum_squares_; }
+  /// The count of each default bucket (one per limit).
+  std::span<const double> counts() const noexcept { return counts_; }
+
+  /// The (limit, count) pairs TF writes: each run of empty buckets collapsed into one.
+  void collapsed(std::vector<double>& limits_out, std::vector<double>& counts_out) const {
+    const auto& limits = default_bucket_limits();
+    limits_out.clear();
+    counts_out.clear();
+    for (std::size_t i = 0; i < counts_.size();) {
+      double end = limits[i];
+      const double count = counts_[i++];
+      if (count <= 0.0)
+        while (i < counts_.size() && counts_[i] <= 0.0) end = limits[i++];
+      limits_out.push_back(end);
+      counts_out.push_back(count);
+    }
+  }
+
+  /// Writes the fields of a HistogramProto (the body of the message) into `w`.
+  void encode_fields(io::proto::writer& w) const {
+    std::vector<double> limits, counts;
+    collapsed(limits, counts);
+    detail::put_double(w, histogram_field::min, min_);
+    detail::put_double(w, histogram_field::max, max_);
+    detail::put_double(w, histogram_field::num, num_);
+    detail::put_double(w, histogram_field::sum, sum_);
+    detail::put_double(w, histogram_field::sum_squares, sum_squares_);
+    w.packed_fixed(histogram_field::bucket_limit, std::span<const double>(limits));
+    w.packed_fixed(histogram_field::bucket, std::span<const double>(counts));
+  }
+
+ private:
+  std::vector<double> counts_;
+  double min_ = std::numeric_limits<double>::max();
+  double max_ = -std::numeric_limits<double>::max();
+  double num_ = 0, sum_ = 0, sum_squares_ = 0;
+};
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_HISTOGRAM_HPP
+// ---- end staticflow/summary/histogram.hpp ----
+
+namespace staticflow::summary {
+
+/// The `file_version` of the first record of every events file TensorBoard reads.
+inline constexpr std::string_view file_version = "brain.Event:2";
+
+/// `SessionLog.SessionStatus`.
+enum class session_status : std::uint8_t { unspecified = 0, start = 1, stop = 2, checkpoint = 3 };
+
+namespace detail {
+
+namespace event_field {
+inline constexpr std::uint32_t wall_time = 1, step = 2, file_version = 3, summary = 5, session_log = 7;
+}
+namespace value_field {
+inline constexpr std::uint32_t tag = 1, simple_value = 2, image = 4, histo = 5, audio = 6, tensor = 8, metadata = 9;
+}
+inline constexpr std::uint32_t summary_value = 1;
+inline constexpr std::uint64_t dt_string = 7;  // types.proto: DataType.DT_STRING
+
+/// Appends one `Summary.value` whose body `body(w)` writes (after the tag).
+template <class Body>
+void append_value(std::string& summary, std::string_view tag, Body&& body) {
+  io::proto::writer w(summary);
+  w.message(summary_value, [&](io::proto::writer& v) {
+    put_string(v, value_field::tag, tag);
+    body(v);
+  });
+}
+
+/// An Event's wall time and step, then its one `what` field written by `what(w)`.
+template <class What>
+std::string encode_event(double wall_time, std::int64_t step, What&& what) {
+  io::proto::writer w;
+  put_double(w, event_field::wall_time, wall_time);
+  put_int64(w, event_field::step, step);
+  what(w);
+  return w.take();
+}
+
+}  // namespace detail
+
+// ============================================================= Summary values
+
+/// Appends a scalar value (`simple_value`, a float as TF stores it).
+inline void append_scalar(std::string& summary, std::string_view tag, float value) {
+  detail::append_value(summary, tag, [&](io::proto::writer& w) {
+    detail::put_float(w, detail::value_field::simple_value, value);
+  });
+}
+
+/// Appends a histogram value (`histo`).
+inline void append_histogram(std::string& summary, std::string_view tag, const value_histogram& h) {
+  detail::append_value(summary, tag, [&](io::proto::writer& w) {
+    w.message(detail::value_field::histo, [&](io::proto::writer& m) { h.encode_fields(m); });
+  });
+}
+
+/// Appends an image value: an encoded image (PNG) of `height` x `width` with `channels`
+/// channels (Summary.Image's colorspace: 1 grayscale, 2 grayscale + alpha, 3 RGB, 4 RGBA).
+inline void append_image(std::string& summary, std::string_view tag, std::int64_t height, std::int64_t width,
+                         std::int64_t channels, std::string_view encoded) {
+  detail::append_value(summary, tag, [&](io::proto::writer& w) {
+    w.message(detail::value_field::image, [&](io::proto::writer& m) {
+      detail::put_int64(m, 1, height);
+      detail::put_int64(m, 2, width);
+      detail::put_int64(m, 3, channels);
+      detail::put_string(m, 4, encoded);
+    });
+  });
+}
+
+/// Appends an audio value: an encoded clip (WAV) of `frames` frames of `channels` channels.
+inline void append_audio(std::string& summary, std::string_view tag, float sample_rate, std::int64_t channels,
+                         std::int64_t frames, std::string_view encoded, std::string_view content_type = "audio/wav") {
+  detail::append_value(summary, tag, [&](io::proto::writer& w) {
+    w.message(detail::value_field::audio, [&](io::proto::writer& m) {
+      detail::put_float(m, 1, sample_rate);
+      detail::put_int64(m, 2, channels);
+      detail::put_int64(m, 3, frames);
+      detail::put_string(m, 4, encoded);
+      detail::put_string(m, 5, content_type);
+    });
+  });
+}
+
+/// Appends a text value as TF 1.x's `tf.summary.text` does: a scalar DT_STRING tensor with
+/// metadata naming the plugin "text".
+inline void append_text(std::string& summary, std::string_view tag, std::string_view text) {
+  detail::append_value(summary, tag, [&](io::proto::writer& w) {
+    w.message(detail::value_field::tensor, [&](io::proto::writer& t) {
+      t.uint64(1, detail::dt_string);
+      t.length_delimited_header(2, 0);  // tensor_shape {}: a scalar (present, with no dims)
+      t.bytes(8, text);                 // string_val, written even when empty: it is repeated
+    });
+    w.message(detail::value_field::metadata, [&](io::proto::writer& m) {
+      m.message(1, [&](io::proto::writer& p) { p.bytes(1, "text"); });
+    });
+  });
+}
+
+// ==================================================================== Events
+
+/// The first record of an events file: `file_version: "brain.Event:2"`.
+inline std::string encode_file_version_event(double wall_time) {
+  return detail::encode_event(wall_time, 0, [](io::proto::writer& w) { w.bytes(detail::event_field::file_version, file_version); });
+}
+
+/// An Event holding a serialized Summary (one or more values).
+inline std::string encode_summary_event(double wall_time, std::int64_t step, std::string_view summary) {
+  return detail::encode_event(wall_time, step, [&](io::proto::writer& w) { w.bytes(detail::event_field::summary, summary); });
+}
+
+/// An Event holding a SessionLog (START when a run starts or resumes, CHECKPOINT when one is saved).
+inline std::string encode_session_log_event(double wall_time, std::int64_t step, session_status status,
+                                            std::string_view checkpoint_path = {}, std::string_view msg = {}) {
+  return detail::encode_event(wall_time, step, [&](io::proto::writer& w) {
+    w.message(detail::event_field::session_log, [&](io::proto::writer& s) {
+      detail::put_int64(s, 1, static_cast<std::int64_t>(status));
+      detail::put_string(s, 2, checkpoint_path);
+      detail::put_string(s, 3, msg);
+    });
+  });
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_EVENT_HPP
+// ---- end staticflow/summary/event.hpp ----
+
+namespace staticflow::summary {
+
+namespace detail {
+inline void wav_u16(std::string& out, std::uint32_t v) {
+  out.push_back(static_cast<char>(v & 0xFF));
+  out.push_back(static_cast<char>((v >> 8) & 0xFF));
+}
+inline void wav_u32(std::string& out, std::uint32_t v) {
+  wav_u16(out, v & 0xFFFF);
+  wav_u16(out, v >> 16);
+}
+/// TF's FloatToInt16Sample.
+inline std::int16_t to_s16(float x) {
+  return static_cast<std::int16_t>(std::clamp(std::round(x * 32768.0f), -32768.0f, 32767.0f));
+}
+}  // namespace detail
+
+/// A 16-bit PCM WAV file of `samples` (frames of `channels` interleaved floats in [-1, 1]).
+///
+/// **Errors**: invalid_argument for no channels, a sample count that is not a whole number of
+/// frames, a clip over WAV's 4 GiB, a sample rate that is not a positive integer up to 2^31-1,
+/// or a NaN sample (naming its index).
+inline std::string encode_wav(std::span<const float> samples, std::size_t channels, float sample_rate) {
+  if (channels == 0 || channels > 0xFFFF || samples.size() % channels != 0)
+    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_wav: ", samples.size(), " samples are not frames of ",
+                                                channels, " channels"});
+  if (!(sample_rate >= 1 && sample_rate <= 2147483647.0f) || sample_rate != std::floor(sample_rate))
+    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_wav: sample rate ", sample_rate,
+                                                " is not a positive whole number of hertz"});
+  if (samples.size() > (0xFFFFFFFFu - 36) / 2)
+    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_wav: ", samples.size(), " samples exceed WAV's 4 GiB"});
+  const auto rate = static_cast<std::uint32_t>(sample_rate);
+  const auto data_bytes = static_cast<std::uint32_t>(samples.size() * 2);
+  std::string out = "RIFF";
+  out.reserve(44 + data_bytes);
+  detail::wav_u32(out, 36 + data_bytes);
+  out += "WAVEfmt ";
+  detail::wav_u32(out, 16);
+  detail::wav_u16(out, 1);
+  detail::wav_u16(out, static_cast<std::uint32_t>(channels));
+  detail::wav_u32(out, rate);
+  detail::wav_u32(out, rate * static_cast<std::uint32_t>(channels) * 2);
+  detail::wav_u16(out, static_cast<std::uint32_t>(channels * 2));
+  detail::wav_u16(out, 16);
+  out += "data";
+  detail::wav_u32(out, data_bytes);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (std::isnan(samples[i]))
+      staticflow::detail::fail<invalid_argument>({"sf::summary::encode_wav: NaN at sample ", i});
+    detail::wav_u16(out, static_cast<std::uint16_t>(detail::to_s16(samples[i])));
+  }
+  return out;
+}
+
+/// The Summary of up to `max_outputs` clips of a host float tensor [N, frames, channels] or
+/// [N, frames] (one channel).
+template <class Tensor>
+std::string audio_summary(std::string_view tag, const Tensor& clips, float sample_rate, std::size_t max_outputs) {
+  const auto& d = clips.dims();
+  constexpr std::size_t rank = std::remove_cvref_t<decltype(d)>::size();
+  static_assert(rank == 2 || rank == 3, "sf::summary::audio_summary: clips are [N, frames, channels] or [N, frames]");
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(*clips.span().data())>, float>,
+                "sf::summary::audio_summary: samples are floats in [-1, 1]");
+  const std::size_t n = d[0], frames = d[1], channels = rank == 3 ? d[2] : 1, per_clip = frames * channels;
+  const auto values = clips.span();
+  std::string summary;
+  for (std::size_t i = 0; i < std::min(n, max_outputs); ++i) {
+    const std::string name = max_outputs > 1 ? std::string(tag) + "/audio/" + std::to_string(i) : std::string(tag) + "/audio";
+    append_audio(summary, name, sample_rate, static_cast<std::int64_t>(channels), static_cast<std::int64_t>(frames),
+                 encode_wav(std::span<const float>(values.data() + i * per_clip, per_clip), channels, sample_rate));
+  }
+  return summary;
+}
+
+/// An audio summary in the graph (`tf.summary.audio`; see summary/ops.hpp).
+template <class E>
+struct audio_op {
+  std::string tag;
+  E clips;
+  float sample_rate;
+  std::size_t max_outputs;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    return audio_summary(tag, s.run(clips, feeds...), sample_rate, max_outputs);
+  }
+};
+
+template <operand E>
+audio_op<node_t<E>> audio(std::string_view tag, const E& clips, float sample_rate, std::size_t max_outputs = 3) {
+  return {std::string(tag), as_node(clips), sample_rate, max_outputs};
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_AUDIO_HPP
+// ---- end staticflow/summary/audio.hpp ----
+
+// ---- begin staticflow/summary/file_writer.hpp ----
+#ifndef STATICFLOW_SUMMARY_FILE_WRITER_HPP
+#define STATICFLOW_SUMMARY_FILE_WRITER_HPP
+/// \file
+/// \brief `sf::summary::file_writer`: TensorBoard's events file, written by a background thread.
+///
+/// One file per writer, `<logdir>/events.out.tfevents.<secs>.<hostname>` (TF 1.x's
+/// `%010d` seconds since the epoch), TFRecord-framed (`io/tfrecord.hpp`); its first record is
+/// the Event `file_version: "brain.Event:2"`. Several writers in sub-folders of one log
+/// directory (`logs/train`, `logs/eval`) are the runs TensorBoard shows side by side.
+///
+/// The `add_*` calls encode their Event on the caller's thread and queue it; one thread
+/// (`data/worker.hpp`) writes the queue and flushes the file every `flush_secs`, when `max_queue`
+/// events wait, and on `flush()` / `close()`. The caller waits only when `max_queue` events are
+/// already queued while the thread is still writing the ones before (TF's EventFileWriter waits
+/// there too): file I/O never runs on the training thread.
+///
+/// A file system error (the log directory removed, a full disk) never reaches the training
+/// loop: the first one is printed once to stderr and kept (`error()`), and the events after it
+/// are counted in `dropped()` and discarded. As in TF's EventsWriter, each flush checks that the
+/// file still exists, since on POSIX writing to a deleted file succeeds silently.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include <unistd.h>
+
+
+namespace staticflow::summary {
+
+/// A serialized Summary of the images of `images` ([N, H, W, C] or [H, W, C], uint8 or float
+/// in [0, 1]): defined in `staticflow/summary/image.hpp`, which needs libpng (link
+/// `staticflow::png`). Without that include, `add_image` fails to link naming this function.
+template <class Tensor>
+std::string image_summary(std::string_view tag, const Tensor& images, std::size_t max_outputs);
+
+/// Options of file_writer (TF 1.x's FileWriter arguments).
+struct file_writer_options {
+  std::size_t max_queue = 10;  ///< events queued before the thread writes them
+  double flush_secs = 120;     ///< the longest an event waits before the file is flushed
+  std::string filename_suffix = {};  ///< appended to the file name
+};
+
+namespace detail {
+
+/// Seconds since the epoch, as a double (Event.wall_time).
+inline double wall_time_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// The machine's name, as TF 1.x's `socket.gethostname()` puts it in file names.
+inline std::string hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+/// `events.out.tfevents.<%010d secs>.<host><suffix>`, with `.1`, `.2`, ... added when two
+/// writers open the same folder within one second.
+inline std::filesystem::path events_file_path(const std::filesystem::path& logdir, double wall_time,
+                                              std::string_view suffix) {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%010lld", static_cast<long long>(wall_time));
+  const std::string base = std::string("events.out.tfevents.") + secs + "." + hostname() + std::string(suffix);
+  std::filesystem::path p = logdir / base;
+  std::error_code ec;
+  for (int i = 1; std::filesystem::exists(p, ec); ++i) p = logdir / (base + "." + std::to_string(i));
+  return p;
+}
+
+/// What the adding threads and the writing thread share.
+struct writer_state {
+  std::mutex mutex;
+  std::condition_variable work;     // the writer thread waits here
+  std::condition_variable space;    // adders wait here while the queue is full
+  std::condition_variable flushed;  // flush() waits here
+  std::deque<std::string> pending;  // framed by the writer thread
+  std::size_t max_queue = 10;
+  std::chrono::duration<double> flush_period{120.0};
+  std::unique_ptr<io::tfrecord_writer> file;
+  std::uint64_t flush_asked = 0, flush_done = 0;
+  std::uint64_t written = 0, dropped = 0;
+  bool stop = false;
+  std::optional<std::string> error;
+
+  /// Keeps the first error and says so once on stderr; the writer carries on discarding.
+  void fail(std::string message) {
+    std::lock_guard lock(mutex);
+    if (error) return;
+    std::fprintf(stderr, "staticflow::summary::file_writer: %s; the events that follow are dropped\n", message.c_str());
+    error = std::move(message);
+    space.notify_all();
+    flushed.notify_all();
+  }
+
+  /// Writes a batch and, when due, flushes; every error becomes `fail`.
+  void write_batch(std::deque<std::string>& batch, bool flush_now) {
+    if (has_failed()) return discard(batch.size());
+    try {
+      for (const auto& event : batch) file->write(event);
+      if (flush_now) flush_file();
+      std::lock_guard lock(mutex);
+      written += batch.size();
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+  }
+
+  void flush_file() {
+    file->flush();
+    std::error_code ec;
+    if (!std::filesystem::exists(file->path(), ec))
+      staticflow::detail::fail<not_found>({"the events file ", file->path().string(), " was deleted (was its log directory removed?)"});
+  }
+
+  bool has_failed() {
+    std::lock_guard lock(mutex);
+    return error.has_value();
+  }
+  void discard(std::size_t n) {
+    std::lock_guard lock(mutex);
+    dropped += n;
+  }
+
+  /// The thread's body: wait for work or the flush period, write, repeat until stopped.
+  void run() {
+    auto next_flush = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(flush_period);
+    std::unique_lock lock(mutex);
+    for (;;) {
+      work.wait_until(lock, next_flush, [&] { return stop || pending.size() >= max_queue || flush_asked > flush_done; });
+      std::deque<std::string> batch = std::exchange(pending, {});
+      const std::uint64_t asked = flush_asked;
+      const bool stopping = stop;
+      space.notify_all();
+      lock.unlock();
+      const auto now = std::chrono::steady_clock::now();
+      const bool flush_now = stopping || asked > flush_done || now >= next_flush;
+      write_batch(batch, flush_now);
+      if (flush_now) next_flush = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(flush_period);
+      lock.lock();
+      flush_done = asked;
+      flushed.notify_all();
+      if (stopping && pending.empty()) break;
+    }
+    lock.unlock();
+    close_file();
+  }
+
+  void close_file() {
+    try {
+      if (!has_failed()) file->close();
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+    file.reset();
+  }
+};
+
+}  // namespace detail
+
+/// Writes one TensorBoard events file (see the file comment).
+///
+/// **Errors**: the constructor throws not_found when the folder cannot be created, and what
+/// `tfrecord_writer` throws (not_found, internal_error) when the file cannot be opened; `add_histogram` / `add_image` throw
+/// invalid_argument for values TF rejects (NaN, infinity) on the caller's thread. Later file
+/// errors never throw: see `error()`.
+///
+/// **Example:**
+/// ```
+///   sf::summary::file_writer train("logs/train"), eval("logs/eval");
+///   train.add_scalar("loss", loss, step);
+///   train.add_histogram("fc1/weights", w.span(), step);
+/// ```
+class file_writer {
+ public:
+  explicit file_writer(const std::filesystem::path& logdir, const file_writer_options& options = {})
+      : state_(std::make_shared<detail::writer_state>()) {
+    if (options.max_queue == 0) staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: max_queue must be at least 1"});
+    if (!(options.flush_secs > 0 && options.flush_secs <= 1e9))  // (the clock's range; also rejects NaN)
+      staticflow::detail::fail<invalid_argument>({"sf::summary::file_writer: flush_secs must lie in (0, 1e9], got ",
+                                                  options.flush_secs});
+    std::error_code ec;
+    std::filesystem::create_directories(logdir, ec);
+    if (ec)
+      staticflow::detail::fail<not_found>({"sf::summary::file_writer: cannot create the log directory '", logdir.string(),
+                                           "': ", ec.message()});
+    const double now = detail::wall_time_now();
+    path_ = detail::events_file_path(logdir, now, options.filename_suffix);
+    state_->max_queue = options.max_queue;
+    state_->flush_period = std::chrono::duration<double>(options.flush_secs);
+    state_->file = std::make_unique<io::tfrecord_writer>(path_);
+    state_->file->write(encode_file_version_event(now));
+    state_->file->flush();  // TensorBoard sees the run as soon as the writer exists
+    thread_ = data::worker([s = state_] { s->run(); }, [s = state_] { request_stop(*s); });
+  }
+
+  file_writer(const file_writer&) = delete;
+  file_writer& operator=(const file_writer&) = delete;
+  ~file_writer() { close(); }
+
+  /// The events file.
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+  /// A scalar (`simple_value`, stored as a float as TF does).
+  void add_scalar(std::string_view tag, double value, std::int64_t step) {
+    std::string s;
+    append_scalar(s, tag, static_cast<float>(value));
+    add_summary(s, step);
+  }
+
+  /// A histogram of `values` (a span, a container or a host tensor) over TF's default buckets.
+  template <class Values>
+  void add_histogram(std::string_view tag, const Values& values, std::int64_t step) {
+    value_histogram h;
+    h.add_all(as_span(values), tag);
+    std::string s;
+    append_histogram(s, tag, h);
+    add_summary(s, step);
+  }
+
+  /// Up to `max_outputs` PNG images of `images` (needs `staticflow/summary/image.hpp`).
+  template <class Tensor>
+  void add_image(std::string_view tag, const Tensor& images, std::int64_t step, std::size_t max_outputs = 3) {
+    add_summary(image_summary(tag, images, max_outputs), step);
+  }
+
+  /// Up to `max_outputs` 16-bit WAV clips of a float tensor [N, frames, channels] or [N, frames].
+  template <class Tensor>
+  void add_audio(std::string_view tag, const Tensor& clips, float sample_rate, std::int64_t step,
+                 std::size_t max_outputs = 3) {
+    add_summary(audio_summary(tag, clips, sample_rate, max_outputs), step);
+  }
+
+  /// A text summary (TensorBoard's Text tab; Markdown).
+  void add_text(std::string_view tag, std::string_view text, std::int64_t step) {
+    std::string s;
+    append_text(s, tag, text);
+    add_summary(s, step);
+  }
+
+  /// A serialized Summary (what a merged summary op's run returns).
+  void add_summary(std::string_view serialized_summary, std::int64_t step) {
+    add_event(encode_summary_event(detail::wall_time_now(), step, serialized_summary));
+  }
+
+  /// A SessionLog: START when training starts or resumes (TensorBoard then hides the events of
+  /// later steps from an earlier, crashed run), CHECKPOINT when a checkpoint is saved.
+  void add_session_log(session_status status, std::int64_t step, std::string_view checkpoint_path = {},
+                       std::string_view msg = {}) {
+    add_event(encode_session_log_event(detail::wall_time_now(), step, status, checkpoint_path, msg));
+  }
+
+  /// Queues one serialized Event.
+  void add_event(std::string event) {
+    auto& s = *state_;
+    std::unique_lock lock(s.mutex);
+    s.space.wait(lock, [&] { return s.pending.size() < s.max_queue || s.stop || s.error; });
+    if (s.stop || s.error) {
+      ++s.dropped;
+      return;
+    }
+    s.pending.push_back(std::move(event));
+    if (s.pending.size() >= s.max_queue) s.work.notify_one();
+  }
+
+  /// Waits until every event added so far is in the file and the file is flushed (or the
+  /// writer has failed: see `error()`).
+  void flush() {
+    auto& s = *state_;
+    std::unique_lock lock(s.mutex);
+    if (s.stop || s.error) return;
+    const std::uint64_t ticket = ++s.flush_asked;
+    s.work.notify_one();
+    s.flushed.wait(lock, [&] { return s.flush_done >= ticket || s.error; });
+  }
+
+  /// Writes what is queued, closes the file and ends the thread. Never throws: see `error()`.
+  void close() {
+    if (!thread_.joinable()) return;
+    request_stop(*state_);
+    thread_.join();
+  }
+
+  /// The first file error, if there was one.
+  std::optional<std::string> error() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->error;
+  }
+  /// Events in the file, not counting the file_version record (after a flush, all added so far).
+  std::uint64_t written() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->written;
+  }
+  /// Events discarded after an error or after close().
+  std::uint64_t dropped() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->dropped;
+  }
+
+ private:
+  static void request_stop(detail::writer_state& s) {
+    std::lock_guard lock(s.mutex);
+    s.stop = true;
+    s.work.notify_one();
+    s.space.notify_all();
+  }
+
+  template <class Values>
+  static auto as_span(const Values& values) {
+    if constexpr (requires { values.span(); }) {
+      return std::span<const std::remove_cvref_t<decltype(*values.span().data())>>(values.span());
+    } else {
+      return std::span<const typename Values::value_type>(values);
+    }
+  }
+
+  std::shared_ptr<detail::writer_state> state_;
+  std::filesystem::path path_;
+  data::worker thread_;
+};
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_FILE_WRITER_HPP
+// ---- end staticflow/summary/file_writer.hpp ----
+
+// ---- begin staticflow/summary/ops.hpp ----
+#ifndef STATICFLOW_SUMMARY_OPS_HPP
+#define STATICFLOW_SUMMARY_OPS_HPP
+/// \file
+/// \brief Summaries in the graph, TF 1.x style: `summary::scalar("loss", loss)`,
+/// `summary::histogram("w", w)`, `summary::text(...)` and `summary::merge(...)` are ops a
+/// session runs (with the feeds their expressions need), returning a serialized Summary for
+/// `file_writer::add_summary`:
+/// ```
+///   auto merged = sf::summary::merge(sf::summary::scalar("loss", loss), sf::summary::histogram("fc/w", w));
+///   writer.add_summary(sess.run(merged, sf::feed(x, batch)), step);
+/// ```
+/// `merge` takes the summaries by value rather than collecting every summary of the graph as
+/// TF's `merge_all` does: the feeds a run needs are checked at compile time, so the merged op
+/// must know its parts' types.
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+
+namespace staticflow::summary {
+
+/// A scalar summary of a rank-0 expression (`tf.summary.scalar`).
+template <class E>
+struct scalar_op {
+  std::string tag;
+  E value;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    std::string out;
+    if constexpr (E::shape_type::rank == 0)  // (else `scalar` has failed its assertion already)
+      append_scalar(out, tag, static_cast<float>(s.run(value, feeds...)));
+    return out;
+  }
+};
+
+/// A histogram summary of an expression's values (`tf.summary.histogram`).
+template <class E>
+struct histogram_op {
+  std::string tag;
+  E values;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    const auto t = s.run(values, feeds...);
+    value_histogram h;
+    h.add_all(std::span<const typename E::value_type>(t.data(), t.size()), tag);
+    std::string out;
+    append_histogram(out, tag, h);
+    return out;
+  }
+};
+
+/// A text summary (`tf.summary.text` of a constant string).
+struct text_op {
+  std::string tag, text;
+  template <class Session, class... F>
+  std::string run_on(Session&, const F&...) const {
+    std::string out;
+    append_text(out, tag, text);
+    return out;
+  }
+};
+
+/// Several summaries run with the same feeds, their values in one Summary (`tf.summary.merge`).
+template <class... S>
+struct merge_op {
+  std::tuple<S...> parts;
+  template <class Session, class... F>
+  std::string run_on(Session& s, const F&... feeds) const {
+    std::string out;  // Summaries concatenate (event.hpp)
+    std::apply([&](const auto&... p) { ((out += p.run_on(s, feeds...)), ...); }, parts);
+    return out;
+  }
+};
+
+template <operand E>
+scalar_op<node_t<E>> scalar(std::string_view tag, const E& value) {
+  static_assert(shape_of_t<E>::rank == 0, "sf::summary::scalar: the value must be a scalar (rank 0); reduce it first");
+  return {std::string(tag), as_node(value)};
+}
+
+template <operand E>
+histogram_op<node_t<E>> histogram(std::string_view tag, const E& values) {
+  return {std::string(tag), as_node(values)};
+}
+
+inline text_op text(std::string_view tag, std::string_view text) { return {std::string(tag), std::string(text)}; }
+
+template <class... S>
+merge_op<S...> merge(S... parts) {
+  static_assert(sizeof...(S) >= 1, "sf::summary::merge: give at least one summary");
+  return {{std::move(parts)...}};
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_OPS_HPP
+// ---- end staticflow/summary/ops.hpp ----
+
+#endif  // STATICFLOW_SUMMARY_HPP
+// ---- end staticflow/summary.hpp ----

@@ -15,6 +15,7 @@
 
 #include "staticflow/autodiff/nodes.hpp"
 #include "staticflow/expr/assign.hpp"
+#include "staticflow/expr/check_numerics.hpp"
 
 namespace staticflow {
 
@@ -74,11 +75,14 @@ namespace staticflow::autodiff {
 
 using staticflow::detail::has_value_view;
 
-/// Computes `node` into a temporary and returns it as a `computed` node (structure + value).
+/// Computes `node` into a temporary and returns it as a `computed` node (structure + value),
+/// checked for NaN and infinity when the session asks (device_config::check_numerics).
 template <class P, class N>
 auto compute(const N& node, workspace<P>& tmp) {
   auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
   staticflow::detail::evaluate_into(out, node, tmp);
+  if constexpr (floating_element<typename N::value_type>)
+    if (tmp.checks_numerics()) staticflow::detail::check_run_value<P>(out, "the output of ", op_name_v<N>);
   return computed<N, decltype(out)>(tmp.keep(node), out);
 }
 
@@ -138,6 +142,8 @@ struct prepare_fn {
       auto ready = map_children(node, *this);
       auto out = tmp.template make<typename N::value_type, typename N::shape_type>(node.dims());
       staticflow::detail::evaluate_into(out, ready, tmp);
+      if constexpr (floating_element<typename N::value_type>)
+        if (tmp.checks_numerics()) staticflow::detail::check_run_value<P>(out, "the output of ", op_name_v<N>);
       return out;
     } else if constexpr (traits.materialized) {
       return prepare_shared(node, tmp);

@@ -11,8 +11,10 @@
 #ifndef STATICFLOW_AUTODIFF_NODES_HPP
 #define STATICFLOW_AUTODIFF_NODES_HPP
 
+#include <string>
 #include <type_traits>
 
+#include "staticflow/expr/check_numerics.hpp"
 #include "staticflow/expr/evaluator.hpp"
 
 namespace staticflow {
@@ -23,7 +25,8 @@ namespace staticflow {
 enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
 
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
-/// gradient is wanted) and that buffer's state (null: every gradient is added to the buffer).
+/// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
+/// the variable's name (for the messages of device_config::check_numerics; may be null).
 template <class T, class S, class P>
 struct var_leaf : node_base<var_leaf<T, S, P>> {
   using value_type = T;
@@ -32,8 +35,10 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   tensor_view<T, S, P> value;
   T* grad = nullptr;
   gradient_state* state = nullptr;
+  const std::string* name = nullptr;
   static constexpr node_traits traits{.variable = true};
-  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr) : value(v), grad(g), state(st) {}
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr)
+      : value(v), grad(g), state(st), name(n) {}
   const dims_t<S>& dims() const { return value.dims(); }
   /// The first gradient to arrive is written into the buffer, later ones are added.
   template <class Ctx, class G>
@@ -42,6 +47,10 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
     const tensor_view<T, S, P> acc(grad, dims());
     if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
     else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+    if constexpr (floating_element<T>)
+      if (ctx.tmp.checks_numerics())
+        staticflow::detail::check_finite<P>(acc.data(), acc.size(), "the gradient of variable ", "",
+                                            name ? std::string_view(*name) : std::string_view("(unnamed)"));
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {
@@ -69,8 +78,15 @@ struct computed : node_base<computed<N, V>> {
   /// operand computed for a GEMM continues through its structure.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
-    if constexpr (traits_v<N>.materialized) node->backward(ctx, value, detail::materialize(g, ctx.tmp));
-    else ctx.propagate(*node, g);
+    if constexpr (traits_v<N>.materialized) {
+      const auto gm = detail::materialize(g, ctx.tmp);
+      if constexpr (floating_element<value_type>)
+        if (ctx.tmp.checks_numerics())
+          detail::check_run_value<policy_type>(gm, "the gradient reaching the output of ", op_name_v<N>);
+      node->backward(ctx, value, gm);
+    } else {
+      ctx.propagate(*node, g);
+    }
   }
 };
 

@@ -43,6 +43,12 @@ struct device_config {
   /// Upper bound on the device memory the process's allocator takes, as a fraction of the
   /// device's total memory, in (0, 1]. Exceeding it throws `sf::resource_exhausted`.
   double per_process_gpu_memory_fraction = 1.0;
+  /// Check every value a run computes into memory (each op's output, the fetched result) and
+  /// every gradient of a step for NaN and infinity (TF 1.x's `add_check_numerics_ops`): the
+  /// first bad one throws `sf::invalid_argument` naming the op that produced it and the flat
+  /// index. A step that throws applies no update. Costs a pass over each value (and, on a GPU,
+  /// a copy to the host): for finding where a NaN comes from, not for every run.
+  bool check_numerics = false;
 
   /// Throws `sf::invalid_argument` naming the bad field and value.
   void validate() const {

@@ -128,6 +128,10 @@ class workspace {
       if (e.id == id.value) e.grad = g;
   }
   std::size_t blocks() const { return blocks_.size(); }
+  /// Whether runs check each value and gradient for NaN and infinity (the session's
+  /// device_config::check_numerics; see expr/check_numerics.hpp).
+  bool checks_numerics() const noexcept { return check_numerics_; }
+  void set_check_numerics(bool on) noexcept { check_numerics_ = on; }
 
  private:
   struct block {
@@ -160,6 +164,7 @@ class workspace {
   }
   std::vector<entry> memo_;
   node_store nodes_;
+  bool check_numerics_ = false;
 };
 
 }  // namespace staticflow

@@ -69,7 +69,10 @@ class session final : public session_state {
 
  public:
   explicit session(graph& g = default_graph(), P policy = {}) : session(g, policy, device_config{}) {}
-  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) { place(); }
+  session(graph& g, P policy, device_config config) : graph_(&g), policy_(policy), config_(config) {
+    tmp_.set_check_numerics(config_.check_numerics);
+    place();
+  }
   /// The stream goes first: releasing it waits for the work queued on it, so the storage freed
   /// after it is no longer in use by the device.
   ~session() override {
@@ -439,7 +442,7 @@ class session final : public session_state {
         const auto id = n.def->id();
         const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
         if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
-        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id]);
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name());
       } else if constexpr (is_leaf_v<N>) {
         return n;  // scalars and generators
       } else {
@@ -555,6 +558,7 @@ class session final : public session_state {
       detail::evaluate_into(d, bound, tmp_);
       memory<P>::to_host(out.data(), d.data(), out.size());
     }
+    check_fetched(out.view(), op_name_v<N>);
     return out;
   }
 
@@ -566,6 +570,14 @@ class session final : public session_state {
     return out;
   }
 
+  /// device_config::check_numerics: a fetched value computed by an elementwise expression (a
+  /// materialised op's output was checked when computed; `op` is null then).
+  template <class V>
+  void check_fetched(const V& host_value, const char* op) {
+    if constexpr (floating_element<typename V::value_type>)
+      if (tmp_.checks_numerics() && op) detail::check_run_value<host>(host_value, "the output of ", op);
+  }
+
   template <class N>
   auto loss_to_host(const N& prepared) {
     using T = typename N::value_type;
@@ -573,6 +585,7 @@ class session final : public session_state {
       auto d = detail::materialize(prepared, tmp_);
       T v{};
       memory<P>::to_host(&v, d.data(), 1);
+      check_fetched(tensor_view<T, shape<>, host>(&v, {}), op_name_v<N>);
       return v;
     } else {
       return copy_to_host(prepared);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -72,12 +73,15 @@ class classifier {
 
  public:
 
-  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph())
+  /// `config` is the session's: `.check_numerics = true` makes a step that computes a NaN throw
+  /// naming the op, before it updates anything (without it, fit stops after the step whose loss
+  /// is not finite).
+  classifier(Optimizer opt, std::uint64_t seed = 0, graph& g = default_graph(), device_config config = {})
       : net_(g, seed), logits_(net_(x_type{})),
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
-        step_(opt.minimize(loss_, global_step_)), session_(g) {
+        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config) {
     session_.run(global_variables_initializer());
   }
 
@@ -97,7 +101,7 @@ class classifier {
     std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
     while (step < last) {
       train.next_batch(o.batch, x.data(), y.data());
-      loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+      loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
       ++step, ++in_run;
       ckpt.after_step(step);
       const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
@@ -132,7 +136,7 @@ class classifier {
       for (auto&& [x, y] : batches) {
         if (step >= last) break;
         if (s++ < skip) continue;
-        loss_sum += static_cast<double>(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)));
+        loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
         ++step, ++trained, samples += x.dim(0);
         ckpt.after_step(step);
         if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
@@ -195,6 +199,16 @@ class classifier {
   const model<Net, T>& network() const { return net_; }
 
  private:
+  /// The step's loss; a NaN or infinite one stops training (before it can be checkpointed).
+  static double checked_loss(T loss, std::size_t step) {
+    const double l = static_cast<double>(loss);
+    if (!std::isfinite(l))
+      staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: the loss is ", std::isnan(l) ? "NaN" : "infinite",
+                                                  " at step ", step, "; training stopped (a session with "
+                                                  "device_config::check_numerics names the op that made it)"});
+    return l;
+  }
+
   void check_dataset(const data::dataset& d, const char* api) const {
     if (d.image_size() != input_shape::static_part || !d.options().one_hot || d.num_classes() != classes)
       staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::", api, ": the dataset has ", d.image_size(),
