@@ -14,9 +14,11 @@ foreach(source IN LISTS sf_fuzz_sources)
   target_link_options(${stem} PRIVATE -fsanitize=fuzzer ${sf_asan_flags})
 endforeach()
 
-# The image codecs' target links libjpeg (as staticflow::image does).
+# The image codecs' targets link libjpeg and libpng (as staticflow::image does).
 find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
 target_link_libraries(fuzz_jpeg PRIVATE JPEG::JPEG)
+target_link_libraries(fuzz_png PRIVATE PNG::PNG)
 
 find_package(Catch2 2 REQUIRED)
 # Catch2's main is not what is under test: built without sanitizers at -O0 it takes a few

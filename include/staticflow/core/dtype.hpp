@@ -14,7 +14,7 @@
 namespace staticflow {
 
 /// The element types a tensor may hold, named as TensorFlow names them.
-enum class dtype { float32, float64, bfloat16, int8, int16, int32, int64, uint8, boolean };
+enum class dtype { float32, float64, bfloat16, int8, int16, int32, int64, uint8, boolean, uint16 };
 
 /// `dtype_traits<T>`: the dtype of a C++ element type, its name, and what kind of number it is.
 /// Only the types listed below are tensor element types; anything else fails `element_type`.
@@ -70,6 +70,11 @@ struct dtype_traits<std::int64_t> : detail::dtype_info<std::int64_t, dtype::int6
 template <>
 struct dtype_traits<std::uint8_t> : detail::dtype_info<std::uint8_t, dtype::uint8, false> {
   static constexpr std::string_view name = "uint8";
+};
+/// 16-bit images (PNG), as TF's DT_UINT16.
+template <>
+struct dtype_traits<std::uint16_t> : detail::dtype_info<std::uint16_t, dtype::uint16, false> {
+  static constexpr std::string_view name = "uint16";
 };
 template <>
 struct dtype_traits<bool> : detail::dtype_info<bool, dtype::boolean, false> {

@@ -53,6 +53,7 @@ constexpr tf_dtype to_tf(dtype d) noexcept {
     case dtype::int64: return tf_dtype::int64;
     case dtype::uint8: return tf_dtype::uint8;
     case dtype::boolean: return tf_dtype::boolean;
+    case dtype::uint16: return tf_dtype::uint16;
   }
   return tf_dtype::invalid;
 }

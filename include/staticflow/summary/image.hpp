@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -24,50 +23,15 @@
 #include <type_traits>
 #include <vector>
 
-#include <png.h>
-
 #include "staticflow/core/error.hpp"
 #include "staticflow/expr/node.hpp"
+#include "staticflow/image/png.hpp"
 #include "staticflow/summary/event.hpp"
 #include "staticflow/summary/file_writer.hpp"
 
 namespace staticflow::summary {
 
 namespace detail {
-
-// libpng reports errors by longjmp: the callbacks below and the setjmp in png_encode_rows keep
-// every C++ object with a destructor outside the jump's path.
-inline void png_append(png_structp png, png_bytep data, png_size_t n) {
-  auto* out = static_cast<std::string*>(png_get_io_ptr(png));
-  try {
-    out->append(reinterpret_cast<const char*>(data), n);
-  } catch (...) {
-    png_error(png, "out of memory");
-  }
-}
-inline void png_no_flush(png_structp) {}
-
-/// Encodes `rows` (8-bit, `channels` interleaved) into `out`; false (and `out` incomplete) when
-/// libpng fails. Plain C objects only between setjmp and the end.
-inline bool png_encode_rows(std::string* out, png_bytep* rows, std::uint32_t height, std::uint32_t width, int channels) {
-  static constexpr int color_types[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
-                                        PNG_COLOR_TYPE_RGB_ALPHA};
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  if (!png) return false;
-  png_infop info = png_create_info_struct(png);
-  if (!info || setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, info ? &info : nullptr);
-    return false;
-  }
-  png_set_write_fn(png, out, png_append, png_no_flush);
-  png_set_IHDR(png, info, width, height, 8, color_types[channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  png_write_image(png, rows);
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  return true;
-}
 
 /// One pixel value as a byte (see the file comment for floats).
 template <class T>
@@ -82,31 +46,8 @@ std::uint8_t to_pixel(T v) {
 
 }  // namespace detail
 
-/// PNG bytes of one 8-bit image, rows of `width * channels` bytes one after another.
-///
-/// **Errors**: invalid_argument for channels outside 1..4, an empty image, a size beyond PNG's
-/// 2^31-1 or too few pixels; internal_error when libpng fails.
-inline std::string encode_png(std::span<const std::uint8_t> pixels, std::size_t height, std::size_t width,
-                              std::size_t channels) {
-  constexpr std::size_t png_max = 0x7FFFFFFF;
-  if (channels < 1 || channels > 4)
-    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_png: ", channels, " channels; PNG takes 1 to 4"});
-  if (height == 0 || width == 0 || height > png_max || width > png_max)
-    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_png: a ", height, " x ", width,
-                                                " image; PNG needs 1 to 2^31-1 rows and columns"});
-  if (width > pixels.size() / height / channels || pixels.size() != height * width * channels)  // no overflow
-    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_png: ", pixels.size(), " bytes for a ", height,
-                                                " x ", width, " x ", channels, " image"});
-  std::vector<png_bytep> rows(height);
-  for (std::size_t r = 0; r < height; ++r)
-    rows[r] = const_cast<png_bytep>(pixels.data() + r * width * channels);  // libpng only reads them
-  std::string out;
-  if (!detail::png_encode_rows(&out, rows.data(), static_cast<std::uint32_t>(height), static_cast<std::uint32_t>(width),
-                               static_cast<int>(channels)))
-    staticflow::detail::fail<internal_error>({"sf::summary::encode_png: libpng failed on a ", height, " x ", width,
-                                              " x ", channels, " image"});
-  return out;
-}
+/// PNG bytes of one 8-bit image (image/png.hpp's encoder, under the name the summaries use).
+using image::encode_png;
 
 /// The Summary of up to `max_outputs` images of a host tensor of shape [N, H, W, C] or
 /// [H, W, C] (C = 1, 3 or 4; uint8, or floats in [0, 1]).

@@ -3,7 +3,7 @@
 /// \brief image::decode_jpeg / encode_jpeg: round trips (colour, grayscale, progressive), channel
 /// conversion, downscaling ratios, and every error path: not a JPEG, truncated (and recovered),
 /// a 65535 x 65535 header refused before allocating, bad arguments. PIL's files are checked in
-/// tests/interop/jpeg_pil.py.
+/// tests/interop/image_pil.py.
 #include <catch2/catch.hpp>
 
 #include <cstdint>

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""interop_pil_jpeg: staticflow's JPEG codec against Pillow (Debian python3-pil), a reader and
-writer we did not write.
+"""interop_pil_image: staticflow's JPEG and PNG codecs against Pillow (Debian python3-pil), a
+reader and writer we did not write.
 - Pillow's files (colour 4:2:0 and 4:4:4, progressive, grayscale, CMYK) decoded by staticflow with
   the accurate integer IDCT equal Pillow's own decoding pixel for pixel (Pillow's defaults: the
   accurate IDCT, fancy upsampling); CMYK as TF converts Adobe's inverted CMYK (c * k / 255).
 - With TF's default fast IDCT the pixels stay within 8 levels.
-- staticflow's files open in Pillow with their size and mode, and decode close to the source.
+- staticflow's JPEGs open in Pillow with their size and mode, and decode close to the source.
+- PNG is lossless: Pillow's files (gray, gray + alpha, RGB, RGBA, palette with transparency,
+  16-bit gray) decode to Pillow's pixels exactly, and staticflow's 8- and 16-bit files decode in
+  Pillow to the samples written.
 Usage: jpeg_pil.py TOOL WORKDIR"""
 import os
 import subprocess
@@ -66,4 +69,42 @@ mean_err = float(np.abs(arr.astype(int) - photo.astype(int)).mean())  # 4:2:0 ch
 check("staticflow's JPEG read by Pillow", back.size == (83, 61) and back.mode == "RGB" and mean_err < 10,
       f"size {back.size} mode {back.mode} mean |diff| from the source {mean_err:.2f}")
 check("... and Pillow's pixels = staticflow's", np.array_equal(arr, decode(f"{work}/ours.jpg", 3, True)))
+
+def decode_png(path, bits):
+    out = subprocess.run([tool, "decode-png", path, f"{work}/out.raw", str(bits)], check=True, capture_output=True,
+                         text=True).stdout.split()
+    h, w, c = map(int, out)
+    return np.fromfile(f"{work}/out.raw", dtype=np.uint8 if bits == 8 else "<u2").reshape(h, w, c)
+
+
+pngs = [("gray", "L", 8), ("gray_alpha", "LA", 8), ("rgb", "RGB", 8), ("rgba", "RGBA", 8), ("palette", "P", 8),
+        ("gray16", "I;16", 16)]
+for name, mode, bits in pngs:
+    path = f"{work}/{name}.png"
+    if mode == "P":
+        Image.fromarray(photo).convert("P").save(path, transparency=3)
+        theirs = np.asarray(Image.open(path).convert("RGBA"))
+    elif mode == "I;16":
+        Image.fromarray((photo[..., 0].astype(np.uint16) * 257 + 5).astype(np.uint16)).save(path)
+        theirs = np.asarray(Image.open(path)).astype(np.uint16)[..., None]
+    else:
+        Image.fromarray(photo).convert(mode).save(path)
+        theirs = np.asarray(Image.open(path))
+    if theirs.ndim == 2:
+        theirs = theirs[..., None]
+    ours = decode_png(path, bits)
+    check(f"png {name}: pixels = Pillow's", ours.shape == theirs.shape and np.array_equal(ours, theirs),
+          f"shape {ours.shape} vs {theirs.shape}")
+
+rgba = np.concatenate([photo, (photo[..., :1] // 2 + 7)], -1)
+rgba.tofile(f"{work}/in4.raw")
+subprocess.run([tool, "encode-png", f"{work}/in4.raw", "61", "83", "4", "8", f"{work}/ours.png"], check=True)
+back = Image.open(f"{work}/ours.png")
+check("staticflow's 8-bit RGBA PNG read by Pillow", back.mode == "RGBA" and np.array_equal(np.asarray(back), rgba))
+deep = (photo[..., 1].astype(np.uint16) * 251 + 3).astype("<u2")
+deep.tofile(f"{work}/in16.raw")
+subprocess.run([tool, "encode-png", f"{work}/in16.raw", "61", "83", "1", "16", f"{work}/ours16.png"], check=True)
+back16 = Image.open(f"{work}/ours16.png")
+check("staticflow's 16-bit gray PNG read by Pillow", np.array_equal(np.asarray(back16).astype(np.uint16), deep),
+      f"mode {back16.mode}")
 sys.exit(1 if failed else 0)
