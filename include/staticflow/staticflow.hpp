@@ -41,6 +41,7 @@
 #include "staticflow/expr/resize.hpp"
 #include "staticflow/expr/image_geometry.hpp"
 #include "staticflow/expr/image_color.hpp"
+#include "staticflow/expr/image_hsv.hpp"
 #include "staticflow/expr/one_hot.hpp"
 #include "staticflow/expr/check_numerics.hpp"
 #include "staticflow/expr/describe.hpp"

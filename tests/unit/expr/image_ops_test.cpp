@@ -133,3 +133,23 @@ TEST_CASE("gradcheck: the image ops with reductions and slices", "[expr][image][
     return img::per_image_standardization(img::adjust_contrast(img::adjust_brightness(img::flip_left_right(e), 0.3), 0.8));
   });
 }
+
+// HSV by TF's definition (ops/image_hsv.hpp's comment): red (1, 0, 0) -> (0, 1, 1); green -> (1/3,
+// 1, 1); blue -> (2/3, 1, 1); grey (.5, .5, .5) -> (0, 0, .5); orange (1, .5, 0): c = 1, h = .5 / 6;
+// (.2, .4, .8): v = .8 = b, c = .6, h = (4 + (.2 - .4) / .6) / 6 = 11 / 18, s = .75;
+// magenta-ish (1, 0, .5): v = r, h = (0 - .5) / 1 / 6 + 1 = 11 / 12.
+TEST_CASE("rgb_to_hsv, hsv_to_rgb, adjust_hue and adjust_saturation", "[expr][image]") {
+  const auto rgb = image<1, 7, 3>({1, 0, 0, 0, 1, 0, 0, 0, 1, .5, .5, .5, 1, .5, 0, .2, .4, .8, 1, 0, .5});
+  const std::vector<double> hsv = {0, 1, 1, 1.0 / 3, 1, 1, 2.0 / 3, 1, 1, 0, 0, .5, 1.0 / 12, 1, 1, 11.0 / 18, .75, .8,
+                                   11.0 / 12, 1, 1};
+  check_values(sf::eval(img::rgb_to_hsv(rgb)), hsv);
+  const auto back = sf::eval(img::hsv_to_rgb(img::rgb_to_hsv(rgb)));
+  check_values(back, {1, 0, 0, 0, 1, 0, 0, 0, 1, .5, .5, .5, 1, .5, 0, .2, .4, .8, 1, 0, .5});
+  // A third of a turn: red -> green, green -> blue, blue -> red; grey stays.
+  check_values(sf::eval(img::adjust_hue(rgb, 1.0 / 3)),
+               {0, 1, 0, 0, 0, 1, 1, 0, 0, .5, .5, .5, 0, 1, .5, .8, .2, .4, .5, 1, 0});
+  // Orange at half saturation: s = .5, c = .5, m = .5, h' = .5: (c, x, 0) + m with x = .25.
+  check_values(sf::eval(img::adjust_saturation(image<1, 1, 3>({1, .5, 0}), 0.5)), {1, .75, .5});
+  check_values(sf::eval(img::adjust_saturation(image<1, 1, 3>({1, .5, 0}), 0.0)), {1, 1, 1});  // grey at v = 1
+  check_values(sf::eval(img::adjust_saturation(image<1, 1, 3>({.5, .25, 0}), 4.0)), {.5, .25, 0});  // s clipped at 1
+}
