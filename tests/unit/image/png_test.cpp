@@ -99,3 +99,20 @@ TEST_CASE("decode_png's errors: not a PNG, truncated, bad CRC, a huge header", "
   sf::tensor<std::uint8_t, sf::shape<2, 2, 5>> five;
   CHECK_THROWS_AS(img::encode_png(five), sf::invalid_argument);
 }
+
+#include "staticflow/image/decode_image.hpp"
+
+TEST_CASE("decode_image tells JPEG from PNG by their first bytes", "[image][png][jpeg]") {
+  const auto x = pattern<std::uint8_t>(6, 5, 3);
+  const std::string png = img::encode_png(x), jpeg = img::encode_jpeg(x);
+  CHECK(img::sniff_image_format(bytes_of(png)) == img::image_format::png);
+  CHECK(img::sniff_image_format(bytes_of(jpeg)) == img::image_format::jpeg);
+  CHECK(same(x, img::decode_image(bytes_of(png))));
+  const auto j = img::decode_image<3>(bytes_of(jpeg));
+  CHECK(j.dims()[0] == 6);
+  CHECK(j.dims()[1] == 5);
+  CHECK(img::decode_image<1>(bytes_of(png)).dims()[2] == 1);
+  CHECK_THROWS_AS(img::decode_image(bytes_of(std::string("GIF89a..."))), sf::unimplemented);
+  CHECK_THROWS_WITH(img::decode_image(bytes_of(std::string("hello")), "x.txt"), Contains("'x.txt' is not a JPEG or PNG"));
+  CHECK(img::sniff_image_format(std::span<const std::byte>()) == img::image_format::unknown);
+}
