@@ -42,6 +42,7 @@
 #include "staticflow/expr/image_geometry.hpp"
 #include "staticflow/expr/image_color.hpp"
 #include "staticflow/expr/image_hsv.hpp"
+#include "staticflow/expr/image_random.hpp"
 #include "staticflow/expr/one_hot.hpp"
 #include "staticflow/expr/check_numerics.hpp"
 #include "staticflow/expr/describe.hpp"

@@ -153,3 +153,71 @@ TEST_CASE("rgb_to_hsv, hsv_to_rgb, adjust_hue and adjust_saturation", "[expr][im
   check_values(sf::eval(img::adjust_saturation(image<1, 1, 3>({1, .5, 0}), 0.0)), {1, 1, 1});  // grey at v = 1
   check_values(sf::eval(img::adjust_saturation(image<1, 1, 3>({.5, .25, 0}), 4.0)), {.5, .25, 0});  // s clipped at 1
 }
+
+// Random ops: a run counter (a scalar int64 tensor here) numbers the evaluations; the draws are
+// a pure function of (seed, counter), so results are checked for what each draw must satisfy,
+// for reproducibility, and for their frequencies over many draws.
+TEST_CASE("random flips, crops, brightness and contrast: per TF 1.x's draws, reproducible", "[expr][image][random]") {
+  sf::tensor<std::int64_t, shape<>> run;
+  run.data()[0] = 0;
+  // 400 one-row images [0, 1, 2]: each comes out as it was or reversed.
+  sf::tensor<float, shape<400, 1, 3, 1>> x;
+  for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 3);
+  const auto a = sf::eval(img::random_flip_left_right(run, x, 7));
+  CHECK(run.data()[0] == 1);
+  std::size_t flipped = 0;
+  for (std::size_t n = 0; n < 400; ++n) {
+    const float* p = a.data() + 3 * n;
+    const bool same = p[0] == 0 && p[1] == 1 && p[2] == 2, reversed = p[0] == 2 && p[1] == 1 && p[2] == 0;
+    CHECK((same || reversed));
+    flipped += reversed;
+  }
+  CHECK(flipped > 160);  // 200 expected; a standard deviation is 10
+  CHECK(flipped < 240);
+  run.data()[0] = 0;
+  const auto again = sf::eval(img::random_flip_left_right(run, x, 7));
+  CHECK(std::equal(a.data(), a.data() + a.size(), again.data()));
+  const auto next = sf::eval(img::random_flip_left_right(run, x, 7));  // counter 1 -> 2: new coins
+  CHECK_FALSE(std::equal(a.data(), a.data() + a.size(), next.data()));
+  const auto other_seed = sf::eval(img::random_flip_up_down(run, image<2, 1>({1, 2}), 8));
+  CHECK(((other_seed.data()[0] == 1 && other_seed.data()[1] == 2) || (other_seed.data()[0] == 2 && other_seed.data()[1] == 1)));
+
+  // Crops of 2 x 2 from 4 x 5 (values 0..19): a window at one of 3 x 4 offsets, every one reached.
+  std::vector<double> v(20);
+  for (std::size_t i = 0; i < 20; ++i) v[i] = double(i);
+  const auto big = image<4, 5>(v);
+  bool seen[3][4] = {};
+  for (int k = 0; k < 200; ++k) {
+    const auto c = sf::eval(img::random_crop<2, 2>(run, big, 11));
+    const int top = int(c.data()[0]) / 5, left = int(c.data()[0]) % 5;
+    REQUIRE(top <= 2);
+    REQUIRE(left <= 3);
+    check_values(c, {double(5 * top + left), double(5 * top + left + 1), double(5 * top + left + 5), double(5 * top + left + 6)});
+    seen[top][left] = true;
+  }
+  for (const auto& row : seen)
+    for (const bool s : row) CHECK(s);
+  CHECK_THROWS_AS((img::random_crop<5, 2>(run, big, 11)), sf::invalid_argument);
+
+  // Brightness: one delta in [-0.2, 0.2) for the whole evaluation; contrast: one factor in [0.5, 1.5).
+  const auto rgb = image<2, 2, 3>({.1, .2, .3, .4, .5, .6, .7, .8, .9, .2, .4, .6});
+  for (int k = 0; k < 20; ++k) {
+    const auto b = sf::eval(img::random_brightness(run, rgb, 0.2, 3));
+    const double delta = double(b.data()[0]) - double(rgb.data()[0]);
+    CHECK(delta >= -0.2);
+    CHECK(delta < 0.2);
+    for (std::size_t i = 0; i < rgb.size(); ++i) CHECK(double(b.data()[i]) - double(rgb.data()[i]) == Approx(delta).margin(1e-6));
+    const auto c = sf::eval(img::random_contrast(run, rgb, 0.5, 1.5, 5));
+    // Channel 0 has mean (.1 + .4 + .7 + .2) / 4 = .35: the factor from pixel 0, then every pixel.
+    const double f = (double(c.data()[0]) - 0.35) / (0.1 - 0.35);
+    CHECK(f >= 0.5);
+    CHECK(f < 1.5);
+    check_values(c, [&] {
+      std::vector<double> want;
+      const double means[3] = {0.35, 0.475, 0.6};
+      for (std::size_t i = 0; i < rgb.size(); ++i) want.push_back((double(rgb.data()[i]) - means[i % 3]) * f + means[i % 3]);
+      return want;
+    }(), 1e-5);
+  }
+  CHECK_THROWS_AS(img::random_contrast(run, rgb, 1.5, 0.5, 5), sf::invalid_argument);
+}
