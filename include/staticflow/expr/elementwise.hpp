@@ -48,6 +48,8 @@ struct unary : node_base<unary<Op, E>> {
   using shape_type = typename E::shape_type;
   using policy_type = typename E::policy_type;
   static constexpr const char* name = op_name_v<Op>;
+  static constexpr const char* tf_op = tf_op_v<Op>;
+  static constexpr const char* tf_name = tf_name_v<Op>;
   Op op;
   E arg;
   unary(Op o, E e) : op(o), arg(std::move(e)) {}
@@ -56,6 +58,11 @@ struct unary : node_base<unary<Op, E>> {
   template <class A>
   auto rebuild(A a) const {
     return unary<Op, A>(op, std::move(a));
+  }
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<typename E::value_type>("T");
+    if constexpr (requires { op.tf_attrs(b); }) op.tf_attrs(b);
   }
   /// d(op(a))/da * g, evaluated lazily with the recomputed forward value (ops without a `grad`,
   /// such as comparisons, pass nothing).
@@ -144,7 +151,13 @@ struct binary : node_base<binary<Op, L, R>> {
   binary(Op o, L l, R r, const dims_t<shape_type>& d) : op(o), lhs(std::move(l)), rhs(std::move(r)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = op_name_v<Op>;
+  static constexpr const char* tf_op = tf_op_v<Op>;
+  static constexpr const char* tf_name = tf_name_v<Op>;
   meta::children<L, R> children() const { return {&lhs, &rhs}; }
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<typename L::value_type>("T");
+  }
   template <class A, class B>
   auto rebuild(A a, B b) const {
     return binary<Op, A, B>(op, std::move(a), std::move(b));

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// \brief `sf::export_graph(fetches...)` and `sf::freeze(sess, outputs...)`: an expression as
+/// TensorFlow's GraphDef, the graph TensorBoard's graph tab shows and `tf.import_graph_def`
+/// loads; written as `.pb` or `.pbtxt` by io/graph_def.hpp.
+///
+/// One fold over the node protocol (expr/node.hpp): each node kind states its TF op
+/// (`tf_op`), default node name (`tf_name`) and attributes (`tf_attrs(b)`) in its own file;
+/// the walk here emits the children first, then the node with their names as inputs. Leaves
+/// the walk knows itself: tensors and scalars become `Const` nodes holding their values.
+/// Node names follow TF: placeholders and variables by their names (scopes included), ops by
+/// their default name made unique as TF does (`add`, `add_1`, ...), an op's constant inputs
+/// under its name (`Mean/reduction_indices`). A node used twice is emitted once when it is the
+/// same node (a placeholder, a variable, a materialised op, a tensor); elementwise expressions
+/// copied into two places are emitted twice (they have no identity).
+///
+/// Freezing replaces each variable the outputs need by a `Const` with its value in the session.
+///
+/// **Errors:** a node with no TF op (`sf::cast`, generators, fused ops TF lacks):
+/// unimplemented naming the op and showing the node (`describe`); a tensor in device memory:
+/// unimplemented; freezing an uninitialised variable: failed_precondition naming it.
+#pragma once
+#ifndef STATICFLOW_GRAPH_EXPORT_HPP
+#define STATICFLOW_GRAPH_EXPORT_HPP
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "staticflow/expr/describe.hpp"
+#include "staticflow/graph/session.hpp"
+#include "staticflow/io/graph_def.hpp"
+
+namespace staticflow {
+
+/// An exported graph: the GraphDef (`serialize()`, `text()`, `write(path)`) and the names of
+/// the nodes that compute the fetches, in the order given.
+struct exported_graph : io::graphdef::graph_def {
+  std::vector<std::string> outputs;
+};
+
+namespace detail {
+
+template <class T>
+io::graphdef::tf_dtype tf_dtype_of() {
+  return io::bundle::to_tf(dtype_traits<T>::value);
+}
+
+/// A tensor's dtype, extents and little-endian bytes (hosts are little-endian: see below).
+template <class T>
+io::graphdef::tensor_proto make_tensor_proto(std::vector<std::int64_t> dims, const void* data, std::size_t bytes) {
+  static_assert(std::endian::native == std::endian::little,
+                "sf::export_graph: tensor_content is little-endian; a big-endian host would need a byte swap here");
+  io::graphdef::tensor_proto t{tf_dtype_of<T>(), std::move(dims), std::string(bytes, '\0')};
+  if (bytes) std::memcpy(t.content.data(), data, bytes);
+  return t;
+}
+
+class graph_exporter;
+
+/// What a node's `tf_attrs(b)` writes through: the attributes of the NodeDef being built, and
+/// constant inputs (axes, shapes) named under it.
+class tf_node_builder {
+ public:
+  tf_node_builder(graph_exporter& g, io::graphdef::node_def& node, const char* sf_op) : g_(g), node_(node), sf_op_(sf_op) {}
+
+  template <class T>
+  void type(const std::string& key) {
+    node_.attrs[key] = tf_dtype_of<T>();
+  }
+  void flag(const std::string& key, bool v) { node_.attrs[key] = v; }
+  void integer(const std::string& key, std::int64_t v) { node_.attrs[key] = v; }
+  void real(const std::string& key, float v) { node_.attrs[key] = v; }
+  void string(const std::string& key, std::string v) { node_.attrs[key] = std::move(v); }
+  void ints(const std::string& key, std::vector<std::int64_t> v) { node_.attrs[key] = io::graphdef::int_list{std::move(v)}; }
+  /// A static shape, `dyn` extents as -1 (TF's unknown dimension).
+  template <class S>
+  void shape(const std::string& key) {
+    io::graphdef::shape_proto s;
+    for (std::size_t i = 0; i < S::rank; ++i) s.dims.push_back(S::extents[i] == dyn ? -1 : static_cast<std::int64_t>(S::extents[i]));
+    node_.attrs[key] = std::move(s);
+  }
+  /// Adds the Const node "<this node>/<suffix>" holding `values` and makes it the next input.
+  template <class T>
+  void const_input(std::string_view suffix, std::vector<std::int64_t> dims, const std::vector<T>& values);
+  /// The node cannot be exported: unimplemented saying why.
+  [[noreturn]] void unsupported(std::string_view why) const {
+    fail<unimplemented>({"sf::export_graph: ", sf_op_, " (node '", node_.name, "'): ", why});
+  }
+
+ private:
+  graph_exporter& g_;
+  io::graphdef::node_def& node_;
+  const char* sf_op_;
+};
+
+/// The walk: emits each node after its children, remembering the ones with an identity.
+class graph_exporter {
+ public:
+  /// `frozen`: the session state whose variable values become Consts (freeze); nullptr: export.
+  explicit graph_exporter(session_state* frozen = nullptr) : frozen_(frozen) {}
+
+  /// Placeholder and variable names are fixed: taken before any op gets a default name, so an
+  /// op named "add" never takes a name a variable "add" needs.
+  template <class N>
+  void reserve_names(const N& n) {
+    if constexpr (traits_v<N>.placeholder || traits_v<N>.variable) used_.insert(std::string(n.name()));
+    else for_each_child(n, [&](const auto& c) { reserve_names(c); });
+  }
+
+  /// Emits `n` (and what it reads) and returns its node name.
+  template <class N>
+  std::string add(const N& n) {
+    if constexpr (is_tensor_v<N>) {
+      return add_tensor(as_node(n));
+    } else if constexpr (requires { n.value; requires std::is_arithmetic_v<decltype(n.value)>; } && is_leaf_v<N>) {
+      return add_const(make_tensor_proto<typename N::value_type>({}, &n.value, sizeof n.value));
+    } else if constexpr (tf_op_v<N> == nullptr) {
+      fail<unimplemented>({"sf::export_graph: ", op_name_v<N> ? op_name_v<N> : "this node",
+                           " has no TensorFlow op the export writes; the node: ", describe(n)});
+    } else {
+      const std::string key = identity_key(n);
+      if (const auto it = done_.find(key); !key.empty() && it != done_.end()) return it->second;
+      io::graphdef::node_def node;
+      for_each_child(n, [&](const auto& c) { node.inputs.push_back(add(c)); });
+      if constexpr (traits_v<N>.variable) {
+        if (frozen_) return remember(key, add_frozen(n));
+      }
+      if constexpr (traits_v<N>.placeholder || traits_v<N>.variable) node.name = std::string(n.name());
+      else node.name = unique_name(tf_name_v<N>);
+      node.op = tf_op_v<N>;
+      if constexpr (requires(tf_node_builder& b) { n.tf_attrs(b); }) {
+        tf_node_builder b(*this, node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
+        n.tf_attrs(b);
+      }
+      std::string name = node.name;
+      graph_.nodes.push_back(std::move(node));
+      return remember(key, std::move(name));
+    }
+  }
+
+  /// A Const node named `base` (made unique) holding `t`.
+  std::string add_const(io::graphdef::tensor_proto t, std::string_view base = "Const") {
+    io::graphdef::node_def node;
+    node.name = unique_name(base);
+    node.op = "Const";
+    node.attrs["dtype"] = t.dtype;
+    node.attrs["value"] = std::move(t);
+    graph_.nodes.push_back(std::move(node));
+    return graph_.nodes.back().name;
+  }
+
+  /// `base`, or `base_1`, `base_2`, ... (the first not taken), as TF's unique_name.
+  std::string unique_name(std::string_view base) {
+    std::string name(base);
+    for (int& k = counters_[name]; used_.count(name); ++k) name = std::string(base) + "_" + std::to_string(k + 1);
+    used_.insert(name);
+    return name;
+  }
+
+  exported_graph take() { return {std::move(graph_), {}}; }
+
+ private:
+  std::string remember(const std::string& key, std::string name) {
+    if (!key.empty()) done_[key] = name;
+    return name;
+  }
+
+  /// Who a node is, when it has an identity ("" when not: elementwise nodes are values).
+  template <class N>
+  static std::string identity_key(const N& n) {
+    if constexpr (traits_v<N>.placeholder || traits_v<N>.variable) return "leaf:" + std::string(n.name());
+    else if constexpr (requires { n.id.value; }) return "node:" + std::to_string(n.id.value);
+    else return "";
+  }
+
+  template <class V>
+  std::string add_tensor(const V& v) {
+    if constexpr (!std::is_same_v<typename V::policy_type, host>) {
+      fail<unimplemented>({"sf::export_graph: a tensor ", to_string(typename V::shape_type{}),
+                           " in device memory: copy it to the host first"});
+    } else {
+      const auto d = v.dims();
+      const std::string key = "tensor:" + std::to_string(reinterpret_cast<std::uintptr_t>(v.data())) + to_string(d);
+      if (const auto it = done_.find(key); it != done_.end()) return it->second;
+      std::vector<std::int64_t> dims;
+      for (std::size_t i = 0; i < d.size(); ++i) dims.push_back(static_cast<std::int64_t>(d[i]));
+      using T = typename V::value_type;
+      return remember(key, add_const(make_tensor_proto<T>(std::move(dims), v.data(), v.size() * sizeof(T))));
+    }
+  }
+
+  /// A variable as a Const with its value in the session (freeze).
+  template <class N>
+  std::string add_frozen(const N& n) {
+    const auto& def = *n.def;
+    session_state& state = *frozen_;
+    if (!state.is_initialized(def))
+      fail<failed_precondition>({"sf::freeze: variable '", def.name(),
+                                 "' has no value in the session (run its initialiser or restore a checkpoint first)"});
+    std::string bytes(def.bytes(), '\0');
+    state.download(bytes.data(), state.value_slot(def).data, def.bytes());
+    io::graphdef::node_def node;
+    node.name = def.name();
+    node.op = "Const";
+    node.attrs["dtype"] = tf_dtype_of<typename N::value_type>();
+    node.attrs["value"] = make_tensor_proto<typename N::value_type>(def.dims(), bytes.data(), bytes.size());
+    graph_.nodes.push_back(std::move(node));
+    return def.name();
+  }
+
+  session_state* frozen_;
+  exported_graph graph_;
+  std::set<std::string, std::less<>> used_;
+  std::map<std::string, int, std::less<>> counters_;
+  std::map<std::string, std::string> done_;
+};
+
+template <class T>
+void tf_node_builder::const_input(std::string_view suffix, std::vector<std::int64_t> dims, const std::vector<T>& values) {
+  std::string base = node_.name + "/" + std::string(suffix);
+  node_.inputs.push_back(g_.add_const(make_tensor_proto<T>(std::move(dims), values.data(), values.size() * sizeof(T)), base));
+}
+
+template <class... E>
+exported_graph export_with(session_state* frozen, const E&... fetches) {
+  graph_exporter g(frozen);
+  (g.reserve_names(as_node(fetches)), ...);
+  std::vector<std::string> outputs;
+  (outputs.push_back(g.add(as_node(fetches))), ...);
+  exported_graph out = g.take();
+  out.outputs = std::move(outputs);
+  return out;
+}
+
+}  // namespace detail
+
+/// The GraphDef of everything `fetches` compute (TF's `sess.graph.as_graph_def()`, restricted to
+/// what the fetches read): placeholders, variables as VariableV2, constants, ops.
+/// `sf::export_graph(loss).write("graph.pbtxt")`.
+template <operand... E>
+exported_graph export_graph(const E&... fetches) {
+  static_assert(sizeof...(E) > 0, "sf::export_graph: name at least one expression to export");
+  return detail::export_with(nullptr, fetches...);
+}
+
+/// The GraphDef of `outputs` with every variable they read a Const holding its value in `sess`
+/// (TF's graph_util.convert_variables_to_constants): a model file needing no checkpoint.
+template <class P, operand... E>
+exported_graph freeze(session<P>& sess, const E&... outputs) {
+  static_assert(sizeof...(E) > 0, "sf::freeze: name at least one output");
+  return detail::export_with(&sess.effective_state(), outputs...);
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_EXPORT_HPP
