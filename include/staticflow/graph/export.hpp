@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -84,6 +85,13 @@ class tf_node_builder {
     io::graphdef::shape_proto s;
     for (std::size_t i = 0; i < S::rank; ++i) s.dims.push_back(S::extents[i] == dyn ? -1 : static_cast<std::int64_t>(S::extents[i]));
     node_.attrs[key] = std::move(s);
+  }
+  /// Puts the inputs in TF's order: input i becomes the one at `order[i]` (ops whose operands
+  /// staticflow takes in another order than TF).
+  void input_order(std::initializer_list<std::size_t> order) {
+    std::vector<std::string> in;
+    for (const std::size_t i : order) in.push_back(node_.inputs.at(i));
+    node_.inputs = std::move(in);
   }
   /// Adds the Const node "<this node>/<suffix>" holding `values` and makes it the next input.
   template <class T>

@@ -233,6 +233,20 @@ TEST_CASE("constants: tensors and scalars become Consts with their values", "[gr
   CHECK(node(graph, "sub").inputs == std::vector<std::string>{"mul", "Const_1"});
 }
 
+TEST_CASE("softmax cross-entropy: TF's fused op, logits first", "[graph][export]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  auto labels = sf::placeholder<float, sf::shape<sf::dyn, 10>, "labels">();
+  auto logits = sf::placeholder<float, sf::shape<sf::dyn, 10>, "logits">();
+  const auto graph = sf::export_graph(sf::reduce_mean(sf::softmax_cross_entropy_with_logits(labels, logits)));
+  CHECK(names(graph) == std::vector<std::string>{"labels", "logits", "SoftmaxCrossEntropyWithLogits", "Mean/reduction_indices", "Mean"});
+  const auto& x = node(graph, "SoftmaxCrossEntropyWithLogits");
+  CHECK(x.inputs == std::vector<std::string>{"logits", "labels"});
+  CHECK(type_attr(x, "T") == gd::tf_dtype::float32);
+  CHECK(node(graph, "Mean").inputs == std::vector<std::string>{"SoftmaxCrossEntropyWithLogits", "Mean/reduction_indices"});
+  CHECK(node(graph, "Mean/reduction_indices").attr<gd::tensor_proto>("value")->content == bytes_of<std::int32_t>({0}));
+}
+
 TEST_CASE("names: ops never take a variable's name; a copied elementwise node is emitted twice", "[graph][export]") {
   sf::graph g;
   auto guard = g.as_default();

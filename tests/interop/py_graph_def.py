@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: MIT
+"""Python protobuf's and NumPy's side of tests/interop/check_graph_def.sh.
+
+Reads the GraphDefs graph_def_tool wrote with classes protoc generates from tests/interop/proto
+(TF's field definitions), so nothing of staticflow's encoder is shared with the reader.
+
+  python3 py_graph_def.py GEN_DIR pair STEM.pb STEM.pbtxt
+      The binary file parses as a GraphDef; the text file parses with text_format to the same
+      message; the binary is protobuf's canonical (deterministic) serialisation of it and the
+      text is what text_format.MessageToString prints for it.
+  python3 py_graph_def.py GEN_DIR seed DIR
+      seed.pb is TF's frozen v1 + v2: nodes v1, v2 (Consts 1.0 and 2.0, shape [1]), add (Add of
+      v1 and v2); seed_vars.pb has v1 and v2 as VariableV2 of shape [1].
+  python3 py_graph_def.py GEN_DIR mlp DIR
+      mlp.pb's Consts named after variables hold exactly the values the session held
+      (mlp_vars.txt); evaluating mlp.pb with NumPy (Placeholder, Const, MatMul, Add, Sub,
+      RealDiv, Relu, Tanh, Exp, Max, Sum, Mean) on mlp_io.txt's input gives the session's
+      outputs within 1e-5; mlp_graph.pb holds the variables as VariableV2 with their shapes.
+  python3 py_graph_def.py GEN_DIR conv DIR
+      conv.pb's Conv2D, MaxPool, AvgPool, LeakyRelu and Reshape nodes with TF's attributes.
+"""
+import os
+import sys
+
+import numpy as np
+
+gen_dir, cmd = sys.argv[1:3]
+sys.path.insert(0, gen_dir)
+from google.protobuf import text_format  # noqa: E402
+import graph_pb2  # noqa: E402  (generated at test time)
+import types_pb2  # noqa: E402
+
+NP_DTYPES = {types_pb2.DT_FLOAT: np.float32, types_pb2.DT_DOUBLE: np.float64, types_pb2.DT_INT32: np.int32,
+             types_pb2.DT_INT64: np.int64, types_pb2.DT_BOOL: np.bool_}
+
+
+def fail(msg):
+    print("py_graph_def.py (%s): FAILED: %s" % (cmd, msg), file=sys.stderr)
+    sys.exit(1)
+
+
+def expect(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def load(path):
+    g = graph_pb2.GraphDef()
+    with open(path, "rb") as f:
+        g.ParseFromString(f.read())
+    return g
+
+
+def nodes_of(g):
+    return {n.name: n for n in g.node}
+
+
+def tensor_value(t):
+    """A TensorProto as a NumPy array, from tensor_content (little-endian) or the typed fields."""
+    dt = np.dtype(NP_DTYPES[t.dtype]).newbyteorder("<")
+    shape = [d.size for d in t.tensor_shape.dim]
+    if t.tensor_content:
+        return np.frombuffer(t.tensor_content, dtype=dt).reshape(shape)
+    vals = {types_pb2.DT_FLOAT: t.float_val, types_pb2.DT_INT32: t.int_val}[t.dtype]
+    return np.array(vals, dtype=dt).reshape(shape)
+
+
+def check_pair(pb, pbtxt):
+    with open(pb, "rb") as f:
+        raw = f.read()
+    g = graph_pb2.GraphDef()
+    g.ParseFromString(raw)
+    with open(pbtxt) as f:
+        text = f.read()
+    t = text_format.Parse(text, graph_pb2.GraphDef())
+    expect(g == t, "%s and %s hold different messages" % (pb, pbtxt))
+    expect(g.SerializeToString(deterministic=True) == raw,
+           "%s is not protobuf's canonical serialisation of its message" % pb)
+    printed = text_format.MessageToString(g)
+    if printed != text:
+        for i, (a, b) in enumerate(zip(printed.splitlines(), text.splitlines())):
+            if a != b:
+                fail("%s differs from text_format's printing at line %d: %r vs %r" % (pbtxt, i + 1, b, a))
+        fail("%s differs from text_format's printing in length" % pbtxt)
+    print("ok: %s (%d nodes) parses, re-serialises to the same bytes and equals %s" % (
+        os.path.basename(pb), len(g.node), os.path.basename(pbtxt)))
+
+
+def check_seed(d):
+    g = load(os.path.join(d, "seed.pb"))
+    expect([n.name for n in g.node] == ["v1", "v2", "add"], "seed nodes: %s" % [n.name for n in g.node])
+    n = nodes_of(g)
+    for name, value in (("v1", 1.0), ("v2", 2.0)):
+        expect(n[name].op == "Const", "%s is %s, not Const" % (name, n[name].op))
+        expect(n[name].attr["dtype"].type == types_pb2.DT_FLOAT, "%s dtype" % name)
+        v = tensor_value(n[name].attr["value"].tensor)
+        expect(v.shape == (1,) and v[0] == np.float32(value), "%s holds %s, not [%s]" % (name, v, value))
+    expect(n["add"].op == "Add" and list(n["add"].input) == ["v1", "v2"], "add: %s" % n["add"])
+    expect(n["add"].attr["T"].type == types_pb2.DT_FLOAT, "add's T")
+    expect(g.versions.producer > 0, "no producer version")
+    gv = nodes_of(load(os.path.join(d, "seed_vars.pb")))
+    for name in ("v1", "v2"):
+        expect(gv[name].op == "VariableV2", "unfrozen %s is %s" % (name, gv[name].op))
+        expect([x.size for x in gv[name].attr["shape"].shape.dim] == [1], "unfrozen %s shape" % name)
+    print("ok: seed.pb is v1 = 1, v2 = 2, add = Add(v1, v2); seed_vars.pb has VariableV2 v1 and v2")
+
+
+def read_values(line):
+    head, vals = line.split(":")
+    return head.split(), np.array([float(x) for x in vals.split()], dtype=np.float32)
+
+
+def evaluate(g, feeds, fetch):
+    """The value of node `fetch`, each op computed with NumPy from its definition."""
+    n = nodes_of(g)
+    cache = dict(feeds)
+
+    def value(name):
+        name = name.split(":")[0]
+        if name in cache:
+            return cache[name]
+        node = n[name]
+        args = [value(i) for i in node.input]
+        op = node.op
+        if op == "Const":
+            r = tensor_value(node.attr["value"].tensor)
+        elif op == "MatMul":
+            a, b = args
+            if node.attr["transpose_a"].b:
+                a = a.T
+            if node.attr["transpose_b"].b:
+                b = b.T
+            r = a @ b
+        elif op in ("Add", "AddV2", "BiasAdd"):
+            r = args[0] + args[1]
+        elif op == "Sub":
+            r = args[0] - args[1]
+        elif op == "Mul":
+            r = args[0] * args[1]
+        elif op == "RealDiv":
+            r = args[0] / args[1]
+        elif op == "Relu":
+            r = np.maximum(args[0], 0)
+        elif op == "Tanh":
+            r = np.tanh(args[0])
+        elif op == "Sigmoid":
+            r = 1 / (1 + np.exp(-args[0]))
+        elif op == "Exp":
+            r = np.exp(args[0])
+        elif op == "Softmax":
+            e = np.exp(args[0] - args[0].max(axis=-1, keepdims=True))
+            r = e / e.sum(axis=-1, keepdims=True)
+        elif op in ("Max", "Sum", "Mean"):
+            fn = {"Max": np.max, "Sum": np.sum, "Mean": np.mean}[op]
+            r = fn(args[0], axis=tuple(int(a) for a in np.atleast_1d(args[1])), keepdims=node.attr["keep_dims"].b)
+        else:
+            fail("the NumPy evaluator has no op %s (node %s)" % (op, name))
+        r = np.asarray(r, dtype=np.float32) if op != "Const" else r
+        cache[name] = r
+        return r
+
+    return value(fetch)
+
+
+def check_mlp(d):
+    g = load(os.path.join(d, "mlp.pb"))
+    n = nodes_of(g)
+    with open(os.path.join(d, "mlp_vars.txt")) as f:
+        for line in f:
+            head, expected = read_values(line)
+            name, dims = head[0], [int(x) for x in head[1:]]
+            expect(name in n and n[name].op == "Const", "variable %s is not a Const in mlp.pb" % name)
+            v = tensor_value(n[name].attr["value"].tensor)
+            expect(list(v.shape) == dims, "%s has shape %s, the variable %s" % (name, list(v.shape), dims))
+            expect(np.array_equal(v.reshape(-1), expected), "%s's Const differs from the session's value" % name)
+    with open(os.path.join(d, "mlp_io.txt")) as f:
+        lines = f.read().splitlines()
+    head, x = read_values(lines[0])
+    x = x.reshape(int(head[1]), int(head[2]))
+    for line in lines[1:]:
+        head, expected = read_values(line)
+        node, shape = head[1], [int(s) for s in head[2:]]
+        got = evaluate(g, {"x-input": x}, node)
+        expect(list(got.shape) == shape, "%s: NumPy's shape %s, the session's %s" % (node, list(got.shape), shape))
+        err = np.max(np.abs(got.reshape(-1) - expected))
+        expect(err <= 1e-5, "%s: NumPy's value differs from the session's by %g" % (node, err))
+        print("ok: NumPy evaluates mlp.pb's %s to the session's output (max difference %.2g)" % (node, err))
+    gt = nodes_of(load(os.path.join(d, "mlp_graph.pb")))
+    for name, dims in (("layer1/weights", [6, 8]), ("layer1/biases", [8]), ("layer2/weights", [4, 8]),
+                       ("layer2/biases", [4])):
+        expect(gt[name].op == "VariableV2", "mlp_graph.pb: %s is %s" % (name, gt[name].op))
+        expect([x.size for x in gt[name].attr["shape"].shape.dim] == dims, "mlp_graph.pb: %s shape" % name)
+    xent = gt["SoftmaxCrossEntropyWithLogits"]
+    expect(list(xent.input) == ["add_1", "y-input"], "loss inputs: %s" % list(xent.input))
+    expect([x.size for x in gt["x-input"].attr["shape"].shape.dim] == [-1, 6], "x-input's shape")
+    print("ok: mlp.pb's Consts are the session's variables; mlp_graph.pb has the VariableV2s and the loss")
+
+
+def check_conv(d):
+    n = nodes_of(load(os.path.join(d, "conv.pb")))
+    c = n["Conv2D"]
+    expect(list(c.input) == ["Reshape", "conv1/kernel"], "Conv2D inputs %s" % list(c.input))
+    expect(list(c.attr["strides"].list.i) == [1, 1, 1, 1], "Conv2D strides")
+    expect(c.attr["padding"].s == b"SAME" and c.attr["data_format"].s == b"NHWC", "Conv2D padding/format")
+    expect(list(n["MaxPool"].attr["ksize"].list.i) == [1, 2, 2, 1], "MaxPool ksize")
+    expect(n["AvgPool"].attr["padding"].s == b"VALID", "AvgPool padding")
+    expect(list(tensor_value(n["Reshape/shape"].attr["value"].tensor)) == [-1, 28, 28, 1], "Reshape/shape")
+    expect(list(tensor_value(n["Reshape_1/shape"].attr["value"].tensor)) == [-1, 392], "Reshape_1/shape")
+    expect(list(n["Relu"].input) == ["Conv2D"] and list(n["MaxPool"].input) == ["Relu"], "conv wiring")
+    expect(n["LeakyRelu"].attr["alpha"].f == np.float32(0.3), "LeakyRelu alpha %r" % n["LeakyRelu"].attr["alpha"].f)
+    expect(list(n["Reshape_1"].input) == ["LeakyRelu", "Reshape_1/shape"], "Reshape_1 inputs")
+    print("ok: conv.pb's Conv2D, MaxPool, AvgPool and Reshapes carry TF's attributes")
+
+
+if cmd == "pair":
+    check_pair(sys.argv[3], sys.argv[4])
+elif cmd == "seed":
+    check_seed(sys.argv[3])
+elif cmd == "mlp":
+    check_mlp(sys.argv[3])
+elif cmd == "conv":
+    check_conv(sys.argv[3])
+else:
+    fail("unknown command")
