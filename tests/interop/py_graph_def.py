@@ -16,6 +16,12 @@ Reads the GraphDefs graph_def_tool wrote with classes protoc generates from test
       (mlp_vars.txt); evaluating mlp.pb with NumPy (Placeholder, Const, MatMul, Add, Sub,
       RealDiv, Relu, Tanh, Exp, Max, Sum, Mean) on mlp_io.txt's input gives the session's
       outputs within 1e-5; mlp_graph.pb holds the variables as VariableV2 with their shapes.
+  python3 py_graph_def.py GEN_DIR mnist PB MNIST_DIR NODE
+      Prints the accuracy (%.4f) on the MNIST test set (IDX files read here) of the frozen graph
+      PB evaluated with NumPy, its output NODE's argmax against the labels.
+  python3 py_graph_def.py GEN_DIR checkpoint PB DUMP SUFFIX
+      Each line of DUMP (`inspect_checkpoint --tensor NAME` lines: NAME dtype [shape] values)
+      must be, to the bit, the Const in PB named NAME without SUFFIX.
   python3 py_graph_def.py GEN_DIR conv DIR
       conv.pb's Conv2D, MaxPool, AvgPool, LeakyRelu and Reshape nodes with TF's attributes.
 """
@@ -212,12 +218,53 @@ def check_conv(d):
     print("ok: conv.pb's Conv2D, MaxPool, AvgPool and Reshapes carry TF's attributes")
 
 
+def read_idx(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    rank = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    expect(raw[2] == 0x08, "%s: not an unsigned-byte IDX file" % path)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def mnist_accuracy(pb, mnist_dir, node):
+    images = read_idx(os.path.join(mnist_dir, "t10k-images-idx3-ubyte"))
+    labels = read_idx(os.path.join(mnist_dir, "t10k-labels-idx1-ubyte"))
+    x = (images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255))
+    out = evaluate(load(pb), {"x-input": x}, node)
+    print("%.4f" % np.mean(np.argmax(out, axis=1) == labels))
+
+
+def check_checkpoint(pb, dump, suffix):
+    n = nodes_of(load(pb))
+    count = 0
+    with open(dump) as f:
+        for line in f:
+            parts = line.split()
+            name, dims = parts[0], parts[2:]
+            end = next(i for i, p in enumerate(dims) if p.endswith("]"))
+            shape = [int(p.strip("[],")) for p in dims[:end + 1] if p.strip("[],")]
+            values = np.array([float(v) for v in dims[end + 1:]], dtype=np.float32)
+            const = name[:-len(suffix)] if suffix and name.endswith(suffix) else name
+            expect(const in n and n[const].op == "Const", "%s: no Const %s" % (pb, const))
+            v = tensor_value(n[const].attr["value"].tensor)
+            expect(list(v.shape) == shape, "%s: shape %s, the checkpoint's %s" % (const, list(v.shape), shape))
+            expect(np.array_equal(v.reshape(-1), values), "%s differs from the checkpoint's %s" % (const, name))
+            count += 1
+    expect(count > 0, "%s holds no tensors" % dump)
+    print("ok: %d Consts of %s equal the checkpoint's tensors" % (count, os.path.basename(pb)))
+
+
 if cmd == "pair":
     check_pair(sys.argv[3], sys.argv[4])
 elif cmd == "seed":
     check_seed(sys.argv[3])
 elif cmd == "mlp":
     check_mlp(sys.argv[3])
+elif cmd == "mnist":
+    mnist_accuracy(sys.argv[3], sys.argv[4], sys.argv[5])
+elif cmd == "checkpoint":
+    check_checkpoint(sys.argv[3], sys.argv[4], sys.argv[5])
 elif cmd == "conv":
     check_conv(sys.argv[3])
 else:

@@ -10,9 +10,10 @@
 /// the walk knows itself: tensors and scalars become `Const` nodes holding their values.
 /// Node names follow TF: placeholders and variables by their names (scopes included), ops by
 /// their default name made unique as TF does (`add`, `add_1`, ...), an op's constant inputs
-/// under its name (`Mean/reduction_indices`). A node used twice is emitted once when it is the
-/// same node (a placeholder, a variable, a materialised op, a tensor); elementwise expressions
-/// copied into two places are emitted twice (they have no identity).
+/// under its name (`Mean/reduction_indices`). A node is emitted once however often the
+/// expression reads it: placeholders and variables by name, tensors by their memory, scalars by
+/// value, ops by op, inputs and attributes (an op's value depends on nothing else), so the
+/// logits softmax reads twice are one node, as in TF's graph.
 ///
 /// Freezing replaces each variable the outputs need by a `Const` with its value in the session.
 ///
@@ -62,13 +63,11 @@ io::graphdef::tensor_proto make_tensor_proto(std::vector<std::int64_t> dims, con
   return t;
 }
 
-class graph_exporter;
-
 /// What a node's `tf_attrs(b)` writes through: the attributes of the NodeDef being built, and
-/// constant inputs (axes, shapes) named under it.
+/// constant inputs (axes, shapes), which the walk adds under the node's name once it has one.
 class tf_node_builder {
  public:
-  tf_node_builder(graph_exporter& g, io::graphdef::node_def& node, const char* sf_op) : g_(g), node_(node), sf_op_(sf_op) {}
+  tf_node_builder(io::graphdef::node_def& node, const char* sf_op) : node_(node), sf_op_(sf_op) {}
 
   template <class T>
   void type(const std::string& key) {
@@ -93,21 +92,27 @@ class tf_node_builder {
     for (const std::size_t i : order) in.push_back(node_.inputs.at(i));
     node_.inputs = std::move(in);
   }
-  /// Adds the Const node "<this node>/<suffix>" holding `values` and makes it the next input.
+  /// A Const "<this node>/<suffix>" holding `values`, the input after the operands.
   template <class T>
-  void const_input(std::string_view suffix, std::vector<std::int64_t> dims, const std::vector<T>& values);
+  void const_input(std::string_view suffix, std::vector<std::int64_t> dims, const std::vector<T>& values) {
+    consts_.emplace_back(std::string(suffix), make_tensor_proto<T>(std::move(dims), values.data(), values.size() * sizeof(T)));
+  }
   /// The node cannot be exported: unimplemented saying why.
   [[noreturn]] void unsupported(std::string_view why) const {
-    fail<unimplemented>({"sf::export_graph: ", sf_op_, " (node '", node_.name, "'): ", why});
+    fail<unimplemented>({"sf::export_graph: ", sf_op_, ": ", why});
   }
+  std::vector<std::pair<std::string, io::graphdef::tensor_proto>>& const_inputs() { return consts_; }
 
  private:
-  graph_exporter& g_;
   io::graphdef::node_def& node_;
   const char* sf_op_;
+  std::vector<std::pair<std::string, io::graphdef::tensor_proto>> consts_;
 };
 
-/// The walk: emits each node after its children, remembering the ones with an identity.
+/// The walk: emits each node after its children. Ops compute a value from their inputs and
+/// attributes alone, so a node with the op, inputs and attributes of one already emitted is
+/// that node (a materialised node used twice, or an elementwise expression copied into two
+/// places, as softmax copies its logits): it is emitted once.
 class graph_exporter {
  public:
   /// `frozen`: the session state whose variable values become Consts (freeze); nullptr: export.
@@ -124,28 +129,41 @@ class graph_exporter {
   /// Emits `n` (and what it reads) and returns its node name.
   template <class N>
   std::string add(const N& n) {
+    constexpr bool named_leaf = traits_v<N>.placeholder || traits_v<N>.variable;
     if constexpr (is_tensor_v<N>) {
       return add_tensor(as_node(n));
     } else if constexpr (requires { n.value; requires std::is_arithmetic_v<decltype(n.value)>; } && is_leaf_v<N>) {
-      return add_const(make_tensor_proto<typename N::value_type>({}, &n.value, sizeof n.value));
+      // Equal scalars are one Const, so the ops reading them can be recognised as equal too.
+      auto t = make_tensor_proto<typename N::value_type>({}, &n.value, sizeof n.value);
+      const std::string key = "scalar:" + std::to_string(static_cast<int>(t.dtype)) + ":" + t.content;
+      if (const auto it = done_.find(key); it != done_.end()) return it->second;
+      return remember(key, add_const(std::move(t)));
     } else if constexpr (tf_op_v<N> == nullptr) {
       fail<unimplemented>({"sf::export_graph: ", op_name_v<N> ? op_name_v<N> : "this node",
                            " has no TensorFlow op the export writes; the node: ", describe(n)});
-    } else {
-      const std::string key = identity_key(n);
-      if (const auto it = done_.find(key); !key.empty() && it != done_.end()) return it->second;
-      io::graphdef::node_def node;
-      for_each_child(n, [&](const auto& c) { node.inputs.push_back(add(c)); });
+    } else if constexpr (named_leaf) {
+      const std::string key = "leaf:" + std::string(n.name());
+      if (const auto it = done_.find(key); it != done_.end()) return it->second;
       if constexpr (traits_v<N>.variable) {
         if (frozen_) return remember(key, add_frozen(n));
       }
-      if constexpr (traits_v<N>.placeholder || traits_v<N>.variable) node.name = std::string(n.name());
-      else node.name = unique_name(tf_name_v<N>);
+      io::graphdef::node_def node;
+      node.name = std::string(n.name());
       node.op = tf_op_v<N>;
-      if constexpr (requires(tf_node_builder& b) { n.tf_attrs(b); }) {
-        tf_node_builder b(*this, node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
-        n.tf_attrs(b);
-      }
+      tf_node_builder b(node, tf_op_v<N>);
+      n.tf_attrs(b);
+      graph_.nodes.push_back(std::move(node));
+      return remember(key, std::string(n.name()));
+    } else {
+      io::graphdef::node_def node;
+      node.op = tf_op_v<N>;
+      for_each_child(n, [&](const auto& c) { node.inputs.push_back(add(c)); });
+      tf_node_builder b(node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
+      if constexpr (requires { n.tf_attrs(b); }) n.tf_attrs(b);
+      const std::string key = structural_key(node, b.const_inputs());
+      if (const auto it = done_.find(key); it != done_.end()) return it->second;
+      node.name = unique_name(tf_name_v<N>);
+      for (auto& [suffix, t] : b.const_inputs()) node.inputs.push_back(add_const(std::move(t), node.name + "/" + suffix));
       std::string name = node.name;
       graph_.nodes.push_back(std::move(node));
       return remember(key, std::move(name));
@@ -179,12 +197,21 @@ class graph_exporter {
     return name;
   }
 
-  /// Who a node is, when it has an identity ("" when not: elementwise nodes are values).
-  template <class N>
-  static std::string identity_key(const N& n) {
-    if constexpr (traits_v<N>.placeholder || traits_v<N>.variable) return "leaf:" + std::string(n.name());
-    else if constexpr (requires { n.id.value; }) return "node:" + std::to_string(n.id.value);
-    else return "";
+  /// What makes two op nodes the same node: op, inputs, attributes and constant inputs.
+  static std::string structural_key(const io::graphdef::node_def& node,
+                                    const std::vector<std::pair<std::string, io::graphdef::tensor_proto>>& consts) {
+    io::proto::writer w;
+    w.bytes(1, node.op);
+    for (const auto& in : node.inputs) w.bytes(2, in);
+    for (const auto& [key, value] : node.attrs) {
+      w.bytes(3, key);
+      w.message(4, [&](io::proto::writer& m) { io::graphdef::detail::write_attr(m, value); });
+    }
+    for (const auto& [suffix, t] : consts) {
+      w.bytes(5, suffix);
+      w.message(6, [&](io::proto::writer& m) { io::graphdef::detail::write_tensor(m, t); });
+    }
+    return "op:" + w.take();
   }
 
   template <class V>
@@ -228,12 +255,6 @@ class graph_exporter {
   std::map<std::string, int, std::less<>> counters_;
   std::map<std::string, std::string> done_;
 };
-
-template <class T>
-void tf_node_builder::const_input(std::string_view suffix, std::vector<std::int64_t> dims, const std::vector<T>& values) {
-  std::string base = node_.name + "/" + std::string(suffix);
-  node_.inputs.push_back(g_.add_const(make_tensor_proto<T>(std::move(dims), values.data(), values.size() * sizeof(T)), base));
-}
 
 template <class... E>
 exported_graph export_with(session_state* frozen, const E&... fetches) {

@@ -247,16 +247,27 @@ TEST_CASE("softmax cross-entropy: TF's fused op, logits first", "[graph][export]
   CHECK(node(graph, "Mean/reduction_indices").attr<gd::tensor_proto>("value")->content == bytes_of<std::int32_t>({0}));
 }
 
-TEST_CASE("names: ops never take a variable's name; a copied elementwise node is emitted twice", "[graph][export]") {
+TEST_CASE("names: ops never take a variable's name; a copied expression is one node", "[graph][export]") {
   sf::graph g;
   auto guard = g.as_default();
   auto v = sf::variable<float, sf::shape<3>>("add", sf::init::zeros());
   auto x = sf::placeholder<float, sf::shape<3>, "x">();
   auto r = sf::relu(x + v);
-  const auto graph = sf::export_graph(r * r);
-  CHECK(names(graph) == std::vector<std::string>{"x", "add", "add_1", "Relu", "add_2", "Relu_1", "mul"});
+  auto graph = sf::export_graph(r * r + sf::relu(v + x) * 2.0f + r * 2.0f);
+  // r is copied into the product twice: one Relu. v + x is another node (other inputs order).
+  CHECK(names(graph) == std::vector<std::string>{"x", "add", "add_1", "Relu", "mul", "add_2", "Relu_1", "Const",
+                                                 "mul_1", "add_3", "mul_2", "add_4"});
   CHECK(node(graph, "add_1").inputs == std::vector<std::string>{"x", "add"});
-  CHECK(node(graph, "mul").inputs == std::vector<std::string>{"Relu", "Relu_1"});
+  CHECK(node(graph, "mul").inputs == std::vector<std::string>{"Relu", "Relu"});
+  CHECK(node(graph, "add_2").inputs == std::vector<std::string>{"add", "x"});
+  CHECK(node(graph, "mul_1").inputs == std::vector<std::string>{"Relu_1", "Const"});
+  CHECK(node(graph, "mul_2").inputs == std::vector<std::string>{"Relu", "Const"});  // the same 2.0: one Const
+  CHECK(graph.outputs == std::vector<std::string>{"add_4"});
+
+  // Two leaky relus of one input differ by their attribute: two nodes.
+  graph = sf::export_graph(sf::leaky_relu(x, 0.1) + sf::leaky_relu(x, 0.2));
+  CHECK(names(graph) == std::vector<std::string>{"x", "LeakyRelu", "LeakyRelu_1", "add"});
+  CHECK(*node(graph, "LeakyRelu_1").attr<float>("alpha") == 0.2f);
 }
 
 TEST_CASE("a placeholder's GraphDef, encoded by hand: binary and text", "[graph][export]") {
