@@ -58,7 +58,7 @@ template <class T>
 io::graphdef::tensor_proto make_tensor_proto(std::vector<std::int64_t> dims, const void* data, std::size_t bytes) {
   static_assert(std::endian::native == std::endian::little,
                 "sf::export_graph: tensor_content is little-endian; a big-endian host would need a byte swap here");
-  io::graphdef::tensor_proto t{tf_dtype_of<T>(), std::move(dims), std::string(bytes, '\0')};
+  io::graphdef::tensor_proto t{tf_dtype_of<T>(), std::move(dims), std::string(bytes, '\0'), {}};
   if (bytes) std::memcpy(t.content.data(), data, bytes);
   return t;
 }

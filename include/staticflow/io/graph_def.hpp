@@ -37,11 +37,13 @@ namespace staticflow::io::graphdef {
 
 using bundle::tf_dtype;
 
-/// A TensorProto: dtype, shape and the elements' little-endian bytes, row-major.
+/// A TensorProto: dtype, shape and the elements' little-endian bytes, row-major; strings
+/// (DT_STRING) in `strings` (string_val) instead.
 struct tensor_proto {
   tf_dtype dtype = tf_dtype::invalid;
   std::vector<std::int64_t> dims;
   std::string content;
+  std::vector<std::string> strings;
   friend bool operator==(const tensor_proto&, const tensor_proto&) = default;
 };
 
@@ -51,14 +53,25 @@ struct shape_proto {
   friend bool operator==(const shape_proto&, const shape_proto&) = default;
 };
 
-/// An AttrValue's `list { i: ... }` (the one list kind the exported ops use).
+/// An AttrValue's `list { i: ... }` (strides, window sizes).
 struct int_list {
   std::vector<std::int64_t> values;
   friend bool operator==(const int_list&, const int_list&) = default;
 };
+/// An AttrValue's `list { type: ... }` (SaveV2's dtypes).
+struct type_list {
+  std::vector<tf_dtype> values;
+  friend bool operator==(const type_list&, const type_list&) = default;
+};
+/// An AttrValue's `list { s: ... }` (colocation's `_class`).
+struct string_list {
+  std::vector<std::string> values;
+  friend bool operator==(const string_list&, const string_list&) = default;
+};
 
-/// An AttrValue: one member of its oneof (s, i, f, b, type, shape, tensor, list of ints).
-using attr_value = std::variant<std::string, std::int64_t, float, bool, tf_dtype, shape_proto, tensor_proto, int_list>;
+/// An AttrValue: one member of its oneof (s, i, f, b, type, shape, tensor, or a list).
+using attr_value = std::variant<std::string, std::int64_t, float, bool, tf_dtype, shape_proto, tensor_proto, int_list,
+                                type_list, string_list>;
 
 /// A NodeDef. `attrs` is ordered by key: the order canonical serialisation and TF's text use.
 struct node_def {
@@ -117,6 +130,7 @@ inline void write_tensor(proto::writer& w, const tensor_proto& t) {
   if (t.dtype != tf_dtype::invalid) w.uint64(1, static_cast<std::uint64_t>(t.dtype));
   w.message(2, [&](proto::writer& s) { write_shape(s, t.dims); });
   if (!t.content.empty()) w.bytes(4, t.content);
+  for (const auto& s : t.strings) w.bytes(8, s);
 }
 
 /// The oneof member held, in its field (written even when it is the default value).
@@ -136,6 +150,16 @@ inline void write_attr(proto::writer& w, const attr_value& v) {
     }
     void operator()(const int_list& l) const {
       w.message(1, [&](proto::writer& m) { m.packed_varints(3, std::span<const std::int64_t>(l.values)); });
+    }
+    void operator()(const type_list& l) const {
+      std::vector<int> numbers;
+      for (const tf_dtype t : l.values) numbers.push_back(static_cast<int>(t));
+      w.message(1, [&](proto::writer& m) { m.packed_varints(6, std::span<const int>(numbers)); });
+    }
+    void operator()(const string_list& l) const {
+      w.message(1, [&](proto::writer& m) {
+        for (const auto& s : l.values) m.bytes(2, s);
+      });
     }
   };
   std::visit(visitor{w}, v);
@@ -228,6 +252,7 @@ inline void print_tensor(text_printer& p, const tensor_proto& t) {
   print_shape(p, t.dims);
   p.close();
   if (!t.content.empty()) p.string("tensor_content", t.content);
+  for (const auto& s : t.strings) p.string("string_val", s);
 }
 
 inline void print_attr(text_printer& p, const attr_value& v) {
@@ -243,6 +268,16 @@ inline void print_attr(text_printer& p, const attr_value& v) {
     void operator()(const int_list& l) const {
       p.open("list");
       for (const std::int64_t i : l.values) p.number("i", i);
+      p.close();
+    }
+    void operator()(const type_list& l) const {
+      p.open("list");
+      for (const tf_dtype t : l.values) p.word("type", dtype_enum_name(t));
+      p.close();
+    }
+    void operator()(const string_list& l) const {
+      p.open("list");
+      for (const auto& s : l.values) p.string("s", s);
       p.close();
     }
   };
@@ -264,9 +299,9 @@ inline void print_node(text_printer& p, const node_def& n) {
   }
 }
 
-/// Writes `bytes` to `path` whole or not at all (io/atomic_file.hpp).
-inline void write_file(const std::filesystem::path& path, std::string_view bytes) {
-  atomic_file f(path);
+/// Writes `bytes` to `path` whole or not at all (io/atomic_file.hpp; `sync`: fsync first).
+inline void write_file(const std::filesystem::path& path, std::string_view bytes, bool sync = true) {
+  atomic_file f(path, sync);
   f.append(bytes);
   f.commit();
 }
@@ -319,8 +354,8 @@ struct graph_def {
     return p.take();
   }
   /// Writes `path` (atomically): text when it ends in `.pbtxt` or `.txt`, binary otherwise.
-  void write(const std::filesystem::path& path) const {
-    detail::write_file(path, detail::is_text_path(path) ? text() : serialize());
+  void write(const std::filesystem::path& path, bool sync = true) const {
+    detail::write_file(path, detail::is_text_path(path) ? text() : serialize(), sync);
   }
 };
 
@@ -382,8 +417,8 @@ struct meta_graph_def {
     p.open("saver_def"), saver.print_fields(p), p.close();
     return p.take();
   }
-  void write(const std::filesystem::path& path) const {
-    detail::write_file(path, detail::is_text_path(path) ? text() : serialize());
+  void write(const std::filesystem::path& path, bool sync = true) const {
+    detail::write_file(path, detail::is_text_path(path) ? text() : serialize(), sync);
   }
 };
 
