@@ -5,7 +5,8 @@
 # protobuf with classes protoc generates from tests/interop/proto (py_graph_def.py: the .pb
 # re-serialises to the same bytes and equals the .pbtxt parsed by text_format; the seed's frozen
 # v1 + v2; the frozen MLP's Consts equal the session's variables and a NumPy evaluation of the
-# graph gives the session's outputs; the conv graph's attributes).
+# graph gives the session's outputs; the conv graph's attributes), and the MetaGraphDef the
+# saver writes beside a checkpoint (PREFIX.meta) likewise, with TF's save/restore ops.
 #
 #   check_graph_def.sh --tool GRAPH_DEF_TOOL --work DIR
 set -eu
@@ -45,6 +46,13 @@ for stem in seed seed_vars mlp mlp_graph conv; do
   echo "ok: protoc --decode=tensorflow.GraphDef prints $stem.pb exactly as $stem.pbtxt"
   "$py" "$here/py_graph_def.py" "$work/gen" pair "$pb" "$txt" || fail "Python's protobuf: $stem"
 done
+meta="$work/out/model.ckpt.meta"
+(cd "$here/proto" && protoc -I . --decode=tensorflow.MetaGraphDef meta_graph.proto) <"$meta" >"$work/meta.decoded" ||
+  fail "protoc --decode=tensorflow.MetaGraphDef cannot read model.ckpt.meta"
+diff -u "$meta.pbtxt" "$work/meta.decoded" >&2 || fail "protoc --decode prints model.ckpt.meta otherwise than saver_meta_graph's text"
+echo "ok: protoc --decode=tensorflow.MetaGraphDef prints the saver's model.ckpt.meta exactly as its text"
+"$py" "$here/py_graph_def.py" "$work/gen" pair "$meta" "$meta.pbtxt" MetaGraphDef || fail "Python's protobuf: model.ckpt.meta"
+"$py" "$here/py_graph_def.py" "$work/gen" meta "$work/out" || fail "the saver's model.ckpt.meta"
 "$py" "$here/py_graph_def.py" "$work/gen" seed "$work/out" || fail "the seed's frozen graph"
 "$py" "$here/py_graph_def.py" "$work/gen" mlp "$work/out" || fail "the frozen MLP"
 "$py" "$here/py_graph_def.py" "$work/gen" conv "$work/out" || fail "the conv graph"

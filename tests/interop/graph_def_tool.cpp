@@ -7,6 +7,8 @@
 ///   graph_def_tool DIR
 ///     seed.pb/.pbtxt        the seed's v1 + v2, frozen (v1 = 1, v2 = 2)
 ///     seed_vars.pb/.pbtxt   the same graph exported unfrozen (VariableV2 nodes)
+///     model.ckpt.meta       the MetaGraphDef the saver writes with the seed's checkpoint, and
+///     model.ckpt.meta.pbtxt the same message as text (train::saver_meta_graph)
 ///     mlp.pb/.pbtxt         a small MLP frozen: softmax(relu(x w1 + b1) w2^T + b2) and
 ///                           mean(tanh(logits), axis 1)
 ///     mlp_graph.pb/.pbtxt   the MLP's training graph unfrozen, with its loss
@@ -22,6 +24,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace sf = staticflow;
 
@@ -58,6 +61,12 @@ void seed(const std::filesystem::path& dir) {
   sess.run(sf::global_variables_initializer());
   write_both(sf::freeze(sess, result), dir, "seed");
   write_both(sf::export_graph(result), dir, "seed_vars");
+  sf::train::saver saver;
+  saver.set_meta_graph(sf::export_graph(result));
+  saver.save(sess, (dir / "model.ckpt").string());
+  const std::vector<sf::train::saved_tensor> saved{{"v1", "v1", sf::io::graphdef::tf_dtype::float32, {1}},
+                                                   {"v2", "v2", sf::io::graphdef::tf_dtype::float32, {1}}};
+  sf::train::saver_meta_graph(sf::export_graph(result), saved, 5, 10000.0f).write(dir / "model.ckpt.meta.pbtxt");
 }
 
 void mlp(const std::filesystem::path& dir) {

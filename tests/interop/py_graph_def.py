@@ -4,10 +4,15 @@
 Reads the GraphDefs graph_def_tool wrote with classes protoc generates from tests/interop/proto
 (TF's field definitions), so nothing of staticflow's encoder is shared with the reader.
 
-  python3 py_graph_def.py GEN_DIR pair STEM.pb STEM.pbtxt
-      The binary file parses as a GraphDef; the text file parses with text_format to the same
-      message; the binary is protobuf's canonical (deterministic) serialisation of it and the
-      text is what text_format.MessageToString prints for it.
+  python3 py_graph_def.py GEN_DIR pair STEM.pb STEM.pbtxt [GraphDef|MetaGraphDef]
+      The binary file parses as a GraphDef (or MetaGraphDef); the text file parses with
+      text_format to the same message; the binary is protobuf's canonical (deterministic)
+      serialisation of it and the text is what text_format.MessageToString prints for it (but
+      for whole floats, which Python prints as "10000.0" and protoc as "10000").
+  python3 py_graph_def.py GEN_DIR meta DIR
+      model.ckpt.meta is the seed's MetaGraphDef as TF 1.x's Saver writes it: the graph (v1, v2,
+      add), SaveV2/RestoreV2 over tensors v1 and v2, an Assign per variable from RestoreV2's
+      outputs in order, and a SaverDef whose tensor and op names are nodes of the graph.
   python3 py_graph_def.py GEN_DIR seed DIR
       seed.pb is TF's frozen v1 + v2: nodes v1, v2 (Consts 1.0 and 2.0, shape [1]), add (Add of
       v1 and v2); seed_vars.pb has v1 and v2 as VariableV2 of shape [1].
@@ -34,6 +39,7 @@ gen_dir, cmd = sys.argv[1:3]
 sys.path.insert(0, gen_dir)
 from google.protobuf import text_format  # noqa: E402
 import graph_pb2  # noqa: E402  (generated at test time)
+import meta_graph_pb2  # noqa: E402
 import types_pb2  # noqa: E402
 
 NP_DTYPES = {types_pb2.DT_FLOAT: np.float32, types_pb2.DT_DOUBLE: np.float64, types_pb2.DT_INT32: np.int32,
@@ -71,25 +77,36 @@ def tensor_value(t):
     return np.array(vals, dtype=dt).reshape(shape)
 
 
-def check_pair(pb, pbtxt):
+def same_number(a, b):
+    ka, _, va = a.partition(": ")
+    kb, _, vb = b.partition(": ")
+    try:
+        return ka == kb and float(va) == float(vb)
+    except ValueError:
+        return False
+
+
+def check_pair(pb, pbtxt, message="GraphDef"):
+    cls = {"GraphDef": graph_pb2.GraphDef, "MetaGraphDef": meta_graph_pb2.MetaGraphDef}[message]
     with open(pb, "rb") as f:
         raw = f.read()
-    g = graph_pb2.GraphDef()
+    g = cls()
     g.ParseFromString(raw)
     with open(pbtxt) as f:
         text = f.read()
-    t = text_format.Parse(text, graph_pb2.GraphDef())
+    t = text_format.Parse(text, cls())
     expect(g == t, "%s and %s hold different messages" % (pb, pbtxt))
     expect(g.SerializeToString(deterministic=True) == raw,
            "%s is not protobuf's canonical serialisation of its message" % pb)
-    printed = text_format.MessageToString(g)
-    if printed != text:
-        for i, (a, b) in enumerate(zip(printed.splitlines(), text.splitlines())):
-            if a != b:
-                fail("%s differs from text_format's printing at line %d: %r vs %r" % (pbtxt, i + 1, b, a))
-        fail("%s differs from text_format's printing in length" % pbtxt)
-    print("ok: %s (%d nodes) parses, re-serialises to the same bytes and equals %s" % (
-        os.path.basename(pb), len(g.node), os.path.basename(pbtxt)))
+    printed = text_format.MessageToString(g).splitlines()
+    lines = text.splitlines()
+    expect(len(printed) == len(lines), "%s has %d lines, text_format prints %d" % (pbtxt, len(lines), len(printed)))
+    for i, (a, b) in enumerate(zip(printed, lines)):
+        # Python prints a whole float as "10000.0" where protoc (and staticflow) print "10000".
+        if a != b and not same_number(a, b):
+            fail("%s differs from text_format's printing at line %d: %r vs %r" % (pbtxt, i + 1, b, a))
+    print("ok: %s (a %s) parses, re-serialises to the same bytes and equals %s" % (
+        os.path.basename(pb), message, os.path.basename(pbtxt)))
 
 
 def check_seed(d):
@@ -109,6 +126,35 @@ def check_seed(d):
         expect(gv[name].op == "VariableV2", "unfrozen %s is %s" % (name, gv[name].op))
         expect([x.size for x in gv[name].attr["shape"].shape.dim] == [1], "unfrozen %s shape" % name)
     print("ok: seed.pb is v1 = 1, v2 = 2, add = Add(v1, v2); seed_vars.pb has VariableV2 v1 and v2")
+
+
+def check_meta(d):
+    m = meta_graph_pb2.MetaGraphDef()
+    with open(os.path.join(d, "model.ckpt.meta"), "rb") as f:
+        m.ParseFromString(f.read())
+    n = nodes_of(m.graph_def)
+    expect(n["v1"].op == "VariableV2" and n["add"].op == "Add", "the model graph is missing")
+    save = n["save/SaveV2"]
+    expect(list(save.input) == ["save/Const", "save/SaveV2/tensor_names", "save/SaveV2/shape_and_slices", "v1", "v2"],
+           "SaveV2 inputs %s" % list(save.input))
+    expect(list(save.attr["dtypes"].list.type) == [types_pb2.DT_FLOAT] * 2, "SaveV2 dtypes")
+    for op in ("SaveV2", "RestoreV2"):
+        names = n["save/%s/tensor_names" % op].attr["value"].tensor
+        expect(names.dtype == types_pb2.DT_STRING and list(names.string_val) == [b"v1", b"v2"], "%s names" % op)
+        slices = n["save/%s/shape_and_slices" % op].attr["value"].tensor
+        expect(list(slices.string_val) == [b"", b""], "%s slices" % op)
+    expect(list(n["save/Assign_1"].input) == ["v2", "save/RestoreV2:1"], "Assign_1 inputs")
+    expect(list(n["save/restore_all"].input) == ["^save/Assign", "^save/Assign_1"], "restore_all inputs")
+    s = m.saver_def
+    for tensor in (s.filename_tensor_name, s.save_tensor_name):
+        name, _, port = tensor.partition(":")
+        expect(name in n and port == "0", "SaverDef names %s, not a node's output" % tensor)
+    expect(s.restore_op_name in n, "SaverDef names the op %s, not in the graph" % s.restore_op_name)
+    expect(s.version == 2 and s.max_to_keep == 5, "SaverDef version/max_to_keep")
+    for node in m.graph_def.node:
+        for i in node.input:
+            expect(i.lstrip("^").split(":")[0] in n, "%s reads %s, not in the graph" % (node.name, i))
+    print("ok: model.ckpt.meta holds the graph, TF's save/restore ops over v1 and v2, and a SaverDef naming them")
 
 
 def read_values(line):
@@ -256,7 +302,9 @@ def check_checkpoint(pb, dump, suffix):
 
 
 if cmd == "pair":
-    check_pair(sys.argv[3], sys.argv[4])
+    check_pair(*sys.argv[3:6])
+elif cmd == "meta":
+    check_meta(sys.argv[3])
 elif cmd == "seed":
     check_seed(sys.argv[3])
 elif cmd == "mlp":
