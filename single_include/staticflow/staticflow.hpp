@@ -1814,16 +1814,19 @@ SF_DEFINE_COMPARISON(not_equal, !=, "NotEqual")
 struct logical_and {
   static constexpr const char* name = "sf::logical_and";
   static constexpr const char* tf_op = "LogicalAnd";
+  template <class T, class B> void tf_attrs(B&) const {}  // bool only: no dtype attribute
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a && b; }
 };
 struct logical_or {
   static constexpr const char* name = "sf::logical_or";
   static constexpr const char* tf_op = "LogicalOr";
+  template <class T, class B> void tf_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a || b; }
 };
 struct logical_not {
   static constexpr const char* name = "sf::logical_not";
   static constexpr const char* tf_op = "LogicalNot";
+  template <class T, class B> void tf_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a) const { return !a; }
 };
 
@@ -1831,6 +1834,12 @@ struct logical_not {
 template <class To>
 struct cast_to {
   static constexpr const char* name = "sf::cast";
+  static constexpr const char* tf_op = "Cast";
+  template <class From, class B> void tf_attrs(B& b) const {
+    b.template type<From>("SrcT");
+    b.template type<To>("DstT");
+    b.flag("Truncate", false);
+  }
   template <class T> SF_HD_INLINE To operator()(T x) const { return static_cast<To>(x); }
 };
 template <class Op>
@@ -2469,9 +2478,13 @@ struct unary : node_base<unary<Op, E>> {
   auto rebuild(A a) const {
     return unary<Op, A>(op, std::move(a));
   }
+  /// `T`, the operand's dtype, unless the functor states its own dtype attributes
+  /// (`tf_attrs<T>(b)`: Cast's SrcT and DstT), then what else the functor states.
   template <class B>
   void tf_attrs(B& b) const {
-    b.template type<typename E::value_type>("T");
+    using T = typename E::value_type;
+    if constexpr (requires { op.template tf_attrs<T>(b); }) op.template tf_attrs<T>(b);
+    else b.template type<T>("T");
     if constexpr (requires { op.tf_attrs(b); }) op.tf_attrs(b);
   }
   /// d(op(a))/da * g, evaluated lazily with the recomputed forward value (ops without a `grad`,
@@ -2564,9 +2577,13 @@ struct binary : node_base<binary<Op, L, R>> {
   static constexpr const char* tf_op = tf_op_v<Op>;
   static constexpr const char* tf_name = tf_name_v<Op>;
   meta::children<L, R> children() const { return {&lhs, &rhs}; }
+  /// `T`, the operands' dtype, unless the functor states its own (`tf_attrs<T>(b)`: the logical
+  /// ops have none).
   template <class B>
   void tf_attrs(B& b) const {
-    b.template type<typename L::value_type>("T");
+    using T = typename L::value_type;
+    if constexpr (requires { op.template tf_attrs<T>(b); }) op.template tf_attrs<T>(b);
+    else b.template type<T>("T");
   }
   template <class A, class B>
   auto rebuild(A a, B b) const {
@@ -2619,6 +2636,11 @@ struct select : node_base<select<C, A, B>> {
       : cond(std::move(c)), if_true(std::move(a)), if_false(std::move(b)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = "sf::where";
+  static constexpr const char* tf_op = "SelectV2";  // broadcasting, as sf::where (TF 1.x's Select does not)
+  template <class Builder>
+  void tf_attrs(Builder& b) const {
+    b.template type<value_type>("T");
+  }
   meta::children<C, A, B> children() const { return {&cond, &if_true, &if_false}; }
   template <class C2, class A2, class B2>
   auto rebuild(C2 c, A2 a, B2 b) const {
@@ -3372,6 +3394,15 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
   const dims_t<shape_type>& dims() const { return extents; }
 
   static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+  static constexpr const char* tf_op = Max ? "ArgMax" : "ArgMin";
+  /// The axis goes in as a second input, an int32 scalar Const (TF's `dimension`).
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<typename E::value_type>("T");
+    b.template type<std::int32_t>("Tidx");
+    b.template type<std::int64_t>("output_type");
+    b.const_input("dimension", {}, std::vector<std::int32_t>{static_cast<std::int32_t>(axis)});
+  }
   static constexpr node_traits traits{.materialized = true, .differentiable = false};
   meta::children<E> children() const { return {&arg}; }
   template <class A>
@@ -7352,7 +7383,13 @@ struct remap_node : node_base<remap_node<Op, E>> {
   using policy_type = typename E::policy_type;
   using plan_type = remap_plan<E::shape_type::rank, shape_type::rank>;
   static constexpr const char* name = Op::name;
+  static constexpr const char* tf_op = tf_op_v<Op>;
   static constexpr node_traits traits{.pointwise = false};
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<value_type>("T");
+    if constexpr (requires { Op::tf_attrs(b); }) Op::tf_attrs(b);
+  }
   E arg;
   value_type fill;  ///< what padding cells read
   plan_type plan;
@@ -7458,6 +7495,9 @@ auto make_remap(const E& e, value_t<E> padding = {}) {
 /// \file
 /// \brief `transpose<Perm...>(x)`: TF's tf.transpose(x, perm); `transpose(x)` reverses the axes.
 
+#include <cstdint>
+#include <vector>
+
 
 namespace staticflow {
 
@@ -7465,6 +7505,13 @@ namespace staticflow {
 template <int... Perm>
 struct transpose_op {
   static constexpr const char* name = "sf::transpose";
+  static constexpr const char* tf_op = "Transpose";
+  /// The permutation goes in as a second input, an int32 Const.
+  template <class B>
+  static void tf_attrs(B& b) {
+    b.template type<std::int32_t>("Tperm");
+    b.const_input("perm", {static_cast<std::int64_t>(sizeof...(Perm))}, std::vector<std::int32_t>{Perm...});
+  }
   template <std::size_t R>
   static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
     constexpr int perm[] = {Perm..., 0};

@@ -9,15 +9,16 @@
 ///     seed_vars.pb/.pbtxt   the same graph exported unfrozen (VariableV2 nodes)
 ///     model.ckpt.meta       the MetaGraphDef the saver writes with the seed's checkpoint, and
 ///     model.ckpt.meta.pbtxt the same message as text (train::saver_meta_graph)
-///     mlp.pb/.pbtxt         a small MLP frozen: softmax(relu(x w1 + b1) w2^T + b2) and
-///                           mean(tanh(logits), axis 1)
+///     mlp.pb/.pbtxt         a small MLP frozen: softmax(relu(x w1 + b1) w2^T + b2),
+///                           mean(tanh(logits), axis 1) and the accuracy against labels y
 ///     mlp_graph.pb/.pbtxt   the MLP's training graph unfrozen, with its loss
 ///     conv.pb/.pbtxt        conv2d, pooling, reshape, leaky relu (a float attribute)
 ///     mlp_vars.txt          `NAME DIM... : VALUE...` per variable, as the session holds them
-///     mlp_io.txt            `input ROWS COLS : VALUES`, then `output NODE ROWS COLS : VALUES`
-///                           per output, as the session computes them
+///     mlp_io.txt            `input x-input ROWS COLS : VALUES`, `input y-input ...`, then
+///                           `output NODE DIMS... : VALUES` per output, as the session computes them
 #include <staticflow/staticflow.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -89,10 +90,11 @@ void mlp(const std::filesystem::path& dir) {
   auto probabilities = sf::softmax(logits);
   auto mean_tanh = sf::reduce_mean<1>(sf::tanh(logits));
   auto loss = sf::reduce_mean(sf::softmax_cross_entropy_with_logits(y_, logits));
+  auto accuracy = sf::reduce_mean(sf::cast<float>(sf::equal(sf::argmax<1>(logits), sf::argmax<1>(y_))));
 
   sf::session sess(g);
   sess.run(sf::global_variables_initializer());
-  const auto frozen = sf::freeze(sess, probabilities, mean_tanh);
+  const auto frozen = sf::freeze(sess, probabilities, mean_tanh, accuracy);
   write_both(frozen, dir, "mlp");
   write_both(sf::export_graph(loss, probabilities), dir, "mlp_graph");
 
@@ -107,13 +109,25 @@ void mlp(const std::filesystem::path& dir) {
   for (std::size_t i = 0; i < xs.size(); ++i) xs.data()[i] = static_cast<float>(std::sin(0.7 * static_cast<double>(i) + 0.3) * 2.0);
   const auto p = sess.run(probabilities, sf::feed(x, xs));
   const auto m = sess.run(mean_tanh, sf::feed(x, xs));
+  // Labels: the predicted class in even rows, the next class in odd ones (accuracy 3/5).
+  sf::tensor<float, sf::shape<sf::dyn, 4>> ys(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = p.data() + 4 * r;
+    const std::size_t predicted = static_cast<std::size_t>(std::max_element(row, row + 4) - row);
+    for (std::size_t c = 0; c < 4; ++c) ys.data()[4 * r + c] = c == (predicted + r % 2) % 4 ? 1.0f : 0.0f;
+  }
+  const auto a = sess.run(accuracy, sf::feed(x, xs), sf::feed(y_, ys));
   std::ofstream io(dir / "mlp_io.txt");
-  io << "input " << rows << " 6 ";
+  io << "input x-input " << rows << " 6 ";
   write_values(io, xs.data(), xs.size());
+  io << "input y-input " << rows << " 4 ";
+  write_values(io, ys.data(), ys.size());
   io << "output " << frozen.outputs[0] << " " << rows << " 4 ";
   write_values(io, p.data(), p.size());
   io << "output " << frozen.outputs[1] << " " << rows << " ";
   write_values(io, m.data(), m.size());
+  io << "output " << frozen.outputs[2] << " ";
+  write_values(io, a.data(), a.size());
 }
 
 void conv(const std::filesystem::path& dir) {

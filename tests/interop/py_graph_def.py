@@ -19,8 +19,9 @@ Reads the GraphDefs graph_def_tool wrote with classes protoc generates from test
   python3 py_graph_def.py GEN_DIR mlp DIR
       mlp.pb's Consts named after variables hold exactly the values the session held
       (mlp_vars.txt); evaluating mlp.pb with NumPy (Placeholder, Const, MatMul, Add, Sub,
-      RealDiv, Relu, Tanh, Exp, Max, Sum, Mean) on mlp_io.txt's input gives the session's
-      outputs within 1e-5; mlp_graph.pb holds the variables as VariableV2 with their shapes.
+      RealDiv, Relu, Tanh, Exp, Max, Sum, Mean, ArgMax, Equal, Cast) on mlp_io.txt's inputs
+      gives the session's outputs within 1e-5; mlp_graph.pb holds the variables as VariableV2
+      with their shapes.
   python3 py_graph_def.py GEN_DIR mnist PB MNIST_DIR NODE
       Prints the accuracy (%.4f) on the MNIST test set (IDX files read here) of the frozen graph
       PB evaluated with NumPy, its output NODE's argmax against the labels.
@@ -202,12 +203,19 @@ def evaluate(g, feeds, fetch):
         elif op == "Softmax":
             e = np.exp(args[0] - args[0].max(axis=-1, keepdims=True))
             r = e / e.sum(axis=-1, keepdims=True)
+        elif op == "ArgMax":
+            expect(node.attr["output_type"].type == types_pb2.DT_INT64, "ArgMax's output_type")
+            r = np.argmax(args[0], axis=int(args[1])).astype(np.int64)
+        elif op == "Equal":
+            r = args[0] == args[1]
+        elif op == "Cast":
+            r = args[0].astype(NP_DTYPES[node.attr["DstT"].type])
         elif op in ("Max", "Sum", "Mean"):
             fn = {"Max": np.max, "Sum": np.sum, "Mean": np.mean}[op]
             r = fn(args[0], axis=tuple(int(a) for a in np.atleast_1d(args[1])), keepdims=node.attr["keep_dims"].b)
         else:
             fail("the NumPy evaluator has no op %s (node %s)" % (op, name))
-        r = np.asarray(r, dtype=np.float32) if op != "Const" else r
+        r = np.asarray(r, dtype=np.float32) if op not in ("Const", "ArgMax", "Equal") else r
         cache[name] = r
         return r
 
@@ -227,12 +235,17 @@ def check_mlp(d):
             expect(np.array_equal(v.reshape(-1), expected), "%s's Const differs from the session's value" % name)
     with open(os.path.join(d, "mlp_io.txt")) as f:
         lines = f.read().splitlines()
-    head, x = read_values(lines[0])
-    x = x.reshape(int(head[1]), int(head[2]))
-    for line in lines[1:]:
+    feeds = {}
+    for line in lines:
+        head, values = read_values(line)
+        if head[0] == "input":
+            feeds[head[1]] = values.reshape([int(s) for s in head[2:]])
+    for line in lines:
         head, expected = read_values(line)
+        if head[0] != "output":
+            continue
         node, shape = head[1], [int(s) for s in head[2:]]
-        got = evaluate(g, {"x-input": x}, node)
+        got = evaluate(g, feeds, node)
         expect(list(got.shape) == shape, "%s: NumPy's shape %s, the session's %s" % (node, list(got.shape), shape))
         err = np.max(np.abs(got.reshape(-1) - expected))
         expect(err <= 1e-5, "%s: NumPy's value differs from the session's by %g" % (node, err))

@@ -183,6 +183,15 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
   const dims_t<shape_type>& dims() const { return extents; }
 
   static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+  static constexpr const char* tf_op = Max ? "ArgMax" : "ArgMin";
+  /// The axis goes in as a second input, an int32 scalar Const (TF's `dimension`).
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<typename E::value_type>("T");
+    b.template type<std::int32_t>("Tidx");
+    b.template type<std::int64_t>("output_type");
+    b.const_input("dimension", {}, std::vector<std::int32_t>{static_cast<std::int32_t>(axis)});
+  }
   static constexpr node_traits traits{.materialized = true, .differentiable = false};
   meta::children<E> children() const { return {&arg}; }
   template <class A>

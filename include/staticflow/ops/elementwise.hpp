@@ -201,16 +201,19 @@ SF_DEFINE_COMPARISON(not_equal, !=, "NotEqual")
 struct logical_and {
   static constexpr const char* name = "sf::logical_and";
   static constexpr const char* tf_op = "LogicalAnd";
+  template <class T, class B> void tf_attrs(B&) const {}  // bool only: no dtype attribute
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a && b; }
 };
 struct logical_or {
   static constexpr const char* name = "sf::logical_or";
   static constexpr const char* tf_op = "LogicalOr";
+  template <class T, class B> void tf_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a || b; }
 };
 struct logical_not {
   static constexpr const char* name = "sf::logical_not";
   static constexpr const char* tf_op = "LogicalNot";
+  template <class T, class B> void tf_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a) const { return !a; }
 };
 
@@ -218,6 +221,12 @@ struct logical_not {
 template <class To>
 struct cast_to {
   static constexpr const char* name = "sf::cast";
+  static constexpr const char* tf_op = "Cast";
+  template <class From, class B> void tf_attrs(B& b) const {
+    b.template type<From>("SrcT");
+    b.template type<To>("DstT");
+    b.flag("Truncate", false);
+  }
   template <class T> SF_HD_INLINE To operator()(T x) const { return static_cast<To>(x); }
 };
 template <class Op>
