@@ -1624,7 +1624,8 @@ struct gamma_generator {
 /// `operator()(a, b)`, `grad_a(a, b, y, g)` and `grad_b(a, b, y, g)`. Functors are trivially
 /// copyable, so evaluators holding them can be passed to CUDA kernels by value. `tf_op` is the
 /// TensorFlow op a GraphDef export writes for the functor (`tf_name`, when TF's Python gives its
-/// nodes another default name: `add` for Add), `tf_attrs(b)` its attributes beyond the dtype.
+/// nodes another default name: `add` for Add), `tf_attrs(b)` its attributes beyond the dtype,
+/// `tf_type_attrs<T>(b)` its dtype attributes when they are not `T` = the operands' dtype.
 
 #include <cmath>
 #include <limits>
@@ -1768,6 +1769,11 @@ struct divide {
   static constexpr const char* name = "sf::divide";
   static constexpr const char* tf_op = "RealDiv";
   static constexpr const char* tf_name = "truediv";  // the node name TF's Python operator gives
+  /// RealDiv divides floats; integers divide as C++ does, truncating: TF's TruncateDiv.
+  template <class T, class B> void tf_type_attrs(B& b) const {
+    if constexpr (std::numeric_limits<T>::is_integer) b.op("TruncateDiv");
+    b.template type<T>("T");
+  }
   template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a / b; }
   template <class T> SF_HD_INLINE T grad_a(T, T b, T, T g) const { return g / b; }
   template <class T> SF_HD_INLINE T grad_b(T, T b, T y, T g) const { return -g * y / b; }
@@ -1814,19 +1820,19 @@ SF_DEFINE_COMPARISON(not_equal, !=, "NotEqual")
 struct logical_and {
   static constexpr const char* name = "sf::logical_and";
   static constexpr const char* tf_op = "LogicalAnd";
-  template <class T, class B> void tf_attrs(B&) const {}  // bool only: no dtype attribute
+  template <class T, class B> void tf_type_attrs(B&) const {}  // bool only: no dtype attribute
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a && b; }
 };
 struct logical_or {
   static constexpr const char* name = "sf::logical_or";
   static constexpr const char* tf_op = "LogicalOr";
-  template <class T, class B> void tf_attrs(B&) const {}
+  template <class T, class B> void tf_type_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a || b; }
 };
 struct logical_not {
   static constexpr const char* name = "sf::logical_not";
   static constexpr const char* tf_op = "LogicalNot";
-  template <class T, class B> void tf_attrs(B&) const {}
+  template <class T, class B> void tf_type_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a) const { return !a; }
 };
 
@@ -1835,7 +1841,7 @@ template <class To>
 struct cast_to {
   static constexpr const char* name = "sf::cast";
   static constexpr const char* tf_op = "Cast";
-  template <class From, class B> void tf_attrs(B& b) const {
+  template <class From, class B> void tf_type_attrs(B& b) const {
     b.template type<From>("SrcT");
     b.template type<To>("DstT");
     b.flag("Truncate", false);
@@ -2479,11 +2485,11 @@ struct unary : node_base<unary<Op, E>> {
     return unary<Op, A>(op, std::move(a));
   }
   /// `T`, the operand's dtype, unless the functor states its own dtype attributes
-  /// (`tf_attrs<T>(b)`: Cast's SrcT and DstT), then what else the functor states.
+  /// (`tf_type_attrs<T>(b)`: Cast's SrcT and DstT), then what else the functor states.
   template <class B>
   void tf_attrs(B& b) const {
     using T = typename E::value_type;
-    if constexpr (requires { op.template tf_attrs<T>(b); }) op.template tf_attrs<T>(b);
+    if constexpr (requires { op.template tf_type_attrs<T>(b); }) op.template tf_type_attrs<T>(b);
     else b.template type<T>("T");
     if constexpr (requires { op.tf_attrs(b); }) op.tf_attrs(b);
   }
@@ -2577,12 +2583,12 @@ struct binary : node_base<binary<Op, L, R>> {
   static constexpr const char* tf_op = tf_op_v<Op>;
   static constexpr const char* tf_name = tf_name_v<Op>;
   meta::children<L, R> children() const { return {&lhs, &rhs}; }
-  /// `T`, the operands' dtype, unless the functor states its own (`tf_attrs<T>(b)`: the logical
-  /// ops have none).
+  /// `T`, the operands' dtype, unless the functor states its own (`tf_type_attrs<T>(b)`: the
+  /// logical ops have none).
   template <class B>
   void tf_attrs(B& b) const {
     using T = typename L::value_type;
-    if constexpr (requires { op.template tf_attrs<T>(b); }) op.template tf_attrs<T>(b);
+    if constexpr (requires { op.template tf_type_attrs<T>(b); }) op.template tf_type_attrs<T>(b);
     else b.template type<T>("T");
   }
   template <class A, class B>
@@ -10498,10 +10504,11 @@ class session final : public session_state {
 ///
 /// Freezing replaces each variable the outputs need by a `Const` with its value in the session.
 ///
-/// **Errors:** a node with no TF op (`sf::cast`, generators, fused ops TF lacks):
+/// **Errors:** a node with no TF op here (`sf::reverse`, random generators, dropout):
 /// unimplemented naming the op and showing the node (`describe`); a tensor in device memory:
 /// unimplemented; freezing an uninitialised variable: failed_precondition naming it.
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -12339,6 +12346,8 @@ class tf_node_builder {
     for (std::size_t i = 0; i < S::rank; ++i) s.dims.push_back(S::extents[i] == dyn ? -1 : static_cast<std::int64_t>(S::extents[i]));
     node_.attrs[key] = std::move(s);
   }
+  /// Another op than the node kind's `tf_op`, for these operands (integer division).
+  void op(const char* name) { node_.op = name; }
   /// Puts the inputs in TF's order: input i becomes the one at `order[i]` (ops whose operands
   /// staticflow takes in another order than TF).
   void input_order(std::initializer_list<std::size_t> order) {
@@ -12443,11 +12452,11 @@ class graph_exporter {
     return name;
   }
 
-  exported_graph take() { return {std::move(graph_), {}}; }
+  exported_graph take() { return std::move(graph_); }
 
  private:
   std::string remember(const std::string& key, std::string name) {
-    if (!key.empty()) done_[key] = name;
+    done_[key] = name;
     return name;
   }
 

@@ -60,11 +60,11 @@ struct unary : node_base<unary<Op, E>> {
     return unary<Op, A>(op, std::move(a));
   }
   /// `T`, the operand's dtype, unless the functor states its own dtype attributes
-  /// (`tf_attrs<T>(b)`: Cast's SrcT and DstT), then what else the functor states.
+  /// (`tf_type_attrs<T>(b)`: Cast's SrcT and DstT), then what else the functor states.
   template <class B>
   void tf_attrs(B& b) const {
     using T = typename E::value_type;
-    if constexpr (requires { op.template tf_attrs<T>(b); }) op.template tf_attrs<T>(b);
+    if constexpr (requires { op.template tf_type_attrs<T>(b); }) op.template tf_type_attrs<T>(b);
     else b.template type<T>("T");
     if constexpr (requires { op.tf_attrs(b); }) op.tf_attrs(b);
   }
@@ -158,12 +158,12 @@ struct binary : node_base<binary<Op, L, R>> {
   static constexpr const char* tf_op = tf_op_v<Op>;
   static constexpr const char* tf_name = tf_name_v<Op>;
   meta::children<L, R> children() const { return {&lhs, &rhs}; }
-  /// `T`, the operands' dtype, unless the functor states its own (`tf_attrs<T>(b)`: the logical
-  /// ops have none).
+  /// `T`, the operands' dtype, unless the functor states its own (`tf_type_attrs<T>(b)`: the
+  /// logical ops have none).
   template <class B>
   void tf_attrs(B& b) const {
     using T = typename L::value_type;
-    if constexpr (requires { op.template tf_attrs<T>(b); }) op.template tf_attrs<T>(b);
+    if constexpr (requires { op.template tf_type_attrs<T>(b); }) op.template tf_type_attrs<T>(b);
     else b.template type<T>("T");
   }
   template <class A, class B>

@@ -17,13 +17,14 @@
 ///
 /// Freezing replaces each variable the outputs need by a `Const` with its value in the session.
 ///
-/// **Errors:** a node with no TF op (`sf::cast`, generators, fused ops TF lacks):
+/// **Errors:** a node with no TF op here (`sf::reverse`, random generators, dropout):
 /// unimplemented naming the op and showing the node (`describe`); a tensor in device memory:
 /// unimplemented; freezing an uninitialised variable: failed_precondition naming it.
 #pragma once
 #ifndef STATICFLOW_GRAPH_EXPORT_HPP
 #define STATICFLOW_GRAPH_EXPORT_HPP
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -85,6 +86,8 @@ class tf_node_builder {
     for (std::size_t i = 0; i < S::rank; ++i) s.dims.push_back(S::extents[i] == dyn ? -1 : static_cast<std::int64_t>(S::extents[i]));
     node_.attrs[key] = std::move(s);
   }
+  /// Another op than the node kind's `tf_op`, for these operands (integer division).
+  void op(const char* name) { node_.op = name; }
   /// Puts the inputs in TF's order: input i becomes the one at `order[i]` (ops whose operands
   /// staticflow takes in another order than TF).
   void input_order(std::initializer_list<std::size_t> order) {
@@ -189,11 +192,11 @@ class graph_exporter {
     return name;
   }
 
-  exported_graph take() { return {std::move(graph_), {}}; }
+  exported_graph take() { return std::move(graph_); }
 
  private:
   std::string remember(const std::string& key, std::string name) {
-    if (!key.empty()) done_[key] = name;
+    done_[key] = name;
     return name;
   }
 

@@ -7,7 +7,8 @@
 /// `operator()(a, b)`, `grad_a(a, b, y, g)` and `grad_b(a, b, y, g)`. Functors are trivially
 /// copyable, so evaluators holding them can be passed to CUDA kernels by value. `tf_op` is the
 /// TensorFlow op a GraphDef export writes for the functor (`tf_name`, when TF's Python gives its
-/// nodes another default name: `add` for Add), `tf_attrs(b)` its attributes beyond the dtype.
+/// nodes another default name: `add` for Add), `tf_attrs(b)` its attributes beyond the dtype,
+/// `tf_type_attrs<T>(b)` its dtype attributes when they are not `T` = the operands' dtype.
 #pragma once
 #ifndef STATICFLOW_OPS_ELEMENTWISE_HPP
 #define STATICFLOW_OPS_ELEMENTWISE_HPP
@@ -155,6 +156,11 @@ struct divide {
   static constexpr const char* name = "sf::divide";
   static constexpr const char* tf_op = "RealDiv";
   static constexpr const char* tf_name = "truediv";  // the node name TF's Python operator gives
+  /// RealDiv divides floats; integers divide as C++ does, truncating: TF's TruncateDiv.
+  template <class T, class B> void tf_type_attrs(B& b) const {
+    if constexpr (std::numeric_limits<T>::is_integer) b.op("TruncateDiv");
+    b.template type<T>("T");
+  }
   template <class T> SF_HD_INLINE T operator()(T a, T b) const { return a / b; }
   template <class T> SF_HD_INLINE T grad_a(T, T b, T, T g) const { return g / b; }
   template <class T> SF_HD_INLINE T grad_b(T, T b, T y, T g) const { return -g * y / b; }
@@ -201,19 +207,19 @@ SF_DEFINE_COMPARISON(not_equal, !=, "NotEqual")
 struct logical_and {
   static constexpr const char* name = "sf::logical_and";
   static constexpr const char* tf_op = "LogicalAnd";
-  template <class T, class B> void tf_attrs(B&) const {}  // bool only: no dtype attribute
+  template <class T, class B> void tf_type_attrs(B&) const {}  // bool only: no dtype attribute
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a && b; }
 };
 struct logical_or {
   static constexpr const char* name = "sf::logical_or";
   static constexpr const char* tf_op = "LogicalOr";
-  template <class T, class B> void tf_attrs(B&) const {}
+  template <class T, class B> void tf_type_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a, bool b) const { return a || b; }
 };
 struct logical_not {
   static constexpr const char* name = "sf::logical_not";
   static constexpr const char* tf_op = "LogicalNot";
-  template <class T, class B> void tf_attrs(B&) const {}
+  template <class T, class B> void tf_type_attrs(B&) const {}
   SF_HD_INLINE bool operator()(bool a) const { return !a; }
 };
 
@@ -222,7 +228,7 @@ template <class To>
 struct cast_to {
   static constexpr const char* name = "sf::cast";
   static constexpr const char* tf_op = "Cast";
-  template <class From, class B> void tf_attrs(B& b) const {
+  template <class From, class B> void tf_type_attrs(B& b) const {
     b.template type<From>("SrcT");
     b.template type<To>("DstT");
     b.flag("Truncate", false);

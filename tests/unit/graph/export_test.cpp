@@ -229,6 +229,8 @@ TEST_CASE("constants: tensors and scalars become Consts with their values", "[gr
   CHECK(node(graph, "Const_1").attr<gd::tensor_proto>("value")->content == bytes_of<float>({0.5f, -3.0f}));
   CHECK(node(graph, "Const_1").attr<gd::tensor_proto>("value")->dims == std::vector<std::int64_t>{2});
   CHECK(node(graph, "truediv").op == "RealDiv");
+  auto n = sf::placeholder<std::int32_t, sf::shape<2>, "n">();
+  CHECK(sf::export_graph(n / 3).find("truediv")->op == "TruncateDiv");  // C++'s integer division
   CHECK(node(graph, "sub").op == "Sub");
   CHECK(node(graph, "sub").inputs == std::vector<std::string>{"mul", "Const_1"});
 }
