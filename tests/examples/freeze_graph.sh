@@ -21,7 +21,7 @@ command -v protoc >/dev/null 2>&1 || fail "protoc is not installed (Debian proto
 "$py" -c "import google.protobuf, numpy" 2>/dev/null ||
   fail "$py lacks google.protobuf or numpy (Debian python3-protobuf, python3-numpy; scripts/deps installs them)"
 (cd "$interop/proto" && protoc -I . --python_out="$work/gen" types.proto tensor_shape.proto versions.proto \
-  tensor.proto attr_value.proto graph.proto) || fail "protoc could not compile tests/interop/proto"
+  tensor.proto attr_value.proto graph.proto saver.proto meta_graph.proto) || fail "protoc could not compile tests/interop/proto"
 
 # same_accuracy LOG PB: the session's printed test accuracy equals NumPy's on the frozen graph.
 same_accuracy() {
