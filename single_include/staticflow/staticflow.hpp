@@ -10541,13 +10541,15 @@ class session final : public session_state {
 /// Python's protobuf writes with `SerializeToString(deterministic=True)` for the same message.
 /// Writing only: reading a GraphDef back is not part of this header.
 
-#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <type_traits>
 #include <vector>
 
 
@@ -11942,9 +11944,57 @@ struct string_list {
   friend bool operator==(const string_list&, const string_list&) = default;
 };
 
-/// An AttrValue: one member of its oneof (s, i, f, b, type, shape, tensor, or a list).
-using attr_value = std::variant<std::string, std::int64_t, float, bool, tf_dtype, shape_proto, tensor_proto, int_list,
-                                type_list, string_list>;
+/// An AttrValue: one member of its oneof (s, i, f, b, type, shape, tensor, or a list), made
+/// implicitly from a value of that member's type. (A tagged struct, not a std::variant: every
+/// program including staticflow.hpp compiles the saver's use of it, and a variant's converting
+/// assignments cost a measurable part of a second each time.)
+class attr_value {
+ public:
+  enum class kind : std::uint8_t { s, i, f, b, type, shape, tensor, list_i, list_type, list_s };
+  attr_value() = default;
+  attr_value(std::string v) : kind_(kind::s), s_(std::move(v)) {}  // NOLINT: implicit, as a oneof member is set
+  attr_value(std::int64_t v) : kind_(kind::i), i_(v) {}             // NOLINT
+  attr_value(float v) : kind_(kind::f), f_(v) {}                    // NOLINT
+  attr_value(bool v) : kind_(kind::b), b_(v) {}                     // NOLINT
+  attr_value(tf_dtype v) : kind_(kind::type), type_(v) {}           // NOLINT
+  attr_value(shape_proto v) : kind_(kind::shape), shape_(std::move(v)) {}     // NOLINT
+  attr_value(tensor_proto v) : kind_(kind::tensor), tensor_(std::move(v)) {}  // NOLINT
+  attr_value(int_list v) : kind_(kind::list_i), ints_(std::move(v)) {}        // NOLINT
+  attr_value(type_list v) : kind_(kind::list_type), types_(std::move(v)) {}   // NOLINT
+  attr_value(string_list v) : kind_(kind::list_s), strings_(std::move(v)) {}  // NOLINT
+
+  kind which() const noexcept { return kind_; }
+  /// The value when it is a `T`, else nullptr.
+  template <class T>
+  const T* get() const noexcept {
+    if constexpr (std::is_same_v<T, std::string>) return kind_ == kind::s ? &s_ : nullptr;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return kind_ == kind::i ? &i_ : nullptr;
+    else if constexpr (std::is_same_v<T, float>) return kind_ == kind::f ? &f_ : nullptr;
+    else if constexpr (std::is_same_v<T, bool>) return kind_ == kind::b ? &b_ : nullptr;
+    else if constexpr (std::is_same_v<T, tf_dtype>) return kind_ == kind::type ? &type_ : nullptr;
+    else if constexpr (std::is_same_v<T, shape_proto>) return kind_ == kind::shape ? &shape_ : nullptr;
+    else if constexpr (std::is_same_v<T, tensor_proto>) return kind_ == kind::tensor ? &tensor_ : nullptr;
+    else if constexpr (std::is_same_v<T, int_list>) return kind_ == kind::list_i ? &ints_ : nullptr;
+    else if constexpr (std::is_same_v<T, type_list>) return kind_ == kind::list_type ? &types_ : nullptr;
+    else {
+      static_assert(std::is_same_v<T, string_list>, "sf::io::graphdef::attr_value holds no such type");
+      return kind_ == kind::list_s ? &strings_ : nullptr;
+    }
+  }
+
+ private:
+  kind kind_ = kind::s;
+  std::string s_;
+  std::int64_t i_ = 0;
+  float f_ = 0;
+  bool b_ = false;
+  tf_dtype type_ = tf_dtype::invalid;
+  shape_proto shape_;
+  tensor_proto tensor_;
+  int_list ints_;
+  type_list types_;
+  string_list strings_;
+};
 
 /// A NodeDef. `attrs` is ordered by key: the order canonical serialisation and TF's text use.
 struct node_def {
@@ -11958,7 +12008,7 @@ struct node_def {
   template <class T>
   const T* attr(std::string_view key) const {
     const auto it = attrs.find(key);
-    return it == attrs.end() ? nullptr : std::get_if<T>(&it->second);
+    return it == attrs.end() ? nullptr : it->second.template get<T>();
   }
 };
 
@@ -11992,61 +12042,59 @@ inline std::string dtype_enum_name(tf_dtype t) {
 
 namespace detail {
 
-inline void write_shape(proto::writer& w, const std::vector<std::int64_t>& dims) {
+template <class W>
+void write_shape(W& w, const std::vector<std::int64_t>& dims) {
   for (const std::int64_t d : dims)
-    w.message(2, [&](proto::writer& dim) {
+    w.message(2, [&](auto& dim) {
       if (d != 0) dim.int64(1, d);
     });
 }
 
-inline void write_tensor(proto::writer& w, const tensor_proto& t) {
+template <class W>
+void write_tensor(W& w, const tensor_proto& t) {
   if (t.dtype != tf_dtype::invalid) w.uint64(1, static_cast<std::uint64_t>(t.dtype));
-  w.message(2, [&](proto::writer& s) { write_shape(s, t.dims); });
+  w.message(2, [&](auto& s) { write_shape(s, t.dims); });
   if (!t.content.empty()) w.bytes(4, t.content);
   for (const auto& s : t.strings) w.bytes(8, s);
 }
 
 /// The oneof member held, in its field (written even when it is the default value).
-inline void write_attr(proto::writer& w, const attr_value& v) {
-  struct visitor {
-    proto::writer& w;
-    void operator()(const std::string& s) const { w.bytes(2, s); }
-    void operator()(std::int64_t i) const { w.int64(3, i); }
-    void operator()(float f) const { w.float32(4, f); }
-    void operator()(bool b) const { w.boolean(5, b); }
-    void operator()(tf_dtype t) const { w.uint64(6, static_cast<std::uint64_t>(t)); }
-    void operator()(const shape_proto& s) const {
-      w.message(7, [&](proto::writer& m) { write_shape(m, s.dims); });
-    }
-    void operator()(const tensor_proto& t) const {
-      w.message(8, [&](proto::writer& m) { write_tensor(m, t); });
-    }
-    void operator()(const int_list& l) const {
-      w.message(1, [&](proto::writer& m) { m.packed_varints(3, std::span<const std::int64_t>(l.values)); });
-    }
-    void operator()(const type_list& l) const {
-      std::vector<int> numbers;
-      for (const tf_dtype t : l.values) numbers.push_back(static_cast<int>(t));
-      w.message(1, [&](proto::writer& m) { m.packed_varints(6, std::span<const int>(numbers)); });
-    }
-    void operator()(const string_list& l) const {
-      w.message(1, [&](proto::writer& m) {
-        for (const auto& s : l.values) m.bytes(2, s);
+template <class W>
+void write_attr(W& w, const attr_value& v) {
+  using k = attr_value::kind;
+  switch (v.which()) {
+    case k::s: return w.bytes(2, *v.get<std::string>());
+    case k::i: return w.int64(3, *v.get<std::int64_t>());
+    case k::f: return w.float32(4, *v.get<float>());
+    case k::b: return w.boolean(5, *v.get<bool>());
+    case k::type: return w.uint64(6, static_cast<std::uint64_t>(*v.get<tf_dtype>()));
+    case k::shape: return w.message(7, [&](auto& m) { write_shape(m, v.get<shape_proto>()->dims); });
+    case k::tensor: return w.message(8, [&](auto& m) { write_tensor(m, *v.get<tensor_proto>()); });
+    case k::list_i:
+      return w.message(1, [&](auto& m) { m.packed_varints(3, std::span<const std::int64_t>(v.get<int_list>()->values)); });
+    case k::list_type:
+      return w.message(1, [&](auto& m) {
+        std::vector<int> numbers;
+        for (const tf_dtype t : v.get<type_list>()->values) numbers.push_back(static_cast<int>(t));
+        m.packed_varints(6, std::span<const int>(numbers));
       });
-    }
-  };
-  std::visit(visitor{w}, v);
+    case k::list_s:
+      return w.message(1, [&](auto& m) {
+        for (const auto& s : v.get<string_list>()->values) m.bytes(2, s);
+      });
+  }
 }
 
-inline void write_node(proto::writer& w, const node_def& n) {
+template <class W>
+void write_node(W& w, const node_def& n) {
   if (!n.name.empty()) w.bytes(1, n.name);
   if (!n.op.empty()) w.bytes(2, n.op);
   for (const auto& in : n.inputs) w.bytes(3, in);
   if (!n.device.empty()) w.bytes(4, n.device);
   for (const auto& [key, value] : n.attrs)
-    w.message(5, [&](proto::writer& entry) {
+    w.message(5, [&](auto& entry) {
       entry.bytes(1, key);
-      entry.message(2, [&](proto::writer& m) { write_attr(m, value); });
+      entry.message(2, [&](auto& m) { write_attr(m, value); });
     });
 }
 
@@ -12062,10 +12110,17 @@ class text_printer {
   void close() { --depth_, line("}", ""); }
   void string(std::string_view field, std::string_view s) { line(field, ": \"" + escape(s) + "\""); }
   void number(std::string_view field, std::int64_t v) { line(field, ": " + std::to_string(v)); }
+  /// As protoc prints a float: 6 significant digits when they read back as the same float,
+  /// else 9 (which always do); "nan", "inf", "-inf".
   void real(std::string_view field, float v) {
     char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back the same float
-    line(field, ": " + std::string(buf, r.ptr));
+    if (std::isnan(v)) {
+      line(field, ": nan");
+      return;
+    }
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(v));
+    if (std::strtof(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    line(field, ": " + std::string(buf));
   }
   void word(std::string_view field, std::string_view w) { line(field, ": " + std::string(w)); }
   std::string take() { return std::move(out_); }
@@ -12111,7 +12166,8 @@ class text_printer {
 
 namespace detail {
 
-inline void print_shape(text_printer& p, const std::vector<std::int64_t>& dims) {
+template <class P>
+void print_shape(P& p, const std::vector<std::int64_t>& dims) {
   for (const std::int64_t d : dims) {
     p.open("dim");
     if (d != 0) p.number("size", d);
@@ -12119,7 +12175,8 @@ inline void print_shape(text_printer& p, const std::vector<std::int64_t>& dims) 
   }
 }
 
-inline void print_tensor(text_printer& p, const tensor_proto& t) {
+template <class P>
+void print_tensor(P& p, const tensor_proto& t) {
   if (t.dtype != tf_dtype::invalid) p.word("dtype", dtype_enum_name(t.dtype));
   p.open("tensor_shape");
   print_shape(p, t.dims);
@@ -12128,36 +12185,33 @@ inline void print_tensor(text_printer& p, const tensor_proto& t) {
   for (const auto& s : t.strings) p.string("string_val", s);
 }
 
-inline void print_attr(text_printer& p, const attr_value& v) {
-  struct visitor {
-    text_printer& p;
-    void operator()(const std::string& s) const { p.string("s", s); }
-    void operator()(std::int64_t i) const { p.number("i", i); }
-    void operator()(float f) const { p.real("f", f); }
-    void operator()(bool b) const { p.word("b", b ? "true" : "false"); }
-    void operator()(tf_dtype t) const { p.word("type", dtype_enum_name(t)); }
-    void operator()(const shape_proto& s) const { p.open("shape"), print_shape(p, s.dims), p.close(); }
-    void operator()(const tensor_proto& t) const { p.open("tensor"), print_tensor(p, t), p.close(); }
-    void operator()(const int_list& l) const {
-      p.open("list");
-      for (const std::int64_t i : l.values) p.number("i", i);
-      p.close();
-    }
-    void operator()(const type_list& l) const {
-      p.open("list");
-      for (const tf_dtype t : l.values) p.word("type", dtype_enum_name(t));
-      p.close();
-    }
-    void operator()(const string_list& l) const {
-      p.open("list");
-      for (const auto& s : l.values) p.string("s", s);
-      p.close();
-    }
-  };
-  std::visit(visitor{p}, v);
+template <class P>
+void print_attr(P& p, const attr_value& v) {
+  using k = attr_value::kind;
+  switch (v.which()) {
+    case k::s: return p.string("s", *v.get<std::string>());
+    case k::i: return p.number("i", *v.get<std::int64_t>());
+    case k::f: return p.real("f", *v.get<float>());
+    case k::b: return p.word("b", *v.get<bool>() ? "true" : "false");
+    case k::type: return p.word("type", dtype_enum_name(*v.get<tf_dtype>()));
+    case k::shape: return p.open("shape"), print_shape(p, v.get<shape_proto>()->dims), p.close();
+    case k::tensor: return p.open("tensor"), print_tensor(p, *v.get<tensor_proto>()), p.close();
+    case k::list_i:
+    case k::list_type:
+    case k::list_s: break;
+  }
+  p.open("list");
+  if (const auto* l = v.get<int_list>())
+    for (const std::int64_t i : l->values) p.number("i", i);
+  if (const auto* l = v.get<type_list>())
+    for (const tf_dtype t : l->values) p.word("type", dtype_enum_name(t));
+  if (const auto* l = v.get<string_list>())
+    for (const auto& s : l->values) p.string("s", s);
+  p.close();
 }
 
-inline void print_node(text_printer& p, const node_def& n) {
+template <class P>
+void print_node(P& p, const node_def& n) {
   if (!n.name.empty()) p.string("name", n.name);
   if (!n.op.empty()) p.string("op", n.op);
   for (const auto& in : n.inputs) p.string("input", in);
@@ -12200,14 +12254,20 @@ struct graph_def {
     return nullptr;
   }
 
+  // The encoders are templates (over the writer and printer types) so that a program that
+  // includes this header, as every user of the saver does, compiles them only when it writes
+  // a graph.
+
   /// The message's fields, in a writer (MetaGraphDef nests them).
-  void write_fields(proto::writer& w) const {
-    for (const auto& n : nodes) w.message(1, [&](proto::writer& m) { detail::write_node(m, n); });
-    w.message(4, [&](proto::writer& v) {
+  template <class W>
+  void write_fields(W& w) const {
+    for (const auto& n : nodes) w.message(1, [&](auto& m) { detail::write_node(m, n); });
+    w.message(4, [&](auto& v) {
       if (producer != 0) v.int64(1, producer);
     });
   }
-  void print_fields(text_printer& p) const {
+  template <class P>
+  void print_fields(P& p) const {
     for (const auto& n : nodes) p.open("node"), detail::print_node(p, n), p.close();
     p.open("versions");
     if (producer != 0) p.number("producer", producer);
@@ -12215,20 +12275,23 @@ struct graph_def {
   }
 
   /// The binary message (`.pb`).
+  template <class W = proto::writer>
   std::string serialize() const {
-    proto::writer w;
+    W w;
     write_fields(w);
     return w.take();
   }
   /// The text message (`.pbtxt`).
+  template <class P = text_printer>
   std::string text() const {
-    text_printer p;
+    P p;
     print_fields(p);
     return p.take();
   }
   /// Writes `path` (atomically): text when it ends in `.pbtxt` or `.txt`, binary otherwise.
+  template <class W = proto::writer, class P = text_printer>
   void write(const std::filesystem::path& path, bool sync = true) const {
-    detail::write_file(path, detail::is_text_path(path) ? text() : serialize(), sync);
+    detail::write_file(path, detail::is_text_path(path) ? text<P>() : serialize<W>(), sync);
   }
 };
 
@@ -12242,7 +12305,8 @@ struct saver_def {
   float keep_checkpoint_every_n_hours = 10000.0f;
   int version = 2;  ///< CheckpointFormatVersion V2: the tensor bundle
 
-  void write_fields(proto::writer& w) const {
+  template <class W>
+  void write_fields(W& w) const {
     if (!filename_tensor_name.empty()) w.bytes(1, filename_tensor_name);
     if (!save_tensor_name.empty()) w.bytes(2, save_tensor_name);
     if (!restore_op_name.empty()) w.bytes(3, restore_op_name);
@@ -12251,7 +12315,8 @@ struct saver_def {
     if (keep_checkpoint_every_n_hours != 0.0f) w.float32(6, keep_checkpoint_every_n_hours);
     if (version != 0) w.uint64(7, static_cast<std::uint64_t>(version));
   }
-  void print_fields(text_printer& p) const {
+  template <class P>
+  void print_fields(P& p) const {
     if (!filename_tensor_name.empty()) p.string("filename_tensor_name", filename_tensor_name);
     if (!save_tensor_name.empty()) p.string("save_tensor_name", save_tensor_name);
     if (!restore_op_name.empty()) p.string("restore_op_name", restore_op_name);
@@ -12269,18 +12334,20 @@ struct meta_graph_def {
   graph_def graph;
   saver_def saver;
 
+  template <class W = proto::writer>
   std::string serialize() const {
-    proto::writer w;
+    W w;
     if (!tags.empty())
-      w.message(1, [&](proto::writer& info) {
+      w.message(1, [&](auto& info) {
         for (const auto& t : tags) info.bytes(4, t);
       });
-    w.message(2, [&](proto::writer& g) { graph.write_fields(g); });
-    w.message(3, [&](proto::writer& s) { saver.write_fields(s); });
+    w.message(2, [&](auto& g) { graph.write_fields(g); });
+    w.message(3, [&](auto& s) { saver.write_fields(s); });
     return w.take();
   }
+  template <class P = text_printer>
   std::string text() const {
-    text_printer p;
+    P p;
     if (!tags.empty()) {
       p.open("meta_info_def");
       for (const auto& t : tags) p.string("tags", t);
@@ -12290,8 +12357,9 @@ struct meta_graph_def {
     p.open("saver_def"), saver.print_fields(p), p.close();
     return p.take();
   }
+  template <class W = proto::writer, class P = text_printer>
   void write(const std::filesystem::path& path, bool sync = true) const {
-    detail::write_file(path, detail::is_text_path(path) ? text() : serialize(), sync);
+    detail::write_file(path, detail::is_text_path(path) ? text<P>() : serialize<W>(), sync);
   }
 };
 
@@ -12326,9 +12394,12 @@ io::graphdef::tensor_proto make_tensor_proto(std::vector<std::int64_t> dims, con
 
 /// What a node's `tf_attrs(b)` writes through: the attributes of the NodeDef being built, and
 /// constant inputs (axes, shapes), which the walk adds under the node's name once it has one.
+/// (This and the walk are templates, over the NodeDef and the session state, so that programs
+/// that never export compile none of it.)
+template <class Node>
 class tf_node_builder {
  public:
-  tf_node_builder(io::graphdef::node_def& node, const char* sf_op) : node_(node), sf_op_(sf_op) {}
+  tf_node_builder(Node& node, const char* sf_op) : node_(node), sf_op_(sf_op) {}
 
   template <class T>
   void type(const std::string& key) {
@@ -12367,7 +12438,7 @@ class tf_node_builder {
   std::vector<std::pair<std::string, io::graphdef::tensor_proto>>& const_inputs() { return consts_; }
 
  private:
-  io::graphdef::node_def& node_;
+  Node& node_;
   const char* sf_op_;
   std::vector<std::pair<std::string, io::graphdef::tensor_proto>> consts_;
 };
@@ -12376,10 +12447,11 @@ class tf_node_builder {
 /// attributes alone, so a node with the op, inputs and attributes of one already emitted is
 /// that node (a materialised node used twice, or an elementwise expression copied into two
 /// places, as softmax copies its logits): it is emitted once.
+template <class State>
 class graph_exporter {
  public:
   /// `frozen`: the session state whose variable values become Consts (freeze); nullptr: export.
-  explicit graph_exporter(session_state* frozen = nullptr) : frozen_(frozen) {}
+  explicit graph_exporter(State* frozen = nullptr) : frozen_(frozen) {}
 
   /// Placeholder and variable names are fixed: taken before any op gets a default name, so an
   /// op named "add" never takes a name a variable "add" needs.
@@ -12413,7 +12485,7 @@ class graph_exporter {
       io::graphdef::node_def node;
       node.name = std::string(n.name());
       node.op = tf_op_v<N>;
-      tf_node_builder b(node, tf_op_v<N>);
+      tf_node_builder<io::graphdef::node_def> b(node, tf_op_v<N>);
       n.tf_attrs(b);
       graph_.nodes.push_back(std::move(node));
       return remember(key, std::string(n.name()));
@@ -12421,7 +12493,7 @@ class graph_exporter {
       io::graphdef::node_def node;
       node.op = tf_op_v<N>;
       for_each_child(n, [&](const auto& c) { node.inputs.push_back(add(c)); });
-      tf_node_builder b(node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
+      tf_node_builder<io::graphdef::node_def> b(node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
       if constexpr (requires { n.tf_attrs(b); }) n.tf_attrs(b);
       const std::string key = structural_key(node, b.const_inputs());
       if (const auto it = done_.find(key); it != done_.end()) return it->second;
@@ -12461,18 +12533,19 @@ class graph_exporter {
   }
 
   /// What makes two op nodes the same node: op, inputs, attributes and constant inputs.
+  template <class W = io::proto::writer>
   static std::string structural_key(const io::graphdef::node_def& node,
                                     const std::vector<std::pair<std::string, io::graphdef::tensor_proto>>& consts) {
-    io::proto::writer w;
+    W w;
     w.bytes(1, node.op);
     for (const auto& in : node.inputs) w.bytes(2, in);
     for (const auto& [key, value] : node.attrs) {
       w.bytes(3, key);
-      w.message(4, [&](io::proto::writer& m) { io::graphdef::detail::write_attr(m, value); });
+      w.message(4, [&](auto& m) { io::graphdef::detail::write_attr(m, value); });
     }
     for (const auto& [suffix, t] : consts) {
       w.bytes(5, suffix);
-      w.message(6, [&](io::proto::writer& m) { io::graphdef::detail::write_tensor(m, t); });
+      w.message(6, [&](auto& m) { io::graphdef::detail::write_tensor(m, t); });
     }
     return "op:" + w.take();
   }
@@ -12497,7 +12570,7 @@ class graph_exporter {
   template <class N>
   std::string add_frozen(const N& n) {
     const auto& def = *n.def;
-    session_state& state = *frozen_;
+    State& state = *frozen_;
     if (!state.is_initialized(def))
       fail<failed_precondition>({"sf::freeze: variable '", def.name(),
                                  "' has no value in the session (run its initialiser or restore a checkpoint first)"});
@@ -12512,7 +12585,7 @@ class graph_exporter {
     return def.name();
   }
 
-  session_state* frozen_;
+  State* frozen_;
   exported_graph graph_;
   std::set<std::string, std::less<>> used_;
   std::map<std::string, int, std::less<>> counters_;
@@ -12521,7 +12594,7 @@ class graph_exporter {
 
 template <class... E>
 exported_graph export_with(session_state* frozen, const E&... fetches) {
-  graph_exporter g(frozen);
+  graph_exporter<session_state> g(frozen);
   (g.reserve_names(as_node(fetches)), ...);
   std::vector<std::string> outputs;
   (outputs.push_back(g.add(as_node(fetches))), ...);
@@ -14181,33 +14254,34 @@ struct saved_tensor {
 
 namespace detail {
 
-namespace gd = io::graphdef;
+// Templates over the GraphDef type, so that a program including the saver compiles them only
+// when it saves (saver::save instantiates them).
 
-inline gd::tensor_proto string_tensor(std::vector<std::string> values, bool scalar = false) {
-  gd::tensor_proto t;
-  t.dtype = gd::tf_dtype::string;
-  if (!scalar) t.dims = {static_cast<std::int64_t>(values.size())};
-  t.strings = std::move(values);
-  return t;
-}
-
-inline gd::node_def make_node(std::string name, std::string op, std::vector<std::string> inputs = {}) {
-  gd::node_def n;
+template <class Graph>
+typename Graph::value_type make_node(const Graph&, std::string name, std::string op, std::vector<std::string> inputs = {}) {
+  typename Graph::value_type n;
   n.name = std::move(name);
   n.op = std::move(op);
   n.inputs = std::move(inputs);
   return n;
 }
 
-inline gd::node_def string_const(std::string name, gd::tensor_proto value) {
-  gd::node_def n = make_node(std::move(name), "Const");
-  n.attrs["dtype"] = gd::tf_dtype::string;
-  n.attrs["value"] = std::move(value);
-  return n;
+/// A DT_STRING Const: a vector of `values`, or the one value as a scalar.
+template <class Graph>
+void add_string_const(Graph& nodes, std::string name, std::vector<std::string> values, bool scalar = false) {
+  io::graphdef::tensor_proto t;
+  t.dtype = io::graphdef::tf_dtype::string;
+  if (!scalar) t.dims = {static_cast<std::int64_t>(values.size())};
+  t.strings = std::move(values);
+  auto n = make_node(nodes, std::move(name), "Const");
+  n.attrs["dtype"] = io::graphdef::tf_dtype::string;
+  n.attrs["value"] = std::move(t);
+  nodes.push_back(std::move(n));
 }
 
 /// "save", or "save_1", "save_2", ... when nodes of `g` already use the scope.
-inline std::string free_scope(const gd::graph_def& g) {
+template <class Graph>
+std::string free_scope(const Graph& g) {
   std::set<std::string> scopes;
   for (const auto& n : g.nodes) scopes.insert(n.name.substr(0, n.name.find('/')));
   std::string scope = "save";
@@ -14217,14 +14291,15 @@ inline std::string free_scope(const gd::graph_def& g) {
 
 /// A VariableV2 for each saved tensor the graph has no node for (optimiser slots, power
 /// accumulators, or a graph given without its variables).
-inline void add_variables(gd::graph_def& g, const std::vector<saved_tensor>& saved) {
+template <class Graph>
+void add_variables(Graph& g, const std::vector<saved_tensor>& saved) {
   std::set<std::string> have;
   for (const auto& n : g.nodes) have.insert(n.name);
   for (const auto& t : saved) {
     if (!have.insert(t.node).second) continue;
-    gd::node_def v = make_node(t.node, "VariableV2");
+    auto v = make_node(g.nodes, t.node, "VariableV2");
     v.attrs["dtype"] = t.dtype;
-    v.attrs["shape"] = gd::shape_proto{t.dims};
+    v.attrs["shape"] = io::graphdef::shape_proto{t.dims};
     v.attrs["container"] = std::string();
     v.attrs["shared_name"] = std::string();
     g.nodes.push_back(std::move(v));
@@ -14232,50 +14307,52 @@ inline void add_variables(gd::graph_def& g, const std::vector<saved_tensor>& sav
 }
 
 /// The save and restore nodes of the file comment, under `scope`.
-inline void add_save_ops(gd::graph_def& g, const std::vector<saved_tensor>& saved, const std::string& scope) {
+template <class Graph>
+void add_save_ops(Graph& g, const std::vector<saved_tensor>& saved, const std::string& scope) {
   std::vector<std::string> keys, slices(saved.size());
-  gd::type_list dtypes;
+  io::graphdef::type_list dtypes;
   for (const auto& t : saved) keys.push_back(t.key), dtypes.values.push_back(t.dtype);
   const std::string s = scope + "/";
+  auto& nodes = g.nodes;
 
-  g.nodes.push_back(string_const(s + "filename/input", string_tensor({"model"}, true)));
+  add_string_const(nodes, s + "filename/input", {"model"}, true);
   for (const auto& [name, input] : {std::pair{s + "filename", s + "filename/input"}, std::pair{s + "Const", s + "filename"}}) {
-    gd::node_def p = make_node(name, "PlaceholderWithDefault", {input});
-    p.attrs["dtype"] = gd::tf_dtype::string;
-    p.attrs["shape"] = gd::shape_proto{};
-    g.nodes.push_back(std::move(p));
+    auto p = make_node(nodes, name, "PlaceholderWithDefault", {input});
+    p.attrs["dtype"] = io::graphdef::tf_dtype::string;
+    p.attrs["shape"] = io::graphdef::shape_proto{};
+    nodes.push_back(std::move(p));
   }
 
   const auto add_names = [&](const char* op) {
-    g.nodes.push_back(string_const(s + op + "/tensor_names", string_tensor(keys)));
-    g.nodes.push_back(string_const(s + op + "/shape_and_slices", string_tensor(slices)));
+    add_string_const(nodes, s + op + "/tensor_names", keys);
+    add_string_const(nodes, s + op + "/shape_and_slices", slices);
   };
   add_names("SaveV2");
-  gd::node_def save = make_node(s + "SaveV2", "SaveV2", {s + "Const", s + "SaveV2/tensor_names", s + "SaveV2/shape_and_slices"});
+  auto save = make_node(nodes, s + "SaveV2", "SaveV2", {s + "Const", s + "SaveV2/tensor_names", s + "SaveV2/shape_and_slices"});
   for (const auto& t : saved) save.inputs.push_back(t.node);
   save.attrs["dtypes"] = dtypes;
-  g.nodes.push_back(std::move(save));
-  gd::node_def dep = make_node(s + "control_dependency", "Identity", {s + "Const", "^" + s + "SaveV2"});
-  dep.attrs["T"] = gd::tf_dtype::string;
-  dep.attrs["_class"] = gd::string_list{{"loc:@" + s + "Const"}};
-  g.nodes.push_back(std::move(dep));
+  nodes.push_back(std::move(save));
+  auto dep = make_node(nodes, s + "control_dependency", "Identity", {s + "Const", "^" + s + "SaveV2"});
+  dep.attrs["T"] = io::graphdef::tf_dtype::string;
+  dep.attrs["_class"] = io::graphdef::string_list{{"loc:@" + s + "Const"}};
+  nodes.push_back(std::move(dep));
 
   add_names("RestoreV2");
-  gd::node_def restore = make_node(s + "RestoreV2", "RestoreV2", {s + "Const", s + "RestoreV2/tensor_names", s + "RestoreV2/shape_and_slices"});
+  auto restore = make_node(nodes, s + "RestoreV2", "RestoreV2", {s + "Const", s + "RestoreV2/tensor_names", s + "RestoreV2/shape_and_slices"});
   restore.attrs["dtypes"] = dtypes;
-  g.nodes.push_back(std::move(restore));
-  gd::node_def all = make_node(s + "restore_all", "NoOp");
+  nodes.push_back(std::move(restore));
+  auto all = make_node(nodes, s + "restore_all", "NoOp");
   for (std::size_t i = 0; i < saved.size(); ++i) {
     const std::string name = s + "Assign" + (i ? "_" + std::to_string(i) : "");
-    gd::node_def a = make_node(name, "Assign", {saved[i].node, s + "RestoreV2" + (i ? ":" + std::to_string(i) : "")});
+    auto a = make_node(nodes, name, "Assign", {saved[i].node, s + "RestoreV2" + (i ? ":" + std::to_string(i) : "")});
     a.attrs["T"] = saved[i].dtype;
     a.attrs["use_locking"] = true;
     a.attrs["validate_shape"] = true;
-    a.attrs["_class"] = gd::string_list{{"loc:@" + saved[i].node}};
-    g.nodes.push_back(std::move(a));
+    a.attrs["_class"] = io::graphdef::string_list{{"loc:@" + saved[i].node}};
+    nodes.push_back(std::move(a));
     all.inputs.push_back("^" + name);
   }
-  g.nodes.push_back(std::move(all));
+  nodes.push_back(std::move(all));
 }
 
 }  // namespace detail
@@ -14283,10 +14360,11 @@ inline void add_save_ops(gd::graph_def& g, const std::vector<saved_tensor>& save
 /// `PREFIX.meta`'s message: `model` (a GraphDef of the model, e.g. `sf::export_graph(loss)`,
 /// or none) with the saved tensors' variables and the save and restore ops added, and the
 /// SaverDef naming them (`max_to_keep`, `keep_checkpoint_every_n_hours`: the saver's options).
-inline io::graphdef::meta_graph_def saver_meta_graph(io::graphdef::graph_def model, const std::vector<saved_tensor>& saved,
-                                                     std::int32_t max_to_keep, float keep_checkpoint_every_n_hours) {
+template <class Graph>
+io::graphdef::meta_graph_def saver_meta_graph(const Graph& model, const std::vector<saved_tensor>& saved,
+                                              std::int32_t max_to_keep, float keep_checkpoint_every_n_hours) {
   io::graphdef::meta_graph_def meta;
-  meta.graph = std::move(model);
+  meta.graph = model;
   detail::add_variables(meta.graph, saved);
   const std::string scope = detail::free_scope(meta.graph);
   detail::add_save_ops(meta.graph, saved, scope);
@@ -14436,8 +14514,10 @@ class saver {
     return out;
   }
 
-  std::string save_state(session_state& state, const graph& g, const std::string& prefix,
-                         std::optional<std::int64_t> step) {
+  /// (A template over the state, so that a program that never saves compiles none of it: the
+  /// MetaGraphDef's encoders are only instantiated here.)
+  template <class State>
+  std::string save_state(State& state, const graph& g, const std::string& prefix, std::optional<std::int64_t> step) {
     const std::string path = step ? prefix + "-" + std::to_string(*step) : prefix;
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);

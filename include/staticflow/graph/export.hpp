@@ -66,9 +66,12 @@ io::graphdef::tensor_proto make_tensor_proto(std::vector<std::int64_t> dims, con
 
 /// What a node's `tf_attrs(b)` writes through: the attributes of the NodeDef being built, and
 /// constant inputs (axes, shapes), which the walk adds under the node's name once it has one.
+/// (This and the walk are templates, over the NodeDef and the session state, so that programs
+/// that never export compile none of it.)
+template <class Node>
 class tf_node_builder {
  public:
-  tf_node_builder(io::graphdef::node_def& node, const char* sf_op) : node_(node), sf_op_(sf_op) {}
+  tf_node_builder(Node& node, const char* sf_op) : node_(node), sf_op_(sf_op) {}
 
   template <class T>
   void type(const std::string& key) {
@@ -107,7 +110,7 @@ class tf_node_builder {
   std::vector<std::pair<std::string, io::graphdef::tensor_proto>>& const_inputs() { return consts_; }
 
  private:
-  io::graphdef::node_def& node_;
+  Node& node_;
   const char* sf_op_;
   std::vector<std::pair<std::string, io::graphdef::tensor_proto>> consts_;
 };
@@ -116,10 +119,11 @@ class tf_node_builder {
 /// attributes alone, so a node with the op, inputs and attributes of one already emitted is
 /// that node (a materialised node used twice, or an elementwise expression copied into two
 /// places, as softmax copies its logits): it is emitted once.
+template <class State>
 class graph_exporter {
  public:
   /// `frozen`: the session state whose variable values become Consts (freeze); nullptr: export.
-  explicit graph_exporter(session_state* frozen = nullptr) : frozen_(frozen) {}
+  explicit graph_exporter(State* frozen = nullptr) : frozen_(frozen) {}
 
   /// Placeholder and variable names are fixed: taken before any op gets a default name, so an
   /// op named "add" never takes a name a variable "add" needs.
@@ -153,7 +157,7 @@ class graph_exporter {
       io::graphdef::node_def node;
       node.name = std::string(n.name());
       node.op = tf_op_v<N>;
-      tf_node_builder b(node, tf_op_v<N>);
+      tf_node_builder<io::graphdef::node_def> b(node, tf_op_v<N>);
       n.tf_attrs(b);
       graph_.nodes.push_back(std::move(node));
       return remember(key, std::string(n.name()));
@@ -161,7 +165,7 @@ class graph_exporter {
       io::graphdef::node_def node;
       node.op = tf_op_v<N>;
       for_each_child(n, [&](const auto& c) { node.inputs.push_back(add(c)); });
-      tf_node_builder b(node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
+      tf_node_builder<io::graphdef::node_def> b(node, op_name_v<N> ? op_name_v<N> : tf_op_v<N>);
       if constexpr (requires { n.tf_attrs(b); }) n.tf_attrs(b);
       const std::string key = structural_key(node, b.const_inputs());
       if (const auto it = done_.find(key); it != done_.end()) return it->second;
@@ -201,18 +205,19 @@ class graph_exporter {
   }
 
   /// What makes two op nodes the same node: op, inputs, attributes and constant inputs.
+  template <class W = io::proto::writer>
   static std::string structural_key(const io::graphdef::node_def& node,
                                     const std::vector<std::pair<std::string, io::graphdef::tensor_proto>>& consts) {
-    io::proto::writer w;
+    W w;
     w.bytes(1, node.op);
     for (const auto& in : node.inputs) w.bytes(2, in);
     for (const auto& [key, value] : node.attrs) {
       w.bytes(3, key);
-      w.message(4, [&](io::proto::writer& m) { io::graphdef::detail::write_attr(m, value); });
+      w.message(4, [&](auto& m) { io::graphdef::detail::write_attr(m, value); });
     }
     for (const auto& [suffix, t] : consts) {
       w.bytes(5, suffix);
-      w.message(6, [&](io::proto::writer& m) { io::graphdef::detail::write_tensor(m, t); });
+      w.message(6, [&](auto& m) { io::graphdef::detail::write_tensor(m, t); });
     }
     return "op:" + w.take();
   }
@@ -237,7 +242,7 @@ class graph_exporter {
   template <class N>
   std::string add_frozen(const N& n) {
     const auto& def = *n.def;
-    session_state& state = *frozen_;
+    State& state = *frozen_;
     if (!state.is_initialized(def))
       fail<failed_precondition>({"sf::freeze: variable '", def.name(),
                                  "' has no value in the session (run its initialiser or restore a checkpoint first)"});
@@ -252,7 +257,7 @@ class graph_exporter {
     return def.name();
   }
 
-  session_state* frozen_;
+  State* frozen_;
   exported_graph graph_;
   std::set<std::string, std::less<>> used_;
   std::map<std::string, int, std::less<>> counters_;
@@ -261,7 +266,7 @@ class graph_exporter {
 
 template <class... E>
 exported_graph export_with(session_state* frozen, const E&... fetches) {
-  graph_exporter g(frozen);
+  graph_exporter<session_state> g(frozen);
   (g.reserve_names(as_node(fetches)), ...);
   std::vector<std::string> outputs;
   (outputs.push_back(g.add(as_node(fetches))), ...);

@@ -20,13 +20,15 @@
 #ifndef STATICFLOW_IO_GRAPH_DEF_HPP
 #define STATICFLOW_IO_GRAPH_DEF_HPP
 
-#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <type_traits>
 #include <vector>
 
 #include "staticflow/io/atomic_file.hpp"
@@ -69,9 +71,57 @@ struct string_list {
   friend bool operator==(const string_list&, const string_list&) = default;
 };
 
-/// An AttrValue: one member of its oneof (s, i, f, b, type, shape, tensor, or a list).
-using attr_value = std::variant<std::string, std::int64_t, float, bool, tf_dtype, shape_proto, tensor_proto, int_list,
-                                type_list, string_list>;
+/// An AttrValue: one member of its oneof (s, i, f, b, type, shape, tensor, or a list), made
+/// implicitly from a value of that member's type. (A tagged struct, not a std::variant: every
+/// program including staticflow.hpp compiles the saver's use of it, and a variant's converting
+/// assignments cost a measurable part of a second each time.)
+class attr_value {
+ public:
+  enum class kind : std::uint8_t { s, i, f, b, type, shape, tensor, list_i, list_type, list_s };
+  attr_value() = default;
+  attr_value(std::string v) : kind_(kind::s), s_(std::move(v)) {}  // NOLINT: implicit, as a oneof member is set
+  attr_value(std::int64_t v) : kind_(kind::i), i_(v) {}             // NOLINT
+  attr_value(float v) : kind_(kind::f), f_(v) {}                    // NOLINT
+  attr_value(bool v) : kind_(kind::b), b_(v) {}                     // NOLINT
+  attr_value(tf_dtype v) : kind_(kind::type), type_(v) {}           // NOLINT
+  attr_value(shape_proto v) : kind_(kind::shape), shape_(std::move(v)) {}     // NOLINT
+  attr_value(tensor_proto v) : kind_(kind::tensor), tensor_(std::move(v)) {}  // NOLINT
+  attr_value(int_list v) : kind_(kind::list_i), ints_(std::move(v)) {}        // NOLINT
+  attr_value(type_list v) : kind_(kind::list_type), types_(std::move(v)) {}   // NOLINT
+  attr_value(string_list v) : kind_(kind::list_s), strings_(std::move(v)) {}  // NOLINT
+
+  kind which() const noexcept { return kind_; }
+  /// The value when it is a `T`, else nullptr.
+  template <class T>
+  const T* get() const noexcept {
+    if constexpr (std::is_same_v<T, std::string>) return kind_ == kind::s ? &s_ : nullptr;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return kind_ == kind::i ? &i_ : nullptr;
+    else if constexpr (std::is_same_v<T, float>) return kind_ == kind::f ? &f_ : nullptr;
+    else if constexpr (std::is_same_v<T, bool>) return kind_ == kind::b ? &b_ : nullptr;
+    else if constexpr (std::is_same_v<T, tf_dtype>) return kind_ == kind::type ? &type_ : nullptr;
+    else if constexpr (std::is_same_v<T, shape_proto>) return kind_ == kind::shape ? &shape_ : nullptr;
+    else if constexpr (std::is_same_v<T, tensor_proto>) return kind_ == kind::tensor ? &tensor_ : nullptr;
+    else if constexpr (std::is_same_v<T, int_list>) return kind_ == kind::list_i ? &ints_ : nullptr;
+    else if constexpr (std::is_same_v<T, type_list>) return kind_ == kind::list_type ? &types_ : nullptr;
+    else {
+      static_assert(std::is_same_v<T, string_list>, "sf::io::graphdef::attr_value holds no such type");
+      return kind_ == kind::list_s ? &strings_ : nullptr;
+    }
+  }
+
+ private:
+  kind kind_ = kind::s;
+  std::string s_;
+  std::int64_t i_ = 0;
+  float f_ = 0;
+  bool b_ = false;
+  tf_dtype type_ = tf_dtype::invalid;
+  shape_proto shape_;
+  tensor_proto tensor_;
+  int_list ints_;
+  type_list types_;
+  string_list strings_;
+};
 
 /// A NodeDef. `attrs` is ordered by key: the order canonical serialisation and TF's text use.
 struct node_def {
@@ -85,7 +135,7 @@ struct node_def {
   template <class T>
   const T* attr(std::string_view key) const {
     const auto it = attrs.find(key);
-    return it == attrs.end() ? nullptr : std::get_if<T>(&it->second);
+    return it == attrs.end() ? nullptr : it->second.template get<T>();
   }
 };
 
@@ -119,61 +169,59 @@ inline std::string dtype_enum_name(tf_dtype t) {
 
 namespace detail {
 
-inline void write_shape(proto::writer& w, const std::vector<std::int64_t>& dims) {
+template <class W>
+void write_shape(W& w, const std::vector<std::int64_t>& dims) {
   for (const std::int64_t d : dims)
-    w.message(2, [&](proto::writer& dim) {
+    w.message(2, [&](auto& dim) {
       if (d != 0) dim.int64(1, d);
     });
 }
 
-inline void write_tensor(proto::writer& w, const tensor_proto& t) {
+template <class W>
+void write_tensor(W& w, const tensor_proto& t) {
   if (t.dtype != tf_dtype::invalid) w.uint64(1, static_cast<std::uint64_t>(t.dtype));
-  w.message(2, [&](proto::writer& s) { write_shape(s, t.dims); });
+  w.message(2, [&](auto& s) { write_shape(s, t.dims); });
   if (!t.content.empty()) w.bytes(4, t.content);
   for (const auto& s : t.strings) w.bytes(8, s);
 }
 
 /// The oneof member held, in its field (written even when it is the default value).
-inline void write_attr(proto::writer& w, const attr_value& v) {
-  struct visitor {
-    proto::writer& w;
-    void operator()(const std::string& s) const { w.bytes(2, s); }
-    void operator()(std::int64_t i) const { w.int64(3, i); }
-    void operator()(float f) const { w.float32(4, f); }
-    void operator()(bool b) const { w.boolean(5, b); }
-    void operator()(tf_dtype t) const { w.uint64(6, static_cast<std::uint64_t>(t)); }
-    void operator()(const shape_proto& s) const {
-      w.message(7, [&](proto::writer& m) { write_shape(m, s.dims); });
-    }
-    void operator()(const tensor_proto& t) const {
-      w.message(8, [&](proto::writer& m) { write_tensor(m, t); });
-    }
-    void operator()(const int_list& l) const {
-      w.message(1, [&](proto::writer& m) { m.packed_varints(3, std::span<const std::int64_t>(l.values)); });
-    }
-    void operator()(const type_list& l) const {
-      std::vector<int> numbers;
-      for (const tf_dtype t : l.values) numbers.push_back(static_cast<int>(t));
-      w.message(1, [&](proto::writer& m) { m.packed_varints(6, std::span<const int>(numbers)); });
-    }
-    void operator()(const string_list& l) const {
-      w.message(1, [&](proto::writer& m) {
-        for (const auto& s : l.values) m.bytes(2, s);
+template <class W>
+void write_attr(W& w, const attr_value& v) {
+  using k = attr_value::kind;
+  switch (v.which()) {
+    case k::s: return w.bytes(2, *v.get<std::string>());
+    case k::i: return w.int64(3, *v.get<std::int64_t>());
+    case k::f: return w.float32(4, *v.get<float>());
+    case k::b: return w.boolean(5, *v.get<bool>());
+    case k::type: return w.uint64(6, static_cast<std::uint64_t>(*v.get<tf_dtype>()));
+    case k::shape: return w.message(7, [&](auto& m) { write_shape(m, v.get<shape_proto>()->dims); });
+    case k::tensor: return w.message(8, [&](auto& m) { write_tensor(m, *v.get<tensor_proto>()); });
+    case k::list_i:
+      return w.message(1, [&](auto& m) { m.packed_varints(3, std::span<const std::int64_t>(v.get<int_list>()->values)); });
+    case k::list_type:
+      return w.message(1, [&](auto& m) {
+        std::vector<int> numbers;
+        for (const tf_dtype t : v.get<type_list>()->values) numbers.push_back(static_cast<int>(t));
+        m.packed_varints(6, std::span<const int>(numbers));
       });
-    }
-  };
-  std::visit(visitor{w}, v);
+    case k::list_s:
+      return w.message(1, [&](auto& m) {
+        for (const auto& s : v.get<string_list>()->values) m.bytes(2, s);
+      });
+  }
 }
 
-inline void write_node(proto::writer& w, const node_def& n) {
+template <class W>
+void write_node(W& w, const node_def& n) {
   if (!n.name.empty()) w.bytes(1, n.name);
   if (!n.op.empty()) w.bytes(2, n.op);
   for (const auto& in : n.inputs) w.bytes(3, in);
   if (!n.device.empty()) w.bytes(4, n.device);
   for (const auto& [key, value] : n.attrs)
-    w.message(5, [&](proto::writer& entry) {
+    w.message(5, [&](auto& entry) {
       entry.bytes(1, key);
-      entry.message(2, [&](proto::writer& m) { write_attr(m, value); });
+      entry.message(2, [&](auto& m) { write_attr(m, value); });
     });
 }
 
@@ -189,10 +237,17 @@ class text_printer {
   void close() { --depth_, line("}", ""); }
   void string(std::string_view field, std::string_view s) { line(field, ": \"" + escape(s) + "\""); }
   void number(std::string_view field, std::int64_t v) { line(field, ": " + std::to_string(v)); }
+  /// As protoc prints a float: 6 significant digits when they read back as the same float,
+  /// else 9 (which always do); "nan", "inf", "-inf".
   void real(std::string_view field, float v) {
     char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back the same float
-    line(field, ": " + std::string(buf, r.ptr));
+    if (std::isnan(v)) {
+      line(field, ": nan");
+      return;
+    }
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(v));
+    if (std::strtof(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    line(field, ": " + std::string(buf));
   }
   void word(std::string_view field, std::string_view w) { line(field, ": " + std::string(w)); }
   std::string take() { return std::move(out_); }
@@ -238,7 +293,8 @@ class text_printer {
 
 namespace detail {
 
-inline void print_shape(text_printer& p, const std::vector<std::int64_t>& dims) {
+template <class P>
+void print_shape(P& p, const std::vector<std::int64_t>& dims) {
   for (const std::int64_t d : dims) {
     p.open("dim");
     if (d != 0) p.number("size", d);
@@ -246,7 +302,8 @@ inline void print_shape(text_printer& p, const std::vector<std::int64_t>& dims) 
   }
 }
 
-inline void print_tensor(text_printer& p, const tensor_proto& t) {
+template <class P>
+void print_tensor(P& p, const tensor_proto& t) {
   if (t.dtype != tf_dtype::invalid) p.word("dtype", dtype_enum_name(t.dtype));
   p.open("tensor_shape");
   print_shape(p, t.dims);
@@ -255,36 +312,33 @@ inline void print_tensor(text_printer& p, const tensor_proto& t) {
   for (const auto& s : t.strings) p.string("string_val", s);
 }
 
-inline void print_attr(text_printer& p, const attr_value& v) {
-  struct visitor {
-    text_printer& p;
-    void operator()(const std::string& s) const { p.string("s", s); }
-    void operator()(std::int64_t i) const { p.number("i", i); }
-    void operator()(float f) const { p.real("f", f); }
-    void operator()(bool b) const { p.word("b", b ? "true" : "false"); }
-    void operator()(tf_dtype t) const { p.word("type", dtype_enum_name(t)); }
-    void operator()(const shape_proto& s) const { p.open("shape"), print_shape(p, s.dims), p.close(); }
-    void operator()(const tensor_proto& t) const { p.open("tensor"), print_tensor(p, t), p.close(); }
-    void operator()(const int_list& l) const {
-      p.open("list");
-      for (const std::int64_t i : l.values) p.number("i", i);
-      p.close();
-    }
-    void operator()(const type_list& l) const {
-      p.open("list");
-      for (const tf_dtype t : l.values) p.word("type", dtype_enum_name(t));
-      p.close();
-    }
-    void operator()(const string_list& l) const {
-      p.open("list");
-      for (const auto& s : l.values) p.string("s", s);
-      p.close();
-    }
-  };
-  std::visit(visitor{p}, v);
+template <class P>
+void print_attr(P& p, const attr_value& v) {
+  using k = attr_value::kind;
+  switch (v.which()) {
+    case k::s: return p.string("s", *v.get<std::string>());
+    case k::i: return p.number("i", *v.get<std::int64_t>());
+    case k::f: return p.real("f", *v.get<float>());
+    case k::b: return p.word("b", *v.get<bool>() ? "true" : "false");
+    case k::type: return p.word("type", dtype_enum_name(*v.get<tf_dtype>()));
+    case k::shape: return p.open("shape"), print_shape(p, v.get<shape_proto>()->dims), p.close();
+    case k::tensor: return p.open("tensor"), print_tensor(p, *v.get<tensor_proto>()), p.close();
+    case k::list_i:
+    case k::list_type:
+    case k::list_s: break;
+  }
+  p.open("list");
+  if (const auto* l = v.get<int_list>())
+    for (const std::int64_t i : l->values) p.number("i", i);
+  if (const auto* l = v.get<type_list>())
+    for (const tf_dtype t : l->values) p.word("type", dtype_enum_name(t));
+  if (const auto* l = v.get<string_list>())
+    for (const auto& s : l->values) p.string("s", s);
+  p.close();
 }
 
-inline void print_node(text_printer& p, const node_def& n) {
+template <class P>
+void print_node(P& p, const node_def& n) {
   if (!n.name.empty()) p.string("name", n.name);
   if (!n.op.empty()) p.string("op", n.op);
   for (const auto& in : n.inputs) p.string("input", in);
@@ -327,14 +381,20 @@ struct graph_def {
     return nullptr;
   }
 
+  // The encoders are templates (over the writer and printer types) so that a program that
+  // includes this header, as every user of the saver does, compiles them only when it writes
+  // a graph.
+
   /// The message's fields, in a writer (MetaGraphDef nests them).
-  void write_fields(proto::writer& w) const {
-    for (const auto& n : nodes) w.message(1, [&](proto::writer& m) { detail::write_node(m, n); });
-    w.message(4, [&](proto::writer& v) {
+  template <class W>
+  void write_fields(W& w) const {
+    for (const auto& n : nodes) w.message(1, [&](auto& m) { detail::write_node(m, n); });
+    w.message(4, [&](auto& v) {
       if (producer != 0) v.int64(1, producer);
     });
   }
-  void print_fields(text_printer& p) const {
+  template <class P>
+  void print_fields(P& p) const {
     for (const auto& n : nodes) p.open("node"), detail::print_node(p, n), p.close();
     p.open("versions");
     if (producer != 0) p.number("producer", producer);
@@ -342,20 +402,23 @@ struct graph_def {
   }
 
   /// The binary message (`.pb`).
+  template <class W = proto::writer>
   std::string serialize() const {
-    proto::writer w;
+    W w;
     write_fields(w);
     return w.take();
   }
   /// The text message (`.pbtxt`).
+  template <class P = text_printer>
   std::string text() const {
-    text_printer p;
+    P p;
     print_fields(p);
     return p.take();
   }
   /// Writes `path` (atomically): text when it ends in `.pbtxt` or `.txt`, binary otherwise.
+  template <class W = proto::writer, class P = text_printer>
   void write(const std::filesystem::path& path, bool sync = true) const {
-    detail::write_file(path, detail::is_text_path(path) ? text() : serialize(), sync);
+    detail::write_file(path, detail::is_text_path(path) ? text<P>() : serialize<W>(), sync);
   }
 };
 
@@ -369,7 +432,8 @@ struct saver_def {
   float keep_checkpoint_every_n_hours = 10000.0f;
   int version = 2;  ///< CheckpointFormatVersion V2: the tensor bundle
 
-  void write_fields(proto::writer& w) const {
+  template <class W>
+  void write_fields(W& w) const {
     if (!filename_tensor_name.empty()) w.bytes(1, filename_tensor_name);
     if (!save_tensor_name.empty()) w.bytes(2, save_tensor_name);
     if (!restore_op_name.empty()) w.bytes(3, restore_op_name);
@@ -378,7 +442,8 @@ struct saver_def {
     if (keep_checkpoint_every_n_hours != 0.0f) w.float32(6, keep_checkpoint_every_n_hours);
     if (version != 0) w.uint64(7, static_cast<std::uint64_t>(version));
   }
-  void print_fields(text_printer& p) const {
+  template <class P>
+  void print_fields(P& p) const {
     if (!filename_tensor_name.empty()) p.string("filename_tensor_name", filename_tensor_name);
     if (!save_tensor_name.empty()) p.string("save_tensor_name", save_tensor_name);
     if (!restore_op_name.empty()) p.string("restore_op_name", restore_op_name);
@@ -396,18 +461,20 @@ struct meta_graph_def {
   graph_def graph;
   saver_def saver;
 
+  template <class W = proto::writer>
   std::string serialize() const {
-    proto::writer w;
+    W w;
     if (!tags.empty())
-      w.message(1, [&](proto::writer& info) {
+      w.message(1, [&](auto& info) {
         for (const auto& t : tags) info.bytes(4, t);
       });
-    w.message(2, [&](proto::writer& g) { graph.write_fields(g); });
-    w.message(3, [&](proto::writer& s) { saver.write_fields(s); });
+    w.message(2, [&](auto& g) { graph.write_fields(g); });
+    w.message(3, [&](auto& s) { saver.write_fields(s); });
     return w.take();
   }
+  template <class P = text_printer>
   std::string text() const {
-    text_printer p;
+    P p;
     if (!tags.empty()) {
       p.open("meta_info_def");
       for (const auto& t : tags) p.string("tags", t);
@@ -417,8 +484,9 @@ struct meta_graph_def {
     p.open("saver_def"), saver.print_fields(p), p.close();
     return p.take();
   }
+  template <class W = proto::writer, class P = text_printer>
   void write(const std::filesystem::path& path, bool sync = true) const {
-    detail::write_file(path, detail::is_text_path(path) ? text() : serialize(), sync);
+    detail::write_file(path, detail::is_text_path(path) ? text<P>() : serialize<W>(), sync);
   }
 };
 

@@ -168,8 +168,10 @@ class saver {
     return out;
   }
 
-  std::string save_state(session_state& state, const graph& g, const std::string& prefix,
-                         std::optional<std::int64_t> step) {
+  /// (A template over the state, so that a program that never saves compiles none of it: the
+  /// MetaGraphDef's encoders are only instantiated here.)
+  template <class State>
+  std::string save_state(State& state, const graph& g, const std::string& prefix, std::optional<std::int64_t> step) {
     const std::string path = step ? prefix + "-" + std::to_string(*step) : prefix;
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);

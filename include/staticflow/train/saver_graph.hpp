@@ -39,33 +39,34 @@ struct saved_tensor {
 
 namespace detail {
 
-namespace gd = io::graphdef;
+// Templates over the GraphDef type, so that a program including the saver compiles them only
+// when it saves (saver::save instantiates them).
 
-inline gd::tensor_proto string_tensor(std::vector<std::string> values, bool scalar = false) {
-  gd::tensor_proto t;
-  t.dtype = gd::tf_dtype::string;
-  if (!scalar) t.dims = {static_cast<std::int64_t>(values.size())};
-  t.strings = std::move(values);
-  return t;
-}
-
-inline gd::node_def make_node(std::string name, std::string op, std::vector<std::string> inputs = {}) {
-  gd::node_def n;
+template <class Graph>
+typename Graph::value_type make_node(const Graph&, std::string name, std::string op, std::vector<std::string> inputs = {}) {
+  typename Graph::value_type n;
   n.name = std::move(name);
   n.op = std::move(op);
   n.inputs = std::move(inputs);
   return n;
 }
 
-inline gd::node_def string_const(std::string name, gd::tensor_proto value) {
-  gd::node_def n = make_node(std::move(name), "Const");
-  n.attrs["dtype"] = gd::tf_dtype::string;
-  n.attrs["value"] = std::move(value);
-  return n;
+/// A DT_STRING Const: a vector of `values`, or the one value as a scalar.
+template <class Graph>
+void add_string_const(Graph& nodes, std::string name, std::vector<std::string> values, bool scalar = false) {
+  io::graphdef::tensor_proto t;
+  t.dtype = io::graphdef::tf_dtype::string;
+  if (!scalar) t.dims = {static_cast<std::int64_t>(values.size())};
+  t.strings = std::move(values);
+  auto n = make_node(nodes, std::move(name), "Const");
+  n.attrs["dtype"] = io::graphdef::tf_dtype::string;
+  n.attrs["value"] = std::move(t);
+  nodes.push_back(std::move(n));
 }
 
 /// "save", or "save_1", "save_2", ... when nodes of `g` already use the scope.
-inline std::string free_scope(const gd::graph_def& g) {
+template <class Graph>
+std::string free_scope(const Graph& g) {
   std::set<std::string> scopes;
   for (const auto& n : g.nodes) scopes.insert(n.name.substr(0, n.name.find('/')));
   std::string scope = "save";
@@ -75,14 +76,15 @@ inline std::string free_scope(const gd::graph_def& g) {
 
 /// A VariableV2 for each saved tensor the graph has no node for (optimiser slots, power
 /// accumulators, or a graph given without its variables).
-inline void add_variables(gd::graph_def& g, const std::vector<saved_tensor>& saved) {
+template <class Graph>
+void add_variables(Graph& g, const std::vector<saved_tensor>& saved) {
   std::set<std::string> have;
   for (const auto& n : g.nodes) have.insert(n.name);
   for (const auto& t : saved) {
     if (!have.insert(t.node).second) continue;
-    gd::node_def v = make_node(t.node, "VariableV2");
+    auto v = make_node(g.nodes, t.node, "VariableV2");
     v.attrs["dtype"] = t.dtype;
-    v.attrs["shape"] = gd::shape_proto{t.dims};
+    v.attrs["shape"] = io::graphdef::shape_proto{t.dims};
     v.attrs["container"] = std::string();
     v.attrs["shared_name"] = std::string();
     g.nodes.push_back(std::move(v));
@@ -90,50 +92,52 @@ inline void add_variables(gd::graph_def& g, const std::vector<saved_tensor>& sav
 }
 
 /// The save and restore nodes of the file comment, under `scope`.
-inline void add_save_ops(gd::graph_def& g, const std::vector<saved_tensor>& saved, const std::string& scope) {
+template <class Graph>
+void add_save_ops(Graph& g, const std::vector<saved_tensor>& saved, const std::string& scope) {
   std::vector<std::string> keys, slices(saved.size());
-  gd::type_list dtypes;
+  io::graphdef::type_list dtypes;
   for (const auto& t : saved) keys.push_back(t.key), dtypes.values.push_back(t.dtype);
   const std::string s = scope + "/";
+  auto& nodes = g.nodes;
 
-  g.nodes.push_back(string_const(s + "filename/input", string_tensor({"model"}, true)));
+  add_string_const(nodes, s + "filename/input", {"model"}, true);
   for (const auto& [name, input] : {std::pair{s + "filename", s + "filename/input"}, std::pair{s + "Const", s + "filename"}}) {
-    gd::node_def p = make_node(name, "PlaceholderWithDefault", {input});
-    p.attrs["dtype"] = gd::tf_dtype::string;
-    p.attrs["shape"] = gd::shape_proto{};
-    g.nodes.push_back(std::move(p));
+    auto p = make_node(nodes, name, "PlaceholderWithDefault", {input});
+    p.attrs["dtype"] = io::graphdef::tf_dtype::string;
+    p.attrs["shape"] = io::graphdef::shape_proto{};
+    nodes.push_back(std::move(p));
   }
 
   const auto add_names = [&](const char* op) {
-    g.nodes.push_back(string_const(s + op + "/tensor_names", string_tensor(keys)));
-    g.nodes.push_back(string_const(s + op + "/shape_and_slices", string_tensor(slices)));
+    add_string_const(nodes, s + op + "/tensor_names", keys);
+    add_string_const(nodes, s + op + "/shape_and_slices", slices);
   };
   add_names("SaveV2");
-  gd::node_def save = make_node(s + "SaveV2", "SaveV2", {s + "Const", s + "SaveV2/tensor_names", s + "SaveV2/shape_and_slices"});
+  auto save = make_node(nodes, s + "SaveV2", "SaveV2", {s + "Const", s + "SaveV2/tensor_names", s + "SaveV2/shape_and_slices"});
   for (const auto& t : saved) save.inputs.push_back(t.node);
   save.attrs["dtypes"] = dtypes;
-  g.nodes.push_back(std::move(save));
-  gd::node_def dep = make_node(s + "control_dependency", "Identity", {s + "Const", "^" + s + "SaveV2"});
-  dep.attrs["T"] = gd::tf_dtype::string;
-  dep.attrs["_class"] = gd::string_list{{"loc:@" + s + "Const"}};
-  g.nodes.push_back(std::move(dep));
+  nodes.push_back(std::move(save));
+  auto dep = make_node(nodes, s + "control_dependency", "Identity", {s + "Const", "^" + s + "SaveV2"});
+  dep.attrs["T"] = io::graphdef::tf_dtype::string;
+  dep.attrs["_class"] = io::graphdef::string_list{{"loc:@" + s + "Const"}};
+  nodes.push_back(std::move(dep));
 
   add_names("RestoreV2");
-  gd::node_def restore = make_node(s + "RestoreV2", "RestoreV2", {s + "Const", s + "RestoreV2/tensor_names", s + "RestoreV2/shape_and_slices"});
+  auto restore = make_node(nodes, s + "RestoreV2", "RestoreV2", {s + "Const", s + "RestoreV2/tensor_names", s + "RestoreV2/shape_and_slices"});
   restore.attrs["dtypes"] = dtypes;
-  g.nodes.push_back(std::move(restore));
-  gd::node_def all = make_node(s + "restore_all", "NoOp");
+  nodes.push_back(std::move(restore));
+  auto all = make_node(nodes, s + "restore_all", "NoOp");
   for (std::size_t i = 0; i < saved.size(); ++i) {
     const std::string name = s + "Assign" + (i ? "_" + std::to_string(i) : "");
-    gd::node_def a = make_node(name, "Assign", {saved[i].node, s + "RestoreV2" + (i ? ":" + std::to_string(i) : "")});
+    auto a = make_node(nodes, name, "Assign", {saved[i].node, s + "RestoreV2" + (i ? ":" + std::to_string(i) : "")});
     a.attrs["T"] = saved[i].dtype;
     a.attrs["use_locking"] = true;
     a.attrs["validate_shape"] = true;
-    a.attrs["_class"] = gd::string_list{{"loc:@" + saved[i].node}};
-    g.nodes.push_back(std::move(a));
+    a.attrs["_class"] = io::graphdef::string_list{{"loc:@" + saved[i].node}};
+    nodes.push_back(std::move(a));
     all.inputs.push_back("^" + name);
   }
-  g.nodes.push_back(std::move(all));
+  nodes.push_back(std::move(all));
 }
 
 }  // namespace detail
@@ -141,10 +145,11 @@ inline void add_save_ops(gd::graph_def& g, const std::vector<saved_tensor>& save
 /// `PREFIX.meta`'s message: `model` (a GraphDef of the model, e.g. `sf::export_graph(loss)`,
 /// or none) with the saved tensors' variables and the save and restore ops added, and the
 /// SaverDef naming them (`max_to_keep`, `keep_checkpoint_every_n_hours`: the saver's options).
-inline io::graphdef::meta_graph_def saver_meta_graph(io::graphdef::graph_def model, const std::vector<saved_tensor>& saved,
-                                                     std::int32_t max_to_keep, float keep_checkpoint_every_n_hours) {
+template <class Graph>
+io::graphdef::meta_graph_def saver_meta_graph(const Graph& model, const std::vector<saved_tensor>& saved,
+                                              std::int32_t max_to_keep, float keep_checkpoint_every_n_hours) {
   io::graphdef::meta_graph_def meta;
-  meta.graph = std::move(model);
+  meta.graph = model;
   detail::add_variables(meta.graph, saved);
   const std::string scope = detail::free_scope(meta.graph);
   detail::add_save_ops(meta.graph, saved, scope);
