@@ -52,6 +52,7 @@
 #include "staticflow/graph/initializer.hpp"
 #include "staticflow/graph/graph.hpp"
 #include "staticflow/graph/session.hpp"
+#include "staticflow/graph/export.hpp"
 #include "staticflow/train/schedule.hpp"
 #include "staticflow/train/optimizer.hpp"
 #include "staticflow/train/regularizer.hpp"

@@ -91,6 +91,15 @@ using windowed_shape = shape<SX::extents[0], window_out_extent(SX::extents[1], K
 template <std::size_t SH, std::size_t SW, padding Pad>
 struct conv2d_op {
   static constexpr const char* name = "sf::conv2d";
+  static constexpr const char* tf_op = "Conv2D";
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.ints("strides", {1, SH, SW, 1});
+    b.ints("dilations", {1, 1, 1, 1});
+    b.string("padding", Pad == padding::same ? "SAME" : "VALID");
+    b.string("data_format", "NHWC");
+    b.flag("use_cudnn_on_gpu", true);
+  }
   template <class SX, class SF>
   using result_shape = detail::windowed_shape<SX, SF::extents[0], SF::extents[1], SH, SW, Pad, SF::extents[3]>;
 
@@ -184,6 +193,14 @@ auto conv2d(const X& input, const F& filter) {
 template <std::size_t KH, std::size_t KW, std::size_t SH, std::size_t SW, padding Pad, bool Max>
 struct pool2d_op {
   static constexpr const char* name = Max ? "sf::max_pool2d" : "sf::avg_pool2d";
+  static constexpr const char* tf_op = Max ? "MaxPool" : "AvgPool";
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.ints("ksize", {1, KH, KW, 1});
+    b.ints("strides", {1, SH, SW, 1});
+    b.string("padding", Pad == padding::same ? "SAME" : "VALID");
+    b.string("data_format", "NHWC");
+  }
   template <class SX>
   using result_shape = detail::windowed_shape<SX, KH, KW, SH, SW, Pad, SX::extents[3]>;
 

@@ -48,6 +48,8 @@ struct unary : node_base<unary<Op, E>> {
   using shape_type = typename E::shape_type;
   using policy_type = typename E::policy_type;
   static constexpr const char* name = op_name_v<Op>;
+  static constexpr const char* tf_op = tf_op_v<Op>;
+  static constexpr const char* tf_name = tf_name_v<Op>;
   Op op;
   E arg;
   unary(Op o, E e) : op(o), arg(std::move(e)) {}
@@ -56,6 +58,15 @@ struct unary : node_base<unary<Op, E>> {
   template <class A>
   auto rebuild(A a) const {
     return unary<Op, A>(op, std::move(a));
+  }
+  /// `T`, the operand's dtype, unless the functor states its own dtype attributes
+  /// (`tf_type_attrs<T>(b)`: Cast's SrcT and DstT), then what else the functor states.
+  template <class B>
+  void tf_attrs(B& b) const {
+    using T = typename E::value_type;
+    if constexpr (requires { op.template tf_type_attrs<T>(b); }) op.template tf_type_attrs<T>(b);
+    else b.template type<T>("T");
+    if constexpr (requires { op.tf_attrs(b); }) op.tf_attrs(b);
   }
   /// d(op(a))/da * g, evaluated lazily with the recomputed forward value (ops without a `grad`,
   /// such as comparisons, pass nothing).
@@ -144,7 +155,17 @@ struct binary : node_base<binary<Op, L, R>> {
   binary(Op o, L l, R r, const dims_t<shape_type>& d) : op(o), lhs(std::move(l)), rhs(std::move(r)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = op_name_v<Op>;
+  static constexpr const char* tf_op = tf_op_v<Op>;
+  static constexpr const char* tf_name = tf_name_v<Op>;
   meta::children<L, R> children() const { return {&lhs, &rhs}; }
+  /// `T`, the operands' dtype, unless the functor states its own (`tf_type_attrs<T>(b)`: the
+  /// logical ops have none).
+  template <class B>
+  void tf_attrs(B& b) const {
+    using T = typename L::value_type;
+    if constexpr (requires { op.template tf_type_attrs<T>(b); }) op.template tf_type_attrs<T>(b);
+    else b.template type<T>("T");
+  }
   template <class A, class B>
   auto rebuild(A a, B b) const {
     return binary<Op, A, B>(op, std::move(a), std::move(b));
@@ -196,6 +217,11 @@ struct select : node_base<select<C, A, B>> {
       : cond(std::move(c)), if_true(std::move(a)), if_false(std::move(b)), extents(d) {}
   const dims_t<shape_type>& dims() const { return extents; }
   static constexpr const char* name = "sf::where";
+  static constexpr const char* tf_op = "SelectV2";  // broadcasting, as sf::where (TF 1.x's Select does not)
+  template <class Builder>
+  void tf_attrs(Builder& b) const {
+    b.template type<value_type>("T");
+  }
   meta::children<C, A, B> children() const { return {&cond, &if_true, &if_false}; }
   template <class C2, class A2, class B2>
   auto rebuild(C2 c, A2 a, B2 b) const {

@@ -22,6 +22,13 @@ template <bool LabelsGradient>
 struct softmax_xent_op {
   static constexpr const char* name =
       LabelsGradient ? "sf::softmax_cross_entropy_with_logits_v2" : "sf::softmax_cross_entropy_with_logits";
+  /// TF's op takes (features = logits, labels); its output 0 is the loss (1, the backprop, is
+  /// unused here).
+  static constexpr const char* tf_op = "SoftmaxCrossEntropyWithLogits";
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.input_order({1, 0});
+  }
   template <std::size_t Side>
   static constexpr bool has_gradient = Side == 1 || LabelsGradient;
   template <class SL, class SX>

@@ -46,6 +46,15 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
   const dims_t<shape_type>& dims() const { return extents; }
 
   static constexpr const char* name = "sf::matmul";
+  static constexpr const char* tf_op = "MatMul";
+  template <class B>
+  void tf_attrs(B& b) const {
+    if constexpr (!std::is_same_v<typename L::value_type, typename R::value_type>)
+      b.unsupported("TensorFlow's MatMul multiplies one dtype (this is a float32 by bfloat16 product)");
+    b.template type<value_type>("T");
+    b.flag("transpose_a", TransA);
+    b.flag("transpose_b", TransB);
+  }
   static constexpr node_traits traits{.materialized = true, .operands_in_memory = true};
   meta::children<L, R> children() const { return {&lhs, &rhs}; }
   template <class A, class B>

@@ -11,7 +11,9 @@
 ///   materialisation point keeps its `id`, so a rebuilt node is the same node;
 /// - `traits`: a `node_traits` (materialised, differentiable, operands in memory, placeholder,
 ///   variable), default-constructed when absent;
-/// - `name`: the op name logs and printouts use (`"sf::matmul"`), absent for leaves.
+/// - `name`: the op name logs and printouts use (`"sf::matmul"`), absent for leaves;
+/// - `tf_op` (and `tf_name`, `tf_attrs(b)`): the TensorFlow op, default node name and attributes
+///   a GraphDef export writes (graph/export.hpp); absent: the node cannot be exported.
 ///
 /// Differentiable nodes add `backward(grad_context&, g)` (elementwise: the upstream gradient as
 /// a lazy expression) or, when materialised, `backward(grad_context&, value, g)` (with the
@@ -176,6 +178,19 @@ inline constexpr const char* op_name_v = nullptr;
 template <class N>
   requires requires { { N::name } -> std::convertible_to<const char*>; }
 inline constexpr const char* op_name_v<N> = N::name;
+
+/// The TensorFlow op a GraphDef export writes for a node kind (nullptr: none; the export then
+/// says so), and the default node name TF's Python gives it (the op name unless `tf_name` says).
+template <class N>
+inline constexpr const char* tf_op_v = nullptr;
+template <class N>
+  requires requires { { N::tf_op } -> std::convertible_to<const char*>; }
+inline constexpr const char* tf_op_v<N> = N::tf_op;
+template <class N>
+inline constexpr const char* tf_name_v = tf_op_v<N>;
+template <class N>
+  requires requires { { N::tf_name } -> std::convertible_to<const char*>; }
+inline constexpr const char* tf_name_v<N> = N::tf_name;
 
 namespace detail {
 template <class... C>

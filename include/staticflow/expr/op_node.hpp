@@ -70,6 +70,8 @@ struct op_node : node_base<op_node<Op, A...>> {
   using op_type = Op;
   static constexpr node_traits traits = detail::op_traits<Op>();
   static constexpr const char* name = op_name_v<Op>;
+  static constexpr const char* tf_op = tf_op_v<Op>;
+  static constexpr const char* tf_name = tf_name_v<Op>;
   Op op;
   meta::values<A...> args;
   dims_t<shape_type> extents;
@@ -87,6 +89,13 @@ struct op_node : node_base<op_node<Op, A...>> {
     op_node<Op, B...> n(op, std::move(b)...);
     n.id = id;
     return n;
+  }
+
+  /// The dtype `T`, then what the op states.
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<value_type>("T");
+    if constexpr (requires { op.tf_attrs(b); }) op.tf_attrs(b);
   }
 
   template <class P, class T, class S>

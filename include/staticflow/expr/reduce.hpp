@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "staticflow/expr/elementwise.hpp"
 #include "staticflow/expr/evaluator.hpp"
@@ -98,6 +99,18 @@ struct reduce_node : node_base<reduce_node<Reducer, E, Keep, Mean, Axes...>> {
   }
 
   static constexpr const char* name = Mean ? "sf::reduce_mean" : op_name_v<Reducer>;
+  static constexpr const char* tf_op = Mean ? "Mean" : tf_op_v<Reducer>;
+  /// The axes go in as a second input, an int32 Const (TF's `reduction_indices`).
+  template <class B>
+  void tf_attrs(B& b) const {
+    std::vector<std::int32_t> axes;
+    for (std::size_t d = 0; d < E::shape_type::rank; ++d)
+      if (info::reduced[d]) axes.push_back(static_cast<std::int32_t>(d));
+    b.template type<value_type>("T");
+    b.template type<std::int32_t>("Tidx");
+    b.flag("keep_dims", Keep);
+    b.const_input("reduction_indices", {static_cast<std::int64_t>(axes.size())}, axes);
+  }
   /// The operand is read on the fly (not computed into memory first): `reduce_sum(square(a - b))`
   /// is one pass.
   static constexpr node_traits traits{.materialized = true};
@@ -170,6 +183,15 @@ struct arg_reduce_node : node_base<arg_reduce_node<E, Axis, Max>> {
   const dims_t<shape_type>& dims() const { return extents; }
 
   static constexpr const char* name = Max ? "sf::argmax" : "sf::argmin";
+  static constexpr const char* tf_op = Max ? "ArgMax" : "ArgMin";
+  /// The axis goes in as a second input, an int32 scalar Const (TF's `dimension`).
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<typename E::value_type>("T");
+    b.template type<std::int32_t>("Tidx");
+    b.template type<std::int64_t>("output_type");
+    b.const_input("dimension", {}, std::vector<std::int32_t>{static_cast<std::int32_t>(axis)});
+  }
   static constexpr node_traits traits{.materialized = true, .differentiable = false};
   meta::children<E> children() const { return {&arg}; }
   template <class A>

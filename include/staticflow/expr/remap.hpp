@@ -183,7 +183,13 @@ struct remap_node : node_base<remap_node<Op, E>> {
   using policy_type = typename E::policy_type;
   using plan_type = remap_plan<E::shape_type::rank, shape_type::rank>;
   static constexpr const char* name = Op::name;
+  static constexpr const char* tf_op = tf_op_v<Op>;
   static constexpr node_traits traits{.pointwise = false};
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<value_type>("T");
+    if constexpr (requires { Op::tf_attrs(b); }) Op::tf_attrs(b);
+  }
   E arg;
   value_type fill;  ///< what padding cells read
   plan_type plan;

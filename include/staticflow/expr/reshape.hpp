@@ -5,6 +5,9 @@
 #ifndef STATICFLOW_EXPR_RESHAPE_HPP
 #define STATICFLOW_EXPR_RESHAPE_HPP
 
+#include <cstdint>
+#include <vector>
+
 #include "staticflow/core/shape_error.hpp"
 #include "staticflow/expr/evaluator.hpp"
 
@@ -33,6 +36,17 @@ struct reshape_node : node_base<reshape_node<E, S>> {
   const dims_t<S>& dims() const { return extents; }
 
   static constexpr const char* name = "sf::reshape";
+  static constexpr const char* tf_op = "Reshape";
+  /// The target shape goes in as a second input, an int32 Const (-1 for the inferred extent).
+  template <class B>
+  void tf_attrs(B& b) const {
+    std::vector<std::int32_t> target;
+    for (std::size_t i = 0; i < S::rank; ++i)
+      target.push_back(S::extents[i] == dyn ? -1 : static_cast<std::int32_t>(S::extents[i]));
+    b.template type<value_type>("T");
+    b.template type<std::int32_t>("Tshape");
+    b.const_input("shape", {static_cast<std::int64_t>(S::rank)}, target);
+  }
   meta::children<E> children() const { return {&arg}; }
   /// Over a view of memory, reshaping is free: the result is a view with the new shape.
   template <class A>

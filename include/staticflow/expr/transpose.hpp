@@ -5,6 +5,9 @@
 #ifndef STATICFLOW_EXPR_TRANSPOSE_HPP
 #define STATICFLOW_EXPR_TRANSPOSE_HPP
 
+#include <cstdint>
+#include <vector>
+
 #include "staticflow/expr/remap.hpp"
 
 namespace staticflow {
@@ -13,6 +16,13 @@ namespace staticflow {
 template <int... Perm>
 struct transpose_op {
   static constexpr const char* name = "sf::transpose";
+  static constexpr const char* tf_op = "Transpose";
+  /// The permutation goes in as a second input, an int32 Const.
+  template <class B>
+  static void tf_attrs(B& b) {
+    b.template type<std::int32_t>("Tperm");
+    b.const_input("perm", {static_cast<std::int64_t>(sizeof...(Perm))}, std::vector<std::int32_t>{Perm...});
+  }
   template <std::size_t R>
   static constexpr remap_plan<R, R> plan(const index_array<R>& in) {
     constexpr int perm[] = {Perm..., 0};

@@ -205,6 +205,14 @@ struct variable_node : node_base<variable_node<T, S>> {
   using policy_type = void;
   static_assert(S::is_static, "sf::variable: a variable's shape must be fully static (no dyn extents)");
   static constexpr node_traits traits{.variable = true};
+  static constexpr const char* tf_op = "VariableV2";
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<T>("dtype");
+    b.template shape<S>("shape");
+    b.string("container", "");
+    b.string("shared_name", "");
+  }
   const variable_def<T>* def = nullptr;
   dims_t<S> dims() const { return detail::make_dims<S>(); }
   const std::string& name() const { return def->name(); }
@@ -234,6 +242,12 @@ struct placeholder_node : node_base<placeholder_node<T, S, Name>> {
   using policy_type = void;
   static constexpr node_traits traits{.placeholder = true};
   static constexpr std::string_view name() { return Name.view(); }
+  static constexpr const char* tf_op = "Placeholder";
+  template <class B>
+  void tf_attrs(B& b) const {
+    b.template type<T>("dtype");
+    b.template shape<S>("shape");
+  }
   /// Run-time extents are unknown until fed: `dyn` stands for them while the graph is built.
   dims_t<S> dims() const {
     dims_t<S> d{};

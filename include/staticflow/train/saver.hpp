@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief `train::saver`: TF 1.x's tf.train.Saver over TensorFlow's own checkpoint format (V2
-/// tensor bundles, io/tensor_bundle.hpp) and its `checkpoint` state file.
+/// tensor bundles, io/tensor_bundle.hpp), its `checkpoint` state file and `PREFIX.meta`, the
+/// MetaGraphDef TF's `import_meta_graph` reads (train/saver_graph.hpp).
 ///
 /// ```cpp
 /// sf::train::saver saver({.max_to_keep = 5, .keep_checkpoint_every_n_hours = 1});
@@ -32,6 +33,7 @@
 #include "staticflow/graph/session.hpp"
 #include "staticflow/io/tensor_bundle.hpp"
 #include "staticflow/train/checkpoint_state.hpp"
+#include "staticflow/train/saver_graph.hpp"
 
 namespace staticflow::train {
 
@@ -46,6 +48,9 @@ struct saver_options {
   std::string latest_filename = "checkpoint";
   /// fsync every file before it is renamed into place (see io::atomic_file).
   bool sync = true;
+  /// Write `PREFIX.meta` beside each checkpoint (TF's save(write_meta_graph=True)): the
+  /// MetaGraphDef of train/saver_graph.hpp.
+  bool write_meta_graph = true;
   /// Seconds since the epoch, for the state file's timestamps and keep_checkpoint_every_n_hours
   /// (tests replace it; empty: the system clock).
   std::function<double()> clock = {};
@@ -110,6 +115,11 @@ class saver {
     restore_state(s.effective_state(), s.get_graph(), prefix);
   }
 
+  /// The model graph `PREFIX.meta` holds (e.g. `sf::export_graph(loss, accuracy)`), to which
+  /// each save adds the saved variables and the save and restore ops. Without one the file
+  /// holds only those.
+  void set_meta_graph(io::graphdef::graph_def model) { model_ = std::move(model); }
+
   /// The checkpoints this saver keeps, oldest first (TF's last_checkpoints).
   std::vector<std::string> last_checkpoints() const {
     std::vector<std::string> out;
@@ -173,13 +183,16 @@ class saver {
     return out;
   }
 
-  std::string save_state(session_state& state, const graph& g, const std::string& prefix,
-                         std::optional<std::int64_t> step) {
+  /// (A template over the state, so that a program that never saves compiles none of it: the
+  /// MetaGraphDef's encoders are only instantiated here.)
+  template <class State>
+  std::string save_state(State& state, const graph& g, const std::string& prefix, std::optional<std::int64_t> step) {
     const std::string path = step ? prefix + "-" + std::to_string(*step) : prefix;
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
     io::bundle::writer w(path, options_.sync);
     staging host;
+    std::vector<saved_tensor> saved;
     for (const auto& [name, it] : items(state, g)) {
       const variable_base& v = *it.var;
       if (v.owner() != &g)
@@ -190,15 +203,26 @@ class saver {
                                                        v.name(), "'; run sf::global_variables_initializer() first"});
       if (it.power != 0) {
         write_power(w, name, v.type(), it.power);
+        saved.push_back({name, name, power_dtype(v.type()), {}});
         continue;
       }
       const void* bytes = it.slot ? it.slot : state.value_slot(v).data;
       if (!state.host_memory()) state.download(host.get(v.bytes()), bytes, v.bytes()), bytes = host.get(v.bytes());
       w.add(name, io::bundle::to_tf(v.type()), v.dims(), bytes, v.bytes());
+      saved.push_back({name, it.slot ? name : v.name(), io::bundle::to_tf(v.type()), v.dims()});
     }
     w.finish();
+    // After the checkpoint, before the state file names it: a crash in between leaves a
+    // restorable checkpoint whose .meta may be missing, never a .meta without its checkpoint.
+    if (options_.write_meta_graph)
+      saver_meta_graph(model_, saved, static_cast<std::int32_t>(options_.max_to_keep),
+                       static_cast<float>(options_.keep_checkpoint_every_n_hours))
+          .write(path + ".meta", options_.sync);
     record(path, dir);
     return path;
+  }
+  static io::bundle::tf_dtype power_dtype(dtype t) {
+    return t == dtype::float64 ? io::bundle::tf_dtype::float64 : io::bundle::tf_dtype::float32;
   }
   static void write_power(io::bundle::writer& w, const std::string& name, dtype t, double value) {
     if (t == dtype::float64) return w.add(name, io::bundle::tf_dtype::float64, {}, &value, sizeof value);
@@ -318,6 +342,7 @@ class saver {
 
   saver_options options_;
   std::map<std::string, const variable_base*> list_;  ///< empty: every variable of the graph, and the slots
+  io::graphdef::graph_def model_;                     ///< the model graph of `PREFIX.meta`
   std::vector<std::pair<std::string, double>> last_;  ///< kept checkpoints and their times, oldest first
   double last_preserved_ = 0;
 };
