@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief tf.image's random ops: `random_flip_left_right`, `random_flip_up_down`, `random_crop`,
-/// `random_brightness`, `random_contrast`, on [N, h, w, C] batches or one [h, w, C] image.
+/// `random_brightness`, `random_contrast`, `random_hue`, `random_saturation`, on [N, h, w, C]
+/// batches or one [h, w, C] image.
 ///
 /// Each takes a run counter (a scalar int64 variable, as `sf::dropout` does) and a seed: every
 /// evaluation advances the counter and draws anew; the same seed and counter value reproduce the
@@ -18,9 +19,11 @@
 #include <type_traits>
 
 #include "staticflow/expr/image_color.hpp"
+#include "staticflow/expr/image_hsv.hpp"
 #include "staticflow/expr/op_node.hpp"
 #include "staticflow/expr/reduce.hpp"
 #include "staticflow/expr/resize.hpp"
+#include "staticflow/ops/image_hsv.hpp"
 #include "staticflow/ops/image_random.hpp"
 
 namespace staticflow::image {
@@ -130,6 +133,31 @@ struct random_scalar_op {
   void backward(const D&, const C&, const V&, const G&, Tmp&) const {}  // an integer operand: never asked
 };
 
+/// adjust_hue (Hue) or adjust_saturation by an amount in memory (operand 1, a scalar).
+template <bool Hue>
+struct hsv_by_op {
+  static constexpr const char* name = Hue ? "sf::image::random_hue" : "sf::image::random_saturation";
+  template <std::size_t Side>
+  static constexpr bool has_gradient = false;  // as adjust_hue / adjust_saturation
+  template <class T, class>
+  using value_type = T;
+  template <class SX, class SA>
+  using result_shape = SX;
+  template <class S, class DX, class DA>
+  static dims_t<S> result_dims(const DX& x, const DA&) {
+    dims_t<S> d{};
+    for (std::size_t i = 0; i < S::rank; ++i) d[i] = x[i];
+    return d;
+  }
+  template <class P, class Out, class X, class A, class Tmp>
+  void forward(const Out& out, const X& x, const A& amount, Tmp&) const {
+    using T = typename X::value_type;
+    executor<P>::for_each(x.size() / 3, ops::hsv_adjust_by<T>{out.data(), x.data(), amount.data(), Hue});
+  }
+  template <int Side, class P, class D, class X, class A, class V, class G, class Tmp>
+  void backward(const D&, const X&, const A&, const V&, const G&, Tmp&) const {}  // never asked
+};
+
 /// TF's tf.image.random_flip_left_right: each image reversed along its width with probability 1/2.
 template <operand C, operand E>
 auto random_flip_left_right(const C& counter, const E& images, std::uint64_t seed) {
@@ -184,6 +212,26 @@ auto random_contrast(const C& counter, const E& images, double lower, double upp
   constexpr int r = int(detail::rank_v<E>);
   const auto mean = reduce_mean<r - 3, r - 2>(images, keepdims);
   return (images - mean) * random_uniform_scalar<value_t<E>>(counter, lower, upper, seed) + mean;
+}
+
+/// TF's tf.image.random_hue: adjust_hue by one delta uniform in [-max_delta, max_delta).
+/// **Errors:** max_delta outside [0, 0.5]: invalid_argument (as TF).
+template <operand C, operand E>
+auto random_hue(const C& counter, const E& images, double max_delta, std::uint64_t seed) {
+  if (!(max_delta >= 0 && max_delta <= 0.5))
+    staticflow::detail::fail<invalid_argument>({"sf::image::random_hue: max_delta must be in [0, 0.5], got ", max_delta});
+  (void)detail::make_hsv<ops::hsv_kind::adjust>(images, 0, 1);  // the colour-space checks, at compile time
+  return make_op_node(hsv_by_op<true>{}, images, random_uniform_scalar<value_t<E>>(counter, -max_delta, max_delta, seed));
+}
+
+/// TF's tf.image.random_saturation: adjust_saturation by one factor uniform in [lower, upper).
+/// **Errors:** lower < 0 or upper <= lower: invalid_argument (as TF).
+template <operand C, operand E>
+auto random_saturation(const C& counter, const E& images, double lower, double upper, std::uint64_t seed) {
+  if (!(lower >= 0 && upper > lower))
+    staticflow::detail::fail<invalid_argument>({"sf::image::random_saturation: need 0 <= lower < upper, got ", lower, ", ", upper});
+  (void)detail::make_hsv<ops::hsv_kind::adjust>(images, 0, 1);
+  return make_op_node(hsv_by_op<false>{}, images, random_uniform_scalar<value_t<E>>(counter, lower, upper, seed));
 }
 
 }  // namespace staticflow::image

@@ -85,5 +85,19 @@ struct hsv_pixels {
   }
 };
 
+/// The adjustment of hsv_pixels with its amount read from memory (a scalar another op drew):
+/// a hue shift when `hue`, else a saturation factor.
+template <class T>
+struct hsv_adjust_by {
+  T* out;
+  const T* in;
+  const T* amount;
+  bool hue;
+  SF_HD_INLINE void operator()(std::size_t p) const {
+    const T a = *amount;
+    hsv_pixels<T, hsv_kind::adjust>{out, in, hue ? a : T(0), hue ? T(1) : a}(p);
+  }
+};
+
 }  // namespace staticflow::ops
 #endif  // STATICFLOW_OPS_IMAGE_HSV_HPP

@@ -221,3 +221,30 @@ TEST_CASE("random flips, crops, brightness and contrast: per TF 1.x's draws, rep
   }
   CHECK_THROWS_AS(img::random_contrast(run, rgb, 1.5, 0.5, 5), sf::invalid_argument);
 }
+
+TEST_CASE("random_hue and random_saturation: one draw per evaluation, equal to the fixed adjustment", "[expr][image][random]") {
+  sf::tensor<std::int64_t, shape<>> run;
+  run.data()[0] = 0;
+  const auto rgb = image<1, 3, 3>({1, 0, 0, .2, .4, .8, 1, .5, 0});
+  for (int k = 0; k < 10; ++k) {
+    // The delta from the first pixel (pure red: its hue is the delta itself, wrapped), then every
+    // pixel equals adjust_hue by that delta.
+    const auto h = sf::eval(img::random_hue(run, rgb, 0.3, 9));
+    const auto hsv = sf::eval(img::rgb_to_hsv(h));
+    double delta = double(hsv.data()[0]);
+    if (delta >= 0.5) delta -= 1;
+    CHECK(delta >= -0.3 - 1e-6);
+    CHECK(delta < 0.3 + 1e-6);
+    const auto want = sf::eval(img::adjust_hue(rgb, delta));
+    for (std::size_t i = 0; i < rgb.size(); ++i) CHECK(double(h.data()[i]) == Approx(double(want.data()[i])).margin(1e-5));
+    // Saturation: pixel (.2, .4, .8) has s = .75; the drawn factor is s' / .75 (not clipped below 1.33).
+    const auto s = sf::eval(img::random_saturation(run, rgb, 0.5, 1.2, 4));
+    const double f = double(sf::eval(img::rgb_to_hsv(s)).data()[4]) / 0.75;
+    CHECK(f >= 0.5 - 1e-5);
+    CHECK(f < 1.2 + 1e-5);
+    const auto want_s = sf::eval(img::adjust_saturation(rgb, f));
+    for (std::size_t i = 0; i < rgb.size(); ++i) CHECK(double(s.data()[i]) == Approx(double(want_s.data()[i])).margin(1e-5));
+  }
+  CHECK_THROWS_AS(img::random_hue(run, rgb, 0.6, 9), sf::invalid_argument);
+  CHECK_THROWS_AS(img::random_saturation(run, rgb, 1.0, 1.0, 9), sf::invalid_argument);
+}
