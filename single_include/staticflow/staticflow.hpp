@@ -8156,9 +8156,9 @@ auto gather(const Params& params, const Indices& indices) {
 #ifndef STATICFLOW_EXPR_RESIZE_HPP
 #define STATICFLOW_EXPR_RESIZE_HPP
 /// \file
-/// \brief `image::resize_bilinear<H, W>(images)` and `image::resize_nearest_neighbor<H, W>(images)`:
-/// TF's tf.image.resize_bilinear / resize_nearest_neighbor (and `resize_images`), with
-/// `align_corners` and `half_pixel_centers`, on [N, h, w, C] batches or one [h, w, C] image.
+/// \brief `image::resize_bilinear<H, W>(images)`, `resize_nearest_neighbor`, `resize_bicubic` and
+/// `resize_area`: TF's tf.image.resize_* (and `resize_images`), with `align_corners` and
+/// `half_pixel_centers`, on [N, h, w, C] batches or one [h, w, C] image.
 ///
 /// TF 1.x's default is neither option (`tf.image.resize_images`); TF 2's `tf.image.resize` is
 /// `half_pixel_centers`, which is also OpenCV's `INTER_LINEAR` and Pillow's upscaling.
@@ -8300,14 +8300,131 @@ struct resize_nearest_backward {
   }
 };
 
+/// TF's bicubic taps along one axis (resize_bicubic_op.cc): four source indices and weights of
+/// the cubic convolution kernel with a = -0.75 (legacy) or Keys' a = -0.5 (half_pixel_centers),
+/// sampled like TF's table at 1/1024 steps of the fractional position. Legacy clamps taps to the
+/// edge; half-pixel drops taps outside the image and renormalises the rest, as TF does.
+struct cubic_taps {
+  std::size_t index[4];
+  float weight[4];
+};
+SF_HD_INLINE float cubic_near(float x, float a) { return ((a + 2) * x - (a + 3)) * x * x + 1; }         // |x| <= 1
+SF_HD_INLINE float cubic_far(float x, float a) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; }  // 1 < |x| < 2
+SF_HD_INLINE cubic_taps bicubic_taps(std::size_t out, float scale, std::size_t in, bool half) {
+  constexpr long long table = 1024;
+  const float a = half ? -0.5f : -0.75f;
+  const float s = half ? (static_cast<float>(out) + 0.5f) * scale - 0.5f : static_cast<float>(out) * scale;
+  const long long base = static_cast<long long>(std::floor(s));
+  const long long step = static_cast<long long>(std::nearbyint((s - static_cast<float>(base)) * table));
+  const float t = static_cast<float>(step) / table, u = static_cast<float>(table - step) / table;
+  const float w[4] = {cubic_far(t + 1, a), cubic_near(t, a), cubic_near(u, a), cubic_far(u + 1, a)};
+  cubic_taps r{};
+  float sum = 0;
+  const long long last = static_cast<long long>(in) - 1;
+  for (int k = 0; k < 4; ++k) {
+    const long long i = base - 1 + k, b = i < 0 ? 0 : i > last ? last : i;
+    r.index[k] = static_cast<std::size_t>(b);
+    r.weight[k] = !half || b == i ? w[k] : 0.0f;
+    sum += r.weight[k];
+  }
+  if (half && std::abs(sum) >= 1000.0f * 1.17549435e-38f)
+    for (float& x : r.weight) x /= sum;
+  return r;
+}
+
+/// out[n, y, x, ch] by bicubic interpolation (rows of 4 taps, then the column of their results).
+template <class T, class U>
+struct resize_bicubic_forward {
+  U* out;
+  const T* in;
+  resize_geometry g;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c, x = i / g.c % g.out_w, y = i / (g.c * g.out_w) % g.out_h, n = i / (g.c * g.out_w * g.out_h);
+    const cubic_taps ty = bicubic_taps(y, g.scale_y, g.in_h, g.half_pixel_centers);
+    const cubic_taps tx = bicubic_taps(x, g.scale_x, g.in_w, g.half_pixel_centers);
+    const T* img = in + n * g.in_h * g.in_w * g.c + ch;
+    U sum = 0;
+    for (int r = 0; r < 4; ++r) {
+      U row = 0;
+      for (int k = 0; k < 4; ++k) row += static_cast<U>(tx.weight[k]) * static_cast<U>(img[(ty.index[r] * g.in_w + tx.index[k]) * g.c]);
+      sum += static_cast<U>(ty.weight[r]) * row;
+    }
+    out[i] = sum;
+  }
+};
+
+/// The input's gradient of a bicubic resize (TF's ResizeBicubicGrad), one (image, channel)
+/// plane per index, as resize_bilinear_backward.
+template <class T>
+struct resize_bicubic_backward {
+  T* d;
+  const T* g;
+  resize_geometry geo;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const std::size_t n = k / geo.c, ch = k % geo.c;
+    T* dn = d + n * geo.in_h * geo.in_w * geo.c + ch;
+    for (std::size_t p = 0; p < geo.in_h * geo.in_w; ++p) dn[p * geo.c] = T(0);
+    const T* gn = g + n * geo.out_h * geo.out_w * geo.c + ch;
+    for (std::size_t y = 0; y < geo.out_h; ++y) {
+      const cubic_taps ty = bicubic_taps(y, geo.scale_y, geo.in_h, geo.half_pixel_centers);
+      for (std::size_t x = 0; x < geo.out_w; ++x) {
+        const cubic_taps tx = bicubic_taps(x, geo.scale_x, geo.in_w, geo.half_pixel_centers);
+        const T v = gn[(y * geo.out_w + x) * geo.c];
+        for (int r = 0; r < 4; ++r)
+          for (int c = 0; c < 4; ++c)
+            dn[(ty.index[r] * geo.in_w + tx.index[c]) * geo.c] += v * static_cast<T>(ty.weight[r]) * static_cast<T>(tx.weight[c]);
+      }
+    }
+  }
+};
+
+/// TF's ResizeArea: each output pixel the average of the input area it covers, [y s, (y + 1) s)
+/// by [x s, (x + 1) s) (s the scale), pixels partly inside weighted by the part inside; indices
+/// past the edge read the edge pixel (TF's bound).
+template <class T, class U>
+struct resize_area_forward {
+  U* out;
+  const T* in;
+  resize_geometry g;
+  SF_HD_INLINE static void span(std::size_t o, float scale, std::size_t in, long long& first, long long& end, float& lo, float& hi) {
+    lo = static_cast<float>(o) * scale;
+    hi = static_cast<float>(o + 1) * scale;
+    first = static_cast<long long>(std::floor(lo));
+    end = static_cast<long long>(std::ceil(hi));
+    (void)in;
+  }
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t ch = i % g.c, x = i / g.c % g.out_w, y = i / (g.c * g.out_w) % g.out_h, n = i / (g.c * g.out_w * g.out_h);
+    long long y0, y1, x0, x1;
+    float ylo, yhi, xlo, xhi;
+    span(y, g.scale_y, g.in_h, y0, y1, ylo, yhi);
+    span(x, g.scale_x, g.in_w, x0, x1, xlo, xhi);
+    const T* img = in + n * g.in_h * g.in_w * g.c + ch;
+    const long long last_y = static_cast<long long>(g.in_h) - 1, last_x = static_cast<long long>(g.in_w) - 1;
+    U sum = 0;
+    for (long long r = y0; r < y1; ++r) {
+      const float wy = (static_cast<float>(r + 1) < yhi ? static_cast<float>(r + 1) : yhi) - (static_cast<float>(r) > ylo ? static_cast<float>(r) : ylo);
+      const std::size_t br = static_cast<std::size_t>(r < 0 ? 0 : r > last_y ? last_y : r);
+      U row = 0;
+      for (long long c = x0; c < x1; ++c) {
+        const float wx = (static_cast<float>(c + 1) < xhi ? static_cast<float>(c + 1) : xhi) - (static_cast<float>(c) > xlo ? static_cast<float>(c) : xlo);
+        const std::size_t bc = static_cast<std::size_t>(c < 0 ? 0 : c > last_x ? last_x : c);
+        row += static_cast<U>(wx) * static_cast<U>(img[(br * g.in_w + bc) * g.c]);
+      }
+      sum += static_cast<U>(wy) * row;
+    }
+    out[i] = sum / static_cast<U>(g.scale_y * g.scale_x);
+  }
+};
+
 }  // namespace staticflow::ops
 #endif  // STATICFLOW_OPS_RESIZE_HPP
 // ---- end staticflow/ops/resize.hpp ----
 
 namespace staticflow::image {
 
-/// TF's resize methods (tf.image.ResizeMethod); bicubic and area are not implemented yet.
-enum class resize_method { bilinear, nearest_neighbor };
+/// TF's resize methods (tf.image.ResizeMethod).
+enum class resize_method { bilinear, nearest_neighbor, bicubic, area };
 
 /// The two coordinate options of TF's resize ops.
 struct resize_options {
@@ -8340,11 +8457,16 @@ inline float resize_scale(std::size_t in, std::size_t out, bool align_corners) {
 
 template <resize_method Method, std::size_t H, std::size_t W>
 struct resize_op {
-  static constexpr const char* name = Method == resize_method::bilinear ? "sf::image::resize_bilinear"
-                                                                        : "sf::image::resize_nearest_neighbor";
-  /// Bilinear values are floats whatever the input's type, as TF's; nearest keeps the type.
+  static constexpr const char* name = Method == resize_method::bilinear           ? "sf::image::resize_bilinear"
+                                      : Method == resize_method::nearest_neighbor ? "sf::image::resize_nearest_neighbor"
+                                      : Method == resize_method::bicubic          ? "sf::image::resize_bicubic"
+                                                                                  : "sf::image::resize_area";
+  /// Values are floats whatever the input's type, as TF's; nearest keeps the type.
   template <class T>
-  using value_type = std::conditional_t<Method == resize_method::bilinear && !std::is_floating_point_v<T>, float, T>;
+  using value_type = std::conditional_t<Method != resize_method::nearest_neighbor && !std::is_floating_point_v<T>, float, T>;
+  /// TF registers no gradient for ResizeArea.
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Method != resize_method::area;
   template <class S>
   using result_shape = typename detail::resized_shape<S, H, W>::type;
   template <class S, class D>
@@ -8374,6 +8496,10 @@ struct resize_op {
     using U = typename Out::value_type;
     if constexpr (Method == resize_method::bilinear)
       executor<P>::for_each(out.size(), ops::resize_bilinear_forward<T, U>{out.data(), x.data(), geometry(x)});
+    else if constexpr (Method == resize_method::bicubic)
+      executor<P>::for_each(out.size(), ops::resize_bicubic_forward<T, U>{out.data(), x.data(), geometry(x)});
+    else if constexpr (Method == resize_method::area)
+      executor<P>::for_each(out.size(), ops::resize_area_forward<T, U>{out.data(), x.data(), geometry(x)});
     else
       executor<P>::for_each(out.size(), ops::resize_nearest_forward<T>{out.data(), x.data(), geometry(x), options.align_corners});
   }
@@ -8386,6 +8512,10 @@ struct resize_op {
     const std::size_t work = geo.in_h * geo.in_w + geo.out_h * geo.out_w;
     if constexpr (Method == resize_method::bilinear)
       executor<P>::for_each(geo.n * geo.c, ops::resize_bilinear_backward<T>{d.data(), g.data(), geo}, work);
+    else if constexpr (Method == resize_method::bicubic)
+      executor<P>::for_each(geo.n * geo.c, ops::resize_bicubic_backward<T>{d.data(), g.data(), geo}, 16 * work);
+    else if constexpr (Method == resize_method::area)
+      return;  // never asked: no gradient
     else
       executor<P>::for_each(geo.n * geo.c, ops::resize_nearest_backward<T>{d.data(), g.data(), geo, options.align_corners},
                             work);
@@ -8421,6 +8551,23 @@ auto resize_bilinear(const E& images, resize_options options = {}) {
 template <std::size_t H, std::size_t W, operand E>
 auto resize_nearest_neighbor(const E& images, resize_options options = {}) {
   return resize<resize_method::nearest_neighbor, H, W>(images, options);
+}
+
+/// TF's tf.image.resize_bicubic(images, [H, W], align_corners, half_pixel_centers): the cubic
+/// kernel with a = -0.75 (legacy), or Keys' a = -0.5 with out-of-image taps dropped
+/// (half_pixel_centers, TF 2's resize and Pillow's BICUBIC).
+template <std::size_t H, std::size_t W, operand E>
+auto resize_bicubic(const E& images, resize_options options = {}) {
+  return resize<resize_method::bicubic, H, W>(images, options);
+}
+
+/// TF's tf.image.resize_area(images, [H, W], align_corners): each output pixel the average of
+/// the input area it covers (OpenCV's INTER_AREA when shrinking). No gradient, as in TF.
+template <std::size_t H, std::size_t W, operand E>
+auto resize_area(const E& images, resize_options options = {}) {
+  if (options.half_pixel_centers)
+    staticflow::detail::fail<invalid_argument>({"sf::image::resize_area: half_pixel_centers is not an option of ResizeArea"});
+  return resize<resize_method::area, H, W>(images, options);
 }
 
 }  // namespace staticflow::image

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// \brief interop_opencv_resize's staticflow side: a seeded random batch of float images resized
-/// by sf::image::resize_bilinear / resize_nearest_neighbor, every array written as raw
-/// little-endian float32 for tests/interop/resize_opencv.py to compare with OpenCV's cv2.resize.
+/// by sf::image's bilinear, nearest, bicubic and area resizes, every array written as raw
+/// little-endian float32 for tests/interop/resize_opencv.py to compare with OpenCV's cv2.resize
+/// and Pillow's Image.resize.
 ///
 ///   resize_tool DIR   -> DIR/input.f32 [2, 37, 53, 3] and DIR/<case>.f32 for each case below
 #include <cstdio>
@@ -41,5 +42,8 @@ int main(int argc, char** argv) {
   write(dir / "nearest_legacy_down_19x26.f32", sf::eval(img::resize_nearest_neighbor<19, 26>(x)));
   write(dir / "nearest_half_up_80x101.f32", sf::eval(img::resize_nearest_neighbor<80, 101>(x, half)));
   write(dir / "nearest_half_down_19x26.f32", sf::eval(img::resize_nearest_neighbor<19, 26>(x, half)));
+  write(dir / "bicubic_half_up_74x106.f32", sf::eval(img::resize_bicubic<74, 106>(x, half)));
+  write(dir / "area_down_19x26.f32", sf::eval(img::resize_area<19, 26>(x)));
+  write(dir / "area_down_12x17.f32", sf::eval(img::resize_area<12, 17>(x)));
   return 0;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// \brief `image::resize_bilinear<H, W>(images)` and `image::resize_nearest_neighbor<H, W>(images)`:
-/// TF's tf.image.resize_bilinear / resize_nearest_neighbor (and `resize_images`), with
-/// `align_corners` and `half_pixel_centers`, on [N, h, w, C] batches or one [h, w, C] image.
+/// \brief `image::resize_bilinear<H, W>(images)`, `resize_nearest_neighbor`, `resize_bicubic` and
+/// `resize_area`: TF's tf.image.resize_* (and `resize_images`), with `align_corners` and
+/// `half_pixel_centers`, on [N, h, w, C] batches or one [h, w, C] image.
 ///
 /// TF 1.x's default is neither option (`tf.image.resize_images`); TF 2's `tf.image.resize` is
 /// `half_pixel_centers`, which is also OpenCV's `INTER_LINEAR` and Pillow's upscaling.
@@ -19,8 +19,8 @@
 
 namespace staticflow::image {
 
-/// TF's resize methods (tf.image.ResizeMethod); bicubic and area are not implemented yet.
-enum class resize_method { bilinear, nearest_neighbor };
+/// TF's resize methods (tf.image.ResizeMethod).
+enum class resize_method { bilinear, nearest_neighbor, bicubic, area };
 
 /// The two coordinate options of TF's resize ops.
 struct resize_options {
@@ -53,11 +53,16 @@ inline float resize_scale(std::size_t in, std::size_t out, bool align_corners) {
 
 template <resize_method Method, std::size_t H, std::size_t W>
 struct resize_op {
-  static constexpr const char* name = Method == resize_method::bilinear ? "sf::image::resize_bilinear"
-                                                                        : "sf::image::resize_nearest_neighbor";
-  /// Bilinear values are floats whatever the input's type, as TF's; nearest keeps the type.
+  static constexpr const char* name = Method == resize_method::bilinear           ? "sf::image::resize_bilinear"
+                                      : Method == resize_method::nearest_neighbor ? "sf::image::resize_nearest_neighbor"
+                                      : Method == resize_method::bicubic          ? "sf::image::resize_bicubic"
+                                                                                  : "sf::image::resize_area";
+  /// Values are floats whatever the input's type, as TF's; nearest keeps the type.
   template <class T>
-  using value_type = std::conditional_t<Method == resize_method::bilinear && !std::is_floating_point_v<T>, float, T>;
+  using value_type = std::conditional_t<Method != resize_method::nearest_neighbor && !std::is_floating_point_v<T>, float, T>;
+  /// TF registers no gradient for ResizeArea.
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Method != resize_method::area;
   template <class S>
   using result_shape = typename detail::resized_shape<S, H, W>::type;
   template <class S, class D>
@@ -87,6 +92,10 @@ struct resize_op {
     using U = typename Out::value_type;
     if constexpr (Method == resize_method::bilinear)
       executor<P>::for_each(out.size(), ops::resize_bilinear_forward<T, U>{out.data(), x.data(), geometry(x)});
+    else if constexpr (Method == resize_method::bicubic)
+      executor<P>::for_each(out.size(), ops::resize_bicubic_forward<T, U>{out.data(), x.data(), geometry(x)});
+    else if constexpr (Method == resize_method::area)
+      executor<P>::for_each(out.size(), ops::resize_area_forward<T, U>{out.data(), x.data(), geometry(x)});
     else
       executor<P>::for_each(out.size(), ops::resize_nearest_forward<T>{out.data(), x.data(), geometry(x), options.align_corners});
   }
@@ -99,6 +108,10 @@ struct resize_op {
     const std::size_t work = geo.in_h * geo.in_w + geo.out_h * geo.out_w;
     if constexpr (Method == resize_method::bilinear)
       executor<P>::for_each(geo.n * geo.c, ops::resize_bilinear_backward<T>{d.data(), g.data(), geo}, work);
+    else if constexpr (Method == resize_method::bicubic)
+      executor<P>::for_each(geo.n * geo.c, ops::resize_bicubic_backward<T>{d.data(), g.data(), geo}, 16 * work);
+    else if constexpr (Method == resize_method::area)
+      return;  // never asked: no gradient
     else
       executor<P>::for_each(geo.n * geo.c, ops::resize_nearest_backward<T>{d.data(), g.data(), geo, options.align_corners},
                             work);
@@ -134,6 +147,23 @@ auto resize_bilinear(const E& images, resize_options options = {}) {
 template <std::size_t H, std::size_t W, operand E>
 auto resize_nearest_neighbor(const E& images, resize_options options = {}) {
   return resize<resize_method::nearest_neighbor, H, W>(images, options);
+}
+
+/// TF's tf.image.resize_bicubic(images, [H, W], align_corners, half_pixel_centers): the cubic
+/// kernel with a = -0.75 (legacy), or Keys' a = -0.5 with out-of-image taps dropped
+/// (half_pixel_centers, TF 2's resize and Pillow's BICUBIC).
+template <std::size_t H, std::size_t W, operand E>
+auto resize_bicubic(const E& images, resize_options options = {}) {
+  return resize<resize_method::bicubic, H, W>(images, options);
+}
+
+/// TF's tf.image.resize_area(images, [H, W], align_corners): each output pixel the average of
+/// the input area it covers (OpenCV's INTER_AREA when shrinking). No gradient, as in TF.
+template <std::size_t H, std::size_t W, operand E>
+auto resize_area(const E& images, resize_options options = {}) {
+  if (options.half_pixel_centers)
+    staticflow::detail::fail<invalid_argument>({"sf::image::resize_area: half_pixel_centers is not an option of ResizeArea"});
+  return resize<resize_method::area, H, W>(images, options);
 }
 
 }  // namespace staticflow::image

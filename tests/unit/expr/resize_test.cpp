@@ -136,3 +136,53 @@ TEST_CASE("gradcheck: resize_bilinear and resize_nearest_neighbor, every coordin
               [&](auto e) { return sf::tanh(img::resize_bilinear<6, 6>(e * 2.0, o)); });
   }
 }
+
+// Bicubic, TF's resize_bicubic_op.cc: kernel near(x) = ((a + 2) x - (a + 3)) x^2 + 1 for |x| <= 1,
+// far(x) = ((a x - 5a) x + 8a) x - 4a for 1 < |x| < 2. The row [0, 10, 20, 40]:
+// - legacy (a = -0.75), align_corners, 4 -> 7 (scale 1/2), output 1 at s = 0.5: taps -1, 0, 1, 2
+//   clamped to 0, 0, 1, 2 with weights far(1.5) = -0.09375, near(.5) = 0.59375, near(.5), far(1.5):
+//   10 * 0.59375 + 20 * -0.09375 = 4.0625; integer positions read the sample itself;
+// - half_pixel_centers (a = -0.5), 4 -> 8, output 1 at s = 0.25: tap -1 dropped, weights near(.25)
+//   = 0.8671875, near(.75) = 0.2265625, far(1.75) = -0.0234375, renormalised by their sum
+//   1.0703125: (10 * 0.2265625 + 20 * -0.0234375) / 1.0703125 = 1.796875 / 1.0703125.
+TEST_CASE("resize_bicubic: TF's two kernels and its border rules", "[expr][image][resize]") {
+  const auto row = image<1, 4>({0, 10, 20, 40});
+  const auto legacy = sf::eval(img::resize_bicubic<1, 7>(row, {.align_corners = true}));
+  CHECK(legacy.data()[0] == Approx(0.0).margin(1e-6));
+  CHECK(legacy.data()[1] == Approx(4.0625).epsilon(1e-6));
+  CHECK(legacy.data()[2] == Approx(10.0).epsilon(1e-6));
+  CHECK(legacy.data()[6] == Approx(40.0).epsilon(1e-6));
+  const auto half = sf::eval(img::resize_bicubic<1, 8>(row, {.half_pixel_centers = true}));
+  CHECK(half.data()[1] == Approx(1.796875 / 1.0703125).epsilon(1e-6));
+  // The weights sum to one: a constant image stays constant, in every rule.
+  const auto flat = image<3, 5>(std::vector<double>(15, 7.0));
+  for (const img::resize_options o : {img::resize_options{}, img::resize_options{.align_corners = true},
+                                      img::resize_options{.half_pixel_centers = true}})
+    check_values(sf::eval(img::resize_bicubic<4, 9>(flat, o)), std::vector<double>(36, 7.0));
+}
+
+// Area: 4 x 4 (0..15) to 2 x 2 averages 2 x 2 blocks; 3 x 3 (0..8) to 2 x 2 (scale 1.5) covers
+// rows [0, 1.5): row 0 whole, row 1 half, the same for columns: (0 + .5 * 1 + .5 * 3 + .25 * 4) / 2.25.
+TEST_CASE("resize_area: averages of the covered area", "[expr][image][resize]") {
+  std::vector<double> v(16);
+  for (std::size_t i = 0; i < 16; ++i) v[i] = double(i);
+  check_values(sf::eval(img::resize_area<2, 2>(image<4, 4>(v))), {2.5, 4.5, 10.5, 12.5});
+  v.resize(9);
+  const auto a = sf::eval(img::resize_area<2, 2>(image<3, 3>(v)));
+  CHECK(a.data()[0] == Approx(3.0 / 2.25).epsilon(1e-6));
+  // The last output covers rows and columns [1.5, 3): 4 * .25 + 5 * .5 + 7 * .5 + 8 * 1 over 2.25.
+  CHECK(a.data()[3] == Approx((4 * .25 + 5 * .5 + 7 * .5 + 8) / 2.25).epsilon(1e-6));
+  const auto u = image<1, 2, std::uint8_t>({0, 255});
+  static_assert(std::is_same_v<typename decltype(sf::eval(img::resize_area<1, 1>(u)))::value_type, float>);
+  CHECK(sf::eval(img::resize_area<1, 1>(u)).data()[0] == Approx(127.5));
+  CHECK_THROWS_AS((img::resize_area<1, 1>(u, {.half_pixel_centers = true})), sf::invalid_argument);
+}
+
+TEST_CASE("gradcheck: resize_bicubic, each coordinate rule", "[expr][image][resize][gradcheck]") {
+  using gradcheck_detail::randn;
+  auto x = randn<shape<1, 4, 5, 2>>(13);
+  for (const img::resize_options o : {img::resize_options{}, img::resize_options{.align_corners = true},
+                                      img::resize_options{.half_pixel_centers = true}}) {
+    gradcheck("resize_bicubic<7, 3>", x, [&](auto e) { return img::resize_bicubic<7, 3>(e, o); });
+  }
+}
