@@ -90,12 +90,15 @@ struct resize_op {
   void forward(const Out& out, const X& x, Tmp&) const {
     using T = typename X::value_type;
     using U = typename Out::value_type;
+    const ops::resize_geometry geo = geometry(x);
+    const std::size_t rows = geo.n * geo.out_h, row_work = geo.out_w * geo.c;
     if constexpr (Method == resize_method::bilinear)
-      executor<P>::for_each(out.size(), ops::resize_bilinear_forward<T, U>{out.data(), x.data(), geometry(x)});
+      executor<P>::for_each(rows, ops::resize_bilinear_forward<T, U>{out.data(), x.data(), geo}, row_work);
     else if constexpr (Method == resize_method::bicubic)
-      executor<P>::for_each(out.size(), ops::resize_bicubic_forward<T, U>{out.data(), x.data(), geometry(x)});
+      executor<P>::for_each(out.size(), ops::resize_bicubic_forward<T, U>{out.data(), x.data(), geo});
     else if constexpr (Method == resize_method::area)
-      executor<P>::for_each(out.size(), ops::resize_area_forward<T, U>{out.data(), x.data(), geometry(x)});
+      executor<P>::for_each(rows, ops::resize_area_forward<T, U>{out.data(), x.data(), geo},
+                            row_work * static_cast<std::size_t>(geo.scale_y * geo.scale_x + 2));
     else
       executor<P>::for_each(out.size(), ops::resize_nearest_forward<T>{out.data(), x.data(), geometry(x), options.align_corners});
   }

@@ -48,23 +48,31 @@ struct resize_geometry {
   }
 };
 
-/// out[n, y, x, ch] by bilinear interpolation; one output element per index.
+/// out[n, y, :, :] by bilinear interpolation: one output row per index, so the row's taps are
+/// worked out once and each column's once per row, not once per element and channel.
 template <class T, class U>
 struct resize_bilinear_forward {
   U* out;
   const T* in;
   resize_geometry g;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t ch = i % g.c, x = i / g.c % g.out_w, y = i / (g.c * g.out_w) % g.out_h, n = i / (g.c * g.out_w * g.out_h);
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t n = r / g.out_h, y = r % g.out_h, c = g.c;
     const auto ty = resize_geometry::bilinear_taps(y, g.scale_y, g.in_h, g.half_pixel_centers);
-    const auto tx = resize_geometry::bilinear_taps(x, g.scale_x, g.in_w, g.half_pixel_centers);
-    const T* img = in + n * g.in_h * g.in_w * g.c + ch;
+    const T* top = in + (n * g.in_h + ty.lower) * g.in_w * c;
+    const T* bottom = in + (n * g.in_h + ty.upper) * g.in_w * c;
     // In the output's type (float for integer images, as TF; double stays double).
-    const auto at = [&](std::size_t r, std::size_t col) { return static_cast<U>(img[(r * g.in_w + col) * g.c]); };
-    const U wx = static_cast<U>(tx.lerp), wy = static_cast<U>(ty.lerp);
-    const U top = at(ty.lower, tx.lower) + (at(ty.lower, tx.upper) - at(ty.lower, tx.lower)) * wx;
-    const U bottom = at(ty.upper, tx.lower) + (at(ty.upper, tx.upper) - at(ty.upper, tx.lower)) * wx;
-    out[i] = top + (bottom - top) * wy;
+    const U wy = static_cast<U>(ty.lerp);
+    U* o = out + r * g.out_w * c;
+    for (std::size_t x = 0; x < g.out_w; ++x, o += c) {
+      const auto tx = resize_geometry::bilinear_taps(x, g.scale_x, g.in_w, g.half_pixel_centers);
+      const U wx = static_cast<U>(tx.lerp);
+      const T *tl = top + tx.lower * c, *tr = top + tx.upper * c, *bl = bottom + tx.lower * c, *br = bottom + tx.upper * c;
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        const U t = static_cast<U>(tl[ch]) + (static_cast<U>(tr[ch]) - static_cast<U>(tl[ch])) * wx;
+        const U b = static_cast<U>(bl[ch]) + (static_cast<U>(br[ch]) - static_cast<U>(bl[ch])) * wx;
+        o[ch] = t + (b - t) * wy;
+      }
+    }
   }
 };
 
@@ -213,40 +221,54 @@ struct resize_bicubic_backward {
 
 /// TF's ResizeArea: each output pixel the average of the input area it covers, [y s, (y + 1) s)
 /// by [x s, (x + 1) s) (s the scale), pixels partly inside weighted by the part inside; indices
-/// past the edge read the edge pixel (TF's bound).
+/// past the edge read the edge pixel (TF's bound). One output row per index.
 template <class T, class U>
 struct resize_area_forward {
   U* out;
   const T* in;
   resize_geometry g;
-  SF_HD_INLINE static void span(std::size_t o, float scale, std::size_t in, long long& first, long long& end, float& lo, float& hi) {
-    lo = static_cast<float>(o) * scale;
-    hi = static_cast<float>(o + 1) * scale;
-    first = static_cast<long long>(std::floor(lo));
-    end = static_cast<long long>(std::ceil(hi));
-    (void)in;
-  }
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    const std::size_t ch = i % g.c, x = i / g.c % g.out_w, y = i / (g.c * g.out_w) % g.out_h, n = i / (g.c * g.out_w * g.out_h);
-    long long y0, y1, x0, x1;
-    float ylo, yhi, xlo, xhi;
-    span(y, g.scale_y, g.in_h, y0, y1, ylo, yhi);
-    span(x, g.scale_x, g.in_w, x0, x1, xlo, xhi);
-    const T* img = in + n * g.in_h * g.in_w * g.c + ch;
-    const long long last_y = static_cast<long long>(g.in_h) - 1, last_x = static_cast<long long>(g.in_w) - 1;
-    U sum = 0;
-    for (long long r = y0; r < y1; ++r) {
-      const float wy = (static_cast<float>(r + 1) < yhi ? static_cast<float>(r + 1) : yhi) - (static_cast<float>(r) > ylo ? static_cast<float>(r) : ylo);
-      const std::size_t br = static_cast<std::size_t>(r < 0 ? 0 : r > last_y ? last_y : r);
-      U row = 0;
-      for (long long c = x0; c < x1; ++c) {
-        const float wx = (static_cast<float>(c + 1) < xhi ? static_cast<float>(c + 1) : xhi) - (static_cast<float>(c) > xlo ? static_cast<float>(c) : xlo);
-        const std::size_t bc = static_cast<std::size_t>(c < 0 ? 0 : c > last_x ? last_x : c);
-        row += static_cast<U>(wx) * static_cast<U>(img[(br * g.in_w + bc) * g.c]);
-      }
-      sum += static_cast<U>(wy) * row;
+  /// The input cells [first, end) an output cell covers along one axis, and the covered part of
+  /// cell k (the overlap of [k, k + 1) with [lo, hi)).
+  struct cover {
+    float lo, hi;
+    long long first, end;
+    SF_HD_INLINE float part(long long k) const {
+      const float a = static_cast<float>(k), b = static_cast<float>(k + 1);
+      return (b < hi ? b : hi) - (a > lo ? a : lo);
     }
-    out[i] = sum / static_cast<U>(g.scale_y * g.scale_x);
+  };
+  SF_HD_INLINE static cover span(std::size_t o, float scale) {
+    const float lo = static_cast<float>(o) * scale, hi = static_cast<float>(o + 1) * scale;
+    return {lo, hi, static_cast<long long>(std::floor(lo)), static_cast<long long>(std::ceil(hi))};
+  }
+  SF_HD_INLINE static std::size_t bound(long long k, std::size_t size) {
+    const long long last = static_cast<long long>(size) - 1;
+    return static_cast<std::size_t>(k < 0 ? 0 : k > last ? last : k);
+  }
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t n = r / g.out_h, y = r % g.out_h, c = g.c;
+    const cover cy = span(y, g.scale_y);
+    const U norm = U(1) / static_cast<U>(g.scale_y * g.scale_x);
+    U* o = out + r * g.out_w * c;
+    for (std::size_t x = 0; x < g.out_w; ++x, o += c) {
+      const cover cx = span(x, g.scale_x);
+      // Up to 4 channels at a time in locals: `in` may be bytes, which may alias the output, so
+      // sums kept in `o` would be stored and reloaded at every tap.
+      for (std::size_t c0 = 0; c0 < c; c0 += 4) {
+        const std::size_t cn = c - c0 < 4 ? c - c0 : 4;
+        U acc[4] = {U(0), U(0), U(0), U(0)};
+        for (long long k = cy.first; k < cy.end; ++k) {
+          const U wy = static_cast<U>(cy.part(k));
+          const T* row = in + (n * g.in_h + bound(k, g.in_h)) * g.in_w * c + c0;
+          for (long long j = cx.first; j < cx.end; ++j) {
+            const U w = wy * static_cast<U>(cx.part(j));
+            const T* p = row + bound(j, g.in_w) * c;
+            for (std::size_t ch = 0; ch < cn; ++ch) acc[ch] += w * static_cast<U>(p[ch]);
+          }
+        }
+        for (std::size_t ch = 0; ch < cn; ++ch) o[c0 + ch] = acc[ch] * norm;
+      }
+    }
   }
 };
 
