@@ -43,6 +43,7 @@
 #include "staticflow/expr/image_color.hpp"
 #include "staticflow/expr/image_hsv.hpp"
 #include "staticflow/expr/image_random.hpp"
+#include "staticflow/expr/crop_and_resize.hpp"
 #include "staticflow/expr/one_hot.hpp"
 #include "staticflow/expr/check_numerics.hpp"
 #include "staticflow/expr/describe.hpp"

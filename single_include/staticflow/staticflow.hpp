@@ -9351,6 +9351,198 @@ auto random_saturation(const C& counter, const E& images, double lower, double u
 #endif  // STATICFLOW_EXPR_IMAGE_RANDOM_HPP
 // ---- end staticflow/expr/image_random.hpp ----
 
+// ---- begin staticflow/expr/crop_and_resize.hpp ----
+#ifndef STATICFLOW_EXPR_CROP_AND_RESIZE_HPP
+#define STATICFLOW_EXPR_CROP_AND_RESIZE_HPP
+/// \file
+/// \brief `image::crop_and_resize<CH, CW>(images, boxes, box_indices)`: TF's
+/// tf.image.crop_and_resize (bilinear): boxes in normalised coordinates, each cropped from its
+/// image and resized to CH x CW, as Inception's preprocessing and detection heads use it.
+
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/crop_and_resize.hpp ----
+#ifndef STATICFLOW_OPS_CROP_AND_RESIZE_HPP
+#define STATICFLOW_OPS_CROP_AND_RESIZE_HPP
+/// \file
+/// \brief Kernels of TF's CropAndResize (bilinear) and its gradient with respect to the image.
+///
+/// TF's definition (tensorflow/core/kernels/image/crop_and_resize_op.cc), for box (y1, x1, y2, x2)
+/// in normalised coordinates and a crop of ch x cw: in_y = y1 (h - 1) + y (y2 - y1) (h - 1) / (ch - 1)
+/// (the box's centre (y1 + y2) / 2 (h - 1) when ch = 1); a sample outside [0, h - 1] reads the
+/// extrapolation value; inside, the four neighbours floor/ceil are interpolated.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+struct crop_geometry {
+  std::size_t h, w, c, crop_h, crop_w;
+};
+
+/// Where crop row (or column) `o` samples along an axis of `size` pixels; false when outside.
+SF_HD_INLINE bool crop_sample(float lo, float hi, std::size_t o, std::size_t crop, std::size_t size, float& at) {
+  const float span = static_cast<float>(size - 1);
+  at = crop > 1 ? lo * span + static_cast<float>(o) * ((hi - lo) * span / static_cast<float>(crop - 1)) : 0.5f * (lo + hi) * span;
+  return at >= 0 && at <= span;
+}
+
+/// out[b, y, x, ch]: one crop row per index (b, y).
+template <class T, class U, class I>
+struct crop_and_resize_forward {
+  U* out;
+  const T* image;
+  const float* boxes;
+  const I* box_index;
+  crop_geometry g;
+  float extrapolation;
+  SF_HD_INLINE void operator()(std::size_t r) const {
+    const std::size_t b = r / g.crop_h, y = r % g.crop_h;
+    const float* box = boxes + 4 * b;
+    U* o = out + r * g.crop_w * g.c;
+    float in_y;
+    if (!crop_sample(box[0], box[2], y, g.crop_h, g.h, in_y)) {
+      for (std::size_t i = 0; i < g.crop_w * g.c; ++i) o[i] = static_cast<U>(extrapolation);
+      return;
+    }
+    const std::size_t top = static_cast<std::size_t>(std::floor(in_y)), bottom = static_cast<std::size_t>(std::ceil(in_y));
+    const U wy = static_cast<U>(in_y - std::floor(in_y));
+    const T* img = image + static_cast<std::size_t>(box_index[b]) * g.h * g.w * g.c;
+    for (std::size_t x = 0; x < g.crop_w; ++x, o += g.c) {
+      float in_x;
+      if (!crop_sample(box[1], box[3], x, g.crop_w, g.w, in_x)) {
+        for (std::size_t ch = 0; ch < g.c; ++ch) o[ch] = static_cast<U>(extrapolation);
+        continue;
+      }
+      const std::size_t left = static_cast<std::size_t>(std::floor(in_x)), right = static_cast<std::size_t>(std::ceil(in_x));
+      const U wx = static_cast<U>(in_x - std::floor(in_x));
+      for (std::size_t ch = 0; ch < g.c; ++ch) {
+        const auto at = [&](std::size_t yy, std::size_t xx) { return static_cast<U>(img[(yy * g.w + xx) * g.c + ch]); };
+        const U t = at(top, left) + (at(top, right) - at(top, left)) * wx;
+        const U bo = at(bottom, left) + (at(bottom, right) - at(bottom, left)) * wx;
+        o[ch] = t + (bo - t) * wy;
+      }
+    }
+  }
+};
+
+/// The image's gradient (TF's CropAndResizeGradImage): one (image, channel) plane per index, the
+/// boxes walked in order, so no two indices write one element.
+template <class T, class I>
+struct crop_and_resize_backward {
+  T* d;
+  const T* g;
+  const float* boxes;
+  const I* box_index;
+  std::size_t count;
+  crop_geometry geo;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const std::size_t n = k / geo.c, ch = k % geo.c;
+    T* dn = d + n * geo.h * geo.w * geo.c + ch;
+    for (std::size_t p = 0; p < geo.h * geo.w; ++p) dn[p * geo.c] = T(0);
+    for (std::size_t b = 0; b < count; ++b) {
+      if (static_cast<std::size_t>(box_index[b]) != n) continue;
+      const float* box = boxes + 4 * b;
+      for (std::size_t y = 0; y < geo.crop_h; ++y) {
+        float in_y;
+        if (!crop_sample(box[0], box[2], y, geo.crop_h, geo.h, in_y)) continue;
+        const std::size_t top = static_cast<std::size_t>(std::floor(in_y)), bottom = static_cast<std::size_t>(std::ceil(in_y));
+        const T wy = static_cast<T>(in_y - std::floor(in_y));
+        for (std::size_t x = 0; x < geo.crop_w; ++x) {
+          float in_x;
+          if (!crop_sample(box[1], box[3], x, geo.crop_w, geo.w, in_x)) continue;
+          const std::size_t left = static_cast<std::size_t>(std::floor(in_x)), right = static_cast<std::size_t>(std::ceil(in_x));
+          const T wx = static_cast<T>(in_x - std::floor(in_x));
+          const T v = g[((b * geo.crop_h + y) * geo.crop_w + x) * geo.c + ch];
+          dn[(top * geo.w + left) * geo.c] += v * (T(1) - wy) * (T(1) - wx);
+          dn[(top * geo.w + right) * geo.c] += v * (T(1) - wy) * wx;
+          dn[(bottom * geo.w + left) * geo.c] += v * wy * (T(1) - wx);
+          dn[(bottom * geo.w + right) * geo.c] += v * wy * wx;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_CROP_AND_RESIZE_HPP
+// ---- end staticflow/ops/crop_and_resize.hpp ----
+
+namespace staticflow::image {
+
+template <std::size_t CH, std::size_t CW>
+struct crop_and_resize_op {
+  static constexpr const char* name = "sf::image::crop_and_resize";
+  float extrapolation_value = 0;
+  /// Floats whatever the image's type, as TF's.
+  template <class T, class, class>
+  using value_type = std::conditional_t<std::is_floating_point_v<T>, T, float>;
+  /// The image's gradient only (TF also has the boxes'; not here).
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Side == 0;
+  template <class SX, class SB, class SI>
+  using result_shape = shape<SB::extents[0], CH, CW, SX::extents[3]>;
+  template <class S, class DX, class DB, class DI>
+  static dims_t<S> result_dims(const DX& x, const DB& b, const DI& i) {
+    if (i[0] != b[0])
+      staticflow::detail::fail<invalid_argument>({name, ": ", b[0], " boxes but ", i[0], " box indices"});
+    return {b[0], CH, CW, x[3]};
+  }
+
+  template <class X>
+  static ops::crop_geometry geometry(const X& x) {
+    return {x.dim(1), x.dim(2), x.dim(3), CH, CW};
+  }
+  template <class P, class Out, class X, class B, class I, class Tmp>
+  void forward(const Out& out, const X& x, const B& boxes, const I& index, Tmp&) const {
+    using T = typename X::value_type;
+    using U = typename Out::value_type;
+    using J = typename I::value_type;
+    if constexpr (std::is_same_v<P, host>)  // (on a GPU a bad index reads nothing sensible; TF checks on the host too)
+      for (std::size_t k = 0; k < index.size(); ++k)
+        if (index.data()[k] < 0 || static_cast<std::size_t>(index.data()[k]) >= x.dim(0))
+          staticflow::detail::fail<invalid_argument>({name, ": box_indices[", k, "] = ", static_cast<long long>(index.data()[k]),
+                                                      " is not in [0, ", x.dim(0), ")"});
+    executor<P>::for_each(boxes.dim(0) * CH, ops::crop_and_resize_forward<T, U, J>{out.data(), x.data(), boxes.data(),
+                                                                                   index.data(), geometry(x), extrapolation_value},
+                          CW * x.dim(3));
+  }
+  template <int Side, class P, class D, class X, class B, class I, class V, class G, class Tmp>
+  void backward(const D& d, const X& x, const B& boxes, const I& index, const V&, const G& g, Tmp&) const {
+    using T = typename D::value_type;
+    using J = typename I::value_type;
+    if constexpr (Side == 0)
+      executor<P>::for_each(x.dim(0) * x.dim(3), ops::crop_and_resize_backward<T, J>{d.data(), g.data(), boxes.data(),
+                                                                                     index.data(), boxes.dim(0), geometry(x)},
+                            boxes.dim(0) * CH * CW);
+  }
+};
+
+/// Each box of `boxes` ([B, 4]: y1, x1, y2, x2, normalised; y1 > y2 flips) cropped from image
+/// `box_indices[b]` of `images` ([N, h, w, C]) and resized bilinearly to CH x CW; samples outside
+/// the image read `extrapolation_value`. **Shape:** [B, CH, CW, C], floats.
+/// **Gradient:** into the images (not the boxes). **Errors:** an index outside [0, N) on the host,
+/// box and index counts that differ: invalid_argument.
+template <std::size_t CH, std::size_t CW, operand E, operand B, operand I>
+auto crop_and_resize(const E& images, const B& boxes, const I& box_indices, float extrapolation_value = 0) {
+  static_assert(shape_of_t<E>::rank == 4, "sf::image::crop_and_resize: images are [N, height, width, channels]");
+  static_assert(shape_of_t<B>::rank == 2 && shape_of_t<B>::extents[1] == 4, "sf::image::crop_and_resize: boxes are [B, 4]");
+  static_assert(std::is_same_v<value_t<B>, float>, "sf::image::crop_and_resize: boxes are float");
+  static_assert(shape_of_t<I>::rank == 1 && std::is_same_v<value_t<I>, std::int32_t>,
+                "sf::image::crop_and_resize: box indices are [B] int32");
+  static_assert(CH > 0 && CW > 0 && CH != dyn && CW != dyn, "sf::image::crop_and_resize: the crop size must be positive and static");
+  return make_op_node(crop_and_resize_op<CH, CW>{extrapolation_value}, images, boxes, box_indices);
+}
+
+}  // namespace staticflow::image
+#endif  // STATICFLOW_EXPR_CROP_AND_RESIZE_HPP
+// ---- end staticflow/expr/crop_and_resize.hpp ----
+
 // ---- begin staticflow/expr/one_hot.hpp ----
 #ifndef STATICFLOW_EXPR_ONE_HOT_HPP
 #define STATICFLOW_EXPR_ONE_HOT_HPP

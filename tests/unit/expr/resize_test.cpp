@@ -25,6 +25,14 @@ sf::tensor<T, shape<1, H, W, 1>> image(const std::vector<double>& v) {
   return t;
 }
 
+void check_values(const std::vector<double>& got, const std::vector<double>& want) {
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i);
+    CHECK(got[i] == Approx(want[i]).epsilon(1e-6));
+  }
+}
+
 template <class V>
 void check_values(const V& t, const std::vector<double>& want) {
   REQUIRE(t.size() == want.size());
@@ -185,4 +193,39 @@ TEST_CASE("gradcheck: resize_bicubic, each coordinate rule", "[expr][image][resi
                                       img::resize_options{.half_pixel_centers = true}}) {
     gradcheck("resize_bicubic<7, 3>", x, [&](auto e) { return img::resize_bicubic<7, 3>(e, o); });
   }
+}
+
+// crop_and_resize, TF's crop_and_resize_op.cc: image 0 is 3 x 3 (0..8), image 1 is 3 x 3 of 100s.
+// - box (0, 0, 1, 1) to 3 x 3 samples the pixel centres: the image itself;
+// - box (0, 0, .5, .5) to 2 x 2 samples rows/columns 0 and 1 (0 + y * .5 * 2 / 1);
+// - box (.25, .25, .25, .25) to 1 x 1 samples the centre (.25 + .25) / 2 * 2 = .5 along both:
+//   (0 + 1 + 3 + 4) / 4 = 2;
+// - box (-1, 0, 0, 1) to 2 x 1: row 0 samples y = -2 (outside: the extrapolation value), row 1
+//   samples y = 0 at the centre column x = 1: pixel 1.
+TEST_CASE("crop_and_resize: TF's sampling, extrapolation and box indices", "[expr][image][resize]") {
+  sf::tensor<float, shape<2, 3, 3, 1>> images;
+  for (std::size_t i = 0; i < 9; ++i) images.data()[i] = float(i), images.data()[9 + i] = 100.f;
+  const auto boxes = sf::constant<float, shape<4, 4>>({0, 0, 1, 1, 0, 0, .5f, .5f, .25f, .25f, .25f, .25f, 0, 0, 1, 1});
+  const auto index = sf::constant<std::int32_t, shape<4>>({0, 0, 0, 1});
+  const auto r = sf::eval(img::crop_and_resize<3, 3>(images, boxes, index));
+  check_values(std::vector<double>(r.data(), r.data() + 9), {0, 1, 2, 3, 4, 5, 6, 7, 8});
+  const auto small = sf::eval(img::crop_and_resize<2, 2>(images, boxes, index));
+  check_values(std::vector<double>(small.data() + 4, small.data() + 8), {0, 1, 3, 4});
+  const auto one = sf::eval(img::crop_and_resize<1, 1>(images, boxes, index));
+  CHECK(one.data()[2] == Approx(2.0));
+  CHECK(one.data()[3] == Approx(100.0));
+  const auto out_box = sf::constant<float, shape<1, 4>>({-1, 0, 0, 1});
+  const auto col = sf::eval(img::crop_and_resize<2, 1>(images, out_box, sf::constant<std::int32_t, shape<1>>({0}), -7.f));
+  CHECK(col.data()[0] == -7.f);
+  CHECK(col.data()[1] == Approx(1.0));
+  CHECK_THROWS_AS(sf::eval(img::crop_and_resize<2, 2>(images, out_box, sf::constant<std::int32_t, shape<1>>({2}))),
+                  sf::invalid_argument);
+}
+
+TEST_CASE("gradcheck: crop_and_resize into the images", "[expr][image][resize][gradcheck]") {
+  using gradcheck_detail::randn;
+  auto x = randn<shape<2, 4, 5, 2>>(17);
+  const auto boxes = sf::constant<float, shape<3, 4>>({.1f, .2f, .9f, .7f, 0, 0, 1, 1, .8f, .6f, .1f, .05f});
+  const auto index = sf::constant<std::int32_t, shape<3>>({1, 0, 1});
+  gradcheck("crop_and_resize<3, 4>", x, [&](auto e) { return img::crop_and_resize<3, 4>(e, boxes, index); });
 }
