@@ -9,7 +9,8 @@
 /// - `BM_fit/no_log`, `BM_fit/logdir_100`, `BM_fit/logdir_1`: 100 steps of `classifier::fit` on the
 ///   same network, without a log, with `training_log` reporting every 100 steps (4 scalars, the
 ///   batch's accuracy: one extra forward pass, and histograms of 4 variables and 4 gradients
-///   every 1000 steps), and reporting every step (the extra forward pass every step).
+///   every 1000 steps), reporting every step with histograms every 10 steps (the default ratio)
+///   and reporting every step without histograms (the scalars and the extra forward pass).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -83,13 +84,15 @@ void session_step(benchmark::State& state) {
 void BM_step(benchmark::State& state) { session_step<false>(state); }
 void BM_step_scalar(benchmark::State& state) { session_step<true>(state); }
 
-void fit(benchmark::State& state, std::size_t log_every) {
+void fit(benchmark::State& state, std::size_t log_every, bool histograms) {
   temp_logdir dir;
   auto set = synthetic_set();
   sf::graph g;
   nn::classifier<net_t, sf::train::gradient_descent> clf(sf::train::gradient_descent(0.01), 1, g);
   std::shared_ptr<nn::fit_observer> log;
-  if (log_every) log = std::make_shared<sf::summary::training_log>(dir.path, log_every);
+  sf::summary::training_log_options options;
+  if (!histograms) options.histogram_every_steps = std::size_t{1} << 40;
+  if (log_every) log = std::make_shared<sf::summary::training_log>(dir.path, log_every, options);
   constexpr std::size_t steps = 100;
   std::size_t done = 0;
   for (auto _ : state) {
@@ -104,8 +107,9 @@ void fit(benchmark::State& state, std::size_t log_every) {
 
 BENCHMARK(BM_step)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_step_scalar)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK_CAPTURE(fit, no_log, std::size_t{0})->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK_CAPTURE(fit, logdir_100, std::size_t{100})->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK_CAPTURE(fit, logdir_1, std::size_t{1})->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(fit, no_log, std::size_t{0}, false)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(fit, logdir_100, std::size_t{100}, true)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(fit, logdir_1, std::size_t{1}, true)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(fit, logdir_1_no_histograms, std::size_t{1}, false)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();
