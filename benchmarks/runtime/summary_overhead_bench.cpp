@@ -5,7 +5,8 @@
 ///
 /// - `BM_step` / `BM_step_scalar`: one SGD step of the book's MLP (784-500-10, batch 100) run by
 ///   a session, without and with `file_writer::add_scalar("loss", ...)` after every step: the
-///   summary's own cost (encode the Event, queue it; the file is written by the writer's thread).
+///   summary's own cost (encode the Event, queue it; the file is written by the writer's thread);
+///   `BM_add_scalar`: that call alone.
 /// - `BM_fit/no_log`, `BM_fit/logdir_100`, `BM_fit/logdir_1`: 100 steps of `classifier::fit` on the
 ///   same network, without a log, with `training_log` reporting every 100 steps (4 scalars, the
 ///   batch's accuracy: one extra forward pass, and histograms of 4 variables and 4 gradients
@@ -84,6 +85,15 @@ void session_step(benchmark::State& state) {
 void BM_step(benchmark::State& state) { session_step<false>(state); }
 void BM_step_scalar(benchmark::State& state) { session_step<true>(state); }
 
+/// The scalar summary alone: encode the Event and queue it (the writer's thread writes the file).
+void BM_add_scalar(benchmark::State& state) {
+  temp_logdir dir;
+  sf::summary::file_writer writer(dir.path);
+  std::int64_t n = 0;
+  for (auto _ : state) writer.add_scalar("loss", 0.25, ++n);
+  writer.flush();
+}
+
 void fit(benchmark::State& state, std::size_t log_every, bool histograms) {
   temp_logdir dir;
   auto set = synthetic_set();
@@ -106,6 +116,7 @@ void fit(benchmark::State& state, std::size_t log_every, bool histograms) {
 }  // namespace
 
 BENCHMARK(BM_step)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_add_scalar)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_step_scalar)->Unit(benchmark::kMicrosecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(fit, no_log, std::size_t{0}, false)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(fit, logdir_100, std::size_t{100}, true)->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)->ReportAggregatesOnly(true);
