@@ -11,10 +11,14 @@
 ///                     [--tfrecord GLOB [--compression none|gzip|zlib]]   (train from TFRecord files
 ///                     of the seed's MNIST Examples, written by mnist_to_tfrecord; the test set still
 ///                     comes from --data-dir)
+///                     [--logdir DIR [--log-every 100]]   (TensorBoard events: DIR/train gets loss,
+///                     accuracy, learning rate, samples/s every N steps, weight and gradient
+///                     histograms every 10 N, the graph; DIR/eval the test accuracy of each epoch)
 #include <staticflow/staticflow.hpp>
 #include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
 #include <staticflow/nn/conv.hpp>
 #include <staticflow/nn/trainer.hpp>
+#include <staticflow/summary/training_log.hpp>  // --logdir (threads)
 
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +44,8 @@ struct options {
   std::string tfrecord, compression = "none";  ///< TFRecord files to train from instead of the IDX files
   std::string checkpoint_dir;                  ///< resume from and save checkpoints here
   std::size_t save_every = 0;
+  std::string logdir;  ///< TensorBoard events here
+  std::size_t log_every = 100;
   std::uint64_t seed = 1;
   double target = 0.99;
   double expect_test = 0;  ///< exit with status 2 when the last test accuracy is lower
@@ -52,7 +58,7 @@ options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                 "[--device host] [--batch N] [--target ACC] [--steps N] [--expect-test A] [--tfrecord GLOB] "
-                "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]]");
+                "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]] [--logdir DIR [--log-every N]]");
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_lenet5: flag " + flag + " needs a value");
@@ -71,6 +77,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--compression") o.compression = v;
       else if (flag == "--checkpoint-dir") o.checkpoint_dir = v;
       else if (flag == "--save-every") o.save_every = std::stoul(v);
+      else if (flag == "--logdir") o.logdir = v;
+      else if (flag == "--log-every") o.log_every = std::stoul(v);
       else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_lenet5: bad value '" + v + "' for " + flag);
@@ -78,7 +86,8 @@ options parse(int argc, char** argv) {
   }
   if (o.dataset == "fashion" && o.data_dir == "data/mnist") o.data_dir = sf::data::fashion_mnist_debian_dir;
   if (o.device != "host") throw sf::invalid_argument("mnist_lenet5: --device " + o.device + ": this build runs on the host only");
-  if (o.batch == 0 || o.epochs == 0) throw sf::invalid_argument("mnist_lenet5: --batch and --epochs must be positive");
+  if (o.batch == 0 || o.epochs == 0 || o.log_every == 0)
+    throw sf::invalid_argument("mnist_lenet5: --batch, --epochs and --log-every must be positive");
   return o;
 }
 
@@ -99,6 +108,7 @@ int run(const options& o) {
   nn::fit_options fit;
   fit.epochs = o.epochs, fit.batch = o.batch, fit.max_steps = o.steps;
   fit.checkpoint_dir = o.checkpoint_dir, fit.save_every_steps = o.save_every;
+  fit.logdir = o.logdir, fit.log_every_steps = o.log_every;
   fit.on_epoch = [&](std::size_t epoch, double secs) {
     accuracy = trainer.evaluate(data.test);
     std::printf("epoch %zu: test accuracy %.4f after %.1f s of training\n", epoch, accuracy, secs);

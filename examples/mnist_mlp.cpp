@@ -11,6 +11,9 @@
 ///                  [--checkpoint-dir DIR [--save-every 1000]]   (resume from DIR's latest checkpoint:
 ///                  the same step, weights, moving averages and batch order; save every N steps and
 ///                  at the end, in TensorFlow's format)
+///                  [--logdir DIR [--log-every 100]]   (TensorBoard events: DIR/train gets loss,
+///                  accuracy, learning rate, samples/s every N steps, weight and gradient histograms
+///                  every 10 N, the graph; DIR/eval the validation and test accuracy)
 ///                  [--expect-validation A] [--expect-test A]   (exit status 2 when below)
 #include <staticflow/staticflow.hpp>
 #if defined(__CUDACC__)
@@ -19,6 +22,7 @@
 #include <staticflow/data/mnist.hpp>
 #include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
 #include <staticflow/expr/quantized.hpp>
+#include <staticflow/summary/file_writer.hpp>  // --logdir (threads)
 #include <staticflow/train/moving_average_op.hpp>
 #include <staticflow/train/optimizer.hpp>
 #include <staticflow/train/regularizer.hpp>
@@ -48,6 +52,8 @@ struct options {
   std::string compression = "none";  ///< of those files
   std::string checkpoint_dir;        ///< resume from and save checkpoints here
   long save_every = 1000;
+  std::string logdir;  ///< TensorBoard events here
+  long log_every = 100;
   double expect_validation = 0;  ///< exit with status 2 when the final validation accuracy is lower
   double expect_test = 0;        ///< exit with status 2 when the final test accuracy is lower
 };
@@ -59,7 +65,8 @@ options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::cout << "usage: mnist_mlp [--steps N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                    "[--device host|cuda] [--batch N] [--tfrecord GLOB] [--compression none|gzip|zlib] "
-                   "[--checkpoint-dir DIR [--save-every N]] [--expect-validation A] [--expect-test A]\n";
+                   "[--checkpoint-dir DIR [--save-every N]] [--logdir DIR [--log-every N]] [--expect-validation A] "
+                   "[--expect-test A]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_mlp: flag " + flag + " needs a value");
@@ -75,6 +82,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--compression") o.compression = value;
       else if (flag == "--checkpoint-dir") o.checkpoint_dir = value;
       else if (flag == "--save-every") o.save_every = std::stol(value);
+      else if (flag == "--logdir") o.logdir = value;
+      else if (flag == "--log-every") o.log_every = std::stol(value);
       else if (flag == "--expect-validation") o.expect_validation = std::stod(value);
       else if (flag == "--expect-test") o.expect_test = std::stod(value);
       else throw sf::invalid_argument("mnist_mlp: unknown flag " + flag + " (try --help)");
@@ -91,7 +100,8 @@ options parse(int argc, char** argv) {
     throw sf::invalid_argument("mnist_mlp: --device " + o.device +
                                ": this binary is the host build; run mnist_mlp_cuda (built when nvcc is found)");
 #endif
-  if (o.steps <= 0 || o.batch == 0) throw sf::invalid_argument("mnist_mlp: --steps and --batch must be positive");
+  if (o.steps <= 0 || o.batch == 0 || o.log_every <= 0)
+    throw sf::invalid_argument("mnist_mlp: --steps, --batch and --log-every must be positive");
   return o;
 }
 
@@ -175,19 +185,52 @@ int train(const options& o) {
     if (saver) saver->save(sess, o.checkpoint_dir + "/model.ckpt", std::int64_t{step});
   };
 
+  // TensorBoard (--logdir): train/ and eval/, as TF's FileWriters; the graph of the loss once.
+  std::optional<sf::summary::file_writer> train_log, eval_log;
+  if (!o.logdir.empty()) {
+    train_log.emplace(o.logdir + "/train");
+    eval_log.emplace(o.logdir + "/eval");
+    train_log->add_session_log(sf::summary::session_status::start, first_step - 1);
+    train_log->add_graph(sf::export_graph(loss).serialize(), first_step - 1);
+  }
+  auto log_time = std::chrono::steady_clock::now();
+  long log_step = first_step - 1;
+  // Every --log-every steps: the step's loss, the batch's accuracy (before the update), the
+  // rate the step used, samples/s; every ten of those, the weights and their gradients.
+  auto log_step_summaries = [&](long step, float loss_value, float batch_accuracy) {
+    const auto now = std::chrono::steady_clock::now();
+    const double secs = std::chrono::duration<double>(now - log_time).count();
+    train_log->add_scalar("loss", loss_value, step);
+    train_log->add_scalar("accuracy", batch_accuracy, step);
+    train_log->add_scalar("learning_rate", sgd.learning_rate()(step - 1), step);
+    train_log->add_scalar("samples_per_sec", double(step - log_step) * double(o.batch) / secs, step);
+    if (step % (10 * o.log_every) == 0 || step == o.log_every) {
+      auto histograms = [&](const auto& v) {
+        train_log->add_histogram(v.name(), sess.value(v), step);
+        train_log->add_histogram(v.name() + "/gradient", sess.gradient(v), step);
+      };
+      histograms(w1), histograms(b1), histograms(w2), histograms(b2);
+    }
+    log_time = now, log_step = step;
+  };
+
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
   long last_step = first_step - 1;
   for (long step = first_step; step <= o.steps; ++step) {
     if (from_files) std::tie(bx, by) = from_files->get_next();
     else data.train.next_batch(o.batch, bx.data(), by.data());
+    const bool log_now = train_log && step % o.log_every == 0;
+    const float batch_accuracy = log_now ? sess.run(accuracy, sf::feed(x, bx), sf::feed(y_, by)).data()[0] : 0.0f;
     const float loss_value = sess.run(train_step, sf::feed(x, bx), sf::feed(y_, by));
+    if (log_now) log_step_summaries(step, loss_value, batch_accuracy);
     if (step % 1000 == 0 || step == o.steps) {
       const auto now = std::chrono::steady_clock::now();
       const double secs = std::chrono::duration<double>(now - last).count();
       const float acc = sess.run(accuracy, sf::feed(x, vx), sf::feed(y_, vy)).data()[0];
       std::printf("step %6ld  loss %.4f  validation accuracy %.4f  %.0f samples/s\n", step, loss_value, acc,
                   double(step - last_step) * double(o.batch) / secs);
+      if (eval_log) eval_log->add_scalar("validation_accuracy", acc, step);
       std::fflush(stdout);
       last = std::chrono::steady_clock::now(), last_step = step;
     }
@@ -197,6 +240,12 @@ int train(const options& o) {
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const float test_acc = sess.run(accuracy, sf::feed(x, tx), sf::feed(y_, ty)).data()[0];
   std::printf("after %ld steps (%.1f s): test accuracy %.4f (moving-average weights)\n", o.steps, total, test_acc);
+  if (eval_log) {
+    eval_log->add_scalar("test_accuracy", test_acc, o.steps);
+    eval_log->close(), train_log->close();
+    for (const auto* w : {&*train_log, &*eval_log})
+      if (const auto error = w->error()) std::fprintf(stderr, "mnist_mlp: --logdir: %s\n", error->c_str());
+  }
   if constexpr (std::is_same_v<Policy, sf::host>) {
     // The same model for inference with the first layer's weights stored as bfloat16: half the
     // bytes for the layer that batch-1 inference spends its time reading.

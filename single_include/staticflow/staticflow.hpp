@@ -18059,12 +18059,58 @@ using avg_pool2d = pool2d<false, KH, KW, SH, SW, Pad>;
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <string>
+#include <string_view>
 
 
 namespace staticflow::nn {
+
+/// What `fit` reports to a `fit_observer` every `fit_options::log_every_steps` steps.
+struct fit_step_report {
+  std::int64_t step = 0;          ///< the global step after this update
+  double loss = 0;                ///< this step's loss (before its update), as fit saw it
+  double accuracy = 0;            ///< this batch's accuracy before the update
+  double learning_rate = 0;       ///< the optimiser's rate at this step (NaN: it has no `learning_rate()`)
+  double samples_per_sec = 0;     ///< since the previous report (or since fit started)
+  std::span<const std::int64_t> input_dims;  ///< the batch's input shape (batch axis first)
+  /// The batch's inputs (row-major, `input_dims`), as a float copy: for image summaries.
+  std::span<const float> inputs;
+  /// Calls `fn(name, values, gradients)` for each trainable variable of the network, with this
+  /// step's gradients (empty when the step did not compute one). Copies from the session: call it
+  /// only on steps that write histograms.
+  std::function<void(const std::function<void(std::string_view, std::span<const double>, std::span<const double>)>&)>
+      for_each_variable;
+};
+
+/// A training observer (`fit_options::log`): what a summary writer implements
+/// (`sf::summary::training_log` in `staticflow/summary/training_log.hpp`). Declared here so the
+/// trainer needs no threads or files.
+class fit_observer {
+ public:
+  virtual ~fit_observer() = default;
+  /// Once when fit starts, with the global step and the inference graph's serialized GraphDef
+  /// (empty when it cannot be exported).
+  virtual void on_start(std::int64_t /*step*/, const std::function<std::string()>& /*graph_def*/) {}
+  /// Every `log_every_steps` steps.
+  virtual void on_step(const fit_step_report& report) = 0;
+  /// After `classifier::evaluate` on a dataset, with the global step.
+  virtual void on_evaluate(double /*accuracy*/, std::int64_t /*step*/) {}
+  /// When fit stops.
+  virtual void on_end(std::int64_t /*step*/) {}
+};
+
+namespace detail {
+/// What turns `fit_options::logdir` into an observer: set by `staticflow/summary/training_log.hpp`
+/// when a program includes it (the trainer itself writes no files).
+inline std::function<std::shared_ptr<fit_observer>(const std::string& logdir, std::size_t every)>& logdir_observer() {
+  static std::function<std::shared_ptr<fit_observer>(const std::string&, std::size_t)> make;
+  return make;
+}
+}  // namespace detail
 
 /// Options of `classifier::fit`.
 struct fit_options {
@@ -18083,6 +18129,13 @@ struct fit_options {
   std::string checkpoint_dir = {};
   std::size_t save_every_steps = 0;  ///< 0: only when fit stops
   std::size_t max_to_keep = 5;
+  /// TensorBoard logs ("": none): `DIR/train` gets loss, accuracy, learning rate, samples/s and
+  /// histograms, `DIR/eval` what `evaluate` measures. Needs `#include
+  /// "staticflow/summary/training_log.hpp"` (threads); without it fit throws failed_precondition.
+  std::string logdir = {};
+  /// An observer of training instead of (or beside) `logdir`: see `fit_observer`.
+  std::shared_ptr<fit_observer> log = {};
+  std::size_t log_every_steps = 100;  ///< how often `log` / `logdir` hear of a step
 };
 
 namespace detail {
@@ -18124,7 +18177,7 @@ class classifier {
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
-        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config) {
+        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config), learning_rate_(rate_of(opt)) {
     session_.run(global_variables_initializer());
   }
 
@@ -18139,13 +18192,18 @@ class classifier {
     std::size_t step = ckpt.resumed_step();
     train.skip_batches(step, o.batch);
     const std::size_t last = last_step(o, o.epochs * steps_per_epoch);
+    fit_log log(*this, o, step);
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
     std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
     while (step < last) {
       train.next_batch(o.batch, x.data(), y.data());
-      loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+      const bool report = log.due(step + 1);
+      const double accuracy = report ? batch_accuracy(x, y) : 0.0;
+      const double loss = checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+      loss_sum += loss;
       ++step, ++in_run;
+      if (report) log.report(step, loss, accuracy, x);
       ckpt.after_step(step);
       const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
       if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
@@ -18157,6 +18215,7 @@ class classifier {
       }
     }
     ckpt.at_end(step);
+    log.at_end(step);
   }
 
   /// Trains on the `(inputs, one-hot labels)` batches of `batches`, one pass per epoch: a
@@ -18173,14 +18232,19 @@ class classifier {
     std::size_t first_epoch = 1, skip = 0;
     if (per_epoch) first_epoch = step / per_epoch + 1, skip = step % per_epoch;
     const std::size_t last = o.max_steps ? o.max_steps : std::numeric_limits<std::size_t>::max();
+    fit_log log(*this, o, step);
     for (std::size_t epoch = first_epoch; epoch <= o.epochs && step < last; ++epoch) {
       double loss_sum = 0;
       std::size_t s = 0, samples = 0, trained = 0;
       for (auto&& [x, y] : batches) {
         if (step >= last) break;
         if (s++ < skip) continue;
-        loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+        const bool report = log.due(step + 1);
+        const double accuracy = report ? batch_accuracy(x, y) : 0.0;
+        const double loss = checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+        loss_sum += loss;
         ++step, ++trained, samples += x.dim(0);
+        if (report) log.report(step, loss, accuracy, x);
         ckpt.after_step(step);
         if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
       }
@@ -18191,6 +18255,7 @@ class classifier {
       if (o.on_epoch && !o.on_epoch(epoch, seconds_since(start))) break;
     }
     ckpt.at_end(step);
+    log.at_end(step);
   }
 
   /// Fraction of correctly classified examples of `set`, evaluated in chunks.
@@ -18206,7 +18271,9 @@ class classifier {
       set.fill_labels(first, n, y.data());
       correct += static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]);
     }
-    return correct / double(set.num_examples());
+    const double accuracy = correct / double(set.num_examples());
+    for (const auto& l : logs_) l->on_evaluate(accuracy, session_.read_scalar(global_step_));
+    return accuracy;
   }
 
   /// Fraction of the rows of `x` (host inputs, batch axis first) whose largest logit is at the
@@ -18242,6 +18309,105 @@ class classifier {
   const model<Net, T>& network() const { return net_; }
 
  private:
+  template <class Opt>
+  static std::function<double(std::int64_t)> rate_of(const Opt& opt) {
+    if constexpr (requires { opt.learning_rate()(std::int64_t{}); })
+      return [rate = opt.learning_rate()](std::int64_t step) { return static_cast<double>(rate(step)); };
+    else return {};
+  }
+
+  /// The fraction of a batch's rows classified right (for the log, before the step's update).
+  template <class X, class Y>
+  double batch_accuracy(const X& x, const Y& y) {
+    const double n = static_cast<double>(x.dim(0));
+    return n > 0 ? static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]) / n : 0.0;
+  }
+
+  /// The inference graph (logits) as a serialized GraphDef, or "" when a node has no TF op.
+  std::string graph_def_bytes() const {
+    try {
+      return export_graph(logits_).serialize();
+    } catch (const staticflow::error&) {
+      return {};
+    }
+  }
+
+  /// Calls `fn(name, values, gradients)` for each trainable variable of the network of element
+  /// type T (the gradients: the last step's, empty for a variable the step did not differentiate).
+  void visit_variables(const std::function<void(std::string_view, std::span<const double>, std::span<const double>)>& fn) {
+    session_state& st = session_.effective_state();
+    std::vector<T> raw;
+    std::vector<double> values, grads;
+    for (const var_ref& v : net_.variables()) {
+      const variable_base& def = v.get();
+      if (!def.trainable() || def.type() != dtype_traits<T>::value) continue;
+      raw.resize(def.bytes() / sizeof(T));
+      st.download(raw.data(), st.value_slot(def).data, def.bytes());
+      values.assign(raw.begin(), raw.end());
+      grads.clear();
+      if (const void* g = st.grad_slot(def).data) {
+        st.download(raw.data(), g, def.bytes());
+        grads.assign(raw.begin(), raw.end());
+      }
+      fn(def.name(), values, grads);
+    }
+  }
+
+  /// fit's observers (`log`, and the one `logdir` makes): start, every `log_every_steps`, end.
+  /// The classifier keeps them after fit, so that `evaluate` reports to them.
+  class fit_log {
+   public:
+    fit_log(classifier& c, const fit_options& o, std::size_t step) : c_(c), every_(o.log_every_steps) {
+      if (o.logdir.empty() && !o.log) return;
+      if (every_ == 0)
+        staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: log_every_steps must be at least 1"});
+      c_.logs_.clear();
+      if (!o.logdir.empty()) {
+        const auto& make = detail::logdir_observer();
+        if (!make)
+          staticflow::detail::fail<failed_precondition>({"sf::nn::classifier::fit: logdir '", o.logdir,
+                                                         "' needs #include \"staticflow/summary/training_log.hpp\" "
+                                                         "(and -pthread)"});
+        c_.logs_.push_back(make(o.logdir, every_));
+      }
+      if (o.log) c_.logs_.push_back(o.log);
+      const std::function<std::string()> graph = [this] { return c_.graph_def_bytes(); };
+      for (const auto& l : c_.logs_) l->on_start(static_cast<std::int64_t>(step), graph);
+      last_time_ = std::chrono::steady_clock::now(), last_step_ = step;
+    }
+    bool due(std::size_t step) const { return !c_.logs_.empty() && step % every_ == 0; }
+
+    template <class X>
+    void report(std::size_t step, double loss, double accuracy, const X& x) {
+      const auto now = std::chrono::steady_clock::now();
+      const double secs = std::chrono::duration<double>(now - last_time_).count();
+      const double steps = static_cast<double>(step - last_step_);
+      last_time_ = now, last_step_ = step;
+      dims_.clear();
+      for (std::size_t i = 0; i < input_shape::rank; ++i) dims_.push_back(static_cast<std::int64_t>(x.dim(i)));
+      inputs_.assign(x.data(), x.data() + x.size());
+      fit_step_report r;
+      r.step = static_cast<std::int64_t>(step);
+      r.loss = loss, r.accuracy = accuracy;
+      r.learning_rate = c_.learning_rate_ ? c_.learning_rate_(r.step - 1) : std::numeric_limits<double>::quiet_NaN();
+      r.samples_per_sec = secs > 0 ? steps * static_cast<double>(x.dim(0)) / secs : 0.0;
+      r.input_dims = dims_, r.inputs = inputs_;
+      r.for_each_variable = [this](const auto& fn) { c_.visit_variables(fn); };
+      for (const auto& l : c_.logs_) l->on_step(r);
+    }
+    void at_end(std::size_t step) {
+      for (const auto& l : c_.logs_) l->on_end(static_cast<std::int64_t>(step));
+    }
+
+   private:
+    classifier& c_;
+    std::size_t every_;
+    std::chrono::steady_clock::time_point last_time_;
+    std::size_t last_step_ = 0;
+    std::vector<std::int64_t> dims_;
+    std::vector<float> inputs_;
+  };
+
   /// The step's loss; a NaN or infinite one stops training (before it can be checkpointed).
   static double checked_loss(T loss, std::size_t step) {
     const double l = static_cast<double>(loss);
@@ -18333,6 +18499,8 @@ class classifier {
   variable_node<std::int64_t, shape<>> global_step_;
   decltype(std::declval<Optimizer>().minimize(loss_, global_step_)) step_;
   session<Policy> session_;
+  std::function<double(std::int64_t)> learning_rate_;  ///< the optimiser's schedule (empty: none)
+  std::vector<std::shared_ptr<fit_observer>> logs_;    ///< the last fit's observers
 };
 
 }  // namespace staticflow::nn
@@ -23257,7 +23425,7 @@ enum class session_status : std::uint8_t { unspecified = 0, start = 1, stop = 2,
 namespace detail {
 
 namespace event_field {
-inline constexpr std::uint32_t wall_time = 1, step = 2, file_version = 3, summary = 5, session_log = 7;
+inline constexpr std::uint32_t wall_time = 1, step = 2, file_version = 3, graph_def = 4, summary = 5, session_log = 7;
 }
 namespace value_field {
 inline constexpr std::uint32_t tag = 1, simple_value = 2, image = 4, histo = 5, audio = 6, tensor = 8, metadata = 9;
@@ -23292,7 +23460,9 @@ std::string encode_event(double wall_time, std::int64_t step, What&& what) {
 /// Appends a scalar value (`simple_value`, a float as TF stores it).
 inline void append_scalar(std::string& summary, std::string_view tag, float value) {
   detail::append_value(summary, tag, [&](io::proto::writer& w) {
-    detail::put_float(w, detail::value_field::simple_value, value);
+    // Always written, 0 included: simple_value is a member of Summary.Value's oneof `value`,
+    // which proto3 serializes even at its default (a scalar 0 omitted would be no scalar at all).
+    w.float32(detail::value_field::simple_value, value);
   });
 }
 
@@ -23356,6 +23526,11 @@ inline std::string encode_file_version_event(double wall_time) {
 /// An Event holding a serialized Summary (one or more values).
 inline std::string encode_summary_event(double wall_time, std::int64_t step, std::string_view summary) {
   return detail::encode_event(wall_time, step, [&](io::proto::writer& w) { w.bytes(detail::event_field::summary, summary); });
+}
+
+/// An Event holding a serialized GraphDef (`graph_def`, field 4): TensorBoard's graph tab.
+inline std::string encode_graph_event(double wall_time, std::int64_t step, std::string_view graph_def) {
+  return detail::encode_event(wall_time, step, [&](io::proto::writer& w) { w.bytes(detail::event_field::graph_def, graph_def); });
 }
 
 /// An Event holding a SessionLog (START when a run starts or resumes, CHECKPOINT when one is saved).
@@ -23729,6 +23904,11 @@ class file_writer {
     add_event(encode_summary_event(detail::wall_time_now(), step, serialized_summary));
   }
 
+  /// A serialized GraphDef (`sf::export_graph(...).serialize()`) for TensorBoard's graph tab.
+  void add_graph(std::string_view serialized_graph_def, std::int64_t step = 0) {
+    add_event(encode_graph_event(detail::wall_time_now(), step, serialized_graph_def));
+  }
+
   /// A SessionLog: START when training starts or resumes (TensorBoard then hides the events of
   /// later steps from an earlier, crashed run), CHECKPOINT when a checkpoint is saved.
   void add_session_log(session_status status, std::int64_t step, std::string_view checkpoint_path = {},
@@ -23913,3 +24093,113 @@ merge_op<S...> merge(S... parts) {
 
 #endif  // STATICFLOW_SUMMARY_HPP
 // ---- end staticflow/summary.hpp ----
+
+// ---- begin staticflow/summary/training_log.hpp ----
+#ifndef STATICFLOW_SUMMARY_TRAINING_LOG_HPP
+#define STATICFLOW_SUMMARY_TRAINING_LOG_HPP
+/// \file
+/// \brief `sf::summary::training_log`: a `nn::fit_observer` writing TensorBoard events, and what
+/// makes `fit(..., {.logdir = "runs/lenet"})` work. Including this header registers it as the
+/// trainer's `logdir` handler; the trainer (in `staticflow.hpp`) stays free of threads and files.
+///
+/// `DIR/train`: a SessionLog START and the inference graph when fit starts; every
+/// `log_every_steps` steps the scalars `loss`, `accuracy`, `learning_rate` (when the optimiser
+/// has one) and `samples_per_sec`; every `histogram_every_steps` steps a histogram of each
+/// trainable variable (its name) and of its gradient (`<name>/gradient`). `DIR/eval`: the
+/// `accuracy` that `classifier::evaluate` measures, at the global step. Both files are flushed
+/// when fit ends and after each evaluation, so TensorBoard (or a test) sees all of it.
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+
+namespace staticflow::summary {
+
+/// Options of `training_log`.
+struct training_log_options {
+  /// Histograms of the variables and their gradients every this many steps (rounded to a step
+  /// that reports; 0: every 10 reports).
+  std::size_t histogram_every_steps = 0;
+  bool graph = true;      ///< the inference graph once, when fit starts
+  double flush_secs = 30; ///< the writers' flush period
+};
+
+/// Writes what fit reports to `logdir/train` and `logdir/eval` (see the file's comment).
+class training_log : public nn::fit_observer {
+ public:
+  explicit training_log(const std::filesystem::path& logdir, std::size_t log_every_steps = 100,
+                        training_log_options options = {})
+      : logdir_(logdir), options_(options),
+        histogram_every_(options.histogram_every_steps ? options.histogram_every_steps : 10 * log_every_steps),
+        train_(logdir / "train", {.flush_secs = options.flush_secs}) {}
+
+  void on_start(std::int64_t step, const std::function<std::string()>& graph_def) override {
+    train_.add_session_log(session_status::start, step);
+    if (options_.graph && !graph_written_ && graph_def) {
+      if (const std::string g = graph_def(); !g.empty()) train_.add_graph(g, step);
+      graph_written_ = true;
+    }
+  }
+
+  void on_step(const nn::fit_step_report& r) override {
+    train_.add_scalar("loss", r.loss, r.step);
+    train_.add_scalar("accuracy", r.accuracy, r.step);
+    if (!std::isnan(r.learning_rate)) train_.add_scalar("learning_rate", r.learning_rate, r.step);
+    train_.add_scalar("samples_per_sec", r.samples_per_sec, r.step);
+    if (r.for_each_variable && r.step / histogram_every_ != last_histograms_) {
+      last_histograms_ = r.step / histogram_every_;
+      r.for_each_variable([&](std::string_view name, std::span<const double> values, std::span<const double> grads) {
+        if (all_finite(values)) train_.add_histogram(name, values, r.step);
+        if (!grads.empty() && all_finite(grads)) train_.add_histogram(std::string(name) + "/gradient", grads, r.step);
+      });
+    }
+  }
+
+  void on_evaluate(double accuracy, std::int64_t step) override {
+    if (!eval_) eval_.emplace(logdir_ / "eval", file_writer_options{.flush_secs = options_.flush_secs});
+    eval_->add_scalar("accuracy", accuracy, step);
+    eval_->flush();
+  }
+
+  void on_end(std::int64_t /*step*/) override { train_.flush(); }
+
+  /// The writers (their paths, errors, counts).
+  const file_writer& train_writer() const { return train_; }
+  const file_writer* eval_writer() const { return eval_ ? &*eval_ : nullptr; }
+
+ private:
+  static bool all_finite(std::span<const double> v) {
+    for (double x : v)
+      if (!std::isfinite(x)) return false;
+    return true;
+  }
+
+  std::filesystem::path logdir_;
+  training_log_options options_;
+  std::int64_t histogram_every_;
+  std::int64_t last_histograms_ = -1;
+  bool graph_written_ = false;
+  file_writer train_;
+  std::optional<file_writer> eval_;
+};
+
+namespace detail {
+/// Registers `training_log` as the trainer's `fit_options::logdir` handler (once per program,
+/// whichever translation unit initialises it first).
+inline const bool training_log_registered = [] {
+  nn::detail::logdir_observer() = [](const std::string& logdir, std::size_t every) {
+    return std::make_shared<training_log>(logdir, every);
+  };
+  return true;
+}();
+}  // namespace detail
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_TRAINING_LOG_HPP
+// ---- end staticflow/summary/training_log.hpp ----

@@ -12,16 +12,63 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "staticflow/data/dataset.hpp"
+#include "staticflow/graph/export.hpp"
 #include "staticflow/graph/session.hpp"
 #include "staticflow/nn/sequential.hpp"
 #include "staticflow/train/saver.hpp"
 
 namespace staticflow::nn {
+
+/// What `fit` reports to a `fit_observer` every `fit_options::log_every_steps` steps.
+struct fit_step_report {
+  std::int64_t step = 0;          ///< the global step after this update
+  double loss = 0;                ///< this step's loss (before its update), as fit saw it
+  double accuracy = 0;            ///< this batch's accuracy before the update
+  double learning_rate = 0;       ///< the optimiser's rate at this step (NaN: it has no `learning_rate()`)
+  double samples_per_sec = 0;     ///< since the previous report (or since fit started)
+  std::span<const std::int64_t> input_dims;  ///< the batch's input shape (batch axis first)
+  /// The batch's inputs (row-major, `input_dims`), as a float copy: for image summaries.
+  std::span<const float> inputs;
+  /// Calls `fn(name, values, gradients)` for each trainable variable of the network, with this
+  /// step's gradients (empty when the step did not compute one). Copies from the session: call it
+  /// only on steps that write histograms.
+  std::function<void(const std::function<void(std::string_view, std::span<const double>, std::span<const double>)>&)>
+      for_each_variable;
+};
+
+/// A training observer (`fit_options::log`): what a summary writer implements
+/// (`sf::summary::training_log` in `staticflow/summary/training_log.hpp`). Declared here so the
+/// trainer needs no threads or files.
+class fit_observer {
+ public:
+  virtual ~fit_observer() = default;
+  /// Once when fit starts, with the global step and the inference graph's serialized GraphDef
+  /// (empty when it cannot be exported).
+  virtual void on_start(std::int64_t /*step*/, const std::function<std::string()>& /*graph_def*/) {}
+  /// Every `log_every_steps` steps.
+  virtual void on_step(const fit_step_report& report) = 0;
+  /// After `classifier::evaluate` on a dataset, with the global step.
+  virtual void on_evaluate(double /*accuracy*/, std::int64_t /*step*/) {}
+  /// When fit stops.
+  virtual void on_end(std::int64_t /*step*/) {}
+};
+
+namespace detail {
+/// What turns `fit_options::logdir` into an observer: set by `staticflow/summary/training_log.hpp`
+/// when a program includes it (the trainer itself writes no files).
+inline std::function<std::shared_ptr<fit_observer>(const std::string& logdir, std::size_t every)>& logdir_observer() {
+  static std::function<std::shared_ptr<fit_observer>(const std::string&, std::size_t)> make;
+  return make;
+}
+}  // namespace detail
 
 /// Options of `classifier::fit`.
 struct fit_options {
@@ -40,6 +87,13 @@ struct fit_options {
   std::string checkpoint_dir = {};
   std::size_t save_every_steps = 0;  ///< 0: only when fit stops
   std::size_t max_to_keep = 5;
+  /// TensorBoard logs ("": none): `DIR/train` gets loss, accuracy, learning rate, samples/s and
+  /// histograms, `DIR/eval` what `evaluate` measures. Needs `#include
+  /// "staticflow/summary/training_log.hpp"` (threads); without it fit throws failed_precondition.
+  std::string logdir = {};
+  /// An observer of training instead of (or beside) `logdir`: see `fit_observer`.
+  std::shared_ptr<fit_observer> log = {};
+  std::size_t log_every_steps = 100;  ///< how often `log` / `logdir` hear of a step
 };
 
 namespace detail {
@@ -81,7 +135,7 @@ class classifier {
         loss_(reduce_mean(softmax_cross_entropy_with_logits(y_type{}, net_.training(x_type{})))),
         correct_(reduce_sum(cast<T>(equal(argmax<1>(logits_), argmax<1>(y_type{}))))),
         global_step_(g.variable<std::int64_t, shape<>>("classifier/global_step", init::zeros(), false)),
-        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config) {
+        step_(opt.minimize(loss_, global_step_)), session_(g, Policy{}, config), learning_rate_(rate_of(opt)) {
     session_.run(global_variables_initializer());
   }
 
@@ -96,13 +150,18 @@ class classifier {
     std::size_t step = ckpt.resumed_step();
     train.skip_batches(step, o.batch);
     const std::size_t last = last_step(o, o.epochs * steps_per_epoch);
+    fit_log log(*this, o, step);
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
     std::size_t in_run = 0;  // steps of this process in this epoch, for the mean loss
     while (step < last) {
       train.next_batch(o.batch, x.data(), y.data());
-      loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+      const bool report = log.due(step + 1);
+      const double accuracy = report ? batch_accuracy(x, y) : 0.0;
+      const double loss = checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+      loss_sum += loss;
       ++step, ++in_run;
+      if (report) log.report(step, loss, accuracy, x);
       ckpt.after_step(step);
       const std::size_t epoch = (step - 1) / steps_per_epoch + 1, s = (step - 1) % steps_per_epoch + 1;
       if (o.progress && (s % 20 == 0 || s == steps_per_epoch))
@@ -114,6 +173,7 @@ class classifier {
       }
     }
     ckpt.at_end(step);
+    log.at_end(step);
   }
 
   /// Trains on the `(inputs, one-hot labels)` batches of `batches`, one pass per epoch: a
@@ -130,14 +190,19 @@ class classifier {
     std::size_t first_epoch = 1, skip = 0;
     if (per_epoch) first_epoch = step / per_epoch + 1, skip = step % per_epoch;
     const std::size_t last = o.max_steps ? o.max_steps : std::numeric_limits<std::size_t>::max();
+    fit_log log(*this, o, step);
     for (std::size_t epoch = first_epoch; epoch <= o.epochs && step < last; ++epoch) {
       double loss_sum = 0;
       std::size_t s = 0, samples = 0, trained = 0;
       for (auto&& [x, y] : batches) {
         if (step >= last) break;
         if (s++ < skip) continue;
-        loss_sum += checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+        const bool report = log.due(step + 1);
+        const double accuracy = report ? batch_accuracy(x, y) : 0.0;
+        const double loss = checked_loss(session_.run(step_, feed(x_type{}, x), feed(y_type{}, y)), step + 1);
+        loss_sum += loss;
         ++step, ++trained, samples += x.dim(0);
+        if (report) log.report(step, loss, accuracy, x);
         ckpt.after_step(step);
         if (o.progress && s % 20 == 0) show(epoch, o.epochs, s, per_epoch, samples / trained, loss_sum / double(trained), start);
       }
@@ -148,6 +213,7 @@ class classifier {
       if (o.on_epoch && !o.on_epoch(epoch, seconds_since(start))) break;
     }
     ckpt.at_end(step);
+    log.at_end(step);
   }
 
   /// Fraction of correctly classified examples of `set`, evaluated in chunks.
@@ -163,7 +229,9 @@ class classifier {
       set.fill_labels(first, n, y.data());
       correct += static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]);
     }
-    return correct / double(set.num_examples());
+    const double accuracy = correct / double(set.num_examples());
+    for (const auto& l : logs_) l->on_evaluate(accuracy, session_.read_scalar(global_step_));
+    return accuracy;
   }
 
   /// Fraction of the rows of `x` (host inputs, batch axis first) whose largest logit is at the
@@ -199,6 +267,105 @@ class classifier {
   const model<Net, T>& network() const { return net_; }
 
  private:
+  template <class Opt>
+  static std::function<double(std::int64_t)> rate_of(const Opt& opt) {
+    if constexpr (requires { opt.learning_rate()(std::int64_t{}); })
+      return [rate = opt.learning_rate()](std::int64_t step) { return static_cast<double>(rate(step)); };
+    else return {};
+  }
+
+  /// The fraction of a batch's rows classified right (for the log, before the step's update).
+  template <class X, class Y>
+  double batch_accuracy(const X& x, const Y& y) {
+    const double n = static_cast<double>(x.dim(0));
+    return n > 0 ? static_cast<double>(session_.run(correct_, feed(x_type{}, x), feed(y_type{}, y)).data()[0]) / n : 0.0;
+  }
+
+  /// The inference graph (logits) as a serialized GraphDef, or "" when a node has no TF op.
+  std::string graph_def_bytes() const {
+    try {
+      return export_graph(logits_).serialize();
+    } catch (const staticflow::error&) {
+      return {};
+    }
+  }
+
+  /// Calls `fn(name, values, gradients)` for each trainable variable of the network of element
+  /// type T (the gradients: the last step's, empty for a variable the step did not differentiate).
+  void visit_variables(const std::function<void(std::string_view, std::span<const double>, std::span<const double>)>& fn) {
+    session_state& st = session_.effective_state();
+    std::vector<T> raw;
+    std::vector<double> values, grads;
+    for (const var_ref& v : net_.variables()) {
+      const variable_base& def = v.get();
+      if (!def.trainable() || def.type() != dtype_traits<T>::value) continue;
+      raw.resize(def.bytes() / sizeof(T));
+      st.download(raw.data(), st.value_slot(def).data, def.bytes());
+      values.assign(raw.begin(), raw.end());
+      grads.clear();
+      if (const void* g = st.grad_slot(def).data) {
+        st.download(raw.data(), g, def.bytes());
+        grads.assign(raw.begin(), raw.end());
+      }
+      fn(def.name(), values, grads);
+    }
+  }
+
+  /// fit's observers (`log`, and the one `logdir` makes): start, every `log_every_steps`, end.
+  /// The classifier keeps them after fit, so that `evaluate` reports to them.
+  class fit_log {
+   public:
+    fit_log(classifier& c, const fit_options& o, std::size_t step) : c_(c), every_(o.log_every_steps) {
+      if (o.logdir.empty() && !o.log) return;
+      if (every_ == 0)
+        staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: log_every_steps must be at least 1"});
+      c_.logs_.clear();
+      if (!o.logdir.empty()) {
+        const auto& make = detail::logdir_observer();
+        if (!make)
+          staticflow::detail::fail<failed_precondition>({"sf::nn::classifier::fit: logdir '", o.logdir,
+                                                         "' needs #include \"staticflow/summary/training_log.hpp\" "
+                                                         "(and -pthread)"});
+        c_.logs_.push_back(make(o.logdir, every_));
+      }
+      if (o.log) c_.logs_.push_back(o.log);
+      const std::function<std::string()> graph = [this] { return c_.graph_def_bytes(); };
+      for (const auto& l : c_.logs_) l->on_start(static_cast<std::int64_t>(step), graph);
+      last_time_ = std::chrono::steady_clock::now(), last_step_ = step;
+    }
+    bool due(std::size_t step) const { return !c_.logs_.empty() && step % every_ == 0; }
+
+    template <class X>
+    void report(std::size_t step, double loss, double accuracy, const X& x) {
+      const auto now = std::chrono::steady_clock::now();
+      const double secs = std::chrono::duration<double>(now - last_time_).count();
+      const double steps = static_cast<double>(step - last_step_);
+      last_time_ = now, last_step_ = step;
+      dims_.clear();
+      for (std::size_t i = 0; i < input_shape::rank; ++i) dims_.push_back(static_cast<std::int64_t>(x.dim(i)));
+      inputs_.assign(x.data(), x.data() + x.size());
+      fit_step_report r;
+      r.step = static_cast<std::int64_t>(step);
+      r.loss = loss, r.accuracy = accuracy;
+      r.learning_rate = c_.learning_rate_ ? c_.learning_rate_(r.step - 1) : std::numeric_limits<double>::quiet_NaN();
+      r.samples_per_sec = secs > 0 ? steps * static_cast<double>(x.dim(0)) / secs : 0.0;
+      r.input_dims = dims_, r.inputs = inputs_;
+      r.for_each_variable = [this](const auto& fn) { c_.visit_variables(fn); };
+      for (const auto& l : c_.logs_) l->on_step(r);
+    }
+    void at_end(std::size_t step) {
+      for (const auto& l : c_.logs_) l->on_end(static_cast<std::int64_t>(step));
+    }
+
+   private:
+    classifier& c_;
+    std::size_t every_;
+    std::chrono::steady_clock::time_point last_time_;
+    std::size_t last_step_ = 0;
+    std::vector<std::int64_t> dims_;
+    std::vector<float> inputs_;
+  };
+
   /// The step's loss; a NaN or infinite one stops training (before it can be checkpointed).
   static double checked_loss(T loss, std::size_t step) {
     const double l = static_cast<double>(loss);
@@ -290,6 +457,8 @@ class classifier {
   variable_node<std::int64_t, shape<>> global_step_;
   decltype(std::declval<Optimizer>().minimize(loss_, global_step_)) step_;
   session<Policy> session_;
+  std::function<double(std::int64_t)> learning_rate_;  ///< the optimiser's schedule (empty: none)
+  std::vector<std::shared_ptr<fit_observer>> logs_;    ///< the last fit's observers
 };
 
 }  // namespace staticflow::nn

@@ -44,7 +44,7 @@ enum class session_status : std::uint8_t { unspecified = 0, start = 1, stop = 2,
 namespace detail {
 
 namespace event_field {
-inline constexpr std::uint32_t wall_time = 1, step = 2, file_version = 3, summary = 5, session_log = 7;
+inline constexpr std::uint32_t wall_time = 1, step = 2, file_version = 3, graph_def = 4, summary = 5, session_log = 7;
 }
 namespace value_field {
 inline constexpr std::uint32_t tag = 1, simple_value = 2, image = 4, histo = 5, audio = 6, tensor = 8, metadata = 9;
@@ -79,7 +79,9 @@ std::string encode_event(double wall_time, std::int64_t step, What&& what) {
 /// Appends a scalar value (`simple_value`, a float as TF stores it).
 inline void append_scalar(std::string& summary, std::string_view tag, float value) {
   detail::append_value(summary, tag, [&](io::proto::writer& w) {
-    detail::put_float(w, detail::value_field::simple_value, value);
+    // Always written, 0 included: simple_value is a member of Summary.Value's oneof `value`,
+    // which proto3 serializes even at its default (a scalar 0 omitted would be no scalar at all).
+    w.float32(detail::value_field::simple_value, value);
   });
 }
 
@@ -143,6 +145,11 @@ inline std::string encode_file_version_event(double wall_time) {
 /// An Event holding a serialized Summary (one or more values).
 inline std::string encode_summary_event(double wall_time, std::int64_t step, std::string_view summary) {
   return detail::encode_event(wall_time, step, [&](io::proto::writer& w) { w.bytes(detail::event_field::summary, summary); });
+}
+
+/// An Event holding a serialized GraphDef (`graph_def`, field 4): TensorBoard's graph tab.
+inline std::string encode_graph_event(double wall_time, std::int64_t step, std::string_view graph_def) {
+  return detail::encode_event(wall_time, step, [&](io::proto::writer& w) { w.bytes(detail::event_field::graph_def, graph_def); });
 }
 
 /// An Event holding a SessionLog (START when a run starts or resumes, CHECKPOINT when one is saved).

@@ -264,6 +264,11 @@ class file_writer {
     add_event(encode_summary_event(detail::wall_time_now(), step, serialized_summary));
   }
 
+  /// A serialized GraphDef (`sf::export_graph(...).serialize()`) for TensorBoard's graph tab.
+  void add_graph(std::string_view serialized_graph_def, std::int64_t step = 0) {
+    add_event(encode_graph_event(detail::wall_time_now(), step, serialized_graph_def));
+  }
+
   /// A SessionLog: START when training starts or resumes (TensorBoard then hides the events of
   /// later steps from an earlier, crashed run), CHECKPOINT when a checkpoint is saved.
   void add_session_log(session_status status, std::int64_t step, std::string_view checkpoint_path = {},

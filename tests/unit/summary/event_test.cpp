@@ -39,10 +39,11 @@ TEST_CASE("a scalar summary event") {
   CHECK(summary::encode_summary_event(1.5, 3, s) == want);
 }
 
-TEST_CASE("a scalar of 0 keeps its tag and leaves simple_value out, as proto3 does") {
+TEST_CASE("a scalar of 0 keeps simple_value: a oneof member is written at its default, as proto3 does") {
+  // Python: Summary(value=[Summary.Value(tag="acc", simple_value=0.0)]).SerializeToString()
   std::string s;
   summary::append_scalar(s, "acc", 0.0f);
-  CHECK(s == bytes({0x0A, 5, 0x0A, 3}) + "acc");
+  CHECK(s == bytes({0x0A, 10, 0x0A, 3}) + "acc" + bytes({0x15, 0, 0, 0, 0}));
 }
 
 TEST_CASE("summaries concatenate into one Summary (what merge_all relies on)") {
