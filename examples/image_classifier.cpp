@@ -112,8 +112,8 @@ struct augment {
 
 int run(const options& o) {
   const std::filesystem::path work = o.work;
-  std::filesystem::remove_all(work);
-  std::filesystem::create_directories(work / "train"), std::filesystem::create_directories(work / "test");
+  // Only the two folders it writes are emptied: --work may name a folder that holds other files.
+  for (const char* part : {"train", "test"}) std::filesystem::remove_all(work / part), std::filesystem::create_directories(work / part);
   std::uint64_t seed = o.seed;
   for (const char* name : {"china", "flower"}) {
     const auto photo = img::decode_jpeg_file<3>((std::filesystem::path(o.photos) / (std::string(name) + ".jpg")).string());
