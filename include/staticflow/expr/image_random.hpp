@@ -30,13 +30,6 @@ namespace staticflow::image {
 
 namespace detail {
 
-/// [n, h, w, c] of a rank-3 or rank-4 image view (n = 1 for one image).
-template <class X>
-std::array<std::size_t, 4> nhwc(const X& x) {
-  constexpr std::size_t r = X::shape_type::rank;
-  return {r == 4 ? x.dim(0) : 1, x.dim(r - 3), x.dim(r - 2), x.dim(r - 1)};
-}
-
 template <class C>
 constexpr void check_counter() {
   static_assert(std::is_same_v<value_t<C>, std::int64_t> && shape_of_t<C>::rank == 0,

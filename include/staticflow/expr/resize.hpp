@@ -44,6 +44,13 @@ struct resized_shape {
   using type = typename staticflow::detail::shape_from_array<extents, rank>::type;
 };
 
+/// [n, h, w, c] of a rank-3 or rank-4 image view (n = 1 for one image).
+template <class X>
+std::array<std::size_t, 4> nhwc(const X& x) {
+  constexpr std::size_t r = X::shape_type::rank;
+  return {r == 4 ? x.dim(0) : 1, x.dim(r - 3), x.dim(r - 2), x.dim(r - 1)};
+}
+
 inline float resize_scale(std::size_t in, std::size_t out, bool align_corners) {
   return align_corners && out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
                                   : static_cast<float>(in) / static_cast<float>(out);
@@ -80,8 +87,7 @@ struct resize_op {
 
   template <class X>
   ops::resize_geometry geometry(const X& x) const {
-    constexpr std::size_t r = X::shape_type::rank;
-    const std::size_t n = r == 4 ? x.dim(0) : 1, h = x.dim(r - 3), w = x.dim(r - 2), c = x.dim(r - 1);
+    const auto [n, h, w, c] = detail::nhwc(x);
     return {n, h, w, H, W, c, detail::resize_scale(h, H, options.align_corners),
             detail::resize_scale(w, W, options.align_corners), options.half_pixel_centers};
   }
