@@ -10,6 +10,7 @@
 #include "staticflow/features/crossed_column.hpp"
 #include "staticflow/features/feature_batch.hpp"
 #include "staticflow/features/fingerprint.hpp"
+#include "staticflow/features/from_arff.hpp"
 #include "staticflow/features/input_layer.hpp"
 #include "staticflow/features/numeric_column.hpp"
 
