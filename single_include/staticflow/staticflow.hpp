@@ -22864,6 +22864,408 @@ inline std::size_t count_tfrecords(const std::string& pattern, io::compression c
 #endif  // STATICFLOW_DATA_HPP
 // ---- end staticflow/data.hpp ----
 
+// ---- begin staticflow/data/arff.hpp ----
+#ifndef STATICFLOW_DATA_ARFF_HPP
+#define STATICFLOW_DATA_ARFF_HPP
+/// \file
+/// \brief `read_arff(path)`: a Weka ARFF file (the attribute-relation format of Weka's example
+/// data sets): its attributes (numeric, or nominal with their values) and its rows
+/// (`features/from_arff.hpp` makes a feature batch of them).
+///
+/// The format: `%` starts a comment line; `@relation NAME`; one `@attribute NAME TYPE` per column,
+/// TYPE `numeric`/`real`/`integer` or a `{v1, v2, ...}` list; `@data`; then one CSV record per
+/// line, quoted with `'`, `?` for a missing value. Keywords are case-insensitive. Sparse
+/// ARFF rows (`{0 x, 3 y}`), dates and strings are not read (an error says so).
+///
+/// **Errors:** not_found for a file that cannot be opened; invalid_argument naming the file and
+/// line for a malformed header, a row with the wrong number of fields, a nominal value not in the
+/// attribute's list or an unparseable number.
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+// ---- begin staticflow/data/csv.hpp ----
+#ifndef STATICFLOW_DATA_CSV_HPP
+#define STATICFLOW_DATA_CSV_HPP
+/// \file
+/// \brief CSV input, as TF 1.x's `tf.decode_csv` and `make_csv_dataset` read it: `split_csv`
+/// (one record's fields, RFC 4180 quoting), `decode_csv(record, defaults)` (typed fields with
+/// record defaults) and `csv_dataset(files, defaults, options)` (a pipeline source of decoded
+/// records: a header line per file, records spanning lines inside quotes, errors naming the file,
+/// the line and the column).
+///
+/// Record defaults are a tuple with one entry per column: a value (`0.f`, `std::int64_t{0}`,
+/// `std::string{}`) is the column's type and the value of an empty field; `required<T>` makes an
+/// empty field an error, as an empty default tensor does in TF.
+///
+/// **Errors** (invalid_argument, naming where: "adult.data:17: column 3 ('education')"): an
+/// unterminated quote, text after a closing quote, a field count other than the defaults', a
+/// number that does not parse whole or is out of the type's range, an empty required field.
+
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// A column with no default: an empty field is an error.
+template <class T>
+struct required {};
+
+struct csv_options {
+  char delimiter = ',';
+  char quote = '"';                 ///< RFC 4180's; ARFF files quote with '\''
+  bool header = false;              ///< the first record of each file names the columns
+  bool skip_initial_space = false;  ///< drop spaces after a delimiter (", State-gov" -> "State-gov")
+  std::string na_value{};           ///< a field equal to this counts as empty (TF's `na_value`)
+};
+
+namespace detail {
+
+template <class D>
+struct csv_column {
+  using type = D;
+  static constexpr bool is_required = false;
+};
+template <class T>
+struct csv_column<required<T>> {
+  using type = T;
+  static constexpr bool is_required = true;
+};
+template <class D>
+using csv_value_t = typename csv_column<D>::type;
+
+template <class T>
+inline constexpr bool csv_type_v = std::is_same_v<T, float> || std::is_same_v<T, double> ||
+                                   std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> ||
+                                   std::is_same_v<T, std::string>;
+
+/// "file:line: column 3 ('education')", or what is known of it.
+inline std::string csv_where(std::string_view where, std::size_t column, const std::vector<std::string>* names) {
+  std::string s = where.empty() ? std::string("csv") : std::string(where);
+  s += ": column " + std::to_string(column + 1);
+  if (names != nullptr && column < names->size()) s += " ('" + (*names)[column] + "')";
+  return s;
+}
+
+template <class T>
+T parse_csv_number(std::string_view field, const std::string& where) {
+  while (!field.empty() && (field.front() == ' ' || field.front() == '\t')) field.remove_prefix(1);
+  while (!field.empty() && (field.back() == ' ' || field.back() == '\t')) field.remove_suffix(1);
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  T value{};
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    staticflow::detail::fail<invalid_argument>({where, ": '", field, "' is out of range for ", dtype_name_v<T>});
+  if (ec != std::errc() || end != field.data() + field.size() || field.empty())
+    staticflow::detail::fail<invalid_argument>({where, ": cannot parse '", field, "' as ", dtype_name_v<T>});
+  return value;
+}
+
+/// One field: its default when empty (or `na_value`), else parsed as the column's type.
+template <class D>
+csv_value_t<D> decode_field(const std::string& field, const D& default_value, std::size_t column,
+                                    const csv_options& options, std::string_view where,
+                                    const std::vector<std::string>* names) {
+  using T = csv_value_t<D>;
+  if (field.empty() || (!options.na_value.empty() && field == options.na_value)) {
+    if constexpr (csv_column<D>::is_required)
+      staticflow::detail::fail<invalid_argument>({csv_where(where, column, names), ": the field is empty and the "
+                                                  "column has no default"});
+    else return default_value;
+  }
+  if constexpr (std::is_same_v<T, std::string>) return field;
+  else return detail::parse_csv_number<T>(field, csv_where(where, column, names));
+}
+
+}  // namespace detail
+
+/// Whether `text` holds whole records: every quote opened is closed (a line that ends inside
+/// quotes continues on the next).
+inline bool csv_complete(std::string_view text, char quote = '"') {
+  bool quoted = false;
+  for (const char c : text) quoted ^= c == quote;
+  return !quoted;
+}
+
+/// The fields of one record (RFC 4180): a field in double quotes may hold the delimiter, line
+/// breaks and quotes written twice (`""`). `where` prefixes error messages.
+inline std::vector<std::string> split_csv(std::string_view record, const csv_options& options = {},
+                                          std::string_view where = "") {
+  std::vector<std::string> fields(1);
+  enum { start, plain, quoted, after_quote } state = start;
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    const char c = record[i];
+    if (state == quoted) {
+      if (c != options.quote) fields.back() += c;
+      else if (i + 1 < record.size() && record[i + 1] == options.quote) fields.back() += c, ++i;
+      else state = after_quote;
+    } else if (c == options.delimiter) {
+      fields.emplace_back();
+      state = start;
+    } else if (state == start && c == ' ' && options.skip_initial_space) {
+      continue;
+    } else if (state == start && c == options.quote) {
+      state = quoted;
+    } else if (state == after_quote) {
+      staticflow::detail::fail<invalid_argument>({detail::csv_where(where, fields.size() - 1, nullptr),
+                                                  ": text after the closing quote (a quote inside a quoted field "
+                                                  "is written twice)"});
+    } else {
+      fields.back() += c;
+      state = plain;
+    }
+  }
+  if (state == quoted)
+    staticflow::detail::fail<invalid_argument>(
+        {detail::csv_where(where, fields.size() - 1, nullptr), ": the quoted field has no closing quote"});
+  return fields;
+}
+
+/// One record's fields typed by `defaults` (see the file comment). `names` (a header's) and
+/// `where` ("file:line") go into error messages.
+template <class... D>
+std::tuple<detail::csv_value_t<D>...> decode_csv(std::string_view record, const std::tuple<D...>& defaults,
+                                                 const csv_options& options = {}, std::string_view where = "",
+                                                 const std::vector<std::string>* names = nullptr) {
+  static_assert((detail::csv_type_v<detail::csv_value_t<D>> && ...),
+                "sf::data::decode_csv: a column's type must be float, double, int32_t, int64_t or std::string");
+  const std::vector<std::string> fields = split_csv(record, options, where);
+  if (fields.size() != sizeof...(D))
+    staticflow::detail::fail<invalid_argument>({where.empty() ? std::string_view("csv") : where, ": ",
+                                                std::to_string(fields.size()), " fields, expected ",
+                                                std::to_string(sizeof...(D))});
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple<detail::csv_value_t<D>...>{detail::decode_field<D>(fields[I], std::get<I>(defaults), I, options, where, names)...};
+  }(std::index_sequence_for<D...>{});
+}
+
+/// Decoded records of CSV files, in order (a pipeline source: `.shuffle`, `.batch`, `.map`, ...).
+/// With `options.header`, each file's first record names the columns (used in messages).
+/// **Errors:** not_found naming a file that cannot be opened; invalid_argument as `decode_csv`,
+/// with the file and line, and for a file that ends inside quotes.
+template <class... D>
+class csv_dataset : public dataset_base<csv_dataset<D...>> {
+ public:
+  using element_type = std::tuple<detail::csv_value_t<D>...>;
+
+  csv_dataset(std::vector<std::string> files, std::tuple<D...> defaults, csv_options options = {})
+      : state_(std::make_shared<const state>(state{std::move(files), std::move(defaults), std::move(options)})) {}
+
+  class cursor;
+  cursor make_cursor() const { return cursor(state_); }
+
+ private:
+  struct state {
+    std::vector<std::string> files;
+    std::tuple<D...> defaults;
+    csv_options options;
+  };
+  std::shared_ptr<const state> state_;
+
+ public:
+  class cursor {
+   public:
+    explicit cursor(std::shared_ptr<const state> s) : s_(std::move(s)) {}
+    std::optional<element_type> next() {
+      std::string record;
+      while (file_ < s_->files.size()) {
+        if (!in_) open();
+        const std::size_t first_line = line_ + 1;
+        if (read_record(record)) {
+          const std::string where = s_->files[file_] + ":" + std::to_string(first_line);
+          if (s_->options.header && !header_read_) {
+            names_ = split_csv(record, s_->options, where);
+            header_read_ = true;
+            continue;
+          }
+          return decode_csv(record, s_->defaults, s_->options, where, names_.empty() ? nullptr : &names_);
+        }
+        in_.reset(), ++file_, line_ = 0, header_read_ = false;
+      }
+      return std::nullopt;
+    }
+
+   private:
+    void open() {
+      in_ = std::make_unique<std::ifstream>(s_->files[file_], std::ios::binary);
+      if (!*in_)
+        staticflow::detail::fail<not_found>({"sf::data::csv_dataset: cannot open '", s_->files[file_], "'"});
+    }
+    /// The next record, joining lines while a quote is open; false at the end of the file.
+    bool read_record(std::string& record) {
+      std::string line;
+      record.clear();
+      bool any = false;
+      while (std::getline(*in_, line)) {
+        ++line_;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (any) record += '\n';
+        record += line;
+        any = true;
+        if (csv_complete(record, s_->options.quote)) {
+          if (record.empty()) {  // blank lines separate nothing: skip them
+            any = false;
+            continue;
+          }
+          return true;
+        }
+      }
+      if (in_->bad())
+        staticflow::detail::fail<data_loss>({"sf::data::csv_dataset: reading '", s_->files[file_], "' failed"});
+      if (any)
+        staticflow::detail::fail<invalid_argument>({s_->files[file_], ":", std::to_string(line_),
+                                                    ": the file ends inside a quoted field"});
+      return false;
+    }
+
+    std::shared_ptr<const state> s_;
+    std::size_t file_ = 0, line_ = 0;
+    bool header_read_ = false;
+    std::vector<std::string> names_;
+    std::unique_ptr<std::ifstream> in_;
+  };
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_CSV_HPP
+// ---- end staticflow/data/csv.hpp ----
+
+namespace staticflow::data {
+
+struct arff_attribute {
+  std::string name;
+  bool numeric = false;
+  std::vector<std::string> values;  ///< a nominal attribute's values, in declaration order
+};
+
+struct arff_file {
+  std::string relation;
+  std::vector<arff_attribute> attributes;
+  std::vector<std::vector<std::string>> rows;  ///< fields as text; "" for a missing value ('?')
+
+  /// The index of attribute `name`; invalid_argument naming it when there is none.
+  std::size_t index(std::string_view name) const {
+    for (std::size_t i = 0; i < attributes.size(); ++i)
+      if (attributes[i].name == name) return i;
+    staticflow::detail::fail<invalid_argument>({"sf::data::arff_file: no attribute '", name, "' in relation '",
+                                                relation, "'"});
+  }
+};
+
+namespace detail {
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+inline bool starts_with_keyword(std::string_view line, std::string_view keyword) {
+  if (line.size() < keyword.size()) return false;
+  for (std::size_t i = 0; i < keyword.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != keyword[i]) return false;
+  return line.size() == keyword.size() || std::isspace(static_cast<unsigned char>(line[keyword.size()]));
+}
+/// A name or value that may be quoted: the text and what follows it.
+inline std::pair<std::string, std::string_view> arff_token(std::string_view s, const std::string& where) {
+  s = trim(s);
+  if (!s.empty() && (s.front() == '\'' || s.front() == '"')) {
+    const std::size_t end = s.find(s.front(), 1);
+    if (end == std::string_view::npos)
+      staticflow::detail::fail<invalid_argument>({where, ": unterminated quote in '", s, "'"});
+    return {std::string(s.substr(1, end - 1)), s.substr(end + 1)};
+  }
+  std::size_t end = 0;
+  while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) && s[end] != '{') ++end;
+  return {std::string(s.substr(0, end)), s.substr(end)};
+}
+
+inline arff_attribute parse_attribute(std::string_view rest, const std::string& where) {
+  auto [name, type] = arff_token(rest, where);
+  type = trim(type);
+  if (name.empty()) staticflow::detail::fail<invalid_argument>({where, ": @attribute without a name"});
+  arff_attribute a{std::move(name), false, {}};
+  if (!type.empty() && type.front() == '{') {
+    if (type.back() != '}') staticflow::detail::fail<invalid_argument>({where, ": nominal list without '}'"});
+    csv_options o;
+    o.quote = '\'';
+    o.skip_initial_space = true;
+    for (const std::string& v : split_csv(type.substr(1, type.size() - 2), o, where)) a.values.emplace_back(trim(v));
+    return a;
+  }
+  std::string t(type);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (t != "numeric" && t != "real" && t != "integer")
+    staticflow::detail::fail<invalid_argument>({where, ": attribute '", a.name, "' has type '", type,
+                                                "', which is not read (numeric, real, integer or {nominal values})"});
+  a.numeric = true;
+  return a;
+}
+
+}  // namespace detail
+
+inline arff_file read_arff(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) staticflow::detail::fail<not_found>({"sf::data::read_arff: cannot open '", path, "'"});
+  arff_file f;
+  bool in_data = false;
+  std::size_t line_no = 0;
+  csv_options row_options;
+  row_options.quote = '\'';
+  row_options.skip_initial_space = true;
+  for (std::string raw; std::getline(in, raw);) {
+    ++line_no;
+    const std::string where = path + ":" + std::to_string(line_no);
+    const std::string_view line = detail::trim(raw);
+    if (line.empty() || line.front() == '%') continue;
+    if (!in_data) {
+      if (detail::starts_with_keyword(line, "@relation")) f.relation = detail::arff_token(line.substr(9), where).first;
+      else if (detail::starts_with_keyword(line, "@attribute")) f.attributes.push_back(detail::parse_attribute(line.substr(10), where));
+      else if (detail::starts_with_keyword(line, "@data")) in_data = true;
+      else staticflow::detail::fail<invalid_argument>({where, ": expected @relation, @attribute or @data"});
+      continue;
+    }
+    if (line.front() == '{')
+      staticflow::detail::fail<invalid_argument>({where, ": sparse ARFF rows are not read"});
+    std::vector<std::string> fields = split_csv(line, row_options, where);
+    if (fields.size() != f.attributes.size())
+      staticflow::detail::fail<invalid_argument>({where, ": ", std::to_string(fields.size()), " fields, expected ",
+                                                  std::to_string(f.attributes.size())});
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      std::string& v = fields[i];
+      v = std::string(detail::trim(v));
+      if (v == "?") v.clear();
+      const arff_attribute& a = f.attributes[i];
+      if (v.empty()) continue;
+      if (a.numeric) (void)detail::parse_csv_number<double>(v, detail::csv_where(where, i, nullptr) + " ('" + a.name + "')");
+      else if (std::find(a.values.begin(), a.values.end(), v) == a.values.end())
+        staticflow::detail::fail<invalid_argument>({where, ": '", v, "' is not a value of nominal attribute '", a.name, "'"});
+    }
+    f.rows.push_back(std::move(fields));
+  }
+  if (in.bad()) staticflow::detail::fail<data_loss>({"sf::data::read_arff: reading '", path, "' failed"});
+  if (!in_data) staticflow::detail::fail<invalid_argument>({path, ": no @data section"});
+  return f;
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_ARFF_HPP
+// ---- end staticflow/data/arff.hpp ----
+
 // ---- begin staticflow/device/host/quantized.hpp ----
 #ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
 #define STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
@@ -23167,6 +23569,801 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 #endif  // STATICFLOW_EXPR_QUANTIZED_HPP
 // ---- end staticflow/expr/quantized.hpp ----
 
+// ---- begin staticflow/features.hpp ----
+#ifndef STATICFLOW_FEATURES_HPP
+#define STATICFLOW_FEATURES_HPP
+/// \file
+/// \brief Feature columns (TF 1.x's `tf.feature_column`): turning parsed features (CSV records,
+/// tf.train.Example values) into a network's dense input. Not in `staticflow.hpp`.
+
+
+// ---- begin staticflow/features/categorical_column.hpp ----
+#ifndef STATICFLOW_FEATURES_CATEGORICAL_COLUMN_HPP
+#define STATICFLOW_FEATURES_CATEGORICAL_COLUMN_HPP
+/// \file
+/// \brief Categorical columns with TF 1.x's meaning: `categorical_column_with_identity`,
+/// `_with_hash_bucket`, `_with_vocabulary_list` and `_with_vocabulary_file`. Each maps a feature's
+/// values to ids in [0, num_buckets) (`ids(batch)`, ragged per row), with `num_buckets` a
+/// compile-time constant, so the dense width of an `indicator_column` over it is one too.
+///
+/// Missing values are left out of a row's ids: empty strings, and ids TF would drop (-1, or
+/// out-of-vocabulary values without OOV buckets and with `default_value` -1).
+
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+
+// ---- begin staticflow/features/feature_batch.hpp ----
+#ifndef STATICFLOW_FEATURES_FEATURE_BATCH_HPP
+#define STATICFLOW_FEATURES_FEATURE_BATCH_HPP
+/// \file
+/// \brief `feature_batch`: a batch of parsed features by name, what TF's feature dict holds
+/// before `input_layer`: per feature, `rows() * k` numbers, integers or strings (k values per
+/// row), and `sparse_ids`, the ragged ids a categorical column makes of them.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+
+namespace staticflow::features {
+
+/// The ids of a categorical column for a batch, ragged: row r's ids are
+/// `ids[row_splits[r] .. row_splits[r + 1])` (TF's SparseTensor of ids, row by row; missing
+/// values are left out).
+struct sparse_ids {
+  std::vector<std::int64_t> ids;
+  std::vector<std::size_t> row_splits{0};
+  std::size_t rows() const { return row_splits.size() - 1; }
+  std::span<const std::int64_t> row(std::size_t r) const {
+    return {ids.data() + row_splits[r], row_splits[r + 1] - row_splits[r]};
+  }
+};
+
+class feature_batch {
+ public:
+  using values = std::variant<std::vector<float>, std::vector<std::int64_t>, std::vector<std::string>>;
+
+  explicit feature_batch(std::size_t rows) : rows_(rows) {}
+
+  std::size_t rows() const { return rows_; }
+
+  /// Adds feature `name`: a whole number of values per row. float/double become float, int32/
+  /// int64 become int64 (as TF parses CSV and Example features).
+  /// **Errors:** invalid_argument when the count is not a multiple of rows() or the name is taken.
+  template <class T>
+  void add(const std::string& name, std::vector<T> v) {
+    if (rows_ == 0 ? !v.empty() : v.size() % rows_ != 0)
+      staticflow::detail::fail<invalid_argument>({"sf::features::feature_batch: feature '", name, "' has ",
+                                                  std::to_string(v.size()), " values for ", std::to_string(rows_),
+                                                  " rows"});
+    if (features_.contains(name))
+      staticflow::detail::fail<invalid_argument>({"sf::features::feature_batch: feature '", name, "' added twice"});
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>)
+      features_.emplace(name, std::move(v));
+    else if constexpr (std::is_floating_point_v<T>) features_.emplace(name, std::vector<float>(v.begin(), v.end()));
+    else features_.emplace(name, std::vector<std::int64_t>(v.begin(), v.end()));
+  }
+
+  bool contains(std::string_view name) const { return features_.find(name) != features_.end(); }
+  const values& at(std::string_view name, std::string_view column) const {
+    const auto it = features_.find(name);
+    if (it == features_.end())
+      staticflow::detail::fail<not_found>({"sf::features: column '", column, "' needs feature '", name,
+                                           "', which the batch does not have"});
+    return it->second;
+  }
+  /// Feature `name` as values of type T (float, int64_t or std::string), for column `column`.
+  template <class T>
+  const std::vector<T>& get(std::string_view name, std::string_view column) const {
+    const values& v = at(name, column);
+    if (!std::holds_alternative<std::vector<T>>(v))
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", column, "' needs feature '", name,
+                                                  "' as ", kind<T>(), ", but it holds ", kind_of(v)});
+    return std::get<std::vector<T>>(v);
+  }
+
+  /// A batch of decoded records (`data::decode_csv`'s tuples), column i named `names[i]`.
+  template <class... T>
+  static feature_batch from_records(const std::vector<std::string>& names, std::span<const std::tuple<T...>> records) {
+    if (names.size() != sizeof...(T))
+      staticflow::detail::fail<invalid_argument>({"sf::features::feature_batch::from_records: ",
+                                                  std::to_string(names.size()), " names for ",
+                                                  std::to_string(sizeof...(T)), " columns"});
+    feature_batch b(records.size());
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (b.add(names[I], column<I>(records)), ...);
+    }(std::index_sequence_for<T...>{});
+    return b;
+  }
+
+ private:
+  template <std::size_t I, class... T>
+  static auto column(std::span<const std::tuple<T...>> records) {
+    std::vector<std::tuple_element_t<I, std::tuple<T...>>> out;
+    out.reserve(records.size());
+    for (const auto& r : records) out.push_back(std::get<I>(r));
+    return out;
+  }
+  template <class T>
+  static const char* kind() {
+    if constexpr (std::is_same_v<T, float>) return "numbers";
+    else if constexpr (std::is_same_v<T, std::int64_t>) return "integers";
+    else return "strings";
+  }
+  static const char* kind_of(const values& v) {
+    return v.index() == 0 ? "numbers" : v.index() == 1 ? "integers" : "strings";
+  }
+
+  std::size_t rows_;
+  std::map<std::string, values, std::less<>> features_;
+};
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FEATURE_BATCH_HPP
+// ---- end staticflow/features/feature_batch.hpp ----
+
+// ---- begin staticflow/features/fingerprint.hpp ----
+#ifndef STATICFLOW_FEATURES_FINGERPRINT_HPP
+#define STATICFLOW_FEATURES_FINGERPRINT_HPP
+/// \file
+/// \brief TensorFlow's string hashing: `fingerprint64` (FarmHash's Fingerprint64, the
+/// `farmhashna` 64-bit hash), `fingerprint_cat64` (how TF combines fingerprints when it crosses
+/// features) and `to_hash_bucket_fast` (`tf.strings.to_hash_bucket_fast`), so a string lands in
+/// the same hash bucket, vocabulary OOV bucket or feature cross as it does in TensorFlow.
+///
+/// Fingerprint64 is a published, frozen function ("fingerprint": its values never change between
+/// versions or machines); the algorithm below follows its specification: strings of up to 16, 32
+/// and 64 bytes each have their own mixing, longer ones run 64-byte blocks through two 128-bit
+/// states. All loads are little-endian (x86-64, AArch64), as FarmHash's on these machines.
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+namespace staticflow::features {
+
+namespace detail {
+
+inline constexpr std::uint64_t k0 = 0xc3a5c85c97cb3127ULL;
+inline constexpr std::uint64_t k1 = 0xb492b66fbe98f273ULL;
+inline constexpr std::uint64_t k2 = 0x9ae16a3b2f90404fULL;
+
+inline std::uint64_t load64(const char* p) {
+  static_assert(std::endian::native == std::endian::little, "staticflow::features: fingerprints assume little-endian loads");
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t load32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t shift_mix(std::uint64_t v) { return v ^ (v >> 47); }
+
+inline std::uint64_t hash_len16(std::uint64_t u, std::uint64_t v, std::uint64_t mul) {
+  std::uint64_t a = (u ^ v) * mul;
+  a ^= a >> 47;
+  std::uint64_t b = (v ^ a) * mul;
+  b ^= b >> 47;
+  return b * mul;
+}
+
+inline std::uint64_t hash_0_to_16(const char* s, std::size_t len) {
+  if (len >= 8) {
+    const std::uint64_t mul = k2 + len * 2, a = load64(s) + k2, b = load64(s + len - 8);
+    const std::uint64_t c = std::rotr(b, 37) * mul + a, d = (std::rotr(a, 25) + b) * mul;
+    return hash_len16(c, d, mul);
+  }
+  if (len >= 4) {
+    const std::uint64_t mul = k2 + len * 2;
+    return hash_len16(len + (load32(s) << 3), load32(s + len - 4), mul);
+  }
+  if (len > 0) {
+    const std::uint64_t a = static_cast<unsigned char>(s[0]), b = static_cast<unsigned char>(s[len >> 1]),
+                        c = static_cast<unsigned char>(s[len - 1]);
+    const auto y = static_cast<std::uint32_t>(a + (b << 8)), z = static_cast<std::uint32_t>(len + (c << 2));
+    return shift_mix(y * k2 ^ z * k0) * k2;
+  }
+  return k2;
+}
+
+inline std::uint64_t hash_17_to_32(const char* s, std::size_t len) {
+  const std::uint64_t mul = k2 + len * 2, a = load64(s) * k1, b = load64(s + 8);
+  const std::uint64_t c = load64(s + len - 8) * mul, d = load64(s + len - 16) * k2;
+  return hash_len16(std::rotr(a + b, 43) + std::rotr(c, 30) + d, a + std::rotr(b + k2, 18) + c, mul);
+}
+
+inline std::uint64_t hash_33_to_64(const char* s, std::size_t len) {
+  const std::uint64_t mul = k2 + len * 2, a = load64(s) * k2, b = load64(s + 8);
+  const std::uint64_t c = load64(s + len - 8) * mul, d = load64(s + len - 16) * k2;
+  const std::uint64_t y = std::rotr(a + b, 43) + std::rotr(c, 30) + d;
+  const std::uint64_t z = hash_len16(y, a + std::rotr(b + k2, 18) + c, mul);
+  const std::uint64_t e = load64(s + 16) * mul, f = load64(s + 24);
+  const std::uint64_t g = (y + load64(s + len - 32)) * mul, h = (z + load64(s + len - 24)) * mul;
+  return hash_len16(std::rotr(e + f, 43) + std::rotr(g, 30) + h, e + std::rotr(f + a, 18) + g, mul);
+}
+
+using pair64 = std::pair<std::uint64_t, std::uint64_t>;
+
+/// 32 bytes at `s` mixed into the seeds (a, b).
+inline pair64 weak_hash32(const char* s, std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t w = load64(s), x = load64(s + 8), y = load64(s + 16), z = load64(s + 24);
+  a += w;
+  b = std::rotr(b + a + z, 21);
+  const std::uint64_t c = a;
+  a += x;
+  a += y;
+  b += std::rotr(a, 44);
+  return {a + z, b + c};
+}
+
+inline std::uint64_t hash_long(const char* s, std::size_t len) {
+  constexpr std::uint64_t seed = 81;
+  std::uint64_t x = seed, y = seed * k1 + 113, z = shift_mix(y * k2 + 113) * k2;
+  pair64 v{0, 0}, w{0, 0};
+  x = x * k2 + load64(s);
+  const char* const end = s + ((len - 1) / 64) * 64;
+  const char* const last64 = end + ((len - 1) & 63) - 63;
+  // One 64-byte block into the states; the last block (which may overlap the one before) uses
+  // its own multiplier and the length.
+  const auto block = [&](const char* p, std::uint64_t mul, std::uint64_t times) {
+    x = std::rotr(x + y + v.first + load64(p + 8), 37) * mul;
+    y = std::rotr(y + v.second + load64(p + 48), 42) * mul;
+    x ^= w.second * times;
+    y += v.first * times + load64(p + 40);
+    z = std::rotr(z + w.first, 33) * mul;
+    v = weak_hash32(p, v.second * mul, x + w.first);
+    w = weak_hash32(p + 32, z + w.second, y + load64(p + 16));
+    std::swap(z, x);
+  };
+  do {
+    block(s, k1, 1);
+    s += 64;
+  } while (s != end);
+  const std::uint64_t mul = k1 + ((z & 0xff) << 1);
+  w.first += (len - 1) & 63;
+  v.first += w.first;
+  w.first += v.first;
+  block(last64, mul, 9);
+  return hash_len16(hash_len16(v.first, w.first, mul) + shift_mix(y) * k0 + z,
+                    hash_len16(v.second, w.second, mul) + x, mul);
+}
+
+}  // namespace detail
+
+/// FarmHash's Fingerprint64 of the bytes of `s` (TF's `Fingerprint64`).
+inline std::uint64_t fingerprint64(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n <= 16) return detail::hash_0_to_16(p, n);
+  if (n <= 32) return detail::hash_17_to_32(p, n);
+  if (n <= 64) return detail::hash_33_to_64(p, n);
+  return detail::hash_long(p, n);
+}
+
+/// TF's `FingerprintCat64(fp1, fp2)`: two fingerprints combined, order mattering (feature crosses).
+inline std::uint64_t fingerprint_cat64(std::uint64_t fp1, std::uint64_t fp2) {
+  constexpr std::uint64_t mul = 0xc6a4a7935bd1e995ULL;
+  std::uint64_t r = fp1 ^ mul;
+  r ^= detail::shift_mix(fp2 * mul) * mul;
+  r *= mul;
+  r = detail::shift_mix(r) * mul;
+  return detail::shift_mix(r);
+}
+
+/// `tf.strings.to_hash_bucket_fast(s, buckets)`: Fingerprint64 modulo the bucket count.
+inline std::int64_t to_hash_bucket_fast(std::string_view s, std::uint64_t buckets) {
+  return static_cast<std::int64_t>(fingerprint64(s) % buckets);
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FINGERPRINT_HPP
+// ---- end staticflow/features/fingerprint.hpp ----
+
+namespace staticflow::features {
+
+/// What `indicator_column`, `crossed_column` and `input_layer` ask of a categorical column.
+template <class C>
+concept categorical_column = requires(const C& c, const feature_batch& b) {
+  { C::num_buckets } -> std::convertible_to<std::size_t>;
+  { c.name() } -> std::convertible_to<std::string>;
+  { c.ids(b) } -> std::same_as<sparse_ids>;
+};
+
+namespace detail {
+
+/// Ids of each value of feature `key` (`map(value)`, -1 to leave it out), `per_row` values a row.
+template <class T, class Map>
+sparse_ids map_values(const feature_batch& b, const std::string& key, const std::string& column, Map map) {
+  const std::vector<T>& v = b.template get<T>(key, column);
+  sparse_ids out;
+  out.ids.reserve(v.size());
+  out.row_splits.reserve(b.rows() + 1);
+  const std::size_t per_row = b.rows() ? v.size() / b.rows() : 0;
+  for (std::size_t r = 0; r < b.rows(); ++r) {
+    for (std::size_t k = 0; k < per_row; ++k)
+      if (const std::int64_t id = map(v[r * per_row + k], r); id >= 0) out.ids.push_back(id);
+    out.row_splits.push_back(out.ids.size());
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Integer features used as ids (`categorical_column_with_identity`): values outside [0, Buckets)
+/// become `default_value` when it is set (>= 0); otherwise negative ones are dropped and larger
+/// ones are an error naming the column and the row.
+template <std::size_t Buckets>
+struct identity_column_t {
+  static constexpr std::size_t num_buckets = Buckets;
+  std::string key;
+  std::int64_t default_value = -1;
+
+  std::string name() const { return key; }
+  sparse_ids ids(const feature_batch& b) const {
+    return detail::map_values<std::int64_t>(b, key, key, [&](std::int64_t v, std::size_t row) -> std::int64_t {
+      if (v >= 0 && static_cast<std::uint64_t>(v) < Buckets) return v;
+      if (default_value >= 0) return default_value;
+      if (v < 0) return -1;
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "': value ", std::to_string(v),
+                                                  " in row ", std::to_string(row), " is not below num_buckets ",
+                                                  std::to_string(Buckets)});
+    });
+  }
+};
+
+template <std::size_t Buckets>
+identity_column_t<Buckets> categorical_column_with_identity(std::string key, std::int64_t default_value = -1) {
+  static_assert(Buckets > 0, "sf::features::categorical_column_with_identity: num_buckets must be positive");
+  return {std::move(key), default_value};
+}
+
+/// Strings (or integers, as their decimal text, as TF does) hashed into Buckets buckets with
+/// Fingerprint64 (`categorical_column_with_hash_bucket`): the bucket TF gives the same string.
+template <std::size_t Buckets>
+struct hash_bucket_column_t {
+  static constexpr std::size_t num_buckets = Buckets;
+  std::string key;
+
+  std::string name() const { return key; }
+  sparse_ids ids(const feature_batch& b) const {
+    if (std::holds_alternative<std::vector<std::int64_t>>(b.at(key, key)))
+      return detail::map_values<std::int64_t>(b, key, key, [](std::int64_t v, std::size_t) {
+        return to_hash_bucket_fast(std::to_string(v), Buckets);
+      });
+    return detail::map_values<std::string>(b, key, key, [](const std::string& v, std::size_t) -> std::int64_t {
+      return v.empty() ? -1 : to_hash_bucket_fast(v, Buckets);
+    });
+  }
+};
+
+template <std::size_t Buckets>
+hash_bucket_column_t<Buckets> categorical_column_with_hash_bucket(std::string key) {
+  static_assert(Buckets >= 2, "sf::features::categorical_column_with_hash_bucket: hash_bucket_size must be at least 2");
+  return {std::move(key)};
+}
+
+/// A string vocabulary (`categorical_column_with_vocabulary_list` / `_file`): word i has id i;
+/// other strings go to one of `Oov` buckets after the vocabulary (Fingerprint64 modulo Oov, as
+/// TF's lookup table with hash buckets), or to `default_value` (-1: left out) when Oov is 0.
+template <std::size_t Size, std::size_t Oov>
+struct vocabulary_column_t {
+  static constexpr std::size_t num_buckets = Size + Oov;
+  std::string key;
+  std::int64_t default_value = -1;
+  std::unordered_map<std::string, std::int64_t> index;
+
+  std::string name() const { return key; }
+  sparse_ids ids(const feature_batch& b) const {
+    return detail::map_values<std::string>(b, key, key, [&](const std::string& v, std::size_t) -> std::int64_t {
+      if (v.empty()) return -1;
+      if (const auto it = index.find(v); it != index.end()) return it->second;
+      if constexpr (Oov > 0) return static_cast<std::int64_t>(Size) + to_hash_bucket_fast(v, Oov);
+      else return default_value;
+    });
+  }
+
+  static vocabulary_column_t make(std::string key, const std::vector<std::string>& words, std::int64_t default_value,
+                                const std::string& where) {
+    if (Oov > 0 && default_value != -1)
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key,
+                                                  "': default_value and num_oov_buckets cannot both be set"});
+    if (default_value < -1 || default_value >= static_cast<std::int64_t>(Size))
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "': default_value ",
+                                                  std::to_string(default_value), " is not in [-1, ",
+                                                  std::to_string(Size), ")"});
+    vocabulary_column_t c{std::move(key), default_value, {}};
+    for (std::size_t i = 0; i < Size; ++i)
+      if (!c.index.emplace(words[i], static_cast<std::int64_t>(i)).second)
+        staticflow::detail::fail<invalid_argument>({"sf::features: column '", c.key, "': '", words[i],
+                                                    "' is in the vocabulary twice (", where, ")"});
+    return c;
+  }
+};
+
+/// **Example:** `categorical_column_with_vocabulary_list<1>("relationship", {"Husband", "Not-in-family",
+/// "Wife", "Own-child", "Unmarried", "Other-relative"})` (six words and one OOV bucket: 7 ids).
+template <std::size_t Oov = 0, std::size_t Size>
+vocabulary_column_t<Size, Oov> categorical_column_with_vocabulary_list(std::string key,
+                                                                     const char* const (&words)[Size],
+                                                                     std::int64_t default_value = -1) {
+  static_assert(Size > 0, "sf::features::categorical_column_with_vocabulary_list: the vocabulary is empty");
+  return vocabulary_column_t<Size, Oov>::make(std::move(key), std::vector<std::string>(std::begin(words), std::end(words)), default_value,
+                                            "vocabulary list");
+}
+
+/// The first `Size` lines of `path` as the vocabulary (TF's `vocabulary_size`; later lines are
+/// ignored). **Errors:** not_found for a file that cannot be read; invalid_argument when it has
+/// fewer than Size lines, naming the file and its line count.
+template <std::size_t Size, std::size_t Oov = 0>
+vocabulary_column_t<Size, Oov> categorical_column_with_vocabulary_file(std::string key, const std::string& path,
+                                                                     std::int64_t default_value = -1) {
+  static_assert(Size > 0, "sf::features::categorical_column_with_vocabulary_file: vocabulary_size must be positive");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) staticflow::detail::fail<not_found>({"sf::features: column '", key, "': cannot open vocabulary file '", path, "'"});
+  std::vector<std::string> words;
+  for (std::string line; words.size() < Size && std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    words.push_back(std::move(line));
+  }
+  if (words.size() < Size)
+    staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "': vocabulary file '", path, "' has ",
+                                                std::to_string(words.size()), " lines, fewer than vocabulary_size ",
+                                                std::to_string(Size)});
+  return vocabulary_column_t<Size, Oov>::make(std::move(key), words, default_value, path);
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_CATEGORICAL_COLUMN_HPP
+// ---- end staticflow/features/categorical_column.hpp ----
+
+// ---- begin staticflow/features/crossed_column.hpp ----
+#ifndef STATICFLOW_FEATURES_CROSSED_COLUMN_HPP
+#define STATICFLOW_FEATURES_CROSSED_COLUMN_HPP
+/// \file
+/// \brief `crossed_column<Buckets>(keys...)`: every combination of its keys' values in a row,
+/// hashed into Buckets buckets exactly as TF's `sparse_cross_hashed` does, so a cross lands in
+/// the bucket TF gives it. A key is a feature's name (its strings fingerprinted with Fingerprint64,
+/// its integers used as they are) or a categorical column (its ids).
+///
+/// Per row, each combination (the keys' values taken in key order, the last key varying fastest)
+/// starts from TF's hash key 0xDECAFCAFFE and folds each value in with `fingerprint_cat64`; the
+/// result modulo Buckets is the id. The column's name joins its keys' names, sorted, with "_X_".
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+
+namespace staticflow::features {
+
+/// A raw feature as a key of a cross.
+struct feature_key {
+  std::string key;
+  std::string name() const { return key; }
+};
+
+namespace detail {
+
+/// The 64-bit values a key contributes per row, ragged (TF's `Feature(batch, n)` of a cross).
+inline sparse_ids cross_values(const feature_key& k, const feature_batch& b, const std::string& column) {
+  sparse_ids out;
+  const feature_batch::values& v = b.at(k.key, column);
+  const std::size_t n = std::visit([](const auto& x) { return x.size(); }, v), per_row = b.rows() ? n / b.rows() : 0;
+  for (std::size_t r = 0; r < b.rows(); ++r) {
+    for (std::size_t i = r * per_row; i < (r + 1) * per_row; ++i) {
+      if (const auto* s = std::get_if<std::vector<std::string>>(&v)) {
+        if (!(*s)[i].empty()) out.ids.push_back(static_cast<std::int64_t>(fingerprint64((*s)[i])));
+      } else if (const auto* ints = std::get_if<std::vector<std::int64_t>>(&v)) {
+        out.ids.push_back((*ints)[i]);
+      } else {
+        staticflow::detail::fail<invalid_argument>({"sf::features: column '", column, "' crosses feature '", k.key,
+                                                    "', which holds numbers: bucketize it first"});
+      }
+    }
+    out.row_splits.push_back(out.ids.size());
+  }
+  return out;
+}
+template <categorical_column C>
+sparse_ids cross_values(const C& c, const feature_batch& b, const std::string&) {
+  return c.ids(b);
+}
+
+template <class K>
+auto cross_key(K&& k) {
+  if constexpr (std::is_convertible_v<K, std::string_view>) return feature_key{std::string(std::string_view(k))};
+  else return std::remove_cvref_t<K>(std::forward<K>(k));
+}
+
+}  // namespace detail
+
+template <std::size_t Buckets, class... Keys>
+struct crossed_column_t {
+  static constexpr std::size_t num_buckets = Buckets;
+  static constexpr std::uint64_t hash_key = 0xDECAFCAFFEULL;  // TF's default for crosses
+  std::tuple<Keys...> keys;
+
+  std::string name() const {
+    std::vector<std::string> names = std::apply([](const auto&... k) { return std::vector<std::string>{k.name()...}; }, keys);
+    std::sort(names.begin(), names.end());
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : "_X_") + n;
+    return s;
+  }
+
+  sparse_ids ids(const feature_batch& b) const {
+    const std::string column = name();
+    const std::array<sparse_ids, sizeof...(Keys)> parts =
+        std::apply([&](const auto&... k) { return std::array<sparse_ids, sizeof...(Keys)>{detail::cross_values(k, b, column)...}; }, keys);
+    sparse_ids out;
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      cross_row(parts, r, 0, hash_key, out.ids);
+      out.row_splits.push_back(out.ids.size());
+    }
+    return out;
+  }
+
+ private:
+  /// Every combination of the parts' values in row r, key `i` onwards, folded into `h`.
+  static void cross_row(const std::array<sparse_ids, sizeof...(Keys)>& parts, std::size_t r, std::size_t i,
+                        std::uint64_t h, std::vector<std::int64_t>& out) {
+    if (i == parts.size()) return out.push_back(static_cast<std::int64_t>(h % Buckets));
+    for (const std::int64_t v : parts[i].row(r)) cross_row(parts, r, i + 1, fingerprint_cat64(h, static_cast<std::uint64_t>(v)), out);
+  }
+};
+
+/// **Example:** `crossed_column<1000>("education", "occupation")`,
+/// `crossed_column<100>(bucketized_column(age, {...}), "education")`.
+template <std::size_t Buckets, class... Keys>
+auto crossed_column(Keys&&... keys) {
+  static_assert(sizeof...(Keys) >= 2, "sf::features::crossed_column: cross at least two keys");
+  static_assert(Buckets >= 1, "sf::features::crossed_column: hash_bucket_size must be positive");
+  return crossed_column_t<Buckets, decltype(detail::cross_key(std::forward<Keys>(keys)))...>{
+      {detail::cross_key(std::forward<Keys>(keys))...}};
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_CROSSED_COLUMN_HPP
+// ---- end staticflow/features/crossed_column.hpp ----
+
+// ---- begin staticflow/features/from_arff.hpp ----
+#ifndef STATICFLOW_FEATURES_FROM_ARFF_HPP
+#define STATICFLOW_FEATURES_FROM_ARFF_HPP
+/// \file
+/// \brief `from_arff(file, rows)`: rows of a Weka ARFF file (data/arff.hpp) as a feature batch.
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+
+namespace staticflow::features {
+
+/// Rows `rows` of `f` as a feature batch: numeric attributes as numbers (a missing value as
+/// `missing_number`), nominal ones as strings ("" when missing), each under its attribute's name.
+inline feature_batch from_arff(const data::arff_file& f, const std::vector<std::size_t>& rows,
+                                           float missing_number = 0.f) {
+  feature_batch b(rows.size());
+  for (std::size_t a = 0; a < f.attributes.size(); ++a) {
+    if (f.attributes[a].numeric) {
+      std::vector<float> v;
+      v.reserve(rows.size());
+      for (const std::size_t r : rows)
+        v.push_back(f.rows[r][a].empty() ? missing_number : static_cast<float>(std::strtod(f.rows[r][a].c_str(), nullptr)));
+      b.add(f.attributes[a].name, std::move(v));
+    } else {
+      std::vector<std::string> v;
+      v.reserve(rows.size());
+      for (const std::size_t r : rows) v.push_back(f.rows[r][a]);
+      b.add(f.attributes[a].name, std::move(v));
+    }
+  }
+  return b;
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FROM_ARFF_HPP
+// ---- end staticflow/features/from_arff.hpp ----
+
+// ---- begin staticflow/features/input_layer.hpp ----
+#ifndef STATICFLOW_FEATURES_INPUT_LAYER_HPP
+#define STATICFLOW_FEATURES_INPUT_LAYER_HPP
+/// \file
+/// \brief `indicator_column(categorical)` (a multi-hot dense value: each id's count) and
+/// `input_layer(batch, columns...)`: the dense input of a network, one row per example, the
+/// columns' dense values side by side in the order of their names (as TF's `input_layer` sorts
+/// them), `tensor<float, shape<dyn, W>>` with W, the sum of the dense widths, known at compile time.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <numeric>
+#include <string>
+
+
+namespace staticflow::features {
+
+/// What `input_layer` asks of a column: a compile-time width, a name, and its rows written out.
+template <class C>
+concept dense_column = requires(const C& c, const feature_batch& b, float* out) {
+  { C::dense_width } -> std::convertible_to<std::size_t>;
+  { c.name() } -> std::convertible_to<std::string>;
+  c.write_dense(b, out, std::size_t{});
+};
+
+/// A categorical column as a dense multi-hot value of width num_buckets: entry i counts row's id
+/// i (TF's `indicator_column`, which sums the one-hot rows of a multivalent feature).
+template <categorical_column C>
+struct indicator_column_t {
+  static constexpr std::size_t dense_width = C::num_buckets;
+  C categorical;
+
+  std::string name() const { return categorical.name() + "_indicator"; }
+  void write_dense(const feature_batch& b, float* out, std::size_t stride) const {
+    const sparse_ids s = categorical.ids(b);
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      float* row = out + r * stride;
+      std::fill_n(row, dense_width, 0.f);
+      for (const std::int64_t id : s.row(r)) row[static_cast<std::size_t>(id)] += 1.f;
+    }
+  }
+};
+
+template <categorical_column C>
+indicator_column_t<C> indicator_column(C categorical) {
+  return {std::move(categorical)};
+}
+
+/// The dense input of a batch: `[rows, (C::dense_width + ...)]`, each column's block at the offset
+/// its name's rank gives (TF sorts input_layer's columns by name).
+template <class... C>
+tensor<float, shape<dyn, (std::size_t{0} + ... + C::dense_width)>> input_layer(const feature_batch& b, const C&... columns) {
+  static_assert(sizeof...(C) > 0, "sf::features::input_layer: give at least one column");
+  static_assert((dense_column<C> && ...),
+                "sf::features::input_layer: every column must be dense (numeric, bucketized, indicator or embedding); "
+                "wrap a categorical column in indicator_column(...)");
+  constexpr std::size_t width = (std::size_t{0} + ... + C::dense_width);
+  const std::array<std::string, sizeof...(C)> names{columns.name()...};
+  constexpr std::array<std::size_t, sizeof...(C)> widths{C::dense_width...};
+  std::array<std::size_t, sizeof...(C)> order{};
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t c) { return names[a] < names[c]; });
+  std::array<std::size_t, sizeof...(C)> offset{};
+  for (std::size_t i = 0, at = 0; i < order.size(); ++i) offset[order[i]] = at, at += widths[order[i]];
+
+  tensor<float, shape<dyn, width>> out(b.rows());
+  std::size_t i = 0;
+  ((columns.write_dense(b, out.data() + offset[i++], width)), ...);
+  return out;
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_INPUT_LAYER_HPP
+// ---- end staticflow/features/input_layer.hpp ----
+
+// ---- begin staticflow/features/numeric_column.hpp ----
+#ifndef STATICFLOW_FEATURES_NUMERIC_COLUMN_HPP
+#define STATICFLOW_FEATURES_NUMERIC_COLUMN_HPP
+/// \file
+/// \brief `numeric_column` (a number feature as `Width` dense values, with TF's `normalizer_fn`)
+/// and `bucketized_column` (its ranges as ids, and as a one-hot dense value).
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+
+namespace staticflow::features {
+
+/// A number feature of `Width` values per row (`numeric_column(key, shape=(Width,))`), passed
+/// through `normalizer` when one is given (TF's `normalizer_fn`: `(x - mean) / std`, say).
+template <std::size_t Width = 1>
+struct numeric_column_t {
+  static constexpr std::size_t dense_width = Width;
+  std::string key;
+  std::function<float(float)> normalizer;
+
+  std::string name() const { return key; }
+  /// Row r's values into `out + r * stride`.
+  void write_dense(const feature_batch& b, float* out, std::size_t stride) const {
+    const std::vector<float>& v = values(b);
+    for (std::size_t r = 0; r < b.rows(); ++r)
+      for (std::size_t k = 0; k < Width; ++k) {
+        const float x = v[r * Width + k];
+        out[r * stride + k] = normalizer ? normalizer(x) : x;
+      }
+  }
+  const std::vector<float>& values(const feature_batch& b) const {
+    const std::vector<float>& v = b.get<float>(key, key);
+    if (v.size() != b.rows() * Width)
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "' has ", std::to_string(Width),
+                                                  " values a row, but the feature has ",
+                                                  std::to_string(b.rows() ? v.size() / b.rows() : 0)});
+    return v;
+  }
+};
+
+/// **Example:** `numeric_column("age")`, `numeric_column<3>("rgb", [](float x) { return x / 255; })`.
+template <std::size_t Width = 1>
+numeric_column_t<Width> numeric_column(std::string key, std::function<float(float)> normalizer = {}) {
+  static_assert(Width > 0, "sf::features::numeric_column: the width must be positive");
+  return {std::move(key), std::move(normalizer)};
+}
+
+/// The range each value of a one-wide numeric column falls in (`bucketized_column`): with
+/// boundaries b_0 < ... < b_{N-1}, bucket 0 is (-inf, b_0), bucket i is [b_{i-1}, b_i), bucket N is
+/// [b_{N-1}, inf). A categorical column of N + 1 buckets, and a dense one-hot of that width.
+template <std::size_t N>
+struct bucketized_column_t {
+  static constexpr std::size_t num_buckets = N + 1;
+  static constexpr std::size_t dense_width = N + 1;
+  numeric_column_t<1> source;
+  std::array<float, N> boundaries;
+
+  std::string name() const { return source.key + "_bucketized"; }
+  sparse_ids ids(const feature_batch& b) const {
+    const std::vector<float>& v = source.values(b);
+    sparse_ids out;
+    out.ids.reserve(b.rows());
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      out.ids.push_back(std::upper_bound(boundaries.begin(), boundaries.end(), v[r]) - boundaries.begin());
+      out.row_splits.push_back(out.ids.size());
+    }
+    return out;
+  }
+  void write_dense(const feature_batch& b, float* out, std::size_t stride) const {
+    const sparse_ids s = ids(b);
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      std::fill_n(out + r * stride, dense_width, 0.f);
+      out[r * stride + static_cast<std::size_t>(s.ids[r])] = 1.f;
+    }
+  }
+};
+
+/// **Errors:** invalid_argument when the boundaries are not strictly increasing or not finite.
+template <std::size_t N>
+bucketized_column_t<N> bucketized_column(numeric_column_t<1> source, const std::array<float, N>& boundaries) {
+  static_assert(N > 0, "sf::features::bucketized_column: give at least one boundary");
+  for (std::size_t i = 0; i < N; ++i)
+    if (!std::isfinite(boundaries[i]) || (i > 0 && !(boundaries[i - 1] < boundaries[i])))
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", source.key,
+                                                  "_bucketized': boundaries must be finite and strictly increasing (at ",
+                                                  std::to_string(i), ")"});
+  return {std::move(source), boundaries};
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_NUMERIC_COLUMN_HPP
+// ---- end staticflow/features/numeric_column.hpp ----
+
+#endif  // STATICFLOW_FEATURES_HPP
+// ---- end staticflow/features.hpp ----
+
 // ---- begin staticflow/io.hpp ----
 #ifndef STATICFLOW_IO_HPP
 #define STATICFLOW_IO_HPP
@@ -23178,6 +24375,277 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 
 #endif  // STATICFLOW_IO_HPP
 // ---- end staticflow/io.hpp ----
+
+// ---- begin staticflow/nn/weights_header.hpp ----
+#ifndef STATICFLOW_NN_WEIGHTS_HEADER_HPP
+#define STATICFLOW_NN_WEIGHTS_HEADER_HPP
+/// \file
+/// \brief `sf::nn::export_header(sess, net, "lenet5_weights.hpp")`: a trained network's variables
+/// as a C++ header of `constexpr` arrays and the inference network built on them, so a program
+/// that includes it classifies with no checkpoint to read and no variable to initialise (an
+/// embedded target, a test with fixed weights).
+///
+/// The generated header holds, in the namespace the options name:
+///  - per variable, `alignas(64) inline constexpr T layer_<i>_<name>[n]`, written as hexadecimal
+///    floating literals, which are exact: the header's network computes what the session did, bit
+///    for bit;
+///  - per layer, a struct `layer_<i>` whose members, named as the layer's parameters (`weights`,
+///    `filter`, `biases`, ...), are tensor views of those arrays: what the layer's `forward`
+///    reads in place of its variables (every layer's `forward` takes its parameters generically);
+///  - `network<Net>()`: a `constant_model<Net, layer_1, ...>`, called as `model<Net>` is: `net(x)`;
+///  - `tensors[]` and `assign(sess, model)`, which writes the arrays into a model's variables (to
+///    compare the header with the session, or to fine-tune from it).
+///
+/// **Errors:** a variable nested deeper than `layer_<i>/<name>` (a composite layer) or of a dtype
+/// with no C++ literal here (bfloat16): unimplemented naming it; an uninitialised variable:
+/// failed_precondition; a file that cannot be written: internal_error with the path; `assign`
+/// into a model whose variables differ from the header's: invalid_argument naming the variable
+/// and both shapes.
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <span>
+#include <string>
+#include <tuple>
+#include <vector>
+
+
+namespace staticflow::nn {
+
+/// A view of a constant array as a tensor of shape `S`. The cast drops `const` only for the
+/// view's type: an inference expression reads its leaves and never writes them.
+template <element_type T, any_shape S, std::size_t N>
+tensor_view<T, S, host> constant_view(const T (&data)[N]) {
+  static_assert(S::dyn_count == 0 && N == S::static_size, "sf::nn::constant_view: the array's length differs from the shape's");
+  return tensor_view<T, S, host>(const_cast<T*>(data), staticflow::detail::make_dims<S>());
+}
+
+/// Network `Net` applied with constant parameters: one struct per layer (`P...`), each with the
+/// members the layer's `forward` reads. No graph, no variables: `net(x)` is an expression over
+/// `x` and the constants.
+template <class Net, class... P>
+class constant_model {
+  static_assert(sizeof...(P) == Net::layer_count, "sf::nn::constant_model: one parameter struct per layer");
+
+ public:
+  template <operand X>
+  auto operator()(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && [] {
+      for (std::size_t i = 1; i < S::rank; ++i)
+        if (S::extents[i] != Net::input_shape::extents[i]) return false;
+      return true;
+    }(), "sf::nn::constant_model: the input's shape differs from the network's input<...> shape");
+    return forward<0>(x);
+  }
+
+ private:
+  template <std::size_t I, class X>
+  auto forward(const X& x) const {
+    if constexpr (I == Net::layer_count) {
+      return as_node(x);
+    } else {
+      using L = std::tuple_element_t<I, typename Net::layers>;
+      return forward<I + 1>(L::template forward<typename Net::template shape_at<I>>(x, std::get<I>(params_)));
+    }
+  }
+  std::tuple<P...> params_;
+};
+
+namespace detail {
+inline const char* element_name(dtype t);
+}  // namespace detail
+
+/// One array of a generated header: the variable's name under its model (`layer_1/filter`), its
+/// dtype, shape text and bytes.
+struct header_tensor {
+  const char* name;
+  dtype type;
+  const char* shape;
+  const void* data;
+  std::size_t bytes;
+};
+
+/// Writes a generated header's arrays into `net`'s variables in `sess`, matching them by name
+/// under the model; every variable of the model must have its array, of its dtype and size.
+template <class Net, class T, class P>
+void assign_header(session<P>& sess, const model<Net, T>& net, std::span<const header_tensor> tensors) {
+  session_state& state = sess.effective_state();
+  for (const var_ref& v : net.variables()) {
+    const std::string local = v->name().substr(v->name().find("/layer_") + 1);
+    const header_tensor* found = nullptr;
+    for (const header_tensor& t : tensors)
+      if (local == t.name) found = &t;
+    if (found == nullptr)
+      staticflow::detail::fail<invalid_argument>({"sf::nn::assign_header: the header has no array for variable '", v->name(), "' ",
+                                      v->shape_string()});
+    if (found->type != v->type() || found->bytes != v->bytes())
+      staticflow::detail::fail<invalid_argument>({"sf::nn::assign_header: variable '", v->name(), "' is ", v->dtype_name(), " ",
+                                      v->shape_string(), " but the header's '", found->name, "' is ",
+                                      detail::element_name(found->type), " ", found->shape});
+    auto& slot = state.value_slot(v.get());
+    state.upload(slot.data, found->data, v->bytes());
+    slot.initialized = true;
+  }
+}
+
+/// What `export_header` names: the generated namespace, and the network's C++ name for the
+/// header's comment and its usage line.
+struct header_options {
+  std::string name_space = "weights";
+  std::string network = "Net";
+};
+
+namespace detail {
+
+/// The element types a generated header holds: the C++ type, the dtype's name (also its
+/// enumerator's) and the element size.
+struct header_element {
+  dtype type;
+  const char* cpp;
+  const char* name;
+  std::size_t size;
+};
+inline constexpr header_element header_elements[] = {{dtype::float32, "float", "float32", 4},
+                                                     {dtype::float64, "double", "float64", 8},
+                                                     {dtype::int32, "std::int32_t", "int32", 4},
+                                                     {dtype::int64, "std::int64_t", "int64", 8}};
+
+inline const header_element& element_of(const variable_base& v) {
+  for (const header_element& e : header_elements)
+    if (e.type == v.type()) return e;
+  staticflow::detail::fail<unimplemented>({"sf::nn::export_header: variable '", v.name(), "' is ", v.dtype_name(),
+                       ", which has no C++ literal in a generated header"});
+}
+
+inline const char* element_name(dtype t) {
+  for (const header_element& e : header_elements)
+    if (e.type == t) return e.name;
+  return "an unknown dtype";
+}
+
+/// One element as an exact C++ literal.
+inline void append_literal(std::string& out, dtype t, const std::byte* p) {
+  char buf[48];
+  if (t == dtype::float32 || t == dtype::float64) {
+    double x;
+    if (t == dtype::float32) {
+      float f;
+      std::memcpy(&f, p, sizeof f);
+      x = f;
+    } else {
+      std::memcpy(&x, p, sizeof x);
+    }
+    const char* limits = t == dtype::float32 ? "std::numeric_limits<float>::" : "std::numeric_limits<double>::";
+    if (std::isnan(x)) return (void)(out += limits, out += "quiet_NaN()");
+    if (std::isinf(x)) return (void)(out += x < 0 ? "-" : "", out += limits, out += "infinity()");
+    std::snprintf(buf, sizeof buf, "%a%s", x, t == dtype::float32 ? "f" : "");  // exact: every float is a double
+  } else if (t == dtype::int32) {
+    std::int32_t i;
+    std::memcpy(&i, p, sizeof i);
+    if (i == std::numeric_limits<std::int32_t>::min()) return (void)(out += "(-2147483647 - 1)");
+    std::snprintf(buf, sizeof buf, "%d", static_cast<int>(i));
+  } else {
+    std::int64_t i;
+    std::memcpy(&i, p, sizeof i);
+    if (i == std::numeric_limits<std::int64_t>::min()) return (void)(out += "(-9223372036854775807LL - 1)");
+    std::snprintf(buf, sizeof buf, "%lldLL", static_cast<long long>(i));
+  }
+  out += buf;
+}
+
+inline bool is_identifier(const std::string& s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (const char c : s)
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+/// `[5, 5, 1, 6]` -> `::staticflow::shape<5, 5, 1, 6>`.
+inline std::string shape_type(const std::vector<std::int64_t>& dims) {
+  std::string s = "::staticflow::shape<";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + ">";
+}
+
+/// One variable's array: its declaration and values, eight to a line.
+inline void append_array(std::string& out, const std::string& id, const header_element& e,
+                         std::span<const std::byte> bytes) {
+  const std::size_t n = bytes.size() / e.size;
+  out += "alignas(64) inline constexpr " + std::string(e.cpp) + " " + id + "[" + std::to_string(n) + "] = {";
+  for (std::size_t i = 0; i < n; ++i) {
+    out += i % 8 ? " " : "\n    ";
+    append_literal(out, e.type, bytes.data() + i * e.size);
+    out += ',';
+  }
+  out += "};\n";
+}
+
+}  // namespace detail
+
+/// Writes `path`: `net`'s variables in `sess` as a header of constants (see the file comment).
+template <class Net, class T, class P>
+void export_header(session<P>& sess, const model<Net, T>& net, const std::filesystem::path& path,
+                   const header_options& options = {}) {
+  if (!detail::is_identifier(options.name_space))
+    staticflow::detail::fail<invalid_argument>({"sf::nn::export_header: namespace '", options.name_space, "' is not a C++ identifier"});
+  session_state& state = sess.effective_state();
+  const std::string ns = options.name_space;
+  std::string arrays, layers, table, types;
+  std::vector<std::byte> host;
+  for (std::size_t i = 0; i < Net::layer_count; ++i) {
+    const std::string layer = "layer_" + std::to_string(i + 1);
+    layers += "struct " + layer + " {";
+    for (const var_ref& v : net.variables(i, i + 1)) {
+      const std::string& name = v->name();
+      const std::string field = name.substr(name.rfind('/') + 1);
+      if (!name.ends_with("/" + layer + "/" + field) || !detail::is_identifier(field))
+        staticflow::detail::fail<unimplemented>({"sf::nn::export_header: variable '", name, "' is not named <model>/", layer,
+                                     "/<identifier> (a composite layer's variables have no header form yet)"});
+      if (!state.is_initialized(v.get()))
+        staticflow::detail::fail<failed_precondition>({"sf::nn::export_header: variable '", name, "' is not initialised"});
+      const detail::header_element& element = detail::element_of(v.get());
+      const std::string type = element.cpp, id = layer + "_" + field;
+      const std::string shape = detail::shape_type(v->dims());
+      host.resize(v->bytes());
+      const auto& slot = state.value_slot(v.get());
+      if (state.host_memory()) std::memcpy(host.data(), slot.data, v->bytes());
+      else state.download(host.data(), slot.data, v->bytes());
+      detail::append_array(arrays, id, element, host);
+      layers += "\n  ::staticflow::tensor_view<" + type + ", " + shape + "> " + field +
+                " = ::staticflow::nn::constant_view<" + type + ", " + shape + ">(" + id + ");";
+      table += "    {\"" + layer + "/" + field + "\", ::staticflow::dtype::" + std::string(element.name) +
+               ", \"" + v->shape_string() + "\", " + id + ", sizeof " + id + "},\n";
+    }
+    layers += "\n};\n";
+    types += (i ? ", " : "") + layer;
+  }
+  std::string out = "// Generated by staticflow::nn::export_header: the variables of a " + options.network + " (" +
+                    std::to_string(Net::parameter_count) + " parameters). Do not edit.\n//\n// Usage:\n//   auto net = " +
+                    ns + "::network<" + options.network + ">();\n//   auto logits = net(x);\n"
+                    "#pragma once\n\n#include <cstdint>\n#include <limits>\n\n#include <staticflow/nn/weights_header.hpp>\n\n"
+                    "namespace " + ns + " {\n\ninline constexpr std::size_t parameter_count = " +
+                    std::to_string(Net::parameter_count) + ";\n\n" + arrays + "\n" + layers +
+                    "\n/// The inference network on these constants.\ntemplate <class Net>\nauto network() {\n"
+                    "  static_assert(Net::parameter_count == parameter_count, \"" + ns +
+                    ": the header was generated for a network with another parameter count\");\n"
+                    "  return ::staticflow::nn::constant_model<Net, " + types + ">{};\n}\n\n"
+                    "inline constexpr ::staticflow::nn::header_tensor tensors[] = {\n" + table + "};\n\n"
+                    "/// Writes the arrays into `net`'s variables in `sess`.\ntemplate <class Net, class T, class P>\n"
+                    "void assign(::staticflow::session<P>& sess, const ::staticflow::nn::model<Net, T>& net) {\n"
+                    "  ::staticflow::nn::assign_header(sess, net, tensors);\n}\n\n}  // namespace " + ns + "\n";
+  io::atomic_file file(path, /*sync=*/false);
+  file.append(out);
+  file.commit();
+}
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_WEIGHTS_HEADER_HPP
+// ---- end staticflow/nn/weights_header.hpp ----
 
 // ---- begin staticflow/summary.hpp ----
 #ifndef STATICFLOW_SUMMARY_HPP
