@@ -54,6 +54,15 @@ constexpr node_traits op_traits() {
 /// Whether operand `Side` gets a gradient from the op: an op may state
 /// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
 /// cross-entropy sends none to its labels); the default is every floating operand.
+/// Whether the op can hand operand `Side`'s gradient to a variable as rows (TF's IndexedSlices,
+/// core/indexed_slices.hpp): an op states `template <std::size_t Side> static constexpr bool
+/// rows_gradient` and `backward_rows<Side>(leaf, ctx, in..., out, g)` (embedding lookups).
+template <class Op, std::size_t Side>
+constexpr bool op_rows_gradient() {
+  if constexpr (requires { Op::template rows_gradient<Side>; }) return Op::template rows_gradient<Side>;
+  else return false;
+}
+
 template <class Op, std::size_t Side>
 constexpr bool op_has_gradient() {
   if constexpr (requires { Op::template has_gradient<Side>; }) return Op::template has_gradient<Side>;
@@ -76,7 +85,7 @@ struct op_node : node_base<op_node<Op, A...>> {
   meta::values<A...> args;
   dims_t<shape_type> extents;
   node_id id;
-  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
+  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(o.template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
   meta::children<A...> children() const {
@@ -135,6 +144,18 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type> && detail::op_has_gradient<Op, Side>()) {
       using P = typename V::policy_type;
       using detail::erase_extents, detail::value_view;
+      if constexpr (detail::op_rows_gradient<Op, Side>() && traits_v<C>.variable && std::is_same_v<P, host> &&
+                    requires { child.slices; }) {
+        // A variable read by a lookup takes its gradient as rows (on the host; CUDA goes dense).
+        if constexpr (arity == 2)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))), erase_extents(value), erase_extents(g));
+        else
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))), erase_extents(value), erase_extents(g));
+        return;
+      }
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
       constexpr int side = static_cast<int>(Side);
       const auto dx = erase_extents(d);
