@@ -3,7 +3,7 @@
 /// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
 /// fused losses, dropout, moving averages, quantized products).
 ///
-/// `Op` supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
+/// `Op` (one to four operands) supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
 /// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
@@ -91,7 +91,8 @@ struct op_node : node_base<op_node<Op, A...>> {
   meta::children<A...> children() const {
     if constexpr (arity == 1) return {&meta::get<0>(args)};
     else if constexpr (arity == 2) return {&meta::get<0>(args), &meta::get<1>(args)};
-    else return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else if constexpr (arity == 3) return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else return meta::pointers(args);
   }
   template <class... B>
   auto rebuild(B... b) const {
@@ -117,9 +118,13 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (arity == 1) op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), tmp);
     else if constexpr (arity == 2)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)), tmp);
-    else
+    else if constexpr (arity == 3)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
                              erase_extents(materialize(meta::get<2>(args), tmp)), tmp);
+    else
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
+                             erase_extents(materialize(meta::get<2>(args), tmp)), erase_extents(materialize(meta::get<3>(args), tmp)),
+                             tmp);
   }
 
   /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
@@ -132,7 +137,7 @@ struct op_node : node_base<op_node<Op, A...>> {
 
  private:
   static constexpr std::size_t arity = sizeof...(A);
-  static_assert(arity >= 1 && arity <= 3, "sf::op_node: an op takes one to three operands");
+  static_assert(arity >= 1 && arity <= 4, "sf::op_node: an op takes one to four operands");
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
     (backward_side<arity - 1 - I>(ctx, value, g), ...);
@@ -150,10 +155,15 @@ struct op_node : node_base<op_node<Op, A...>> {
         if constexpr (arity == 2)
           op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
                                           erase_extents(value_view(meta::get<1>(args))), erase_extents(value), erase_extents(g));
-        else
+        else if constexpr (arity == 3)
           op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
                                           erase_extents(value_view(meta::get<1>(args))),
                                           erase_extents(value_view(meta::get<2>(args))), erase_extents(value), erase_extents(g));
+        else
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))),
+                                          erase_extents(value_view(meta::get<3>(args))), erase_extents(value), erase_extents(g));
         return;
       }
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
@@ -166,9 +176,13 @@ struct op_node : node_base<op_node<Op, A...>> {
       else if constexpr (arity == 2)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))), y, dy,
                                       ctx.tmp);
-      else
+      else if constexpr (arity == 3)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
                                       erase_extents(value_view(meta::get<2>(args))), y, dy, ctx.tmp);
+      else
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
+                                      erase_extents(value_view(meta::get<2>(args))), erase_extents(value_view(meta::get<3>(args))), y,
+                                      dy, ctx.tmp);
       ctx.propagate(child, d);
     } else {
       ctx.flush(child);

@@ -51,46 +51,65 @@ std::size_t unique_ids(const I* ids, std::size_t n, std::int64_t* rows, std::int
 
 /// The first position in sorted `seg` (every `stride`-th element of the sparse indices) whose
 /// value is >= `row`: bag `row` is [first(row), first(row + 1)).
-SF_HD_INLINE std::size_t segment_first(const std::int64_t* seg, std::size_t stride, std::size_t n, std::int64_t row) {
+template <class I>
+SF_HD_INLINE std::size_t segment_first(const I* seg, std::size_t stride, std::size_t n, std::int64_t row) {
   std::size_t lo = 0, hi = n;
   while (lo < hi) {
     const std::size_t mid = (lo + hi) / 2;
-    if (seg[mid * stride] < row) lo = mid + 1;
+    if (static_cast<std::int64_t>(seg[mid * stride]) < row) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/// The factor of every row of a bag of `count` ids (TF: mean divides by the count, sqrtn by its
-/// square root; an empty bag gives zeros, so its factor is unused).
-template <class T>
-SF_HD_INLINE T bag_scale(combiner c, std::size_t count) {
-  if (c == combiner::sum || count == 0) return T(1);
-  return c == combiner::mean ? T(1) / static_cast<T>(count) : T(1) / std::sqrt(static_cast<T>(count));
-}
+/// The divisor of bag `b` (TF's combiner over the bag's weights w, all 1 without weights): sum:
+/// 1; mean: sum w; sqrtn: sqrt(sum w^2). An empty bag (or weights summing to 0) gives 0, and
+/// its row is then zeros.
+template <class T, class I>
+struct bag_denominators {
+  T* denom;
+  const T* weights;  ///< null: every weight is 1
+  const std::int64_t* seg;
+  std::size_t nnz;
+  combiner how;
+  SF_HD_INLINE void operator()(std::size_t b) const {
+    const std::size_t first = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b));
+    const std::size_t last = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b) + 1);
+    T d = T(0);
+    for (std::size_t k = first; k < last; ++k) {
+      const T w = weights ? weights[k] : T(1);
+      d += how == combiner::sqrtn ? w * w : w;
+    }
+    if (how == combiner::sqrtn) d = std::sqrt(d);
+    if (how == combiner::sum) d = first == last ? T(0) : T(1);
+    denom[b] = d;
+  }
+};
 
-/// out[b, :] = scale(b) * sum of params[ids[k], :] over k in bag b (one index per bag; its inner
-/// loop vectorises). `seg` is the sparse indices' first column (stride 2), sorted.
+/// out[b, :] = sum of w_k params[ids[k], :] over k in bag b, divided by denom[b] (zeros when it
+/// is 0). One index per bag; its inner loop vectorises. `seg` is the sparse indices' first
+/// column (stride 2), sorted.
 template <class T, class I>
 struct bag_rows {
   T* out;
   const T* params;
   const I* ids;
+  const T* weights;
   const std::int64_t* seg;
+  const T* denom;
   std::size_t nnz, inner;
-  combiner how;
   SF_HD_INLINE void operator()(std::size_t b) const {
     const std::size_t first = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b));
     const std::size_t last = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b) + 1);
     T* o = out + b * inner;
     for (std::size_t j = 0; j < inner; ++j) o[j] = T(0);
+    if (denom[b] == T(0)) return;
+    const T scale = T(1) / denom[b];
     for (std::size_t k = first; k < last; ++k) {
       const T* p = params + static_cast<std::size_t>(ids[k]) * inner;
-      for (std::size_t j = 0; j < inner; ++j) o[j] += p[j];
+      const T w = (weights ? weights[k] : T(1)) * scale;
+      for (std::size_t j = 0; j < inner; ++j) o[j] += w * p[j];
     }
-    const T scale = bag_scale<T>(how, last - first);
-    if (scale != T(1))
-      for (std::size_t j = 0; j < inner; ++j) o[j] *= scale;
   }
 };
 
@@ -101,17 +120,50 @@ struct bag_scatter_columns {
   T* d;
   const T* g;
   const I* ids;
+  const T* weights;
   const std::int64_t* seg;
+  const T* denom;
   std::size_t nnz, rows, inner;
-  combiner how;
   SF_HD_INLINE void operator()(std::size_t j) const {
     for (std::size_t r = 0; r < rows; ++r) d[r * inner + j] = T(0);
-    for (std::size_t k = 0; k < nnz;) {
-      const std::int64_t b = seg[2 * k];
-      const std::size_t last = segment_first(seg, 2, nnz, b + 1);
-      const T scale = bag_scale<T>(how, last - k);
-      for (; k < last; ++k) d[static_cast<std::size_t>(ids[k]) * inner + j] += g[static_cast<std::size_t>(b) * inner + j] * scale;
+    for (std::size_t k = 0; k < nnz; ++k) {
+      const auto b = static_cast<std::size_t>(seg[2 * k]);
+      if (denom[b] == T(0)) continue;
+      const T w = weights ? weights[k] : T(1);
+      d[static_cast<std::size_t>(ids[k]) * inner + j] += g[b * inner + j] * w / denom[b];
     }
+  }
+};
+
+/// The gradient into the weights: out_b = sum_k w_k p_k / D_b, so
+/// d w_k = (g_b . p_k - (g_b . out_b) dD_b/dw_k) / D_b with dD/dw_k = 0 (sum), 1 (mean),
+/// w_k / D_b (sqrtn).
+template <class T, class I>
+struct bag_weight_gradient {
+  T* dw;
+  const T* g;
+  const T* out;
+  const T* params;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t inner;
+  combiner how;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const auto b = static_cast<std::size_t>(seg[2 * k]);
+    const T d = denom[b];
+    if (d == T(0)) {
+      dw[k] = T(0);
+      return;
+    }
+    const T* gb = g + b * inner;
+    const T* p = params + static_cast<std::size_t>(ids[k]) * inner;
+    const T* ob = out + b * inner;
+    T gp = T(0), go = T(0);
+    for (std::size_t j = 0; j < inner; ++j) gp += gb[j] * p[j], go += gb[j] * ob[j];
+    const T dd = how == combiner::sum ? T(0) : how == combiner::mean ? T(1) : weights[k] / d;
+    dw[k] = (gp - go * dd) / d;
   }
 };
 
