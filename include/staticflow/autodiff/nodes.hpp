@@ -71,7 +71,7 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
     } else if (first_gradient()) {
       staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
     }
-    executor<P>::for_each(count * inner, ops::add_rows<T>{grad, rows, values, inner});
+    executor<P>::for_each(count, ops::add_rows<T>{grad, rows, values, inner}, inner);
     check_gradient(ctx);
   }
   /// Moves a row-sparse gradient kept so far into the (zeroed) buffer.
@@ -79,8 +79,9 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   void densify(Ctx& ctx) const {
     if (!state || *state != gradient_state::rows) return;
     staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
-    executor<P>::for_each(slices->count * slices->inner,
-                          ops::add_rows<T>{grad, slices->rows, static_cast<const T*>(slices->values), slices->inner});
+    executor<P>::for_each(slices->count,
+                          ops::add_rows<T>{grad, slices->rows, static_cast<const T*>(slices->values), slices->inner},
+                          slices->inner);
     *state = gradient_state::written;
   }
   tensor_view<T, shape<dyn>, P> flat() const { return {grad, {value.size()}}; }

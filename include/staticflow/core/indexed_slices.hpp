@@ -38,15 +38,18 @@ struct indexed_slices {
 };
 
 namespace ops {
-/// acc[rows[u], j] += values[u, j]: rows are distinct, so no two threads write one element.
+/// acc[rows[u], :] += values[u, :], one row u per index (rows are distinct, so no two threads
+/// write one element; the inner loop vectorises).
 template <class T>
 struct add_rows {
   T* acc;
   const std::int64_t* rows;
   const T* values;
   std::size_t inner;
-  SF_HD_INLINE void operator()(std::size_t i) const {
-    acc[static_cast<std::size_t>(rows[i / inner]) * inner + i % inner] += values[i];
+  SF_HD_INLINE void operator()(std::size_t u) const {
+    T* a = acc + static_cast<std::size_t>(rows[u]) * inner;
+    const T* v = values + u * inner;
+    for (std::size_t j = 0; j < inner; ++j) a[j] += v[j];
   }
 };
 }  // namespace ops

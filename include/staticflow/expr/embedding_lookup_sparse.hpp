@@ -113,7 +113,7 @@ struct embedding_bag_op {
   template <class First, class... A>
   static auto weights_of(const First& first, const A&...) {
     if constexpr (Weighted) return static_cast<const typename First::value_type*>(first.data());
-    else return static_cast<const std::nullptr_t>(nullptr);
+    else return nullptr;
   }
   template <class P, class T, class I, class Tmp, class Ind>
   auto denominators(Tmp& tmp, const Ind& indices, const T* weights) const {

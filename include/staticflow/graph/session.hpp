@@ -622,7 +622,7 @@ class session final : public session_state {
     const indexed_slices_slot& r = slices_[v.id()];
     const auto acc = flat_view<T>(grad_slot(v).data, v);
     detail::evaluate_into(acc, scalar<T>(T(0)), tmp_);
-    executor<P>::for_each(r.count * r.inner, ops::add_rows<T>{acc.data(), r.rows, static_cast<const T*>(r.values), r.inner});
+    executor<P>::for_each(r.count, ops::add_rows<T>{acc.data(), r.rows, static_cast<const T*>(r.values), r.inner}, r.inner);
     wanted_[v.id()] = gradient_state::written;
   }
   template <class Loss>

@@ -45,8 +45,7 @@ class lazy_adam : public optimizer_base<lazy_adam> {
                     std::int64_t step) const {
     static_assert(floating_element<T>, "sf::train::LazyAdam: variables must have a floating dtype");
     detail::check_rows(var, g, "LazyAdam");
-    executor<P>::for_each(g.count * g.inner,
-                          sparse_update<T>{var.data(), s.m.data(), s.v.data(), g,
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.m.data(), s.v.data(), g.values,
                                            static_cast<T>(adam_.corrected_learning_rate(step, s.updates++)),
                                            static_cast<T>(adam_.beta1()), static_cast<T>(adam_.beta2()),
                                            static_cast<T>(adam_.epsilon())});
@@ -56,16 +55,17 @@ class lazy_adam : public optimizer_base<lazy_adam> {
     T* var;
     T* m;
     T* v;
-    indexed_slices<T> g;
+    const T* g;
     T lr_t, beta1, beta2, epsilon;
-    SF_HD_INLINE void operator()(std::size_t i) const {
-      const std::size_t e = detail::row_element(g, i);
-      const T gi = g.values[i];
-      const T m1 = m[e] * beta1 + (T(1) - beta1) * gi;
-      const T v1 = v[e] * beta2 + (T(1) - beta2) * gi * gi;
-      m[e] = m1;
-      v[e] = v1;
-      var[e] -= lr_t * m1 / (std::sqrt(v1) + epsilon);
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T m1 = m[e + j] * beta1 + (T(1) - beta1) * x;
+        const T v1 = v[e + j] * beta2 + (T(1) - beta2) * x * x;
+        m[e + j] = m1;
+        v[e + j] = v1;
+        var[e + j] -= lr_t * m1 / (std::sqrt(v1) + epsilon);
+      }
     }
   };
 

@@ -94,10 +94,18 @@ void check_same_size(const V& var, const U& t, const char* opt, const char* what
   if (t.size() != var.size()) throw_size_mismatch(var.size(), t.size(), opt, what);
 }
 
-/// The element of the variable that element `i` of a row-sparse gradient updates.
-template <class T>
-SF_HD_INLINE std::size_t row_element(const indexed_slices<T>& g, std::size_t i) {
-  return static_cast<std::size_t>(g.rows[i / g.inner]) * g.inner + i % g.inner;
+/// Runs `f(var_offset, u)` for each row u of a row-sparse gradient, one row per index (rows are
+/// distinct: no two threads write one element); `f` loops over the row's `inner` elements, so
+/// no element pays for a division to find its row.
+template <class T, class F>
+struct for_rows {
+  indexed_slices<T> g;
+  F f;
+  SF_HD_INLINE void operator()(std::size_t u) const { f(static_cast<std::size_t>(g.rows[u]) * g.inner, u * g.inner, g.inner); }
+};
+template <class P, class T, class F>
+void apply_rows(const indexed_slices<T>& g, const F& f) {
+  executor<P>::for_each(g.count, for_rows<T, F>{g, f}, g.inner);
 }
 
 /// Throws invalid_argument unless every row of `g` lies in the variable (host; the lookups that
@@ -193,9 +201,11 @@ class gradient_descent : public optimizer_base<gradient_descent> {
   template <class T>
   struct sparse_update {
     T* var;
-    indexed_slices<T> g;
+    const T* g;
     T lr;
-    SF_HD_INLINE void operator()(std::size_t i) const { var[detail::row_element(g, i)] -= lr * g.values[i]; }
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) var[e + j] -= lr * g[gi + j];
+    }
   };
 
   template <class T, class S, class P>
@@ -220,7 +230,7 @@ class gradient_descent : public optimizer_base<gradient_descent> {
   template <class T, class S, class P>
   void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>&, std::int64_t step) const {
     detail::check_rows(var, g, name);
-    executor<P>::for_each(g.count * g.inner, sparse_update<T>{var.data(), g, static_cast<T>(lr_(step))});
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), g.values, static_cast<T>(lr_(step))});
   }
 
   const schedule& learning_rate() const { return lr_; }
@@ -289,22 +299,23 @@ class momentum : public optimizer_base<momentum> {
   template <class T, class S, class P>
   void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
     detail::check_rows(var, g, name);
-    executor<P>::for_each(g.count * g.inner, sparse_update<T>{var.data(), s.accum.data(), g, static_cast<T>(lr_(step)),
-                                                              static_cast<T>(momentum_), nesterov_});
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step)),
+                                              static_cast<T>(momentum_), nesterov_});
   }
   template <class T>
   struct sparse_update {
     T* var;
     T* accum;
-    indexed_slices<T> g;
+    const T* g;
     T lr, momentum;
     bool nesterov;
-    SF_HD_INLINE void operator()(std::size_t i) const {
-      const std::size_t e = detail::row_element(g, i);
-      const T gi = g.values[i];
-      const T a = accum[e] * momentum + gi;
-      accum[e] = a;
-      var[e] -= nesterov ? gi * lr + a * momentum * lr : a * lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] * momentum + x;
+        accum[e + j] = a;
+        var[e + j] -= nesterov ? x * lr + a * momentum * lr : a * lr;
+      }
     }
   };
 
@@ -374,20 +385,21 @@ class adagrad : public optimizer_base<adagrad> {
   template <class T, class S, class P>
   void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
     detail::check_rows(var, g, name);
-    executor<P>::for_each(g.count * g.inner, sparse_update<T>{var.data(), s.accum.data(), g, static_cast<T>(lr_(step))});
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step))});
   }
   template <class T>
   struct sparse_update {
     T* var;
     T* accum;
-    indexed_slices<T> g;
+    const T* g;
     T lr;
-    SF_HD_INLINE void operator()(std::size_t i) const {
-      const std::size_t e = detail::row_element(g, i);
-      const T gi = g.values[i];
-      const T a = accum[e] + gi * gi;
-      accum[e] = a;
-      var[e] -= lr * gi / std::sqrt(a);
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] + x * x;
+        accum[e + j] = a;
+        var[e + j] -= lr * x / std::sqrt(a);
+      }
     }
   };
 
