@@ -51,9 +51,6 @@ constexpr node_traits op_traits() {
   else return {.materialized = true, .operands_in_memory = true};
 }
 
-/// Whether operand `Side` gets a gradient from the op: an op may state
-/// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
-/// cross-entropy sends none to its labels); the default is every floating operand.
 /// Whether the op can hand operand `Side`'s gradient to a variable as rows (TF's IndexedSlices,
 /// core/indexed_slices.hpp): an op states `template <std::size_t Side> static constexpr bool
 /// rows_gradient` and `backward_rows<Side>(leaf, ctx, in..., out, g)` (embedding lookups).
@@ -63,6 +60,9 @@ constexpr bool op_rows_gradient() {
   else return false;
 }
 
+/// Whether operand `Side` gets a gradient from the op: an op may state
+/// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
+/// cross-entropy sends none to its labels); the default is every floating operand.
 template <class Op, std::size_t Side>
 constexpr bool op_has_gradient() {
   if constexpr (requires { Op::template has_gradient<Side>; }) return Op::template has_gradient<Side>;

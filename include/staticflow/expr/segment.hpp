@@ -10,6 +10,7 @@
 #ifndef STATICFLOW_EXPR_SEGMENT_HPP
 #define STATICFLOW_EXPR_SEGMENT_HPP
 
+#include <array>
 #include <cstdint>
 #include <type_traits>
 
