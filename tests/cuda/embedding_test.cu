@@ -3,7 +3,8 @@
 /// \brief embedding_lookup, segment sums, embedding_lookup_sparse and sparse_tensor_dense_matmul
 /// on sf::cuda against sf::host: value and gradient (parity.hpp). On the host a variable table
 /// takes its gradient as rows (TF's IndexedSlices); on CUDA it is dense: the two must agree.
-/// The host's gradients are checked against finite differences in
+/// (The results, [dyn, dim], are reshaped to static shapes for parity's weights.) The host's
+/// gradients are checked against finite differences in
 /// tests/unit/autodiff/embedding_test.cpp.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
@@ -41,9 +42,9 @@ TEST_CASE("cuda: embedding lookups and segment sums, value and gradient", "[cuda
   parity("embedding_lookup, duplicate ids", p, [](auto v, const auto& i) { return sf::embedding_lookup(v, i); }, dup);
   parity("embedding_lookup(tanh(p))", p, [](auto v, const auto& i) { return sf::embedding_lookup(sf::tanh(v), i); }, dup);
   const auto seg = indices<std::int32_t, 5>({0, 0, 1, 3, 3});
-  parity("segment_mean", p, [](auto v, const auto& s) { return sf::segment_mean(v, s, 4); }, seg);
+  parity("segment_mean", p, [](auto v, const auto& s) { return sf::reshape<sf::shape<4, 3>>(sf::segment_mean(v, s, 4)); }, seg);
   const auto useg = indices<std::int32_t, 5>({2, 0, 2, -1, 1});
-  parity("unsorted_segment_sum", p, [](auto v, const auto& s) { return sf::unsorted_segment_sum(sf::square(v), s, 3); }, useg);
+  parity("unsorted_segment_sum", p, [](auto v, const auto& s) { return sf::reshape<sf::shape<3, 3>>(sf::unsorted_segment_sum(sf::square(v), s, 3)); }, useg);
 }
 
 TEST_CASE("cuda: embedding_lookup_sparse and sparse_tensor_dense_matmul, value and gradient", "[cuda][autodiff][sparse]") {
@@ -53,16 +54,21 @@ TEST_CASE("cuda: embedding_lookup_sparse and sparse_tensor_dense_matmul, value a
   const auto w = randn<sf::shape<6>>(41);
   for (auto how : {sf::combiner::sum, sf::combiner::mean, sf::combiner::sqrtn}) {
     parity("embedding_lookup_sparse", p,
-           [how](auto v, const auto& x, const auto& i) { return sf::embedding_lookup_sparse(v, sf::make_sparse_tensor(x, i, {4, 5}), how); },
+           [how](auto v, const auto& x, const auto& i) {
+             return sf::reshape<sf::shape<4, 3>>(sf::embedding_lookup_sparse(v, sf::make_sparse_tensor(x, i, {4, 5}), how));
+           },
            ind, ids);
     parity("embedding_lookup_sparse, weights", p,
            [how](auto v, const auto& x, const auto& i, const auto& ww) {
-             return sf::embedding_lookup_sparse(v, sf::make_sparse_tensor(x, i, {4, 5}), sf::make_sparse_tensor(x, ww, {4, 5}), how);
+             return sf::reshape<sf::shape<4, 3>>(
+                 sf::embedding_lookup_sparse(v, sf::make_sparse_tensor(x, i, {4, 5}), sf::make_sparse_tensor(x, ww, {4, 5}), how));
            },
            ind, ids, w);
   }
   const auto dense = randn<sf::shape<5, 2>>(42);
   parity("sparse_tensor_dense_matmul d dense", dense,
-         [](auto v, const auto& x, const auto& vals) { return sf::sparse_tensor_dense_matmul(sf::make_sparse_tensor(x, vals, {4, 5}), v); },
+         [](auto v, const auto& x, const auto& vals) {
+           return sf::reshape<sf::shape<4, 2>>(sf::sparse_tensor_dense_matmul(sf::make_sparse_tensor(x, vals, {4, 5}), v));
+         },
          ind, w);
 }
