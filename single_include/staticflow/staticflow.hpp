@@ -3511,7 +3511,7 @@ auto argmin(const E& e) {
 /// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
 /// fused losses, dropout, moving averages, quantized products).
 ///
-/// `Op` supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
+/// `Op` (one to four operands) supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
 /// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
@@ -3555,6 +3555,15 @@ constexpr node_traits op_traits() {
   else return {.materialized = true, .operands_in_memory = true};
 }
 
+/// Whether the op can hand operand `Side`'s gradient to a variable as rows (TF's IndexedSlices,
+/// core/indexed_slices.hpp): an op states `template <std::size_t Side> static constexpr bool
+/// rows_gradient` and `backward_rows<Side>(leaf, ctx, in..., out, g)` (embedding lookups).
+template <class Op, std::size_t Side>
+constexpr bool op_rows_gradient() {
+  if constexpr (requires { Op::template rows_gradient<Side>; }) return Op::template rows_gradient<Side>;
+  else return false;
+}
+
 /// Whether operand `Side` gets a gradient from the op: an op may state
 /// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
 /// cross-entropy sends none to its labels); the default is every floating operand.
@@ -3580,13 +3589,14 @@ struct op_node : node_base<op_node<Op, A...>> {
   meta::values<A...> args;
   dims_t<shape_type> extents;
   node_id id;
-  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
+  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(o.template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
   meta::children<A...> children() const {
     if constexpr (arity == 1) return {&meta::get<0>(args)};
     else if constexpr (arity == 2) return {&meta::get<0>(args), &meta::get<1>(args)};
-    else return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else if constexpr (arity == 3) return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else return meta::pointers(args);
   }
   template <class... B>
   auto rebuild(B... b) const {
@@ -3612,9 +3622,13 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (arity == 1) op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), tmp);
     else if constexpr (arity == 2)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)), tmp);
-    else
+    else if constexpr (arity == 3)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
                              erase_extents(materialize(meta::get<2>(args), tmp)), tmp);
+    else
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
+                             erase_extents(materialize(meta::get<2>(args), tmp)), erase_extents(materialize(meta::get<3>(args), tmp)),
+                             tmp);
   }
 
   /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
@@ -3627,7 +3641,7 @@ struct op_node : node_base<op_node<Op, A...>> {
 
  private:
   static constexpr std::size_t arity = sizeof...(A);
-  static_assert(arity >= 1 && arity <= 3, "sf::op_node: an op takes one to three operands");
+  static_assert(arity >= 1 && arity <= 4, "sf::op_node: an op takes one to four operands");
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
     (backward_side<arity - 1 - I>(ctx, value, g), ...);
@@ -3639,6 +3653,23 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type> && detail::op_has_gradient<Op, Side>()) {
       using P = typename V::policy_type;
       using detail::erase_extents, detail::value_view;
+      if constexpr (detail::op_rows_gradient<Op, Side>() && traits_v<C>.variable && std::is_same_v<P, host> &&
+                    requires { child.slices; }) {
+        // A variable read by a lookup takes its gradient as rows (on the host; CUDA goes dense).
+        if constexpr (arity == 2)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))), erase_extents(value), erase_extents(g));
+        else if constexpr (arity == 3)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))), erase_extents(value), erase_extents(g));
+        else
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))),
+                                          erase_extents(value_view(meta::get<3>(args))), erase_extents(value), erase_extents(g));
+        return;
+      }
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
       constexpr int side = static_cast<int>(Side);
       const auto dx = erase_extents(d);
@@ -3649,9 +3680,13 @@ struct op_node : node_base<op_node<Op, A...>> {
       else if constexpr (arity == 2)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))), y, dy,
                                       ctx.tmp);
-      else
+      else if constexpr (arity == 3)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
                                       erase_extents(value_view(meta::get<2>(args))), y, dy, ctx.tmp);
+      else
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
+                                      erase_extents(value_view(meta::get<2>(args))), erase_extents(value_view(meta::get<3>(args))), y,
+                                      dy, ctx.tmp);
       ctx.propagate(child, d);
     } else {
       ctx.flush(child);
@@ -8152,6 +8187,839 @@ auto gather(const Params& params, const Indices& indices) {
 #endif  // STATICFLOW_EXPR_GATHER_HPP
 // ---- end staticflow/expr/gather.hpp ----
 
+// ---- begin staticflow/expr/embedding_lookup.hpp ----
+#ifndef STATICFLOW_EXPR_EMBEDDING_LOOKUP_HPP
+#define STATICFLOW_EXPR_EMBEDDING_LOOKUP_HPP
+/// \file
+/// \brief `embedding_lookup(params, ids)`: TF's tf.nn.embedding_lookup of one table (rows of a
+/// 2-D `params` at integer ids of any rank) whose gradient reaches a variable table as rows
+/// (TF's IndexedSlices: the distinct ids and their summed gradient rows), not as a dense
+/// [vocabulary, dim] tensor.
+
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/embedding.hpp ----
+#ifndef STATICFLOW_OPS_EMBEDDING_HPP
+#define STATICFLOW_OPS_EMBEDDING_HPP
+/// \file
+/// \brief Kernels of embedding lookups and their row-sparse gradients: TF's unique (the distinct
+/// ids of a batch in order of first appearance), the accumulation of gradient rows per distinct
+/// id (duplicates summed), and the bag of a sparse tensor's rows (sum, mean or sqrtn of the
+/// looked-up rows of each row of the sparse tensor, TF's embedding_lookup_sparse).
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// How embedding_lookup_sparse combines the rows of one bag (TF's `combiner`).
+enum class combiner { sum, mean, sqrtn };
+
+/// The smallest power of two >= 2n: a hash table at most half full.
+inline std::size_t unique_table_size(std::size_t n) {
+  std::size_t size = 16;
+  while (size < 2 * n) size *= 2;
+  return size;
+}
+
+/// TF's tf.unique over `n` ids (host): `rows` gets the distinct ids in order of first
+/// appearance, `slot[k]` the position of ids[k] in `rows`; returns how many are distinct.
+/// `table` (unique_table_size(n) entries) is scratch. Open addressing with a multiplicative
+/// hash: a batch's ids are unique in O(n), whatever the vocabulary (a sort would be O(n log n)).
+template <class I>
+std::size_t unique_ids(const I* ids, std::size_t n, std::int64_t* rows, std::int32_t* slot, std::int32_t* table,
+                       std::size_t table_size) {
+  for (std::size_t t = 0; t < table_size; ++t) table[t] = -1;
+  const std::size_t mask = table_size - 1;
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto id = static_cast<std::int64_t>(ids[k]);
+    std::size_t h = static_cast<std::size_t>((static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (table[h] >= 0 && rows[table[h]] != id) h = (h + 1) & mask;
+    if (table[h] < 0) {
+      table[h] = static_cast<std::int32_t>(count);
+      rows[count++] = id;
+    }
+    slot[k] = table[h];
+  }
+  return count;
+}
+
+/// The first position in sorted `seg` (every `stride`-th element of the sparse indices) whose
+/// value is >= `row`: bag `row` is [first(row), first(row + 1)).
+template <class I>
+SF_HD_INLINE std::size_t segment_first(const I* seg, std::size_t stride, std::size_t n, std::int64_t row) {
+  std::size_t lo = 0, hi = n;
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (static_cast<std::int64_t>(seg[mid * stride]) < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/// The divisor of bag `b` (TF's combiner over the bag's weights w, all 1 without weights): sum:
+/// 1; mean: sum w; sqrtn: sqrt(sum w^2). An empty bag (or weights summing to 0) gives 0, and
+/// its row is then zeros.
+template <class T, class I>
+struct bag_denominators {
+  T* denom;
+  const T* weights;  ///< null: every weight is 1
+  const std::int64_t* seg;
+  std::size_t nnz;
+  combiner how;
+  SF_HD_INLINE void operator()(std::size_t b) const {
+    const std::size_t first = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b));
+    const std::size_t last = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b) + 1);
+    T d = T(0);
+    for (std::size_t k = first; k < last; ++k) {
+      const T w = weights ? weights[k] : T(1);
+      d += how == combiner::sqrtn ? w * w : w;
+    }
+    if (how == combiner::sqrtn) d = std::sqrt(d);
+    if (how == combiner::sum) d = first == last ? T(0) : T(1);
+    denom[b] = d;
+  }
+};
+
+/// out[b, :] = sum of w_k params[ids[k], :] over k in bag b, divided by denom[b] (zeros when it
+/// is 0). One index per bag; its inner loop vectorises. `seg` is the sparse indices' first
+/// column (stride 2), sorted.
+template <class T, class I>
+struct bag_rows {
+  T* out;
+  const T* params;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t nnz, inner;
+  SF_HD_INLINE void operator()(std::size_t b) const {
+    const std::size_t first = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b));
+    const std::size_t last = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b) + 1);
+    T* o = out + b * inner;
+    for (std::size_t j = 0; j < inner; ++j) o[j] = T(0);
+    if (denom[b] == T(0)) return;
+    const T scale = T(1) / denom[b];
+    for (std::size_t k = first; k < last; ++k) {
+      const T* p = params + static_cast<std::size_t>(ids[k]) * inner;
+      const T w = (weights ? weights[k] : T(1)) * scale;
+      for (std::size_t j = 0; j < inner; ++j) o[j] += w * p[j];
+    }
+  }
+};
+
+/// The dense gradient of a bag into params (when params is not a variable taking rows): one
+/// column j per index walks the ids in order, so no two threads write one element.
+template <class T, class I>
+struct bag_scatter_columns {
+  T* d;
+  const T* g;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t nnz, rows, inner;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t r = 0; r < rows; ++r) d[r * inner + j] = T(0);
+    for (std::size_t k = 0; k < nnz; ++k) {
+      const auto b = static_cast<std::size_t>(seg[2 * k]);
+      if (denom[b] == T(0)) continue;
+      const T w = weights ? weights[k] : T(1);
+      d[static_cast<std::size_t>(ids[k]) * inner + j] += g[b * inner + j] * w / denom[b];
+    }
+  }
+};
+
+/// The gradient into the weights: out_b = sum_k w_k p_k / D_b, so
+/// d w_k = (g_b . p_k - (g_b . out_b) dD_b/dw_k) / D_b with dD/dw_k = 0 (sum), 1 (mean),
+/// w_k / D_b (sqrtn).
+template <class T, class I>
+struct bag_weight_gradient {
+  T* dw;
+  const T* g;
+  const T* out;
+  const T* params;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t inner;
+  combiner how;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const auto b = static_cast<std::size_t>(seg[2 * k]);
+    const T d = denom[b];
+    if (d == T(0)) {
+      dw[k] = T(0);
+      return;
+    }
+    const T* gb = g + b * inner;
+    const T* p = params + static_cast<std::size_t>(ids[k]) * inner;
+    const T* ob = out + b * inner;
+    T gp = T(0), go = T(0);
+    for (std::size_t j = 0; j < inner; ++j) gp += gb[j] * p[j], go += gb[j] * ob[j];
+    const T dd = how == combiner::sum ? T(0) : how == combiner::mean ? T(1) : weights[k] / d;
+    dw[k] = (gp - go * dd) / d;
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_EMBEDDING_HPP
+// ---- end staticflow/ops/embedding.hpp ----
+
+namespace staticflow {
+
+namespace detail {
+/// The gradient rows of a lookup as TF's IndexedSlices (host): the distinct ids in order of first
+/// appearance and, for each, the sum of `g`'s rows at its occurrences scaled by `scale(k)`.
+/// Handed to the variable leaf; the memory is the run's workspace, alive until the update.
+template <class Leaf, class Ctx, class I, class G, class Scale>
+void send_rows(const Leaf& leaf, Ctx& ctx, const I* ids, std::size_t n, const G& g_row, std::size_t inner,
+               const Scale& scale) {
+  using T = typename Leaf::value_type;
+  auto& tmp = ctx.tmp;
+  const std::size_t table_size = ops::unique_table_size(n);
+  auto rows = tmp.template make<std::int64_t, shape<dyn>>({n});
+  auto slot = tmp.template make<std::int32_t, shape<dyn>>({n});
+  auto table = tmp.template make<std::int32_t, shape<dyn>>({table_size});
+  const std::size_t count = ops::unique_ids(ids, n, rows.data(), slot.data(), table.data(), table_size);
+  auto values = tmp.template make<T, shape<dyn>>({count * inner});
+  T* v = values.data();
+  for (std::size_t i = 0; i < count * inner; ++i) v[i] = T(0);
+  for (std::size_t k = 0; k < n; ++k) {  // in order: the same sums on every run
+    T* dst = v + static_cast<std::size_t>(slot.data()[k]) * inner;
+    const T* src = g_row(k);
+    const T s = scale(k);
+    for (std::size_t j = 0; j < inner; ++j) dst[j] += src[j] * s;
+  }
+  leaf.backward_rows(ctx, rows.data(), v, count);
+}
+}  // namespace detail
+
+struct embedding_lookup_op : gather_op {
+  static constexpr const char* name = "sf::embedding_lookup";
+  template <std::size_t Side>
+  static constexpr bool rows_gradient = Side == 0;
+
+  /// Into a variable table: its gradient as rows (op_node calls this on the host).
+  template <std::size_t Side, class Leaf, class Ctx, class Params, class Ids, class V, class G>
+  void backward_rows(const Leaf& leaf, Ctx& ctx, const Params& params, const Ids& ids, const V&, const G& g) const {
+    const std::size_t rows = params.dim(0), inner = rows ? params.size() / rows : 0;
+    const auto* id = ids.data();
+    const auto* gd = g.data();
+    using T = typename Params::value_type;
+    detail::send_rows(leaf, ctx, id, ids.size(), [&](std::size_t k) { return gd + k * inner; }, inner,
+                      [](std::size_t) { return T(1); });
+  }
+};
+
+/// Rows of the table `params` ([vocabulary, dim]) at `ids` (int32 or int64, any rank): TF's
+/// tf.nn.embedding_lookup(params, ids) with one table.
+/// **Shape:** ids' shape + [dim].
+/// **Gradient:** into a variable table, TF's IndexedSlices: the distinct ids (duplicates summed),
+/// which the optimisers apply to those rows only (`apply_sparse`); into any other expression, a
+/// dense scatter-add (gather's). On CUDA the gradient is dense.
+/// **Errors:** an id outside [0, vocabulary): invalid_argument naming it and its position (host).
+template <operand Params, operand Ids>
+auto embedding_lookup(const Params& params, const Ids& ids) {
+  using I = value_t<Ids>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::embedding_lookup: ids must be int32 or int64");
+  static_assert(shape_of_t<Params>::rank == 2, "sf::embedding_lookup: params must be a 2-D table [vocabulary, dim]");
+  if constexpr (integral && shape_of_t<Params>::rank == 2) return make_op_node(embedding_lookup_op{}, params, ids);
+  else return scalar<value_t<Params>>({});
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_EMBEDDING_LOOKUP_HPP
+// ---- end staticflow/expr/embedding_lookup.hpp ----
+
+// ---- begin staticflow/expr/segment.hpp ----
+#ifndef STATICFLOW_EXPR_SEGMENT_HPP
+#define STATICFLOW_EXPR_SEGMENT_HPP
+/// \file
+/// \brief TF's segment reductions: `segment_sum`, `segment_mean` (sorted segment ids) and
+/// `unsorted_segment_sum`: the rows of `data` summed (or averaged) by segment id.
+///
+/// The number of segments is an argument of all three: a result's extents are known when the
+/// expression is bound, before any value is read (TF's sorted ops take max(id) + 1 instead;
+/// pass at least that).
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/segment.hpp ----
+#ifndef STATICFLOW_OPS_SEGMENT_HPP
+#define STATICFLOW_OPS_SEGMENT_HPP
+/// \file
+/// \brief Kernels of TF's segment reductions (segment_sum, segment_mean, unsorted_segment_sum)
+/// and their gradients. Segment ids are read every `stride` elements, so the first column of a
+/// sparse tensor's [nnz, 2] indices serves as ids without a copy.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// out[s, j] = sum of data[k, j] over k with ids[k] == s; ids outside [0, segments) are
+/// dropped (TF drops negative ids). One column per index walks k in order: no two threads
+/// write one element, and the sums are the same on every device.
+template <class T, class I>
+struct segment_sum_columns {
+  T* out;
+  const T* data;
+  const I* ids;
+  std::size_t stride, n, segments, inner;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t s = 0; s < segments; ++s) out[s * inner + j] = T(0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto s = static_cast<std::int64_t>(ids[k * stride]);
+      if (s >= 0 && static_cast<std::size_t>(s) < segments) out[static_cast<std::size_t>(s) * inner + j] += data[k * inner + j];
+    }
+  }
+};
+
+/// The number of ids equal to `s` in sorted `ids`.
+template <class I>
+SF_HD_INLINE std::size_t segment_count(const I* ids, std::size_t stride, std::size_t n, std::int64_t s) {
+  return segment_first(ids, stride, n, s + 1) - segment_first(ids, stride, n, s);
+}
+
+/// Row s of a segment sum divided by its count (sorted ids; an empty segment stays 0, TF's).
+template <class T, class I>
+struct segment_mean_rows {
+  T* out;
+  const I* ids;
+  std::size_t stride, n, inner;
+  SF_HD_INLINE void operator()(std::size_t s) const {
+    const std::size_t count = segment_count(ids, stride, n, static_cast<std::int64_t>(s));
+    if (count > 1)
+      for (std::size_t j = 0; j < inner; ++j) out[s * inner + j] /= static_cast<T>(count);
+  }
+};
+
+/// The gradient into data: d[k, j] = g[ids[k], j] (divided by the segment's count for a mean);
+/// 0 for a dropped id.
+template <class T, class I>
+struct segment_gather {
+  T* d;
+  const T* g;
+  const I* ids;
+  std::size_t stride, n, segments, inner;
+  bool mean;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t k = i / inner;
+    const auto s = static_cast<std::int64_t>(ids[k * stride]);
+    if (s < 0 || static_cast<std::size_t>(s) >= segments) {
+      d[i] = T(0);
+      return;
+    }
+    const T v = g[static_cast<std::size_t>(s) * inner + i % inner];
+    d[i] = mean ? v / static_cast<T>(segment_count(ids, stride, n, s)) : v;
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_SEGMENT_HPP
+// ---- end staticflow/ops/segment.hpp ----
+
+namespace staticflow {
+
+enum class segment_kind { unsorted_sum, sum, mean };
+
+namespace detail {
+/// [dyn] + the axes of data's shape after the `Covered` axes the ids cover.
+template <class SD, std::size_t Covered>
+struct segment_shape {
+  static constexpr std::size_t rank = SD::rank - Covered + 1;
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> e{};
+    e[0] = dyn;
+    for (std::size_t d = Covered; d < SD::rank; ++d) e[d - Covered + 1] = SD::extents[d];
+    return e;
+  }();
+  using type = typename shape_from_array<extents, rank>::type;
+};
+
+/// Host checks of segment ids (`n` ids read every `stride`): in range (`api` names the op) and,
+/// for the sorted ops, non-decreasing.
+template <class I>
+void check_segment_ids(const char* api, const I* ids, std::size_t stride, std::size_t n, std::size_t segments,
+                       bool sorted) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto s = static_cast<long long>(ids[k * stride]);
+    if ((sorted && s < 0) || s >= static_cast<long long>(segments))
+      fail<invalid_argument>({api, ": segment_ids[", k, "] = ", s, " is not in [0, num_segments = ", segments, ")"});
+    if (sorted && k > 0 && s < static_cast<long long>(ids[(k - 1) * stride]))
+      fail<invalid_argument>({api, ": segment_ids must be sorted, but segment_ids[", k, "] = ", s,
+                              " < segment_ids[", k - 1, "] = ", static_cast<long long>(ids[(k - 1) * stride])});
+  }
+}
+}  // namespace detail
+
+/// The op of the three functions; `Covered`: how many leading axes of data the ids cover;
+/// `stride`: ids are read every `stride` elements (2: the first column of sparse indices).
+template <segment_kind Kind, std::size_t Covered>
+struct segment_op {
+  static constexpr const char* name = Kind == segment_kind::unsorted_sum ? "sf::unsorted_segment_sum"
+                                      : Kind == segment_kind::sum        ? "sf::segment_sum"
+                                                                         : "sf::segment_mean";
+  std::size_t segments = 0, stride = 1;
+  template <class TD, class TI>
+  using value_type = TD;
+  template <class SD, class SI>
+  using result_shape = typename detail::segment_shape<SD, Covered>::type;
+  template <class S, class DD, class DI>
+  dims_t<S> result_dims(const DD& data, const DI&) const {
+    dims_t<S> d{};
+    d[0] = segments;
+    for (std::size_t i = Covered; i < DD{}.size(); ++i) d[i - Covered + 1] = data[i];
+    return d;
+  }
+
+  template <class P, class Out, class Data, class Ids, class Tmp>
+  void forward(const Out& out, const Data& data, const Ids& ids, Tmp&) const {
+    const std::size_t n = ids.size() / stride, inner = out.size() / (segments ? segments : 1);
+    if constexpr (std::is_same_v<P, host>) {
+      if (data.size() != n * inner)
+        detail::fail<invalid_argument>({name, ": segment_ids has ", n, " entries but data has ",
+                                        inner ? data.size() / inner : 0, " rows"});
+      detail::check_segment_ids(name, ids.data(), stride, n, segments, Kind != segment_kind::unsorted_sum);
+    }
+    using T = typename Data::value_type;
+    using I = typename Ids::value_type;
+    executor<P>::for_each(inner, ops::segment_sum_columns<T, I>{out.data(), data.data(), ids.data(), stride, n, segments, inner},
+                          n + segments);
+    if constexpr (Kind == segment_kind::mean)
+      executor<P>::for_each(segments, ops::segment_mean_rows<T, I>{out.data(), ids.data(), stride, n, inner}, inner);
+  }
+
+  /// data's gradient: each row gets its segment's (TF's gather of the gradient).
+  template <int Side, class P, class D, class Data, class Ids, class V, class G, class Tmp>
+  void backward(const D& d, const Data&, const Ids& ids, const V&, const G& g, Tmp&) const {
+    static_assert(Side == 0);
+    const std::size_t n = ids.size() / stride, inner = n ? d.size() / n : 0;
+    using T = typename Data::value_type;
+    using I = typename Ids::value_type;
+    executor<P>::for_each(d.size(), ops::segment_gather<T, I>{d.data(), g.data(), ids.data(), stride, n, segments, inner,
+                                                              Kind == segment_kind::mean});
+  }
+};
+
+namespace detail {
+template <segment_kind Kind, class Data, class Ids>
+auto make_segment(const Data& data, const Ids& ids, std::size_t num_segments) {
+  using I = value_t<Ids>;
+  using SD = shape_of_t<Data>;
+  using SI = shape_of_t<Ids>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::segment_sum/segment_mean/unsorted_segment_sum: segment_ids must be int32 or int64");
+  static_assert(floating_element<value_t<Data>>, "sf::segment_sum/segment_mean/unsorted_segment_sum: data must be floating");
+  constexpr bool fits = SI::rank >= 1 && SI::rank <= SD::rank;
+  static_assert(fits, "sf::segment_sum/segment_mean/unsorted_segment_sum: segment_ids' rank must be between 1 and data's");
+  if constexpr (integral && fits) {
+    static_assert(Kind == segment_kind::unsorted_sum || SI::rank == 1,
+                  "sf::segment_sum/segment_mean: segment_ids must be a vector (one id per row of data)");
+    return make_op_node(segment_op<Kind, SI::rank>{num_segments, 1}, data, ids);
+  } else {
+    return scalar<value_t<Data>>({});
+  }
+}
+}  // namespace detail
+
+/// TF's tf.math.unsorted_segment_sum: out[s, ...] = sum of data[k..., ...] over the positions k
+/// (of ids' shape, a prefix of data's) whose id is s. Ids need no order; negative ids are dropped.
+/// **Shape:** [num_segments] + data's shape after ids' axes. **Gradient:** into data (a gather).
+/// **Errors:** an id >= num_segments, or data and ids of different leading extents: invalid_argument (host).
+template <operand Data, operand Ids>
+auto unsorted_segment_sum(const Data& data, const Ids& segment_ids, std::size_t num_segments) {
+  return detail::make_segment<segment_kind::unsorted_sum>(data, segment_ids, num_segments);
+}
+
+/// TF's tf.math.segment_sum over sorted ids (one per row of data): rows of a segment summed;
+/// segments without ids give zeros. **Shape:** [num_segments] + data's shape without its first axis.
+/// **Errors:** unsorted ids, an id outside [0, num_segments), mismatched rows: invalid_argument (host).
+template <operand Data, operand Ids>
+auto segment_sum(const Data& data, const Ids& segment_ids, std::size_t num_segments) {
+  return detail::make_segment<segment_kind::sum>(data, segment_ids, num_segments);
+}
+
+/// TF's tf.math.segment_mean: segment_sum divided by each segment's row count (empty: zeros).
+template <operand Data, operand Ids>
+auto segment_mean(const Data& data, const Ids& segment_ids, std::size_t num_segments) {
+  return detail::make_segment<segment_kind::mean>(data, segment_ids, num_segments);
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_SEGMENT_HPP
+// ---- end staticflow/expr/segment.hpp ----
+
+// ---- begin staticflow/expr/sparse_tensor.hpp ----
+#ifndef STATICFLOW_EXPR_SPARSE_TENSOR_HPP
+#define STATICFLOW_EXPR_SPARSE_TENSOR_HPP
+/// \file
+/// \brief `sparse_tensor`: TF's SparseTensor of rank 2 (indices [nnz, 2] int64, values [nnz],
+/// dense_shape), the ragged input of embedding_lookup_sparse, and
+/// `sparse_tensor_dense_matmul(sp, dense)`.
+///
+/// The indices and values are expressions (placeholders fed each run, constants, ...); the
+/// dense shape is given when the expression is built, since the result's rows must be known
+/// when it is bound (a batch's size).
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/sparse_matmul.hpp ----
+#ifndef STATICFLOW_OPS_SPARSE_MATMUL_HPP
+#define STATICFLOW_OPS_SPARSE_MATMUL_HPP
+/// \file
+/// \brief Kernels of a sparse [R, K] x dense [K, N] product and its gradients.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// Column j of out [rows, n] = sum over k of v_k * dense[col_k, j] into row row_k (or, with
+/// `transposed`, of v_k * dense[row_k, j] into row col_k: the dense operand's gradient). One
+/// column per index walks the entries in order: no two threads write one element.
+template <class T>
+struct sparse_matmul_columns {
+  T* out;
+  const std::int64_t* indices;
+  const T* values;
+  const T* dense;
+  std::size_t nnz, rows, n;
+  bool transposed;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t r = 0; r < rows; ++r) out[r * n + j] = T(0);
+    for (std::size_t k = 0; k < nnz; ++k) {
+      const auto r = static_cast<std::size_t>(indices[2 * k + (transposed ? 1 : 0)]);
+      const auto c = static_cast<std::size_t>(indices[2 * k + (transposed ? 0 : 1)]);
+      out[r * n + j] += values[k] * dense[c * n + j];
+    }
+  }
+};
+
+/// d v_k = g[row_k, :] . dense[col_k, :].
+template <class T>
+struct sparse_matmul_value_gradient {
+  T* dv;
+  const std::int64_t* indices;
+  const T* g;
+  const T* dense;
+  std::size_t n;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const T* a = g + static_cast<std::size_t>(indices[2 * k]) * n;
+    const T* b = dense + static_cast<std::size_t>(indices[2 * k + 1]) * n;
+    T s = T(0);
+    for (std::size_t j = 0; j < n; ++j) s += a[j] * b[j];
+    dv[k] = s;
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_SPARSE_MATMUL_HPP
+// ---- end staticflow/ops/sparse_matmul.hpp ----
+
+namespace staticflow {
+
+/// A rank-2 sparse tensor: element (indices[k, 0], indices[k, 1]) is values[k]; the others are 0.
+template <class Indices, class Values>
+struct sparse_tensor {
+  Indices indices;
+  Values values;
+  std::array<std::int64_t, 2> dense_shape;
+};
+
+/// TF's tf.SparseTensor(indices, values, dense_shape) of rank 2.
+/// **Errors:** indices not int64 [nnz, 2], values not a vector: compile errors; a negative
+/// dense shape: invalid_argument. Indices are checked against the dense shape when an op runs.
+template <operand Indices, operand Values>
+sparse_tensor<node_t<Indices>, node_t<Values>> make_sparse_tensor(const Indices& indices, const Values& values,
+                                                                  std::array<std::int64_t, 2> dense_shape) {
+  using SI = shape_of_t<Indices>;
+  static_assert(std::is_same_v<value_t<Indices>, std::int64_t>, "sf::sparse_tensor: indices must be int64");
+  static_assert(SI::rank == 2, "sf::sparse_tensor: indices must be a matrix [nnz, 2]");
+  if constexpr (SI::rank == 2)
+    static_assert(SI::extents[1] == 2 || SI::extents[1] == dyn, "sf::sparse_tensor: indices must be [nnz, 2] (rank 2)");
+  static_assert(shape_of_t<Values>::rank == 1, "sf::sparse_tensor: values must be a vector [nnz]");
+  if (dense_shape[0] < 0 || dense_shape[1] < 0)
+    detail::fail<invalid_argument>({"sf::sparse_tensor: dense_shape [", dense_shape[0], ", ", dense_shape[1],
+                                    "] has a negative extent"});
+  return {as_node(indices), as_node(values), dense_shape};
+}
+
+namespace detail {
+/// Host checks of a sparse tensor's indices and values as an op reads them.
+template <class Ind>
+void check_sparse(const char* api, const Ind& indices, std::size_t values, std::array<std::int64_t, 2> dense_shape) {
+  if (indices.dim(1) != 2)
+    fail<invalid_argument>({api, ": sparse indices must be [nnz, 2], got [", indices.dim(0), ", ", indices.dim(1), "]"});
+  if (indices.dim(0) != values)
+    fail<invalid_argument>({api, ": the sparse tensor has ", indices.dim(0), " indices but ", values, " values"});
+  const std::int64_t* ix = indices.data();
+  for (std::size_t k = 0; k < indices.dim(0); ++k)
+    for (std::size_t a = 0; a < 2; ++a)
+      if (ix[2 * k + a] < 0 || ix[2 * k + a] >= dense_shape[a])
+        fail<invalid_argument>({api, ": indices[", k, ", ", a, "] = ", ix[2 * k + a], " is outside the dense shape [",
+                                dense_shape[0], ", ", dense_shape[1], "]"});
+}
+}  // namespace detail
+
+struct sparse_dense_matmul_op {
+  static constexpr const char* name = "sf::sparse_tensor_dense_matmul";
+  std::array<std::int64_t, 2> dense_shape;
+  template <class TI, class TV, class TD>
+  using value_type = TD;
+  template <class SI, class SV, class SD>
+  using result_shape = shape<dyn, SD::extents[1]>;
+  template <class S, class DI, class DV, class DD>
+  dims_t<S> result_dims(const DI&, const DV&, const DD& dense) const {
+    return {{static_cast<std::size_t>(dense_shape[0]), dense[1]}};
+  }
+  template <class P, class Out, class Ind, class Val, class Dense, class Tmp>
+  void forward(const Out& out, const Ind& indices, const Val& values, const Dense& dense, Tmp&) const {
+    if constexpr (std::is_same_v<P, host>) {
+      detail::check_sparse(name, indices, values.size(), dense_shape);
+      if (static_cast<std::int64_t>(dense.dim(0)) != dense_shape[1])
+        detail::fail<invalid_argument>({name, ": the sparse tensor has ", dense_shape[1], " columns but the dense matrix ",
+                                        dense.dim(0), " rows"});
+    }
+    using T = typename Dense::value_type;
+    const std::size_t n = dense.dim(1), nnz = values.size();
+    executor<P>::for_each(n, ops::sparse_matmul_columns<T>{out.data(), indices.data(), values.data(), dense.data(), nnz,
+                                                           static_cast<std::size_t>(dense_shape[0]), n, false},
+                          nnz + out.size() / (n ? n : 1));
+  }
+  /// values: d v_k = g[row_k] . dense[col_k]; dense: d dense[c] = sum of v_k g[row_k] over col_k = c.
+  template <int Side, class P, class D, class Ind, class Val, class Dense, class V, class G, class Tmp>
+  void backward(const D& d, const Ind& indices, const Val& values, const Dense& dense, const V&, const G& g, Tmp&) const {
+    using T = typename Dense::value_type;
+    const std::size_t n = dense.dim(1), nnz = values.size();
+    if constexpr (Side == 1)
+      executor<P>::for_each(nnz, ops::sparse_matmul_value_gradient<T>{d.data(), indices.data(), g.data(), dense.data(), n}, n);
+    else
+      executor<P>::for_each(n, ops::sparse_matmul_columns<T>{d.data(), indices.data(), values.data(), g.data(), nnz,
+                                                             dense.dim(0), n, true},
+                            nnz + dense.dim(0));
+  }
+};
+
+/// TF's tf.sparse.sparse_dense_matmul(sp, dense): [dense_shape[0], N] = sp [R, K] x dense [K, N].
+/// **Gradient:** into the sparse values and the dense matrix.
+/// **Errors:** indices outside the dense shape, nnz mismatch, K != dense rows: invalid_argument (host).
+template <class Indices, class Values, operand Dense>
+auto sparse_tensor_dense_matmul(const sparse_tensor<Indices, Values>& sp, const Dense& dense) {
+  static_assert(shape_of_t<Dense>::rank == 2, "sf::sparse_tensor_dense_matmul: the dense operand must be a matrix");
+  static_assert(std::is_same_v<value_t<Values>, value_t<Dense>>,
+                "sf::sparse_tensor_dense_matmul: the sparse values and the dense matrix must share a dtype");
+  return make_op_node(sparse_dense_matmul_op{sp.dense_shape}, sp.indices, sp.values, dense);
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_SPARSE_TENSOR_HPP
+// ---- end staticflow/expr/sparse_tensor.hpp ----
+
+// ---- begin staticflow/expr/embedding_lookup_sparse.hpp ----
+#ifndef STATICFLOW_EXPR_EMBEDDING_LOOKUP_SPARSE_HPP
+#define STATICFLOW_EXPR_EMBEDDING_LOOKUP_SPARSE_HPP
+/// \file
+/// \brief `embedding_lookup_sparse(params, sp_ids[, sp_weights], combiner)`: TF's
+/// tf.nn.embedding_lookup_sparse: for each row of a ragged batch of ids (a sparse tensor), the
+/// looked-up rows combined by sum, mean or sqrtn, in one pass (an embedding bag), with the
+/// table's gradient as rows (TF's IndexedSlices).
+
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+
+
+namespace staticflow {
+
+using ops::combiner;
+
+/// Operands: params [vocabulary, dim], the sparse indices [nnz, 2] (bags = their first column,
+/// sorted), the ids [nnz] and, when `Weighted`, the weights [nnz].
+template <bool Weighted>
+struct embedding_bag_op {
+  static constexpr const char* name = "sf::embedding_lookup_sparse";
+  combiner how = combiner::mean;
+  std::array<std::int64_t, 2> dense_shape{};
+  template <std::size_t Side>
+  static constexpr bool rows_gradient = Side == 0;
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Side == 0 || Side == 3;
+  template <class TP, class... Rest>
+  using value_type = TP;
+  template <class SP, class... Rest>
+  using result_shape = shape<dyn, SP::extents[1]>;
+  template <class S, class DP, class... Rest>
+  dims_t<S> result_dims(const DP& params, const Rest&...) const {
+    return {{static_cast<std::size_t>(dense_shape[0]), params[1]}};
+  }
+
+  template <class P, class Out, class Params, class Ind, class Ids, class... W>
+  void forward(const Out& out, const Params& params, const Ind& indices, const Ids& ids, W&&... w_and_tmp) const {
+    using T = typename Params::value_type;
+    using I = typename Ids::value_type;
+    auto& tmp = last(w_and_tmp...);
+    const T* weights = weights_of(w_and_tmp...);
+    if constexpr (std::is_same_v<P, host>) check(params, indices, ids, w_and_tmp...);
+    const auto denom = denominators<P, T, I>(tmp, indices, weights);
+    const std::size_t rows = out.dim(0), inner = params.dim(1), nnz = ids.size();
+    executor<P>::for_each(rows, ops::bag_rows<T, I>{out.data(), params.data(), ids.data(), weights, indices.data(),
+                                                    denom.data(), nnz, inner},
+                          inner * (rows ? nnz / rows + 1 : 1));
+  }
+
+  /// Into a variable table (host): rows, each occurrence's g[bag] * w / D[bag] summed per id.
+  template <std::size_t Side, class Leaf, class Ctx, class Params, class Ind, class Ids, class... W>
+  void backward_rows(const Leaf& leaf, Ctx& ctx, const Params& params, const Ind& indices, const Ids& ids,
+                     const W&... w_value_g) const {
+    using T = typename Params::value_type;
+    using I = typename Ids::value_type;
+    const auto& g = last(w_value_g...);
+    const T* weights = weights_of(w_value_g...);
+    const auto denom = denominators<host, T, I>(ctx.tmp, indices, weights);
+    const std::int64_t* seg = indices.data();
+    const T* gd = g.data();
+    const T* dn = denom.data();
+    const std::size_t inner = params.dim(1);
+    detail::send_rows(
+        leaf, ctx, ids.data(), ids.size(), [&](std::size_t k) { return gd + static_cast<std::size_t>(seg[2 * k]) * inner; }, inner,
+        [&](std::size_t k) {
+          const T d = dn[seg[2 * k]];
+          return d == T(0) ? T(0) : (weights ? weights[k] : T(1)) / d;
+        });
+  }
+
+  /// Into params when it is not a variable (or on CUDA): dense; into the weights (Side 3).
+  template <int Side, class P, class D, class Params, class Ind, class Ids, class... W>
+  void backward(const D& d, const Params& params, const Ind& indices, const Ids& ids, W&&... rest) const {
+    using T = typename Params::value_type;
+    using I = typename Ids::value_type;
+    auto& tmp = last(rest...);
+    const T* weights = weights_of(rest...);
+    const auto& g = second_last(rest...);
+    const auto denom = denominators<P, T, I>(tmp, indices, weights);
+    const std::size_t inner = params.dim(1), nnz = ids.size();
+    if constexpr (Side == 0) {
+      executor<P>::for_each(inner, ops::bag_scatter_columns<T, I>{d.data(), g.data(), ids.data(), weights, indices.data(),
+                                                                  denom.data(), nnz, params.dim(0), inner},
+                            nnz + params.dim(0));
+    } else {
+      const auto& out = third_last(rest...);
+      executor<P>::for_each(nnz, ops::bag_weight_gradient<T, I>{d.data(), g.data(), out.data(), params.data(), ids.data(),
+                                                                weights, indices.data(), denom.data(), inner, how},
+                            inner);
+    }
+  }
+
+ private:
+  template <class... A>
+  static auto& last(A&... a) {
+    return std::get<sizeof...(A) - 1>(std::tie(a...));
+  }
+  template <class... A>
+  static auto& second_last(A&... a) {
+    return std::get<sizeof...(A) - 2>(std::tie(a...));
+  }
+  template <class... A>
+  static auto& third_last(A&... a) {
+    return std::get<sizeof...(A) - 3>(std::tie(a...));
+  }
+  /// The weights' data when the op has them (the first of the trailing arguments).
+  template <class First, class... A>
+  static auto weights_of(const First& first, const A&...) {
+    if constexpr (Weighted) return static_cast<const typename First::value_type*>(first.data());
+    else return nullptr;
+  }
+  template <class P, class T, class I, class Tmp, class Ind>
+  auto denominators(Tmp& tmp, const Ind& indices, const T* weights) const {
+    const auto rows = static_cast<std::size_t>(dense_shape[0]);
+    auto denom = tmp.template make<T, shape<dyn>>({rows});
+    executor<P>::for_each(rows, ops::bag_denominators<T, I>{denom.data(), weights, indices.data(), indices.dim(0), how},
+                          indices.dim(0) / (rows ? rows : 1) + 1);
+    return denom;
+  }
+  template <class Params, class Ind, class Ids, class... W>
+  void check(const Params& params, const Ind& indices, const Ids& ids, const W&... w) const {
+    detail::check_sparse("sf::embedding_lookup_sparse (sp_ids)", indices, ids.size(), dense_shape);
+    if constexpr (Weighted) {
+      const auto& weights = std::get<0>(std::tie(w...));
+      if (weights.size() != ids.size())
+        detail::fail<invalid_argument>({"sf::embedding_lookup_sparse: sp_weights has ", weights.size(),
+                                        " values but sp_ids has ", ids.size()});
+    }
+    const std::int64_t* seg = indices.data();
+    for (std::size_t k = 1; k < ids.size(); ++k)
+      if (seg[2 * k] < seg[2 * (k - 1)])
+        detail::fail<invalid_argument>({"sf::embedding_lookup_sparse: sp_ids' indices must be ordered by row, but row ",
+                                        seg[2 * k], " (entry ", k, ") follows row ", seg[2 * (k - 1)]});
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      if (ids.data()[k] < 0 || static_cast<std::size_t>(ids.data()[k]) >= params.dim(0))
+        detail::fail<invalid_argument>({"sf::embedding_lookup_sparse: sp_ids.values[", k, "] = ",
+                                        static_cast<long long>(ids.data()[k]), " is not in [0, ", params.dim(0), ")"});
+  }
+};
+
+namespace detail {
+template <class Params, class Ids>
+constexpr bool check_bag_operands() {
+  using I = value_t<Ids>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::embedding_lookup_sparse: sp_ids' values must be int32 or int64");
+  static_assert(shape_of_t<Params>::rank == 2, "sf::embedding_lookup_sparse: params must be a 2-D table [vocabulary, dim]");
+  static_assert(floating_element<value_t<Params>>, "sf::embedding_lookup_sparse: params must be floating");
+  return integral && shape_of_t<Params>::rank == 2;
+}
+}  // namespace detail
+
+/// TF's tf.nn.embedding_lookup_sparse(params, sp_ids, None, combiner): row b of the result
+/// combines params' rows at the ids in row b of `sp_ids` (a `sparse_tensor` whose indices are
+/// ordered by row): sum, mean (sum / count) or sqrtn (sum / sqrt(count)); a row without ids
+/// gives zeros.
+/// **Shape:** [sp_ids.dense_shape[0], dim].
+/// **Gradient:** into a variable table, TF's IndexedSlices (the distinct ids, duplicates
+/// summed), applied sparsely by the optimisers; into any other table, dense.
+/// **Errors:** ids outside [0, vocabulary), indices out of the dense shape or not ordered by
+/// row, indices and values of different lengths: invalid_argument naming the entry (host).
+template <operand Params, class Ind, class Ids>
+auto embedding_lookup_sparse(const Params& params, const sparse_tensor<Ind, Ids>& sp_ids, combiner how = combiner::mean) {
+  if constexpr (detail::check_bag_operands<Params, Ids>())
+    return make_op_node(embedding_bag_op<false>{how, sp_ids.dense_shape}, params, sp_ids.indices, sp_ids.values);
+  else return scalar<value_t<Params>>({});
+}
+
+/// With weights (a sparse tensor of the same indices, TF's sp_weights): row b is
+/// sum_k w_k params[id_k] divided by 1 (sum), sum_k w_k (mean) or sqrt(sum_k w_k^2) (sqrtn);
+/// a divisor of 0 (an empty row) gives zeros. **Gradient:** into the table as above, and into
+/// the weights. **Errors:** as above, and weights of another length than the ids.
+template <operand Params, class Ind, class Ids, class WInd, class W>
+auto embedding_lookup_sparse(const Params& params, const sparse_tensor<Ind, Ids>& sp_ids,
+                             const sparse_tensor<WInd, W>& sp_weights, combiner how = combiner::mean) {
+  static_assert(std::is_same_v<value_t<W>, value_t<Params>>, "sf::embedding_lookup_sparse: sp_weights must have params' dtype");
+  if constexpr (detail::check_bag_operands<Params, Ids>())
+    return make_op_node(embedding_bag_op<true>{how, sp_ids.dense_shape}, params, sp_ids.indices, sp_ids.values,
+                        sp_weights.values);
+  else return scalar<value_t<Params>>({});
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_EMBEDDING_LOOKUP_SPARSE_HPP
+// ---- end staticflow/expr/embedding_lookup_sparse.hpp ----
+
 // ---- begin staticflow/expr/resize.hpp ----
 #ifndef STATICFLOW_EXPR_RESIZE_HPP
 #define STATICFLOW_EXPR_RESIZE_HPP
@@ -9752,12 +10620,71 @@ std::string describe(const E& e) {
 #include <type_traits>
 
 
+// ---- begin staticflow/core/indexed_slices.hpp ----
+#ifndef STATICFLOW_CORE_INDEXED_SLICES_HPP
+#define STATICFLOW_CORE_INDEXED_SLICES_HPP
+/// \file
+/// \brief TF's IndexedSlices: a gradient that touches some rows of a table only (the rows, each
+/// once, and their gradient rows), as an embedding lookup's gradient reaches its table.
+///
+/// The backward pass hands a variable read by a lookup its gradient in this form when the run
+/// accepts one (a training step on the host, graph/session.hpp), and the optimisers update
+/// those rows only (train/optimizer.hpp, `apply_sparse`): a step then costs time in
+/// proportion to the rows touched, not to the vocabulary.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow {
+
+/// A variable's row-sparse gradient for one run, kept by the session per variable (type-erased:
+/// one record type for every dtype). `rows` are distinct; `values` holds `count` rows of
+/// `inner` elements of the variable's dtype. Both live in the run's workspace.
+struct indexed_slices_slot {
+  bool accepted = false;  ///< this run takes the variable's gradient in rows (else dense)
+  const std::int64_t* rows = nullptr;
+  void* values = nullptr;
+  std::size_t count = 0, inner = 0;
+};
+
+/// The typed view an optimiser's `apply_sparse` reads: row `rows[u]` of the variable (rows of
+/// `inner` elements) has gradient `values[u * inner, (u + 1) * inner)`; rows are distinct.
+template <class T>
+struct indexed_slices {
+  const std::int64_t* rows;
+  const T* values;
+  std::size_t count, inner;
+};
+
+namespace ops {
+/// acc[rows[u], :] += values[u, :], one row u per index (rows are distinct, so no two threads
+/// write one element; the inner loop vectorises).
+template <class T>
+struct add_rows {
+  T* acc;
+  const std::int64_t* rows;
+  const T* values;
+  std::size_t inner;
+  SF_HD_INLINE void operator()(std::size_t u) const {
+    T* a = acc + static_cast<std::size_t>(rows[u]) * inner;
+    const T* v = values + u * inner;
+    for (std::size_t j = 0; j < inner; ++j) a[j] += v[j];
+  }
+};
+}  // namespace ops
+
+}  // namespace staticflow
+#endif  // STATICFLOW_CORE_INDEXED_SLICES_HPP
+// ---- end staticflow/core/indexed_slices.hpp ----
+
 namespace staticflow {
 
 /// Where a variable's gradient buffer stands during a run (one flag per variable, kept by the
 /// session): the first gradient to arrive is written, later ones are added, and the buffer is
-/// never zeroed beforehand (a pass over every parameter saved per step).
-enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
+/// never zeroed beforehand (a pass over every parameter saved per step). `rows`: the gradient so
+/// far is the run's row-sparse record (core/indexed_slices.hpp), not in the buffer.
+enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2, rows = 3 };
 
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
 /// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
@@ -9771,20 +10698,58 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   T* grad = nullptr;
   gradient_state* state = nullptr;
   const std::string* name = nullptr;
+  indexed_slices_slot* slices = nullptr;  ///< where a row-sparse gradient may go (null: dense only)
   static constexpr node_traits traits{.variable = true};
-  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr)
-      : value(v), grad(g), state(st), name(n) {}
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr,
+           indexed_slices_slot* sl = nullptr)
+      : value(v), grad(g), state(st), name(n), slices(sl) {}
   const dims_t<S>& dims() const { return value.dims(); }
   /// The first gradient to arrive is written into the buffer, later ones are added.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
     if (!grad) return;
     const tensor_view<T, S, P> acc(grad, dims());
+    densify(ctx);
     if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
     else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+    check_gradient(ctx);
+  }
+  /// A gradient that touches `rows` only (distinct; `values` holds their gradient rows): kept as
+  /// rows when the run accepts them and no dense gradient came first; otherwise added into the
+  /// buffer row by row (so a lookup's backward never costs a pass over the whole table).
+  template <class Ctx>
+  void backward_rows(Ctx& ctx, const std::int64_t* rows, const T* values, std::size_t count) const {
+    if (!grad) return;
+    const std::size_t inner = dims()[0] ? value.size() / dims()[0] : 0;
+    if (slices && slices->accepted && state && *state != gradient_state::written) {
+      if (*state == gradient_state::unwritten) {
+        *slices = {true, rows, const_cast<T*>(values), count, inner};
+        *state = gradient_state::rows;
+        return;
+      }
+      densify(ctx);  // a second lookup of the same table: the two sets of rows meet in the buffer
+    } else if (first_gradient()) {
+      staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
+    }
+    executor<P>::for_each(count, ops::add_rows<T>{grad, rows, values, inner}, inner);
+    check_gradient(ctx);
+  }
+  /// Moves a row-sparse gradient kept so far into the (zeroed) buffer.
+  template <class Ctx>
+  void densify(Ctx& ctx) const {
+    if (!state || *state != gradient_state::rows) return;
+    staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
+    executor<P>::for_each(slices->count,
+                          ops::add_rows<T>{grad, slices->rows, static_cast<const T*>(slices->values), slices->inner},
+                          slices->inner);
+    *state = gradient_state::written;
+  }
+  tensor_view<T, shape<dyn>, P> flat() const { return {grad, {value.size()}}; }
+  template <class Ctx>
+  void check_gradient(Ctx& ctx) const {
     if constexpr (floating_element<T>)
       if (ctx.tmp.checks_numerics())
-        staticflow::detail::check_finite<P>(acc.data(), acc.size(), "the gradient of variable ", "",
+        staticflow::detail::check_finite<P>(grad, value.size(), "the gradient of variable ", "",
                                             name ? std::string_view(*name) : std::string_view("(unnamed)"));
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
@@ -11627,6 +12592,7 @@ class session final : public session_state {
   }
   template <class T, class S>
   tensor<T, S, host> gradient_here(const variable_node<T, S>& v) {
+    densify_rows<T>(*v.def);
     return to_host_copy(tensor_view<T, S, P>(static_cast<T*>(grad_slot(*v.def).data), v.dims()));
   }
   template <class T, class S>
@@ -11686,6 +12652,12 @@ class session final : public session_state {
     if (config_.log_device_placement) {
       if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
     }
+    // Lookups may hand a variable its gradient as rows (the update then touches those rows only).
+    rows_run_ = std::is_same_v<P, host>;
+    struct reset_rows {
+      bool& flag;
+      ~reset_rows() { flag = false; }
+    } reset{rows_run_};
     auto loss_value = compute_step(op.loss, feeds...);
     apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
     return loss_value;
@@ -11780,7 +12752,9 @@ class session final : public session_state {
         const auto id = n.def->id();
         const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
         if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
-        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name());
+        indexed_slices_slot* rows = id < s->slices_.size() && s->slices_[id].accepted ? &s->slices_[id] : nullptr;
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name(),
+                    rows);
       } else if constexpr (is_leaf_v<N>) {
         return n;  // scalars and generators
       } else {
@@ -11940,6 +12914,19 @@ class session final : public session_state {
   void want(const variable_base& v) {
     if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
     wanted_[v.id()] = gradient_state::unwritten;
+    if (slices_.size() < wanted_.size()) slices_.resize(wanted_.size());
+    slices_[v.id()] = {rows_run_};
+  }
+  /// A gradient left as rows (a train step's) written into the variable's dense buffer, for a
+  /// reader of the buffer (`gradient(v)`, a dense update).
+  template <class T>
+  void densify_rows(const variable_base& v) {
+    if (v.id() >= wanted_.size() || wanted_[v.id()] != gradient_state::rows) return;
+    const indexed_slices_slot& r = slices_[v.id()];
+    const auto acc = flat_view<T>(grad_slot(v).data, v);
+    detail::evaluate_into(acc, scalar<T>(T(0)), tmp_);
+    executor<P>::for_each(r.count, ops::add_rows<T>{acc.data(), r.rows, static_cast<const T*>(r.values), r.inner}, r.inner);
+    wanted_[v.id()] = gradient_state::written;
   }
   template <class Loss>
   void mark_trainable(const Loss& loss) {
@@ -12017,7 +13004,16 @@ class session final : public session_state {
       register_slots(opt, v, *made);
       entry = std::move(made);
     }
-    opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
+    auto& slots = *static_cast<slots_t*>(entry.get());
+    if constexpr (requires { opt.apply_sparse(value, indexed_slices<T>{}, slots, step); }) {
+      if (v.id() < wanted_.size() && wanted_[v.id()] == gradient_state::rows) {  // TF's _apply_sparse
+        const indexed_slices_slot& r = slices_[v.id()];
+        opt.apply_sparse(value, indexed_slices<T>{r.rows, static_cast<const T*>(r.values), r.count, r.inner}, slots, step);
+        return;
+      }
+    }
+    densify_rows<T>(v);  // an optimiser without a sparse rule sees the gradient densely
+    opt.apply(value, flat_view<T>(grad_slot(v).data, v), slots, step);
   }
 
  private:
@@ -12029,6 +13025,8 @@ class session final : public session_state {
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
+  std::vector<indexed_slices_slot> slices_;  ///< per variable id: its gradient as rows (state `rows`)
+  bool rows_run_ = false;                   ///< the run in progress accepts gradients as rows
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
 };
@@ -14564,6 +15562,7 @@ class schedule {
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14627,6 +15626,35 @@ inline double check_nonnegative(double x, const char* opt, const char* what) {
 template <class V, class U>
 void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
   if (t.size() != var.size()) throw_size_mismatch(var.size(), t.size(), opt, what);
+}
+
+/// Runs `f(var_offset, u)` for each row u of a row-sparse gradient, one row per index (rows are
+/// distinct: no two threads write one element); `f` loops over the row's `inner` elements, so
+/// no element pays for a division to find its row.
+template <class T, class F>
+struct for_rows {
+  indexed_slices<T> g;
+  F f;
+  SF_HD_INLINE void operator()(std::size_t u) const { f(static_cast<std::size_t>(g.rows[u]) * g.inner, u * g.inner, g.inner); }
+};
+template <class P, class T, class F>
+void apply_rows(const indexed_slices<T>& g, const F& f) {
+  executor<P>::for_each(g.count, for_rows<T, F>{g, f}, g.inner);
+}
+
+/// Throws invalid_argument unless every row of `g` lies in the variable (host; the lookups that
+/// make such gradients checked their ids already, so this guards hand-made ones).
+template <class V, class T>
+void check_rows(const V& var, const indexed_slices<T>& g, const char* opt) {
+  if (g.inner == 0 || var.size() % g.inner != 0)
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply_sparse: rows of ", g.inner,
+                                                " elements do not divide the variable's ", var.size()});
+  const auto rows = static_cast<std::int64_t>(var.size() / g.inner);
+  if constexpr (std::is_same_v<typename V::policy_type, host>)
+    for (std::size_t u = 0; u < g.count; ++u)
+      if (g.rows[u] < 0 || g.rows[u] >= rows)
+        staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply_sparse: row ", g.rows[u],
+                                                    " (entry ", u, ") is not in [0, ", rows, ")"});
 }
 
 /// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is
@@ -14704,6 +15732,15 @@ struct gradient_descent_update {
 class gradient_descent : public optimizer_base<gradient_descent> {
  public:
   static constexpr const char* name = "GradientDescent";
+  template <class T>
+  struct sparse_update {
+    T* var;
+    const T* g;
+    T lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) var[e + j] -= lr * g[gi + j];
+    }
+  };
 
   template <class T, class S, class P>
   struct slots {};
@@ -14721,6 +15758,13 @@ class gradient_descent : public optimizer_base<gradient_descent> {
     static_assert(floating_element<T>, "sf::train::GradientDescent: variables must have a floating dtype");
     detail::check_same_size(var, grad, name, "the gradient");
     executor<P>::for_each(var.size(), gradient_descent_update<T>{var.data(), grad.data(), static_cast<T>(lr_(step))});
+  }
+
+  /// TF's _apply_sparse (ScatterSub): var[rows] -= lr * g; other rows untouched.
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>&, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), g.values, static_cast<T>(lr_(step))});
   }
 
   const schedule& learning_rate() const { return lr_; }
@@ -14784,6 +15828,31 @@ class momentum : public optimizer_base<momentum> {
                                                          nesterov_});
   }
 
+  /// TF's SparseApplyMomentum: the accumulator and the variable change on the gradient's rows only
+  /// (other rows' accumulators do not decay in that step).
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step)),
+                                              static_cast<T>(momentum_), nesterov_});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* accum;
+    const T* g;
+    T lr, momentum;
+    bool nesterov;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] * momentum + x;
+        accum[e + j] = a;
+        var[e + j] -= nesterov ? x * lr + a * momentum * lr : a * lr;
+      }
+    }
+  };
+
   const schedule& learning_rate() const { return lr_; }
   double momentum_value() const { return momentum_; }
   bool use_nesterov() const { return nesterov_; }
@@ -14845,6 +15914,28 @@ class adagrad : public optimizer_base<adagrad> {
     executor<P>::for_each(var.size(),
                           adagrad_update<T>{var.data(), grad.data(), s.accum.data(), static_cast<T>(lr_(step))});
   }
+
+  /// TF's SparseApplyAdagrad: accum[rows] += g^2; var[rows] -= lr * g / sqrt(accum[rows]).
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step))});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* accum;
+    const T* g;
+    T lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] + x * x;
+        accum[e + j] = a;
+        var[e + j] -= lr * x / std::sqrt(a);
+      }
+    }
+  };
 
   const schedule& learning_rate() const { return lr_; }
   double initial_accumulator_value() const { return initial_; }
@@ -14968,6 +16059,10 @@ struct adam_update {
 /// beta2_power, whether or not a global_step is given); lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
 /// with lr from the schedule at global_step; m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g^2;
 /// var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// **Sparse gradients:** as TF 1.x's Adam._apply_sparse, which decays m and v on every row and
+/// moves every row with a non-zero m: a row-sparse gradient is applied as the dense gradient with
+/// zeros elsewhere (a pass over the whole variable). `lazy_adam` (train/lazy_adam.hpp) touches
+/// the gradient's rows only.
 /// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
 class adam : public optimizer_base<adam> {
  public:
@@ -15400,6 +16495,88 @@ class adagrad_da : public optimizer_base<adagrad_da> {
 }  // namespace staticflow::train
 #endif  // STATICFLOW_TRAIN_OPTIMIZER_HPP
 // ---- end staticflow/train/optimizer.hpp ----
+
+// ---- begin staticflow/train/lazy_adam.hpp ----
+#ifndef STATICFLOW_TRAIN_LAZY_ADAM_HPP
+#define STATICFLOW_TRAIN_LAZY_ADAM_HPP
+/// \file
+/// \brief `lazy_adam`: tf.contrib.opt.LazyAdamOptimizer: Adam whose row-sparse updates (an
+/// embedding table's) touch the gradient's rows only.
+
+
+namespace staticflow::train {
+
+/// Adam (train/optimizer.hpp: same slots m and v, same bias-corrected rate, same defaults and
+/// checks) but, for a gradient given as rows, TF's LazyAdamOptimizer._apply_sparse: on those rows
+/// only, m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, var -= lr_t m / (sqrt(v) +
+/// epsilon); the other rows' moments do not decay and the rows do not move. Dense gradients are
+/// applied as Adam's. The step count t advances once per update, as Adam's.
+class lazy_adam : public optimizer_base<lazy_adam> {
+ public:
+  static constexpr const char* name = "Adam";  // TF's default name for LazyAdamOptimizer too
+  template <class T, class S, class P>
+  using slots = adam::slots<T, S, P>;
+
+  explicit lazy_adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+      : adam_(std::move(learning_rate), beta1, beta2, epsilon) {}
+
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return adam_.slot_data(s);
+  }
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return adam_.template make_slots<T, S, P>(dims);
+  }
+  std::vector<std::pair<std::string, double>> powers() const { return adam_.powers(); }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    adam_.apply(var, grad, s, step);
+  }
+
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s,
+                    std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::LazyAdam: variables must have a floating dtype");
+    detail::check_rows(var, g, "LazyAdam");
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.m.data(), s.v.data(), g.values,
+                                           static_cast<T>(adam_.corrected_learning_rate(step, s.updates++)),
+                                           static_cast<T>(adam_.beta1()), static_cast<T>(adam_.beta2()),
+                                           static_cast<T>(adam_.epsilon())});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* m;
+    T* v;
+    const T* g;
+    T lr_t, beta1, beta2, epsilon;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T m1 = m[e + j] * beta1 + (T(1) - beta1) * x;
+        const T v1 = v[e + j] * beta2 + (T(1) - beta2) * x * x;
+        m[e + j] = m1;
+        v[e + j] = v1;
+        var[e + j] -= lr_t * m1 / (std::sqrt(v1) + epsilon);
+      }
+    }
+  };
+
+  const schedule& learning_rate() const { return adam_.learning_rate(); }
+  double beta1() const { return adam_.beta1(); }
+  double beta2() const { return adam_.beta2(); }
+  double epsilon() const { return adam_.epsilon(); }
+
+ private:
+  adam adam_;
+};
+
+}  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_LAZY_ADAM_HPP
+// ---- end staticflow/train/lazy_adam.hpp ----
 
 // ---- begin staticflow/train/regularizer.hpp ----
 #ifndef STATICFLOW_TRAIN_REGULARIZER_HPP
