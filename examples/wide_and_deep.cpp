@@ -5,7 +5,9 @@
 /// Debian's weka package). Feature columns turn the records into two dense inputs: the wide part
 /// is linear over bucketized, categorical and crossed columns (memorisation), the deep part a
 /// small network over normalised numbers and one-hot categories (generalisation); their logits
-/// add. The rows are split by a seed; the test rows' accuracy and AUC are printed.
+/// add; two categorical columns enter the deep part as trained embeddings (`embedding_column`,
+/// whose gradients update only the rows a batch touched). The rows are split by a seed; the
+/// test rows' accuracy and AUC are printed.
 ///
 /// Usage: wide_and_deep [--data data/tabular/credit-g.arff] [--seed 1] [--epochs 40]
 ///                      [--write-split FILE]   (the test rows' indices, for an independent baseline:
@@ -125,7 +127,10 @@ int run(const options& o) {
   const auto parties = fc::categorical_column_with_hash_bucket<8>("other_parties");
   const auto foreign = fc::categorical_column_with_hash_bucket<4>("foreign_worker");
 
-  // Wide: what to memorise, crosses included. Deep: numbers and one-hot categories.
+  const auto purpose_embedding = fc::embedding_column<4>(purpose);
+  const auto personal_embedding = fc::embedding_column<4>(personal);
+
+  // Wide: what to memorise, crosses included. Deep: numbers, one-hot categories and embeddings.
   const auto wide = [&](const fc::feature_batch& b) {
     return fc::input_layer(b, age_buckets, duration_buckets, amount_buckets, fc::indicator_column(checking),
                            fc::indicator_column(history), fc::indicator_column(savings),
@@ -141,7 +146,6 @@ int run(const options& o) {
                            standardised("existing_credits", train_features), fc::indicator_column(checking),
                            fc::indicator_column(history), fc::indicator_column(savings),
                            fc::indicator_column(employment), fc::indicator_column(housing),
-                           fc::indicator_column(purpose), fc::indicator_column(personal),
                            fc::indicator_column(property), fc::indicator_column(plans), fc::indicator_column(job),
                            fc::indicator_column(parties), fc::indicator_column(foreign));
   };
@@ -162,7 +166,7 @@ int run(const options& o) {
   const auto y_train = labels(train), y_test = labels(test);
 
   // ---- the model: logits = wide x w + b + dnn(deep)
-  using dnn = nn::sequential<nn::input<D>, nn::dense<32>, nn::relu, nn::dense<16>, nn::relu, nn::dense<1>>;
+  using dnn = nn::sequential<nn::input<D + 8>, nn::dense<32>, nn::relu, nn::dense<16>, nn::relu, nn::dense<1>>;
   sf::graph g;
   const auto xw = sf::placeholder<float, sf::shape<sf::dyn, W>, "wide">();
   const auto xd = sf::placeholder<float, sf::shape<sf::dyn, D>, "deep">();
@@ -170,19 +174,36 @@ int run(const options& o) {
   const nn::model<dnn> net(g, o.seed, "dnn");
   const auto w = g.variable<float, sf::shape<W, 1>>("linear/weights", sf::init::zeros());
   const auto b = g.variable<float, sf::shape<1>>("linear/bias", sf::init::zeros());
-  const auto logits = sf::matmul(xw, w) + b + net(xd);
+  // The embeddings' ids are fed as sparse tensors' parts; `rows` is the batch they describe.
+  const auto purpose_idx = sf::placeholder<std::int64_t, sf::shape<sf::dyn, 2>, "purpose/indices">();
+  const auto purpose_val = sf::placeholder<std::int64_t, sf::shape<sf::dyn>, "purpose/values">();
+  const auto personal_idx = sf::placeholder<std::int64_t, sf::shape<sf::dyn, 2>, "personal/indices">();
+  const auto personal_val = sf::placeholder<std::int64_t, sf::shape<sf::dyn>, "personal/values">();
+  const auto purpose_table = purpose_embedding.table(g, o.seed + 2);
+  const auto personal_table = personal_embedding.table(g, o.seed + 3);
+  const auto deep_input = [&](std::int64_t rows) {
+    return sf::concat<1>(xd, purpose_embedding.lookup(purpose_table, purpose_idx, purpose_val, rows),
+                         personal_embedding.lookup(personal_table, personal_idx, personal_val, rows));
+  };
+  const auto logits_of = [&](std::int64_t rows) { return sf::matmul(xw, w) + b + net(deep_input(rows)); };
   // L2 on every weight matrix (the wide one and the network's): 800 rows overfit quickly.
   const auto penalty = [&]<std::size_t... I>(std::index_sequence<I...>) {
     return (sf::reduce_sum(sf::square(w)) + ... + sf::reduce_sum(sf::square(std::get<I>(net.parameters()).weights)));
   };
+  constexpr std::size_t batch = 32;
+  const auto logits = logits_of(batch);
   const auto loss = sf::reduce_mean(sf::sigmoid_cross_entropy_with_logits(y, logits)) +
                     static_cast<float>(o.l2) * penalty(std::index_sequence<0, 2, 4>{});
   const auto step = sf::train::adam(o.learning_rate).minimize(loss);
-  const auto probability = sf::sigmoid(logits);
+  const auto probability = sf::sigmoid(logits_of(static_cast<std::int64_t>(test.size())));
+  const auto feed_ids = [&](const fc::feature_batch& fb, auto&& run) {
+    const auto p_ids = purpose_embedding.ids(fb), s_ids = personal_embedding.ids(fb);
+    return run(sf::feed(purpose_idx, p_ids.indices), sf::feed(purpose_val, p_ids.values),
+               sf::feed(personal_idx, s_ids.indices), sf::feed(personal_val, s_ids.values));
+  };
 
   sf::session sess(g);
   sess.run(sf::global_variables_initializer());
-  constexpr std::size_t batch = 32;
   std::vector<std::size_t> order(train.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::mt19937_64 rng(o.seed + 1);
@@ -193,19 +214,25 @@ int run(const options& o) {
     std::shuffle(order.begin(), order.end(), rng);
     double total = 0;
     for (std::size_t start = 0; start + batch <= order.size(); start += batch) {
+      std::vector<std::size_t> rows_of_batch(batch);
       for (std::size_t i = 0; i < batch; ++i) {
         const std::size_t r = order[start + i];
         std::copy_n(wide_train.data() + r * W, W, bw.data() + i * W);
         std::copy_n(deep_train.data() + r * D, D, bd.data() + i * D);
         by(i, 0) = y_train(r, 0);
+        rows_of_batch[i] = train[r];
       }
-      total += static_cast<float>(sess.run(step, sf::feed(xw, bw), sf::feed(xd, bd), sf::feed(y, by)));
+      total += feed_ids(fc::from_arff(file, rows_of_batch), [&](const auto&... ids) {
+        return static_cast<float>(sess.run(step, sf::feed(xw, bw), sf::feed(xd, bd), sf::feed(y, by), ids...));
+      });
     }
     if (epoch % 10 == 0 || epoch == o.epochs)
       std::printf("epoch %2zu: mean training loss %.4f\n", epoch, total / double(order.size() / batch));
   }
 
-  const auto p = sess.run(probability, sf::feed(xw, wide_test), sf::feed(xd, deep_test));
+  const auto p = feed_ids(test_features, [&](const auto&... ids) {
+    return sess.run(probability, sf::feed(xw, wide_test), sf::feed(xd, deep_test), ids...);
+  });
   std::vector<float> score(test.size()), label(test.size());
   std::size_t correct = 0;
   for (std::size_t i = 0; i < test.size(); ++i) {

@@ -8,6 +8,7 @@
 
 #include "staticflow/features/categorical_column.hpp"
 #include "staticflow/features/crossed_column.hpp"
+#include "staticflow/features/embedding_column.hpp"
 #include "staticflow/features/feature_batch.hpp"
 #include "staticflow/features/fingerprint.hpp"
 #include "staticflow/features/from_arff.hpp"

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <staticflow/staticflow.hpp>
 #include <staticflow/features.hpp>
 
 #include "../../temp_dir.hpp"
@@ -207,4 +208,39 @@ TEST_CASE("input_layer concatenates dense columns in the order of their names", 
   CHECK_THROWS_AS(more.add("x", std::vector<float>{1, 2, 3}), sf::invalid_argument);  // not 4 rows' worth
   more.add("x", std::vector<float>{1, 2, 3, 4});
   CHECK_THROWS_AS(more.add("x", std::vector<float>{1, 2, 3, 4}), sf::invalid_argument);  // twice
+}
+
+TEST_CASE("embedding_column combines the table's rows and trains only the rows it touched", "[features][embedding]") {
+  sf::graph g;
+  fc::feature_batch b(3);
+  b.add("tags", std::vector<std::string>{"p", "q", "", "q", "r", "p"});  // two values a row; "" is missing
+  const auto tags = fc::embedding_column<2>(fc::categorical_column_with_vocabulary_list("tags", {"p", "q", "r", "s"}));
+  CHECK(tags.name() == "tags_embedding");
+  const auto table = tags.table(g, 7);
+  CHECK(table.name() == "tags_embedding/embedding_weights");
+  sf::session sess(g);
+  sess.run(sf::global_variables_initializer());
+  sf::tensor<float, sf::shape<4, 2>> t;
+  const float rows[] = {1, 2, 10, 20, 100, 200, 1000, 2000};  // p, q, r, s
+  std::copy(std::begin(rows), std::end(rows), t.data());
+  sess.assign("tags_embedding/embedding_weights", sf::tensor_view<float, sf::shape<4, 2>, sf::host>(t));
+
+  const auto ids = tags.ids(b);
+  CHECK(ids.values.size() == 5);
+  const auto e = sess.run(tags.lookup(table, ids));
+  // Means: row 0 (p, q) = [5.5, 11]; row 1 (q) = [10, 20]; row 2 (r, p) = [50.5, 101].
+  CHECK(e(0, 0) == 5.5f);
+  CHECK(e(0, 1) == 11.f);
+  CHECK(e(1, 0) == 10.f);
+  CHECK(e(2, 1) == 101.f);
+
+  // One SGD step on the sum of the embeddings: each touched row moves by the rate times its
+  // weight in the means (p: 1/2 + 1/2, q: 1/2 + 1, r: 1/2); s is untouched.
+  auto step = sf::train::gradient_descent(1.0).minimize(sf::reduce_sum(tags.lookup(table, ids)));
+  sess.run(step);
+  const auto after = sess.value(table);
+  CHECK(after(0, 0) == Approx(1 - 1.0));
+  CHECK(after(1, 1) == Approx(20 - 1.5));
+  CHECK(after(2, 0) == Approx(100 - 0.5));
+  CHECK(after(3, 1) == 2000.f);
 }
