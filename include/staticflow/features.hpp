@@ -12,6 +12,7 @@
 #include "staticflow/features/feature_batch.hpp"
 #include "staticflow/features/fingerprint.hpp"
 #include "staticflow/features/from_arff.hpp"
+#include "staticflow/features/from_examples.hpp"
 #include "staticflow/features/input_layer.hpp"
 #include "staticflow/features/numeric_column.hpp"
 

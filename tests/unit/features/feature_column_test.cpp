@@ -244,3 +244,30 @@ TEST_CASE("embedding_column combines the table's rows and trains only the rows i
   CHECK(after(2, 0) == Approx(100 - 0.5));
   CHECK(after(3, 1) == 2000.f);
 }
+
+TEST_CASE("from_examples turns tf.train.Examples into a feature batch", "[features][example]") {
+  namespace io = staticflow::io;
+  std::vector<io::example> ex(2);
+  ex[0].features["age"] = io::float_list{{34}};
+  ex[0].features["education"] = io::bytes_list{{"Bachelors"}};
+  ex[0].features["hours"] = io::int64_list{{40}};
+  ex[1].features["age"] = io::float_list{{19}};
+  ex[1].features["education"] = io::bytes_list{{"HS-grad"}};
+  ex[1].features["hours"] = io::int64_list{{20}};
+  // Through the wire format and back, as records read from a TFRecord file would be.
+  for (auto& e : ex) e = io::example::decode(e.encode());
+  const auto b = fc::from_examples(ex, {"age", "education", "hours"});
+  CHECK(b.get<float>("age", "c") == std::vector<float>{34, 19});
+  CHECK(b.get<std::string>("education", "c") == std::vector<std::string>{"Bachelors", "HS-grad"});
+  CHECK(b.get<std::int64_t>("hours", "c") == std::vector<std::int64_t>{40, 20});
+  const auto x = fc::input_layer(b, fc::numeric_column("age"),
+                                 fc::indicator_column(fc::categorical_column_with_vocabulary_list("education", {"HS-grad", "Bachelors"})));
+  CHECK(x(1, 0) == 19.f);
+  CHECK(x(1, 1) == 1.f);
+
+  ex[1].features["hours"] = io::int64_list{{20, 21}};
+  CHECK_THROWS_WITH(fc::from_examples(ex, {"hours"}), Catch::Contains("example 1: feature 'hours' has 2 values"));
+  ex[1].features.erase("age");
+  CHECK_THROWS_WITH(fc::from_examples(ex, {"age"}), Catch::Contains("example 1: feature 'age' is missing"));
+  CHECK_THROWS_WITH(fc::from_examples(ex, {"nope"}), Catch::Contains("example 0 has no feature 'nope'"));
+}
