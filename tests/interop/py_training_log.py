@@ -2,7 +2,8 @@
 """Checks a trainer's --logdir with Python's protobuf (classes protoc generated from
 tests/interop/proto): LOGDIR/train and LOGDIR/eval each hold one events file whose records parse
 as TF's Event; train/ starts with file_version, a SessionLog START and one GraphDef that parses
-and names the input placeholder; it holds the scalars loss, accuracy, learning_rate and
+and names the input placeholder, and the layer table as a text summary `layers` (Markdown); it
+holds the scalars loss, accuracy, learning_rate and
 samples_per_sec at every multiple of EVERY up to STEPS (finite; accuracy in [0, 1]; rate > 0),
 histograms of the weights (with num equal to the bucket counts' sum) and of their gradients,
 and eval/ holds the EVAL_TAGS scalars with values in [0, 1].
@@ -64,7 +65,7 @@ names = [n.name for n in g.node]
 if input_node not in names:
     fail(f"train/: the graph has no node {input_node} (nodes: {names[:10]}...)")
 
-scalars, histos = {}, {}
+scalars, histos, texts = {}, {}, {}
 for e in train:
     if e.WhichOneof("what") != "summary":
         continue
@@ -74,8 +75,17 @@ for e in train:
             scalars.setdefault(v.tag, []).append((e.step, v.simple_value))
         elif kind == "histo":
             histos.setdefault(v.tag, []).append((e.step, v.histo))
+        elif kind == "tensor" and v.metadata.plugin_data.plugin_name == "text":
+            texts.setdefault(v.tag, []).append((e.step, v.tensor.string_val[0].decode()))
         else:
             fail(f"train/: value {v.tag} holds {kind}")
+
+# The layer table, once: a Markdown table ending in the parameter count.
+if len(texts.get("layers", [])) != 1:
+    fail(f"train/: {len(texts.get('layers', []))} layer tables (text 'layers'), not 1")
+table = texts["layers"][0][1]
+if not table.startswith("| Layer (type) | Output Shape | Param # |") or "Total params: " not in table:
+    fail(f"train/: the layer table is not the Markdown table expected: {table!r}")
 
 want_steps = list(range(every, steps + 1, every))
 for tag in ("loss", "accuracy", "learning_rate", "samples_per_sec"):

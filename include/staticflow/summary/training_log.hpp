@@ -4,7 +4,8 @@
 /// makes `fit(..., {.logdir = "runs/lenet"})` work. Including this header registers it as the
 /// trainer's `logdir` handler; the trainer (in `staticflow.hpp`) stays free of threads and files.
 ///
-/// `DIR/train`: a SessionLog START and the inference graph when fit starts; every
+/// `DIR/train`: a SessionLog START, the inference graph and the layer table (the text summary
+/// `layers`, Markdown) when fit starts; every
 /// `log_every_steps` steps the scalars `loss`, `accuracy`, `learning_rate` (when the optimiser
 /// has one) and `samples_per_sec`; every `histogram_every_steps` steps a histogram of each
 /// trainable variable (its name) and of its gradient (`<name>/gradient`). `DIR/eval`: the
@@ -34,7 +35,7 @@ struct training_log_options {
   /// Histograms of the variables and their gradients every this many steps (rounded to a step
   /// that reports; 0: every 10 reports).
   std::size_t histogram_every_steps = 0;
-  bool graph = true;      ///< the inference graph once, when fit starts
+  bool graph = true;      ///< the inference graph and the layer table (text `layers`) once, when fit starts
   double flush_secs = 30; ///< the writers' flush period
 };
 
@@ -53,6 +54,12 @@ class training_log : public nn::fit_observer {
       if (const std::string g = graph_def(); !g.empty()) train_.add_graph(g, step);
       graph_written_ = true;
     }
+  }
+
+  void on_network(std::int64_t step, std::string_view layer_table) override {
+    if (!options_.graph || layers_written_) return;
+    train_.add_text("layers", layer_table, step);
+    layers_written_ = true;
   }
 
   void on_step(const nn::fit_step_report& r) override {
@@ -92,7 +99,7 @@ class training_log : public nn::fit_observer {
   training_log_options options_;
   std::int64_t histogram_every_;
   std::int64_t last_histograms_ = -1;
-  bool graph_written_ = false;
+  bool graph_written_ = false, layers_written_ = false;
   file_writer train_;
   std::optional<file_writer> eval_;
 };
