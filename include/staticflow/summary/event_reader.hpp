@@ -33,9 +33,9 @@
 #define STATICFLOW_SUMMARY_EVENT_READER_HPP
 
 #include <bit>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -290,8 +290,8 @@ inline void from_plugin_tensor(summary_value& v) {
   } else if (v.plugin == "images" && t.dtype == 7 && t.strings.size() >= 3) {
     // Only the first image: a summary_value holds one, as TF 1.x's `<tag>/image/<i>` values do.
     image_proto im;
-    im.width = std::atoll(t.strings[0].c_str());
-    im.height = std::atoll(t.strings[1].c_str());
+    std::from_chars(t.strings[0].data(), t.strings[0].data() + t.strings[0].size(), im.width);
+    std::from_chars(t.strings[1].data(), t.strings[1].data() + t.strings[1].size(), im.height);
     im.encoded = t.strings[2];
     v.image = std::move(im), v.what = summary_value::kind::image;
   }

@@ -78,10 +78,10 @@ inline std::vector<double> rebin(const histogram_proto& h, double lo, double hi,
   std::vector<double> out(bins, 0.0);
   if (bins == 0) return out;
   const double width = hi > lo ? (hi - lo) / static_cast<double>(bins) : 0.0;
-  const auto bin_of = [&](double x) {
-    if (!(width > 0)) return std::size_t{0};
-    const double b = std::floor((x - lo) / width);
-    return b < 0 ? std::size_t{0} : std::min(bins - 1, static_cast<std::size_t>(b));
+  const auto bin_of = [&](double x) {  // clamped to the bins (NaN to the first) before the cast
+    const double b = width > 0 ? std::floor((x - lo) / width) : 0.0;
+    if (!(b > 0)) return std::size_t{0};
+    return b >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<std::size_t>(b);
   };
   for (std::size_t i = 0; i < h.bucket.size() && i < h.bucket_limit.size(); ++i) {
     const double count = h.bucket[i];
@@ -89,7 +89,7 @@ inline std::vector<double> rebin(const histogram_proto& h, double lo, double hi,
     double left = i == 0 ? h.min : h.bucket_limit[i - 1], right = h.bucket_limit[i];
     left = std::max(left, h.min), right = std::min(right, h.max);
     if (!(right > left) || !(width > 0)) {
-      out[bin_of(std::clamp(left, h.min, h.max))] += count;
+      out[bin_of(left)] += count;
       continue;
     }
     const std::size_t first = bin_of(left), last = bin_of(right);

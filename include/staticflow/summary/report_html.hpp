@@ -266,7 +266,9 @@ inline std::string chart_data(const report_data& d, const report_html_options& o
     for (const auto& [tag, points] : d.runs[r].scalars) tags[tag].push_back(r);
   j += ",\"scalars\":[";
   bool first_tag = true;
-  for (const auto& [tag, runs] : tags) {
+  for (const auto& tag_runs : tags) {  // (no structured bindings: clang < 16 cannot capture them)
+    const std::string& tag = tag_runs.first;
+    const std::vector<std::size_t>& runs = tag_runs.second;
     if (!std::exchange(first_tag, false)) j += ',';
     j += "{\"tag\":", json_string(j, tag), j += ",\"series\":";
     json_array(j, runs, [&](std::size_t r) {
@@ -290,7 +292,9 @@ inline std::string chart_data(const report_data& d, const report_html_options& o
   j += ",\"histograms\":[";
   bool first_histogram = true;
   for (std::size_t r = 0; r < d.runs.size(); ++r) {
-    for (const auto& [tag, points] : d.runs[r].histograms) {
+    for (const auto& tag_points : d.runs[r].histograms) {
+      const std::string& tag = tag_points.first;
+      const auto& points = tag_points.second;
       std::vector<std::size_t> chosen;
       for (std::size_t i : spaced(points.size(), o.max_histogram_steps))
         if (points[i].value.num > 0) chosen.push_back(i);
@@ -376,7 +380,7 @@ inline void image_section(std::string& h, const report_data& d, const report_htm
         std::sort(it->second.begin(), it->second.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         cards += "<div class=\"image-row\"><span class=\"step\">step " + std::to_string(it->first) + "</span>";
         for (const auto& [index, im] : it->second) {
-          const std::int64_t w = im->width > 0 ? im->width : 64;
+          const std::int64_t w = im->width > 0 && im->width <= 4096 ? im->width : 64;
           const std::int64_t scale = w <= 48 ? 3 : w <= 96 ? 2 : 1;
           cards += "<img alt=\"" + escaped(group) + " " + std::to_string(index) + "\" width=\"" +
                    std::to_string(std::min<std::int64_t>(w * scale, 320)) + "\" src=\"data:";
@@ -428,12 +432,17 @@ inline void graph_section(std::string& h, const report_data& d) {
       continue;
     }
     std::string variables;
-    std::int64_t parameters = 0, count = 0;
+    std::uint64_t parameters = 0, count = 0;
+    const auto saturated = [](std::uint64_t a, std::uint64_t b, bool product) {  // (shapes from a file)
+      std::uint64_t r = 0;
+      const bool over = product ? __builtin_mul_overflow(a, b, &r) : __builtin_add_overflow(a, b, &r);
+      return over ? ~std::uint64_t{0} : r;
+    };
     for (const graph_node& n : nodes) {
       if (!n.has_shape || (n.op != "VariableV2" && n.op != "Variable" && n.op != "VarHandleOp")) continue;
-      std::int64_t size = 1;
-      for (std::int64_t x : n.shape) size *= std::max<std::int64_t>(x, 0);
-      parameters += size, ++count;
+      std::uint64_t size = 1;
+      for (std::int64_t x : n.shape) size = saturated(size, x > 0 ? static_cast<std::uint64_t>(x) : 0, true);
+      parameters = saturated(parameters, size, false), ++count;
       variables += "<tr><td>" + escaped(n.name) + "</td><td>" + shape_text(n) + "</td><td class=\"num\">" +
                    std::to_string(size) + "</td></tr>";
     }
