@@ -88,7 +88,7 @@ struct tensor_proto {
 /// One `Summary.Value`. `kind` says which member of the `value` oneof it held, after TF 2.x's
 /// tensors were turned into the TF 1.x kinds (see the file comment): a `tensor` left as a
 /// tensor is one no plugin this reader knows claimed, or a `text` one (`strings`).
-struct summary_value {
+struct value_proto {
   enum class kind : std::uint8_t { none, scalar, histogram, image, audio, tensor };
   std::string tag;
   std::string plugin;  ///< metadata.plugin_data.plugin_name ("" when absent)
@@ -113,7 +113,7 @@ struct event_proto {
   std::int64_t step = 0;
   std::string file_version;
   std::string graph_def;  ///< a serialized GraphDef
-  std::vector<summary_value> values;
+  std::vector<value_proto> values;
   std::optional<session_log_proto> session_log;
 };
 
@@ -267,13 +267,13 @@ inline std::vector<double> tensor_doubles(const tensor_proto& t) {
 }
 
 /// TF 2.x's plugin tensors as TF 1.x values (see the file comment); others are left as they are.
-inline void from_plugin_tensor(summary_value& v) {
+inline void from_plugin_tensor(value_proto& v) {
   const tensor_proto& t = v.tensor;
   std::size_t elements = 1;
   for (std::int64_t d : t.dims) elements *= static_cast<std::size_t>(d < 0 ? 0 : d);
   if (v.plugin == "scalars") {
     const std::vector<double> x = tensor_doubles(t);
-    if (x.size() == 1) v.what = summary_value::kind::scalar, v.scalar = x[0];
+    if (x.size() == 1) v.what = value_proto::kind::scalar, v.scalar = x[0];
   } else if (v.plugin == "histograms" && t.dims.size() == 2 && t.dims[1] == 3) {
     const std::vector<double> x = tensor_doubles(t);
     if (x.size() != elements) return;
@@ -286,37 +286,37 @@ inline void from_plugin_tensor(summary_value& v) {
       h.num += count, h.sum += count * (left + right) / 2;
       h.max = right;
     }
-    v.histogram = std::move(h), v.what = summary_value::kind::histogram;
+    v.histogram = std::move(h), v.what = value_proto::kind::histogram;
   } else if (v.plugin == "images" && t.dtype == 7 && t.strings.size() >= 3) {
-    // Only the first image: a summary_value holds one, as TF 1.x's `<tag>/image/<i>` values do.
+    // Only the first image: a value_proto holds one, as TF 1.x's `<tag>/image/<i>` values do.
     image_proto im;
     std::from_chars(t.strings[0].data(), t.strings[0].data() + t.strings[0].size(), im.width);
     std::from_chars(t.strings[1].data(), t.strings[1].data() + t.strings[1].size(), im.height);
     im.encoded = t.strings[2];
-    v.image = std::move(im), v.what = summary_value::kind::image;
+    v.image = std::move(im), v.what = value_proto::kind::image;
   }
 }
 
-inline summary_value read_value(proto::reader r) {
-  summary_value v;
+inline value_proto read_value(proto::reader r) {
+  value_proto v;
   for (proto::field f; r.next(f);) {
     switch (f.number) {
       case 1: v.tag = to_string(r.as_bytes(f)); break;
-      case 2: v.what = summary_value::kind::scalar, v.scalar = r.as_float(f); break;
-      case 4: v.what = summary_value::kind::image, v.image = read_image(r.message(f, "tensorflow.Summary.Image")); break;
+      case 2: v.what = value_proto::kind::scalar, v.scalar = r.as_float(f); break;
+      case 4: v.what = value_proto::kind::image, v.image = read_image(r.message(f, "tensorflow.Summary.Image")); break;
       case 5:
-        v.what = summary_value::kind::histogram, v.histogram = read_histogram(r.message(f, "tensorflow.HistogramProto"));
+        v.what = value_proto::kind::histogram, v.histogram = read_histogram(r.message(f, "tensorflow.HistogramProto"));
         break;
-      case 6: v.what = summary_value::kind::audio, v.audio = read_audio(r.message(f, "tensorflow.Summary.Audio")); break;
+      case 6: v.what = value_proto::kind::audio, v.audio = read_audio(r.message(f, "tensorflow.Summary.Audio")); break;
       case 7:
         if (v.tag.empty()) v.tag = to_string(r.as_bytes(f));  // node_name: a tag's old name
         break;
-      case 8: v.what = summary_value::kind::tensor, v.tensor = read_tensor(r.message(f, "tensorflow.TensorProto")); break;
+      case 8: v.what = value_proto::kind::tensor, v.tensor = read_tensor(r.message(f, "tensorflow.TensorProto")); break;
       case 9: v.plugin = read_plugin_name(r.message(f, "tensorflow.SummaryMetadata")); break;
       default: break;
     }
   }
-  if (v.what == summary_value::kind::tensor) from_plugin_tensor(v);
+  if (v.what == value_proto::kind::tensor) from_plugin_tensor(v);
   return v;
 }
 

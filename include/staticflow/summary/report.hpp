@@ -211,8 +211,8 @@ inline void add_event(report_run& run, event_proto& e) {
     purge_from(run.audio, e.step), purge_from(run.texts, e.step);
   }
   if (!e.graph_def.empty()) run.graph_def = std::move(e.graph_def);
-  for (summary_value& v : e.values) {
-    using kind = summary_value::kind;
+  for (value_proto& v : e.values) {
+    using kind = value_proto::kind;
     switch (v.what) {
       case kind::scalar: add_point(run.scalars, v.tag, e.step, e.wall_time, v.scalar); break;
       case kind::histogram: add_point(run.histograms, v.tag, e.step, e.wall_time, std::move(v.histogram)); break;

@@ -524,8 +524,8 @@ header .meta{font-size:12px;opacity:.9}
 .run i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 main{padding:8px 20px 40px}
 h2{font-size:17px;font-weight:500;margin:22px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:14px}
-.grid.wide{grid-template-columns:repeat(auto-fill,minmax(560px,1fr))}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:14px}
+.grid.wide{grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}
 .card{background:var(--card);border-radius:4px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:10px 12px;min-width:0;overflow:auto}
 .card h3{margin:0 0 4px;font-size:14px;font-weight:600;word-break:break-all}
 .sub{font-size:12px;color:var(--muted);margin-bottom:6px}
@@ -596,7 +596,7 @@ inline std::string_view script() {
     return (v) => r0 + (v - d0) * k;
   }
   function padded(lo, hi) {
-    if (!(hi > lo)) { const p = Math.max(Math.abs(lo) * 0.1, 0.5); return [lo - p, hi + p]; }
+    if (!(hi > lo)) { const p = lo !== 0 ? Math.abs(lo) * 0.05 : 0.5; return [lo - p, hi + p]; }
     const p = (hi - lo) * 0.05;
     return [lo - p, hi + p];
   }
