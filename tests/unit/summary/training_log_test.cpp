@@ -25,6 +25,7 @@
 #include "staticflow/io/protobuf.hpp"
 #include "staticflow/io/tfrecord.hpp"
 #include "staticflow/staticflow.hpp"
+#include "staticflow/summary/event_reader.hpp"
 
 namespace sf = staticflow;
 namespace nn = staticflow::nn;
@@ -269,6 +270,18 @@ TEST_CASE("fit_options::logdir writes train/ and eval/ through the registered tr
   for (const auto& e : read_events(dir / "run" / "train")) losses += e.scalars.count("loss");
   CHECK(losses == 4);
   CHECK(read_events(dir / "run" / "eval").size() == 1);
+  // The layer table once, as Markdown: nn::summary_markdown's text (event_reader.hpp reads it).
+  std::vector<std::string> tables;
+  for (const auto& file : fs::directory_iterator(dir / "run" / "train")) {
+    summary::event_file_reader r(file.path());
+    for (summary::event_proto e; r.next(e);)
+      for (const auto& v : e.values)
+        if (v.tag == "layers" && v.plugin == "text") tables.push_back(v.tensor.strings.at(0));
+  }
+  REQUIRE(tables.size() == 1);
+  CHECK(tables[0] == nn::summary_markdown<net_t>());
+  CHECK_THAT(tables[0], Contains("| Layer (type) | Output Shape | Param # |") &&
+                            Contains("Total params: " + std::to_string(net_t::parameter_count)));
 
   SECTION("without the handler, fit names the header to include") {
     auto saved = nn::detail::logdir_observer();
