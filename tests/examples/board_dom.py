@@ -8,6 +8,7 @@ with Python's protobuf (classes protoc generated from tests/interop/proto):
   commands, and data-points), and the page's smoothed values are TensorBoard's formula applied
   here to the values in the files;
 - every histogram tag of every run has a chart with one curve per step drawn;
+- the input images are on the page as data: URIs;
 - the trainer's layer table (text 'layers') is a rendered table.
 
     board_dom.py GEN LOGDIR DOM SMOOTHING [--truncated RUN]
@@ -62,7 +63,7 @@ def tb_smooth(values, w):
 
 
 # What the files hold: run -> tag -> [(step, value)], and histogram tags per run.
-scalars, histos, texts = {}, {}, {}
+scalars, histos, texts, images = {}, {}, {}, set()
 for path in sorted(glob.glob(os.path.join(logdir, "**", "*tfevents*"), recursive=True)):
     run = os.path.relpath(os.path.dirname(path), logdir)
     recs = list(records(path))
@@ -79,6 +80,8 @@ for path in sorted(glob.glob(os.path.join(logdir, "**", "*tfevents*"), recursive
                 scalars.setdefault(run, {}).setdefault(v.tag, []).append((e.step, v.simple_value))
             elif kind == "histo":
                 histos.setdefault(run, set()).add(v.tag)
+            elif kind == "image":
+                images.add((run, v.tag))
             elif kind == "tensor" and v.metadata.plugin_data.plugin_name == "text":
                 texts.setdefault(run, {})[v.tag] = v.tensor.string_val[0].decode()
 if len(scalars) < 4:
@@ -90,7 +93,7 @@ class Dom(html.parser.HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.body, self.charts, self.tables, self.data = {}, [], 0, ""
+        self.body, self.charts, self.tables, self.data, self.images = {}, [], 0, "", 0
         self.in_data = False
 
     def handle_starttag(self, tag, attrs):
@@ -101,6 +104,8 @@ class Dom(html.parser.HTMLParser):
             self.charts.append({"class": a["class"], "tag": a.get("data-tag"), "run": a.get("data-run"), "paths": []})
         elif tag == "path" and self.charts:
             self.charts[-1]["paths"].append(a)
+        elif tag == "img" and a.get("src", "").startswith("data:image/png;base64,"):
+            self.images += 1
         elif tag == "table" and a.get("class") == "md":
             self.tables += 1
         elif tag == "script" and a.get("id") == "board-data":
@@ -157,6 +162,10 @@ for run, tags in sorted(histos.items()):
             fail(f"histogram {tag!r} of run {run}: {len(charts)} charts, {sum(len(c['paths']) for c in charts)} curves")
         checked += 1
 
+if not images:
+    fail("no run logged input images (LeNet-5's input/image/<i>)")
+if dom.images < len(images):
+    fail(f"{dom.images} images on the page as data: URIs, fewer than the {len(images)} image tags logged")
 if not any("layers" in t for t in texts.values()):
     fail("no run logged the layer table (text 'layers')")
 if dom.tables < 1:

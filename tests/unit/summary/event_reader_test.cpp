@@ -26,7 +26,7 @@ namespace summary = staticflow::summary;
 namespace io = staticflow::io;
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
-using kind = summary::summary_value::kind;
+using kind = summary::value_proto::kind;
 
 namespace {
 

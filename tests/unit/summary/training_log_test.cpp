@@ -2,7 +2,7 @@
 /// \file
 /// \brief Tests of staticflow/summary/training_log.hpp: a classifier's fit writes, record by
 /// record, what it reported (loss, accuracy, learning rate, samples/s at the right steps),
-/// histograms of each trainable variable and its gradient, the graph once, and evaluate's
+/// histograms of each trainable variable and its gradient, sample input images, the graph once, and evaluate's
 /// accuracy under eval/; `fit_options::logdir` goes through the registered handler, and without
 /// one fit says which header to include; a log directory removed mid-run (one error, training goes on).
 
@@ -236,6 +236,23 @@ TEST_CASE("training_log: train/ holds, step by step, what fit reported; histogra
     CHECK(histogram_num[v->name()] == n);
     CHECK(histogram_num[v->name() + "/gradient"] == n);
   }
+
+  // With the histograms, the batch's first inputs as images: [2, 2, 2, 1], so 2 of them, 2 x 2 grey.
+  std::map<std::int64_t, std::vector<std::string>> images;
+  for (const auto& file : fs::directory_iterator(dir / "train")) {
+    summary::event_file_reader r(file.path());
+    for (summary::event_proto e; r.next(e);)
+      for (const auto& v : e.values)
+        if (v.what == summary::value_proto::kind::image) {
+          images[e.step].push_back(v.tag);
+          CHECK(v.image.height == 2);
+          CHECK(v.image.width == 2);
+          CHECK(v.image.colorspace == 1);
+          CHECK(v.image.encoded.starts_with("\x89PNG"));
+        }
+  }
+  CHECK(images.size() == 4);
+  for (const auto& [step, tags] : images) CHECK(tags == std::vector<std::string>{"input/image/0", "input/image/1"});
 
   // eval/: evaluate's accuracy at the global step.
   const auto eval = read_events(dir / "eval");
