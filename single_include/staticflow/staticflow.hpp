@@ -20940,8 +20940,8 @@ class tfrecord_writer {
 /// Options of tfrecord_reader.
 struct tfrecord_reader_options {
   io::compression compression = io::compression::none;
-  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
-  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
+  /// Skip records whose CRC does not match and stop at a truncated end, counting each in
+  /// corrupt_records() (and telling on_corrupt, when set), instead of throwing data_loss. A bad length CRC makes the reader
   /// scan forward byte by byte for the next valid header.
   bool skip_corrupt = false;
   bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
