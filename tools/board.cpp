@@ -112,7 +112,9 @@ int main(int argc, char** argv) {
     std::size_t scalars = 0, histograms = 0, images = 0;
     for (const auto& run : data.runs) scalars += run.scalars.size(), histograms += run.histograms.size(), images += run.images.size();
     const std::string problems =
-        data.problems.empty() ? "" : ", " + std::to_string(data.problems.size()) + " problems (listed above and on the page)";
+        data.problems.empty() ? ""
+                              : ", " + std::to_string(data.problems.size()) +
+                                    (data.problems.size() == 1 ? " problem" : " problems") + " (listed above and on the page)";
     std::printf("staticflow-board: wrote %s: %zu runs, %zu scalar, %zu histogram and %zu image tags%s\n", o.output.c_str(),
                 data.runs.size(), scalars, histograms, images, problems.c_str());
     return 0;
