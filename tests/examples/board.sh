@@ -35,10 +35,11 @@ protoc -I "$p" --python_out="$work/gen" "$p/types.proto" "$p/tensor_shape.proto"
   fail "mnist_lenet5 --logdir"
 "$board" "$work/runs" -o "$work/board.html" || fail "staticflow-board"
 
-# Chromium: its own profile folder, no sandbox (tests may run as root), no GPU; the DOM after
-# the page's script ran (--dump-dom waits for the load event; the script runs before it).
+# Chromium: its own profile folder, no sandbox (tests may run as root), no GPU, /tmp instead of a
+# small /dev/shm (containers); the DOM after the page's script ran (--dump-dom waits for the load
+# event; the script runs before it).
 chrome() {
-  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \
+  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --hide-scrollbars \
     --user-data-dir="$work/profile" "$@" 2>>"$work/chromium.log"
 }
 chrome --dump-dom "file://$work/board.html" >"$work/dom.html" || fail "chromium --dump-dom (see $work/chromium.log)"
