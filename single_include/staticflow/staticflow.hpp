@@ -18925,17 +18925,42 @@ inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t
   os << std::string(60, '=') << "\nTotal params: " << total << '\n';
   if (frozen) os << "Trainable params: " << total - frozen << "\nNon-trainable params: " << frozen << '\n';
 }
+
+
+/// A Keras-style table as Markdown (TensorBoard's Text tab renders it): the same rows and totals.
+inline std::string summary_markdown(const summary_row* rows, std::size_t count, std::size_t total, std::size_t frozen) {
+  std::string md = "| Layer (type) | Output Shape | Param # |\n|---|---|---:|\n";
+  for (std::size_t i = 0; i < count; ++i)
+    md += "| layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ") | " + rows[i].shape + " | " +
+          std::to_string(rows[i].parameters) + " |\n";
+  md += "\nTotal params: " + std::to_string(total);
+  if (frozen) md += "\nTrainable params: " + std::to_string(total - frozen) + "\nNon-trainable params: " + std::to_string(frozen);
+  return md;
+}
+
+/// The rows of `Net`'s table: each layer's name, output shape and parameter count.
+template <class Net>
+auto summary_rows() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<summary_row, sizeof...(I)>{summary_row{
+        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
+        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
+  }(std::make_index_sequence<Net::layer_count>{});
+}
 }  // namespace detail
 
 /// A Keras-style table: layer, output shape, parameters, and the total.
 template <class Net>
 void summary(std::ostream& os = std::cout) {
-  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
-        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
-        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
-  }(std::make_index_sequence<Net::layer_count>{});
+  const auto rows = detail::summary_rows<Net>();
   detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
+}
+
+/// The same table as Markdown (what `fit(..., {.logdir})` logs as the text summary `layers`).
+template <class Net>
+std::string summary_markdown() {
+  const auto rows = detail::summary_rows<Net>();
+  return detail::summary_markdown(rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.
@@ -19271,6 +19296,9 @@ class fit_observer {
   /// Once when fit starts, with the global step and the inference graph's serialized GraphDef
   /// (empty when it cannot be exported).
   virtual void on_start(std::int64_t /*step*/, const std::function<std::string()>& /*graph_def*/) {}
+  /// Once when fit starts, after on_start: the network's layer table as Markdown
+  /// (`nn::summary_markdown<Net>()`), with the global step.
+  virtual void on_network(std::int64_t /*step*/, std::string_view /*layer_table*/) {}
   /// Every `log_every_steps` steps.
   virtual void on_step(const fit_step_report& report) = 0;
   /// After `classifier::evaluate` on a dataset, with the global step.
@@ -19548,7 +19576,11 @@ class classifier {
       }
       if (o.log) c_.logs_.push_back(o.log);
       const std::function<std::string()> graph = [this] { return c_.graph_def_bytes(); };
-      for (const auto& l : c_.logs_) l->on_start(static_cast<std::int64_t>(step), graph);
+      const std::string layers = summary_markdown<Net>();
+      for (const auto& l : c_.logs_) {
+        l->on_start(static_cast<std::int64_t>(step), graph);
+        l->on_network(static_cast<std::int64_t>(step), layers);
+      }
       last_time_ = std::chrono::steady_clock::now(), last_step_ = step;
     }
     bool due(std::size_t step) const { return !c_.logs_.empty() && step % every_ == 0; }
@@ -21645,6 +21677,8 @@ class zip_dataset : public dataset_base<zip_dataset<Ds...>> {
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -22083,8 +22117,8 @@ class tfrecord_writer {
 /// Options of tfrecord_reader.
 struct tfrecord_reader_options {
   io::compression compression = io::compression::none;
-  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
-  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
+  /// Skip records whose CRC does not match and stop at a truncated end, counting each in
+  /// corrupt_records() (and telling on_corrupt, when set), instead of throwing data_loss. A bad length CRC makes the reader
   /// scan forward byte by byte for the next valid header.
   bool skip_corrupt = false;
   bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
@@ -22092,6 +22126,9 @@ struct tfrecord_reader_options {
   /// allocation. TF has no limit of its own; 2^40 bytes is far beyond any real record.
   std::uint64_t max_record_size = std::uint64_t{1} << 40;
   std::size_t buffer_size = std::size_t{1} << 18;  ///< read buffer (grows for longer records)
+  /// With skip_corrupt: told of each corrupt record or region skipped, and of a truncated end,
+  /// with the byte offset where it starts and the data_loss message the reader would have thrown.
+  std::function<void(std::uint64_t offset, const std::string& message)> on_corrupt = {};
 };
 
 /// Reads the records of one TFRecord file front to back, streaming.
@@ -22195,44 +22232,41 @@ class tfrecord_reader {
            (in_.kind() == io::compression::none ? "" : std::string(" of the decompressed ") + to_string(in_.kind()) + " stream");
   }
 
-  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ",
-                                           have, " left"});
+  /// A corrupt record at `at`: data_loss, or with skip_corrupt one more counted and reported.
+  void corrupt(std::uint64_t at, std::initializer_list<staticflow::detail::message_part> parts) {
+    if (!options_.skip_corrupt) staticflow::detail::fail<data_loss>(parts);
     ++corrupt_;
+    if (options_.on_corrupt) options_.on_corrupt(at, staticflow::detail::message(parts));
+  }
+
+  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
+    corrupt(at, {where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ", have, " left"});
     advance(have);
     return std::nullopt;
   }
 
   std::optional<bool> bad_length_crc(std::uint64_t at, const char* h) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)),
-                                           ", computed ", detail::hex32(masked_crc32c(h, 8)), "; length field ",
-                                           detail::load_le64(h), ")"});
+    corrupt(at, {where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)), ", computed ",
+                 detail::hex32(masked_crc32c(h, 8)), "; length field ", detail::load_le64(h), ")"});
     return resync();
   }
 
   std::optional<bool> too_long(std::uint64_t at, std::uint64_t len) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
-                                           " bytes (max_record_size)"});
+    corrupt(at, {where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
+                 " bytes (max_record_size)"});
     return resync();
   }
 
   std::optional<bool> bad_data_crc(std::uint64_t at, const char* d, std::size_t n) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": data CRC mismatch over ", n, " bytes (stored ",
-                                           detail::hex32(detail::load_le32(d + n)), ", computed ",
-                                           detail::hex32(masked_crc32c(d, n)), ")"});
-    ++corrupt_;
+    corrupt(at, {where(at), ": data CRC mismatch over ", n, " bytes (stored ", detail::hex32(detail::load_le32(d + n)),
+                 ", computed ", detail::hex32(masked_crc32c(d, n)), ")"});
     advance(n + tfrecord_header_size + tfrecord_footer_size);
     return false;
   }
 
-  /// After a bad header: counts one corrupt region and moves on byte by byte until a header
+  /// After a bad header (counted as one corrupt region): moves on byte by byte until a header
   /// whose length CRC matches (a false match has odds of 2^-32 per position).
   std::optional<bool> resync() {
-    ++corrupt_;
     for (;;) {
       advance(1);
       if (fill(tfrecord_header_size) < tfrecord_header_size) {
@@ -25981,7 +26015,9 @@ void export_header(session<P>& sess, const model<Net, T>& net, const std::filesy
 /// \file
 /// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram,
 /// `file_writer` (a background thread writing events files) and the in-graph summary ops
-/// (`summary::scalar`, `histogram`, `text`, `audio`, `merge`). Kept out of `staticflow.hpp`:
+/// (`summary::scalar`, `histogram`, `text`, `audio`, `merge`); events files read back
+/// (`event_reader.hpp`) and the HTML report of a log directory (`report.hpp`, `report_html.hpp`:
+/// what `staticflow-board` writes). Kept out of `staticflow.hpp`:
 /// it needs threads and files. Image summaries need libpng and have their own header,
 /// `staticflow/summary/image.hpp` (link `staticflow::png`).
 
@@ -26440,6 +26476,430 @@ audio_op<node_t<E>> audio(std::string_view tag, const E& clips, float sample_rat
 #endif  // STATICFLOW_SUMMARY_AUDIO_HPP
 // ---- end staticflow/summary/audio.hpp ----
 
+// ---- begin staticflow/summary/event_reader.hpp ----
+#ifndef STATICFLOW_SUMMARY_EVENT_READER_HPP
+#define STATICFLOW_SUMMARY_EVENT_READER_HPP
+/// \file
+/// \brief Reading TensorBoard events files: `Event` and `Summary` messages decoded from the bytes.
+///
+/// Written from TensorFlow's published event.proto, summary.proto, tensor.proto and
+/// tensor_shape.proto (copies in tests/interop/proto), not from `event.hpp`, which writes them:
+/// a reader that shared the writer's field table would agree with it even where both were wrong.
+/// ```
+///   Event             wall_time 1 (double), step 2 (int64), file_version 3, graph_def 4 (bytes),
+///                     summary 5, session_log 7
+///   SessionLog        status 1 (enum), checkpoint_path 2, msg 3
+///   Summary           value 1 (repeated)
+///   Summary.Value     node_name 7, tag 1, metadata 9; oneof value: simple_value 2 (float),
+///                     obsolete_old_style_histogram 3, image 4, histo 5, audio 6, tensor 8
+///   Summary.Image     height 1, width 2, colorspace 3 (int32), encoded_image_string 4
+///   Summary.Audio     sample_rate 1 (float), num_channels 2, length_frames 3, encoded_audio_string 4,
+///                     content_type 5
+///   HistogramProto    min 1, max 2, num 3, sum 4, sum_squares 5 (double),
+///                     bucket_limit 6, bucket 7 (repeated double, packed or not)
+///   SummaryMetadata   plugin_data 1 { plugin_name 1, content 2 }, display_name 2, summary_description 3
+///   TensorProto       dtype 1, tensor_shape 2 { dim 2 { size 1 } }, tensor_content 4, float_val 5,
+///                     double_val 6, int_val 7, string_val 8, int64_val 10
+/// ```
+/// TF 2.x writes its summaries as tensors with a plugin name: `scalars` (a float or double
+/// scalar), `histograms` (a [k, 3] tensor of left edge, right edge, count), `images` (strings:
+/// width, height, then encoded images) and `text` (strings). `event_file_reader` turns those
+/// into the same values as TF 1.x's `simple_value`, `histo` and `image`, so either kind of log
+/// reads the same.
+///
+/// Unknown fields are skipped, as protobuf's parsers do.
+
+#include <bit>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::summary {
+
+/// A `HistogramProto`: bucket `i` counts the values below `bucket_limit[i]` and at or above the
+/// limit before it (the first bucket has no lower edge).
+struct histogram_proto {
+  double min = 0, max = 0, num = 0, sum = 0, sum_squares = 0;
+  std::vector<double> bucket_limit, bucket;
+};
+
+/// A `Summary.Image`: an encoded image (PNG, or what `encoded` starts with says).
+struct image_proto {
+  std::int64_t height = 0, width = 0, colorspace = 0;
+  std::string encoded;
+};
+
+/// A `Summary.Audio`: an encoded clip (`content_type`, usually audio/wav).
+struct audio_proto {
+  float sample_rate = 0;
+  std::int64_t num_channels = 0, length_frames = 0;
+  std::string encoded, content_type;
+};
+
+/// The parts of a `TensorProto` that summaries use. `content` is `tensor_content` (raw
+/// little-endian elements); `floats`, `doubles`, `ints` and `strings` the repeated `*_val` fields.
+struct tensor_proto {
+  std::int64_t dtype = 0;  ///< types.proto's DataType: 1 float, 2 double, 3 int32, 7 string, 9 int64
+  std::vector<std::int64_t> dims;
+  std::string content;
+  std::vector<float> floats;
+  std::vector<double> doubles;
+  std::vector<std::int64_t> ints;
+  std::vector<std::string> strings;
+};
+
+/// One `Summary.Value`. `kind` says which member of the `value` oneof it held, after TF 2.x's
+/// tensors were turned into the TF 1.x kinds (see the file comment): a `tensor` left as a
+/// tensor is one no plugin this reader knows claimed, or a `text` one (`strings`).
+struct value_proto {
+  enum class kind : std::uint8_t { none, scalar, histogram, image, audio, tensor };
+  std::string tag;
+  std::string plugin;  ///< metadata.plugin_data.plugin_name ("" when absent)
+  kind what = kind::none;
+  double scalar = 0;  ///< simple_value (a float in the file)
+  histogram_proto histogram;
+  image_proto image;
+  audio_proto audio;
+  tensor_proto tensor;
+};
+
+/// A `SessionLog`: status 1 START, 2 STOP, 3 CHECKPOINT.
+struct session_log_proto {
+  std::int64_t status = 0;
+  std::string checkpoint_path, msg;
+};
+
+/// One `Event`. At most one of file_version, graph_def, values and session_log is set, as in
+/// the oneof `what` (values: the Summary's).
+struct event_proto {
+  double wall_time = 0;
+  std::int64_t step = 0;
+  std::string file_version;
+  std::string graph_def;  ///< a serialized GraphDef
+  std::vector<value_proto> values;
+  std::optional<session_log_proto> session_log;
+};
+
+namespace detail {
+
+namespace proto = io::proto;
+
+inline std::string to_string(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+/// Appends the little-endian floats or doubles of `bytes` (a multiple of sizeof(T) long).
+template <class T>
+void append_le(std::span<const std::byte> bytes, std::vector<T>& out) {
+  using bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  const std::size_t n = bytes.size() / sizeof(T);
+  out.reserve(out.size() + n);
+  for (std::size_t i = 0; i < n; ++i) {
+    bits v = 0;
+    for (std::size_t k = 0; k < sizeof(T); ++k)
+      v |= static_cast<bits>(static_cast<bits>(std::to_integer<std::uint8_t>(bytes[i * sizeof(T) + k])) << (8 * k));
+    out.push_back(std::bit_cast<T>(v));
+  }
+}
+
+/// A repeated double or float field, packed (wire type 2) or one value per field.
+template <class T>
+void read_repeated_fixed(const proto::reader& r, const proto::field& f, std::vector<T>& out) {
+  if (f.type != proto::wire_type::length_delimited) {
+    if constexpr (sizeof(T) == 4)
+      out.push_back(r.as_float(f));
+    else
+      out.push_back(r.as_double(f));
+    return;
+  }
+  if (f.payload.size() % sizeof(T) != 0)
+    r.fail_at(f.offset, "field ", f.number, ": packed ", sizeof(T) == 4 ? "floats" : "doubles", " of ",
+              f.payload.size(), " bytes, not a multiple of ", sizeof(T));
+  append_le(f.payload, out);
+}
+
+/// A repeated int field (int32/int64), packed or not.
+inline void read_repeated_varint(const proto::reader& r, const proto::field& f, std::vector<std::int64_t>& out) {
+  if (f.type != proto::wire_type::length_delimited) {
+    out.push_back(r.as_int64(f));
+    return;
+  }
+  proto::for_each_packed_varint(r, f, [&](std::uint64_t v) { out.push_back(static_cast<std::int64_t>(v)); });
+}
+
+inline histogram_proto read_histogram(proto::reader r) {
+  histogram_proto h;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: h.min = r.as_double(f); break;
+      case 2: h.max = r.as_double(f); break;
+      case 3: h.num = r.as_double(f); break;
+      case 4: h.sum = r.as_double(f); break;
+      case 5: h.sum_squares = r.as_double(f); break;
+      case 6: read_repeated_fixed(r, f, h.bucket_limit); break;
+      case 7: read_repeated_fixed(r, f, h.bucket); break;
+      default: break;
+    }
+  }
+  return h;
+}
+
+inline image_proto read_image(proto::reader r) {
+  image_proto im;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: im.height = r.as_int64(f); break;
+      case 2: im.width = r.as_int64(f); break;
+      case 3: im.colorspace = r.as_int64(f); break;
+      case 4: im.encoded = to_string(r.as_bytes(f)); break;
+      default: break;
+    }
+  }
+  return im;
+}
+
+inline audio_proto read_audio(proto::reader r) {
+  audio_proto a;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: a.sample_rate = r.as_float(f); break;
+      case 2: a.num_channels = r.as_int64(f); break;
+      case 3: a.length_frames = r.as_int64(f); break;
+      case 4: a.encoded = to_string(r.as_bytes(f)); break;
+      case 5: a.content_type = to_string(r.as_bytes(f)); break;
+      default: break;
+    }
+  }
+  return a;
+}
+
+inline std::vector<std::int64_t> read_shape(proto::reader r) {
+  std::vector<std::int64_t> dims;
+  for (proto::field f; r.next(f);) {
+    if (f.number != 2) continue;  // dim
+    proto::reader d = r.message(f);
+    std::int64_t size = 0;
+    for (proto::field g; d.next(g);)
+      if (g.number == 1) size = d.as_int64(g);
+    dims.push_back(size);
+  }
+  return dims;
+}
+
+inline tensor_proto read_tensor(proto::reader r) {
+  tensor_proto t;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: t.dtype = r.as_int64(f); break;
+      case 2: t.dims = read_shape(r.message(f)); break;
+      case 4: t.content = to_string(r.as_bytes(f)); break;
+      case 5: read_repeated_fixed(r, f, t.floats); break;
+      case 6: read_repeated_fixed(r, f, t.doubles); break;
+      case 7:
+      case 10: read_repeated_varint(r, f, t.ints); break;
+      case 8: t.strings.push_back(to_string(r.as_bytes(f))); break;
+      default: break;
+    }
+  }
+  return t;
+}
+
+inline std::string read_plugin_name(proto::reader r) {
+  std::string name;
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;  // plugin_data
+    proto::reader p = r.message(f);
+    for (proto::field g; p.next(g);)
+      if (g.number == 1) name = to_string(p.as_bytes(g));
+  }
+  return name;
+}
+
+/// The elements of a float or double tensor as doubles (tensor_content or the *_val fields);
+/// nothing for other dtypes.
+inline std::vector<double> tensor_doubles(const tensor_proto& t) {
+  std::vector<double> out;
+  const auto content = std::as_bytes(std::span(t.content));
+  if (t.dtype == 1) {
+    std::vector<float> f = t.floats;
+    if (!content.empty()) f.clear(), append_le(content.first(content.size() / 4 * 4), f);
+    out.assign(f.begin(), f.end());
+  } else if (t.dtype == 2) {
+    out = t.doubles;
+    if (!content.empty()) out.clear(), append_le(content.first(content.size() / 8 * 8), out);
+  }
+  return out;
+}
+
+/// TF 2.x's plugin tensors as TF 1.x values (see the file comment); others are left as they are.
+inline void from_plugin_tensor(value_proto& v) {
+  const tensor_proto& t = v.tensor;
+  std::size_t elements = 1;
+  for (std::int64_t d : t.dims) elements *= static_cast<std::size_t>(d < 0 ? 0 : d);
+  if (v.plugin == "scalars") {
+    const std::vector<double> x = tensor_doubles(t);
+    if (x.size() == 1) v.what = value_proto::kind::scalar, v.scalar = x[0];
+  } else if (v.plugin == "histograms" && t.dims.size() == 2 && t.dims[1] == 3) {
+    const std::vector<double> x = tensor_doubles(t);
+    if (x.size() != elements) return;
+    histogram_proto h;
+    const std::size_t k = x.size() / 3;
+    for (std::size_t i = 0; i < k; ++i) {
+      const double left = x[3 * i], right = x[3 * i + 1], count = x[3 * i + 2];
+      if (i == 0) h.min = left, h.bucket_limit.push_back(left), h.bucket.push_back(0);
+      h.bucket_limit.push_back(right), h.bucket.push_back(count);
+      h.num += count, h.sum += count * (left + right) / 2;
+      h.max = right;
+    }
+    v.histogram = std::move(h), v.what = value_proto::kind::histogram;
+  } else if (v.plugin == "images" && t.dtype == 7 && t.strings.size() >= 3) {
+    // Only the first image: a value_proto holds one, as TF 1.x's `<tag>/image/<i>` values do.
+    image_proto im;
+    std::from_chars(t.strings[0].data(), t.strings[0].data() + t.strings[0].size(), im.width);
+    std::from_chars(t.strings[1].data(), t.strings[1].data() + t.strings[1].size(), im.height);
+    im.encoded = t.strings[2];
+    v.image = std::move(im), v.what = value_proto::kind::image;
+  }
+}
+
+inline value_proto read_value(proto::reader r) {
+  value_proto v;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: v.tag = to_string(r.as_bytes(f)); break;
+      case 2: v.what = value_proto::kind::scalar, v.scalar = r.as_float(f); break;
+      case 4: v.what = value_proto::kind::image, v.image = read_image(r.message(f, "tensorflow.Summary.Image")); break;
+      case 5:
+        v.what = value_proto::kind::histogram, v.histogram = read_histogram(r.message(f, "tensorflow.HistogramProto"));
+        break;
+      case 6: v.what = value_proto::kind::audio, v.audio = read_audio(r.message(f, "tensorflow.Summary.Audio")); break;
+      case 7:
+        if (v.tag.empty()) v.tag = to_string(r.as_bytes(f));  // node_name: a tag's old name
+        break;
+      case 8: v.what = value_proto::kind::tensor, v.tensor = read_tensor(r.message(f, "tensorflow.TensorProto")); break;
+      case 9: v.plugin = read_plugin_name(r.message(f, "tensorflow.SummaryMetadata")); break;
+      default: break;
+    }
+  }
+  if (v.what == value_proto::kind::tensor) from_plugin_tensor(v);
+  return v;
+}
+
+inline session_log_proto read_session_log(proto::reader r) {
+  session_log_proto s;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: s.status = r.as_int64(f); break;
+      case 2: s.checkpoint_path = to_string(r.as_bytes(f)); break;
+      case 3: s.msg = to_string(r.as_bytes(f)); break;
+      default: break;
+    }
+  }
+  return s;
+}
+
+}  // namespace detail
+
+/// Decodes one serialized `Event`.
+///
+/// **Errors**: data_loss for bytes that are not an Event ("tensorflow.Event: at byte N: ..."
+/// with the offset in `record`, or in the Summary message nested in it).
+inline event_proto decode_event(std::span<const std::byte> record) {
+  namespace proto = io::proto;
+  event_proto e;
+  proto::reader r(record, "tensorflow.Event");
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: e.wall_time = r.as_double(f); break;
+      case 2: e.step = r.as_int64(f); break;
+      case 3: e.file_version = detail::to_string(r.as_bytes(f)); break;
+      case 4: e.graph_def = detail::to_string(r.as_bytes(f)); break;
+      case 5: {
+        proto::reader s = r.message(f, "tensorflow.Summary");
+        for (proto::field v; s.next(v);)
+          if (v.number == 1) e.values.push_back(detail::read_value(s.message(v, "tensorflow.Summary.Value")));
+        break;
+      }
+      case 7: e.session_log = detail::read_session_log(r.message(f, "tensorflow.SessionLog")); break;
+      default: break;
+    }
+  }
+  return e;
+}
+inline event_proto decode_event(std::string_view record) { return decode_event(std::as_bytes(std::span(record))); }
+
+/// Reads the Events of one events file front to back.
+///
+/// A record with a bad CRC, a truncated end (a file still being written ends so) and a record
+/// that is not an Event are skipped: each is reported to `on_error` with the file and the byte
+/// offset of the record, and the reader goes on with the next valid record. Without `on_error`
+/// they throw data_loss instead.
+///
+/// **Errors**: not_found when the file cannot be opened; data_loss as said above.
+///
+/// **Example:** `sf::summary::event_file_reader r(path, [](const std::string& m) { std::cerr << m << '\n'; });
+/// for (sf::summary::event_proto e; r.next(e);) ...`
+class event_file_reader {
+ public:
+  using error_handler = std::function<void(const std::string& message)>;
+
+  explicit event_file_reader(const std::filesystem::path& path, error_handler on_error = {})
+      : on_error_(std::move(on_error)), records_(path, reader_options()) {}
+  event_file_reader(const event_file_reader&) = delete;  // records_ reports to this object
+  event_file_reader& operator=(const event_file_reader&) = delete;
+
+  /// The next Event decoded, or false at the end of the file.
+  bool next(event_proto& e) {
+    while (const auto rec = records_.next()) {
+      try {
+        e = decode_event(*rec);
+        return true;
+      } catch (const data_loss& err) {
+        report(std::string(io::tfrecord_reader::who) + ": " + io::detail::quoted(path()) + ": record at byte " +
+               std::to_string(records_.record_offset()) + ": " + err.what());
+      }
+    }
+    return false;
+  }
+
+  const std::filesystem::path& path() const noexcept { return records_.path(); }
+  /// Corrupt records and undecodable Events met so far.
+  std::size_t errors() const noexcept { return errors_; }
+
+ private:
+  io::tfrecord_reader_options reader_options() {
+    io::tfrecord_reader_options o;
+    if (on_error_) {
+      o.skip_corrupt = true;
+      o.on_corrupt = [this](std::uint64_t, const std::string& message) { report(message); };
+    }
+    return o;
+  }
+
+  void report(const std::string& message) {
+    ++errors_;
+    if (!on_error_) staticflow::detail::fail<data_loss>({message});
+    on_error_(message);
+  }
+
+  error_handler on_error_;
+  std::size_t errors_ = 0;
+  io::tfrecord_reader records_;
+};
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_EVENT_READER_HPP
+// ---- end staticflow/summary/event_reader.hpp ----
+
 // ---- begin staticflow/summary/file_writer.hpp ----
 #ifndef STATICFLOW_SUMMARY_FILE_WRITER_HPP
 #define STATICFLOW_SUMMARY_FILE_WRITER_HPP
@@ -26886,5 +27346,1161 @@ merge_op<S...> merge(S... parts) {
 #endif  // STATICFLOW_SUMMARY_OPS_HPP
 // ---- end staticflow/summary/ops.hpp ----
 
+// ---- begin staticflow/summary/report.hpp ----
+#ifndef STATICFLOW_SUMMARY_REPORT_HPP
+#define STATICFLOW_SUMMARY_REPORT_HPP
+/// \file
+/// \brief A training report without TensorBoard: a log directory's events read back
+/// (`event_reader.hpp`) and written as one self-contained HTML page (`report_html.hpp`).
+///
+/// Runs are found as TensorBoard finds them: every folder under the log directory that holds a
+/// file whose name contains `tfevents` is one run, named by its path below the log directory
+/// (`lenet/train`, `lenet/eval`; `.` for the log directory itself). A run's files are read in
+/// name order (their names start with the creation time). As TensorBoard does
+/// (`purge_orphaned_data`), a `SessionLog` START at step s drops what the run logged at steps
+/// >= s before it (the steps a crashed run logged past its last checkpoint), and a value logged
+/// at a step below its tag's last one drops that tag's values from that step on.
+///
+/// Scalars are smoothed as TensorBoard's scalar dashboard smooths them (`smooth`).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::summary {
+
+// ================================================================== smoothing
+
+/// TensorBoard's scalar smoothing (its line chart's `resmoothDataset`): a debiased exponential
+/// moving average with weight `w` in [0, 1],
+/// ```
+///   last_0 = 0,  last_t = w * last_{t-1} + (1 - w) * x_t,  smoothed_t = last_t / (1 - w^t)
+/// ```
+/// where t counts the finite values so far. A NaN or infinite value is kept as it is (and
+/// skipped by the average), `w = 1` divides by 1 (the average stays 0), and a series whose
+/// values are all equal is returned as it is (TensorBoard #786: no rounding noise on a constant).
+///
+/// **Errors**: invalid_argument when `weight` is outside [0, 1] (or NaN).
+inline std::vector<double> smooth(std::span<const double> values, double weight = 0.6) {
+  if (!(weight >= 0.0 && weight <= 1.0))
+    staticflow::detail::fail<invalid_argument>({"sf::summary::smooth: the weight must lie in [0, 1], got ", weight});
+  std::vector<double> out(values.begin(), values.end());
+  const bool constant = std::all_of(values.begin(), values.end(), [&](double v) { return v == values.front(); });
+  if (constant) return out;
+  double last = 0;
+  int finite = 0;
+  for (double& v : out) {
+    if (!std::isfinite(v)) continue;
+    last = last * weight + (1 - weight) * v;
+    ++finite;
+    const double debias = weight == 1.0 ? 1.0 : 1.0 - std::pow(weight, finite);
+    v = last / debias;
+  }
+  return out;
+}
+
+// ================================================================ histograms
+
+/// The counts of histogram `h` spread over `bins` equal bins of [lo, hi]: each bucket's count is
+/// shared out in proportion to how much of the bucket (clamped to [h.min, h.max], the range its
+/// values can be in) each bin covers; a bucket clamped to one point goes to the bin holding it.
+/// Counts outside [lo, hi] go to the first or last bin. The result sums to the histogram's count.
+inline std::vector<double> rebin(const histogram_proto& h, double lo, double hi, std::size_t bins) {
+  std::vector<double> out(bins, 0.0);
+  if (bins == 0) return out;
+  const double width = hi > lo ? (hi - lo) / static_cast<double>(bins) : 0.0;
+  const auto bin_of = [&](double x) {  // clamped to the bins (NaN to the first) before the cast
+    const double b = width > 0 ? std::floor((x - lo) / width) : 0.0;
+    if (!(b > 0)) return std::size_t{0};
+    return b >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<std::size_t>(b);
+  };
+  for (std::size_t i = 0; i < h.bucket.size() && i < h.bucket_limit.size(); ++i) {
+    const double count = h.bucket[i];
+    if (!(count > 0)) continue;
+    double left = i == 0 ? h.min : h.bucket_limit[i - 1], right = h.bucket_limit[i];
+    left = std::max(left, h.min), right = std::min(right, h.max);
+    if (!(right > left) || !(width > 0)) {
+      out[bin_of(left)] += count;
+      continue;
+    }
+    const std::size_t first = bin_of(left), last = bin_of(right);
+    if (first == last) {
+      out[first] += count;
+      continue;
+    }
+    for (std::size_t b = first; b <= last; ++b) {
+      const double b_lo = b == 0 ? std::min(lo, left) : lo + width * static_cast<double>(b);
+      const double b_hi = b == bins - 1 ? std::max(hi, right) : lo + width * static_cast<double>(b + 1);
+      const double overlap = std::min(right, b_hi) - std::max(left, b_lo);
+      if (overlap > 0) out[b] += count * overlap / (right - left);
+    }
+  }
+  return out;
+}
+
+// ===================================================================== graphs
+
+/// A node of a GraphDef as the report lists it.
+struct graph_node {
+  std::string name, op;
+  std::vector<std::string> inputs;
+  std::vector<std::int64_t> shape;  ///< its `shape` attr (variables, placeholders); -1 unknown
+  bool has_shape = false;
+};
+
+/// The nodes of a serialized GraphDef (graph.proto: node 1; node_def.proto: name 1, op 2, input
+/// 3, attr 5 as map entries key 1, value 2; attr_value.proto: shape 7).
+///
+/// **Errors**: data_loss for bytes that are not a GraphDef.
+inline std::vector<graph_node> graph_nodes(std::string_view graph_def) {
+  namespace proto = io::proto;
+  std::vector<graph_node> nodes;
+  proto::reader g(graph_def, "tensorflow.GraphDef");
+  for (proto::field f; g.next(f);) {
+    if (f.number != 1) continue;
+    proto::reader n = g.message(f, "tensorflow.NodeDef");
+    graph_node node;
+    for (proto::field nf; n.next(nf);) {
+      if (nf.number == 1) node.name = n.as_string(nf);
+      if (nf.number == 2) node.op = n.as_string(nf);
+      if (nf.number == 3) node.inputs.emplace_back(n.as_string(nf));
+      if (nf.number != 5) continue;
+      proto::reader entry = n.message(nf, "tensorflow.NodeDef.AttrEntry");
+      std::string_view key;
+      std::optional<proto::field> value;
+      for (proto::field ef; entry.next(ef);) {
+        if (ef.number == 1) key = entry.as_string(ef);
+        if (ef.number == 2) value = ef;
+      }
+      if (key != "shape" || !value) continue;
+      proto::reader attr = entry.message(*value, "tensorflow.AttrValue");
+      for (proto::field af; attr.next(af);) {
+        if (af.number != 7) continue;
+        node.shape = detail::read_shape(attr.message(af, "tensorflow.TensorShapeProto"));
+        node.has_shape = true;
+      }
+    }
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+// ====================================================================== runs
+
+/// What one run logged, tag by tag, in step order.
+struct report_run {
+  template <class T>
+  struct point {
+    std::int64_t step = 0;
+    double wall_time = 0;
+    T value{};
+  };
+  template <class T>
+  using series = std::map<std::string, std::vector<point<T>>>;
+
+  std::string name;                          ///< the run's folder below the log directory
+  std::vector<std::filesystem::path> files;  ///< its events files, in the order read
+  series<double> scalars;
+  series<histogram_proto> histograms;
+  series<image_proto> images;
+  series<audio_proto> audio;
+  series<std::string> texts;  ///< text summaries (Markdown, as TensorBoard's Text tab reads them)
+  std::string graph_def;      ///< the last GraphDef logged (serialized), if any
+  std::size_t events = 0;     ///< Events read
+};
+
+/// A log directory read back: its runs in name order, and the problems met on the way (each
+/// names the file and byte offset; the valid records around a bad one are all read).
+struct report_data {
+  std::filesystem::path logdir;
+  std::vector<report_run> runs;
+  std::vector<std::string> problems;
+};
+
+namespace detail {
+
+/// Drops the points of every tag of `s` at steps >= `step` (a restart: see the file comment).
+template <class T>
+void purge_from(report_run::series<T>& s, std::int64_t step) {
+  for (auto& [tag, points] : s)
+    std::erase_if(points, [&](const auto& p) { return p.step >= step; });
+  std::erase_if(s, [](const auto& kv) { return kv.second.empty(); });
+}
+
+template <class T>
+void add_point(report_run::series<T>& s, const std::string& tag, std::int64_t step, double wall_time, T value) {
+  auto& points = s[tag];
+  if (!points.empty() && step < points.back().step)
+    std::erase_if(points, [&](const auto& p) { return p.step >= step; });
+  points.push_back({step, wall_time, std::move(value)});
+}
+
+inline void add_event(report_run& run, event_proto& e) {
+  ++run.events;
+  if (e.session_log && e.session_log->status == 1) {  // START
+    purge_from(run.scalars, e.step), purge_from(run.histograms, e.step), purge_from(run.images, e.step);
+    purge_from(run.audio, e.step), purge_from(run.texts, e.step);
+  }
+  if (!e.graph_def.empty()) run.graph_def = std::move(e.graph_def);
+  for (value_proto& v : e.values) {
+    using kind = value_proto::kind;
+    switch (v.what) {
+      case kind::scalar: add_point(run.scalars, v.tag, e.step, e.wall_time, v.scalar); break;
+      case kind::histogram: add_point(run.histograms, v.tag, e.step, e.wall_time, std::move(v.histogram)); break;
+      case kind::image: add_point(run.images, v.tag, e.step, e.wall_time, std::move(v.image)); break;
+      case kind::audio: add_point(run.audio, v.tag, e.step, e.wall_time, std::move(v.audio)); break;
+      case kind::tensor:
+        if (v.tensor.dtype == 7 && !v.tensor.strings.empty()) {  // DT_STRING: text
+          std::string text;
+          for (const std::string& s : v.tensor.strings) text += (text.empty() ? "" : "\n") + s;
+          add_point(run.texts, v.tag, e.step, e.wall_time, std::move(text));
+        }
+        break;
+      case kind::none: break;
+    }
+  }
+}
+
+inline bool is_events_file(const std::filesystem::path& p) {
+  return p.filename().string().find("tfevents") != std::string::npos;
+}
+
+}  // namespace detail
+
+/// Reads every run under `logdir` (see the file comment). Each corrupt record, undecodable
+/// Event, unreadable file or folder is added to `problems` and passed to `on_problem` (when
+/// given) as it is met; reading goes on with what is valid.
+///
+/// **Errors**: not_found when `logdir` is not a directory.
+inline report_data read_logdir(const std::filesystem::path& logdir,
+                               const std::function<void(const std::string&)>& on_problem = {}) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(logdir, ec))
+    staticflow::detail::fail<not_found>({"sf::summary::read_logdir: '", logdir.string(), "' is not a directory"});
+  report_data data;
+  data.logdir = logdir;
+  const auto problem = [&](std::string message) {
+    if (on_problem) on_problem(message);
+    data.problems.push_back(std::move(message));
+  };
+
+  std::map<std::string, std::vector<fs::path>> files;  // run name -> events files
+  const auto visit = [&](const fs::path& file) {
+    const fs::path rel = file.parent_path().lexically_relative(logdir);
+    files[rel.empty() ? std::string(".") : rel.generic_string()].push_back(file);
+  };
+  for (fs::recursive_directory_iterator it(logdir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;  // (not `ec`: a file that vanished must not end the walk)
+    if (it->is_regular_file(file_ec) && detail::is_events_file(it->path())) visit(it->path());
+  }
+  if (ec) problem("sf::summary::read_logdir: '" + logdir.string() + "': " + ec.message() + "; some folders were not read");
+
+  for (auto& [name, paths] : files) {
+    std::sort(paths.begin(), paths.end());
+    report_run run;
+    run.name = name;
+    for (const fs::path& p : paths) {
+      try {
+        event_file_reader r(p, [&](const std::string& m) { problem(m); });
+        for (event_proto e; r.next(e);) detail::add_event(run, e);
+        run.files.push_back(p);
+      } catch (const staticflow::error& e) {  // the file could not be opened
+        problem(e.what());
+      }
+    }
+    data.runs.push_back(std::move(run));
+  }
+  return data;
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_REPORT_HPP
+// ---- end staticflow/summary/report.hpp ----
+
+// ---- begin staticflow/summary/report_html.hpp ----
+#ifndef STATICFLOW_SUMMARY_REPORT_HTML_HPP
+#define STATICFLOW_SUMMARY_REPORT_HTML_HPP
+/// \file
+/// \brief The training report as one self-contained HTML page: what `read_logdir` read, drawn
+/// with inline SVG by an inline script, images and audio as `data:` URIs; nothing is fetched
+/// from the network, so the file can be mailed or opened offline.
+///
+/// Sections: Scalars (a chart per tag, every run that logged it overlaid in its colour, the
+/// raw values faint and the smoothed ones on top; hover for the values), Text (the Markdown of
+/// text summaries, e.g. the trainer's layer table, tables rendered), Images (the last steps of
+/// each image tag), Histograms (per tag and run, one curve per logged step, later steps in
+/// front and darker: TensorBoard's "offset" view), Audio, Graphs (each run's GraphDef: its
+/// variables with their shapes and parameter counts, and every node), and the problems met
+/// reading the files. The page marks `<body data-rendered="ok">` once its script has drawn every
+/// chart (or `data-rendered="error: ..."`), for tests in a browser.
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::summary {
+
+/// Options of `write_report_html`.
+struct report_html_options {
+  std::string title = "Training report";
+  double smoothing = 0.6;              ///< TensorBoard's default scalar smoothing
+  std::size_t max_image_steps = 8;     ///< the last this many steps of each image tag
+  std::size_t max_histogram_steps = 40;  ///< steps drawn per histogram (evenly spaced, the last kept)
+  std::size_t histogram_bins = 40;       ///< bins of [min, max] each histogram is redrawn over
+};
+
+namespace detail::html {
+
+inline void escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+}
+inline std::string escaped(std::string_view s) {
+  std::string out;
+  escape(out, s);
+  return out;
+}
+
+/// A JSON string, safe inside `<script>` (`<` is written as \u003c).
+inline void json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\', out += ch;
+    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+      out += "\\u00", out += hex[c >> 4], out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+/// A number with `digits` significant digits; NaN and infinities as null (JSON has neither).
+inline void json_number(std::string& out, double v, int digits = 7) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+  out.append(buf, r.ptr);
+}
+inline void json_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+template <class T, class F>
+void json_array(std::string& out, const std::vector<T>& items, F&& each) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    each(items[i]);
+  }
+  out += ']';
+}
+
+inline std::string base64(std::string_view bytes) {
+  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
+    for (int s = 18; s >= 0; s -= 6) out += table[(v >> s) & 63];
+  }
+  if (const std::size_t rest = bytes.size() - i; rest) {
+    const std::uint32_t v = at(i) << 16 | (rest == 2 ? at(i + 1) << 8 : 0);
+    out += table[(v >> 18) & 63], out += table[(v >> 12) & 63];
+    out += rest == 2 ? table[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+/// The MIME type of an encoded image, from its first bytes.
+inline std::string_view image_mime(std::string_view b) {
+  if (b.starts_with("\x89PNG")) return "image/png";
+  if (b.starts_with("\xFF\xD8")) return "image/jpeg";
+  if (b.starts_with("GIF8")) return "image/gif";
+  if (b.starts_with("BM")) return "image/bmp";
+  return "application/octet-stream";
+}
+
+/// Run colours (Tableau 10), as TensorBoard gives each run its own.
+inline std::string_view run_color(std::size_t i) {
+  static constexpr std::array<std::string_view, 10> colors = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                                              "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+  return colors[i % colors.size()];
+}
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+/// The cells of a Markdown table row `| a | b |`.
+inline std::vector<std::string_view> table_cells(std::string_view line) {
+  line = trim(line);
+  if (line.starts_with('|')) line.remove_prefix(1);
+  if (line.ends_with('|')) line.remove_suffix(1);
+  std::vector<std::string_view> cells;
+  for (std::size_t start = 0;;) {
+    const std::size_t bar = line.find('|', start);
+    cells.push_back(trim(line.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start)));
+    if (bar == std::string_view::npos) break;
+    start = bar + 1;
+  }
+  return cells;
+}
+
+/// `|---|:--:|` and the like: a Markdown table's header separator.
+inline bool is_table_separator(std::string_view line) {
+  line = trim(line);
+  if (!line.starts_with('|') && !line.starts_with('-') && !line.starts_with(':')) return false;
+  return line.find('-') != std::string_view::npos &&
+         line.find_first_not_of("|-: \t") == std::string_view::npos;
+}
+
+/// Markdown as TensorBoard's Text tab needs it for logs: tables (a header row, a separator,
+/// rows; a right-aligned column when its separator ends in ':') and paragraphs of escaped text.
+inline void markdown(std::string& out, std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t nl = text.find('\n', start);
+    lines.push_back(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  std::string paragraph;
+  const auto end_paragraph = [&] {
+    if (!paragraph.empty()) out += "<p>" + paragraph + "</p>";
+    paragraph.clear();
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = trim(lines[i]);
+    if (line.starts_with('|') && i + 1 < lines.size() && is_table_separator(lines[i + 1])) {
+      end_paragraph();
+      std::vector<bool> right;
+      for (std::string_view c : table_cells(lines[i + 1])) right.push_back(c.size() > 1 && c.back() == ':');
+      const auto row = [&](std::string_view l, const char* cell) {
+        out += "<tr>";
+        std::size_t k = 0;
+        for (std::string_view c : table_cells(l)) {
+          out += std::string("<") + cell + (k < right.size() && right[k] ? " class=\"num\">" : ">");
+          escape(out, c);
+          out += std::string("</") + cell + ">";
+          ++k;
+        }
+        out += "</tr>";
+      };
+      out += "<table class=\"md\"><thead>";
+      row(line, "th");
+      out += "</thead><tbody>";
+      for (i += 2; i < lines.size() && trim(lines[i]).starts_with('|'); ++i) row(lines[i], "td");
+      out += "</tbody></table>";
+      --i;
+    } else if (line.empty()) {
+      end_paragraph();
+    } else {
+      if (!paragraph.empty()) paragraph += "<br>";
+      escape(paragraph, line);
+    }
+  }
+  end_paragraph();
+}
+
+/// `tag/image/3` -> ("tag", 3); `tag/image` -> ("tag", 0); other tags stay whole.
+inline std::pair<std::string, std::size_t> image_group(const std::string& tag) {
+  if (tag.ends_with("/image")) return {tag.substr(0, tag.size() - 6), 0};
+  const std::size_t at = tag.rfind("/image/");
+  if (at != std::string::npos) {
+    std::size_t index = 0;
+    const char* first = tag.data() + at + 7;
+    const char* last = tag.data() + tag.size();
+    if (auto r = std::from_chars(first, last, index); r.ec == std::errc{} && r.ptr == last) return {tag.substr(0, at), index};
+  }
+  return {tag, 0};
+}
+
+/// Up to `n` indices of [0, size), evenly spaced, always with the last.
+inline std::vector<std::size_t> spaced(std::size_t size, std::size_t n) {
+  std::vector<std::size_t> out;
+  if (size == 0 || n == 0) return out;
+  if (size <= n) {
+    for (std::size_t i = 0; i < size; ++i) out.push_back(i);
+    return out;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = n == 1 ? size - 1 : k * (size - 1) / (n - 1);
+    if (out.empty() || out.back() != i) out.push_back(i);
+  }
+  return out;
+}
+
+inline std::string_view style();   // (the page's CSS and script, at the end of the file)
+inline std::string_view script();
+
+// ----------------------------------------------------------------- the JSON the script draws
+
+inline std::string chart_data(const report_data& d, const report_html_options& o) {
+  std::string j = "{\"smoothing\":";
+  json_number(j, o.smoothing);
+  j += ",\"runs\":";
+  std::size_t index = 0;
+  json_array(j, d.runs, [&](const report_run& r) {
+    j += "{\"name\":", json_string(j, r.name), j += ",\"color\":", json_string(j, run_color(index++)), j += '}';
+  });
+
+  // Scalars: one chart per tag, a series per run that has it.
+  std::map<std::string, std::vector<std::size_t>> tags;
+  for (std::size_t r = 0; r < d.runs.size(); ++r)
+    for (const auto& [tag, points] : d.runs[r].scalars) tags[tag].push_back(r);
+  j += ",\"scalars\":[";
+  bool first_tag = true;
+  for (const auto& tag_runs : tags) {  // (no structured bindings: clang < 16 cannot capture them)
+    const std::string& tag = tag_runs.first;
+    const std::vector<std::size_t>& runs = tag_runs.second;
+    if (!std::exchange(first_tag, false)) j += ',';
+    j += "{\"tag\":", json_string(j, tag), j += ",\"series\":";
+    json_array(j, runs, [&](std::size_t r) {
+      const auto& points = d.runs[r].scalars.at(tag);
+      std::vector<double> values;
+      for (const auto& p : points) values.push_back(p.value);
+      const std::vector<double> smoothed = smooth(values, o.smoothing);
+      j += "{\"run\":", json_integer(j, static_cast<std::int64_t>(r)), j += ",\"steps\":";
+      json_array(j, points, [&](const auto& p) { json_integer(j, p.step); });
+      j += ",\"values\":";
+      json_array(j, values, [&](double v) { json_number(j, v); });
+      j += ",\"smoothed\":";
+      json_array(j, smoothed, [&](double v) { json_number(j, v); });
+      j += '}';
+    });
+    j += '}';
+  }
+  j += ']';
+
+  // Histograms: one chart per run and tag, steps sampled, each redrawn over common bins.
+  j += ",\"histograms\":[";
+  bool first_histogram = true;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    for (const auto& tag_points : d.runs[r].histograms) {
+      const std::string& tag = tag_points.first;
+      const auto& points = tag_points.second;
+      std::vector<std::size_t> chosen;
+      for (std::size_t i : spaced(points.size(), o.max_histogram_steps))
+        if (points[i].value.num > 0) chosen.push_back(i);
+      if (chosen.empty()) continue;
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (std::size_t i : chosen) lo = std::min(lo, points[i].value.min), hi = std::max(hi, points[i].value.max);
+      if (!std::isfinite(lo) || !std::isfinite(hi)) continue;
+      if (!(hi > lo)) {
+        const double pad = std::max(std::abs(lo) * 0.1, 0.5);
+        lo -= pad, hi += pad;
+      }
+      if (!std::exchange(first_histogram, false)) j += ',';
+      j += "{\"tag\":", json_string(j, tag), j += ",\"run\":", json_integer(j, static_cast<std::int64_t>(r));
+      j += ",\"lo\":", json_number(j, lo, 9), j += ",\"hi\":", json_number(j, hi, 9), j += ",\"steps\":";
+      json_array(j, chosen, [&](std::size_t i) { json_integer(j, points[i].step); });
+      j += ",\"counts\":";
+      json_array(j, chosen, [&](std::size_t i) {
+        json_array(j, rebin(points[i].value, lo, hi, o.histogram_bins), [&](double c) { json_number(j, c, 4); });
+      });
+      j += '}';
+    }
+  }
+  j += "]}";
+  return j;
+}
+
+// ----------------------------------------------------------------- the static sections
+
+inline void legend(std::string& h, const report_data& d) {
+  h += "<div class=\"legend\">";
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    h += "<span class=\"run\"><i style=\"background:";
+    h += run_color(r);
+    h += "\"></i>";
+    escape(h, d.runs[r].name);
+    h += "</span>";
+  }
+  h += "</div>";
+}
+
+inline void run_heading(std::string& h, const report_data& d, std::size_t r) {
+  h += "<span class=\"run\"><i style=\"background:";
+  h += run_color(r);
+  h += "\"></i>";
+  escape(h, d.runs[r].name);
+  h += "</span>";
+}
+
+inline void text_section(std::string& h, const report_data& d) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    for (const auto& [tag, points] : d.runs[r].texts) {
+      const auto& last = points.back();
+      cards += "<div class=\"card text\" data-tag=\"" + escaped(tag) + "\"><h3>" + escaped(tag) + "</h3>";
+      cards += "<div class=\"sub\">";
+      run_heading(cards, d, r);
+      cards += " step " + std::to_string(last.step) + "</div>";
+      markdown(cards, last.value);
+      cards += "</div>";
+    }
+  }
+  if (!cards.empty()) h += "<section id=\"text\"><h2>Text</h2><div class=\"grid wide\">" + cards + "</div></section>";
+}
+
+inline void image_section(std::string& h, const report_data& d, const report_html_options& o) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    // group -> step -> (index, image)
+    std::map<std::string, std::map<std::int64_t, std::vector<std::pair<std::size_t, const image_proto*>>>> groups;
+    for (const auto& [tag, points] : d.runs[r].images) {
+      const auto [group, index] = image_group(tag);
+      for (const auto& p : points) groups[group][p.step].emplace_back(index, &p.value);
+    }
+    for (auto& [group, steps] : groups) {
+      cards += "<div class=\"card images\" data-tag=\"" + escaped(group) + "\"><h3>" + escaped(group) + "</h3>";
+      cards += "<div class=\"sub\">";
+      run_heading(cards, d, r);
+      if (steps.size() > o.max_image_steps)
+        cards += " the last " + std::to_string(o.max_image_steps) + " of " + std::to_string(steps.size()) + " steps";
+      cards += "</div>";
+      std::size_t shown = 0;
+      for (auto it = steps.rbegin(); it != steps.rend() && shown < o.max_image_steps; ++it, ++shown) {
+        std::sort(it->second.begin(), it->second.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        cards += "<div class=\"image-row\"><span class=\"step\">step " + std::to_string(it->first) + "</span>";
+        for (const auto& [index, im] : it->second) {
+          const std::int64_t w = im->width > 0 && im->width <= 4096 ? im->width : 64;
+          const std::int64_t scale = w <= 48 ? 3 : w <= 96 ? 2 : 1;
+          cards += "<img alt=\"" + escaped(group) + " " + std::to_string(index) + "\" width=\"" +
+                   std::to_string(std::min<std::int64_t>(w * scale, 320)) + "\" src=\"data:";
+          cards += image_mime(im->encoded);
+          cards += ";base64," + base64(im->encoded) + "\">";
+        }
+        cards += "</div>";
+      }
+      cards += "</div>";
+    }
+  }
+  if (!cards.empty()) h += "<section id=\"images\"><h2>Images</h2><div class=\"grid\">" + cards + "</div></section>";
+}
+
+inline void audio_section(std::string& h, const report_data& d) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    for (const auto& [tag, points] : d.runs[r].audio) {
+      const auto& last = points.back();
+      cards += "<div class=\"card audio\" data-tag=\"" + escaped(tag) + "\"><h3>" + escaped(tag) + "</h3><div class=\"sub\">";
+      run_heading(cards, d, r);
+      cards += " step " + std::to_string(last.step) + "</div><audio controls src=\"data:";
+      escape(cards, last.value.content_type.empty() ? "audio/wav" : last.value.content_type);
+      cards += ";base64," + base64(last.value.encoded) + "\"></audio></div>";
+    }
+  }
+  if (!cards.empty()) h += "<section id=\"audio\"><h2>Audio</h2><div class=\"grid\">" + cards + "</div></section>";
+}
+
+inline std::string shape_text(const graph_node& n) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < n.shape.size(); ++i)
+    s += (i ? ", " : "") + (n.shape[i] < 0 ? std::string("?") : std::to_string(n.shape[i]));
+  return s + "]";
+}
+
+inline void graph_section(std::string& h, const report_data& d) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    if (d.runs[r].graph_def.empty()) continue;
+    cards += "<div class=\"card graph\"><h3>Graph</h3><div class=\"sub\">";
+    run_heading(cards, d, r);
+    cards += "</div>";
+    std::vector<graph_node> nodes;
+    try {
+      nodes = graph_nodes(d.runs[r].graph_def);
+    } catch (const staticflow::error& e) {
+      cards += "<p class=\"problem\">" + escaped(e.what()) + "</p></div>";
+      continue;
+    }
+    std::string variables;
+    std::uint64_t parameters = 0, count = 0;
+    const auto saturated = [](std::uint64_t a, std::uint64_t b, bool product) {  // (shapes from a file)
+      std::uint64_t r = 0;
+      const bool over = product ? __builtin_mul_overflow(a, b, &r) : __builtin_add_overflow(a, b, &r);
+      return over ? ~std::uint64_t{0} : r;
+    };
+    for (const graph_node& n : nodes) {
+      if (!n.has_shape || (n.op != "VariableV2" && n.op != "Variable" && n.op != "VarHandleOp")) continue;
+      std::uint64_t size = 1;
+      for (std::int64_t x : n.shape) size = saturated(size, x > 0 ? static_cast<std::uint64_t>(x) : 0, true);
+      parameters = saturated(parameters, size, false), ++count;
+      variables += "<tr><td>" + escaped(n.name) + "</td><td>" + shape_text(n) + "</td><td class=\"num\">" +
+                   std::to_string(size) + "</td></tr>";
+    }
+    cards += "<p>" + std::to_string(nodes.size()) + " nodes; " + std::to_string(count) + " variables holding " +
+             std::to_string(parameters) + " parameters</p>";
+    if (!variables.empty())
+      cards += "<table class=\"md\"><thead><tr><th>Variable</th><th>Shape</th><th class=\"num\">Parameters</th></tr>"
+               "</thead><tbody>" + variables + "</tbody></table>";
+    cards += "<details><summary>All nodes</summary><table class=\"md\"><thead><tr><th>Node</th><th>Op</th><th>Inputs</th>"
+             "</tr></thead><tbody>";
+    for (const graph_node& n : nodes) {
+      cards += "<tr><td>" + escaped(n.name) + "</td><td>" + escaped(n.op) + "</td><td>";
+      for (std::size_t i = 0; i < n.inputs.size(); ++i) cards += (i ? ", " : "") + escaped(n.inputs[i]);
+      cards += "</td></tr>";
+    }
+    cards += "</tbody></table></details></div>";
+  }
+  if (!cards.empty()) h += "<section id=\"graphs\"><h2>Graphs</h2><div class=\"grid wide\">" + cards + "</div></section>";
+}
+
+}  // namespace detail::html
+
+/// Writes the report of `data` (see the file comment) to `out`.
+///
+/// **Errors**: invalid_argument for a smoothing weight outside [0, 1] or no histogram bins.
+inline void write_report_html(std::ostream& out, const report_data& data, const report_html_options& options = {}) {
+  namespace html = detail::html;
+  if (!(options.smoothing >= 0 && options.smoothing <= 1))
+    staticflow::detail::fail<invalid_argument>({"sf::summary::write_report_html: smoothing must lie in [0, 1], got ",
+                                                options.smoothing});
+  if (options.histogram_bins == 0)
+    staticflow::detail::fail<invalid_argument>({"sf::summary::write_report_html: histogram_bins must be at least 1"});
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>";
+  html::escape(h, options.title);
+  h += "</title><style>";
+  h += html::style();
+  h += "</style></head><body data-rendered=\"no\"><header><h1>";
+  html::escape(h, options.title);
+  h += "</h1><div class=\"meta\">";
+  html::escape(h, data.logdir.string());
+  h += " &middot; " + std::to_string(data.runs.size()) + (data.runs.size() == 1 ? " run" : " runs");
+  h += " &middot; smoothing ";
+  html::json_number(h, options.smoothing, 3);
+  h += "</div>";
+  html::legend(h, data);
+  h += "</header><main>";
+  if (!data.problems.empty()) {
+    h += "<section id=\"problems\"><h2>Problems reading the logs</h2><ul>";
+    for (const std::string& p : data.problems) h += "<li>" + html::escaped(p) + "</li>";
+    h += "</ul><p>Everything else in the files was read and is shown below.</p></section>";
+  }
+  h += "<section id=\"scalars-section\"><h2>Scalars</h2><div id=\"scalars\" class=\"grid\"></div></section>";
+  html::text_section(h, data);
+  html::image_section(h, data, options);
+  h += "<section id=\"histograms-section\"><h2>Histograms</h2><div id=\"histograms\" class=\"grid\"></div></section>";
+  html::audio_section(h, data);
+  html::graph_section(h, data);
+  h += "</main><div id=\"tip\"></div><script type=\"application/json\" id=\"board-data\">";
+  h += html::chart_data(data, options);
+  h += "</script><script>";
+  h += html::script();
+  h += "</script></body></html>\n";
+  out << h;
+}
+
+namespace detail::html {
+
+inline std::string_view style() {
+  return R"css(
+:root{--fg:#212121;--muted:#6b6b6b;--line:#e0e0e0;--bg:#f5f5f5;--card:#fff}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.4 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{position:sticky;top:0;z-index:2;background:#263238;color:#fff;padding:10px 20px;box-shadow:0 1px 4px rgba(0,0,0,.25)}
+header h1{margin:0;font-size:20px;font-weight:500}
+header .meta{font-size:12px;opacity:.9}
+.legend{margin-top:6px;display:flex;flex-wrap:wrap;gap:4px 16px}
+.run{white-space:nowrap}
+.run i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+main{padding:8px 20px 40px}
+h2{font-size:17px;font-weight:500;margin:22px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:14px}
+.grid.wide{grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}
+.card{background:var(--card);border-radius:4px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:10px 12px;min-width:0;overflow:auto}
+.card h3{margin:0 0 4px;font-size:14px;font-weight:600;word-break:break-all}
+.sub{font-size:12px;color:var(--muted);margin-bottom:6px}
+svg.chart{width:100%;height:auto;display:block}
+svg .axis{stroke:#bdbdbd;stroke-width:1}
+svg .grid-line{stroke:#eee;stroke-width:1}
+svg text{font-size:10.5px;fill:#757575}
+svg .line{fill:none;stroke-linejoin:round;stroke-linecap:round}
+svg .raw{stroke-width:1;opacity:.3}
+svg .smoothed{stroke-width:1.7}
+svg .ridge{stroke-width:.7}
+svg .cursor{stroke:#9e9e9e;stroke-dasharray:3 3}
+#tip{position:fixed;pointer-events:none;display:none;background:rgba(33,33,33,.92);color:#fff;font-size:12px;padding:6px 8px;border-radius:3px;z-index:3}
+#tip td{padding:0 6px 0 0}
+#tip i{display:inline-block;width:9px;height:9px;margin-right:4px}
+table.md{border-collapse:collapse;font:12.5px/1.35 ui-monospace,"DejaVu Sans Mono",Menlo,monospace;margin:6px 0}
+table.md th,table.md td{border-bottom:1px solid var(--line);padding:3px 10px 3px 0;text-align:left;vertical-align:top}
+table.md .num{text-align:right}
+.image-row{display:flex;align-items:center;gap:6px;margin:4px 0;flex-wrap:wrap}
+.image-row .step{font-size:11px;color:var(--muted);width:72px}
+.image-row img{image-rendering:pixelated;border:1px solid var(--line);background:#000}
+#problems{background:#fff3e0;border-left:4px solid #e65100;padding:4px 14px;margin-top:14px}
+#problems li,.problem{color:#b71c1c;font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+details summary{cursor:pointer;color:var(--muted);margin:6px 0}
+.empty{color:var(--muted)}
+)css";
+}
+
+inline std::string_view script() {
+  return R"js(
+(function () {
+  'use strict';
+  const NS = 'http://www.w3.org/2000/svg';  // the SVG namespace name (nothing is fetched)
+  const W = 460, H = 260;
+  const data = JSON.parse(document.getElementById('board-data').textContent);
+  const tip = document.getElementById('tip');
+
+  function svg(name, attrs, parent) {
+    const e = document.createElementNS(NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function html(name, cls, parent, text) {
+    const e = document.createElement(name);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  const finite = (v) => v !== null && Number.isFinite(v);
+  function fmt(v) {
+    const a = Math.abs(v);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+    return String(+v.toPrecision(4));
+  }
+  function ticks(lo, hi, n) {
+    const span = hi - lo;
+    if (!(span > 0)) return [lo];
+    const raw = span / n, mag = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / mag;
+    const step = (f >= 7.5 ? 10 : f >= 3.5 ? 5 : f >= 1.5 ? 2 : 1) * mag;
+    const out = [];
+    for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+    return out;
+  }
+  function scale(d0, d1, r0, r1) {
+    const k = d1 > d0 ? (r1 - r0) / (d1 - d0) : 0;
+    return (v) => r0 + (v - d0) * k;
+  }
+  function padded(lo, hi) {
+    if (!(hi > lo)) { const p = lo !== 0 ? Math.abs(lo) * 0.05 : 0.5; return [lo - p, hi + p]; }
+    const p = (hi - lo) * 0.05;
+    return [lo - p, hi + p];
+  }
+  function axes(g, m, xd, yd, sx, sy, xlabels) {
+    for (const v of ticks(yd[0], yd[1], 5)) {
+      svg('line', {x1: m.l, x2: W - m.r, y1: sy(v), y2: sy(v), class: 'grid-line'}, g);
+      svg('text', {x: m.l - 6, y: sy(v) + 3.5, 'text-anchor': 'end'}, g).textContent = fmt(v);
+    }
+    for (const v of ticks(xd[0], xd[1], 5).filter(Number.isInteger)) {  // steps
+      svg('line', {x1: sx(v), x2: sx(v), y1: H - m.b, y2: H - m.b + 4, class: 'axis'}, g);
+      svg('text', {x: sx(v), y: H - m.b + 15, 'text-anchor': 'middle'}, g).textContent = xlabels(v);
+    }
+    svg('line', {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis'}, g);
+  }
+  // "M x y L x y ..." over the finite points; a non-finite value lifts the pen.
+  function line(xs, ys, sx, sy) {
+    let d = '', pen = false, n = 0;
+    for (let i = 0; i < xs.length; i++) {
+      if (!finite(ys[i])) { pen = false; continue; }
+      d += (pen ? 'L' : 'M') + sx(xs[i]).toFixed(1) + ' ' + sy(ys[i]).toFixed(1);
+      pen = true;
+      n++;
+    }
+    return [d, n];
+  }
+  function nearest(steps, x) {
+    let lo = 0, hi = steps.length - 1;
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (steps[mid] <= x) lo = mid; else hi = mid; }
+    return Math.abs(steps[hi] - x) < Math.abs(steps[lo] - x) ? hi : lo;
+  }
+  function card(parent, title, tag) {
+    const c = html('div', 'card', parent);
+    c.dataset.tag = tag;
+    html('h3', '', c, title);
+    return c;
+  }
+
+  let drawn = 0;
+  function scalarChart(parent, chart) {
+    const c = card(parent, chart.tag, chart.tag);
+    const m = {l: 56, r: 14, t: 10, b: 28};
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const s of chart.series) {
+      for (const x of s.steps) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); }
+      for (const y of s.values) if (finite(y)) { y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+    }
+    if (!(y1 >= y0)) { y0 = 0; y1 = 1; }
+    const xd = x1 > x0 ? [x0, x1] : [x0 - 1, x0 + 1], yd = padded(y0, y1);
+    const sx = scale(xd[0], xd[1], m.l, W - m.r), sy = scale(yd[0], yd[1], H - m.b, m.t);
+    const root = svg('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart scalar-chart', 'data-tag': chart.tag}, c);
+    axes(svg('g', {}, root), m, xd, yd, sx, sy, fmt);
+    for (const s of chart.series) {
+      const run = data.runs[s.run];
+      const g = svg('g', {'data-run': run.name}, root);
+      for (const [cls, ys] of [['raw', s.values], ['smoothed', s.smoothed]]) {
+        const [d, n] = line(s.steps, ys, sx, sy);
+        svg('path', {d: d, class: 'line ' + cls, stroke: run.color, 'data-run': run.name, 'data-points': n}, g);
+      }
+      if (s.steps.length <= 30)
+        s.steps.forEach((x, i) => {
+          if (finite(s.smoothed[i])) svg('circle', {cx: sx(x), cy: sy(s.smoothed[i]), r: 2.6, fill: run.color}, g);
+        });
+    }
+    const cursor = svg('line', {y1: m.t, y2: H - m.b, class: 'cursor', visibility: 'hidden'}, root);
+    root.addEventListener('mousemove', (ev) => {
+      const r = root.getBoundingClientRect();
+      const px = (ev.clientX - r.left) * W / r.width;
+      const step = xd[0] + (px - m.l) / (W - m.l - m.r) * (xd[1] - xd[0]);
+      let rows = '';
+      let at = null;
+      for (const s of chart.series) {
+        const i = nearest(s.steps, step), run = data.runs[s.run];
+        if (at === null) at = s.steps[i];
+        rows += `<tr><td><i style="background:${run.color}"></i>${run.name.replace(/</g, '&lt;')}</td>` +
+                `<td>${finite(s.smoothed[i]) ? fmt(s.smoothed[i]) : s.smoothed[i]}</td>` +
+                `<td>${finite(s.values[i]) ? fmt(s.values[i]) : s.values[i]}</td><td>step ${s.steps[i]}</td></tr>`;
+      }
+      cursor.setAttribute('x1', sx(at)); cursor.setAttribute('x2', sx(at));
+      cursor.setAttribute('visibility', 'visible');
+      tip.innerHTML = '<table><tr><td>run</td><td>smoothed</td><td>value</td><td></td></tr>' + rows + '</table>';
+      tip.style.display = 'block';
+      tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + 'px';
+      tip.style.top = (ev.clientY + 14) + 'px';
+    });
+    root.addEventListener('mouseleave', () => { tip.style.display = 'none'; cursor.setAttribute('visibility', 'hidden'); });
+    drawn++;
+  }
+
+  function mix(hex, t) {  // the run colour mixed with white: t = 0 white, 1 the colour
+    const v = parseInt(hex.slice(1), 16), c = [v >> 16, (v >> 8) & 255, v & 255];
+    return 'rgb(' + c.map((x) => Math.round(255 + (x - 255) * t)).join(',') + ')';
+  }
+  function histogramChart(parent, h) {
+    const run = data.runs[h.run];
+    const c = card(parent, h.tag, h.tag);
+    const sub = html('div', 'sub', c);
+    const r = html('span', 'run', sub, run.name);
+    const sw = html('i', '', null);
+    sw.style.background = run.color;
+    r.prepend(sw);
+    const m = {l: 14, r: 58, t: 8, b: 28};
+    const n = h.steps.length, bins = h.counts[0].length, plot = H - m.t - m.b;
+    const peak = n > 1 ? plot * 0.42 : plot * 0.9, gap = n > 1 ? (plot - peak) / (n - 1) : 0;
+    let max = 0;
+    for (const row of h.counts) for (const v of row) max = Math.max(max, v);
+    if (!(max > 0)) max = 1;
+    const sx = scale(h.lo, h.hi, m.l, W - m.r), width = (h.hi - h.lo) / bins;
+    const root = svg('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart histogram-chart', 'data-tag': h.tag,
+                             'data-run': run.name}, c);
+    const g = svg('g', {}, root);
+    for (const v of ticks(h.lo, h.hi, 5)) {
+      svg('line', {x1: sx(v), x2: sx(v), y1: H - m.b, y2: H - m.b + 4, class: 'axis'}, g);
+      svg('text', {x: sx(v), y: H - m.b + 15, 'text-anchor': 'middle'}, g).textContent = fmt(v);
+    }
+    for (let i = 0; i < n; i++) {
+      const base = m.t + peak + gap * i, t = n > 1 ? i / (n - 1) : 1;
+      let d = `M${sx(h.lo).toFixed(1)} ${base.toFixed(1)}`;
+      for (let k = 0; k < bins; k++)
+        d += `L${sx(h.lo + width * (k + 0.5)).toFixed(1)} ${(base - h.counts[i][k] / max * peak).toFixed(1)}`;
+      d += `L${sx(h.hi).toFixed(1)} ${base.toFixed(1)}Z`;
+      svg('path', {d: d, class: 'ridge', fill: mix(run.color, 0.15 + 0.75 * t), stroke: mix(run.color, 0.5 + 0.5 * t),
+                   'data-step': h.steps[i], 'data-points': bins}, root);
+      if (i === 0 || i === n - 1 || (n > 4 && i === (n >> 1)))
+        svg('text', {x: W - m.r + 6, y: base + 3.5}, root).textContent = 'step ' + h.steps[i];
+    }
+    svg('line', {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis'}, root);
+    drawn++;
+  }
+
+  function section(id, items, draw, none) {
+    const box = document.getElementById(id);
+    if (!items.length) html('p', 'empty', box, none);
+    for (const it of items) draw(box, it);
+  }
+  try {
+    section('scalars', data.scalars, scalarChart, 'No scalars were logged.');
+    section('histograms', data.histograms, histogramChart, 'No histograms were logged.');
+    document.body.dataset.charts = drawn;
+    document.body.dataset.rendered = 'ok';
+  } catch (e) {
+    document.body.dataset.rendered = 'error: ' + e;
+    throw e;
+  }
+})();
+)js";
+}
+
+}  // namespace detail::html
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_REPORT_HTML_HPP
+// ---- end staticflow/summary/report_html.hpp ----
+
 #endif  // STATICFLOW_SUMMARY_HPP
 // ---- end staticflow/summary.hpp ----
+
+// ---- begin staticflow/summary/png_stored.hpp ----
+#ifndef STATICFLOW_SUMMARY_PNG_STORED_HPP
+#define STATICFLOW_SUMMARY_PNG_STORED_HPP
+/// \file
+/// \brief PNG without libpng, for the training log's sample input images: 8-bit pixels in stored
+/// (uncompressed) deflate blocks, so `fit(..., {.logdir})` needs no image library. Images to
+/// keep small (a few MNIST digits: 28 x 28 is 880 bytes); `summary/image.hpp` compresses through
+/// libpng for the rest.
+///
+/// The file (PNG 1.2, RFC 1950/1951): the signature; IHDR (width, height, bit depth 8, colour
+/// type 0 grey, 4 grey + alpha, 2 RGB or 6 RGBA, no interlace); one IDAT holding a zlib stream
+/// (header 78 01, stored blocks of at most 65535 bytes: BFINAL, LEN, ~LEN, the bytes; Adler-32)
+/// of the rows, each after filter byte 0; IEND. Every chunk ends in the CRC-32 of its type and data.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+
+namespace staticflow::summary {
+
+namespace detail {
+
+/// One pixel value as a byte: uint8 as it is; a float in [0, 1] as
+/// `tf.image.convert_image_dtype(x, tf.uint8, saturate=True)` converts it, `trunc(x * 255.5)`
+/// clamped to [0, 255].
+template <class T>
+std::uint8_t to_pixel(T v) {
+  if constexpr (std::is_same_v<T, std::uint8_t>) {
+    return v;
+  } else {
+    const double x = static_cast<double>(v);
+    return static_cast<std::uint8_t>(std::clamp(std::trunc(x * 255.5), 0.0, 255.0));
+  }
+}
+
+/// CRC-32 (ISO-HDLC, reflected polynomial 0xEDB88320), as PNG's chunks carry it.
+inline std::uint32_t png_crc32(std::string_view bytes, std::uint32_t crc = 0) {
+  static const std::array<std::uint32_t, 256> table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t n = 0; n < 256; ++n) {
+      std::uint32_t c = n;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[n] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (char b : bytes) crc = table[(crc ^ static_cast<std::uint8_t>(b)) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+inline void put_be32(std::string& out, std::uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out += static_cast<char>((v >> s) & 0xFF);
+}
+
+inline void png_chunk(std::string& out, std::string_view type, std::string_view data) {
+  put_be32(out, static_cast<std::uint32_t>(data.size()));
+  const std::size_t typed = out.size();
+  out += type;
+  out += data;
+  put_be32(out, png_crc32(std::string_view(out).substr(typed)));
+}
+
+}  // namespace detail
+
+/// A PNG of `height` x `width` 8-bit pixels with `channels` channels (1, 2, 3 or 4), row-major
+/// and interleaved, in stored deflate blocks (see the file comment).
+///
+/// **Errors**: invalid_argument for another channel count, a size above 2^31 - 1 pixels a
+/// side, or a pixel count that is not height * width * channels.
+inline std::string encode_png_stored(std::span<const std::uint8_t> pixels, std::size_t height, std::size_t width,
+                                     std::size_t channels) {
+  static constexpr std::uint8_t colour_type[] = {0, 0, 4, 2, 6};
+  if (channels < 1 || channels > 4 || height > 0x7FFFFFFF || width > 0x7FFFFFFF ||
+      pixels.size() != height * width * channels)
+    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_png_stored: ", pixels.size(), " pixels for ", height,
+                                                " x ", width, " x ", channels,
+                                                " (1 to 4 channels, at most 2^31 - 1 a side)"});
+  std::string raw;  // the rows, each after filter byte 0 (none)
+  raw.reserve(height * (width * channels + 1));
+  for (std::size_t y = 0; y < height; ++y) {
+    raw += '\0';
+    raw.append(reinterpret_cast<const char*>(pixels.data()) + y * width * channels, width * channels);
+  }
+  std::string z = "\x78\x01";  // zlib: deflate, 32 KiB window, no dictionary, check bits
+  std::size_t at = 0;
+  do {
+    const std::size_t n = std::min<std::size_t>(raw.size() - at, 65535);
+    z += static_cast<char>(at + n == raw.size() ? 1 : 0);  // BFINAL, BTYPE 00 (stored)
+    z += static_cast<char>(n & 0xFF), z += static_cast<char>(n >> 8);
+    z += static_cast<char>(~n & 0xFF), z += static_cast<char>((~n >> 8) & 0xFF);
+    z.append(raw, at, n);
+    at += n;
+  } while (at < raw.size());
+  std::uint32_t a = 1, b = 0;  // Adler-32
+  for (char c : raw) a = (a + static_cast<std::uint8_t>(c)) % 65521, b = (b + a) % 65521;
+  detail::put_be32(z, b << 16 | a);
+
+  std::string png = "\x89PNG\r\n\x1a\n";
+  std::string ihdr;
+  detail::put_be32(ihdr, static_cast<std::uint32_t>(width));
+  detail::put_be32(ihdr, static_cast<std::uint32_t>(height));
+  ihdr += static_cast<char>(8), ihdr += static_cast<char>(colour_type[channels]);
+  ihdr += std::string(3, '\0');  // compression, filter, interlace
+  detail::png_chunk(png, "IHDR", ihdr);
+  detail::png_chunk(png, "IDAT", z);
+  detail::png_chunk(png, "IEND", {});
+  return png;
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_PNG_STORED_HPP
+// ---- end staticflow/summary/png_stored.hpp ----
