@@ -17,6 +17,7 @@
 #   install           cmake --install into --prefix (the CTest fixture of the four below)
 #   find_package      find_package(staticflow) from --prefix
 #   pkg_config        staticflow.pc from --prefix
+#   eigen             the README's Eigen program (its app.cpp block), Eigen through pkg-config
 #   cuda              find_package(staticflow COMPONENTS cuda) and app.cu (needs --nvcc; a
 #                     program that finds no GPU exits 77, read here as "compiled, not run")
 # and the checks of the installed package that are not README blocks:
@@ -126,9 +127,21 @@ case "$way" in
     run_steps || fail "the README's commands failed ($?)"
     check_trainer_output ;;
   single_header|add_subdirectory|fetchcontent|find_package|pkg_config)
+    if [ "$way" = pkg_config ] && ! command -v pkg-config >/dev/null 2>&1; then
+      echo "consume (pkg_config): skipped: no pkg-config (Debian: pkgconf)"
+      exit 77
+    fi
     extract "$way"
     run_steps || fail "the README's commands failed ($?)"
     check_trainer_output ;;
+  eigen)
+    if ! pkg-config --exists eigen3 2>/dev/null; then
+      echo "consume (eigen): skipped: no Eigen 3 (pkg-config eigen3; Debian: libeigen3-dev)"
+      exit 77
+    fi
+    extract eigen
+    run_steps || fail "the README's Eigen program failed ($?)"
+    grep -q "^w = \[" "$work/log" || fail "the Eigen program printed no weights" ;;
   install)
     rm -rf "$prefix"
     extract install
