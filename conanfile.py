@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Conan 2 recipe: staticflow as a header-only package, its CMake targets as components.
-#   conan create . -nr                       (test_package/ builds and runs the trainer)
-#   conan create . -nr -o "&:image=True"     (staticflow::image: libjpeg-turbo, libpng)
+#   conan create . -nr -s compiler.cppstd=20 (test_package/ builds and runs the trainer)
+#   ... -o "&:image=True"                    (staticflow::image: libjpeg-turbo, libpng)
 # package() is the project's own cmake --install (tests/package/consume.sh, way conan_layout,
 # checks that tree against cmake --install's without conan).
 import os

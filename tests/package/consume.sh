@@ -63,6 +63,7 @@ done
 [ -n "$prefix" ] || prefix="$work/prefix"
 fail() { echo "consume ($way): $*" >&2; exit 1; }
 
+cmake=$(command -v "$cmake") || { echo "consume: no cmake '$cmake'" >&2; exit 2; }
 rm -rf "$work"
 mkdir -p "$work/bin"
 # The README's `c++` and `cmake` are the ones this build uses.
@@ -333,7 +334,7 @@ case "$way" in
   vcpkg)
     command -v vcpkg >/dev/null 2>&1 || { echo "consume (vcpkg): skipped: no vcpkg on PATH"; exit 77; }
     vcpkg_exe=$(command -v vcpkg)
-    real_cmake=$(command -v "$cmake")
+    real_cmake=$cmake
     : "${VCPKG_ROOT:=$(dirname "$vcpkg_exe")}"
     : "${VCPKG_DOWNLOADS:=$work/downloads}"  # keep a reviewer's cache when one is set
     mkdir -p "$VCPKG_DOWNLOADS"
