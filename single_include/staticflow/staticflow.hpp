@@ -20,9 +20,19 @@
 /// \file
 /// \brief Version, the host/device function macro and library-wide switches.
 
-#define SF_VERSION_MAJOR 0
-#define SF_VERSION_MINOR 1
-#define SF_VERSION_PATCH 0
+// The one place the version is written: CMake's project(VERSION), staticflowConfigVersion.cmake
+// and staticflow.pc read it from these three lines (cmake/StaticflowPackage.cmake), and the
+// package tests check that what each consumer builds against says the same.
+#define STATICFLOW_VERSION_MAJOR 0
+#define STATICFLOW_VERSION_MINOR 1
+#define STATICFLOW_VERSION_PATCH 0
+/// The version as one number, major * 10000 + minor * 100 + patch (0.1.0 is 100).
+#define STATICFLOW_VERSION \
+  (STATICFLOW_VERSION_MAJOR * 10000 + STATICFLOW_VERSION_MINOR * 100 + STATICFLOW_VERSION_PATCH)
+// The short spellings, kept for code that used them.
+#define SF_VERSION_MAJOR STATICFLOW_VERSION_MAJOR
+#define SF_VERSION_MINOR STATICFLOW_VERSION_MINOR
+#define SF_VERSION_PATCH STATICFLOW_VERSION_PATCH
 
 // SF_HD marks functions that run on both the host and a CUDA device. Outside
 // nvcc it expands to nothing, so host-only users never need CUDA installed.

@@ -21,6 +21,9 @@
 #                               folder, app.cpp and app the extracted program. Every other word is
 #                               used exactly as written, so the flags tested are the flags shown.
 #
+#   <!-- package: WAY... [FILE] -->  a block that tests/package/consume.sh runs (or writes to FILE)
+#                               for each WAY of consuming staticflow; ignored here.
+#
 # A ```cpp (or c++, cxx) block with neither program nor fragment marker fails the test, as does
 # a fragment of an unknown program, a missing compile command, a failed compile or run.
 # POSIX sh + awk, as scripts/amalgamate.
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     --readme) readme=$2; shift ;;
     --cxx) cxx=$2; shift ;;
     --work) work=$2; shift ;;
-    -h|--help) sed -n '3,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "check_readme: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -80,6 +83,8 @@ inblock {
     if (lang != "sh") { err("the compile command is not a sh block"); next }
     if (have_command) { err("a second compile command"); next }
     have_command = 1; file = out "/compile-command.txt"; printf "" > file
+  } else if (m ~ /^<!-- package: [^>]+ -->$/) {
+    # a block of "Using it in your project": tests/package/consume.sh runs it
   } else if (lang ~ /^(cpp|c\+\+|cxx)$/) {
     err("a cpp block without <!-- program: NAME --> or <!-- fragment of: NAME --> before it")
   } else if (m ~ /^<!--/) {
