@@ -462,7 +462,7 @@ class mpi_data_parallel final : public gradient_hook {
     last_seen_[id] = ++sequence_;
     if (!armed_) return;
     const double t0 = MPI_Wtime();
-    const int e = entry_of_[id];
+    const int e = id < entry_of_.size() ? entry_of_[id] : -1;
     if (e >= 0 && arrivals_[id] == entries_[static_cast<std::size_t>(e)].expected) {
       pack(static_cast<std::size_t>(e));
       start_ready_buckets(true);
