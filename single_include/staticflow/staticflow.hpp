@@ -3159,7 +3159,10 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     auto target = [&](const auto& child, const auto& view, auto&& run) {
       using C = std::remove_cvref_t<decltype(child)>;
       if constexpr (requires { child.grad; }) {
-        if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
+        if (child.grad) {
+          run(child.grad, child.first_gradient() ? T(0) : T(1));
+          if constexpr (requires { ctx.arrived(child.state); }) ctx.arrived(child.state);
+        }
       } else {
         auto d = ctx.tmp.template make<T, typename C::shape_type>(view.dims());
         run(d.data(), T(0));
@@ -10696,6 +10699,18 @@ namespace staticflow {
 /// far is the run's row-sparse record (core/indexed_slices.hpp), not in the buffer.
 enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2, rows = 3 };
 
+/// Told of every gradient a backward pass writes into, or adds to, a variable's buffer, right
+/// after the write (the buffer's `gradient_state` identifies the variable to the session that
+/// owns the flags). Data-parallel training (`staticflow/dist/`) starts reducing a variable's
+/// gradient as soon as its last contribution has arrived, while the pass goes on below it.
+class gradient_listener {
+ public:
+  virtual void arrived(const gradient_state* state) = 0;
+
+ protected:
+  ~gradient_listener() = default;
+};
+
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
 /// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
 /// the variable's name (for the messages of device_config::check_numerics; may be null).
@@ -10761,6 +10776,7 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
       if (ctx.tmp.checks_numerics())
         staticflow::detail::check_finite<P>(grad, value.size(), "the gradient of variable ", "",
                                             name ? std::string_view(*name) : std::string_view("(unnamed)"));
+    if constexpr (requires { ctx.arrived(state); }) ctx.arrived(state);
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {
@@ -11174,6 +11190,11 @@ void flush(const N& node, grad_context<P>& ctx) {
 template <class P>
 struct grad_context {
   workspace<P>& tmp;
+  gradient_listener* listener = nullptr;  ///< told of each write into a variable's gradient (may be null)
+  /// A variable's gradient buffer (flagged by `state`) has just been written or added to.
+  void arrived(const gradient_state* state) const {
+    if (listener && state) listener->arrived(state);
+  }
   /// Sends `g` (the gradient of the sum of the root) on into `child`: each node's own
   /// `backward` says where it goes (expr/node.hpp). A gradient in a broadcast result's shape is
   /// first summed back to `child`'s. Which paths lead to variables is known at compile time;
@@ -11197,12 +11218,13 @@ struct grad_context {
 };
 
 /// Runs the backward pass of a prepared scalar-or-tensor expression, seeding it with ones
-/// (the gradient of the sum of its elements, as `tf.gradients` does).
+/// (the gradient of the sum of its elements, as `tf.gradients` does). `listener`, when given,
+/// hears of every write into a variable's gradient buffer.
 template <class P, class N>
-void backward(const N& prepared, workspace<P>& tmp) {
+void backward(const N& prepared, workspace<P>& tmp, gradient_listener* listener = nullptr) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
-  grad_context<P> ctx{tmp};
+  grad_context<P> ctx{tmp, listener};
   ctx.propagate(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()));
 }
 
@@ -12122,6 +12144,44 @@ constexpr std::size_t feed_index() {
 #endif  // STATICFLOW_GRAPH_FEED_HPP
 // ---- end staticflow/graph/feed.hpp ----
 
+// ---- begin staticflow/graph/gradient_hook.hpp ----
+#ifndef STATICFLOW_GRAPH_GRADIENT_HOOK_HPP
+#define STATICFLOW_GRAPH_GRADIENT_HOOK_HPP
+/// \file
+/// \brief `gradient_hook`: what sees a training step's gradients between the backward pass and
+/// the update. Data-parallel training is one: it averages the gradients across replicas
+/// (`staticflow/dist/replicated.hpp`) or MPI processes (`staticflow/dist/mpi.hpp`), so that
+/// every copy of the model applies the same update (Horovod's DistributedOptimizer, TF's
+/// MirroredStrategy).
+
+#include <span>
+
+
+namespace staticflow {
+
+/// Installed on a session with `session::set_gradient_hook`, it is called by every run that
+/// computes gradients for an update: `minimize`'s train op and `compute_gradients` (so that
+/// `grads_and_vars` and an `apply_gradients` that follows see what the hook left).
+/// `sf::gradients(loss, x)` does not call it.
+class gradient_hook {
+ public:
+  virtual ~gradient_hook() = default;
+  /// During the backward pass, right after a gradient was written into or added to `v`'s slot
+  /// (`s.grad_slot(v)`): once per contribution, so a variable that the loss reads twice hears
+  /// twice. A hook can start reducing a gradient whose last contribution has arrived, while the
+  /// pass goes on below it. The default does nothing.
+  virtual void on_gradient_arrival(session_state& /*s*/, const variable_base& /*v*/) {}
+  /// After the backward pass, before the update (or before compute_gradients returns): every
+  /// gradient of `vars` (the trainable variables the loss reads, in creation order) is complete
+  /// in its slot, and the hook may replace it in place (`s.grad_slot(v).data`, device memory
+  /// unless `s.host_memory()`). An exception thrown here stops the run before any update.
+  virtual void on_gradients(session_state& s, std::span<const variable_base* const> vars) = 0;
+};
+
+}  // namespace staticflow
+#endif  // STATICFLOW_GRAPH_GRADIENT_HOOK_HPP
+// ---- end staticflow/graph/gradient_hook.hpp ----
+
 // ---- begin staticflow/graph/run_ops.hpp ----
 #ifndef STATICFLOW_GRAPH_RUN_OPS_HPP
 #define STATICFLOW_GRAPH_RUN_OPS_HPP
@@ -12520,6 +12580,17 @@ class session final : public session_state {
     return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
+  /// Installs `hook` (not owned; nullptr removes it): every later run of a train op or of
+  /// compute_gradients hands it the gradients between the backward pass and the update (see
+  /// gradient_hook). Data-parallel training installs one; a soft-placed session passes it on to
+  /// the host session that does its work.
+  void set_gradient_hook(gradient_hook* hook) {
+    hook_ = hook;
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) fallback_->set_gradient_hook(hook);
+  }
+  gradient_hook* get_gradient_hook() const { return hook_; }
+
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
   std::size_t workspace_blocks() {
     return placed([](auto& s) { return s.tmp_.blocks(); });
@@ -12680,10 +12751,34 @@ class session final : public session_state {
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
     auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
     auto loss_value = loss_to_host(prepared);
-    autodiff::backward(prepared, tmp_);
+    if (!hook_) {
+      autodiff::backward(prepared, tmp_);
+      zero_unreached_gradients(loss);
+      return loss_value;
+    }
+    arrivals listener{this};
+    autodiff::backward(prepared, tmp_, &listener);
     zero_unreached_gradients(loss);
+    hooked_.clear();
+    for_each_unique_variable(loss, [&](const auto& v) {
+      if constexpr (floating_element<typename std::remove_cvref_t<decltype(v)>::value_type>)
+        if (v.def->id() < wanted_.size() && wanted_[v.def->id()] != gradient_state::not_wanted) hooked_.push_back(v.def);
+    });
+    std::sort(hooked_.begin(), hooked_.end(),
+              [](const variable_base* a, const variable_base* b) { return a->id() < b->id(); });
+    hook_->on_gradients(*this, hooked_);
     return loss_value;
   }
+  /// Tells the hook of each gradient the backward pass writes (the flag's place in `wanted_` is
+  /// the variable's id).
+  struct arrivals final : gradient_listener {
+    session* s;
+    explicit arrivals(session* owner) : s(owner) {}
+    void arrived(const gradient_state* state) override {
+      const auto id = static_cast<std::size_t>(state - s->wanted_.data());
+      if (id < s->wanted_.size()) s->hook_->on_gradient_arrival(*s, *s->graph_->global_variables()[id]);
+    }
+  };
 
   template <class Opt, class Loss>
   void apply_step(const Opt& opt, const void* identity, const Loss& loss,
@@ -13039,6 +13134,8 @@ class session final : public session_state {
   bool rows_run_ = false;                   ///< the run in progress accepts gradients as rows
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
+  gradient_hook* hook_ = nullptr;               ///< sees the gradients before each update (not owned)
+  std::vector<const variable_base*> hooked_;  ///< the variables handed to the hook, reused
 };
 
 }  // namespace staticflow
@@ -17977,6 +18074,7 @@ inline idx_array read_idx(const std::filesystem::path& path, const idx_expectati
 /// 172 MB as float); batches are converted to float in [0, 1] on the way out,
 /// into plain buffers, so this layer does not depend on the tensor type.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -18090,6 +18188,33 @@ class dataset {
   /// Floats per example in a label buffer: num_classes() if one_hot, else 1.
   std::size_t label_size() const noexcept { return options_.one_hot ? options_.num_classes : 1; }
   const dataset_options& options() const noexcept { return options_; }
+
+  /// The `index`-th of `count` disjoint parts of the examples, for one process of a
+  /// data-parallel run (TF's Dataset.shard, Horovod's per-rank data): the examples
+  /// index, index + count, index + 2 count, ... of the original order, below
+  /// count * floor(num_examples() / count), so every shard holds the same number of examples and
+  /// every process takes the same number of steps per epoch (a remainder of fewer than `count`
+  /// examples is left out). The shard starts at the beginning of an epoch, with the same
+  /// options but the shuffle seed `options().seed + index`, so that shards do not shuffle in
+  /// step with one another; `shard(0, 1)` is a fresh copy of this data set.
+  /// **Errors**: invalid_argument when count is 0, index >= count, or count > num_examples().
+  dataset shard(std::size_t index, std::size_t count) const {
+    if (count == 0 || index >= count || count > num_examples())
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::dataset::shard: shard ", index, " of ", count,
+                                                  " of ", num_examples(), " examples (need index < count <= ",
+                                                  "num_examples())"});
+    const std::size_t per = num_examples() / count;
+    std::vector<std::uint8_t> images(per * image_size_), labels(per);
+    for (std::size_t i = 0; i < per; ++i) {
+      const std::size_t e = index + i * count;
+      std::copy_n(images_.begin() + static_cast<std::ptrdiff_t>(e * image_size_), image_size_,
+                  images.begin() + static_cast<std::ptrdiff_t>(i * image_size_));
+      labels[i] = labels_[e];
+    }
+    dataset_options o = options_;
+    o.seed += index;
+    return dataset(std::move(images), std::move(labels), image_size_, o);
+  }
 
   /// Raw pixels, num_examples() x image_size(), original order.
   const std::vector<std::uint8_t>& images() const noexcept { return images_; }
@@ -19350,6 +19475,10 @@ struct fit_options {
   /// An observer of training instead of (or beside) `logdir`: see `fit_observer`.
   std::shared_ptr<fit_observer> log = {};
   std::size_t log_every_steps = 100;  ///< how often `log` / `logdir` hear of a step
+  /// False in every process of a data-parallel run but the chief (MPI rank 0, TF's is_chief):
+  /// such a process restores the checkpoint_dir's latest checkpoint like the chief, but saves
+  /// none, and writes no logs (`logdir`, `log`), so that one process writes each file.
+  bool chief = true;
 };
 
 namespace detail {
@@ -19572,7 +19701,7 @@ class classifier {
   class fit_log {
    public:
     fit_log(classifier& c, const fit_options& o, std::size_t step) : c_(c), every_(o.log_every_steps) {
-      if (o.logdir.empty() && !o.log) return;
+      if (!o.chief || (o.logdir.empty() && !o.log)) return;
       if (every_ == 0)
         staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: log_every_steps must be at least 1"});
       c_.logs_.clear();
@@ -19653,7 +19782,8 @@ class classifier {
   class checkpoints {
    public:
     checkpoints(classifier& c, const fit_options& o)
-        : c_(c), every_(o.save_every_steps), prefix_(o.checkpoint_dir.empty() ? "" : o.checkpoint_dir + "/model.ckpt") {
+        : c_(c), every_(o.save_every_steps), prefix_(o.checkpoint_dir.empty() ? "" : o.checkpoint_dir + "/model.ckpt"),
+          writes_(o.chief) {
       if (prefix_.empty()) return;
       saver_.emplace(train::saver_options{.max_to_keep = o.max_to_keep});
       if (const auto last = train::latest_checkpoint(o.checkpoint_dir)) {
@@ -19665,10 +19795,10 @@ class classifier {
     }
     std::size_t resumed_step() const { return static_cast<std::size_t>(c_.session_.read_scalar(c_.global_step_)); }
     void after_step(std::size_t step) {
-      if (saver_ && every_ && step % every_ == 0) save(step);
+      if (saver_ && writes_ && every_ && step % every_ == 0) save(step);
     }
     void at_end(std::size_t step) {
-      if (saver_ && step != saved_) save(step);
+      if (saver_ && writes_ && step != saved_) save(step);
     }
 
    private:
@@ -19679,6 +19809,7 @@ class classifier {
     classifier& c_;
     std::size_t every_;
     std::string prefix_;
+    bool writes_;  ///< the chief: saves (the others only restore)
     std::optional<train::saver> saver_;
     std::size_t saved_ = 0;
   };
@@ -24675,6 +24806,345 @@ class quantized_matrix {
 }  // namespace staticflow
 #endif  // STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
 // ---- end staticflow/device/host/quantized.hpp ----
+
+// ---- begin staticflow/dist/replicated.hpp ----
+#ifndef STATICFLOW_DIST_REPLICATED_HPP
+#define STATICFLOW_DIST_REPLICATED_HPP
+/// \file
+/// \brief `replicated<P>`: one copy of a training step per device in one process (TF 1.x's
+/// tower pattern, MirroredStrategy): each replica is a session of the same graph on its own
+/// device, each step's batch is split between them, their gradients are averaged, and every
+/// replica applies the same update, so that all hold identical variables after every step.
+///
+/// ```cpp
+/// sf::dist::replicated<sf::cuda> towers(g, {sf::cuda{0}, sf::cuda{1}});  // or replicated<>(g, 2): host
+/// towers.run(sf::global_variables_initializer());  // replica 0's values on every replica
+/// float loss = towers.run(train_op, sf::feed(x, xs), sf::feed(y, ys));  // xs, ys split by rows
+/// ```
+///
+/// Each replica runs its share of the step on a thread of its own (replica 0 on the caller's).
+/// The average is taken between the backward pass and the update by a gradient hook on every
+/// replica (graph/gradient_hook.hpp): after all replicas' backward passes, replica i's thread
+/// averages every n-th variable (from the i-th) over all replicas, weighting each by its share
+/// of the batch's rows, and writes the average into every replica's gradient slot; then each
+/// replica applies its optimiser. Host replicas read and write each other's slots directly; a
+/// device's gradients pass through the host (download, add, upload). Peer copies between GPUs
+/// (cudaMemcpyPeer, NCCL) would avoid the host; they are not used yet.
+///
+/// Host replicas on one machine share its cores: with OpenMP give each replica its share
+/// (OMP_NUM_THREADS = cores / replicas), or the teams of the replicas' threads oversubscribe.
+/// Soft-placed device sessions work as host replicas.
+///
+/// **Errors:** invalid_argument for no devices, a batch with fewer rows than replicas, or
+/// batched feeds of different row counts; an exception in any replica stops every replica's
+/// step (none is left waiting at the average) and is rethrown by `run`, before any update.
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::dist {
+
+namespace detail {
+
+/// A barrier whose waiters can be released with an error when one party fails (std::barrier
+/// cannot be broken: the other replicas would wait for ever).
+class breakable_barrier {
+ public:
+  explicit breakable_barrier(std::size_t parties) : parties_(parties) {}
+  /// Waits for every party; throws cancelled when the barrier is broken.
+  void arrive_and_wait() {
+    std::unique_lock lock(m_);
+    if (broken_) throw cancelled("sf::dist::replicated: another replica failed");
+    const std::size_t generation = generation_;
+    if (++waiting_ == parties_) {
+      waiting_ = 0, ++generation_;
+      cv_.notify_all();
+      return;
+    }
+    cv_.wait(lock, [&] { return generation_ != generation || broken_; });
+    if (generation_ == generation) throw cancelled("sf::dist::replicated: another replica failed");
+  }
+  void break_all() {
+    std::lock_guard lock(m_);
+    broken_ = true;
+    cv_.notify_all();
+  }
+  void reset() {
+    std::lock_guard lock(m_);
+    broken_ = false, waiting_ = 0;
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::size_t parties_, waiting_ = 0, generation_ = 0;
+  bool broken_ = false;
+};
+
+template <class F>
+struct is_feed : std::false_type {};
+template <class Ph, class V>
+struct is_feed<feed_item<Ph, V>> : std::true_type {};
+
+}  // namespace detail
+
+/// Replicas of a graph's training step, one session per device (see the file comment).
+template <class P = host>
+class replicated {
+ public:
+  /// One replica per policy in `devices` (`{sf::cuda{0}, sf::cuda{1}}`; host replicas:
+  /// `{sf::host{}, sf::host{}}`), each a `session<P>(g, device, config)`.
+  replicated(graph& g, std::vector<P> devices, device_config config = {}) : graph_(&g), barrier_(devices.size()) {
+    if (devices.empty())
+      staticflow::detail::fail<invalid_argument>({"sf::dist::replicated: at least one device is needed"});
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      replicas_.push_back(std::make_unique<session<P>>(g, devices[i], config));
+      hooks_.push_back(std::make_unique<hook>(this, i));
+      replicas_.back()->set_gradient_hook(hooks_.back().get());
+    }
+    seen_.resize(devices.size());
+    weights_.assign(devices.size(), 1.0 / static_cast<double>(devices.size()));
+  }
+  /// `n` replicas of the policy's default device (host replicas for sf::host).
+  replicated(graph& g, std::size_t n, device_config config = {}) : replicated(g, std::vector<P>(n), config) {}
+  replicated(const replicated&) = delete;
+  replicated& operator=(const replicated&) = delete;
+
+  std::size_t size() const { return replicas_.size(); }
+  session<P>& replica(std::size_t i) { return *replicas_.at(i); }
+  /// A variable's value (replica 0's: every replica holds the same).
+  template <class T, class S>
+  tensor<T, S, host> value(const variable_node<T, S>& v) {
+    return replicas_[0]->value(v);
+  }
+
+  /// Runs `what` on the replicas:
+  /// - `global_variables_initializer()`: on replica 0, whose values are then copied to every replica;
+  /// - a train op (`minimize`): the batched feeds (placeholders whose first extent is dynamic)
+  ///   split by rows between the replicas, other feeds given whole to each, one step on every
+  ///   replica with the averaged gradients; returns the loss over the whole batch (each
+  ///   replica's loss weighted by its rows: the full batch's when the loss is a mean);
+  /// - `compute_gradients(loss)`: the same split; replica 0's (averaged) grads_and_vars, with the
+  ///   weighted loss; `apply_gradients(...)` then updates every replica;
+  /// - anything else (an expression, an evaluation): on replica 0 with the whole feeds.
+  template <class What, class... F>
+  decltype(auto) run(const What& what, const F&... feeds) {
+    if constexpr (std::is_same_v<What, init_all_op>) {
+      replicas_[0]->run(what);
+      copy_variables_from(0);
+    } else if constexpr (is_train_op<What>::value || is_compute_op<What>::value) {
+      return step(what, feeds...);
+    } else if constexpr (is_apply_op<What>::value) {
+      for (auto& r : replicas_) r->run(what, feeds...);
+    } else {
+      return replicas_[0]->run(what, feeds...);
+    }
+  }
+
+  /// Copies every variable of replica `from` to the others.
+  void copy_variables_from(std::size_t from) {
+    auto& src = replicas_.at(from)->effective_state();
+    std::vector<char> bytes;
+    for (const auto& v : graph_->global_variables()) {
+      if (!src.is_initialized(*v)) continue;
+      bytes.resize(v->bytes());
+      src.download(bytes.data(), src.value_slot(*v).data, v->bytes());
+      for (std::size_t i = 0; i < replicas_.size(); ++i) {
+        if (i == from) continue;
+        auto& dst = replicas_[i]->effective_state();
+        auto& slot = dst.value_slot(*v);
+        dst.upload(slot.data, bytes.data(), v->bytes());
+        slot.initialized = true;
+      }
+    }
+  }
+
+ private:
+  template <class W> struct is_train_op : std::false_type {};
+  template <class O, class L> struct is_train_op<train_op<O, L>> : std::true_type {};
+  template <class W> struct is_compute_op : std::false_type {};
+  template <class L> struct is_compute_op<compute_gradients_op<L>> : std::true_type {};
+  template <class W> struct is_apply_op : std::false_type {};
+  template <class O, class L> struct is_apply_op<apply_gradients_op<O, L>> : std::true_type {};
+
+  /// The hook on replica i: waits for every replica's backward pass, averages its share of
+  /// the variables, waits again (so no replica updates before every average is written).
+  struct hook final : gradient_hook {
+    replicated* owner;
+    std::size_t index;
+    hook(replicated* o, std::size_t i) : owner(o), index(i) {}
+    void on_gradients(session_state& s, std::span<const variable_base* const> vars) override {
+      owner->average(index, s, vars);
+    }
+  };
+
+  /// A feed's slice for replica i of n (rows [i b / n, (i + 1) b / n) of a batched feed).
+  template <class F>
+  static F slice_of(const F& f, std::size_t i, std::size_t n) {
+    using Ph = typename F::placeholder;
+    if constexpr (batched<Ph>()) {
+      const std::size_t rows = f.value.dim(0);
+      return F{f.value.slice(i * rows / n, (i + 1) * rows / n)};
+    } else {
+      return f;
+    }
+  }
+  template <class Ph>
+  static constexpr bool batched() {
+    return Ph::shape_type::rank >= 1 && Ph::shape_type::extents[0] == dyn;
+  }
+
+  template <class Op, class... F>
+  auto step(const Op& op, const F&... feeds) {
+    static_assert((detail::is_feed<F>::value && ...), "sf::dist::replicated::run: the arguments after the op are feeds");
+    const std::size_t n = replicas_.size();
+    std::size_t rows = 0;
+    bool agree = true;
+    auto note_rows = [&](const auto& f) {
+      using Ph = typename std::remove_cvref_t<decltype(f)>::placeholder;
+      if constexpr (batched<Ph>()) {
+        if (rows && f.value.dim(0) != rows) agree = false;
+        rows = f.value.dim(0);
+      }
+    };
+    (note_rows(feeds), ...);
+    if (!agree)
+      staticflow::detail::fail<invalid_argument>({"sf::dist::replicated::run: the batched feeds have different row counts"});
+    if (rows && rows < n)
+      staticflow::detail::fail<invalid_argument>({"sf::dist::replicated::run: a batch of ", rows,
+                                                  " rows cannot be split between ", n, " replicas"});
+    for (std::size_t i = 0; i < n; ++i)
+      weights_[i] = rows ? static_cast<double>((i + 1) * rows / n - i * rows / n) / static_cast<double>(rows)
+                         : 1.0 / static_cast<double>(n);
+    using result_t = decltype(replicas_[0]->run(op, feeds...));
+    std::vector<std::optional<result_t>> results(n);
+    std::vector<std::exception_ptr> errors(n);
+    auto work = [&](std::size_t i) {
+      try {
+        results[i].emplace(replicas_[i]->run(op, slice_of(feeds, i, n)...));
+      } catch (...) {
+        errors[i] = std::current_exception();
+        barrier_.break_all();
+      }
+    };
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t i = 1; i < n; ++i) threads.emplace_back(work, i);
+      work(0);
+    }
+    barrier_.reset();
+    // The replica's own error first; `cancelled` only says another one failed.
+    std::exception_ptr first;
+    for (const auto& e : errors) {
+      if (!e) continue;
+      try {
+        std::rethrow_exception(e);
+      } catch (const cancelled&) {
+        if (!first) first = e;
+      } catch (...) {
+        std::rethrow_exception(e);
+      }
+    }
+    if (first) std::rethrow_exception(first);
+    double loss = 0;
+    for (std::size_t i = 0; i < n; ++i) loss += weights_[i] * static_cast<double>(static_cast<const loss_of_t<result_t>&>(*results[i]));
+    result_t out = std::move(*results[0]);
+    set_loss(out, loss);
+    return out;
+  }
+
+  template <class R>
+  struct loss_of {
+    using type = R;
+  };
+  template <class L>
+  struct loss_of<grads_and_vars<L>> {
+    using type = L;
+  };
+  template <class R>
+  using loss_of_t = typename loss_of<R>::type;
+  template <class R>
+  static void set_loss(R& r, double loss) {
+    if constexpr (std::is_arithmetic_v<R>) r = static_cast<R>(loss);
+    else if constexpr (requires { r.loss; }) r.loss = static_cast<decltype(r.loss)>(loss);
+  }
+
+  /// Replica `index`'s part of the average (see `hook`).
+  void average(std::size_t index, session_state& s, std::span<const variable_base* const> vars) {
+    seen_[index] = {&s, vars};
+    barrier_.arrive_and_wait();  // every replica's gradients are complete
+    const std::size_t n = replicas_.size();
+    for (std::size_t i = 1; i < n; ++i)
+      if (seen_[i].second.size() != seen_[0].second.size()) {
+        barrier_.break_all();
+        staticflow::detail::fail<internal_error>({"sf::dist::replicated: the replicas differentiated different variables"});
+      }
+    bool host_memory = true;
+    for (const auto& [state, list] : seen_) host_memory = host_memory && state->host_memory();
+    std::vector<char> bytes;
+    const auto& list = seen_[0].second;
+    for (std::size_t k = index; k < list.size(); k += n) {
+      const variable_base& v = *list[k];
+      if (v.type() == dtype::float32) reduce<float>(v, host_memory, bytes);
+      else if (v.type() == dtype::float64) reduce<double>(v, host_memory, bytes);
+      else {
+        barrier_.break_all();
+        staticflow::detail::fail<unimplemented>({"sf::dist::replicated: the gradient of '", v.name(), "' is ",
+                                                 v.dtype_name(), "; float32 and float64 are averaged"});
+      }
+    }
+    barrier_.arrive_and_wait();  // every average written before any replica applies it
+  }
+
+  /// sum_i w_i g_i (in replica order) written into every replica's gradient of `v`.
+  template <class T>
+  void reduce(const variable_base& v, bool host_memory, std::vector<char>& bytes) {
+    const std::size_t count = v.bytes() / sizeof(T);
+    std::vector<T> acc(count);
+    for (std::size_t i = 0; i < seen_.size(); ++i) {
+      session_state& st = *seen_[i].first;
+      const T w = static_cast<T>(weights_[i]);
+      const T* g;
+      if (host_memory) {
+        g = static_cast<const T*>(st.grad_slot(v).data);
+      } else {
+        bytes.resize(v.bytes());
+        st.download(bytes.data(), st.grad_slot(v).data, v.bytes());
+        g = reinterpret_cast<const T*>(bytes.data());
+      }
+      if (i == 0)
+        for (std::size_t j = 0; j < count; ++j) acc[j] = w * g[j];
+      else
+        for (std::size_t j = 0; j < count; ++j) acc[j] += w * g[j];
+    }
+    for (auto& [st, list] : seen_) {
+      if (host_memory) std::memcpy(st->grad_slot(v).data, acc.data(), v.bytes());
+      else st->upload(st->grad_slot(v).data, acc.data(), v.bytes());
+    }
+  }
+
+  graph* graph_;
+  std::vector<std::unique_ptr<session<P>>> replicas_;
+  std::vector<std::unique_ptr<hook>> hooks_;
+  detail::breakable_barrier barrier_;
+  std::vector<std::pair<session_state*, std::span<const variable_base* const>>> seen_;
+  std::vector<double> weights_;
+};
+
+}  // namespace staticflow::dist
+#endif  // STATICFLOW_DIST_REPLICATED_HPP
+// ---- end staticflow/dist/replicated.hpp ----
 
 // ---- begin staticflow/expr/quantized.hpp ----
 #ifndef STATICFLOW_EXPR_QUANTIZED_HPP

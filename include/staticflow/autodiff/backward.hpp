@@ -101,6 +101,11 @@ void flush(const N& node, grad_context<P>& ctx) {
 template <class P>
 struct grad_context {
   workspace<P>& tmp;
+  gradient_listener* listener = nullptr;  ///< told of each write into a variable's gradient (may be null)
+  /// A variable's gradient buffer (flagged by `state`) has just been written or added to.
+  void arrived(const gradient_state* state) const {
+    if (listener && state) listener->arrived(state);
+  }
   /// Sends `g` (the gradient of the sum of the root) on into `child`: each node's own
   /// `backward` says where it goes (expr/node.hpp). A gradient in a broadcast result's shape is
   /// first summed back to `child`'s. Which paths lead to variables is known at compile time;
@@ -124,12 +129,13 @@ struct grad_context {
 };
 
 /// Runs the backward pass of a prepared scalar-or-tensor expression, seeding it with ones
-/// (the gradient of the sum of its elements, as `tf.gradients` does).
+/// (the gradient of the sum of its elements, as `tf.gradients` does). `listener`, when given,
+/// hears of every write into a variable's gradient buffer.
 template <class P, class N>
-void backward(const N& prepared, workspace<P>& tmp) {
+void backward(const N& prepared, workspace<P>& tmp, gradient_listener* listener = nullptr) {
   using T = typename N::value_type;
   using S = typename N::shape_type;
-  grad_context<P> ctx{tmp};
+  grad_context<P> ctx{tmp, listener};
   ctx.propagate(prepared, broadcast_node<scalar<T>, S>(scalar<T>(T(1)), prepared.dims()));
 }
 

@@ -26,6 +26,18 @@ namespace staticflow {
 /// far is the run's row-sparse record (core/indexed_slices.hpp), not in the buffer.
 enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2, rows = 3 };
 
+/// Told of every gradient a backward pass writes into, or adds to, a variable's buffer, right
+/// after the write (the buffer's `gradient_state` identifies the variable to the session that
+/// owns the flags). Data-parallel training (`staticflow/dist/`) starts reducing a variable's
+/// gradient as soon as its last contribution has arrived, while the pass goes on below it.
+class gradient_listener {
+ public:
+  virtual void arrived(const gradient_state* state) = 0;
+
+ protected:
+  ~gradient_listener() = default;
+};
+
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
 /// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
 /// the variable's name (for the messages of device_config::check_numerics; may be null).
@@ -91,6 +103,7 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
       if (ctx.tmp.checks_numerics())
         staticflow::detail::check_finite<P>(grad, value.size(), "the gradient of variable ", "",
                                             name ? std::string_view(*name) : std::string_view("(unnamed)"));
+    if constexpr (requires { ctx.arrived(state); }) ctx.arrived(state);
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
   bool first_gradient() const {

@@ -9,6 +9,7 @@
 #ifndef STATICFLOW_DATA_DATASET_HPP
 #define STATICFLOW_DATA_DATASET_HPP
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -124,6 +125,33 @@ class dataset {
   /// Floats per example in a label buffer: num_classes() if one_hot, else 1.
   std::size_t label_size() const noexcept { return options_.one_hot ? options_.num_classes : 1; }
   const dataset_options& options() const noexcept { return options_; }
+
+  /// The `index`-th of `count` disjoint parts of the examples, for one process of a
+  /// data-parallel run (TF's Dataset.shard, Horovod's per-rank data): the examples
+  /// index, index + count, index + 2 count, ... of the original order, below
+  /// count * floor(num_examples() / count), so every shard holds the same number of examples and
+  /// every process takes the same number of steps per epoch (a remainder of fewer than `count`
+  /// examples is left out). The shard starts at the beginning of an epoch, with the same
+  /// options but the shuffle seed `options().seed + index`, so that shards do not shuffle in
+  /// step with one another; `shard(0, 1)` is a fresh copy of this data set.
+  /// **Errors**: invalid_argument when count is 0, index >= count, or count > num_examples().
+  dataset shard(std::size_t index, std::size_t count) const {
+    if (count == 0 || index >= count || count > num_examples())
+      staticflow::detail::fail<invalid_argument>({"staticflow::data::dataset::shard: shard ", index, " of ", count,
+                                                  " of ", num_examples(), " examples (need index < count <= ",
+                                                  "num_examples())"});
+    const std::size_t per = num_examples() / count;
+    std::vector<std::uint8_t> images(per * image_size_), labels(per);
+    for (std::size_t i = 0; i < per; ++i) {
+      const std::size_t e = index + i * count;
+      std::copy_n(images_.begin() + static_cast<std::ptrdiff_t>(e * image_size_), image_size_,
+                  images.begin() + static_cast<std::ptrdiff_t>(i * image_size_));
+      labels[i] = labels_[e];
+    }
+    dataset_options o = options_;
+    o.seed += index;
+    return dataset(std::move(images), std::move(labels), image_size_, o);
+  }
 
   /// Raw pixels, num_examples() x image_size(), original order.
   const std::vector<std::uint8_t>& images() const noexcept { return images_; }

@@ -84,7 +84,10 @@ struct matmul_node : node_base<matmul_node<L, R, TransA, TransB>> {
     auto target = [&](const auto& child, const auto& view, auto&& run) {
       using C = std::remove_cvref_t<decltype(child)>;
       if constexpr (requires { child.grad; }) {
-        if (child.grad) run(child.grad, child.first_gradient() ? T(0) : T(1));
+        if (child.grad) {
+          run(child.grad, child.first_gradient() ? T(0) : T(1));
+          if constexpr (requires { ctx.arrived(child.state); }) ctx.arrived(child.state);
+        }
       } else {
         auto d = ctx.tmp.template make<T, typename C::shape_type>(view.dims());
         run(d.data(), T(0));

@@ -22,6 +22,7 @@
 #include "staticflow/autodiff/backward.hpp"
 #include "staticflow/device/config.hpp"
 #include "staticflow/graph/feed.hpp"
+#include "staticflow/graph/gradient_hook.hpp"
 #include "staticflow/graph/graph.hpp"
 #include "staticflow/graph/run_ops.hpp"
 
@@ -207,6 +208,17 @@ class session final : public session_state {
     return tensor_view<T, S, P>(static_cast<T*>(value_storage(*v.def)), v.dims());
   }
 
+  /// Installs `hook` (not owned; nullptr removes it): every later run of a train op or of
+  /// compute_gradients hands it the gradients between the backward pass and the update (see
+  /// gradient_hook). Data-parallel training installs one; a soft-placed session passes it on to
+  /// the host session that does its work.
+  void set_gradient_hook(gradient_hook* hook) {
+    hook_ = hook;
+    if constexpr (!std::is_same_v<P, host>)
+      if (fallback_) fallback_->set_gradient_hook(hook);
+  }
+  gradient_hook* get_gradient_hook() const { return hook_; }
+
   /// Blocks in the reusable workspace (for tests of the no-allocation guarantee).
   std::size_t workspace_blocks() {
     return placed([](auto& s) { return s.tmp_.blocks(); });
@@ -367,10 +379,34 @@ class session final : public session_state {
     auto ctx = context<F...>{std::tuple<const F&...>(feeds...), &wanted_};
     auto prepared = autodiff::prepare(bind(loss, ctx), tmp_);
     auto loss_value = loss_to_host(prepared);
-    autodiff::backward(prepared, tmp_);
+    if (!hook_) {
+      autodiff::backward(prepared, tmp_);
+      zero_unreached_gradients(loss);
+      return loss_value;
+    }
+    arrivals listener{this};
+    autodiff::backward(prepared, tmp_, &listener);
     zero_unreached_gradients(loss);
+    hooked_.clear();
+    for_each_unique_variable(loss, [&](const auto& v) {
+      if constexpr (floating_element<typename std::remove_cvref_t<decltype(v)>::value_type>)
+        if (v.def->id() < wanted_.size() && wanted_[v.def->id()] != gradient_state::not_wanted) hooked_.push_back(v.def);
+    });
+    std::sort(hooked_.begin(), hooked_.end(),
+              [](const variable_base* a, const variable_base* b) { return a->id() < b->id(); });
+    hook_->on_gradients(*this, hooked_);
     return loss_value;
   }
+  /// Tells the hook of each gradient the backward pass writes (the flag's place in `wanted_` is
+  /// the variable's id).
+  struct arrivals final : gradient_listener {
+    session* s;
+    explicit arrivals(session* owner) : s(owner) {}
+    void arrived(const gradient_state* state) override {
+      const auto id = static_cast<std::size_t>(state - s->wanted_.data());
+      if (id < s->wanted_.size()) s->hook_->on_gradient_arrival(*s, *s->graph_->global_variables()[id]);
+    }
+  };
 
   template <class Opt, class Loss>
   void apply_step(const Opt& opt, const void* identity, const Loss& loss,
@@ -726,6 +762,8 @@ class session final : public session_state {
   bool rows_run_ = false;                   ///< the run in progress accepts gradients as rows
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
+  gradient_hook* hook_ = nullptr;               ///< sees the gradients before each update (not owned)
+  std::vector<const variable_base*> hooked_;  ///< the variables handed to the hook, reused
 };
 
 }  // namespace staticflow

@@ -97,6 +97,10 @@ struct fit_options {
   /// An observer of training instead of (or beside) `logdir`: see `fit_observer`.
   std::shared_ptr<fit_observer> log = {};
   std::size_t log_every_steps = 100;  ///< how often `log` / `logdir` hear of a step
+  /// False in every process of a data-parallel run but the chief (MPI rank 0, TF's is_chief):
+  /// such a process restores the checkpoint_dir's latest checkpoint like the chief, but saves
+  /// none, and writes no logs (`logdir`, `log`), so that one process writes each file.
+  bool chief = true;
 };
 
 namespace detail {
@@ -319,7 +323,7 @@ class classifier {
   class fit_log {
    public:
     fit_log(classifier& c, const fit_options& o, std::size_t step) : c_(c), every_(o.log_every_steps) {
-      if (o.logdir.empty() && !o.log) return;
+      if (!o.chief || (o.logdir.empty() && !o.log)) return;
       if (every_ == 0)
         staticflow::detail::fail<invalid_argument>({"sf::nn::classifier::fit: log_every_steps must be at least 1"});
       c_.logs_.clear();
@@ -400,7 +404,8 @@ class classifier {
   class checkpoints {
    public:
     checkpoints(classifier& c, const fit_options& o)
-        : c_(c), every_(o.save_every_steps), prefix_(o.checkpoint_dir.empty() ? "" : o.checkpoint_dir + "/model.ckpt") {
+        : c_(c), every_(o.save_every_steps), prefix_(o.checkpoint_dir.empty() ? "" : o.checkpoint_dir + "/model.ckpt"),
+          writes_(o.chief) {
       if (prefix_.empty()) return;
       saver_.emplace(train::saver_options{.max_to_keep = o.max_to_keep});
       if (const auto last = train::latest_checkpoint(o.checkpoint_dir)) {
@@ -412,10 +417,10 @@ class classifier {
     }
     std::size_t resumed_step() const { return static_cast<std::size_t>(c_.session_.read_scalar(c_.global_step_)); }
     void after_step(std::size_t step) {
-      if (saver_ && every_ && step % every_ == 0) save(step);
+      if (saver_ && writes_ && every_ && step % every_ == 0) save(step);
     }
     void at_end(std::size_t step) {
-      if (saver_ && step != saved_) save(step);
+      if (saver_ && writes_ && step != saved_) save(step);
     }
 
    private:
@@ -426,6 +431,7 @@ class classifier {
     classifier& c_;
     std::size_t every_;
     std::string prefix_;
+    bool writes_;  ///< the chief: saves (the others only restore)
     std::optional<train::saver> saver_;
     std::size_t saved_ = 0;
   };

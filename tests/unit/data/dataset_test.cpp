@@ -210,3 +210,24 @@ TEST_CASE("dataset rejects bad batch sizes and inconsistent construction", "[dat
   CHECK_THROWS_WITH(sf::data::dataset({1, 2}, {0, 10}, 1), Contains("label 10 at index 1 is not in [0, 10)"));
   CHECK_THROWS_AS(sf::data::dataset({1}, {0}, 0), sf::invalid_argument);
 }
+
+TEST_CASE("shard takes every count-th example, equal shards, the remainder left out", "[data][shard]") {
+  const auto all = ten_examples({.shuffle = false});
+  const auto s0 = all.shard(0, 3), s1 = all.shard(1, 3), s2 = all.shard(2, 3);
+  CHECK(s0.num_examples() == 3);
+  CHECK(s1.num_examples() == 3);
+  CHECK(s2.num_examples() == 3);  // example 9 (10 = 3 * 3 + 1) is in no shard
+  CHECK(s0.labels() == std::vector<std::uint8_t>{0, 3, 6});
+  CHECK(s1.labels() == std::vector<std::uint8_t>{1, 4, 7});
+  CHECK(s2.labels() == std::vector<std::uint8_t>{2, 5, 8});
+  auto copy = all.shard(1, 3);
+  CHECK(examples_of(copy.next_batch(3)) == std::vector<int>{1, 4, 7});  // pixels travel with labels
+  // shard(0, 1) is the data set itself, shuffled the same way.
+  auto a = ten_examples({.seed = 9}), b = a.shard(0, 1);
+  CHECK(examples_of(a.next_batch(10)) == examples_of(b.next_batch(10)));
+  // Other shards draw their own orders: seed + index.
+  CHECK(ten_examples({.seed = 4}).shard(1, 2).options().seed == 5);
+  CHECK_THROWS_WITH(all.shard(3, 3), Contains("shard 3 of 3"));
+  CHECK_THROWS_WITH(all.shard(0, 0), Contains("shard 0 of 0"));
+  CHECK_THROWS_WITH(all.shard(0, 11), Contains("of 10 examples"));
+}
