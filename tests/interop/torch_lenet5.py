@@ -33,7 +33,7 @@ def train(mnist_dir, out_dir):
 
     start = time.time()
     torch.manual_seed(1)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # two threads on a shared 2-core machine spin at barriers
     x_train = idx(f"{mnist_dir}/train-images-idx3-ubyte").astype(np.float32) / 255
     y_train = idx(f"{mnist_dir}/train-labels-idx1-ubyte").astype(np.int64)
     x_test = idx(f"{mnist_dir}/t10k-images-idx3-ubyte").astype(np.float32) / 255

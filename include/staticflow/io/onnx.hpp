@@ -328,7 +328,8 @@ void write_tensor(W& w, const tensor_proto& t) {
   if (t.type != data_type::undefined) w.int64(2, static_cast<std::int64_t>(t.type));
   for (const auto& s : t.strings) w.bytes(6, s);
   if (!t.name.empty()) w.bytes(8, t.name);
-  if (t.type != data_type::string) w.bytes(9, t.raw);  // always: a scalar's or an empty tensor's too
+  if (t.type != data_type::string && t.type != data_type::undefined)
+    w.bytes(9, t.raw);  // always: a scalar's or an empty tensor's too
   if (!t.doc_string.empty()) w.bytes(12, t.doc_string);
 }
 
