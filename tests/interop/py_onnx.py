@@ -11,6 +11,9 @@ evaluator of their nodes (ONNX 1.12 has no reference evaluator; onnxruntime is n
   py_onnx.py torch-eval MODEL.onnx MNIST_DIR LOGITS.npy
                                         the NumPy evaluator on PyTorch's own export against
                                         PyTorch's logits (the evaluator checked independently)
+  py_onnx.py mnist MODEL.onnx MNIST_DIR OUTPUT
+                                        checks the model as above and prints the test accuracy
+                                        of its output OUTPUT on MNIST's [?, 784] images (float32)
 
 The evaluator computes in float64 from the stored float32 values; it implements the ONNX
 operators (opset 13) that staticflow's export and PyTorch's LeNet-5 export use.
@@ -166,11 +169,11 @@ def run_node(node, v):
     raise NotImplementedError("the NumPy evaluator has no " + op)
 
 
-def evaluate(model, feeds):
+def evaluate(model, feeds, real=np.float64):
     values = {}
     for t in model.graph.initializer:
         arr = numpy_helper.to_array(t)
-        values[t.name] = arr.astype(np.float64) if arr.dtype == np.float32 else arr
+        values[t.name] = arr.astype(real) if arr.dtype == np.float32 else arr
     for name, value in feeds.items():
         values[name] = value
     for node in model.graph.node:
@@ -257,10 +260,25 @@ def torch_eval(model_path, mnist_dir, logits_path):
     print(f"ok: the NumPy evaluator gives PyTorch's logits on its own LeNet-5 export (largest difference {err:.2g})")
 
 
+def mnist_accuracy(model_path, mnist_dir, output):
+    """The test accuracy of a model of 784 pixels in, class scores out, evaluated in float32 as
+    staticflow computes (printed as freeze_graph prints its session's)."""
+    model = onnx.load(model_path)
+    onnx.checker.check_model(model, full_check=True)
+    onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    images = idx(f"{mnist_dir}/t10k-images-idx3-ubyte")
+    labels = idx(f"{mnist_dir}/t10k-labels-idx1-ubyte")
+    x = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255)
+    out = evaluate(model, {model.graph.input[0].name: x}, np.float32)[output]
+    print("%.4f" % np.mean(np.argmax(out, axis=1) == labels))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "check":
         check_all(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "torch-eval":
         torch_eval(*sys.argv[2:5])
+    elif sys.argv[1] == "mnist":
+        mnist_accuracy(*sys.argv[2:5])
     else:
-        sys.exit("usage: py_onnx.py check DIR STEM... | torch-eval MODEL.onnx MNIST_DIR LOGITS.npy")
+        sys.exit(__doc__)
