@@ -14,8 +14,13 @@
 ///                     [--logdir DIR [--log-every 100]]   (TensorBoard events: DIR/train gets loss,
 ///                     accuracy, learning rate, samples/s every N steps, weight and gradient
 ///                     histograms every 10 N, the graph; DIR/eval the test accuracy of each epoch)
+///                     [--save-onnx FILE]   (the trained network as an ONNX model: sf::onnx::save)
+///                     [--onnx-weights FILE]   (no training: the weights of an ONNX model of the same
+///                     architecture, e.g. PyTorch's torch.onnx.export, loaded by sf::onnx::load_weights,
+///                     and their test accuracy)
 #include <staticflow/staticflow.hpp>
 #include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
+#include <staticflow/graph/onnx_weights.hpp>    // --save-onnx, --onnx-weights
 #include <staticflow/nn/conv.hpp>
 #include <staticflow/nn/trainer.hpp>
 #include <staticflow/summary/training_log.hpp>  // --logdir (threads)
@@ -45,6 +50,7 @@ struct options {
   std::string checkpoint_dir;                  ///< resume from and save checkpoints here
   std::size_t save_every = 0;
   std::string logdir;  ///< TensorBoard events here
+  std::string save_onnx, onnx_weights;  ///< write the trained network as ONNX; load weights from ONNX instead of training
   std::size_t log_every = 100;
   std::uint64_t seed = 1;
   double target = 0.99;
@@ -58,7 +64,8 @@ options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                 "[--device host] [--batch N] [--target ACC] [--steps N] [--expect-test A] [--tfrecord GLOB] "
-                "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]] [--logdir DIR [--log-every N]]");
+                "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]] [--logdir DIR [--log-every N]] "
+                "[--save-onnx FILE] [--onnx-weights FILE]");
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_lenet5: flag " + flag + " needs a value");
@@ -79,6 +86,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--save-every") o.save_every = std::stoul(v);
       else if (flag == "--logdir") o.logdir = v;
       else if (flag == "--log-every") o.log_every = std::stoul(v);
+      else if (flag == "--save-onnx") o.save_onnx = v;
+      else if (flag == "--onnx-weights") o.onnx_weights = v;
       else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_lenet5: bad value '" + v + "' for " + flag);
@@ -104,6 +113,12 @@ int run(const options& o) {
   const auto steps_per_epoch = static_cast<std::int64_t>(train_examples / o.batch);
   const sf::train::adam adam(sf::train::polynomial_decay{0.004, 3 * steps_per_epoch, 1e-5, 1.0});
   nn::classifier<lenet5, sf::train::adam> trainer(adam, o.seed);
+  if (!o.onnx_weights.empty()) {
+    sf::onnx::load_weights(trainer.get_session(), trainer.network(), o.onnx_weights);
+    const double loaded = trainer.evaluate(data.test);
+    std::printf("test accuracy %.4f with the weights of %s\n", loaded, o.onnx_weights.c_str());
+    return loaded < o.expect_test ? 2 : 0;
+  }
   double reached_at = -1, accuracy = 0;
   nn::fit_options fit;
   fit.epochs = o.epochs, fit.batch = o.batch, fit.max_steps = o.steps;
@@ -125,6 +140,10 @@ int run(const options& o) {
                 fit);
   }
   if (o.steps) accuracy = trainer.evaluate(data.test), std::printf("test accuracy %.4f\n", accuracy);
+  if (!o.save_onnx.empty()) {
+    sf::onnx::save(trainer.get_session(), trainer.network(), o.save_onnx);
+    std::printf("wrote %s (input \"input\" [?, 28, 28, 1], output \"output\": the logits)\n", o.save_onnx.c_str());
+  }
   if (reached_at >= 0) std::printf("reached %.2f%% test accuracy in %.1f s\n", 100 * o.target, reached_at);
   else std::printf("did not reach %.2f%% (last %.4f)\n", 100 * o.target, accuracy);
   if (accuracy < o.expect_test) {

@@ -73,8 +73,8 @@ def train(mnist_dir, out_dir):
                       output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
                       opset_version=13)
     np.save(f"{out_dir}/torch_logits.npy", logits)
-    print(f"ok: PyTorch trained LeNet-5 for 300 steps in {time.time() - start:.1f} s: test accuracy {accuracy:.4f}; "
-          f"exported {out_dir}/lenet5_torch.onnx")
+    print(f"ok: PyTorch trained LeNet-5 for 300 steps in {time.time() - start:.1f} s; exported {out_dir}/lenet5_torch.onnx")
+    print(f"test accuracy {accuracy:.4f}")
 
 
 def compare(torch_logits, sf_logits, mnist_dir):
