@@ -23192,7 +23192,8 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 ///   other constants (scalars, shapes, axes) are Constant nodes;
 /// - staticflow computes images NHWC, ONNX's Conv, MaxPool and AveragePool take NCHW: each is
 ///   wrapped in Transpose nodes (NHWC -> NCHW before, back after), so every other node sees
-///   what staticflow computes; TF's SAME padding is auto_pad SAME_UPPER (the extra row or
+///   what staticflow computes (a Transpose right after the one it undoes is dropped, as between a
+///   pooling and the next convolution); TF's SAME padding is auto_pad SAME_UPPER (the extra row or
 ///   column at the end, as TF puts it), VALID is VALID;
 /// - `softmax` and `log_softmax`, which staticflow composes from max, sub, exp and sum, are
 ///   recognised and written as one Softmax / LogSoftmax node over their axis;
@@ -24019,6 +24020,7 @@ class translator {
       for (std::size_t d = 0; d < outputs[i].dims.size(); ++d) info.dims.push_back(dim_of(outputs[i].dims[d], d));
       model_.graph.outputs.push_back(std::move(info));
     }
+    cancel_transposes();
     model_.ir_version = ir_version;
     model_.opsets = {{"", opset_version}};
     model_.producer_name = "staticflow";
@@ -24029,6 +24031,48 @@ class translator {
   }
 
  private:
+  /// Removes each Transpose that undoes the one before it (a pooling's way back to NHWC right
+  /// before the next convolution's way to NCHW): its readers read the first one's input instead,
+  /// and the first goes too when nothing else reads it.
+  void cancel_transposes() {
+    auto& nodes = model_.graph.nodes;
+    const auto perm_of = [](const ox::node_proto& n) {
+      const auto* a = n.attribute("perm");
+      return a ? a->ints : std::vector<std::int64_t>{};
+    };
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::map<std::string, std::size_t> producer, uses;
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        producer[nodes[i].outputs.at(0)] = i;
+        for (const auto& in : nodes[i].inputs) ++uses[in];
+      }
+      for (const auto& o : model_.graph.outputs) ++uses[o.name];
+      for (std::size_t i = 0; i < nodes.size() && !changed; ++i) {
+        const ox::node_proto& second = nodes[i];
+        if (second.op_type != "Transpose" || uses.count(second.outputs[0]) == 0) continue;
+        bool is_output = false;
+        for (const auto& o : model_.graph.outputs) is_output |= o.name == second.outputs[0];
+        const auto p = producer.find(second.inputs.at(0));
+        if (is_output || p == producer.end() || nodes[p->second].op_type != "Transpose") continue;
+        const auto p1 = perm_of(nodes[p->second]), p2 = perm_of(second);
+        bool identity = !p1.empty() && p1.size() == p2.size();
+        for (std::size_t j = 0; identity && j < p2.size(); ++j)
+          identity = p2[j] >= 0 && static_cast<std::size_t>(p2[j]) < p1.size() && p1[static_cast<std::size_t>(p2[j])] == static_cast<std::int64_t>(j);
+        if (!identity) continue;
+        const std::string from = second.outputs[0], to = nodes[p->second].inputs.at(0);
+        const std::size_t first = p->second;
+        const bool drop_first = uses[second.inputs[0]] == 1;
+        for (auto& n : nodes)
+          for (auto& in : n.inputs) in = in == from ? to : in;
+        for (auto& [tf, v] : values_) v = v == from ? to : v;
+        nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(i));
+        if (drop_first) nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(first));
+        changed = true;
+      }
+    }
+  }
+
   /// Whether a node computes `v` and no output is named `v` yet (then `v` can take the output's name).
   bool renamable(const std::string& v) const {
     for (const auto& o : model_.graph.outputs)
