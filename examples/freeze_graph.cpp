@@ -115,8 +115,8 @@ int run(const options& o) {
   if (!o.onnx.empty()) {
     const auto model = sf::onnx::to_model(sess, sf::onnx::named(probabilities, "probabilities"));
     model.write(o.onnx);
-    std::printf("wrote %s: %zu ONNX nodes, %zu initializers, input x-input, output probabilities\n", o.onnx.c_str(),
-                model.graph.nodes.size(), model.graph.initializers.size());
+    std::printf("wrote %s: %zu ONNX nodes and %zu initializers, reading x-input, computing probabilities\n",
+                o.onnx.c_str(), model.graph.nodes.size(), model.graph.initializers.size());
   }
   return 0;
 }
