@@ -9,7 +9,9 @@
 /// sequential network, layer after layer, each layer's weight before its bias, as staticflow
 /// creates its variables). The network's variables of floating-point type (counters such as
 /// dropout's are skipped) are taken in creation order. The i-th weight fills the i-th variable
-/// after its layout is converted according to the node that reads it:
+/// (but when the initializers are named as the variables, but for the first scope, as in a file
+/// sf::onnx::save wrote, each fills the variable of its name) after its layout is converted
+/// according to the node that reads it:
 /// - a Conv filter (input 1) is OIHW in ONNX, HWIO here: transposed;
 /// - a Gemm's B with transB=1 ([out, in], as PyTorch's Linear stores it) is transposed to
 ///   [in, out]; a MatMul's B, or a Gemm's with transB=0, is taken as it is; biases as they are;

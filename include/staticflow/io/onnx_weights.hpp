@@ -174,10 +174,37 @@ inline std::vector<double> values_of(const ox::tensor_proto& t) {
   return v;
 }
 
+/// A variable's name without its first scope ("net/layer_1/filter" -> "layer_1/filter"): what
+/// two instances of one network type share.
+inline std::string_view scoped_part(std::string_view name) {
+  const auto slash = name.find('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+/// When every target's name, but for its first scope, names exactly one weight (a model
+/// sf::onnx::save wrote, its initializers named as the variables), the weights are put in the
+/// targets' order: the order the nodes read them need not be the order the variables were made
+/// (a batch normalisation reads its mean before its scale).
+inline void by_name_if_all_match(std::vector<weight_source>& sources, const std::vector<weight_target>& targets) {
+  if (sources.size() != targets.size()) return;
+  std::map<std::string_view, std::size_t> index;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    if (!index.emplace(scoped_part(sources[i].tensor->name), i).second) return;
+  std::vector<weight_source> ordered;
+  for (const auto& t : targets) {
+    const auto it = index.find(scoped_part(t.name));
+    if (it == index.end()) return;
+    ordered.push_back(sources[it->second]);
+    index.erase(it);  // each weight once
+  }
+  sources = std::move(ordered);
+}
+
 /// Each target's new value, as the bytes of its type; checks everything first.
 inline std::vector<std::string> plan_weights(const ox::model_proto& m, const std::vector<weight_target>& targets,
                                              const load_options& o, std::string_view source = "the ONNX model") {
-  const std::vector<weight_source> sources = weight_sources(m.graph);
+  std::vector<weight_source> sources = weight_sources(m.graph);
+  by_name_if_all_match(sources, targets);
   const auto fail_here = [&](auto&&... parts) {
     staticflow::detail::fail<invalid_argument>({"sf::onnx::load_weights: ", parts...});
   };

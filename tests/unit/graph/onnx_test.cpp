@@ -207,6 +207,32 @@ TEST_CASE("weights saved as ONNX load into another instance of the network", "[g
   for (std::size_t i = 0; i < ya.size(); ++i) CHECK(yb.data()[i] == ya.data()[i]);
 }
 
+TEST_CASE("weights of a batch-normalised network, read in another order than made, load by name", "[graph][onnx]") {
+  sf::graph g;
+  auto guard = g.as_default();
+  using bn = nn::sequential<nn::input<4>, nn::dense<3>, nn::batch_norm<>, nn::relu, nn::dropout<0.5>, nn::dense<2>>;
+  nn::model<bn> a(g, 1, "a"), b(g, 2, "b");
+  sf::session sess(g);
+  sess.run(sf::global_variables_initializer());
+  const char* stats[] = {"layer_2/gamma", "layer_2/beta", "layer_2/moving_mean", "layer_2/moving_variance"};
+  for (int k = 0; k < 4; ++k) {
+    sf::tensor<float, sf::shape<3>> v;
+    for (std::size_t i = 0; i < 3; ++i) v.data()[i] = 0.5f + static_cast<float>(k) + 0.1f * static_cast<float>(i);
+    sess.assign(a.variable<float, sf::shape<3>>(stats[k]), v);
+  }
+  const ox::model_proto m = sf::onnx::to_model(sess, a);
+  // The graph reads the moving mean first: by order, it would fill gamma.
+  CHECK(sf::onnx::detail::weight_sources(m.graph)[2].tensor->name == "a/layer_2/moving_mean");
+  sf::onnx::load_weights(sess, b, m);  // the dropout's counter (int64) is no weight
+  sf::tensor<float, bn::input_shape> x(2);
+  for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i) - 3.5f;
+  const auto ya = sess.run(a(x)), yb = sess.run(b(x));
+  for (std::size_t i = 0; i < ya.size(); ++i) CHECK(yb.data()[i] == ya.data()[i]);
+  for (int k = 0; k < 4; ++k)
+    CHECK(sess.value(b.variable<float, sf::shape<3>>(stats[k])).data()[1] ==
+          sess.value(a.variable<float, sf::shape<3>>(stats[k])).data()[1]);
+}
+
 TEST_CASE("PyTorch's layouts convert: OIHW filters, [out, in] weights, (c, h, w) flatten order", "[graph][onnx]") {
   sf::graph g;
   auto guard = g.as_default();
