@@ -24455,7 +24455,13 @@ class translator {
 template <class P, class... O>
   requires(sizeof...(O) > 0 && ((operand<O> || detail::is_named_v<O>) && ...))
 ox::model_proto to_model(session<P>& sess, const O&... outputs) {
-  const exported_graph frozen = freeze(sess, detail::expr_of(outputs)...);
+  const exported_graph frozen = [&] {
+    try {
+      return freeze(sess, detail::expr_of(outputs)...);
+    } catch (const unimplemented& e) {  // a node without a TF op: say who asked
+      staticflow::detail::fail<unimplemented>({"sf::onnx::to_model: ", e.what()});
+    }
+  }();
   std::set<std::string> variables;
   for (const auto& n : export_graph(detail::expr_of(outputs)...).nodes)
     if (n.op == "VariableV2") variables.insert(n.name);
