@@ -18,28 +18,23 @@
 ///                     [--onnx-weights FILE]   (no training: the weights of an ONNX model of the same
 ///                     architecture, e.g. PyTorch's torch.onnx.export, loaded by sf::onnx::load_weights,
 ///                     and their test accuracy)
+///                     [--export-header FILE]   (the trained weights as a C++ header of constants, for
+///                     examples/embedded_inference: see sf::nn::export_header)
 #include <staticflow/staticflow.hpp>
 #include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
 #include <staticflow/graph/onnx_weights.hpp>    // --save-onnx, --onnx-weights
-#include <staticflow/nn/conv.hpp>
 #include <staticflow/nn/trainer.hpp>
+#include <staticflow/nn/weights_header.hpp>     // --export-header
 #include <staticflow/summary/training_log.hpp>  // --logdir (threads)
+
+#include "lenet5.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 namespace sf = staticflow;
-namespace nn = staticflow::nn;
 
-using lenet5 = nn::sequential<nn::input<28, 28, 1>,                                      //
-                              nn::conv2d<6, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,       // [?, 12, 12, 6]
-                              nn::conv2d<16, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,      // [?, 4, 4, 16]
-                              nn::flatten,                                               // [?, 256]
-                              nn::dense<120>, nn::relu, nn::dense<84>, nn::relu,         // [?, 84]
-                              nn::dense<10>>;                                            // [?, 10]
-static_assert(std::is_same_v<lenet5::output_shape, sf::shape<sf::dyn, 10>>);
-static_assert(lenet5::parameter_count == 44426);
 
 namespace {
 
@@ -52,6 +47,7 @@ struct options {
   std::string logdir;  ///< TensorBoard events here
   std::string save_onnx, onnx_weights;  ///< write the trained network as ONNX; load weights from ONNX instead of training
   std::size_t log_every = 100;
+  std::string export_header;  ///< write the trained weights as a C++ header here
   std::uint64_t seed = 1;
   double target = 0.99;
   double expect_test = 0;  ///< exit with status 2 when the last test accuracy is lower
@@ -65,7 +61,7 @@ options parse(int argc, char** argv) {
       std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                 "[--device host] [--batch N] [--target ACC] [--steps N] [--expect-test A] [--tfrecord GLOB] "
                 "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]] [--logdir DIR [--log-every N]] "
-                "[--save-onnx FILE] [--onnx-weights FILE]");
+                "[--save-onnx FILE] [--onnx-weights FILE] [--export-header FILE]");
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("mnist_lenet5: flag " + flag + " needs a value");
@@ -88,6 +84,7 @@ options parse(int argc, char** argv) {
       else if (flag == "--log-every") o.log_every = std::stoul(v);
       else if (flag == "--save-onnx") o.save_onnx = v;
       else if (flag == "--onnx-weights") o.onnx_weights = v;
+      else if (flag == "--export-header") o.export_header = v;
       else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("mnist_lenet5: bad value '" + v + "' for " + flag);
@@ -146,6 +143,11 @@ int run(const options& o) {
   }
   if (reached_at >= 0) std::printf("reached %.2f%% test accuracy in %.1f s\n", 100 * o.target, reached_at);
   else std::printf("did not reach %.2f%% (last %.4f)\n", 100 * o.target, accuracy);
+  if (!o.export_header.empty()) {
+    nn::export_header(trainer.get_session(), trainer.network(), o.export_header,
+                      {.name_space = "lenet5_weights", .network = "lenet5"});
+    std::printf("wrote the weights to %s\n", o.export_header.c_str());
+  }
   if (accuracy < o.expect_test) {
     std::fprintf(stderr, "mnist_lenet5: test accuracy %.4f is below the expected %.4f\n", accuracy, o.expect_test);
     return 2;

@@ -185,13 +185,17 @@ int train(const options& o) {
     if (saver) saver->save(sess, o.checkpoint_dir + "/model.ckpt", std::int64_t{step});
   };
 
-  // TensorBoard (--logdir): train/ and eval/, as TF's FileWriters; the graph of the loss once.
+  // TensorBoard (--logdir): train/ and eval/, as TF's FileWriters; the graph of the loss and the
+  // layer table once.
   std::optional<sf::summary::file_writer> train_log, eval_log;
   if (!o.logdir.empty()) {
     train_log.emplace(o.logdir + "/train");
     eval_log.emplace(o.logdir + "/eval");
     train_log->add_session_log(sf::summary::session_status::start, first_step - 1);
     train_log->add_graph(sf::export_graph(loss).serialize(), first_step - 1);
+    // The layer table (TensorBoard's Text tab, staticflow-board): this graph as a network type.
+    using network = sf::nn::sequential<sf::nn::input<input>, sf::nn::dense<hidden>, sf::nn::relu, sf::nn::dense<classes>>;
+    train_log->add_text("layers", sf::nn::summary_markdown<network>(), first_step - 1);
   }
   auto log_time = std::chrono::steady_clock::now();
   long log_step = first_step - 1;

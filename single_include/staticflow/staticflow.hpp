@@ -3511,7 +3511,7 @@ auto argmin(const E& e) {
 /// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
 /// fused losses, dropout, moving averages, quantized products).
 ///
-/// `Op` supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
+/// `Op` (one to four operands) supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
 /// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
@@ -3555,6 +3555,15 @@ constexpr node_traits op_traits() {
   else return {.materialized = true, .operands_in_memory = true};
 }
 
+/// Whether the op can hand operand `Side`'s gradient to a variable as rows (TF's IndexedSlices,
+/// core/indexed_slices.hpp): an op states `template <std::size_t Side> static constexpr bool
+/// rows_gradient` and `backward_rows<Side>(leaf, ctx, in..., out, g)` (embedding lookups).
+template <class Op, std::size_t Side>
+constexpr bool op_rows_gradient() {
+  if constexpr (requires { Op::template rows_gradient<Side>; }) return Op::template rows_gradient<Side>;
+  else return false;
+}
+
 /// Whether operand `Side` gets a gradient from the op: an op may state
 /// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
 /// cross-entropy sends none to its labels); the default is every floating operand.
@@ -3580,13 +3589,14 @@ struct op_node : node_base<op_node<Op, A...>> {
   meta::values<A...> args;
   dims_t<shape_type> extents;
   node_id id;
-  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
+  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(o.template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
   meta::children<A...> children() const {
     if constexpr (arity == 1) return {&meta::get<0>(args)};
     else if constexpr (arity == 2) return {&meta::get<0>(args), &meta::get<1>(args)};
-    else return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else if constexpr (arity == 3) return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else return meta::pointers(args);
   }
   template <class... B>
   auto rebuild(B... b) const {
@@ -3612,9 +3622,13 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (arity == 1) op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), tmp);
     else if constexpr (arity == 2)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)), tmp);
-    else
+    else if constexpr (arity == 3)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
                              erase_extents(materialize(meta::get<2>(args), tmp)), tmp);
+    else
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
+                             erase_extents(materialize(meta::get<2>(args), tmp)), erase_extents(materialize(meta::get<3>(args), tmp)),
+                             tmp);
   }
 
   /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
@@ -3627,7 +3641,7 @@ struct op_node : node_base<op_node<Op, A...>> {
 
  private:
   static constexpr std::size_t arity = sizeof...(A);
-  static_assert(arity >= 1 && arity <= 3, "sf::op_node: an op takes one to three operands");
+  static_assert(arity >= 1 && arity <= 4, "sf::op_node: an op takes one to four operands");
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
     (backward_side<arity - 1 - I>(ctx, value, g), ...);
@@ -3639,6 +3653,23 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type> && detail::op_has_gradient<Op, Side>()) {
       using P = typename V::policy_type;
       using detail::erase_extents, detail::value_view;
+      if constexpr (detail::op_rows_gradient<Op, Side>() && traits_v<C>.variable && std::is_same_v<P, host> &&
+                    requires { child.slices; }) {
+        // A variable read by a lookup takes its gradient as rows (on the host; CUDA goes dense).
+        if constexpr (arity == 2)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))), erase_extents(value), erase_extents(g));
+        else if constexpr (arity == 3)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))), erase_extents(value), erase_extents(g));
+        else
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))),
+                                          erase_extents(value_view(meta::get<3>(args))), erase_extents(value), erase_extents(g));
+        return;
+      }
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
       constexpr int side = static_cast<int>(Side);
       const auto dx = erase_extents(d);
@@ -3649,9 +3680,13 @@ struct op_node : node_base<op_node<Op, A...>> {
       else if constexpr (arity == 2)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))), y, dy,
                                       ctx.tmp);
-      else
+      else if constexpr (arity == 3)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
                                       erase_extents(value_view(meta::get<2>(args))), y, dy, ctx.tmp);
+      else
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
+                                      erase_extents(value_view(meta::get<2>(args))), erase_extents(value_view(meta::get<3>(args))), y,
+                                      dy, ctx.tmp);
       ctx.propagate(child, d);
     } else {
       ctx.flush(child);
@@ -8152,6 +8187,839 @@ auto gather(const Params& params, const Indices& indices) {
 #endif  // STATICFLOW_EXPR_GATHER_HPP
 // ---- end staticflow/expr/gather.hpp ----
 
+// ---- begin staticflow/expr/embedding_lookup.hpp ----
+#ifndef STATICFLOW_EXPR_EMBEDDING_LOOKUP_HPP
+#define STATICFLOW_EXPR_EMBEDDING_LOOKUP_HPP
+/// \file
+/// \brief `embedding_lookup(params, ids)`: TF's tf.nn.embedding_lookup of one table (rows of a
+/// 2-D `params` at integer ids of any rank) whose gradient reaches a variable table as rows
+/// (TF's IndexedSlices: the distinct ids and their summed gradient rows), not as a dense
+/// [vocabulary, dim] tensor.
+
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/embedding.hpp ----
+#ifndef STATICFLOW_OPS_EMBEDDING_HPP
+#define STATICFLOW_OPS_EMBEDDING_HPP
+/// \file
+/// \brief Kernels of embedding lookups and their row-sparse gradients: TF's unique (the distinct
+/// ids of a batch in order of first appearance), the accumulation of gradient rows per distinct
+/// id (duplicates summed), and the bag of a sparse tensor's rows (sum, mean or sqrtn of the
+/// looked-up rows of each row of the sparse tensor, TF's embedding_lookup_sparse).
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// How embedding_lookup_sparse combines the rows of one bag (TF's `combiner`).
+enum class combiner { sum, mean, sqrtn };
+
+/// The smallest power of two >= 2n: a hash table at most half full.
+inline std::size_t unique_table_size(std::size_t n) {
+  std::size_t size = 16;
+  while (size < 2 * n) size *= 2;
+  return size;
+}
+
+/// TF's tf.unique over `n` ids (host): `rows` gets the distinct ids in order of first
+/// appearance, `slot[k]` the position of ids[k] in `rows`; returns how many are distinct.
+/// `table` (unique_table_size(n) entries) is scratch. Open addressing with a multiplicative
+/// hash: a batch's ids are unique in O(n), whatever the vocabulary (a sort would be O(n log n)).
+template <class I>
+std::size_t unique_ids(const I* ids, std::size_t n, std::int64_t* rows, std::int32_t* slot, std::int32_t* table,
+                       std::size_t table_size) {
+  for (std::size_t t = 0; t < table_size; ++t) table[t] = -1;
+  const std::size_t mask = table_size - 1;
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto id = static_cast<std::int64_t>(ids[k]);
+    std::size_t h = static_cast<std::size_t>((static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (table[h] >= 0 && rows[table[h]] != id) h = (h + 1) & mask;
+    if (table[h] < 0) {
+      table[h] = static_cast<std::int32_t>(count);
+      rows[count++] = id;
+    }
+    slot[k] = table[h];
+  }
+  return count;
+}
+
+/// The first position in sorted `seg` (every `stride`-th element of the sparse indices) whose
+/// value is >= `row`: bag `row` is [first(row), first(row + 1)).
+template <class I>
+SF_HD_INLINE std::size_t segment_first(const I* seg, std::size_t stride, std::size_t n, std::int64_t row) {
+  std::size_t lo = 0, hi = n;
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (static_cast<std::int64_t>(seg[mid * stride]) < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/// The divisor of bag `b` (TF's combiner over the bag's weights w, all 1 without weights): sum:
+/// 1; mean: sum w; sqrtn: sqrt(sum w^2). An empty bag (or weights summing to 0) gives 0, and
+/// its row is then zeros.
+template <class T, class I>
+struct bag_denominators {
+  T* denom;
+  const T* weights;  ///< null: every weight is 1
+  const std::int64_t* seg;
+  std::size_t nnz;
+  combiner how;
+  SF_HD_INLINE void operator()(std::size_t b) const {
+    const std::size_t first = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b));
+    const std::size_t last = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b) + 1);
+    T d = T(0);
+    for (std::size_t k = first; k < last; ++k) {
+      const T w = weights ? weights[k] : T(1);
+      d += how == combiner::sqrtn ? w * w : w;
+    }
+    if (how == combiner::sqrtn) d = std::sqrt(d);
+    if (how == combiner::sum) d = first == last ? T(0) : T(1);
+    denom[b] = d;
+  }
+};
+
+/// out[b, :] = sum of w_k params[ids[k], :] over k in bag b, divided by denom[b] (zeros when it
+/// is 0). One index per bag; its inner loop vectorises. `seg` is the sparse indices' first
+/// column (stride 2), sorted.
+template <class T, class I>
+struct bag_rows {
+  T* out;
+  const T* params;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t nnz, inner;
+  SF_HD_INLINE void operator()(std::size_t b) const {
+    const std::size_t first = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b));
+    const std::size_t last = segment_first(seg, 2, nnz, static_cast<std::int64_t>(b) + 1);
+    T* o = out + b * inner;
+    for (std::size_t j = 0; j < inner; ++j) o[j] = T(0);
+    if (denom[b] == T(0)) return;
+    const T scale = T(1) / denom[b];
+    for (std::size_t k = first; k < last; ++k) {
+      const T* p = params + static_cast<std::size_t>(ids[k]) * inner;
+      const T w = (weights ? weights[k] : T(1)) * scale;
+      for (std::size_t j = 0; j < inner; ++j) o[j] += w * p[j];
+    }
+  }
+};
+
+/// The dense gradient of a bag into params (when params is not a variable taking rows): one
+/// column j per index walks the ids in order, so no two threads write one element.
+template <class T, class I>
+struct bag_scatter_columns {
+  T* d;
+  const T* g;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t nnz, rows, inner;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t r = 0; r < rows; ++r) d[r * inner + j] = T(0);
+    for (std::size_t k = 0; k < nnz; ++k) {
+      const auto b = static_cast<std::size_t>(seg[2 * k]);
+      if (denom[b] == T(0)) continue;
+      const T w = weights ? weights[k] : T(1);
+      d[static_cast<std::size_t>(ids[k]) * inner + j] += g[b * inner + j] * w / denom[b];
+    }
+  }
+};
+
+/// The gradient into the weights: out_b = sum_k w_k p_k / D_b, so
+/// d w_k = (g_b . p_k - (g_b . out_b) dD_b/dw_k) / D_b with dD/dw_k = 0 (sum), 1 (mean),
+/// w_k / D_b (sqrtn).
+template <class T, class I>
+struct bag_weight_gradient {
+  T* dw;
+  const T* g;
+  const T* out;
+  const T* params;
+  const I* ids;
+  const T* weights;
+  const std::int64_t* seg;
+  const T* denom;
+  std::size_t inner;
+  combiner how;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const auto b = static_cast<std::size_t>(seg[2 * k]);
+    const T d = denom[b];
+    if (d == T(0)) {
+      dw[k] = T(0);
+      return;
+    }
+    const T* gb = g + b * inner;
+    const T* p = params + static_cast<std::size_t>(ids[k]) * inner;
+    const T* ob = out + b * inner;
+    T gp = T(0), go = T(0);
+    for (std::size_t j = 0; j < inner; ++j) gp += gb[j] * p[j], go += gb[j] * ob[j];
+    const T dd = how == combiner::sum ? T(0) : how == combiner::mean ? T(1) : weights[k] / d;
+    dw[k] = (gp - go * dd) / d;
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_EMBEDDING_HPP
+// ---- end staticflow/ops/embedding.hpp ----
+
+namespace staticflow {
+
+namespace detail {
+/// The gradient rows of a lookup as TF's IndexedSlices (host): the distinct ids in order of first
+/// appearance and, for each, the sum of `g`'s rows at its occurrences scaled by `scale(k)`.
+/// Handed to the variable leaf; the memory is the run's workspace, alive until the update.
+template <class Leaf, class Ctx, class I, class G, class Scale>
+void send_rows(const Leaf& leaf, Ctx& ctx, const I* ids, std::size_t n, const G& g_row, std::size_t inner,
+               const Scale& scale) {
+  using T = typename Leaf::value_type;
+  auto& tmp = ctx.tmp;
+  const std::size_t table_size = ops::unique_table_size(n);
+  auto rows = tmp.template make<std::int64_t, shape<dyn>>({n});
+  auto slot = tmp.template make<std::int32_t, shape<dyn>>({n});
+  auto table = tmp.template make<std::int32_t, shape<dyn>>({table_size});
+  const std::size_t count = ops::unique_ids(ids, n, rows.data(), slot.data(), table.data(), table_size);
+  auto values = tmp.template make<T, shape<dyn>>({count * inner});
+  T* v = values.data();
+  for (std::size_t i = 0; i < count * inner; ++i) v[i] = T(0);
+  for (std::size_t k = 0; k < n; ++k) {  // in order: the same sums on every run
+    T* dst = v + static_cast<std::size_t>(slot.data()[k]) * inner;
+    const T* src = g_row(k);
+    const T s = scale(k);
+    for (std::size_t j = 0; j < inner; ++j) dst[j] += src[j] * s;
+  }
+  leaf.backward_rows(ctx, rows.data(), v, count);
+}
+}  // namespace detail
+
+struct embedding_lookup_op : gather_op {
+  static constexpr const char* name = "sf::embedding_lookup";
+  template <std::size_t Side>
+  static constexpr bool rows_gradient = Side == 0;
+
+  /// Into a variable table: its gradient as rows (op_node calls this on the host).
+  template <std::size_t Side, class Leaf, class Ctx, class Params, class Ids, class V, class G>
+  void backward_rows(const Leaf& leaf, Ctx& ctx, const Params& params, const Ids& ids, const V&, const G& g) const {
+    const std::size_t rows = params.dim(0), inner = rows ? params.size() / rows : 0;
+    const auto* id = ids.data();
+    const auto* gd = g.data();
+    using T = typename Params::value_type;
+    detail::send_rows(leaf, ctx, id, ids.size(), [&](std::size_t k) { return gd + k * inner; }, inner,
+                      [](std::size_t) { return T(1); });
+  }
+};
+
+/// Rows of the table `params` ([vocabulary, dim]) at `ids` (int32 or int64, any rank): TF's
+/// tf.nn.embedding_lookup(params, ids) with one table.
+/// **Shape:** ids' shape + [dim].
+/// **Gradient:** into a variable table, TF's IndexedSlices: the distinct ids (duplicates summed),
+/// which the optimisers apply to those rows only (`apply_sparse`); into any other expression, a
+/// dense scatter-add (gather's). On CUDA the gradient is dense.
+/// **Errors:** an id outside [0, vocabulary): invalid_argument naming it and its position (host).
+template <operand Params, operand Ids>
+auto embedding_lookup(const Params& params, const Ids& ids) {
+  using I = value_t<Ids>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::embedding_lookup: ids must be int32 or int64");
+  static_assert(shape_of_t<Params>::rank == 2, "sf::embedding_lookup: params must be a 2-D table [vocabulary, dim]");
+  if constexpr (integral && shape_of_t<Params>::rank == 2) return make_op_node(embedding_lookup_op{}, params, ids);
+  else return scalar<value_t<Params>>({});
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_EMBEDDING_LOOKUP_HPP
+// ---- end staticflow/expr/embedding_lookup.hpp ----
+
+// ---- begin staticflow/expr/segment.hpp ----
+#ifndef STATICFLOW_EXPR_SEGMENT_HPP
+#define STATICFLOW_EXPR_SEGMENT_HPP
+/// \file
+/// \brief TF's segment reductions: `segment_sum`, `segment_mean` (sorted segment ids) and
+/// `unsorted_segment_sum`: the rows of `data` summed (or averaged) by segment id.
+///
+/// The number of segments is an argument of all three: a result's extents are known when the
+/// expression is bound, before any value is read (TF's sorted ops take max(id) + 1 instead;
+/// pass at least that).
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/segment.hpp ----
+#ifndef STATICFLOW_OPS_SEGMENT_HPP
+#define STATICFLOW_OPS_SEGMENT_HPP
+/// \file
+/// \brief Kernels of TF's segment reductions (segment_sum, segment_mean, unsorted_segment_sum)
+/// and their gradients. Segment ids are read every `stride` elements, so the first column of a
+/// sparse tensor's [nnz, 2] indices serves as ids without a copy.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// out[s, j] = sum of data[k, j] over k with ids[k] == s; ids outside [0, segments) are
+/// dropped (TF drops negative ids). One column per index walks k in order: no two threads
+/// write one element, and the sums are the same on every device.
+template <class T, class I>
+struct segment_sum_columns {
+  T* out;
+  const T* data;
+  const I* ids;
+  std::size_t stride, n, segments, inner;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t s = 0; s < segments; ++s) out[s * inner + j] = T(0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto s = static_cast<std::int64_t>(ids[k * stride]);
+      if (s >= 0 && static_cast<std::size_t>(s) < segments) out[static_cast<std::size_t>(s) * inner + j] += data[k * inner + j];
+    }
+  }
+};
+
+/// The number of ids equal to `s` in sorted `ids`.
+template <class I>
+SF_HD_INLINE std::size_t segment_count(const I* ids, std::size_t stride, std::size_t n, std::int64_t s) {
+  return segment_first(ids, stride, n, s + 1) - segment_first(ids, stride, n, s);
+}
+
+/// Row s of a segment sum divided by its count (sorted ids; an empty segment stays 0, TF's).
+template <class T, class I>
+struct segment_mean_rows {
+  T* out;
+  const I* ids;
+  std::size_t stride, n, inner;
+  SF_HD_INLINE void operator()(std::size_t s) const {
+    const std::size_t count = segment_count(ids, stride, n, static_cast<std::int64_t>(s));
+    if (count > 1)
+      for (std::size_t j = 0; j < inner; ++j) out[s * inner + j] /= static_cast<T>(count);
+  }
+};
+
+/// The gradient into data: d[k, j] = g[ids[k], j] (divided by the segment's count for a mean);
+/// 0 for a dropped id.
+template <class T, class I>
+struct segment_gather {
+  T* d;
+  const T* g;
+  const I* ids;
+  std::size_t stride, n, segments, inner;
+  bool mean;
+  SF_HD_INLINE void operator()(std::size_t i) const {
+    const std::size_t k = i / inner;
+    const auto s = static_cast<std::int64_t>(ids[k * stride]);
+    if (s < 0 || static_cast<std::size_t>(s) >= segments) {
+      d[i] = T(0);
+      return;
+    }
+    const T v = g[static_cast<std::size_t>(s) * inner + i % inner];
+    d[i] = mean ? v / static_cast<T>(segment_count(ids, stride, n, s)) : v;
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_SEGMENT_HPP
+// ---- end staticflow/ops/segment.hpp ----
+
+namespace staticflow {
+
+enum class segment_kind { unsorted_sum, sum, mean };
+
+namespace detail {
+/// [dyn] + the axes of data's shape after the `Covered` axes the ids cover.
+template <class SD, std::size_t Covered>
+struct segment_shape {
+  static constexpr std::size_t rank = SD::rank - Covered + 1;
+  static constexpr std::array<std::size_t, rank> extents = [] {
+    std::array<std::size_t, rank> e{};
+    e[0] = dyn;
+    for (std::size_t d = Covered; d < SD::rank; ++d) e[d - Covered + 1] = SD::extents[d];
+    return e;
+  }();
+  using type = typename shape_from_array<extents, rank>::type;
+};
+
+/// Host checks of segment ids (`n` ids read every `stride`): in range (`api` names the op) and,
+/// for the sorted ops, non-decreasing.
+template <class I>
+void check_segment_ids(const char* api, const I* ids, std::size_t stride, std::size_t n, std::size_t segments,
+                       bool sorted) {
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto s = static_cast<long long>(ids[k * stride]);
+    if ((sorted && s < 0) || s >= static_cast<long long>(segments))
+      fail<invalid_argument>({api, ": segment_ids[", k, "] = ", s, " is not in [0, num_segments = ", segments, ")"});
+    if (sorted && k > 0 && s < static_cast<long long>(ids[(k - 1) * stride]))
+      fail<invalid_argument>({api, ": segment_ids must be sorted, but segment_ids[", k, "] = ", s,
+                              " < segment_ids[", k - 1, "] = ", static_cast<long long>(ids[(k - 1) * stride])});
+  }
+}
+}  // namespace detail
+
+/// The op of the three functions; `Covered`: how many leading axes of data the ids cover;
+/// `stride`: ids are read every `stride` elements (2: the first column of sparse indices).
+template <segment_kind Kind, std::size_t Covered>
+struct segment_op {
+  static constexpr const char* name = Kind == segment_kind::unsorted_sum ? "sf::unsorted_segment_sum"
+                                      : Kind == segment_kind::sum        ? "sf::segment_sum"
+                                                                         : "sf::segment_mean";
+  std::size_t segments = 0, stride = 1;
+  template <class TD, class TI>
+  using value_type = TD;
+  template <class SD, class SI>
+  using result_shape = typename detail::segment_shape<SD, Covered>::type;
+  template <class S, class DD, class DI>
+  dims_t<S> result_dims(const DD& data, const DI&) const {
+    dims_t<S> d{};
+    d[0] = segments;
+    for (std::size_t i = Covered; i < DD{}.size(); ++i) d[i - Covered + 1] = data[i];
+    return d;
+  }
+
+  template <class P, class Out, class Data, class Ids, class Tmp>
+  void forward(const Out& out, const Data& data, const Ids& ids, Tmp&) const {
+    const std::size_t n = ids.size() / stride, inner = out.size() / (segments ? segments : 1);
+    if constexpr (std::is_same_v<P, host>) {
+      if (data.size() != n * inner)
+        detail::fail<invalid_argument>({name, ": segment_ids has ", n, " entries but data has ",
+                                        inner ? data.size() / inner : 0, " rows"});
+      detail::check_segment_ids(name, ids.data(), stride, n, segments, Kind != segment_kind::unsorted_sum);
+    }
+    using T = typename Data::value_type;
+    using I = typename Ids::value_type;
+    executor<P>::for_each(inner, ops::segment_sum_columns<T, I>{out.data(), data.data(), ids.data(), stride, n, segments, inner},
+                          n + segments);
+    if constexpr (Kind == segment_kind::mean)
+      executor<P>::for_each(segments, ops::segment_mean_rows<T, I>{out.data(), ids.data(), stride, n, inner}, inner);
+  }
+
+  /// data's gradient: each row gets its segment's (TF's gather of the gradient).
+  template <int Side, class P, class D, class Data, class Ids, class V, class G, class Tmp>
+  void backward(const D& d, const Data&, const Ids& ids, const V&, const G& g, Tmp&) const {
+    static_assert(Side == 0);
+    const std::size_t n = ids.size() / stride, inner = n ? d.size() / n : 0;
+    using T = typename Data::value_type;
+    using I = typename Ids::value_type;
+    executor<P>::for_each(d.size(), ops::segment_gather<T, I>{d.data(), g.data(), ids.data(), stride, n, segments, inner,
+                                                              Kind == segment_kind::mean});
+  }
+};
+
+namespace detail {
+template <segment_kind Kind, class Data, class Ids>
+auto make_segment(const Data& data, const Ids& ids, std::size_t num_segments) {
+  using I = value_t<Ids>;
+  using SD = shape_of_t<Data>;
+  using SI = shape_of_t<Ids>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::segment_sum/segment_mean/unsorted_segment_sum: segment_ids must be int32 or int64");
+  static_assert(floating_element<value_t<Data>>, "sf::segment_sum/segment_mean/unsorted_segment_sum: data must be floating");
+  constexpr bool fits = SI::rank >= 1 && SI::rank <= SD::rank;
+  static_assert(fits, "sf::segment_sum/segment_mean/unsorted_segment_sum: segment_ids' rank must be between 1 and data's");
+  if constexpr (integral && fits) {
+    static_assert(Kind == segment_kind::unsorted_sum || SI::rank == 1,
+                  "sf::segment_sum/segment_mean: segment_ids must be a vector (one id per row of data)");
+    return make_op_node(segment_op<Kind, SI::rank>{num_segments, 1}, data, ids);
+  } else {
+    return scalar<value_t<Data>>({});
+  }
+}
+}  // namespace detail
+
+/// TF's tf.math.unsorted_segment_sum: out[s, ...] = sum of data[k..., ...] over the positions k
+/// (of ids' shape, a prefix of data's) whose id is s. Ids need no order; negative ids are dropped.
+/// **Shape:** [num_segments] + data's shape after ids' axes. **Gradient:** into data (a gather).
+/// **Errors:** an id >= num_segments, or data and ids of different leading extents: invalid_argument (host).
+template <operand Data, operand Ids>
+auto unsorted_segment_sum(const Data& data, const Ids& segment_ids, std::size_t num_segments) {
+  return detail::make_segment<segment_kind::unsorted_sum>(data, segment_ids, num_segments);
+}
+
+/// TF's tf.math.segment_sum over sorted ids (one per row of data): rows of a segment summed;
+/// segments without ids give zeros. **Shape:** [num_segments] + data's shape without its first axis.
+/// **Errors:** unsorted ids, an id outside [0, num_segments), mismatched rows: invalid_argument (host).
+template <operand Data, operand Ids>
+auto segment_sum(const Data& data, const Ids& segment_ids, std::size_t num_segments) {
+  return detail::make_segment<segment_kind::sum>(data, segment_ids, num_segments);
+}
+
+/// TF's tf.math.segment_mean: segment_sum divided by each segment's row count (empty: zeros).
+template <operand Data, operand Ids>
+auto segment_mean(const Data& data, const Ids& segment_ids, std::size_t num_segments) {
+  return detail::make_segment<segment_kind::mean>(data, segment_ids, num_segments);
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_SEGMENT_HPP
+// ---- end staticflow/expr/segment.hpp ----
+
+// ---- begin staticflow/expr/sparse_tensor.hpp ----
+#ifndef STATICFLOW_EXPR_SPARSE_TENSOR_HPP
+#define STATICFLOW_EXPR_SPARSE_TENSOR_HPP
+/// \file
+/// \brief `sparse_tensor`: TF's SparseTensor of rank 2 (indices [nnz, 2] int64, values [nnz],
+/// dense_shape), the ragged input of embedding_lookup_sparse, and
+/// `sparse_tensor_dense_matmul(sp, dense)`.
+///
+/// The indices and values are expressions (placeholders fed each run, constants, ...); the
+/// dense shape is given when the expression is built, since the result's rows must be known
+/// when it is bound (a batch's size).
+
+#include <array>
+#include <cstdint>
+#include <type_traits>
+
+
+// ---- begin staticflow/ops/sparse_matmul.hpp ----
+#ifndef STATICFLOW_OPS_SPARSE_MATMUL_HPP
+#define STATICFLOW_OPS_SPARSE_MATMUL_HPP
+/// \file
+/// \brief Kernels of a sparse [R, K] x dense [K, N] product and its gradients.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow::ops {
+
+/// Column j of out [rows, n] = sum over k of v_k * dense[col_k, j] into row row_k (or, with
+/// `transposed`, of v_k * dense[row_k, j] into row col_k: the dense operand's gradient). One
+/// column per index walks the entries in order: no two threads write one element.
+template <class T>
+struct sparse_matmul_columns {
+  T* out;
+  const std::int64_t* indices;
+  const T* values;
+  const T* dense;
+  std::size_t nnz, rows, n;
+  bool transposed;
+  SF_HD_INLINE void operator()(std::size_t j) const {
+    for (std::size_t r = 0; r < rows; ++r) out[r * n + j] = T(0);
+    for (std::size_t k = 0; k < nnz; ++k) {
+      const auto r = static_cast<std::size_t>(indices[2 * k + (transposed ? 1 : 0)]);
+      const auto c = static_cast<std::size_t>(indices[2 * k + (transposed ? 0 : 1)]);
+      out[r * n + j] += values[k] * dense[c * n + j];
+    }
+  }
+};
+
+/// d v_k = g[row_k, :] . dense[col_k, :].
+template <class T>
+struct sparse_matmul_value_gradient {
+  T* dv;
+  const std::int64_t* indices;
+  const T* g;
+  const T* dense;
+  std::size_t n;
+  SF_HD_INLINE void operator()(std::size_t k) const {
+    const T* a = g + static_cast<std::size_t>(indices[2 * k]) * n;
+    const T* b = dense + static_cast<std::size_t>(indices[2 * k + 1]) * n;
+    T s = T(0);
+    for (std::size_t j = 0; j < n; ++j) s += a[j] * b[j];
+    dv[k] = s;
+  }
+};
+
+}  // namespace staticflow::ops
+#endif  // STATICFLOW_OPS_SPARSE_MATMUL_HPP
+// ---- end staticflow/ops/sparse_matmul.hpp ----
+
+namespace staticflow {
+
+/// A rank-2 sparse tensor: element (indices[k, 0], indices[k, 1]) is values[k]; the others are 0.
+template <class Indices, class Values>
+struct sparse_tensor {
+  Indices indices;
+  Values values;
+  std::array<std::int64_t, 2> dense_shape;
+};
+
+/// TF's tf.SparseTensor(indices, values, dense_shape) of rank 2.
+/// **Errors:** indices not int64 [nnz, 2], values not a vector: compile errors; a negative
+/// dense shape: invalid_argument. Indices are checked against the dense shape when an op runs.
+template <operand Indices, operand Values>
+sparse_tensor<node_t<Indices>, node_t<Values>> make_sparse_tensor(const Indices& indices, const Values& values,
+                                                                  std::array<std::int64_t, 2> dense_shape) {
+  using SI = shape_of_t<Indices>;
+  static_assert(std::is_same_v<value_t<Indices>, std::int64_t>, "sf::sparse_tensor: indices must be int64");
+  static_assert(SI::rank == 2, "sf::sparse_tensor: indices must be a matrix [nnz, 2]");
+  if constexpr (SI::rank == 2)
+    static_assert(SI::extents[1] == 2 || SI::extents[1] == dyn, "sf::sparse_tensor: indices must be [nnz, 2] (rank 2)");
+  static_assert(shape_of_t<Values>::rank == 1, "sf::sparse_tensor: values must be a vector [nnz]");
+  if (dense_shape[0] < 0 || dense_shape[1] < 0)
+    detail::fail<invalid_argument>({"sf::sparse_tensor: dense_shape [", dense_shape[0], ", ", dense_shape[1],
+                                    "] has a negative extent"});
+  return {as_node(indices), as_node(values), dense_shape};
+}
+
+namespace detail {
+/// Host checks of a sparse tensor's indices and values as an op reads them.
+template <class Ind>
+void check_sparse(const char* api, const Ind& indices, std::size_t values, std::array<std::int64_t, 2> dense_shape) {
+  if (indices.dim(1) != 2)
+    fail<invalid_argument>({api, ": sparse indices must be [nnz, 2], got [", indices.dim(0), ", ", indices.dim(1), "]"});
+  if (indices.dim(0) != values)
+    fail<invalid_argument>({api, ": the sparse tensor has ", indices.dim(0), " indices but ", values, " values"});
+  const std::int64_t* ix = indices.data();
+  for (std::size_t k = 0; k < indices.dim(0); ++k)
+    for (std::size_t a = 0; a < 2; ++a)
+      if (ix[2 * k + a] < 0 || ix[2 * k + a] >= dense_shape[a])
+        fail<invalid_argument>({api, ": indices[", k, ", ", a, "] = ", ix[2 * k + a], " is outside the dense shape [",
+                                dense_shape[0], ", ", dense_shape[1], "]"});
+}
+}  // namespace detail
+
+struct sparse_dense_matmul_op {
+  static constexpr const char* name = "sf::sparse_tensor_dense_matmul";
+  std::array<std::int64_t, 2> dense_shape;
+  template <class TI, class TV, class TD>
+  using value_type = TD;
+  template <class SI, class SV, class SD>
+  using result_shape = shape<dyn, SD::extents[1]>;
+  template <class S, class DI, class DV, class DD>
+  dims_t<S> result_dims(const DI&, const DV&, const DD& dense) const {
+    return {{static_cast<std::size_t>(dense_shape[0]), dense[1]}};
+  }
+  template <class P, class Out, class Ind, class Val, class Dense, class Tmp>
+  void forward(const Out& out, const Ind& indices, const Val& values, const Dense& dense, Tmp&) const {
+    if constexpr (std::is_same_v<P, host>) {
+      detail::check_sparse(name, indices, values.size(), dense_shape);
+      if (static_cast<std::int64_t>(dense.dim(0)) != dense_shape[1])
+        detail::fail<invalid_argument>({name, ": the sparse tensor has ", dense_shape[1], " columns but the dense matrix ",
+                                        dense.dim(0), " rows"});
+    }
+    using T = typename Dense::value_type;
+    const std::size_t n = dense.dim(1), nnz = values.size();
+    executor<P>::for_each(n, ops::sparse_matmul_columns<T>{out.data(), indices.data(), values.data(), dense.data(), nnz,
+                                                           static_cast<std::size_t>(dense_shape[0]), n, false},
+                          nnz + out.size() / (n ? n : 1));
+  }
+  /// values: d v_k = g[row_k] . dense[col_k]; dense: d dense[c] = sum of v_k g[row_k] over col_k = c.
+  template <int Side, class P, class D, class Ind, class Val, class Dense, class V, class G, class Tmp>
+  void backward(const D& d, const Ind& indices, const Val& values, const Dense& dense, const V&, const G& g, Tmp&) const {
+    using T = typename Dense::value_type;
+    const std::size_t n = dense.dim(1), nnz = values.size();
+    if constexpr (Side == 1)
+      executor<P>::for_each(nnz, ops::sparse_matmul_value_gradient<T>{d.data(), indices.data(), g.data(), dense.data(), n}, n);
+    else
+      executor<P>::for_each(n, ops::sparse_matmul_columns<T>{d.data(), indices.data(), values.data(), g.data(), nnz,
+                                                             dense.dim(0), n, true},
+                            nnz + dense.dim(0));
+  }
+};
+
+/// TF's tf.sparse.sparse_dense_matmul(sp, dense): [dense_shape[0], N] = sp [R, K] x dense [K, N].
+/// **Gradient:** into the sparse values and the dense matrix.
+/// **Errors:** indices outside the dense shape, nnz mismatch, K != dense rows: invalid_argument (host).
+template <class Indices, class Values, operand Dense>
+auto sparse_tensor_dense_matmul(const sparse_tensor<Indices, Values>& sp, const Dense& dense) {
+  static_assert(shape_of_t<Dense>::rank == 2, "sf::sparse_tensor_dense_matmul: the dense operand must be a matrix");
+  static_assert(std::is_same_v<value_t<Values>, value_t<Dense>>,
+                "sf::sparse_tensor_dense_matmul: the sparse values and the dense matrix must share a dtype");
+  return make_op_node(sparse_dense_matmul_op{sp.dense_shape}, sp.indices, sp.values, dense);
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_SPARSE_TENSOR_HPP
+// ---- end staticflow/expr/sparse_tensor.hpp ----
+
+// ---- begin staticflow/expr/embedding_lookup_sparse.hpp ----
+#ifndef STATICFLOW_EXPR_EMBEDDING_LOOKUP_SPARSE_HPP
+#define STATICFLOW_EXPR_EMBEDDING_LOOKUP_SPARSE_HPP
+/// \file
+/// \brief `embedding_lookup_sparse(params, sp_ids[, sp_weights], combiner)`: TF's
+/// tf.nn.embedding_lookup_sparse: for each row of a ragged batch of ids (a sparse tensor), the
+/// looked-up rows combined by sum, mean or sqrtn, in one pass (an embedding bag), with the
+/// table's gradient as rows (TF's IndexedSlices).
+
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+
+
+namespace staticflow {
+
+using ops::combiner;
+
+/// Operands: params [vocabulary, dim], the sparse indices [nnz, 2] (bags = their first column,
+/// sorted), the ids [nnz] and, when `Weighted`, the weights [nnz].
+template <bool Weighted>
+struct embedding_bag_op {
+  static constexpr const char* name = "sf::embedding_lookup_sparse";
+  combiner how = combiner::mean;
+  std::array<std::int64_t, 2> dense_shape{};
+  template <std::size_t Side>
+  static constexpr bool rows_gradient = Side == 0;
+  template <std::size_t Side>
+  static constexpr bool has_gradient = Side == 0 || Side == 3;
+  template <class TP, class... Rest>
+  using value_type = TP;
+  template <class SP, class... Rest>
+  using result_shape = shape<dyn, SP::extents[1]>;
+  template <class S, class DP, class... Rest>
+  dims_t<S> result_dims(const DP& params, const Rest&...) const {
+    return {{static_cast<std::size_t>(dense_shape[0]), params[1]}};
+  }
+
+  template <class P, class Out, class Params, class Ind, class Ids, class... W>
+  void forward(const Out& out, const Params& params, const Ind& indices, const Ids& ids, W&&... w_and_tmp) const {
+    using T = typename Params::value_type;
+    using I = typename Ids::value_type;
+    auto& tmp = last(w_and_tmp...);
+    const T* weights = weights_of(w_and_tmp...);
+    if constexpr (std::is_same_v<P, host>) check(params, indices, ids, w_and_tmp...);
+    const auto denom = denominators<P, T, I>(tmp, indices, weights);
+    const std::size_t rows = out.dim(0), inner = params.dim(1), nnz = ids.size();
+    executor<P>::for_each(rows, ops::bag_rows<T, I>{out.data(), params.data(), ids.data(), weights, indices.data(),
+                                                    denom.data(), nnz, inner},
+                          inner * (rows ? nnz / rows + 1 : 1));
+  }
+
+  /// Into a variable table (host): rows, each occurrence's g[bag] * w / D[bag] summed per id.
+  template <std::size_t Side, class Leaf, class Ctx, class Params, class Ind, class Ids, class... W>
+  void backward_rows(const Leaf& leaf, Ctx& ctx, const Params& params, const Ind& indices, const Ids& ids,
+                     const W&... w_value_g) const {
+    using T = typename Params::value_type;
+    using I = typename Ids::value_type;
+    const auto& g = last(w_value_g...);
+    const T* weights = weights_of(w_value_g...);
+    const auto denom = denominators<host, T, I>(ctx.tmp, indices, weights);
+    const std::int64_t* seg = indices.data();
+    const T* gd = g.data();
+    const T* dn = denom.data();
+    const std::size_t inner = params.dim(1);
+    detail::send_rows(
+        leaf, ctx, ids.data(), ids.size(), [&](std::size_t k) { return gd + static_cast<std::size_t>(seg[2 * k]) * inner; }, inner,
+        [&](std::size_t k) {
+          const T d = dn[seg[2 * k]];
+          return d == T(0) ? T(0) : (weights ? weights[k] : T(1)) / d;
+        });
+  }
+
+  /// Into params when it is not a variable (or on CUDA): dense; into the weights (Side 3).
+  template <int Side, class P, class D, class Params, class Ind, class Ids, class... W>
+  void backward(const D& d, const Params& params, const Ind& indices, const Ids& ids, W&&... rest) const {
+    using T = typename Params::value_type;
+    using I = typename Ids::value_type;
+    auto& tmp = last(rest...);
+    const T* weights = weights_of(rest...);
+    const auto& g = second_last(rest...);
+    const auto denom = denominators<P, T, I>(tmp, indices, weights);
+    const std::size_t inner = params.dim(1), nnz = ids.size();
+    if constexpr (Side == 0) {
+      executor<P>::for_each(inner, ops::bag_scatter_columns<T, I>{d.data(), g.data(), ids.data(), weights, indices.data(),
+                                                                  denom.data(), nnz, params.dim(0), inner},
+                            nnz + params.dim(0));
+    } else {
+      const auto& out = third_last(rest...);
+      executor<P>::for_each(nnz, ops::bag_weight_gradient<T, I>{d.data(), g.data(), out.data(), params.data(), ids.data(),
+                                                                weights, indices.data(), denom.data(), inner, how},
+                            inner);
+    }
+  }
+
+ private:
+  template <class... A>
+  static auto& last(A&... a) {
+    return std::get<sizeof...(A) - 1>(std::tie(a...));
+  }
+  template <class... A>
+  static auto& second_last(A&... a) {
+    return std::get<sizeof...(A) - 2>(std::tie(a...));
+  }
+  template <class... A>
+  static auto& third_last(A&... a) {
+    return std::get<sizeof...(A) - 3>(std::tie(a...));
+  }
+  /// The weights' data when the op has them (the first of the trailing arguments).
+  template <class First, class... A>
+  static auto weights_of(const First& first, const A&...) {
+    if constexpr (Weighted) return static_cast<const typename First::value_type*>(first.data());
+    else return nullptr;
+  }
+  template <class P, class T, class I, class Tmp, class Ind>
+  auto denominators(Tmp& tmp, const Ind& indices, const T* weights) const {
+    const auto rows = static_cast<std::size_t>(dense_shape[0]);
+    auto denom = tmp.template make<T, shape<dyn>>({rows});
+    executor<P>::for_each(rows, ops::bag_denominators<T, I>{denom.data(), weights, indices.data(), indices.dim(0), how},
+                          indices.dim(0) / (rows ? rows : 1) + 1);
+    return denom;
+  }
+  template <class Params, class Ind, class Ids, class... W>
+  void check(const Params& params, const Ind& indices, const Ids& ids, const W&... w) const {
+    detail::check_sparse("sf::embedding_lookup_sparse (sp_ids)", indices, ids.size(), dense_shape);
+    if constexpr (Weighted) {
+      const auto& weights = std::get<0>(std::tie(w...));
+      if (weights.size() != ids.size())
+        detail::fail<invalid_argument>({"sf::embedding_lookup_sparse: sp_weights has ", weights.size(),
+                                        " values but sp_ids has ", ids.size()});
+    }
+    const std::int64_t* seg = indices.data();
+    for (std::size_t k = 1; k < ids.size(); ++k)
+      if (seg[2 * k] < seg[2 * (k - 1)])
+        detail::fail<invalid_argument>({"sf::embedding_lookup_sparse: sp_ids' indices must be ordered by row, but row ",
+                                        seg[2 * k], " (entry ", k, ") follows row ", seg[2 * (k - 1)]});
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      if (ids.data()[k] < 0 || static_cast<std::size_t>(ids.data()[k]) >= params.dim(0))
+        detail::fail<invalid_argument>({"sf::embedding_lookup_sparse: sp_ids.values[", k, "] = ",
+                                        static_cast<long long>(ids.data()[k]), " is not in [0, ", params.dim(0), ")"});
+  }
+};
+
+namespace detail {
+template <class Params, class Ids>
+constexpr bool check_bag_operands() {
+  using I = value_t<Ids>;
+  constexpr bool integral = std::is_same_v<I, std::int32_t> || std::is_same_v<I, std::int64_t>;
+  static_assert(integral, "sf::embedding_lookup_sparse: sp_ids' values must be int32 or int64");
+  static_assert(shape_of_t<Params>::rank == 2, "sf::embedding_lookup_sparse: params must be a 2-D table [vocabulary, dim]");
+  static_assert(floating_element<value_t<Params>>, "sf::embedding_lookup_sparse: params must be floating");
+  return integral && shape_of_t<Params>::rank == 2;
+}
+}  // namespace detail
+
+/// TF's tf.nn.embedding_lookup_sparse(params, sp_ids, None, combiner): row b of the result
+/// combines params' rows at the ids in row b of `sp_ids` (a `sparse_tensor` whose indices are
+/// ordered by row): sum, mean (sum / count) or sqrtn (sum / sqrt(count)); a row without ids
+/// gives zeros.
+/// **Shape:** [sp_ids.dense_shape[0], dim].
+/// **Gradient:** into a variable table, TF's IndexedSlices (the distinct ids, duplicates
+/// summed), applied sparsely by the optimisers; into any other table, dense.
+/// **Errors:** ids outside [0, vocabulary), indices out of the dense shape or not ordered by
+/// row, indices and values of different lengths: invalid_argument naming the entry (host).
+template <operand Params, class Ind, class Ids>
+auto embedding_lookup_sparse(const Params& params, const sparse_tensor<Ind, Ids>& sp_ids, combiner how = combiner::mean) {
+  if constexpr (detail::check_bag_operands<Params, Ids>())
+    return make_op_node(embedding_bag_op<false>{how, sp_ids.dense_shape}, params, sp_ids.indices, sp_ids.values);
+  else return scalar<value_t<Params>>({});
+}
+
+/// With weights (a sparse tensor of the same indices, TF's sp_weights): row b is
+/// sum_k w_k params[id_k] divided by 1 (sum), sum_k w_k (mean) or sqrt(sum_k w_k^2) (sqrtn);
+/// a divisor of 0 (an empty row) gives zeros. **Gradient:** into the table as above, and into
+/// the weights. **Errors:** as above, and weights of another length than the ids.
+template <operand Params, class Ind, class Ids, class WInd, class W>
+auto embedding_lookup_sparse(const Params& params, const sparse_tensor<Ind, Ids>& sp_ids,
+                             const sparse_tensor<WInd, W>& sp_weights, combiner how = combiner::mean) {
+  static_assert(std::is_same_v<value_t<W>, value_t<Params>>, "sf::embedding_lookup_sparse: sp_weights must have params' dtype");
+  if constexpr (detail::check_bag_operands<Params, Ids>())
+    return make_op_node(embedding_bag_op<true>{how, sp_ids.dense_shape}, params, sp_ids.indices, sp_ids.values,
+                        sp_weights.values);
+  else return scalar<value_t<Params>>({});
+}
+
+}  // namespace staticflow
+#endif  // STATICFLOW_EXPR_EMBEDDING_LOOKUP_SPARSE_HPP
+// ---- end staticflow/expr/embedding_lookup_sparse.hpp ----
+
 // ---- begin staticflow/expr/resize.hpp ----
 #ifndef STATICFLOW_EXPR_RESIZE_HPP
 #define STATICFLOW_EXPR_RESIZE_HPP
@@ -9752,12 +10620,71 @@ std::string describe(const E& e) {
 #include <type_traits>
 
 
+// ---- begin staticflow/core/indexed_slices.hpp ----
+#ifndef STATICFLOW_CORE_INDEXED_SLICES_HPP
+#define STATICFLOW_CORE_INDEXED_SLICES_HPP
+/// \file
+/// \brief TF's IndexedSlices: a gradient that touches some rows of a table only (the rows, each
+/// once, and their gradient rows), as an embedding lookup's gradient reaches its table.
+///
+/// The backward pass hands a variable read by a lookup its gradient in this form when the run
+/// accepts one (a training step on the host, graph/session.hpp), and the optimisers update
+/// those rows only (train/optimizer.hpp, `apply_sparse`): a step then costs time in
+/// proportion to the rows touched, not to the vocabulary.
+
+#include <cstddef>
+#include <cstdint>
+
+
+namespace staticflow {
+
+/// A variable's row-sparse gradient for one run, kept by the session per variable (type-erased:
+/// one record type for every dtype). `rows` are distinct; `values` holds `count` rows of
+/// `inner` elements of the variable's dtype. Both live in the run's workspace.
+struct indexed_slices_slot {
+  bool accepted = false;  ///< this run takes the variable's gradient in rows (else dense)
+  const std::int64_t* rows = nullptr;
+  void* values = nullptr;
+  std::size_t count = 0, inner = 0;
+};
+
+/// The typed view an optimiser's `apply_sparse` reads: row `rows[u]` of the variable (rows of
+/// `inner` elements) has gradient `values[u * inner, (u + 1) * inner)`; rows are distinct.
+template <class T>
+struct indexed_slices {
+  const std::int64_t* rows;
+  const T* values;
+  std::size_t count, inner;
+};
+
+namespace ops {
+/// acc[rows[u], :] += values[u, :], one row u per index (rows are distinct, so no two threads
+/// write one element; the inner loop vectorises).
+template <class T>
+struct add_rows {
+  T* acc;
+  const std::int64_t* rows;
+  const T* values;
+  std::size_t inner;
+  SF_HD_INLINE void operator()(std::size_t u) const {
+    T* a = acc + static_cast<std::size_t>(rows[u]) * inner;
+    const T* v = values + u * inner;
+    for (std::size_t j = 0; j < inner; ++j) a[j] += v[j];
+  }
+};
+}  // namespace ops
+
+}  // namespace staticflow
+#endif  // STATICFLOW_CORE_INDEXED_SLICES_HPP
+// ---- end staticflow/core/indexed_slices.hpp ----
+
 namespace staticflow {
 
 /// Where a variable's gradient buffer stands during a run (one flag per variable, kept by the
 /// session): the first gradient to arrive is written, later ones are added, and the buffer is
-/// never zeroed beforehand (a pass over every parameter saved per step).
-enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
+/// never zeroed beforehand (a pass over every parameter saved per step). `rows`: the gradient so
+/// far is the run's row-sparse record (core/indexed_slices.hpp), not in the buffer.
+enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2, rows = 3 };
 
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
 /// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
@@ -9771,20 +10698,58 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   T* grad = nullptr;
   gradient_state* state = nullptr;
   const std::string* name = nullptr;
+  indexed_slices_slot* slices = nullptr;  ///< where a row-sparse gradient may go (null: dense only)
   static constexpr node_traits traits{.variable = true};
-  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr)
-      : value(v), grad(g), state(st), name(n) {}
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr,
+           indexed_slices_slot* sl = nullptr)
+      : value(v), grad(g), state(st), name(n), slices(sl) {}
   const dims_t<S>& dims() const { return value.dims(); }
   /// The first gradient to arrive is written into the buffer, later ones are added.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
     if (!grad) return;
     const tensor_view<T, S, P> acc(grad, dims());
+    densify(ctx);
     if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
     else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+    check_gradient(ctx);
+  }
+  /// A gradient that touches `rows` only (distinct; `values` holds their gradient rows): kept as
+  /// rows when the run accepts them and no dense gradient came first; otherwise added into the
+  /// buffer row by row (so a lookup's backward never costs a pass over the whole table).
+  template <class Ctx>
+  void backward_rows(Ctx& ctx, const std::int64_t* rows, const T* values, std::size_t count) const {
+    if (!grad) return;
+    const std::size_t inner = dims()[0] ? value.size() / dims()[0] : 0;
+    if (slices && slices->accepted && state && *state != gradient_state::written) {
+      if (*state == gradient_state::unwritten) {
+        *slices = {true, rows, const_cast<T*>(values), count, inner};
+        *state = gradient_state::rows;
+        return;
+      }
+      densify(ctx);  // a second lookup of the same table: the two sets of rows meet in the buffer
+    } else if (first_gradient()) {
+      staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
+    }
+    executor<P>::for_each(count, ops::add_rows<T>{grad, rows, values, inner}, inner);
+    check_gradient(ctx);
+  }
+  /// Moves a row-sparse gradient kept so far into the (zeroed) buffer.
+  template <class Ctx>
+  void densify(Ctx& ctx) const {
+    if (!state || *state != gradient_state::rows) return;
+    staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
+    executor<P>::for_each(slices->count,
+                          ops::add_rows<T>{grad, slices->rows, static_cast<const T*>(slices->values), slices->inner},
+                          slices->inner);
+    *state = gradient_state::written;
+  }
+  tensor_view<T, shape<dyn>, P> flat() const { return {grad, {value.size()}}; }
+  template <class Ctx>
+  void check_gradient(Ctx& ctx) const {
     if constexpr (floating_element<T>)
       if (ctx.tmp.checks_numerics())
-        staticflow::detail::check_finite<P>(acc.data(), acc.size(), "the gradient of variable ", "",
+        staticflow::detail::check_finite<P>(grad, value.size(), "the gradient of variable ", "",
                                             name ? std::string_view(*name) : std::string_view("(unnamed)"));
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).
@@ -11627,6 +12592,7 @@ class session final : public session_state {
   }
   template <class T, class S>
   tensor<T, S, host> gradient_here(const variable_node<T, S>& v) {
+    densify_rows<T>(*v.def);
     return to_host_copy(tensor_view<T, S, P>(static_cast<T*>(grad_slot(*v.def).data), v.dims()));
   }
   template <class T, class S>
@@ -11686,6 +12652,12 @@ class session final : public session_state {
     if (config_.log_device_placement) {
       if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
     }
+    // Lookups may hand a variable its gradient as rows (the update then touches those rows only).
+    rows_run_ = std::is_same_v<P, host>;
+    struct reset_rows {
+      bool& flag;
+      ~reset_rows() { flag = false; }
+    } reset{rows_run_};
     auto loss_value = compute_step(op.loss, feeds...);
     apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
     return loss_value;
@@ -11780,7 +12752,9 @@ class session final : public session_state {
         const auto id = n.def->id();
         const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
         if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
-        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name());
+        indexed_slices_slot* rows = id < s->slices_.size() && s->slices_[id].accepted ? &s->slices_[id] : nullptr;
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name(),
+                    rows);
       } else if constexpr (is_leaf_v<N>) {
         return n;  // scalars and generators
       } else {
@@ -11940,6 +12914,19 @@ class session final : public session_state {
   void want(const variable_base& v) {
     if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
     wanted_[v.id()] = gradient_state::unwritten;
+    if (slices_.size() < wanted_.size()) slices_.resize(wanted_.size());
+    slices_[v.id()] = {rows_run_};
+  }
+  /// A gradient left as rows (a train step's) written into the variable's dense buffer, for a
+  /// reader of the buffer (`gradient(v)`, a dense update).
+  template <class T>
+  void densify_rows(const variable_base& v) {
+    if (v.id() >= wanted_.size() || wanted_[v.id()] != gradient_state::rows) return;
+    const indexed_slices_slot& r = slices_[v.id()];
+    const auto acc = flat_view<T>(grad_slot(v).data, v);
+    detail::evaluate_into(acc, scalar<T>(T(0)), tmp_);
+    executor<P>::for_each(r.count, ops::add_rows<T>{acc.data(), r.rows, static_cast<const T*>(r.values), r.inner}, r.inner);
+    wanted_[v.id()] = gradient_state::written;
   }
   template <class Loss>
   void mark_trainable(const Loss& loss) {
@@ -12017,7 +13004,16 @@ class session final : public session_state {
       register_slots(opt, v, *made);
       entry = std::move(made);
     }
-    opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
+    auto& slots = *static_cast<slots_t*>(entry.get());
+    if constexpr (requires { opt.apply_sparse(value, indexed_slices<T>{}, slots, step); }) {
+      if (v.id() < wanted_.size() && wanted_[v.id()] == gradient_state::rows) {  // TF's _apply_sparse
+        const indexed_slices_slot& r = slices_[v.id()];
+        opt.apply_sparse(value, indexed_slices<T>{r.rows, static_cast<const T*>(r.values), r.count, r.inner}, slots, step);
+        return;
+      }
+    }
+    densify_rows<T>(v);  // an optimiser without a sparse rule sees the gradient densely
+    opt.apply(value, flat_view<T>(grad_slot(v).data, v), slots, step);
   }
 
  private:
@@ -12029,6 +13025,8 @@ class session final : public session_state {
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
+  std::vector<indexed_slices_slot> slices_;  ///< per variable id: its gradient as rows (state `rows`)
+  bool rows_run_ = false;                   ///< the run in progress accepts gradients as rows
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
 };
@@ -14564,6 +15562,7 @@ class schedule {
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14627,6 +15626,35 @@ inline double check_nonnegative(double x, const char* opt, const char* what) {
 template <class V, class U>
 void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
   if (t.size() != var.size()) throw_size_mismatch(var.size(), t.size(), opt, what);
+}
+
+/// Runs `f(var_offset, u)` for each row u of a row-sparse gradient, one row per index (rows are
+/// distinct: no two threads write one element); `f` loops over the row's `inner` elements, so
+/// no element pays for a division to find its row.
+template <class T, class F>
+struct for_rows {
+  indexed_slices<T> g;
+  F f;
+  SF_HD_INLINE void operator()(std::size_t u) const { f(static_cast<std::size_t>(g.rows[u]) * g.inner, u * g.inner, g.inner); }
+};
+template <class P, class T, class F>
+void apply_rows(const indexed_slices<T>& g, const F& f) {
+  executor<P>::for_each(g.count, for_rows<T, F>{g, f}, g.inner);
+}
+
+/// Throws invalid_argument unless every row of `g` lies in the variable (host; the lookups that
+/// make such gradients checked their ids already, so this guards hand-made ones).
+template <class V, class T>
+void check_rows(const V& var, const indexed_slices<T>& g, const char* opt) {
+  if (g.inner == 0 || var.size() % g.inner != 0)
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply_sparse: rows of ", g.inner,
+                                                " elements do not divide the variable's ", var.size()});
+  const auto rows = static_cast<std::int64_t>(var.size() / g.inner);
+  if constexpr (std::is_same_v<typename V::policy_type, host>)
+    for (std::size_t u = 0; u < g.count; ++u)
+      if (g.rows[u] < 0 || g.rows[u] >= rows)
+        staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply_sparse: row ", g.rows[u],
+                                                    " (entry ", u, ") is not in [0, ", rows, ")"});
 }
 
 /// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is
@@ -14704,6 +15732,15 @@ struct gradient_descent_update {
 class gradient_descent : public optimizer_base<gradient_descent> {
  public:
   static constexpr const char* name = "GradientDescent";
+  template <class T>
+  struct sparse_update {
+    T* var;
+    const T* g;
+    T lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) var[e + j] -= lr * g[gi + j];
+    }
+  };
 
   template <class T, class S, class P>
   struct slots {};
@@ -14721,6 +15758,13 @@ class gradient_descent : public optimizer_base<gradient_descent> {
     static_assert(floating_element<T>, "sf::train::GradientDescent: variables must have a floating dtype");
     detail::check_same_size(var, grad, name, "the gradient");
     executor<P>::for_each(var.size(), gradient_descent_update<T>{var.data(), grad.data(), static_cast<T>(lr_(step))});
+  }
+
+  /// TF's _apply_sparse (ScatterSub): var[rows] -= lr * g; other rows untouched.
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>&, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), g.values, static_cast<T>(lr_(step))});
   }
 
   const schedule& learning_rate() const { return lr_; }
@@ -14784,6 +15828,31 @@ class momentum : public optimizer_base<momentum> {
                                                          nesterov_});
   }
 
+  /// TF's SparseApplyMomentum: the accumulator and the variable change on the gradient's rows only
+  /// (other rows' accumulators do not decay in that step).
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step)),
+                                              static_cast<T>(momentum_), nesterov_});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* accum;
+    const T* g;
+    T lr, momentum;
+    bool nesterov;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] * momentum + x;
+        accum[e + j] = a;
+        var[e + j] -= nesterov ? x * lr + a * momentum * lr : a * lr;
+      }
+    }
+  };
+
   const schedule& learning_rate() const { return lr_; }
   double momentum_value() const { return momentum_; }
   bool use_nesterov() const { return nesterov_; }
@@ -14845,6 +15914,28 @@ class adagrad : public optimizer_base<adagrad> {
     executor<P>::for_each(var.size(),
                           adagrad_update<T>{var.data(), grad.data(), s.accum.data(), static_cast<T>(lr_(step))});
   }
+
+  /// TF's SparseApplyAdagrad: accum[rows] += g^2; var[rows] -= lr * g / sqrt(accum[rows]).
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step))});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* accum;
+    const T* g;
+    T lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] + x * x;
+        accum[e + j] = a;
+        var[e + j] -= lr * x / std::sqrt(a);
+      }
+    }
+  };
 
   const schedule& learning_rate() const { return lr_; }
   double initial_accumulator_value() const { return initial_; }
@@ -14968,6 +16059,10 @@ struct adam_update {
 /// beta2_power, whether or not a global_step is given); lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
 /// with lr from the schedule at global_step; m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g^2;
 /// var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// **Sparse gradients:** as TF 1.x's Adam._apply_sparse, which decays m and v on every row and
+/// moves every row with a non-zero m: a row-sparse gradient is applied as the dense gradient with
+/// zeros elsewhere (a pass over the whole variable). `lazy_adam` (train/lazy_adam.hpp) touches
+/// the gradient's rows only.
 /// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
 class adam : public optimizer_base<adam> {
  public:
@@ -15400,6 +16495,88 @@ class adagrad_da : public optimizer_base<adagrad_da> {
 }  // namespace staticflow::train
 #endif  // STATICFLOW_TRAIN_OPTIMIZER_HPP
 // ---- end staticflow/train/optimizer.hpp ----
+
+// ---- begin staticflow/train/lazy_adam.hpp ----
+#ifndef STATICFLOW_TRAIN_LAZY_ADAM_HPP
+#define STATICFLOW_TRAIN_LAZY_ADAM_HPP
+/// \file
+/// \brief `lazy_adam`: tf.contrib.opt.LazyAdamOptimizer: Adam whose row-sparse updates (an
+/// embedding table's) touch the gradient's rows only.
+
+
+namespace staticflow::train {
+
+/// Adam (train/optimizer.hpp: same slots m and v, same bias-corrected rate, same defaults and
+/// checks) but, for a gradient given as rows, TF's LazyAdamOptimizer._apply_sparse: on those rows
+/// only, m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, var -= lr_t m / (sqrt(v) +
+/// epsilon); the other rows' moments do not decay and the rows do not move. Dense gradients are
+/// applied as Adam's. The step count t advances once per update, as Adam's.
+class lazy_adam : public optimizer_base<lazy_adam> {
+ public:
+  static constexpr const char* name = "Adam";  // TF's default name for LazyAdamOptimizer too
+  template <class T, class S, class P>
+  using slots = adam::slots<T, S, P>;
+
+  explicit lazy_adam(schedule learning_rate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+      : adam_(std::move(learning_rate), beta1, beta2, epsilon) {}
+
+  template <class T, class S, class P>
+  std::vector<void*> slot_data(slots<T, S, P>& s) const {
+    return adam_.slot_data(s);
+  }
+  template <class T, class S, class P>
+  slots<T, S, P> make_slots(const dims_t<S>& dims) const {
+    return adam_.template make_slots<T, S, P>(dims);
+  }
+  std::vector<std::pair<std::string, double>> powers() const { return adam_.powers(); }
+
+  template <class T, class S, class P>
+  void apply(const tensor_view<T, S, P>& var, const tensor_view<T, S, P>& grad, slots<T, S, P>& s,
+             std::int64_t step) const {
+    adam_.apply(var, grad, s, step);
+  }
+
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s,
+                    std::int64_t step) const {
+    static_assert(floating_element<T>, "sf::train::LazyAdam: variables must have a floating dtype");
+    detail::check_rows(var, g, "LazyAdam");
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.m.data(), s.v.data(), g.values,
+                                           static_cast<T>(adam_.corrected_learning_rate(step, s.updates++)),
+                                           static_cast<T>(adam_.beta1()), static_cast<T>(adam_.beta2()),
+                                           static_cast<T>(adam_.epsilon())});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* m;
+    T* v;
+    const T* g;
+    T lr_t, beta1, beta2, epsilon;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T m1 = m[e + j] * beta1 + (T(1) - beta1) * x;
+        const T v1 = v[e + j] * beta2 + (T(1) - beta2) * x * x;
+        m[e + j] = m1;
+        v[e + j] = v1;
+        var[e + j] -= lr_t * m1 / (std::sqrt(v1) + epsilon);
+      }
+    }
+  };
+
+  const schedule& learning_rate() const { return adam_.learning_rate(); }
+  double beta1() const { return adam_.beta1(); }
+  double beta2() const { return adam_.beta2(); }
+  double epsilon() const { return adam_.epsilon(); }
+
+ private:
+  adam adam_;
+};
+
+}  // namespace staticflow::train
+#endif  // STATICFLOW_TRAIN_LAZY_ADAM_HPP
+// ---- end staticflow/train/lazy_adam.hpp ----
 
 // ---- begin staticflow/train/regularizer.hpp ----
 #ifndef STATICFLOW_TRAIN_REGULARIZER_HPP
@@ -17748,17 +18925,42 @@ inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t
   os << std::string(60, '=') << "\nTotal params: " << total << '\n';
   if (frozen) os << "Trainable params: " << total - frozen << "\nNon-trainable params: " << frozen << '\n';
 }
+
+
+/// A Keras-style table as Markdown (TensorBoard's Text tab renders it): the same rows and totals.
+inline std::string summary_markdown(const summary_row* rows, std::size_t count, std::size_t total, std::size_t frozen) {
+  std::string md = "| Layer (type) | Output Shape | Param # |\n|---|---|---:|\n";
+  for (std::size_t i = 0; i < count; ++i)
+    md += "| layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ") | " + rows[i].shape + " | " +
+          std::to_string(rows[i].parameters) + " |\n";
+  md += "\nTotal params: " + std::to_string(total);
+  if (frozen) md += "\nTrainable params: " + std::to_string(total - frozen) + "\nNon-trainable params: " + std::to_string(frozen);
+  return md;
+}
+
+/// The rows of `Net`'s table: each layer's name, output shape and parameter count.
+template <class Net>
+auto summary_rows() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<summary_row, sizeof...(I)>{summary_row{
+        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
+        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
+  }(std::make_index_sequence<Net::layer_count>{});
+}
 }  // namespace detail
 
 /// A Keras-style table: layer, output shape, parameters, and the total.
 template <class Net>
 void summary(std::ostream& os = std::cout) {
-  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
-        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
-        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
-  }(std::make_index_sequence<Net::layer_count>{});
+  const auto rows = detail::summary_rows<Net>();
   detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
+}
+
+/// The same table as Markdown (what `fit(..., {.logdir})` logs as the text summary `layers`).
+template <class Net>
+std::string summary_markdown() {
+  const auto rows = detail::summary_rows<Net>();
+  return detail::summary_markdown(rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.
@@ -18097,6 +19299,9 @@ class fit_observer {
   /// Once when fit starts, with the global step and the inference graph's serialized GraphDef
   /// (empty when it cannot be exported).
   virtual void on_start(std::int64_t /*step*/, const std::function<std::string()>& /*graph_def*/) {}
+  /// Once when fit starts, after on_start: the network's layer table as Markdown
+  /// (`nn::summary_markdown<Net>()`), with the global step.
+  virtual void on_network(std::int64_t /*step*/, std::string_view /*layer_table*/) {}
   /// Every `log_every_steps` steps.
   virtual void on_step(const fit_step_report& report) = 0;
   /// After `classifier::evaluate` on a dataset, with the global step.
@@ -18374,7 +19579,11 @@ class classifier {
       }
       if (o.log) c_.logs_.push_back(o.log);
       const std::function<std::string()> graph = [this] { return c_.graph_def_bytes(); };
-      for (const auto& l : c_.logs_) l->on_start(static_cast<std::int64_t>(step), graph);
+      const std::string layers = summary_markdown<Net>();
+      for (const auto& l : c_.logs_) {
+        l->on_start(static_cast<std::int64_t>(step), graph);
+        l->on_network(static_cast<std::int64_t>(step), layers);
+      }
       last_time_ = std::chrono::steady_clock::now(), last_step_ = step;
     }
     bool due(std::size_t step) const { return !c_.logs_.empty() && step % every_ == 0; }
@@ -20471,6 +21680,8 @@ class zip_dataset : public dataset_base<zip_dataset<Ds...>> {
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20909,8 +22120,8 @@ class tfrecord_writer {
 /// Options of tfrecord_reader.
 struct tfrecord_reader_options {
   io::compression compression = io::compression::none;
-  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
-  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
+  /// Skip records whose CRC does not match and stop at a truncated end, counting each in
+  /// corrupt_records() (and telling on_corrupt, when set), instead of throwing data_loss. A bad length CRC makes the reader
   /// scan forward byte by byte for the next valid header.
   bool skip_corrupt = false;
   bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
@@ -20918,6 +22129,9 @@ struct tfrecord_reader_options {
   /// allocation. TF has no limit of its own; 2^40 bytes is far beyond any real record.
   std::uint64_t max_record_size = std::uint64_t{1} << 40;
   std::size_t buffer_size = std::size_t{1} << 18;  ///< read buffer (grows for longer records)
+  /// With skip_corrupt: told of each corrupt record or region skipped, and of a truncated end,
+  /// with the byte offset where it starts and the data_loss message the reader would have thrown.
+  std::function<void(std::uint64_t offset, const std::string& message)> on_corrupt = {};
 };
 
 /// Reads the records of one TFRecord file front to back, streaming.
@@ -21021,44 +22235,41 @@ class tfrecord_reader {
            (in_.kind() == io::compression::none ? "" : std::string(" of the decompressed ") + to_string(in_.kind()) + " stream");
   }
 
-  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ",
-                                           have, " left"});
+  /// A corrupt record at `at`: data_loss, or with skip_corrupt one more counted and reported.
+  void corrupt(std::uint64_t at, std::initializer_list<staticflow::detail::message_part> parts) {
+    if (!options_.skip_corrupt) staticflow::detail::fail<data_loss>(parts);
     ++corrupt_;
+    if (options_.on_corrupt) options_.on_corrupt(at, staticflow::detail::message(parts));
+  }
+
+  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
+    corrupt(at, {where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ", have, " left"});
     advance(have);
     return std::nullopt;
   }
 
   std::optional<bool> bad_length_crc(std::uint64_t at, const char* h) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)),
-                                           ", computed ", detail::hex32(masked_crc32c(h, 8)), "; length field ",
-                                           detail::load_le64(h), ")"});
+    corrupt(at, {where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)), ", computed ",
+                 detail::hex32(masked_crc32c(h, 8)), "; length field ", detail::load_le64(h), ")"});
     return resync();
   }
 
   std::optional<bool> too_long(std::uint64_t at, std::uint64_t len) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
-                                           " bytes (max_record_size)"});
+    corrupt(at, {where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
+                 " bytes (max_record_size)"});
     return resync();
   }
 
   std::optional<bool> bad_data_crc(std::uint64_t at, const char* d, std::size_t n) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": data CRC mismatch over ", n, " bytes (stored ",
-                                           detail::hex32(detail::load_le32(d + n)), ", computed ",
-                                           detail::hex32(masked_crc32c(d, n)), ")"});
-    ++corrupt_;
+    corrupt(at, {where(at), ": data CRC mismatch over ", n, " bytes (stored ", detail::hex32(detail::load_le32(d + n)),
+                 ", computed ", detail::hex32(masked_crc32c(d, n)), ")"});
     advance(n + tfrecord_header_size + tfrecord_footer_size);
     return false;
   }
 
-  /// After a bad header: counts one corrupt region and moves on byte by byte until a header
+  /// After a bad header (counted as one corrupt region): moves on byte by byte until a header
   /// whose length CRC matches (a false match has odds of 2^-32 per position).
   std::optional<bool> resync() {
-    ++corrupt_;
     for (;;) {
       advance(1);
       if (fill(tfrecord_header_size) < tfrecord_header_size) {
@@ -22867,6 +24078,408 @@ inline std::size_t count_tfrecords(const std::string& pattern, io::compression c
 #endif  // STATICFLOW_DATA_HPP
 // ---- end staticflow/data.hpp ----
 
+// ---- begin staticflow/data/arff.hpp ----
+#ifndef STATICFLOW_DATA_ARFF_HPP
+#define STATICFLOW_DATA_ARFF_HPP
+/// \file
+/// \brief `read_arff(path)`: a Weka ARFF file (the attribute-relation format of Weka's example
+/// data sets): its attributes (numeric, or nominal with their values) and its rows
+/// (`features/from_arff.hpp` makes a feature batch of them).
+///
+/// The format: `%` starts a comment line; `@relation NAME`; one `@attribute NAME TYPE` per column,
+/// TYPE `numeric`/`real`/`integer` or a `{v1, v2, ...}` list; `@data`; then one CSV record per
+/// line, quoted with `'`, `?` for a missing value. Keywords are case-insensitive. Sparse
+/// ARFF rows (`{0 x, 3 y}`), dates and strings are not read (an error says so).
+///
+/// **Errors:** not_found for a file that cannot be opened; invalid_argument naming the file and
+/// line for a malformed header, a row with the wrong number of fields, a nominal value not in the
+/// attribute's list or an unparseable number.
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+// ---- begin staticflow/data/csv.hpp ----
+#ifndef STATICFLOW_DATA_CSV_HPP
+#define STATICFLOW_DATA_CSV_HPP
+/// \file
+/// \brief CSV input, as TF 1.x's `tf.decode_csv` and `make_csv_dataset` read it: `split_csv`
+/// (one record's fields, RFC 4180 quoting), `decode_csv(record, defaults)` (typed fields with
+/// record defaults) and `csv_dataset(files, defaults, options)` (a pipeline source of decoded
+/// records: a header line per file, records spanning lines inside quotes, errors naming the file,
+/// the line and the column).
+///
+/// Record defaults are a tuple with one entry per column: a value (`0.f`, `std::int64_t{0}`,
+/// `std::string{}`) is the column's type and the value of an empty field; `required<T>` makes an
+/// empty field an error, as an empty default tensor does in TF.
+///
+/// **Errors** (invalid_argument, naming where: "adult.data:17: column 3 ('education')"): an
+/// unterminated quote, text after a closing quote, a field count other than the defaults', a
+/// number that does not parse whole or is out of the type's range, an empty required field.
+
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::data {
+
+/// A column with no default: an empty field is an error.
+template <class T>
+struct required {};
+
+struct csv_options {
+  char delimiter = ',';
+  char quote = '"';                 ///< RFC 4180's; ARFF files quote with '\''
+  bool header = false;              ///< the first record of each file names the columns
+  bool skip_initial_space = false;  ///< drop spaces after a delimiter (", State-gov" -> "State-gov")
+  std::string na_value{};           ///< a field equal to this counts as empty (TF's `na_value`)
+};
+
+namespace detail {
+
+template <class D>
+struct csv_column {
+  using type = D;
+  static constexpr bool is_required = false;
+};
+template <class T>
+struct csv_column<required<T>> {
+  using type = T;
+  static constexpr bool is_required = true;
+};
+template <class D>
+using csv_value_t = typename csv_column<D>::type;
+
+template <class T>
+inline constexpr bool csv_type_v = std::is_same_v<T, float> || std::is_same_v<T, double> ||
+                                   std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> ||
+                                   std::is_same_v<T, std::string>;
+
+/// "file:line: column 3 ('education')", or what is known of it.
+inline std::string csv_where(std::string_view where, std::size_t column, const std::vector<std::string>* names) {
+  std::string s = where.empty() ? std::string("csv") : std::string(where);
+  s += ": column " + std::to_string(column + 1);
+  if (names != nullptr && column < names->size()) s += " ('" + (*names)[column] + "')";
+  return s;
+}
+
+template <class T>
+T parse_csv_number(std::string_view field, const std::string& where) {
+  while (!field.empty() && (field.front() == ' ' || field.front() == '\t')) field.remove_prefix(1);
+  while (!field.empty() && (field.back() == ' ' || field.back() == '\t')) field.remove_suffix(1);
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  T value{};
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    staticflow::detail::fail<invalid_argument>({where, ": '", field, "' is out of range for ", dtype_name_v<T>});
+  if (ec != std::errc() || end != field.data() + field.size() || field.empty())
+    staticflow::detail::fail<invalid_argument>({where, ": cannot parse '", field, "' as ", dtype_name_v<T>});
+  return value;
+}
+
+/// One field: its default when empty (or `na_value`), else parsed as the column's type.
+template <class D>
+csv_value_t<D> decode_field(const std::string& field, const D& default_value, std::size_t column,
+                                    const csv_options& options, std::string_view where,
+                                    const std::vector<std::string>* names) {
+  using T = csv_value_t<D>;
+  if (field.empty() || (!options.na_value.empty() && field == options.na_value)) {
+    if constexpr (csv_column<D>::is_required)
+      staticflow::detail::fail<invalid_argument>({csv_where(where, column, names), ": the field is empty and the "
+                                                  "column has no default"});
+    else return default_value;
+  }
+  if constexpr (std::is_same_v<T, std::string>) return field;
+  else return detail::parse_csv_number<T>(field, csv_where(where, column, names));
+}
+
+}  // namespace detail
+
+/// Whether `text` holds whole records: every quote opened is closed (a line that ends inside
+/// quotes continues on the next).
+inline bool csv_complete(std::string_view text, char quote = '"') {
+  bool quoted = false;
+  for (const char c : text) quoted ^= c == quote;
+  return !quoted;
+}
+
+/// The fields of one record (RFC 4180): a field in double quotes may hold the delimiter, line
+/// breaks and quotes written twice (`""`). `where` prefixes error messages.
+inline std::vector<std::string> split_csv(std::string_view record, const csv_options& options = {},
+                                          std::string_view where = "") {
+  std::vector<std::string> fields(1);
+  enum { start, plain, quoted, after_quote } state = start;
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    const char c = record[i];
+    if (state == quoted) {
+      if (c != options.quote) fields.back() += c;
+      else if (i + 1 < record.size() && record[i + 1] == options.quote) fields.back() += c, ++i;
+      else state = after_quote;
+    } else if (c == options.delimiter) {
+      fields.emplace_back();
+      state = start;
+    } else if (state == start && c == ' ' && options.skip_initial_space) {
+      continue;
+    } else if (state == start && c == options.quote) {
+      state = quoted;
+    } else if (state == after_quote) {
+      staticflow::detail::fail<invalid_argument>({detail::csv_where(where, fields.size() - 1, nullptr),
+                                                  ": text after the closing quote (a quote inside a quoted field "
+                                                  "is written twice)"});
+    } else {
+      fields.back() += c;
+      state = plain;
+    }
+  }
+  if (state == quoted)
+    staticflow::detail::fail<invalid_argument>(
+        {detail::csv_where(where, fields.size() - 1, nullptr), ": the quoted field has no closing quote"});
+  return fields;
+}
+
+/// One record's fields typed by `defaults` (see the file comment). `names` (a header's) and
+/// `where` ("file:line") go into error messages.
+template <class... D>
+std::tuple<detail::csv_value_t<D>...> decode_csv(std::string_view record, const std::tuple<D...>& defaults,
+                                                 const csv_options& options = {}, std::string_view where = "",
+                                                 const std::vector<std::string>* names = nullptr) {
+  static_assert((detail::csv_type_v<detail::csv_value_t<D>> && ...),
+                "sf::data::decode_csv: a column's type must be float, double, int32_t, int64_t or std::string");
+  const std::vector<std::string> fields = split_csv(record, options, where);
+  if (fields.size() != sizeof...(D))
+    staticflow::detail::fail<invalid_argument>({where.empty() ? std::string_view("csv") : where, ": ",
+                                                std::to_string(fields.size()), " fields, expected ",
+                                                std::to_string(sizeof...(D))});
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple<detail::csv_value_t<D>...>{detail::decode_field<D>(fields[I], std::get<I>(defaults), I, options, where, names)...};
+  }(std::index_sequence_for<D...>{});
+}
+
+/// Decoded records of CSV files, in order (a pipeline source: `.shuffle`, `.batch`, `.map`, ...).
+/// With `options.header`, each file's first record names the columns (used in messages).
+/// **Errors:** not_found naming a file that cannot be opened; invalid_argument as `decode_csv`,
+/// with the file and line, and for a file that ends inside quotes.
+template <class... D>
+class csv_dataset : public dataset_base<csv_dataset<D...>> {
+ public:
+  using element_type = std::tuple<detail::csv_value_t<D>...>;
+
+  csv_dataset(std::vector<std::string> files, std::tuple<D...> defaults, csv_options options = {})
+      : state_(std::make_shared<const state>(state{std::move(files), std::move(defaults), std::move(options)})) {}
+
+  class cursor;
+  cursor make_cursor() const { return cursor(state_); }
+
+ private:
+  struct state {
+    std::vector<std::string> files;
+    std::tuple<D...> defaults;
+    csv_options options;
+  };
+  std::shared_ptr<const state> state_;
+
+ public:
+  class cursor {
+   public:
+    explicit cursor(std::shared_ptr<const state> s) : s_(std::move(s)) {}
+    std::optional<element_type> next() {
+      std::string record;
+      while (file_ < s_->files.size()) {
+        if (!in_) open();
+        const std::size_t first_line = line_ + 1;
+        if (read_record(record)) {
+          const std::string where = s_->files[file_] + ":" + std::to_string(first_line);
+          if (s_->options.header && !header_read_) {
+            names_ = split_csv(record, s_->options, where);
+            header_read_ = true;
+            continue;
+          }
+          return decode_csv(record, s_->defaults, s_->options, where, names_.empty() ? nullptr : &names_);
+        }
+        in_.reset(), ++file_, line_ = 0, header_read_ = false;
+      }
+      return std::nullopt;
+    }
+
+   private:
+    void open() {
+      in_ = std::make_unique<std::ifstream>(s_->files[file_], std::ios::binary);
+      if (!*in_)
+        staticflow::detail::fail<not_found>({"sf::data::csv_dataset: cannot open '", s_->files[file_], "'"});
+    }
+    /// The next record, joining lines while a quote is open; false at the end of the file.
+    bool read_record(std::string& record) {
+      std::string line;
+      record.clear();
+      bool any = false;
+      while (std::getline(*in_, line)) {
+        ++line_;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (any) record += '\n';
+        record += line;
+        any = true;
+        if (csv_complete(record, s_->options.quote)) {
+          if (record.empty()) {  // blank lines separate nothing: skip them
+            any = false;
+            continue;
+          }
+          return true;
+        }
+      }
+      if (in_->bad())
+        staticflow::detail::fail<data_loss>({"sf::data::csv_dataset: reading '", s_->files[file_], "' failed"});
+      if (any)
+        staticflow::detail::fail<invalid_argument>({s_->files[file_], ":", std::to_string(line_),
+                                                    ": the file ends inside a quoted field"});
+      return false;
+    }
+
+    std::shared_ptr<const state> s_;
+    std::size_t file_ = 0, line_ = 0;
+    bool header_read_ = false;
+    std::vector<std::string> names_;
+    std::unique_ptr<std::ifstream> in_;
+  };
+};
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_CSV_HPP
+// ---- end staticflow/data/csv.hpp ----
+
+namespace staticflow::data {
+
+struct arff_attribute {
+  std::string name;
+  bool numeric = false;
+  std::vector<std::string> values;  ///< a nominal attribute's values, in declaration order
+};
+
+struct arff_file {
+  std::string relation;
+  std::vector<arff_attribute> attributes;
+  std::vector<std::vector<std::string>> rows;  ///< fields as text; "" for a missing value ('?')
+
+  /// The index of attribute `name`; invalid_argument naming it when there is none.
+  std::size_t index(std::string_view name) const {
+    for (std::size_t i = 0; i < attributes.size(); ++i)
+      if (attributes[i].name == name) return i;
+    staticflow::detail::fail<invalid_argument>({"sf::data::arff_file: no attribute '", name, "' in relation '",
+                                                relation, "'"});
+  }
+};
+
+namespace detail {
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+inline bool starts_with_keyword(std::string_view line, std::string_view keyword) {
+  if (line.size() < keyword.size()) return false;
+  for (std::size_t i = 0; i < keyword.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != keyword[i]) return false;
+  return line.size() == keyword.size() || std::isspace(static_cast<unsigned char>(line[keyword.size()]));
+}
+/// A name or value that may be quoted: the text and what follows it.
+inline std::pair<std::string, std::string_view> arff_token(std::string_view s, const std::string& where) {
+  s = trim(s);
+  if (!s.empty() && (s.front() == '\'' || s.front() == '"')) {
+    const std::size_t end = s.find(s.front(), 1);
+    if (end == std::string_view::npos)
+      staticflow::detail::fail<invalid_argument>({where, ": unterminated quote in '", s, "'"});
+    return {std::string(s.substr(1, end - 1)), s.substr(end + 1)};
+  }
+  std::size_t end = 0;
+  while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end])) && s[end] != '{') ++end;
+  return {std::string(s.substr(0, end)), s.substr(end)};
+}
+
+inline arff_attribute parse_attribute(std::string_view rest, const std::string& where) {
+  auto [name, type] = arff_token(rest, where);
+  type = trim(type);
+  if (name.empty()) staticflow::detail::fail<invalid_argument>({where, ": @attribute without a name"});
+  arff_attribute a{std::move(name), false, {}};
+  if (!type.empty() && type.front() == '{') {
+    if (type.back() != '}') staticflow::detail::fail<invalid_argument>({where, ": nominal list without '}'"});
+    csv_options o;
+    o.quote = '\'';
+    o.skip_initial_space = true;
+    for (const std::string& v : split_csv(type.substr(1, type.size() - 2), o, where)) a.values.emplace_back(trim(v));
+    return a;
+  }
+  std::string t(type);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (t != "numeric" && t != "real" && t != "integer")
+    staticflow::detail::fail<invalid_argument>({where, ": attribute '", a.name, "' has type '", type,
+                                                "', which is not read (numeric, real, integer or {nominal values})"});
+  a.numeric = true;
+  return a;
+}
+
+}  // namespace detail
+
+inline arff_file read_arff(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) staticflow::detail::fail<not_found>({"sf::data::read_arff: cannot open '", path, "'"});
+  arff_file f;
+  bool in_data = false;
+  std::size_t line_no = 0;
+  csv_options row_options;
+  row_options.quote = '\'';
+  row_options.skip_initial_space = true;
+  for (std::string raw; std::getline(in, raw);) {
+    ++line_no;
+    const std::string where = path + ":" + std::to_string(line_no);
+    const std::string_view line = detail::trim(raw);
+    if (line.empty() || line.front() == '%') continue;
+    if (!in_data) {
+      if (detail::starts_with_keyword(line, "@relation")) f.relation = detail::arff_token(line.substr(9), where).first;
+      else if (detail::starts_with_keyword(line, "@attribute")) f.attributes.push_back(detail::parse_attribute(line.substr(10), where));
+      else if (detail::starts_with_keyword(line, "@data")) in_data = true;
+      else staticflow::detail::fail<invalid_argument>({where, ": expected @relation, @attribute or @data"});
+      continue;
+    }
+    if (line.front() == '{')
+      staticflow::detail::fail<invalid_argument>({where, ": sparse ARFF rows are not read"});
+    std::vector<std::string> fields = split_csv(line, row_options, where);
+    if (fields.size() != f.attributes.size())
+      staticflow::detail::fail<invalid_argument>({where, ": ", std::to_string(fields.size()), " fields, expected ",
+                                                  std::to_string(f.attributes.size())});
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      std::string& v = fields[i];
+      v = std::string(detail::trim(v));
+      if (v == "?") v.clear();
+      const arff_attribute& a = f.attributes[i];
+      if (v.empty()) continue;
+      if (a.numeric) (void)detail::parse_csv_number<double>(v, detail::csv_where(where, i, nullptr) + " ('" + a.name + "')");
+      else if (std::find(a.values.begin(), a.values.end(), v) == a.values.end())
+        staticflow::detail::fail<invalid_argument>({where, ": '", v, "' is not a value of nominal attribute '", a.name, "'"});
+    }
+    f.rows.push_back(std::move(fields));
+  }
+  if (in.bad()) staticflow::detail::fail<data_loss>({"sf::data::read_arff: reading '", path, "' failed"});
+  if (!in_data) staticflow::detail::fail<invalid_argument>({path, ": no @data section"});
+  return f;
+}
+
+}  // namespace staticflow::data
+#endif  // STATICFLOW_DATA_ARFF_HPP
+// ---- end staticflow/data/arff.hpp ----
+
 // ---- begin staticflow/device/host/quantized.hpp ----
 #ifndef STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
 #define STATICFLOW_DEVICE_HOST_QUANTIZED_HPP
@@ -23169,6 +24782,952 @@ auto matmul(const X& x, const quantized_weights<K, N>& w) {
 }  // namespace staticflow
 #endif  // STATICFLOW_EXPR_QUANTIZED_HPP
 // ---- end staticflow/expr/quantized.hpp ----
+
+// ---- begin staticflow/features.hpp ----
+#ifndef STATICFLOW_FEATURES_HPP
+#define STATICFLOW_FEATURES_HPP
+/// \file
+/// \brief Feature columns (TF 1.x's `tf.feature_column`): turning parsed features (CSV records,
+/// tf.train.Example values) into a network's dense input. Not in `staticflow.hpp`.
+
+
+// ---- begin staticflow/features/categorical_column.hpp ----
+#ifndef STATICFLOW_FEATURES_CATEGORICAL_COLUMN_HPP
+#define STATICFLOW_FEATURES_CATEGORICAL_COLUMN_HPP
+/// \file
+/// \brief Categorical columns with TF 1.x's meaning: `categorical_column_with_identity`,
+/// `_with_hash_bucket`, `_with_vocabulary_list` and `_with_vocabulary_file`. Each maps a feature's
+/// values to ids in [0, num_buckets) (`ids(batch)`, ragged per row), with `num_buckets` a
+/// compile-time constant, so the dense width of an `indicator_column` over it is one too.
+///
+/// Missing values are left out of a row's ids: empty strings, and ids TF would drop (-1, or
+/// out-of-vocabulary values without OOV buckets and with `default_value` -1).
+
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+
+// ---- begin staticflow/features/feature_batch.hpp ----
+#ifndef STATICFLOW_FEATURES_FEATURE_BATCH_HPP
+#define STATICFLOW_FEATURES_FEATURE_BATCH_HPP
+/// \file
+/// \brief `feature_batch`: a batch of parsed features by name, what TF's feature dict holds
+/// before `input_layer`: per feature, `rows() * k` numbers, integers or strings (k values per
+/// row), and `sparse_ids`, the ragged ids a categorical column makes of them.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+
+namespace staticflow::features {
+
+/// The ids of a categorical column for a batch, ragged: row r's ids are
+/// `ids[row_splits[r] .. row_splits[r + 1])` (TF's SparseTensor of ids, row by row; missing
+/// values are left out).
+struct sparse_ids {
+  std::vector<std::int64_t> ids;
+  std::vector<std::size_t> row_splits{0};
+  std::size_t rows() const { return row_splits.size() - 1; }
+  std::span<const std::int64_t> row(std::size_t r) const {
+    return {ids.data() + row_splits[r], row_splits[r + 1] - row_splits[r]};
+  }
+};
+
+class feature_batch {
+ public:
+  using values = std::variant<std::vector<float>, std::vector<std::int64_t>, std::vector<std::string>>;
+
+  explicit feature_batch(std::size_t rows) : rows_(rows) {}
+
+  std::size_t rows() const { return rows_; }
+
+  /// Adds feature `name`: a whole number of values per row. float/double become float, int32/
+  /// int64 become int64 (as TF parses CSV and Example features).
+  /// **Errors:** invalid_argument when the count is not a multiple of rows() or the name is taken.
+  template <class T>
+  void add(const std::string& name, std::vector<T> v) {
+    if (rows_ == 0 ? !v.empty() : v.size() % rows_ != 0)
+      staticflow::detail::fail<invalid_argument>({"sf::features::feature_batch: feature '", name, "' has ",
+                                                  std::to_string(v.size()), " values for ", std::to_string(rows_),
+                                                  " rows"});
+    if (features_.contains(name))
+      staticflow::detail::fail<invalid_argument>({"sf::features::feature_batch: feature '", name, "' added twice"});
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::string>)
+      features_.emplace(name, std::move(v));
+    else if constexpr (std::is_floating_point_v<T>) features_.emplace(name, std::vector<float>(v.begin(), v.end()));
+    else features_.emplace(name, std::vector<std::int64_t>(v.begin(), v.end()));
+  }
+
+  bool contains(std::string_view name) const { return features_.find(name) != features_.end(); }
+  const values& at(std::string_view name, std::string_view column) const {
+    const auto it = features_.find(name);
+    if (it == features_.end())
+      staticflow::detail::fail<not_found>({"sf::features: column '", column, "' needs feature '", name,
+                                           "', which the batch does not have"});
+    return it->second;
+  }
+  /// Feature `name` as values of type T (float, int64_t or std::string), for column `column`.
+  template <class T>
+  const std::vector<T>& get(std::string_view name, std::string_view column) const {
+    const values& v = at(name, column);
+    if (!std::holds_alternative<std::vector<T>>(v))
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", column, "' needs feature '", name,
+                                                  "' as ", kind<T>(), ", but it holds ", kind_of(v)});
+    return std::get<std::vector<T>>(v);
+  }
+
+  /// A batch of decoded records (`data::decode_csv`'s tuples), column i named `names[i]`.
+  template <class... T>
+  static feature_batch from_records(const std::vector<std::string>& names, std::span<const std::tuple<T...>> records) {
+    if (names.size() != sizeof...(T))
+      staticflow::detail::fail<invalid_argument>({"sf::features::feature_batch::from_records: ",
+                                                  std::to_string(names.size()), " names for ",
+                                                  std::to_string(sizeof...(T)), " columns"});
+    feature_batch b(records.size());
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (b.add(names[I], column<I>(records)), ...);
+    }(std::index_sequence_for<T...>{});
+    return b;
+  }
+
+ private:
+  template <std::size_t I, class... T>
+  static auto column(std::span<const std::tuple<T...>> records) {
+    std::vector<std::tuple_element_t<I, std::tuple<T...>>> out;
+    out.reserve(records.size());
+    for (const auto& r : records) out.push_back(std::get<I>(r));
+    return out;
+  }
+  template <class T>
+  static const char* kind() {
+    if constexpr (std::is_same_v<T, float>) return "numbers";
+    else if constexpr (std::is_same_v<T, std::int64_t>) return "integers";
+    else return "strings";
+  }
+  static const char* kind_of(const values& v) {
+    return v.index() == 0 ? "numbers" : v.index() == 1 ? "integers" : "strings";
+  }
+
+  std::size_t rows_;
+  std::map<std::string, values, std::less<>> features_;
+};
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FEATURE_BATCH_HPP
+// ---- end staticflow/features/feature_batch.hpp ----
+
+// ---- begin staticflow/features/fingerprint.hpp ----
+#ifndef STATICFLOW_FEATURES_FINGERPRINT_HPP
+#define STATICFLOW_FEATURES_FINGERPRINT_HPP
+/// \file
+/// \brief TensorFlow's string hashing: `fingerprint64` (FarmHash's Fingerprint64, the
+/// `farmhashna` 64-bit hash), `fingerprint_cat64` (how TF combines fingerprints when it crosses
+/// features) and `to_hash_bucket_fast` (`tf.strings.to_hash_bucket_fast`), so a string lands in
+/// the same hash bucket, vocabulary OOV bucket or feature cross as it does in TensorFlow.
+///
+/// Fingerprint64 is a published, frozen function ("fingerprint": its values never change between
+/// versions or machines); the algorithm below follows its specification: strings of up to 16, 32
+/// and 64 bytes each have their own mixing, longer ones run 64-byte blocks through two 128-bit
+/// states. All loads are little-endian (x86-64, AArch64), as FarmHash's on these machines.
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+namespace staticflow::features {
+
+namespace detail {
+
+inline constexpr std::uint64_t k0 = 0xc3a5c85c97cb3127ULL;
+inline constexpr std::uint64_t k1 = 0xb492b66fbe98f273ULL;
+inline constexpr std::uint64_t k2 = 0x9ae16a3b2f90404fULL;
+
+inline std::uint64_t load64(const char* p) {
+  static_assert(std::endian::native == std::endian::little, "staticflow::features: fingerprints assume little-endian loads");
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t load32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t shift_mix(std::uint64_t v) { return v ^ (v >> 47); }
+
+inline std::uint64_t hash_len16(std::uint64_t u, std::uint64_t v, std::uint64_t mul) {
+  std::uint64_t a = (u ^ v) * mul;
+  a ^= a >> 47;
+  std::uint64_t b = (v ^ a) * mul;
+  b ^= b >> 47;
+  return b * mul;
+}
+
+inline std::uint64_t hash_0_to_16(const char* s, std::size_t len) {
+  if (len >= 8) {
+    const std::uint64_t mul = k2 + len * 2, a = load64(s) + k2, b = load64(s + len - 8);
+    const std::uint64_t c = std::rotr(b, 37) * mul + a, d = (std::rotr(a, 25) + b) * mul;
+    return hash_len16(c, d, mul);
+  }
+  if (len >= 4) {
+    const std::uint64_t mul = k2 + len * 2;
+    return hash_len16(len + (load32(s) << 3), load32(s + len - 4), mul);
+  }
+  if (len > 0) {
+    const std::uint64_t a = static_cast<unsigned char>(s[0]), b = static_cast<unsigned char>(s[len >> 1]),
+                        c = static_cast<unsigned char>(s[len - 1]);
+    const auto y = static_cast<std::uint32_t>(a + (b << 8)), z = static_cast<std::uint32_t>(len + (c << 2));
+    return shift_mix(y * k2 ^ z * k0) * k2;
+  }
+  return k2;
+}
+
+inline std::uint64_t hash_17_to_32(const char* s, std::size_t len) {
+  const std::uint64_t mul = k2 + len * 2, a = load64(s) * k1, b = load64(s + 8);
+  const std::uint64_t c = load64(s + len - 8) * mul, d = load64(s + len - 16) * k2;
+  return hash_len16(std::rotr(a + b, 43) + std::rotr(c, 30) + d, a + std::rotr(b + k2, 18) + c, mul);
+}
+
+inline std::uint64_t hash_33_to_64(const char* s, std::size_t len) {
+  const std::uint64_t mul = k2 + len * 2, a = load64(s) * k2, b = load64(s + 8);
+  const std::uint64_t c = load64(s + len - 8) * mul, d = load64(s + len - 16) * k2;
+  const std::uint64_t y = std::rotr(a + b, 43) + std::rotr(c, 30) + d;
+  const std::uint64_t z = hash_len16(y, a + std::rotr(b + k2, 18) + c, mul);
+  const std::uint64_t e = load64(s + 16) * mul, f = load64(s + 24);
+  const std::uint64_t g = (y + load64(s + len - 32)) * mul, h = (z + load64(s + len - 24)) * mul;
+  return hash_len16(std::rotr(e + f, 43) + std::rotr(g, 30) + h, e + std::rotr(f + a, 18) + g, mul);
+}
+
+using pair64 = std::pair<std::uint64_t, std::uint64_t>;
+
+/// 32 bytes at `s` mixed into the seeds (a, b).
+inline pair64 weak_hash32(const char* s, std::uint64_t a, std::uint64_t b) {
+  const std::uint64_t w = load64(s), x = load64(s + 8), y = load64(s + 16), z = load64(s + 24);
+  a += w;
+  b = std::rotr(b + a + z, 21);
+  const std::uint64_t c = a;
+  a += x;
+  a += y;
+  b += std::rotr(a, 44);
+  return {a + z, b + c};
+}
+
+inline std::uint64_t hash_long(const char* s, std::size_t len) {
+  constexpr std::uint64_t seed = 81;
+  std::uint64_t x = seed, y = seed * k1 + 113, z = shift_mix(y * k2 + 113) * k2;
+  pair64 v{0, 0}, w{0, 0};
+  x = x * k2 + load64(s);
+  const char* const end = s + ((len - 1) / 64) * 64;
+  const char* const last64 = end + ((len - 1) & 63) - 63;
+  // One 64-byte block into the states; the last block (which may overlap the one before) uses
+  // its own multiplier and the length.
+  const auto block = [&](const char* p, std::uint64_t mul, std::uint64_t times) {
+    x = std::rotr(x + y + v.first + load64(p + 8), 37) * mul;
+    y = std::rotr(y + v.second + load64(p + 48), 42) * mul;
+    x ^= w.second * times;
+    y += v.first * times + load64(p + 40);
+    z = std::rotr(z + w.first, 33) * mul;
+    v = weak_hash32(p, v.second * mul, x + w.first);
+    w = weak_hash32(p + 32, z + w.second, y + load64(p + 16));
+    std::swap(z, x);
+  };
+  do {
+    block(s, k1, 1);
+    s += 64;
+  } while (s != end);
+  const std::uint64_t mul = k1 + ((z & 0xff) << 1);
+  w.first += (len - 1) & 63;
+  v.first += w.first;
+  w.first += v.first;
+  block(last64, mul, 9);
+  return hash_len16(hash_len16(v.first, w.first, mul) + shift_mix(y) * k0 + z,
+                    hash_len16(v.second, w.second, mul) + x, mul);
+}
+
+}  // namespace detail
+
+/// FarmHash's Fingerprint64 of the bytes of `s` (TF's `Fingerprint64`).
+inline std::uint64_t fingerprint64(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n <= 16) return detail::hash_0_to_16(p, n);
+  if (n <= 32) return detail::hash_17_to_32(p, n);
+  if (n <= 64) return detail::hash_33_to_64(p, n);
+  return detail::hash_long(p, n);
+}
+
+/// TF's `FingerprintCat64(fp1, fp2)`: two fingerprints combined, order mattering (feature crosses).
+inline std::uint64_t fingerprint_cat64(std::uint64_t fp1, std::uint64_t fp2) {
+  constexpr std::uint64_t mul = 0xc6a4a7935bd1e995ULL;
+  std::uint64_t r = fp1 ^ mul;
+  r ^= detail::shift_mix(fp2 * mul) * mul;
+  r *= mul;
+  r = detail::shift_mix(r) * mul;
+  return detail::shift_mix(r);
+}
+
+/// `tf.strings.to_hash_bucket_fast(s, buckets)`: Fingerprint64 modulo the bucket count.
+inline std::int64_t to_hash_bucket_fast(std::string_view s, std::uint64_t buckets) {
+  return static_cast<std::int64_t>(fingerprint64(s) % buckets);
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FINGERPRINT_HPP
+// ---- end staticflow/features/fingerprint.hpp ----
+
+namespace staticflow::features {
+
+/// What `indicator_column`, `crossed_column` and `input_layer` ask of a categorical column.
+template <class C>
+concept categorical_column = requires(const C& c, const feature_batch& b) {
+  { C::num_buckets } -> std::convertible_to<std::size_t>;
+  { c.name() } -> std::convertible_to<std::string>;
+  { c.ids(b) } -> std::same_as<sparse_ids>;
+};
+
+namespace detail {
+
+/// Ids of each value of feature `key` (`map(value)`, -1 to leave it out), `per_row` values a row.
+template <class T, class Map>
+sparse_ids map_values(const feature_batch& b, const std::string& key, const std::string& column, Map map) {
+  const std::vector<T>& v = b.template get<T>(key, column);
+  sparse_ids out;
+  out.ids.reserve(v.size());
+  out.row_splits.reserve(b.rows() + 1);
+  const std::size_t per_row = b.rows() ? v.size() / b.rows() : 0;
+  for (std::size_t r = 0; r < b.rows(); ++r) {
+    for (std::size_t k = 0; k < per_row; ++k)
+      if (const std::int64_t id = map(v[r * per_row + k], r); id >= 0) out.ids.push_back(id);
+    out.row_splits.push_back(out.ids.size());
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Integer features used as ids (`categorical_column_with_identity`): values outside [0, Buckets)
+/// become `default_value` when it is set (>= 0); otherwise negative ones are dropped and larger
+/// ones are an error naming the column and the row.
+template <std::size_t Buckets>
+struct identity_column_t {
+  static constexpr std::size_t num_buckets = Buckets;
+  std::string key;
+  std::int64_t default_value = -1;
+
+  std::string name() const { return key; }
+  sparse_ids ids(const feature_batch& b) const {
+    return detail::map_values<std::int64_t>(b, key, key, [&](std::int64_t v, std::size_t row) -> std::int64_t {
+      if (v >= 0 && static_cast<std::uint64_t>(v) < Buckets) return v;
+      if (default_value >= 0) return default_value;
+      if (v < 0) return -1;
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "': value ", std::to_string(v),
+                                                  " in row ", std::to_string(row), " is not below num_buckets ",
+                                                  std::to_string(Buckets)});
+    });
+  }
+};
+
+template <std::size_t Buckets>
+identity_column_t<Buckets> categorical_column_with_identity(std::string key, std::int64_t default_value = -1) {
+  static_assert(Buckets > 0, "sf::features::categorical_column_with_identity: num_buckets must be positive");
+  return {std::move(key), default_value};
+}
+
+/// Strings (or integers, as their decimal text, as TF does) hashed into Buckets buckets with
+/// Fingerprint64 (`categorical_column_with_hash_bucket`): the bucket TF gives the same string.
+template <std::size_t Buckets>
+struct hash_bucket_column_t {
+  static constexpr std::size_t num_buckets = Buckets;
+  std::string key;
+
+  std::string name() const { return key; }
+  sparse_ids ids(const feature_batch& b) const {
+    if (std::holds_alternative<std::vector<std::int64_t>>(b.at(key, key)))
+      return detail::map_values<std::int64_t>(b, key, key, [](std::int64_t v, std::size_t) {
+        return to_hash_bucket_fast(std::to_string(v), Buckets);
+      });
+    return detail::map_values<std::string>(b, key, key, [](const std::string& v, std::size_t) -> std::int64_t {
+      return v.empty() ? -1 : to_hash_bucket_fast(v, Buckets);
+    });
+  }
+};
+
+template <std::size_t Buckets>
+hash_bucket_column_t<Buckets> categorical_column_with_hash_bucket(std::string key) {
+  static_assert(Buckets >= 2, "sf::features::categorical_column_with_hash_bucket: hash_bucket_size must be at least 2");
+  return {std::move(key)};
+}
+
+/// A string vocabulary (`categorical_column_with_vocabulary_list` / `_file`): word i has id i;
+/// other strings go to one of `Oov` buckets after the vocabulary (Fingerprint64 modulo Oov, as
+/// TF's lookup table with hash buckets), or to `default_value` (-1: left out) when Oov is 0.
+template <std::size_t Size, std::size_t Oov>
+struct vocabulary_column_t {
+  static constexpr std::size_t num_buckets = Size + Oov;
+  std::string key;
+  std::int64_t default_value = -1;
+  std::unordered_map<std::string, std::int64_t> index;
+
+  std::string name() const { return key; }
+  sparse_ids ids(const feature_batch& b) const {
+    return detail::map_values<std::string>(b, key, key, [&](const std::string& v, std::size_t) -> std::int64_t {
+      if (v.empty()) return -1;
+      if (const auto it = index.find(v); it != index.end()) return it->second;
+      if constexpr (Oov > 0) return static_cast<std::int64_t>(Size) + to_hash_bucket_fast(v, Oov);
+      else return default_value;
+    });
+  }
+
+  static vocabulary_column_t make(std::string key, const std::vector<std::string>& words, std::int64_t default_value,
+                                const std::string& where) {
+    if (Oov > 0 && default_value != -1)
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key,
+                                                  "': default_value and num_oov_buckets cannot both be set"});
+    if (default_value < -1 || default_value >= static_cast<std::int64_t>(Size))
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "': default_value ",
+                                                  std::to_string(default_value), " is not in [-1, ",
+                                                  std::to_string(Size), ")"});
+    vocabulary_column_t c{std::move(key), default_value, {}};
+    for (std::size_t i = 0; i < Size; ++i)
+      if (!c.index.emplace(words[i], static_cast<std::int64_t>(i)).second)
+        staticflow::detail::fail<invalid_argument>({"sf::features: column '", c.key, "': '", words[i],
+                                                    "' is in the vocabulary twice (", where, ")"});
+    return c;
+  }
+};
+
+/// **Example:** `categorical_column_with_vocabulary_list<1>("relationship", {"Husband", "Not-in-family",
+/// "Wife", "Own-child", "Unmarried", "Other-relative"})` (six words and one OOV bucket: 7 ids).
+template <std::size_t Oov = 0, std::size_t Size>
+vocabulary_column_t<Size, Oov> categorical_column_with_vocabulary_list(std::string key,
+                                                                     const char* const (&words)[Size],
+                                                                     std::int64_t default_value = -1) {
+  static_assert(Size > 0, "sf::features::categorical_column_with_vocabulary_list: the vocabulary is empty");
+  return vocabulary_column_t<Size, Oov>::make(std::move(key), std::vector<std::string>(std::begin(words), std::end(words)), default_value,
+                                            "vocabulary list");
+}
+
+/// The first `Size` lines of `path` as the vocabulary (TF's `vocabulary_size`; later lines are
+/// ignored). **Errors:** not_found for a file that cannot be read; invalid_argument when it has
+/// fewer than Size lines, naming the file and its line count.
+template <std::size_t Size, std::size_t Oov = 0>
+vocabulary_column_t<Size, Oov> categorical_column_with_vocabulary_file(std::string key, const std::string& path,
+                                                                     std::int64_t default_value = -1) {
+  static_assert(Size > 0, "sf::features::categorical_column_with_vocabulary_file: vocabulary_size must be positive");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) staticflow::detail::fail<not_found>({"sf::features: column '", key, "': cannot open vocabulary file '", path, "'"});
+  std::vector<std::string> words;
+  for (std::string line; words.size() < Size && std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    words.push_back(std::move(line));
+  }
+  if (words.size() < Size)
+    staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "': vocabulary file '", path, "' has ",
+                                                std::to_string(words.size()), " lines, fewer than vocabulary_size ",
+                                                std::to_string(Size)});
+  return vocabulary_column_t<Size, Oov>::make(std::move(key), words, default_value, path);
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_CATEGORICAL_COLUMN_HPP
+// ---- end staticflow/features/categorical_column.hpp ----
+
+// ---- begin staticflow/features/crossed_column.hpp ----
+#ifndef STATICFLOW_FEATURES_CROSSED_COLUMN_HPP
+#define STATICFLOW_FEATURES_CROSSED_COLUMN_HPP
+/// \file
+/// \brief `crossed_column<Buckets>(keys...)`: every combination of its keys' values in a row,
+/// hashed into Buckets buckets exactly as TF's `sparse_cross_hashed` does, so a cross lands in
+/// the bucket TF gives it. A key is a feature's name (its strings fingerprinted with Fingerprint64,
+/// its integers used as they are) or a categorical column (its ids).
+///
+/// Per row, each combination (the keys' values taken in key order, the last key varying fastest)
+/// starts from TF's hash key 0xDECAFCAFFE and folds each value in with `fingerprint_cat64`; the
+/// result modulo Buckets is the id. The column's name joins its keys' names, sorted, with "_X_".
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+
+namespace staticflow::features {
+
+/// A raw feature as a key of a cross.
+struct feature_key {
+  std::string key;
+  std::string name() const { return key; }
+};
+
+namespace detail {
+
+/// The 64-bit values a key contributes per row, ragged (TF's `Feature(batch, n)` of a cross).
+inline sparse_ids cross_values(const feature_key& k, const feature_batch& b, const std::string& column) {
+  sparse_ids out;
+  const feature_batch::values& v = b.at(k.key, column);
+  const std::size_t n = std::visit([](const auto& x) { return x.size(); }, v), per_row = b.rows() ? n / b.rows() : 0;
+  for (std::size_t r = 0; r < b.rows(); ++r) {
+    for (std::size_t i = r * per_row; i < (r + 1) * per_row; ++i) {
+      if (const auto* s = std::get_if<std::vector<std::string>>(&v)) {
+        if (!(*s)[i].empty()) out.ids.push_back(static_cast<std::int64_t>(fingerprint64((*s)[i])));
+      } else if (const auto* ints = std::get_if<std::vector<std::int64_t>>(&v)) {
+        out.ids.push_back((*ints)[i]);
+      } else {
+        staticflow::detail::fail<invalid_argument>({"sf::features: column '", column, "' crosses feature '", k.key,
+                                                    "', which holds numbers: bucketize it first"});
+      }
+    }
+    out.row_splits.push_back(out.ids.size());
+  }
+  return out;
+}
+template <categorical_column C>
+sparse_ids cross_values(const C& c, const feature_batch& b, const std::string&) {
+  return c.ids(b);
+}
+
+template <class K>
+auto cross_key(K&& k) {
+  if constexpr (std::is_convertible_v<K, std::string_view>) return feature_key{std::string(std::string_view(k))};
+  else return std::remove_cvref_t<K>(std::forward<K>(k));
+}
+
+}  // namespace detail
+
+template <std::size_t Buckets, class... Keys>
+struct crossed_column_t {
+  static constexpr std::size_t num_buckets = Buckets;
+  static constexpr std::uint64_t hash_key = 0xDECAFCAFFEULL;  // TF's default for crosses
+  std::tuple<Keys...> keys;
+
+  std::string name() const {
+    std::vector<std::string> names = std::apply([](const auto&... k) { return std::vector<std::string>{k.name()...}; }, keys);
+    std::sort(names.begin(), names.end());
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : "_X_") + n;
+    return s;
+  }
+
+  sparse_ids ids(const feature_batch& b) const {
+    const std::string column = name();
+    const std::array<sparse_ids, sizeof...(Keys)> parts =
+        std::apply([&](const auto&... k) { return std::array<sparse_ids, sizeof...(Keys)>{detail::cross_values(k, b, column)...}; }, keys);
+    sparse_ids out;
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      cross_row(parts, r, 0, hash_key, out.ids);
+      out.row_splits.push_back(out.ids.size());
+    }
+    return out;
+  }
+
+ private:
+  /// Every combination of the parts' values in row r, key `i` onwards, folded into `h`.
+  static void cross_row(const std::array<sparse_ids, sizeof...(Keys)>& parts, std::size_t r, std::size_t i,
+                        std::uint64_t h, std::vector<std::int64_t>& out) {
+    if (i == parts.size()) return out.push_back(static_cast<std::int64_t>(h % Buckets));
+    for (const std::int64_t v : parts[i].row(r)) cross_row(parts, r, i + 1, fingerprint_cat64(h, static_cast<std::uint64_t>(v)), out);
+  }
+};
+
+/// **Example:** `crossed_column<1000>("education", "occupation")`,
+/// `crossed_column<100>(bucketized_column(age, {...}), "education")`.
+template <std::size_t Buckets, class... Keys>
+auto crossed_column(Keys&&... keys) {
+  static_assert(sizeof...(Keys) >= 2, "sf::features::crossed_column: cross at least two keys");
+  static_assert(Buckets >= 1, "sf::features::crossed_column: hash_bucket_size must be positive");
+  return crossed_column_t<Buckets, decltype(detail::cross_key(std::forward<Keys>(keys)))...>{
+      {detail::cross_key(std::forward<Keys>(keys))...}};
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_CROSSED_COLUMN_HPP
+// ---- end staticflow/features/crossed_column.hpp ----
+
+// ---- begin staticflow/features/embedding_column.hpp ----
+#ifndef STATICFLOW_FEATURES_EMBEDDING_COLUMN_HPP
+#define STATICFLOW_FEATURES_EMBEDDING_COLUMN_HPP
+/// \file
+/// \brief `embedding_column<Dim>(categorical, combiner)`: TF's embedding column, a categorical
+/// column's ids looked up in a trainable table [num_buckets, Dim] and combined per row (mean by
+/// default, sum or sqrtn), through `embedding_lookup_sparse`, so a training step's gradient reaches
+/// the table as the touched rows only and the optimisers update those rows (TF's IndexedSlices).
+///
+/// Unlike the dense columns, its value depends on a variable, so it is an expression, not a host
+/// tensor: `table(graph, seed)` makes the variable (TF's default initialiser: a truncated normal of
+/// standard deviation 1/sqrt(Dim)), `ids(batch)` the batch's ids as a sparse tensor's parts on the
+/// host, and `lookup(table, ids)` the [rows, Dim] expression, to `concat<1>` with the dense input.
+///
+/// **Example:**
+/// ```
+/// const auto occupation = fc::embedding_column<8>(fc::categorical_column_with_hash_bucket<1000>("occupation"));
+/// const auto table = occupation.table(g, 1);
+/// const auto ids = occupation.ids(batch);  // keep alive while the expression runs
+/// auto deep_in = sf::concat<1>(x_dense, occupation.lookup(table, ids));
+/// ```
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+
+namespace staticflow::features {
+
+/// A batch's ids as a rank-2 sparse tensor's parts: entry k is (row, position in the row).
+struct embedding_ids {
+  tensor<std::int64_t, shape<dyn, 2>> indices;
+  tensor<std::int64_t, shape<dyn>> values;
+  std::int64_t rows = 0;
+};
+
+template <std::size_t Dim, categorical_column C>
+struct embedding_column_t {
+  static constexpr std::size_t dimension = Dim;
+  using table_type = variable_node<float, shape<C::num_buckets, Dim>>;
+  C categorical;
+  combiner how = combiner::mean;
+
+  std::string name() const { return categorical.name() + "_embedding"; }
+
+  /// The table, `<name>/embedding_weights` as TF names it, trainable.
+  table_type table(graph& g, std::uint64_t seed) const {
+    return g.variable<float, shape<C::num_buckets, Dim>>(
+        name() + "/embedding_weights", init::truncated_normal(1.0 / std::sqrt(static_cast<double>(Dim)), seed));
+  }
+
+  embedding_ids ids(const feature_batch& b) const {
+    const sparse_ids s = categorical.ids(b);
+    embedding_ids out{tensor<std::int64_t, shape<dyn, 2>>(s.ids.size()), tensor<std::int64_t, shape<dyn>>(s.ids.size()),
+                      static_cast<std::int64_t>(b.rows())};
+    for (std::size_t r = 0, k = 0; r < s.rows(); ++r)
+      for (std::size_t j = 0; j < s.row(r).size(); ++j, ++k) {
+        out.indices(k, 0) = static_cast<std::int64_t>(r);
+        out.indices(k, 1) = static_cast<std::int64_t>(j);
+        out.values(k) = s.row(r)[j];
+      }
+    return out;
+  }
+
+  /// The [rows, Dim] embeddings of `ids` (a row without ids gives zeros, as in TF).
+  template <class Table>
+  auto lookup(const Table& table, const embedding_ids& ids) const {
+    return lookup(table, ids.indices, ids.values, ids.rows);
+  }
+  /// The same with the ids' parts as expressions, placeholders fed with `ids(batch)`'s tensors
+  /// each step, say, for batches of `rows` rows.
+  template <class Table, operand Indices, operand Values>
+  auto lookup(const Table& table, const Indices& indices, const Values& values, std::int64_t rows) const {
+    return embedding_lookup_sparse(
+        table, make_sparse_tensor(indices, values, {rows, static_cast<std::int64_t>(C::num_buckets)}), how);
+  }
+};
+
+template <std::size_t Dim, categorical_column C>
+embedding_column_t<Dim, C> embedding_column(C categorical, combiner how = combiner::mean) {
+  static_assert(Dim > 0, "sf::features::embedding_column: the dimension must be positive");
+  return {std::move(categorical), how};
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_EMBEDDING_COLUMN_HPP
+// ---- end staticflow/features/embedding_column.hpp ----
+
+// ---- begin staticflow/features/from_arff.hpp ----
+#ifndef STATICFLOW_FEATURES_FROM_ARFF_HPP
+#define STATICFLOW_FEATURES_FROM_ARFF_HPP
+/// \file
+/// \brief `from_arff(file, rows)`: rows of a Weka ARFF file (data/arff.hpp) as a feature batch.
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+
+namespace staticflow::features {
+
+/// Rows `rows` of `f` as a feature batch: numeric attributes as numbers (a missing value as
+/// `missing_number`), nominal ones as strings ("" when missing), each under its attribute's name.
+inline feature_batch from_arff(const data::arff_file& f, const std::vector<std::size_t>& rows,
+                                           float missing_number = 0.f) {
+  feature_batch b(rows.size());
+  for (std::size_t a = 0; a < f.attributes.size(); ++a) {
+    if (f.attributes[a].numeric) {
+      std::vector<float> v;
+      v.reserve(rows.size());
+      for (const std::size_t r : rows)
+        v.push_back(f.rows[r][a].empty() ? missing_number : static_cast<float>(std::strtod(f.rows[r][a].c_str(), nullptr)));
+      b.add(f.attributes[a].name, std::move(v));
+    } else {
+      std::vector<std::string> v;
+      v.reserve(rows.size());
+      for (const std::size_t r : rows) v.push_back(f.rows[r][a]);
+      b.add(f.attributes[a].name, std::move(v));
+    }
+  }
+  return b;
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FROM_ARFF_HPP
+// ---- end staticflow/features/from_arff.hpp ----
+
+// ---- begin staticflow/features/from_examples.hpp ----
+#ifndef STATICFLOW_FEATURES_FROM_EXAMPLES_HPP
+#define STATICFLOW_FEATURES_FROM_EXAMPLES_HPP
+/// \file
+/// \brief `from_examples(examples, names)`: a batch of tf.train.Example records (io/example.hpp)
+/// as a feature batch, what TF's `parse_example` hands `input_layer`: bytes lists as strings,
+/// float lists as numbers, int64 lists as integers, each feature with the same number of values
+/// in every example.
+
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+
+namespace staticflow::features {
+
+namespace detail {
+
+/// Feature `name` of every example, as `List`'s values.
+template <class List>
+auto gather_feature(std::span<const io::example> examples, const std::string& name, std::size_t per_row) {
+  std::vector<typename decltype(List::value)::value_type> out;
+  out.reserve(examples.size() * per_row);
+  for (std::size_t e = 0; e < examples.size(); ++e) {
+    const auto it = examples[e].features.find(name);
+    const List* list = it == examples[e].features.end() ? nullptr : std::get_if<List>(&it->second);
+    if (list == nullptr || list->value.size() != per_row)
+      staticflow::detail::fail<invalid_argument>(
+          {"sf::features::from_examples: example ", std::to_string(e), ": feature '", name, "' ",
+           list == nullptr ? std::string(it == examples[e].features.end() ? "is missing" : "has another kind")
+                           : "has " + std::to_string(list->value.size()) + " values",
+           ", example 0 has ", std::to_string(per_row), " of its kind"});
+    out.insert(out.end(), list->value.begin(), list->value.end());
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// **Errors:** invalid_argument naming the example and the feature when one is missing, empty in
+/// the first example, of another kind or with another number of values than in the first.
+inline feature_batch from_examples(std::span<const io::example> examples, const std::vector<std::string>& names) {
+  feature_batch b(examples.size());
+  if (examples.empty()) return b;
+  for (const std::string& name : names) {
+    const auto it = examples[0].features.find(name);
+    if (it == examples[0].features.end() || std::holds_alternative<std::monostate>(it->second))
+      staticflow::detail::fail<invalid_argument>({"sf::features::from_examples: example 0 has no feature '", name, "'"});
+    std::visit(
+        [&](const auto& list) {
+          using L = std::remove_cvref_t<decltype(list)>;
+          if constexpr (!std::is_same_v<L, std::monostate>) b.add(name, detail::gather_feature<L>(examples, name, list.value.size()));
+        },
+        it->second);
+  }
+  return b;
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_FROM_EXAMPLES_HPP
+// ---- end staticflow/features/from_examples.hpp ----
+
+// ---- begin staticflow/features/input_layer.hpp ----
+#ifndef STATICFLOW_FEATURES_INPUT_LAYER_HPP
+#define STATICFLOW_FEATURES_INPUT_LAYER_HPP
+/// \file
+/// \brief `indicator_column(categorical)` (a multi-hot dense value: each id's count) and
+/// `input_layer(batch, columns...)`: the dense input of a network, one row per example, the
+/// columns' dense values side by side in the order of their names (as TF's `input_layer` sorts
+/// them), `tensor<float, shape<dyn, W>>` with W, the sum of the dense widths, known at compile time.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <numeric>
+#include <string>
+
+
+namespace staticflow::features {
+
+/// What `input_layer` asks of a column: a compile-time width, a name, and its rows written out.
+template <class C>
+concept dense_column = requires(const C& c, const feature_batch& b, float* out) {
+  { C::dense_width } -> std::convertible_to<std::size_t>;
+  { c.name() } -> std::convertible_to<std::string>;
+  c.write_dense(b, out, std::size_t{});
+};
+
+/// A categorical column as a dense multi-hot value of width num_buckets: entry i counts row's id
+/// i (TF's `indicator_column`, which sums the one-hot rows of a multivalent feature).
+template <categorical_column C>
+struct indicator_column_t {
+  static constexpr std::size_t dense_width = C::num_buckets;
+  C categorical;
+
+  std::string name() const { return categorical.name() + "_indicator"; }
+  void write_dense(const feature_batch& b, float* out, std::size_t stride) const {
+    const sparse_ids s = categorical.ids(b);
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      float* row = out + r * stride;
+      std::fill_n(row, dense_width, 0.f);
+      for (const std::int64_t id : s.row(r)) row[static_cast<std::size_t>(id)] += 1.f;
+    }
+  }
+};
+
+template <categorical_column C>
+indicator_column_t<C> indicator_column(C categorical) {
+  return {std::move(categorical)};
+}
+
+/// The dense input of a batch: `[rows, (C::dense_width + ...)]`, each column's block at the offset
+/// its name's rank gives (TF sorts input_layer's columns by name).
+template <class... C>
+tensor<float, shape<dyn, (std::size_t{0} + ... + C::dense_width)>> input_layer(const feature_batch& b, const C&... columns) {
+  static_assert(sizeof...(C) > 0, "sf::features::input_layer: give at least one column");
+  static_assert((dense_column<C> && ...),
+                "sf::features::input_layer: every column must be dense (numeric, bucketized, indicator or embedding); "
+                "wrap a categorical column in indicator_column(...)");
+  constexpr std::size_t width = (std::size_t{0} + ... + C::dense_width);
+  const std::array<std::string, sizeof...(C)> names{columns.name()...};
+  constexpr std::array<std::size_t, sizeof...(C)> widths{C::dense_width...};
+  std::array<std::size_t, sizeof...(C)> order{};
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t c) { return names[a] < names[c]; });
+  std::array<std::size_t, sizeof...(C)> offset{};
+  for (std::size_t i = 0, at = 0; i < order.size(); ++i) offset[order[i]] = at, at += widths[order[i]];
+
+  tensor<float, shape<dyn, width>> out(b.rows());
+  std::size_t i = 0;
+  ((columns.write_dense(b, out.data() + offset[i++], width)), ...);
+  return out;
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_INPUT_LAYER_HPP
+// ---- end staticflow/features/input_layer.hpp ----
+
+// ---- begin staticflow/features/numeric_column.hpp ----
+#ifndef STATICFLOW_FEATURES_NUMERIC_COLUMN_HPP
+#define STATICFLOW_FEATURES_NUMERIC_COLUMN_HPP
+/// \file
+/// \brief `numeric_column` (a number feature as `Width` dense values, with TF's `normalizer_fn`)
+/// and `bucketized_column` (its ranges as ids, and as a one-hot dense value).
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+
+namespace staticflow::features {
+
+/// A number feature of `Width` values per row (`numeric_column(key, shape=(Width,))`), passed
+/// through `normalizer` when one is given (TF's `normalizer_fn`: `(x - mean) / std`, say).
+template <std::size_t Width = 1>
+struct numeric_column_t {
+  static constexpr std::size_t dense_width = Width;
+  std::string key;
+  std::function<float(float)> normalizer;
+
+  std::string name() const { return key; }
+  /// Row r's values into `out + r * stride`.
+  void write_dense(const feature_batch& b, float* out, std::size_t stride) const {
+    const std::vector<float>& v = values(b);
+    for (std::size_t r = 0; r < b.rows(); ++r)
+      for (std::size_t k = 0; k < Width; ++k) {
+        const float x = v[r * Width + k];
+        out[r * stride + k] = normalizer ? normalizer(x) : x;
+      }
+  }
+  const std::vector<float>& values(const feature_batch& b) const {
+    const std::vector<float>& v = b.get<float>(key, key);
+    if (v.size() != b.rows() * Width)
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", key, "' has ", std::to_string(Width),
+                                                  " values a row, but the feature has ",
+                                                  std::to_string(b.rows() ? v.size() / b.rows() : 0)});
+    return v;
+  }
+};
+
+/// **Example:** `numeric_column("age")`, `numeric_column<3>("rgb", [](float x) { return x / 255; })`.
+template <std::size_t Width = 1>
+numeric_column_t<Width> numeric_column(std::string key, std::function<float(float)> normalizer = {}) {
+  static_assert(Width > 0, "sf::features::numeric_column: the width must be positive");
+  return {std::move(key), std::move(normalizer)};
+}
+
+/// The range each value of a one-wide numeric column falls in (`bucketized_column`): with
+/// boundaries b_0 < ... < b_{N-1}, bucket 0 is (-inf, b_0), bucket i is [b_{i-1}, b_i), bucket N is
+/// [b_{N-1}, inf). A categorical column of N + 1 buckets, and a dense one-hot of that width.
+template <std::size_t N>
+struct bucketized_column_t {
+  static constexpr std::size_t num_buckets = N + 1;
+  static constexpr std::size_t dense_width = N + 1;
+  numeric_column_t<1> source;
+  std::array<float, N> boundaries;
+
+  std::string name() const { return source.key + "_bucketized"; }
+  sparse_ids ids(const feature_batch& b) const {
+    const std::vector<float>& v = source.values(b);
+    sparse_ids out;
+    out.ids.reserve(b.rows());
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      out.ids.push_back(std::upper_bound(boundaries.begin(), boundaries.end(), v[r]) - boundaries.begin());
+      out.row_splits.push_back(out.ids.size());
+    }
+    return out;
+  }
+  void write_dense(const feature_batch& b, float* out, std::size_t stride) const {
+    const sparse_ids s = ids(b);
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      std::fill_n(out + r * stride, dense_width, 0.f);
+      out[r * stride + static_cast<std::size_t>(s.ids[r])] = 1.f;
+    }
+  }
+};
+
+/// **Errors:** invalid_argument when the boundaries are not strictly increasing or not finite.
+template <std::size_t N>
+bucketized_column_t<N> bucketized_column(numeric_column_t<1> source, const std::array<float, N>& boundaries) {
+  static_assert(N > 0, "sf::features::bucketized_column: give at least one boundary");
+  for (std::size_t i = 0; i < N; ++i)
+    if (!std::isfinite(boundaries[i]) || (i > 0 && !(boundaries[i - 1] < boundaries[i])))
+      staticflow::detail::fail<invalid_argument>({"sf::features: column '", source.key,
+                                                  "_bucketized': boundaries must be finite and strictly increasing (at ",
+                                                  std::to_string(i), ")"});
+  return {std::move(source), boundaries};
+}
+
+}  // namespace staticflow::features
+#endif  // STATICFLOW_FEATURES_NUMERIC_COLUMN_HPP
+// ---- end staticflow/features/numeric_column.hpp ----
+
+#endif  // STATICFLOW_FEATURES_HPP
+// ---- end staticflow/features.hpp ----
 
 // ---- begin staticflow/graph/onnx_export.hpp ----
 #ifndef STATICFLOW_GRAPH_ONNX_EXPORT_HPP
@@ -24951,13 +27510,286 @@ void load_weights(session<P>& sess, const M& net, const std::filesystem::path& p
 #endif  // STATICFLOW_IO_HPP
 // ---- end staticflow/io.hpp ----
 
+// ---- begin staticflow/nn/weights_header.hpp ----
+#ifndef STATICFLOW_NN_WEIGHTS_HEADER_HPP
+#define STATICFLOW_NN_WEIGHTS_HEADER_HPP
+/// \file
+/// \brief `sf::nn::export_header(sess, net, "lenet5_weights.hpp")`: a trained network's variables
+/// as a C++ header of `constexpr` arrays and the inference network built on them, so a program
+/// that includes it classifies with no checkpoint to read and no variable to initialise (an
+/// embedded target, a test with fixed weights).
+///
+/// The generated header holds, in the namespace the options name:
+///  - per variable, `alignas(64) inline constexpr T layer_<i>_<name>[n]`, written as hexadecimal
+///    floating literals, which are exact: the header's network computes what the session did, bit
+///    for bit;
+///  - per layer, a struct `layer_<i>` whose members, named as the layer's parameters (`weights`,
+///    `filter`, `biases`, ...), are tensor views of those arrays: what the layer's `forward`
+///    reads in place of its variables (every layer's `forward` takes its parameters generically);
+///  - `network<Net>()`: a `constant_model<Net, layer_1, ...>`, called as `model<Net>` is: `net(x)`;
+///  - `tensors[]` and `assign(sess, model)`, which writes the arrays into a model's variables (to
+///    compare the header with the session, or to fine-tune from it).
+///
+/// **Errors:** a variable nested deeper than `layer_<i>/<name>` (a composite layer) or of a dtype
+/// with no C++ literal here (bfloat16): unimplemented naming it; an uninitialised variable:
+/// failed_precondition; a file that cannot be written: internal_error with the path; `assign`
+/// into a model whose variables differ from the header's: invalid_argument naming the variable
+/// and both shapes.
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <span>
+#include <string>
+#include <tuple>
+#include <vector>
+
+
+namespace staticflow::nn {
+
+/// A view of a constant array as a tensor of shape `S`. The cast drops `const` only for the
+/// view's type: an inference expression reads its leaves and never writes them.
+template <element_type T, any_shape S, std::size_t N>
+tensor_view<T, S, host> constant_view(const T (&data)[N]) {
+  static_assert(S::dyn_count == 0 && N == S::static_size, "sf::nn::constant_view: the array's length differs from the shape's");
+  return tensor_view<T, S, host>(const_cast<T*>(data), staticflow::detail::make_dims<S>());
+}
+
+/// Network `Net` applied with constant parameters: one struct per layer (`P...`), each with the
+/// members the layer's `forward` reads. No graph, no variables: `net(x)` is an expression over
+/// `x` and the constants.
+template <class Net, class... P>
+class constant_model {
+  static_assert(sizeof...(P) == Net::layer_count, "sf::nn::constant_model: one parameter struct per layer");
+
+ public:
+  template <operand X>
+  auto operator()(const X& x) const {
+    using S = shape_of_t<X>;
+    static_assert(S::rank == Net::input_shape::rank && [] {
+      for (std::size_t i = 1; i < S::rank; ++i)
+        if (S::extents[i] != Net::input_shape::extents[i]) return false;
+      return true;
+    }(), "sf::nn::constant_model: the input's shape differs from the network's input<...> shape");
+    return forward<0>(x);
+  }
+
+ private:
+  template <std::size_t I, class X>
+  auto forward(const X& x) const {
+    if constexpr (I == Net::layer_count) {
+      return as_node(x);
+    } else {
+      using L = std::tuple_element_t<I, typename Net::layers>;
+      return forward<I + 1>(L::template forward<typename Net::template shape_at<I>>(x, std::get<I>(params_)));
+    }
+  }
+  std::tuple<P...> params_;
+};
+
+namespace detail {
+inline const char* element_name(dtype t);
+}  // namespace detail
+
+/// One array of a generated header: the variable's name under its model (`layer_1/filter`), its
+/// dtype, shape text and bytes.
+struct header_tensor {
+  const char* name;
+  dtype type;
+  const char* shape;
+  const void* data;
+  std::size_t bytes;
+};
+
+/// Writes a generated header's arrays into `net`'s variables in `sess`, matching them by name
+/// under the model; every variable of the model must have its array, of its dtype and size.
+template <class Net, class T, class P>
+void assign_header(session<P>& sess, const model<Net, T>& net, std::span<const header_tensor> tensors) {
+  session_state& state = sess.effective_state();
+  for (const var_ref& v : net.variables()) {
+    const std::string local = v->name().substr(v->name().find("/layer_") + 1);
+    const header_tensor* found = nullptr;
+    for (const header_tensor& t : tensors)
+      if (local == t.name) found = &t;
+    if (found == nullptr)
+      staticflow::detail::fail<invalid_argument>({"sf::nn::assign_header: the header has no array for variable '", v->name(), "' ",
+                                      v->shape_string()});
+    if (found->type != v->type() || found->bytes != v->bytes())
+      staticflow::detail::fail<invalid_argument>({"sf::nn::assign_header: variable '", v->name(), "' is ", v->dtype_name(), " ",
+                                      v->shape_string(), " but the header's '", found->name, "' is ",
+                                      detail::element_name(found->type), " ", found->shape});
+    auto& slot = state.value_slot(v.get());
+    state.upload(slot.data, found->data, v->bytes());
+    slot.initialized = true;
+  }
+}
+
+/// What `export_header` names: the generated namespace, and the network's C++ name for the
+/// header's comment and its usage line.
+struct header_options {
+  std::string name_space = "weights";
+  std::string network = "Net";
+};
+
+namespace detail {
+
+/// The element types a generated header holds: the C++ type, the dtype's name (also its
+/// enumerator's) and the element size.
+struct header_element {
+  dtype type;
+  const char* cpp;
+  const char* name;
+  std::size_t size;
+};
+inline constexpr header_element header_elements[] = {{dtype::float32, "float", "float32", 4},
+                                                     {dtype::float64, "double", "float64", 8},
+                                                     {dtype::int32, "std::int32_t", "int32", 4},
+                                                     {dtype::int64, "std::int64_t", "int64", 8}};
+
+inline const header_element& element_of(const variable_base& v) {
+  for (const header_element& e : header_elements)
+    if (e.type == v.type()) return e;
+  staticflow::detail::fail<unimplemented>({"sf::nn::export_header: variable '", v.name(), "' is ", v.dtype_name(),
+                       ", which has no C++ literal in a generated header"});
+}
+
+inline const char* element_name(dtype t) {
+  for (const header_element& e : header_elements)
+    if (e.type == t) return e.name;
+  return "an unknown dtype";
+}
+
+/// One element as an exact C++ literal.
+inline void append_literal(std::string& out, dtype t, const std::byte* p) {
+  char buf[48];
+  if (t == dtype::float32 || t == dtype::float64) {
+    double x;
+    if (t == dtype::float32) {
+      float f;
+      std::memcpy(&f, p, sizeof f);
+      x = f;
+    } else {
+      std::memcpy(&x, p, sizeof x);
+    }
+    const char* limits = t == dtype::float32 ? "std::numeric_limits<float>::" : "std::numeric_limits<double>::";
+    if (std::isnan(x)) return (void)(out += limits, out += "quiet_NaN()");
+    if (std::isinf(x)) return (void)(out += x < 0 ? "-" : "", out += limits, out += "infinity()");
+    std::snprintf(buf, sizeof buf, "%a%s", x, t == dtype::float32 ? "f" : "");  // exact: every float is a double
+  } else if (t == dtype::int32) {
+    std::int32_t i;
+    std::memcpy(&i, p, sizeof i);
+    if (i == std::numeric_limits<std::int32_t>::min()) return (void)(out += "(-2147483647 - 1)");
+    std::snprintf(buf, sizeof buf, "%d", static_cast<int>(i));
+  } else {
+    std::int64_t i;
+    std::memcpy(&i, p, sizeof i);
+    if (i == std::numeric_limits<std::int64_t>::min()) return (void)(out += "(-9223372036854775807LL - 1)");
+    std::snprintf(buf, sizeof buf, "%lldLL", static_cast<long long>(i));
+  }
+  out += buf;
+}
+
+inline bool is_identifier(const std::string& s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (const char c : s)
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+/// `[5, 5, 1, 6]` -> `::staticflow::shape<5, 5, 1, 6>`.
+inline std::string shape_type(const std::vector<std::int64_t>& dims) {
+  std::string s = "::staticflow::shape<";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + ">";
+}
+
+/// One variable's array: its declaration and values, eight to a line.
+inline void append_array(std::string& out, const std::string& id, const header_element& e,
+                         std::span<const std::byte> bytes) {
+  const std::size_t n = bytes.size() / e.size;
+  out += "alignas(64) inline constexpr " + std::string(e.cpp) + " " + id + "[" + std::to_string(n) + "] = {";
+  for (std::size_t i = 0; i < n; ++i) {
+    out += i % 8 ? " " : "\n    ";
+    append_literal(out, e.type, bytes.data() + i * e.size);
+    out += ',';
+  }
+  out += "};\n";
+}
+
+}  // namespace detail
+
+/// Writes `path`: `net`'s variables in `sess` as a header of constants (see the file comment).
+template <class Net, class T, class P>
+void export_header(session<P>& sess, const model<Net, T>& net, const std::filesystem::path& path,
+                   const header_options& options = {}) {
+  if (!detail::is_identifier(options.name_space))
+    staticflow::detail::fail<invalid_argument>({"sf::nn::export_header: namespace '", options.name_space, "' is not a C++ identifier"});
+  session_state& state = sess.effective_state();
+  const std::string ns = options.name_space;
+  std::string arrays, layers, table, types;
+  std::vector<std::byte> host;
+  for (std::size_t i = 0; i < Net::layer_count; ++i) {
+    const std::string layer = "layer_" + std::to_string(i + 1);
+    layers += "struct " + layer + " {";
+    for (const var_ref& v : net.variables(i, i + 1)) {
+      const std::string& name = v->name();
+      const std::string field = name.substr(name.rfind('/') + 1);
+      if (!name.ends_with("/" + layer + "/" + field) || !detail::is_identifier(field))
+        staticflow::detail::fail<unimplemented>({"sf::nn::export_header: variable '", name, "' is not named <model>/", layer,
+                                     "/<identifier> (a composite layer's variables have no header form yet)"});
+      if (!state.is_initialized(v.get()))
+        staticflow::detail::fail<failed_precondition>({"sf::nn::export_header: variable '", name, "' is not initialised"});
+      const detail::header_element& element = detail::element_of(v.get());
+      const std::string type = element.cpp, id = layer + "_" + field;
+      const std::string shape = detail::shape_type(v->dims());
+      host.resize(v->bytes());
+      const auto& slot = state.value_slot(v.get());
+      if (state.host_memory()) std::memcpy(host.data(), slot.data, v->bytes());
+      else state.download(host.data(), slot.data, v->bytes());
+      detail::append_array(arrays, id, element, host);
+      layers += "\n  ::staticflow::tensor_view<" + type + ", " + shape + "> " + field +
+                " = ::staticflow::nn::constant_view<" + type + ", " + shape + ">(" + id + ");";
+      table += "    {\"" + layer + "/" + field + "\", ::staticflow::dtype::" + std::string(element.name) +
+               ", \"" + v->shape_string() + "\", " + id + ", sizeof " + id + "},\n";
+    }
+    layers += "\n};\n";
+    types += (i ? ", " : "") + layer;
+  }
+  std::string out = "// Generated by staticflow::nn::export_header: the variables of a " + options.network + " (" +
+                    std::to_string(Net::parameter_count) + " parameters). Do not edit.\n//\n// Usage:\n//   auto net = " +
+                    ns + "::network<" + options.network + ">();\n//   auto logits = net(x);\n"
+                    "#pragma once\n\n#include <cstdint>\n#include <limits>\n\n#include <staticflow/nn/weights_header.hpp>\n\n"
+                    "namespace " + ns + " {\n\ninline constexpr std::size_t parameter_count = " +
+                    std::to_string(Net::parameter_count) + ";\n\n" + arrays + "\n" + layers +
+                    "\n/// The inference network on these constants.\ntemplate <class Net>\nauto network() {\n"
+                    "  static_assert(Net::parameter_count == parameter_count, \"" + ns +
+                    ": the header was generated for a network with another parameter count\");\n"
+                    "  return ::staticflow::nn::constant_model<Net, " + types + ">{};\n}\n\n"
+                    "inline constexpr ::staticflow::nn::header_tensor tensors[] = {\n" + table + "};\n\n"
+                    "/// Writes the arrays into `net`'s variables in `sess`.\ntemplate <class Net, class T, class P>\n"
+                    "void assign(::staticflow::session<P>& sess, const ::staticflow::nn::model<Net, T>& net) {\n"
+                    "  ::staticflow::nn::assign_header(sess, net, tensors);\n}\n\n}  // namespace " + ns + "\n";
+  io::atomic_file file(path, /*sync=*/false);
+  file.append(out);
+  file.commit();
+}
+
+}  // namespace staticflow::nn
+#endif  // STATICFLOW_NN_WEIGHTS_HEADER_HPP
+// ---- end staticflow/nn/weights_header.hpp ----
+
 // ---- begin staticflow/summary.hpp ----
 #ifndef STATICFLOW_SUMMARY_HPP
 #define STATICFLOW_SUMMARY_HPP
 /// \file
 /// \brief TensorBoard summaries in one include: `Event`/`Summary` encoding, TF 1.x's histogram,
 /// `file_writer` (a background thread writing events files) and the in-graph summary ops
-/// (`summary::scalar`, `histogram`, `text`, `audio`, `merge`). Kept out of `staticflow.hpp`:
+/// (`summary::scalar`, `histogram`, `text`, `audio`, `merge`); events files read back
+/// (`event_reader.hpp`) and the HTML report of a log directory (`report.hpp`, `report_html.hpp`:
+/// what `staticflow-board` writes). Kept out of `staticflow.hpp`:
 /// it needs threads and files. Image summaries need libpng and have their own header,
 /// `staticflow/summary/image.hpp` (link `staticflow::png`).
 
@@ -25416,6 +28248,430 @@ audio_op<node_t<E>> audio(std::string_view tag, const E& clips, float sample_rat
 #endif  // STATICFLOW_SUMMARY_AUDIO_HPP
 // ---- end staticflow/summary/audio.hpp ----
 
+// ---- begin staticflow/summary/event_reader.hpp ----
+#ifndef STATICFLOW_SUMMARY_EVENT_READER_HPP
+#define STATICFLOW_SUMMARY_EVENT_READER_HPP
+/// \file
+/// \brief Reading TensorBoard events files: `Event` and `Summary` messages decoded from the bytes.
+///
+/// Written from TensorFlow's published event.proto, summary.proto, tensor.proto and
+/// tensor_shape.proto (copies in tests/interop/proto), not from `event.hpp`, which writes them:
+/// a reader that shared the writer's field table would agree with it even where both were wrong.
+/// ```
+///   Event             wall_time 1 (double), step 2 (int64), file_version 3, graph_def 4 (bytes),
+///                     summary 5, session_log 7
+///   SessionLog        status 1 (enum), checkpoint_path 2, msg 3
+///   Summary           value 1 (repeated)
+///   Summary.Value     node_name 7, tag 1, metadata 9; oneof value: simple_value 2 (float),
+///                     obsolete_old_style_histogram 3, image 4, histo 5, audio 6, tensor 8
+///   Summary.Image     height 1, width 2, colorspace 3 (int32), encoded_image_string 4
+///   Summary.Audio     sample_rate 1 (float), num_channels 2, length_frames 3, encoded_audio_string 4,
+///                     content_type 5
+///   HistogramProto    min 1, max 2, num 3, sum 4, sum_squares 5 (double),
+///                     bucket_limit 6, bucket 7 (repeated double, packed or not)
+///   SummaryMetadata   plugin_data 1 { plugin_name 1, content 2 }, display_name 2, summary_description 3
+///   TensorProto       dtype 1, tensor_shape 2 { dim 2 { size 1 } }, tensor_content 4, float_val 5,
+///                     double_val 6, int_val 7, string_val 8, int64_val 10
+/// ```
+/// TF 2.x writes its summaries as tensors with a plugin name: `scalars` (a float or double
+/// scalar), `histograms` (a [k, 3] tensor of left edge, right edge, count), `images` (strings:
+/// width, height, then encoded images) and `text` (strings). `event_file_reader` turns those
+/// into the same values as TF 1.x's `simple_value`, `histo` and `image`, so either kind of log
+/// reads the same.
+///
+/// Unknown fields are skipped, as protobuf's parsers do.
+
+#include <bit>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::summary {
+
+/// A `HistogramProto`: bucket `i` counts the values below `bucket_limit[i]` and at or above the
+/// limit before it (the first bucket has no lower edge).
+struct histogram_proto {
+  double min = 0, max = 0, num = 0, sum = 0, sum_squares = 0;
+  std::vector<double> bucket_limit, bucket;
+};
+
+/// A `Summary.Image`: an encoded image (PNG, or what `encoded` starts with says).
+struct image_proto {
+  std::int64_t height = 0, width = 0, colorspace = 0;
+  std::string encoded;
+};
+
+/// A `Summary.Audio`: an encoded clip (`content_type`, usually audio/wav).
+struct audio_proto {
+  float sample_rate = 0;
+  std::int64_t num_channels = 0, length_frames = 0;
+  std::string encoded, content_type;
+};
+
+/// The parts of a `TensorProto` that summaries use. `content` is `tensor_content` (raw
+/// little-endian elements); `floats`, `doubles`, `ints` and `strings` the repeated `*_val` fields.
+struct tensor_proto {
+  std::int64_t dtype = 0;  ///< types.proto's DataType: 1 float, 2 double, 3 int32, 7 string, 9 int64
+  std::vector<std::int64_t> dims;
+  std::string content;
+  std::vector<float> floats;
+  std::vector<double> doubles;
+  std::vector<std::int64_t> ints;
+  std::vector<std::string> strings;
+};
+
+/// One `Summary.Value`. `kind` says which member of the `value` oneof it held, after TF 2.x's
+/// tensors were turned into the TF 1.x kinds (see the file comment): a `tensor` left as a
+/// tensor is one no plugin this reader knows claimed, or a `text` one (`strings`).
+struct value_proto {
+  enum class kind : std::uint8_t { none, scalar, histogram, image, audio, tensor };
+  std::string tag;
+  std::string plugin;  ///< metadata.plugin_data.plugin_name ("" when absent)
+  kind what = kind::none;
+  double scalar = 0;  ///< simple_value (a float in the file)
+  histogram_proto histogram;
+  image_proto image;
+  audio_proto audio;
+  tensor_proto tensor;
+};
+
+/// A `SessionLog`: status 1 START, 2 STOP, 3 CHECKPOINT.
+struct session_log_proto {
+  std::int64_t status = 0;
+  std::string checkpoint_path, msg;
+};
+
+/// One `Event`. At most one of file_version, graph_def, values and session_log is set, as in
+/// the oneof `what` (values: the Summary's).
+struct event_proto {
+  double wall_time = 0;
+  std::int64_t step = 0;
+  std::string file_version;
+  std::string graph_def;  ///< a serialized GraphDef
+  std::vector<value_proto> values;
+  std::optional<session_log_proto> session_log;
+};
+
+namespace detail {
+
+namespace proto = io::proto;
+
+inline std::string to_string(std::span<const std::byte> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+/// Appends the little-endian floats or doubles of `bytes` (a multiple of sizeof(T) long).
+template <class T>
+void append_le(std::span<const std::byte> bytes, std::vector<T>& out) {
+  using bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  const std::size_t n = bytes.size() / sizeof(T);
+  out.reserve(out.size() + n);
+  for (std::size_t i = 0; i < n; ++i) {
+    bits v = 0;
+    for (std::size_t k = 0; k < sizeof(T); ++k)
+      v |= static_cast<bits>(static_cast<bits>(std::to_integer<std::uint8_t>(bytes[i * sizeof(T) + k])) << (8 * k));
+    out.push_back(std::bit_cast<T>(v));
+  }
+}
+
+/// A repeated double or float field, packed (wire type 2) or one value per field.
+template <class T>
+void read_repeated_fixed(const proto::reader& r, const proto::field& f, std::vector<T>& out) {
+  if (f.type != proto::wire_type::length_delimited) {
+    if constexpr (sizeof(T) == 4)
+      out.push_back(r.as_float(f));
+    else
+      out.push_back(r.as_double(f));
+    return;
+  }
+  if (f.payload.size() % sizeof(T) != 0)
+    r.fail_at(f.offset, "field ", f.number, ": packed ", sizeof(T) == 4 ? "floats" : "doubles", " of ",
+              f.payload.size(), " bytes, not a multiple of ", sizeof(T));
+  append_le(f.payload, out);
+}
+
+/// A repeated int field (int32/int64), packed or not.
+inline void read_repeated_varint(const proto::reader& r, const proto::field& f, std::vector<std::int64_t>& out) {
+  if (f.type != proto::wire_type::length_delimited) {
+    out.push_back(r.as_int64(f));
+    return;
+  }
+  proto::for_each_packed_varint(r, f, [&](std::uint64_t v) { out.push_back(static_cast<std::int64_t>(v)); });
+}
+
+inline histogram_proto read_histogram(proto::reader r) {
+  histogram_proto h;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: h.min = r.as_double(f); break;
+      case 2: h.max = r.as_double(f); break;
+      case 3: h.num = r.as_double(f); break;
+      case 4: h.sum = r.as_double(f); break;
+      case 5: h.sum_squares = r.as_double(f); break;
+      case 6: read_repeated_fixed(r, f, h.bucket_limit); break;
+      case 7: read_repeated_fixed(r, f, h.bucket); break;
+      default: break;
+    }
+  }
+  return h;
+}
+
+inline image_proto read_image(proto::reader r) {
+  image_proto im;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: im.height = r.as_int64(f); break;
+      case 2: im.width = r.as_int64(f); break;
+      case 3: im.colorspace = r.as_int64(f); break;
+      case 4: im.encoded = to_string(r.as_bytes(f)); break;
+      default: break;
+    }
+  }
+  return im;
+}
+
+inline audio_proto read_audio(proto::reader r) {
+  audio_proto a;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: a.sample_rate = r.as_float(f); break;
+      case 2: a.num_channels = r.as_int64(f); break;
+      case 3: a.length_frames = r.as_int64(f); break;
+      case 4: a.encoded = to_string(r.as_bytes(f)); break;
+      case 5: a.content_type = to_string(r.as_bytes(f)); break;
+      default: break;
+    }
+  }
+  return a;
+}
+
+inline std::vector<std::int64_t> read_shape(proto::reader r) {
+  std::vector<std::int64_t> dims;
+  for (proto::field f; r.next(f);) {
+    if (f.number != 2) continue;  // dim
+    proto::reader d = r.message(f);
+    std::int64_t size = 0;
+    for (proto::field g; d.next(g);)
+      if (g.number == 1) size = d.as_int64(g);
+    dims.push_back(size);
+  }
+  return dims;
+}
+
+inline tensor_proto read_tensor(proto::reader r) {
+  tensor_proto t;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: t.dtype = r.as_int64(f); break;
+      case 2: t.dims = read_shape(r.message(f)); break;
+      case 4: t.content = to_string(r.as_bytes(f)); break;
+      case 5: read_repeated_fixed(r, f, t.floats); break;
+      case 6: read_repeated_fixed(r, f, t.doubles); break;
+      case 7:
+      case 10: read_repeated_varint(r, f, t.ints); break;
+      case 8: t.strings.push_back(to_string(r.as_bytes(f))); break;
+      default: break;
+    }
+  }
+  return t;
+}
+
+inline std::string read_plugin_name(proto::reader r) {
+  std::string name;
+  for (proto::field f; r.next(f);) {
+    if (f.number != 1) continue;  // plugin_data
+    proto::reader p = r.message(f);
+    for (proto::field g; p.next(g);)
+      if (g.number == 1) name = to_string(p.as_bytes(g));
+  }
+  return name;
+}
+
+/// The elements of a float or double tensor as doubles (tensor_content or the *_val fields);
+/// nothing for other dtypes.
+inline std::vector<double> tensor_doubles(const tensor_proto& t) {
+  std::vector<double> out;
+  const auto content = std::as_bytes(std::span(t.content));
+  if (t.dtype == 1) {
+    std::vector<float> f = t.floats;
+    if (!content.empty()) f.clear(), append_le(content.first(content.size() / 4 * 4), f);
+    out.assign(f.begin(), f.end());
+  } else if (t.dtype == 2) {
+    out = t.doubles;
+    if (!content.empty()) out.clear(), append_le(content.first(content.size() / 8 * 8), out);
+  }
+  return out;
+}
+
+/// TF 2.x's plugin tensors as TF 1.x values (see the file comment); others are left as they are.
+inline void from_plugin_tensor(value_proto& v) {
+  const tensor_proto& t = v.tensor;
+  std::size_t elements = 1;
+  for (std::int64_t d : t.dims) elements *= static_cast<std::size_t>(d < 0 ? 0 : d);
+  if (v.plugin == "scalars") {
+    const std::vector<double> x = tensor_doubles(t);
+    if (x.size() == 1) v.what = value_proto::kind::scalar, v.scalar = x[0];
+  } else if (v.plugin == "histograms" && t.dims.size() == 2 && t.dims[1] == 3) {
+    const std::vector<double> x = tensor_doubles(t);
+    if (x.size() != elements) return;
+    histogram_proto h;
+    const std::size_t k = x.size() / 3;
+    for (std::size_t i = 0; i < k; ++i) {
+      const double left = x[3 * i], right = x[3 * i + 1], count = x[3 * i + 2];
+      if (i == 0) h.min = left, h.bucket_limit.push_back(left), h.bucket.push_back(0);
+      h.bucket_limit.push_back(right), h.bucket.push_back(count);
+      h.num += count, h.sum += count * (left + right) / 2;
+      h.max = right;
+    }
+    v.histogram = std::move(h), v.what = value_proto::kind::histogram;
+  } else if (v.plugin == "images" && t.dtype == 7 && t.strings.size() >= 3) {
+    // Only the first image: a value_proto holds one, as TF 1.x's `<tag>/image/<i>` values do.
+    image_proto im;
+    std::from_chars(t.strings[0].data(), t.strings[0].data() + t.strings[0].size(), im.width);
+    std::from_chars(t.strings[1].data(), t.strings[1].data() + t.strings[1].size(), im.height);
+    im.encoded = t.strings[2];
+    v.image = std::move(im), v.what = value_proto::kind::image;
+  }
+}
+
+inline value_proto read_value(proto::reader r) {
+  value_proto v;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: v.tag = to_string(r.as_bytes(f)); break;
+      case 2: v.what = value_proto::kind::scalar, v.scalar = r.as_float(f); break;
+      case 4: v.what = value_proto::kind::image, v.image = read_image(r.message(f, "tensorflow.Summary.Image")); break;
+      case 5:
+        v.what = value_proto::kind::histogram, v.histogram = read_histogram(r.message(f, "tensorflow.HistogramProto"));
+        break;
+      case 6: v.what = value_proto::kind::audio, v.audio = read_audio(r.message(f, "tensorflow.Summary.Audio")); break;
+      case 7:
+        if (v.tag.empty()) v.tag = to_string(r.as_bytes(f));  // node_name: a tag's old name
+        break;
+      case 8: v.what = value_proto::kind::tensor, v.tensor = read_tensor(r.message(f, "tensorflow.TensorProto")); break;
+      case 9: v.plugin = read_plugin_name(r.message(f, "tensorflow.SummaryMetadata")); break;
+      default: break;
+    }
+  }
+  if (v.what == value_proto::kind::tensor) from_plugin_tensor(v);
+  return v;
+}
+
+inline session_log_proto read_session_log(proto::reader r) {
+  session_log_proto s;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: s.status = r.as_int64(f); break;
+      case 2: s.checkpoint_path = to_string(r.as_bytes(f)); break;
+      case 3: s.msg = to_string(r.as_bytes(f)); break;
+      default: break;
+    }
+  }
+  return s;
+}
+
+}  // namespace detail
+
+/// Decodes one serialized `Event`.
+///
+/// **Errors**: data_loss for bytes that are not an Event ("tensorflow.Event: at byte N: ..."
+/// with the offset in `record`, or in the Summary message nested in it).
+inline event_proto decode_event(std::span<const std::byte> record) {
+  namespace proto = io::proto;
+  event_proto e;
+  proto::reader r(record, "tensorflow.Event");
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: e.wall_time = r.as_double(f); break;
+      case 2: e.step = r.as_int64(f); break;
+      case 3: e.file_version = detail::to_string(r.as_bytes(f)); break;
+      case 4: e.graph_def = detail::to_string(r.as_bytes(f)); break;
+      case 5: {
+        proto::reader s = r.message(f, "tensorflow.Summary");
+        for (proto::field v; s.next(v);)
+          if (v.number == 1) e.values.push_back(detail::read_value(s.message(v, "tensorflow.Summary.Value")));
+        break;
+      }
+      case 7: e.session_log = detail::read_session_log(r.message(f, "tensorflow.SessionLog")); break;
+      default: break;
+    }
+  }
+  return e;
+}
+inline event_proto decode_event(std::string_view record) { return decode_event(std::as_bytes(std::span(record))); }
+
+/// Reads the Events of one events file front to back.
+///
+/// A record with a bad CRC, a truncated end (a file still being written ends so) and a record
+/// that is not an Event are skipped: each is reported to `on_error` with the file and the byte
+/// offset of the record, and the reader goes on with the next valid record. Without `on_error`
+/// they throw data_loss instead.
+///
+/// **Errors**: not_found when the file cannot be opened; data_loss as said above.
+///
+/// **Example:** `sf::summary::event_file_reader r(path, [](const std::string& m) { std::cerr << m << '\n'; });
+/// for (sf::summary::event_proto e; r.next(e);) ...`
+class event_file_reader {
+ public:
+  using error_handler = std::function<void(const std::string& message)>;
+
+  explicit event_file_reader(const std::filesystem::path& path, error_handler on_error = {})
+      : on_error_(std::move(on_error)), records_(path, reader_options()) {}
+  event_file_reader(const event_file_reader&) = delete;  // records_ reports to this object
+  event_file_reader& operator=(const event_file_reader&) = delete;
+
+  /// The next Event decoded, or false at the end of the file.
+  bool next(event_proto& e) {
+    while (const auto rec = records_.next()) {
+      try {
+        e = decode_event(*rec);
+        return true;
+      } catch (const data_loss& err) {
+        report(std::string(io::tfrecord_reader::who) + ": " + io::detail::quoted(path()) + ": record at byte " +
+               std::to_string(records_.record_offset()) + ": " + err.what());
+      }
+    }
+    return false;
+  }
+
+  const std::filesystem::path& path() const noexcept { return records_.path(); }
+  /// Corrupt records and undecodable Events met so far.
+  std::size_t errors() const noexcept { return errors_; }
+
+ private:
+  io::tfrecord_reader_options reader_options() {
+    io::tfrecord_reader_options o;
+    if (on_error_) {
+      o.skip_corrupt = true;
+      o.on_corrupt = [this](std::uint64_t, const std::string& message) { report(message); };
+    }
+    return o;
+  }
+
+  void report(const std::string& message) {
+    ++errors_;
+    if (!on_error_) staticflow::detail::fail<data_loss>({message});
+    on_error_(message);
+  }
+
+  error_handler on_error_;
+  std::size_t errors_ = 0;
+  io::tfrecord_reader records_;
+};
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_EVENT_READER_HPP
+// ---- end staticflow/summary/event_reader.hpp ----
+
 // ---- begin staticflow/summary/file_writer.hpp ----
 #ifndef STATICFLOW_SUMMARY_FILE_WRITER_HPP
 #define STATICFLOW_SUMMARY_FILE_WRITER_HPP
@@ -25862,5 +29118,1161 @@ merge_op<S...> merge(S... parts) {
 #endif  // STATICFLOW_SUMMARY_OPS_HPP
 // ---- end staticflow/summary/ops.hpp ----
 
+// ---- begin staticflow/summary/report.hpp ----
+#ifndef STATICFLOW_SUMMARY_REPORT_HPP
+#define STATICFLOW_SUMMARY_REPORT_HPP
+/// \file
+/// \brief A training report without TensorBoard: a log directory's events read back
+/// (`event_reader.hpp`) and written as one self-contained HTML page (`report_html.hpp`).
+///
+/// Runs are found as TensorBoard finds them: every folder under the log directory that holds a
+/// file whose name contains `tfevents` is one run, named by its path below the log directory
+/// (`lenet/train`, `lenet/eval`; `.` for the log directory itself). A run's files are read in
+/// name order (their names start with the creation time). As TensorBoard does
+/// (`purge_orphaned_data`), a `SessionLog` START at step s drops what the run logged at steps
+/// >= s before it (the steps a crashed run logged past its last checkpoint), and a value logged
+/// at a step below its tag's last one drops that tag's values from that step on.
+///
+/// Scalars are smoothed as TensorBoard's scalar dashboard smooths them (`smooth`).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::summary {
+
+// ================================================================== smoothing
+
+/// TensorBoard's scalar smoothing (its line chart's `resmoothDataset`): a debiased exponential
+/// moving average with weight `w` in [0, 1],
+/// ```
+///   last_0 = 0,  last_t = w * last_{t-1} + (1 - w) * x_t,  smoothed_t = last_t / (1 - w^t)
+/// ```
+/// where t counts the finite values so far. A NaN or infinite value is kept as it is (and
+/// skipped by the average), `w = 1` divides by 1 (the average stays 0), and a series whose
+/// values are all equal is returned as it is (TensorBoard #786: no rounding noise on a constant).
+///
+/// **Errors**: invalid_argument when `weight` is outside [0, 1] (or NaN).
+inline std::vector<double> smooth(std::span<const double> values, double weight = 0.6) {
+  if (!(weight >= 0.0 && weight <= 1.0))
+    staticflow::detail::fail<invalid_argument>({"sf::summary::smooth: the weight must lie in [0, 1], got ", weight});
+  std::vector<double> out(values.begin(), values.end());
+  const bool constant = std::all_of(values.begin(), values.end(), [&](double v) { return v == values.front(); });
+  if (constant) return out;
+  double last = 0;
+  int finite = 0;
+  for (double& v : out) {
+    if (!std::isfinite(v)) continue;
+    last = last * weight + (1 - weight) * v;
+    ++finite;
+    const double debias = weight == 1.0 ? 1.0 : 1.0 - std::pow(weight, finite);
+    v = last / debias;
+  }
+  return out;
+}
+
+// ================================================================ histograms
+
+/// The counts of histogram `h` spread over `bins` equal bins of [lo, hi]: each bucket's count is
+/// shared out in proportion to how much of the bucket (clamped to [h.min, h.max], the range its
+/// values can be in) each bin covers; a bucket clamped to one point goes to the bin holding it.
+/// Counts outside [lo, hi] go to the first or last bin. The result sums to the histogram's count.
+inline std::vector<double> rebin(const histogram_proto& h, double lo, double hi, std::size_t bins) {
+  std::vector<double> out(bins, 0.0);
+  if (bins == 0) return out;
+  const double width = hi > lo ? (hi - lo) / static_cast<double>(bins) : 0.0;
+  const auto bin_of = [&](double x) {  // clamped to the bins (NaN to the first) before the cast
+    const double b = width > 0 ? std::floor((x - lo) / width) : 0.0;
+    if (!(b > 0)) return std::size_t{0};
+    return b >= static_cast<double>(bins - 1) ? bins - 1 : static_cast<std::size_t>(b);
+  };
+  for (std::size_t i = 0; i < h.bucket.size() && i < h.bucket_limit.size(); ++i) {
+    const double count = h.bucket[i];
+    if (!(count > 0)) continue;
+    double left = i == 0 ? h.min : h.bucket_limit[i - 1], right = h.bucket_limit[i];
+    left = std::max(left, h.min), right = std::min(right, h.max);
+    if (!(right > left) || !(width > 0)) {
+      out[bin_of(left)] += count;
+      continue;
+    }
+    const std::size_t first = bin_of(left), last = bin_of(right);
+    if (first == last) {
+      out[first] += count;
+      continue;
+    }
+    for (std::size_t b = first; b <= last; ++b) {
+      const double b_lo = b == 0 ? std::min(lo, left) : lo + width * static_cast<double>(b);
+      const double b_hi = b == bins - 1 ? std::max(hi, right) : lo + width * static_cast<double>(b + 1);
+      const double overlap = std::min(right, b_hi) - std::max(left, b_lo);
+      if (overlap > 0) out[b] += count * overlap / (right - left);
+    }
+  }
+  return out;
+}
+
+// ===================================================================== graphs
+
+/// A node of a GraphDef as the report lists it.
+struct graph_node {
+  std::string name, op;
+  std::vector<std::string> inputs;
+  std::vector<std::int64_t> shape;  ///< its `shape` attr (variables, placeholders); -1 unknown
+  bool has_shape = false;
+};
+
+/// The nodes of a serialized GraphDef (graph.proto: node 1; node_def.proto: name 1, op 2, input
+/// 3, attr 5 as map entries key 1, value 2; attr_value.proto: shape 7).
+///
+/// **Errors**: data_loss for bytes that are not a GraphDef.
+inline std::vector<graph_node> graph_nodes(std::string_view graph_def) {
+  namespace proto = io::proto;
+  std::vector<graph_node> nodes;
+  proto::reader g(graph_def, "tensorflow.GraphDef");
+  for (proto::field f; g.next(f);) {
+    if (f.number != 1) continue;
+    proto::reader n = g.message(f, "tensorflow.NodeDef");
+    graph_node node;
+    for (proto::field nf; n.next(nf);) {
+      if (nf.number == 1) node.name = n.as_string(nf);
+      if (nf.number == 2) node.op = n.as_string(nf);
+      if (nf.number == 3) node.inputs.emplace_back(n.as_string(nf));
+      if (nf.number != 5) continue;
+      proto::reader entry = n.message(nf, "tensorflow.NodeDef.AttrEntry");
+      std::string_view key;
+      std::optional<proto::field> value;
+      for (proto::field ef; entry.next(ef);) {
+        if (ef.number == 1) key = entry.as_string(ef);
+        if (ef.number == 2) value = ef;
+      }
+      if (key != "shape" || !value) continue;
+      proto::reader attr = entry.message(*value, "tensorflow.AttrValue");
+      for (proto::field af; attr.next(af);) {
+        if (af.number != 7) continue;
+        node.shape = detail::read_shape(attr.message(af, "tensorflow.TensorShapeProto"));
+        node.has_shape = true;
+      }
+    }
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+// ====================================================================== runs
+
+/// What one run logged, tag by tag, in step order.
+struct report_run {
+  template <class T>
+  struct point {
+    std::int64_t step = 0;
+    double wall_time = 0;
+    T value{};
+  };
+  template <class T>
+  using series = std::map<std::string, std::vector<point<T>>>;
+
+  std::string name;                          ///< the run's folder below the log directory
+  std::vector<std::filesystem::path> files;  ///< its events files, in the order read
+  series<double> scalars;
+  series<histogram_proto> histograms;
+  series<image_proto> images;
+  series<audio_proto> audio;
+  series<std::string> texts;  ///< text summaries (Markdown, as TensorBoard's Text tab reads them)
+  std::string graph_def;      ///< the last GraphDef logged (serialized), if any
+  std::size_t events = 0;     ///< Events read
+};
+
+/// A log directory read back: its runs in name order, and the problems met on the way (each
+/// names the file and byte offset; the valid records around a bad one are all read).
+struct report_data {
+  std::filesystem::path logdir;
+  std::vector<report_run> runs;
+  std::vector<std::string> problems;
+};
+
+namespace detail {
+
+/// Drops the points of every tag of `s` at steps >= `step` (a restart: see the file comment).
+template <class T>
+void purge_from(report_run::series<T>& s, std::int64_t step) {
+  for (auto& [tag, points] : s)
+    std::erase_if(points, [&](const auto& p) { return p.step >= step; });
+  std::erase_if(s, [](const auto& kv) { return kv.second.empty(); });
+}
+
+template <class T>
+void add_point(report_run::series<T>& s, const std::string& tag, std::int64_t step, double wall_time, T value) {
+  auto& points = s[tag];
+  if (!points.empty() && step < points.back().step)
+    std::erase_if(points, [&](const auto& p) { return p.step >= step; });
+  points.push_back({step, wall_time, std::move(value)});
+}
+
+inline void add_event(report_run& run, event_proto& e) {
+  ++run.events;
+  if (e.session_log && e.session_log->status == 1) {  // START
+    purge_from(run.scalars, e.step), purge_from(run.histograms, e.step), purge_from(run.images, e.step);
+    purge_from(run.audio, e.step), purge_from(run.texts, e.step);
+  }
+  if (!e.graph_def.empty()) run.graph_def = std::move(e.graph_def);
+  for (value_proto& v : e.values) {
+    using kind = value_proto::kind;
+    switch (v.what) {
+      case kind::scalar: add_point(run.scalars, v.tag, e.step, e.wall_time, v.scalar); break;
+      case kind::histogram: add_point(run.histograms, v.tag, e.step, e.wall_time, std::move(v.histogram)); break;
+      case kind::image: add_point(run.images, v.tag, e.step, e.wall_time, std::move(v.image)); break;
+      case kind::audio: add_point(run.audio, v.tag, e.step, e.wall_time, std::move(v.audio)); break;
+      case kind::tensor:
+        if (v.tensor.dtype == 7 && !v.tensor.strings.empty()) {  // DT_STRING: text
+          std::string text;
+          for (const std::string& s : v.tensor.strings) text += (text.empty() ? "" : "\n") + s;
+          add_point(run.texts, v.tag, e.step, e.wall_time, std::move(text));
+        }
+        break;
+      case kind::none: break;
+    }
+  }
+}
+
+inline bool is_events_file(const std::filesystem::path& p) {
+  return p.filename().string().find("tfevents") != std::string::npos;
+}
+
+}  // namespace detail
+
+/// Reads every run under `logdir` (see the file comment). Each corrupt record, undecodable
+/// Event, unreadable file or folder is added to `problems` and passed to `on_problem` (when
+/// given) as it is met; reading goes on with what is valid.
+///
+/// **Errors**: not_found when `logdir` is not a directory.
+inline report_data read_logdir(const std::filesystem::path& logdir,
+                               const std::function<void(const std::string&)>& on_problem = {}) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(logdir, ec))
+    staticflow::detail::fail<not_found>({"sf::summary::read_logdir: '", logdir.string(), "' is not a directory"});
+  report_data data;
+  data.logdir = logdir;
+  const auto problem = [&](std::string message) {
+    if (on_problem) on_problem(message);
+    data.problems.push_back(std::move(message));
+  };
+
+  std::map<std::string, std::vector<fs::path>> files;  // run name -> events files
+  const auto visit = [&](const fs::path& file) {
+    const fs::path rel = file.parent_path().lexically_relative(logdir);
+    files[rel.empty() ? std::string(".") : rel.generic_string()].push_back(file);
+  };
+  for (fs::recursive_directory_iterator it(logdir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;  // (not `ec`: a file that vanished must not end the walk)
+    if (it->is_regular_file(file_ec) && detail::is_events_file(it->path())) visit(it->path());
+  }
+  if (ec) problem("sf::summary::read_logdir: '" + logdir.string() + "': " + ec.message() + "; some folders were not read");
+
+  for (auto& [name, paths] : files) {
+    std::sort(paths.begin(), paths.end());
+    report_run run;
+    run.name = name;
+    for (const fs::path& p : paths) {
+      try {
+        event_file_reader r(p, [&](const std::string& m) { problem(m); });
+        for (event_proto e; r.next(e);) detail::add_event(run, e);
+        run.files.push_back(p);
+      } catch (const staticflow::error& e) {  // the file could not be opened
+        problem(e.what());
+      }
+    }
+    data.runs.push_back(std::move(run));
+  }
+  return data;
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_REPORT_HPP
+// ---- end staticflow/summary/report.hpp ----
+
+// ---- begin staticflow/summary/report_html.hpp ----
+#ifndef STATICFLOW_SUMMARY_REPORT_HTML_HPP
+#define STATICFLOW_SUMMARY_REPORT_HTML_HPP
+/// \file
+/// \brief The training report as one self-contained HTML page: what `read_logdir` read, drawn
+/// with inline SVG by an inline script, images and audio as `data:` URIs; nothing is fetched
+/// from the network, so the file can be mailed or opened offline.
+///
+/// Sections: Scalars (a chart per tag, every run that logged it overlaid in its colour, the
+/// raw values faint and the smoothed ones on top; hover for the values), Text (the Markdown of
+/// text summaries, e.g. the trainer's layer table, tables rendered), Images (the last steps of
+/// each image tag), Histograms (per tag and run, one curve per logged step, later steps in
+/// front and darker: TensorBoard's "offset" view), Audio, Graphs (each run's GraphDef: its
+/// variables with their shapes and parameter counts, and every node), and the problems met
+/// reading the files. The page marks `<body data-rendered="ok">` once its script has drawn every
+/// chart (or `data-rendered="error: ..."`), for tests in a browser.
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::summary {
+
+/// Options of `write_report_html`.
+struct report_html_options {
+  std::string title = "Training report";
+  double smoothing = 0.6;              ///< TensorBoard's default scalar smoothing
+  std::size_t max_image_steps = 8;     ///< the last this many steps of each image tag
+  std::size_t max_histogram_steps = 40;  ///< steps drawn per histogram (evenly spaced, the last kept)
+  std::size_t histogram_bins = 40;       ///< bins of [min, max] each histogram is redrawn over
+};
+
+namespace detail::html {
+
+inline void escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+}
+inline std::string escaped(std::string_view s) {
+  std::string out;
+  escape(out, s);
+  return out;
+}
+
+/// A JSON string, safe inside `<script>` (`<` is written as \u003c).
+inline void json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\', out += ch;
+    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+      out += "\\u00", out += hex[c >> 4], out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+/// A number with `digits` significant digits; NaN and infinities as null (JSON has neither).
+inline void json_number(std::string& out, double v, int digits = 7) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+  out.append(buf, r.ptr);
+}
+inline void json_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+template <class T, class F>
+void json_array(std::string& out, const std::vector<T>& items, F&& each) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    each(items[i]);
+  }
+  out += ']';
+}
+
+inline std::string base64(std::string_view bytes) {
+  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
+    for (int s = 18; s >= 0; s -= 6) out += table[(v >> s) & 63];
+  }
+  if (const std::size_t rest = bytes.size() - i; rest) {
+    const std::uint32_t v = at(i) << 16 | (rest == 2 ? at(i + 1) << 8 : 0);
+    out += table[(v >> 18) & 63], out += table[(v >> 12) & 63];
+    out += rest == 2 ? table[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+/// The MIME type of an encoded image, from its first bytes.
+inline std::string_view image_mime(std::string_view b) {
+  if (b.starts_with("\x89PNG")) return "image/png";
+  if (b.starts_with("\xFF\xD8")) return "image/jpeg";
+  if (b.starts_with("GIF8")) return "image/gif";
+  if (b.starts_with("BM")) return "image/bmp";
+  return "application/octet-stream";
+}
+
+/// Run colours (Tableau 10), as TensorBoard gives each run its own.
+inline std::string_view run_color(std::size_t i) {
+  static constexpr std::array<std::string_view, 10> colors = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                                              "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+  return colors[i % colors.size()];
+}
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+/// The cells of a Markdown table row `| a | b |`.
+inline std::vector<std::string_view> table_cells(std::string_view line) {
+  line = trim(line);
+  if (line.starts_with('|')) line.remove_prefix(1);
+  if (line.ends_with('|')) line.remove_suffix(1);
+  std::vector<std::string_view> cells;
+  for (std::size_t start = 0;;) {
+    const std::size_t bar = line.find('|', start);
+    cells.push_back(trim(line.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start)));
+    if (bar == std::string_view::npos) break;
+    start = bar + 1;
+  }
+  return cells;
+}
+
+/// `|---|:--:|` and the like: a Markdown table's header separator.
+inline bool is_table_separator(std::string_view line) {
+  line = trim(line);
+  if (!line.starts_with('|') && !line.starts_with('-') && !line.starts_with(':')) return false;
+  return line.find('-') != std::string_view::npos &&
+         line.find_first_not_of("|-: \t") == std::string_view::npos;
+}
+
+/// Markdown as TensorBoard's Text tab needs it for logs: tables (a header row, a separator,
+/// rows; a right-aligned column when its separator ends in ':') and paragraphs of escaped text.
+inline void markdown(std::string& out, std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t nl = text.find('\n', start);
+    lines.push_back(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  std::string paragraph;
+  const auto end_paragraph = [&] {
+    if (!paragraph.empty()) out += "<p>" + paragraph + "</p>";
+    paragraph.clear();
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = trim(lines[i]);
+    if (line.starts_with('|') && i + 1 < lines.size() && is_table_separator(lines[i + 1])) {
+      end_paragraph();
+      std::vector<bool> right;
+      for (std::string_view c : table_cells(lines[i + 1])) right.push_back(c.size() > 1 && c.back() == ':');
+      const auto row = [&](std::string_view l, const char* cell) {
+        out += "<tr>";
+        std::size_t k = 0;
+        for (std::string_view c : table_cells(l)) {
+          out += std::string("<") + cell + (k < right.size() && right[k] ? " class=\"num\">" : ">");
+          escape(out, c);
+          out += std::string("</") + cell + ">";
+          ++k;
+        }
+        out += "</tr>";
+      };
+      out += "<table class=\"md\"><thead>";
+      row(line, "th");
+      out += "</thead><tbody>";
+      for (i += 2; i < lines.size() && trim(lines[i]).starts_with('|'); ++i) row(lines[i], "td");
+      out += "</tbody></table>";
+      --i;
+    } else if (line.empty()) {
+      end_paragraph();
+    } else {
+      if (!paragraph.empty()) paragraph += "<br>";
+      escape(paragraph, line);
+    }
+  }
+  end_paragraph();
+}
+
+/// `tag/image/3` -> ("tag", 3); `tag/image` -> ("tag", 0); other tags stay whole.
+inline std::pair<std::string, std::size_t> image_group(const std::string& tag) {
+  if (tag.ends_with("/image")) return {tag.substr(0, tag.size() - 6), 0};
+  const std::size_t at = tag.rfind("/image/");
+  if (at != std::string::npos) {
+    std::size_t index = 0;
+    const char* first = tag.data() + at + 7;
+    const char* last = tag.data() + tag.size();
+    if (auto r = std::from_chars(first, last, index); r.ec == std::errc{} && r.ptr == last) return {tag.substr(0, at), index};
+  }
+  return {tag, 0};
+}
+
+/// Up to `n` indices of [0, size), evenly spaced, always with the last.
+inline std::vector<std::size_t> spaced(std::size_t size, std::size_t n) {
+  std::vector<std::size_t> out;
+  if (size == 0 || n == 0) return out;
+  if (size <= n) {
+    for (std::size_t i = 0; i < size; ++i) out.push_back(i);
+    return out;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = n == 1 ? size - 1 : k * (size - 1) / (n - 1);
+    if (out.empty() || out.back() != i) out.push_back(i);
+  }
+  return out;
+}
+
+inline std::string_view style();   // (the page's CSS and script, at the end of the file)
+inline std::string_view script();
+
+// ----------------------------------------------------------------- the JSON the script draws
+
+inline std::string chart_data(const report_data& d, const report_html_options& o) {
+  std::string j = "{\"smoothing\":";
+  json_number(j, o.smoothing);
+  j += ",\"runs\":";
+  std::size_t index = 0;
+  json_array(j, d.runs, [&](const report_run& r) {
+    j += "{\"name\":", json_string(j, r.name), j += ",\"color\":", json_string(j, run_color(index++)), j += '}';
+  });
+
+  // Scalars: one chart per tag, a series per run that has it.
+  std::map<std::string, std::vector<std::size_t>> tags;
+  for (std::size_t r = 0; r < d.runs.size(); ++r)
+    for (const auto& [tag, points] : d.runs[r].scalars) tags[tag].push_back(r);
+  j += ",\"scalars\":[";
+  bool first_tag = true;
+  for (const auto& tag_runs : tags) {  // (no structured bindings: clang < 16 cannot capture them)
+    const std::string& tag = tag_runs.first;
+    const std::vector<std::size_t>& runs = tag_runs.second;
+    if (!std::exchange(first_tag, false)) j += ',';
+    j += "{\"tag\":", json_string(j, tag), j += ",\"series\":";
+    json_array(j, runs, [&](std::size_t r) {
+      const auto& points = d.runs[r].scalars.at(tag);
+      std::vector<double> values;
+      for (const auto& p : points) values.push_back(p.value);
+      const std::vector<double> smoothed = smooth(values, o.smoothing);
+      j += "{\"run\":", json_integer(j, static_cast<std::int64_t>(r)), j += ",\"steps\":";
+      json_array(j, points, [&](const auto& p) { json_integer(j, p.step); });
+      j += ",\"values\":";
+      json_array(j, values, [&](double v) { json_number(j, v); });
+      j += ",\"smoothed\":";
+      json_array(j, smoothed, [&](double v) { json_number(j, v); });
+      j += '}';
+    });
+    j += '}';
+  }
+  j += ']';
+
+  // Histograms: one chart per run and tag, steps sampled, each redrawn over common bins.
+  j += ",\"histograms\":[";
+  bool first_histogram = true;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    for (const auto& tag_points : d.runs[r].histograms) {
+      const std::string& tag = tag_points.first;
+      const auto& points = tag_points.second;
+      std::vector<std::size_t> chosen;
+      for (std::size_t i : spaced(points.size(), o.max_histogram_steps))
+        if (points[i].value.num > 0) chosen.push_back(i);
+      if (chosen.empty()) continue;
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (std::size_t i : chosen) lo = std::min(lo, points[i].value.min), hi = std::max(hi, points[i].value.max);
+      if (!std::isfinite(lo) || !std::isfinite(hi)) continue;
+      if (!(hi > lo)) {
+        const double pad = std::max(std::abs(lo) * 0.1, 0.5);
+        lo -= pad, hi += pad;
+      }
+      if (!std::exchange(first_histogram, false)) j += ',';
+      j += "{\"tag\":", json_string(j, tag), j += ",\"run\":", json_integer(j, static_cast<std::int64_t>(r));
+      j += ",\"lo\":", json_number(j, lo, 9), j += ",\"hi\":", json_number(j, hi, 9), j += ",\"steps\":";
+      json_array(j, chosen, [&](std::size_t i) { json_integer(j, points[i].step); });
+      j += ",\"counts\":";
+      json_array(j, chosen, [&](std::size_t i) {
+        json_array(j, rebin(points[i].value, lo, hi, o.histogram_bins), [&](double c) { json_number(j, c, 4); });
+      });
+      j += '}';
+    }
+  }
+  j += "]}";
+  return j;
+}
+
+// ----------------------------------------------------------------- the static sections
+
+inline void legend(std::string& h, const report_data& d) {
+  h += "<div class=\"legend\">";
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    h += "<span class=\"run\"><i style=\"background:";
+    h += run_color(r);
+    h += "\"></i>";
+    escape(h, d.runs[r].name);
+    h += "</span>";
+  }
+  h += "</div>";
+}
+
+inline void run_heading(std::string& h, const report_data& d, std::size_t r) {
+  h += "<span class=\"run\"><i style=\"background:";
+  h += run_color(r);
+  h += "\"></i>";
+  escape(h, d.runs[r].name);
+  h += "</span>";
+}
+
+inline void text_section(std::string& h, const report_data& d) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    for (const auto& [tag, points] : d.runs[r].texts) {
+      const auto& last = points.back();
+      cards += "<div class=\"card text\" data-tag=\"" + escaped(tag) + "\"><h3>" + escaped(tag) + "</h3>";
+      cards += "<div class=\"sub\">";
+      run_heading(cards, d, r);
+      cards += " step " + std::to_string(last.step) + "</div>";
+      markdown(cards, last.value);
+      cards += "</div>";
+    }
+  }
+  if (!cards.empty()) h += "<section id=\"text\"><h2>Text</h2><div class=\"grid wide\">" + cards + "</div></section>";
+}
+
+inline void image_section(std::string& h, const report_data& d, const report_html_options& o) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    // group -> step -> (index, image)
+    std::map<std::string, std::map<std::int64_t, std::vector<std::pair<std::size_t, const image_proto*>>>> groups;
+    for (const auto& [tag, points] : d.runs[r].images) {
+      const auto [group, index] = image_group(tag);
+      for (const auto& p : points) groups[group][p.step].emplace_back(index, &p.value);
+    }
+    for (auto& [group, steps] : groups) {
+      cards += "<div class=\"card images\" data-tag=\"" + escaped(group) + "\"><h3>" + escaped(group) + "</h3>";
+      cards += "<div class=\"sub\">";
+      run_heading(cards, d, r);
+      if (steps.size() > o.max_image_steps)
+        cards += " the last " + std::to_string(o.max_image_steps) + " of " + std::to_string(steps.size()) + " steps";
+      cards += "</div>";
+      std::size_t shown = 0;
+      for (auto it = steps.rbegin(); it != steps.rend() && shown < o.max_image_steps; ++it, ++shown) {
+        std::sort(it->second.begin(), it->second.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        cards += "<div class=\"image-row\"><span class=\"step\">step " + std::to_string(it->first) + "</span>";
+        for (const auto& [index, im] : it->second) {
+          const std::int64_t w = im->width > 0 && im->width <= 4096 ? im->width : 64;
+          const std::int64_t scale = w <= 48 ? 3 : w <= 96 ? 2 : 1;
+          cards += "<img alt=\"" + escaped(group) + " " + std::to_string(index) + "\" width=\"" +
+                   std::to_string(std::min<std::int64_t>(w * scale, 320)) + "\" src=\"data:";
+          cards += image_mime(im->encoded);
+          cards += ";base64," + base64(im->encoded) + "\">";
+        }
+        cards += "</div>";
+      }
+      cards += "</div>";
+    }
+  }
+  if (!cards.empty()) h += "<section id=\"images\"><h2>Images</h2><div class=\"grid\">" + cards + "</div></section>";
+}
+
+inline void audio_section(std::string& h, const report_data& d) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    for (const auto& [tag, points] : d.runs[r].audio) {
+      const auto& last = points.back();
+      cards += "<div class=\"card audio\" data-tag=\"" + escaped(tag) + "\"><h3>" + escaped(tag) + "</h3><div class=\"sub\">";
+      run_heading(cards, d, r);
+      cards += " step " + std::to_string(last.step) + "</div><audio controls src=\"data:";
+      escape(cards, last.value.content_type.empty() ? "audio/wav" : last.value.content_type);
+      cards += ";base64," + base64(last.value.encoded) + "\"></audio></div>";
+    }
+  }
+  if (!cards.empty()) h += "<section id=\"audio\"><h2>Audio</h2><div class=\"grid\">" + cards + "</div></section>";
+}
+
+inline std::string shape_text(const graph_node& n) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < n.shape.size(); ++i)
+    s += (i ? ", " : "") + (n.shape[i] < 0 ? std::string("?") : std::to_string(n.shape[i]));
+  return s + "]";
+}
+
+inline void graph_section(std::string& h, const report_data& d) {
+  std::string cards;
+  for (std::size_t r = 0; r < d.runs.size(); ++r) {
+    if (d.runs[r].graph_def.empty()) continue;
+    cards += "<div class=\"card graph\"><h3>Graph</h3><div class=\"sub\">";
+    run_heading(cards, d, r);
+    cards += "</div>";
+    std::vector<graph_node> nodes;
+    try {
+      nodes = graph_nodes(d.runs[r].graph_def);
+    } catch (const staticflow::error& e) {
+      cards += "<p class=\"problem\">" + escaped(e.what()) + "</p></div>";
+      continue;
+    }
+    std::string variables;
+    std::uint64_t parameters = 0, count = 0;
+    const auto saturated = [](std::uint64_t a, std::uint64_t b, bool product) {  // (shapes from a file)
+      std::uint64_t r = 0;
+      const bool over = product ? __builtin_mul_overflow(a, b, &r) : __builtin_add_overflow(a, b, &r);
+      return over ? ~std::uint64_t{0} : r;
+    };
+    for (const graph_node& n : nodes) {
+      if (!n.has_shape || (n.op != "VariableV2" && n.op != "Variable" && n.op != "VarHandleOp")) continue;
+      std::uint64_t size = 1;
+      for (std::int64_t x : n.shape) size = saturated(size, x > 0 ? static_cast<std::uint64_t>(x) : 0, true);
+      parameters = saturated(parameters, size, false), ++count;
+      variables += "<tr><td>" + escaped(n.name) + "</td><td>" + shape_text(n) + "</td><td class=\"num\">" +
+                   std::to_string(size) + "</td></tr>";
+    }
+    cards += "<p>" + std::to_string(nodes.size()) + " nodes; " + std::to_string(count) + " variables holding " +
+             std::to_string(parameters) + " parameters</p>";
+    if (!variables.empty())
+      cards += "<table class=\"md\"><thead><tr><th>Variable</th><th>Shape</th><th class=\"num\">Parameters</th></tr>"
+               "</thead><tbody>" + variables + "</tbody></table>";
+    cards += "<details><summary>All nodes</summary><table class=\"md\"><thead><tr><th>Node</th><th>Op</th><th>Inputs</th>"
+             "</tr></thead><tbody>";
+    for (const graph_node& n : nodes) {
+      cards += "<tr><td>" + escaped(n.name) + "</td><td>" + escaped(n.op) + "</td><td>";
+      for (std::size_t i = 0; i < n.inputs.size(); ++i) cards += (i ? ", " : "") + escaped(n.inputs[i]);
+      cards += "</td></tr>";
+    }
+    cards += "</tbody></table></details></div>";
+  }
+  if (!cards.empty()) h += "<section id=\"graphs\"><h2>Graphs</h2><div class=\"grid wide\">" + cards + "</div></section>";
+}
+
+}  // namespace detail::html
+
+/// Writes the report of `data` (see the file comment) to `out`.
+///
+/// **Errors**: invalid_argument for a smoothing weight outside [0, 1] or no histogram bins.
+inline void write_report_html(std::ostream& out, const report_data& data, const report_html_options& options = {}) {
+  namespace html = detail::html;
+  if (!(options.smoothing >= 0 && options.smoothing <= 1))
+    staticflow::detail::fail<invalid_argument>({"sf::summary::write_report_html: smoothing must lie in [0, 1], got ",
+                                                options.smoothing});
+  if (options.histogram_bins == 0)
+    staticflow::detail::fail<invalid_argument>({"sf::summary::write_report_html: histogram_bins must be at least 1"});
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>";
+  html::escape(h, options.title);
+  h += "</title><style>";
+  h += html::style();
+  h += "</style></head><body data-rendered=\"no\"><header><h1>";
+  html::escape(h, options.title);
+  h += "</h1><div class=\"meta\">";
+  html::escape(h, data.logdir.string());
+  h += " &middot; " + std::to_string(data.runs.size()) + (data.runs.size() == 1 ? " run" : " runs");
+  h += " &middot; smoothing ";
+  html::json_number(h, options.smoothing, 3);
+  h += "</div>";
+  html::legend(h, data);
+  h += "</header><main>";
+  if (!data.problems.empty()) {
+    h += "<section id=\"problems\"><h2>Problems reading the logs</h2><ul>";
+    for (const std::string& p : data.problems) h += "<li>" + html::escaped(p) + "</li>";
+    h += "</ul><p>Everything else in the files was read and is shown below.</p></section>";
+  }
+  h += "<section id=\"scalars-section\"><h2>Scalars</h2><div id=\"scalars\" class=\"grid\"></div></section>";
+  html::text_section(h, data);
+  html::image_section(h, data, options);
+  h += "<section id=\"histograms-section\"><h2>Histograms</h2><div id=\"histograms\" class=\"grid\"></div></section>";
+  html::audio_section(h, data);
+  html::graph_section(h, data);
+  h += "</main><div id=\"tip\"></div><script type=\"application/json\" id=\"board-data\">";
+  h += html::chart_data(data, options);
+  h += "</script><script>";
+  h += html::script();
+  h += "</script></body></html>\n";
+  out << h;
+}
+
+namespace detail::html {
+
+inline std::string_view style() {
+  return R"css(
+:root{--fg:#212121;--muted:#6b6b6b;--line:#e0e0e0;--bg:#f5f5f5;--card:#fff}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.4 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{position:sticky;top:0;z-index:2;background:#263238;color:#fff;padding:10px 20px;box-shadow:0 1px 4px rgba(0,0,0,.25)}
+header h1{margin:0;font-size:20px;font-weight:500}
+header .meta{font-size:12px;opacity:.9}
+.legend{margin-top:6px;display:flex;flex-wrap:wrap;gap:4px 16px}
+.run{white-space:nowrap}
+.run i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+main{padding:8px 20px 40px}
+h2{font-size:17px;font-weight:500;margin:22px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:14px}
+.grid.wide{grid-template-columns:repeat(auto-fill,minmax(520px,1fr))}
+.card{background:var(--card);border-radius:4px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:10px 12px;min-width:0;overflow:auto}
+.card h3{margin:0 0 4px;font-size:14px;font-weight:600;word-break:break-all}
+.sub{font-size:12px;color:var(--muted);margin-bottom:6px}
+svg.chart{width:100%;height:auto;display:block}
+svg .axis{stroke:#bdbdbd;stroke-width:1}
+svg .grid-line{stroke:#eee;stroke-width:1}
+svg text{font-size:10.5px;fill:#757575}
+svg .line{fill:none;stroke-linejoin:round;stroke-linecap:round}
+svg .raw{stroke-width:1;opacity:.3}
+svg .smoothed{stroke-width:1.7}
+svg .ridge{stroke-width:.7}
+svg .cursor{stroke:#9e9e9e;stroke-dasharray:3 3}
+#tip{position:fixed;pointer-events:none;display:none;background:rgba(33,33,33,.92);color:#fff;font-size:12px;padding:6px 8px;border-radius:3px;z-index:3}
+#tip td{padding:0 6px 0 0}
+#tip i{display:inline-block;width:9px;height:9px;margin-right:4px}
+table.md{border-collapse:collapse;font:12.5px/1.35 ui-monospace,"DejaVu Sans Mono",Menlo,monospace;margin:6px 0}
+table.md th,table.md td{border-bottom:1px solid var(--line);padding:3px 10px 3px 0;text-align:left;vertical-align:top}
+table.md .num{text-align:right}
+.image-row{display:flex;align-items:center;gap:6px;margin:4px 0;flex-wrap:wrap}
+.image-row .step{font-size:11px;color:var(--muted);width:72px}
+.image-row img{image-rendering:pixelated;border:1px solid var(--line);background:#000}
+#problems{background:#fff3e0;border-left:4px solid #e65100;padding:4px 14px;margin-top:14px}
+#problems li,.problem{color:#b71c1c;font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+details summary{cursor:pointer;color:var(--muted);margin:6px 0}
+.empty{color:var(--muted)}
+)css";
+}
+
+inline std::string_view script() {
+  return R"js(
+(function () {
+  'use strict';
+  const NS = 'http://www.w3.org/2000/svg';  // the SVG namespace name (nothing is fetched)
+  const W = 460, H = 260;
+  const data = JSON.parse(document.getElementById('board-data').textContent);
+  const tip = document.getElementById('tip');
+
+  function svg(name, attrs, parent) {
+    const e = document.createElementNS(NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function html(name, cls, parent, text) {
+    const e = document.createElement(name);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  const finite = (v) => v !== null && Number.isFinite(v);
+  function fmt(v) {
+    const a = Math.abs(v);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+    return String(+v.toPrecision(4));
+  }
+  function ticks(lo, hi, n) {
+    const span = hi - lo;
+    if (!(span > 0)) return [lo];
+    const raw = span / n, mag = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / mag;
+    const step = (f >= 7.5 ? 10 : f >= 3.5 ? 5 : f >= 1.5 ? 2 : 1) * mag;
+    const out = [];
+    for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+    return out;
+  }
+  function scale(d0, d1, r0, r1) {
+    const k = d1 > d0 ? (r1 - r0) / (d1 - d0) : 0;
+    return (v) => r0 + (v - d0) * k;
+  }
+  function padded(lo, hi) {
+    if (!(hi > lo)) { const p = lo !== 0 ? Math.abs(lo) * 0.05 : 0.5; return [lo - p, hi + p]; }
+    const p = (hi - lo) * 0.05;
+    return [lo - p, hi + p];
+  }
+  function axes(g, m, xd, yd, sx, sy, xlabels) {
+    for (const v of ticks(yd[0], yd[1], 5)) {
+      svg('line', {x1: m.l, x2: W - m.r, y1: sy(v), y2: sy(v), class: 'grid-line'}, g);
+      svg('text', {x: m.l - 6, y: sy(v) + 3.5, 'text-anchor': 'end'}, g).textContent = fmt(v);
+    }
+    for (const v of ticks(xd[0], xd[1], 5).filter(Number.isInteger)) {  // steps
+      svg('line', {x1: sx(v), x2: sx(v), y1: H - m.b, y2: H - m.b + 4, class: 'axis'}, g);
+      svg('text', {x: sx(v), y: H - m.b + 15, 'text-anchor': 'middle'}, g).textContent = xlabels(v);
+    }
+    svg('line', {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis'}, g);
+  }
+  // "M x y L x y ..." over the finite points; a non-finite value lifts the pen.
+  function line(xs, ys, sx, sy) {
+    let d = '', pen = false, n = 0;
+    for (let i = 0; i < xs.length; i++) {
+      if (!finite(ys[i])) { pen = false; continue; }
+      d += (pen ? 'L' : 'M') + sx(xs[i]).toFixed(1) + ' ' + sy(ys[i]).toFixed(1);
+      pen = true;
+      n++;
+    }
+    return [d, n];
+  }
+  function nearest(steps, x) {
+    let lo = 0, hi = steps.length - 1;
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (steps[mid] <= x) lo = mid; else hi = mid; }
+    return Math.abs(steps[hi] - x) < Math.abs(steps[lo] - x) ? hi : lo;
+  }
+  function card(parent, title, tag) {
+    const c = html('div', 'card', parent);
+    c.dataset.tag = tag;
+    html('h3', '', c, title);
+    return c;
+  }
+
+  let drawn = 0;
+  function scalarChart(parent, chart) {
+    const c = card(parent, chart.tag, chart.tag);
+    const m = {l: 56, r: 14, t: 10, b: 28};
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const s of chart.series) {
+      for (const x of s.steps) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); }
+      for (const y of s.values) if (finite(y)) { y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+    }
+    if (!(y1 >= y0)) { y0 = 0; y1 = 1; }
+    const xd = x1 > x0 ? [x0, x1] : [x0 - 1, x0 + 1], yd = padded(y0, y1);
+    const sx = scale(xd[0], xd[1], m.l, W - m.r), sy = scale(yd[0], yd[1], H - m.b, m.t);
+    const root = svg('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart scalar-chart', 'data-tag': chart.tag}, c);
+    axes(svg('g', {}, root), m, xd, yd, sx, sy, fmt);
+    for (const s of chart.series) {
+      const run = data.runs[s.run];
+      const g = svg('g', {'data-run': run.name}, root);
+      for (const [cls, ys] of [['raw', s.values], ['smoothed', s.smoothed]]) {
+        const [d, n] = line(s.steps, ys, sx, sy);
+        svg('path', {d: d, class: 'line ' + cls, stroke: run.color, 'data-run': run.name, 'data-points': n}, g);
+      }
+      if (s.steps.length <= 30)
+        s.steps.forEach((x, i) => {
+          if (finite(s.smoothed[i])) svg('circle', {cx: sx(x), cy: sy(s.smoothed[i]), r: 2.6, fill: run.color}, g);
+        });
+    }
+    const cursor = svg('line', {y1: m.t, y2: H - m.b, class: 'cursor', visibility: 'hidden'}, root);
+    root.addEventListener('mousemove', (ev) => {
+      const r = root.getBoundingClientRect();
+      const px = (ev.clientX - r.left) * W / r.width;
+      const step = xd[0] + (px - m.l) / (W - m.l - m.r) * (xd[1] - xd[0]);
+      let rows = '';
+      let at = null;
+      for (const s of chart.series) {
+        const i = nearest(s.steps, step), run = data.runs[s.run];
+        if (at === null) at = s.steps[i];
+        rows += `<tr><td><i style="background:${run.color}"></i>${run.name.replace(/</g, '&lt;')}</td>` +
+                `<td>${finite(s.smoothed[i]) ? fmt(s.smoothed[i]) : s.smoothed[i]}</td>` +
+                `<td>${finite(s.values[i]) ? fmt(s.values[i]) : s.values[i]}</td><td>step ${s.steps[i]}</td></tr>`;
+      }
+      cursor.setAttribute('x1', sx(at)); cursor.setAttribute('x2', sx(at));
+      cursor.setAttribute('visibility', 'visible');
+      tip.innerHTML = '<table><tr><td>run</td><td>smoothed</td><td>value</td><td></td></tr>' + rows + '</table>';
+      tip.style.display = 'block';
+      tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + 'px';
+      tip.style.top = (ev.clientY + 14) + 'px';
+    });
+    root.addEventListener('mouseleave', () => { tip.style.display = 'none'; cursor.setAttribute('visibility', 'hidden'); });
+    drawn++;
+  }
+
+  function mix(hex, t) {  // the run colour mixed with white: t = 0 white, 1 the colour
+    const v = parseInt(hex.slice(1), 16), c = [v >> 16, (v >> 8) & 255, v & 255];
+    return 'rgb(' + c.map((x) => Math.round(255 + (x - 255) * t)).join(',') + ')';
+  }
+  function histogramChart(parent, h) {
+    const run = data.runs[h.run];
+    const c = card(parent, h.tag, h.tag);
+    const sub = html('div', 'sub', c);
+    const r = html('span', 'run', sub, run.name);
+    const sw = html('i', '', null);
+    sw.style.background = run.color;
+    r.prepend(sw);
+    const m = {l: 14, r: 58, t: 8, b: 28};
+    const n = h.steps.length, bins = h.counts[0].length, plot = H - m.t - m.b;
+    const peak = n > 1 ? plot * 0.42 : plot * 0.9, gap = n > 1 ? (plot - peak) / (n - 1) : 0;
+    let max = 0;
+    for (const row of h.counts) for (const v of row) max = Math.max(max, v);
+    if (!(max > 0)) max = 1;
+    const sx = scale(h.lo, h.hi, m.l, W - m.r), width = (h.hi - h.lo) / bins;
+    const root = svg('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart histogram-chart', 'data-tag': h.tag,
+                             'data-run': run.name}, c);
+    const g = svg('g', {}, root);
+    for (const v of ticks(h.lo, h.hi, 5)) {
+      svg('line', {x1: sx(v), x2: sx(v), y1: H - m.b, y2: H - m.b + 4, class: 'axis'}, g);
+      svg('text', {x: sx(v), y: H - m.b + 15, 'text-anchor': 'middle'}, g).textContent = fmt(v);
+    }
+    for (let i = 0; i < n; i++) {
+      const base = m.t + peak + gap * i, t = n > 1 ? i / (n - 1) : 1;
+      let d = `M${sx(h.lo).toFixed(1)} ${base.toFixed(1)}`;
+      for (let k = 0; k < bins; k++)
+        d += `L${sx(h.lo + width * (k + 0.5)).toFixed(1)} ${(base - h.counts[i][k] / max * peak).toFixed(1)}`;
+      d += `L${sx(h.hi).toFixed(1)} ${base.toFixed(1)}Z`;
+      svg('path', {d: d, class: 'ridge', fill: mix(run.color, 0.15 + 0.75 * t), stroke: mix(run.color, 0.5 + 0.5 * t),
+                   'data-step': h.steps[i], 'data-points': bins}, root);
+      if (i === 0 || i === n - 1 || (n > 4 && i === (n >> 1)))
+        svg('text', {x: W - m.r + 6, y: base + 3.5}, root).textContent = 'step ' + h.steps[i];
+    }
+    svg('line', {x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, class: 'axis'}, root);
+    drawn++;
+  }
+
+  function section(id, items, draw, none) {
+    const box = document.getElementById(id);
+    if (!items.length) html('p', 'empty', box, none);
+    for (const it of items) draw(box, it);
+  }
+  try {
+    section('scalars', data.scalars, scalarChart, 'No scalars were logged.');
+    section('histograms', data.histograms, histogramChart, 'No histograms were logged.');
+    document.body.dataset.charts = drawn;
+    document.body.dataset.rendered = 'ok';
+  } catch (e) {
+    document.body.dataset.rendered = 'error: ' + e;
+    throw e;
+  }
+})();
+)js";
+}
+
+}  // namespace detail::html
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_REPORT_HTML_HPP
+// ---- end staticflow/summary/report_html.hpp ----
+
 #endif  // STATICFLOW_SUMMARY_HPP
 // ---- end staticflow/summary.hpp ----
+
+// ---- begin staticflow/summary/png_stored.hpp ----
+#ifndef STATICFLOW_SUMMARY_PNG_STORED_HPP
+#define STATICFLOW_SUMMARY_PNG_STORED_HPP
+/// \file
+/// \brief PNG without libpng, for the training log's sample input images: 8-bit pixels in stored
+/// (uncompressed) deflate blocks, so `fit(..., {.logdir})` needs no image library. Images to
+/// keep small (a few MNIST digits: 28 x 28 is 880 bytes); `summary/image.hpp` compresses through
+/// libpng for the rest.
+///
+/// The file (PNG 1.2, RFC 1950/1951): the signature; IHDR (width, height, bit depth 8, colour
+/// type 0 grey, 4 grey + alpha, 2 RGB or 6 RGBA, no interlace); one IDAT holding a zlib stream
+/// (header 78 01, stored blocks of at most 65535 bytes: BFINAL, LEN, ~LEN, the bytes; Adler-32)
+/// of the rows, each after filter byte 0; IEND. Every chunk ends in the CRC-32 of its type and data.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+
+namespace staticflow::summary {
+
+namespace detail {
+
+/// One pixel value as a byte: uint8 as it is; a float in [0, 1] as
+/// `tf.image.convert_image_dtype(x, tf.uint8, saturate=True)` converts it, `trunc(x * 255.5)`
+/// clamped to [0, 255].
+template <class T>
+std::uint8_t to_pixel(T v) {
+  if constexpr (std::is_same_v<T, std::uint8_t>) {
+    return v;
+  } else {
+    const double x = static_cast<double>(v);
+    return static_cast<std::uint8_t>(std::clamp(std::trunc(x * 255.5), 0.0, 255.0));
+  }
+}
+
+/// CRC-32 (ISO-HDLC, reflected polynomial 0xEDB88320), as PNG's chunks carry it.
+inline std::uint32_t png_crc32(std::string_view bytes, std::uint32_t crc = 0) {
+  static const std::array<std::uint32_t, 256> table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t n = 0; n < 256; ++n) {
+      std::uint32_t c = n;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[n] = c;
+    }
+    return t;
+  }();
+  crc = ~crc;
+  for (char b : bytes) crc = table[(crc ^ static_cast<std::uint8_t>(b)) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+inline void put_be32(std::string& out, std::uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out += static_cast<char>((v >> s) & 0xFF);
+}
+
+inline void png_chunk(std::string& out, std::string_view type, std::string_view data) {
+  put_be32(out, static_cast<std::uint32_t>(data.size()));
+  const std::size_t typed = out.size();
+  out += type;
+  out += data;
+  put_be32(out, png_crc32(std::string_view(out).substr(typed)));
+}
+
+}  // namespace detail
+
+/// A PNG of `height` x `width` 8-bit pixels with `channels` channels (1, 2, 3 or 4), row-major
+/// and interleaved, in stored deflate blocks (see the file comment).
+///
+/// **Errors**: invalid_argument for another channel count, a size above 2^31 - 1 pixels a
+/// side, or a pixel count that is not height * width * channels.
+inline std::string encode_png_stored(std::span<const std::uint8_t> pixels, std::size_t height, std::size_t width,
+                                     std::size_t channels) {
+  static constexpr std::uint8_t colour_type[] = {0, 0, 4, 2, 6};
+  if (channels < 1 || channels > 4 || height > 0x7FFFFFFF || width > 0x7FFFFFFF ||
+      pixels.size() != height * width * channels)
+    staticflow::detail::fail<invalid_argument>({"sf::summary::encode_png_stored: ", pixels.size(), " pixels for ", height,
+                                                " x ", width, " x ", channels,
+                                                " (1 to 4 channels, at most 2^31 - 1 a side)"});
+  std::string raw;  // the rows, each after filter byte 0 (none)
+  raw.reserve(height * (width * channels + 1));
+  for (std::size_t y = 0; y < height; ++y) {
+    raw += '\0';
+    raw.append(reinterpret_cast<const char*>(pixels.data()) + y * width * channels, width * channels);
+  }
+  std::string z = "\x78\x01";  // zlib: deflate, 32 KiB window, no dictionary, check bits
+  std::size_t at = 0;
+  do {
+    const std::size_t n = std::min<std::size_t>(raw.size() - at, 65535);
+    z += static_cast<char>(at + n == raw.size() ? 1 : 0);  // BFINAL, BTYPE 00 (stored)
+    z += static_cast<char>(n & 0xFF), z += static_cast<char>(n >> 8);
+    z += static_cast<char>(~n & 0xFF), z += static_cast<char>((~n >> 8) & 0xFF);
+    z.append(raw, at, n);
+    at += n;
+  } while (at < raw.size());
+  std::uint32_t a = 1, b = 0;  // Adler-32
+  for (char c : raw) a = (a + static_cast<std::uint8_t>(c)) % 65521, b = (b + a) % 65521;
+  detail::put_be32(z, b << 16 | a);
+
+  std::string png = "\x89PNG\r\n\x1a\n";
+  std::string ihdr;
+  detail::put_be32(ihdr, static_cast<std::uint32_t>(width));
+  detail::put_be32(ihdr, static_cast<std::uint32_t>(height));
+  ihdr += static_cast<char>(8), ihdr += static_cast<char>(colour_type[channels]);
+  ihdr += std::string(3, '\0');  // compression, filter, interlace
+  detail::png_chunk(png, "IHDR", ihdr);
+  detail::png_chunk(png, "IDAT", z);
+  detail::png_chunk(png, "IEND", {});
+  return png;
+}
+
+}  // namespace staticflow::summary
+#endif  // STATICFLOW_SUMMARY_PNG_STORED_HPP
+// ---- end staticflow/summary/png_stored.hpp ----

@@ -23,6 +23,8 @@
 #include <staticflow/graph/onnx_weights.hpp>
 #include <staticflow/nn/conv.hpp>
 
+#include "lenet5.hpp"  // examples/: the network type of mnist_lenet5 and embedded_inference
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -32,18 +34,9 @@
 #include <vector>
 
 namespace sf = staticflow;
-namespace nn = staticflow::nn;
 
 namespace {
 
-// The network type of examples/mnist_lenet5.cpp, restated (the example is a program, not a header).
-using lenet5 = nn::sequential<nn::input<28, 28, 1>,                                      //
-                              nn::conv2d<6, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,       // [?, 12, 12, 6]
-                              nn::conv2d<16, 5, 5>, nn::relu, nn::max_pool2d<2, 2>,      // [?, 4, 4, 16]
-                              nn::flatten,                                               // [?, 256]
-                              nn::dense<120>, nn::relu, nn::dense<84>, nn::relu,         // [?, 84]
-                              nn::dense<10>>;                                            // [?, 10]
-static_assert(lenet5::parameter_count == 44426);
 
 /// `DIM... : VALUE...` with `%.9g` values: enough digits that a float32 reads back to the same bits.
 template <class T>

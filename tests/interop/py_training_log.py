@@ -2,7 +2,9 @@
 """Checks a trainer's --logdir with Python's protobuf (classes protoc generated from
 tests/interop/proto): LOGDIR/train and LOGDIR/eval each hold one events file whose records parse
 as TF's Event; train/ starts with file_version, a SessionLog START and one GraphDef that parses
-and names the input placeholder; it holds the scalars loss, accuracy, learning_rate and
+and names the input placeholder, and the layer table as a text summary `layers` (Markdown); for
+LeNet-5 (INPUT_NODE classifier/x) three 28 x 28 grey input images that Pillow decodes; it
+holds the scalars loss, accuracy, learning_rate and
 samples_per_sec at every multiple of EVERY up to STEPS (finite; accuracy in [0, 1]; rate > 0),
 histograms of the weights (with num equal to the bucket counts' sum) and of their gradients,
 and eval/ holds the EVAL_TAGS scalars with values in [0, 1].
@@ -64,7 +66,7 @@ names = [n.name for n in g.node]
 if input_node not in names:
     fail(f"train/: the graph has no node {input_node} (nodes: {names[:10]}...)")
 
-scalars, histos = {}, {}
+scalars, histos, texts, images = {}, {}, {}, {}
 for e in train:
     if e.WhichOneof("what") != "summary":
         continue
@@ -74,8 +76,19 @@ for e in train:
             scalars.setdefault(v.tag, []).append((e.step, v.simple_value))
         elif kind == "histo":
             histos.setdefault(v.tag, []).append((e.step, v.histo))
+        elif kind == "image":
+            images.setdefault(v.tag, []).append((e.step, v.image))
+        elif kind == "tensor" and v.metadata.plugin_data.plugin_name == "text":
+            texts.setdefault(v.tag, []).append((e.step, v.tensor.string_val[0].decode()))
         else:
             fail(f"train/: value {v.tag} holds {kind}")
+
+# The layer table, once: a Markdown table ending in the parameter count.
+if len(texts.get("layers", [])) != 1:
+    fail(f"train/: {len(texts.get('layers', []))} layer tables (text 'layers'), not 1")
+table = texts["layers"][0][1]
+if not table.startswith("| Layer (type) | Output Shape | Param # |") or "Total params: " not in table:
+    fail(f"train/: the layer table is not the Markdown table expected: {table!r}")
 
 want_steps = list(range(every, steps + 1, every))
 for tag in ("loss", "accuracy", "learning_rate", "samples_per_sec"):
@@ -100,6 +113,21 @@ for t, hs in histos.items():
     for s, h in hs:
         if h.num <= 0 or abs(sum(h.bucket) - h.num) > 1e-6 * h.num or h.min > h.max:
             fail(f"train/: histogram {t} at step {s} is inconsistent (num {h.num}, buckets {sum(h.bucket)})")
+
+# Sample input images (image-shaped inputs only: LeNet-5's [N, 28, 28, 1]), decoded by Pillow.
+if input_node == "classifier/x":
+    if sorted(images) != ["input/image/0", "input/image/1", "input/image/2"]:
+        fail(f"train/: input images {sorted(images)}, expected input/image/0..2")
+    import io
+    from PIL import Image
+    for tag, shots in images.items():
+        for s, im in shots:
+            pil = Image.open(io.BytesIO(im.encoded_image_string))
+            pil.load()
+            if pil.size != (28, 28) or pil.mode != "L" or (im.height, im.width, im.colorspace) != (28, 28, 1):
+                fail(f"train/: {tag} at step {s}: {pil.size} {pil.mode}, Summary.Image {im.height}x{im.width}x{im.colorspace}")
+            if max(pil.getdata()) < 128:
+                fail(f"train/: {tag} at step {s} has no bright pixel: not an MNIST digit")
 
 evals = {}
 for e in events("eval"):

@@ -4,7 +4,7 @@
 # -std=c++20 -fopenmp -fno-math-errno -Wall -Wextra -Wpedantic -Werror and fails on the first
 # warning, naming the file and the compiler.
 #
-#   tests/warnings/check_warnings.sh --cxx COMPILER --mode full|syntax [--work DIR] FILE...
+#   tests/warnings/check_warnings.sh --cxx COMPILER --mode full|syntax [--work DIR] [--include DIR]... FILE...
 #
 # --mode full compiles to an object at -O2 (g++: -Wmaybe-uninitialized, -Warray-bounds,
 # -Wstringop-overflow and the other middle-end warnings exist only when the optimiser runs);
@@ -18,11 +18,13 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cxx=""
 mode=full
 work=""
+includes=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --cxx) cxx=$2; shift ;;
     --mode) mode=$2; shift ;;
     --work) work=$2; shift ;;
+    --include) includes="$includes -I $2"; shift ;;  # generated headers (examples/generated)
     --) shift; break ;;
     -*) echo "check_warnings: unknown argument '$1'" >&2; exit 2 ;;
     *) break ;;
@@ -63,7 +65,7 @@ for file in "$@"; do
   out=""
   [ "$mode" = full ] && out="-o $work/$(basename "$file").o"
   # shellcheck disable=SC2086
-  if "$cxx" -std=c++20 -fopenmp -fno-math-errno $defines -I "$root/include" \
+  if "$cxx" -std=c++20 -fopenmp -fno-math-errno $defines -I "$root/include" $includes \
        -Wall -Wextra -Wpedantic -Werror $extra "$file" $out >"$log" 2>&1; then
     echo "check_warnings: $cxx ($mode): $file: clean"
   else

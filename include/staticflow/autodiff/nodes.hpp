@@ -14,6 +14,7 @@
 #include <string>
 #include <type_traits>
 
+#include "staticflow/core/indexed_slices.hpp"
 #include "staticflow/expr/check_numerics.hpp"
 #include "staticflow/expr/evaluator.hpp"
 
@@ -21,8 +22,9 @@ namespace staticflow {
 
 /// Where a variable's gradient buffer stands during a run (one flag per variable, kept by the
 /// session): the first gradient to arrive is written, later ones are added, and the buffer is
-/// never zeroed beforehand (a pass over every parameter saved per step).
-enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2 };
+/// never zeroed beforehand (a pass over every parameter saved per step). `rows`: the gradient so
+/// far is the run's row-sparse record (core/indexed_slices.hpp), not in the buffer.
+enum class gradient_state : char { not_wanted = 0, unwritten = 1, written = 2, rows = 3 };
 
 /// A trainable value during a run: its storage, the buffer its gradient goes to (null when no
 /// gradient is wanted), that buffer's state (null: every gradient is added to the buffer) and
@@ -36,20 +38,58 @@ struct var_leaf : node_base<var_leaf<T, S, P>> {
   T* grad = nullptr;
   gradient_state* state = nullptr;
   const std::string* name = nullptr;
+  indexed_slices_slot* slices = nullptr;  ///< where a row-sparse gradient may go (null: dense only)
   static constexpr node_traits traits{.variable = true};
-  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr)
-      : value(v), grad(g), state(st), name(n) {}
+  var_leaf(tensor_view<T, S, P> v, T* g, gradient_state* st = nullptr, const std::string* n = nullptr,
+           indexed_slices_slot* sl = nullptr)
+      : value(v), grad(g), state(st), name(n), slices(sl) {}
   const dims_t<S>& dims() const { return value.dims(); }
   /// The first gradient to arrive is written into the buffer, later ones are added.
   template <class Ctx, class G>
   void backward(Ctx& ctx, const G& g) const {
     if (!grad) return;
     const tensor_view<T, S, P> acc(grad, dims());
+    densify(ctx);
     if (first_gradient()) staticflow::detail::evaluate_into(acc, g, ctx.tmp);
     else staticflow::detail::evaluate_into(acc, acc + g, ctx.tmp);
+    check_gradient(ctx);
+  }
+  /// A gradient that touches `rows` only (distinct; `values` holds their gradient rows): kept as
+  /// rows when the run accepts them and no dense gradient came first; otherwise added into the
+  /// buffer row by row (so a lookup's backward never costs a pass over the whole table).
+  template <class Ctx>
+  void backward_rows(Ctx& ctx, const std::int64_t* rows, const T* values, std::size_t count) const {
+    if (!grad) return;
+    const std::size_t inner = dims()[0] ? value.size() / dims()[0] : 0;
+    if (slices && slices->accepted && state && *state != gradient_state::written) {
+      if (*state == gradient_state::unwritten) {
+        *slices = {true, rows, const_cast<T*>(values), count, inner};
+        *state = gradient_state::rows;
+        return;
+      }
+      densify(ctx);  // a second lookup of the same table: the two sets of rows meet in the buffer
+    } else if (first_gradient()) {
+      staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
+    }
+    executor<P>::for_each(count, ops::add_rows<T>{grad, rows, values, inner}, inner);
+    check_gradient(ctx);
+  }
+  /// Moves a row-sparse gradient kept so far into the (zeroed) buffer.
+  template <class Ctx>
+  void densify(Ctx& ctx) const {
+    if (!state || *state != gradient_state::rows) return;
+    staticflow::detail::evaluate_into(flat(), scalar<T>(T(0)), ctx.tmp);
+    executor<P>::for_each(slices->count,
+                          ops::add_rows<T>{grad, slices->rows, static_cast<const T*>(slices->values), slices->inner},
+                          slices->inner);
+    *state = gradient_state::written;
+  }
+  tensor_view<T, shape<dyn>, P> flat() const { return {grad, {value.size()}}; }
+  template <class Ctx>
+  void check_gradient(Ctx& ctx) const {
     if constexpr (floating_element<T>)
       if (ctx.tmp.checks_numerics())
-        staticflow::detail::check_finite<P>(acc.data(), acc.size(), "the gradient of variable ", "",
+        staticflow::detail::check_finite<P>(grad, value.size(), "the gradient of variable ", "",
                                             name ? std::string_view(*name) : std::string_view("(unnamed)"));
   }
   /// True for the first gradient reaching this variable in the run (to be written, not added).

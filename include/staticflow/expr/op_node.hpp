@@ -3,7 +3,7 @@
 /// \brief `op_node<Op, A...>`: a materialised op with its own kernels (convolution, pooling,
 /// fused losses, dropout, moving averages, quantized products).
 ///
-/// `Op` supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
+/// `Op` (one to four operands) supplies the name, the shape rule (`result_shape<S...>`, `result_dims<S>(dims...)`),
 /// `forward<P>(out, in..., tmp)` and, when differentiable, `backward<Side, P>(d, in..., out, g,
 /// tmp)`, all over views in memory whose extents are run-time ones (so layers that differ only
 /// in static shapes share one instantiation of each kernel); `tmp` is the run's
@@ -51,6 +51,15 @@ constexpr node_traits op_traits() {
   else return {.materialized = true, .operands_in_memory = true};
 }
 
+/// Whether the op can hand operand `Side`'s gradient to a variable as rows (TF's IndexedSlices,
+/// core/indexed_slices.hpp): an op states `template <std::size_t Side> static constexpr bool
+/// rows_gradient` and `backward_rows<Side>(leaf, ctx, in..., out, g)` (embedding lookups).
+template <class Op, std::size_t Side>
+constexpr bool op_rows_gradient() {
+  if constexpr (requires { Op::template rows_gradient<Side>; }) return Op::template rows_gradient<Side>;
+  else return false;
+}
+
 /// Whether operand `Side` gets a gradient from the op: an op may state
 /// `template <std::size_t Side> static constexpr bool has_gradient` (TF's v1 softmax
 /// cross-entropy sends none to its labels); the default is every floating operand.
@@ -76,13 +85,14 @@ struct op_node : node_base<op_node<Op, A...>> {
   meta::values<A...> args;
   dims_t<shape_type> extents;
   node_id id;
-  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(Op::template result_dims<shape_type>(a.dims()...)) {}
+  op_node(Op o, A... a) : op(o), args{{{a}...}}, extents(o.template result_dims<shape_type>(a.dims()...)) {}
   const dims_t<shape_type>& dims() const { return extents; }
 
   meta::children<A...> children() const {
     if constexpr (arity == 1) return {&meta::get<0>(args)};
     else if constexpr (arity == 2) return {&meta::get<0>(args), &meta::get<1>(args)};
-    else return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else if constexpr (arity == 3) return {&meta::get<0>(args), &meta::get<1>(args), &meta::get<2>(args)};
+    else return meta::pointers(args);
   }
   template <class... B>
   auto rebuild(B... b) const {
@@ -108,9 +118,13 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (arity == 1) op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), tmp);
     else if constexpr (arity == 2)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)), tmp);
-    else
+    else if constexpr (arity == 3)
       op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
                              erase_extents(materialize(meta::get<2>(args), tmp)), tmp);
+    else
+      op.template forward<P>(out, erase_extents(materialize(meta::get<0>(args), tmp)), erase_extents(materialize(meta::get<1>(args), tmp)),
+                             erase_extents(materialize(meta::get<2>(args), tmp)), erase_extents(materialize(meta::get<3>(args), tmp)),
+                             tmp);
   }
 
   /// Each floating operand below which a variable sits gets its gradient from the op's kernel,
@@ -123,7 +137,7 @@ struct op_node : node_base<op_node<Op, A...>> {
 
  private:
   static constexpr std::size_t arity = sizeof...(A);
-  static_assert(arity >= 1 && arity <= 3, "sf::op_node: an op takes one to three operands");
+  static_assert(arity >= 1 && arity <= 4, "sf::op_node: an op takes one to four operands");
   template <class Ctx, class V, class G, std::size_t... I>
   void backward_sides(Ctx& ctx, const V& value, const G& g, std::index_sequence<I...>) const {
     (backward_side<arity - 1 - I>(ctx, value, g), ...);
@@ -135,6 +149,23 @@ struct op_node : node_base<op_node<Op, A...>> {
     if constexpr (has_variables_v<C> && floating_element<typename C::value_type> && detail::op_has_gradient<Op, Side>()) {
       using P = typename V::policy_type;
       using detail::erase_extents, detail::value_view;
+      if constexpr (detail::op_rows_gradient<Op, Side>() && traits_v<C>.variable && std::is_same_v<P, host> &&
+                    requires { child.slices; }) {
+        // A variable read by a lookup takes its gradient as rows (on the host; CUDA goes dense).
+        if constexpr (arity == 2)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))), erase_extents(value), erase_extents(g));
+        else if constexpr (arity == 3)
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))), erase_extents(value), erase_extents(g));
+        else
+          op.template backward_rows<Side>(child, ctx, erase_extents(value_view(meta::get<0>(args))),
+                                          erase_extents(value_view(meta::get<1>(args))),
+                                          erase_extents(value_view(meta::get<2>(args))),
+                                          erase_extents(value_view(meta::get<3>(args))), erase_extents(value), erase_extents(g));
+        return;
+      }
       auto d = ctx.tmp.template make<typename C::value_type, typename C::shape_type>(child.dims());
       constexpr int side = static_cast<int>(Side);
       const auto dx = erase_extents(d);
@@ -145,9 +176,13 @@ struct op_node : node_base<op_node<Op, A...>> {
       else if constexpr (arity == 2)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))), y, dy,
                                       ctx.tmp);
-      else
+      else if constexpr (arity == 3)
         op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
                                       erase_extents(value_view(meta::get<2>(args))), y, dy, ctx.tmp);
+      else
+        op.template backward<side, P>(dx, erase_extents(value_view(meta::get<0>(args))), erase_extents(value_view(meta::get<1>(args))),
+                                      erase_extents(value_view(meta::get<2>(args))), erase_extents(value_view(meta::get<3>(args))), y,
+                                      dy, ctx.tmp);
       ctx.propagate(child, d);
     } else {
       ctx.flush(child);

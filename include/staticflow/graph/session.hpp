@@ -289,6 +289,7 @@ class session final : public session_state {
   }
   template <class T, class S>
   tensor<T, S, host> gradient_here(const variable_node<T, S>& v) {
+    densify_rows<T>(*v.def);
     return to_host_copy(tensor_view<T, S, P>(static_cast<T*>(grad_slot(*v.def).data), v.dims()));
   }
   template <class T, class S>
@@ -348,6 +349,12 @@ class session final : public session_state {
     if (config_.log_device_placement) {
       if constexpr (requires { Opt::name; }) note_placement(std::string("sf::train::") + Opt::name);
     }
+    // Lookups may hand a variable its gradient as rows (the update then touches those rows only).
+    rows_run_ = std::is_same_v<P, host>;
+    struct reset_rows {
+      bool& flag;
+      ~reset_rows() { flag = false; }
+    } reset{rows_run_};
     auto loss_value = compute_step(op.loss, feeds...);
     apply_step(op.optimizer, op.identity.get(), op.loss, op.global_step);
     return loss_value;
@@ -442,7 +449,9 @@ class session final : public session_state {
         const auto id = n.def->id();
         const bool grad = ctx->wanted && id < ctx->wanted->size() && (*ctx->wanted)[id] != gradient_state::not_wanted;
         if (!grad) return leaf(s->value_view(n), nullptr, nullptr);
-        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name());
+        indexed_slices_slot* rows = id < s->slices_.size() && s->slices_[id].accepted ? &s->slices_[id] : nullptr;
+        return leaf(s->value_view(n), static_cast<T*>(s->grad_slot(*n.def).data), &(*ctx->wanted)[id], &n.def->name(),
+                    rows);
       } else if constexpr (is_leaf_v<N>) {
         return n;  // scalars and generators
       } else {
@@ -602,6 +611,19 @@ class session final : public session_state {
   void want(const variable_base& v) {
     if (wanted_.size() <= v.id()) wanted_.resize(graph_->global_variables().size() + 1, gradient_state::not_wanted);
     wanted_[v.id()] = gradient_state::unwritten;
+    if (slices_.size() < wanted_.size()) slices_.resize(wanted_.size());
+    slices_[v.id()] = {rows_run_};
+  }
+  /// A gradient left as rows (a train step's) written into the variable's dense buffer, for a
+  /// reader of the buffer (`gradient(v)`, a dense update).
+  template <class T>
+  void densify_rows(const variable_base& v) {
+    if (v.id() >= wanted_.size() || wanted_[v.id()] != gradient_state::rows) return;
+    const indexed_slices_slot& r = slices_[v.id()];
+    const auto acc = flat_view<T>(grad_slot(v).data, v);
+    detail::evaluate_into(acc, scalar<T>(T(0)), tmp_);
+    executor<P>::for_each(r.count, ops::add_rows<T>{acc.data(), r.rows, static_cast<const T*>(r.values), r.inner}, r.inner);
+    wanted_[v.id()] = gradient_state::written;
   }
   template <class Loss>
   void mark_trainable(const Loss& loss) {
@@ -679,7 +701,16 @@ class session final : public session_state {
       register_slots(opt, v, *made);
       entry = std::move(made);
     }
-    opt.apply(value, flat_view<T>(grad_slot(v).data, v), *static_cast<slots_t*>(entry.get()), step);
+    auto& slots = *static_cast<slots_t*>(entry.get());
+    if constexpr (requires { opt.apply_sparse(value, indexed_slices<T>{}, slots, step); }) {
+      if (v.id() < wanted_.size() && wanted_[v.id()] == gradient_state::rows) {  // TF's _apply_sparse
+        const indexed_slices_slot& r = slices_[v.id()];
+        opt.apply_sparse(value, indexed_slices<T>{r.rows, static_cast<const T*>(r.values), r.count, r.inner}, slots, step);
+        return;
+      }
+    }
+    densify_rows<T>(v);  // an optimiser without a sparse rule sees the gradient densely
+    opt.apply(value, flat_view<T>(grad_slot(v).data, v), slots, step);
   }
 
  private:
@@ -691,6 +722,8 @@ class session final : public session_state {
   std::set<std::string> logged_kinds_;       ///< op kinds already logged (log_device_placement)
   workspace<P> tmp_;
   std::vector<gradient_state> wanted_;  ///< per variable id, during a run that computes gradients
+  std::vector<indexed_slices_slot> slices_;  ///< per variable id: its gradient as rows (state `rows`)
+  bool rows_run_ = false;                   ///< the run in progress accepts gradients as rows
   std::vector<char> seen_;
   std::map<std::pair<const void*, std::size_t>, std::shared_ptr<void>> slots_;
 };

@@ -22,6 +22,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -145,8 +147,8 @@ class tfrecord_writer {
 /// Options of tfrecord_reader.
 struct tfrecord_reader_options {
   io::compression compression = io::compression::none;
-  /// Skip records whose CRC does not match and stop quietly at a truncated end, counting each
-  /// in corrupt_records(), instead of throwing data_loss. A bad length CRC makes the reader
+  /// Skip records whose CRC does not match and stop at a truncated end, counting each in
+  /// corrupt_records() (and telling on_corrupt, when set), instead of throwing data_loss. A bad length CRC makes the reader
   /// scan forward byte by byte for the next valid header.
   bool skip_corrupt = false;
   bool verify_crc = true;  ///< check both CRCs of every record (TF always does)
@@ -154,6 +156,9 @@ struct tfrecord_reader_options {
   /// allocation. TF has no limit of its own; 2^40 bytes is far beyond any real record.
   std::uint64_t max_record_size = std::uint64_t{1} << 40;
   std::size_t buffer_size = std::size_t{1} << 18;  ///< read buffer (grows for longer records)
+  /// With skip_corrupt: told of each corrupt record or region skipped, and of a truncated end,
+  /// with the byte offset where it starts and the data_loss message the reader would have thrown.
+  std::function<void(std::uint64_t offset, const std::string& message)> on_corrupt = {};
 };
 
 /// Reads the records of one TFRecord file front to back, streaming.
@@ -257,44 +262,41 @@ class tfrecord_reader {
            (in_.kind() == io::compression::none ? "" : std::string(" of the decompressed ") + to_string(in_.kind()) + " stream");
   }
 
-  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ",
-                                           have, " left"});
+  /// A corrupt record at `at`: data_loss, or with skip_corrupt one more counted and reported.
+  void corrupt(std::uint64_t at, std::initializer_list<staticflow::detail::message_part> parts) {
+    if (!options_.skip_corrupt) staticflow::detail::fail<data_loss>(parts);
     ++corrupt_;
+    if (options_.on_corrupt) options_.on_corrupt(at, staticflow::detail::message(parts));
+  }
+
+  std::optional<bool> truncated(std::uint64_t at, std::uint64_t need, std::size_t have, const char* part) {
+    corrupt(at, {where(at), ": truncated ", part, ": needs ", need, " bytes, the file has ", have, " left"});
     advance(have);
     return std::nullopt;
   }
 
   std::optional<bool> bad_length_crc(std::uint64_t at, const char* h) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)),
-                                           ", computed ", detail::hex32(masked_crc32c(h, 8)), "; length field ",
-                                           detail::load_le64(h), ")"});
+    corrupt(at, {where(at), ": length CRC mismatch (stored ", detail::hex32(detail::load_le32(h + 8)), ", computed ",
+                 detail::hex32(masked_crc32c(h, 8)), "; length field ", detail::load_le64(h), ")"});
     return resync();
   }
 
   std::optional<bool> too_long(std::uint64_t at, std::uint64_t len) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
-                                           " bytes (max_record_size)"});
+    corrupt(at, {where(at), ": length ", len, " is above the limit of ", options_.max_record_size,
+                 " bytes (max_record_size)"});
     return resync();
   }
 
   std::optional<bool> bad_data_crc(std::uint64_t at, const char* d, std::size_t n) {
-    if (!options_.skip_corrupt)
-      staticflow::detail::fail<data_loss>({where(at), ": data CRC mismatch over ", n, " bytes (stored ",
-                                           detail::hex32(detail::load_le32(d + n)), ", computed ",
-                                           detail::hex32(masked_crc32c(d, n)), ")"});
-    ++corrupt_;
+    corrupt(at, {where(at), ": data CRC mismatch over ", n, " bytes (stored ", detail::hex32(detail::load_le32(d + n)),
+                 ", computed ", detail::hex32(masked_crc32c(d, n)), ")"});
     advance(n + tfrecord_header_size + tfrecord_footer_size);
     return false;
   }
 
-  /// After a bad header: counts one corrupt region and moves on byte by byte until a header
+  /// After a bad header (counted as one corrupt region): moves on byte by byte until a header
   /// whose length CRC matches (a false match has odds of 2^-32 per position).
   std::optional<bool> resync() {
-    ++corrupt_;
     for (;;) {
       advance(1);
       if (fill(tfrecord_header_size) < tfrecord_header_size) {

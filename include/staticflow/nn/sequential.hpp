@@ -112,17 +112,42 @@ inline void print_summary(std::ostream& os, const summary_row* rows, std::size_t
   os << std::string(60, '=') << "\nTotal params: " << total << '\n';
   if (frozen) os << "Trainable params: " << total - frozen << "\nNon-trainable params: " << frozen << '\n';
 }
+
+
+/// A Keras-style table as Markdown (TensorBoard's Text tab renders it): the same rows and totals.
+inline std::string summary_markdown(const summary_row* rows, std::size_t count, std::size_t total, std::size_t frozen) {
+  std::string md = "| Layer (type) | Output Shape | Param # |\n|---|---|---:|\n";
+  for (std::size_t i = 0; i < count; ++i)
+    md += "| layer_" + std::to_string(i + 1) + " (" + std::string(rows[i].name) + ") | " + rows[i].shape + " | " +
+          std::to_string(rows[i].parameters) + " |\n";
+  md += "\nTotal params: " + std::to_string(total);
+  if (frozen) md += "\nTrainable params: " + std::to_string(total - frozen) + "\nNon-trainable params: " + std::to_string(frozen);
+  return md;
+}
+
+/// The rows of `Net`'s table: each layer's name, output shape and parameter count.
+template <class Net>
+auto summary_rows() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<summary_row, sizeof...(I)>{summary_row{
+        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
+        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
+  }(std::make_index_sequence<Net::layer_count>{});
+}
 }  // namespace detail
 
 /// A Keras-style table: layer, output shape, parameters, and the total.
 template <class Net>
 void summary(std::ostream& os = std::cout) {
-  const auto rows = []<std::size_t... I>(std::index_sequence<I...>) {
-    return std::array<detail::summary_row, sizeof...(I)>{detail::summary_row{
-        std::tuple_element_t<I, typename Net::layers>::name, to_string(typename Net::template shape_at<I + 1>{}),
-        std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>}...};
-  }(std::make_index_sequence<Net::layer_count>{});
+  const auto rows = detail::summary_rows<Net>();
   detail::print_summary(os, rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
+}
+
+/// The same table as Markdown (what `fit(..., {.logdir})` logs as the text summary `layers`).
+template <class Net>
+std::string summary_markdown() {
+  const auto rows = detail::summary_rows<Net>();
+  return detail::summary_markdown(rows.data(), rows.size(), Net::parameter_count, Net::frozen_parameter_count);
 }
 
 /// A network instantiated in a graph: its variables and its forward expression.

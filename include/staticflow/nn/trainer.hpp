@@ -53,6 +53,9 @@ class fit_observer {
   /// Once when fit starts, with the global step and the inference graph's serialized GraphDef
   /// (empty when it cannot be exported).
   virtual void on_start(std::int64_t /*step*/, const std::function<std::string()>& /*graph_def*/) {}
+  /// Once when fit starts, after on_start: the network's layer table as Markdown
+  /// (`nn::summary_markdown<Net>()`), with the global step.
+  virtual void on_network(std::int64_t /*step*/, std::string_view /*layer_table*/) {}
   /// Every `log_every_steps` steps.
   virtual void on_step(const fit_step_report& report) = 0;
   /// After `classifier::evaluate` on a dataset, with the global step.
@@ -330,7 +333,11 @@ class classifier {
       }
       if (o.log) c_.logs_.push_back(o.log);
       const std::function<std::string()> graph = [this] { return c_.graph_def_bytes(); };
-      for (const auto& l : c_.logs_) l->on_start(static_cast<std::int64_t>(step), graph);
+      const std::string layers = summary_markdown<Net>();
+      for (const auto& l : c_.logs_) {
+        l->on_start(static_cast<std::int64_t>(step), graph);
+        l->on_network(static_cast<std::int64_t>(step), layers);
+      }
       last_time_ = std::chrono::steady_clock::now(), last_step_ = step;
     }
     bool due(std::size_t step) const { return !c_.logs_.empty() && step % every_ == 0; }

@@ -28,23 +28,9 @@
 #include "staticflow/image/png.hpp"
 #include "staticflow/summary/event.hpp"
 #include "staticflow/summary/file_writer.hpp"
+#include "staticflow/summary/png_stored.hpp"  // detail::to_pixel
 
 namespace staticflow::summary {
-
-namespace detail {
-
-/// One pixel value as a byte (see the file comment for floats).
-template <class T>
-std::uint8_t to_pixel(T v) {
-  if constexpr (std::is_same_v<T, std::uint8_t>) {
-    return v;
-  } else {
-    const double x = static_cast<double>(v);
-    return static_cast<std::uint8_t>(std::clamp(std::trunc(x * 255.5), 0.0, 255.0));
-  }
-}
-
-}  // namespace detail
 
 /// PNG bytes of one 8-bit image (image/png.hpp's encoder, under the name the summaries use).
 using image::encode_png;

@@ -22,12 +22,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "staticflow/config.hpp"
 #include "staticflow/core/error.hpp"
+#include "staticflow/core/indexed_slices.hpp"
 #include "staticflow/core/tensor.hpp"
 #include "staticflow/expr/assign.hpp"
 #include "staticflow/train/schedule.hpp"
@@ -90,6 +92,35 @@ inline double check_nonnegative(double x, const char* opt, const char* what) {
 template <class V, class U>
 void check_same_size(const V& var, const U& t, const char* opt, const char* what) {
   if (t.size() != var.size()) throw_size_mismatch(var.size(), t.size(), opt, what);
+}
+
+/// Runs `f(var_offset, u)` for each row u of a row-sparse gradient, one row per index (rows are
+/// distinct: no two threads write one element); `f` loops over the row's `inner` elements, so
+/// no element pays for a division to find its row.
+template <class T, class F>
+struct for_rows {
+  indexed_slices<T> g;
+  F f;
+  SF_HD_INLINE void operator()(std::size_t u) const { f(static_cast<std::size_t>(g.rows[u]) * g.inner, u * g.inner, g.inner); }
+};
+template <class P, class T, class F>
+void apply_rows(const indexed_slices<T>& g, const F& f) {
+  executor<P>::for_each(g.count, for_rows<T, F>{g, f}, g.inner);
+}
+
+/// Throws invalid_argument unless every row of `g` lies in the variable (host; the lookups that
+/// make such gradients checked their ids already, so this guards hand-made ones).
+template <class V, class T>
+void check_rows(const V& var, const indexed_slices<T>& g, const char* opt) {
+  if (g.inner == 0 || var.size() % g.inner != 0)
+    staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply_sparse: rows of ", g.inner,
+                                                " elements do not divide the variable's ", var.size()});
+  const auto rows = static_cast<std::int64_t>(var.size() / g.inner);
+  if constexpr (std::is_same_v<typename V::policy_type, host>)
+    for (std::size_t u = 0; u < g.count; ++u)
+      if (g.rows[u] < 0 || g.rows[u] >= rows)
+        staticflow::detail::fail<invalid_argument>({"sf::train::", opt, "::apply_sparse: row ", g.rows[u],
+                                                    " (entry ", u, ") is not in [0, ", rows, ")"});
 }
 
 /// Forwards to the graph layer's `minimize(opt, loss, global_step)`. The unqualified call is
@@ -167,6 +198,15 @@ struct gradient_descent_update {
 class gradient_descent : public optimizer_base<gradient_descent> {
  public:
   static constexpr const char* name = "GradientDescent";
+  template <class T>
+  struct sparse_update {
+    T* var;
+    const T* g;
+    T lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) var[e + j] -= lr * g[gi + j];
+    }
+  };
 
   template <class T, class S, class P>
   struct slots {};
@@ -184,6 +224,13 @@ class gradient_descent : public optimizer_base<gradient_descent> {
     static_assert(floating_element<T>, "sf::train::GradientDescent: variables must have a floating dtype");
     detail::check_same_size(var, grad, name, "the gradient");
     executor<P>::for_each(var.size(), gradient_descent_update<T>{var.data(), grad.data(), static_cast<T>(lr_(step))});
+  }
+
+  /// TF's _apply_sparse (ScatterSub): var[rows] -= lr * g; other rows untouched.
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>&, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), g.values, static_cast<T>(lr_(step))});
   }
 
   const schedule& learning_rate() const { return lr_; }
@@ -247,6 +294,31 @@ class momentum : public optimizer_base<momentum> {
                                                          nesterov_});
   }
 
+  /// TF's SparseApplyMomentum: the accumulator and the variable change on the gradient's rows only
+  /// (other rows' accumulators do not decay in that step).
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step)),
+                                              static_cast<T>(momentum_), nesterov_});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* accum;
+    const T* g;
+    T lr, momentum;
+    bool nesterov;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] * momentum + x;
+        accum[e + j] = a;
+        var[e + j] -= nesterov ? x * lr + a * momentum * lr : a * lr;
+      }
+    }
+  };
+
   const schedule& learning_rate() const { return lr_; }
   double momentum_value() const { return momentum_; }
   bool use_nesterov() const { return nesterov_; }
@@ -308,6 +380,28 @@ class adagrad : public optimizer_base<adagrad> {
     executor<P>::for_each(var.size(),
                           adagrad_update<T>{var.data(), grad.data(), s.accum.data(), static_cast<T>(lr_(step))});
   }
+
+  /// TF's SparseApplyAdagrad: accum[rows] += g^2; var[rows] -= lr * g / sqrt(accum[rows]).
+  template <class T, class S, class P>
+  void apply_sparse(const tensor_view<T, S, P>& var, const indexed_slices<T>& g, slots<T, S, P>& s, std::int64_t step) const {
+    detail::check_rows(var, g, name);
+    detail::apply_rows<P>(g, sparse_update<T>{var.data(), s.accum.data(), g.values, static_cast<T>(lr_(step))});
+  }
+  template <class T>
+  struct sparse_update {
+    T* var;
+    T* accum;
+    const T* g;
+    T lr;
+    SF_HD_INLINE void operator()(std::size_t e, std::size_t gi, std::size_t n) const {
+      for (std::size_t j = 0; j < n; ++j) {
+        const T x = g[gi + j];
+        const T a = accum[e + j] + x * x;
+        accum[e + j] = a;
+        var[e + j] -= lr * x / std::sqrt(a);
+      }
+    }
+  };
 
   const schedule& learning_rate() const { return lr_; }
   double initial_accumulator_value() const { return initial_; }
@@ -431,6 +525,10 @@ struct adam_update {
 /// beta2_power, whether or not a global_step is given); lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
 /// with lr from the schedule at global_step; m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g^2;
 /// var -= lr_t * m / (sqrt(v) + epsilon) (tf.train.AdamOptimizer).
+/// **Sparse gradients:** as TF 1.x's Adam._apply_sparse, which decays m and v on every row and
+/// moves every row with a non-zero m: a row-sparse gradient is applied as the dense gradient with
+/// zeros elsewhere (a pass over the whole variable). `lazy_adam` (train/lazy_adam.hpp) touches
+/// the gradient's rows only.
 /// **Errors:** beta1 or beta2 outside [0, 1), epsilon <= 0: invalid_argument.
 class adam : public optimizer_base<adam> {
  public:

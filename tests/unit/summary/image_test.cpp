@@ -9,8 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -140,4 +142,24 @@ TEST_CASE("summary::image in a graph: the images an expression computes, as imag
   const auto values = decode(s);
   REQUIRE(values.size() == 1);
   CHECK(values[0].tag == "x/image");
+}
+
+TEST_CASE("encode_png_stored: libpng decodes its stored-block PNGs to the same pixels, every channel count") {
+  for (std::size_t c : {1, 2, 3, 4}) {
+    // 200 x 130 x 4 rows of raw data are 104 KB: more than one stored block of 65535 bytes.
+    const std::size_t h = 200, w = 130;
+    std::vector<std::uint8_t> pixels(h * w * c);
+    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 7 + i / 13);
+    const std::string png = summary::encode_png_stored(pixels, h, w, c);
+    INFO(c << " channels");
+    const auto image = sf::image::decode_png(std::as_bytes(std::span(png.data(), png.size())));
+    REQUIRE(image.dim(0) == h);
+    REQUIRE(image.dim(1) == w);
+    REQUIRE(image.dim(2) == c);
+    CHECK(std::equal(pixels.begin(), pixels.end(), image.data()));
+  }
+  const std::vector<std::uint8_t> digit(28 * 28, 128);
+  CHECK(summary::encode_png_stored(digit, 28, 28, 1).size() == 880);  // 8 + IHDR 25 + IDAT (12 + 2 + 5 + 28 * 29 + 4) + IEND 12
+  CHECK_THROWS_AS(summary::encode_png_stored(digit, 28, 28, 5), sf::invalid_argument);
+  CHECK_THROWS_AS(summary::encode_png_stored(digit, 28, 27, 1), sf::invalid_argument);
 }

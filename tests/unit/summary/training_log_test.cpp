@@ -2,18 +2,24 @@
 /// \file
 /// \brief Tests of staticflow/summary/training_log.hpp: a classifier's fit writes, record by
 /// record, what it reported (loss, accuracy, learning rate, samples/s at the right steps),
-/// histograms of each trainable variable and its gradient, the graph once, and evaluate's
+/// histograms of each trainable variable and its gradient, sample input images, the graph once, and evaluate's
 /// accuracy under eval/; `fit_options::logdir` goes through the registered handler, and without
-/// one fit says which header to include.
+/// one fit says which header to include; a log directory removed mid-run (one error, training goes on).
 
 #include "staticflow/summary/training_log.hpp"
 
 #include <catch2/catch.hpp>
 #include "temp_dir.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -25,6 +31,7 @@
 #include "staticflow/io/protobuf.hpp"
 #include "staticflow/io/tfrecord.hpp"
 #include "staticflow/staticflow.hpp"
+#include "staticflow/summary/event_reader.hpp"
 
 namespace sf = staticflow;
 namespace nn = staticflow::nn;
@@ -230,6 +237,23 @@ TEST_CASE("training_log: train/ holds, step by step, what fit reported; histogra
     CHECK(histogram_num[v->name() + "/gradient"] == n);
   }
 
+  // With the histograms, the batch's first inputs as images: [2, 2, 2, 1], so 2 of them, 2 x 2 grey.
+  std::map<std::int64_t, std::vector<std::string>> images;
+  for (const auto& file : fs::directory_iterator(dir / "train")) {
+    summary::event_file_reader r(file.path());
+    for (summary::event_proto e; r.next(e);)
+      for (const auto& v : e.values)
+        if (v.what == summary::value_proto::kind::image) {
+          images[e.step].push_back(v.tag);
+          CHECK(v.image.height == 2);
+          CHECK(v.image.width == 2);
+          CHECK(v.image.colorspace == 1);
+          CHECK(v.image.encoded.starts_with("\x89PNG"));
+        }
+  }
+  CHECK(images.size() == 4);
+  for (const auto& [step, tags] : images) CHECK(tags == std::vector<std::string>{"input/image/0", "input/image/1"});
+
   // eval/: evaluate's accuracy at the global step.
   const auto eval = read_events(dir / "eval");
   REQUIRE(eval.size() == 1);
@@ -269,6 +293,18 @@ TEST_CASE("fit_options::logdir writes train/ and eval/ through the registered tr
   for (const auto& e : read_events(dir / "run" / "train")) losses += e.scalars.count("loss");
   CHECK(losses == 4);
   CHECK(read_events(dir / "run" / "eval").size() == 1);
+  // The layer table once, as Markdown: nn::summary_markdown's text (event_reader.hpp reads it).
+  std::vector<std::string> tables;
+  for (const auto& file : fs::directory_iterator(dir / "run" / "train")) {
+    summary::event_file_reader r(file.path());
+    for (summary::event_proto e; r.next(e);)
+      for (const auto& v : e.values)
+        if (v.tag == "layers" && v.plugin == "text") tables.push_back(v.tensor.strings.at(0));
+  }
+  REQUIRE(tables.size() == 1);
+  CHECK(tables[0] == nn::summary_markdown<net_t>());
+  CHECK_THAT(tables[0], Contains("| Layer (type) | Output Shape | Param # |") &&
+                            Contains("Total params: " + std::to_string(net_t::parameter_count)));
 
   SECTION("without the handler, fit names the header to include") {
     auto saved = nn::detail::logdir_observer();
@@ -277,4 +313,58 @@ TEST_CASE("fit_options::logdir writes train/ and eval/ through the registered tr
                       Contains("staticflow/summary/training_log.hpp"));
     nn::detail::logdir_observer() = saved;
   }
+}
+
+TEST_CASE("training_log: a log directory removed mid-run is one error on stderr, and training goes on") {
+  sf_test::temp_dir dir;
+  auto set = make_set();
+  sf::graph g;
+  nn::classifier<net_t, sf::train::gradient_descent> clf(sf::train::gradient_descent(0.1), 5, g);
+  auto log = std::make_shared<summary::training_log>(dir / "run", 1);
+  /// Removes the log directory after the second step's report, as `rm -rf` in another shell would.
+  struct remover : nn::fit_observer {
+    std::shared_ptr<summary::training_log> next;
+    fs::path logdir;
+    void on_start(std::int64_t step, const std::function<std::string()>& graph) override { next->on_start(step, graph); }
+    void on_step(const nn::fit_step_report& r) override {
+      next->on_step(r);
+      if (r.step == 2) fs::remove_all(logdir);
+    }
+    void on_end(std::int64_t step) override {
+      last = step;
+      next->on_end(step);
+    }
+    std::int64_t last = 0;
+  };
+  auto observer = std::make_shared<remover>();
+  observer->next = log, observer->logdir = dir / "run";
+
+  // stderr into a file for the length of fit, to count the messages.
+  const fs::path err = dir / "stderr.txt";
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  const int file = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(saved >= 0);
+  REQUIRE(file >= 0);
+  ::dup2(file, 2);
+  ::close(file);
+  bool threw = false;
+  try {
+    clf.fit(set, {.epochs = 3, .batch = 4, .progress = false, .log = observer, .log_every_steps = 1});  // 6 steps
+  } catch (...) {
+    threw = true;
+  }
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+
+  CHECK_FALSE(threw);
+  CHECK(observer->last == 6);  // every step trained
+  REQUIRE(log->train_writer().error());
+  CHECK_THAT(*log->train_writer().error(), Contains("was deleted"));
+  std::ifstream in(err);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  std::size_t messages = 0;
+  for (std::size_t at = text.find("file_writer:"); at != std::string::npos; at = text.find("file_writer:", at + 1)) ++messages;
+  CHECK(messages == 1);
 }
