@@ -10,11 +10,14 @@
 ///
 /// Usage: freeze_graph [--steps 2000] [--data-dir data/mnist] [--out mlp.pb]
 ///                     [--checkpoint-dir DIR]   (restore instead of training)
+///                     [--onnx mlp.onnx]        (the same model as ONNX, opset 13: sf::onnx::save)
 ///
 /// `--out` ending in `.pbtxt` writes the text format. Prints the test accuracy of the weights
-/// frozen (as the session computes it) and the input and output node names.
+/// frozen (as the session computes it) and the input and output node names; the ONNX model's
+/// input is "x-input", its output "probabilities".
 #include <staticflow/staticflow.hpp>
 #include <staticflow/data/mnist.hpp>
+#include <staticflow/graph/onnx_export.hpp>
 #include <staticflow/train/optimizer.hpp>
 
 #include <cstdio>
@@ -32,6 +35,7 @@ struct options {
   std::string data_dir = "data/mnist";
   std::string out = "mlp.pb";
   std::string checkpoint_dir;
+  std::string onnx;
 };
 
 options parse(int argc, char** argv) {
@@ -39,7 +43,7 @@ options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
-      std::cout << "usage: freeze_graph [--steps N] [--data-dir DIR] [--out mlp.pb] [--checkpoint-dir DIR]\n";
+      std::cout << "usage: freeze_graph [--steps N] [--data-dir DIR] [--out mlp.pb] [--checkpoint-dir DIR] [--onnx mlp.onnx]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw sf::invalid_argument("freeze_graph: flag " + flag + " needs a value");
@@ -49,6 +53,7 @@ options parse(int argc, char** argv) {
       else if (flag == "--data-dir") o.data_dir = value;
       else if (flag == "--out") o.out = value;
       else if (flag == "--checkpoint-dir") o.checkpoint_dir = value;
+      else if (flag == "--onnx") o.onnx = value;
       else throw sf::invalid_argument("freeze_graph: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
       throw sf::invalid_argument("freeze_graph: bad value '" + value + "' for " + flag);
@@ -107,6 +112,12 @@ int run(const options& o) {
   for (const auto& n : frozen.nodes) consts += n.op == "Const";
   std::printf("wrote %s: %zu nodes (%zu Const), input x-input, output %s\n", o.out.c_str(), frozen.nodes.size(), consts,
               frozen.outputs[0].c_str());
+  if (!o.onnx.empty()) {
+    const auto model = sf::onnx::to_model(sess, sf::onnx::named(probabilities, "probabilities"));
+    model.write(o.onnx);
+    std::printf("wrote %s: %zu ONNX nodes and %zu initializers, reading x-input, computing probabilities\n",
+                o.onnx.c_str(), model.graph.nodes.size(), model.graph.initializers.size());
+  }
   return 0;
 }
 

@@ -14,6 +14,10 @@
 ///                     [--logdir DIR [--log-every 100]]   (TensorBoard events: DIR/train gets loss,
 ///                     accuracy, learning rate, samples/s every N steps, weight and gradient
 ///                     histograms every 10 N, the graph; DIR/eval the test accuracy of each epoch)
+///                     [--save-onnx FILE]   (the trained network as an ONNX model: sf::onnx::save)
+///                     [--onnx-weights FILE]   (no training: the weights of an ONNX model of the same
+///                     architecture, e.g. PyTorch's torch.onnx.export, loaded by sf::onnx::load_weights,
+///                     and their test accuracy)
 ///                     [--export-header FILE]   (the trained weights as a C++ header of constants, for
 ///                     examples/embedded_inference: see sf::nn::export_header)
 ///                     [--distributed]   (data-parallel over MPI: `mpirun -np 2 mnist_lenet5 --distributed`)
@@ -28,6 +32,7 @@
 /// Without --distributed nothing of MPI runs (MPI is not even initialised).
 #include <staticflow/staticflow.hpp>
 #include <staticflow/data/mnist_tfrecord.hpp>  // --tfrecord: the pipeline and the Example parser only
+#include <staticflow/graph/onnx_weights.hpp>    // --save-onnx, --onnx-weights
 #include <staticflow/nn/trainer.hpp>
 #include <staticflow/nn/weights_header.hpp>     // --export-header
 #include <staticflow/summary/training_log.hpp>  // --logdir (threads)
@@ -65,6 +70,7 @@ struct options {
   std::string checkpoint_dir;                  ///< resume from and save checkpoints here
   std::size_t save_every = 0;
   std::string logdir;  ///< TensorBoard events here
+  std::string save_onnx, onnx_weights;  ///< write the trained network as ONNX; load weights from ONNX instead of training
   std::size_t log_every = 100;
   std::string export_header;  ///< write the trained weights as a C++ header here
   std::uint64_t seed = 1;
@@ -81,7 +87,7 @@ options parse(int argc, char** argv) {
       std::puts("usage: mnist_lenet5 [--epochs N] [--data-dir DIR] [--dataset mnist|fashion] [--seed S] "
                 "[--device host] [--batch N] [--target ACC] [--steps N] [--expect-test A] [--tfrecord GLOB] "
                 "[--compression none|gzip|zlib] [--checkpoint-dir DIR [--save-every N]] [--logdir DIR [--log-every N]] "
-                "[--export-header FILE] [--distributed]");
+                "[--save-onnx FILE] [--onnx-weights FILE] [--export-header FILE] [--distributed]");
       std::exit(0);
     }
     if (flag == "--distributed") {
@@ -106,6 +112,8 @@ options parse(int argc, char** argv) {
       else if (flag == "--save-every") o.save_every = std::stoul(v);
       else if (flag == "--logdir") o.logdir = v;
       else if (flag == "--log-every") o.log_every = std::stoul(v);
+      else if (flag == "--save-onnx") o.save_onnx = v;
+      else if (flag == "--onnx-weights") o.onnx_weights = v;
       else if (flag == "--export-header") o.export_header = v;
       else throw sf::invalid_argument("mnist_lenet5: unknown flag " + flag + " (try --help)");
     } catch (const std::logic_error&) {
@@ -158,6 +166,12 @@ int run(const options& o, const environment* env) {
     const double total = static_cast<double>(data.test.num_examples());
     return env ? env->allreduce_sum(correct) / env->allreduce_sum(total) : correct / total;
   };
+  if (!o.onnx_weights.empty()) {
+    sf::onnx::load_weights(trainer.get_session(), trainer.network(), o.onnx_weights);
+    const double loaded = trainer.evaluate(data.test);
+    std::printf("test accuracy %.4f with the weights of %s\n", loaded, o.onnx_weights.c_str());
+    return loaded < o.expect_test ? 2 : 0;
+  }
   double reached_at = -1, accuracy = 0;
   nn::fit_options fit;
   fit.epochs = o.epochs, fit.batch = batch, fit.max_steps = o.steps;
@@ -184,6 +198,10 @@ int run(const options& o, const environment* env) {
     if (chief) std::printf("test accuracy %.4f\n", accuracy);
   }
   if (!chief) return accuracy < o.expect_test ? 2 : 0;
+  if (!o.save_onnx.empty()) {
+    sf::onnx::save(trainer.get_session(), trainer.network(), o.save_onnx);
+    std::printf("wrote %s (input \"input\" [?, 28, 28, 1], output \"output\": the logits)\n", o.save_onnx.c_str());
+  }
   if (reached_at >= 0) std::printf("reached %.2f%% test accuracy in %.1f s\n", 100 * o.target, reached_at);
   else std::printf("did not reach %.2f%% (last %.4f)\n", 100 * o.target, accuracy);
   if (!o.export_header.empty()) {

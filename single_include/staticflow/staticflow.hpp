@@ -19104,6 +19104,9 @@ std::string summary_markdown() {
 template <class Net, class T = float>
 class model {
  public:
+  using network = Net;
+  using value_type = T;
+
   explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
       : graph_(&g), name_(std::move(name)), params_(create(g, seed, name_, std::make_index_sequence<Net::layer_count>{})) {}
 
@@ -26205,6 +26208,1775 @@ bucketized_column_t<N> bucketized_column(numeric_column_t<1> source, const std::
 
 #endif  // STATICFLOW_FEATURES_HPP
 // ---- end staticflow/features.hpp ----
+
+// ---- begin staticflow/graph/onnx_export.hpp ----
+#ifndef STATICFLOW_GRAPH_ONNX_EXPORT_HPP
+#define STATICFLOW_GRAPH_ONNX_EXPORT_HPP
+/// \file
+/// \brief `sf::onnx::save(sess, net_or_expr, "lenet5.onnx")` and `sf::onnx::to_model`: an
+/// expression, or a network of nn::sequential layers, as an ONNX model (opset 13), its weights
+/// the session's values.
+///
+/// The export is the GraphDef export (graph/export.hpp: one fold over each node's `tf_op` and
+/// `tf_attrs`, frozen so that every variable is a Const with its value) followed by one
+/// translation from TensorFlow ops to ONNX nodes, kept in one table here (`translate`): an op
+/// with a `tf_op` that the table does not know is an `unimplemented` error naming it, and
+/// supporting it is one entry here (ops that are compositions of known ones need none).
+///
+/// What the model holds:
+/// - placeholders are the graph's inputs, with their dtype and shape; a `dyn` extent is the
+///   symbol "batch" on the first axis, unknown elsewhere;
+/// - variables are initializers named as the variables, with the session's values; a filter
+///   read only by convolutions is stored OIHW (ONNX's layout) instead of staticflow's HWIO;
+///   other constants (scalars, shapes, axes) are Constant nodes;
+/// - staticflow computes images NHWC, ONNX's Conv, MaxPool and AveragePool take NCHW: each is
+///   wrapped in Transpose nodes (NHWC -> NCHW before, back after), so every other node sees
+///   what staticflow computes (a Transpose right after the one it undoes is dropped, as between a
+///   pooling and the next convolution); TF's SAME padding is auto_pad SAME_UPPER (the extra row or
+///   column at the end, as TF puts it), VALID is VALID;
+/// - `softmax` and `log_softmax`, which staticflow composes from max, sub, exp and sum, are
+///   recognised and written as one Softmax / LogSoftmax node over their axis;
+/// - the outputs, with dtype and static extents, named as the GraphDef names them or as
+///   `named(expr, "probabilities")` says.
+///
+/// ONNX's checker (`onnx.checker.check_model(full_check=True)`) and strict shape inference
+/// accept these models; tests/interop/check_onnx.sh runs them and a NumPy evaluation.
+///
+/// **Errors:** unimplemented naming the TF op and node (and the translated ops) for an op the
+/// table has no entry for, or an attribute value it cannot express (NCHW BiasAdd, a computed
+/// reshape target); what freeze raises (an uninitialised variable; a node without a TF op).
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/io/onnx.hpp ----
+#ifndef STATICFLOW_IO_ONNX_HPP
+#define STATICFLOW_IO_ONNX_HPP
+/// \file
+/// \brief ONNX's model file as plain data: ModelProto, GraphProto, NodeProto, AttributeProto,
+/// TensorProto and ValueInfoProto, written with io/protobuf.hpp's encoder and read back by a
+/// bounds-checked parser.
+///
+/// Field numbers are those of onnx.proto (ONNX 1.12, as Debian's python3-onnx ships it):
+/// ModelProto: ir_version 1, producer_name 2, producer_version 3, domain 4, model_version 5,
+/// doc_string 6, graph 7, opset_import 8 (OperatorSetIdProto: domain 1, version 2).
+/// GraphProto: node 1, name 2, initializer 5, doc_string 10, input 11, output 12, value_info 13.
+/// NodeProto: input 1, output 2, name 3, op_type 4, attribute 5, doc_string 6, domain 7.
+/// AttributeProto: name 1, f 2, i 3, s 4, t 5, g 6, floats 7, ints 8, strings 9, tensors 10,
+/// graphs 11, doc_string 13, type 20. TensorProto: dims 1, data_type 2, segment 3, float_data 4,
+/// int32_data 5, string_data 6, int64_data 7, name 8, raw_data 9, double_data 10, uint64_data 11,
+/// doc_string 12, external_data 13, data_location 14. ValueInfoProto: name 1, type 2 (TypeProto:
+/// tensor_type 1 {elem_type 1, shape 2 {dim 1 {dim_value 1, dim_param 2}}}).
+///
+/// The writer emits fields in number order, repeated scalars of proto2 unpacked as onnx.proto
+/// declares them (dims, ints, floats) and tensor values as `raw_data`.
+///
+/// The reader accepts what protobuf allows (packed or unpacked repeated scalars, fields in any
+/// order, unknown fields skipped) and brings every tensor's values into `raw` (little-endian,
+/// row-major), whichever field held them. It never allocates more than the bytes it was given
+/// justify: a tensor's extents are checked against the data present before anything is sized
+/// from them.
+///
+/// **Errors (reading):** data_loss "<context>: at byte <offset>: <what>" for malformed protobuf
+/// (io/protobuf.hpp), a negative extent, extents whose element count overflows, a tensor whose
+/// data does not hold the elements its extents and type say, an unknown data type, an attribute
+/// or dimension field of the wrong kind; unimplemented for tensors stored in external files or
+/// in segments (the offset and the tensor's name given).
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::io::onnx {
+
+/// TensorProto.DataType.
+enum class data_type : std::int32_t {
+  undefined = 0, float32 = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7, string = 8,
+  boolean = 9, float16 = 10, float64 = 11, uint32 = 12, uint64 = 13, complex64 = 14, complex128 = 15, bfloat16 = 16,
+};
+
+/// ONNX's name of a data type ("FLOAT", "INT64", ...); "DataType(N)" for a number it does not name.
+inline std::string to_string(data_type t) {
+  switch (t) {
+    case data_type::undefined: return "UNDEFINED";
+    case data_type::float32: return "FLOAT";
+    case data_type::uint8: return "UINT8";
+    case data_type::int8: return "INT8";
+    case data_type::uint16: return "UINT16";
+    case data_type::int16: return "INT16";
+    case data_type::int32: return "INT32";
+    case data_type::int64: return "INT64";
+    case data_type::string: return "STRING";
+    case data_type::boolean: return "BOOL";
+    case data_type::float16: return "FLOAT16";
+    case data_type::float64: return "DOUBLE";
+    case data_type::uint32: return "UINT32";
+    case data_type::uint64: return "UINT64";
+    case data_type::complex64: return "COMPLEX64";
+    case data_type::complex128: return "COMPLEX128";
+    case data_type::bfloat16: return "BFLOAT16";
+  }
+  return "DataType(" + std::to_string(static_cast<int>(t)) + ")";
+}
+
+/// Bytes per element in `raw_data`; 0 for STRING and UNDEFINED (and numbers ONNX does not define).
+constexpr std::size_t element_size(data_type t) noexcept {
+  switch (t) {
+    case data_type::boolean: case data_type::uint8: case data_type::int8: return 1;
+    case data_type::uint16: case data_type::int16: case data_type::float16: case data_type::bfloat16: return 2;
+    case data_type::float32: case data_type::int32: case data_type::uint32: return 4;
+    case data_type::float64: case data_type::int64: case data_type::uint64: case data_type::complex64: return 8;
+    case data_type::complex128: return 16;
+    case data_type::undefined: case data_type::string: return 0;
+  }
+  return 0;
+}
+
+/// The data type of a C++ element type.
+template <class T>
+constexpr data_type data_type_of() noexcept {
+  if constexpr (std::is_same_v<T, float>) return data_type::float32;
+  else if constexpr (std::is_same_v<T, double>) return data_type::float64;
+  else if constexpr (std::is_same_v<T, std::int64_t>) return data_type::int64;
+  else if constexpr (std::is_same_v<T, std::int32_t>) return data_type::int32;
+  else if constexpr (std::is_same_v<T, std::int16_t>) return data_type::int16;
+  else if constexpr (std::is_same_v<T, std::int8_t>) return data_type::int8;
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return data_type::uint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return data_type::uint16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>) return data_type::uint32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>) return data_type::uint64;
+  else if constexpr (std::is_same_v<T, bool>) return data_type::boolean;
+  else return data_type::undefined;
+}
+
+/// "[6, 1, 5, 5]" (extents as ONNX holds them).
+inline std::string dims_string(const std::vector<std::int64_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+/// A TensorProto: its values little-endian and row-major in `raw` (strings in `strings`).
+struct tensor_proto {
+  std::string name;
+  data_type type = data_type::undefined;
+  std::vector<std::int64_t> dims;
+  std::string raw;
+  std::vector<std::string> strings;
+  std::string doc_string;
+
+  /// The product of the extents (1 for a scalar).
+  std::size_t element_count() const {
+    std::size_t n = 1;
+    for (const std::int64_t d : dims) n *= static_cast<std::size_t>(d);
+    return n;
+  }
+  /// The values as `T`, which must be the tensor's own type. **Errors:** invalid_argument otherwise.
+  template <class T>
+  std::vector<T> values() const {
+    if (data_type_of<T>() != type)
+      staticflow::detail::fail<invalid_argument>({"sf::io::onnx: tensor '", name, "' holds ", to_string(type),
+                                                  ", not ", to_string(data_type_of<T>())});
+    std::vector<T> out(raw.size() / sizeof(T));
+    if constexpr (std::is_same_v<T, bool>) {
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = raw[i] != 0;
+    } else if (!out.empty()) {
+      std::memcpy(out.data(), raw.data(), out.size() * sizeof(T));
+    }
+    return out;
+  }
+  /// A tensor of `values` with extents `dims` (no check that they agree: the caller's job).
+  template <class T>
+  static tensor_proto of(std::string name, std::vector<std::int64_t> dims, std::span<const T> values) {
+    static_assert(std::endian::native == std::endian::little, "sf::io::onnx: raw_data is little-endian");
+    tensor_proto t;
+    t.name = std::move(name);
+    t.type = data_type_of<T>();
+    t.dims = std::move(dims);
+    t.raw.assign(reinterpret_cast<const char*>(values.data()), values.size_bytes());
+    return t;
+  }
+  template <class T>
+  static tensor_proto of(std::string name, std::vector<std::int64_t> dims, const std::vector<T>& values) {
+    return of<T>(std::move(name), std::move(dims), std::span<const T>(values));
+  }
+};
+
+/// AttributeProto.AttributeType.
+enum class attribute_type : std::int32_t {
+  undefined = 0, f = 1, i = 2, s = 3, t = 4, g = 5, floats = 6, ints = 7, strings = 8, tensors = 9, graphs = 10,
+  sparse_tensor = 11, sparse_tensors = 12, type_proto = 13, type_protos = 14,
+};
+
+/// An AttributeProto. Graph-valued, sparse-tensor and type-proto attributes are read as their
+/// type only (their values are skipped): nothing here reads subgraphs.
+struct attribute_proto {
+  std::string name;
+  attribute_type type = attribute_type::undefined;
+  float f = 0;
+  std::int64_t i = 0;
+  std::string s;
+  std::vector<tensor_proto> t;  ///< the one tensor of type TENSOR, or the list of TENSORS
+  std::vector<float> floats;
+  std::vector<std::int64_t> ints;
+  std::vector<std::string> strings;
+
+  static attribute_proto integer(std::string name, std::int64_t v) {
+    attribute_proto a;
+    a.name = std::move(name), a.type = attribute_type::i;
+    a.i = v;
+    return a;
+  }
+  static attribute_proto real(std::string name, float v) {
+    attribute_proto a;
+    a.name = std::move(name), a.type = attribute_type::f;
+    a.f = v;
+    return a;
+  }
+  static attribute_proto string(std::string name, std::string v) {
+    attribute_proto a;
+    a.name = std::move(name), a.type = attribute_type::s;
+    a.s = std::move(v);
+    return a;
+  }
+  static attribute_proto integers(std::string name, std::vector<std::int64_t> v) {
+    attribute_proto a;
+    a.name = std::move(name), a.type = attribute_type::ints;
+    a.ints = std::move(v);
+    return a;
+  }
+  static attribute_proto tensor(std::string name, tensor_proto v) {
+    attribute_proto a;
+    a.name = std::move(name), a.type = attribute_type::t;
+    a.t.push_back(std::move(v));
+    return a;
+  }
+};
+
+/// A NodeProto.
+struct node_proto {
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  std::string name;
+  std::string op_type;
+  std::string domain;
+  std::vector<attribute_proto> attributes;
+  std::string doc_string;
+
+  /// The attribute `key`, or nullptr.
+  const attribute_proto* attribute(std::string_view key) const {
+    for (const auto& a : attributes)
+      if (a.name == key) return &a;
+    return nullptr;
+  }
+  /// The INT attribute `key`, or `fallback` when absent.
+  std::int64_t int_attribute(std::string_view key, std::int64_t fallback) const {
+    const auto* a = attribute(key);
+    return a && a->type == attribute_type::i ? a->i : fallback;
+  }
+};
+
+/// One extent of a value's shape: a number (`value` >= 0), a symbol (`param`, e.g. "batch"),
+/// or neither (unknown).
+struct dimension {
+  std::int64_t value = -1;
+  std::string param;
+};
+
+/// A ValueInfoProto of a tensor: name, element type and (when `has_shape`) its extents.
+struct value_info_proto {
+  std::string name;
+  data_type type = data_type::undefined;
+  bool has_shape = false;
+  std::vector<dimension> dims;
+};
+
+/// A GraphProto (sparse initializers and quantisation annotations are not read).
+struct graph_proto {
+  std::vector<node_proto> nodes;
+  std::string name;
+  std::vector<tensor_proto> initializers;
+  std::string doc_string;
+  std::vector<value_info_proto> inputs;
+  std::vector<value_info_proto> outputs;
+  std::vector<value_info_proto> value_infos;
+
+  /// The initializer named `key`, or nullptr.
+  const tensor_proto* initializer(std::string_view key) const {
+    for (const auto& t : initializers)
+      if (t.name == key) return &t;
+    return nullptr;
+  }
+};
+
+/// An OperatorSetIdProto: "" is the default domain (ai.onnx).
+struct opset_proto {
+  std::string domain;
+  std::int64_t version = 0;
+};
+
+struct model_proto;
+namespace detail {
+template <class W>
+void write_model(W& w, const model_proto& m);
+}  // namespace detail
+
+/// A ModelProto.
+struct model_proto {
+  std::int64_t ir_version = 0;
+  std::vector<opset_proto> opsets;
+  std::string producer_name;
+  std::string producer_version;
+  std::string domain;
+  std::int64_t model_version = 0;
+  std::string doc_string;
+  graph_proto graph;
+
+  /// The opset version imported for the default domain, or 0.
+  std::int64_t opset_version() const {
+    for (const auto& o : opsets)
+      if (o.domain.empty() || o.domain == "ai.onnx") return o.version;
+    return 0;
+  }
+  /// The binary protobuf (an `.onnx` file's bytes).
+  template <class W = proto::writer>
+  std::string serialize() const {
+    W w;
+    detail::write_model(w, *this);
+    return w.take();
+  }
+  /// Writes the `.onnx` file, whole or not at all (io/atomic_file.hpp).
+  template <class W = proto::writer>
+  void write(const std::filesystem::path& path, bool sync = true) const {
+    atomic_file f(path, sync);
+    f.append(serialize<W>());
+    f.commit();
+  }
+};
+
+// ============================================================================== writing
+
+namespace detail {
+
+template <class W>
+void write_tensor(W& w, const tensor_proto& t) {
+  for (const std::int64_t d : t.dims) w.int64(1, d);
+  if (t.type != data_type::undefined) w.int64(2, static_cast<std::int64_t>(t.type));
+  for (const auto& s : t.strings) w.bytes(6, s);
+  if (!t.name.empty()) w.bytes(8, t.name);
+  if (t.type != data_type::string && t.type != data_type::undefined)
+    w.bytes(9, t.raw);  // always: a scalar's or an empty tensor's too
+  if (!t.doc_string.empty()) w.bytes(12, t.doc_string);
+}
+
+template <class W>
+void write_attribute(W& w, const attribute_proto& a) {
+  w.bytes(1, a.name);
+  using k = attribute_type;
+  switch (a.type) {
+    case k::f: w.float32(2, a.f); break;
+    case k::i: w.int64(3, a.i); break;
+    case k::s: w.bytes(4, a.s); break;
+    case k::t:
+      if (!a.t.empty()) w.message(5, [&](auto& m) { write_tensor(m, a.t.front()); });
+      break;
+    case k::floats: for (const float v : a.floats) w.float32(7, v); break;
+    case k::ints: for (const std::int64_t v : a.ints) w.int64(8, v); break;
+    case k::strings: for (const auto& v : a.strings) w.bytes(9, v); break;
+    case k::tensors: for (const auto& v : a.t) w.message(10, [&](auto& m) { write_tensor(m, v); }); break;
+    default: break;
+  }
+  w.int64(20, static_cast<std::int64_t>(a.type));
+}
+
+template <class W>
+void write_node(W& w, const node_proto& n) {
+  for (const auto& s : n.inputs) w.bytes(1, s);
+  for (const auto& s : n.outputs) w.bytes(2, s);
+  if (!n.name.empty()) w.bytes(3, n.name);
+  w.bytes(4, n.op_type);
+  for (const auto& a : n.attributes) w.message(5, [&](auto& m) { write_attribute(m, a); });
+  if (!n.doc_string.empty()) w.bytes(6, n.doc_string);
+  if (!n.domain.empty()) w.bytes(7, n.domain);
+}
+
+template <class W>
+void write_value_info(W& w, const value_info_proto& v) {
+  w.bytes(1, v.name);
+  w.message(2, [&](auto& type) {
+    type.message(1, [&](auto& tensor) {
+      tensor.int64(1, static_cast<std::int64_t>(v.type));
+      if (v.has_shape)
+        tensor.message(2, [&](auto& shape) {
+          for (const auto& d : v.dims)
+            shape.message(1, [&](auto& dim) {
+              if (d.value >= 0) dim.int64(1, d.value);
+              else if (!d.param.empty()) dim.bytes(2, d.param);
+            });
+        });
+    });
+  });
+}
+
+template <class W>
+void write_graph(W& w, const graph_proto& g) {
+  for (const auto& n : g.nodes) w.message(1, [&](auto& m) { write_node(m, n); });
+  w.bytes(2, g.name);
+  for (const auto& t : g.initializers) w.message(5, [&](auto& m) { write_tensor(m, t); });
+  if (!g.doc_string.empty()) w.bytes(10, g.doc_string);
+  for (const auto& v : g.inputs) w.message(11, [&](auto& m) { write_value_info(m, v); });
+  for (const auto& v : g.outputs) w.message(12, [&](auto& m) { write_value_info(m, v); });
+  for (const auto& v : g.value_infos) w.message(13, [&](auto& m) { write_value_info(m, v); });
+}
+
+template <class W>
+void write_model(W& w, const model_proto& m) {
+  w.int64(1, m.ir_version);
+  if (!m.producer_name.empty()) w.bytes(2, m.producer_name);
+  if (!m.producer_version.empty()) w.bytes(3, m.producer_version);
+  if (!m.domain.empty()) w.bytes(4, m.domain);
+  if (m.model_version != 0) w.int64(5, m.model_version);
+  if (!m.doc_string.empty()) w.bytes(6, m.doc_string);
+  w.message(7, [&](auto& g) { write_graph(g, m.graph); });
+  for (const auto& o : m.opsets)
+    w.message(8, [&](auto& s) {
+      if (!o.domain.empty()) s.bytes(1, o.domain);
+      s.int64(2, o.version);
+    });
+}
+
+// ============================================================================== reading
+
+/// A string field's text (names, op types: any bytes are kept as they are).
+inline std::string text_of(const proto::reader& r, const proto::field& f) { return std::string(r.as_string(f)); }
+
+/// Calls `fn(value)` for a repeated varint field read one value at a time or packed.
+template <class F>
+void repeated_varints(const proto::reader& r, const proto::field& f, F&& fn) {
+  if (f.type == proto::wire_type::length_delimited) proto::for_each_packed_varint(r, f, fn);
+  else fn(r.as_uint64(f));
+}
+
+/// Appends the values of a repeated fixed-width field (4 or 8 bytes each), packed or not, to
+/// `out` as little-endian bytes. Bounded by the input: a packed payload is copied as it is.
+inline void repeated_fixed(const proto::reader& r, const proto::field& f, std::size_t width, std::string& out,
+                           std::size_t& count, const char* what) {
+  if (f.type == proto::wire_type::length_delimited) {
+    if (f.payload.size() % width != 0)
+      r.fail_at(f.offset, "packed ", what, " holds ", f.payload.size(), " bytes, not a multiple of ", width);
+    out.append(reinterpret_cast<const char*>(f.payload.data()), f.payload.size());
+    count += f.payload.size() / width;
+  } else {
+    r.expect(f, width == 4 ? proto::wire_type::fixed32 : proto::wire_type::fixed64);
+    for (std::size_t i = 0; i < width; ++i) out.push_back(static_cast<char>((f.value >> (8 * i)) & 0xFF));
+    ++count;
+  }
+}
+
+inline bool known_type(std::int64_t t) { return t >= 0 && t <= 16; }
+
+/// Reads one TensorProto and checks that its data holds the elements its extents say.
+inline tensor_proto read_tensor(proto::reader r, const char* role) {
+  tensor_proto t;
+  const std::size_t at = r.offset();
+  std::string floats, doubles, varint_bytes;  // collected by field; converted once the type is known
+  std::vector<std::uint64_t> int32s, int64s, uint64s;
+  std::size_t float_count = 0, double_count = 0;
+  bool has_raw = false;
+  std::int64_t type = 0;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1:
+        repeated_varints(r, f, [&](std::uint64_t v) {
+          const auto d = static_cast<std::int64_t>(v);
+          if (d < 0) r.fail_at(f.offset, role, " '", t.name, "': extent ", d, " is negative");
+          t.dims.push_back(d);
+        });
+        break;
+      case 2: type = r.as_int64(f); break;
+      case 3: r.fail_at(f.offset, role, " '", t.name, "' is stored in segments, which this reader does not support");
+      case 4: repeated_fixed(r, f, 4, floats, float_count, "float_data"); break;
+      case 5: repeated_varints(r, f, [&](std::uint64_t v) { int32s.push_back(v); }); break;
+      case 6: t.strings.push_back(text_of(r, f)); break;
+      case 7: repeated_varints(r, f, [&](std::uint64_t v) { int64s.push_back(v); }); break;
+      case 8: t.name = text_of(r, f); break;
+      case 9: t.raw.assign(r.as_string(f)), has_raw = true; break;
+      case 10: repeated_fixed(r, f, 8, doubles, double_count, "double_data"); break;
+      case 11: repeated_varints(r, f, [&](std::uint64_t v) { uint64s.push_back(v); }); break;
+      case 12: t.doc_string = text_of(r, f); break;
+      case 14:
+        if (r.as_int64(f) == 1)
+          staticflow::detail::fail<unimplemented>({r.context(), ": at byte ", f.offset, ": ", role, " '", t.name,
+                                                   "' keeps its data in an external file (data_location EXTERNAL), "
+                                                   "which this reader does not load"});
+        break;
+      default: break;  // external_data (13) without data_location says nothing by itself
+    }
+  }
+  if (!known_type(type)) r.fail_at(at, role, " '", t.name, "': unknown data_type ", type);
+  t.type = static_cast<data_type>(type);
+  // The element count, checked for overflow: no allocation is ever sized from it.
+  std::size_t count = 1;
+  for (const std::int64_t d : t.dims) {
+    const auto u = static_cast<std::uint64_t>(d);
+    if (u != 0 && count > (std::uint64_t{1} << 62) / u)
+      r.fail_at(at, role, " '", t.name, "': extents ", dims_string(t.dims), " hold more elements than any file can");
+    count *= static_cast<std::size_t>(u);
+  }
+  const std::size_t width = element_size(t.type);
+  const auto mismatch = [&](std::size_t have, const char* field) {
+    r.fail_at(at, role, " '", t.name, "': ", field, " holds ", have, " values but extents ", dims_string(t.dims),
+              " of ", to_string(t.type), " need ", count);
+  };
+  if (t.type == data_type::string) {
+    if (t.strings.size() != count) mismatch(t.strings.size(), "string_data");
+    return t;
+  }
+  if (t.type == data_type::undefined) {
+    if (count != 0 || has_raw) r.fail_at(at, role, " '", t.name, "' has no data_type");
+    return t;
+  }
+  if (has_raw) {
+    if (t.raw.size() / width != count || t.raw.size() % width != 0)
+      r.fail_at(at, role, " '", t.name, "': raw_data holds ", t.raw.size(), " bytes but extents ", dims_string(t.dims),
+                " of ", to_string(t.type), " need ", count * width);
+    return t;
+  }
+  const std::size_t parts = t.type == data_type::complex64 || t.type == data_type::complex128 ? 2 : 1;
+  switch (t.type) {
+    case data_type::float32:
+    case data_type::complex64:
+      if (float_count != count * parts) mismatch(float_count / parts, "float_data");
+      t.raw = std::move(floats);
+      break;
+    case data_type::float64:
+    case data_type::complex128:
+      if (double_count != count * parts) mismatch(double_count / parts, "double_data");
+      t.raw = std::move(doubles);
+      break;
+    case data_type::int64:
+      if (int64s.size() != count) mismatch(int64s.size(), "int64_data");
+      for (const std::uint64_t v : int64s) for (std::size_t i = 0; i < 8; ++i) t.raw.push_back(static_cast<char>(v >> (8 * i)));
+      break;
+    case data_type::uint32:
+    case data_type::uint64:
+      if (uint64s.size() != count) mismatch(uint64s.size(), "uint64_data");
+      for (const std::uint64_t v : uint64s) for (std::size_t i = 0; i < width; ++i) t.raw.push_back(static_cast<char>(v >> (8 * i)));
+      break;
+    default:  // int32, int16, int8, uint16, uint8, bool, float16, bfloat16: int32_data
+      if (int32s.size() != count) mismatch(int32s.size(), "int32_data");
+      for (const std::uint64_t v : int32s) for (std::size_t i = 0; i < width; ++i) t.raw.push_back(static_cast<char>(v >> (8 * i)));
+      break;
+  }
+  return t;
+}
+
+inline attribute_proto read_attribute(proto::reader r) {
+  attribute_proto a;
+  const std::size_t at = r.offset();
+  std::int64_t type = -1;
+  attribute_type seen = attribute_type::undefined;  // from the value fields, for files without `type`
+  std::size_t float_count = 0;
+  std::string float_bytes;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: a.name = text_of(r, f); break;
+      case 2: a.f = r.as_float(f), seen = attribute_type::f; break;
+      case 3: a.i = r.as_int64(f), seen = attribute_type::i; break;
+      case 4: a.s = text_of(r, f), seen = attribute_type::s; break;
+      case 5: a.t.push_back(read_tensor(r.message(f), "attribute tensor")), seen = attribute_type::t; break;
+      case 6: r.expect(f, proto::wire_type::length_delimited), seen = attribute_type::g; break;
+      case 7: repeated_fixed(r, f, 4, float_bytes, float_count, "floats"), seen = attribute_type::floats; break;
+      case 8: repeated_varints(r, f, [&](std::uint64_t v) { a.ints.push_back(static_cast<std::int64_t>(v)); }), seen = attribute_type::ints; break;
+      case 9: a.strings.push_back(text_of(r, f)), seen = attribute_type::strings; break;
+      case 10: a.t.push_back(read_tensor(r.message(f), "attribute tensor")), seen = attribute_type::tensors; break;
+      case 11: r.expect(f, proto::wire_type::length_delimited), seen = attribute_type::graphs; break;
+      case 20: type = r.as_int64(f); break;
+      default: break;
+    }
+  }
+  a.floats.resize(float_count);
+  if (float_count) std::memcpy(a.floats.data(), float_bytes.data(), float_count * sizeof(float));
+  if (type < -1 || type > 14) r.fail_at(at, "attribute '", a.name, "': unknown type ", type);
+  a.type = type == -1 ? seen : static_cast<attribute_type>(type);
+  if (a.type == attribute_type::t && a.t.size() != 1)
+    r.fail_at(at, "attribute '", a.name, "' of type TENSOR holds ", a.t.size(), " tensors");
+  return a;
+}
+
+inline node_proto read_node(proto::reader r) {
+  node_proto n;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: n.inputs.push_back(text_of(r, f)); break;
+      case 2: n.outputs.push_back(text_of(r, f)); break;
+      case 3: n.name = text_of(r, f); break;
+      case 4: n.op_type = text_of(r, f); break;
+      case 5: n.attributes.push_back(read_attribute(r.message(f))); break;
+      case 6: n.doc_string = text_of(r, f); break;
+      case 7: n.domain = text_of(r, f); break;
+      default: break;
+    }
+  }
+  return n;
+}
+
+inline value_info_proto read_value_info(proto::reader r) {
+  value_info_proto v;
+  for (proto::field f; r.next(f);) {
+    if (f.number == 1) {
+      v.name = text_of(r, f);
+    } else if (f.number == 2) {
+      proto::reader type = r.message(f);
+      for (proto::field tf; type.next(tf);) {
+        if (tf.number != 1) continue;  // sequence, map, optional, sparse types: not tensors
+        proto::reader tensor = type.message(tf);
+        for (proto::field ef; tensor.next(ef);) {
+          if (ef.number == 1) {
+            const std::int64_t t = tensor.as_int64(ef);
+            if (!known_type(t)) tensor.fail_at(ef.offset, "value '", v.name, "': unknown elem_type ", t);
+            v.type = static_cast<data_type>(t);
+          } else if (ef.number == 2) {
+            v.has_shape = true;
+            proto::reader shape = tensor.message(ef);
+            for (proto::field sf; shape.next(sf);) {
+              if (sf.number != 1) continue;
+              dimension d;
+              proto::reader dim = shape.message(sf);
+              for (proto::field df; dim.next(df);) {
+                if (df.number == 1) d.value = dim.as_int64(df);
+                else if (df.number == 2) d.param = text_of(dim, df);
+              }
+              v.dims.push_back(std::move(d));
+            }
+          }
+        }
+      }
+    }
+  }
+  return v;
+}
+
+inline graph_proto read_graph(proto::reader r) {
+  graph_proto g;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: g.nodes.push_back(read_node(r.message(f))); break;
+      case 2: g.name = text_of(r, f); break;
+      case 5: g.initializers.push_back(read_tensor(r.message(f), "initializer")); break;
+      case 10: g.doc_string = text_of(r, f); break;
+      case 11: g.inputs.push_back(read_value_info(r.message(f))); break;
+      case 12: g.outputs.push_back(read_value_info(r.message(f))); break;
+      case 13: g.value_infos.push_back(read_value_info(r.message(f))); break;
+      default: break;
+    }
+  }
+  return g;
+}
+
+}  // namespace detail
+
+/// Parses an `.onnx` file's bytes. `context` (e.g. the path) starts every error message.
+/// **Errors:** see the file comment; data_loss as well for a model without a graph.
+inline model_proto parse(std::span<const std::byte> bytes, std::string_view context = "ONNX model") {
+  const std::string what = std::string(context);  // the reader keeps a view: this outlives it
+  proto::reader r(bytes, what);
+  model_proto m;
+  bool has_graph = false;
+  for (proto::field f; r.next(f);) {
+    switch (f.number) {
+      case 1: m.ir_version = r.as_int64(f); break;
+      case 2: m.producer_name = detail::text_of(r, f); break;
+      case 3: m.producer_version = detail::text_of(r, f); break;
+      case 4: m.domain = detail::text_of(r, f); break;
+      case 5: m.model_version = r.as_int64(f); break;
+      case 6: m.doc_string = detail::text_of(r, f); break;
+      case 7: m.graph = detail::read_graph(r.message(f)), has_graph = true; break;
+      case 8: {
+        opset_proto o;
+        proto::reader s = r.message(f);
+        for (proto::field sf; s.next(sf);) {
+          if (sf.number == 1) o.domain = detail::text_of(s, sf);
+          else if (sf.number == 2) o.version = s.as_int64(sf);
+        }
+        m.opsets.push_back(std::move(o));
+        break;
+      }
+      default: break;
+    }
+  }
+  if (!has_graph) r.fail_at(bytes.size(), "the model has no graph (ModelProto field 7): not an ONNX model");
+  return m;
+}
+inline model_proto parse(std::string_view bytes, std::string_view context = "ONNX model") {
+  return parse(std::as_bytes(std::span(bytes.data(), bytes.size())), context);
+}
+
+/// Reads and parses the `.onnx` file at `path` (errors name the path).
+inline model_proto read(const std::filesystem::path& path) {
+  const read_file f(path.string(), "sf::io::onnx::read");
+  const std::string bytes = f.read_all("sf::io::onnx::read");
+  return parse(bytes, "ONNX model '" + path.string() + "'");
+}
+
+}  // namespace staticflow::io::onnx
+#endif  // STATICFLOW_IO_ONNX_HPP
+// ---- end staticflow/io/onnx.hpp ----
+
+namespace staticflow::onnx {
+
+namespace ox = io::onnx;
+
+/// The ONNX opset and IR version the export writes (opset 13 is ONNX 1.8's, IR version 7).
+inline constexpr std::int64_t opset_version = 13;
+inline constexpr std::int64_t ir_version = 7;
+
+/// An output with the name the ONNX graph gives it: `sf::onnx::named(probabilities, "probs")`.
+template <class E>
+struct named_output {
+  E expr;
+  std::string name;
+};
+template <operand E>
+named_output<E> named(const E& e, std::string name) {
+  return {e, std::move(name)};
+}
+
+namespace detail {
+
+template <class O>
+inline constexpr bool is_named_v = false;
+template <class E>
+inline constexpr bool is_named_v<named_output<E>> = true;
+
+template <class O>
+const auto& expr_of(const O& o) {
+  if constexpr (is_named_v<O>) return o.expr;
+  else return o;
+}
+
+/// What the graph's output says: which GraphDef node computes it, its name, type and extents.
+struct output_spec {
+  std::string name;  ///< "" keeps the GraphDef's node name
+  ox::data_type type;
+  std::vector<std::int64_t> dims;  ///< -1 for dyn
+};
+
+template <class O>
+output_spec spec_of(const O& o) {
+  using E = std::remove_cvref_t<decltype(expr_of(o))>;
+  using S = shape_of_t<E>;
+  output_spec s{"", ox::data_type_of<value_t<E>>(), {}};
+  if constexpr (is_named_v<O>) s.name = o.name;
+  for (std::size_t i = 0; i < S::rank; ++i) s.dims.push_back(S::extents[i] == dyn ? -1 : static_cast<std::int64_t>(S::extents[i]));
+  return s;
+}
+
+/// A network instance (nn::model<Net, T>): its layer list and input shape, applied by `net(x)`.
+template <class M>
+concept network_model = requires(const M& m) {
+  typename M::network::input_shape;
+  typename M::value_type;
+  m.variables();
+};
+
+inline ox::data_type from_tf(io::graphdef::tf_dtype t) {
+  using tf = io::graphdef::tf_dtype;
+  switch (t) {
+    case tf::float32: return ox::data_type::float32;
+    case tf::float64: return ox::data_type::float64;
+    case tf::int32: return ox::data_type::int32;
+    case tf::uint8: return ox::data_type::uint8;
+    case tf::int16: return ox::data_type::int16;
+    case tf::int8: return ox::data_type::int8;
+    case tf::string: return ox::data_type::string;
+    case tf::int64: return ox::data_type::int64;
+    case tf::boolean: return ox::data_type::boolean;
+    case tf::bfloat16: return ox::data_type::bfloat16;
+    case tf::uint16: return ox::data_type::uint16;
+    case tf::float16: return ox::data_type::float16;
+    case tf::uint32: return ox::data_type::uint32;
+    case tf::uint64: return ox::data_type::uint64;
+    case tf::invalid: break;
+  }
+  return ox::data_type::undefined;
+}
+
+/// The TF ops `translator::translate` knows, for the error message.
+inline constexpr const char* translated_tf_ops =
+    "Placeholder, Const, Identity, StopGradient, Add, AddV2, BiasAdd, Sub, Mul, RealDiv, Pow, Minimum, Maximum, "
+    "Neg, Abs, Exp, Log, Sqrt, Square, Relu, Relu6, Elu, Sigmoid, Tanh, Softplus, Softsign, LeakyRelu, Greater, "
+    "GreaterEqual, Less, LessEqual, Equal, NotEqual, LogicalAnd, LogicalOr, LogicalNot, Cast, SelectV2, MatMul, "
+    "Conv2D, MaxPool, AvgPool, Reshape, Transpose, Sum, Max, Min, Mean, ArgMax, ArgMin";
+
+/// Translates a frozen GraphDef into ONNX nodes, on demand from the outputs back (so nodes the
+/// outputs do not need, such as the parts of a recognised softmax, are left out), each TF node
+/// once; ONNX values are named as the GraphDef's nodes, helper values "<node>/<role>".
+class translator {
+ public:
+  using node_def = io::graphdef::node_def;
+
+  translator(const exported_graph& g, std::set<std::string> variables) : g_(g), variables_(std::move(variables)) {
+    for (const auto& n : g_.nodes) {
+      by_name_.emplace(n.name, &n);
+      used_.insert(n.name);
+      for (std::size_t i = 0; i < n.inputs.size(); ++i) consumers_[strip(n.inputs[i])].emplace_back(&n, i);
+    }
+  }
+
+  ox::model_proto run(const std::vector<output_spec>& outputs, const std::vector<std::string>& nodes) {
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      std::string v = value(nodes[i]);
+      const std::string name = outputs[i].name.empty() ? v : outputs[i].name;
+      if (name != v) {
+        if (used_.count(name))
+          staticflow::detail::fail<invalid_argument>(
+              {"sf::onnx::to_model: the output name '", name, "' is taken by another value of the graph"});
+        used_.insert(name);
+        if (renamable(v)) rename(v, name), v = name;
+        else v = emit("Identity", {v}, name);
+      }
+      ox::value_info_proto info{name, outputs[i].type, true, {}};
+      for (std::size_t d = 0; d < outputs[i].dims.size(); ++d) info.dims.push_back(dim_of(outputs[i].dims[d], d));
+      model_.graph.outputs.push_back(std::move(info));
+    }
+    cancel_transposes();
+    model_.ir_version = ir_version;
+    model_.opsets = {{"", opset_version}};
+    model_.producer_name = "staticflow";
+    model_.producer_version = std::to_string(SF_VERSION_MAJOR) + "." + std::to_string(SF_VERSION_MINOR) + "." +
+                              std::to_string(SF_VERSION_PATCH);
+    model_.graph.name = "staticflow";
+    return std::move(model_);
+  }
+
+ private:
+  /// Removes each Transpose that undoes the one before it (a pooling's way back to NHWC right
+  /// before the next convolution's way to NCHW): its readers read the first one's input instead,
+  /// and the first goes too when nothing else reads it.
+  void cancel_transposes() {
+    auto& nodes = model_.graph.nodes;
+    const auto perm_of = [](const ox::node_proto& n) {
+      const auto* a = n.attribute("perm");
+      return a ? a->ints : std::vector<std::int64_t>{};
+    };
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::map<std::string, std::size_t> producer, uses;
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        producer[nodes[i].outputs.at(0)] = i;
+        for (const auto& in : nodes[i].inputs) ++uses[in];
+      }
+      for (const auto& o : model_.graph.outputs) ++uses[o.name];
+      for (std::size_t i = 0; i < nodes.size() && !changed; ++i) {
+        const ox::node_proto& second = nodes[i];
+        if (second.op_type != "Transpose" || uses.count(second.outputs[0]) == 0) continue;
+        bool is_output = false;
+        for (const auto& o : model_.graph.outputs) is_output |= o.name == second.outputs[0];
+        const auto p = producer.find(second.inputs.at(0));
+        if (is_output || p == producer.end() || nodes[p->second].op_type != "Transpose") continue;
+        const auto p1 = perm_of(nodes[p->second]), p2 = perm_of(second);
+        bool identity = !p1.empty() && p1.size() == p2.size();
+        for (std::size_t j = 0; identity && j < p2.size(); ++j)
+          identity = p2[j] >= 0 && static_cast<std::size_t>(p2[j]) < p1.size() && p1[static_cast<std::size_t>(p2[j])] == static_cast<std::int64_t>(j);
+        if (!identity) continue;
+        const std::string from = second.outputs[0], to = nodes[p->second].inputs.at(0);
+        const std::size_t first = p->second;
+        const bool drop_first = uses[second.inputs[0]] == 1;
+        for (auto& n : nodes)
+          for (auto& in : n.inputs) in = in == from ? to : in;
+        for (auto& [tf, v] : values_) v = v == from ? to : v;
+        nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(i));
+        if (drop_first) nodes.erase(nodes.begin() + static_cast<std::ptrdiff_t>(first));
+        changed = true;
+      }
+    }
+  }
+
+  /// Whether a node computes `v` and no output is named `v` yet (then `v` can take the output's name).
+  bool renamable(const std::string& v) const {
+    for (const auto& o : model_.graph.outputs)
+      if (o.name == v) return false;
+    for (const auto& n : model_.graph.nodes)
+      for (const auto& out : n.outputs)
+        if (out == v) return true;
+    return false;
+  }
+  void rename(const std::string& from, const std::string& to) {
+    for (auto& n : model_.graph.nodes) {
+      for (auto& s : n.inputs) s = s == from ? to : s;
+      for (auto& s : n.outputs) s = s == from ? to : s;
+      if (n.name == from) n.name = to;
+    }
+    for (auto& [tf, v] : values_) v = v == from ? to : v;
+  }
+
+  static std::string strip(const std::string& input) {
+    const auto colon = input.rfind(':');
+    return colon == std::string::npos ? input : input.substr(0, colon);
+  }
+  static ox::dimension dim_of(std::int64_t d, std::size_t axis) {
+    if (d >= 0) return {d, ""};
+    return {-1, axis == 0 ? "batch" : ""};
+  }
+
+  const node_def& node(const std::string& input) const {
+    const auto it = by_name_.find(strip(input));
+    if (it == by_name_.end()) staticflow::detail::fail<invalid_argument>({"sf::onnx::to_model: the GraphDef has no node '", input, "'"});
+    return *it->second;
+  }
+  const node_def* producer(const std::string& input, std::string_view op) const {
+    const node_def& n = node(input);
+    return n.op == op ? &n : nullptr;
+  }
+
+  /// A fresh value name: "<base>/<role>", made unique.
+  std::string fresh(const std::string& base, std::string_view role) {
+    std::string name = base + "/" + std::string(role);
+    for (int k = 1; used_.count(name); ++k) name = base + "/" + std::string(role) + "_" + std::to_string(k);
+    used_.insert(name);
+    return name;
+  }
+
+  std::string emit(std::string op, std::vector<std::string> inputs, std::string output,
+                   std::vector<ox::attribute_proto> attrs = {}) {
+    ox::node_proto n;
+    n.inputs = std::move(inputs);
+    n.outputs = {output};
+    n.name = output;
+    n.op_type = std::move(op);
+    n.attributes = std::move(attrs);
+    model_.graph.nodes.push_back(std::move(n));
+    return output;
+  }
+
+  /// The ONNX value of a TF node's output, translating the node (and what it reads) first.
+  std::string value(const std::string& input) {
+    const std::string name = strip(input);
+    if (const auto it = values_.find(name); it != values_.end()) return it->second;
+    const node_def& n = node(name);
+    std::string v = translate(n);
+    values_[name] = v;
+    return v;
+  }
+
+  // ---- constants
+
+  const io::graphdef::tensor_proto* const_tensor(const std::string& input) const {
+    const node_def& n = node(input);
+    return n.op == "Const" ? n.attr<io::graphdef::tensor_proto>("value") : nullptr;
+  }
+  bool is_variable(const std::string& input) const {
+    return variables_.count(strip(input)) && node(input).op == "Const";
+  }
+  /// The integers of a constant int32/int64 input (axes, shapes, permutations).
+  std::vector<std::int64_t> ints_of(const node_def& n, std::size_t input) const {
+    const auto* t = input < n.inputs.size() ? const_tensor(n.inputs[input]) : nullptr;
+    if (!t) unsupported(n, "its input " + std::to_string(input) + " is not a constant");
+    std::vector<std::int64_t> out;
+    if (t->dtype == io::graphdef::tf_dtype::int32) {
+      for (std::size_t i = 0; i + 4 <= t->content.size(); i += 4) {
+        std::int32_t v;
+        std::memcpy(&v, t->content.data() + i, 4);
+        out.push_back(v);
+      }
+    } else if (t->dtype == io::graphdef::tf_dtype::int64) {
+      for (std::size_t i = 0; i + 8 <= t->content.size(); i += 8) {
+        std::int64_t v;
+        std::memcpy(&v, t->content.data() + i, 8);
+        out.push_back(v);
+      }
+    } else {
+      unsupported(n, "its input " + std::to_string(input) + " is a constant of neither int32 nor int64");
+    }
+    return out;
+  }
+  static ox::tensor_proto onnx_tensor(const io::graphdef::tensor_proto& t, std::string name) {
+    ox::tensor_proto o;
+    o.name = std::move(name);
+    o.type = from_tf(t.dtype);
+    o.dims = t.dims;
+    o.raw = t.content;
+    o.strings = t.strings;
+    return o;
+  }
+  std::string int64_constant(const std::string& base, std::string_view role, const std::vector<std::int64_t>& v) {
+    const std::string name = fresh(base, role);
+    return emit("Constant", {}, name,
+                {ox::attribute_proto::tensor("value", ox::tensor_proto::of<std::int64_t>("", {static_cast<std::int64_t>(v.size())}, v))});
+  }
+  /// A scalar Constant of the TF dtype `type` holding `v` (Relu6's bounds).
+  std::string scalar_constant(const std::string& base, std::string_view role, io::graphdef::tf_dtype type, double v) {
+    ox::tensor_proto t;
+    t.type = from_tf(type);
+    if (t.type == ox::data_type::float32) {
+      const float f = static_cast<float>(v);
+      t.raw.assign(reinterpret_cast<const char*>(&f), sizeof f);
+    } else if (t.type == ox::data_type::float64) {
+      t.raw.assign(reinterpret_cast<const char*>(&v), sizeof v);
+    } else {
+      staticflow::detail::fail<unimplemented>({"sf::onnx::to_model: a bound of ", ox::to_string(t.type), " for '", base, "'"});
+    }
+    return emit("Constant", {}, fresh(base, role), {ox::attribute_proto::tensor("value", std::move(t))});
+  }
+
+  /// Whether every reader of `input` reads it as a Conv2D filter (then it is stored OIHW).
+  bool only_conv_filter(const std::string& input) const {
+    const auto it = consumers_.find(strip(input));
+    if (it == consumers_.end()) return false;
+    for (const auto& [n, i] : it->second)
+      if (n->op != "Conv2D" || i != 1) return false;
+    return true;
+  }
+  /// A Conv2D filter as ONNX wants it: the variable's initializer stored OIHW, or a Transpose.
+  std::string filter_oihw(const std::string& input) {
+    const std::string name = strip(input);
+    if (is_variable(name) && only_conv_filter(name)) {
+      if (const auto it = values_.find(name); it != values_.end()) return it->second;
+      const auto& t = *const_tensor(name);
+      if (t.dims.size() != 4) unsupported(node(name), "a convolution filter that is not 4-D");
+      ox::tensor_proto o = onnx_tensor(t, name);
+      const auto h = static_cast<std::size_t>(t.dims[0]), w = static_cast<std::size_t>(t.dims[1]),
+                 ci = static_cast<std::size_t>(t.dims[2]), co = static_cast<std::size_t>(t.dims[3]);
+      const std::size_t width = ox::element_size(o.type);
+      o.dims = {t.dims[3], t.dims[2], t.dims[0], t.dims[1]};
+      // out[o][i][y][x] = in[y][x][i][o]
+      for (std::size_t a = 0; a < co; ++a)
+        for (std::size_t b = 0; b < ci; ++b)
+          for (std::size_t y = 0; y < h; ++y)
+            for (std::size_t x = 0; x < w; ++x)
+              std::memcpy(o.raw.data() + (((a * ci + b) * h + y) * w + x) * width,
+                          t.content.data() + (((y * w + x) * ci + b) * co + a) * width, width);
+      model_.graph.initializers.push_back(std::move(o));
+      values_[name] = name;
+      return name;
+    }
+    return emit("Transpose", {value(input)}, fresh(name, "oihw"), {ox::attribute_proto::integers("perm", {3, 2, 0, 1})});
+  }
+
+  [[noreturn]] static void unsupported(const node_def& n, const std::string& why) {
+    staticflow::detail::fail<unimplemented>({"sf::onnx::to_model: node '", n.name, "' (TensorFlow op ", n.op, "): ", why});
+  }
+
+  // ---- the table
+
+  /// Emits the ONNX nodes computing `n` and returns the value holding its result.
+  std::string translate(const node_def& n) {
+    const std::string& op = n.op;
+    const auto in = [&](std::size_t i) { return value(n.inputs.at(i)); };
+    const auto same = [&](const char* onnx_op) {
+      std::vector<std::string> inputs;
+      for (const auto& i : n.inputs) inputs.push_back(value(i));
+      return emit(onnx_op, std::move(inputs), n.name);
+    };
+
+    if (op == "Placeholder") {
+      const auto* type = n.attr<io::graphdef::tf_dtype>("dtype");
+      const auto* shape = n.attr<io::graphdef::shape_proto>("shape");
+      ox::value_info_proto info{n.name, type ? from_tf(*type) : ox::data_type::undefined, shape != nullptr, {}};
+      if (shape)
+        for (std::size_t d = 0; d < shape->dims.size(); ++d) info.dims.push_back(dim_of(shape->dims[d], d));
+      model_.graph.inputs.push_back(std::move(info));
+      return n.name;
+    }
+    if (op == "Const") {
+      const auto* t = n.attr<io::graphdef::tensor_proto>("value");
+      if (!t) unsupported(n, "a Const without a value");
+      if (variables_.count(n.name)) {
+        model_.graph.initializers.push_back(onnx_tensor(*t, n.name));
+        return n.name;
+      }
+      return emit("Constant", {}, n.name, {ox::attribute_proto::tensor("value", onnx_tensor(*t, ""))});
+    }
+    if (op == "Identity" || op == "StopGradient") return same("Identity");
+    if (op == "Add" || op == "AddV2") return same("Add");
+    if (op == "BiasAdd") {
+      const auto* format = n.attr<std::string>("data_format");
+      if (format && *format != "NHWC") unsupported(n, "data_format " + *format);
+      return emit("Add", {in(0), in(1)}, n.name);
+    }
+    if (op == "Sub") {
+      if (auto s = log_softmax(n)) return *s;
+      return same("Sub");
+    }
+    if (op == "Mul") return same("Mul");
+    if (op == "RealDiv") {
+      if (auto s = softmax(n)) return *s;
+      return same("Div");
+    }
+    if (op == "Pow") return same("Pow");
+    if (op == "Minimum") return same("Min");
+    if (op == "Maximum") return same("Max");
+    if (op == "Neg" || op == "Abs" || op == "Exp" || op == "Log" || op == "Sqrt" || op == "Relu" || op == "Sigmoid" ||
+        op == "Tanh" || op == "Softplus" || op == "Softsign")
+      return same(op.c_str());
+    if (op == "Square") {
+      const std::string x = in(0);
+      return emit("Mul", {x, x}, n.name);
+    }
+    if (op == "Relu6") {
+      const auto* type = n.attr<io::graphdef::tf_dtype>("T");
+      const std::string x = in(0);
+      const auto t = type ? *type : io::graphdef::tf_dtype::float32;
+      return emit("Clip", {x, scalar_constant(n.name, "min", t, 0.0), scalar_constant(n.name, "max", t, 6.0)}, n.name);
+    }
+    if (op == "Elu") return emit("Elu", {in(0)}, n.name, {ox::attribute_proto::real("alpha", 1.0f)});
+    if (op == "LeakyRelu") {
+      const auto* alpha = n.attr<float>("alpha");
+      return emit("LeakyRelu", {in(0)}, n.name, {ox::attribute_proto::real("alpha", alpha ? *alpha : 0.2f)});
+    }
+    if (op == "Greater" || op == "Less" || op == "Equal") return same(op.c_str());
+    if (op == "GreaterEqual") return same("GreaterOrEqual");
+    if (op == "LessEqual") return same("LessOrEqual");
+    if (op == "NotEqual") {
+      const std::string a = in(0), b = in(1);
+      return emit("Not", {emit("Equal", {a, b}, fresh(n.name, "equal"))}, n.name);
+    }
+    if (op == "LogicalAnd") return same("And");
+    if (op == "LogicalOr") return same("Or");
+    if (op == "LogicalNot") return same("Not");
+    if (op == "Cast") {
+      const auto* to = n.attr<io::graphdef::tf_dtype>("DstT");
+      if (!to) unsupported(n, "a Cast without DstT");
+      return emit("Cast", {in(0)}, n.name, {ox::attribute_proto::integer("to", static_cast<std::int64_t>(from_tf(*to)))});
+    }
+    if (op == "SelectV2" || op == "Select") return same("Where");
+    if (op == "MatMul") {
+      const auto* ta = n.attr<bool>("transpose_a");
+      const auto* tb = n.attr<bool>("transpose_b");
+      const bool a = ta && *ta, b = tb && *tb;
+      if (!a && !b) return emit("MatMul", {in(0), in(1)}, n.name);
+      const std::string x = in(0), y = in(1);
+      return emit("Gemm", {x, y}, n.name,
+                  {ox::attribute_proto::integer("transA", a), ox::attribute_proto::integer("transB", b)});
+    }
+    if (op == "Conv2D" || op == "MaxPool" || op == "AvgPool") return windowed(n);
+    if (op == "Reshape") {
+      const std::string x = in(0);
+      return emit("Reshape", {x, int64_constant(n.name, "shape", ints_of(n, 1))}, n.name);
+    }
+    if (op == "Transpose") {
+      const std::string x = in(0);
+      return emit("Transpose", {x}, n.name, {ox::attribute_proto::integers("perm", ints_of(n, 1))});
+    }
+    if (op == "Sum" || op == "Max" || op == "Min" || op == "Mean") {
+      const std::vector<std::int64_t> axes = ints_of(n, 1);
+      const auto* keep = n.attr<bool>("keep_dims");
+      const std::int64_t keepdims = keep && *keep;
+      const std::string x = in(0);
+      if (axes.empty()) return emit("Identity", {x}, n.name);  // TF reduces over no axis: the input
+      if (op == "Sum")
+        return emit("ReduceSum", {x, int64_constant(n.name, "axes", axes)}, n.name,
+                    {ox::attribute_proto::integer("keepdims", keepdims)});
+      const char* onnx_op = op == "Max" ? "ReduceMax" : op == "Min" ? "ReduceMin" : "ReduceMean";
+      return emit(onnx_op, {x}, n.name,
+                  {ox::attribute_proto::integers("axes", axes), ox::attribute_proto::integer("keepdims", keepdims)});
+    }
+    if (op == "ArgMax" || op == "ArgMin") {
+      const std::vector<std::int64_t> axis = ints_of(n, 1);
+      if (axis.size() != 1) unsupported(n, "an axis that is not one number");
+      if (const auto* out = n.attr<io::graphdef::tf_dtype>("output_type"); out && *out != io::graphdef::tf_dtype::int64)
+        unsupported(n, "an output type other than int64 (ONNX's ArgMax gives int64)");
+      return emit(op, {in(0)}, n.name,
+                  {ox::attribute_proto::integer("axis", axis[0]), ox::attribute_proto::integer("keepdims", 0)});
+    }
+    staticflow::detail::fail<unimplemented>({"sf::onnx::to_model: node '", n.name, "' computes TensorFlow's ", op,
+                         ", which has no ONNX translation here (translated: ", translated_tf_ops, ")"});
+  }
+
+  /// Conv2D, MaxPool, AvgPool (NHWC): Transpose to NCHW, the ONNX op, Transpose back.
+  std::string windowed(const node_def& n) {
+    const auto* format = n.attr<std::string>("data_format");
+    if (format && *format != "NHWC") unsupported(n, "data_format " + *format);
+    const auto* padding = n.attr<std::string>("padding");
+    const auto* strides = n.attr<io::graphdef::int_list>("strides");
+    if (!padding || (*padding != "SAME" && *padding != "VALID")) unsupported(n, "padding other than SAME or VALID");
+    if (!strides || strides->values.size() != 4) unsupported(n, "strides that are not [1, h, w, 1]");
+    std::vector<ox::attribute_proto> attrs{
+        ox::attribute_proto::string("auto_pad", *padding == "SAME" ? "SAME_UPPER" : "VALID"),
+        ox::attribute_proto::integers("strides", {strides->values[1], strides->values[2]})};
+    const std::string x = value(n.inputs.at(0));
+    const std::string nchw = emit("Transpose", {x}, fresh(n.name, "nchw"), {ox::attribute_proto::integers("perm", {0, 3, 1, 2})});
+    std::string out;
+    if (n.op == "Conv2D") {
+      if (const auto* d = n.attr<io::graphdef::int_list>("dilations"); d && d->values.size() == 4)
+        attrs.push_back(ox::attribute_proto::integers("dilations", {d->values[1], d->values[2]}));
+      out = emit("Conv", {nchw, filter_oihw(n.inputs.at(1))}, fresh(n.name, "conv"), std::move(attrs));
+    } else {
+      const auto* ksize = n.attr<io::graphdef::int_list>("ksize");
+      if (!ksize || ksize->values.size() != 4) unsupported(n, "ksize that is not [1, h, w, 1]");
+      attrs.push_back(ox::attribute_proto::integers("kernel_shape", {ksize->values[1], ksize->values[2]}));
+      out = emit(n.op == "MaxPool" ? "MaxPool" : "AveragePool", {nchw}, fresh(n.name, "pool"), std::move(attrs));
+    }
+    return emit("Transpose", {out}, n.name, {ox::attribute_proto::integers("perm", {0, 2, 3, 1})});
+  }
+
+  // ---- recognised compositions
+
+  /// A reduction `op` of `input` over one axis with keep_dims: that axis.
+  std::optional<std::int64_t> single_axis_kept(const node_def& r, std::string_view op) const {
+    if (r.op != op || r.inputs.size() != 2) return std::nullopt;
+    const auto* keep = r.attr<bool>("keep_dims");
+    if (!keep || !*keep || !const_tensor(r.inputs[1])) return std::nullopt;
+    const auto axes = ints_of(r, 1);
+    if (axes.size() != 1) return std::nullopt;
+    return axes[0];
+  }
+  /// The logits x of `x - max(x, axis d, keep)` (the max under a StopGradient or not), and d.
+  std::optional<std::pair<std::string, std::int64_t>> shifted(const std::string& input) const {
+    const node_def* sub = producer(input, "Sub");
+    if (!sub || sub->inputs.size() != 2) return std::nullopt;
+    const node_def* m = &node(sub->inputs[1]);
+    if (m->op == "StopGradient" && m->inputs.size() == 1) m = &node(m->inputs[0]);
+    const auto axis = single_axis_kept(*m, "Max");
+    if (!axis || strip(m->inputs[0]) != strip(sub->inputs[0])) return std::nullopt;
+    return std::pair{strip(sub->inputs[0]), *axis};
+  }
+  /// softmax: exp(x - max(x)) / sum(exp(x - max(x))) over one axis.
+  std::optional<std::string> softmax(const node_def& div) {
+    if (div.inputs.size() != 2) return std::nullopt;
+    const node_def* e = producer(div.inputs[0], "Exp");
+    const node_def& sum = node(div.inputs[1]);
+    const auto axis = single_axis_kept(sum, "Sum");
+    if (!e || !axis || strip(sum.inputs[0]) != e->name) return std::nullopt;
+    const auto s = shifted(e->inputs.at(0));
+    if (!s || s->second != *axis) return std::nullopt;
+    return emit("Softmax", {value(s->first)}, div.name, {ox::attribute_proto::integer("axis", *axis)});
+  }
+  /// log_softmax: z - log(sum(exp(z))) with z = x - max(x), over one axis.
+  std::optional<std::string> log_softmax(const node_def& sub) {
+    if (sub.inputs.size() != 2) return std::nullopt;
+    const node_def* log = producer(sub.inputs[1], "Log");
+    if (!log) return std::nullopt;
+    const node_def& sum = node(log->inputs.at(0));
+    const auto axis = single_axis_kept(sum, "Sum");
+    if (!axis) return std::nullopt;
+    const node_def* e = producer(sum.inputs[0], "Exp");
+    if (!e || strip(e->inputs.at(0)) != strip(sub.inputs[0])) return std::nullopt;
+    const auto s = shifted(sub.inputs[0]);
+    if (!s || s->second != *axis) return std::nullopt;
+    return emit("LogSoftmax", {value(s->first)}, sub.name, {ox::attribute_proto::integer("axis", *axis)});
+  }
+
+  const exported_graph& g_;
+  std::set<std::string> variables_;
+  std::map<std::string, const node_def*, std::less<>> by_name_;
+  std::map<std::string, std::vector<std::pair<const node_def*, std::size_t>>> consumers_;
+  std::map<std::string, std::string> values_;
+  std::set<std::string> used_;
+  ox::model_proto model_;
+};
+
+}  // namespace detail
+
+/// The ONNX model of `outputs` (expressions, or `named(expr, "name")`), every variable they read
+/// an initializer holding its value in `sess`. `to_model(sess, probabilities).serialize()` is
+/// the file's bytes.
+template <class P, class... O>
+  requires(sizeof...(O) > 0 && ((operand<O> || detail::is_named_v<O>) && ...))
+ox::model_proto to_model(session<P>& sess, const O&... outputs) {
+  const exported_graph frozen = [&] {
+    try {
+      return freeze(sess, detail::expr_of(outputs)...);
+    } catch (const unimplemented& e) {  // a node without a TF op: say who asked
+      staticflow::detail::fail<unimplemented>({"sf::onnx::to_model: ", e.what()});
+    }
+  }();
+  std::set<std::string> variables;
+  for (const auto& n : export_graph(detail::expr_of(outputs)...).nodes)
+    if (n.op == "VariableV2") variables.insert(n.name);
+  return detail::translator(frozen, std::move(variables)).run({detail::spec_of(outputs)...}, frozen.outputs);
+}
+
+/// The ONNX model of a network (`nn::model<Net>`): its input the graph's input "input" (shape
+/// `Net::input_shape`, the batch "batch"), its inference output (logits) the output "output".
+template <class P, detail::network_model M>
+ox::model_proto to_model(session<P>& sess, const M& net) {
+  const auto x = placeholder<typename M::value_type, typename M::network::input_shape, "input">();
+  return to_model(sess, named(net(x), "output"));
+}
+
+/// Writes `to_model(sess, what)` to `path` (whole or not at all). `what`: an expression, a
+/// `named` one, or a network.
+template <class P, class W>
+void save(session<P>& sess, const W& what, const std::filesystem::path& path) {
+  to_model(sess, what).write(path);
+}
+
+}  // namespace staticflow::onnx
+#endif  // STATICFLOW_GRAPH_ONNX_EXPORT_HPP
+// ---- end staticflow/graph/onnx_export.hpp ----
+
+// ---- begin staticflow/graph/onnx_weights.hpp ----
+#ifndef STATICFLOW_GRAPH_ONNX_WEIGHTS_HPP
+#define STATICFLOW_GRAPH_ONNX_WEIGHTS_HPP
+/// \file
+/// \brief `sf::onnx::load_weights(sess, net, "model.onnx")`: a network's variables filled from
+/// the initializers of an ONNX model of the same architecture (one exported by PyTorch's
+/// `torch.onnx.export`, or by `sf::onnx::save`).
+///
+/// **Matching.** The weights are the model's floating-point initializers that its nodes read,
+/// taken in the order the nodes first read them (ONNX lists nodes in topological order: for a
+/// sequential network, layer after layer, each layer's weight before its bias, as staticflow
+/// creates its variables). The network's variables of floating-point type (counters such as
+/// dropout's are skipped) are taken in creation order. The i-th weight fills the i-th variable
+/// (but when the initializers are named as the variables, but for the first scope, as in a file
+/// sf::onnx::save wrote, each fills the variable of its name) after its layout is converted
+/// according to the node that reads it:
+/// - a Conv filter (input 1) is OIHW in ONNX, HWIO here: transposed;
+/// - a Gemm's B with transB=1 ([out, in], as PyTorch's Linear stores it) is transposed to
+///   [in, out]; a MatMul's B, or a Gemm's with transB=0, is taken as it is; biases as they are;
+/// - a dense layer reading a flatten of image features: staticflow flattens NHWC maps in
+///   (h, w, c) order, a framework working NCHW in (c, h, w) order; when the ONNX graph flattens
+///   the output of a Conv or pooling (NCHW) and the network's layer follows a flatten of
+///   [?, H, W, C] maps, the weight's rows are permuted from (c, h, w) to (h, w, c) order.
+///   (`load_options::flatten` forces either order.)
+/// Every weight is converted and checked before any variable changes: a mismatch leaves the
+/// session as it was.
+///
+/// **Errors:** invalid_argument naming the layer, the variable and its shape, the initializer,
+/// the node reading it and its shape (as stored and as converted) when the shapes differ; when
+/// the counts differ, both lists; a weight of a type other than FLOAT or DOUBLE. What
+/// io::onnx::read raises for a file that is missing, truncated or corrupt (data_loss with the
+/// byte offset).
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+// ---- begin staticflow/io/onnx_weights.hpp ----
+#ifndef STATICFLOW_IO_ONNX_WEIGHTS_HPP
+#define STATICFLOW_IO_ONNX_WEIGHTS_HPP
+/// \file
+/// \brief How an ONNX model's initializers become a network's weights, as data: which
+/// initializers are weights, in which order, in which layout (the node reading each says), and
+/// their values converted into the layout and type of each variable to fill. No session and no
+/// network type here: graph/onnx_weights.hpp (`sf::onnx::load_weights`) puts this to use, and
+/// the fuzz target tests/fuzz/fuzz_onnx.cpp runs it on arbitrary models.
+///
+/// **Errors:** invalid_argument naming the layer, the variable and its shape, the initializer,
+/// the node reading it and its shape (as stored and as converted) when the shapes differ; when
+/// the counts differ, both lists; when a dense layer reads NCHW maps flattened and nothing says
+/// their [H, W, C].
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace staticflow::onnx {
+
+namespace ox = io::onnx;
+
+/// The order in which the model's dense layer after a flatten of image features reads them.
+enum class flatten_order {
+  automatic,  ///< (c, h, w) when the ONNX graph flattens a Conv's or pooling's NCHW output
+  nchw,       ///< always (c, h, w): permute the rows
+  nhwc,       ///< always (h, w, c): take the rows as stored
+};
+
+struct load_options {
+  flatten_order flatten = flatten_order::automatic;
+};
+
+/// A variable to fill, as the matching sees it.
+struct weight_target {
+  std::string name;                          ///< the variable's name
+  std::string layer;                         ///< for messages: "layer_8 (Dense)"
+  bool float64 = false;                      ///< double (else float)
+  std::vector<std::int64_t> dims;            ///< the variable's extents
+  std::vector<std::int64_t> flattened_from;  ///< [H, W, C] of the maps flattened before its layer, else empty
+};
+
+namespace detail {
+
+/// An initializer as the graph reads it.
+struct weight_source {
+  const ox::tensor_proto* tensor = nullptr;
+  std::string reader;  ///< "Conv 'conv1' input 1 (W)", for messages
+  enum class layout : std::uint8_t { as_is, oihw, transposed } how = layout::as_is;
+  bool nchw_flatten = false;  ///< a Gemm/MatMul weight whose input flattens NCHW feature maps
+};
+
+inline bool passes_layout_through(std::string_view op) {
+  return op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" || op == "Tanh" || op == "Elu" || op == "Clip" ||
+         op == "Identity" || op == "Dropout" || op == "Add" || op == "Sub" || op == "Mul" || op == "Div" ||
+         op == "BatchNormalization" || op == "Cast" || op == "Softplus" || op == "Selu" || op == "HardSigmoid";
+}
+inline bool computes_nchw(std::string_view op) {
+  return op == "Conv" || op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" || op == "GlobalMaxPool" ||
+         op == "LRN" || op == "ConvTranspose" || op == "LpPool" || op == "InstanceNormalization";
+}
+
+/// Whether `value` is, through layout-preserving ops, a Flatten/Reshape of what a Conv or a
+/// pooling computed (NCHW maps). A Transpose on the way (staticflow's own export transposes back
+/// to NHWC) or a graph input ends the search: not NCHW.
+inline bool flattens_nchw(const ox::graph_proto& g, const std::map<std::string, std::size_t, std::less<>>& producer,
+                          const std::set<std::string, std::less<>>& initializers, std::string value) {
+  bool flattened = false;
+  for (std::size_t steps = 0; steps < g.nodes.size(); ++steps) {
+    const auto it = producer.find(value);
+    if (it == producer.end()) return false;
+    const ox::node_proto& n = g.nodes[it->second];
+    if (n.op_type == "Flatten" || n.op_type == "Reshape") {
+      if (n.inputs.empty()) return false;
+      flattened = true, value = n.inputs[0];
+    } else if (passes_layout_through(n.op_type)) {
+      std::string next;
+      for (const auto& in : n.inputs)
+        if (!in.empty() && !initializers.count(in) && producer.count(in) && g.nodes[producer.at(in)].op_type != "Constant") {
+          next = in;
+          break;
+        }
+      if (next.empty()) return false;
+      value = next;
+    } else {
+      return flattened && computes_nchw(n.op_type);
+    }
+  }
+  return false;
+}
+
+/// The float initializers the nodes read, in the order they first read them, with their roles.
+inline std::vector<weight_source> weight_sources(const ox::graph_proto& g) {
+  std::map<std::string, const ox::tensor_proto*, std::less<>> floats;
+  std::set<std::string, std::less<>> initializers;
+  for (const auto& t : g.initializers) {
+    initializers.insert(t.name);
+    if (t.type == ox::data_type::float32 || t.type == ox::data_type::float64 || t.type == ox::data_type::float16 ||
+        t.type == ox::data_type::bfloat16)
+      floats.emplace(t.name, &t);
+  }
+  std::map<std::string, std::size_t, std::less<>> producer;
+  for (std::size_t i = 0; i < g.nodes.size(); ++i)
+    for (const auto& out : g.nodes[i].outputs) producer.emplace(out, i);
+  std::vector<weight_source> out;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& n : g.nodes) {
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      const auto it = floats.find(n.inputs[i]);
+      if (it == floats.end() || !seen.insert(it->first).second) continue;
+      weight_source s;
+      s.tensor = it->second;
+      s.reader = n.op_type + (n.name.empty() ? "" : " '" + n.name + "'") + " input " + std::to_string(i);
+      if (n.op_type == "Conv" && i == 1 && s.tensor->dims.size() == 4) {
+        s.how = weight_source::layout::oihw, s.reader += " (W, OIHW)";
+      } else if ((n.op_type == "Gemm" || n.op_type == "MatMul") && i == 1) {
+        if (n.op_type == "Gemm" && n.int_attribute("transB", 0) != 0 && s.tensor->dims.size() == 2)
+          s.how = weight_source::layout::transposed, s.reader += " (B, transB=1)";
+        else s.reader += " (B)";
+        if (n.op_type == "Gemm" && n.int_attribute("transA", 0) != 0) s.reader += " with transA=1";
+        else if (!n.inputs.empty()) s.nchw_flatten = flattens_nchw(g, producer, initializers, n.inputs[0]);
+      }
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+inline std::string dims_text(const std::vector<std::int64_t>& d) { return ox::dims_string(d); }
+
+/// The source's values as doubles (FLOAT, DOUBLE, FLOAT16, BFLOAT16).
+inline std::vector<double> values_of(const ox::tensor_proto& t) {
+  std::vector<double> v;
+  const std::size_t width = ox::element_size(t.type);
+  v.reserve(t.raw.size() / width);
+  for (std::size_t at = 0; at + width <= t.raw.size(); at += width) {
+    const char* p = t.raw.data() + at;
+    if (t.type == ox::data_type::float32) {
+      float f;
+      std::memcpy(&f, p, 4);
+      v.push_back(f);
+    } else if (t.type == ox::data_type::float64) {
+      double d;
+      std::memcpy(&d, p, 8);
+      v.push_back(d);
+    } else {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      if (t.type == ox::data_type::bfloat16) {
+        v.push_back(std::bit_cast<float>(std::uint32_t{h} << 16));
+      } else {  // IEEE half
+        const std::uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+        double m;
+        if (exp == 0) m = std::ldexp(static_cast<double>(mant), -24);
+        else if (exp == 31) m = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+        else m = std::ldexp(static_cast<double>(mant | 0x400), static_cast<int>(exp) - 25);
+        v.push_back(sign ? -m : m);
+      }
+    }
+  }
+  return v;
+}
+
+/// A variable's name without its first scope ("net/layer_1/filter" -> "layer_1/filter"): what
+/// two instances of one network type share.
+inline std::string_view scoped_part(std::string_view name) {
+  const auto slash = name.find('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+/// When every target's name, but for its first scope, names exactly one weight (a model
+/// sf::onnx::save wrote, its initializers named as the variables), the weights are put in the
+/// targets' order: the order the nodes read them need not be the order the variables were made
+/// (a batch normalisation reads its mean before its scale).
+inline void by_name_if_all_match(std::vector<weight_source>& sources, const std::vector<weight_target>& targets) {
+  if (sources.size() != targets.size()) return;
+  std::map<std::string_view, std::size_t> index;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    if (!index.emplace(scoped_part(sources[i].tensor->name), i).second) return;
+  std::vector<weight_source> ordered;
+  for (const auto& t : targets) {
+    const auto it = index.find(scoped_part(t.name));
+    if (it == index.end()) return;
+    ordered.push_back(sources[it->second]);
+    index.erase(it);  // each weight once
+  }
+  sources = std::move(ordered);
+}
+
+/// Each target's new value, as the bytes of its type; checks everything first.
+inline std::vector<std::string> plan_weights(const ox::model_proto& m, const std::vector<weight_target>& targets,
+                                             const load_options& o, std::string_view source = "the ONNX model") {
+  std::vector<weight_source> sources = weight_sources(m.graph);
+  by_name_if_all_match(sources, targets);
+  const auto fail_here = [&](auto&&... parts) {
+    staticflow::detail::fail<invalid_argument>({"sf::onnx::load_weights: ", parts...});
+  };
+  if (sources.size() != targets.size()) {
+    std::string have, want;
+    for (const auto& t : targets) want += "\n  " + t.layer + " '" + t.name + "' " + dims_text(t.dims);
+    for (const auto& s : sources)
+      have += "\n  '" + s.tensor->name + "' " + dims_text(s.tensor->dims) + " read by " + s.reader;
+    fail_here("the network has ", targets.size(), " weight variables but ", source, " has ", sources.size(),
+              " floating-point initializers read by its nodes (a different architecture?); the network's:", want,
+              "\nthe model's:", have);
+  }
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const weight_target& t = targets[k];
+    const weight_source& s = sources[k];
+    const auto& stored = s.tensor->dims;
+    std::vector<std::int64_t> dims = stored;
+    using layout = weight_source::layout;
+    if (s.how == layout::oihw) dims = {stored[2], stored[3], stored[1], stored[0]};
+    else if (s.how == layout::transposed) dims = {stored[1], stored[0]};
+    if (dims != t.dims) {
+      const std::string converted = dims == stored ? "" : " (" + dims_text(dims) + " in staticflow's layout)";
+      fail_here(t.layer, ": variable '", t.name, "' has shape ", dims_text(t.dims), " but the ONNX initializer '",
+                s.tensor->name, "' (weight ", k + 1, " of ", sources.size(), ", read by ", s.reader, ") has shape ",
+                dims_text(stored), converted);
+    }
+    bool permute = false;
+    if (t.flattened_from.size() == 3 && t.dims.size() == 2) {
+      permute = o.flatten == flatten_order::nchw || (o.flatten == flatten_order::automatic && s.nchw_flatten);
+    } else if (s.nchw_flatten && o.flatten == flatten_order::automatic && t.flattened_from.empty()) {
+      fail_here(t.layer, ": the ONNX graph flattens NCHW feature maps before '", s.tensor->name,
+                "' and nothing says the [H, W, C] of the maps this variable's layer reads; load through the "
+                "network (load_weights(sess, net, ...)), or set load_options::flatten to nhwc to take the rows as stored");
+    }
+    const std::vector<double> v = values_of(*s.tensor);
+    std::vector<double> r(v.size());
+    if (v.empty()) {
+      // nothing to move (and extents with a zero among them must not drive the loops below)
+    } else if (s.how == layout::oihw) {
+      const auto co = static_cast<std::size_t>(stored[0]), ci = static_cast<std::size_t>(stored[1]),
+                 h = static_cast<std::size_t>(stored[2]), w = static_cast<std::size_t>(stored[3]);
+      for (std::size_t a = 0; a < co; ++a)
+        for (std::size_t b = 0; b < ci; ++b)
+          for (std::size_t y = 0; y < h; ++y)
+            for (std::size_t x = 0; x < w; ++x) r[((y * w + x) * ci + b) * co + a] = v[((a * ci + b) * h + y) * w + x];
+    } else if (s.how == layout::transposed) {
+      const auto rows = static_cast<std::size_t>(stored[0]), cols = static_cast<std::size_t>(stored[1]);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) r[j * rows + i] = v[i * cols + j];
+    } else {
+      r = v;
+    }
+    if (permute) {
+      const auto h = static_cast<std::size_t>(t.flattened_from[0]), w = static_cast<std::size_t>(t.flattened_from[1]),
+                 c = static_cast<std::size_t>(t.flattened_from[2]);
+      const auto rows = static_cast<std::size_t>(t.dims[0]);
+      if (h * w * c != rows)
+        fail_here(t.layer, ": variable '", t.name, "' has ", rows, " rows but the maps flattened before it are ",
+                  dims_text(t.flattened_from), " (", h * w * c, " values)");
+    }
+    if (permute && !r.empty()) {
+      const auto h = static_cast<std::size_t>(t.flattened_from[0]), w = static_cast<std::size_t>(t.flattened_from[1]),
+                 c = static_cast<std::size_t>(t.flattened_from[2]);
+      const auto cols = static_cast<std::size_t>(t.dims[1]);
+      std::vector<double> p(r.size());
+      for (std::size_t ch = 0; ch < c; ++ch)
+        for (std::size_t y = 0; y < h; ++y)
+          for (std::size_t x = 0; x < w; ++x) {
+            const std::size_t from = (ch * h + y) * w + x, to = (y * w + x) * c + ch;
+            std::memcpy(&p[to * cols], &r[from * cols], cols * sizeof(double));
+          }
+      r = std::move(p);
+    }
+    std::string bytes(r.size() * (t.float64 ? 8 : 4), '\0');
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (t.float64) std::memcpy(bytes.data() + 8 * i, &r[i], 8);
+      else {
+        const float f = static_cast<float>(r[i]);
+        std::memcpy(bytes.data() + 4 * i, &f, 4);
+      }
+    }
+    out.push_back(std::move(bytes));
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace staticflow::onnx
+#endif  // STATICFLOW_IO_ONNX_WEIGHTS_HPP
+// ---- end staticflow/io/onnx_weights.hpp ----
+
+namespace staticflow::onnx {
+
+namespace detail {
+
+inline weight_target target_of(const variable_base& v, std::string layer) {
+  return {v.name(), std::move(layer), v.type() == dtype::float64, v.dims(), {}};
+}
+inline bool is_weight(const variable_base& v) { return v.type() == dtype::float32 || v.type() == dtype::float64; }
+
+/// Each layer's [H, W, C] when it reads (through parameter-free rank-2 layers) the flatten of
+/// [?, H, W, C] maps, else empty.
+template <class Net>
+std::vector<std::vector<std::int64_t>> flatten_hints() {
+  std::vector<std::vector<std::int64_t>> hints(Net::layer_count);
+  std::array<std::size_t, Net::layer_count + 1> rank{};
+  std::array<std::array<std::int64_t, 3>, Net::layer_count + 1> hwc{};
+  std::array<std::size_t, Net::layer_count> params{};
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((rank[I] = Net::template shape_at<I>::rank), ...);
+    ((hwc[I] = [] {
+       using S = typename Net::template shape_at<I>;
+       if constexpr (S::rank == 4)
+         return std::array<std::int64_t, 3>{static_cast<std::int64_t>(S::extents[1]), static_cast<std::int64_t>(S::extents[2]),
+                                            static_cast<std::int64_t>(S::extents[3])};
+       else return std::array<std::int64_t, 3>{};
+     }()),
+     ...);
+  }(std::make_index_sequence<Net::layer_count + 1>{});
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((params[I] = std::tuple_element_t<I, typename Net::layers>::template parameter_count<typename Net::template shape_at<I>>), ...);
+  }(std::make_index_sequence<Net::layer_count>{});
+  for (std::size_t i = 0; i < Net::layer_count; ++i) {
+    for (std::size_t k = i; k > 0 && rank[k] == 2; --k) {
+      if (rank[k - 1] == 4) {
+        hints[i].assign(hwc[k - 1].begin(), hwc[k - 1].end());
+        break;
+      }
+      if (rank[k - 1] != 2 || params[k - 1] != 0) break;
+    }
+  }
+  return hints;
+}
+
+template <class L>
+std::string layer_name() {
+  if constexpr (requires { L::name; }) return L::name;
+  else return "layer";
+}
+
+template <class P>
+void assign(session<P>& sess, const std::vector<const variable_base*>& vars, const std::vector<std::string>& values) {
+  session_state& state = sess.effective_state();
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    auto& slot = state.value_slot(*vars[i]);
+    state.upload(slot.data, values[i].data(), vars[i]->bytes());
+    slot.initialized = true;
+  }
+}
+
+}  // namespace detail
+
+/// Fills `vars` (their floating-point ones, in order) from `m`'s weights. Without the network's
+/// layer shapes, a dense layer after a flatten of NCHW maps cannot be permuted: that is an error
+/// unless `o.flatten` says the order.
+template <class P>
+void load_weights(session<P>& sess, const std::vector<var_ref>& vars, const ox::model_proto& m, load_options o = {}) {
+  std::vector<weight_target> targets;
+  std::vector<const variable_base*> defs;
+  for (const var_ref& v : vars)
+    if (detail::is_weight(v.get())) targets.push_back(detail::target_of(v.get(), "variable")), defs.push_back(&v.get());
+  detail::assign(sess, defs, detail::plan_weights(m, targets, o));
+}
+
+/// Fills the variables of `net` (an nn::model) from the initializers of the ONNX model `m`.
+template <class P, detail::network_model M>
+void load_weights(session<P>& sess, const M& net, const ox::model_proto& m, load_options o = {},
+                  std::string_view source = "the ONNX model") {
+  using Net = typename M::network;
+  const auto hints = detail::flatten_hints<Net>();
+  std::vector<weight_target> targets;
+  std::vector<const variable_base*> defs;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          const std::string label = "layer_" + std::to_string(I + 1) + " (" +
+                                    detail::layer_name<std::tuple_element_t<I, typename Net::layers>>() + ")";
+          for (const var_ref& v : net.variables(I, I + 1)) {
+            if (!detail::is_weight(v.get())) continue;
+            targets.push_back(detail::target_of(v.get(), label));
+            targets.back().flattened_from = hints[I];
+            defs.push_back(&v.get());
+          }
+        }(),
+        ...);
+  }(std::make_index_sequence<Net::layer_count>{});
+  detail::assign(sess, defs, detail::plan_weights(m, targets, o, source));
+}
+
+/// Reads `path` (io::onnx::read) and fills the variables of `net` from its initializers.
+template <class P, detail::network_model M>
+void load_weights(session<P>& sess, const M& net, const std::filesystem::path& path, load_options o = {}) {
+  load_weights(sess, net, io::onnx::read(path), o, "'" + path.string() + "'");
+}
+
+}  // namespace staticflow::onnx
+#endif  // STATICFLOW_GRAPH_ONNX_WEIGHTS_HPP
+// ---- end staticflow/graph/onnx_weights.hpp ----
 
 // ---- begin staticflow/io.hpp ----
 #ifndef STATICFLOW_IO_HPP

@@ -3,8 +3,9 @@
 # freeze_graph end to end, its model file read by independent code (Python's protobuf with
 # classes protoc generates from tests/interop/proto, NumPy for the arithmetic):
 #   - trained here: the frozen mlp.pb, evaluated with NumPy on the MNIST test set, has the test
-#     accuracy freeze_graph's session printed; the .pbtxt of the same weights (--steps 0) parses
-#     to the same message as the .pb (py_graph_def.py pair);
+#     accuracy freeze_graph's session printed, and so has its ONNX export (--onnx mlp.onnx: ONNX's
+#     checker, strict shape inference and NumPy, tests/interop/py_onnx.py); the .pbtxt of the same
+#     weights (--steps 0) parses to the same message as the .pb (py_graph_def.py pair);
 #   - restored: from mnist_mlp's checkpoint, the frozen weights equal the checkpoint's moving
 #     averages to the bit (inspect_checkpoint reads them) and the accuracy matches again.
 #
@@ -33,9 +34,15 @@ same_accuracy() {
   echo "ok: $(basename "$2") evaluated by NumPy: test accuracy $numpy, as the session's"
 }
 
-"$bin/freeze_graph" --steps 300 --data-dir "$mnist" --out "$work/mlp.pb" >"$work/trained.txt" 2>&1 ||
+"$bin/freeze_graph" --steps 300 --data-dir "$mnist" --out "$work/mlp.pb" --onnx "$work/mlp.onnx" >"$work/trained.txt" 2>&1 ||
   { cat "$work/trained.txt" >&2; fail "freeze_graph (training) failed"; }
 same_accuracy "$work/trained.txt" "$work/mlp.pb"
+"$py" -c "import onnx" 2>/dev/null || fail "$py has no onnx (Debian python3-onnx; scripts/deps installs it)"
+printed=$(sed -n 's/^test accuracy \([0-9.]*\)$/\1/p' "$work/trained.txt")
+onnx_accuracy=$("$py" "$interop/py_onnx.py" mnist "$work/mlp.onnx" "$mnist" probabilities) ||
+  fail "ONNX's checker or NumPy could not take mlp.onnx"
+[ "$printed" = "$onnx_accuracy" ] || fail "mlp.onnx: the session's test accuracy $printed, NumPy's on the ONNX model $onnx_accuracy"
+echo "ok: mlp.onnx passes ONNX's checker and strict shape inference; NumPy: test accuracy $onnx_accuracy, as the session's"
 
 "$bin/freeze_graph" --steps 0 --data-dir "$mnist" --out "$work/initial.pb" >/dev/null || fail "freeze_graph --steps 0"
 "$bin/freeze_graph" --steps 0 --data-dir "$mnist" --out "$work/initial.pbtxt" >/dev/null || fail "freeze_graph --steps 0 (text)"

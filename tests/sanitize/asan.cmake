@@ -2,7 +2,8 @@
 # The asan build: ASan + UBSan, every report fatal. The libFuzzer targets tests/fuzz/fuzz_*.cpp
 # and the io unit tests named in SF_ASAN_UNIT_TESTS (the readers of outside bytes; the Example
 # code is covered by fuzz_example). Registered by tests/fuzz/CMakeLists.txt.
-set(SF_ASAN_UNIT_TESTS io/protobuf_test io/tfrecord_test io/table_test io/tensor_bundle_test io/file_test io/crc32c_test)
+set(SF_ASAN_UNIT_TESTS io/protobuf_test io/tfrecord_test io/table_test io/tensor_bundle_test io/file_test io/crc32c_test
+    io/onnx_test)
 set(sf_asan_flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1)
 
 file(GLOB sf_fuzz_sources CONFIGURE_DEPENDS "${SF_ROOT}/tests/fuzz/fuzz_*.cpp")

@@ -156,6 +156,9 @@ std::string summary_markdown() {
 template <class Net, class T = float>
 class model {
  public:
+  using network = Net;
+  using value_type = T;
+
   explicit model(graph& g = default_graph(), std::uint64_t seed = 0, std::string name = "net")
       : graph_(&g), name_(std::move(name)), params_(create(g, seed, name_, std::make_index_sequence<Net::layer_count>{})) {}
 
