@@ -72,3 +72,40 @@ TEST_CASE("cuda: embedding_lookup_sparse and sparse_tensor_dense_matmul, value a
          },
          ind, w);
 }
+
+TEST_CASE("cuda: training steps through embedding_lookup_sparse equal the host's row-sparse ones", "[cuda][train][sparse]") {
+  // The host session applies Adagrad to the gradient's rows (TF's _apply_sparse); the CUDA one
+  // applies it densely, where untouched rows have zero gradient and keep their values: equal.
+  sf::graph g;
+  auto guard = g.as_default();
+  auto t = sf::variable<float, sf::shape<6, 3>>("t", sf::init::random_normal(1.0, 5));
+  auto ind = sf::placeholder<std::int64_t, sf::shape<sf::dyn, 2>, "ind">();
+  auto ids = sf::placeholder<std::int64_t, sf::shape<sf::dyn>, "ids">();
+  auto bag_loss = sf::reduce_sum(sf::square(sf::embedding_lookup_sparse(t, sf::make_sparse_tensor(ind, ids, {4, 5}))));
+  // two lookups of the table: on the host the second set of rows meets the first in the dense buffer
+  auto mixed_loss = bag_loss + sf::reduce_sum(sf::embedding_lookup(t, ids));
+  auto step = sf::train::adagrad(0.1).minimize(bag_loss);
+  auto lazy = sf::train::lazy_adam(0.05).minimize(mixed_loss);
+  sf::session<sf::host> hs(g);
+  sf::session<sf::cuda> cs(g);
+  hs.run(sf::global_variables_initializer());
+  cs.run(sf::global_variables_initializer());
+  sf::tensor<std::int64_t, sf::shape<sf::dyn, 2>> ih(sf::dims_t<sf::shape<sf::dyn, 2>>{{6, 2}});
+  sf::tensor<std::int64_t, sf::shape<sf::dyn>> vh(sf::dims_t<sf::shape<sf::dyn>>{{6}});
+  const auto bi = bag_indices();
+  for (std::size_t i = 0; i < 12; ++i) ih.data()[i] = bi.data()[i];
+  const long long v[] = {3, 1, 3, 0, 5, 5};
+  for (std::size_t i = 0; i < 6; ++i) vh.data()[i] = v[i];
+  const auto id = sf::to_device(ih.view());
+  const auto vd = sf::to_device(vh.view());
+  for (int i = 0; i < 3; ++i) {
+    const float lh = hs.run(step, sf::feed(ind, ih), sf::feed(ids, vh));
+    const float lc = cs.run(step, sf::feed(ind, id), sf::feed(ids, vd));
+    CHECK(std::abs(lh - lc) <= 1e-4f * (1 + std::abs(lh)));
+  }
+  hs.run(lazy, sf::feed(ind, ih), sf::feed(ids, vh));
+  cs.run(lazy, sf::feed(ind, id), sf::feed(ids, vd));
+  const auto th = hs.value(t);
+  const auto tc = cs.value(t);
+  CHECK(relative_error(th.data(), tc.data(), th.size()) < 1e-4);
+}
