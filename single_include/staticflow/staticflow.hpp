@@ -1764,6 +1764,18 @@ struct add {
   template <class T> SF_HD_INLINE T grad_a(T, T, T, T g) const { return g; }
   template <class T> SF_HD_INLINE T grad_b(T, T, T, T g) const { return g; }
 };
+/// TF's BiasAdd (`tf.nn.bias_add`, what TF's layers emit): an add whose right side, a vector,
+/// runs along the last axis. It is `add` (derived from it, so every fusion of an add applies, the
+/// GEMM epilogue included); only its name and its GraphDef op differ.
+struct bias_add : add {
+  static constexpr const char* name = "sf::bias_add";
+  static constexpr const char* tf_op = "BiasAdd";
+  static constexpr const char* tf_name = "BiasAdd";
+  template <class T, class B> void tf_type_attrs(B& b) const {
+    b.template type<T>("T");
+    b.string("data_format", "NHWC");
+  }
+};
 struct subtract {
   static constexpr const char* name = "sf::subtract";
   static constexpr const char* tf_op = "Sub";
@@ -2268,6 +2280,7 @@ using common_policy_t = typename common_policy<P...>::type;
 /// \brief Elementwise expression nodes (unary, binary with broadcasting, where, cast, generators)
 /// and the user-facing functions and operators that build them.
 
+#include <concepts>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -2630,7 +2643,7 @@ struct binary : node_base<binary<Op, L, R>> {
   }
   template <int Side, class G>
   auto side_gradient(const G& g) const {
-    if constexpr (std::is_same_v<Op, ops::add>) return g;
+    if constexpr (std::derived_from<Op, ops::add>) return g;
     else return binary_grad<Op, L, R, G, Side>(op, lhs, rhs, g);
   }
 };
@@ -2779,6 +2792,16 @@ auto operator-(const E& e) {
     return make_binary(ops::functor{}, x, y);     \
   }
 SF_BINARY_FUNCTION(operator+, add)
+
+/// TF's tf.nn.bias_add(value, bias): `value + bias` with `bias` a vector along value's last
+/// axis (NHWC), exported as BiasAdd; the layers add their biases with it.
+template <class X, class Y>
+  requires binary_operands<X, Y>
+auto bias_add(const X& x, const Y& bias) {
+  static_assert(shape_of_t<Y>::rank == 1 && shape_of_t<X>::rank >= 2,
+                "sf::bias_add: the bias must be a vector and the value at least a matrix");
+  return make_binary(ops::bias_add{}, x, bias);
+}
 SF_BINARY_FUNCTION(operator-, subtract)
 SF_BINARY_FUNCTION(operator*, multiply)
 SF_BINARY_FUNCTION(operator/, divide)
@@ -3508,6 +3531,7 @@ auto argmin(const E& e) {
 /// the tree then reads like any tensor. A dense layer's `matmul(x, w) + b` and
 /// `relu(matmul(x, w) + b)` are one GEMM with a fused epilogue (`executor<P>::gemm_bias`).
 
+#include <concepts>
 #include <cstddef>
 #include <memory>
 #include <new>
@@ -4052,17 +4076,19 @@ template <class N>
 struct gemm_epilogue {
   static constexpr bool matches = false, relu = false;
 };
-template <class L, class R, bool TA, bool TB, class B>
-struct gemm_epilogue<binary<ops::add, matmul_node<L, R, TA, TB>, B>> {
+template <class Op, class L, class R, bool TA, bool TB, class B>
+  requires std::derived_from<Op, ops::add>  // `+` and bias_add
+struct gemm_epilogue<binary<Op, matmul_node<L, R, TA, TB>, B>> {
   static constexpr bool matches = B::shape_type::rank == 1, relu = false;
-  static const auto& product(const binary<ops::add, matmul_node<L, R, TA, TB>, B>& n) { return n.lhs; }
-  static const auto& bias(const binary<ops::add, matmul_node<L, R, TA, TB>, B>& n) { return n.rhs; }
+  static const auto& product(const binary<Op, matmul_node<L, R, TA, TB>, B>& n) { return n.lhs; }
+  static const auto& bias(const binary<Op, matmul_node<L, R, TA, TB>, B>& n) { return n.rhs; }
 };
-template <class B, class L, class R, bool TA, bool TB>
-struct gemm_epilogue<binary<ops::add, B, matmul_node<L, R, TA, TB>>> {
+template <class Op, class B, class L, class R, bool TA, bool TB>
+  requires std::derived_from<Op, ops::add>
+struct gemm_epilogue<binary<Op, B, matmul_node<L, R, TA, TB>>> {
   static constexpr bool matches = B::shape_type::rank == 1, relu = false;
-  static const auto& product(const binary<ops::add, B, matmul_node<L, R, TA, TB>>& n) { return n.rhs; }
-  static const auto& bias(const binary<ops::add, B, matmul_node<L, R, TA, TB>>& n) { return n.lhs; }
+  static const auto& product(const binary<Op, B, matmul_node<L, R, TA, TB>>& n) { return n.rhs; }
+  static const auto& bias(const binary<Op, B, matmul_node<L, R, TA, TB>>& n) { return n.lhs; }
 };
 template <class E>
 struct gemm_epilogue<unary<ops::relu, E>> {
@@ -18805,7 +18831,7 @@ struct dense {
   };
   template <class In, class X, class P>
   static auto forward(const X& x, const P& p) {
-    return matmul(x, p.weights) + p.biases;
+    return bias_add(matmul(x, p.weights), p.biases);  // TF's dense layer: MatMul, BiasAdd
   }
 };
 
@@ -19338,7 +19364,7 @@ struct conv2d {
   };
   template <class In, class X, class P>
   static auto forward(const X& x, const P& p) {
-    return staticflow::conv2d<SH, SW, Pad>(x, p.filter) + p.biases;
+    return bias_add(staticflow::conv2d<SH, SW, Pad>(x, p.filter), p.biases);  // Conv2D, BiasAdd
   }
 };
 

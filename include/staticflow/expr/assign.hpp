@@ -11,6 +11,7 @@
 #ifndef STATICFLOW_EXPR_ASSIGN_HPP
 #define STATICFLOW_EXPR_ASSIGN_HPP
 
+#include <concepts>
 #include <cstddef>
 #include <memory>
 #include <new>
@@ -77,17 +78,19 @@ template <class N>
 struct gemm_epilogue {
   static constexpr bool matches = false, relu = false;
 };
-template <class L, class R, bool TA, bool TB, class B>
-struct gemm_epilogue<binary<ops::add, matmul_node<L, R, TA, TB>, B>> {
+template <class Op, class L, class R, bool TA, bool TB, class B>
+  requires std::derived_from<Op, ops::add>  // `+` and bias_add
+struct gemm_epilogue<binary<Op, matmul_node<L, R, TA, TB>, B>> {
   static constexpr bool matches = B::shape_type::rank == 1, relu = false;
-  static const auto& product(const binary<ops::add, matmul_node<L, R, TA, TB>, B>& n) { return n.lhs; }
-  static const auto& bias(const binary<ops::add, matmul_node<L, R, TA, TB>, B>& n) { return n.rhs; }
+  static const auto& product(const binary<Op, matmul_node<L, R, TA, TB>, B>& n) { return n.lhs; }
+  static const auto& bias(const binary<Op, matmul_node<L, R, TA, TB>, B>& n) { return n.rhs; }
 };
-template <class B, class L, class R, bool TA, bool TB>
-struct gemm_epilogue<binary<ops::add, B, matmul_node<L, R, TA, TB>>> {
+template <class Op, class B, class L, class R, bool TA, bool TB>
+  requires std::derived_from<Op, ops::add>
+struct gemm_epilogue<binary<Op, B, matmul_node<L, R, TA, TB>>> {
   static constexpr bool matches = B::shape_type::rank == 1, relu = false;
-  static const auto& product(const binary<ops::add, B, matmul_node<L, R, TA, TB>>& n) { return n.rhs; }
-  static const auto& bias(const binary<ops::add, B, matmul_node<L, R, TA, TB>>& n) { return n.lhs; }
+  static const auto& product(const binary<Op, B, matmul_node<L, R, TA, TB>>& n) { return n.rhs; }
+  static const auto& bias(const binary<Op, B, matmul_node<L, R, TA, TB>>& n) { return n.lhs; }
 };
 template <class E>
 struct gemm_epilogue<unary<ops::relu, E>> {

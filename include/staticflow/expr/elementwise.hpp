@@ -6,6 +6,7 @@
 #ifndef STATICFLOW_EXPR_ELEMENTWISE_HPP
 #define STATICFLOW_EXPR_ELEMENTWISE_HPP
 
+#include <concepts>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -190,7 +191,7 @@ struct binary : node_base<binary<Op, L, R>> {
   }
   template <int Side, class G>
   auto side_gradient(const G& g) const {
-    if constexpr (std::is_same_v<Op, ops::add>) return g;
+    if constexpr (std::derived_from<Op, ops::add>) return g;
     else return binary_grad<Op, L, R, G, Side>(op, lhs, rhs, g);
   }
 };
@@ -339,6 +340,16 @@ auto operator-(const E& e) {
     return make_binary(ops::functor{}, x, y);     \
   }
 SF_BINARY_FUNCTION(operator+, add)
+
+/// TF's tf.nn.bias_add(value, bias): `value + bias` with `bias` a vector along value's last
+/// axis (NHWC), exported as BiasAdd; the layers add their biases with it.
+template <class X, class Y>
+  requires binary_operands<X, Y>
+auto bias_add(const X& x, const Y& bias) {
+  static_assert(shape_of_t<Y>::rank == 1 && shape_of_t<X>::rank >= 2,
+                "sf::bias_add: the bias must be a vector and the value at least a matrix");
+  return make_binary(ops::bias_add{}, x, bias);
+}
 SF_BINARY_FUNCTION(operator-, subtract)
 SF_BINARY_FUNCTION(operator*, multiply)
 SF_BINARY_FUNCTION(operator/, divide)

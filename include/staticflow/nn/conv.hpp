@@ -58,7 +58,7 @@ struct conv2d {
   };
   template <class In, class X, class P>
   static auto forward(const X& x, const P& p) {
-    return staticflow::conv2d<SH, SW, Pad>(x, p.filter) + p.biases;
+    return bias_add(staticflow::conv2d<SH, SW, Pad>(x, p.filter), p.biases);  // Conv2D, BiasAdd
   }
 };
 

@@ -78,7 +78,7 @@ struct dense {
   };
   template <class In, class X, class P>
   static auto forward(const X& x, const P& p) {
-    return matmul(x, p.weights) + p.biases;
+    return bias_add(matmul(x, p.weights), p.biases);  // TF's dense layer: MatMul, BiasAdd
   }
 };
 

@@ -136,6 +136,18 @@ struct add {
   template <class T> SF_HD_INLINE T grad_a(T, T, T, T g) const { return g; }
   template <class T> SF_HD_INLINE T grad_b(T, T, T, T g) const { return g; }
 };
+/// TF's BiasAdd (`tf.nn.bias_add`, what TF's layers emit): an add whose right side, a vector,
+/// runs along the last axis. It is `add` (derived from it, so every fusion of an add applies, the
+/// GEMM epilogue included); only its name and its GraphDef op differ.
+struct bias_add : add {
+  static constexpr const char* name = "sf::bias_add";
+  static constexpr const char* tf_op = "BiasAdd";
+  static constexpr const char* tf_name = "BiasAdd";
+  template <class T, class B> void tf_type_attrs(B& b) const {
+    b.template type<T>("T");
+    b.string("data_format", "NHWC");
+  }
+};
 struct subtract {
   static constexpr const char* name = "sf::subtract";
   static constexpr const char* tf_op = "Sub";

@@ -6,6 +6,7 @@
 /// same files: tests/interop/check_graph_def.sh.)
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -373,4 +374,20 @@ TEST_CASE("bad input: an op without a TF op, an uninitialised variable", "[graph
   sf::session sess(g);
   const std::string f = message_of<sf::failed_precondition>([&] { (void)sf::freeze(sess, x * w); });
   CHECK_THAT(f, Catch::Contains("sf::freeze") && Catch::Contains("'scope/w'"));
+}
+
+TEST_CASE("layers add their biases as TF's layers do: BiasAdd with data_format NHWC", "[graph][export]") {
+  using net_t = sf::nn::sequential<sf::nn::input<8, 8, 1>, sf::nn::conv2d<2, 3, 3>, sf::nn::flatten, sf::nn::dense<3>>;
+  sf::graph g;
+  const sf::nn::model<net_t> net(g, 1);
+  const auto graph = sf::export_graph(net(sf::placeholder<float, sf::shape<sf::dyn, 8, 8, 1>, "x">()));
+  std::vector<std::string> ops;
+  for (const auto& n : graph.nodes) ops.push_back(n.op);
+  CHECK(std::count(ops.begin(), ops.end(), "BiasAdd") == 2);
+  CHECK(std::count(ops.begin(), ops.end(), "Add") + std::count(ops.begin(), ops.end(), "AddV2") == 0);
+  const auto& conv_bias = node(graph, "BiasAdd");
+  REQUIRE(conv_bias.attr<std::string>("data_format") != nullptr);
+  CHECK(*conv_bias.attr<std::string>("data_format") == "NHWC");
+  CHECK(conv_bias.inputs == std::vector<std::string>{"Conv2D", "net/layer_1/biases"});
+  CHECK(node(graph, "BiasAdd_1").inputs == std::vector<std::string>{"MatMul", "net/layer_3/biases"});
 }
