@@ -77,6 +77,7 @@ if [ -n "$generator" ]; then CMAKE_GENERATOR=$generator; export CMAKE_GENERATOR;
 case "$way" in install|cuda) if [ -n "$nvcc" ]; then CUDACXX=$nvcc; export CUDACXX; fi ;; esac
 cp "$here/trainer.cpp" "$work/app.cpp"
 cp "$here/trainer.cu" "$work/app.cu"
+cp "$here/trainer.hpp" "$work/trainer.hpp"  # the network both share
 
 # extract WAY: the README's blocks for WAY, files written to $work, commands to $work/steps.sh.
 extract() {
@@ -179,7 +180,7 @@ same_headers() {
 # at PREFIX (what vcpkg's toolchain file and Conan's CMakeToolchain do), built and run.
 consumer_from() {
   mkdir -p "$work/consumer"
-  cp "$work/app.cpp" "$work/consumer/app.cpp"
+  cp "$work/app.cpp" "$work/trainer.hpp" "$work/consumer/"
   saved_work=$work; work="$work/consumer"; extract find_package; work=$saved_work
   printf 'cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=%s"\ncmake --build build\nbuild/app\n' "$1" \
     > "$work/consumer/steps.sh"
@@ -357,7 +358,7 @@ case "$way" in
     for mode in vcpkg vcpkg_manifest; do
       work="$top/$mode"
       mkdir -p "$work"
-      cp "$top/app.cpp" "$work/app.cpp"
+      cp "$top/app.cpp" "$top/trainer.hpp" "$work/"
       way=$mode
       rm -rf "$top/installed"
       extract "$mode"
