@@ -196,11 +196,12 @@ int run(const options& o) {
                     static_cast<float>(o.l2) * penalty(std::index_sequence<0, 2, 4>{});
   const auto step = sf::train::adam(o.learning_rate).minimize(loss);
   const auto probability = sf::sigmoid(logits_of(static_cast<std::int64_t>(test.size())));
-  const auto feed_ids = [&](const fc::feature_batch& fb, auto&& run) {
-    const auto p_ids = purpose_embedding.ids(fb), s_ids = personal_embedding.ids(fb);
+  // The embedded columns' ids, mapped once per set; a batch takes its rows.
+  const auto feed_ids = [&](const fc::embedding_ids& p_ids, const fc::embedding_ids& s_ids, auto&& run) {
     return run(sf::feed(purpose_idx, p_ids.indices), sf::feed(purpose_val, p_ids.values),
                sf::feed(personal_idx, s_ids.indices), sf::feed(personal_val, s_ids.values));
   };
+  const auto purpose_train = purpose.ids(train_features), personal_train = personal.ids(train_features);
 
   sf::session sess(g);
   sess.run(sf::global_variables_initializer());
@@ -220,9 +221,10 @@ int run(const options& o) {
         std::copy_n(wide_train.data() + r * W, W, bw.data() + i * W);
         std::copy_n(deep_train.data() + r * D, D, bd.data() + i * D);
         by(i, 0) = y_train(r, 0);
-        rows_of_batch[i] = train[r];
+        rows_of_batch[i] = r;
       }
-      total += feed_ids(fc::from_arff(file, rows_of_batch), [&](const auto&... ids) {
+      total += feed_ids(purpose_embedding.ids(purpose_train, rows_of_batch),
+                        personal_embedding.ids(personal_train, rows_of_batch), [&](const auto&... ids) {
         return static_cast<float>(sess.run(step, sf::feed(xw, bw), sf::feed(xd, bd), sf::feed(y, by), ids...));
       });
     }
@@ -230,7 +232,8 @@ int run(const options& o) {
       std::printf("epoch %2zu: mean training loss %.4f\n", epoch, total / double(order.size() / batch));
   }
 
-  const auto p = feed_ids(test_features, [&](const auto&... ids) {
+  const auto p = feed_ids(purpose_embedding.ids(test_features), personal_embedding.ids(test_features),
+                          [&](const auto&... ids) {
     return sess.run(probability, sf::feed(xw, wide_test), sf::feed(xd, deep_test), ids...);
   });
   std::vector<float> score(test.size()), label(test.size());

@@ -25892,7 +25892,9 @@ auto crossed_column(Keys&&... keys) {
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 
 namespace staticflow::features {
@@ -25921,13 +25923,22 @@ struct embedding_column_t {
 
   embedding_ids ids(const feature_batch& b) const {
     const sparse_ids s = categorical.ids(b);
-    embedding_ids out{tensor<std::int64_t, shape<dyn, 2>>(s.ids.size()), tensor<std::int64_t, shape<dyn>>(s.ids.size()),
-                      static_cast<std::int64_t>(b.rows())};
-    for (std::size_t r = 0, k = 0; r < s.rows(); ++r)
-      for (std::size_t j = 0; j < s.row(r).size(); ++j, ++k) {
-        out.indices(k, 0) = static_cast<std::int64_t>(r);
+    std::vector<std::size_t> all(s.rows());
+    for (std::size_t r = 0; r < all.size(); ++r) all[r] = r;
+    return ids(s, all);
+  }
+  /// Rows `rows` of ids computed once for a whole set (`categorical.ids(set)`), as a batch: a
+  /// training loop's batches without mapping the features again.
+  static embedding_ids ids(const sparse_ids& s, std::span<const std::size_t> rows) {
+    std::size_t nnz = 0;
+    for (const std::size_t r : rows) nnz += s.row(r).size();
+    embedding_ids out{tensor<std::int64_t, shape<dyn, 2>>(nnz), tensor<std::int64_t, shape<dyn>>(nnz),
+                      static_cast<std::int64_t>(rows.size())};
+    for (std::size_t i = 0, k = 0; i < rows.size(); ++i)
+      for (std::size_t j = 0; j < s.row(rows[i]).size(); ++j, ++k) {
+        out.indices(k, 0) = static_cast<std::int64_t>(i);
         out.indices(k, 1) = static_cast<std::int64_t>(j);
-        out.values(k) = s.row(r)[j];
+        out.values(k) = s.row(rows[i])[j];
       }
     return out;
   }
